@@ -1,0 +1,715 @@
+//! Semantic validation of an estate: everything the JSON types cannot say.
+//! The first problem found is reported with its JSON path and what was
+//! expected (INTERFACE.md "Errors"). Notifications, not errors: deployments
+//! over quota, sizes off a model's step, models a commitment does not support.
+
+use super::terms::{self, TermError};
+use super::time::{Time, fmt_time};
+use super::{Estate, Scope};
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// One problem in an estate: where (a JSON path from the document root) and
+/// what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// The largest PTU count accepted anywhere (keeps exact arithmetic far from
+/// its limits).
+pub const MAX_PTU: i64 = 1_000_000;
+/// The largest price accepted per PTU.
+pub const MAX_PRICE: i64 = 1_000_000_000;
+
+fn bad(path: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn earliest() -> Time {
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn latest() -> Time {
+    Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn check_time(path: &str, t: Time) -> Result<(), Invalid> {
+    if t < earliest() || t >= latest() {
+        return Err(bad(
+            path,
+            format!("expected a time between 2000 and 2200, got {}", fmt_time(t)),
+        ));
+    }
+    Ok(())
+}
+
+fn check_id(path: &str, id: &str) -> Result<(), Invalid> {
+    if id.trim().is_empty() {
+        return Err(bad(path, "expected a non-empty id"));
+    }
+    Ok(())
+}
+
+fn check_region(path: &str, region: &str) -> Result<(), Invalid> {
+    if region.is_empty()
+        || !region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return Err(bad(
+            path,
+            format!(
+                "expected an Azure short region name such as eastus2 (lowercase, no spaces), got {region:?}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_ptu(path: &str, ptu: i64) -> Result<(), Invalid> {
+    if ptu <= 0 {
+        return Err(bad(
+            path,
+            format!("expected a positive number of PTU, got {ptu}"),
+        ));
+    }
+    if ptu > MAX_PTU {
+        return Err(bad(
+            path,
+            format!("expected at most {MAX_PTU} PTU, got {ptu}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_ptu_50(path: &str, ptu: i64) -> Result<(), Invalid> {
+    check_ptu(path, ptu)?;
+    if ptu % 50 != 0 {
+        return Err(bad(
+            path,
+            format!("expected a multiple of 50 PTU (commitments come in 50-PTU steps), got {ptu}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_price(path: &str, p: Decimal) -> Result<(), Invalid> {
+    if p.is_sign_negative() && !p.is_zero() {
+        return Err(bad(
+            path,
+            format!("expected a price of zero or more, got {p}"),
+        ));
+    }
+    if p > Decimal::from(MAX_PRICE) {
+        return Err(bad(
+            path,
+            format!("expected a price of at most {MAX_PRICE}, got {p}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_order(
+    path: impl Fn(usize) -> String,
+    times: &[Time],
+    strict: bool,
+) -> Result<(), Invalid> {
+    for (i, w) in times.windows(2).enumerate() {
+        if w[1] < w[0] || (strict && w[1] == w[0]) {
+            return Err(bad(
+                path(i + 1),
+                format!(
+                    "expected entries in time order: {} comes after {}",
+                    fmt_time(w[1]),
+                    fmt_time(w[0])
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unique<'a>(what: &str, list: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Invalid> {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.enumerate() {
+        check_id(&format!("$.{list}[{i}].id"), id)?;
+        if !seen.insert(id) {
+            return Err(bad(
+                format!("$.{list}[{i}].id"),
+                format!("expected unique {what} ids; {id:?} appears twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn term_error(prefix: &str, e: TermError) -> Invalid {
+    bad(format!("{prefix}.{}", e.path), e.message)
+}
+
+/// Management-group ancestry: the group and all its ancestors.
+fn ancestors<'a>(parents: &HashMap<&'a str, Option<&'a str>>, id: &'a str) -> Vec<&'a str> {
+    let mut v = vec![id];
+    let mut cur = id;
+    while let Some(Some(p)) = parents.get(cur) {
+        if v.contains(p) {
+            break;
+        }
+        v.push(p);
+        cur = p;
+    }
+    v
+}
+
+/// Checks an estate; the first problem is returned.
+pub fn validate(e: &Estate) -> Result<(), Invalid> {
+    if e.currency.len() != 3 || !e.currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(bad(
+            "$.currency",
+            format!(
+                "expected an ISO 4217 currency code such as USD, got {:?}",
+                e.currency
+            ),
+        ));
+    }
+
+    unique(
+        "billing account",
+        "billing_accounts",
+        e.billing_accounts.iter().map(|b| b.id.as_str()),
+    )?;
+    unique(
+        "management group",
+        "management_groups",
+        e.management_groups.iter().map(|m| m.id.as_str()),
+    )?;
+    unique(
+        "resource",
+        "resources",
+        e.resources.iter().map(|r| r.id.as_str()),
+    )?;
+    unique(
+        "deployment",
+        "deployments",
+        e.deployments.iter().map(|d| d.id.as_str()),
+    )?;
+    unique(
+        "commitment",
+        "commitments",
+        e.commitments.iter().map(|c| c.id.as_str()),
+    )?;
+    unique(
+        "reservation",
+        "reservations",
+        e.reservations.iter().map(|r| r.id.as_str()),
+    )?;
+    unique(
+        "managed compute",
+        "managed_compute",
+        e.managed_compute.iter().map(|m| m.id.as_str()),
+    )?;
+    let commitment_ids: HashSet<&str> = e.commitments.iter().map(|c| c.id.as_str()).collect();
+    for (i, r) in e.reservations.iter().enumerate() {
+        if commitment_ids.contains(r.id.as_str()) {
+            return Err(bad(
+                format!("$.reservations[{i}].id"),
+                format!(
+                    "expected an id no commitment uses; {:?} is also a commitment",
+                    r.id
+                ),
+            ));
+        }
+        if let Some((_, n)) = r.id.rsplit_once("/r")
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(bad(
+                format!("$.reservations[{i}].id"),
+                format!(
+                    "expected an id not ending in /r<N> (renewed terms are named so), got {:?}",
+                    r.id
+                ),
+            ));
+        }
+    }
+
+    // Subscriptions: each in at most one billing account and one management group.
+    let mut known_subs: HashSet<&str> = HashSet::new();
+    let mut sub_ba: HashMap<&str, &str> = HashMap::new();
+    for (i, b) in e.billing_accounts.iter().enumerate() {
+        for (j, s) in b.subscriptions.iter().enumerate() {
+            check_id(&format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
+            if let Some(other) = sub_ba.insert(s, &b.id) {
+                return Err(bad(
+                    format!("$.billing_accounts[{i}].subscriptions[{j}]"),
+                    format!(
+                        "expected a subscription in one billing account only; {s:?} is also in {other:?}"
+                    ),
+                ));
+            }
+            known_subs.insert(s);
+        }
+    }
+    let mg_ids: HashSet<&str> = e.management_groups.iter().map(|m| m.id.as_str()).collect();
+    let mut parents: HashMap<&str, Option<&str>> = HashMap::new();
+    let mut sub_mg: HashMap<&str, &str> = HashMap::new();
+    for (i, m) in e.management_groups.iter().enumerate() {
+        if let Some(p) = &m.parent
+            && !mg_ids.contains(p.as_str())
+        {
+            return Err(bad(
+                format!("$.management_groups[{i}].parent"),
+                format!("expected the id of a management group in this file, got {p:?}"),
+            ));
+        }
+        parents.insert(&m.id, m.parent.as_deref());
+        for (j, s) in m.subscriptions.iter().enumerate() {
+            check_id(&format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
+            if let Some(other) = sub_mg.insert(s, &m.id) {
+                return Err(bad(
+                    format!("$.management_groups[{i}].subscriptions[{j}]"),
+                    format!(
+                        "expected a subscription in one management group only; {s:?} is also in {other:?}"
+                    ),
+                ));
+            }
+            known_subs.insert(s);
+        }
+    }
+    for (i, m) in e.management_groups.iter().enumerate() {
+        let mut seen = HashSet::new();
+        let mut cur = Some(m.id.as_str());
+        while let Some(c) = cur {
+            if !seen.insert(c) {
+                return Err(bad(
+                    format!("$.management_groups[{i}].parent"),
+                    format!(
+                        "expected a tree of management groups; {:?} is its own ancestor",
+                        m.id
+                    ),
+                ));
+            }
+            cur = parents.get(c).copied().flatten();
+        }
+    }
+
+    // Prices.
+    let mut price_keys = HashSet::new();
+    for (i, p) in e.prices.iter().enumerate() {
+        if p.region != "*" {
+            check_region(&format!("$.prices[{i}].region"), &p.region)?;
+        }
+        if !price_keys.insert((p.region.as_str(), p.sku)) {
+            return Err(bad(
+                format!("$.prices[{i}]"),
+                format!(
+                    "expected one price row per region and SKU; {} {} appears twice",
+                    p.region, p.sku
+                ),
+            ));
+        }
+        for (field, v) in [
+            ("hourly", p.hourly),
+            ("reservation_month", p.reservation_month),
+            ("reservation_year", p.reservation_year),
+            ("commitment_month", p.commitment_month),
+        ] {
+            if let Some(v) = v {
+                check_price(&format!("$.prices[{i}].{field}"), v)?;
+            }
+        }
+    }
+
+    // Resources.
+    let mut resources = HashMap::new();
+    for (i, r) in e.resources.iter().enumerate() {
+        check_id(&format!("$.resources[{i}].subscription"), &r.subscription)?;
+        check_id(
+            &format!("$.resources[{i}].resource_group"),
+            &r.resource_group,
+        )?;
+        check_region(&format!("$.resources[{i}].region"), &r.region)?;
+        known_subs.insert(&r.subscription);
+        if let Some(d) = r.deleted {
+            check_time(&format!("$.resources[{i}].deleted"), d)?;
+        }
+        if let Some(p) = r.purged {
+            check_time(&format!("$.resources[{i}].purged"), p)?;
+            if let Some(d) = r.deleted
+                && p < d
+            {
+                return Err(bad(
+                    format!("$.resources[{i}].purged"),
+                    format!(
+                        "expected an instant at or after its deletion {}",
+                        fmt_time(d)
+                    ),
+                ));
+            }
+        }
+        resources.insert(r.id.as_str(), r);
+    }
+    for m in &e.managed_compute {
+        known_subs.insert(&m.subscription);
+    }
+
+    for (i, q) in e.quotas.iter().enumerate() {
+        check_id(&format!("$.quotas[{i}].subscription"), &q.subscription)?;
+        check_region(&format!("$.quotas[{i}].region"), &q.region)?;
+        if q.limit < 0 || q.limit > MAX_PTU {
+            return Err(bad(
+                format!("$.quotas[{i}].limit"),
+                format!("expected a quota of 0 to {MAX_PTU} PTU, got {}", q.limit),
+            ));
+        }
+    }
+    let mut quota_keys = HashSet::new();
+    for (i, q) in e.quotas.iter().enumerate() {
+        if !quota_keys.insert((q.subscription.as_str(), q.region.as_str(), q.sku)) {
+            return Err(bad(
+                format!("$.quotas[{i}]"),
+                format!(
+                    "expected one quota per subscription, region and SKU; {} {} {} appears twice",
+                    q.subscription, q.region, q.sku
+                ),
+            ));
+        }
+    }
+
+    // Deployments.
+    for (i, d) in e.deployments.iter().enumerate() {
+        let p = format!("$.deployments[{i}]");
+        let Some(res) = resources.get(d.resource.as_str()) else {
+            return Err(bad(
+                format!("{p}.resource"),
+                format!(
+                    "expected the id of a resource in this file, got {:?}",
+                    d.resource
+                ),
+            ));
+        };
+        if d.sizes.is_empty() {
+            return Err(bad(
+                format!("{p}.sizes"),
+                "expected at least one size: the first one is the creation",
+            ));
+        }
+        for (j, s) in d.sizes.iter().enumerate() {
+            check_time(&format!("{p}.sizes[{j}].at"), s.at)?;
+            check_ptu(&format!("{p}.sizes[{j}].ptu"), s.ptu)?;
+        }
+        let times: Vec<Time> = d.sizes.iter().map(|s| s.at).collect();
+        check_order(|j| format!("{p}.sizes[{j}].at"), &times, true)?;
+        if let Some(del) = d.deleted {
+            check_time(&format!("{p}.deleted"), del)?;
+            if del <= d.created() {
+                return Err(bad(
+                    format!("{p}.deleted"),
+                    format!(
+                        "expected an instant after its creation {}",
+                        fmt_time(d.created())
+                    ),
+                ));
+            }
+            if let Some(j) = d.sizes.iter().position(|s| s.at >= del) {
+                return Err(bad(
+                    format!("{p}.sizes[{j}].at"),
+                    format!("expected a resize before the deletion at {}", fmt_time(del)),
+                ));
+            }
+        }
+        if let Some(gone) = res.deleted.or(res.purged)
+            && d.created() >= gone
+        {
+            return Err(bad(
+                format!("{p}.sizes[0].at"),
+                format!(
+                    "expected a creation before resource {} was deleted at {}",
+                    res.id,
+                    fmt_time(gone)
+                ),
+            ));
+        }
+    }
+
+    // Commitments.
+    let latest = latest_mention(e);
+    // Per resource: (start, end if it ends, commitment index).
+    type Lifetime = (Time, Option<Time>, usize);
+    let mut lifetimes: HashMap<&str, Vec<Lifetime>> = HashMap::new();
+    for (i, c) in e.commitments.iter().enumerate() {
+        let p = format!("$.commitments[{i}]");
+        let Some(res) = resources.get(c.resource.as_str()) else {
+            return Err(bad(
+                format!("{p}.resource"),
+                format!(
+                    "expected the id of a resource in this file, got {:?}",
+                    c.resource
+                ),
+            ));
+        };
+        check_time(&format!("{p}.start"), c.start)?;
+        check_ptu_50(&format!("{p}.ptu"), c.ptu)?;
+        for (j, a) in c.additions.iter().enumerate() {
+            check_time(&format!("{p}.additions[{j}].at"), a.at)?;
+            check_ptu_50(&format!("{p}.additions[{j}].ptu"), a.ptu)?;
+        }
+        let times: Vec<Time> = c.additions.iter().map(|a| a.at).collect();
+        check_order(|j| format!("{p}.additions[{j}].at"), &times, false)?;
+        if let super::CommitmentRenewal::AutorenewLower(n) = c.renewal {
+            check_ptu_50(&format!("{p}.renewal.ptu"), n)?;
+        }
+        for (j, ch) in c.renewal_changes.iter().enumerate() {
+            check_time(&format!("{p}.renewal_changes[{j}].at"), ch.at)?;
+            if ch.at < c.start {
+                return Err(bad(
+                    format!("{p}.renewal_changes[{j}].at"),
+                    format!(
+                        "expected an instant at or after the start {}",
+                        fmt_time(c.start)
+                    ),
+                ));
+            }
+            if let super::CommitmentRenewal::AutorenewLower(n) = ch.renewal {
+                check_ptu_50(&format!("{p}.renewal_changes[{j}].renewal.ptu"), n)?;
+            }
+        }
+        let times: Vec<Time> = c.renewal_changes.iter().map(|a| a.at).collect();
+        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, false)?;
+        if let Some(price) = c.price {
+            check_price(&format!("{p}.price"), price)?;
+        }
+        let last_mention = [
+            Some(c.start),
+            c.additions.last().map(|a| a.at),
+            c.renewal_changes.last().map(|a| a.at),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .expect("start");
+        let horizon = super::time::add_months(last_mention.max(latest), 2);
+        let terms = terms::commitment_terms(c, res.deleted.or(res.purged), horizon)
+            .map_err(|err| term_error(&p, err))?;
+        let end = terms::commitment_end(&terms, horizon);
+        lifetimes
+            .entry(c.resource.as_str())
+            .or_default()
+            .push((c.start, end, i));
+    }
+    for list in lifetimes.values_mut() {
+        list.sort();
+        for w in list.windows(2) {
+            let (_, end_a, a) = w[0];
+            let (start_b, _, b) = w[1];
+            if end_a.is_none_or(|end| end > start_b) {
+                return Err(bad(
+                    format!("$.commitments[{b}].start"),
+                    format!(
+                        "expected one commitment at a time on resource {}; {} is still active at {}",
+                        e.commitments[b].resource,
+                        e.commitments[a].id,
+                        fmt_time(start_b)
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Reservations.
+    let check_scope = |path: &str, s: &Scope| -> Result<(), Invalid> {
+        match s {
+            Scope::ResourceGroup {
+                subscription,
+                resource_group,
+            } => {
+                check_id(&format!("{path}.resource_group"), resource_group)?;
+                if !known_subs.contains(subscription.as_str()) {
+                    return Err(bad(
+                        format!("{path}.subscription"),
+                        format!("expected a subscription named in this file, got {subscription:?}"),
+                    ));
+                }
+            }
+            Scope::Subscription { subscription } => {
+                if !known_subs.contains(subscription.as_str()) {
+                    return Err(bad(
+                        format!("{path}.subscription"),
+                        format!("expected a subscription named in this file, got {subscription:?}"),
+                    ));
+                }
+            }
+            Scope::ManagementGroup { management_group } => {
+                if !mg_ids.contains(management_group.as_str()) {
+                    return Err(bad(
+                        format!("{path}.management_group"),
+                        format!(
+                            "expected the id of a management group in this file, got {management_group:?}"
+                        ),
+                    ));
+                }
+            }
+            Scope::Shared { billing_account } => {
+                if !e.billing_accounts.iter().any(|b| &b.id == billing_account) {
+                    return Err(bad(
+                        format!("{path}.billing_account"),
+                        format!(
+                            "expected the id of a billing account in this file, got {billing_account:?}"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    };
+    // (reservation index, management group, from, to) for the nesting check.
+    let mut mg_spans: Vec<(usize, &str, Time, Option<Time>)> = Vec::new();
+    for (i, r) in e.reservations.iter().enumerate() {
+        let p = format!("$.reservations[{i}]");
+        check_region(&format!("{p}.region"), &r.region)?;
+        check_ptu(&format!("{p}.ptu"), r.ptu)?;
+        check_time(&format!("{p}.start"), r.start)?;
+        check_scope(&format!("{p}.scope"), &r.scope)?;
+        for (j, ch) in r.scope_changes.iter().enumerate() {
+            check_time(&format!("{p}.scope_changes[{j}].at"), ch.at)?;
+            if ch.at < r.start {
+                return Err(bad(
+                    format!("{p}.scope_changes[{j}].at"),
+                    format!(
+                        "expected an instant at or after the start {}",
+                        fmt_time(r.start)
+                    ),
+                ));
+            }
+            check_scope(&format!("{p}.scope_changes[{j}].scope"), &ch.scope)?;
+        }
+        let times: Vec<Time> = r.scope_changes.iter().map(|a| a.at).collect();
+        check_order(|j| format!("{p}.scope_changes[{j}].at"), &times, false)?;
+        let check_renewal = |path: String, rn: &super::ReservationRenewal| -> Result<(), Invalid> {
+            if let super::ReservationRenewal::Replace { ptu: Some(n), .. } = rn {
+                check_ptu(&format!("{path}.ptu"), *n)?;
+            }
+            Ok(())
+        };
+        check_renewal(format!("{p}.renewal"), &r.renewal)?;
+        for (j, ch) in r.renewal_changes.iter().enumerate() {
+            check_time(&format!("{p}.renewal_changes[{j}].at"), ch.at)?;
+            if ch.at < r.start {
+                return Err(bad(
+                    format!("{p}.renewal_changes[{j}].at"),
+                    format!(
+                        "expected an instant at or after the start {}",
+                        fmt_time(r.start)
+                    ),
+                ));
+            }
+            check_renewal(format!("{p}.renewal_changes[{j}].renewal"), &ch.renewal)?;
+        }
+        let times: Vec<Time> = r.renewal_changes.iter().map(|a| a.at).collect();
+        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, false)?;
+        if let Some(t) = r.refunded_at {
+            check_time(&format!("{p}.refunded_at"), t)?;
+        }
+        if let Some(price) = r.price {
+            check_price(&format!("{p}.price"), price)?;
+        }
+        let terms = terms::reservation_terms(r, r.start).map_err(|err| term_error(&p, err))?;
+        // The instant the reservation stops for sure, if it does.
+        let end = {
+            let last = terms.last().expect("one term");
+            if last.refunded_at.is_some() {
+                last.refunded_at
+            } else if matches!(r.renewal, super::ReservationRenewal::None)
+                && r.renewal_changes.is_empty()
+            {
+                Some(last.end)
+            } else {
+                None
+            }
+        };
+        let timeline = terms::scope_timeline(r);
+        for (k, (from, scope)) in timeline.iter().enumerate() {
+            if let Scope::ManagementGroup { management_group } = scope {
+                let to = timeline.get(k + 1).map(|x| x.0).or(end);
+                mg_spans.push((i, management_group, *from, to));
+            }
+        }
+    }
+    for (x, a) in mg_spans.iter().enumerate() {
+        for b in &mg_spans[x + 1..] {
+            if a.1 == b.1 {
+                continue;
+            }
+            let overlap = a.3.is_none_or(|end| end > b.2) && b.3.is_none_or(|end| end > a.2);
+            let nested =
+                ancestors(&parents, a.1).contains(&b.1) || ancestors(&parents, b.1).contains(&a.1);
+            if overlap && nested {
+                let (later, earlier) = if b.2 >= a.2 { (b, a) } else { (a, b) };
+                return Err(bad(
+                    format!("$.reservations[{}].scope", later.0),
+                    format!(
+                        "expected a management group that neither contains nor lies in {:?}, which reservation {} already uses as its scope (Azure refuses nested management-group scopes)",
+                        earlier.1, e.reservations[earlier.0].id
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Managed compute.
+    for (i, m) in e.managed_compute.iter().enumerate() {
+        let p = format!("$.managed_compute[{i}]");
+        check_id(&format!("{p}.subscription"), &m.subscription)?;
+        check_region(&format!("{p}.region"), &m.region)?;
+        if m.instances <= 0 || m.instances > 10_000 {
+            return Err(bad(
+                format!("{p}.instances"),
+                format!("expected 1 to 10000 instances, got {}", m.instances),
+            ));
+        }
+        if m.gpus_per_instance < 0 || m.gpus_per_instance > 64 {
+            return Err(bad(
+                format!("{p}.gpus_per_instance"),
+                format!(
+                    "expected 0 to 64 GPUs per instance, got {}",
+                    m.gpus_per_instance
+                ),
+            ));
+        }
+        check_price(&format!("{p}.vm_hourly"), m.vm_hourly)?;
+        check_price(&format!("{p}.surcharge_gpu_hourly"), m.surcharge_gpu_hourly)?;
+        check_time(&format!("{p}.start"), m.start)?;
+        if let Some(end) = m.end {
+            check_time(&format!("{p}.end"), end)?;
+            if end <= m.start {
+                return Err(bad(
+                    format!("{p}.end"),
+                    format!("expected an instant after the start {}", fmt_time(m.start)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The latest instant the estate mentions (to bound lifecycle checks).
+fn latest_mention(e: &Estate) -> Time {
+    let mut t = earliest();
+    e.for_each_time(|x| t = t.max(x));
+    t
+}

@@ -1,0 +1,134 @@
+//! `ptudesk.snapshot/1` files: parsed exactly (money never through a float),
+//! unknown fields refused, then validated.
+
+use super::InputError;
+use crate::domain::{Estate, validate::validate};
+
+/// Turns serde_path_to_error's path (`deployments[0].sizes[1].at`) into a
+/// JSON path from the root (`$.deployments[0].sizes[1].at`).
+pub(crate) fn json_path(p: &serde_path_to_error::Path) -> Option<String> {
+    let s = p.to_string();
+    // Positions the parser never reached (a truncated file) show as `?`.
+    let s = s
+        .trim_end_matches(".?")
+        .trim_end_matches('?')
+        .trim_end_matches('.')
+        .to_string();
+    if s == "." || s.is_empty() {
+        None
+    } else if s.starts_with('[') {
+        Some(format!("${s}"))
+    } else {
+        Some(format!("$.{s}"))
+    }
+}
+
+/// Rewrites serde's wording into what a user of the file format expects.
+pub(crate) fn friendly(message: String) -> String {
+    message
+        .replace("struct Estate", "a ptudesk.snapshot/1 object")
+        .replace(
+            "missing field `schema`",
+            "expected \"schema\": \"ptudesk.snapshot/1\"",
+        )
+}
+
+/// Parses JSON into any serde type, reporting the JSON path of a failure.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+) -> Result<T, InputError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = json_path(e.path());
+        let inner = e.into_inner();
+        let message = if inner.is_eof() {
+            format!("the file ends early (truncated?): {inner}")
+        } else if inner.is_syntax() {
+            format!("not valid JSON: {inner}")
+        } else {
+            friendly(inner.to_string())
+        };
+        InputError {
+            file: file.to_string(),
+            path,
+            message,
+        }
+    })?;
+    de.end().map_err(|e| InputError {
+        file: file.to_string(),
+        path: None,
+        message: format!("unexpected data after the JSON document: {e}"),
+    })?;
+    Ok(value)
+}
+
+/// The keys of a top-level JSON object, or an error saying what the
+/// document is instead.
+pub(crate) fn top_level_keys(file: &str, bytes: &[u8]) -> Result<Vec<String>, InputError> {
+    let err = |message: String| InputError {
+        file: file.to_string(),
+        path: None,
+        message,
+    };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => return Err(err("the file is empty; expected a JSON document".into())),
+        Some(b'{') => {}
+        Some(b'[') => {
+            return Err(err(
+                "expected a JSON object at the top level, got an array".into()
+            ));
+        }
+        Some(_) => {}
+    }
+    let map: std::collections::BTreeMap<String, serde::de::IgnoredAny> = parse_json(file, bytes)
+        .map_err(|e| {
+            if e.message.contains("invalid type") {
+                err("expected a JSON object at the top level".into())
+            } else {
+                e
+            }
+        })?;
+    Ok(map.into_keys().collect())
+}
+
+/// Parses and validates a snapshot file's bytes.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
+    let keys = top_level_keys(file, bytes)?;
+    if !keys.iter().any(|k| k == "schema") {
+        return Err(InputError {
+            file: file.to_string(),
+            path: None,
+            message: format!(
+                "expected a ptudesk.snapshot/1 document (an object with \"schema\": \"{}\"); this one has the fields {}",
+                crate::domain::SCHEMA,
+                keys.iter()
+                    .take(6)
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let estate: Estate = parse_json(file, bytes)?;
+    validate(&estate).map_err(|v| InputError {
+        file: file.to_string(),
+        path: Some(v.path),
+        message: v.message,
+    })?;
+    Ok(estate)
+}
+
+/// Reads and validates a snapshot file.
+pub fn load(path: &std::path::Path) -> Result<Estate, InputError> {
+    let bytes = super::read_input(path)?;
+    parse(&path.display().to_string(), &bytes)
+}
+
+/// Writes an estate as a snapshot (pretty JSON, stable field order).
+pub fn to_json(estate: &Estate) -> String {
+    let mut s = serde_json::to_string_pretty(estate).expect("an estate always serializes");
+    s.push('\n');
+    s
+}

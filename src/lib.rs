@@ -1,0 +1,7 @@
+//! ptudesk: the costs of Azure OpenAI provisioned throughput in one place.
+//!
+//! Data flows one way: ingest -> store -> domain estate -> rating ->
+//! alerts/planner -> TUI or CLI output. The rating core is pure.
+
+pub mod domain;
+pub mod ingest;
