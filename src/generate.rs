@@ -1,0 +1,1 @@
+//! Deterministic synthetic estates (`ptudesk generate`).

@@ -1,0 +1,558 @@
+//! The fast engine: rates components of interacting pools and instruments
+//! class by class (runs of identical hours, or single hours with a change
+//! inside), as the module documentation of [`crate::rating`] explains.
+
+use super::alloc::largest_remainder;
+use super::minutes::{Steps, Within};
+use super::prepare::{ChargeKind, InstrumentKind, Prepared, hour_index};
+use super::{Basis, Forecast, InstrumentUse, Period, RatingError, Request, Totals, Window, WindowKind};
+use crate::domain::Sku;
+use crate::domain::prices::PriceRef;
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// A piece of a window from one class of one component.
+#[derive(Debug, Clone)]
+pub(crate) struct Piece {
+    pub kind: WindowKind,
+    pub subject: String,
+    /// Resource index of an overage piece (for its explanation).
+    pub resource: Option<usize>,
+    pub start_h: i64,
+    pub end_h: i64,
+    pub minutes: i64,
+    /// Hourly cost x 60 (overage).
+    pub cost_x60: Decimal,
+    /// Amortized cost (double billing, unused).
+    pub cost: Decimal,
+}
+
+/// Union-find over groups and instruments.
+struct Dsu(Vec<usize>);
+
+impl Dsu {
+    fn find(&mut self, x: usize) -> usize {
+        let mut r = x;
+        while self.0[r] != r {
+            r = self.0[r];
+        }
+        let mut c = x;
+        while self.0[c] != r {
+            let n = self.0[c];
+            self.0[c] = r;
+            c = n;
+        }
+        r
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+/// A reservation's eligible groups per scope epoch: (from hour, level, groups).
+type Epochs = Vec<(i64, u8, Vec<usize>)>;
+
+/// Per-bucket money accumulators.
+#[derive(Clone, Default)]
+struct BucketSums {
+    hourly_x60: Decimal,
+    commitment: Decimal,
+    reservation: Decimal,
+    mc_x60: Decimal,
+}
+
+fn bucket_of(buckets: &[(i64, i64)], h: i64) -> usize {
+    buckets.partition_point(|b| b.1 <= h)
+}
+
+/// Rates a prepared window.
+pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
+    let from_h = hour_index(req.from);
+    let to_h = hour_index(req.to);
+    let buckets = super::buckets(req);
+    let mut sums = vec![BucketSums::default(); buckets.len()];
+    let ng = p.groups.len();
+    let ni = p.instruments.len();
+
+    let group_steps: Vec<Steps> = p
+        .groups
+        .iter()
+        .map(|g| {
+            let parts: Vec<Steps> =
+                g.deployments.iter().map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max)).collect();
+            Steps::sum(parts.iter())
+        })
+        .collect();
+    let inst_steps: Vec<Steps> =
+        p.instruments.iter().map(|i| Steps::from_points(&i.capacity, Within::Min)).collect();
+
+    let group_index: HashMap<(usize, Sku), usize> =
+        p.groups.iter().enumerate().map(|(i, g)| ((g.resource, g.sku), i)).collect();
+    let mut by_region_sku: HashMap<(&str, Sku), Vec<usize>> = HashMap::new();
+    for (gi, g) in p.groups.iter().enumerate() {
+        by_region_sku.entry((p.estate.resources[g.resource].region.as_str(), g.sku)).or_default().push(gi);
+    }
+
+    // What each instrument may cover.
+    let mut commit_group: Vec<Option<usize>> = vec![None; ni];
+    let mut epochs: Vec<Epochs> = vec![Vec::new(); ni];
+    let mut dsu = Dsu((0..ng + ni).collect());
+    for (ii, inst) in p.instruments.iter().enumerate() {
+        match inst.kind {
+            InstrumentKind::Commitment => {
+                let r = inst.resource.expect("a commitment has a resource");
+                commit_group[ii] = group_index.get(&(r, Sku::Regional)).copied();
+                if let Some(g) = commit_group[ii] {
+                    dsu.union(g, ng + ii);
+                }
+            }
+            InstrumentKind::Reservation => {
+                let candidates = by_region_sku.get(&(inst.region.as_str(), inst.sku));
+                for (t, scope) in &inst.scopes {
+                    let gs: Vec<usize> = candidates
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&g| p.scopes.contains(scope, &p.estate.resources[p.groups[g].resource]))
+                        .collect();
+                    for &g in &gs {
+                        dsu.union(g, ng + ii);
+                    }
+                    epochs[ii].push((hour_index(*t), scope.level(), gs));
+                }
+            }
+        }
+    }
+    let mut components: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for g in 0..ng {
+        let root = dsu.find(g);
+        components.entry(root).or_default().0.push(g);
+    }
+    for i in 0..ni {
+        let root = dsu.find(ng + i);
+        components.entry(root).or_default().1.push(i);
+    }
+
+    let mut totals = Totals::default();
+    let mut capacity = vec![0i64; ni];
+    let mut used = vec![0i64; ni];
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut hourly_prices: Vec<Option<PriceRef>> = vec![None; ng];
+
+    for (groups, insts) in components.values() {
+        rate_component(
+            p,
+            groups,
+            insts,
+            &ComponentCtx {
+                from_h,
+                to_h,
+                buckets: &buckets,
+                group_steps: &group_steps,
+                inst_steps: &inst_steps,
+                commit_group: &commit_group,
+                epochs: &epochs,
+            },
+            &mut Acc {
+                sums: &mut sums,
+                totals: &mut totals,
+                capacity: &mut capacity,
+                used: &mut used,
+                pieces: &mut pieces,
+                hourly_prices: &mut hourly_prices,
+            },
+        )?;
+    }
+
+    // Instrument charges, on the requested basis.
+    let mut instruments = Vec::with_capacity(ni);
+    for (ii, inst) in p.instruments.iter().enumerate() {
+        let mut charges = Decimal::ZERO;
+        let mut add = |b: usize, amount: Decimal, kind: ChargeKind, sums: &mut [BucketSums], totals: &mut Totals| {
+            charges += amount;
+            match inst.kind {
+                InstrumentKind::Commitment => sums[b].commitment += amount,
+                InstrumentKind::Reservation => sums[b].reservation += amount,
+            }
+            if kind == ChargeKind::Refund {
+                totals.refunds += amount;
+            }
+        };
+        match req.basis {
+            Basis::Actual => {
+                for bill in &inst.bills {
+                    if bill.at >= req.from && bill.at < req.to {
+                        add(bucket_of(&buckets, hour_index(bill.at)), bill.amount, bill.kind, &mut sums, &mut totals);
+                    }
+                }
+            }
+            Basis::Amortized => {
+                for s in &inst.spreads {
+                    let (a, b) = (s.start_hour.max(from_h), s.end_hour().min(to_h));
+                    if a >= b {
+                        continue;
+                    }
+                    let mut k = bucket_of(&buckets, a);
+                    while k < buckets.len() && buckets[k].0 < b {
+                        let amount = s.sum_hours(buckets[k].0.max(a), buckets[k].1.min(b));
+                        add(k, amount, s.kind, &mut sums, &mut totals);
+                        k += 1;
+                    }
+                }
+            }
+        }
+        instruments.push(InstrumentUse {
+            id: inst.id.clone(),
+            kind: inst.kind,
+            capacity_ptu_minutes: capacity[ii],
+            used_ptu_minutes: used[ii],
+            charges,
+        });
+    }
+
+    // Managed compute: per minute of uptime.
+    for m in &p.estate.managed_compute {
+        let mut pts = vec![(m.start, 1)];
+        if let Some(e) = m.end {
+            pts.push((e, 0));
+        }
+        let steps = Steps::from_points(&pts, Within::Max);
+        let rate = m.hourly_rate();
+        for (k, &(a, b)) in buckets.iter().enumerate() {
+            let minutes = steps.integral(a * 60, b * 60);
+            if minutes > 0 {
+                sums[k].mc_x60 += rate * Decimal::from(minutes);
+            }
+        }
+    }
+
+    let sixty = Decimal::from(60);
+    let mut periods = Vec::with_capacity(buckets.len());
+    let (mut hourly_x60, mut mc_x60) = (Decimal::ZERO, Decimal::ZERO);
+    for (k, &(a, b)) in buckets.iter().enumerate() {
+        let s = &sums[k];
+        hourly_x60 += s.hourly_x60;
+        mc_x60 += s.mc_x60;
+        totals.commitment += s.commitment;
+        totals.reservation += s.reservation;
+        periods.push(Period {
+            start: hour_time(a),
+            end: hour_time(b),
+            hourly: s.hourly_x60 / sixty,
+            commitment: s.commitment,
+            reservation: s.reservation,
+            managed_compute: s.mc_x60 / sixty,
+        });
+    }
+    totals.hourly = hourly_x60 / sixty;
+    totals.managed_compute = mc_x60 / sixty;
+
+    let windows = merge_pieces(p, pieces);
+    let mut unverified: BTreeSet<PriceRef> = p.prices_used.iter().filter(|x| !x.verified).cloned().collect();
+    unverified.extend(hourly_prices.into_iter().flatten().filter(|x| !x.verified));
+
+    Ok(Forecast {
+        from: req.from,
+        to: req.to,
+        currency: p.estate.currency.clone(),
+        basis: req.basis,
+        by: req.by,
+        totals,
+        instruments,
+        windows,
+        periods,
+        unverified_prices: unverified.into_iter().collect(),
+    })
+}
+
+/// The start of an hour given in hours since the epoch.
+pub fn hour_time(h: i64) -> crate::domain::time::Time {
+    Utc.timestamp_opt(h * 3600, 0).single().expect("in range")
+}
+
+struct ComponentCtx<'a> {
+    from_h: i64,
+    to_h: i64,
+    buckets: &'a [(i64, i64)],
+    group_steps: &'a [Steps],
+    inst_steps: &'a [Steps],
+    commit_group: &'a [Option<usize>],
+    epochs: &'a [Epochs],
+}
+
+struct Acc<'a> {
+    sums: &'a mut [BucketSums],
+    totals: &'a mut Totals,
+    capacity: &'a mut [i64],
+    used: &'a mut [i64],
+    pieces: &'a mut Vec<Piece>,
+    hourly_prices: &'a mut [Option<PriceRef>],
+}
+
+/// Rates one component over the window, class by class.
+fn rate_component(
+    p: &Prepared,
+    groups: &[usize],
+    insts: &[usize],
+    ctx: &ComponentCtx,
+    acc: &mut Acc,
+) -> Result<(), RatingError> {
+    let (from_m, to_m) = (ctx.from_h * 60, ctx.to_h * 60);
+    // Hours where a class starts, and hours with a change inside them.
+    let mut cuts: BTreeSet<i64> = BTreeSet::new();
+    let mut dirty: HashSet<i64> = HashSet::new();
+    cuts.insert(ctx.from_h);
+    cuts.insert(ctx.to_h);
+    let mut mark = |m: i64| {
+        if m > from_m && m < to_m {
+            let h = m.div_euclid(60);
+            cuts.insert(h);
+            if m.rem_euclid(60) != 0 {
+                dirty.insert(h);
+                cuts.insert(h + 1);
+            }
+        }
+    };
+    for &g in groups {
+        ctx.group_steps[g].0.iter().for_each(|s| mark(s.0));
+    }
+    for &i in insts {
+        ctx.inst_steps[i].0.iter().for_each(|s| mark(s.0));
+        ctx.epochs[i].iter().for_each(|e| mark(e.0 * 60));
+    }
+
+    let local: HashMap<usize, usize> = groups.iter().enumerate().map(|(l, &g)| (g, l)).collect();
+    let commits: Vec<(usize, Option<usize>)> = insts
+        .iter()
+        .filter(|&&i| p.instruments[i].kind == InstrumentKind::Commitment)
+        .map(|&i| (i, ctx.commit_group[i].map(|g| local[&g])))
+        .collect();
+    let reservations: Vec<usize> =
+        insts.iter().copied().filter(|&i| p.instruments[i].kind == InstrumentKind::Reservation).collect();
+    let local_epochs: HashMap<usize, Vec<(i64, u8, Vec<usize>)>> = reservations
+        .iter()
+        .map(|&i| {
+            let e = ctx.epochs[i].iter().map(|(h, lvl, gs)| (*h, *lvl, gs.iter().map(|g| local[g]).collect())).collect();
+            (i, e)
+        })
+        .collect();
+
+    let n_groups = groups.len();
+    let mut usage = vec![0i64; n_groups];
+    let mut rem = vec![0i64; n_groups];
+    let mut ccov = vec![0i64; n_groups];
+    let mut overage: BTreeMap<usize, (i64, Decimal)> = BTreeMap::new();
+    let mut order: Vec<(u8, chrono::DateTime<Utc>, &str, usize, i64, usize)> = Vec::new();
+    let mut weights: Vec<i64> = Vec::new();
+
+    let cut_list: Vec<i64> = cuts.into_iter().collect();
+    for w in cut_list.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let n = b - a;
+        let is_dirty = dirty.contains(&a);
+        let value = |s: &Steps| if is_dirty { s.integral(a * 60, a * 60 + 60) } else { 60 * s.at(a * 60) };
+
+        let mut deployed = 0;
+        for (l, &g) in groups.iter().enumerate() {
+            usage[l] = value(&ctx.group_steps[g]);
+            rem[l] = usage[l];
+            ccov[l] = 0;
+            deployed += usage[l];
+        }
+        acc.totals.deployed_ptu_minutes += deployed * n;
+
+        // 1. Commitments: their resource's Regional pool.
+        for &(i, g) in &commits {
+            let cap = value(&ctx.inst_steps[i]);
+            if cap == 0 {
+                continue;
+            }
+            let cov = g.map_or(0, |g| cap.min(rem[g]));
+            if let Some(g) = g {
+                rem[g] -= cov;
+                ccov[g] = cov;
+            }
+            acc.capacity[i] += cap * n;
+            acc.used[i] += cov * n;
+            acc.totals.commitment_covered_ptu_minutes += cov * n;
+            let idle = cap - cov;
+            if idle > 0 {
+                acc.totals.unused_commitment_ptu_minutes += idle * n;
+                let inst = &p.instruments[i];
+                acc.pieces.push(Piece {
+                    kind: WindowKind::Unused,
+                    subject: inst.id.clone(),
+                    resource: None,
+                    start_h: a,
+                    end_h: b,
+                    minutes: idle * n,
+                    cost_x60: Decimal::ZERO,
+                    cost: inst.amortized(a, b) * Decimal::from(idle) / Decimal::from(cap),
+                });
+            }
+        }
+
+        // 2. Reservations: narrowest scope first, then first come first served.
+        order.clear();
+        for &i in &reservations {
+            let cap = value(&ctx.inst_steps[i]);
+            if cap == 0 {
+                continue;
+            }
+            let ep = &local_epochs[&i];
+            let e = ep.iter().rposition(|x| x.0 <= a).unwrap_or(0);
+            let inst = &p.instruments[i];
+            order.push((ep[e].1, inst.order_instant, inst.id.as_str(), i, cap, e));
+        }
+        order.sort();
+        let mut idle_of: Vec<i64> = Vec::with_capacity(order.len());
+        for &(_, _, _, i, cap, e) in &order {
+            let gs = &local_epochs[&i][e].2;
+            let elig: i64 = gs.iter().map(|&g| rem[g]).sum();
+            let cov = cap.min(elig);
+            take(&mut rem, gs, cov, elig, &mut weights);
+            acc.capacity[i] += cap * n;
+            acc.used[i] += cov * n;
+            acc.totals.reservation_covered_ptu_minutes += cov * n;
+            acc.totals.unused_reservation_ptu_minutes += (cap - cov) * n;
+            idle_of.push(cap - cov);
+        }
+
+        // 3. Double billing: idle reservation capacity beside commitment coverage it could have taken.
+        let any_ccov = ccov.iter().any(|&c| c > 0);
+        for (k, &(_, _, _, i, cap, e)) in order.iter().enumerate() {
+            let idle = idle_of[k];
+            if idle == 0 {
+                continue;
+            }
+            let inst = &p.instruments[i];
+            let mut db = 0;
+            if any_ccov && inst.sku == Sku::Regional {
+                let gs = &local_epochs[&i][e].2;
+                let avail: i64 = gs.iter().map(|&g| ccov[g]).sum();
+                db = idle.min(avail);
+                take(&mut ccov, gs, db, avail, &mut weights);
+            }
+            let unused = idle - db;
+            let amortized = if db > 0 || unused > 0 { inst.amortized(a, b) } else { Decimal::ZERO };
+            for (kind, m) in [(WindowKind::DoubleBilling, db), (WindowKind::Unused, unused)] {
+                if m > 0 {
+                    acc.pieces.push(Piece {
+                        kind,
+                        subject: inst.id.clone(),
+                        resource: None,
+                        start_h: a,
+                        end_h: b,
+                        minutes: m * n,
+                        cost_x60: Decimal::ZERO,
+                        cost: amortized * Decimal::from(m) / Decimal::from(cap),
+                    });
+                }
+            }
+        }
+
+        // 4. What is left pays the hourly rate.
+        overage.clear();
+        let mut hourly_x60 = Decimal::ZERO;
+        for (l, &g) in groups.iter().enumerate() {
+            if rem[l] == 0 {
+                continue;
+            }
+            if acc.hourly_prices[g].is_none() {
+                acc.hourly_prices[g] = Some(p.hourly_price(&p.groups[g])?);
+            }
+            let price = acc.hourly_prices[g].as_ref().expect("set").amount;
+            let x60 = price * Decimal::from(rem[l]);
+            hourly_x60 += x60;
+            acc.totals.hourly_ptu_minutes += rem[l] * n;
+            let o = overage.entry(p.groups[g].resource).or_insert((0, Decimal::ZERO));
+            o.0 += rem[l];
+            o.1 += x60;
+        }
+        if hourly_x60 != Decimal::ZERO {
+            let mut k = bucket_of(ctx.buckets, a);
+            while k < ctx.buckets.len() && ctx.buckets[k].0 < b {
+                let hours = ctx.buckets[k].1.min(b) - ctx.buckets[k].0.max(a);
+                acc.sums[k].hourly_x60 += hourly_x60 * Decimal::from(hours);
+                k += 1;
+            }
+        }
+        for (&r, &(m, x60)) in &overage {
+            acc.pieces.push(Piece {
+                kind: WindowKind::Overage,
+                subject: p.estate.resources[r].id.clone(),
+                resource: Some(r),
+                start_h: a,
+                end_h: b,
+                minutes: m * n,
+                cost_x60: x60 * Decimal::from(n),
+                cost: Decimal::ZERO,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Takes `amount` out of the pools `gs` of `pool` (whose sum is `avail`),
+/// in proportion to what each holds.
+fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, weights: &mut Vec<i64>) {
+    if amount == 0 {
+        return;
+    }
+    if amount == avail {
+        for &g in gs {
+            pool[g] = 0;
+        }
+        return;
+    }
+    weights.clear();
+    weights.extend(gs.iter().map(|&g| pool[g]));
+    for (&g, s) in gs.iter().zip(largest_remainder(amount, weights)) {
+        pool[g] -= s;
+    }
+}
+
+/// Merges window pieces of one kind and subject across adjacent or
+/// overlapping hours, and explains the overage ones.
+pub(crate) fn merge_pieces(p: &Prepared, mut pieces: Vec<Piece>) -> Vec<Window> {
+    pieces.sort_by(|x, y| (x.kind, &x.subject, x.start_h).cmp(&(y.kind, &y.subject, y.start_h)));
+    let mut merged: Vec<Piece> = Vec::new();
+    for pc in pieces {
+        match merged.last_mut() {
+            Some(m) if m.kind == pc.kind && m.subject == pc.subject && pc.start_h <= m.end_h => {
+                m.end_h = m.end_h.max(pc.end_h);
+                m.minutes += pc.minutes;
+                m.cost_x60 += pc.cost_x60;
+                m.cost += pc.cost;
+            }
+            _ => merged.push(pc),
+        }
+    }
+    let sixty = Decimal::from(60);
+    let mut windows: Vec<Window> = merged
+        .into_iter()
+        .map(|m| {
+            let (start, end) = (hour_time(m.start_h), hour_time(m.end_h));
+            let explanation = match (m.kind, m.resource) {
+                (WindowKind::Overage, Some(r)) => p.explain_overage(r, start, end),
+                (WindowKind::DoubleBilling, _) => p.explain_double_billing(&m.subject),
+                _ => p.explain_unused(&m.subject),
+            };
+            Window {
+                kind: m.kind,
+                start,
+                end,
+                ptu_minutes: m.minutes,
+                cost: m.cost + m.cost_x60 / sixty,
+                subject: m.subject,
+                explanation,
+            }
+        })
+        .collect();
+    windows.sort_by(|x, y| (x.start, x.kind, &x.subject).cmp(&(y.start, y.kind, &y.subject)));
+    windows
+}

@@ -1,0 +1,309 @@
+//! The rating core: pure functions from an estate, a price book and a window
+//! of time to charges, coverage and the windows where money leaks. No I/O,
+//! no clock ("now" is never an input: it only sets defaults elsewhere), no
+//! tokio. The TUI and the CLI never compute money themselves; they call this.
+//!
+//! # The rules (DOMAIN.md 2-4, 7, 8)
+//!
+//! Time is UTC and billing is per clock hour. Usage is counted in integer
+//! PTU-minutes: a deployment counts a minute if it exists at any instant of
+//! it, at the largest size it had in it; a discount counts a minute only if
+//! active for all of it. In each hour every instrument pools: capacity = its
+//! PTU-minutes in the hour, eligible = the still-uncovered PTU-minutes of the
+//! deployments it may cover, covered = the smaller. Commitments go first
+//! (their resource's Regional deployments), then reservations of the same
+//! region and type whose scope holds the deployment, narrowest scope first,
+//! first come first served, usage falling through to broader scopes; the
+//! rest pays the hourly rate. Money is exact (`rust_decimal`) and rounded
+//! once, when printed.
+//!
+//! # The algorithm ([`engine`])
+//!
+//! The cost of a forecast grows with the number of change events
+//! (creations, resizes, deletions, purchases, additions, renewals, expiries,
+//! refunds, scope changes), not with hours x deployments:
+//!
+//! 1. Deployments are pooled by (resource, deployment type) into *groups*,
+//!    and each group's size over time becomes one step function of minutes
+//!    (the sum of its deployments' steps). Each instrument's capacity becomes
+//!    one too.
+//! 2. Groups and instruments that can interact (an instrument and every group
+//!    it may ever cover) form *components*, found with union-find. Components
+//!    never share usage, so each is rated on its own.
+//! 3. Within a component, the breakpoints of its step functions split the
+//!    window into *classes* of hours: a maximal run of whole hours in which
+//!    nothing changes, or a single hour with a change inside it. The hourly
+//!    pooling is computed once per class (for a run, from the values at its
+//!    first minute; for a changing hour, from minute integrals) and scaled by
+//!    the class's length.
+//! 4. Amortized charges are spread per day and hour through running sums
+//!    ([`alloc::cumulative`]), so the amortized cost of any run of hours is a
+//!    difference of two running sums: O(1) per run, whatever its length.
+//! 5. Windows (overage, double billing, unused) come out per class and merge
+//!    across adjacent classes and components.
+//!
+//! A class costs O(groups + reservation scope sizes) of its component, so a
+//! year of a 2,000-deployment estate is a few hundred thousand small steps.
+//! A deliberately naive engine ([`reference`], behind the `reference`
+//! feature) loops over every hour, deployment, minute and instrument; a
+//! property test holds the two equal on random estates.
+
+pub mod alloc;
+pub mod engine;
+pub mod minutes;
+pub mod prepare;
+#[cfg(feature = "reference")]
+pub mod reference;
+#[cfg(test)]
+mod tests;
+
+use crate::domain::Estate;
+use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
+use crate::domain::time::{Time, fmt_time, is_whole_hour};
+use crate::domain::Sku;
+pub use prepare::{ChargeKind, InstrumentKind};
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// When a charge counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// When it is billed.
+    Actual,
+    /// Spread over the days it pays for.
+    Amortized,
+}
+
+impl Basis {
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Actual => "actual",
+            Basis::Amortized => "amortized",
+        }
+    }
+}
+
+/// The length of the `periods` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Day,
+    Month,
+}
+
+/// What to rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Start, a whole UTC hour.
+    pub from: Time,
+    /// End (exclusive), a whole UTC hour after `from`.
+    pub to: Time,
+    pub basis: Basis,
+    pub by: Bucket,
+}
+
+/// Settings of the rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Early termination fee on refunds, in percent (DOMAIN.md 4: 0 today).
+    pub early_termination_fee_pct: Decimal,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { early_termination_fee_pct: Decimal::ZERO }
+    }
+}
+
+/// Why a forecast could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RatingError {
+    /// `from`/`to` not whole hours, or not in order.
+    BadWindow(String),
+    /// A rated item needs a price neither the estate nor the book has.
+    MissingPrice { item: String, region: String, sku: Sku, kind: PriceKind },
+    /// The estate breaks a lifecycle rule (a JSON path and message).
+    Invalid(String),
+}
+
+impl fmt::Display for RatingError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            RatingError::BadWindow(m) => f.write_str(m),
+            RatingError::MissingPrice { item, region, sku, kind } => write!(
+                f,
+                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one (add it to \"prices\")",
+                kind.field()
+            ),
+            RatingError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for RatingError {}
+
+/// Totals over the whole window. Money is exact; usage in PTU-minutes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub hourly: Decimal,
+    pub commitment: Decimal,
+    /// Reservation charges, refunds included.
+    pub reservation: Decimal,
+    /// Refund credits (negative), also inside `reservation`.
+    pub refunds: Decimal,
+    pub managed_compute: Decimal,
+    pub deployed_ptu_minutes: i64,
+    pub commitment_covered_ptu_minutes: i64,
+    pub reservation_covered_ptu_minutes: i64,
+    pub hourly_ptu_minutes: i64,
+    pub unused_commitment_ptu_minutes: i64,
+    /// Idle reservation capacity, unused and double-billed alike.
+    pub unused_reservation_ptu_minutes: i64,
+}
+
+impl Totals {
+    pub fn total(&self) -> Decimal {
+        self.hourly + self.commitment + self.reservation + self.managed_compute
+    }
+}
+
+/// One instrument's use over the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentUse {
+    pub id: String,
+    pub kind: InstrumentKind,
+    pub capacity_ptu_minutes: i64,
+    pub used_ptu_minutes: i64,
+    /// Its charges in the window, on the forecast's basis.
+    pub charges: Decimal,
+}
+
+impl InstrumentUse {
+    pub fn unused_ptu_minutes(&self) -> i64 {
+        self.capacity_ptu_minutes - self.used_ptu_minutes
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WindowKind {
+    /// Deployed PTU paying the hourly rate (subject: the resource).
+    Overage,
+    /// Reservation capacity idle while a commitment covered what it could
+    /// have covered (subject: the reservation).
+    DoubleBilling,
+    /// Discount capacity idle with nothing eligible (subject: the instrument).
+    Unused,
+}
+
+impl WindowKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowKind::Overage => "overage",
+            WindowKind::DoubleBilling => "double_billing",
+            WindowKind::Unused => "unused",
+        }
+    }
+}
+
+/// Whole hours where money leaks, merged across adjacent hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub kind: WindowKind,
+    pub start: Time,
+    pub end: Time,
+    pub ptu_minutes: i64,
+    pub cost: Decimal,
+    pub subject: String,
+    pub explanation: String,
+}
+
+/// One row of the `periods` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub start: Time,
+    pub end: Time,
+    pub hourly: Decimal,
+    pub commitment: Decimal,
+    pub reservation: Decimal,
+    pub managed_compute: Decimal,
+}
+
+impl Period {
+    pub fn total(&self) -> Decimal {
+        self.hourly + self.commitment + self.reservation + self.managed_compute
+    }
+}
+
+/// The result of rating a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forecast {
+    pub from: Time,
+    pub to: Time,
+    pub currency: String,
+    pub basis: Basis,
+    pub by: Bucket,
+    pub totals: Totals,
+    pub instruments: Vec<InstrumentUse>,
+    pub windows: Vec<Window>,
+    pub periods: Vec<Period>,
+    /// Prices the forecast rests on that are not verified.
+    pub unverified_prices: Vec<PriceRef>,
+}
+
+/// The most that may be cancelled (refunded) in a billing scope over a
+/// rolling 12 months, in USD (DOMAIN.md 4).
+pub const REFUND_LIMIT_USD: i64 = 50_000;
+
+/// How much may still be refunded at `at`: the limit less the credits of
+/// refunds in the 365 days up to `at` (a refund is restored 365 days later).
+/// `refunds` as [`prepare::refunds`] gives them (credits are negative).
+pub fn refund_headroom(refunds: &[(Time, Decimal, String)], at: Time) -> Decimal {
+    let since = at - chrono::Duration::days(365);
+    let used: Decimal = refunds.iter().filter(|r| r.0 > since && r.0 <= at).map(|r| -r.1).sum();
+    Decimal::from(REFUND_LIMIT_USD) - used
+}
+
+/// Checks a request's window.
+pub fn check_request(req: &Request) -> Result<(), RatingError> {
+    for (name, t) in [("--from", req.from), ("--to", req.to)] {
+        if !is_whole_hour(t) {
+            return Err(RatingError::BadWindow(format!(
+                "{name} must be a whole UTC hour, got {}",
+                fmt_time(t)
+            )));
+        }
+    }
+    if req.to <= req.from {
+        return Err(RatingError::BadWindow(format!(
+            "--to ({}) must be after --from ({})",
+            fmt_time(req.to),
+            fmt_time(req.from)
+        )));
+    }
+    Ok(())
+}
+
+/// Rates `[req.from, req.to)` of a valid estate, with `book` under the
+/// estate's own prices.
+pub fn forecast(estate: &Estate, book: &PriceBook, req: &Request, opts: &Options) -> Result<Forecast, RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    engine::rate(&prepared, req)
+}
+
+/// The `periods` boundaries of a request: `[start, end)` in hours since the
+/// epoch, clipped to the window.
+pub fn buckets(req: &Request) -> Vec<(i64, i64)> {
+    use crate::domain::time::{add_months, day_start, month_start};
+    let mut out = Vec::new();
+    let mut start = req.from;
+    while start < req.to {
+        let next = match req.by {
+            Bucket::Day => day_start(start) + chrono::Duration::days(1),
+            Bucket::Month => add_months(month_start(start), 1),
+        };
+        let end = next.min(req.to);
+        out.push((prepare::hour_index(start), prepare::hour_index(end)));
+        start = end;
+    }
+    out
+}

@@ -1,0 +1,629 @@
+//! What both engines rate: the estate's deployments grouped into pools by
+//! resource and deployment type, and every discount instrument with its
+//! capacity over time, its scope, and its money: bills (when a charge is
+//! billed, the actual basis) and spreads (the days it pays for, the
+//! amortized basis). DOMAIN.md 3 and 4 in money.
+
+use super::alloc::{cumulative, part};
+use super::{Options, RatingError};
+use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
+use crate::domain::terms::{self, CommitmentTerm, ReservationTerm};
+use crate::domain::time::{Time, days_between, fmt_time, midnight};
+use crate::domain::{Billing, Estate, Resource, Scope, Sku, Term};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// What a charge is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChargeKind {
+    /// A commitment's or reservation's first term.
+    Purchase,
+    /// A renewed term.
+    Renewal,
+    /// PTUs added to a commitment during its term (prorated).
+    Addition,
+    /// A monthly-billed reservation's period.
+    Period,
+    /// A refund's credit (negative).
+    Refund,
+}
+
+/// A charge at its billing instant (the actual basis).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bill {
+    pub at: Time,
+    pub amount: Decimal,
+    pub kind: ChargeKind,
+}
+
+/// A charge spread evenly over whole UTC days, each day evenly over its
+/// hours (the amortized basis).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spread {
+    /// The first hour, in hours since the Unix epoch (a midnight).
+    pub start_hour: i64,
+    /// Number of hours (24 per day).
+    pub hours: i64,
+    pub amount: Decimal,
+    pub kind: ChargeKind,
+}
+
+impl Spread {
+    fn new(first_day: NaiveDate, days: i64, amount: Decimal, kind: ChargeKind) -> Spread {
+        Spread { start_hour: hour_index(midnight(first_day)), hours: days * 24, amount, kind }
+    }
+
+    /// The part of the charge that falls in hours `[a, b)` (hours since the epoch).
+    pub fn sum_hours(&self, a: i64, b: i64) -> Decimal {
+        let lo = (a - self.start_hour).clamp(0, self.hours);
+        let hi = (b - self.start_hour).clamp(0, self.hours);
+        if hi <= lo {
+            return Decimal::ZERO;
+        }
+        cumulative(self.amount, hi, self.hours) - cumulative(self.amount, lo, self.hours)
+    }
+
+    pub fn end_hour(&self) -> i64 {
+        self.start_hour + self.hours
+    }
+}
+
+/// Hours since the Unix epoch of the hour containing `t`.
+pub fn hour_index(t: Time) -> i64 {
+    t.timestamp().div_euclid(3600)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstrumentKind {
+    Commitment,
+    Reservation,
+}
+
+impl InstrumentKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            InstrumentKind::Commitment => "commitment",
+            InstrumentKind::Reservation => "reservation",
+        }
+    }
+}
+
+/// A discount instrument: a commitment (all its terms), or one reservation term.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    pub id: String,
+    pub kind: InstrumentKind,
+    /// Index in `estate.commitments` or `estate.reservations`.
+    pub source: usize,
+    pub region: String,
+    pub sku: Sku,
+    /// A commitment's resource (index in `estate.resources`).
+    pub resource: Option<usize>,
+    /// PTUs in force from each instant (0 at the end).
+    pub capacity: Vec<(Time, i64)>,
+    /// A reservation's scopes: (effective from, scope), within its term.
+    pub scopes: Vec<(Time, Scope)>,
+    /// First come, first served: earlier instants apply first.
+    pub order_instant: Time,
+    pub bills: Vec<Bill>,
+    pub spreads: Vec<Spread>,
+    /// When coverage ends, if it does before the horizon.
+    pub end: Option<Time>,
+    /// The start of coverage.
+    pub start: Time,
+    /// How the end comes about ("expired", "was refunded").
+    pub end_reason: &'static str,
+}
+
+impl Instrument {
+    /// The scope in force during the hour starting at `h` (hours since epoch).
+    pub fn scope_at_hour(&self, h: i64) -> Option<&Scope> {
+        let t = self.start.max(Time::from_timestamp(h * 3600, 0).expect("in range"));
+        self.scopes.iter().take_while(|(at, _)| *at <= t).last().map(|(_, s)| s)
+    }
+
+    /// The amortized cost of the instrument over hours `[a, b)`.
+    pub fn amortized(&self, a: i64, b: i64) -> Decimal {
+        self.spreads
+            .iter()
+            .filter(|s| s.start_hour < b && s.end_hour() > a)
+            .map(|s| s.sum_hours(a, b))
+            .sum()
+    }
+}
+
+/// A pool of usage: the deployments of one deployment type on one resource.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub resource: usize,
+    pub sku: Sku,
+    pub deployments: Vec<usize>,
+}
+
+/// Which subscriptions each management group and billing account holds.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeIndex {
+    mg_subs: HashMap<String, HashSet<String>>,
+    ba_subs: HashMap<String, HashSet<String>>,
+}
+
+impl ScopeIndex {
+    pub fn new(e: &Estate) -> ScopeIndex {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for m in &e.management_groups {
+            if let Some(p) = &m.parent {
+                children.entry(p).or_default().push(&m.id);
+            }
+        }
+        let mut mg_subs = HashMap::new();
+        for m in &e.management_groups {
+            let mut subs = HashSet::new();
+            let mut stack = vec![m.id.as_str()];
+            let mut seen = HashSet::new();
+            while let Some(g) = stack.pop() {
+                if !seen.insert(g) {
+                    continue;
+                }
+                if let Some(mg) = e.management_groups.iter().find(|x| x.id == g) {
+                    subs.extend(mg.subscriptions.iter().cloned());
+                }
+                stack.extend(children.get(g).into_iter().flatten());
+            }
+            mg_subs.insert(m.id.clone(), subs);
+        }
+        let ba_subs = e
+            .billing_accounts
+            .iter()
+            .map(|b| (b.id.clone(), b.subscriptions.iter().cloned().collect()))
+            .collect();
+        ScopeIndex { mg_subs, ba_subs }
+    }
+
+    /// True when `scope` holds the resource.
+    pub fn contains(&self, scope: &Scope, r: &Resource) -> bool {
+        match scope {
+            Scope::ResourceGroup { subscription, resource_group } => {
+                &r.subscription == subscription && r.resource_group.eq_ignore_ascii_case(resource_group)
+            }
+            Scope::Subscription { subscription } => &r.subscription == subscription,
+            Scope::ManagementGroup { management_group } => {
+                self.mg_subs.get(management_group).is_some_and(|s| s.contains(&r.subscription))
+            }
+            Scope::Shared { billing_account } => {
+                self.ba_subs.get(billing_account).is_some_and(|s| s.contains(&r.subscription))
+            }
+        }
+    }
+}
+
+/// Everything the engines need, built once per forecast.
+pub struct Prepared<'a> {
+    pub estate: &'a Estate,
+    pub book: PriceBook,
+    pub from: Time,
+    pub to: Time,
+    pub groups: Vec<Group>,
+    pub instruments: Vec<Instrument>,
+    pub scopes: ScopeIndex,
+    /// Prices the instruments were charged at.
+    pub prices_used: BTreeSet<PriceRef>,
+}
+
+fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceRef {
+    PriceRef {
+        region: region.to_string(),
+        sku,
+        kind,
+        amount,
+        verified: true,
+        source: Some("the instrument's own price".into()),
+    }
+}
+
+fn missing(item: String, region: &str, sku: Sku, kind: PriceKind) -> RatingError {
+    RatingError::MissingPrice { item, region: region.to_string(), sku, kind }
+}
+
+impl<'a> Prepared<'a> {
+    /// Prepares `[from, to)` for rating. `book` is the price book under the
+    /// estate's own price rows.
+    pub fn new(estate: &'a Estate, book: &PriceBook, from: Time, to: Time, opts: &Options) -> Result<Prepared<'a>, RatingError> {
+        let book = book.over(&estate.prices);
+        let scopes = ScopeIndex::new(estate);
+        let res_index: HashMap<&str, usize> =
+            estate.resources.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+
+        let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
+        for (i, d) in estate.deployments.iter().enumerate() {
+            let r = res_index[d.resource.as_str()];
+            by_key.entry((r, d.sku)).or_default().push(i);
+        }
+        let groups = by_key
+            .into_iter()
+            .map(|((resource, sku), deployments)| Group { resource, sku, deployments })
+            .collect();
+
+        // Terms far enough out that every charge reaching into the window is known:
+        // an amortized spread starts at the midnight before its instant.
+        let until = midnight(to.date_naive()) + Duration::days(1);
+        let (from_h, to_h) = (hour_index(from), hour_index(to));
+        let touches = |cap: &[(Time, i64)], bills: &[Bill], spreads: &[Spread]| {
+            let cov_start = cap.first().map(|c| c.0);
+            let cov_end = cap.last().map(|c| c.0);
+            cov_start.is_some_and(|s| s < to) && cov_end.is_some_and(|e| e > from)
+                || bills.iter().any(|b| b.at >= from && b.at < to)
+                || spreads.iter().any(|s| s.start_hour < to_h && s.end_hour() > from_h)
+        };
+
+        let mut instruments = Vec::new();
+        let mut prices_used = BTreeSet::new();
+        for (ci, c) in estate.commitments.iter().enumerate() {
+            let ri = res_index[c.resource.as_str()];
+            let res = &estate.resources[ri];
+            let terms = terms::commitment_terms(c, res.deleted.or(res.purged), until)
+                .map_err(|e| RatingError::Invalid(format!("$.commitments[{ci}].{}: {}", e.path, e.message)))?;
+            let price = match c.price {
+                Some(p) => Some(own_price(&res.region, Sku::Regional, PriceKind::CommitmentMonth, p)),
+                None => book.lookup(&res.region, Sku::Regional, PriceKind::CommitmentMonth),
+            };
+            let unit = price.as_ref().map_or(Decimal::ZERO, |p| p.amount);
+            let (bills, spreads) = commitment_money(&terms, unit);
+            let capacity = commitment_capacity(&terms);
+            if !touches(&capacity, &bills, &spreads) {
+                continue;
+            }
+            let Some(price) = price else {
+                return Err(missing(format!("commitment {}", c.id), &res.region, Sku::Regional, PriceKind::CommitmentMonth));
+            };
+            prices_used.insert(price);
+            let last = terms.last().expect("one term at least");
+            instruments.push(Instrument {
+                id: c.id.clone(),
+                kind: InstrumentKind::Commitment,
+                source: ci,
+                region: res.region.clone(),
+                sku: Sku::Regional,
+                resource: Some(ri),
+                start: c.start,
+                capacity,
+                scopes: vec![],
+                order_instant: c.start,
+                bills,
+                spreads,
+                end: Some(last.end).filter(|e| *e < until),
+                end_reason: "expired",
+            });
+        }
+
+        for (ri, r) in estate.reservations.iter().enumerate() {
+            let terms = terms::reservation_terms(r, until)
+                .map_err(|e| RatingError::Invalid(format!("$.reservations[{ri}].{}: {}", e.path, e.message)))?;
+            let timeline = terms::scope_timeline(r);
+            for term in &terms {
+                let book_kind = match term.term {
+                    Term::OneMonth => PriceKind::ReservationMonth,
+                    Term::OneYear => PriceKind::ReservationYear,
+                };
+                let current = book.lookup(&r.region, r.sku, book_kind);
+                let price = match term.own_price {
+                    Some(p) => Some(own_price(&r.region, r.sku, book_kind, p)),
+                    None => current.clone(),
+                };
+                let unit = price.as_ref().map_or(Decimal::ZERO, |p| p.amount);
+                let lower = current.as_ref().map_or(unit, |c| c.amount.min(unit));
+                let (bills, spreads) = reservation_money(term, unit, lower, opts);
+                let capacity = vec![(term.start, term.ptu), (term.coverage_end(), 0)];
+                if !touches(&capacity, &bills, &spreads) {
+                    continue;
+                }
+                let Some(price) = price else {
+                    return Err(missing(format!("reservation {}", term.id), &r.region, r.sku, book_kind));
+                };
+                prices_used.insert(price);
+                if term.refunded_at.is_some() {
+                    if let Some(c) = current {
+                        prices_used.insert(c);
+                    }
+                }
+                // The scope in force at the term's start, then the changes within it.
+                let mut scopes: Vec<(Time, Scope)> = vec![(term.start, terms::scope_at(r, term.start).clone())];
+                for (at, s) in &timeline {
+                    if *at > term.start && *at < term.coverage_end() {
+                        scopes.push((*at, (*s).clone()));
+                    }
+                }
+                let end = term.coverage_end();
+                let continues = terms.last().is_some_and(|l| l.id != term.id) || end >= until;
+                instruments.push(Instrument {
+                    id: term.id.clone(),
+                    kind: InstrumentKind::Reservation,
+                    source: ri,
+                    region: r.region.clone(),
+                    sku: r.sku,
+                    resource: None,
+                    start: term.start,
+                    capacity,
+                    scopes,
+                    order_instant: term.order_instant,
+                    bills,
+                    spreads,
+                    end: Some(end).filter(|_| !continues || term.refunded_at.is_some()),
+                    end_reason: if term.refunded_at.is_some() { "was refunded" } else { "expired" },
+                });
+            }
+        }
+
+        Ok(Prepared { estate, book, from, to, groups, instruments, scopes, prices_used })
+    }
+
+    /// The hourly price of a pool, or the error naming who needs it.
+    pub fn hourly_price(&self, g: &Group) -> Result<PriceRef, RatingError> {
+        let r = &self.estate.resources[g.resource];
+        self.book.lookup(&r.region, g.sku, PriceKind::Hourly).ok_or_else(|| {
+            missing(format!("deployments on {} paying the hourly rate", r.id), &r.region, g.sku, PriceKind::Hourly)
+        })
+    }
+
+    /// The end instant of each deployment's existence (deletion or the
+    /// resource's purge), if any.
+    pub fn deployment_end(&self, d: usize) -> Option<Time> {
+        let dep = &self.estate.deployments[d];
+        let res = self.estate.resource(&dep.resource).expect("validated");
+        match (dep.deleted, res.purged) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The step points of a deployment's size: 0 before creation and after its end.
+    pub fn deployment_points(&self, d: usize) -> Vec<(Time, i64)> {
+        let dep = &self.estate.deployments[d];
+        let end = self.deployment_end(d);
+        let mut pts: Vec<(Time, i64)> =
+            dep.sizes.iter().filter(|s| end.is_none_or(|e| s.at < e)).map(|s| (s.at, s.ptu)).collect();
+        if let Some(e) = end {
+            pts.push((e, 0));
+        }
+        pts
+    }
+
+    fn instrument(&self, id: &str) -> Option<&Instrument> {
+        self.instruments.iter().find(|i| i.id == id)
+    }
+
+    /// Why a reservation's capacity is double-billed.
+    pub fn explain_double_billing(&self, id: &str) -> String {
+        match self.instrument(id) {
+            Some(i) => format!(
+                "reservation {} ({} PTU {} in {}) is paid for while a commitment still covers the deployments it could cover",
+                i.id,
+                i.capacity.first().map_or(0, |c| c.1),
+                i.sku.label(),
+                i.region
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Why an instrument's capacity is unused.
+    pub fn explain_unused(&self, id: &str) -> String {
+        match self.instrument(id) {
+            Some(i) if i.kind == InstrumentKind::Commitment => {
+                format!("commitment {} has more PTUs than its resource's regional deployments use", i.id)
+            }
+            Some(i) => format!(
+                "reservation {} has more PTUs than the {} deployments in {} within its scope use",
+                i.id,
+                i.sku.label(),
+                i.region
+            ),
+            None => String::new(),
+        }
+    }
+
+    /// Why a resource's deployments pay the hourly rate over `[start, end)`:
+    /// the commitment that expired or is too small, the reservation that
+    /// ended or is full, or no discount of that region and type in scope.
+    pub fn explain_overage(&self, resource: usize, start: Time, end: Time) -> String {
+        let res = &self.estate.resources[resource];
+        let mut skus: Vec<Sku> = self
+            .estate
+            .deployments
+            .iter()
+            .filter(|d| d.resource == res.id && d.created() < end && d.ptu_at(start).max(d.ptu_at(end - Duration::seconds(1))) > 0)
+            .map(|d| d.sku)
+            .collect();
+        if skus.is_empty() {
+            skus = self.estate.deployments.iter().filter(|d| d.resource == res.id).map(|d| d.sku).collect();
+        }
+        skus.sort();
+        skus.dedup();
+        let h = hour_index(start);
+        let active = |i: &Instrument, t: Time| i.capacity.iter().take_while(|c| c.0 <= t).last().is_some_and(|c| c.1 > 0);
+        let mut parts = Vec::new();
+        for sku in skus {
+            let mut reasons: Vec<String> = Vec::new();
+            let mut later: Vec<(Time, String)> = Vec::new();
+            if sku == Sku::Regional {
+                let mine: Vec<&Instrument> = self.instruments.iter().filter(|i| i.resource == Some(resource)).collect();
+                if let Some(c) = mine.iter().find(|i| active(i, start)) {
+                    let ptu = c.capacity.iter().take_while(|x| x.0 <= start).last().map_or(0, |x| x.1);
+                    reasons.push(format!("commitment {} ({ptu} PTU) is smaller than the regional PTUs deployed", c.id));
+                } else if let Some(c) = mine.iter().filter(|i| i.end.is_some_and(|e| e <= start)).max_by_key(|i| i.end) {
+                    reasons.push(format!("commitment {} {} at {}", c.id, c.end_reason, fmt_time(c.end.expect("ended"))));
+                }
+                for c in &mine {
+                    if let Some(e) = c.end.filter(|e| *e > start && *e < end) {
+                        later.push((e, format!("commitment {} {} at {}", c.id, c.end_reason, fmt_time(e))));
+                    }
+                }
+            }
+            let matching: Vec<&Instrument> = self
+                .instruments
+                .iter()
+                .filter(|i| i.kind == InstrumentKind::Reservation && i.sku == sku && i.region == res.region)
+                .collect();
+            let in_scope_now: Vec<&str> = matching
+                .iter()
+                .filter(|i| active(i, start) && i.scope_at_hour(h).is_some_and(|s| self.scopes.contains(s, res)))
+                .map(|i| i.id.as_str())
+                .collect();
+            if !in_scope_now.is_empty() {
+                reasons.push(format!("reservations in scope ({}) are fully used", in_scope_now.join(", ")));
+            } else if let Some(r) = matching
+                .iter()
+                .filter(|i| i.end.is_some_and(|e| e <= start) && i.scopes.iter().any(|(_, s)| self.scopes.contains(s, res)))
+                .max_by_key(|i| i.end)
+            {
+                reasons.push(format!("reservation {} {} at {}", r.id, r.end_reason, fmt_time(r.end.expect("ended"))));
+            } else {
+                reasons.push(format!("no {} reservation in {} covers {}", sku.label(), res.region, res.subscription));
+            }
+            for r in &matching {
+                if let Some(e) = r.end.filter(|e| *e > start && *e < end) {
+                    if r.scopes.iter().any(|(_, s)| self.scopes.contains(s, res)) {
+                        later.push((e, format!("reservation {} {} at {}", r.id, r.end_reason, fmt_time(e))));
+                    }
+                }
+            }
+            later.sort();
+            let mut text = format!("{}: {}", sku.label(), reasons.join("; "));
+            for (_, l) in later {
+                text.push_str("; then ");
+                text.push_str(&l);
+            }
+            parts.push(text);
+        }
+        parts.join(". ")
+    }
+}
+
+/// Capacity points of a commitment: each term's PTUs, additions from their
+/// instant, 0 after the last term.
+fn commitment_capacity(terms: &[CommitmentTerm]) -> Vec<(Time, i64)> {
+    let mut pts = Vec::new();
+    for t in terms {
+        pts.push((t.start, t.ptu));
+        let mut ptu = t.ptu;
+        for &(at, add) in &t.additions {
+            ptu += add;
+            pts.push((at, ptu));
+        }
+    }
+    if let Some(last) = terms.last() {
+        pts.push((last.end, 0));
+    }
+    // Equal instants: the later point wins.
+    let mut out: Vec<(Time, i64)> = Vec::with_capacity(pts.len());
+    for p in pts {
+        match out.last_mut() {
+            Some(l) if l.0 == p.0 => l.1 = p.1,
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// Bills and spreads of a commitment at `unit` per PTU per term: each term
+/// billed up front at its start; additions billed at once, prorated by days
+/// (days left counting the day of the addition, at least 1, over the days
+/// in the term) and amortized over those days.
+fn commitment_money(terms: &[CommitmentTerm], unit: Decimal) -> (Vec<Bill>, Vec<Spread>) {
+    let mut bills = Vec::new();
+    let mut spreads = Vec::new();
+    for t in terms {
+        let kind = if t.index == 0 { ChargeKind::Purchase } else { ChargeKind::Renewal };
+        let amount = unit * Decimal::from(t.ptu);
+        let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
+        bills.push(Bill { at: t.start, amount, kind });
+        spreads.push(Spread::new(d0, days_between(d0, d1), amount, kind));
+        let term_days = days_between(d0, d1);
+        for &(at, add) in &t.additions {
+            let left = days_between(at.date_naive(), d1).max(1);
+            let amount = unit * Decimal::from(add) * Decimal::from(left) / Decimal::from(term_days);
+            bills.push(Bill { at, amount, kind: ChargeKind::Addition });
+            spreads.push(Spread::new(at.date_naive(), left, amount, ChargeKind::Addition));
+        }
+    }
+    (bills, spreads)
+}
+
+/// Bills and spreads of a reservation term at `unit` per PTU per term.
+/// Amortized as its monthly periods (twelve twelfths for a year); billed up
+/// front at the start or each period at its start. A refund stops future
+/// periods and credits the days left (counting the refund day, at least 1)
+/// at the lower of the purchase and current price, less any early
+/// termination fee.
+fn reservation_money(t: &ReservationTerm, unit: Decimal, lower: Decimal, opts: &Options) -> (Vec<Bill>, Vec<Spread>) {
+    let total = unit * Decimal::from(t.ptu);
+    let n = t.periods.len() as i64;
+    let kind = if t.n == 0 { ChargeKind::Purchase } else { ChargeKind::Renewal };
+    let mut bills = Vec::new();
+    let mut spreads = Vec::new();
+    let refund = t.refunded_at;
+    if t.billing == Billing::Upfront {
+        bills.push(Bill { at: t.start, amount: total, kind });
+    }
+    for (i, &p) in t.periods.iter().enumerate() {
+        // A monthly-billed term stops paying periods after a refund.
+        if t.billing == Billing::Monthly && refund.is_some_and(|r| p > r) {
+            break;
+        }
+        let amount = part(total, i as i64, n);
+        let (d0, d1) = (p.date_naive(), t.period_end(i).date_naive());
+        if t.billing == Billing::Monthly {
+            bills.push(Bill { at: p, amount, kind: if i == 0 { kind } else { ChargeKind::Period } });
+        }
+        spreads.push(Spread::new(d0, days_between(d0, d1), amount, if i == 0 { kind } else { ChargeKind::Period }));
+    }
+    if let Some(r) = refund {
+        let keep = (Decimal::from(100) - opts.early_termination_fee_pct) / Decimal::from(100);
+        let (credit, left) = match t.billing {
+            Billing::Upfront => {
+                let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
+                let left = days_between(r.date_naive(), d1).max(1);
+                let credit = lower * Decimal::from(t.ptu) * Decimal::from(left) / Decimal::from(days_between(d0, d1));
+                (credit, left)
+            }
+            Billing::Monthly => {
+                let i = t.periods.iter().rposition(|p| *p <= r).expect("refund within the term");
+                let (d0, d1) = (t.periods[i].date_naive(), t.period_end(i).date_naive());
+                let left = days_between(r.date_naive(), d1).max(1);
+                let period = part(lower * Decimal::from(t.ptu), i as i64, n);
+                let credit = period * Decimal::from(left) / Decimal::from(days_between(d0, d1));
+                (credit, left)
+            }
+        };
+        let credit = -(credit * keep);
+        bills.push(Bill { at: r, amount: credit, kind: ChargeKind::Refund });
+        spreads.push(Spread::new(r.date_naive(), left, credit, ChargeKind::Refund));
+    }
+    (bills, spreads)
+}
+
+/// The refunds an estate holds, as (instant, credit, reservation term id),
+/// priced from `book` under the estate's own rows: for the rolling
+/// cancellation limit (DOMAIN.md 4).
+pub fn refunds(estate: &Estate, book: &PriceBook, opts: &Options) -> Vec<(Time, Decimal, String)> {
+    let book = book.over(&estate.prices);
+    let mut out = Vec::new();
+    for r in &estate.reservations {
+        let Some(at) = r.refunded_at else { continue };
+        let Ok(terms) = terms::reservation_terms(r, at) else { continue };
+        let Some(term) = terms.iter().find(|t| t.refunded_at.is_some()) else { continue };
+        let kind = match term.term {
+            Term::OneMonth => PriceKind::ReservationMonth,
+            Term::OneYear => PriceKind::ReservationYear,
+        };
+        let current = book.lookup(&r.region, r.sku, kind).map(|p| p.amount);
+        let Some(unit) = term.own_price.or(current) else { continue };
+        let lower = current.map_or(unit, |c| c.min(unit));
+        let (bills, _) = reservation_money(term, unit, lower, opts);
+        for b in bills.into_iter().filter(|b| b.kind == ChargeKind::Refund) {
+            out.push((b.at, b.amount, term.id.clone()));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    out
+}

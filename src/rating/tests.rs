@@ -1,0 +1,588 @@
+//! DOMAIN.md's worked examples, each a named test of the rating core.
+
+use super::*;
+use crate::domain::time::parse_time_arg;
+use crate::ingest::snapshot;
+use serde_json::{Value, json};
+
+fn t(s: &str) -> Time {
+    parse_time_arg(s).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).unwrap()
+}
+
+/// An estate: two subscriptions in one billing account, a management group
+/// holding sub-a, resources in eastus2 (sub-a/rg-a, sub-a/rg-b, sub-b/rg-c),
+/// prices for eastus2, plus the given lists.
+fn estate(parts: Value) -> Estate {
+    let mut base = json!({
+        "schema": "ptudesk.snapshot/1",
+        "currency": "USD",
+        "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+        "management_groups": [{"id": "mg", "parent": null, "subscriptions": ["sub-a"]}],
+        "prices": [
+            {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+             "reservation_month": "286", "reservation_year": "2916", "commitment_month": "1100"},
+            {"region": "eastus2", "sku": "GlobalProvisionedManaged", "hourly": "1.00",
+             "reservation_month": "260", "reservation_year": "2652"},
+            {"region": "eastus2", "sku": "DataZoneProvisionedManaged", "hourly": "1.10",
+             "reservation_month": "286", "reservation_year": "2916"}
+        ],
+        "resources": [
+            {"id": "aoai-a", "subscription": "sub-a", "resource_group": "rg-a", "region": "eastus2"},
+            {"id": "aoai-b", "subscription": "sub-a", "resource_group": "rg-b", "region": "eastus2"},
+            {"id": "aoai-c", "subscription": "sub-b", "resource_group": "rg-c", "region": "eastus2"}
+        ]
+    });
+    for (k, v) in parts.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    snapshot::parse("test.json", base.to_string().as_bytes()).unwrap()
+}
+
+fn dep(id: &str, resource: &str, sku: &str, ptu: i64, at: &str) -> Value {
+    json!({"id": id, "resource": resource, "model": "gpt-4o", "version": "2024-08-06",
+           "sku": sku, "sizes": [{"at": at, "ptu": ptu}], "deleted": null})
+}
+
+fn res(id: &str, sku: &str, ptu: i64, scope: Value, start: &str, term: &str) -> Value {
+    json!({"id": id, "name": id, "region": "eastus2", "sku": sku, "ptu": ptu, "term": term,
+           "billing": "upfront", "start": start, "scope": scope, "scope_changes": [],
+           "renewal": {"mode": "none"}, "refunded_at": null})
+}
+
+fn sub(s: &str) -> Value {
+    json!({"type": "subscription", "subscription": s})
+}
+
+const REG: &str = "ProvisionedManaged";
+const GLO: &str = "GlobalProvisionedManaged";
+const DZ: &str = "DataZoneProvisionedManaged";
+
+fn rate(e: &Estate, from: &str, to: &str, basis: Basis) -> Forecast {
+    let req = Request { from: t(from), to: t(to), basis, by: Bucket::Day };
+    forecast(e, &PriceBook::empty(), &req, &Options::default()).unwrap()
+}
+
+/// One full hour, 2026-12-10 10:00-11:00, actual basis.
+fn hour(e: &Estate) -> Forecast {
+    rate(e, "2026-12-10T10:00:00Z", "2026-12-10T11:00:00Z", Basis::Actual)
+}
+
+fn ptu_h(minutes: i64) -> i64 {
+    assert_eq!(minutes % 60, 0, "{minutes} PTU-minutes is not whole PTU-hours");
+    minutes / 60
+}
+
+fn window<'f>(f: &'f Forecast, kind: WindowKind, subject: &str) -> &'f Window {
+    f.windows
+        .iter()
+        .find(|w| w.kind == kind && w.subject == subject)
+        .unwrap_or_else(|| panic!("no {kind:?} window for {subject}: {:#?}", f.windows))
+}
+
+#[test]
+fn e1_reservation_equal_to_deployment_pays_the_reservation_only() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", REG, 100, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(f.totals.hourly, Decimal::ZERO);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 100);
+    assert_eq!(f.totals.unused_reservation_ptu_minutes, 0);
+    assert!(f.windows.is_empty());
+}
+
+#[test]
+fn e2_global_reservation_larger_than_deployments_loses_the_rest() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", GLO, 300, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 100);
+    assert_eq!(ptu_h(f.totals.unused_reservation_ptu_minutes), 200);
+    let w = window(&f, WindowKind::Unused, "r1");
+    assert_eq!(ptu_h(w.ptu_minutes), 200);
+    // The idle two thirds of the reservation's amortized hour: 260 x 300 / 31 days / 24 h x 2/3.
+    let hour_cost = d("260") * d("300") / d("744");
+    assert!((w.cost - hour_cost * d("2") / d("3")).abs() < d("0.0000001"), "{}", w.cost);
+}
+
+#[test]
+fn e3_data_zone_reservation_smaller_than_deployments() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", DZ, 600, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", DZ, 200, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 200);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 400);
+    assert_eq!(f.totals.hourly, d("440"));
+}
+
+#[test]
+fn e4_the_sum_of_two_deployments_is_covered() {
+    let e = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z"),
+            dep("d2", "aoai-b", REG, 100, "2026-12-01T00:00:00Z")
+        ],
+        "reservations": [res("r1", REG, 200, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 200);
+    assert_eq!(f.totals.hourly, Decimal::ZERO);
+}
+
+#[test]
+fn e5_fifty_ptu_over_the_reservation_pay_hourly() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 250, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", REG, 200, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 50);
+    assert_eq!(f.totals.hourly, d("100"));
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert!(w.explanation.contains("reservations in scope (r1) are fully used"), "{}", w.explanation);
+}
+
+#[test]
+fn e6_commitment_smaller_than_deployments_gives_hourly_overage() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 500, "2026-12-01T00:00:00Z")],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-01T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.commitment_covered_ptu_minutes), 300);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 200);
+    assert_eq!(f.totals.hourly, d("400"));
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert_eq!(ptu_h(w.ptu_minutes), 200);
+    assert_eq!(w.cost, d("400"));
+    assert!(w.explanation.contains("commitment cp (300 PTU) is smaller"), "{}", w.explanation);
+}
+
+#[test]
+fn e7_fifteen_minutes_of_100_ptu_count_25_ptu_hours() {
+    let e = estate(json!({
+        "deployments": [{"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+            "sku": REG, "sizes": [{"at": "2026-12-10T10:00:00Z", "ptu": 100}],
+            "deleted": "2026-12-10T10:15:00Z"}]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.deployed_ptu_minutes), 25);
+    assert_eq!(f.totals.hourly, d("50"));
+}
+
+#[test]
+fn e8_global_reservation_does_not_cover_a_regional_deployment() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", GLO, 100, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(f.totals.reservation_covered_ptu_minutes, 0);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
+    assert_eq!(ptu_h(f.totals.unused_reservation_ptu_minutes), 100);
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert!(w.explanation.contains("no Regional reservation in eastus2 covers sub-a"), "{}", w.explanation);
+    window(&f, WindowKind::Unused, "r1");
+}
+
+#[test]
+fn e9_reservation_for_another_subscription_does_not_cover() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-c", REG, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [res("r1", REG, 100, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let f = hour(&e);
+    assert_eq!(f.totals.reservation_covered_ptu_minutes, 0);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
+}
+
+#[test]
+fn instruments_pool_per_clock_hour() {
+    // 500 PTU for 30 minutes then 300 PTU for 30 minutes against a 400 PTU
+    // commitment: no overage in that hour.
+    let e = estate(json!({
+        "deployments": [{"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+            "sku": REG, "sizes": [{"at": "2026-12-01T00:00:00Z", "ptu": 500},
+                                  {"at": "2026-12-10T10:30:00Z", "ptu": 300}], "deleted": null}],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-01T00:00:00Z", "ptu": 400,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    }));
+    let f = hour(&e);
+    assert_eq!(f.totals.hourly_ptu_minutes, 0);
+    assert_eq!(ptu_h(f.totals.commitment_covered_ptu_minutes), 400);
+    // The hour before pays 100 PTU of overage; the hour after leaves 100 idle.
+    let f = rate(&e, "2026-12-10T09:00:00Z", "2026-12-10T12:00:00Z", Basis::Actual);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
+    assert_eq!(ptu_h(f.totals.unused_commitment_ptu_minutes), 100);
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert_eq!((w.start, w.end), (t("2026-12-10T09:00:00Z"), t("2026-12-10T10:00:00Z")));
+}
+
+#[test]
+fn commitment_renewal_dates_bill_on_the_page_scenarios() {
+    // Purchase 21 Feb -> renews 21 Mar; 31 May -> 30 Jun; 31 Jan -> 28 Feb (29 in a leap year).
+    for (start, renewal) in [
+        ("2027-02-21T00:00:00Z", "2027-03-21T00:00:00Z"),
+        ("2027-05-31T00:00:00Z", "2027-06-30T00:00:00Z"),
+        ("2027-01-31T00:00:00Z", "2027-02-28T00:00:00Z"),
+        ("2028-01-31T00:00:00Z", "2028-02-29T00:00:00Z"),
+    ] {
+        let e = estate(json!({
+            "commitments": [{"id": "cp", "resource": "aoai-a", "start": start, "ptu": 100,
+                             "additions": [], "renewal": {"mode": "autorenew"}}]
+        }));
+        let day = t(renewal);
+        let f = rate(&e, renewal, &crate::domain::time::fmt_time(day + chrono::Duration::days(1)), Basis::Actual);
+        assert_eq!(f.totals.commitment, d("110000"), "renewal on {renewal} for a purchase on {start}");
+        let f = rate(&e, &crate::domain::time::fmt_time(day - chrono::Duration::days(1)), renewal, Basis::Actual);
+        assert_eq!(f.totals.commitment, Decimal::ZERO, "nothing billed the day before {renewal}");
+    }
+}
+
+#[test]
+fn commitment_addition_is_prorated_by_days_and_the_term_does_not_reset() {
+    // INTERFACE.md's example: 300 PTU from 1 Nov, +50 on 15 Nov: 16 of 30 days left.
+    let e = estate(json!({
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-01T00:00:00Z", "ptu": 300,
+                         "additions": [{"at": "2026-11-15T00:00:00Z", "ptu": 50}],
+                         "renewal": {"mode": "autorenew_lower", "ptu": 250}}]
+    }));
+    let f = rate(&e, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", Basis::Actual);
+    let addition = d("1100") * d("50") * d("16") / d("30");
+    assert_eq!(f.totals.commitment, d("330000") + addition);
+    assert_eq!(crate::domain::money::fmt_money(addition), "29333.33");
+    // Amortized, the addition spreads over its 16 days; the month sums the same.
+    let a = rate(&e, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", Basis::Amortized);
+    assert_eq!(a.totals.commitment, f.totals.commitment);
+    let day = rate(&e, "2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", Basis::Amortized);
+    assert!((day.totals.commitment - (d("330000") / d("30") + addition / d("16"))).abs() < d("0.000001"));
+    // Renewal on 1 Dec at 250 PTU (the lower count), not 350.
+    let dec = rate(&e, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", Basis::Actual);
+    assert_eq!(dec.totals.commitment, d("275000"));
+}
+
+#[test]
+fn commitment_expires_and_deployments_pay_hourly_until_deleted() {
+    let e = estate(json!({
+        "deployments": [{"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+            "sku": REG, "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 300}],
+            "deleted": "2026-12-03T00:00:00Z"}],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-01T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "none"}}]
+    }));
+    let f = rate(&e, "2026-11-30T00:00:00Z", "2026-12-05T00:00:00Z", Basis::Actual);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 300 * 48);
+    assert_eq!(f.totals.hourly, d("2") * d("300") * d("48"));
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert_eq!((w.start, w.end), (t("2026-12-01T00:00:00Z"), t("2026-12-03T00:00:00Z")));
+    assert!(w.explanation.contains("commitment cp expired at 2026-12-01T00:00:00Z"), "{}", w.explanation);
+}
+
+#[test]
+fn reservation_monthly_periods_follow_the_page_examples() {
+    // Bought 10 Jan, one year billed monthly: one period bill on 10 Feb in February.
+    let mut r = res("r1", REG, 12, sub("sub-a"), "2027-01-10T00:00:00Z", "P1Y");
+    r["billing"] = json!("monthly");
+    let e = estate(json!({"reservations": [r]}));
+    let f = rate(&e, "2027-02-01T00:00:00Z", "2027-03-01T00:00:00Z", Basis::Actual);
+    assert_eq!(f.totals.reservation, d("2916"));
+    assert_eq!(f.periods.iter().filter(|p| p.reservation != Decimal::ZERO).count(), 1);
+    assert_eq!(f.periods.iter().find(|p| p.reservation != Decimal::ZERO).unwrap().start, t("2027-02-10"));
+
+    // Bought 30 Dec: periods start 30 Jan, 28 Feb, 28 Mar (the day sticks).
+    let mut r = res("r1", REG, 12, sub("sub-a"), "2026-12-30T00:00:00Z", "P1Y");
+    r["billing"] = json!("monthly");
+    let e = estate(json!({"reservations": [r]}));
+    let f = rate(&e, "2027-01-01T00:00:00Z", "2027-04-01T00:00:00Z", Basis::Actual);
+    let billed: Vec<Time> = f.periods.iter().filter(|p| p.reservation != Decimal::ZERO).map(|p| p.start).collect();
+    assert_eq!(billed, vec![t("2027-01-30"), t("2027-02-28"), t("2027-03-28")]);
+}
+
+#[test]
+fn amortized_daily_cost_depends_on_the_month() {
+    // A monthly cost of $200 bought in May shows $200/31 a day; in February $200/28.
+    for (start, day, days) in [("2027-05-01T00:00:00Z", "2027-05-10", 31), ("2027-02-01T00:00:00Z", "2027-02-10", 28)] {
+        let mut r = res("r1", REG, 100, sub("sub-a"), start, "P1M");
+        r["price"] = json!("2.00");
+        let e = estate(json!({"reservations": [r]}));
+        let next = crate::domain::time::fmt_time(t(day) + chrono::Duration::days(1));
+        let f = rate(&e, &crate::domain::time::fmt_time(t(day)), &next, Basis::Amortized);
+        let expected = d("200") / Decimal::from(days);
+        assert!((f.totals.reservation - expected).abs() < d("0.000000001"), "{start}: {}", f.totals.reservation);
+        // The whole term sums to the charge exactly.
+        let end = crate::domain::time::fmt_time(crate::domain::time::add_months(t(start), 1));
+        let whole = rate(&e, start, &end, Basis::Amortized);
+        assert_eq!(whole.totals.reservation, d("200"));
+        // A window ending at noon gets half the day.
+        let noon = crate::domain::time::fmt_time(t(day) + chrono::Duration::hours(12));
+        let half = rate(&e, &crate::domain::time::fmt_time(t(day)), &noon, Basis::Amortized);
+        assert!((half.totals.reservation * d("2") - expected).abs() < d("0.000000001"));
+    }
+}
+
+#[test]
+fn one_year_reservation_amortizes_as_twelve_twelfths_and_expires_in_one_step() {
+    let mut r = res("r1", GLO, 1, sub("sub-a"), "2026-12-30T08:15:00Z", "P1Y");
+    r["price"] = json!("1200");
+    let e = estate(json!({"reservations": [r]}));
+    // Period 2: 30 Jan - 27 Feb (29 days) carries 100.
+    let f = rate(&e, "2027-01-30T00:00:00Z", "2027-02-28T00:00:00Z", Basis::Amortized);
+    assert_eq!(f.totals.reservation, d("100"));
+    // The last period: 28 Nov 2027 - 29 Dec 2027, up to the expiry on 30 Dec.
+    let f = rate(&e, "2027-11-28T00:00:00Z", "2027-12-30T00:00:00Z", Basis::Amortized);
+    assert_eq!(f.totals.reservation, d("100"));
+    let f = rate(&e, "2026-12-01T00:00:00Z", "2028-01-01T00:00:00Z", Basis::Amortized);
+    assert_eq!(f.totals.reservation, d("1200"));
+    // Coverage ends at the expiry instant.
+    let f = rate(&e, "2027-12-30T08:00:00Z", "2027-12-30T09:00:00Z", Basis::Actual);
+    assert_eq!(f.instruments[0].capacity_ptu_minutes, 15);
+}
+
+#[test]
+fn refund_credits_the_days_left_at_the_lower_price_and_stops_coverage() {
+    let mut r = res("r1", REG, 100, sub("sub-a"), "2027-05-01T00:00:00Z", "P1M");
+    r["refunded_at"] = json!("2027-05-21T12:00:00Z");
+    r["price"] = json!("300");
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2027-05-01T00:00:00Z")],
+        "reservations": [r]
+    }));
+    let f = rate(&e, "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", Basis::Actual);
+    // 11 of 31 days left (21-31 May), at the book's 286 (lower than the 300 paid).
+    let credit = d("286") * d("100") * d("11") / d("31");
+    assert_eq!(f.totals.refunds, -credit);
+    assert_eq!(f.totals.reservation, d("30000") - credit);
+    assert_eq!(crate::domain::money::fmt_money(credit), "10148.39");
+    // Coverage stops at the refund: the rest of May pays hourly.
+    let hours_after = 24 * 10 + 12;
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100 * hours_after);
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert!(w.explanation.contains("reservation r1 was refunded at 2027-05-21T12:00:00Z"), "{}", w.explanation);
+}
+
+#[test]
+fn refund_of_a_monthly_billed_year_credits_the_current_period_only() {
+    let mut r = res("r1", REG, 12, sub("sub-a"), "2027-01-10T00:00:00Z", "P1Y");
+    r["billing"] = json!("monthly");
+    r["refunded_at"] = json!("2027-03-20T00:00:00Z");
+    let e = estate(json!({"reservations": [r]}));
+    let f = rate(&e, "2027-01-01T00:00:00Z", "2028-02-01T00:00:00Z", Basis::Actual);
+    // Three periods billed (10 Jan, 10 Feb, 10 Mar), then the period of 10 Mar - 9 Apr
+    // (31 days) credited for 21 of them (20 Mar - 9 Apr).
+    let credit = d("2916") * d("21") / d("31");
+    assert_eq!(f.totals.reservation, d("2916") * d("3") - credit);
+}
+
+#[test]
+fn the_rolling_refund_limit_restores_after_365_days() {
+    let mut r = res("r1", REG, 100, sub("sub-a"), "2027-05-01T00:00:00Z", "P1Y");
+    r["refunded_at"] = json!("2027-05-01T00:00:00Z");
+    r["price"] = json!("24");
+    let e = estate(json!({"reservations": [r]}));
+    let refunds = prepare::refunds(&e, &PriceBook::empty(), &Options::default());
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].1, d("-2400"));
+    // Cancel $2,400 and $47,600 is left, restored 365 days later.
+    assert_eq!(refund_headroom(&refunds, t("2027-05-02")), d("47600"));
+    let restored = t("2027-05-01") + chrono::Duration::days(365);
+    assert_eq!(refund_headroom(&refunds, restored - chrono::Duration::seconds(1)), d("47600"));
+    assert_eq!(refund_headroom(&refunds, restored), d("50000"));
+}
+
+#[test]
+fn narrower_scopes_apply_first_and_usage_falls_through() {
+    // rg-a reservation (bought later) applies before the subscription one; the
+    // subscription reservation covers what the resource-group one leaves.
+    let e = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 150, "2026-12-01T00:00:00Z"),
+            dep("d2", "aoai-b", REG, 100, "2026-12-01T00:00:00Z")
+        ],
+        "reservations": [
+            res("r-sub", REG, 200, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M"),
+            res("r-rg", REG, 100, json!({"type": "resource_group", "subscription": "sub-a", "resource_group": "rg-a"}),
+                "2026-12-05T00:00:00Z", "P1M")
+        ]
+    }));
+    let f = hour(&e);
+    let used: Vec<(String, i64)> = f.instruments.iter().map(|i| (i.id.clone(), ptu_h(i.used_ptu_minutes))).collect();
+    assert_eq!(used, vec![("r-sub".to_string(), 150), ("r-rg".to_string(), 100)]);
+    assert_eq!(f.totals.hourly, Decimal::ZERO);
+}
+
+#[test]
+fn first_come_first_served_within_a_scope_level() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [
+            res("late", REG, 100, sub("sub-a"), "2026-12-02T00:00:00Z", "P1M"),
+            res("early", REG, 100, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")
+        ]
+    }));
+    let f = hour(&e);
+    let late = f.instruments.iter().find(|i| i.id == "late").unwrap();
+    let early = f.instruments.iter().find(|i| i.id == "early").unwrap();
+    assert_eq!(ptu_h(early.used_ptu_minutes), 100);
+    assert_eq!(late.used_ptu_minutes, 0);
+    window(&f, WindowKind::Unused, "late");
+}
+
+#[test]
+fn management_group_and_shared_scopes() {
+    let e = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z"),
+            dep("d2", "aoai-c", REG, 100, "2026-12-01T00:00:00Z")
+        ],
+        "reservations": [
+            res("r-mg", REG, 100, json!({"type": "management_group", "management_group": "mg"}), "2026-12-01T00:00:00Z", "P1M"),
+            res("r-shared", REG, 100, json!({"type": "shared", "billing_account": "ba"}), "2026-12-01T00:00:00Z", "P1M")
+        ]
+    }));
+    let f = hour(&e);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 200);
+    assert_eq!(f.totals.hourly, Decimal::ZERO);
+}
+
+#[test]
+fn a_scope_change_takes_effect_at_the_next_hour() {
+    let mut r = res("r1", REG, 100, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M");
+    r["scope_changes"] = json!([{"at": "2026-12-10T10:20:00Z", "scope": sub("sub-b")}]);
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-c", REG, 100, "2026-12-01T00:00:00Z")],
+        "reservations": [r]
+    }));
+    let f = rate(&e, "2026-12-10T10:00:00Z", "2026-12-10T12:00:00Z", Basis::Actual);
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
+    assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 100);
+    let w = window(&f, WindowKind::Overage, "aoai-c");
+    assert_eq!(w.end, t("2026-12-10T11:00:00Z"));
+}
+
+#[test]
+fn reservation_autorenews_with_a_new_term_id_and_replace_changes_it() {
+    let mut r = res("r1", REG, 100, sub("sub-a"), "2026-11-20T08:00:00Z", "P1M");
+    r["renewal"] = json!({"mode": "replace", "ptu": 150, "term": "P1Y", "billing": "monthly"});
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 150, "2026-11-01T00:00:00Z")],
+        "reservations": [r]
+    }));
+    let f = rate(&e, "2026-12-20T00:00:00Z", "2026-12-21T00:00:00Z", Basis::Actual);
+    let ids: Vec<&str> = f.instruments.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, vec!["r1", "r1/r1"]);
+    // The replacement's first monthly twelfth is billed at the expiry instant.
+    assert_eq!(f.totals.reservation, d("2916") * d("150") / d("12"));
+    // Before 08:00 the old 100 PTU cover, then the new 150.
+    assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 50 * 8);
+}
+
+#[test]
+fn double_billing_while_a_commitment_still_covers_the_reservations_deployments() {
+    // Migration with overlap: the commitment expires 10 Dec, the reservation is bought 5 Dec.
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 400, "2026-11-01T00:00:00Z")],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-10T00:00:00Z", "ptu": 400,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [res("r1", REG, 400, sub("sub-a"), "2026-12-05T00:00:00Z", "P1Y")]
+    }));
+    let f = rate(&e, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", Basis::Actual);
+    let w = window(&f, WindowKind::DoubleBilling, "r1");
+    assert_eq!((w.start, w.end), (t("2026-12-05T00:00:00Z"), t("2026-12-10T00:00:00Z")));
+    assert_eq!(ptu_h(w.ptu_minutes), 400 * 24 * 5);
+    // Five days of the first period (5 Dec - 4 Jan, 31 days) of a twelfth of the year.
+    let expected = d("2916") * d("400") / d("12") * d("5") / d("31");
+    assert!((w.cost - expected).abs() < d("0.00001"), "{} vs {}", w.cost, expected);
+    assert!(f.windows.iter().all(|w| w.kind != WindowKind::Overage));
+    assert_eq!(ptu_h(f.totals.unused_reservation_ptu_minutes), 400 * 24 * 5);
+}
+
+#[test]
+fn a_gap_after_expiry_is_an_overage_window() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 400, "2026-11-01T00:00:00Z")],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-10T00:00:00Z", "ptu": 400,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [res("r1", REG, 400, sub("sub-a"), "2026-12-12T06:00:00Z", "P1M")]
+    }));
+    let f = rate(&e, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", Basis::Actual);
+    let w = window(&f, WindowKind::Overage, "aoai-a");
+    assert_eq!((w.start, w.end), (t("2026-12-10T00:00:00Z"), t("2026-12-12T06:00:00Z")));
+    assert_eq!(w.cost, d("2") * d("400") * d("54"));
+}
+
+#[test]
+fn global_and_data_zone_deployments_on_a_committed_resource_are_not_committed() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-12-01T00:00:00Z")],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-01T00:00:00Z", "ptu": 100,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    }));
+    let f = hour(&e);
+    assert_eq!(f.totals.commitment_covered_ptu_minutes, 0);
+    assert_eq!(f.totals.hourly, d("100"));
+    window(&f, WindowKind::Unused, "cp");
+}
+
+#[test]
+fn deployments_bill_until_their_resource_is_purged() {
+    let mut e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")]
+    }));
+    e.resources[0].deleted = Some(t("2026-12-10T00:00:00Z"));
+    e.resources[0].purged = Some(t("2026-12-12T00:00:00Z"));
+    let f = rate(&e, "2026-12-09T00:00:00Z", "2026-12-14T00:00:00Z", Basis::Actual);
+    assert_eq!(ptu_h(f.totals.deployed_ptu_minutes), 100 * 24 * 3);
+}
+
+#[test]
+fn managed_compute_bills_vm_and_gpu_surcharge_per_minute() {
+    let e = estate(json!({
+        "managed_compute": [{"id": "cohere", "subscription": "sub-b", "region": "eastus2",
+            "vm_sku": "Standard_NC24ads_A100_v4", "instances": 2, "gpus_per_instance": 1,
+            "vm_hourly": "3.67", "surcharge_gpu_hourly": "1.50",
+            "start": "2026-12-10T10:00:00Z", "end": "2026-12-10T11:30:20Z"}]
+    }));
+    let f = rate(&e, "2026-12-10T00:00:00Z", "2026-12-11T00:00:00Z", Basis::Actual);
+    // (3.67 + 1.50) x 2 = 10.34 an hour, for 91 started minutes.
+    assert_eq!(f.totals.managed_compute, d("10.34") * d("91") / d("60"));
+}
+
+#[test]
+fn a_missing_price_names_the_item() {
+    let mut e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")],
+        "commitments": [{"id": "cp", "resource": "aoai-c", "start": "2026-12-01T00:00:00Z", "ptu": 100,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    }));
+    e.prices[0].commitment_month = None;
+    let req = Request { from: t("2026-12-10T10:00:00Z"), to: t("2026-12-10T11:00:00Z"), basis: Basis::Actual, by: Bucket::Day };
+    let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
+    assert!(err.to_string().starts_with("commitment cp needs a commitment_month price for eastus2 ProvisionedManaged"), "{err}");
+    e.prices.clear();
+    e.commitments.clear();
+    let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("deployments on aoai-a paying the hourly rate needs a hourly price"), "{err}");
+    // The default book has list prices; the forecast says it rests on unverified ones.
+    let f = forecast(&e, &PriceBook::default_book(), &req, &Options::default()).unwrap();
+    assert_eq!(f.totals.hourly, d("200"));
+    assert_eq!(f.unverified_prices.len(), 1);
+}
+
+#[test]
+fn windows_must_be_whole_hours_in_order() {
+    let e = estate(json!({}));
+    for (from, to) in [("2026-12-10T10:30:00Z", "2026-12-10T11:00:00Z"), ("2026-12-10T11:00:00Z", "2026-12-10T10:00:00Z")] {
+        let req = Request { from: t(from), to: t(to), basis: Basis::Actual, by: Bucket::Day };
+        assert!(matches!(forecast(&e, &PriceBook::empty(), &req, &Options::default()), Err(RatingError::BadWindow(_))));
+    }
+}
