@@ -7,3 +7,6 @@ pub mod domain;
 pub mod ingest;
 pub mod generate;
 pub mod rating;
+pub mod cli;
+pub mod demo;
+pub mod report;

@@ -19,12 +19,19 @@ pub fn fmt_money(d: Decimal) -> String {
 
 /// Money with thousands separators, for tables ("1,234.50").
 pub fn fmt_money_grouped(d: Decimal) -> String {
-    let s = fmt_money(d);
+    group_digits(&fmt_money(d))
+}
+
+/// Groups the integer part of a plain decimal string with commas.
+fn group_digits(s: &str) -> String {
     let (sign, rest) = match s.strip_prefix('-') {
         Some(r) => ("-", r),
-        None => ("", s.as_str()),
+        None => ("", s),
     };
-    let (int, frac) = rest.split_once('.').unwrap_or((rest, "00"));
+    let (int, frac) = match rest.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (rest, None),
+    };
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -32,7 +39,15 @@ pub fn fmt_money_grouped(d: Decimal) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}{grouped}.{frac}")
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// PTU-minutes as PTU-hours with thousands separators, for tables.
+pub fn fmt_ptu_hours_grouped(minutes: i64) -> String {
+    group_digits(&fmt_ptu_hours(minutes))
 }
 
 /// PTU-minutes as PTU-hours, rounded half-even to 4 places ("12.5000").
@@ -167,5 +182,6 @@ mod tests {
         assert_eq!(fmt_money_grouped(dec("999.999")), "1,000.00");
         assert_eq!(fmt_ptu_hours(25), "0.4167");
         assert_eq!(fmt_ptu_hours(6000), "100.0000");
+        assert_eq!(fmt_ptu_hours_grouped(60_000_000 + 15), "1,000,000.2500");
     }
 }

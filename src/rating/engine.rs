@@ -5,7 +5,9 @@
 use super::alloc::largest_remainder;
 use super::minutes::{Steps, Within};
 use super::prepare::{ChargeKind, InstrumentKind, Prepared, hour_index};
-use super::{Basis, Forecast, InstrumentUse, Period, RatingError, Request, Totals, Window, WindowKind};
+use super::{
+    Basis, Forecast, InstrumentUse, Period, RatingError, Request, Totals, Window, WindowKind,
+};
 use crate::domain::Sku;
 use crate::domain::prices::PriceRef;
 use chrono::{TimeZone, Utc};
@@ -82,19 +84,32 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
         .groups
         .iter()
         .map(|g| {
-            let parts: Vec<Steps> =
-                g.deployments.iter().map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max)).collect();
+            let parts: Vec<Steps> = g
+                .deployments
+                .iter()
+                .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
+                .collect();
             Steps::sum(parts.iter())
         })
         .collect();
-    let inst_steps: Vec<Steps> =
-        p.instruments.iter().map(|i| Steps::from_points(&i.capacity, Within::Min)).collect();
+    let inst_steps: Vec<Steps> = p
+        .instruments
+        .iter()
+        .map(|i| Steps::from_points(&i.capacity, Within::Min))
+        .collect();
 
-    let group_index: HashMap<(usize, Sku), usize> =
-        p.groups.iter().enumerate().map(|(i, g)| ((g.resource, g.sku), i)).collect();
+    let group_index: HashMap<(usize, Sku), usize> = p
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((g.resource, g.sku), i))
+        .collect();
     let mut by_region_sku: HashMap<(&str, Sku), Vec<usize>> = HashMap::new();
     for (gi, g) in p.groups.iter().enumerate() {
-        by_region_sku.entry((p.estate.resources[g.resource].region.as_str(), g.sku)).or_default().push(gi);
+        by_region_sku
+            .entry((p.estate.resources[g.resource].region.as_str(), g.sku))
+            .or_default()
+            .push(gi);
     }
 
     // What each instrument may cover.
@@ -117,7 +132,10 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
                         .into_iter()
                         .flatten()
                         .copied()
-                        .filter(|&g| p.scopes.contains(scope, &p.estate.resources[p.groups[g].resource]))
+                        .filter(|&g| {
+                            p.scopes
+                                .contains(scope, &p.estate.resources[p.groups[g].resource])
+                        })
                         .collect();
                     for &g in &gs {
                         dsu.union(g, ng + ii);
@@ -172,7 +190,11 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
     let mut instruments = Vec::with_capacity(ni);
     for (ii, inst) in p.instruments.iter().enumerate() {
         let mut charges = Decimal::ZERO;
-        let mut add = |b: usize, amount: Decimal, kind: ChargeKind, sums: &mut [BucketSums], totals: &mut Totals| {
+        let mut add = |b: usize,
+                       amount: Decimal,
+                       kind: ChargeKind,
+                       sums: &mut [BucketSums],
+                       totals: &mut Totals| {
             charges += amount;
             match inst.kind {
                 InstrumentKind::Commitment => sums[b].commitment += amount,
@@ -186,7 +208,13 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
             Basis::Actual => {
                 for bill in &inst.bills {
                     if bill.at >= req.from && bill.at < req.to {
-                        add(bucket_of(&buckets, hour_index(bill.at)), bill.amount, bill.kind, &mut sums, &mut totals);
+                        add(
+                            bucket_of(&buckets, hour_index(bill.at)),
+                            bill.amount,
+                            bill.kind,
+                            &mut sums,
+                            &mut totals,
+                        );
                     }
                 }
             }
@@ -252,7 +280,12 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
     totals.managed_compute = mc_x60 / sixty;
 
     let windows = merge_pieces(p, pieces);
-    let mut unverified: BTreeSet<PriceRef> = p.prices_used.iter().filter(|x| !x.verified).cloned().collect();
+    let mut unverified: BTreeSet<PriceRef> = p
+        .prices_used
+        .iter()
+        .filter(|x| !x.verified)
+        .cloned()
+        .collect();
     unverified.extend(hourly_prices.into_iter().flatten().filter(|x| !x.verified));
 
     Ok(Forecast {
@@ -331,12 +364,18 @@ fn rate_component(
         .filter(|&&i| p.instruments[i].kind == InstrumentKind::Commitment)
         .map(|&i| (i, ctx.commit_group[i].map(|g| local[&g])))
         .collect();
-    let reservations: Vec<usize> =
-        insts.iter().copied().filter(|&i| p.instruments[i].kind == InstrumentKind::Reservation).collect();
+    let reservations: Vec<usize> = insts
+        .iter()
+        .copied()
+        .filter(|&i| p.instruments[i].kind == InstrumentKind::Reservation)
+        .collect();
     let local_epochs: HashMap<usize, Vec<(i64, u8, Vec<usize>)>> = reservations
         .iter()
         .map(|&i| {
-            let e = ctx.epochs[i].iter().map(|(h, lvl, gs)| (*h, *lvl, gs.iter().map(|g| local[g]).collect())).collect();
+            let e = ctx.epochs[i]
+                .iter()
+                .map(|(h, lvl, gs)| (*h, *lvl, gs.iter().map(|g| local[g]).collect()))
+                .collect();
             (i, e)
         })
         .collect();
@@ -346,7 +385,10 @@ fn rate_component(
     let mut rem = vec![0i64; n_groups];
     let mut ccov = vec![0i64; n_groups];
     let mut overage: BTreeMap<usize, (i64, Decimal)> = BTreeMap::new();
-    let mut order: Vec<(u8, chrono::DateTime<Utc>, &str, usize, i64, usize)> = Vec::new();
+    // Active reservations in application order: (scope level, purchase
+    // instant, id, instrument, capacity, scope epoch).
+    type Entry<'a> = (u8, chrono::DateTime<Utc>, &'a str, usize, i64, usize);
+    let mut order: Vec<Entry> = Vec::new();
     let mut weights: Vec<i64> = Vec::new();
 
     let cut_list: Vec<i64> = cuts.into_iter().collect();
@@ -354,7 +396,13 @@ fn rate_component(
         let (a, b) = (w[0], w[1]);
         let n = b - a;
         let is_dirty = dirty.contains(&a);
-        let value = |s: &Steps| if is_dirty { s.integral(a * 60, a * 60 + 60) } else { 60 * s.at(a * 60) };
+        let value = |s: &Steps| {
+            if is_dirty {
+                s.integral(a * 60, a * 60 + 60)
+            } else {
+                60 * s.at(a * 60)
+            }
+        };
 
         let mut deployed = 0;
         for (l, &g) in groups.iter().enumerate() {
@@ -438,8 +486,15 @@ fn rate_component(
                 take(&mut ccov, gs, db, avail, &mut weights);
             }
             let unused = idle - db;
-            let amortized = if db > 0 || unused > 0 { inst.amortized(a, b) } else { Decimal::ZERO };
-            for (kind, m) in [(WindowKind::DoubleBilling, db), (WindowKind::Unused, unused)] {
+            let amortized = if db > 0 || unused > 0 {
+                inst.amortized(a, b)
+            } else {
+                Decimal::ZERO
+            };
+            for (kind, m) in [
+                (WindowKind::DoubleBilling, db),
+                (WindowKind::Unused, unused),
+            ] {
                 if m > 0 {
                     acc.pieces.push(Piece {
                         kind,
@@ -469,7 +524,9 @@ fn rate_component(
             let x60 = price * Decimal::from(rem[l]);
             hourly_x60 += x60;
             acc.totals.hourly_ptu_minutes += rem[l] * n;
-            let o = overage.entry(p.groups[g].resource).or_insert((0, Decimal::ZERO));
+            let o = overage
+                .entry(p.groups[g].resource)
+                .or_insert((0, Decimal::ZERO));
             o.0 += rem[l];
             o.1 += x60;
         }

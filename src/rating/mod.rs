@@ -58,9 +58,9 @@ pub mod reference;
 mod tests;
 
 use crate::domain::Estate;
+use crate::domain::Sku;
 use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
 use crate::domain::time::{Time, fmt_time, is_whole_hour};
-use crate::domain::Sku;
 pub use prepare::{ChargeKind, InstrumentKind};
 use rust_decimal::Decimal;
 use std::fmt;
@@ -110,7 +110,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { early_termination_fee_pct: Decimal::ZERO }
+        Options {
+            early_termination_fee_pct: Decimal::ZERO,
+        }
     }
 }
 
@@ -120,7 +122,12 @@ pub enum RatingError {
     /// `from`/`to` not whole hours, or not in order.
     BadWindow(String),
     /// A rated item needs a price neither the estate nor the book has.
-    MissingPrice { item: String, region: String, sku: Sku, kind: PriceKind },
+    MissingPrice {
+        item: String,
+        region: String,
+        sku: Sku,
+        kind: PriceKind,
+    },
     /// The estate breaks a lifecycle rule (a JSON path and message).
     Invalid(String),
 }
@@ -129,7 +136,12 @@ impl fmt::Display for RatingError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             RatingError::BadWindow(m) => f.write_str(m),
-            RatingError::MissingPrice { item, region, sku, kind } => write!(
+            RatingError::MissingPrice {
+                item,
+                region,
+                sku,
+                kind,
+            } => write!(
                 f,
                 "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one (add it to \"prices\")",
                 kind.field()
@@ -258,7 +270,11 @@ pub const REFUND_LIMIT_USD: i64 = 50_000;
 /// `refunds` as [`prepare::refunds`] gives them (credits are negative).
 pub fn refund_headroom(refunds: &[(Time, Decimal, String)], at: Time) -> Decimal {
     let since = at - chrono::Duration::days(365);
-    let used: Decimal = refunds.iter().filter(|r| r.0 > since && r.0 <= at).map(|r| -r.1).sum();
+    let used: Decimal = refunds
+        .iter()
+        .filter(|r| r.0 > since && r.0 <= at)
+        .map(|r| -r.1)
+        .sum();
     Decimal::from(REFUND_LIMIT_USD) - used
 }
 
@@ -284,7 +300,12 @@ pub fn check_request(req: &Request) -> Result<(), RatingError> {
 
 /// Rates `[req.from, req.to)` of a valid estate, with `book` under the
 /// estate's own prices.
-pub fn forecast(estate: &Estate, book: &PriceBook, req: &Request, opts: &Options) -> Result<Forecast, RatingError> {
+pub fn forecast(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Forecast, RatingError> {
     check_request(req)?;
     let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
     engine::rate(&prepared, req)

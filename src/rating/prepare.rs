@@ -51,7 +51,12 @@ pub struct Spread {
 
 impl Spread {
     fn new(first_day: NaiveDate, days: i64, amount: Decimal, kind: ChargeKind) -> Spread {
-        Spread { start_hour: hour_index(midnight(first_day)), hours: days * 24, amount, kind }
+        Spread {
+            start_hour: hour_index(midnight(first_day)),
+            hours: days * 24,
+            amount,
+            kind,
+        }
     }
 
     /// The part of the charge that falls in hours `[a, b)` (hours since the epoch).
@@ -119,8 +124,14 @@ pub struct Instrument {
 impl Instrument {
     /// The scope in force during the hour starting at `h` (hours since epoch).
     pub fn scope_at_hour(&self, h: i64) -> Option<&Scope> {
-        let t = self.start.max(Time::from_timestamp(h * 3600, 0).expect("in range"));
-        self.scopes.iter().take_while(|(at, _)| *at <= t).last().map(|(_, s)| s)
+        let t = self
+            .start
+            .max(Time::from_timestamp(h * 3600, 0).expect("in range"));
+        self.scopes
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .last()
+            .map(|(_, s)| s)
     }
 
     /// The amortized cost of the instrument over hours `[a, b)`.
@@ -183,16 +194,22 @@ impl ScopeIndex {
     /// True when `scope` holds the resource.
     pub fn contains(&self, scope: &Scope, r: &Resource) -> bool {
         match scope {
-            Scope::ResourceGroup { subscription, resource_group } => {
-                &r.subscription == subscription && r.resource_group.eq_ignore_ascii_case(resource_group)
+            Scope::ResourceGroup {
+                subscription,
+                resource_group,
+            } => {
+                &r.subscription == subscription
+                    && r.resource_group.eq_ignore_ascii_case(resource_group)
             }
             Scope::Subscription { subscription } => &r.subscription == subscription,
-            Scope::ManagementGroup { management_group } => {
-                self.mg_subs.get(management_group).is_some_and(|s| s.contains(&r.subscription))
-            }
-            Scope::Shared { billing_account } => {
-                self.ba_subs.get(billing_account).is_some_and(|s| s.contains(&r.subscription))
-            }
+            Scope::ManagementGroup { management_group } => self
+                .mg_subs
+                .get(management_group)
+                .is_some_and(|s| s.contains(&r.subscription)),
+            Scope::Shared { billing_account } => self
+                .ba_subs
+                .get(billing_account)
+                .is_some_and(|s| s.contains(&r.subscription)),
         }
     }
 }
@@ -222,17 +239,32 @@ fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceR
 }
 
 fn missing(item: String, region: &str, sku: Sku, kind: PriceKind) -> RatingError {
-    RatingError::MissingPrice { item, region: region.to_string(), sku, kind }
+    RatingError::MissingPrice {
+        item,
+        region: region.to_string(),
+        sku,
+        kind,
+    }
 }
 
 impl<'a> Prepared<'a> {
     /// Prepares `[from, to)` for rating. `book` is the price book under the
     /// estate's own price rows.
-    pub fn new(estate: &'a Estate, book: &PriceBook, from: Time, to: Time, opts: &Options) -> Result<Prepared<'a>, RatingError> {
+    pub fn new(
+        estate: &'a Estate,
+        book: &PriceBook,
+        from: Time,
+        to: Time,
+        opts: &Options,
+    ) -> Result<Prepared<'a>, RatingError> {
         let book = book.over(&estate.prices);
         let scopes = ScopeIndex::new(estate);
-        let res_index: HashMap<&str, usize> =
-            estate.resources.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        let res_index: HashMap<&str, usize> = estate
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
 
         let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
         for (i, d) in estate.deployments.iter().enumerate() {
@@ -241,7 +273,11 @@ impl<'a> Prepared<'a> {
         }
         let groups = by_key
             .into_iter()
-            .map(|((resource, sku), deployments)| Group { resource, sku, deployments })
+            .map(|((resource, sku), deployments)| Group {
+                resource,
+                sku,
+                deployments,
+            })
             .collect();
 
         // Terms far enough out that every charge reaching into the window is known:
@@ -253,7 +289,9 @@ impl<'a> Prepared<'a> {
             let cov_end = cap.last().map(|c| c.0);
             cov_start.is_some_and(|s| s < to) && cov_end.is_some_and(|e| e > from)
                 || bills.iter().any(|b| b.at >= from && b.at < to)
-                || spreads.iter().any(|s| s.start_hour < to_h && s.end_hour() > from_h)
+                || spreads
+                    .iter()
+                    .any(|s| s.start_hour < to_h && s.end_hour() > from_h)
         };
 
         let mut instruments = Vec::new();
@@ -261,10 +299,17 @@ impl<'a> Prepared<'a> {
         for (ci, c) in estate.commitments.iter().enumerate() {
             let ri = res_index[c.resource.as_str()];
             let res = &estate.resources[ri];
-            let terms = terms::commitment_terms(c, res.deleted.or(res.purged), until)
-                .map_err(|e| RatingError::Invalid(format!("$.commitments[{ci}].{}: {}", e.path, e.message)))?;
+            let terms =
+                terms::commitment_terms(c, res.deleted.or(res.purged), until).map_err(|e| {
+                    RatingError::Invalid(format!("$.commitments[{ci}].{}: {}", e.path, e.message))
+                })?;
             let price = match c.price {
-                Some(p) => Some(own_price(&res.region, Sku::Regional, PriceKind::CommitmentMonth, p)),
+                Some(p) => Some(own_price(
+                    &res.region,
+                    Sku::Regional,
+                    PriceKind::CommitmentMonth,
+                    p,
+                )),
                 None => book.lookup(&res.region, Sku::Regional, PriceKind::CommitmentMonth),
             };
             let unit = price.as_ref().map_or(Decimal::ZERO, |p| p.amount);
@@ -274,7 +319,12 @@ impl<'a> Prepared<'a> {
                 continue;
             }
             let Some(price) = price else {
-                return Err(missing(format!("commitment {}", c.id), &res.region, Sku::Regional, PriceKind::CommitmentMonth));
+                return Err(missing(
+                    format!("commitment {}", c.id),
+                    &res.region,
+                    Sku::Regional,
+                    PriceKind::CommitmentMonth,
+                ));
             };
             prices_used.insert(price);
             let last = terms.last().expect("one term at least");
@@ -297,8 +347,9 @@ impl<'a> Prepared<'a> {
         }
 
         for (ri, r) in estate.reservations.iter().enumerate() {
-            let terms = terms::reservation_terms(r, until)
-                .map_err(|e| RatingError::Invalid(format!("$.reservations[{ri}].{}: {}", e.path, e.message)))?;
+            let terms = terms::reservation_terms(r, until).map_err(|e| {
+                RatingError::Invalid(format!("$.reservations[{ri}].{}: {}", e.path, e.message))
+            })?;
             let timeline = terms::scope_timeline(r);
             for term in &terms {
                 let book_kind = match term.term {
@@ -318,16 +369,20 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 let Some(price) = price else {
-                    return Err(missing(format!("reservation {}", term.id), &r.region, r.sku, book_kind));
+                    return Err(missing(
+                        format!("reservation {}", term.id),
+                        &r.region,
+                        r.sku,
+                        book_kind,
+                    ));
                 };
                 prices_used.insert(price);
-                if term.refunded_at.is_some() {
-                    if let Some(c) = current {
-                        prices_used.insert(c);
-                    }
+                if let Some(c) = current.filter(|_| term.refunded_at.is_some()) {
+                    prices_used.insert(c);
                 }
                 // The scope in force at the term's start, then the changes within it.
-                let mut scopes: Vec<(Time, Scope)> = vec![(term.start, terms::scope_at(r, term.start).clone())];
+                let mut scopes: Vec<(Time, Scope)> =
+                    vec![(term.start, terms::scope_at(r, term.start).clone())];
                 for (at, s) in &timeline {
                     if *at > term.start && *at < term.coverage_end() {
                         scopes.push((*at, (*s).clone()));
@@ -349,20 +404,40 @@ impl<'a> Prepared<'a> {
                     bills,
                     spreads,
                     end: Some(end).filter(|_| !continues || term.refunded_at.is_some()),
-                    end_reason: if term.refunded_at.is_some() { "was refunded" } else { "expired" },
+                    end_reason: if term.refunded_at.is_some() {
+                        "was refunded"
+                    } else {
+                        "expired"
+                    },
                 });
             }
         }
 
-        Ok(Prepared { estate, book, from, to, groups, instruments, scopes, prices_used })
+        Ok(Prepared {
+            estate,
+            book,
+            from,
+            to,
+            groups,
+            instruments,
+            scopes,
+            prices_used,
+        })
     }
 
     /// The hourly price of a pool, or the error naming who needs it.
     pub fn hourly_price(&self, g: &Group) -> Result<PriceRef, RatingError> {
         let r = &self.estate.resources[g.resource];
-        self.book.lookup(&r.region, g.sku, PriceKind::Hourly).ok_or_else(|| {
-            missing(format!("deployments on {} paying the hourly rate", r.id), &r.region, g.sku, PriceKind::Hourly)
-        })
+        self.book
+            .lookup(&r.region, g.sku, PriceKind::Hourly)
+            .ok_or_else(|| {
+                missing(
+                    format!("deployments on {} paying the hourly rate", r.id),
+                    &r.region,
+                    g.sku,
+                    PriceKind::Hourly,
+                )
+            })
     }
 
     /// The end instant of each deployment's existence (deletion or the
@@ -380,8 +455,12 @@ impl<'a> Prepared<'a> {
     pub fn deployment_points(&self, d: usize) -> Vec<(Time, i64)> {
         let dep = &self.estate.deployments[d];
         let end = self.deployment_end(d);
-        let mut pts: Vec<(Time, i64)> =
-            dep.sizes.iter().filter(|s| end.is_none_or(|e| s.at < e)).map(|s| (s.at, s.ptu)).collect();
+        let mut pts: Vec<(Time, i64)> = dep
+            .sizes
+            .iter()
+            .filter(|s| end.is_none_or(|e| s.at < e))
+            .map(|s| (s.at, s.ptu))
+            .collect();
         if let Some(e) = end {
             pts.push((e, 0));
         }
@@ -410,7 +489,10 @@ impl<'a> Prepared<'a> {
     pub fn explain_unused(&self, id: &str) -> String {
         match self.instrument(id) {
             Some(i) if i.kind == InstrumentKind::Commitment => {
-                format!("commitment {} has more PTUs than its resource's regional deployments use", i.id)
+                format!(
+                    "commitment {} has more PTUs than its resource's regional deployments use",
+                    i.id
+                )
             }
             Some(i) => format!(
                 "reservation {} has more PTUs than the {} deployments in {} within its scope use",
@@ -431,60 +513,146 @@ impl<'a> Prepared<'a> {
             .estate
             .deployments
             .iter()
-            .filter(|d| d.resource == res.id && d.created() < end && d.ptu_at(start).max(d.ptu_at(end - Duration::seconds(1))) > 0)
+            .filter(|d| {
+                d.resource == res.id
+                    && d.created() < end
+                    && d.ptu_at(start).max(d.ptu_at(end - Duration::seconds(1))) > 0
+            })
             .map(|d| d.sku)
             .collect();
         if skus.is_empty() {
-            skus = self.estate.deployments.iter().filter(|d| d.resource == res.id).map(|d| d.sku).collect();
+            skus = self
+                .estate
+                .deployments
+                .iter()
+                .filter(|d| d.resource == res.id)
+                .map(|d| d.sku)
+                .collect();
         }
         skus.sort();
         skus.dedup();
         let h = hour_index(start);
-        let active = |i: &Instrument, t: Time| i.capacity.iter().take_while(|c| c.0 <= t).last().is_some_and(|c| c.1 > 0);
+        let active = |i: &Instrument, t: Time| {
+            i.capacity
+                .iter()
+                .take_while(|c| c.0 <= t)
+                .last()
+                .is_some_and(|c| c.1 > 0)
+        };
         let mut parts = Vec::new();
         for sku in skus {
             let mut reasons: Vec<String> = Vec::new();
             let mut later: Vec<(Time, String)> = Vec::new();
             if sku == Sku::Regional {
-                let mine: Vec<&Instrument> = self.instruments.iter().filter(|i| i.resource == Some(resource)).collect();
+                let mine: Vec<&Instrument> = self
+                    .instruments
+                    .iter()
+                    .filter(|i| i.resource == Some(resource))
+                    .collect();
                 if let Some(c) = mine.iter().find(|i| active(i, start)) {
-                    let ptu = c.capacity.iter().take_while(|x| x.0 <= start).last().map_or(0, |x| x.1);
-                    reasons.push(format!("commitment {} ({ptu} PTU) is smaller than the regional PTUs deployed", c.id));
-                } else if let Some(c) = mine.iter().filter(|i| i.end.is_some_and(|e| e <= start)).max_by_key(|i| i.end) {
-                    reasons.push(format!("commitment {} {} at {}", c.id, c.end_reason, fmt_time(c.end.expect("ended"))));
+                    let ptu = c
+                        .capacity
+                        .iter()
+                        .take_while(|x| x.0 <= start)
+                        .last()
+                        .map_or(0, |x| x.1);
+                    reasons.push(format!(
+                        "commitment {} ({ptu} PTU) is smaller than the regional PTUs deployed",
+                        c.id
+                    ));
+                } else if let Some(c) = mine
+                    .iter()
+                    .filter(|i| i.end.is_some_and(|e| e <= start))
+                    .max_by_key(|i| i.end)
+                {
+                    reasons.push(format!(
+                        "commitment {} {} at {}",
+                        c.id,
+                        c.end_reason,
+                        fmt_time(c.end.expect("ended"))
+                    ));
                 }
                 for c in &mine {
                     if let Some(e) = c.end.filter(|e| *e > start && *e < end) {
-                        later.push((e, format!("commitment {} {} at {}", c.id, c.end_reason, fmt_time(e))));
+                        later.push((
+                            e,
+                            format!("commitment {} {} at {}", c.id, c.end_reason, fmt_time(e)),
+                        ));
                     }
                 }
             }
             let matching: Vec<&Instrument> = self
                 .instruments
                 .iter()
-                .filter(|i| i.kind == InstrumentKind::Reservation && i.sku == sku && i.region == res.region)
+                .filter(|i| {
+                    i.kind == InstrumentKind::Reservation && i.sku == sku && i.region == res.region
+                })
                 .collect();
             let in_scope_now: Vec<&str> = matching
                 .iter()
-                .filter(|i| active(i, start) && i.scope_at_hour(h).is_some_and(|s| self.scopes.contains(s, res)))
+                .filter(|i| {
+                    active(i, start)
+                        && i.scope_at_hour(h)
+                            .is_some_and(|s| self.scopes.contains(s, res))
+                })
                 .map(|i| i.id.as_str())
                 .collect();
             if !in_scope_now.is_empty() {
-                reasons.push(format!("reservations in scope ({}) are fully used", in_scope_now.join(", ")));
+                reasons.push(format!(
+                    "reservations in scope ({}) are fully used",
+                    in_scope_now.join(", ")
+                ));
             } else if let Some(r) = matching
                 .iter()
-                .filter(|i| i.end.is_some_and(|e| e <= start) && i.scopes.iter().any(|(_, s)| self.scopes.contains(s, res)))
+                .filter(|i| {
+                    i.end.is_some_and(|e| e <= start)
+                        && i.scopes.iter().any(|(_, s)| self.scopes.contains(s, res))
+                })
                 .max_by_key(|i| i.end)
             {
-                reasons.push(format!("reservation {} {} at {}", r.id, r.end_reason, fmt_time(r.end.expect("ended"))));
+                reasons.push(format!(
+                    "reservation {} {} at {}",
+                    r.id,
+                    r.end_reason,
+                    fmt_time(r.end.expect("ended"))
+                ));
             } else {
-                reasons.push(format!("no {} reservation in {} covers {}", sku.label(), res.region, res.subscription));
+                let mut text = format!(
+                    "no {} reservation in {} covers {}",
+                    sku.label(),
+                    res.region,
+                    res.subscription
+                );
+                // A reservation of another type in scope is the classic mismatch.
+                let other: Vec<String> = self
+                    .instruments
+                    .iter()
+                    .filter(|i| {
+                        i.kind == InstrumentKind::Reservation
+                            && i.sku != sku
+                            && i.region == res.region
+                            && i.start < end
+                            && i.end.is_none_or(|e| e > start)
+                            && i.scopes.iter().any(|(_, s)| self.scopes.contains(s, res))
+                    })
+                    .map(|i| format!("{} is {}", i.id, i.sku.label()))
+                    .collect();
+                if !other.is_empty() {
+                    text.push_str(&format!(
+                        " ({}: deployment types never share a discount)",
+                        other.join(", ")
+                    ));
+                }
+                reasons.push(text);
             }
             for r in &matching {
-                if let Some(e) = r.end.filter(|e| *e > start && *e < end) {
-                    if r.scopes.iter().any(|(_, s)| self.scopes.contains(s, res)) {
-                        later.push((e, format!("reservation {} {} at {}", r.id, r.end_reason, fmt_time(e))));
-                    }
+                if let Some(e) = r.end.filter(|e| *e > start && *e < end)
+                    && r.scopes.iter().any(|(_, s)| self.scopes.contains(s, res))
+                {
+                    later.push((
+                        e,
+                        format!("reservation {} {} at {}", r.id, r.end_reason, fmt_time(e)),
+                    ));
                 }
             }
             later.sort();
@@ -533,17 +701,34 @@ fn commitment_money(terms: &[CommitmentTerm], unit: Decimal) -> (Vec<Bill>, Vec<
     let mut bills = Vec::new();
     let mut spreads = Vec::new();
     for t in terms {
-        let kind = if t.index == 0 { ChargeKind::Purchase } else { ChargeKind::Renewal };
+        let kind = if t.index == 0 {
+            ChargeKind::Purchase
+        } else {
+            ChargeKind::Renewal
+        };
         let amount = unit * Decimal::from(t.ptu);
         let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
-        bills.push(Bill { at: t.start, amount, kind });
+        bills.push(Bill {
+            at: t.start,
+            amount,
+            kind,
+        });
         spreads.push(Spread::new(d0, days_between(d0, d1), amount, kind));
         let term_days = days_between(d0, d1);
         for &(at, add) in &t.additions {
             let left = days_between(at.date_naive(), d1).max(1);
             let amount = unit * Decimal::from(add) * Decimal::from(left) / Decimal::from(term_days);
-            bills.push(Bill { at, amount, kind: ChargeKind::Addition });
-            spreads.push(Spread::new(at.date_naive(), left, amount, ChargeKind::Addition));
+            bills.push(Bill {
+                at,
+                amount,
+                kind: ChargeKind::Addition,
+            });
+            spreads.push(Spread::new(
+                at.date_naive(),
+                left,
+                amount,
+                ChargeKind::Addition,
+            ));
         }
     }
     (bills, spreads)
@@ -555,15 +740,28 @@ fn commitment_money(terms: &[CommitmentTerm], unit: Decimal) -> (Vec<Bill>, Vec<
 /// periods and credits the days left (counting the refund day, at least 1)
 /// at the lower of the purchase and current price, less any early
 /// termination fee.
-fn reservation_money(t: &ReservationTerm, unit: Decimal, lower: Decimal, opts: &Options) -> (Vec<Bill>, Vec<Spread>) {
+fn reservation_money(
+    t: &ReservationTerm,
+    unit: Decimal,
+    lower: Decimal,
+    opts: &Options,
+) -> (Vec<Bill>, Vec<Spread>) {
     let total = unit * Decimal::from(t.ptu);
     let n = t.periods.len() as i64;
-    let kind = if t.n == 0 { ChargeKind::Purchase } else { ChargeKind::Renewal };
+    let kind = if t.n == 0 {
+        ChargeKind::Purchase
+    } else {
+        ChargeKind::Renewal
+    };
     let mut bills = Vec::new();
     let mut spreads = Vec::new();
     let refund = t.refunded_at;
     if t.billing == Billing::Upfront {
-        bills.push(Bill { at: t.start, amount: total, kind });
+        bills.push(Bill {
+            at: t.start,
+            amount: total,
+            kind,
+        });
     }
     for (i, &p) in t.periods.iter().enumerate() {
         // A monthly-billed term stops paying periods after a refund.
@@ -573,9 +771,18 @@ fn reservation_money(t: &ReservationTerm, unit: Decimal, lower: Decimal, opts: &
         let amount = part(total, i as i64, n);
         let (d0, d1) = (p.date_naive(), t.period_end(i).date_naive());
         if t.billing == Billing::Monthly {
-            bills.push(Bill { at: p, amount, kind: if i == 0 { kind } else { ChargeKind::Period } });
+            bills.push(Bill {
+                at: p,
+                amount,
+                kind: if i == 0 { kind } else { ChargeKind::Period },
+            });
         }
-        spreads.push(Spread::new(d0, days_between(d0, d1), amount, if i == 0 { kind } else { ChargeKind::Period }));
+        spreads.push(Spread::new(
+            d0,
+            days_between(d0, d1),
+            amount,
+            if i == 0 { kind } else { ChargeKind::Period },
+        ));
     }
     if let Some(r) = refund {
         let keep = (Decimal::from(100) - opts.early_termination_fee_pct) / Decimal::from(100);
@@ -583,11 +790,16 @@ fn reservation_money(t: &ReservationTerm, unit: Decimal, lower: Decimal, opts: &
             Billing::Upfront => {
                 let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
                 let left = days_between(r.date_naive(), d1).max(1);
-                let credit = lower * Decimal::from(t.ptu) * Decimal::from(left) / Decimal::from(days_between(d0, d1));
+                let credit = lower * Decimal::from(t.ptu) * Decimal::from(left)
+                    / Decimal::from(days_between(d0, d1));
                 (credit, left)
             }
             Billing::Monthly => {
-                let i = t.periods.iter().rposition(|p| *p <= r).expect("refund within the term");
+                let i = t
+                    .periods
+                    .iter()
+                    .rposition(|p| *p <= r)
+                    .expect("refund within the term");
                 let (d0, d1) = (t.periods[i].date_naive(), t.period_end(i).date_naive());
                 let left = days_between(r.date_naive(), d1).max(1);
                 let period = part(lower * Decimal::from(t.ptu), i as i64, n);
@@ -596,8 +808,17 @@ fn reservation_money(t: &ReservationTerm, unit: Decimal, lower: Decimal, opts: &
             }
         };
         let credit = -(credit * keep);
-        bills.push(Bill { at: r, amount: credit, kind: ChargeKind::Refund });
-        spreads.push(Spread::new(r.date_naive(), left, credit, ChargeKind::Refund));
+        bills.push(Bill {
+            at: r,
+            amount: credit,
+            kind: ChargeKind::Refund,
+        });
+        spreads.push(Spread::new(
+            r.date_naive(),
+            left,
+            credit,
+            ChargeKind::Refund,
+        ));
     }
     (bills, spreads)
 }
@@ -610,14 +831,20 @@ pub fn refunds(estate: &Estate, book: &PriceBook, opts: &Options) -> Vec<(Time, 
     let mut out = Vec::new();
     for r in &estate.reservations {
         let Some(at) = r.refunded_at else { continue };
-        let Ok(terms) = terms::reservation_terms(r, at) else { continue };
-        let Some(term) = terms.iter().find(|t| t.refunded_at.is_some()) else { continue };
+        let Ok(terms) = terms::reservation_terms(r, at) else {
+            continue;
+        };
+        let Some(term) = terms.iter().find(|t| t.refunded_at.is_some()) else {
+            continue;
+        };
         let kind = match term.term {
             Term::OneMonth => PriceKind::ReservationMonth,
             Term::OneYear => PriceKind::ReservationYear,
         };
         let current = book.lookup(&r.region, r.sku, kind).map(|p| p.amount);
-        let Some(unit) = term.own_price.or(current) else { continue };
+        let Some(unit) = term.own_price.or(current) else {
+            continue;
+        };
         let lower = current.map_or(unit, |c| c.min(unit));
         let (bills, _) = reservation_money(term, unit, lower, opts);
         for b in bills.into_iter().filter(|b| b.kind == ChargeKind::Refund) {

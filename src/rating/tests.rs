@@ -62,17 +62,31 @@ const GLO: &str = "GlobalProvisionedManaged";
 const DZ: &str = "DataZoneProvisionedManaged";
 
 fn rate(e: &Estate, from: &str, to: &str, basis: Basis) -> Forecast {
-    let req = Request { from: t(from), to: t(to), basis, by: Bucket::Day };
+    let req = Request {
+        from: t(from),
+        to: t(to),
+        basis,
+        by: Bucket::Day,
+    };
     forecast(e, &PriceBook::empty(), &req, &Options::default()).unwrap()
 }
 
 /// One full hour, 2026-12-10 10:00-11:00, actual basis.
 fn hour(e: &Estate) -> Forecast {
-    rate(e, "2026-12-10T10:00:00Z", "2026-12-10T11:00:00Z", Basis::Actual)
+    rate(
+        e,
+        "2026-12-10T10:00:00Z",
+        "2026-12-10T11:00:00Z",
+        Basis::Actual,
+    )
 }
 
 fn ptu_h(minutes: i64) -> i64 {
-    assert_eq!(minutes % 60, 0, "{minutes} PTU-minutes is not whole PTU-hours");
+    assert_eq!(
+        minutes % 60,
+        0,
+        "{minutes} PTU-minutes is not whole PTU-hours"
+    );
     minutes / 60
 }
 
@@ -109,7 +123,11 @@ fn e2_global_reservation_larger_than_deployments_loses_the_rest() {
     assert_eq!(ptu_h(w.ptu_minutes), 200);
     // The idle two thirds of the reservation's amortized hour: 260 x 300 / 31 days / 24 h x 2/3.
     let hour_cost = d("260") * d("300") / d("744");
-    assert!((w.cost - hour_cost * d("2") / d("3")).abs() < d("0.0000001"), "{}", w.cost);
+    assert!(
+        (w.cost - hour_cost * d("2") / d("3")).abs() < d("0.0000001"),
+        "{}",
+        w.cost
+    );
 }
 
 #[test]
@@ -148,7 +166,12 @@ fn e5_fifty_ptu_over_the_reservation_pay_hourly() {
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 50);
     assert_eq!(f.totals.hourly, d("100"));
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert!(w.explanation.contains("reservations in scope (r1) are fully used"), "{}", w.explanation);
+    assert!(
+        w.explanation
+            .contains("reservations in scope (r1) are fully used"),
+        "{}",
+        w.explanation
+    );
 }
 
 #[test]
@@ -165,7 +188,11 @@ fn e6_commitment_smaller_than_deployments_gives_hourly_overage() {
     let w = window(&f, WindowKind::Overage, "aoai-a");
     assert_eq!(ptu_h(w.ptu_minutes), 200);
     assert_eq!(w.cost, d("400"));
-    assert!(w.explanation.contains("commitment cp (300 PTU) is smaller"), "{}", w.explanation);
+    assert!(
+        w.explanation.contains("commitment cp (300 PTU) is smaller"),
+        "{}",
+        w.explanation
+    );
 }
 
 #[test]
@@ -191,7 +218,12 @@ fn e8_global_reservation_does_not_cover_a_regional_deployment() {
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
     assert_eq!(ptu_h(f.totals.unused_reservation_ptu_minutes), 100);
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert!(w.explanation.contains("no Regional reservation in eastus2 covers sub-a"), "{}", w.explanation);
+    assert!(
+        w.explanation
+            .contains("no Regional reservation in eastus2 covers sub-a"),
+        "{}",
+        w.explanation
+    );
     window(&f, WindowKind::Unused, "r1");
 }
 
@@ -221,11 +253,19 @@ fn instruments_pool_per_clock_hour() {
     assert_eq!(f.totals.hourly_ptu_minutes, 0);
     assert_eq!(ptu_h(f.totals.commitment_covered_ptu_minutes), 400);
     // The hour before pays 100 PTU of overage; the hour after leaves 100 idle.
-    let f = rate(&e, "2026-12-10T09:00:00Z", "2026-12-10T12:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-10T09:00:00Z",
+        "2026-12-10T12:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
     assert_eq!(ptu_h(f.totals.unused_commitment_ptu_minutes), 100);
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert_eq!((w.start, w.end), (t("2026-12-10T09:00:00Z"), t("2026-12-10T10:00:00Z")));
+    assert_eq!(
+        (w.start, w.end),
+        (t("2026-12-10T09:00:00Z"), t("2026-12-10T10:00:00Z"))
+    );
 }
 
 #[test]
@@ -242,10 +282,28 @@ fn commitment_renewal_dates_bill_on_the_page_scenarios() {
                              "additions": [], "renewal": {"mode": "autorenew"}}]
         }));
         let day = t(renewal);
-        let f = rate(&e, renewal, &crate::domain::time::fmt_time(day + chrono::Duration::days(1)), Basis::Actual);
-        assert_eq!(f.totals.commitment, d("110000"), "renewal on {renewal} for a purchase on {start}");
-        let f = rate(&e, &crate::domain::time::fmt_time(day - chrono::Duration::days(1)), renewal, Basis::Actual);
-        assert_eq!(f.totals.commitment, Decimal::ZERO, "nothing billed the day before {renewal}");
+        let f = rate(
+            &e,
+            renewal,
+            &crate::domain::time::fmt_time(day + chrono::Duration::days(1)),
+            Basis::Actual,
+        );
+        assert_eq!(
+            f.totals.commitment,
+            d("110000"),
+            "renewal on {renewal} for a purchase on {start}"
+        );
+        let f = rate(
+            &e,
+            &crate::domain::time::fmt_time(day - chrono::Duration::days(1)),
+            renewal,
+            Basis::Actual,
+        );
+        assert_eq!(
+            f.totals.commitment,
+            Decimal::ZERO,
+            "nothing billed the day before {renewal}"
+        );
     }
 }
 
@@ -257,17 +315,40 @@ fn commitment_addition_is_prorated_by_days_and_the_term_does_not_reset() {
                          "additions": [{"at": "2026-11-15T00:00:00Z", "ptu": 50}],
                          "renewal": {"mode": "autorenew_lower", "ptu": 250}}]
     }));
-    let f = rate(&e, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-11-01T00:00:00Z",
+        "2026-12-01T00:00:00Z",
+        Basis::Actual,
+    );
     let addition = d("1100") * d("50") * d("16") / d("30");
     assert_eq!(f.totals.commitment, d("330000") + addition);
     assert_eq!(crate::domain::money::fmt_money(addition), "29333.33");
     // Amortized, the addition spreads over its 16 days; the month sums the same.
-    let a = rate(&e, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", Basis::Amortized);
+    let a = rate(
+        &e,
+        "2026-11-01T00:00:00Z",
+        "2026-12-01T00:00:00Z",
+        Basis::Amortized,
+    );
     assert_eq!(a.totals.commitment, f.totals.commitment);
-    let day = rate(&e, "2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", Basis::Amortized);
-    assert!((day.totals.commitment - (d("330000") / d("30") + addition / d("16"))).abs() < d("0.000001"));
+    let day = rate(
+        &e,
+        "2026-11-20T00:00:00Z",
+        "2026-11-21T00:00:00Z",
+        Basis::Amortized,
+    );
+    assert!(
+        (day.totals.commitment - (d("330000") / d("30") + addition / d("16"))).abs()
+            < d("0.000001")
+    );
     // Renewal on 1 Dec at 250 PTU (the lower count), not 350.
-    let dec = rate(&e, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", Basis::Actual);
+    let dec = rate(
+        &e,
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(dec.totals.commitment, d("275000"));
 }
 
@@ -280,12 +361,25 @@ fn commitment_expires_and_deployments_pay_hourly_until_deleted() {
         "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-01T00:00:00Z", "ptu": 300,
                          "additions": [], "renewal": {"mode": "none"}}]
     }));
-    let f = rate(&e, "2026-11-30T00:00:00Z", "2026-12-05T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-11-30T00:00:00Z",
+        "2026-12-05T00:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 300 * 48);
     assert_eq!(f.totals.hourly, d("2") * d("300") * d("48"));
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert_eq!((w.start, w.end), (t("2026-12-01T00:00:00Z"), t("2026-12-03T00:00:00Z")));
-    assert!(w.explanation.contains("commitment cp expired at 2026-12-01T00:00:00Z"), "{}", w.explanation);
+    assert_eq!(
+        (w.start, w.end),
+        (t("2026-12-01T00:00:00Z"), t("2026-12-03T00:00:00Z"))
+    );
+    assert!(
+        w.explanation
+            .contains("commitment cp expired at 2026-12-01T00:00:00Z"),
+        "{}",
+        w.explanation
+    );
 }
 
 #[test]
@@ -294,38 +388,86 @@ fn reservation_monthly_periods_follow_the_page_examples() {
     let mut r = res("r1", REG, 12, sub("sub-a"), "2027-01-10T00:00:00Z", "P1Y");
     r["billing"] = json!("monthly");
     let e = estate(json!({"reservations": [r]}));
-    let f = rate(&e, "2027-02-01T00:00:00Z", "2027-03-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2027-02-01T00:00:00Z",
+        "2027-03-01T00:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(f.totals.reservation, d("2916"));
-    assert_eq!(f.periods.iter().filter(|p| p.reservation != Decimal::ZERO).count(), 1);
-    assert_eq!(f.periods.iter().find(|p| p.reservation != Decimal::ZERO).unwrap().start, t("2027-02-10"));
+    assert_eq!(
+        f.periods
+            .iter()
+            .filter(|p| p.reservation != Decimal::ZERO)
+            .count(),
+        1
+    );
+    assert_eq!(
+        f.periods
+            .iter()
+            .find(|p| p.reservation != Decimal::ZERO)
+            .unwrap()
+            .start,
+        t("2027-02-10")
+    );
 
     // Bought 30 Dec: periods start 30 Jan, 28 Feb, 28 Mar (the day sticks).
     let mut r = res("r1", REG, 12, sub("sub-a"), "2026-12-30T00:00:00Z", "P1Y");
     r["billing"] = json!("monthly");
     let e = estate(json!({"reservations": [r]}));
-    let f = rate(&e, "2027-01-01T00:00:00Z", "2027-04-01T00:00:00Z", Basis::Actual);
-    let billed: Vec<Time> = f.periods.iter().filter(|p| p.reservation != Decimal::ZERO).map(|p| p.start).collect();
-    assert_eq!(billed, vec![t("2027-01-30"), t("2027-02-28"), t("2027-03-28")]);
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2027-04-01T00:00:00Z",
+        Basis::Actual,
+    );
+    let billed: Vec<Time> = f
+        .periods
+        .iter()
+        .filter(|p| p.reservation != Decimal::ZERO)
+        .map(|p| p.start)
+        .collect();
+    assert_eq!(
+        billed,
+        vec![t("2027-01-30"), t("2027-02-28"), t("2027-03-28")]
+    );
 }
 
 #[test]
 fn amortized_daily_cost_depends_on_the_month() {
     // A monthly cost of $200 bought in May shows $200/31 a day; in February $200/28.
-    for (start, day, days) in [("2027-05-01T00:00:00Z", "2027-05-10", 31), ("2027-02-01T00:00:00Z", "2027-02-10", 28)] {
+    for (start, day, days) in [
+        ("2027-05-01T00:00:00Z", "2027-05-10", 31),
+        ("2027-02-01T00:00:00Z", "2027-02-10", 28),
+    ] {
         let mut r = res("r1", REG, 100, sub("sub-a"), start, "P1M");
         r["price"] = json!("2.00");
         let e = estate(json!({"reservations": [r]}));
         let next = crate::domain::time::fmt_time(t(day) + chrono::Duration::days(1));
-        let f = rate(&e, &crate::domain::time::fmt_time(t(day)), &next, Basis::Amortized);
+        let f = rate(
+            &e,
+            &crate::domain::time::fmt_time(t(day)),
+            &next,
+            Basis::Amortized,
+        );
         let expected = d("200") / Decimal::from(days);
-        assert!((f.totals.reservation - expected).abs() < d("0.000000001"), "{start}: {}", f.totals.reservation);
+        assert!(
+            (f.totals.reservation - expected).abs() < d("0.000000001"),
+            "{start}: {}",
+            f.totals.reservation
+        );
         // The whole term sums to the charge exactly.
         let end = crate::domain::time::fmt_time(crate::domain::time::add_months(t(start), 1));
         let whole = rate(&e, start, &end, Basis::Amortized);
         assert_eq!(whole.totals.reservation, d("200"));
         // A window ending at noon gets half the day.
         let noon = crate::domain::time::fmt_time(t(day) + chrono::Duration::hours(12));
-        let half = rate(&e, &crate::domain::time::fmt_time(t(day)), &noon, Basis::Amortized);
+        let half = rate(
+            &e,
+            &crate::domain::time::fmt_time(t(day)),
+            &noon,
+            Basis::Amortized,
+        );
         assert!((half.totals.reservation * d("2") - expected).abs() < d("0.000000001"));
     }
 }
@@ -336,15 +478,35 @@ fn one_year_reservation_amortizes_as_twelve_twelfths_and_expires_in_one_step() {
     r["price"] = json!("1200");
     let e = estate(json!({"reservations": [r]}));
     // Period 2: 30 Jan - 27 Feb (29 days) carries 100.
-    let f = rate(&e, "2027-01-30T00:00:00Z", "2027-02-28T00:00:00Z", Basis::Amortized);
+    let f = rate(
+        &e,
+        "2027-01-30T00:00:00Z",
+        "2027-02-28T00:00:00Z",
+        Basis::Amortized,
+    );
     assert_eq!(f.totals.reservation, d("100"));
     // The last period: 28 Nov 2027 - 29 Dec 2027, up to the expiry on 30 Dec.
-    let f = rate(&e, "2027-11-28T00:00:00Z", "2027-12-30T00:00:00Z", Basis::Amortized);
+    let f = rate(
+        &e,
+        "2027-11-28T00:00:00Z",
+        "2027-12-30T00:00:00Z",
+        Basis::Amortized,
+    );
     assert_eq!(f.totals.reservation, d("100"));
-    let f = rate(&e, "2026-12-01T00:00:00Z", "2028-01-01T00:00:00Z", Basis::Amortized);
+    let f = rate(
+        &e,
+        "2026-12-01T00:00:00Z",
+        "2028-01-01T00:00:00Z",
+        Basis::Amortized,
+    );
     assert_eq!(f.totals.reservation, d("1200"));
     // Coverage ends at the expiry instant.
-    let f = rate(&e, "2027-12-30T08:00:00Z", "2027-12-30T09:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2027-12-30T08:00:00Z",
+        "2027-12-30T09:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(f.instruments[0].capacity_ptu_minutes, 15);
 }
 
@@ -357,7 +519,12 @@ fn refund_credits_the_days_left_at_the_lower_price_and_stops_coverage() {
         "deployments": [dep("d1", "aoai-a", REG, 100, "2027-05-01T00:00:00Z")],
         "reservations": [r]
     }));
-    let f = rate(&e, "2027-05-01T00:00:00Z", "2027-06-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2027-05-01T00:00:00Z",
+        "2027-06-01T00:00:00Z",
+        Basis::Actual,
+    );
     // 11 of 31 days left (21-31 May), at the book's 286 (lower than the 300 paid).
     let credit = d("286") * d("100") * d("11") / d("31");
     assert_eq!(f.totals.refunds, -credit);
@@ -367,7 +534,12 @@ fn refund_credits_the_days_left_at_the_lower_price_and_stops_coverage() {
     let hours_after = 24 * 10 + 12;
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100 * hours_after);
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert!(w.explanation.contains("reservation r1 was refunded at 2027-05-21T12:00:00Z"), "{}", w.explanation);
+    assert!(
+        w.explanation
+            .contains("reservation r1 was refunded at 2027-05-21T12:00:00Z"),
+        "{}",
+        w.explanation
+    );
 }
 
 #[test]
@@ -376,7 +548,12 @@ fn refund_of_a_monthly_billed_year_credits_the_current_period_only() {
     r["billing"] = json!("monthly");
     r["refunded_at"] = json!("2027-03-20T00:00:00Z");
     let e = estate(json!({"reservations": [r]}));
-    let f = rate(&e, "2027-01-01T00:00:00Z", "2028-02-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2028-02-01T00:00:00Z",
+        Basis::Actual,
+    );
     // Three periods billed (10 Jan, 10 Feb, 10 Mar), then the period of 10 Mar - 9 Apr
     // (31 days) credited for 21 of them (20 Mar - 9 Apr).
     let credit = d("2916") * d("21") / d("31");
@@ -395,7 +572,10 @@ fn the_rolling_refund_limit_restores_after_365_days() {
     // Cancel $2,400 and $47,600 is left, restored 365 days later.
     assert_eq!(refund_headroom(&refunds, t("2027-05-02")), d("47600"));
     let restored = t("2027-05-01") + chrono::Duration::days(365);
-    assert_eq!(refund_headroom(&refunds, restored - chrono::Duration::seconds(1)), d("47600"));
+    assert_eq!(
+        refund_headroom(&refunds, restored - chrono::Duration::seconds(1)),
+        d("47600")
+    );
     assert_eq!(refund_headroom(&refunds, restored), d("50000"));
 }
 
@@ -415,8 +595,15 @@ fn narrower_scopes_apply_first_and_usage_falls_through() {
         ]
     }));
     let f = hour(&e);
-    let used: Vec<(String, i64)> = f.instruments.iter().map(|i| (i.id.clone(), ptu_h(i.used_ptu_minutes))).collect();
-    assert_eq!(used, vec![("r-sub".to_string(), 150), ("r-rg".to_string(), 100)]);
+    let used: Vec<(String, i64)> = f
+        .instruments
+        .iter()
+        .map(|i| (i.id.clone(), ptu_h(i.used_ptu_minutes)))
+        .collect();
+    assert_eq!(
+        used,
+        vec![("r-sub".to_string(), 150), ("r-rg".to_string(), 100)]
+    );
     assert_eq!(f.totals.hourly, Decimal::ZERO);
 }
 
@@ -462,7 +649,12 @@ fn a_scope_change_takes_effect_at_the_next_hour() {
         "deployments": [dep("d1", "aoai-c", REG, 100, "2026-12-01T00:00:00Z")],
         "reservations": [r]
     }));
-    let f = rate(&e, "2026-12-10T10:00:00Z", "2026-12-10T12:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-10T10:00:00Z",
+        "2026-12-10T12:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(ptu_h(f.totals.hourly_ptu_minutes), 100);
     assert_eq!(ptu_h(f.totals.reservation_covered_ptu_minutes), 100);
     let w = window(&f, WindowKind::Overage, "aoai-c");
@@ -477,7 +669,12 @@ fn reservation_autorenews_with_a_new_term_id_and_replace_changes_it() {
         "deployments": [dep("d1", "aoai-a", REG, 150, "2026-11-01T00:00:00Z")],
         "reservations": [r]
     }));
-    let f = rate(&e, "2026-12-20T00:00:00Z", "2026-12-21T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-20T00:00:00Z",
+        "2026-12-21T00:00:00Z",
+        Basis::Actual,
+    );
     let ids: Vec<&str> = f.instruments.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, vec!["r1", "r1/r1"]);
     // The replacement's first monthly twelfth is billed at the expiry instant.
@@ -495,13 +692,26 @@ fn double_billing_while_a_commitment_still_covers_the_reservations_deployments()
                          "additions": [], "renewal": {"mode": "none"}}],
         "reservations": [res("r1", REG, 400, sub("sub-a"), "2026-12-05T00:00:00Z", "P1Y")]
     }));
-    let f = rate(&e, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+        Basis::Actual,
+    );
     let w = window(&f, WindowKind::DoubleBilling, "r1");
-    assert_eq!((w.start, w.end), (t("2026-12-05T00:00:00Z"), t("2026-12-10T00:00:00Z")));
+    assert_eq!(
+        (w.start, w.end),
+        (t("2026-12-05T00:00:00Z"), t("2026-12-10T00:00:00Z"))
+    );
     assert_eq!(ptu_h(w.ptu_minutes), 400 * 24 * 5);
     // Five days of the first period (5 Dec - 4 Jan, 31 days) of a twelfth of the year.
     let expected = d("2916") * d("400") / d("12") * d("5") / d("31");
-    assert!((w.cost - expected).abs() < d("0.00001"), "{} vs {}", w.cost, expected);
+    assert!(
+        (w.cost - expected).abs() < d("0.00001"),
+        "{} vs {}",
+        w.cost,
+        expected
+    );
     assert!(f.windows.iter().all(|w| w.kind != WindowKind::Overage));
     assert_eq!(ptu_h(f.totals.unused_reservation_ptu_minutes), 400 * 24 * 5);
 }
@@ -514,9 +724,17 @@ fn a_gap_after_expiry_is_an_overage_window() {
                          "additions": [], "renewal": {"mode": "none"}}],
         "reservations": [res("r1", REG, 400, sub("sub-a"), "2026-12-12T06:00:00Z", "P1M")]
     }));
-    let f = rate(&e, "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+        Basis::Actual,
+    );
     let w = window(&f, WindowKind::Overage, "aoai-a");
-    assert_eq!((w.start, w.end), (t("2026-12-10T00:00:00Z"), t("2026-12-12T06:00:00Z")));
+    assert_eq!(
+        (w.start, w.end),
+        (t("2026-12-10T00:00:00Z"), t("2026-12-12T06:00:00Z"))
+    );
     assert_eq!(w.cost, d("2") * d("400") * d("54"));
 }
 
@@ -540,7 +758,12 @@ fn deployments_bill_until_their_resource_is_purged() {
     }));
     e.resources[0].deleted = Some(t("2026-12-10T00:00:00Z"));
     e.resources[0].purged = Some(t("2026-12-12T00:00:00Z"));
-    let f = rate(&e, "2026-12-09T00:00:00Z", "2026-12-14T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-09T00:00:00Z",
+        "2026-12-14T00:00:00Z",
+        Basis::Actual,
+    );
     assert_eq!(ptu_h(f.totals.deployed_ptu_minutes), 100 * 24 * 3);
 }
 
@@ -552,7 +775,12 @@ fn managed_compute_bills_vm_and_gpu_surcharge_per_minute() {
             "vm_hourly": "3.67", "surcharge_gpu_hourly": "1.50",
             "start": "2026-12-10T10:00:00Z", "end": "2026-12-10T11:30:20Z"}]
     }));
-    let f = rate(&e, "2026-12-10T00:00:00Z", "2026-12-11T00:00:00Z", Basis::Actual);
+    let f = rate(
+        &e,
+        "2026-12-10T00:00:00Z",
+        "2026-12-11T00:00:00Z",
+        Basis::Actual,
+    );
     // (3.67 + 1.50) x 2 = 10.34 an hour, for 91 started minutes.
     assert_eq!(f.totals.managed_compute, d("10.34") * d("91") / d("60"));
 }
@@ -565,13 +793,27 @@ fn a_missing_price_names_the_item() {
                          "additions": [], "renewal": {"mode": "autorenew"}}]
     }));
     e.prices[0].commitment_month = None;
-    let req = Request { from: t("2026-12-10T10:00:00Z"), to: t("2026-12-10T11:00:00Z"), basis: Basis::Actual, by: Bucket::Day };
+    let req = Request {
+        from: t("2026-12-10T10:00:00Z"),
+        to: t("2026-12-10T11:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    };
     let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
-    assert!(err.to_string().starts_with("commitment cp needs a commitment_month price for eastus2 ProvisionedManaged"), "{err}");
+    assert!(
+        err.to_string().starts_with(
+            "commitment cp needs a commitment_month price for eastus2 ProvisionedManaged"
+        ),
+        "{err}"
+    );
     e.prices.clear();
     e.commitments.clear();
     let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
-    assert!(err.to_string().contains("deployments on aoai-a paying the hourly rate needs a hourly price"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("deployments on aoai-a paying the hourly rate needs a hourly price"),
+        "{err}"
+    );
     // The default book has list prices; the forecast says it rests on unverified ones.
     let f = forecast(&e, &PriceBook::default_book(), &req, &Options::default()).unwrap();
     assert_eq!(f.totals.hourly, d("200"));
@@ -581,8 +823,19 @@ fn a_missing_price_names_the_item() {
 #[test]
 fn windows_must_be_whole_hours_in_order() {
     let e = estate(json!({}));
-    for (from, to) in [("2026-12-10T10:30:00Z", "2026-12-10T11:00:00Z"), ("2026-12-10T11:00:00Z", "2026-12-10T10:00:00Z")] {
-        let req = Request { from: t(from), to: t(to), basis: Basis::Actual, by: Bucket::Day };
-        assert!(matches!(forecast(&e, &PriceBook::empty(), &req, &Options::default()), Err(RatingError::BadWindow(_))));
+    for (from, to) in [
+        ("2026-12-10T10:30:00Z", "2026-12-10T11:00:00Z"),
+        ("2026-12-10T11:00:00Z", "2026-12-10T10:00:00Z"),
+    ] {
+        let req = Request {
+            from: t(from),
+            to: t(to),
+            basis: Basis::Actual,
+            by: Bucket::Day,
+        };
+        assert!(matches!(
+            forecast(&e, &PriceBook::empty(), &req, &Options::default()),
+            Err(RatingError::BadWindow(_))
+        ));
     }
 }

@@ -1,0 +1,221 @@
+//! The command line: arguments (clap), input resolution and dispatch. Thin:
+//! every figure comes from the rating core.
+
+use crate::domain::Estate;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, add_months, month_start, parse_time_arg};
+use crate::ingest::snapshot;
+use crate::rating::{self, Basis, Bucket, Options, Request};
+use crate::report;
+use chrono::{TimeZone, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ptudesk",
+    version,
+    about = "Azure OpenAI provisioned throughput: quota, deployments, commitments, reservations, and the money that leaks between them",
+    after_help = "Times (T) are RFC 3339 (2026-12-01T08:00:00Z) or dates (2026-12-01, meaning 00:00 UTC)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The store (an SQLite file); default: ptudesk.db in the platform's data folder
+    #[arg(long, global = true, env = "PTUDESK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Rate a snapshot file instead of the store
+    #[arg(long, global = true, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// The time treated as now (default: the clock); it only sets defaults
+    #[arg(long, global = true, value_name = "T", value_parser = parse_time_arg)]
+    pub now: Option<Time>,
+    /// Use the bundled demo estate, dated around now
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Rate a window: totals, instruments, windows where money leaks, periods
+    Forecast(ForecastArgs),
+    /// Write a deterministic synthetic estate (a snapshot) to stdout
+    Generate(GenerateArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BasisArg {
+    Actual,
+    Amortized,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    Day,
+    Month,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ForecastFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct ForecastArgs {
+    /// Start, a whole UTC hour (default: the start of the month containing now)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub from: Option<Time>,
+    /// End, exclusive, a whole UTC hour (default: one month after --from)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub to: Option<Time>,
+    /// When charges count: when billed, or spread over the days they pay for
+    #[arg(long, value_enum, default_value_t = BasisArg::Actual)]
+    pub basis: BasisArg,
+    /// Length of the period rows
+    #[arg(long, value_enum, default_value_t = ByArg::Month)]
+    pub by: ByArg,
+    #[arg(long, value_enum, default_value_t = ForecastFormat::Table)]
+    pub format: ForecastFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of deployments
+    #[arg(long, default_value_t = 100)]
+    pub scale: usize,
+    /// Seed of the generator; the same seed gives the same bytes everywhere
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// A failure with the exit status it calls for.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl Failure {
+    pub fn input(message: impl ToString) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::input(e)
+    }
+}
+
+/// The default base date of `generate` (never the clock).
+pub fn generate_base() -> Time {
+    Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// The estate a command works on: the demo, a scenario file, or the store.
+pub fn load_estate(g: &Global, now: Time) -> Result<Estate, Failure> {
+    if g.demo {
+        return Ok(crate::demo::estate(now));
+    }
+    if let Some(path) = &g.scenario {
+        return Ok(snapshot::load(path)?);
+    }
+    Err(Failure::input(
+        "no estate to read: give --scenario FILE (a ptudesk.snapshot/1 file) or --demo",
+    ))
+}
+
+/// The forecast window: `--from`/`--to`, else the month containing now.
+pub fn window(from: Option<Time>, to: Option<Time>, now: Time) -> (Time, Time) {
+    match (from, to) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(f), None) => (f, add_months(f, 1)),
+        (None, Some(t)) => (add_months(t, -1), t),
+        (None, None) => {
+            let f = month_start(now);
+            (f, add_months(f, 1))
+        }
+    }
+}
+
+fn out(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| Failure::input(format!("cannot write output: {e}"))),
+    }
+}
+
+fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
+    let estate = load_estate(g, now)?;
+    let (from, to) = window(a.from, a.to, now);
+    let req = Request {
+        from,
+        to,
+        basis: match a.basis {
+            BasisArg::Actual => Basis::Actual,
+            BasisArg::Amortized => Basis::Amortized,
+        },
+        by: match a.by {
+            ByArg::Day => Bucket::Day,
+            ByArg::Month => Bucket::Month,
+        },
+    };
+    let f = rating::forecast(
+        &estate,
+        &PriceBook::default_book(),
+        &req,
+        &Options::default(),
+    )?;
+    let text = match a.format {
+        ForecastFormat::Table => report::forecast::to_table(&f),
+        ForecastFormat::Json => report::forecast::to_json(&f),
+        ForecastFormat::Csv => report::forecast::to_csv(&f),
+    };
+    out(&text)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let now = cli.global.now.unwrap_or_else(Utc::now);
+    match &cli.command {
+        Some(Command::Forecast(a)) => forecast(&cli.global, a, now),
+        Some(Command::Generate(a)) => {
+            let base = cli.global.now.unwrap_or_else(generate_base);
+            let estate = crate::generate::generate(a.scale, a.seed, base);
+            out(&snapshot::to_json(&estate))
+        }
+        None if cli.global.demo => {
+            let args = ForecastArgs {
+                from: None,
+                to: None,
+                basis: BasisArg::Actual,
+                by: ByArg::Month,
+                format: ForecastFormat::Table,
+            };
+            out(
+                "The terminal app is not built yet: this is the demo estate's forecast for the current month.\n\n",
+            )?;
+            forecast(&cli.global, &args, now)
+        }
+        None => Err(Failure::input(
+            "the terminal app is not built yet; try `ptudesk --demo` or `ptudesk forecast --scenario FILE` (see --help)",
+        )),
+    }
+}
