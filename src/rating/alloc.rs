@@ -64,6 +64,26 @@ pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
     shares
 }
 
+/// The sum of `x / d` over `(d, x)` entries, divided once over a common
+/// denominator when it stays small (so that an exact total stays exact, and
+/// a half cent stays a half cent), else once per denominator.
+pub fn quotient_sum(parts: &std::collections::BTreeMap<i64, Decimal>) -> Decimal {
+    fn gcd(a: i64, b: i64) -> i64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let common = parts.keys().try_fold(1i64, |l, &d| {
+        let l = (l / gcd(l, d)).checked_mul(d)?;
+        (l <= 1_000_000_000_000).then_some(l)
+    });
+    match common {
+        Some(l) => {
+            let numerator: Decimal = parts.iter().map(|(&d, &x)| x * Decimal::from(l / d)).sum();
+            numerator / Decimal::from(l)
+        }
+        None => parts.iter().map(|(&d, &x)| x / Decimal::from(d)).sum(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,7 +105,19 @@ mod tests {
         // Half a day is half the day's share.
         let day = cumulative(total, 24, 24 * 31);
         let half = cumulative(total, 12, 24 * 31);
-        assert_eq!((day - half * d("2")).abs() < d("0.000000000002"), true);
+        assert!((day - half * d("2")).abs() < d("0.000000000002"));
+    }
+
+    #[test]
+    fn quotients_divide_once() {
+        // 0.005 x 2/3 over three parts is exactly 0.01 ... not 0.00999...
+        let mut parts = std::collections::BTreeMap::new();
+        parts.insert(3, d("0.01"));
+        parts.insert(6, d("0.04"));
+        assert_eq!(quotient_sum(&parts), d("0.01"));
+        let mut parts = std::collections::BTreeMap::new();
+        parts.insert(180, d("4.5"));
+        assert_eq!(quotient_sum(&parts), d("0.025"));
     }
 
     #[test]

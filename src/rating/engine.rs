@@ -26,8 +26,10 @@ pub(crate) struct Piece {
     pub minutes: i64,
     /// Hourly cost x 60 (overage).
     pub cost_x60: Decimal,
-    /// Amortized cost (double billing, unused).
-    pub cost: Decimal,
+    /// Double billing and unused: amortized cost x PTU-minutes, per the
+    /// capacity (PTU-minutes in an hour) it is divided by, so that a window's
+    /// cost is divided once.
+    pub cost_by_capacity: BTreeMap<i64, Decimal>,
 }
 
 /// Union-find over groups and instruments.
@@ -73,6 +75,16 @@ fn bucket_of(buckets: &[(i64, i64)], h: i64) -> usize {
 
 /// Rates a prepared window.
 pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
+    rate_with(p, req, false).map(|(f, _)| f)
+}
+
+/// Rates a prepared window, and with `detail` also each instrument's use
+/// and amortized cost per period.
+pub fn rate_with(
+    p: &Prepared,
+    req: &Request,
+    detail: bool,
+) -> Result<(Forecast, Option<Vec<InstrumentPeriod>>), RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
     let buckets = super::buckets(req);
@@ -160,6 +172,8 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
     let mut used = vec![0i64; ni];
     let mut pieces: Vec<Piece> = Vec::new();
     let mut hourly_prices: Vec<Option<PriceRef>> = vec![None; ng];
+    let mut details: Option<HashMap<(usize, usize), DetailSums>> = detail.then(HashMap::new);
+    let mut missing: Option<(i64, usize, RatingError)> = None;
 
     for (groups, insts) in components.values() {
         rate_component(
@@ -182,8 +196,13 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
                 used: &mut used,
                 pieces: &mut pieces,
                 hourly_prices: &mut hourly_prices,
+                details: details.as_mut(),
+                missing: &mut missing,
             },
-        )?;
+        );
+    }
+    if let Some((_, _, e)) = missing {
+        return Err(e);
     }
 
     // Instrument charges, on the requested basis.
@@ -280,6 +299,31 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
     totals.managed_compute = mc_x60 / sixty;
 
     let windows = merge_pieces(p, pieces);
+    let instrument_periods = details.map(|mut d| {
+        let mut out = Vec::new();
+        for (ii, inst) in p.instruments.iter().enumerate() {
+            for (k, &(a, b)) in buckets.iter().enumerate() {
+                let amortized = inst.amortized(a, b);
+                let sums = d.remove(&(ii, k)).unwrap_or_default();
+                if amortized.is_zero() && sums.capacity == 0 {
+                    continue;
+                }
+                out.push(InstrumentPeriod {
+                    id: inst.id.clone(),
+                    kind: inst.kind,
+                    region: inst.region.clone(),
+                    sku: inst.sku,
+                    start: hour_time(a),
+                    end: hour_time(b),
+                    capacity_ptu_minutes: sums.capacity,
+                    used_ptu_minutes: sums.used,
+                    amortized,
+                    used_cost: sums.used_cost,
+                });
+            }
+        }
+        out
+    });
     let mut unverified: BTreeSet<PriceRef> = p
         .prices_used
         .iter()
@@ -288,7 +332,7 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
         .collect();
     unverified.extend(hourly_prices.into_iter().flatten().filter(|x| !x.verified));
 
-    Ok(Forecast {
+    let forecast = Forecast {
         from: req.from,
         to: req.to,
         currency: p.estate.currency.clone(),
@@ -299,7 +343,68 @@ pub fn rate(p: &Prepared, req: &Request) -> Result<Forecast, RatingError> {
         windows,
         periods,
         unverified_prices: unverified.into_iter().collect(),
-    })
+    };
+    Ok((forecast, instrument_periods))
+}
+
+/// One instrument over one period: its use, and its amortized cost split
+/// into what covered usage and what sat idle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentPeriod {
+    pub id: String,
+    pub kind: InstrumentKind,
+    pub region: String,
+    pub sku: Sku,
+    pub start: crate::domain::time::Time,
+    pub end: crate::domain::time::Time,
+    pub capacity_ptu_minutes: i64,
+    pub used_ptu_minutes: i64,
+    /// The instrument's amortized cost in the period.
+    pub amortized: Decimal,
+    /// The part of it that paid for covered usage.
+    pub used_cost: Decimal,
+}
+
+impl InstrumentPeriod {
+    /// The part of the amortized cost that paid for nothing.
+    pub fn unused_cost(&self) -> Decimal {
+        self.amortized - self.used_cost
+    }
+}
+
+#[derive(Default)]
+struct DetailSums {
+    capacity: i64,
+    used: i64,
+    used_cost: Decimal,
+}
+
+/// One class of one instrument: hours `[a, b)`, capacity and coverage per hour.
+struct ClassUse {
+    i: usize,
+    a: i64,
+    b: i64,
+    cap: i64,
+    cov: i64,
+}
+
+/// Adds one class of an instrument's use to the per-period detail.
+fn add_detail(acc: &mut Acc, ctx: &ComponentCtx, inst: &super::prepare::Instrument, u: ClassUse) {
+    let Some(details) = acc.details.as_deref_mut() else {
+        return;
+    };
+    let ClassUse { i, a, b, cap, cov } = u;
+    let mut k = bucket_of(ctx.buckets, a);
+    while k < ctx.buckets.len() && ctx.buckets[k].0 < b {
+        let (lo, hi) = (ctx.buckets[k].0.max(a), ctx.buckets[k].1.min(b));
+        let e = details.entry((i, k)).or_default();
+        e.capacity += cap * (hi - lo);
+        e.used += cov * (hi - lo);
+        if cov > 0 {
+            e.used_cost += inst.amortized(lo, hi) * Decimal::from(cov) / Decimal::from(cap);
+        }
+        k += 1;
+    }
 }
 
 /// The start of an hour given in hours since the epoch.
@@ -324,6 +429,9 @@ struct Acc<'a> {
     used: &'a mut [i64],
     pieces: &'a mut Vec<Piece>,
     hourly_prices: &'a mut [Option<PriceRef>],
+    details: Option<&'a mut HashMap<(usize, usize), DetailSums>>,
+    /// The earliest (hour, pool) that lacks an hourly price.
+    missing: &'a mut Option<(i64, usize, RatingError)>,
 }
 
 /// Rates one component over the window, class by class.
@@ -333,7 +441,7 @@ fn rate_component(
     insts: &[usize],
     ctx: &ComponentCtx,
     acc: &mut Acc,
-) -> Result<(), RatingError> {
+) {
     let (from_m, to_m) = (ctx.from_h * 60, ctx.to_h * 60);
     // Hours where a class starts, and hours with a change inside them.
     let mut cuts: BTreeSet<i64> = BTreeSet::new();
@@ -422,10 +530,12 @@ fn rate_component(
             let cov = g.map_or(0, |g| cap.min(rem[g]));
             if let Some(g) = g {
                 rem[g] -= cov;
-                ccov[g] = cov;
+                // Two commitments on one resource in one hour (one expires, the next starts) both count.
+                ccov[g] += cov;
             }
             acc.capacity[i] += cap * n;
             acc.used[i] += cov * n;
+            add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
             acc.totals.commitment_covered_ptu_minutes += cov * n;
             let idle = cap - cov;
             if idle > 0 {
@@ -439,7 +549,10 @@ fn rate_component(
                     end_h: b,
                     minutes: idle * n,
                     cost_x60: Decimal::ZERO,
-                    cost: inst.amortized(a, b) * Decimal::from(idle) / Decimal::from(cap),
+                    cost_by_capacity: BTreeMap::from([(
+                        cap,
+                        inst.amortized(a, b) * Decimal::from(idle),
+                    )]),
                 });
             }
         }
@@ -465,6 +578,7 @@ fn rate_component(
             take(&mut rem, gs, cov, elig, &mut weights);
             acc.capacity[i] += cap * n;
             acc.used[i] += cov * n;
+            add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
             acc.totals.reservation_covered_ptu_minutes += cov * n;
             acc.totals.unused_reservation_ptu_minutes += (cap - cov) * n;
             idle_of.push(cap - cov);
@@ -504,7 +618,7 @@ fn rate_component(
                         end_h: b,
                         minutes: m * n,
                         cost_x60: Decimal::ZERO,
-                        cost: amortized * Decimal::from(m) / Decimal::from(cap),
+                        cost_by_capacity: BTreeMap::from([(cap, amortized * Decimal::from(m))]),
                     });
                 }
             }
@@ -518,7 +632,16 @@ fn rate_component(
                 continue;
             }
             if acc.hourly_prices[g].is_none() {
-                acc.hourly_prices[g] = Some(p.hourly_price(&p.groups[g])?);
+                match p.hourly_price(&p.groups[g]) {
+                    Ok(price) => acc.hourly_prices[g] = Some(price),
+                    Err(e) => {
+                        // The error names the first pool that needs the price in time.
+                        if acc.missing.as_ref().is_none_or(|m| (a, g) < (m.0, m.1)) {
+                            *acc.missing = Some((a, g, e));
+                        }
+                        continue;
+                    }
+                }
             }
             let price = acc.hourly_prices[g].as_ref().expect("set").amount;
             let x60 = price * Decimal::from(rem[l]);
@@ -547,11 +670,10 @@ fn rate_component(
                 end_h: b,
                 minutes: m * n,
                 cost_x60: x60 * Decimal::from(n),
-                cost: Decimal::ZERO,
+                cost_by_capacity: BTreeMap::new(),
             });
         }
     }
-    Ok(())
 }
 
 /// Takes `amount` out of the pools `gs` of `pool` (whose sum is `avail`),
@@ -584,7 +706,9 @@ pub(crate) fn merge_pieces(p: &Prepared, mut pieces: Vec<Piece>) -> Vec<Window> 
                 m.end_h = m.end_h.max(pc.end_h);
                 m.minutes += pc.minutes;
                 m.cost_x60 += pc.cost_x60;
-                m.cost += pc.cost;
+                for (d, x) in pc.cost_by_capacity {
+                    *m.cost_by_capacity.entry(d).or_default() += x;
+                }
             }
             _ => merged.push(pc),
         }
@@ -604,7 +728,7 @@ pub(crate) fn merge_pieces(p: &Prepared, mut pieces: Vec<Piece>) -> Vec<Window> 
                 start,
                 end,
                 ptu_minutes: m.minutes,
-                cost: m.cost + m.cost_x60 / sixty,
+                cost: super::alloc::quotient_sum(&m.cost_by_capacity) + m.cost_x60 / sixty,
                 subject: m.subject,
                 explanation,
             }

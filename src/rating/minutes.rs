@@ -15,7 +15,10 @@ pub type Minute = i64;
 pub fn minute_of(t: Time) -> (Minute, bool) {
     let secs = t.timestamp();
     let m = secs.div_euclid(60);
-    (m, secs.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0)
+    (
+        m,
+        secs.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0,
+    )
 }
 
 /// The first minute starting at or after `t`.
@@ -169,15 +172,24 @@ mod tests {
     #[test]
     fn e7_a_deployment_for_15_minutes_counts_25_ptu_hours() {
         let s = Steps::from_points(
-            &[(t("2026-12-01T10:00:00Z"), 100), (t("2026-12-01T10:15:00Z"), 0)],
+            &[
+                (t("2026-12-01T10:00:00Z"), 100),
+                (t("2026-12-01T10:15:00Z"), 0),
+            ],
             Within::Max,
         );
-        assert_eq!(s.integral(m("2026-12-01T10:00:00Z"), m("2026-12-01T11:00:00Z")), 25 * 60);
+        assert_eq!(
+            s.integral(m("2026-12-01T10:00:00Z"), m("2026-12-01T11:00:00Z")),
+            25 * 60
+        );
     }
 
     #[test]
     fn partial_minutes_round_up_for_usage_and_down_for_discounts() {
-        let pts = [(t("2026-12-01T10:00:30Z"), 100), (t("2026-12-01T10:02:10Z"), 0)];
+        let pts = [
+            (t("2026-12-01T10:00:30Z"), 100),
+            (t("2026-12-01T10:02:10Z"), 0),
+        ];
         let usage = Steps::from_points(&pts, Within::Max);
         let cap = Steps::from_points(&pts, Within::Min);
         let (a, b) = (m("2026-12-01T10:00:00Z"), m("2026-12-01T11:00:00Z"));
@@ -189,7 +201,10 @@ mod tests {
 
     #[test]
     fn a_resize_mid_minute_counts_the_larger_size_for_usage() {
-        let pts = [(t("2026-12-01T10:00:00Z"), 300), (t("2026-12-01T10:30:30Z"), 500)];
+        let pts = [
+            (t("2026-12-01T10:00:00Z"), 300),
+            (t("2026-12-01T10:30:30Z"), 500),
+        ];
         let usage = Steps::from_points(&pts, Within::Max);
         assert_eq!(usage.at(m("2026-12-01T10:29:00Z")), 300);
         assert_eq!(usage.at(m("2026-12-01T10:30:00Z")), 500);
@@ -197,7 +212,10 @@ mod tests {
         assert_eq!(cap.at(m("2026-12-01T10:30:00Z")), 300);
         assert_eq!(cap.at(m("2026-12-01T10:31:00Z")), 500);
         // A shrink mid-minute: usage keeps the larger size for that minute.
-        let pts = [(t("2026-12-01T10:00:00Z"), 500), (t("2026-12-01T10:30:30Z"), 300)];
+        let pts = [
+            (t("2026-12-01T10:00:00Z"), 500),
+            (t("2026-12-01T10:30:30Z"), 300),
+        ];
         let usage = Steps::from_points(&pts, Within::Max);
         assert_eq!(usage.at(m("2026-12-01T10:30:00Z")), 500);
         assert_eq!(usage.at(m("2026-12-01T10:31:00Z")), 300);

@@ -143,7 +143,8 @@ impl fmt::Display for RatingError {
                 kind,
             } => write!(
                 f,
-                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one (add it to \"prices\")",
+                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one; add a row to \"prices\" (for the store: `ptudesk import` a snapshot holding {{\"region\": \"{region}\", \"sku\": \"{sku}\", \"{}\": \"...\"}})",
+                kind.field(),
                 kind.field()
             ),
             RatingError::Invalid(m) => f.write_str(m),
@@ -309,6 +310,62 @@ pub fn forecast(
     check_request(req)?;
     let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
     engine::rate(&prepared, req)
+}
+
+/// A charge billed in a window, with its instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilledCharge {
+    pub id: String,
+    pub kind: InstrumentKind,
+    pub region: String,
+    pub sku: Sku,
+    pub at: Time,
+    pub amount: Decimal,
+    pub charge: ChargeKind,
+}
+
+/// A forecast with each instrument's use and amortized cost per period
+/// (used and idle) and the charges billed in the window: what a
+/// FOCUS-shaped export needs.
+pub struct Detailed {
+    pub forecast: Forecast,
+    pub periods: Vec<engine::InstrumentPeriod>,
+    pub bills: Vec<BilledCharge>,
+}
+
+/// Rates a window like [`forecast`], with the per-instrument detail.
+pub fn forecast_detailed(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Detailed, RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let (forecast, periods) = engine::rate_with(&prepared, req, true)?;
+    let bills = prepared
+        .instruments
+        .iter()
+        .flat_map(|i| {
+            i.bills
+                .iter()
+                .filter(|b| b.at >= req.from && b.at < req.to)
+                .map(move |b| BilledCharge {
+                    id: i.id.clone(),
+                    kind: i.kind,
+                    region: i.region.clone(),
+                    sku: i.sku,
+                    at: b.at,
+                    amount: b.amount,
+                    charge: b.kind,
+                })
+        })
+        .collect();
+    Ok(Detailed {
+        forecast,
+        periods: periods.unwrap_or_default(),
+        bills,
+    })
 }
 
 /// The `periods` boundaries of a request: `[start, end)` in hours since the

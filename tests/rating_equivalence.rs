@@ -1,0 +1,1462 @@
+//! The fast rating engine (`ptudesk::rating::forecast`) equals the naive
+//! reference engine (`ptudesk::rating::reference::forecast`) on random valid
+//! estates, field by field: every PTU-minute figure exactly, every money
+//! figure within 1e-12 and equal once rounded to cents, errors by message.
+//!
+//! The estates are valid by construction (checked with
+//! `domain::validate::validate`, never filtered): a billing-account and
+//! management-group tree, resources in two regions and resource groups
+//! (sometimes deleted and purged), deployments of the three types with
+//! creations, resizes and deletions at whole hours, minutes, seconds and
+//! fractions of a second, commitments (50-PTU steps, additions inside the
+//! first term, autorenew / autorenew_lower / none with renewal changes, and
+//! successors starting where they end), reservations of every scope type
+//! with nested scopes, both terms and billing plans, renewals none /
+//! autorenew / replace, scope changes and refunds mid-term, managed compute,
+//! and prices (sometimes unverified, from the default book, or missing).
+//!
+//! `PROPTEST_CASES` sets the number of cases (1024 by default, about 12 s in
+//! debug), `PROPTEST_RNG_SEED` fixes the random seed; `--nocapture` prints
+//! what the cases exercised.
+
+use chrono::{Duration, DurationRound, TimeZone, Utc};
+use proptest::prelude::*;
+use ptudesk::domain::money::fmt_money;
+use ptudesk::domain::prices::PriceBook;
+use ptudesk::domain::time::{Time, add_months};
+use ptudesk::domain::validate::validate;
+use ptudesk::domain::{
+    Addition, Billing, BillingAccount, Commitment, CommitmentRenewal, CommitmentRenewalChange,
+    Deployment, Estate, ManagedCompute, ManagementGroup, PriceRow, Reservation, ReservationRenewal,
+    ReservationRenewalChange, Resource, Scope, ScopeChange, Size, Sku, Term,
+};
+use ptudesk::ingest::snapshot;
+use ptudesk::rating::{self, Basis, Bucket, Forecast, Options, RatingError, Request, reference};
+use rust_decimal::Decimal;
+
+// ---------------------------------------------------------------------------
+// Comparing two forecasts.
+
+fn money(what: &str, fast: Decimal, slow: Decimal) -> Result<(), String> {
+    let tol = Decimal::new(1, 12);
+    if (fast - slow).abs() > tol || fmt_money(fast) != fmt_money(slow) {
+        return Err(format!("{what}: fast {fast} vs reference {slow}"));
+    }
+    Ok(())
+}
+
+fn exact<T: PartialEq + std::fmt::Debug>(what: &str, fast: T, slow: T) -> Result<(), String> {
+    if fast != slow {
+        return Err(format!("{what}: fast {fast:?} vs reference {slow:?}"));
+    }
+    Ok(())
+}
+
+fn compare_forecasts(f: &Forecast, r: &Forecast) -> Result<(), String> {
+    exact("from", f.from, r.from)?;
+    exact("to", f.to, r.to)?;
+    exact("currency", &f.currency, &r.currency)?;
+    exact("basis", f.basis, r.basis)?;
+    exact("by", f.by, r.by)?;
+
+    let (a, b) = (&f.totals, &r.totals);
+    exact(
+        "totals.deployed_ptu_minutes",
+        a.deployed_ptu_minutes,
+        b.deployed_ptu_minutes,
+    )?;
+    exact(
+        "totals.commitment_covered_ptu_minutes",
+        a.commitment_covered_ptu_minutes,
+        b.commitment_covered_ptu_minutes,
+    )?;
+    exact(
+        "totals.reservation_covered_ptu_minutes",
+        a.reservation_covered_ptu_minutes,
+        b.reservation_covered_ptu_minutes,
+    )?;
+    exact(
+        "totals.hourly_ptu_minutes",
+        a.hourly_ptu_minutes,
+        b.hourly_ptu_minutes,
+    )?;
+    exact(
+        "totals.unused_commitment_ptu_minutes",
+        a.unused_commitment_ptu_minutes,
+        b.unused_commitment_ptu_minutes,
+    )?;
+    exact(
+        "totals.unused_reservation_ptu_minutes",
+        a.unused_reservation_ptu_minutes,
+        b.unused_reservation_ptu_minutes,
+    )?;
+    money("totals.hourly", a.hourly, b.hourly)?;
+    money("totals.commitment", a.commitment, b.commitment)?;
+    money("totals.reservation", a.reservation, b.reservation)?;
+    money("totals.refunds", a.refunds, b.refunds)?;
+    money(
+        "totals.managed_compute",
+        a.managed_compute,
+        b.managed_compute,
+    )?;
+    money("totals.total()", a.total(), b.total())?;
+
+    exact(
+        "instrument ids",
+        f.instruments
+            .iter()
+            .map(|i| (&i.id, i.kind))
+            .collect::<Vec<_>>(),
+        r.instruments
+            .iter()
+            .map(|i| (&i.id, i.kind))
+            .collect::<Vec<_>>(),
+    )?;
+    for (x, y) in f.instruments.iter().zip(&r.instruments) {
+        exact(
+            &format!("instrument {} capacity", x.id),
+            x.capacity_ptu_minutes,
+            y.capacity_ptu_minutes,
+        )?;
+        exact(
+            &format!("instrument {} used", x.id),
+            x.used_ptu_minutes,
+            y.used_ptu_minutes,
+        )?;
+        money(
+            &format!("instrument {} charges", x.id),
+            x.charges,
+            y.charges,
+        )?;
+    }
+
+    let key = |w: &rating::Window| (w.kind, w.start, w.end, w.subject.clone(), w.ptu_minutes);
+    exact(
+        "windows (kind, start, end, subject, ptu_minutes)",
+        f.windows.iter().map(key).collect::<Vec<_>>(),
+        r.windows.iter().map(key).collect::<Vec<_>>(),
+    )?;
+    for (x, y) in f.windows.iter().zip(&r.windows) {
+        let name = format!("{} window {} at {}", x.kind.name(), x.subject, x.start);
+        exact(
+            &format!("{name}: explanation"),
+            &x.explanation,
+            &y.explanation,
+        )?;
+        money(&format!("{name}: cost"), x.cost, y.cost)?;
+    }
+
+    exact(
+        "periods",
+        f.periods
+            .iter()
+            .map(|p| (p.start, p.end))
+            .collect::<Vec<_>>(),
+        r.periods
+            .iter()
+            .map(|p| (p.start, p.end))
+            .collect::<Vec<_>>(),
+    )?;
+    for (x, y) in f.periods.iter().zip(&r.periods) {
+        money(&format!("period {} hourly", x.start), x.hourly, y.hourly)?;
+        money(
+            &format!("period {} commitment", x.start),
+            x.commitment,
+            y.commitment,
+        )?;
+        money(
+            &format!("period {} reservation", x.start),
+            x.reservation,
+            y.reservation,
+        )?;
+        money(
+            &format!("period {} managed_compute", x.start),
+            x.managed_compute,
+            y.managed_compute,
+        )?;
+        money(&format!("period {} total", x.start), x.total(), y.total())?;
+    }
+    exact(
+        "unverified_prices",
+        &f.unverified_prices,
+        &r.unverified_prices,
+    )?;
+    Ok(())
+}
+
+fn compare_results(
+    fast: &Result<Forecast, RatingError>,
+    slow: &Result<Forecast, RatingError>,
+) -> Result<(), String> {
+    match (fast, slow) {
+        (Ok(f), Ok(r)) => compare_forecasts(f, r),
+        (Err(a), Err(b)) if a.to_string() == b.to_string() => Ok(()),
+        (Err(a), Err(b)) => Err(format!("errors differ: fast {a} vs reference {b}")),
+        (Err(a), Ok(_)) => Err(format!("only the fast engine failed: {a}")),
+        (Ok(_), Err(b)) => Err(format!("only the reference failed: {b}")),
+    }
+}
+
+/// Rates with both engines and compares.
+fn both(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+) -> Result<Result<Forecast, RatingError>, String> {
+    let opts = Options::default();
+    let fast = rating::forecast(estate, book, req, &opts);
+    let slow = reference::forecast(estate, book, req, &opts);
+    compare_results(&fast, &slow).map_err(|e| {
+        format!(
+            "{e}\nrequest: {} .. {} {:?} by {:?}\nestate: {}\nfast: {fast:#?}\nreference: {slow:#?}",
+            req.from,
+            req.to,
+            req.basis,
+            req.by,
+            snapshot::to_json(estate)
+        )
+    })?;
+    Ok(fast)
+}
+
+// ---------------------------------------------------------------------------
+// Random estates, valid by construction.
+
+/// An instant, relative to the rated window.
+#[derive(Debug, Clone)]
+enum When {
+    /// Within the window or 2 hours either side: `pm` per mille of the way.
+    Near { pm: u16, grain: u8, jitter: u32 },
+    /// `days` days from the window's start, at `secs` into the day.
+    Days {
+        days: i32,
+        secs: u32,
+        grain: u8,
+        jitter: u32,
+    },
+}
+
+/// A positive duration (or zero for `Zero`).
+#[derive(Debug, Clone, Copy)]
+enum Delta {
+    Zero,
+    Nanos(u32),
+    Millis(u32),
+    Secs(u32),
+    Minutes(u32, u32),
+    Hours(u32, u32),
+}
+
+struct Ctx {
+    from: Time,
+    len_h: i64,
+}
+
+/// Rounds down to the grain: 0 a whole hour, 1 a whole minute, 2 a whole
+/// second, else the second plus `jitter` nanoseconds.
+fn grained(t: Time, grain: u8, jitter: u32) -> Time {
+    match grain {
+        0 => t.duration_trunc(Duration::hours(1)).unwrap(),
+        1 => t.duration_trunc(Duration::minutes(1)).unwrap(),
+        2 => t.duration_trunc(Duration::seconds(1)).unwrap(),
+        _ => {
+            t.duration_trunc(Duration::seconds(1)).unwrap()
+                + Duration::nanoseconds((jitter % 1_000_000_000) as i64)
+        }
+    }
+}
+
+impl When {
+    fn at(&self, c: &Ctx) -> Time {
+        match *self {
+            When::Near { pm, grain, jitter } => {
+                let span = c.len_h * 3600 + 4 * 3600;
+                let secs = -7200 + span * pm as i64 / 1000 + (jitter % 61) as i64;
+                grained(c.from + Duration::seconds(secs), grain, jitter)
+            }
+            When::Days {
+                days,
+                secs,
+                grain,
+                jitter,
+            } => grained(
+                c.from + Duration::days(days as i64) + Duration::seconds(secs as i64),
+                grain,
+                jitter,
+            ),
+        }
+    }
+}
+
+impl Delta {
+    fn dur(self) -> Duration {
+        match self {
+            Delta::Zero => Duration::zero(),
+            Delta::Nanos(n) => Duration::nanoseconds(n as i64 + 1),
+            Delta::Millis(n) => Duration::milliseconds(n as i64 + 1),
+            Delta::Secs(n) => Duration::seconds(n as i64 + 1),
+            Delta::Minutes(n, s) => Duration::minutes(n as i64 + 1) + Duration::seconds(s as i64),
+            Delta::Hours(n, s) => Duration::hours(n as i64 + 1) + Duration::seconds(s as i64),
+        }
+    }
+}
+
+fn near() -> impl Strategy<Value = When> {
+    (0u16..=1000, 0u8..4, any::<u32>()).prop_map(|(pm, grain, jitter)| When::Near {
+        pm,
+        grain,
+        jitter,
+    })
+}
+
+fn days(lo: i32, hi: i32) -> impl Strategy<Value = When> {
+    (lo..hi, 0u32..86_400, 0u8..4, any::<u32>()).prop_map(|(days, secs, grain, jitter)| {
+        When::Days {
+            days,
+            secs,
+            grain,
+            jitter,
+        }
+    })
+}
+
+fn delta() -> impl Strategy<Value = Delta> {
+    prop_oneof![
+        1 => (0u32..1_000_000).prop_map(Delta::Nanos),
+        1 => (0u32..2000).prop_map(Delta::Millis),
+        2 => (0u32..120).prop_map(Delta::Secs),
+        3 => (0u32..180, 0u32..60).prop_map(|(m, s)| Delta::Minutes(m, s)),
+        3 => (0u32..72, 0u32..3600).prop_map(|(h, s)| Delta::Hours(h, s)),
+    ]
+}
+
+fn delta_or_zero() -> impl Strategy<Value = Delta> {
+    prop_oneof![1 => Just(Delta::Zero), 4 => delta()]
+}
+
+const SUBS: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
+/// Subscriptions by weight (s1 and s2 most often), so that scopes and
+/// resources meet often.
+const SUB_PICK: [usize; 8] = [0, 0, 0, 1, 1, 2, 3, 4];
+const REGIONS: [&str; 2] = ["eastus2", "swedencentral"];
+const SKUS: [Sku; 3] = [Sku::Global, Sku::DataZone, Sku::Regional];
+
+#[derive(Debug, Clone)]
+struct ResSpec {
+    sub: u8,
+    rg: u8,
+    upper: bool,
+    region: u8,
+    /// 0 kept, 1 deleted, 2 deleted then purged, 3 purged.
+    gone: u8,
+    gone_at: When,
+    gone_delta: Delta,
+    purge_delta: Delta,
+}
+
+fn res_spec() -> impl Strategy<Value = ResSpec> {
+    (
+        0u8..8,
+        0u8..2,
+        prop::bool::weighted(0.15),
+        prop_oneof![3 => Just(0u8), 1 => Just(1u8)],
+        prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)],
+        prop_oneof![near(), days(-3, 3)],
+        delta(),
+        delta_or_zero(),
+    )
+        .prop_map(
+            |(sub, rg, upper, region, gone, gone_at, gone_delta, purge_delta)| ResSpec {
+                sub,
+                rg,
+                upper,
+                region,
+                gone,
+                gone_at,
+                gone_delta,
+                purge_delta,
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+struct DepSpec {
+    res: u8,
+    sku: u8,
+    created: When,
+    ptu: u16,
+    resizes: Vec<(Delta, u16)>,
+    deleted: Option<Delta>,
+}
+
+/// Index in `SKUS`, Regional (the one commitments cover) twice as often.
+fn sku_index() -> impl Strategy<Value = u8> {
+    prop_oneof![1 => Just(0u8), 1 => Just(1u8), 2 => Just(2u8)]
+}
+
+fn ptu_size() -> impl Strategy<Value = u16> {
+    prop_oneof![3 => (1u16..=12).prop_map(|k| k * 50), 2 => (3u16..=60).prop_map(|k| k * 5), 1 => 1u16..700]
+}
+
+fn dep_spec() -> impl Strategy<Value = DepSpec> {
+    (
+        any::<u8>(),
+        sku_index(),
+        prop_oneof![2 => near(), 2 => days(-40, 1)],
+        ptu_size(),
+        prop::collection::vec((delta(), ptu_size()), 0..4),
+        prop::option::weighted(0.35, delta()),
+    )
+        .prop_map(|(res, sku, created, ptu, resizes, deleted)| DepSpec {
+            res,
+            sku,
+            created,
+            ptu,
+            resizes,
+            deleted,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct ComSpec {
+    res: u8,
+    /// The start, or (when `expires_near`) the first expiry, one month later.
+    start: When,
+    expires_near: bool,
+    n: u8,
+    /// (seconds after the start, within the first term; 50-PTU steps)
+    adds: Vec<(u32, u8)>,
+    /// 0 autorenew, 1 autorenew_lower, 2 none.
+    renewal: u8,
+    lower: u8,
+    changes: Vec<(When, u8, u8)>,
+    price: Option<u32>,
+    /// A next commitment on the resource from the expiry (when this one does not renew).
+    successor: Option<(Delta, u8, bool)>,
+}
+
+fn com_spec() -> impl Strategy<Value = ComSpec> {
+    (
+        any::<u8>(),
+        prop_oneof![1 => near(), 2 => days(-45, 1)],
+        prop::bool::weighted(0.4),
+        1u8..=8,
+        prop::collection::vec((0u32..27 * 86_400, 1u8..=4), 0..3),
+        prop_oneof![2 => Just(0u8), 1 => Just(1u8), 2 => Just(2u8)],
+        1u8..=8,
+        prop_oneof![
+            2 => Just(vec![]),
+            1 => prop::collection::vec((prop_oneof![near(), days(-40, 1)], 0u8..3, 1u8..=8), 1..3),
+        ],
+        prop::option::weighted(0.3, 50_000u32..200_000),
+        prop::option::weighted(
+            0.6,
+            (
+                prop_oneof![Just(Delta::Zero), delta()],
+                1u8..=8,
+                any::<bool>(),
+            ),
+        ),
+    )
+        .prop_map(
+            |(res, start, expires_near, n, adds, renewal, lower, changes, price, successor)| {
+                ComSpec {
+                    res,
+                    start,
+                    expires_near,
+                    n,
+                    adds,
+                    renewal,
+                    lower,
+                    changes,
+                    price,
+                    successor,
+                }
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+struct ScopeSpec {
+    kind: u8,
+    a: u8,
+    b: u8,
+    upper: bool,
+}
+
+fn scope_spec() -> impl Strategy<Value = ScopeSpec> {
+    // Resource group 1, subscription 2, management group 1, shared 2.
+    let kind = prop_oneof![1 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8), 2 => Just(3u8)];
+    (kind, any::<u8>(), any::<u8>(), prop::bool::weighted(0.2))
+        .prop_map(|(kind, a, b, upper)| ScopeSpec { kind, a, b, upper })
+}
+
+#[derive(Debug, Clone)]
+struct RenewSpec {
+    /// 0 none, 1 autorenew, 2 replace.
+    mode: u8,
+    ptu: Option<u16>,
+    year: Option<bool>,
+    monthly: Option<bool>,
+    name: bool,
+}
+
+fn renew_spec() -> impl Strategy<Value = RenewSpec> {
+    (
+        0u8..3,
+        prop::option::of(1u16..400),
+        prop::option::weighted(0.3, any::<bool>()),
+        prop::option::of(any::<bool>()),
+        any::<bool>(),
+    )
+        .prop_map(|(mode, ptu, year, monthly, name)| RenewSpec {
+            mode,
+            ptu,
+            year,
+            monthly,
+            name,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct ResvSpec {
+    region: u8,
+    sku: u8,
+    ptu: u16,
+    year: bool,
+    monthly: bool,
+    start: When,
+    scope: ScopeSpec,
+    scope_changes: Vec<(When, ScopeSpec)>,
+    renewal: RenewSpec,
+    renewal_changes: Vec<(When, RenewSpec)>,
+    /// (anywhere later when the chain never stops, seconds into the first term, the later instant)
+    refund: Option<(bool, u32, When)>,
+    price: Option<u32>,
+}
+
+fn resv_spec() -> impl Strategy<Value = ResvSpec> {
+    (
+        prop_oneof![3 => Just(0u8), 1 => Just(1u8)],
+        sku_index(),
+        prop_oneof![2 => (1u16..=8).prop_map(|k| k * 50), 1 => 1u16..400],
+        prop::bool::weighted(0.3),
+        any::<bool>(),
+        prop_oneof![3 => near(), 3 => days(-35, 1), 1 => days(-420, 1)],
+        scope_spec(),
+        prop::collection::vec(
+            (prop_oneof![3 => near(), 1 => days(-30, 1)], scope_spec()),
+            0..3,
+        ),
+        renew_spec(),
+        prop::collection::vec((prop_oneof![near(), days(-60, 1)], renew_spec()), 0..2),
+        prop::option::weighted(0.2, (any::<bool>(), 0u32..27 * 86_400, near())),
+        prop::option::weighted(0.3, 1_000u32..500_000),
+    )
+        .prop_map(
+            |(
+                region,
+                sku,
+                ptu,
+                year,
+                monthly,
+                start,
+                scope,
+                scope_changes,
+                renewal,
+                renewal_changes,
+                refund,
+                price,
+            )| {
+                ResvSpec {
+                    region,
+                    sku,
+                    ptu,
+                    year,
+                    monthly,
+                    start,
+                    scope,
+                    scope_changes,
+                    renewal,
+                    renewal_changes,
+                    refund,
+                    price,
+                }
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+struct McSpec {
+    sub: u8,
+    instances: u8,
+    gpus: u8,
+    vm_cents: u32,
+    sur_cents: u32,
+    start: When,
+    end: Option<Delta>,
+}
+
+fn mc_spec() -> impl Strategy<Value = McSpec> {
+    (
+        0u8..5,
+        1u8..4,
+        0u8..9,
+        0u32..2000,
+        0u32..500,
+        prop_oneof![near(), days(-5, 1)],
+        prop::option::of(delta()),
+    )
+        .prop_map(
+            |(sub, instances, gpus, vm_cents, sur_cents, start, end)| McSpec {
+                sub,
+                instances,
+                gpus,
+                vm_cents,
+                sur_cents,
+                start,
+                end,
+            },
+        )
+}
+
+#[derive(Debug, Clone)]
+struct PriceSpec {
+    /// Per (region, sku): hourly, reservation_month, reservation_year, commitment_month, in cents.
+    rows: Vec<(u32, u32, u32, u32, Option<bool>, u8)>,
+    /// A price field left out: (row, field).
+    drop: Option<(u8, u8)>,
+    default_book: bool,
+}
+
+fn price_spec() -> impl Strategy<Value = PriceSpec> {
+    (
+        prop::collection::vec(
+            (
+                50u32..500,
+                10_000u32..40_000,
+                100_000u32..400_000,
+                50_000u32..150_000,
+                prop::option::weighted(0.3, any::<bool>()),
+                0u8..4,
+            ),
+            6,
+        ),
+        prop::option::weighted(0.08, (0u8..6, 0u8..4)),
+        prop::bool::weighted(0.25),
+    )
+        .prop_map(|(rows, drop, default_book)| PriceSpec {
+            rows,
+            drop,
+            default_book,
+        })
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    start_h: u32,
+    len_h: u32,
+    amortized: bool,
+    by_month: bool,
+    /// Management-group scopes on mg-root (false) or its children (true).
+    mg_children: bool,
+    resources: Vec<ResSpec>,
+    deployments: Vec<DepSpec>,
+    commitments: Vec<ComSpec>,
+    reservations: Vec<ResvSpec>,
+    managed: Vec<McSpec>,
+    prices: PriceSpec,
+}
+
+fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strategy<Value = Spec> {
+    (
+        (
+            0u32..24 * 130,
+            len,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        prop::collection::vec(res_spec(), 1..=5),
+        prop::collection::vec(dep_spec(), 0..=deps),
+        prop::collection::vec(com_spec(), 0..=3),
+        prop::collection::vec(resv_spec(), 0..=resvs),
+        prop::collection::vec(mc_spec(), 0..=2),
+        price_spec(),
+    )
+        .prop_map(
+            |(
+                (start_h, len_h, amortized, by_month, mg_children),
+                resources,
+                deployments,
+                commitments,
+                reservations,
+                managed,
+                prices,
+            )| Spec {
+                start_h,
+                len_h,
+                amortized,
+                by_month,
+                mg_children,
+                resources,
+                deployments,
+                commitments,
+                reservations,
+                managed,
+                prices,
+            },
+        )
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    prop_oneof![
+        9 => spec_with((1u32..=72).boxed(), 8, 5),
+        1 => spec_with((24 * 7..=24 * 21u32).boxed(), 4, 3),
+    ]
+}
+
+fn cents(c: u32, dp_extra: u8) -> Decimal {
+    // Sometimes a price with more decimals than cents.
+    match dp_extra {
+        3 => Decimal::new(c as i64 * 1000 + 37, 5),
+        _ => Decimal::new(c as i64, 2),
+    }
+}
+
+fn rg_name(rg: u8, upper: bool) -> String {
+    if upper {
+        format!("RG{}", rg + 1)
+    } else {
+        format!("rg{}", rg + 1)
+    }
+}
+
+fn build_scope(s: &ScopeSpec, mg_children: bool) -> Scope {
+    match s.kind {
+        0 => Scope::ResourceGroup {
+            subscription: SUBS[SUB_PICK[s.a as usize % 8]].into(),
+            resource_group: rg_name(s.b % 2, s.upper),
+        },
+        1 => Scope::Subscription {
+            subscription: SUBS[SUB_PICK[s.a as usize % 8]].into(),
+        },
+        2 => {
+            // Never nested: mg-root or its children, and mg-x (its own tree).
+            let choices: &[&str] = if mg_children {
+                &["mg-a", "mg-b", "mg-x"]
+            } else {
+                &["mg-root", "mg-x"]
+            };
+            Scope::ManagementGroup {
+                management_group: choices[s.a as usize % choices.len()].into(),
+            }
+        }
+        _ => Scope::Shared {
+            billing_account: ["ba1", "ba2"][s.a as usize % 2].into(),
+        },
+    }
+}
+
+fn build_renewal(r: &RenewSpec) -> ReservationRenewal {
+    match r.mode {
+        0 => ReservationRenewal::None,
+        1 => ReservationRenewal::Autorenew,
+        _ => ReservationRenewal::Replace {
+            ptu: r.ptu.map(i64::from),
+            term: r
+                .year
+                .map(|y| if y { Term::OneYear } else { Term::OneMonth }),
+            billing: r.monthly.map(|m| {
+                if m {
+                    Billing::Monthly
+                } else {
+                    Billing::Upfront
+                }
+            }),
+            name: r.name.then(|| "replacement".to_string()),
+        },
+    }
+}
+
+fn base() -> Time {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+}
+
+/// The estate, the price book and the request a spec describes.
+fn build(s: &Spec) -> (Estate, PriceBook, Request) {
+    let from = base() + Duration::hours(s.start_h as i64);
+    let to = from + Duration::hours(s.len_h as i64);
+    let c = Ctx {
+        from,
+        len_h: s.len_h as i64,
+    };
+    let mut e = Estate::empty();
+    e.billing_accounts = vec![
+        BillingAccount {
+            id: "ba1".into(),
+            subscriptions: vec!["s1".into(), "s2".into(), "s3".into()],
+        },
+        BillingAccount {
+            id: "ba2".into(),
+            subscriptions: vec!["s4".into(), "s5".into()],
+        },
+    ];
+    e.management_groups = vec![
+        ManagementGroup {
+            id: "mg-root".into(),
+            parent: None,
+            subscriptions: vec!["s1".into()],
+        },
+        ManagementGroup {
+            id: "mg-a".into(),
+            parent: Some("mg-root".into()),
+            subscriptions: vec!["s2".into()],
+        },
+        ManagementGroup {
+            id: "mg-b".into(),
+            parent: Some("mg-root".into()),
+            subscriptions: vec!["s3".into()],
+        },
+        ManagementGroup {
+            id: "mg-x".into(),
+            parent: None,
+            subscriptions: vec!["s4".into()],
+        },
+    ];
+
+    // Prices.
+    for (k, &(hourly, rm, ry, cm, verified, dp)) in s.prices.rows.iter().enumerate() {
+        let (region, sku) = (REGIONS[k / 3], SKUS[k % 3]);
+        let mut row = PriceRow {
+            region: region.into(),
+            sku,
+            hourly: Some(cents(hourly, dp)),
+            reservation_month: Some(cents(rm, dp)),
+            reservation_year: Some(cents(ry, dp)),
+            commitment_month: (sku == Sku::Regional).then(|| cents(cm, dp)),
+            verified,
+            source: verified.map(|_| "test".into()),
+            as_of: None,
+        };
+        if let Some((r, field)) = s.prices.drop
+            && r as usize == k
+        {
+            match field {
+                0 => row.hourly = None,
+                1 => row.reservation_month = None,
+                2 => row.reservation_year = None,
+                _ => row.commitment_month = None,
+            }
+        }
+        e.prices.push(row);
+    }
+    let book = if s.prices.default_book {
+        PriceBook::default_book()
+    } else {
+        PriceBook::empty()
+    };
+
+    // Resources and their deployments.
+    let nres = s.resources.len();
+    for (i, r) in s.resources.iter().enumerate() {
+        e.resources.push(Resource {
+            id: format!("aoai-{i}"),
+            subscription: SUBS[SUB_PICK[r.sub as usize % 8]].into(),
+            resource_group: rg_name(r.rg, r.upper),
+            region: REGIONS[r.region as usize].into(),
+            deleted: None,
+            purged: None,
+        });
+    }
+    for (i, d) in s.deployments.iter().enumerate() {
+        let created = d.created.at(&c);
+        let mut sizes = vec![Size {
+            at: created,
+            ptu: d.ptu as i64,
+            approximate: false,
+        }];
+        let mut t = created;
+        for &(dt, ptu) in &d.resizes {
+            t += dt.dur();
+            sizes.push(Size {
+                at: t,
+                ptu: ptu as i64,
+                approximate: false,
+            });
+        }
+        e.deployments.push(Deployment {
+            id: format!("d{i}"),
+            resource: format!("aoai-{}", d.res as usize % nres),
+            model: "gpt-4o".into(),
+            version: "2024-08-06".into(),
+            sku: SKUS[d.sku as usize],
+            sizes,
+            deleted: d.deleted.map(|dt| t + dt.dur()),
+        });
+    }
+    for (i, r) in s.resources.iter().enumerate() {
+        if r.gone == 0 {
+            continue;
+        }
+        let id = format!("aoai-{i}");
+        let latest_creation = e
+            .deployments
+            .iter()
+            .filter(|d| d.resource == id)
+            .map(|d| d.created())
+            .max();
+        let mut gone = r.gone_at.at(&c);
+        if let Some(lc) = latest_creation {
+            gone = gone.max(lc + r.gone_delta.dur());
+        }
+        let res = &mut e.resources[i];
+        match r.gone {
+            1 => res.deleted = Some(gone),
+            2 => {
+                res.deleted = Some(gone);
+                res.purged = Some(gone + r.purge_delta.dur());
+            }
+            _ => res.purged = Some(gone),
+        }
+    }
+
+    // Commitments: one chain per resource at most.
+    let mut committed = std::collections::HashSet::new();
+    for cs in &s.commitments {
+        let res = cs.res as usize % nres;
+        if !committed.insert(res) {
+            continue;
+        }
+        let start = if cs.expires_near {
+            add_months(cs.start.at(&c), -1)
+        } else {
+            cs.start.at(&c)
+        };
+        let ptu = cs.n as i64 * 50;
+        let mut adds: Vec<(Time, i64)> = cs
+            .adds
+            .iter()
+            .map(|&(secs, k)| (start + Duration::seconds(secs as i64), k as i64 * 50))
+            .collect();
+        adds.sort();
+        // autorenew_lower counts never rise over time, and never above the first PTUs.
+        let mut cap = cs.n as i64;
+        let mut lowered = |k: u8| {
+            cap = cap.min(k as i64);
+            CommitmentRenewal::AutorenewLower(cap * 50)
+        };
+        let renewal = match cs.renewal {
+            0 => CommitmentRenewal::Autorenew,
+            1 => lowered(cs.lower),
+            _ => CommitmentRenewal::None,
+        };
+        let mut changes: Vec<(Time, u8, u8)> = cs
+            .changes
+            .iter()
+            .map(|(w, m, k)| (w.at(&c).max(start), *m, *k))
+            .collect();
+        changes.sort_by_key(|x| x.0);
+        let renewal_changes: Vec<CommitmentRenewalChange> = changes
+            .into_iter()
+            .map(|(at, m, k)| CommitmentRenewalChange {
+                at,
+                renewal: match m {
+                    0 => CommitmentRenewal::Autorenew,
+                    1 => lowered(k),
+                    _ => CommitmentRenewal::None,
+                },
+            })
+            .collect();
+        let ends = renewal == CommitmentRenewal::None && renewal_changes.is_empty();
+        e.commitments.push(Commitment {
+            id: format!("c{}", e.commitments.len()),
+            resource: format!("aoai-{res}"),
+            start,
+            ptu,
+            additions: adds
+                .into_iter()
+                .map(|(at, ptu)| Addition { at, ptu })
+                .collect(),
+            renewal,
+            renewal_changes,
+            price: cs.price.map(|p| Decimal::new(p as i64, 2)),
+        });
+        if let (true, Some((gap, n, autorenew))) = (ends, cs.successor) {
+            e.commitments.push(Commitment {
+                id: format!("c{}", e.commitments.len()),
+                resource: format!("aoai-{res}"),
+                start: add_months(start, 1) + gap.dur(),
+                ptu: n as i64 * 50,
+                additions: vec![],
+                renewal: if autorenew {
+                    CommitmentRenewal::Autorenew
+                } else {
+                    CommitmentRenewal::None
+                },
+                renewal_changes: vec![],
+                price: None,
+            });
+        }
+    }
+
+    // Reservations.
+    for (i, r) in s.reservations.iter().enumerate() {
+        let start = r.start.at(&c);
+        let mut scope_changes: Vec<ScopeChange> = r
+            .scope_changes
+            .iter()
+            .map(|(w, sc)| ScopeChange {
+                at: w.at(&c).max(start),
+                scope: build_scope(sc, s.mg_children),
+            })
+            .collect();
+        scope_changes.sort_by_key(|x| x.at);
+        let mut renewal_changes: Vec<ReservationRenewalChange> = r
+            .renewal_changes
+            .iter()
+            .map(|(w, rn)| ReservationRenewalChange {
+                at: w.at(&c).max(start),
+                renewal: build_renewal(rn),
+            })
+            .collect();
+        renewal_changes.sort_by_key(|x| x.at);
+        let renewal = build_renewal(&r.renewal);
+        let endless = renewal != ReservationRenewal::None && renewal_changes.is_empty();
+        let refunded_at = r.refund.as_ref().map(|(later, secs, w)| {
+            if *later && endless {
+                w.at(&c).max(start)
+            } else {
+                start + Duration::seconds(*secs as i64)
+            }
+        });
+        e.reservations.push(Reservation {
+            id: format!("rsv{i}"),
+            name: String::new(),
+            region: REGIONS[r.region as usize].into(),
+            sku: SKUS[r.sku as usize],
+            ptu: r.ptu as i64,
+            term: if r.year {
+                Term::OneYear
+            } else {
+                Term::OneMonth
+            },
+            billing: if r.monthly {
+                Billing::Monthly
+            } else {
+                Billing::Upfront
+            },
+            start,
+            scope: build_scope(&r.scope, s.mg_children),
+            scope_changes,
+            renewal,
+            renewal_changes,
+            refunded_at,
+            price: r.price.map(|p| Decimal::new(p as i64, 2)),
+        });
+    }
+
+    // Managed compute.
+    for (i, m) in s.managed.iter().enumerate() {
+        let start = m.start.at(&c);
+        e.managed_compute.push(ManagedCompute {
+            id: format!("mc{i}"),
+            subscription: SUBS[m.sub as usize].into(),
+            region: "eastus2".into(),
+            vm_sku: "Standard_NC24ads_A100_v4".into(),
+            instances: m.instances as i64,
+            gpus_per_instance: m.gpus as i64,
+            vm_hourly: Decimal::new(m.vm_cents as i64, 2),
+            surcharge_gpu_hourly: Decimal::new(m.sur_cents as i64, 2),
+            start,
+            end: m.end.map(|d| start + d.dur()),
+        });
+    }
+
+    let req = Request {
+        from,
+        to,
+        basis: if s.amortized {
+            Basis::Amortized
+        } else {
+            Basis::Actual
+        },
+        by: if s.by_month {
+            Bucket::Month
+        } else {
+            Bucket::Day
+        },
+    };
+    (e, book, req)
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024)
+}
+
+/// What the random cases exercised, printed at the end (`--nocapture`).
+#[derive(Debug, Default)]
+struct Coverage {
+    cases: u32,
+    errors: u32,
+    deployed: u32,
+    commitment_covered: u32,
+    reservation_covered: u32,
+    hourly: u32,
+    unused_commitment: u32,
+    overage_windows: u32,
+    double_billing_windows: u32,
+    unused_windows: u32,
+    refunds: u32,
+    renewed_terms: u32,
+    managed_compute: u32,
+    unverified: u32,
+    multi_day_periods: u32,
+    /// Two reservations or more used in one forecast.
+    reservations_sharing: u32,
+    /// Reservations covering and the hourly rate paid in one forecast.
+    reservation_and_hourly: u32,
+}
+
+impl Coverage {
+    fn add(&mut self, r: &Result<Forecast, RatingError>) {
+        self.cases += 1;
+        let f = match r {
+            Ok(f) => f,
+            Err(_) => {
+                self.errors += 1;
+                return;
+            }
+        };
+        let t = &f.totals;
+        let yes = |b: bool| b as u32;
+        self.deployed += yes(t.deployed_ptu_minutes > 0);
+        self.commitment_covered += yes(t.commitment_covered_ptu_minutes > 0);
+        self.reservation_covered += yes(t.reservation_covered_ptu_minutes > 0);
+        self.hourly += yes(t.hourly_ptu_minutes > 0);
+        self.unused_commitment += yes(t.unused_commitment_ptu_minutes > 0);
+        let has = |k: rating::WindowKind| f.windows.iter().any(|w| w.kind == k);
+        self.overage_windows += yes(has(rating::WindowKind::Overage));
+        self.double_billing_windows += yes(has(rating::WindowKind::DoubleBilling));
+        self.unused_windows += yes(has(rating::WindowKind::Unused));
+        self.refunds += yes(t.refunds != Decimal::ZERO);
+        self.renewed_terms += yes(f.instruments.iter().any(|i| i.id.contains("/r")));
+        self.managed_compute += yes(t.managed_compute != Decimal::ZERO);
+        self.unverified += yes(!f.unverified_prices.is_empty());
+        self.multi_day_periods += yes(f.periods.len() > 1);
+        let used = f
+            .instruments
+            .iter()
+            .filter(|i| i.kind == rating::InstrumentKind::Reservation && i.used_ptu_minutes > 0)
+            .count();
+        self.reservations_sharing += yes(used >= 2);
+        self.reservation_and_hourly += yes(used >= 1 && t.hourly_ptu_minutes > 0);
+    }
+}
+
+#[test]
+fn the_fast_engine_equals_the_reference() {
+    use proptest::test_runner::{Config, TestRunner};
+    let config = Config {
+        cases: cases(),
+        max_shrink_iters: 4096,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let coverage = std::cell::RefCell::new(Coverage::default());
+    let started = std::time::Instant::now();
+    let result = runner.run(&spec(), |s| {
+        let (estate, book, req) = build(&s);
+        if let Err(err) = validate(&estate) {
+            return Err(TestCaseError::fail(format!(
+                "the generator built an invalid estate: {err}\n{}",
+                snapshot::to_json(&estate)
+            )));
+        }
+        let rated = both(&estate, &book, &req).map_err(TestCaseError::fail)?;
+        coverage.borrow_mut().add(&rated);
+        Ok(())
+    });
+    println!("{:#?}\nin {:.1?}", coverage.borrow(), started.elapsed());
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Deterministic cases.
+
+fn t(s: &str) -> Time {
+    ptudesk::domain::time::parse_time_arg(s).unwrap()
+}
+
+fn estate(parts: serde_json::Value) -> Estate {
+    let mut base = serde_json::json!({
+        "schema": "ptudesk.snapshot/1",
+        "currency": "USD",
+        "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+        "management_groups": [{"id": "mg", "parent": null, "subscriptions": ["sub-a"]}],
+        "prices": [
+            {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+             "reservation_month": "286", "reservation_year": "2916", "commitment_month": "1100"},
+            {"region": "eastus2", "sku": "GlobalProvisionedManaged", "hourly": "1.00",
+             "reservation_month": "260", "reservation_year": "2652"},
+            {"region": "eastus2", "sku": "DataZoneProvisionedManaged", "hourly": "1.10",
+             "reservation_month": "286", "reservation_year": "2916"}
+        ],
+        "resources": [
+            {"id": "aoai-a", "subscription": "sub-a", "resource_group": "rg-a", "region": "eastus2"},
+            {"id": "aoai-b", "subscription": "sub-a", "resource_group": "rg-b", "region": "eastus2"},
+            {"id": "aoai-c", "subscription": "sub-b", "resource_group": "rg-c", "region": "eastus2"}
+        ]
+    });
+    for (k, v) in parts.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    snapshot::parse("test.json", base.to_string().as_bytes()).unwrap()
+}
+
+fn req(from: &str, to: &str, basis: Basis, by: Bucket) -> Request {
+    Request {
+        from: t(from),
+        to: t(to),
+        basis,
+        by,
+    }
+}
+
+/// Rates with both engines on both bases and by day and month; panics on a difference.
+fn agree(e: &Estate, from: &str, to: &str) -> Forecast {
+    let mut out = None;
+    for basis in [Basis::Actual, Basis::Amortized] {
+        for by in [Bucket::Day, Bucket::Month] {
+            let f = both(e, &PriceBook::empty(), &req(from, to, basis, by))
+                .unwrap_or_else(|m| panic!("{m}"));
+            out.get_or_insert(f);
+        }
+    }
+    out.unwrap().unwrap()
+}
+
+#[test]
+fn regression_sub_second_resizes_and_partial_minutes() {
+    let e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged",
+             "sizes": [{"at": "2026-12-10T10:00:30.250Z", "ptu": 100},
+                       {"at": "2026-12-10T10:00:30.750Z", "ptu": 400},
+                       {"at": "2026-12-10T10:17:59.999999999Z", "ptu": 50}],
+             "deleted": "2026-12-10T12:05:00.000000001Z"},
+            {"id": "d2", "resource": "aoai-b", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "GlobalProvisionedManaged",
+             "sizes": [{"at": "2026-12-10T09:59:59Z", "ptu": 15}], "deleted": null}
+        ],
+        "reservations": [{"id": "r1", "name": "r1", "region": "eastus2", "sku": "ProvisionedManaged",
+            "ptu": 120, "term": "P1M", "billing": "upfront", "start": "2026-12-10T10:30:00.5Z",
+            "scope": {"type": "subscription", "subscription": "sub-a"}, "scope_changes": [],
+            "renewal": {"mode": "none"}, "refunded_at": "2026-12-10T11:45:10Z"}]
+    }));
+    let f = agree(&e, "2026-12-10T09:00:00Z", "2026-12-10T14:00:00Z");
+    // d1 touches 10:00 at 400 (the largest size of that minute).
+    assert!(f.totals.deployed_ptu_minutes > 0);
+}
+
+#[test]
+fn regression_double_billing_and_fall_through_across_scopes() {
+    let e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 400}], "deleted": null},
+            {"id": "d2", "resource": "aoai-b", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 150}], "deleted": null}
+        ],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-10T07:20:00Z", "ptu": 300,
+                         "additions": [{"at": "2026-11-20T00:00:00Z", "ptu": 50}], "renewal": {"mode": "none"}}],
+        "reservations": [
+            {"id": "r-rg", "name": "r-rg", "region": "eastus2", "sku": "ProvisionedManaged", "ptu": 100,
+             "term": "P1M", "billing": "monthly", "start": "2026-12-09T00:00:00Z",
+             "scope": {"type": "resource_group", "subscription": "sub-a", "resource_group": "RG-A"},
+             "scope_changes": [{"at": "2026-12-10T03:10:00Z", "scope": {"type": "management_group", "management_group": "mg"}}],
+             "renewal": {"mode": "none"}, "refunded_at": null},
+            {"id": "r-shared", "name": "r-shared", "region": "eastus2", "sku": "ProvisionedManaged", "ptu": 500,
+             "term": "P1Y", "billing": "upfront", "start": "2026-12-05T00:00:00Z",
+             "scope": {"type": "shared", "billing_account": "ba"}, "scope_changes": [],
+             "renewal": {"mode": "none"}, "refunded_at": null}
+        ]
+    }));
+    let f = agree(&e, "2026-12-08T00:00:00Z", "2026-12-12T00:00:00Z");
+    assert!(
+        f.windows
+            .iter()
+            .any(|w| w.kind == rating::WindowKind::DoubleBilling)
+    );
+}
+
+#[test]
+fn regression_renewals_replacements_and_month_buckets() {
+    let e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-c", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "DataZoneProvisionedManaged", "sizes": [{"at": "2026-12-30T22:00:00Z", "ptu": 200}], "deleted": null}
+        ],
+        "reservations": [
+            {"id": "r1", "name": "r1", "region": "eastus2", "sku": "DataZoneProvisionedManaged", "ptu": 100,
+             "term": "P1M", "billing": "upfront", "start": "2026-11-30T23:30:00Z",
+             "scope": {"type": "subscription", "subscription": "sub-b"}, "scope_changes": [],
+             "renewal": {"mode": "replace", "ptu": 150, "term": "P1Y", "billing": "monthly"}, "refunded_at": null}
+        ],
+        "managed_compute": [{"id": "mc", "subscription": "sub-b", "region": "eastus2",
+            "vm_sku": "Standard_NC24ads_A100_v4", "instances": 2, "gpus_per_instance": 1,
+            "vm_hourly": "3.67", "surcharge_gpu_hourly": "1.50",
+            "start": "2026-12-31T10:00:00.5Z", "end": "2027-01-01T01:30:20Z"}]
+    }));
+    agree(&e, "2026-12-30T20:00:00Z", "2027-01-01T03:00:00Z");
+}
+
+#[test]
+fn regression_missing_hourly_price_fails_alike() {
+    let mut e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "GlobalProvisionedManaged", "sizes": [{"at": "2026-12-10T10:30:00Z", "ptu": 15}], "deleted": null}
+        ]
+    }));
+    e.prices[1].hourly = None;
+    for basis in [Basis::Actual, Basis::Amortized] {
+        let r = req(
+            "2026-12-10T09:00:00Z",
+            "2026-12-10T12:00:00Z",
+            basis,
+            Bucket::Day,
+        );
+        let res = both(&e, &PriceBook::empty(), &r).unwrap_or_else(|m| panic!("{m}"));
+        assert!(res.is_err());
+        // Before the deployment exists, no price is needed.
+        let r = req(
+            "2026-12-10T09:00:00Z",
+            "2026-12-10T10:00:00Z",
+            basis,
+            Bucket::Day,
+        );
+        assert!(
+            both(&e, &PriceBook::empty(), &r)
+                .unwrap_or_else(|m| panic!("{m}"))
+                .is_ok()
+        );
+    }
+}
+
+/// Two commitments on one resource in one hour (one expires at 10:30, its
+/// successor starts at 10:30), beside an idle Regional reservation that could
+/// cover the same deployment: both commitments' coverage counts against it
+/// (DOMAIN.md 8: "the PTU-minutes that a commitment covered in that hour"),
+/// so the whole hour is double billing, as the hours around it are.
+#[test]
+fn regression_two_commitments_in_one_hour_both_count_for_double_billing() {
+    let e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 400}], "deleted": null}
+        ],
+        "commitments": [
+            {"id": "c1", "resource": "aoai-a", "start": "2026-11-10T10:30:00Z", "ptu": 400,
+             "additions": [], "renewal": {"mode": "none"}},
+            {"id": "c2", "resource": "aoai-a", "start": "2026-12-10T10:30:00Z", "ptu": 400,
+             "additions": [], "renewal": {"mode": "none"}}
+        ],
+        "reservations": [{"id": "r1", "name": "r1", "region": "eastus2", "sku": "ProvisionedManaged",
+            "ptu": 400, "term": "P1M", "billing": "upfront", "start": "2026-12-05T00:00:00Z",
+            "scope": {"type": "subscription", "subscription": "sub-a"}, "scope_changes": [],
+            "renewal": {"mode": "none"}, "refunded_at": null}]
+    }));
+    let r = req(
+        "2026-12-10T09:00:00Z",
+        "2026-12-10T12:00:00Z",
+        Basis::Actual,
+        Bucket::Day,
+    );
+    let slow = reference::forecast(&e, &PriceBook::empty(), &r, &Options::default()).unwrap();
+    let kinds: Vec<_> = slow
+        .windows
+        .iter()
+        .map(|w| (w.kind, w.subject.as_str(), w.ptu_minutes))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(rating::WindowKind::DoubleBilling, "r1", 400 * 180)]
+    );
+    agree(&e, "2026-12-10T09:00:00Z", "2026-12-10T12:00:00Z");
+}
+
+/// Two resources pay the hourly rate of a (region, type) with no price: the
+/// one that needs it first in time, aoai-b from 10:00, is the item the error
+/// names, whatever the order in which the engine visits the pools.
+#[test]
+fn regression_missing_price_names_the_first_pool_that_needs_it() {
+    let mut e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "GlobalProvisionedManaged", "sizes": [{"at": "2026-12-10T11:00:00Z", "ptu": 15}], "deleted": null},
+            {"id": "d2", "resource": "aoai-b", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "GlobalProvisionedManaged", "sizes": [{"at": "2026-12-10T10:00:00Z", "ptu": 15}], "deleted": null}
+        ]
+    }));
+    e.prices[1].hourly = None;
+    let r = req(
+        "2026-12-10T10:00:00Z",
+        "2026-12-10T12:00:00Z",
+        Basis::Actual,
+        Bucket::Day,
+    );
+    let rated = both(&e, &PriceBook::empty(), &r).unwrap_or_else(|m| panic!("{m}"));
+    let err = rated.unwrap_err().to_string();
+    assert!(
+        err.starts_with("deployments on aoai-b paying the hourly rate"),
+        "{err}"
+    );
+}
+
+/// An unused window whose exact cost is a half cent: 3 PTU reserved at 1.20
+/// a month (30 days: 0.005 an hour), 2 PTU used, so a third idle for 15
+/// hours: 0.005 x 15 / 3 = 0.025, which rounds (half to even) to 0.02. Two
+/// scope changes to an equivalent scope (sub-a, then mg, which holds only
+/// sub-a, then sub-a again) cut the window in three without changing any
+/// figure, and the cost must still be 0.025 exactly, not a sum of three
+/// rounded thirds (0.0250...01, which rounds to 0.03).
+#[test]
+fn regression_an_exact_half_cent_stays_exact_across_scope_epochs() {
+    let e = estate(serde_json::json!({
+        "deployments": [
+            {"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 2}], "deleted": null}
+        ],
+        "reservations": [{"id": "r1", "name": "r1", "region": "eastus2", "sku": "ProvisionedManaged",
+            "ptu": 3, "term": "P1M", "billing": "upfront", "start": "2026-11-01T00:00:00Z", "price": "1.20",
+            "scope": {"type": "subscription", "subscription": "sub-a"},
+            "scope_changes": [
+                {"at": "2026-11-10T01:00:00Z", "scope": {"type": "management_group", "management_group": "mg"}},
+                {"at": "2026-11-10T02:00:00Z", "scope": {"type": "subscription", "subscription": "sub-a"}}
+            ],
+            "renewal": {"mode": "none"}, "refunded_at": null}]
+    }));
+    let r = req(
+        "2026-11-10T00:00:00Z",
+        "2026-11-10T15:00:00Z",
+        Basis::Actual,
+        Bucket::Day,
+    );
+    let slow = reference::forecast(&e, &PriceBook::empty(), &r, &Options::default()).unwrap();
+    let w = &slow.windows[0];
+    assert_eq!(
+        (w.kind, w.ptu_minutes),
+        (rating::WindowKind::Unused, 60 * 15)
+    );
+    assert_eq!(w.cost, Decimal::new(25, 3));
+    assert_eq!(fmt_money(w.cost), "0.02");
+    agree(&e, "2026-11-10T00:00:00Z", "2026-11-10T15:00:00Z");
+}
