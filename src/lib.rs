@@ -3,10 +3,11 @@
 //! Data flows one way: ingest -> store -> domain estate -> rating ->
 //! alerts/planner -> TUI or CLI output. The rating core is pure.
 
-pub mod domain;
-pub mod ingest;
-pub mod generate;
-pub mod rating;
 pub mod cli;
 pub mod demo;
+pub mod domain;
+pub mod generate;
+pub mod ingest;
+pub mod rating;
 pub mod report;
+pub mod store;

@@ -1,6 +1,9 @@
 //! Parsers for outside formats. Every failure is one [`InputError`] that
 //! names the file, the JSON path and what was expected.
 
+pub mod azure;
+pub mod batch;
+pub mod merge;
 pub mod snapshot;
 
 use std::fmt;

@@ -1,7 +1,9 @@
 //! Rendering rated results for people (tables that fit 80 columns) and for
 //! scripts (JSON, CSV). Rendering only rounds; it never computes money.
 
+pub mod changes;
 pub mod forecast;
+pub mod tables;
 
 /// Wraps `text` into lines of at most `width` characters, each prefixed
 /// with `indent`.

@@ -1,6 +1,8 @@
 //! The command line: arguments (clap), input resolution and dispatch. Thin:
 //! every figure comes from the rating core.
 
+pub mod store;
+
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, month_start, parse_time_arg};
@@ -46,6 +48,16 @@ pub struct Global {
 pub enum Command {
     /// Rate a window: totals, instruments, windows where money leaks, periods
     Forecast(ForecastArgs),
+    /// Import snapshot files, az CLI JSON output or price lists into the store, in one transaction
+    Import(store::ImportArgs),
+    /// Write the store as a snapshot, CSV tables, or FOCUS-shaped usage
+    Export(store::ExportArgs),
+    /// List the store's changes (imports, edits, undos)
+    Log(store::LogArgs),
+    /// Revert the last change
+    Undo,
+    /// Say what changed in the store since a time
+    Diff(store::DiffArgs),
     /// Write a deterministic synthetic estate (a snapshot) to stdout
     Generate(GenerateArgs),
 }
@@ -124,6 +136,14 @@ pub fn generate_base() -> Time {
     Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()
 }
 
+/// The store a command works on: `--db`, `PTUDESK_DB`, or the default path.
+pub fn store_path(g: &Global) -> Result<PathBuf, Failure> {
+    match &g.db {
+        Some(p) => Ok(p.clone()),
+        None => Ok(crate::store::default_path()?),
+    }
+}
+
 /// The estate a command works on: the demo, a scenario file, or the store.
 pub fn load_estate(g: &Global, now: Time) -> Result<Estate, Failure> {
     if g.demo {
@@ -132,9 +152,8 @@ pub fn load_estate(g: &Global, now: Time) -> Result<Estate, Failure> {
     if let Some(path) = &g.scenario {
         return Ok(snapshot::load(path)?);
     }
-    Err(Failure::input(
-        "no estate to read: give --scenario FILE (a ptudesk.snapshot/1 file) or --demo",
-    ))
+    let store = crate::store::Store::open_existing(&store_path(g)?)?;
+    Ok(store.load()?)
 }
 
 /// The forecast window: `--from`/`--to`, else the month containing now.
@@ -150,7 +169,7 @@ pub fn window(from: Option<Time>, to: Option<Time>, now: Time) -> (Time, Time) {
     }
 }
 
-fn out(text: &str) -> Result<(), Failure> {
+pub(crate) fn out(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -196,6 +215,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let now = cli.global.now.unwrap_or_else(Utc::now);
     match &cli.command {
         Some(Command::Forecast(a)) => forecast(&cli.global, a, now),
+        Some(Command::Import(a)) => store::import(&cli.global, a, now),
+        Some(Command::Export(a)) => store::export(&cli.global, a, now),
+        Some(Command::Log(a)) => store::log(&cli.global, a),
+        Some(Command::Undo) => store::undo(&cli.global, now),
+        Some(Command::Diff(a)) => store::diff(&cli.global, a),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
             let estate = crate::generate::generate(a.scale, a.seed, base);

@@ -1,0 +1,380 @@
+//! Store commands: import, export, log, undo, diff.
+
+use super::{Failure, Global, load_estate, out, store_path, window};
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, fmt_time, parse_time_arg};
+use crate::ingest::batch::{Format, Placement, Skipped};
+use crate::ingest::merge::{FileBatch, merge};
+use crate::ingest::{InputError, azure, read_input, snapshot};
+use crate::rating::{self, Basis, Bucket, Options, Request};
+use crate::report;
+use crate::store::Store;
+use crate::store::entities::{self, Kind};
+use clap::{Args, ValueEnum};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files to import: snapshots, az CLI JSON output, Azure Retail Prices API answers
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The format of every file (default: recognised from its shape)
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// The subscription of files that lack one (az cognitiveservices usage list)
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
+    /// The region of files that lack one (az cognitiveservices usage list)
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Snapshot,
+    Csv,
+    Focus,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The estate as the store knew it at T (from its audit log)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub at: Option<Time>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Snapshot)]
+    pub format: ExportFormat,
+    /// Folder for the CSV tables (csv), or a file for FOCUS rows (default: stdout)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// FOCUS: start of the range (default: the month containing now)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub from: Option<Time>,
+    /// FOCUS: end of the range
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub to: Option<Time>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Show each change's objects and what happened to them
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// What changed in the store after T
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub since: Time,
+}
+
+fn input(e: InputError) -> Failure {
+    Failure::input(e)
+}
+
+/// Parses one file into a batch (format from `--format` or its shape).
+pub fn parse_file(
+    path: &std::path::Path,
+    format: Option<Format>,
+    placement: &Placement,
+    now: Time,
+) -> Result<FileBatch, Failure> {
+    let bytes = read_input(path).map_err(input)?;
+    let file = path.display().to_string();
+    let format = match format {
+        Some(f) => f,
+        None => azure::detect(&file, &bytes).map_err(input)?,
+    };
+    let batch = match format {
+        Format::Snapshot => crate::ingest::batch::Batch {
+            snapshot: Some(snapshot::parse(&file, &bytes).map_err(input)?),
+            ..Default::default()
+        },
+        other => azure::parse(&file, &bytes, other, placement, now).map_err(input)?,
+    };
+    Ok(FileBatch { file, batch })
+}
+
+/// The objects the batches mention, by kind and key.
+fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
+    let mut m = BTreeSet::new();
+    for fb in batches {
+        let b = &fb.batch;
+        if let Some(s) = &b.snapshot {
+            m.extend(
+                entities::objects(s)
+                    .into_keys()
+                    .filter(|k| k.0 != Kind::Setting),
+            );
+        }
+        m.extend(b.resources.iter().map(|r| (Kind::Resource, r.id.clone())));
+        m.extend(
+            b.deployments
+                .iter()
+                .map(|d| (Kind::Deployment, d.id.clone())),
+        );
+        m.extend(
+            b.commitments
+                .iter()
+                .map(|c| (Kind::Commitment, c.id.clone())),
+        );
+        m.extend(
+            b.shared_plans
+                .iter()
+                .map(|c| (Kind::Commitment, c.id.clone())),
+        );
+        m.extend(
+            b.reservations
+                .iter()
+                .map(|r| (Kind::Reservation, r.id.clone())),
+        );
+        m.extend(
+            b.quotas
+                .iter()
+                .map(|q| (Kind::Quota, entities::quota_key(q))),
+        );
+        m.extend(
+            b.prices
+                .iter()
+                .map(|p| (Kind::Price, entities::price_key(&p.region, p.sku))),
+        );
+        m.extend(
+            b.billing_accounts
+                .iter()
+                .map(|x| (Kind::BillingAccount, x.id.clone())),
+        );
+        m.extend(
+            b.management_groups
+                .iter()
+                .map(|x| (Kind::ManagementGroup, x.id.clone())),
+        );
+    }
+    m
+}
+
+/// The import summary: per kind added, changed, unchanged; then skipped, grouped by why.
+pub fn summary(
+    deltas: &[entities::Delta],
+    mentioned: &BTreeSet<(Kind, String)>,
+    skipped: &[Skipped],
+) -> String {
+    let mut s = String::new();
+    let counts = entities::counts(deltas);
+    let touched: BTreeSet<(Kind, &str)> = deltas.iter().map(|d| (d.kind, d.key.as_str())).collect();
+    let mut per_kind: BTreeMap<Kind, (usize, usize, usize)> = BTreeMap::new();
+    for (k, (a, c, _)) in &counts {
+        let e = per_kind.entry(*k).or_default();
+        e.0 += a;
+        e.1 += c;
+    }
+    for (k, key) in mentioned {
+        if !touched.contains(&(*k, key.as_str())) {
+            per_kind.entry(*k).or_default().2 += 1;
+        }
+    }
+    for (k, (added, changed, unchanged)) in &per_kind {
+        if *k == Kind::Setting {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {:<18} added {added}, changed {changed}, unchanged {unchanged}",
+            k.plural()
+        );
+    }
+    if !skipped.is_empty() {
+        let mut by_why: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for x in skipped {
+            by_why
+                .entry(x.why.as_str())
+                .or_default()
+                .push(x.what.as_str());
+        }
+        let _ = writeln!(s, "  skipped {}:", skipped.len());
+        for (why, whats) in by_why {
+            let example = whats[0];
+            let more = if whats.len() > 1 {
+                format!(" and {} more", whats.len() - 1)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "    {} x {why} (e.g. {example}{more})", whats.len());
+        }
+    }
+    s
+}
+
+pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
+    let placement = Placement {
+        subscription: a.subscription.clone(),
+        region: a.region.clone(),
+    };
+    // Everything is read and checked before the store is touched.
+    let mut batches = Vec::new();
+    for f in &a.files {
+        batches.push(parse_file(f, a.format, &placement, now)?);
+    }
+    let path = store_path(g)?;
+    let mut store = Store::open(&path)?;
+    let files: Vec<String> = a.files.iter().map(|f| f.display().to_string()).collect();
+    let what = format!("import {}", files.join(" "));
+    let mut skipped = Vec::new();
+    let written = store.transact("import", &what, now, |current| {
+        let (estate, sk) = merge(current, &batches, now)?;
+        skipped = sk;
+        Ok::<_, InputError>(estate)
+    })?;
+    let written = written.map_err(input)?;
+    let mut text = String::new();
+    match written.change {
+        None => {
+            let _ = writeln!(
+                text,
+                "Nothing changed: {} already holds everything in {}.",
+                path.display(),
+                files.join(", ")
+            );
+        }
+        Some(id) => {
+            let _ = writeln!(
+                text,
+                "Imported {} into {} (change #{id}):",
+                files.join(", "),
+                path.display()
+            );
+        }
+    }
+    text.push_str(&summary(&written.deltas, &mentioned(&batches), &skipped));
+    out(&text)
+}
+
+pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
+    let estate = match a.at {
+        Some(at) if g.scenario.is_none() && !g.demo => {
+            Store::open_existing(&store_path(g)?)?.estate_at(at)?
+        }
+        Some(_) => {
+            return Err(Failure::input(
+                "--at reads the store's audit log: it does not go with --scenario or --demo",
+            ));
+        }
+        None => load_estate(g, now)?,
+    };
+    match a.format {
+        ExportFormat::Snapshot => out(&snapshot::to_json(&estate)),
+        ExportFormat::Csv => {
+            let dir = a.out.as_ref().ok_or_else(|| {
+                Failure::input("--format csv writes one file per table: give --out DIR")
+            })?;
+            let written = report::tables::write_tables(&estate, dir).map_err(Failure::input)?;
+            out(&format!(
+                "Wrote {} tables into {}\n",
+                written.len(),
+                dir.display()
+            ))
+        }
+        ExportFormat::Focus => {
+            let (from, to) = window(a.from, a.to, now);
+            let req = Request {
+                from,
+                to,
+                basis: Basis::Amortized,
+                by: Bucket::Day,
+            };
+            let d = rating::forecast_detailed(
+                &estate,
+                &PriceBook::default_book(),
+                &req,
+                &Options::default(),
+            )?;
+            let rows = report::tables::focus_rows(&estate.currency, &d.periods, &d.bills);
+            let text = report::tables::focus_csv(&rows);
+            match &a.out {
+                Some(p) => std::fs::write(p, text)
+                    .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display()))),
+                None => out(&text),
+            }
+        }
+    }
+}
+
+pub fn log(g: &Global, a: &LogArgs) -> Result<(), Failure> {
+    let store = Store::open_existing(&store_path(g)?)?;
+    let changes = store.log()?;
+    let mut text = String::new();
+    if changes.is_empty() {
+        text.push_str("No changes recorded yet.\n");
+    }
+    let audit = if a.verbose {
+        store.audit(None)?
+    } else {
+        vec![]
+    };
+    for c in &changes {
+        let state = match (c.undoes, c.undone_by) {
+            (_, Some(u)) => format!("  [undone by #{u}]"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            text,
+            "#{:<4} {}  {:<7} {} object(s)  {}{}",
+            c.id,
+            fmt_time(c.at),
+            c.source,
+            c.objects,
+            c.summary,
+            state
+        );
+        for e in audit.iter().filter(|e| e.change == c.id) {
+            let what = match (&e.before, &e.after) {
+                (None, Some(_)) => "added",
+                (Some(_), None) => "removed",
+                _ => "changed",
+            };
+            let _ = writeln!(text, "        {what} {} {}", e.kind.name(), e.key);
+        }
+    }
+    out(&text)
+}
+
+pub fn undo(g: &Global, now: Time) -> Result<(), Failure> {
+    let mut store = Store::open_existing(&store_path(g)?)?;
+    match store.undo(now)? {
+        None => out("Nothing to undo.\n"),
+        Some((c, undo_id)) => out(&format!(
+            "Undid #{} ({}): restored {} object(s); recorded as #{undo_id}.\n",
+            c.id, c.summary, c.objects
+        )),
+    }
+}
+
+pub fn diff(g: &Global, a: &DiffArgs) -> Result<(), Failure> {
+    let store = Store::open_existing(&store_path(g)?)?;
+    let old = store.objects_at(a.since)?;
+    let new = store.objects()?;
+    let lines = report::changes::describe(&old, &new);
+    let mut text = String::new();
+    if lines.is_empty() {
+        let _ = writeln!(text, "Nothing changed since {}.", fmt_time(a.since));
+    } else {
+        let _ = writeln!(
+            text,
+            "Changes since {} ({}):",
+            fmt_time(a.since),
+            lines.len()
+        );
+        for l in lines {
+            let _ = writeln!(text, "  {l}");
+        }
+    }
+    out(&text)
+}

@@ -1,0 +1,1535 @@
+//! Azure's own JSON: what the az CLI prints and the Retail Prices API answers.
+//!
+//! [`detect`] tells a file's [`Format`] from its shape; [`parse`] turns one
+//! file into a [`Batch`] of what it observed, with what it left out and why.
+//! Accepted shapes: a JSON array of items (az list commands), one object (az
+//! show commands), the REST list shape `{"value": [...], "nextLink": ...}`, and
+//! the REST spec-example wrapper `{"parameters", "responses": {"200": {"body"}}}`.
+//! Numbers are read from their text (never through a float); ids are
+//! lowercased ARM ids; regions are Azure short names (`eastus2`).
+
+use super::InputError;
+use super::batch::{Batch, Format, ObservedCommitment, ObservedDeployment, Placement};
+use super::batch::{ReservationOrder, Skipped};
+use super::snapshot::parse_json;
+use crate::domain::money::parse_money;
+use crate::domain::time::{Time, midnight};
+use crate::domain::{
+    Billing, BillingAccount, ManagementGroup, PriceRow, Quota, Reservation, ReservationRenewal,
+    Resource, Scope, Sku, Term,
+};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// The format of a JSON document, recognised from its shape (not its file name).
+pub fn detect(file: &str, bytes: &[u8]) -> Result<Format, InputError> {
+    let value: Value = parse_json(file, bytes)?;
+    let p = Parser::new(file);
+    match p.root(&value)? {
+        Root::Snapshot => Ok(Format::Snapshot),
+        Root::Prices { .. } => Ok(Format::RetailPrices),
+        Root::Items(items) => p.detect_items(&items),
+    }
+}
+
+/// Parses one file of the given format. `now` is the import instant (for
+/// anything only known as "now"); `placement` gives --subscription/--region.
+pub fn parse(
+    file: &str,
+    bytes: &[u8],
+    format: Format,
+    placement: &Placement,
+    now: Time,
+) -> Result<Batch, InputError> {
+    if format == Format::Snapshot {
+        let estate = super::snapshot::parse(file, bytes)?;
+        return Ok(Batch {
+            snapshot: Some(estate),
+            ..Default::default()
+        });
+    }
+    let value: Value = parse_json(file, bytes)?;
+    let p = Parser::new(file);
+    let root = p.root(&value)?;
+    let (items, next_page) = match root {
+        Root::Snapshot => {
+            return Err(p.err(
+                None,
+                format!(
+                    "expected {}, got a ptudesk.snapshot/1 file (it has \"schema\"): import it without --format {}",
+                    format_wording(format),
+                    format.name()
+                ),
+            ));
+        }
+        Root::Prices { items, next_page } if format == Format::RetailPrices => (items, next_page),
+        Root::Prices { .. } => {
+            return Err(p.err(
+                None,
+                format!(
+                    "expected {}, got an Azure Retail Prices API answer (it has \"Items\")",
+                    format_wording(format)
+                ),
+            ));
+        }
+        Root::Items(items) => (items, None),
+    };
+    let mut batch = Batch::default();
+    match format {
+        Format::Snapshot => unreachable!("handled above"),
+        Format::Accounts => p.accounts(&items, &mut batch)?,
+        Format::Deployments => p.deployments(&items, &mut batch)?,
+        Format::CommitmentPlans => p.commitment_plans(&items, &mut batch)?,
+        Format::Usages => p.usages(&items, placement, &mut batch)?,
+        Format::Reservations => p.reservations(&items, &mut batch)?,
+        Format::RetailPrices => p.prices(&items, next_page.as_deref(), now, &mut batch)?,
+    }
+    Ok(batch)
+}
+
+// ---------------------------------------------------------------------------
+// Shapes and item kinds
+
+/// A JSON value with its path from the document's root.
+#[derive(Debug, Clone)]
+struct Node<'a> {
+    v: &'a Value,
+    path: String,
+}
+
+impl<'a> Node<'a> {
+    fn new(v: &'a Value, path: String) -> Self {
+        Node { v, path }
+    }
+
+    /// The member `key` of an object, or `None` when absent or `null`.
+    fn get(&self, key: &str) -> Option<Node<'a>> {
+        match self.v.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(Node::new(v, self.key_path(key))),
+        }
+    }
+
+    fn key_path(&self, key: &str) -> String {
+        if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !key.starts_with(|c: char| c.is_ascii_digit())
+        {
+            format!("{}.{key}", self.path)
+        } else {
+            format!("{}[{key:?}]", self.path)
+        }
+    }
+
+    /// A member of `properties` (ARM's shape), or of the item itself (the
+    /// flattened shape some az versions print).
+    fn prop(&self, key: &str) -> Option<Node<'a>> {
+        self.get("properties")
+            .and_then(|p| p.get(key))
+            .or_else(|| self.get(key))
+    }
+
+    /// The path where a missing member of `properties` would be.
+    fn prop_path(&self, key: &str) -> String {
+        match self.get("properties") {
+            Some(p) => p.key_path(key),
+            None => self.key_path(key),
+        }
+    }
+
+    /// The elements of an array.
+    fn elements(&self) -> Vec<Node<'a>> {
+        match self.v {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Node::new(v, format!("{}[{i}]", self.path)))
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    fn str(&self) -> Option<&'a str> {
+        self.v.as_str()
+    }
+}
+
+/// What a document holds once its wrappers are taken off.
+enum Root<'a> {
+    Snapshot,
+    /// A Retail Prices API answer.
+    Prices {
+        items: Vec<Node<'a>>,
+        next_page: Option<String>,
+    },
+    /// az CLI or ARM items (a list, or one object).
+    Items(Vec<Node<'a>>),
+}
+
+/// What one item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Account,
+    Deployment,
+    AccountPlan,
+    SharedPlan,
+    Association,
+    Usage,
+    Reservation,
+    Order,
+    Price,
+}
+
+const ARM_TYPES: [(&str, Kind); 7] = [
+    ("Microsoft.CognitiveServices/accounts", Kind::Account),
+    (
+        "Microsoft.CognitiveServices/accounts/deployments",
+        Kind::Deployment,
+    ),
+    (
+        "Microsoft.CognitiveServices/accounts/commitmentPlans",
+        Kind::AccountPlan,
+    ),
+    (
+        "Microsoft.CognitiveServices/commitmentPlans",
+        Kind::SharedPlan,
+    ),
+    (
+        "Microsoft.CognitiveServices/commitmentPlans/accountAssociations",
+        Kind::Association,
+    ),
+    (
+        "Microsoft.Capacity/reservationOrders/reservations",
+        Kind::Reservation,
+    ),
+    ("Microsoft.Capacity/reservationOrders", Kind::Order),
+];
+
+impl Kind {
+    fn of(v: &Value) -> Option<Kind> {
+        let obj = v.as_object()?;
+        let arm = obj.get("type").and_then(Value::as_str).and_then(|t| {
+            ARM_TYPES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(t))
+                .map(|(_, k)| *k)
+        });
+        if arm.is_some() {
+            return arm;
+        }
+        let is_usage = obj
+            .get("name")
+            .and_then(|n| n.get("value"))
+            .is_some_and(Value::is_string)
+            && obj.contains_key("currentValue")
+            && obj.contains_key("limit");
+        if is_usage {
+            return Some(Kind::Usage);
+        }
+        let is_price = obj.contains_key("retailPrice")
+            && (obj.contains_key("skuName") || obj.contains_key("meterName"));
+        is_price.then_some(Kind::Price)
+    }
+
+    fn format(self) -> Format {
+        match self {
+            Kind::Account => Format::Accounts,
+            Kind::Deployment => Format::Deployments,
+            Kind::AccountPlan | Kind::SharedPlan | Kind::Association => Format::CommitmentPlans,
+            Kind::Usage => Format::Usages,
+            Kind::Reservation | Kind::Order => Format::Reservations,
+            Kind::Price => Format::RetailPrices,
+        }
+    }
+}
+
+/// How a format is described in messages.
+fn format_wording(f: Format) -> &'static str {
+    match f {
+        Format::Snapshot => "a ptudesk.snapshot/1 file",
+        Format::Accounts => "az cognitiveservices account list output",
+        Format::Deployments => "az cognitiveservices account deployment list output",
+        Format::CommitmentPlans => {
+            "az cognitiveservices account commitment-plan list output (or top-level commitment plans and their account associations)"
+        }
+        Format::Usages => "az cognitiveservices usage list output",
+        Format::Reservations => "az reservations reservation list or reservation-order list output",
+        Format::RetailPrices => "an Azure Retail Prices API answer ({\"Items\": [...]})",
+    }
+}
+
+/// What an item of a format looks like, for "expected ..." messages.
+fn item_wording(f: Format) -> &'static str {
+    match f {
+        Format::Snapshot => "a ptudesk.snapshot/1 document",
+        Format::Accounts => "an account (type Microsoft.CognitiveServices/accounts)",
+        Format::Deployments => {
+            "a deployment (type Microsoft.CognitiveServices/accounts/deployments)"
+        }
+        Format::CommitmentPlans => {
+            "a commitment plan (type Microsoft.CognitiveServices/accounts/commitmentPlans, Microsoft.CognitiveServices/commitmentPlans or .../commitmentPlans/accountAssociations)"
+        }
+        Format::Usages => "a usage (with \"name\": {\"value\"}, \"currentValue\" and \"limit\")",
+        Format::Reservations => {
+            "a reservation or reservation order (type Microsoft.Capacity/reservationOrders/reservations or Microsoft.Capacity/reservationOrders)"
+        }
+        Format::RetailPrices => {
+            "a price item (with \"retailPrice\", \"skuName\", \"armRegionName\")"
+        }
+    }
+}
+
+const UNDERSTOOD: &str = "ptudesk understands a ptudesk.snapshot/1 file, the JSON output of az cognitiveservices account list, account deployment list, account commitment-plan list and usage list, of az reservations reservation list and reservation-order list, and Azure Retail Prices API answers ({\"Items\": [...]})";
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A short rendering of a value for messages.
+fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn keys_of(m: &Map<String, Value>) -> String {
+    if m.is_empty() {
+        return "no fields".into();
+    }
+    let mut s = m
+        .keys()
+        .take(6)
+        .map(|k| format!("{k:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if m.len() > 6 {
+        s.push_str(", ...");
+    }
+    format!("the fields {s}")
+}
+
+// ---------------------------------------------------------------------------
+// Small pure helpers
+
+/// Azure's short region name: "East US 2" -> "eastus2".
+fn region_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The segment after `key` in an ARM id (keys compared case-insensitively).
+fn segment_after<'s>(id: &'s str, key: &str) -> Option<&'s str> {
+    let mut it = id.split('/');
+    while let Some(s) = it.next() {
+        if s.eq_ignore_ascii_case(key) {
+            return it.next().filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
+/// The last non-empty segment of a path.
+fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+/// The id before `/<child>/<name>` (the child matched case-insensitively), and the name.
+fn split_child<'s>(id: &'s str, child: &str) -> Option<(&'s str, &'s str)> {
+    let marker = format!("/{child}/");
+    let at = id.to_ascii_lowercase().rfind(&marker)?;
+    let parent = &id[..at];
+    let name = &id[at + marker.len()..];
+    (!parent.is_empty() && !name.is_empty() && !name.contains('/')).then_some((parent, name))
+}
+
+/// Letters and digits only, lowercased: "Provisioned Managed_Data Zone" ->
+/// "provisionedmanageddatazone".
+fn squash(s: &str) -> String {
+    region_name(s)
+}
+
+/// The provisioned deployment type a product, SKU or display text names, if
+/// any ("Provisioned Managed Regional", "ProvisionedManaged_DataZone").
+fn ptu_sku_in_text(s: &str) -> Option<Sku> {
+    let t = squash(s);
+    if !t.contains("provisionedmanaged") {
+        return None;
+    }
+    if t.contains("global") {
+        Some(Sku::Global)
+    } else if t.contains("datazone") {
+        Some(Sku::DataZone)
+    } else if t.contains("regional") || t == "provisionedmanaged" {
+        Some(Sku::Regional)
+    } else {
+        None
+    }
+}
+
+/// An Azure time: RFC 3339, a date-time without offset (UTC), or a date.
+fn parse_azure_time(s: &str) -> Option<Time> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(midnight)
+}
+
+/// The exact decimal a JSON number or numeric string holds.
+fn decimal_of(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => parse_money(&n.to_string()).ok(),
+        Value::String(s) => parse_money(s).ok(),
+        _ => None,
+    }
+}
+
+/// A whole number (`500` or `500.0`, as az prints some counts).
+fn integer_of(v: &Value) -> Option<i64> {
+    let Value::Number(n) = v else { return None };
+    if let Some(i) = n.as_i64() {
+        return Some(i);
+    }
+    let d = parse_money(&n.to_string()).ok()?;
+    if d.fract().is_zero() {
+        i64::try_from(d.trunc().normalize().mantissa()).ok()
+    } else {
+        None
+    }
+}
+
+fn term_of(s: &str) -> Option<Term> {
+    match s.trim().to_ascii_uppercase().as_str() {
+        "P1M" => Some(Term::OneMonth),
+        "P1Y" => Some(Term::OneYear),
+        _ => None,
+    }
+}
+
+fn billing_of(s: &str) -> Option<Billing> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "upfront" => Some(Billing::Upfront),
+        "monthly" => Some(Billing::Monthly),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The parser
+
+struct Parser<'f> {
+    file: &'f str,
+}
+
+type R<T> = Result<T, InputError>;
+
+/// Remembers the path of each id seen in one file.
+struct Ids(HashMap<String, String>);
+
+impl Ids {
+    fn new() -> Self {
+        Ids(HashMap::new())
+    }
+}
+
+impl<'f> Parser<'f> {
+    fn new(file: &'f str) -> Self {
+        Parser { file }
+    }
+
+    fn err(&self, path: Option<&str>, message: impl Into<String>) -> InputError {
+        InputError {
+            file: self.file.to_string(),
+            path: path.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    fn at(&self, path: &str, message: impl Into<String>) -> InputError {
+        self.err(Some(path), message)
+    }
+
+    // --- field access -------------------------------------------------------
+
+    fn need<'a>(&self, n: &Node<'a>, key: &str, what: &str) -> R<Node<'a>> {
+        n.get(key)
+            .ok_or_else(|| self.at(&n.key_path(key), format!("missing: expected {what}")))
+    }
+
+    fn need_prop<'a>(&self, n: &Node<'a>, key: &str, what: &str) -> R<Node<'a>> {
+        n.prop(key)
+            .ok_or_else(|| self.at(&n.prop_path(key), format!("missing: expected {what}")))
+    }
+
+    fn string<'a>(&self, n: &Node<'a>, what: &str) -> R<&'a str> {
+        n.str().ok_or_else(|| {
+            self.at(
+                &n.path,
+                format!("expected {what} (a string), got {}", json_kind(n.v)),
+            )
+        })
+    }
+
+    fn opt_string<'a>(&self, n: Option<Node<'a>>, what: &str) -> R<Option<&'a str>> {
+        n.map(|n| self.string(&n, what)).transpose()
+    }
+
+    fn req_str<'a>(&self, n: &Node<'a>, key: &str, what: &str) -> R<&'a str> {
+        self.string(&self.need(n, key, what)?, what)
+    }
+
+    /// A lowercased ARM id from `id`.
+    fn arm_id(&self, n: &Node, what: &str) -> R<String> {
+        let id = self.req_str(n, "id", what)?;
+        if !id.starts_with('/') {
+            return Err(self.at(
+                &n.key_path("id"),
+                format!("expected {what} (an ARM id starting with /), got {id:?}"),
+            ));
+        }
+        Ok(id.trim_end_matches('/').to_ascii_lowercase())
+    }
+
+    fn integer(&self, n: &Node, what: &str) -> R<i64> {
+        integer_of(n.v)
+            .ok_or_else(|| self.at(&n.path, format!("expected {what}, got {}", show(n.v))))
+    }
+
+    fn positive(&self, n: &Node, what: &str) -> R<i64> {
+        match integer_of(n.v) {
+            Some(i) if i > 0 => Ok(i),
+            _ => Err(self.at(
+                &n.path,
+                format!("expected {what}, a positive integer, got {}", show(n.v)),
+            )),
+        }
+    }
+
+    fn time(&self, n: &Node, what: &str) -> R<Time> {
+        let s = self.string(n, what)?;
+        parse_azure_time(s).ok_or_else(|| {
+            self.at(
+                &n.path,
+                format!(
+                    "expected {what} (an RFC 3339 time such as 2026-11-20T08:00:00Z), got {s:?}"
+                ),
+            )
+        })
+    }
+
+    fn opt_time(&self, n: Option<Node>, what: &str) -> R<Option<Time>> {
+        n.map(|n| self.time(&n, what)).transpose()
+    }
+
+    fn opt_bool(&self, n: Option<Node>, what: &str) -> R<Option<bool>> {
+        match n {
+            None => Ok(None),
+            Some(n) => match n.v {
+                Value::Bool(b) => Ok(Some(*b)),
+                Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+                v => Err(self.at(
+                    &n.path,
+                    format!("expected {what} (true or false), got {}", show(v)),
+                )),
+            },
+        }
+    }
+
+    /// Records `id` at `path`; a second item with the same id is an error.
+    fn unique(&self, ids: &mut Ids, id: &str, path: &str) -> R<()> {
+        if let Some(first) = ids.0.get(id) {
+            return Err(self.at(
+                path,
+                format!("duplicate id {id}: the same item is also at {first}; expected each id once per file"),
+            ));
+        }
+        ids.0.insert(id.to_string(), path.to_string());
+        Ok(())
+    }
+
+    // --- shapes -------------------------------------------------------------
+
+    fn root<'a>(&self, v: &'a Value) -> R<Root<'a>> {
+        if let Value::Object(m) = v
+            && m.contains_key("schema")
+        {
+            return Ok(Root::Snapshot);
+        }
+        self.unwrap(Node::new(v, "$".into()))
+    }
+
+    fn unwrap<'a>(&self, n: Node<'a>) -> R<Root<'a>> {
+        match n.v {
+            Value::Array(_) => Ok(Root::Items(n.elements())),
+            Value::Object(m) => {
+                if m.contains_key("Items") {
+                    let items = self.need(&n, "Items", "the list of price items")?;
+                    if !items.v.is_array() {
+                        return Err(self.at(
+                            &items.path,
+                            format!(
+                                "expected the list of price items (an array), got {}",
+                                json_kind(items.v)
+                            ),
+                        ));
+                    }
+                    let next_page = n
+                        .get("NextPageLink")
+                        .and_then(|l| l.str().map(str::to_string))
+                        .filter(|l| !l.is_empty());
+                    return Ok(Root::Prices {
+                        items: items.elements(),
+                        next_page,
+                    });
+                }
+                if let Some(responses) = n.get("responses")
+                    && responses.v.is_object()
+                    && !m.contains_key("type")
+                {
+                    let ok = responses.get("200").ok_or_else(|| {
+                        self.at(
+                            &responses.path,
+                            "expected a \"200\" response with a \"body\" (a REST example)",
+                        )
+                    })?;
+                    let body = self.need(&ok, "body", "the response body")?;
+                    return self.unwrap(body);
+                }
+                if let Some(value) = n.get("value")
+                    && value.v.is_array()
+                    && !m.contains_key("type")
+                    && !m.contains_key("id")
+                {
+                    return Ok(Root::Items(value.elements()));
+                }
+                Ok(Root::Items(vec![n]))
+            }
+            v => Err(self.at(
+                &n.path,
+                format!(
+                    "expected a JSON object or array, got {}; {UNDERSTOOD}",
+                    json_kind(v)
+                ),
+            )),
+        }
+    }
+
+    fn detect_items(&self, items: &[Node]) -> R<Format> {
+        let Some(first) = items.first() else {
+            return Err(self.err(
+                None,
+                format!(
+                    "the list is empty, so its format can't be told from its items: give --format ({})",
+                    Format::ALL
+                        .iter()
+                        .filter(|f| **f != Format::Snapshot)
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        };
+        let mut found: Option<(Format, &str)> = None;
+        for item in items {
+            let Some(kind) = Kind::of(item.v) else {
+                continue;
+            };
+            let f = kind.format();
+            match found {
+                None => found = Some((f, &item.path)),
+                Some((g, at)) if g != f => {
+                    return Err(self.at(
+                        &item.path,
+                        format!(
+                            "this list mixes {} ({at}) with {} (here): import them as separate files",
+                            g.name(),
+                            f.name()
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((f, _)) = found {
+            return Ok(f);
+        }
+        let what = match first.v {
+            Value::Object(m) => match m.get("type").and_then(Value::as_str) {
+                Some(t) => format!("items of type {t:?}"),
+                None => format!("items with {}", keys_of(m)),
+            },
+            v => format!("items that are {}", json_kind(v)),
+        };
+        let whole = if items.len() == 1 && first.path == "$" {
+            match first.v {
+                Value::Object(m) => format!("an object with {}", keys_of(m)),
+                _ => what,
+            }
+        } else {
+            format!("a list of {what}")
+        };
+        Err(self.err(
+            None,
+            format!("unrecognised JSON: this file holds {whole}; {UNDERSTOOD}"),
+        ))
+    }
+
+    /// Checks that each item is one this format reads.
+    fn kinds<'a, 'n>(&self, items: &'n [Node<'a>], format: Format) -> R<Vec<(Kind, &'n Node<'a>)>> {
+        items
+            .iter()
+            .map(|n| match Kind::of(n.v) {
+                Some(k) if k.format() == format => Ok((k, n)),
+                other => {
+                    let got = match (other, n.v) {
+                        (_, Value::Object(m)) => match m.get("type").and_then(Value::as_str) {
+                            Some(t) => format!("type {t:?}"),
+                            None => format!("an object with {}", keys_of(m)),
+                        },
+                        (_, v) => json_kind(v).to_string(),
+                    };
+                    let path = if n.v.get("type").is_some() {
+                        n.key_path("type")
+                    } else {
+                        n.path.clone()
+                    };
+                    Err(self.at(
+                        &path,
+                        format!(
+                            "expected {} (--format {}), got {got}",
+                            item_wording(format),
+                            format.name()
+                        ),
+                    ))
+                }
+            })
+            .collect()
+    }
+
+    // --- accounts -----------------------------------------------------------
+
+    fn accounts(&self, items: &[Node], batch: &mut Batch) -> R<()> {
+        let mut ids = Ids::new();
+        for (_, n) in self.kinds(items, Format::Accounts)? {
+            let id = self.arm_id(n, "the account's ARM id")?;
+            self.unique(&mut ids, &id, &n.path)?;
+            batch.resources.push(self.resource(n, &id)?);
+        }
+        Ok(())
+    }
+
+    fn resource(&self, n: &Node, id: &str) -> R<Resource> {
+        let (Some(subscription), Some(resource_group)) = (
+            segment_after(id, "subscriptions"),
+            segment_after(id, "resourcegroups"),
+        ) else {
+            return Err(self.at(
+                &n.key_path("id"),
+                format!(
+                    "expected an ARM id such as /subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>, got {id:?}"
+                ),
+            ));
+        };
+        let location = self.req_str(n, "location", "the account's region (\"location\")")?;
+        Ok(Resource {
+            id: id.to_string(),
+            subscription: subscription.to_string(),
+            resource_group: resource_group.to_string(),
+            region: region_name(location),
+            deleted: None,
+            purged: None,
+        })
+    }
+
+    // --- deployments --------------------------------------------------------
+
+    fn deployments(&self, items: &[Node], batch: &mut Batch) -> R<()> {
+        let mut ids = Ids::new();
+        for (_, n) in self.kinds(items, Format::Deployments)? {
+            let id = self.arm_id(n, "the deployment's ARM id")?;
+            self.unique(&mut ids, &id, &n.path)?;
+            let Some((resource, name)) = split_child(&id, "deployments") else {
+                return Err(self.at(
+                    &n.key_path("id"),
+                    format!("expected a deployment id .../accounts/<account>/deployments/<name>, got {id:?}"),
+                ));
+            };
+            let sku = self.need(n, "sku", "the deployment's SKU ({\"name\", \"capacity\"})")?;
+            let sku_name =
+                self.req_str(&sku, "name", "the SKU name, such as ProvisionedManaged")?;
+            let Some(kind) = Sku::from_azure_name(sku_name) else {
+                batch.skipped.push(Skipped {
+                    what: format!("deployment {name} on {}", last_segment(resource)),
+                    why: format!("SKU {sku_name} is not provisioned throughput"),
+                });
+                continue;
+            };
+            let cap = self.need(&sku, "capacity", "the deployment's PTUs")?;
+            let ptu = self.positive(&cap, "the deployment's PTUs")?;
+            let model =
+                self.need_prop(n, "model", "the deployed model ({\"name\", \"version\"})")?;
+            let model_name = self.req_str(&model, "name", "the model name")?;
+            let version = self.opt_string(model.get("version"), "the model version")?;
+            let created = match n.get("systemData") {
+                Some(sd) => self.opt_time(sd.get("createdAt"), "the creation time")?,
+                None => None,
+            };
+            batch.deployments.push(ObservedDeployment {
+                id: id.clone(),
+                resource: resource.to_string(),
+                model: model_name.to_string(),
+                version: version.unwrap_or_default().to_string(),
+                sku: kind,
+                ptu,
+                created,
+            });
+        }
+        Ok(())
+    }
+
+    // --- commitment plans ---------------------------------------------------
+
+    fn commitment_plans(&self, items: &[Node], batch: &mut Batch) -> R<()> {
+        let mut ids = Ids::new();
+        for (kind, n) in self.kinds(items, Format::CommitmentPlans)? {
+            let id = self.arm_id(n, "the ARM id")?;
+            self.unique(&mut ids, &id, &n.path)?;
+            match kind {
+                Kind::AccountPlan => {
+                    let Some((resource, name)) = split_child(&id, "commitmentplans") else {
+                        return Err(self.at(
+                            &n.key_path("id"),
+                            format!("expected a commitment plan id .../accounts/<account>/commitmentPlans/<name>, got {id:?}"),
+                        ));
+                    };
+                    let what = format!("commitment plan {name} on {}", last_segment(resource));
+                    if let Some(c) = self.plan(n, &id, resource, what, batch)? {
+                        batch.commitments.push(c);
+                    }
+                }
+                Kind::SharedPlan => {
+                    let what = format!("shared commitment plan {}", last_segment(&id));
+                    if let Some(c) = self.plan(n, &id, "", what, batch)? {
+                        batch.shared_plans.push(c);
+                    }
+                }
+                Kind::Association => {
+                    let Some((plan, _)) = split_child(&id, "accountassociations") else {
+                        return Err(self.at(
+                            &n.key_path("id"),
+                            format!("expected an association id .../commitmentPlans/<plan>/accountAssociations/<name>, got {id:?}"),
+                        ));
+                    };
+                    let acc = self.need_prop(n, "accountId", "the associated account's ARM id")?;
+                    let account = self.string(&acc, "the associated account's ARM id")?;
+                    batch.plan_associations.push((
+                        plan.to_string(),
+                        account.trim_end_matches('/').to_ascii_lowercase(),
+                    ));
+                }
+                _ => unreachable!("kinds() admits only commitment-plan kinds"),
+            }
+        }
+        Ok(())
+    }
+
+    /// One commitment plan, or `None` (skipped) when it isn't provisioned throughput.
+    fn plan(
+        &self,
+        n: &Node,
+        id: &str,
+        resource: &str,
+        what: String,
+        batch: &mut Batch,
+    ) -> R<Option<ObservedCommitment>> {
+        let hosting = self.opt_string(n.prop("hostingModel"), "the hosting model")?;
+        match hosting {
+            Some(h) if h.eq_ignore_ascii_case("ProvisionedWeb") => {}
+            Some(h) => {
+                batch.skipped.push(Skipped {
+                    what,
+                    why: format!(
+                        "hosting model {h} is not provisioned throughput (only ProvisionedWeb plans are)"
+                    ),
+                });
+                return Ok(None);
+            }
+            None => {
+                batch.skipped.push(Skipped {
+                    what,
+                    why: "no hosting model given; only ProvisionedWeb plans are provisioned throughput"
+                        .into(),
+                });
+                return Ok(None);
+            }
+        }
+        let current = self.need_prop(
+            n,
+            "current",
+            "the current term ({\"count\", \"startDate\"})",
+        )?;
+        let count = self.need(&current, "count", "the committed PTUs")?;
+        let ptu = self.positive(&count, "the committed PTUs")?;
+        let start = self.need(
+            &current,
+            "startDate",
+            "the current term's start (a provisioned plan always has one)",
+        )?;
+        let term_start = self.time(&start, "the current term's start")?;
+        let term_end = self.opt_time(current.get("endDate"), "the current term's end")?;
+        let auto_renew = self
+            .opt_bool(n.prop("autoRenew"), "autoRenew")?
+            .unwrap_or(false);
+        let next_ptu = match n.prop("next").and_then(|x| x.get("count")) {
+            None => None,
+            Some(c) => match self.integer(&c, "the PTUs to renew at, a non-negative integer")? {
+                0 => None,
+                i if i > 0 => Some(i),
+                _ => {
+                    return Err(self.at(
+                        &c.path,
+                        format!(
+                            "expected the PTUs to renew at, a non-negative integer, got {}",
+                            show(c.v)
+                        ),
+                    ));
+                }
+            },
+        };
+        Ok(Some(ObservedCommitment {
+            id: id.to_string(),
+            resource: resource.to_string(),
+            ptu,
+            term_start,
+            term_end,
+            auto_renew,
+            next_ptu,
+        }))
+    }
+
+    // --- usages -------------------------------------------------------------
+
+    fn usages(&self, items: &[Node], placement: &Placement, batch: &mut Batch) -> R<()> {
+        let items = self.kinds(items, Format::Usages)?;
+        let subscription = placement
+            .subscription
+            .as_deref()
+            .map(|s| {
+                let s = s.trim().trim_end_matches('/');
+                segment_after(s, "subscriptions")
+                    .unwrap_or(s)
+                    .to_ascii_lowercase()
+            })
+            .filter(|s| !s.is_empty());
+        let region = placement
+            .region
+            .as_deref()
+            .map(region_name)
+            .filter(|s| !s.is_empty());
+        let (subscription, region) = match (subscription, region) {
+            (Some(s), Some(r)) => (s, r),
+            (s, r) => {
+                let give = match (s, r) {
+                    (None, None) => "give --subscription and --region",
+                    (None, Some(_)) => "give --subscription",
+                    _ => "give --region",
+                };
+                return Err(self.err(
+                    None,
+                    format!("az cognitiveservices usage list output carries neither subscription nor region: {give}"),
+                ));
+            }
+        };
+        let mut seen: HashMap<Sku, String> = HashMap::new();
+        for (_, n) in items {
+            let name = self.need(n, "name", "the usage name ({\"value\"})")?;
+            let value = self.req_str(&name, "value", "the usage name")?;
+            let short = value
+                .get(..7)
+                .filter(|p| p.eq_ignore_ascii_case("openai."))
+                .map(|_| &value[7..]);
+            let Some(sku) = short.and_then(Sku::from_azure_name) else {
+                batch.skipped.push(Skipped {
+                    what: format!("usage {value}"),
+                    why: "not a provisioned-throughput quota".into(),
+                });
+                continue;
+            };
+            let lim = self.need(n, "limit", "the quota limit")?;
+            let limit = match integer_of(lim.v) {
+                Some(l) if l >= 0 => l,
+                _ => {
+                    return Err(self.at(
+                        &lim.path,
+                        format!(
+                            "expected the quota limit, a non-negative integer, got {}",
+                            show(lim.v)
+                        ),
+                    ));
+                }
+            };
+            if let Some(first) = seen.get(&sku) {
+                return Err(self.at(
+                    &n.path,
+                    format!("duplicate quota {value}: also at {first}; expected each quota once per file"),
+                ));
+            }
+            seen.insert(sku, n.path.clone());
+            batch.quotas.push(Quota {
+                subscription: subscription.clone(),
+                region: region.clone(),
+                sku,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    // --- reservations -------------------------------------------------------
+
+    fn reservations(&self, items: &[Node], batch: &mut Batch) -> R<()> {
+        let items = self.kinds(items, Format::Reservations)?;
+        let mut ids = Ids::new();
+        // Orders first: a reservation without a billing plan takes its order's.
+        for (kind, n) in &items {
+            if *kind == Kind::Order {
+                let id = self.arm_id(n, "the reservation order's ARM id")?;
+                self.unique(&mut ids, &id, &n.path)?;
+                batch.reservation_orders.push(self.order(n, id)?);
+            }
+        }
+        let mut accounts = Accounts::default();
+        for (kind, n) in &items {
+            if *kind == Kind::Reservation {
+                let id = self.arm_id(n, "the reservation's ARM id")?;
+                self.unique(&mut ids, &id, &n.path)?;
+                self.reservation(n, id, batch, &mut accounts)?;
+            }
+        }
+        batch.billing_accounts = accounts.build();
+        Ok(())
+    }
+
+    fn order(&self, n: &Node, id: String) -> R<ReservationOrder> {
+        let billing = match self.opt_string(n.prop("billingPlan"), "the billing plan")? {
+            None => None,
+            Some(b) => Some(billing_of(b).ok_or_else(|| {
+                self.at(
+                    &n.prop_path("billingPlan"),
+                    format!("expected the billing plan Upfront or Monthly, got {b:?}"),
+                )
+            })?),
+        };
+        let term = self
+            .opt_string(n.prop("term"), "the term")?
+            .and_then(term_of);
+        let start = match n.prop("benefitStartTime") {
+            Some(t) => Some(self.time(&t, "the benefit start")?),
+            None => self.opt_time(n.prop("createdDateTime"), "the creation time")?,
+        };
+        let mut reservations = vec![];
+        if let Some(list) = n.prop("reservations") {
+            if !list.v.is_array() {
+                return Err(self.at(
+                    &list.path,
+                    format!(
+                        "expected the order's reservations (an array of {{\"id\"}}), got {}",
+                        json_kind(list.v)
+                    ),
+                ));
+            }
+            for r in list.elements() {
+                let rid = self.req_str(&r, "id", "the reservation's ARM id")?;
+                reservations.push(rid.trim_end_matches('/').to_ascii_lowercase());
+            }
+        }
+        Ok(ReservationOrder {
+            id,
+            billing,
+            term,
+            start,
+            reservations,
+        })
+    }
+
+    fn reservation(
+        &self,
+        n: &Node,
+        id: String,
+        batch: &mut Batch,
+        accounts: &mut Accounts,
+    ) -> R<()> {
+        let display = self.opt_string(n.prop("displayName"), "the display name")?;
+        let sku_name = match n.get("sku") {
+            Some(s) => self.opt_string(s.get("name"), "the SKU name")?,
+            None => None,
+        };
+        let sku_desc = self.opt_string(n.prop("skuDescription"), "the SKU description")?;
+        let what = format!(
+            "reservation {}",
+            display.unwrap_or_else(|| last_segment(&id))
+        );
+        let sku = [sku_name, sku_desc, display]
+            .into_iter()
+            .flatten()
+            .find_map(ptu_sku_in_text);
+        let Some(sku) = sku else {
+            let rtype = self
+                .opt_string(n.prop("reservedResourceType"), "the reserved resource type")?
+                .unwrap_or("unknown");
+            batch.skipped.push(Skipped {
+                what,
+                why: format!(
+                    "reserved resource type {rtype} (SKU {}) is not provisioned throughput",
+                    sku_name.unwrap_or("unknown")
+                ),
+            });
+            return Ok(());
+        };
+        let state = [
+            self.opt_string(n.prop("provisioningState"), "the provisioning state")?,
+            self.opt_string(n.prop("displayProvisioningState"), "the provisioning state")?,
+        ];
+        let has_state = |s: &str| state.iter().flatten().any(|x| x.eq_ignore_ascii_case(s));
+        if has_state("Cancelled") {
+            batch.cancelled_reservations.push(id);
+            return Ok(());
+        }
+        for s in ["Split", "Merged", "Failed"] {
+            if has_state(s) {
+                batch.skipped.push(Skipped {
+                    what,
+                    why: format!("its state is {s}: it no longer bills (or never did)"),
+                });
+                return Ok(());
+            }
+        }
+        // What this reservation's order (in the same file) says.
+        let order = split_child(&id, "reservations")
+            .and_then(|(order_id, _)| {
+                batch
+                    .reservation_orders
+                    .iter()
+                    .find(|o| o.id == order_id || o.reservations.contains(&id))
+            })
+            .map(|o| (o.term, o.billing, o.start));
+        let (order_term, order_billing, order_start) = order.unwrap_or_default();
+        let term = match self.opt_string(n.prop("term"), "the term")? {
+            Some(t) => match term_of(t) {
+                Some(t) => t,
+                None => {
+                    batch.skipped.push(Skipped {
+                        what,
+                        why: format!(
+                            "term {t} is not offered for provisioned throughput (P1M or P1Y)"
+                        ),
+                    });
+                    return Ok(());
+                }
+            },
+            None => order_term.ok_or_else(|| {
+                self.at(
+                    &n.prop_path("term"),
+                    "missing: expected the term, P1M or P1Y",
+                )
+            })?,
+        };
+        let billing = match self.opt_string(n.prop("billingPlan"), "the billing plan")? {
+            Some(b) => billing_of(b).ok_or_else(|| {
+                self.at(
+                    &n.prop_path("billingPlan"),
+                    format!("expected the billing plan Upfront or Monthly, got {b:?}"),
+                )
+            })?,
+            None => order_billing.unwrap_or(Billing::Upfront),
+        };
+        let start = match ["benefitStartTime", "effectiveDateTime", "purchaseDateTime"]
+            .into_iter()
+            .find_map(|k| n.prop(k))
+        {
+            Some(t) => self.time(&t, "the reservation's start")?,
+            None => order_start.ok_or_else(|| {
+                self.at(
+                    &n.prop_path("benefitStartTime"),
+                    "missing: expected the reservation's start (benefitStartTime, effectiveDateTime or purchaseDateTime)",
+                )
+            })?,
+        };
+        let qty = self.need_prop(n, "quantity", "the reserved PTUs")?;
+        let ptu = self.positive(&qty, "the reserved PTUs")?;
+        let location = self.req_str(n, "location", "the reservation's region (\"location\")")?;
+        let renew = self.opt_bool(n.prop("renew"), "renew")?.unwrap_or(false);
+        let billing_scope = self
+            .opt_string(n.prop("billingScopeId"), "the billing scope")?
+            .map(|b| b.trim_end_matches('/').to_ascii_lowercase());
+        let billing_sub = billing_scope
+            .as_deref()
+            .and_then(|b| segment_after(b, "subscriptions"))
+            .map(str::to_string);
+        let scope = self.scope(
+            n,
+            billing_scope.as_deref(),
+            billing_sub.as_deref(),
+            batch,
+            accounts,
+        )?;
+        batch.reservations.push(Reservation {
+            id,
+            name: display.unwrap_or_default().to_string(),
+            region: region_name(location),
+            sku,
+            ptu,
+            term,
+            billing,
+            start,
+            scope,
+            scope_changes: vec![],
+            renewal: if renew {
+                ReservationRenewal::Autorenew
+            } else {
+                ReservationRenewal::None
+            },
+            renewal_changes: vec![],
+            refunded_at: None,
+            price: None,
+        });
+        Ok(())
+    }
+
+    fn scope(
+        &self,
+        n: &Node,
+        billing_scope: Option<&str>,
+        billing_sub: Option<&str>,
+        batch: &mut Batch,
+        accounts: &mut Accounts,
+    ) -> R<Scope> {
+        let kind_node = self.need_prop(
+            n,
+            "appliedScopeType",
+            "the scope type (Single, ManagementGroup or Shared)",
+        )?;
+        let kind = self.string(
+            &kind_node,
+            "the scope type (Single, ManagementGroup or Shared)",
+        )?;
+        let props = n.prop("appliedScopeProperties");
+        let prop_str = |key: &str| -> R<Option<(String, String)>> {
+            let Some(p) = props.as_ref().and_then(|p| p.get(key)) else {
+                return Ok(None);
+            };
+            let s = self.string(&p, key)?;
+            Ok(Some((
+                s.trim_end_matches('/').to_ascii_lowercase(),
+                p.path.clone(),
+            )))
+        };
+        let first_applied = || -> R<Option<(String, String)>> {
+            let Some(list) = n.prop("appliedScopes") else {
+                return Ok(None);
+            };
+            let Some(first) = list.elements().into_iter().next() else {
+                return Ok(None);
+            };
+            let s = self.string(&first, "an applied scope (an ARM id)")?;
+            Ok(Some((
+                s.trim_end_matches('/').to_ascii_lowercase(),
+                first.path,
+            )))
+        };
+        match squash(kind).as_str() {
+            "single" => {
+                let target = match first_applied()? {
+                    Some(t) => Some(t),
+                    None => match prop_str("resourceGroupId")? {
+                        Some(t) => Some(t),
+                        None => prop_str("subscriptionId")?,
+                    },
+                };
+                let Some((target, path)) = target else {
+                    return Err(self.at(
+                        &n.prop_path("appliedScopes"),
+                        "missing: expected the subscription or resource group of a Single scope (appliedScopes or appliedScopeProperties)",
+                    ));
+                };
+                let Some(subscription) = segment_after(&target, "subscriptions") else {
+                    return Err(self.at(
+                        &path,
+                        format!("expected /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<group>, got {target:?}"),
+                    ));
+                };
+                if let Some(account) = billing_scope {
+                    accounts.add(account, billing_sub, true);
+                    accounts.add(account, Some(subscription), false);
+                }
+                Ok(match segment_after(&target, "resourcegroups") {
+                    Some(rg) => Scope::ResourceGroup {
+                        subscription: subscription.to_string(),
+                        resource_group: rg.to_string(),
+                    },
+                    None => Scope::Subscription {
+                        subscription: subscription.to_string(),
+                    },
+                })
+            }
+            "managementgroup" => {
+                let target = match prop_str("managementGroupId")? {
+                    Some(t) => Some(t),
+                    None => first_applied()?.filter(|(t, _)| t.contains("managementgroups")),
+                };
+                let Some((target, _)) = target else {
+                    let path = match &props {
+                        Some(p) => p.key_path("managementGroupId"),
+                        None => n.prop_path("appliedScopeProperties"),
+                    };
+                    return Err(self.at(
+                        &path,
+                        "missing: expected the management group of a ManagementGroup scope (appliedScopeProperties.managementGroupId)",
+                    ));
+                };
+                let id = last_segment(&target).to_string();
+                if !batch.management_groups.iter().any(|g| g.id == id) {
+                    batch.management_groups.push(ManagementGroup {
+                        id: id.clone(),
+                        parent: None,
+                        subscriptions: vec![],
+                    });
+                }
+                Ok(Scope::ManagementGroup {
+                    management_group: id,
+                })
+            }
+            "shared" => {
+                let account = billing_scope.unwrap_or("shared").to_string();
+                accounts.add(&account, billing_sub, true);
+                Ok(Scope::Shared {
+                    billing_account: account,
+                })
+            }
+            _ => Err(self.at(
+                &kind_node.path,
+                format!("expected the scope type Single, ManagementGroup or Shared, got {kind:?}"),
+            )),
+        }
+    }
+
+    // --- retail prices ------------------------------------------------------
+
+    fn prices(
+        &self,
+        items: &[Node],
+        next_page: Option<&str>,
+        now: Time,
+        batch: &mut Batch,
+    ) -> R<()> {
+        let items = self.kinds(items, Format::RetailPrices)?;
+        let mut rows: BTreeMap<(String, Sku), PriceAcc> = BTreeMap::new();
+        for (_, n) in items {
+            let s = |key: &str| self.opt_string(n.get(key), key);
+            let meter = s("meterName")?.unwrap_or("");
+            let sku_name = s("skuName")?.unwrap_or("");
+            let product = s("productName")?.unwrap_or("");
+            let region_raw = s("armRegionName")?.unwrap_or("");
+            let kind = s("type")?.unwrap_or("");
+            let what = format!(
+                "price {} ({sku_name}) in {}",
+                if meter.is_empty() { product } else { meter },
+                if region_raw.is_empty() {
+                    "no region"
+                } else {
+                    region_raw
+                }
+            );
+            let mut skip = |why: String| {
+                batch.skipped.push(Skipped {
+                    what: what.clone(),
+                    why,
+                })
+            };
+            if let Some(c) = s("currencyCode")?
+                && !c.eq_ignore_ascii_case("USD")
+            {
+                skip(format!("currency {c}; only USD prices are imported"));
+                continue;
+            }
+            let field = if kind.eq_ignore_ascii_case("Consumption") {
+                if !product.eq_ignore_ascii_case("Azure OpenAI") {
+                    skip(format!(
+                        "product {product} is not Azure OpenAI provisioned throughput"
+                    ));
+                    continue;
+                }
+                let unit = s("unitOfMeasure")?.unwrap_or("");
+                if unit != "1/Hour" {
+                    skip(format!("unit {unit} is not the hourly PTU meter (1/Hour)"));
+                    continue;
+                }
+                0
+            } else if kind.eq_ignore_ascii_case("Reservation") {
+                if !squash(product).contains("provisionedthroughputreservation") {
+                    skip(format!(
+                        "product {product} is not a provisioned throughput reservation"
+                    ));
+                    continue;
+                }
+                match squash(s("reservationTerm")?.unwrap_or("")).as_str() {
+                    "1month" => 1,
+                    "1year" => 2,
+                    _ => {
+                        skip(format!(
+                            "reservation term {} is not offered for provisioned throughput (1 Month or 1 Year)",
+                            s("reservationTerm")?.unwrap_or("none")
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                skip(format!(
+                    "price type {kind} is not imported (Consumption or Reservation)"
+                ));
+                continue;
+            };
+            let Some(sku) = ptu_sku_in_text(sku_name) else {
+                skip(format!(
+                    "SKU {sku_name} is not provisioned throughput (Provisioned Managed Global, Data Zone or Regional)"
+                ));
+                continue;
+            };
+            let region = region_name(region_raw);
+            if region.is_empty() {
+                skip("no armRegionName: the price has no region".into());
+                continue;
+            }
+            let pn = self.need(n, "retailPrice", "the price")?;
+            let price = match decimal_of(pn.v) {
+                Some(d) if !d.is_sign_negative() => d,
+                _ => {
+                    return Err(self.at(
+                        &pn.path,
+                        format!(
+                            "expected the price, a non-negative amount, got {}",
+                            show(pn.v)
+                        ),
+                    ));
+                }
+            };
+            let date = self
+                .opt_time(n.get("effectiveStartDate"), "the price's effective start")?
+                .map(|t| t.date_naive());
+            rows.entry((region, sku))
+                .or_default()
+                .offer(field, price, date);
+        }
+        for ((region, sku), acc) in rows {
+            let [hourly, month, year] = acc.fields;
+            let as_of = acc
+                .fields
+                .iter()
+                .flatten()
+                .filter_map(|(_, d)| *d)
+                .max()
+                .unwrap_or_else(|| now.date_naive());
+            batch.prices.push(PriceRow {
+                region,
+                sku,
+                hourly: hourly.map(|(p, _)| p),
+                reservation_month: month.map(|(p, _)| p),
+                reservation_year: year.map(|(p, _)| p),
+                commitment_month: None,
+                verified: Some(true),
+                source: Some("Azure Retail Prices API".into()),
+                as_of: Some(as_of.format("%Y-%m-%d").to_string()),
+            });
+        }
+        if let Some(link) = next_page {
+            batch.skipped.push(Skipped {
+                what: "the following pages of the price list".into(),
+                why: format!(
+                    "NextPageLink is not followed ({link}): fetch every page and import each file"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Prices gathered for one (region, SKU): hourly, one-month and one-year
+/// reservation, each with its effective date.
+#[derive(Default)]
+struct PriceAcc {
+    fields: [Option<(Decimal, Option<NaiveDate>)>; 3],
+}
+
+impl PriceAcc {
+    /// Keeps the price with the latest effective date (the first on a tie).
+    fn offer(&mut self, field: usize, price: Decimal, date: Option<NaiveDate>) {
+        match &self.fields[field] {
+            Some((_, old)) if *old >= date => {}
+            _ => self.fields[field] = Some((price, date)),
+        }
+    }
+}
+
+/// Billing accounts gathered from reservations' billing scopes. A
+/// subscription joins one account only: the one it is the billing
+/// subscription of, else the first that names it.
+#[derive(Default)]
+struct Accounts {
+    order: Vec<String>,
+    /// subscription -> (account, is its billing subscription)
+    subs: Vec<(String, String, bool)>,
+}
+
+impl Accounts {
+    fn add(&mut self, account: &str, sub: Option<&str>, billing: bool) {
+        if !self.order.iter().any(|a| a == account) {
+            self.order.push(account.to_string());
+        }
+        let Some(sub) = sub else { return };
+        match self.subs.iter_mut().find(|(s, _, _)| s == sub) {
+            Some(entry) => {
+                if billing && !entry.2 {
+                    *entry = (sub.to_string(), account.to_string(), true);
+                }
+            }
+            None => self
+                .subs
+                .push((sub.to_string(), account.to_string(), billing)),
+        }
+    }
+
+    fn build(self) -> Vec<BillingAccount> {
+        self.order
+            .iter()
+            .map(|a| BillingAccount {
+                id: a.clone(),
+                subscriptions: self
+                    .subs
+                    .iter()
+                    .filter(|(_, acc, _)| acc == a)
+                    .map(|(s, _, _)| s.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,439 @@
+//! The estate as CSV, one file per table (`export --format csv`), and
+//! FOCUS-shaped commitment and reservation usage (`export --format focus`).
+
+use crate::domain::Estate;
+use crate::domain::money::fmt_money;
+use crate::domain::time::{Time, fmt_time};
+use crate::rating::engine::InstrumentPeriod;
+use crate::rating::{BilledCharge, InstrumentKind};
+use std::path::Path;
+
+fn t(x: Option<Time>) -> String {
+    x.map(fmt_time).unwrap_or_default()
+}
+
+fn m(x: Option<rust_decimal::Decimal>) -> String {
+    x.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serializes")
+}
+
+/// One CSV table: its file name, header and rows.
+pub struct Table {
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The estate's tables.
+pub fn tables(e: &Estate) -> Vec<Table> {
+    let mut out = Vec::new();
+    out.push(Table {
+        name: "billing_accounts",
+        header: vec!["billing_account", "subscription"],
+        rows: e
+            .billing_accounts
+            .iter()
+            .flat_map(|b| {
+                b.subscriptions
+                    .iter()
+                    .map(move |s| vec![b.id.clone(), s.clone()])
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "management_groups",
+        header: vec!["management_group", "parent", "subscriptions"],
+        rows: e
+            .management_groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.id.clone(),
+                    g.parent.clone().unwrap_or_default(),
+                    g.subscriptions.join(" "),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "prices",
+        header: vec![
+            "region",
+            "sku",
+            "hourly",
+            "reservation_month",
+            "reservation_year",
+            "commitment_month",
+            "verified",
+            "source",
+            "as_of",
+        ],
+        rows: e
+            .prices
+            .iter()
+            .map(|p| {
+                vec![
+                    p.region.clone(),
+                    p.sku.azure_name().into(),
+                    m(p.hourly),
+                    m(p.reservation_month),
+                    m(p.reservation_year),
+                    m(p.commitment_month),
+                    p.verified.unwrap_or(true).to_string(),
+                    p.source.clone().unwrap_or_default(),
+                    p.as_of.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "quotas",
+        header: vec!["subscription", "region", "sku", "limit"],
+        rows: e
+            .quotas
+            .iter()
+            .map(|q| {
+                vec![
+                    q.subscription.clone(),
+                    q.region.clone(),
+                    q.sku.azure_name().into(),
+                    q.limit.to_string(),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "resources",
+        header: vec![
+            "id",
+            "subscription",
+            "resource_group",
+            "region",
+            "deleted",
+            "purged",
+        ],
+        rows: e
+            .resources
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.subscription.clone(),
+                    r.resource_group.clone(),
+                    r.region.clone(),
+                    t(r.deleted),
+                    t(r.purged),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "deployments",
+        header: vec![
+            "id", "resource", "model", "version", "sku", "created", "ptu_now", "deleted",
+        ],
+        rows: e
+            .deployments
+            .iter()
+            .map(|d| {
+                vec![
+                    d.id.clone(),
+                    d.resource.clone(),
+                    d.model.clone(),
+                    d.version.clone(),
+                    d.sku.azure_name().into(),
+                    fmt_time(d.created()),
+                    d.sizes.last().map_or(0, |s| s.ptu).to_string(),
+                    t(d.deleted),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "deployment_sizes",
+        header: vec!["deployment", "at", "ptu", "approximate"],
+        rows: e
+            .deployments
+            .iter()
+            .flat_map(|d| {
+                d.sizes.iter().map(move |s| {
+                    vec![
+                        d.id.clone(),
+                        fmt_time(s.at),
+                        s.ptu.to_string(),
+                        s.approximate.to_string(),
+                    ]
+                })
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "commitments",
+        header: vec!["id", "resource", "start", "ptu", "renewal", "price"],
+        rows: e
+            .commitments
+            .iter()
+            .map(|c| {
+                vec![
+                    c.id.clone(),
+                    c.resource.clone(),
+                    fmt_time(c.start),
+                    c.ptu.to_string(),
+                    to_json(&c.renewal),
+                    m(c.price),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "commitment_changes",
+        header: vec!["commitment", "at", "kind", "value"],
+        rows: e
+            .commitments
+            .iter()
+            .flat_map(|c| {
+                let adds = c.additions.iter().map(|a| {
+                    vec![
+                        c.id.clone(),
+                        fmt_time(a.at),
+                        "addition".into(),
+                        a.ptu.to_string(),
+                    ]
+                });
+                let ren = c.renewal_changes.iter().map(|r| {
+                    vec![
+                        c.id.clone(),
+                        fmt_time(r.at),
+                        "renewal".into(),
+                        to_json(&r.renewal),
+                    ]
+                });
+                adds.chain(ren).collect::<Vec<_>>()
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "reservations",
+        header: vec![
+            "id",
+            "name",
+            "region",
+            "sku",
+            "ptu",
+            "term",
+            "billing",
+            "start",
+            "scope",
+            "renewal",
+            "refunded_at",
+            "price",
+        ],
+        rows: e
+            .reservations
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    r.name.clone(),
+                    r.region.clone(),
+                    r.sku.azure_name().into(),
+                    r.ptu.to_string(),
+                    r.term.code().into(),
+                    r.billing.code().into(),
+                    fmt_time(r.start),
+                    to_json(&r.scope),
+                    to_json(&r.renewal),
+                    t(r.refunded_at),
+                    m(r.price),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "reservation_changes",
+        header: vec!["reservation", "at", "kind", "value"],
+        rows: e
+            .reservations
+            .iter()
+            .flat_map(|r| {
+                let sc = r.scope_changes.iter().map(|s| {
+                    vec![
+                        r.id.clone(),
+                        fmt_time(s.at),
+                        "scope".into(),
+                        to_json(&s.scope),
+                    ]
+                });
+                let rn = r.renewal_changes.iter().map(|c| {
+                    vec![
+                        r.id.clone(),
+                        fmt_time(c.at),
+                        "renewal".into(),
+                        to_json(&c.renewal),
+                    ]
+                });
+                sc.chain(rn).collect::<Vec<_>>()
+            })
+            .collect(),
+    });
+    out.push(Table {
+        name: "managed_compute",
+        header: vec![
+            "id",
+            "subscription",
+            "region",
+            "vm_sku",
+            "instances",
+            "gpus_per_instance",
+            "vm_hourly",
+            "surcharge_gpu_hourly",
+            "start",
+            "end",
+        ],
+        rows: e
+            .managed_compute
+            .iter()
+            .map(|x| {
+                vec![
+                    x.id.clone(),
+                    x.subscription.clone(),
+                    x.region.clone(),
+                    x.vm_sku.clone(),
+                    x.instances.to_string(),
+                    x.gpus_per_instance.to_string(),
+                    x.vm_hourly.to_string(),
+                    x.surcharge_gpu_hourly.to_string(),
+                    fmt_time(x.start),
+                    t(x.end),
+                ]
+            })
+            .collect(),
+    });
+    out
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    w.write_record(header).map_err(|e| e.to_string())?;
+    for r in rows {
+        w.write_record(r).map_err(|e| e.to_string())?;
+    }
+    w.flush()
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes every table as `<dir>/<table>.csv`; returns the files written.
+pub fn write_tables(e: &Estate, dir: &Path) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    for table in tables(e) {
+        let path = dir.join(format!("{}.csv", table.name));
+        write_csv(&path, &table.header, &table.rows)?;
+        written.push(path.display().to_string());
+    }
+    Ok(written)
+}
+
+/// The FOCUS columns written.
+pub const FOCUS_HEADER: [&str; 15] = [
+    "BillingCurrency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeDescription",
+    "CommitmentDiscountId",
+    "CommitmentDiscountType",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountUnit",
+    "RegionId",
+    "SkuId",
+    "BilledCost",
+    "EffectiveCost",
+];
+
+fn kind_name(k: InstrumentKind) -> &'static str {
+    match k {
+        InstrumentKind::Commitment => "Commitment",
+        InstrumentKind::Reservation => "Reservation",
+    }
+}
+
+/// FOCUS-shaped rows: per instrument and day, a Used and an Unused usage row
+/// (quantity in PTU-hours; effective cost the amortized cost of the used and
+/// idle capacity), and a Purchase (or Credit) row per charge billed that day
+/// (billed cost). Azure's own export leaves these commitment columns empty
+/// for provisioned throughput.
+pub fn focus_rows(
+    currency: &str,
+    periods: &[InstrumentPeriod],
+    bills: &[BilledCharge],
+) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for p in periods {
+        let unused = p.capacity_ptu_minutes - p.used_ptu_minutes;
+        for (status, minutes, cost) in [
+            ("Used", p.used_ptu_minutes, p.used_cost),
+            ("Unused", unused, p.unused_cost()),
+        ] {
+            rows.push(vec![
+                currency.to_string(),
+                fmt_time(p.start),
+                fmt_time(p.end),
+                "Usage".into(),
+                format!("{} PTU capacity, {}", p.sku.label(), status.to_lowercase()),
+                p.id.clone(),
+                kind_name(p.kind).into(),
+                "Usage".into(),
+                status.into(),
+                crate::domain::money::fmt_ptu_hours(minutes),
+                "PTU-hour".into(),
+                p.region.clone(),
+                p.sku.azure_name().into(),
+                "0.00".into(),
+                fmt_money(cost),
+            ]);
+        }
+    }
+    for b in bills {
+        let day = crate::domain::time::day_start(b.at);
+        rows.push(vec![
+            currency.to_string(),
+            fmt_time(day),
+            fmt_time(day + chrono::Duration::days(1)),
+            if b.amount.is_sign_negative() {
+                "Credit".into()
+            } else {
+                "Purchase".into()
+            },
+            format!("{:?}", b.charge).to_lowercase(),
+            b.id.clone(),
+            kind_name(b.kind).into(),
+            "Usage".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            b.region.clone(),
+            b.sku.azure_name().into(),
+            fmt_money(b.amount),
+            "0.00".into(),
+        ]);
+    }
+    rows.sort_by(|a, b| (&a[1], &a[5], &a[3], &a[8]).cmp(&(&b[1], &b[5], &b[3], &b[8])));
+    rows
+}
+
+/// FOCUS rows as CSV text.
+pub fn focus_csv(rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(FOCUS_HEADER).expect("in memory");
+    for r in rows {
+        w.write_record(r).expect("in memory");
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
+}

@@ -1,0 +1,16 @@
+-- Schema 2: notification state: acknowledgements, and what was sent where.
+
+CREATE TABLE acks (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    until TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    -- The cost when acknowledged: the notification returns if it grows.
+    cost TEXT NOT NULL
+);
+CREATE TABLE sent (
+    id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (id, target)
+);

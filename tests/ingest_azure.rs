@@ -1,0 +1,1339 @@
+//! Importing Azure's own JSON (az CLI output, ARM REST shapes, the Retail
+//! Prices API): format detection, the exact mapping to a batch, what is
+//! skipped and why, and one clear error (file, JSON path, what was expected)
+//! for every kind of bad input.
+
+use ptudesk::domain::time::Time;
+use ptudesk::domain::{
+    Billing, BillingAccount, ManagementGroup, PriceRow, Quota, Reservation, ReservationRenewal,
+    Resource, Scope, Sku, Term,
+};
+use ptudesk::ingest::InputError;
+use ptudesk::ingest::azure::{detect, parse};
+use ptudesk::ingest::batch::{
+    Batch, Format, ObservedCommitment, ObservedDeployment, Placement, ReservationOrder, Skipped,
+};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/azure");
+const SUB_A: &str = "1b2c3d4e-0000-4000-8000-00000000000a";
+const SUB_B: &str = "1b2c3d4e-0000-4000-8000-00000000000b";
+const SUB_C: &str = "1b2c3d4e-0000-4000-8000-00000000000c";
+const SUB_D: &str = "1b2c3d4e-0000-4000-8000-00000000000d";
+
+fn t(s: &str) -> Time {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn now() -> Time {
+    t("2027-01-15T09:30:00Z")
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).unwrap()
+}
+
+fn placed() -> Placement {
+    Placement {
+        subscription: Some(SUB_A.to_uppercase()),
+        region: Some("East US 2".into()),
+    }
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{DATA}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Detects `name`'s format, checks it, and parses it.
+fn load(name: &str, format: Format, placement: &Placement) -> Batch {
+    let bytes = read(name);
+    let got = detect(name, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got, format, "{name}");
+    parse(name, &bytes, format, placement, now()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn skipped(what: &str, why: &str) -> Skipped {
+    Skipped {
+        what: what.into(),
+        why: why.into(),
+    }
+}
+
+fn account_id(sub: &str, rg: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.cognitiveservices/accounts/{name}"
+    )
+}
+
+fn detect_err(name: &str, bytes: &[u8]) -> InputError {
+    detect(name, bytes).expect_err("detection must fail")
+}
+
+fn parse_err(name: &str, bytes: &[u8], format: Format, placement: &Placement) -> InputError {
+    parse(name, bytes, format, placement, now()).expect_err("parsing must fail")
+}
+
+/// The error names the file and the path, and says `expected`.
+fn assert_error(e: &InputError, file: &str, path: Option<&str>, expected: &str) {
+    assert_eq!(e.file, file, "{e}");
+    assert_eq!(e.path.as_deref(), path, "{e}");
+    assert!(
+        e.message.contains(expected),
+        "{e}\n  should say: {expected}"
+    );
+    let shown = e.to_string();
+    assert!(shown.starts_with(&format!("{file}: ")), "{shown}");
+    if let Some(p) = path {
+        assert!(shown.contains(&format!(": {p}: ")), "{shown}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The REST spec examples (generic Speech / Standard / VM values)
+
+fn rest(name: &str) -> String {
+    format!("rest-examples/{name}.json")
+}
+
+#[test]
+fn rest_example_deployments_are_standard_and_skipped() {
+    for name in [
+        "cognitiveservices-2024-10-01-ListDeployments",
+        "cognitiveservices-2024-10-01-PutDeployment",
+        "cognitiveservices-2025-09-01-GetDeployment",
+    ] {
+        let b = load(&rest(name), Format::Deployments, &Placement::default());
+        assert_eq!(
+            b,
+            Batch {
+                skipped: vec![skipped(
+                    "deployment deploymentname on accountname",
+                    "SKU Standard is not provisioned throughput"
+                )],
+                ..Default::default()
+            },
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn rest_example_commitment_plans_are_speech_and_skipped() {
+    for name in [
+        "cognitiveservices-2025-06-01-PutCommitmentPlan",
+        "cognitiveservices-2025-09-01-GetCommitmentPlan",
+        "cognitiveservices-2025-09-01-ListCommitmentPlans",
+    ] {
+        let b = load(&rest(name), Format::CommitmentPlans, &Placement::default());
+        assert_eq!(
+            b,
+            Batch {
+                skipped: vec![skipped(
+                    "commitment plan commitmentplanname on accountname",
+                    "hosting model Web is not provisioned throughput (only ProvisionedWeb plans are)"
+                )],
+                ..Default::default()
+            },
+            "{name}"
+        );
+    }
+    let b = load(
+        &rest("cognitiveservices-2025-09-01-CreateSharedCommitmentPlan"),
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            skipped: vec![skipped(
+                "shared commitment plan commitmentplanname",
+                "hosting model Web is not provisioned throughput (only ProvisionedWeb plans are)"
+            )],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn rest_example_plan_associations_pair_plan_and_account() {
+    let b = load(
+        &rest("cognitiveservices-2025-09-01-ListSharedCommitmentPlanAssociations"),
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            plan_associations: vec![(
+                "/subscriptions/subscriptionid/resourcegroups/resourcegroupname/providers/microsoft.cognitiveservices/commitmentplans/commitmentplanname".into(),
+                account_id("subscriptionid", "resourcegroupname", "accountname"),
+            )],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn rest_example_usages_are_not_ptu_quota() {
+    let b = load(
+        &rest("cognitiveservices-2025-09-01-ListUsages"),
+        Format::Usages,
+        &placed(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            skipped: vec![skipped(
+                "usage AccountCount",
+                "not a provisioned-throughput quota"
+            )],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn rest_example_reservations_are_vms_and_skipped() {
+    let b = load(
+        &rest("reservations-2022-11-01-GetReservationDetails"),
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            skipped: vec![skipped(
+                "reservation cabri_test",
+                "reserved resource type VirtualMachines (SKU Standard_DS1_v2) is not provisioned throughput"
+            )],
+            ..Default::default()
+        }
+    );
+    let b = load(
+        &rest("reservations-2022-11-01-GetReservations"),
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            skipped: vec![skipped(
+                "reservation VM_RI_07-21-2020_12-06",
+                "reserved resource type VirtualMachines (SKU Standard_D1) is not provisioned throughput"
+            )],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn rest_example_reservation_order() {
+    let b = load(
+        &rest("reservations-2022-11-01-PurchaseReservationOrder"),
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            reservation_orders: vec![ReservationOrder {
+                id: "/providers/microsoft.capacity/reservationorders/1f14354c-dc12-4c8d-8090-6f295a3a34aa".into(),
+                billing: Some(Billing::Monthly),
+                term: Some(Term::OneYear),
+                start: Some(t("2017-08-30T03:51:49.8083758Z")),
+                reservations: vec![
+                    "/providers/microsoft.capacity/reservationorders/1f14354c-dc12-4c8d-8090-6f295a3a34aa/reservations/c8c926bd-fc5d-4e29-9d43-b68340ac23a6".into()
+                ],
+            }],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn rest_examples_of_other_operations_are_not_understood() {
+    for name in [
+        "cognitiveservices-2025-09-01-CalculateModelCapacity",
+        "cognitiveservices-2025-09-01-ListDeploymentSkus",
+        "cognitiveservices-2025-09-01-ListLocationBasedModelCapacities",
+        "cognitiveservices-2025-09-01-ListModelCapacities",
+    ] {
+        let file = rest(name);
+        let e = detect_err(&file, &read(&file));
+        assert_error(&e, &file, None, "unrecognised JSON");
+        assert!(
+            e.message.contains("az cognitiveservices account list"),
+            "{e}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Provisioned-throughput payloads, mapped exactly
+
+#[test]
+fn accounts_become_resources() {
+    let b = load("accounts.json", Format::Accounts, &Placement::default());
+    assert_eq!(
+        b,
+        Batch {
+            resources: vec![
+                Resource {
+                    id: account_id(SUB_A, "rg-ml", "aoai-east"),
+                    subscription: SUB_A.into(),
+                    resource_group: "rg-ml".into(),
+                    region: "eastus2".into(),
+                    deleted: None,
+                    purged: None,
+                },
+                Resource {
+                    id: account_id(SUB_B, "rg-apps", "aoai-west"),
+                    subscription: SUB_B.into(),
+                    resource_group: "rg-apps".into(),
+                    region: "westus3".into(),
+                    deleted: None,
+                    purged: None,
+                },
+                Resource {
+                    id: account_id(SUB_B, "rg-apps", "speech-eu"),
+                    subscription: SUB_B.into(),
+                    resource_group: "rg-apps".into(),
+                    region: "westeurope".into(),
+                    deleted: None,
+                    purged: None,
+                },
+            ],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn deployments_of_the_three_ptu_skus_and_skipped_standard_ones() {
+    let b = load(
+        "deployments.json",
+        Format::Deployments,
+        &Placement::default(),
+    );
+    let east = account_id(SUB_A, "rg-ml", "aoai-east");
+    let west = account_id(SUB_B, "rg-apps", "aoai-west");
+    assert_eq!(
+        b,
+        Batch {
+            deployments: vec![
+                ObservedDeployment {
+                    id: format!("{east}/deployments/chat"),
+                    resource: east.clone(),
+                    model: "gpt-4o".into(),
+                    version: "2024-08-06".into(),
+                    sku: Sku::Regional,
+                    ptu: 300,
+                    created: Some(t("2026-10-01T08:15:30.1234567Z")),
+                },
+                ObservedDeployment {
+                    id: format!("{east}/deployments/global-41"),
+                    resource: east.clone(),
+                    model: "gpt-4.1".into(),
+                    version: "2025-04-14".into(),
+                    sku: Sku::Global,
+                    ptu: 15,
+                    created: None,
+                },
+                ObservedDeployment {
+                    id: format!("{west}/deployments/mini"),
+                    resource: west.clone(),
+                    model: "o3-mini".into(),
+                    version: "2025-01-31".into(),
+                    sku: Sku::DataZone,
+                    ptu: 25,
+                    created: Some(t("2026-09-15T00:00:00Z")),
+                },
+            ],
+            skipped: vec![
+                skipped(
+                    "deployment turbo on aoai-east",
+                    "SKU Standard is not provisioned throughput"
+                ),
+                skipped(
+                    "deployment embed on aoai-east",
+                    "SKU GlobalStandard is not provisioned throughput"
+                ),
+            ],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn account_commitment_plans() {
+    let b = load(
+        "commitment-plans.json",
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    let east = account_id(SUB_A, "rg-ml", "aoai-east");
+    let west = account_id(SUB_B, "rg-apps", "aoai-west");
+    assert_eq!(
+        b,
+        Batch {
+            commitments: vec![
+                ObservedCommitment {
+                    id: format!("{east}/commitmentplans/ptu-plan"),
+                    resource: east,
+                    ptu: 300,
+                    term_start: t("2026-11-01T00:00:00Z"),
+                    term_end: Some(t("2026-12-01T00:00:00Z")),
+                    auto_renew: true,
+                    next_ptu: Some(250),
+                },
+                ObservedCommitment {
+                    id: format!("{west}/commitmentplans/plain"),
+                    resource: west,
+                    ptu: 100,
+                    term_start: t("2026-11-20T08:00:00Z"),
+                    term_end: None,
+                    auto_renew: false,
+                    next_ptu: None,
+                },
+            ],
+            skipped: vec![skipped(
+                "commitment plan stt on speech-eu",
+                "hosting model Web is not provisioned throughput (only ProvisionedWeb plans are)"
+            )],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn shared_plans_and_their_associations() {
+    let plan = format!(
+        "/subscriptions/{SUB_A}/resourcegroups/rg-ml/providers/microsoft.cognitiveservices/commitmentplans/shared-ptu"
+    );
+    let b = load(
+        "shared-plan.json",
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            shared_plans: vec![ObservedCommitment {
+                id: plan.clone(),
+                resource: String::new(),
+                ptu: 200,
+                term_start: t("2026-11-05T00:00:00Z"),
+                term_end: Some(t("2026-12-05T00:00:00Z")),
+                auto_renew: false,
+                next_ptu: None,
+            }],
+            ..Default::default()
+        }
+    );
+    let b = load(
+        "plan-associations.json",
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b.plan_associations,
+        vec![(plan, account_id(SUB_A, "rg-ml", "aoai-east"))]
+    );
+    assert_eq!(b.skipped, vec![]);
+}
+
+#[test]
+fn usages_become_quotas_placed_by_the_command_line() {
+    let b = load("usages.json", Format::Usages, &placed());
+    let q = |sku, limit| Quota {
+        subscription: SUB_A.into(),
+        region: "eastus2".into(),
+        sku,
+        limit,
+    };
+    assert_eq!(
+        b,
+        Batch {
+            quotas: vec![
+                q(Sku::Regional, 500),
+                q(Sku::Global, 200),
+                q(Sku::DataZone, 100)
+            ],
+            skipped: vec![
+                skipped(
+                    "usage OpenAI.Standard.gpt-4o",
+                    "not a provisioned-throughput quota"
+                ),
+                skipped("usage AccountCount", "not a provisioned-throughput quota"),
+            ],
+            ..Default::default()
+        }
+    );
+    // A subscription given as an ARM path is reduced to its id.
+    let p = Placement {
+        subscription: Some(format!("/subscriptions/{SUB_B}")),
+        region: Some("swedencentral".into()),
+    };
+    let b = parse(
+        "usages.json",
+        &read("usages.json"),
+        Format::Usages,
+        &p,
+        now(),
+    )
+    .unwrap();
+    assert!(
+        b.quotas
+            .iter()
+            .all(|q| q.subscription == SUB_B && q.region == "swedencentral"),
+        "{:?}",
+        b.quotas
+    );
+}
+
+fn res_id(n: u32) -> String {
+    format!(
+        "/providers/microsoft.capacity/reservationorders/aaaa000{n}-0000-4000-8000-00000000000{n}/reservations/bbbb000{n}-0000-4000-8000-00000000000{n}"
+    )
+}
+
+#[test]
+fn reservations_of_every_scope_type() {
+    let b = load(
+        "reservations.json",
+        Format::Reservations,
+        &Placement::default(),
+    );
+    let r = |n: u32,
+             name: &str,
+             region: &str,
+             sku: Sku,
+             ptu: i64,
+             term: Term,
+             billing: Billing,
+             start: &str,
+             scope: Scope,
+             renew: bool| Reservation {
+        id: res_id(n),
+        name: name.into(),
+        region: region.into(),
+        sku,
+        ptu,
+        term,
+        billing,
+        start: t(start),
+        scope,
+        scope_changes: vec![],
+        renewal: if renew {
+            ReservationRenewal::Autorenew
+        } else {
+            ReservationRenewal::None
+        },
+        renewal_changes: vec![],
+        refunded_at: None,
+        price: None,
+    };
+    let expected = Batch {
+        reservations: vec![
+            r(
+                1,
+                "east regional",
+                "eastus2",
+                Sku::Regional,
+                200,
+                Term::OneMonth,
+                Billing::Upfront,
+                // benefitStartTime, not the later effectiveDateTime (a new version).
+                "2026-11-20T08:00:00Z",
+                Scope::ResourceGroup {
+                    subscription: SUB_A.into(),
+                    resource_group: "rg-ml".into(),
+                },
+                false,
+            ),
+            r(
+                2,
+                "global yearly",
+                "eastus2",
+                Sku::Global,
+                300,
+                Term::OneYear,
+                Billing::Monthly,
+                "2026-06-15T12:00:00Z",
+                Scope::Subscription {
+                    subscription: SUB_A.into(),
+                },
+                true,
+            ),
+            r(
+                3,
+                "Provisioned Managed Data Zone prod",
+                "swedencentral",
+                Sku::DataZone,
+                50,
+                Term::OneYear,
+                Billing::Upfront,
+                "2026-07-01T00:00:00Z",
+                Scope::ManagementGroup {
+                    management_group: "mg-prod".into(),
+                },
+                false,
+            ),
+            r(
+                4,
+                "sweden shared",
+                "swedencentral",
+                Sku::Global,
+                100,
+                Term::OneMonth,
+                Billing::Monthly,
+                "2026-11-01T00:00:00Z",
+                Scope::Shared {
+                    billing_account: format!("/subscriptions/{SUB_D}"),
+                },
+                true,
+            ),
+            r(
+                5,
+                "old west",
+                "westus3",
+                Sku::Regional,
+                75,
+                Term::OneMonth,
+                Billing::Upfront,
+                "2025-01-10T00:00:00Z",
+                Scope::Shared {
+                    billing_account: "shared".into(),
+                },
+                false,
+            ),
+        ],
+        cancelled_reservations: vec![res_id(6)],
+        billing_accounts: vec![
+            BillingAccount {
+                id: format!("/subscriptions/{SUB_C}"),
+                subscriptions: vec![SUB_C.into(), SUB_A.into()],
+            },
+            BillingAccount {
+                id: format!("/subscriptions/{SUB_D}"),
+                subscriptions: vec![SUB_D.into()],
+            },
+            BillingAccount {
+                id: "shared".into(),
+                subscriptions: vec![],
+            },
+        ],
+        management_groups: vec![ManagementGroup {
+            id: "mg-prod".into(),
+            parent: None,
+            subscriptions: vec![],
+        }],
+        skipped: vec![
+            skipped(
+                "reservation VM_RI_build_agents",
+                "reserved resource type VirtualMachines (SKU Standard_D2s_v3) is not provisioned throughput",
+            ),
+            skipped(
+                "reservation three years",
+                "term P3Y is not offered for provisioned throughput (P1M or P1Y)",
+            ),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(b.reservations, expected.reservations);
+    assert_eq!(b, expected);
+}
+
+#[test]
+fn reservation_orders() {
+    let b = load(
+        "reservation-orders.json",
+        Format::Reservations,
+        &Placement::default(),
+    );
+    let order = |n: u32| {
+        format!(
+            "/providers/microsoft.capacity/reservationorders/aaaa000{n}-0000-4000-8000-00000000000{n}"
+        )
+    };
+    assert_eq!(
+        b,
+        Batch {
+            reservation_orders: vec![
+                ReservationOrder {
+                    id: order(1),
+                    billing: Some(Billing::Upfront),
+                    term: Some(Term::OneMonth),
+                    start: Some(t("2026-11-20T08:00:00Z")),
+                    reservations: vec![res_id(1)],
+                },
+                ReservationOrder {
+                    id: order(2),
+                    billing: Some(Billing::Monthly),
+                    term: Some(Term::OneYear),
+                    start: Some(t("2026-06-15T12:00:00.25Z")),
+                    reservations: vec![
+                        res_id(2),
+                        format!(
+                            "{}/reservations/bbbb0009-0000-4000-8000-000000000009",
+                            order(2)
+                        ),
+                    ],
+                },
+                ReservationOrder {
+                    id: order(7),
+                    billing: None,
+                    term: None,
+                    start: Some(t("2025-02-01T00:00:00Z")),
+                    reservations: vec![res_id(7)],
+                },
+            ],
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn a_reservation_takes_billing_term_and_start_from_its_order_in_the_same_file() {
+    let doc = json!([
+        {
+            "id": "/providers/Microsoft.Capacity/reservationOrders/O1/reservations/R1",
+            "type": "Microsoft.Capacity/reservationOrders/reservations",
+            "location": "eastus2",
+            "sku": {"name": "ProvisionedManaged_Global"},
+            "properties": {"appliedScopeType": "Shared", "quantity": 20}
+        },
+        {
+            "id": "/providers/Microsoft.Capacity/reservationOrders/O1",
+            "type": "Microsoft.Capacity/reservationOrders",
+            "properties": {"billingPlan": "Monthly", "term": "P1Y",
+                           "benefitStartTime": "2026-03-01T00:00:00Z",
+                           "reservations": [{"id": "/providers/Microsoft.Capacity/reservationOrders/O1/reservations/R1"}]}
+        }
+    ])
+    .to_string();
+    assert_eq!(
+        detect("mixed.json", doc.as_bytes()).unwrap(),
+        Format::Reservations
+    );
+    let b = parse(
+        "mixed.json",
+        doc.as_bytes(),
+        Format::Reservations,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.reservation_orders.len(), 1);
+    let r = &b.reservations[0];
+    assert_eq!(
+        (r.billing, r.term, r.start, r.sku, r.ptu),
+        (
+            Billing::Monthly,
+            Term::OneYear,
+            t("2026-03-01T00:00:00Z"),
+            Sku::Global,
+            20
+        )
+    );
+    assert_eq!(
+        r.id,
+        "/providers/microsoft.capacity/reservationorders/o1/reservations/r1"
+    );
+    // Without an order, an absent billing plan is up front.
+    let alone = json!([doc_item_without_order()]).to_string();
+    let b = parse(
+        "alone.json",
+        alone.as_bytes(),
+        Format::Reservations,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.reservations[0].billing, Billing::Upfront);
+}
+
+fn doc_item_without_order() -> serde_json::Value {
+    json!({
+        "id": "/providers/Microsoft.Capacity/reservationOrders/O2/reservations/R2",
+        "type": "Microsoft.Capacity/reservationOrders/reservations",
+        "location": "eastus2",
+        "sku": {"name": "ProvisionedManaged_Global"},
+        "properties": {"appliedScopeType": "Shared", "quantity": 20, "term": "P1M",
+                       "purchaseDateTime": "2026-03-01T00:00:00Z"}
+    })
+}
+
+#[test]
+fn retail_prices_merge_per_region_and_sku_exactly() {
+    let b = load(
+        "retail-prices.json",
+        Format::RetailPrices,
+        &Placement::default(),
+    );
+    let row = |region: &str,
+               sku,
+               hourly: Option<&str>,
+               month: Option<&str>,
+               year: Option<&str>,
+               as_of: &str| {
+        PriceRow {
+            region: region.into(),
+            sku,
+            hourly: hourly.map(dec),
+            reservation_month: month.map(dec),
+            reservation_year: year.map(dec),
+            commitment_month: None,
+            verified: Some(true),
+            source: Some("Azure Retail Prices API".into()),
+            as_of: Some(as_of.into()),
+        }
+    };
+    assert_eq!(
+        b.prices,
+        vec![
+            row(
+                "eastus2",
+                Sku::Global,
+                Some("1.0"),
+                None,
+                None,
+                "2024-11-01"
+            ),
+            row(
+                "eastus2",
+                Sku::DataZone,
+                Some("1.1"),
+                None,
+                Some("2916.0000000000000000001"),
+                "2025-02-01"
+            ),
+            row(
+                "eastus2",
+                Sku::Regional,
+                Some("2.0"),
+                Some("286"),
+                None,
+                "2025-02-01"
+            ),
+            // Two one-month prices: the later effective date wins.
+            row(
+                "swedencentral",
+                Sku::Global,
+                Some("1.0"),
+                Some("260.00"),
+                Some("2652"),
+                "2025-09-01"
+            ),
+        ]
+    );
+    // Exact: not rounded through a float.
+    assert_ne!(b.prices[1].reservation_year, Some(dec("2916")));
+    assert_eq!(
+        b.skipped,
+        vec![
+            skipped(
+                "price Provisioned Managed Global Unit (Provisioned Managed Global) in eastus2",
+                "product Azure Llama Models is not Azure OpenAI provisioned throughput"
+            ),
+            skipped(
+                "price gpt-4o 0806 Inp glbl Tokens (gpt-4o-0806-Inp-glbl) in eastus2",
+                "unit 1K is not the hourly PTU meter (1/Hour)"
+            ),
+        ]
+    );
+    assert_eq!(
+        (b.deployments.len(), b.reservations.len(), b.quotas.len()),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn retail_prices_in_another_currency_and_further_pages_are_reported() {
+    let doc = json!({
+        "BillingCurrency": "EUR",
+        "Items": [{
+            "currencyCode": "EUR", "retailPrice": 0.93, "armRegionName": "westeurope",
+            "effectiveStartDate": "2025-01-01T00:00:00Z", "meterName": "Provisioned Managed Global Unit",
+            "productName": "Azure OpenAI", "skuName": "Provisioned Managed Global",
+            "unitOfMeasure": "1/Hour", "type": "Consumption"
+        }, {
+            "currencyCode": "USD", "retailPrice": "1.00", "armRegionName": "westeurope",
+            "meterName": "Provisioned Managed Global Unit",
+            "productName": "Azure OpenAI", "skuName": "Provisioned Managed Global",
+            "unitOfMeasure": "1/Hour", "type": "Consumption"
+        }],
+        "NextPageLink": "https://prices.azure.com/api/retail/prices?$skip=100"
+    })
+    .to_string();
+    let b = parse(
+        "p.json",
+        doc.as_bytes(),
+        Format::RetailPrices,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.skipped.len(), 2, "{:?}", b.skipped);
+    assert_eq!(
+        b.skipped[0].why,
+        "currency EUR; only USD prices are imported"
+    );
+    assert!(
+        b.skipped[1].why.contains("NextPageLink"),
+        "{:?}",
+        b.skipped[1]
+    );
+    // No effective date: dated by the import.
+    assert_eq!(b.prices.len(), 1);
+    assert_eq!(b.prices[0].hourly, Some(dec("1.00")));
+    assert_eq!(b.prices[0].as_of.as_deref(), Some("2027-01-15"));
+}
+
+#[test]
+fn snapshot_files_are_delegated() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/interface_example.json"
+    ))
+    .unwrap();
+    assert_eq!(detect("s.json", &bytes).unwrap(), Format::Snapshot);
+    let b = parse(
+        "s.json",
+        &bytes,
+        Format::Snapshot,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    let estate = b.snapshot.as_ref().expect("a snapshot");
+    assert_eq!(estate.deployments[0].id, "chat");
+    assert_eq!(
+        Batch {
+            snapshot: None,
+            ..b.clone()
+        },
+        Batch::default()
+    );
+}
+
+#[test]
+fn rest_list_and_single_object_shapes_are_accepted() {
+    let item = json!({
+        "id": "/subscriptions/S/resourceGroups/G/providers/Microsoft.CognitiveServices/accounts/A",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "location": "East US"
+    });
+    let expected = vec![Resource {
+        id: "/subscriptions/s/resourcegroups/g/providers/microsoft.cognitiveservices/accounts/a"
+            .into(),
+        subscription: "s".into(),
+        resource_group: "g".into(),
+        region: "eastus".into(),
+        deleted: None,
+        purged: None,
+    }];
+    for doc in [
+        item.clone(),
+        json!([item.clone()]),
+        json!({"value": [item.clone()], "nextLink": null}),
+        json!({"parameters": {}, "responses": {"200": {"body": {"value": [item.clone()]}}}}),
+    ] {
+        let bytes = doc.to_string();
+        assert_eq!(
+            detect("a.json", bytes.as_bytes()).unwrap(),
+            Format::Accounts,
+            "{doc}"
+        );
+        let b = parse(
+            "a.json",
+            bytes.as_bytes(),
+            Format::Accounts,
+            &Placement::default(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(b.resources, expected, "{doc}");
+    }
+}
+
+#[test]
+fn an_empty_list_parses_when_the_format_is_given() {
+    for format in [Format::Deployments, Format::Usages, Format::Reservations] {
+        let b = parse("e.json", b"[]", format, &placed(), now()).unwrap();
+        assert_eq!(b, Batch::default());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: one error naming the file, the path and what was expected
+
+#[test]
+fn not_json() {
+    let e = detect_err("junk.json", b"Subscription  Name\n-----");
+    assert_error(&e, "junk.json", None, "not valid JSON");
+    let e = parse_err(
+        "junk.json",
+        b"hello",
+        Format::Deployments,
+        &Placement::default(),
+    );
+    assert_error(&e, "junk.json", None, "not valid JSON");
+}
+
+#[test]
+fn truncated() {
+    let full = String::from_utf8(read("deployments.json")).unwrap();
+    let cut = &full[..full.len() / 2];
+    let e = detect_err("cut.json", cut.as_bytes());
+    assert_eq!(e.file, "cut.json");
+    assert!(e.message.contains("ends early"), "{e}");
+    let e = parse_err(
+        "cut.json",
+        cut.as_bytes(),
+        Format::Deployments,
+        &Placement::default(),
+    );
+    assert!(e.message.contains("ends early"), "{e}");
+    assert!(e.to_string().starts_with("cut.json: "), "{e}");
+}
+
+#[test]
+fn wrong_top_level_type() {
+    for doc in ["42", "\"deployments\"", "null", "true"] {
+        let e = detect_err("t.json", doc.as_bytes());
+        assert_error(&e, "t.json", Some("$"), "expected a JSON object or array");
+        let e = parse_err(
+            "t.json",
+            doc.as_bytes(),
+            Format::Accounts,
+            &Placement::default(),
+        );
+        assert_error(&e, "t.json", Some("$"), "expected a JSON object or array");
+    }
+}
+
+#[test]
+fn unrelated_json_says_what_is_understood() {
+    let e = detect_err("foo.json", br#"{"foo": 1}"#);
+    assert_error(&e, "foo.json", None, "unrecognised JSON");
+    assert!(e.message.contains("\"foo\""), "{e}");
+    for understood in [
+        "ptudesk.snapshot/1",
+        "az cognitiveservices account list",
+        "usage list",
+        "az reservations reservation list",
+        "Retail Prices",
+    ] {
+        assert!(
+            e.message.contains(understood),
+            "{e}\n  should name {understood}"
+        );
+    }
+    let e = detect_err(
+        "vms.json",
+        json!([{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm1",
+                "type": "Microsoft.Compute/virtualMachines"}, {"name": "x"}])
+        .to_string()
+        .as_bytes(),
+    );
+    assert_error(&e, "vms.json", None, "Microsoft.Compute/virtualMachines");
+    assert!(e.message.contains("ptudesk understands"), "{e}");
+}
+
+#[test]
+fn an_empty_list_asks_for_format() {
+    for doc in ["[]", "{\"value\": []}"] {
+        let e = detect_err("empty.json", doc.as_bytes());
+        assert_error(&e, "empty.json", None, "give --format");
+        assert!(e.message.contains("deployments"), "{e}");
+    }
+}
+
+#[test]
+fn items_of_another_format_are_refused_at_their_type() {
+    let bytes = read("accounts.json");
+    let e = parse_err(
+        "accounts.json",
+        &bytes,
+        Format::Deployments,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "accounts.json",
+        Some("$[0].type"),
+        "expected a deployment (type Microsoft.CognitiveServices/accounts/deployments)",
+    );
+    let e = parse_err(
+        "accounts.json",
+        &bytes,
+        Format::RetailPrices,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "accounts.json",
+        Some("$[0].type"),
+        "expected a price item",
+    );
+    let mixed = json!([
+        {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a",
+         "type": "Microsoft.CognitiveServices/accounts", "location": "eastus"},
+        {"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a/deployments/d",
+         "type": "Microsoft.CognitiveServices/accounts/deployments"}
+    ])
+    .to_string();
+    let e = detect_err("mixed.json", mixed.as_bytes());
+    assert_error(
+        &e,
+        "mixed.json",
+        Some("$[1]"),
+        "mixes accounts ($[0]) with deployments",
+    );
+}
+
+fn deployments_with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&read("deployments.json")).unwrap();
+    edit(&mut v);
+    v.to_string().into_bytes()
+}
+
+#[test]
+fn bad_capacity() {
+    for (cap, shown) in [
+        (json!(-100), "-100"),
+        (json!(0), "0"),
+        (json!(12.5), "12.5"),
+        (json!("300"), "\"300\""),
+    ] {
+        let bytes = deployments_with(|v| v[1]["sku"]["capacity"] = cap);
+        let e = parse_err("d.json", &bytes, Format::Deployments, &Placement::default());
+        assert_error(
+            &e,
+            "d.json",
+            Some("$[1].sku.capacity"),
+            &format!("expected the deployment's PTUs, a positive integer, got {shown}"),
+        );
+    }
+    let bytes = deployments_with(|v| {
+        v[0]["sku"].as_object_mut().unwrap().remove("capacity");
+    });
+    let e = parse_err("d.json", &bytes, Format::Deployments, &Placement::default());
+    assert_error(&e, "d.json", Some("$[0].sku.capacity"), "missing");
+}
+
+#[test]
+fn bad_deployment_fields() {
+    let bytes = deployments_with(|v| v[2]["systemData"]["createdAt"] = json!("yesterday"));
+    let e = parse_err("d.json", &bytes, Format::Deployments, &Placement::default());
+    assert_error(
+        &e,
+        "d.json",
+        Some("$[2].systemData.createdAt"),
+        "an RFC 3339 time",
+    );
+    let bytes = deployments_with(|v| v[0]["properties"]["model"]["name"] = json!(4));
+    let e = parse_err("d.json", &bytes, Format::Deployments, &Placement::default());
+    assert_error(
+        &e,
+        "d.json",
+        Some("$[0].properties.model.name"),
+        "expected the model name (a string), got a number",
+    );
+    let bytes = deployments_with(|v| v[0]["id"] = json!("chat"));
+    let e = parse_err("d.json", &bytes, Format::Deployments, &Placement::default());
+    assert_error(&e, "d.json", Some("$[0].id"), "an ARM id");
+}
+
+#[test]
+fn missing_start_date_of_a_provisioned_plan() {
+    let mut v: serde_json::Value = serde_json::from_slice(&read("commitment-plans.json")).unwrap();
+    v[0]["properties"]["current"]
+        .as_object_mut()
+        .unwrap()
+        .remove("startDate");
+    let e = parse_err(
+        "plans.json",
+        v.to_string().as_bytes(),
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "plans.json",
+        Some("$[0].properties.current.startDate"),
+        "expected the current term's start",
+    );
+    // The Speech plan has no start date either, and is skipped, not refused.
+    v[0]["properties"]["hostingModel"] = json!("ConnectedContainer");
+    let b = parse(
+        "plans.json",
+        v.to_string().as_bytes(),
+        Format::CommitmentPlans,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.skipped.len(), 2);
+    assert!(
+        b.skipped[0].why.contains("ConnectedContainer"),
+        "{:?}",
+        b.skipped
+    );
+}
+
+#[test]
+fn usages_need_a_placement() {
+    let bytes = read("usages.json");
+    let e = parse_err("usages.json", &bytes, Format::Usages, &Placement::default());
+    assert_error(
+        &e,
+        "usages.json",
+        None,
+        "az cognitiveservices usage list output carries neither subscription nor region: give --subscription and --region",
+    );
+    let half = Placement {
+        subscription: Some(SUB_A.into()),
+        region: None,
+    };
+    let e = parse_err("usages.json", &bytes, Format::Usages, &half);
+    assert_error(&e, "usages.json", None, "give --region");
+}
+
+#[test]
+fn duplicate_ids_name_both_paths() {
+    let bytes = deployments_with(|v| {
+        let copy = v[0].clone();
+        v.as_array_mut().unwrap().push(copy);
+    });
+    let e = parse_err(
+        "dup.json",
+        &bytes,
+        Format::Deployments,
+        &Placement::default(),
+    );
+    assert_error(&e, "dup.json", Some("$[5]"), "duplicate id");
+    assert!(e.message.contains("$[0]"), "{e}");
+
+    let mut v: serde_json::Value = serde_json::from_slice(&read("reservations.json")).unwrap();
+    let mut copy = v[1].clone();
+    copy["id"] = json!(copy["id"].as_str().unwrap().to_uppercase());
+    v.as_array_mut().unwrap().push(copy);
+    let e = parse_err(
+        "dup.json",
+        v.to_string().as_bytes(),
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_error(&e, "dup.json", Some("$[8]"), "also at $[1]");
+
+    let mut v: serde_json::Value = serde_json::from_slice(&read("usages.json")).unwrap();
+    let copy = v[0].clone();
+    v.as_array_mut().unwrap().push(copy);
+    let e = parse_err(
+        "dup.json",
+        v.to_string().as_bytes(),
+        Format::Usages,
+        &placed(),
+    );
+    assert_error(&e, "dup.json", Some("$[5]"), "also at $[0]");
+}
+
+#[test]
+fn bad_reservation_fields() {
+    let bad = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_slice(&read("reservations.json")).unwrap();
+        edit(&mut v);
+        parse_err(
+            "r.json",
+            v.to_string().as_bytes(),
+            Format::Reservations,
+            &Placement::default(),
+        )
+    };
+    let e = bad(&|v| v[0]["properties"]["quantity"] = json!(-5));
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[0].properties.quantity"),
+        "a positive integer",
+    );
+    let e = bad(&|v| v[1]["properties"]["billingPlan"] = json!("Quarterly"));
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[1].properties.billingPlan"),
+        "Upfront or Monthly",
+    );
+    let e = bad(&|v| v[3]["properties"]["appliedScopeType"] = json!("Tenant"));
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[3].properties.appliedScopeType"),
+        "Single, ManagementGroup or Shared",
+    );
+    let e = bad(&|v| {
+        v[2]["properties"]["appliedScopeProperties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managementGroupId");
+    });
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[2].properties.appliedScopeProperties.managementGroupId"),
+        "the management group",
+    );
+    let e = bad(&|v| v[0]["properties"]["appliedScopes"] = json!(["/providers/x"]));
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[0].properties.appliedScopes[0]"),
+        "/subscriptions/<id>",
+    );
+}
+
+#[test]
+fn bad_price() {
+    let mut v: serde_json::Value = serde_json::from_slice(&read("retail-prices.json")).unwrap();
+    v["Items"][3]["retailPrice"] = json!("lots");
+    let e = parse_err(
+        "prices.json",
+        v.to_string().as_bytes(),
+        Format::RetailPrices,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "prices.json",
+        Some("$.Items[3].retailPrice"),
+        "expected the price",
+    );
+    let e = parse_err(
+        "prices.json",
+        br#"{"Items": {"retailPrice": 1}}"#,
+        Format::RetailPrices,
+        &Placement::default(),
+    );
+    assert_error(&e, "prices.json", Some("$.Items"), "an array");
+}
+
+#[test]
+fn a_snapshot_given_another_format_is_refused() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/interface_example.json"
+    ))
+    .unwrap();
+    let e = parse_err("s.json", &bytes, Format::Deployments, &Placement::default());
+    assert_error(&e, "s.json", None, "got a ptudesk.snapshot/1 file");
+    let e = parse_err(
+        "p.json",
+        &read("retail-prices.json"),
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_error(&e, "p.json", None, "got an Azure Retail Prices API answer");
+}
