@@ -50,6 +50,28 @@ impl Steps {
         if points.is_empty() {
             return Steps::default();
         }
+        // Every change on a whole minute (the usual case): each value holds
+        // for whole minutes, so usage and capacity read alike.
+        if points.iter().all(|p| minute_of(p.0).1) {
+            let mut out: Vec<(Minute, i64)> = Vec::with_capacity(points.len());
+            for &(t, v) in points {
+                let m = minute_of(t).0;
+                if let Some(last) = out.last_mut().filter(|l| l.0 == m) {
+                    last.1 = v;
+                } else {
+                    out.push((m, v));
+                }
+            }
+            let mut steps: Vec<(Minute, i64)> = Vec::with_capacity(out.len());
+            let mut cur = 0;
+            for (m, v) in out {
+                if v != cur {
+                    steps.push((m, v));
+                    cur = v;
+                }
+            }
+            return Steps(steps);
+        }
         // Each piece of the function touches a range of minutes; a minute's
         // value combines the pieces touching it. Pieces: the 0 before the
         // first point, then one per point.
@@ -238,6 +260,28 @@ mod tests {
         assert_eq!(cap.at(m("2026-12-01T10:01:00Z")), 100);
         assert_eq!(cap.at(m("2026-12-01T10:04:00Z")), 100);
         assert_eq!(cap.at(m("2026-12-01T10:05:00Z")), 0);
+    }
+
+    #[test]
+    fn whole_minute_changes_take_the_short_path_to_the_same_steps() {
+        let pts = [
+            (t("2026-12-01T10:00:00Z"), 300),
+            (t("2026-12-01T10:30:00Z"), 300),
+            (t("2026-12-01T11:00:00Z"), 0),
+            (t("2026-12-01T11:00:00Z"), 200),
+            (t("2026-12-01T12:00:00Z"), 0),
+        ];
+        let expected = Steps(vec![
+            (m("2026-12-01T10:00:00Z"), 300),
+            (m("2026-12-01T11:00:00Z"), 200),
+            (m("2026-12-01T12:00:00Z"), 0),
+        ]);
+        assert_eq!(Steps::from_points(&pts, Within::Max), expected);
+        assert_eq!(Steps::from_points(&pts, Within::Min), expected);
+        // The general sweep agrees when one point is moved off the minute and back.
+        let mut off = pts.to_vec();
+        off[1].0 += chrono::Duration::seconds(1);
+        assert_eq!(Steps::from_points(&off, Within::Max), expected);
     }
 
     #[test]

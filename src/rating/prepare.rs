@@ -225,6 +225,50 @@ pub struct Prepared<'a> {
     pub scopes: ScopeIndex,
     /// Prices the instruments were charged at.
     pub prices_used: BTreeSet<PriceRef>,
+    index: Index,
+}
+
+/// Lookups for explanations.
+#[derive(Default)]
+struct Index {
+    /// Each deployment's resource (index in `estate.resources`).
+    resource_of_deployment: Vec<usize>,
+    instrument_by_id: HashMap<String, usize>,
+    groups_by_resource: HashMap<usize, Vec<usize>>,
+    commitments_by_resource: HashMap<usize, Vec<usize>>,
+    reservations_by_region: HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    fn new(groups: &[Group], instruments: &[Instrument], deployments: usize) -> Index {
+        let mut ix = Index {
+            resource_of_deployment: vec![0; deployments],
+            ..Index::default()
+        };
+        for (gi, g) in groups.iter().enumerate() {
+            ix.groups_by_resource
+                .entry(g.resource)
+                .or_default()
+                .push(gi);
+            for &d in &g.deployments {
+                ix.resource_of_deployment[d] = g.resource;
+            }
+        }
+        for (ii, i) in instruments.iter().enumerate() {
+            ix.instrument_by_id.insert(i.id.clone(), ii);
+            match (i.kind, i.resource) {
+                (InstrumentKind::Commitment, Some(r)) => {
+                    ix.commitments_by_resource.entry(r).or_default().push(ii)
+                }
+                _ => ix
+                    .reservations_by_region
+                    .entry(i.region.clone())
+                    .or_default()
+                    .push(ii),
+            }
+        }
+        ix
+    }
 }
 
 fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceRef {
@@ -271,7 +315,7 @@ impl<'a> Prepared<'a> {
             let r = res_index[d.resource.as_str()];
             by_key.entry((r, d.sku)).or_default().push(i);
         }
-        let groups = by_key
+        let groups: Vec<Group> = by_key
             .into_iter()
             .map(|((resource, sku), deployments)| Group {
                 resource,
@@ -413,6 +457,7 @@ impl<'a> Prepared<'a> {
             }
         }
 
+        let index = Index::new(&groups, &instruments, estate.deployments.len());
         Ok(Prepared {
             estate,
             book,
@@ -422,6 +467,7 @@ impl<'a> Prepared<'a> {
             instruments,
             scopes,
             prices_used,
+            index,
         })
     }
 
@@ -444,7 +490,7 @@ impl<'a> Prepared<'a> {
     /// resource's purge), if any.
     pub fn deployment_end(&self, d: usize) -> Option<Time> {
         let dep = &self.estate.deployments[d];
-        let res = self.estate.resource(&dep.resource).expect("validated");
+        let res = &self.estate.resources[self.index.resource_of_deployment[d]];
         match (dep.deleted, res.purged) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -468,7 +514,10 @@ impl<'a> Prepared<'a> {
     }
 
     fn instrument(&self, id: &str) -> Option<&Instrument> {
-        self.instruments.iter().find(|i| i.id == id)
+        self.index
+            .instrument_by_id
+            .get(id)
+            .map(|&i| &self.instruments[i])
     }
 
     /// Why a reservation's capacity is double-billed.
@@ -509,25 +558,24 @@ impl<'a> Prepared<'a> {
     /// ended or is full, or no discount of that region and type in scope.
     pub fn explain_overage(&self, resource: usize, start: Time, end: Time) -> String {
         let res = &self.estate.resources[resource];
-        let mut skus: Vec<Sku> = self
-            .estate
-            .deployments
+        let groups: &[usize] = self
+            .index
+            .groups_by_resource
+            .get(&resource)
+            .map_or(&[], |v| v.as_slice());
+        let mut skus: Vec<Sku> = groups
             .iter()
-            .filter(|d| {
-                d.resource == res.id
-                    && d.created() < end
-                    && d.ptu_at(start).max(d.ptu_at(end - Duration::seconds(1))) > 0
+            .filter(|&&g| {
+                self.groups[g].deployments.iter().any(|&d| {
+                    let d = &self.estate.deployments[d];
+                    d.created() < end
+                        && d.ptu_at(start).max(d.ptu_at(end - Duration::seconds(1))) > 0
+                })
             })
-            .map(|d| d.sku)
+            .map(|&g| self.groups[g].sku)
             .collect();
         if skus.is_empty() {
-            skus = self
-                .estate
-                .deployments
-                .iter()
-                .filter(|d| d.resource == res.id)
-                .map(|d| d.sku)
-                .collect();
+            skus = groups.iter().map(|&g| self.groups[g].sku).collect();
         }
         skus.sort();
         skus.dedup();
@@ -545,9 +593,12 @@ impl<'a> Prepared<'a> {
             let mut later: Vec<(Time, String)> = Vec::new();
             if sku == Sku::Regional {
                 let mine: Vec<&Instrument> = self
-                    .instruments
-                    .iter()
-                    .filter(|i| i.resource == Some(resource))
+                    .index
+                    .commitments_by_resource
+                    .get(&resource)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &self.instruments[i])
                     .collect();
                 if let Some(c) = mine.iter().find(|i| active(i, start)) {
                     let ptu = c
@@ -581,9 +632,17 @@ impl<'a> Prepared<'a> {
                     }
                 }
             }
-            let matching: Vec<&Instrument> = self
-                .instruments
+            let in_region: Vec<&Instrument> = self
+                .index
+                .reservations_by_region
+                .get(&res.region)
+                .into_iter()
+                .flatten()
+                .map(|&i| &self.instruments[i])
+                .collect();
+            let matching: Vec<&Instrument> = in_region
                 .iter()
+                .copied()
                 .filter(|i| {
                     i.kind == InstrumentKind::Reservation && i.sku == sku && i.region == res.region
                 })
@@ -624,8 +683,7 @@ impl<'a> Prepared<'a> {
                     res.subscription
                 );
                 // A reservation of another type in scope is the classic mismatch.
-                let other: Vec<String> = self
-                    .instruments
+                let other: Vec<String> = in_region
                     .iter()
                     .filter(|i| {
                         i.kind == InstrumentKind::Reservation
