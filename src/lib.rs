@@ -4,6 +4,7 @@
 //! alerts/planner -> TUI or CLI output. The rating core is pure.
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod generate;

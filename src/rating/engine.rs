@@ -85,6 +85,12 @@ pub fn rate_with(
     req: &Request,
     detail: bool,
 ) -> Result<(Forecast, Option<Vec<InstrumentPeriod>>), RatingError> {
+    rate_full(p, req, detail).map(|(f, periods, _)| (f, periods))
+}
+
+/// Everything: the forecast, and with `detail` the per-instrument periods and
+/// the per-deployment use.
+pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
     let buckets = super::buckets(req);
@@ -174,6 +180,12 @@ pub fn rate_with(
     let mut hourly_prices: Vec<Option<PriceRef>> = vec![None; ng];
     let mut details: Option<HashMap<(usize, usize), DetailSums>> = detail.then(HashMap::new);
     let mut missing: Option<(i64, usize, RatingError)> = None;
+    let mut dep_acc: Option<DepAcc> = detail.then(|| DepAcc {
+        steps: (0..p.estate.deployments.len())
+            .map(|d| Steps::from_points(&p.deployment_points(d), Within::Max))
+            .collect(),
+        sums: HashMap::new(),
+    });
 
     for (groups, insts) in components.values() {
         rate_component(
@@ -198,6 +210,7 @@ pub fn rate_with(
                 hourly_prices: &mut hourly_prices,
                 details: details.as_mut(),
                 missing: &mut missing,
+                deployments: dep_acc.as_mut(),
             },
         );
     }
@@ -332,6 +345,30 @@ pub fn rate_with(
         .collect();
     unverified.extend(hourly_prices.into_iter().flatten().filter(|x| !x.verified));
 
+    let deployment_uses = dep_acc.map(|acc| {
+        let mut out: Vec<DeploymentUse> = acc
+            .sums
+            .into_iter()
+            .map(|(d, s)| DeploymentUse {
+                id: p.estate.deployments[d].id.clone(),
+                index: d,
+                deployed_ptu_minutes: s.deployed,
+                hourly_ptu_minutes: s.hourly_minutes,
+                hourly_cost: s.hourly_cost_x60 / Decimal::from(60),
+                covered: s
+                    .covered
+                    .into_iter()
+                    .map(|(i, (m, c))| Coverage {
+                        instrument: p.instruments[i].id.clone(),
+                        ptu_minutes: m,
+                        cost: c,
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.sort_by_key(|u| u.index);
+        out
+    });
     let forecast = Forecast {
         from: req.from,
         to: req.to,
@@ -344,7 +381,60 @@ pub fn rate_with(
         periods,
         unverified_prices: unverified.into_iter().collect(),
     };
-    Ok((forecast, instrument_periods))
+    Ok((forecast, instrument_periods, deployment_uses))
+}
+
+/// A forecast with its optional detail: per-instrument periods and
+/// per-deployment use.
+pub type Rated = (
+    Forecast,
+    Option<Vec<InstrumentPeriod>>,
+    Option<Vec<DeploymentUse>>,
+);
+
+/// What one deployment used over the window: its PTU-minutes, its share of
+/// the hourly charges, and its share of each instrument that covered its
+/// pool (DOMAIN.md 8: a pool's coverage in an hour is shared among its
+/// deployments in proportion to their PTU-minutes). Totals come from the pool
+/// rule; these shares are for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentUse {
+    pub id: String,
+    /// Index in `estate.deployments`.
+    pub index: usize,
+    pub deployed_ptu_minutes: i64,
+    pub hourly_ptu_minutes: Decimal,
+    pub hourly_cost: Decimal,
+    pub covered: Vec<Coverage>,
+}
+
+impl DeploymentUse {
+    /// Hourly charges plus the amortized cost of the coverage it used.
+    pub fn cost(&self) -> Decimal {
+        self.hourly_cost + self.covered.iter().map(|c| c.cost).sum::<Decimal>()
+    }
+}
+
+/// A deployment's share of one instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub instrument: String,
+    pub ptu_minutes: Decimal,
+    /// The amortized cost of those PTU-minutes.
+    pub cost: Decimal,
+}
+
+struct DepAcc {
+    steps: Vec<Steps>,
+    sums: HashMap<usize, DepSums>,
+}
+
+#[derive(Default)]
+struct DepSums {
+    deployed: i64,
+    hourly_minutes: Decimal,
+    hourly_cost_x60: Decimal,
+    covered: BTreeMap<usize, (Decimal, Decimal)>,
 }
 
 /// One instrument over one period: its use, and its amortized cost split
@@ -432,6 +522,7 @@ struct Acc<'a> {
     details: Option<&'a mut HashMap<(usize, usize), DetailSums>>,
     /// The earliest (hour, pool) that lacks an hourly price.
     missing: &'a mut Option<(i64, usize, RatingError)>,
+    deployments: Option<&'a mut DepAcc>,
 }
 
 /// Rates one component over the window, class by class.
@@ -512,6 +603,10 @@ fn rate_component(
             }
         };
 
+        // With detail: what covered each pool in this class, per hour:
+        // (pool, instrument, PTU-minutes, amortized cost).
+        let tracking = acc.deployments.is_some();
+        let mut cover: Vec<(usize, usize, i64, Decimal)> = Vec::new();
         let mut deployed = 0;
         for (l, &g) in groups.iter().enumerate() {
             usage[l] = value(&ctx.group_steps[g]);
@@ -536,6 +631,12 @@ fn rate_component(
             acc.capacity[i] += cap * n;
             acc.used[i] += cov * n;
             add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
+            if let (true, Some(g)) = (tracking && cov > 0, g) {
+                let cost = p.instruments[i].amortized(a, b) * Decimal::from(cov)
+                    / Decimal::from(cap)
+                    / Decimal::from(n);
+                cover.push((g, i, cov, cost));
+            }
             acc.totals.commitment_covered_ptu_minutes += cov * n;
             let idle = cap - cov;
             if idle > 0 {
@@ -575,7 +676,22 @@ fn rate_component(
             let gs = &local_epochs[&i][e].2;
             let elig: i64 = gs.iter().map(|&g| rem[g]).sum();
             let cov = cap.min(elig);
+            let before: Vec<i64> = if tracking {
+                gs.iter().map(|&g| rem[g]).collect()
+            } else {
+                Vec::new()
+            };
             take(&mut rem, gs, cov, elig, &mut weights);
+            if tracking && cov > 0 {
+                let per_minute =
+                    p.instruments[i].amortized(a, b) / Decimal::from(cap) / Decimal::from(n);
+                for (k, &g) in gs.iter().enumerate() {
+                    let share = before[k] - rem[g];
+                    if share > 0 {
+                        cover.push((g, i, share, per_minute * Decimal::from(share)));
+                    }
+                }
+            }
             acc.capacity[i] += cap * n;
             acc.used[i] += cov * n;
             add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
@@ -659,6 +775,34 @@ fn rate_component(
                 let hours = ctx.buckets[k].1.min(b) - ctx.buckets[k].0.max(a);
                 acc.sums[k].hourly_x60 += hourly_x60 * Decimal::from(hours);
                 k += 1;
+            }
+        }
+        if let Some(dacc) = acc.deployments.as_deref_mut() {
+            // Share each pool's hour among its deployments by their PTU-minutes.
+            for (l, &g) in groups.iter().enumerate() {
+                if usage[l] == 0 {
+                    continue;
+                }
+                let price = acc.hourly_prices[g]
+                    .as_ref()
+                    .map_or(Decimal::ZERO, |x| x.amount);
+                for &d in &p.groups[g].deployments {
+                    let u = value(&dacc.steps[d]);
+                    if u == 0 {
+                        continue;
+                    }
+                    let f = Decimal::from(u) / Decimal::from(usage[l]);
+                    let nd = Decimal::from(n);
+                    let e = dacc.sums.entry(d).or_default();
+                    e.deployed += u * n;
+                    e.hourly_minutes += f * Decimal::from(rem[l]) * nd;
+                    e.hourly_cost_x60 += f * price * Decimal::from(rem[l]) * nd;
+                    for &(_, i, m, cost) in cover.iter().filter(|c| c.0 == l) {
+                        let c = e.covered.entry(i).or_default();
+                        c.0 += f * Decimal::from(m) * nd;
+                        c.1 += f * cost * nd;
+                    }
+                }
             }
         }
         for (&r, &(m, x60)) in &overage {

@@ -331,6 +331,8 @@ pub struct Detailed {
     pub forecast: Forecast,
     pub periods: Vec<engine::InstrumentPeriod>,
     pub bills: Vec<BilledCharge>,
+    /// Per deployment: its use, hourly share, and the instruments that covered it.
+    pub deployments: Vec<engine::DeploymentUse>,
 }
 
 /// Rates a window like [`forecast`], with the per-instrument detail.
@@ -342,7 +344,7 @@ pub fn forecast_detailed(
 ) -> Result<Detailed, RatingError> {
     check_request(req)?;
     let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
-    let (forecast, periods) = engine::rate_with(&prepared, req, true)?;
+    let (forecast, periods, deployments) = engine::rate_full(&prepared, req, true)?;
     let bills = prepared
         .instruments
         .iter()
@@ -365,6 +367,7 @@ pub fn forecast_detailed(
         forecast,
         periods: periods.unwrap_or_default(),
         bills,
+        deployments: deployments.unwrap_or_default(),
     })
 }
 

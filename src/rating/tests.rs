@@ -839,3 +839,87 @@ fn windows_must_be_whole_hours_in_order() {
         ));
     }
 }
+
+#[test]
+fn per_deployment_shares_follow_their_pools_and_add_up() {
+    // Two deployments of 150 and 100 PTU on one resource against 200 reserved:
+    // 50 PTU pay hourly, shared 30/20; the 200 covered shared 120/80.
+    let e = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 150, "2026-12-01T00:00:00Z"),
+            dep("d2", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")
+        ],
+        "reservations": [res("r1", REG, 200, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let req = Request {
+        from: t("2026-12-10T10:00:00Z"),
+        to: t("2026-12-10T11:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    };
+    let det = forecast_detailed(&e, &PriceBook::empty(), &req, &Options::default()).unwrap();
+    let d1 = &det.deployments[0];
+    assert_eq!(d1.id, "d1");
+    assert_eq!(d1.hourly_ptu_minutes, d("1800"));
+    assert_eq!(d1.hourly_cost, d("60"));
+    assert_eq!(d1.covered[0].instrument, "r1");
+    assert_eq!(d1.covered[0].ptu_minutes, d("7200"));
+    assert_eq!(det.deployments[1].hourly_cost, d("40"));
+
+    for (name, e, from, to) in [
+        (
+            "demo",
+            crate::demo::estate(t("2026-11-22")),
+            "2026-11-01T00:00:00Z",
+            "2026-12-01T00:00:00Z",
+        ),
+        (
+            "generated",
+            crate::generate::generate(200, 4, t("2027-01-01")),
+            "2027-01-01T00:00:00Z",
+            "2027-02-01T00:00:00Z",
+        ),
+    ] {
+        let req = Request {
+            from: t(from),
+            to: t(to),
+            basis: Basis::Actual,
+            by: Bucket::Month,
+        };
+        let dt =
+            forecast_detailed(&e, &PriceBook::default_book(), &req, &Options::default()).unwrap();
+        let f = &dt.forecast;
+        assert_eq!(
+            f,
+            &forecast(&e, &PriceBook::default_book(), &req, &Options::default()).unwrap(),
+            "{name}: detail changes nothing"
+        );
+        let deployed: i64 = dt.deployments.iter().map(|u| u.deployed_ptu_minutes).sum();
+        assert_eq!(deployed, f.totals.deployed_ptu_minutes, "{name}");
+        let hourly: Decimal = dt.deployments.iter().map(|u| u.hourly_ptu_minutes).sum();
+        assert!(
+            (hourly - Decimal::from(f.totals.hourly_ptu_minutes)).abs() < d("0.000001"),
+            "{name}: {hourly}"
+        );
+        let cost: Decimal = dt.deployments.iter().map(|u| u.hourly_cost).sum();
+        assert!(
+            (cost - f.totals.hourly).abs() < d("0.000001"),
+            "{name}: {cost} vs {}",
+            f.totals.hourly
+        );
+        for inst in &f.instruments {
+            let covered: Decimal = dt
+                .deployments
+                .iter()
+                .flat_map(|u| u.covered.iter())
+                .filter(|c| c.instrument == inst.id)
+                .map(|c| c.ptu_minutes)
+                .sum();
+            assert!(
+                (covered - Decimal::from(inst.used_ptu_minutes)).abs() < d("0.000001"),
+                "{name} {}",
+                inst.id
+            );
+        }
+    }
+}

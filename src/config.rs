@@ -1,0 +1,189 @@
+//! Settings: a TOML file in the platform's config folder
+//! (`~/.config/ptudesk/config.toml` on Linux, or `PTUDESK_CONFIG`) over
+//! the defaults embedded from `assets/config.toml`. Every setting left out
+//! keeps its default; an unknown setting is an error naming it.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The defaults, as shipped.
+pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub alerts: Alerts,
+    #[serde(default)]
+    pub rating: Rating,
+    /// The terminal app's key bindings: action name -> keys.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// The terminal app's colours: role -> colour.
+    #[serde(default)]
+    pub colors: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    pub expiry_lead_days: Vec<u32>,
+    pub critical_days: u32,
+    pub unused_threshold_pct: u32,
+    pub unused_window_days: u32,
+    pub quota_threshold_pct: u32,
+    pub horizon_days: u32,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Alerts {
+            expiry_lead_days: vec![30, 14, 7, 1],
+            critical_days: 7,
+            unused_threshold_pct: 90,
+            unused_window_days: 7,
+            quota_threshold_pct: 90,
+            horizon_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rating {
+    #[serde(with = "crate::domain::money::serde_money")]
+    pub early_termination_fee_pct: Decimal,
+}
+
+impl Default for Rating {
+    fn default() -> Self {
+        Rating {
+            early_termination_fee_pct: Decimal::ZERO,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str(DEFAULT_TOML).expect("assets/config.toml is valid")
+    }
+}
+
+impl Config {
+    /// The rating options these settings give.
+    pub fn rating_options(&self) -> crate::rating::Options {
+        crate::rating::Options {
+            early_termination_fee_pct: self.rating.early_termination_fee_pct,
+        }
+    }
+
+    /// Parses a settings file's text over the defaults.
+    pub fn parse(file: &str, text: &str) -> Result<Config, String> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML).expect("defaults parse");
+        let user: toml::Table = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        for (section, value) in user {
+            match (base.get_mut(&section), value) {
+                (Some(toml::Value::Table(b)), toml::Value::Table(u)) => {
+                    for (k, v) in u {
+                        b.insert(k, v);
+                    }
+                }
+                (_, v) => {
+                    base.insert(section, v);
+                }
+            }
+        }
+        let config: Config = toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{file}: {}", e.message()))?;
+        config.check().map_err(|m| format!("{file}: {m}"))?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let a = &self.alerts;
+        if a.expiry_lead_days.is_empty() || a.expiry_lead_days.contains(&0) {
+            return Err(
+                "alerts.expiry_lead_days: expected a list of positive days such as [30, 14, 7, 1]"
+                    .into(),
+            );
+        }
+        for (name, v) in [
+            ("unused_threshold_pct", a.unused_threshold_pct),
+            ("quota_threshold_pct", a.quota_threshold_pct),
+        ] {
+            if v == 0 || v > 100 {
+                return Err(format!(
+                    "alerts.{name}: expected a percentage from 1 to 100, got {v}"
+                ));
+            }
+        }
+        if a.unused_window_days == 0 || a.horizon_days == 0 {
+            return Err("alerts: unused_window_days and horizon_days must be at least 1".into());
+        }
+        let fee = self.rating.early_termination_fee_pct;
+        if fee.is_sign_negative() || fee > Decimal::from(100) {
+            return Err(format!(
+                "rating.early_termination_fee_pct: expected 0 to 100, got {fee}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The settings file's path: `PTUDESK_CONFIG`, else config.toml in the
+    /// platform's config folder.
+    pub fn path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os("PTUDESK_CONFIG") {
+            return Some(PathBuf::from(p));
+        }
+        directories::ProjectDirs::from("", "", "ptudesk")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Loads the settings: the file if there is one, else the defaults.
+    pub fn load() -> Result<Config, String> {
+        match Self::path() {
+            Some(p) if p.exists() => Self::load_from(&p),
+            _ => Ok(Config::default()),
+        }
+    }
+
+    pub fn load_from(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let d = Config::default();
+        assert_eq!(d.alerts.expiry_lead_days, vec![30, 14, 7, 1]);
+        assert_eq!(d.alerts.quota_threshold_pct, 90);
+        let c = Config::parse(
+            "c.toml",
+            "[alerts]\nquota_threshold_pct = 80\n[keys]\nquit = [\"x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.alerts.quota_threshold_pct, 80);
+        assert_eq!(c.alerts.critical_days, 7, "left out keeps the default");
+        assert_eq!(c.keys["quit"], vec!["x".to_string()]);
+        let err = Config::parse("c.toml", "[alerts]\nquota_treshold_pct = 80\n").unwrap_err();
+        assert!(err.contains("quota_treshold_pct"), "{err}");
+        let err = Config::parse("c.toml", "[alerts]\nquota_threshold_pct = 180\n").unwrap_err();
+        assert!(err.contains("percentage"), "{err}");
+        let err = Config::parse("c.toml", "[alerts\n").unwrap_err();
+        assert!(err.starts_with("c.toml"), "{err}");
+        let c = Config::parse("c.toml", "[rating]\nearly_termination_fee_pct = \"12\"\n").unwrap();
+        assert_eq!(
+            c.rating_options().early_termination_fee_pct,
+            Decimal::from(12)
+        );
+    }
+}
