@@ -1,7 +1,10 @@
 //! The command line: arguments (clap), input resolution and dispatch. Thin:
 //! every figure comes from the rating core.
 
+pub mod check;
+pub mod plan;
 pub mod store;
+pub mod sync;
 
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
@@ -39,9 +42,12 @@ pub struct Global {
     /// The time treated as now (default: the clock); it only sets defaults
     #[arg(long, global = true, value_name = "T", value_parser = parse_time_arg)]
     pub now: Option<Time>,
-    /// Use the bundled demo estate, dated around now
+    /// Use the bundled demo estate, dated around now (in a throw-away store)
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Open the terminal app without edits
+    #[arg(long, global = true)]
+    pub readonly: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,6 +64,16 @@ pub enum Command {
     Undo,
     /// Say what changed in the store since a time
     Diff(store::DiffArgs),
+    /// The notifications in force now or due within the horizon (exit 0 none, 1 warning, 2 critical, 3 could not check)
+    Check(check::CheckArgs),
+    /// Silence a notification (or --list them)
+    Ack(check::AckArgs),
+    /// Undo an acknowledgement
+    Unack(check::UnackArgs),
+    /// Migration plans with their costs, compared; --apply writes one into the store
+    Plan(plan::PlanArgs),
+    /// Read the live estate through your own az login and import it
+    Sync(sync::SyncArgs),
     /// Write a deterministic synthetic estate (a snapshot) to stdout
     Generate(GenerateArgs),
 }
@@ -220,6 +236,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Log(a)) => store::log(&cli.global, a),
         Some(Command::Undo) => store::undo(&cli.global, now),
         Some(Command::Diff(a)) => store::diff(&cli.global, a),
+        Some(Command::Check(a)) => check::check(&cli.global, a, now),
+        Some(Command::Ack(a)) => check::ack(&cli.global, a, now),
+        Some(Command::Unack(a)) => check::unack(&cli.global, a),
+        Some(Command::Plan(a)) => plan::plan(&cli.global, a, now),
+        Some(Command::Sync(a)) => sync::sync(&cli.global, a, now),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
             let estate = crate::generate::generate(a.scale, a.seed, base);

@@ -1,0 +1,1 @@
+//! Sync from Azure through the az CLI (being built).
