@@ -23,11 +23,18 @@ fn main() {
                 })
                 .collect();
             eprintln!("{}", parts.join(" "));
-            std::process::exit(1);
+            // `check` answers in the monitoring-plugin convention: 3 = could not check.
+            let is_check = std::env::args()
+                .skip(1)
+                .find(|a| !a.starts_with('-'))
+                .is_some_and(|a| a == "check");
+            std::process::exit(if is_check { 3 } else { 1 });
         }
     };
     if let Err(f) = run(cli) {
-        eprintln!("error: {}", f.message);
+        if !f.message.is_empty() {
+            eprintln!("error: {}", f.message);
+        }
         std::process::exit(f.code);
     }
 }

@@ -1,22 +1,335 @@
-//! `ptudesk check`, `ack`, `unack` (being built).
+//! `ptudesk check`, `ack`, `unack`: notifications for people, scripts and
+//! cron. Exit codes follow the monitoring-plugin convention: 0 nothing, 1
+//! warning, 2 critical, 3 could not check.
 
-use super::{Failure, Global};
-use crate::domain::time::Time;
-use clap::Args;
+use super::{Failure, Global, load_estate, out, store_path};
+use crate::alerts::{self, Ack, Notification, Severity};
+use crate::config::Config;
+use crate::domain::money::fmt_money;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, fmt_time, parse_duration_arg, parse_time_arg};
+use crate::report::wrap;
+use crate::store::Store;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::fmt::Write;
 
-#[derive(Args, Debug)]
-pub struct CheckArgs {}
-#[derive(Args, Debug)]
-pub struct AckArgs {}
-#[derive(Args, Debug)]
-pub struct UnackArgs {}
-
-pub fn check(_g: &Global, _a: &CheckArgs, _now: Time) -> Result<(), Failure> {
-    Err(Failure::input("not built yet"))
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
-pub fn ack(_g: &Global, _a: &AckArgs, _now: Time) -> Result<(), Failure> {
-    Err(Failure::input("not built yet"))
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::from_name(s).ok_or_else(|| "expected info, warning or critical".to_string())
 }
-pub fn unack(_g: &Global, _a: &UnackArgs) -> Result<(), Failure> {
-    Err(Failure::input("not built yet"))
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The instant to check at (default: now)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub at: Option<Time>,
+    /// How far ahead to look (default: the config's horizon_days, 30d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub horizon: Option<chrono::Duration>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Leave out, and don't count in the exit code, anything less severe
+    #[arg(long, value_name = "S", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Print nothing when nothing is wrong (exit 0)
+    #[arg(long)]
+    pub quiet: bool,
+    /// Post the notifications not sent there before, as the JSON array: webhook:URL
+    #[arg(long, value_name = "webhook:URL")]
+    pub notify: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AckArgs {
+    /// The notification's id (from `ptudesk check`)
+    #[arg(required_unless_present = "list")]
+    pub id: Option<String>,
+    /// Silence it until T (default: for as long as it does not get worse)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub until: Option<Time>,
+    /// Why it is silenced
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+    /// List the acknowledgements
+    #[arg(long, conflicts_with_all = ["id", "until"])]
+    pub list: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UnackArgs {
+    /// The notification's id
+    pub id: String,
+}
+
+/// The JSON form of a notification (INTERFACE.md).
+#[derive(Serialize)]
+pub struct JsonNotification<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub severity: &'a str,
+    pub subject: &'a str,
+    pub at: String,
+    pub message: &'a str,
+    pub cost_impact: String,
+    pub action: &'a str,
+}
+
+pub fn to_json(list: &[Notification]) -> String {
+    let items: Vec<JsonNotification> = list
+        .iter()
+        .map(|n| JsonNotification {
+            id: &n.id,
+            kind: n.kind,
+            severity: n.severity.name(),
+            subject: &n.subject,
+            at: fmt_time(n.at),
+            message: &n.message,
+            cost_impact: fmt_money(n.cost_impact),
+            action: &n.action,
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&items).expect("serializes");
+    s.push('\n');
+    s
+}
+
+/// Notifications for people, 80 columns.
+pub fn to_text(list: &[Notification], silenced: usize) -> String {
+    let mut s = String::new();
+    if list.is_empty() {
+        s.push_str("No notifications.");
+    } else {
+        let _ = write!(
+            s,
+            "{} notification{}",
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        );
+    }
+    if silenced > 0 {
+        let _ = write!(s, " ({silenced} silenced; `ptudesk ack --list`)");
+    }
+    s.push('\n');
+    for n in list {
+        s.push('\n');
+        let cost = format!(
+            "${}",
+            crate::domain::money::fmt_money_grouped(n.cost_impact)
+        );
+        let lead = format!("{:<9}{}  ", n.severity.name().to_uppercase(), n.kind);
+        let room = 80usize
+            .saturating_sub(lead.chars().count() + cost.len() + 1)
+            .max(12);
+        let head = format!("{lead}{}", crate::report::fit(&n.subject, room));
+        let _ = writeln!(
+            s,
+            "{head}{:>width$}",
+            cost,
+            width = 80usize
+                .saturating_sub(head.chars().count())
+                .max(cost.len() + 1)
+        );
+        for line in wrap(&n.message, "  ", 80) {
+            let _ = writeln!(s, "{line}");
+        }
+        for line in wrap(&format!("-> {}", n.action), "  ", 80) {
+            let _ = writeln!(s, "{line}");
+        }
+        let _ = writeln!(s, "  id {}  at {}", n.id, fmt_time(n.at));
+    }
+    s
+}
+
+fn cannot(e: impl ToString) -> Failure {
+    Failure {
+        message: e.to_string(),
+        code: 3,
+    }
+}
+
+/// The notifications at `at`, and the store they were read from (if any).
+fn evaluate(
+    g: &Global,
+    config: &Config,
+    at: Time,
+    horizon: chrono::Duration,
+) -> Result<(Vec<Notification>, Option<Store>), Failure> {
+    let estate = load_estate(g, at)?;
+    let store = if g.demo || g.scenario.is_some() {
+        None
+    } else {
+        Some(Store::open_existing(&store_path(g)?)?)
+    };
+    let list = alerts::evaluate(&estate, &PriceBook::default_book(), config, at, horizon)?;
+    Ok((list, store))
+}
+
+pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
+    let run = || -> Result<i32, Failure> {
+        let config = Config::load().map_err(Failure::input)?;
+        let at = a.at.unwrap_or(now);
+        let horizon = a
+            .horizon
+            .unwrap_or_else(|| chrono::Duration::days(config.alerts.horizon_days as i64));
+        let (list, mut store) = evaluate(g, &config, at, horizon)?;
+        let acks = match &store {
+            Some(s) => s.acks()?,
+            None => vec![],
+        };
+        let min = a.min_severity.unwrap_or(Severity::Info);
+        let (shown, hidden): (Vec<Notification>, Vec<Notification>) = list
+            .into_iter()
+            .filter(|n| n.severity >= min)
+            .partition(|n| !alerts::silenced(n, &acks, at));
+        let code = match shown.iter().map(|n| n.severity).max() {
+            Some(Severity::Critical) => 2,
+            Some(Severity::Warning) => 1,
+            _ => 0,
+        };
+        if let Some(target) = &a.notify {
+            let url = target.strip_prefix("webhook:").ok_or_else(|| {
+                Failure::input(format!("--notify expects webhook:URL, got {target:?}"))
+            })?;
+            let store = store
+                .as_mut()
+                .ok_or_else(|| Failure::input("--notify remembers what it sent in the store: it does not go with --scenario or --demo"))?;
+            let sent = store.sent(target)?;
+            let fresh: Vec<Notification> = shown
+                .iter()
+                .filter(|n| !sent.contains(&n.id))
+                .cloned()
+                .collect();
+            if !fresh.is_empty() {
+                post(url, &to_json(&fresh))?;
+                let ids: Vec<String> = fresh.iter().map(|n| n.id.clone()).collect();
+                store.mark_sent(&ids, target, now)?;
+            }
+        }
+        if !(a.quiet && code == 0) {
+            let text = match a.format {
+                CheckFormat::Text => to_text(&shown, hidden.len()),
+                CheckFormat::Json => to_json(&shown),
+            };
+            out(&text)?;
+        }
+        Ok(code)
+    };
+    match run() {
+        Ok(0) => Ok(()),
+        Ok(code) => Err(Failure {
+            message: String::new(),
+            code,
+        }),
+        Err(f) => Err(cannot(f.message)),
+    }
+}
+
+/// Posts a JSON body; any failure or non-2xx answer is an error.
+fn post(url: &str, body: &str) -> Result<(), Failure> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(15)))
+        .build()
+        .into();
+    match agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body)
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(cannot(format!(
+            "webhook {url} failed: {e}; nothing was marked as sent"
+        ))),
+    }
+}
+
+pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
+    let mut store = Store::open_existing(&store_path(g)?)?;
+    if a.list {
+        let config = Config::load().map_err(Failure::input)?;
+        let horizon = chrono::Duration::days(config.alerts.horizon_days as i64);
+        let acks = store.acks()?;
+        let current = alerts::evaluate(
+            &store.load()?,
+            &PriceBook::default_book(),
+            &config,
+            now,
+            horizon,
+        )?;
+        let mut s = String::new();
+        if acks.is_empty() {
+            s.push_str("No acknowledgements.\n");
+        }
+        for k in &acks {
+            let state = match current.iter().find(|n| n.id == k.id) {
+                None => "no longer raised".to_string(),
+                Some(n) if alerts::silenced(n, &acks, now) => {
+                    format!("silenced: {} {}", n.kind, n.subject)
+                }
+                Some(n) => format!(
+                    "back: it got worse ({} now ${})",
+                    n.severity.name(),
+                    fmt_money(n.cost_impact)
+                ),
+            };
+            let until = k.until.map_or("until it gets worse".to_string(), |u| {
+                format!("until {}", fmt_time(u))
+            });
+            let _ = writeln!(s, "{}  acked {}  {until}  {state}", k.id, fmt_time(k.at));
+            if !k.note.is_empty() {
+                let _ = writeln!(s, "    note: {}", k.note);
+            }
+        }
+        return out(&s);
+    }
+    let id = a.id.as_deref().expect("clap requires it without --list");
+    let config = Config::load().map_err(Failure::input)?;
+    let horizon = chrono::Duration::days(config.alerts.horizon_days as i64);
+    let list = alerts::evaluate(
+        &store.load()?,
+        &PriceBook::default_book(),
+        &config,
+        now,
+        horizon,
+    )?;
+    let n = list.iter().find(|n| n.id == id).ok_or_else(|| {
+        Failure::input(format!(
+            "no notification {id} in force at {} (see `ptudesk check`)",
+            fmt_time(now)
+        ))
+    })?;
+    store.put_ack(&Ack {
+        id: n.id.clone(),
+        at: now,
+        until: a.until,
+        note: a.note.clone(),
+        cost: n.cost_impact,
+        severity: n.severity,
+    })?;
+    out(&format!(
+        "Silenced {} ({} {}){}; it comes back if it gets worse. `ptudesk unack {}` undoes this.\n",
+        n.id,
+        n.kind,
+        n.subject,
+        a.until
+            .map_or(String::new(), |u| format!(" until {}", fmt_time(u))),
+        n.id
+    ))
+}
+
+pub fn unack(g: &Global, a: &UnackArgs) -> Result<(), Failure> {
+    let mut store = Store::open_existing(&store_path(g)?)?;
+    if store.remove_ack(&a.id)? {
+        out(&format!("{} is no longer silenced.\n", a.id))
+    } else {
+        Err(Failure::input(format!(
+            "{} is not acknowledged (see `ptudesk ack --list`)",
+            a.id
+        )))
+    }
 }

@@ -578,10 +578,95 @@ impl Store {
         })
     }
 
-    /// Runs a read-write statement batch (for tables other modules own, such
-    /// as notification state) in one transaction.
-    pub fn connection(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// The acknowledgements (silenced notifications).
+    pub fn acks(&self) -> Result<Vec<crate::alerts::Ack>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, until, note, cost, severity FROM acks ORDER BY at, id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, until, note, cost, severity) = row.map_err(|e| self.err(e))?;
+            let corrupt = |m: String| StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                message: m,
+            };
+            out.push(crate::alerts::Ack {
+                id,
+                at: parse_stored_time(&self.path, &at)?,
+                until: until
+                    .map(|u| parse_stored_time(&self.path, &u))
+                    .transpose()?,
+                note,
+                cost: crate::domain::money::parse_money(&cost).map_err(corrupt)?,
+                severity: crate::alerts::Severity::from_name(&severity).ok_or_else(|| {
+                    StoreError::Corrupt {
+                        path: self.path.display().to_string(),
+                        message: format!("unknown severity {severity:?}"),
+                    }
+                })?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records (or replaces) an acknowledgement.
+    pub fn put_ack(&mut self, a: &crate::alerts::Ack) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO acks(id, at, until, note, cost, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT(id) DO UPDATE SET at = excluded.at, until = excluded.until, note = excluded.note, \
+                 cost = excluded.cost, severity = excluded.severity",
+                params![a.id, fmt_time(a.at), a.until.map(fmt_time), a.note, a.cost.to_string(), a.severity.name()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Removes an acknowledgement; false when there was none.
+    pub fn remove_ack(&mut self, id: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM acks WHERE id = ?1", [id])
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    /// The notification ids already sent to `target`.
+    pub fn sent(&self, target: &str) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM sent WHERE target = ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([target], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Remembers that these notifications were sent to `target`.
+    pub fn mark_sent(&mut self, ids: &[String], target: &str, at: Time) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
+        for id in ids {
+            tx.execute(
+                "INSERT OR IGNORE INTO sent(id, target, at) VALUES (?1, ?2, ?3)",
+                params![id, target, fmt_time(at)],
+            )
+            .map_err(|e| sql(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| sql(&self.path, e))
     }
 }
 

@@ -5,8 +5,9 @@ CREATE TABLE acks (
     at TEXT NOT NULL,
     until TEXT,
     note TEXT NOT NULL DEFAULT '',
-    -- The cost when acknowledged: the notification returns if it grows.
-    cost TEXT NOT NULL
+    -- The cost and severity when acknowledged: the notification returns if either grows.
+    cost TEXT NOT NULL,
+    severity TEXT NOT NULL
 );
 CREATE TABLE sent (
     id TEXT NOT NULL,

@@ -1,0 +1,421 @@
+//! Each notification kind: an estate that raises it, and a near miss that
+//! does not.
+
+use ptudesk::alerts::{Notification, Severity, evaluate};
+use ptudesk::config::Config;
+use ptudesk::domain::Estate;
+use ptudesk::domain::prices::PriceBook;
+use ptudesk::domain::time::{Time, parse_time_arg};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+fn t(s: &str) -> Time {
+    parse_time_arg(s).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).unwrap()
+}
+
+const NOW: &str = "2026-12-10T09:00:00Z";
+
+fn estate(parts: Value) -> Estate {
+    let mut base = json!({
+        "schema": "ptudesk.snapshot/1",
+        "currency": "USD",
+        "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+        "prices": [
+            {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+             "reservation_month": "286", "reservation_year": "2916", "commitment_month": "1100"},
+            {"region": "eastus2", "sku": "GlobalProvisionedManaged", "hourly": "1.00",
+             "reservation_month": "260", "reservation_year": "2652"}
+        ],
+        "resources": [
+            {"id": "aoai-a", "subscription": "sub-a", "resource_group": "rg-a", "region": "eastus2"},
+            {"id": "aoai-b", "subscription": "sub-b", "resource_group": "rg-b", "region": "eastus2"}
+        ]
+    });
+    for (k, v) in parts.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    ptudesk::ingest::snapshot::parse("test.json", base.to_string().as_bytes()).unwrap()
+}
+
+fn dep(id: &str, res: &str, sku: &str, ptu: i64, at: &str, deleted: Option<&str>) -> Value {
+    json!({"id": id, "resource": res, "model": "gpt-4o", "version": "2024-08-06", "sku": sku,
+           "sizes": [{"at": at, "ptu": ptu}], "deleted": deleted})
+}
+
+fn commitment(start: &str, ptu: i64, mode: &str) -> Value {
+    json!({"id": "cp", "resource": "aoai-a", "start": start, "ptu": ptu, "additions": [], "renewal": {"mode": mode}})
+}
+
+fn reservation(id: &str, sku: &str, ptu: i64, start: &str, term: &str, mode: &str) -> Value {
+    json!({"id": id, "name": id, "region": "eastus2", "sku": sku, "ptu": ptu, "term": term, "billing": "upfront",
+           "start": start, "scope": {"type": "subscription", "subscription": "sub-a"}, "scope_changes": [],
+           "renewal": {"mode": mode}, "refunded_at": null})
+}
+
+const REG: &str = "ProvisionedManaged";
+const GLO: &str = "GlobalProvisionedManaged";
+
+fn check_at(e: &Estate, at: &str, days: i64) -> Vec<Notification> {
+    evaluate(
+        e,
+        &PriceBook::empty(),
+        &Config::default(),
+        t(at),
+        chrono::Duration::days(days),
+    )
+    .unwrap()
+}
+
+fn check(e: &Estate) -> Vec<Notification> {
+    check_at(e, NOW, 30)
+}
+
+fn of<'a>(list: &'a [Notification], kind: &str) -> Vec<&'a Notification> {
+    list.iter().filter(|n| n.kind == kind).collect()
+}
+
+fn one<'a>(list: &'a [Notification], kind: &str) -> &'a Notification {
+    let v = of(list, kind);
+    assert_eq!(v.len(), 1, "one {kind}: {list:#?}");
+    v[0]
+}
+
+#[test]
+fn commitment_expiring_with_deployments_still_on_it() {
+    // Bought 15 Nov, not renewing: expires 15 Dec, 5 days after NOW, with 300 PTU on it.
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "none")]
+    }));
+    let list = check(&e);
+    let n = one(&list, "commitment_expiring");
+    assert_eq!(n.severity, Severity::Critical);
+    assert_eq!(n.at, t("2026-12-15T09:00:00Z"));
+    // 300 PTU x $2 x 24 h a day from the expiry to the end of the horizon (25 days).
+    assert_eq!(n.cost_impact, d("14400") * d("25"));
+    assert!(n.message.contains("$14,400.00 a day"), "{}", n.message);
+    assert!(
+        n.action.contains("delete the deployments on aoai-a"),
+        "{}",
+        n.action
+    );
+    // The overage that follows is this notification's, not a second one.
+    assert!(of(&list, "hourly_overage").is_empty(), "{list:#?}");
+
+    // 20 days ahead it is a warning in the 30-day stage; 16 days ahead the same notification.
+    let w20 = check_at(&e, "2026-11-25T09:00:00Z", 30);
+    let w16 = check_at(&e, "2026-11-29T09:00:00Z", 30);
+    let (a, b) = (
+        one(&w20, "commitment_expiring"),
+        one(&w16, "commitment_expiring"),
+    );
+    assert_eq!(a.severity, Severity::Warning);
+    assert_eq!(a.id, b.id, "same stage, same id");
+    assert_ne!(a.id, n.id, "the 7-day reminder is a new notification");
+
+    // The near miss: deployments deleted before the expiry raise nothing.
+    let near = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", Some("2026-12-14T00:00:00Z"))],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "none")]
+    }));
+    let list = check(&near);
+    assert!(of(&list, "commitment_expiring").is_empty(), "{list:#?}");
+    assert!(
+        list.iter().all(|n| n.severity != Severity::Critical),
+        "{list:#?}"
+    );
+}
+
+#[test]
+fn an_expiry_covered_afterwards_is_only_info() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "none")],
+        "reservations": [reservation("res", REG, 300, "2026-12-15T09:00:00Z", "P1M", "none")]
+    }));
+    let n = one(&check(&e), "commitment_expiring").clone();
+    assert_eq!(n.severity, Severity::Info);
+    assert_eq!(n.cost_impact, Decimal::ZERO);
+}
+
+#[test]
+fn commitment_renewal_is_a_billing_event() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    let n = one(&check(&e), "commitment_renewal").clone();
+    assert_eq!(n.severity, Severity::Info);
+    assert_eq!(n.cost_impact, d("330000"));
+    assert_eq!(n.at, t("2026-12-15T09:00:00Z"));
+    let near = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "none")]
+    }));
+    assert!(of(&check(&near), "commitment_renewal").is_empty());
+}
+
+#[test]
+fn commitment_unused_and_overage() {
+    let idle = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    let n = one(&check(&idle), "commitment_unused").clone();
+    assert_eq!(n.severity, Severity::Warning);
+    assert!(n.message.contains("33% used"), "{}", n.message);
+    assert!(n.cost_impact > Decimal::ZERO);
+
+    let over = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 500, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    let list = check(&over);
+    let n = one(&list, "commitment_overage");
+    assert_eq!(n.severity, Severity::Critical, "ongoing");
+    // 200 PTU x $2 for the 30 days of the horizon.
+    assert_eq!(n.cost_impact, d("200") * d("2") * d("720"));
+    assert!(of(&list, "commitment_unused").is_empty());
+
+    let fits = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    let list = check(&fits);
+    assert!(
+        of(&list, "commitment_overage").is_empty() && of(&list, "commitment_unused").is_empty(),
+        "{list:#?}"
+    );
+}
+
+#[test]
+fn commitment_model_unsupported() {
+    let mut bad = dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None);
+    bad["model"] = json!("gpt-4.1");
+    bad["version"] = json!("2025-04-14");
+    let e = estate(
+        json!({"deployments": [bad], "commitments": [commitment("2026-11-15T09:00:00Z", 100, "autorenew")]}),
+    );
+    let n = one(&check(&e), "commitment_model_unsupported").clone();
+    assert_eq!(n.subject, "d1");
+    let ok = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 100, "autorenew")]
+    }));
+    assert!(of(&check(&ok), "commitment_model_unsupported").is_empty());
+}
+
+#[test]
+fn reservation_expiring_renewal_unused_and_mismatch() {
+    // A one-month reservation bought 13 Nov expires 13 Dec without renewal, covering 100 PTU.
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 100, "2026-11-13T09:00:00Z", "P1M", "none")]
+    }));
+    let n = one(&check(&e), "reservation_expiring").clone();
+    assert_eq!(n.severity, Severity::Critical);
+    assert_eq!(n.cost_impact, d("100") * d("2") * d("24") * d("27"));
+    let near = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", Some("2026-12-11T00:00:00Z"))],
+        "reservations": [reservation("res", REG, 100, "2026-11-13T09:00:00Z", "P1M", "none")]
+    }));
+    assert!(of(&check(&near), "reservation_expiring").is_empty());
+
+    let renew = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 100, "2026-11-13T09:00:00Z", "P1M", "autorenew")]
+    }));
+    let list = check(&renew);
+    let n = one(&list, "reservation_renewal");
+    assert_eq!((n.subject.as_str(), n.cost_impact), ("res/r1", d("28600")));
+    assert!(of(&list, "reservation_expiring").is_empty());
+
+    // 300 Global PTU reserved, 100 deployed: a third used.
+    let idle = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", GLO, 300, "2026-11-20T00:00:00Z", "P1Y", "none")]
+    }));
+    let n = one(&check(&idle), "reservation_unused").clone();
+    assert!(
+        n.message.contains("33% used over the last 7 days"),
+        "{}",
+        n.message
+    );
+    let busy = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 290, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", GLO, 300, "2026-11-20T00:00:00Z", "P1Y", "none")]
+    }));
+    assert!(
+        of(&check(&busy), "reservation_unused").is_empty(),
+        "97% used is above the 90% threshold"
+    );
+
+    // A Global reservation beside Regional deployments covers nothing.
+    let mismatch = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", GLO, 100, "2026-11-20T00:00:00Z", "P1Y", "none")]
+    }));
+    let list = check(&mismatch);
+    let n = one(&list, "reservation_mismatch");
+    assert!(
+        n.message.contains("holds only Regional deployments"),
+        "{}",
+        n.message
+    );
+    assert!(
+        of(&list, "reservation_unused").is_empty(),
+        "the mismatch says it"
+    );
+    // Out of scope: the Regional deployment is in sub-b.
+    let scope = estate(json!({
+        "deployments": [dep("d1", "aoai-b", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 100, "2026-11-20T00:00:00Z", "P1Y", "none")]
+    }));
+    let n = one(&check(&scope), "reservation_mismatch").clone();
+    assert!(n.message.contains("lie outside its scope"), "{}", n.message);
+    assert!(n.action.contains("change its scope"), "{}", n.action);
+    let matched = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 100, "2026-11-20T00:00:00Z", "P1Y", "none")]
+    }));
+    assert!(of(&check(&matched), "reservation_mismatch").is_empty());
+}
+
+#[test]
+fn hourly_overage_keeps_its_id_while_it_lasts() {
+    let e = estate(
+        json!({"deployments": [dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", None)]}),
+    );
+    let a = one(&check(&e), "hourly_overage").clone();
+    assert_eq!(a.severity, Severity::Critical);
+    assert_eq!(a.at, t("2026-11-01T00:00:00Z"), "it began at the creation");
+    assert_eq!(a.cost_impact, d("100") * d("720"));
+    let b = one(&check_at(&e, "2026-12-20T13:00:00Z", 30), "hourly_overage").clone();
+    assert_eq!(a.id, b.id, "stable while the condition lasts");
+    // A future deployment: a warning, due.
+    let later = estate(
+        json!({"deployments": [dep("d1", "aoai-a", GLO, 100, "2026-12-20T00:00:00Z", None)]}),
+    );
+    assert_eq!(
+        one(&check(&later), "hourly_overage").severity,
+        Severity::Warning
+    );
+    let covered = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", GLO, 100, "2026-11-01T00:00:00Z", "P1Y", "none")]
+    }));
+    assert!(of(&check(&covered), "hourly_overage").is_empty());
+}
+
+#[test]
+fn quota_near_and_over_the_limit() {
+    let e = |limit: i64, ptu: i64| {
+        estate(json!({
+            "deployments": [dep("d1", "aoai-a", REG, ptu, "2026-11-01T00:00:00Z", None)],
+            "reservations": [reservation("res", REG, 500, "2026-11-01T00:00:00Z", "P1Y", "none")],
+            "quotas": [{"subscription": "sub-a", "region": "eastus2", "sku": REG, "limit": limit}]
+        }))
+    };
+    let near = check(&e(420, 400));
+    let n = one(&near, "quota_near_limit");
+    assert!(
+        n.message.contains("400 of 420 PTU quota used (95%)"),
+        "{}",
+        n.message
+    );
+    assert!(of(&near, "quota_exceeded").is_empty());
+    let over = check(&e(300, 400));
+    assert_eq!(one(&over, "quota_exceeded").severity, Severity::Critical);
+    let fine = check(&e(420, 300));
+    assert!(of(&fine, "quota_near_limit").is_empty() && of(&fine, "quota_exceeded").is_empty());
+    // At the limit exactly: near, not over.
+    let at = check(&e(300, 300));
+    assert_eq!(of(&at, "quota_near_limit").len(), 1);
+    assert!(of(&at, "quota_exceeded").is_empty());
+}
+
+#[test]
+fn a_refund_past_the_rolling_limit() {
+    let refunded = |id: &str, ptu: i64, at: &str| {
+        let mut r = reservation(id, REG, ptu, "2026-11-01T00:00:00Z", "P1Y", "none");
+        r["refunded_at"] = json!(at);
+        r["price"] = json!("2916");
+        r
+    };
+    // 10 PTU x 2916 x ~1/1 of the year = ~29k each: the second passes 50k.
+    let e = estate(
+        json!({"reservations": [refunded("r1", 10, "2026-11-01T00:00:00Z"), refunded("r2", 10, "2026-12-12T00:00:00Z")]}),
+    );
+    let n = one(&check(&e), "refund_limit").clone();
+    assert_eq!(n.subject, "r2");
+    assert_eq!(n.severity, Severity::Critical);
+    assert!(n.cost_impact > Decimal::ZERO);
+    let small = estate(
+        json!({"reservations": [refunded("r1", 10, "2026-11-01T00:00:00Z"), refunded("r2", 5, "2026-12-12T00:00:00Z")]}),
+    );
+    assert!(of(&check(&small), "refund_limit").is_empty());
+}
+
+#[test]
+fn a_planned_migration_with_a_double_billing_window() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 400, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-20T00:00:00Z", 400, "none")],
+        "reservations": [reservation("res", REG, 400, "2026-12-15T00:00:00Z", "P1Y", "none")]
+    }));
+    let n = one(&check(&e), "double_billing_window").clone();
+    assert_eq!(n.at, t("2026-12-15T00:00:00Z"));
+    assert!(n.message.contains("commitment cp"), "{}", n.message);
+    // 5 days of the first period's twelfth of the year (15 Dec - 14 Jan, 31 days).
+    let expected = d("2916") * d("400") / d("12") * d("5") / d("31");
+    assert!(
+        (n.cost_impact - expected).abs() < d("0.000001"),
+        "{} vs {expected}",
+        n.cost_impact
+    );
+    let at_expiry = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 400, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-11-20T00:00:00Z", 400, "none")],
+        "reservations": [reservation("res", REG, 400, "2026-12-20T00:00:00Z", "P1Y", "none")]
+    }));
+    assert!(of(&check(&at_expiry), "double_billing_window").is_empty());
+}
+
+#[test]
+fn sizes_off_the_model_step() {
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 60, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 60, "2026-11-01T00:00:00Z", "P1Y", "none")]
+    }));
+    let n = one(&check(&e), "deployment_size_off_step").clone();
+    assert!(n.action.contains("resize it to 100 PTU"), "{}", n.action);
+    let ok = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [reservation("res", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "none")]
+    }));
+    assert!(check(&ok).is_empty(), "{:#?}", check(&ok));
+}
+
+#[test]
+fn every_kind_named_in_the_interface_is_produced_somewhere() {
+    // The demo raises the story's notifications, most severe first.
+    let demo = ptudesk::demo::estate(t("2026-11-22"));
+    let list = check_at(&demo, "2026-11-22T09:00:00Z", 30);
+    for k in [
+        "commitment_expiring",
+        "hourly_overage",
+        "reservation_mismatch",
+        "reservation_unused",
+        "double_billing_window",
+        "quota_near_limit",
+    ] {
+        assert!(!of(&list, k).is_empty(), "demo lacks {k}");
+    }
+    assert!(list.windows(2).all(|w| w[0].severity >= w[1].severity));
+    let ids: std::collections::HashSet<&str> = list.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), list.len(), "ids are unique");
+}

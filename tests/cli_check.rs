@@ -1,0 +1,401 @@
+//! `ptudesk check`, `ack`, `unack` as processes: exit codes (0 none, 1
+//! warning, 2 critical, 3 could not check), quiet cron runs, filters,
+//! acknowledgements, and the webhook on a loopback server.
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+const NOW: &str = "2026-11-22T09:00:00Z";
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+        .args(args)
+        .env("PTUDESK_DB", db)
+        .env("PTUDESK_CONFIG", db.with_extension("toml"))
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// A store holding the demo estate.
+fn demo_store(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("s.db");
+    let demo = run(&db, &["export", "--demo", "--now", NOW]);
+    let file = dir.join("demo.json");
+    std::fs::write(&file, &demo.stdout).unwrap();
+    assert!(
+        run(&db, &["import", file.to_str().unwrap(), "--now", NOW])
+            .status
+            .success()
+    );
+    db
+}
+
+fn snapshot(dir: &Path, name: &str, parts: Value) -> String {
+    let mut base = serde_json::json!({
+        "schema": "ptudesk.snapshot/1", "currency": "USD",
+        "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a"]}],
+        "prices": [{"region": "eastus2", "sku": "GlobalProvisionedManaged", "hourly": "1.00",
+                    "reservation_month": "260", "reservation_year": "2652"}],
+        "resources": [{"id": "aoai-a", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"}]
+    });
+    for (k, v) in parts.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, base.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn exit_codes_follow_the_monitoring_convention() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    // Nothing wrong: exit 0.
+    let quiet = snapshot(dir.path(), "quiet.json", serde_json::json!({}));
+    let o = run(&db, &["check", "--scenario", &quiet, "--now", NOW]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text(&o).starts_with("No notifications."));
+    // A warning only: a reservation that covers a third of what it could, bought long ago.
+    let warn = snapshot(
+        dir.path(),
+        "warn.json",
+        serde_json::json!({
+            "deployments": [{"id": "d1", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+                "sku": "GlobalProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 100}], "deleted": null}],
+            "reservations": [{"id": "r1", "name": "r1", "region": "eastus2", "sku": "GlobalProvisionedManaged", "ptu": 300,
+                "term": "P1Y", "billing": "upfront", "start": "2026-10-01T00:00:00Z",
+                "scope": {"type": "shared", "billing_account": "ba"}, "scope_changes": [], "renewal": {"mode": "none"}, "refunded_at": null}]
+        }),
+    );
+    let o = run(&db, &["check", "--scenario", &warn, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("WARNING  reservation_unused"),
+        "{}",
+        text(&o)
+    );
+    // Critical: the demo (an expiry in 5 days with 300 PTU still deployed).
+    let o = run(&db, &["check", "--demo", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(2));
+    // --min-severity filters the output and the code.
+    let o = run(
+        &db,
+        &[
+            "check",
+            "--scenario",
+            &warn,
+            "--now",
+            NOW,
+            "--min-severity",
+            "critical",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).starts_with("No notifications."));
+    // --quiet prints nothing when nothing is wrong, everything otherwise.
+    let o = run(
+        &db,
+        &["check", "--scenario", &quiet, "--now", NOW, "--quiet"],
+    );
+    assert_eq!((o.status.code(), o.stdout.len()), (Some(0), 0));
+    let o = run(
+        &db,
+        &["check", "--scenario", &warn, "--now", NOW, "--quiet"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!o.stdout.is_empty());
+    // Could not check: a bad file, a missing store, a bad flag: exit 3.
+    let bad = snapshot(
+        dir.path(),
+        "bad.json",
+        serde_json::json!({"deployments": [{"id": "x"}]}),
+    );
+    for args in [
+        vec!["check", "--scenario", bad.as_str(), "--now", NOW],
+        vec!["check", "--now", NOW],
+        vec!["check", "--horizon", "soon"],
+        vec!["check", "--min-severity", "dire"],
+    ] {
+        let o = run(&db, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
+    }
+}
+
+#[test]
+fn json_gives_stable_ids_and_the_interface_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let a = run(&db, &["check", "--demo", "--now", NOW, "--format", "json"]);
+    let b = run(
+        &db,
+        &[
+            "check",
+            "--demo",
+            "--now",
+            "2026-11-22T15:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let va: Value = serde_json::from_slice(&a.stdout).unwrap();
+    let vb: Value = serde_json::from_slice(&b.stdout).unwrap();
+    let items = va.as_array().unwrap();
+    assert!(items.len() >= 5);
+    for n in items {
+        for key in [
+            "id",
+            "kind",
+            "severity",
+            "subject",
+            "at",
+            "message",
+            "cost_impact",
+            "action",
+        ] {
+            assert!(n[key].is_string(), "{key} in {n}");
+        }
+    }
+    let ids = |v: &Value| -> std::collections::BTreeSet<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let common = ids(&va).intersection(&ids(&vb)).count();
+    assert!(
+        common >= items.len() - 1,
+        "ids survive six hours later: {common} of {}",
+        items.len()
+    );
+}
+
+#[test]
+fn ack_silences_until_the_condition_worsens_and_unack_undoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let all: Value =
+        serde_json::from_slice(&run(&db, &["check", "--now", NOW, "--format", "json"]).stdout)
+            .unwrap();
+    let mismatch = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "reservation_mismatch")
+        .unwrap();
+    let id = mismatch["id"].as_str().unwrap();
+    let o = run(
+        &db,
+        &[
+            "ack",
+            id,
+            "--note",
+            "moving to regional next month",
+            "--now",
+            NOW,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = run(&db, &["check", "--now", NOW]);
+    assert!(!text(&after).contains(id), "silenced");
+    assert!(text(&after).contains("1 silenced"), "{}", text(&after));
+    let list = run(&db, &["ack", "--list", "--now", NOW]);
+    assert!(
+        text(&list).contains(id) && text(&list).contains("moving to regional"),
+        "{}",
+        text(&list)
+    );
+    assert!(
+        text(&list).contains("silenced: reservation_mismatch res-wus3-global"),
+        "{}",
+        text(&list)
+    );
+    // Later in the term the reservation still idles, the id is unchanged, and the cost
+    // over the horizon stays the same or less: still silenced.
+    let later = run(&db, &["check", "--now", "2026-11-23T09:00:00Z"]);
+    assert!(!text(&later).contains(id));
+    // Worse: a longer horizon costs more: it comes back.
+    let worse = run(&db, &["check", "--now", NOW, "--horizon", "60d"]);
+    assert!(text(&worse).contains(id), "{}", text(&worse));
+    // Unack.
+    assert!(run(&db, &["unack", id]).status.success());
+    assert!(text(&run(&db, &["check", "--now", NOW])).contains(id));
+    let o = run(&db, &["unack", id]);
+    assert_eq!(o.status.code(), Some(1));
+    // Acknowledging something not raised is refused.
+    let o = run(&db, &["ack", "0000000000000000", "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no notification 0000000000000000 in force")
+    );
+    // Until a time: back after it.
+    assert!(
+        run(
+            &db,
+            &["ack", id, "--until", "2026-11-22T12:00:00Z", "--now", NOW]
+        )
+        .status
+        .success()
+    );
+    assert!(!text(&run(&db, &["check", "--now", "2026-11-22T11:00:00Z"])).contains(id));
+    assert!(text(&run(&db, &["check", "--now", "2026-11-22T13:00:00Z"])).contains(id));
+}
+
+/// A loopback HTTP server that records request bodies and answers `status`.
+fn server(status: u16) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut s = stream.unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            // Read headers, then the body by Content-Length.
+            let body = loop {
+                let n = s.read(&mut chunk).unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < end + 4 + len {
+                        let n = s.read(&mut chunk).unwrap();
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    break String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string();
+                }
+            };
+            seen.lock().unwrap().push(body);
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, bodies)
+}
+
+#[test]
+fn the_webhook_gets_new_notifications_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let (url, bodies) = server(200);
+    let target = format!("webhook:{url}");
+    let o = run(
+        &db,
+        &["check", "--now", NOW, "--notify", &target, "--quiet"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let first: Value = serde_json::from_str(&bodies.lock().unwrap()[0]).unwrap();
+    let expected: Value =
+        serde_json::from_slice(&run(&db, &["check", "--now", NOW, "--format", "json"]).stdout)
+            .unwrap();
+    assert_eq!(first, expected, "the same JSON array as --format json");
+    // Again: nothing new, nothing posted.
+    run(&db, &["check", "--now", NOW, "--notify", &target]);
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+    // A week later the legacy commitment's expiry has passed; the new overage is posted, alone.
+    run(
+        &db,
+        &[
+            "check",
+            "--now",
+            "2026-11-29T09:00:00Z",
+            "--notify",
+            &target,
+        ],
+    );
+    let posted = bodies.lock().unwrap().len();
+    assert_eq!(posted, 2);
+    let second: Value = serde_json::from_str(&bodies.lock().unwrap()[1]).unwrap();
+    let old: std::collections::BTreeSet<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        second
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| !old.contains(n["id"].as_str().unwrap()))
+    );
+    assert!(
+        second
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["subject"] == "aoai-eastus-legacy"),
+        "{second}"
+    );
+
+    // A failing webhook: exit 3, nothing marked as sent.
+    let dir2 = tempfile::tempdir().unwrap();
+    let db2 = demo_store(dir2.path());
+    let (bad_url, bad_bodies) = server(500);
+    let o = run(
+        &db2,
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--notify",
+            &format!("webhook:{bad_url}"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was marked as sent"));
+    let (url3, bodies3) = server(200);
+    // The same store posts everything to a working target.
+    run(
+        &db2,
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--notify",
+            &format!("webhook:{url3}"),
+        ],
+    );
+    assert_eq!(bodies3.lock().unwrap().len(), 1);
+    assert_eq!(bad_bodies.lock().unwrap().len(), 1);
+    // --notify needs a store.
+    let o = run(
+        &db2,
+        &["check", "--demo", "--now", NOW, "--notify", &target],
+    );
+    assert_eq!(o.status.code(), Some(3));
+}
