@@ -10,7 +10,7 @@ use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, month_start, parse_time_arg};
 use crate::ingest::snapshot;
-use crate::rating::{self, Basis, Bucket, Options, Request};
+use crate::rating::{self, Basis, Bucket, Request};
 use crate::report;
 use chrono::{TimeZone, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -216,7 +216,7 @@ fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
         &estate,
         &PriceBook::default_book(),
         &req,
-        &Options::default(),
+        &crate::config::Config::load().map_err(Failure::input)?.rating_options(),
     )?;
     let text = match a.format {
         ForecastFormat::Table => report::forecast::to_table(&f),

@@ -6,7 +6,7 @@ use crate::domain::time::{Time, fmt_time, parse_time_arg};
 use crate::ingest::batch::{Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
 use crate::ingest::{InputError, azure, read_input, snapshot};
-use crate::rating::{self, Basis, Bucket, Options, Request};
+use crate::rating::{self, Basis, Bucket, Request};
 use crate::report;
 use crate::store::Store;
 use crate::store::entities::{self, Kind};
@@ -294,7 +294,7 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
                 &estate,
                 &PriceBook::default_book(),
                 &req,
-                &Options::default(),
+                &crate::config::Config::load().map_err(Failure::input)?.rating_options(),
             )?;
             let rows = report::tables::focus_rows(&estate.currency, &d.periods, &d.bills);
             let text = report::tables::focus_csv(&rows);
