@@ -290,6 +290,31 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
     e
 }
 
+/// What an expiry at `end` costs `resources` in hourly charges: the estate
+/// rated as it is, less the estate with the instrument renewed once more;
+/// for the first day after it, and up to the end of the horizon.
+fn expiry_cost(
+    ctx: &Ctx,
+    kind: InstrumentKind,
+    source: usize,
+    end: Time,
+    resources: &[String],
+) -> Result<(Decimal, Decimal), RatingError> {
+    let cf = renewed(ctx.estate, kind, source, end);
+    let caused = |from: Time, to: Time| -> Result<Decimal, RatingError> {
+        Ok(overage_of(&ctx.rate(ctx.estate, from, to)?, resources)
+            - overage_of(&ctx.rate(&cf, from, to)?, resources))
+    };
+    let start = ceil_hour(end);
+    let per_day = caused(start, start + Duration::hours(24))?;
+    let cost = if start < ctx.to {
+        caused(start, ctx.to)?
+    } else {
+        Decimal::ZERO
+    };
+    Ok((per_day, cost))
+}
+
 /// Hourly cost of `resources` over `[from, to)`: the overage windows' cost.
 fn overage_of(f: &Forecast, resources: &[String]) -> Decimal {
     f.windows
@@ -338,17 +363,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
         }
         let resources = vec![c.resource.clone()];
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
-        let cf = renewed(e, InstrumentKind::Commitment, ci, end);
-        let start = ceil_hour(end);
-        let day_end = start + Duration::hours(24);
-        let per_day = overage_of(&ctx.rate(e, start, day_end)?, &resources)
-            - overage_of(&ctx.rate(&cf, start, day_end)?, &resources);
-        let cost = if start < ctx.to {
-            overage_of(&ctx.rate(e, start, ctx.to)?, &resources)
-                - overage_of(&ctx.rate(&cf, start, ctx.to)?, &resources)
-        } else {
-            Decimal::ZERO
-        };
+        let (per_day, cost) = expiry_cost(ctx, InstrumentKind::Commitment, ci, end, &resources)?;
         let days = (end - ctx.at).num_hours() as f64 / 24.0;
         let covered_after = per_day.is_zero();
         let (severity, tail) = if covered_after {
@@ -438,17 +453,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             .map(|x| x.id.clone())
             .collect();
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
-        let cf = renewed(e, InstrumentKind::Reservation, ri, end);
-        let start = ceil_hour(end);
-        let day_end = start + Duration::hours(24);
-        let per_day = overage_of(&ctx.rate(e, start, day_end)?, &resources)
-            - overage_of(&ctx.rate(&cf, start, day_end)?, &resources);
-        let cost = if start < ctx.to {
-            overage_of(&ctx.rate(e, start, ctx.to)?, &resources)
-                - overage_of(&ctx.rate(&cf, start, ctx.to)?, &resources)
-        } else {
-            Decimal::ZERO
-        };
+        let (per_day, cost) = expiry_cost(ctx, InstrumentKind::Reservation, ri, end, &resources)?;
         let covered_after = per_day.is_zero();
         let (severity, tail) = if covered_after {
             (
