@@ -630,6 +630,7 @@ impl Builder {
                     sku,
                     sizes,
                     deleted,
+                    deleted_approximate: false,
                 });
             }
         }

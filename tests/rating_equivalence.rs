@@ -893,6 +893,7 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             sku: SKUS[d.sku as usize],
             sizes,
             deleted: d.deleted.map(|dt| t + dt.dur()),
+            deleted_approximate: false,
         });
     }
     for (i, r) in s.resources.iter().enumerate() {

@@ -72,9 +72,26 @@ pub struct LogArgs {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// What changed in the store after T
-    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
-    pub since: Time,
+    /// What changed in the store after T; `last-sync`: what the latest sync changed, and anything after it
+    #[arg(long, value_name = "T", value_parser = parse_since)]
+    pub since: Since,
+}
+
+/// `diff --since`: a time, or the latest sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    At(Time),
+    /// Just before the latest change recorded by `ptudesk sync` (not undone).
+    LastSync,
+}
+
+fn parse_since(s: &str) -> Result<Since, String> {
+    if s.trim().eq_ignore_ascii_case("last-sync") {
+        return Ok(Since::LastSync);
+    }
+    parse_time_arg(s)
+        .map(Since::At)
+        .map_err(|e| format!("{e}, or last-sync"))
 }
 
 fn input(e: InputError) -> Failure {
@@ -359,19 +376,33 @@ pub fn undo(g: &Global, now: Time) -> Result<(), Failure> {
 
 pub fn diff(g: &Global, a: &DiffArgs) -> Result<(), Failure> {
     let store = Store::open_existing(&store_path(g)?)?;
-    let old = store.objects_at(a.since)?;
+    let (since, label) = match a.since {
+        Since::At(t) => (t, fmt_time(t)),
+        Since::LastSync => {
+            let last = store
+                .log()?
+                .into_iter()
+                .rfind(|c| c.source == crate::sync::SOURCE && c.undone_by.is_none())
+                .ok_or_else(|| {
+                    Failure::input(
+                        "the store records no sync that changed anything: run `ptudesk sync` first",
+                    )
+                })?;
+            // One second before it: the sync's own change is included.
+            (
+                last.at - chrono::Duration::seconds(1),
+                format!("the last sync (#{} at {})", last.id, fmt_time(last.at)),
+            )
+        }
+    };
+    let old = store.objects_at(since)?;
     let new = store.objects()?;
     let lines = report::changes::describe(&old, &new);
     let mut text = String::new();
     if lines.is_empty() {
-        let _ = writeln!(text, "Nothing changed since {}.", fmt_time(a.since));
+        let _ = writeln!(text, "Nothing changed since {label}.");
     } else {
-        let _ = writeln!(
-            text,
-            "Changes since {} ({}):",
-            fmt_time(a.since),
-            lines.len()
-        );
+        let _ = writeln!(text, "Changes since {label} ({}):", lines.len());
         for l in lines {
             let _ = writeln!(text, "  {l}");
         }

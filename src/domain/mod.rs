@@ -325,6 +325,10 @@ pub struct Deployment {
     pub sizes: Vec<Size>,
     #[serde(default, with = "serde_time::opt")]
     pub deleted: Option<Time>,
+    /// The deletion instant is an estimate (a sync saw the deployment gone,
+    /// not when it went).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted_approximate: bool,
 }
 
 impl Deployment {

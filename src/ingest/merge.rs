@@ -245,6 +245,7 @@ pub fn merge(
                             approximate,
                         }],
                         deleted: None,
+                        deleted_approximate: false,
                     });
                 }
             }

@@ -1,1 +1,1056 @@
-//! Sync from Azure through the az CLI (being built).
+//! `ptudesk sync`: the live estate, read through the user's own `az login`
+//! (ptudesk stores no credentials and makes no network calls of its own),
+//! imported in one transaction exactly as `ptudesk import` would, with the
+//! instants Azure recorded put back into the history ([`history`]).
+//!
+//! Everything az answers is read and parsed first; only then is the store
+//! touched, in one transaction. Any failure before that (az missing, not
+//! logged in, a command failing, answering garbage or not answering in
+//! time) writes nothing. A subscription the signed-in identity may not read
+//! is skipped, said so, and the rest carries on.
+//!
+//! The commands, in order ([`commands`] lists them for the README):
+//!
+//! 1. `az account list`: the subscriptions (all enabled ones, or those named).
+//! 2. Per subscription: `az cognitiveservices account list`; per Azure
+//!    OpenAI / AI Services account, its `deployment list` and
+//!    `commitment-plan list`; the top-level (shared) commitment plans and
+//!    their account associations through `az rest` (az has no command for
+//!    them); `az cognitiveservices usage list` per region with accounts.
+//! 3. Once: `az reservations reservation-order list`, and
+//!    `az reservations reservation list` per order.
+//! 4. Only for what changed since the store last knew it:
+//!    `az monitor activity-log list` per deployment or commitment plan.
+//!
+//! Every command gets `--output json` and a time limit; a command still
+//! running at the limit is killed with everything it started.
+
+pub mod az;
+pub mod history;
+
+use crate::domain::Estate;
+use crate::domain::time::Time;
+use crate::ingest::InputError;
+use crate::ingest::azure;
+use crate::ingest::batch::{Batch, Format, Placement, Skipped};
+use crate::ingest::merge::{FileBatch, merge};
+use crate::store::entities::{self, Delta, Kind};
+use crate::store::{Store, StoreError};
+use az::{Az, AzError, AzOutput};
+use history::{Dated, Evidence, Listed};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashSet};
+use std::ffi::OsString;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The API version of the top-level commitment plan calls made through `az rest`.
+pub const COMMITMENT_PLANS_API: &str = "2025-06-01";
+
+/// How far back Azure keeps the activity log.
+pub const ACTIVITY_LOG_DAYS: i64 = 90;
+
+/// The most activity-log events asked for per object.
+const MAX_EVENTS: &str = "1000";
+
+/// The audit-log source of the changes a sync records.
+pub const SOURCE: &str = "sync";
+
+/// What to sync, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Subscription ids or names; empty: every enabled subscription `az account list` shows.
+    pub subscriptions: Vec<String>,
+    /// Work out what would change; write nothing.
+    pub dry_run: bool,
+    /// The time limit of each az command.
+    pub timeout: Duration,
+    /// The Azure CLI program (`az`).
+    pub program: OsString,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            subscriptions: vec![],
+            dry_run: false,
+            timeout: Duration::from_secs(60),
+            program: az::default_program(),
+        }
+    }
+}
+
+/// A subscription left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedSubscription {
+    pub id: String,
+    pub name: String,
+    pub why: String,
+    /// Left out because Azure refused to show it (not because it is disabled).
+    pub denied: bool,
+}
+
+/// What a sync did (or, with `dry_run`, would do).
+#[derive(Debug, Clone)]
+pub struct SyncReport {
+    pub store: PathBuf,
+    pub dry_run: bool,
+    /// The change recorded in the audit log; None when nothing changed (or a dry run).
+    pub change: Option<i64>,
+    /// Object by object, what changed (or would change).
+    pub deltas: Vec<Delta>,
+    /// Every object Azure showed (for the "unchanged" counts).
+    pub mentioned: BTreeSet<(Kind, String)>,
+    /// Items not imported, and why.
+    pub skipped: Vec<Skipped>,
+    /// Subscriptions synced: (id, name).
+    pub subscriptions: Vec<(String, String)>,
+    pub skipped_subscriptions: Vec<SkippedSubscription>,
+    /// Other things worth saying (parts Azure would not show, accounts gone).
+    pub notes: Vec<String>,
+    /// Changes dated from Azure's records, or at the sync time.
+    pub dated: Vec<Dated>,
+    /// The az command lines run, in order.
+    pub commands: Vec<String>,
+}
+
+/// Why a sync stopped. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "az (the Azure CLI) is not installed or not on PATH: install it (https://learn.microsoft.com/cli/azure/install-azure-cli), then run `az login`"
+    )]
+    NotInstalled,
+    #[error("not logged in to Azure: run `az login` (`{command}` said: {message})")]
+    NotLoggedIn { command: String, message: String },
+    #[error(
+        "`{command}` did not answer within {} s (--timeout): it was stopped, and nothing was written",
+        .limit.as_secs_f64()
+    )]
+    Timeout { command: String, limit: Duration },
+    #[error("`{command}` failed{}: {message}; nothing was written", exit_text(*.code))]
+    Failed {
+        command: String,
+        code: Option<i32>,
+        message: String,
+    },
+    #[error("{0}; nothing was written")]
+    Input(InputError),
+    #[error("{0}; nothing was written")]
+    Subscriptions(String),
+    #[error("{0}")]
+    Az(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn exit_text(code: Option<i32>) -> String {
+    match code {
+        Some(c) => format!(" (exit {c})"),
+        None => " (killed by a signal)".into(),
+    }
+}
+
+impl From<AzError> for SyncError {
+    fn from(e: AzError) -> SyncError {
+        match e {
+            AzError::NotInstalled => SyncError::NotInstalled,
+            AzError::Spawn { message } => SyncError::Az(message),
+            AzError::NotLoggedIn { command, message } => {
+                SyncError::NotLoggedIn { command, message }
+            }
+            AzError::Timeout { command, limit } => SyncError::Timeout { command, limit },
+            AzError::Denied { command, message } => SyncError::Failed {
+                command,
+                code: Some(1),
+                message,
+            },
+            AzError::Failed {
+                command,
+                code,
+                message,
+            } => SyncError::Failed {
+                command,
+                code,
+                message,
+            },
+        }
+    }
+}
+
+/// Why reading one subscription stopped: a refusal skips the subscription,
+/// anything else stops the sync.
+enum Halt {
+    Denied(String),
+    Fatal(SyncError),
+}
+
+impl From<AzError> for Halt {
+    fn from(e: AzError) -> Halt {
+        match e {
+            AzError::Denied { message, .. } => Halt::Denied(message),
+            other => Halt::Fatal(other.into()),
+        }
+    }
+}
+
+impl From<InputError> for Halt {
+    fn from(e: InputError) -> Halt {
+        Halt::Fatal(SyncError::Input(e))
+    }
+}
+
+/// `ARGS... --output json`.
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter()
+        .copied()
+        .chain(["--output", "json"])
+        .map(str::to_string)
+        .collect()
+}
+
+/// Azure's short region name: "West US 3" -> "westus3".
+fn region_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The segment after `key` (compared case-insensitively) in an ARM id.
+fn segment<'s>(id: &'s str, key: &str) -> Option<&'s str> {
+    let mut it = id.split('/');
+    while let Some(s) = it.next() {
+        if s.eq_ignore_ascii_case(key) {
+            return it.next().filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
+fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A member of `properties`, or of the item itself.
+fn prop<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.get("properties")
+        .and_then(|p| p.get(key))
+        .or_else(|| v.get(key))
+}
+
+/// The items of an az list answer (an array, or ARM's `{"value": [...]}`).
+fn items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(m) => match m.get("value") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            _ => vec![v],
+        },
+        _ => vec![],
+    }
+}
+
+fn parse_value(command: &str, bytes: &[u8]) -> Result<Value, InputError> {
+    serde_json::from_slice(bytes).map_err(|e| InputError {
+        file: command.to_string(),
+        path: None,
+        message: format!("not valid JSON: {e}"),
+    })
+}
+
+/// A subscription as `az account list` shows it.
+#[derive(Debug, Clone)]
+struct Sub {
+    id: String,
+    name: String,
+}
+
+impl Sub {
+    fn label(&self) -> String {
+        label(&self.id, &self.name)
+    }
+}
+
+fn label(id: &str, name: &str) -> String {
+    let short: String = id.chars().take(8).collect();
+    if name.is_empty() {
+        id.to_string()
+    } else {
+        format!("{name} ({short})")
+    }
+}
+
+/// An account to read deployments and plans of.
+struct Account {
+    id: String,
+    name: String,
+    group: String,
+    region: String,
+}
+
+/// What one subscription showed.
+#[derive(Default)]
+struct SubRead {
+    batches: Vec<FileBatch>,
+    listed: Listed,
+    accounts: BTreeSet<String>,
+}
+
+/// One sync in progress: az, the progress sink, the commands run.
+struct Session<'p, P: FnMut(&str)> {
+    az: Az,
+    progress: &'p mut P,
+    commands: Vec<String>,
+    now: Time,
+}
+
+impl<P: FnMut(&str)> Session<'_, P> {
+    fn say(&mut self, msg: &str) {
+        (self.progress)(msg);
+    }
+
+    fn call(&mut self, args: Vec<String>) -> Result<(String, AzOutput), AzError> {
+        let line = az::display(&args);
+        self.commands.push(line.clone());
+        let out = self.az.run(&args)?;
+        Ok((line, out))
+    }
+
+    /// Runs a list command and parses its answer as `format`.
+    fn batch(
+        &mut self,
+        args: Vec<String>,
+        format: Format,
+        placement: &Placement,
+    ) -> Result<(FileBatch, Value), Halt> {
+        let (line, out) = self.call(args)?;
+        let batch = azure::parse(&line, &out.stdout, format, placement, self.now)?;
+        let raw = parse_value(&line, &out.stdout)?;
+        Ok((FileBatch { file: line, batch }, raw))
+    }
+
+    /// `az rest` GET of an ARM list, following `nextLink`.
+    fn rest_list(&mut self, url: String) -> Result<Vec<(FileBatch, Value)>, Halt> {
+        let mut pages = Vec::new();
+        let mut next = Some(url);
+        while let Some(url) = next.take() {
+            if pages.len() >= 100 {
+                return Err(Halt::Fatal(SyncError::Az(format!(
+                    "more than 100 pages from `az rest --url {url}`: stopped"
+                ))));
+            }
+            let (fb, raw) = self.batch(
+                args(&["rest", "--method", "get", "--url", &url]),
+                Format::CommitmentPlans,
+                &Placement::default(),
+            )?;
+            next = str_of(&raw, "nextLink")
+                .filter(|l| !l.is_empty())
+                .map(str::to_string);
+            pages.push((fb, raw));
+        }
+        Ok(pages)
+    }
+
+    fn subscriptions(
+        &mut self,
+        wanted: &[String],
+        skipped: &mut Vec<SkippedSubscription>,
+    ) -> Result<Vec<Sub>, SyncError> {
+        self.say("subscriptions: az account list");
+        let (line, out) = self.call(args(&["account", "list"]))?;
+        let v = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
+        let Value::Array(list) = &v else {
+            return Err(SyncError::Input(InputError {
+                file: line,
+                path: None,
+                message: "expected a list of subscriptions (a JSON array)".into(),
+            }));
+        };
+        if list.is_empty() {
+            if az::asks_for_login(&out.stderr) {
+                return Err(SyncError::NotLoggedIn {
+                    command: line,
+                    message: out.stderr.trim().to_string(),
+                });
+            }
+            return Err(SyncError::Subscriptions(
+                "az account list shows no subscription: sign in with `az login` to an account that can see some".into(),
+            ));
+        }
+        let mut all = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            let Some(id) = str_of(s, "id").filter(|x| !x.is_empty()) else {
+                return Err(SyncError::Input(InputError {
+                    file: line,
+                    path: Some(format!("$[{i}].id")),
+                    message: "missing: expected the subscription id".into(),
+                }));
+            };
+            let name = str_of(s, "name").unwrap_or_default().to_string();
+            let state = str_of(s, "state").unwrap_or("Enabled").to_string();
+            if !all
+                .iter()
+                .any(|(x, _, _): &(Sub, String, usize)| x.id.eq_ignore_ascii_case(id))
+            {
+                all.push((
+                    Sub {
+                        id: id.to_ascii_lowercase(),
+                        name,
+                    },
+                    state,
+                    i,
+                ));
+            }
+        }
+        if wanted.is_empty() {
+            let mut subs = Vec::new();
+            for (s, state, _) in all {
+                if state.eq_ignore_ascii_case("Disabled") || state.eq_ignore_ascii_case("Deleted") {
+                    skipped.push(SkippedSubscription {
+                        why: format!("its state is {state}"),
+                        id: s.id,
+                        name: s.name,
+                        denied: false,
+                    });
+                } else {
+                    subs.push(s);
+                }
+            }
+            if subs.is_empty() {
+                return Err(SyncError::Subscriptions(
+                    "az account list shows no enabled subscription".into(),
+                ));
+            }
+            return Ok(subs);
+        }
+        let mut subs: Vec<Sub> = Vec::new();
+        for w in wanted {
+            let w = w.trim();
+            let found = all
+                .iter()
+                .find(|(s, _, _)| s.id.eq_ignore_ascii_case(w))
+                .or_else(|| all.iter().find(|(s, _, _)| s.name == w))
+                .or_else(|| all.iter().find(|(s, _, _)| s.name.eq_ignore_ascii_case(w)));
+            match found {
+                Some((s, _, _)) if !subs.iter().any(|x| x.id == s.id) => subs.push(s.clone()),
+                Some(_) => {}
+                None => {
+                    let known: Vec<String> = all.iter().map(|(s, _, _)| s.label()).collect();
+                    return Err(SyncError::Subscriptions(format!(
+                        "subscription {w:?} is not one az can see (az account list shows {})",
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(subs)
+    }
+
+    fn read_subscription(&mut self, sub: &Sub) -> Result<SubRead, Halt> {
+        let tag = sub.label();
+        let mut read = SubRead::default();
+        let id = sub.id.as_str();
+        let here = Placement::default();
+
+        self.say(&format!("{tag}: accounts"));
+        let (fb, raw) = self.batch(
+            args(&["cognitiveservices", "account", "list", "--subscription", id]),
+            Format::Accounts,
+            &here,
+        )?;
+        read.accounts
+            .extend(fb.batch.resources.iter().map(|r| r.id.clone()));
+        read.batches.push(fb);
+        let mut accounts = Vec::new();
+        for item in items(&raw) {
+            let Some(arm) = str_of(item, "id") else {
+                continue;
+            };
+            // Deployments and provisioned commitment plans live on Azure
+            // OpenAI and AI Services accounts only.
+            let kind = str_of(item, "kind").unwrap_or("OpenAI");
+            if !kind.eq_ignore_ascii_case("OpenAI") && !kind.eq_ignore_ascii_case("AIServices") {
+                continue;
+            }
+            let name = str_of(item, "name")
+                .map(str::to_string)
+                .unwrap_or_else(|| arm.rsplit('/').next().unwrap_or(arm).to_string());
+            let group = str_of(item, "resourceGroup")
+                .or_else(|| segment(arm, "resourceGroups"))
+                .unwrap_or_default()
+                .to_string();
+            accounts.push(Account {
+                id: arm.trim_end_matches('/').to_ascii_lowercase(),
+                name,
+                group,
+                region: region_name(str_of(item, "location").unwrap_or_default()),
+            });
+        }
+
+        for a in &accounts {
+            let scope = [
+                "--name",
+                a.name.as_str(),
+                "--resource-group",
+                a.group.as_str(),
+                "--subscription",
+                id,
+            ];
+            self.say(&format!("{tag}: deployments of {}", a.name));
+            let mut list = vec!["cognitiveservices", "account", "deployment", "list"];
+            list.extend(scope);
+            let (fb, _) = self.batch(args(&list), Format::Deployments, &here)?;
+            read.listed.insert(
+                a.id.clone(),
+                fb.batch.deployments.iter().map(|d| d.id.clone()).collect(),
+            );
+            read.batches.push(fb);
+            self.say(&format!("{tag}: commitment plans of {}", a.name));
+            let mut list = vec!["cognitiveservices", "account", "commitment-plan", "list"];
+            list.extend(scope);
+            let (fb, _) = self.batch(args(&list), Format::CommitmentPlans, &here)?;
+            read.batches.push(fb);
+        }
+
+        if !accounts.is_empty() {
+            self.say(&format!("{tag}: shared commitment plans"));
+            let url = format!(
+                "/subscriptions/{id}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version={COMMITMENT_PLANS_API}"
+            );
+            let pages = self.rest_list(url)?;
+            let mut plans = Vec::new();
+            for (fb, raw) in pages {
+                for item in items(&raw) {
+                    let provisioned = prop(item, "hostingModel")
+                        .and_then(Value::as_str)
+                        .is_some_and(|h| h.eq_ignore_ascii_case("ProvisionedWeb"));
+                    if let (true, Some(plan)) = (provisioned, str_of(item, "id")) {
+                        plans.push(plan.trim_end_matches('/').to_string());
+                    }
+                }
+                read.batches.push(fb);
+            }
+            for plan in plans {
+                self.say(&format!(
+                    "{tag}: accounts of shared plan {}",
+                    plan.rsplit('/').next().unwrap_or(&plan)
+                ));
+                let url = format!("{plan}/accountAssociations?api-version={COMMITMENT_PLANS_API}");
+                for (fb, _) in self.rest_list(url)? {
+                    read.batches.push(fb);
+                }
+            }
+        }
+
+        let regions: BTreeSet<&str> = accounts
+            .iter()
+            .map(|a| a.region.as_str())
+            .filter(|r| !r.is_empty())
+            .collect();
+        for region in regions {
+            self.say(&format!("{tag}: quota in {region}"));
+            let placement = Placement {
+                subscription: Some(id.to_string()),
+                region: Some(region.to_string()),
+            };
+            let (fb, _) = self.batch(
+                args(&[
+                    "cognitiveservices",
+                    "usage",
+                    "list",
+                    "--location",
+                    region,
+                    "--subscription",
+                    id,
+                ]),
+                Format::Usages,
+                &placement,
+            )?;
+            read.batches.push(fb);
+        }
+        Ok(read)
+    }
+
+    /// Reservation orders and their reservations (tenant-wide), with each
+    /// reservation's `lastUpdatedDateTime`.
+    fn reservations(
+        &mut self,
+        batches: &mut Vec<FileBatch>,
+        evidence: &mut Evidence,
+        notes: &mut Vec<String>,
+    ) -> Result<(), SyncError> {
+        self.say("reservations: orders");
+        // Reservations are optional: a tenant whose reservations this
+        // identity can't read (or an az without the reservation extension)
+        // still syncs the rest.
+        let unreadable = |e: &AzError| -> Option<String> {
+            match e {
+                AzError::Denied { message, .. } => Some(format!("no permission ({message})")),
+                AzError::Failed { message, .. }
+                    if message.contains("extension")
+                        || message.contains("misspelled or not recognized") =>
+                {
+                    Some(format!(
+                        "the az reservations commands need the reservation extension: run `az extension add --name reservation` ({message})"
+                    ))
+                }
+                _ => None,
+            }
+        };
+        let here = Placement::default();
+        let (line, out) = match self.call(args(&["reservations", "reservation-order", "list"])) {
+            Ok(x) => x,
+            Err(e) => match unreadable(&e) {
+                Some(why) => {
+                    notes.push(format!("reservations skipped: {why}"));
+                    return Ok(());
+                }
+                None => return Err(e.into()),
+            },
+        };
+        let orders = azure::parse(&line, &out.stdout, Format::Reservations, &here, self.now)
+            .map_err(SyncError::Input)?;
+        let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
+        batches.push(FileBatch {
+            file: line,
+            batch: orders,
+        });
+        let names: Vec<String> = items(&raw)
+            .into_iter()
+            .filter_map(|o| {
+                str_of(o, "name")
+                    .or_else(|| str_of(o, "id").and_then(|i| i.rsplit('/').next()))
+                    .map(str::to_string)
+            })
+            .collect();
+        for order in names {
+            self.say(&format!("reservations: order {order}"));
+            let a = args(&[
+                "reservations",
+                "reservation",
+                "list",
+                "--reservation-order-id",
+                &order,
+            ]);
+            let (line, out) = match self.call(a) {
+                Ok(x) => x,
+                Err(e) => match unreadable(&e) {
+                    Some(why) => {
+                        notes.push(format!("reservation order {order} skipped: {why}"));
+                        continue;
+                    }
+                    None => return Err(e.into()),
+                },
+            };
+            let batch = azure::parse(&line, &out.stdout, Format::Reservations, &here, self.now)
+                .map_err(SyncError::Input)?;
+            let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
+            for r in items(&raw) {
+                let (Some(id), Some(t)) = (
+                    str_of(r, "id"),
+                    prop(r, "lastUpdatedDateTime")
+                        .and_then(Value::as_str)
+                        .and_then(parse_azure_time),
+                ) else {
+                    continue;
+                };
+                evidence
+                    .reservation_updates
+                    .insert(id.trim_end_matches('/').to_ascii_lowercase(), t);
+            }
+            batches.push(FileBatch { file: line, batch });
+        }
+        Ok(())
+    }
+
+    /// Asks the activity log when the objects in `lookups` changed.
+    fn activity(
+        &mut self,
+        lookups: &[history::Lookup],
+        evidence: &mut Evidence,
+        notes: &mut Vec<String>,
+    ) -> Result<(), SyncError> {
+        let now = self.now;
+        let oldest = now - chrono::Duration::days(ACTIVITY_LOG_DAYS);
+        let mut unreadable: HashSet<String> = HashSet::new();
+        for l in lookups {
+            let Some(sub) = segment(&l.id, "subscriptions").map(str::to_string) else {
+                continue;
+            };
+            let start = l.after.max(oldest);
+            if start >= now || unreadable.contains(&sub) {
+                continue;
+            }
+            self.say(&format!("activity log: {}", history::short(&l.id)));
+            let stamp = |t: Time| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let a = args(&[
+                "monitor",
+                "activity-log",
+                "list",
+                "--resource-id",
+                &l.id,
+                "--start-time",
+                &stamp(start),
+                "--end-time",
+                &stamp(now),
+                "--max-events",
+                MAX_EVENTS,
+                "--subscription",
+                &sub,
+            ]);
+            match self.call(a) {
+                Ok((line, out)) => {
+                    let (w, d) =
+                        history::activity(&line, &out.stdout, &l.id).map_err(SyncError::Input)?;
+                    evidence.writes.entry(l.id.clone()).or_default().extend(w);
+                    evidence.deletes.entry(l.id.clone()).or_default().extend(d);
+                }
+                Err(AzError::Denied { message, .. }) => {
+                    notes.push(format!(
+                        "the activity log of subscription {sub} is not readable ({message}): its changes are dated at the sync time"
+                    ));
+                    unreadable.insert(sub);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_azure_time(s: &str) -> Option<Time> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+}
+
+/// The objects the batches mention, by kind and key.
+fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
+    let mut m = BTreeSet::new();
+    for b in batches.iter().map(|fb| &fb.batch) {
+        let Batch {
+            resources,
+            deployments,
+            commitments,
+            reservations,
+            shared_plans,
+            billing_accounts,
+            management_groups,
+            quotas,
+            ..
+        } = b;
+        m.extend(resources.iter().map(|r| (Kind::Resource, r.id.clone())));
+        m.extend(deployments.iter().map(|d| (Kind::Deployment, d.id.clone())));
+        m.extend(
+            commitments
+                .iter()
+                .chain(shared_plans)
+                .map(|c| (Kind::Commitment, c.id.clone())),
+        );
+        m.extend(
+            reservations
+                .iter()
+                .map(|r| (Kind::Reservation, r.id.clone())),
+        );
+        m.extend(quotas.iter().map(|q| (Kind::Quota, entities::quota_key(q))));
+        m.extend(
+            billing_accounts
+                .iter()
+                .map(|x| (Kind::BillingAccount, x.id.clone())),
+        );
+        m.extend(
+            management_groups
+                .iter()
+                .map(|x| (Kind::ManagementGroup, x.id.clone())),
+        );
+    }
+    m
+}
+
+/// Runs a sync into the store at `store` (created on the first sync that
+/// changes something; never with `dry_run`). `progress` hears one line per
+/// step ("contoso-prod (aaaaaaaa): deployments of aoai-east"), on the
+/// thread that calls `run`. Blocking: a terminal app runs it on a thread of
+/// its own (everything it takes and returns is `Send`), forwards the steps
+/// to its status bar through a channel, and reloads once it returns;
+/// [`SyncReport::text`] is the summary `ptudesk sync` prints.
+pub fn run(
+    store: &Path,
+    options: &Options,
+    now: Time,
+    mut progress: impl FnMut(&str),
+) -> Result<SyncReport, SyncError> {
+    // The store as it is, read only: a missing store is an empty one.
+    let existing = if store.exists() {
+        Some(Store::open_existing(store)?)
+    } else {
+        None
+    };
+    let current = match &existing {
+        Some(s) => s.load()?,
+        None => Estate::empty(),
+    };
+
+    let mut session = Session {
+        az: Az {
+            program: options.program.clone(),
+            timeout: options.timeout,
+        },
+        progress: &mut progress,
+        commands: Vec::new(),
+        now,
+    };
+    let mut skipped_subs = Vec::new();
+    let mut notes = Vec::new();
+    let subs = session.subscriptions(&options.subscriptions, &mut skipped_subs)?;
+
+    let mut batches = Vec::new();
+    let mut listed = Listed::new();
+    let mut synced = Vec::new();
+    for sub in &subs {
+        match session.read_subscription(sub) {
+            Ok(read) => {
+                for r in current.resources.iter().filter(|r| {
+                    r.subscription.eq_ignore_ascii_case(&sub.id)
+                        && r.deleted.is_none()
+                        && r.purged.is_none()
+                        && !read.accounts.contains(&r.id)
+                }) {
+                    notes.push(format!(
+                        "account {} is in the store but Azure no longer lists it in {}: left as it was (if it was deleted, `az cognitiveservices account list-deleted` shows it)",
+                        r.id,
+                        sub.label()
+                    ));
+                }
+                batches.extend(read.batches);
+                listed.extend(read.listed);
+                synced.push((sub.id.clone(), sub.name.clone()));
+            }
+            Err(Halt::Denied(message)) => skipped_subs.push(SkippedSubscription {
+                id: sub.id.clone(),
+                name: sub.name.clone(),
+                why: format!("no permission ({message})"),
+                denied: true,
+            }),
+            Err(Halt::Fatal(e)) => return Err(e),
+        }
+    }
+    if synced.is_empty() {
+        let why: Vec<String> = skipped_subs
+            .iter()
+            .map(|s| format!("{}: {}", label(&s.id, &s.name), s.why))
+            .collect();
+        return Err(SyncError::Subscriptions(format!(
+            "no subscription could be read ({})",
+            why.join("; ")
+        )));
+    }
+
+    let mut evidence = Evidence::default();
+    session.reservations(&mut batches, &mut evidence, &mut notes)?;
+
+    // What changed since the store last knew it, and so what to ask the
+    // activity log about (a first sync asks nothing).
+    let (merged, _) = merge(&current, &batches, now).map_err(SyncError::Input)?;
+    let (_, _, lookups) = history::apply(&current, merged, &listed, &evidence, now);
+    session.activity(&lookups, &mut evidence, &mut notes)?;
+    let commands = session.commands;
+
+    let edit = |cur: &Estate| -> Result<(Estate, Vec<Skipped>, Vec<Dated>), InputError> {
+        let (merged, skipped) = merge(cur, &batches, now)?;
+        let (e, dated, _) = history::apply(cur, merged, &listed, &evidence, now);
+        Ok((e, skipped, dated))
+    };
+    let names: Vec<String> = synced.iter().map(|(i, n)| label(i, n)).collect();
+    let mut report = SyncReport {
+        store: store.to_path_buf(),
+        dry_run: options.dry_run,
+        change: None,
+        deltas: vec![],
+        mentioned: mentioned(&batches),
+        skipped: vec![],
+        subscriptions: synced,
+        skipped_subscriptions: skipped_subs,
+        notes,
+        dated: vec![],
+        commands,
+    };
+    if options.dry_run {
+        let old = match &existing {
+            Some(s) => s.objects()?,
+            None => entities::objects(&current),
+        };
+        let cur = entities::estate(&old).map_err(|message| StoreError::Corrupt {
+            path: store.display().to_string(),
+            message,
+        })?;
+        let (new, skipped, dated) = edit(&cur).map_err(SyncError::Input)?;
+        crate::domain::validate::validate(&new).map_err(|v| {
+            StoreError::Rejected(format!("the change would leave the estate invalid: {v}"))
+        })?;
+        report.deltas = entities::diff(&old, &entities::objects(&new));
+        report.skipped = skipped;
+        report.dated = dated;
+        return Ok(report);
+    }
+    drop(existing);
+    let mut st = Store::open(store)?;
+    let what = format!("sync {}", names.join(", "));
+    let mut side = (vec![], vec![]);
+    let written = st.transact(SOURCE, &what, now, |cur| {
+        let (e, skipped, dated) = edit(cur)?;
+        side = (skipped, dated);
+        Ok::<_, InputError>(e)
+    })?;
+    let written = written.map_err(SyncError::Input)?;
+    report.change = written.change;
+    report.deltas = written.deltas;
+    (report.skipped, report.dated) = side;
+    Ok(report)
+}
+
+impl SyncReport {
+    fn names(&self) -> String {
+        let names: Vec<String> = self
+            .subscriptions
+            .iter()
+            .map(|(i, n)| label(i, n))
+            .collect();
+        names.join(", ")
+    }
+
+    /// What the sync did, as `ptudesk import` says it (added, changed,
+    /// unchanged per kind; skipped, grouped by why), then the subscriptions
+    /// skipped, notes, and the changes it dated.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let store = self.store.display();
+        let subs = self.names();
+        let n = self.subscriptions.len();
+        match (self.dry_run, self.change) {
+            (true, _) if self.deltas.is_empty() => {
+                let _ = writeln!(
+                    s,
+                    "Dry run: nothing would change in {store}: it already holds what Azure shows for {subs}."
+                );
+            }
+            (true, _) => {
+                let _ = writeln!(
+                    s,
+                    "Dry run: syncing {n} subscription(s) ({subs}) would change {store} as follows; nothing was written:"
+                );
+            }
+            (false, None) => {
+                let _ = writeln!(
+                    s,
+                    "Nothing changed: {store} already holds what Azure shows for {subs}."
+                );
+            }
+            (false, Some(id)) => {
+                let _ = writeln!(
+                    s,
+                    "Synced {n} subscription(s) ({subs}) into {store} (change #{id}):"
+                );
+            }
+        }
+        let summary = crate::cli::store::summary(&self.deltas, &self.mentioned, &self.skipped);
+        for line in summary.lines() {
+            if self.dry_run && line.contains(" added ") {
+                let line = line.replacen(" added ", " would add ", 1).replacen(
+                    ", changed ",
+                    ", would change ",
+                    1,
+                );
+                let _ = writeln!(s, "{line}");
+            } else {
+                let _ = writeln!(s, "{line}");
+            }
+        }
+        for w in self.warnings() {
+            let _ = writeln!(s, "  {w}");
+        }
+        if !self.dated.is_empty() {
+            let head = if self.dry_run {
+                "history (would be recorded):"
+            } else {
+                "history:"
+            };
+            let _ = writeln!(s, "  {head}");
+            for d in &self.dated {
+                let _ = writeln!(s, "    {}", d.line());
+            }
+        }
+        s
+    }
+
+    /// The subscriptions skipped and the notes, one line each.
+    pub fn warnings(&self) -> Vec<String> {
+        self.lines(false)
+    }
+
+    /// What needs a look: subscriptions Azure refused to show, and the
+    /// notes (what `--quiet` still says, on stderr).
+    pub fn problems(&self) -> Vec<String> {
+        self.lines(true)
+    }
+
+    fn lines(&self, denied_only: bool) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .skipped_subscriptions
+            .iter()
+            .filter(|x| x.denied || !denied_only)
+            .map(|x| format!("subscription {} skipped: {}", label(&x.id, &x.name), x.why))
+            .collect();
+        v.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        v
+    }
+}
+
+/// The az command lines a sync runs, with placeholders, for the README
+/// and `ptudesk sync --help`.
+pub fn commands() -> Vec<String> {
+    let api = COMMITMENT_PLANS_API;
+    vec![
+        "az account list --output json".into(),
+        "az cognitiveservices account list --subscription SUB --output json".into(),
+        "az cognitiveservices account deployment list --name ACCOUNT --resource-group RG --subscription SUB --output json".into(),
+        "az cognitiveservices account commitment-plan list --name ACCOUNT --resource-group RG --subscription SUB --output json".into(),
+        format!("az rest --method get --url '/subscriptions/SUB/providers/Microsoft.CognitiveServices/commitmentPlans?api-version={api}' --output json"),
+        format!("az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={api}' --output json"),
+        "az cognitiveservices usage list --location REGION --subscription SUB --output json".into(),
+        "az reservations reservation-order list --output json".into(),
+        "az reservations reservation list --reservation-order-id ORDER --output json".into(),
+        format!("az monitor activity-log list --resource-id ID --start-time T --end-time NOW --max-events {MAX_EVENTS} --subscription SUB --output json"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sync_can_run_on_a_background_thread() {
+        fn send<T: Send>() {}
+        send::<Options>();
+        send::<SyncReport>();
+        send::<SyncError>();
+    }
+
+    #[test]
+    fn every_command_asks_for_json() {
+        assert!(commands().iter().all(|c| c.ends_with("--output json")));
+        assert_eq!(
+            args(&["account", "list"]),
+            ["account", "list", "--output", "json"]
+        );
+        assert_eq!(region_name("West US 3"), "westus3");
+    }
+}

@@ -1,0 +1,590 @@
+//! Dating what a sync saw change. Azure shows the present only; the merge
+//! dates every change it finds at the sync instant. This module puts the
+//! real instants back where Azure recorded them, and marks deletions:
+//!
+//! - a deployment resized since the store last knew it: the latest
+//!   successful `write` in the activity log after its previous size;
+//! - a deployment the store holds on an account whose deployment list was
+//!   read, but which that list no longer shows: deleted at the latest
+//!   successful `delete` in the activity log after its last size;
+//! - a commitment grown or with a flipped renewal setting: the latest
+//!   successful `write` of its plan after the previous entry;
+//! - a reservation's scope change, renewal flip or cancellation: its own
+//!   `lastUpdatedDateTime` (reservations live outside subscriptions, so
+//!   outside their activity logs).
+//!
+//! Without such a record the sync instant stays, marked approximate where
+//! the estate can say so (deployment sizes and deletions).
+//!
+//! Pure: no I/O, no clock.
+
+use crate::domain::time::{Time, fmt_time};
+use crate::domain::{CommitmentRenewal, Estate, Size};
+use crate::ingest::InputError;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What Azure recorded about when things changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Object id (lowercased ARM id) -> instants of successful write operations.
+    pub writes: HashMap<String, Vec<Time>>,
+    /// Object id -> instants of successful delete operations.
+    pub deletes: HashMap<String, Vec<Time>>,
+    /// Reservation id -> its `lastUpdatedDateTime`.
+    pub reservation_updates: HashMap<String, Time>,
+}
+
+/// Deployment lists read in full: account id -> the provisioned deployments
+/// it listed.
+pub type Listed = BTreeMap<String, BTreeSet<String>>;
+
+/// Where the instant of a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    ActivityLog,
+    ReservationRecord,
+    /// Nothing recorded it: the sync instant, an estimate.
+    SyncTime,
+}
+
+/// One change the sync dated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dated {
+    /// "deployment chat on aoai-east resized 300 -> 400 PTU"
+    pub what: String,
+    pub at: Time,
+    pub source: Source,
+}
+
+impl Dated {
+    pub fn line(&self) -> String {
+        let how = match self.source {
+            Source::ActivityLog => "from the activity log",
+            Source::ReservationRecord => "from the reservation's lastUpdatedDateTime",
+            Source::SyncTime => "the sync time, approximate: Azure recorded no time for it",
+        };
+        format!("{} at {} ({how})", self.what, fmt_time(self.at))
+    }
+}
+
+/// An activity-log question: the latest operations on `id` after `after`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lookup {
+    pub id: String,
+    pub after: Time,
+}
+
+/// The latest instant in `times` within (after, now].
+fn latest(times: Option<&Vec<Time>>, after: Time, now: Time) -> Option<Time> {
+    times?
+        .iter()
+        .copied()
+        .filter(|t| *t > after && *t <= now)
+        .max()
+}
+
+/// The segment after `key` in a lowercased ARM id.
+fn segment<'s>(id: &'s str, key: &str) -> Option<&'s str> {
+    let mut it = id.split('/');
+    while let Some(s) = it.next() {
+        if s == key {
+            return it.next();
+        }
+    }
+    None
+}
+
+fn renewal_words(r: CommitmentRenewal) -> String {
+    match r {
+        CommitmentRenewal::Autorenew => "autorenew".into(),
+        CommitmentRenewal::AutorenewLower(p) => format!("autorenew at {p} PTU"),
+        CommitmentRenewal::None => "don't renew".into(),
+    }
+}
+
+/// "chat on aoai-east" for a deployment or an account's commitment plan.
+pub fn short(id: &str) -> String {
+    let last = id.rsplit('/').next().unwrap_or(id);
+    match segment(id, "accounts") {
+        Some(acc) if acc != last => format!("{last} on {acc}"),
+        _ => last.to_string(),
+    }
+}
+
+/// Dates the changes that `merge` put at `now` in `merged` (the store's
+/// `current` estate with the sync's batches merged in), and deletes the
+/// deployments that `listed` no longer shows. Returns the estate, the
+/// changes dated, and the activity-log lookups that would date them (to
+/// ask before the store transaction).
+pub fn apply(
+    current: &Estate,
+    mut merged: Estate,
+    listed: &Listed,
+    ev: &Evidence,
+    now: Time,
+) -> (Estate, Vec<Dated>, Vec<Lookup>) {
+    let mut dated = Vec::new();
+    let mut lookups = Vec::new();
+
+    for d in merged.deployments.iter_mut() {
+        let Some(old) = current.deployments.iter().find(|x| x.id == d.id) else {
+            continue;
+        };
+        let n = d.sizes.len();
+        let grew_one = n == old.sizes.len() + 1 && n >= 2;
+        if !grew_one || d.sizes[n - 1].at != now || !d.sizes[n - 1].approximate {
+            continue;
+        }
+        let prev = d.sizes[n - 2].clone();
+        lookups.push(Lookup {
+            id: d.id.clone(),
+            after: prev.at,
+        });
+        let what = format!(
+            "deployment {} resized {} -> {} PTU",
+            short(&d.id),
+            prev.ptu,
+            d.sizes[n - 1].ptu
+        );
+        let (at, source) = match latest(ev.writes.get(&d.id), prev.at, now) {
+            Some(t) => {
+                d.sizes[n - 1] = Size {
+                    at: t,
+                    ptu: d.sizes[n - 1].ptu,
+                    approximate: false,
+                };
+                (t, Source::ActivityLog)
+            }
+            None => (now, Source::SyncTime),
+        };
+        dated.push(Dated { what, at, source });
+    }
+
+    for d in merged.deployments.iter_mut() {
+        let Some(seen) = listed.get(&d.resource) else {
+            continue;
+        };
+        if seen.contains(&d.id) || d.deleted.is_some() {
+            continue;
+        }
+        let Some(last) = d.sizes.last().map(|s| s.at) else {
+            continue;
+        };
+        // Planned (future-dated) sizes are the user's what-if: left alone.
+        if last >= now {
+            continue;
+        }
+        lookups.push(Lookup {
+            id: d.id.clone(),
+            after: last,
+        });
+        let what = format!("deployment {} deleted", short(&d.id));
+        let (at, source) = match latest(ev.deletes.get(&d.id), last, now) {
+            Some(t) => (t, Source::ActivityLog),
+            None => (now, Source::SyncTime),
+        };
+        d.deleted = Some(at);
+        d.deleted_approximate = source == Source::SyncTime;
+        dated.push(Dated { what, at, source });
+    }
+
+    for c in merged.commitments.iter_mut() {
+        let Some(old) = current.commitments.iter().find(|x| x.id == c.id) else {
+            continue;
+        };
+        if c.additions.len() == old.additions.len() + 1
+            && c.additions.last().is_some_and(|a| a.at == now)
+        {
+            let after = old.additions.last().map_or(c.start, |a| a.at.max(c.start));
+            lookups.push(Lookup {
+                id: c.id.clone(),
+                after,
+            });
+            let add = c.additions.last_mut().expect("checked");
+            let what = format!("commitment {} grown by {} PTU", short(&c.id), add.ptu);
+            let (at, source) = match latest(ev.writes.get(&c.id), after, now) {
+                Some(t) => (t, Source::ActivityLog),
+                None => (now, Source::SyncTime),
+            };
+            add.at = at;
+            dated.push(Dated { what, at, source });
+        }
+        if c.renewal_changes.len() == old.renewal_changes.len() + 1
+            && c.renewal_changes.last().is_some_and(|ch| ch.at == now)
+        {
+            let after = old
+                .renewal_changes
+                .last()
+                .map_or(c.start, |ch| ch.at.max(c.start));
+            lookups.push(Lookup {
+                id: c.id.clone(),
+                after,
+            });
+            let ch = c.renewal_changes.last_mut().expect("checked");
+            let what = format!(
+                "commitment {} renewal set to {}",
+                short(&c.id),
+                renewal_words(ch.renewal)
+            );
+            let (at, source) = match latest(ev.writes.get(&c.id), after, now) {
+                Some(t) => (t, Source::ActivityLog),
+                None => (now, Source::SyncTime),
+            };
+            ch.at = at;
+            dated.push(Dated { what, at, source });
+        }
+    }
+
+    for r in merged.reservations.iter_mut() {
+        let Some(old) = current.reservations.iter().find(|x| x.id == r.id) else {
+            continue;
+        };
+        let updated = ev.reservation_updates.get(&r.id).copied();
+        let when = |after: Time| match updated.filter(|t| *t > after && *t <= now) {
+            Some(t) => (t, Source::ReservationRecord),
+            None => (now, Source::SyncTime),
+        };
+        let name = if r.name.is_empty() {
+            short(&r.id)
+        } else {
+            r.name.clone()
+        };
+        if r.scope_changes.len() == old.scope_changes.len() + 1
+            && r.scope_changes.last().is_some_and(|s| s.at == now)
+        {
+            let after = old
+                .scope_changes
+                .last()
+                .map_or(r.start, |s| s.at.max(r.start));
+            let (at, source) = when(after);
+            r.scope_changes.last_mut().expect("checked").at = at;
+            dated.push(Dated {
+                what: format!("reservation {name} scope changed"),
+                at,
+                source,
+            });
+        }
+        if r.renewal_changes.len() == old.renewal_changes.len() + 1
+            && r.renewal_changes.last().is_some_and(|s| s.at == now)
+        {
+            let after = old
+                .renewal_changes
+                .last()
+                .map_or(r.start, |s| s.at.max(r.start));
+            let (at, source) = when(after);
+            r.renewal_changes.last_mut().expect("checked").at = at;
+            dated.push(Dated {
+                what: format!("reservation {name} renewal setting changed"),
+                at,
+                source,
+            });
+        }
+        if old.refunded_at.is_none() && r.refunded_at == Some(now) {
+            let (at, source) = when(r.start);
+            r.refunded_at = Some(at);
+            dated.push(Dated {
+                what: format!("reservation {name} cancelled"),
+                at,
+                source,
+            });
+        }
+    }
+    lookups.sort();
+    lookups.dedup_by(|a, b| a.id == b.id && a.after >= b.after);
+    (merged, dated, lookups)
+}
+
+fn parse_event_time(s: &str) -> Option<Time> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+}
+
+/// Reads `az monitor activity-log list` output: the instants of the
+/// successful write and delete operations on `id` (events about other
+/// resources, and events still in progress or failed, are left out).
+pub fn activity(
+    command: &str,
+    bytes: &[u8],
+    id: &str,
+) -> Result<(Vec<Time>, Vec<Time>), InputError> {
+    let err = |path: Option<String>, message: String| InputError {
+        file: command.to_string(),
+        path,
+        message,
+    };
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| err(None, format!("not valid JSON: {e}")))?;
+    let events = match &value {
+        Value::Array(a) => a,
+        Value::Object(m) => match m.get("value") {
+            Some(Value::Array(a)) => a,
+            _ => {
+                return Err(err(
+                    None,
+                    "expected a list of activity-log events, got an object".into(),
+                ));
+            }
+        },
+        _ => {
+            return Err(err(
+                None,
+                "expected a list of activity-log events (a JSON array)".into(),
+            ));
+        }
+    };
+    let (mut writes, mut deletes) = (Vec::new(), Vec::new());
+    for (i, e) in events.iter().enumerate() {
+        let Value::Object(e) = e else {
+            return Err(err(
+                Some(format!("$[{i}]")),
+                "expected an activity-log event (an object)".into(),
+            ));
+        };
+        let text = |key: &str| -> Option<&str> {
+            match e.get(key)? {
+                Value::String(s) => Some(s),
+                Value::Object(o) => o.get("value")?.as_str(),
+                _ => None,
+            }
+        };
+        let same =
+            text("resourceId").is_some_and(|r| r.trim_end_matches('/').eq_ignore_ascii_case(id));
+        let ok = text("status").is_some_and(|s| s.eq_ignore_ascii_case("Succeeded"));
+        let (Some(op), Some(at)) = (
+            text("operationName").map(str::to_ascii_lowercase),
+            text("eventTimestamp").and_then(parse_event_time),
+        ) else {
+            continue;
+        };
+        if !same || !ok {
+            continue;
+        }
+        if op.ends_with("/write") {
+            writes.push(at);
+        } else if op.ends_with("/delete") {
+            deletes.push(at);
+        }
+    }
+    Ok((writes, deletes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_time_arg;
+    use crate::domain::{Deployment, Resource, Sku};
+
+    fn t(s: &str) -> Time {
+        parse_time_arg(s).unwrap()
+    }
+
+    const ACC: &str =
+        "/subscriptions/s/resourcegroups/rg/providers/microsoft.cognitiveservices/accounts/east";
+
+    fn dep(name: &str, sizes: &[(&str, i64, bool)]) -> Deployment {
+        Deployment {
+            id: format!("{ACC}/deployments/{name}"),
+            resource: ACC.into(),
+            model: "gpt-4o".into(),
+            version: "2024-08-06".into(),
+            sku: Sku::Regional,
+            sizes: sizes
+                .iter()
+                .map(|(at, ptu, approximate)| Size {
+                    at: t(at),
+                    ptu: *ptu,
+                    approximate: *approximate,
+                })
+                .collect(),
+            deleted: None,
+            deleted_approximate: false,
+        }
+    }
+
+    fn estate(deps: Vec<Deployment>) -> Estate {
+        let mut e = Estate::empty();
+        e.resources.push(Resource {
+            id: ACC.into(),
+            subscription: "s".into(),
+            resource_group: "rg".into(),
+            region: "eastus2".into(),
+            deleted: None,
+            purged: None,
+        });
+        e.deployments = deps;
+        e
+    }
+
+    #[test]
+    fn a_resize_takes_the_latest_write_after_the_previous_size() {
+        let now = t("2026-12-05T00:00:00Z");
+        let current = estate(vec![dep("chat", &[("2026-10-01T00:00:00Z", 300, false)])]);
+        let merged = estate(vec![dep(
+            "chat",
+            &[
+                ("2026-10-01T00:00:00Z", 300, false),
+                ("2026-12-05T00:00:00Z", 400, true),
+            ],
+        )]);
+        let id = merged.deployments[0].id.clone();
+        let listed: Listed = [(ACC.to_string(), [id.clone()].into())].into();
+        let (_, dated, lookups) =
+            apply(&current, merged.clone(), &listed, &Evidence::default(), now);
+        assert_eq!(
+            lookups,
+            vec![Lookup {
+                id: id.clone(),
+                after: t("2026-10-01T00:00:00Z")
+            }]
+        );
+        assert_eq!(dated[0].source, Source::SyncTime);
+        let mut ev = Evidence::default();
+        ev.writes.insert(
+            id.clone(),
+            vec![
+                t("2026-09-01T00:00:00Z"),
+                t("2026-12-03T10:15:00Z"),
+                t("2026-11-20T00:00:00Z"),
+                t("2026-12-06T00:00:00Z"),
+            ],
+        );
+        let (e, dated, _) = apply(&current, merged, &listed, &ev, now);
+        assert_eq!(
+            e.deployments[0].sizes[1],
+            Size {
+                at: t("2026-12-03T10:15:00Z"),
+                ptu: 400,
+                approximate: false
+            }
+        );
+        assert_eq!(dated[0].source, Source::ActivityLog);
+        assert_eq!(
+            dated[0].what,
+            "deployment chat on east resized 300 -> 400 PTU"
+        );
+    }
+
+    #[test]
+    fn a_deployment_missing_from_a_listed_account_is_deleted() {
+        let now = t("2026-12-05T00:00:00Z");
+        let current = estate(vec![
+            dep("gone", &[("2026-10-01T00:00:00Z", 15, false)]),
+            dep("planned", &[("2027-01-01T00:00:00Z", 50, false)]),
+        ]);
+        let gone = current.deployments[0].id.clone();
+        let listed: Listed = [(ACC.to_string(), BTreeSet::new())].into();
+        let (e, dated, _) = apply(
+            &current,
+            current.clone(),
+            &listed,
+            &Evidence::default(),
+            now,
+        );
+        assert_eq!(e.deployments[0].deleted, Some(now));
+        assert!(e.deployments[0].deleted_approximate);
+        assert_eq!(e.deployments[1].deleted, None, "plans are left alone");
+        assert_eq!(dated.len(), 1);
+
+        let mut ev = Evidence::default();
+        ev.deletes
+            .insert(gone.clone(), vec![t("2026-12-02T16:40:00Z")]);
+        let (e, _, _) = apply(&current, current.clone(), &listed, &ev, now);
+        assert_eq!(e.deployments[0].deleted, Some(t("2026-12-02T16:40:00Z")));
+        assert!(!e.deployments[0].deleted_approximate);
+
+        // An account whose list was not read deletes nothing.
+        let (e, dated, lookups) = apply(&current, current.clone(), &Listed::new(), &ev, now);
+        assert_eq!(e, current);
+        assert!(dated.is_empty() && lookups.is_empty());
+    }
+
+    #[test]
+    fn a_grown_commitment_and_a_flipped_renewal_take_the_plans_latest_write() {
+        use crate::domain::{Addition, Commitment, CommitmentRenewalChange};
+        let now = t("2026-12-05T00:00:00Z");
+        let plan = format!("{ACC}/commitmentplans/p");
+        let mut current = estate(vec![]);
+        current.commitments.push(Commitment {
+            id: plan.clone(),
+            resource: ACC.into(),
+            start: t("2026-11-01T00:00:00Z"),
+            ptu: 300,
+            additions: vec![Addition {
+                at: t("2026-11-10T00:00:00Z"),
+                ptu: 50,
+            }],
+            renewal: CommitmentRenewal::Autorenew,
+            renewal_changes: vec![],
+            price: None,
+        });
+        let mut merged = current.clone();
+        merged.commitments[0]
+            .additions
+            .push(Addition { at: now, ptu: 100 });
+        merged.commitments[0]
+            .renewal_changes
+            .push(CommitmentRenewalChange {
+                at: now,
+                renewal: CommitmentRenewal::None,
+            });
+        let (_, _, lookups) = apply(
+            &current,
+            merged.clone(),
+            &Listed::new(),
+            &Evidence::default(),
+            now,
+        );
+        assert_eq!(
+            lookups,
+            vec![Lookup {
+                id: plan.clone(),
+                after: t("2026-11-01T00:00:00Z")
+            }],
+            "one question per plan, over the widest window"
+        );
+        let mut ev = Evidence::default();
+        ev.writes.insert(
+            plan.clone(),
+            vec![t("2026-11-05T00:00:00Z"), t("2026-12-02T12:00:00Z")],
+        );
+        let (e, dated, _) = apply(&current, merged, &Listed::new(), &ev, now);
+        let c = &e.commitments[0];
+        assert_eq!(c.additions[1].at, t("2026-12-02T12:00:00Z"));
+        assert_eq!(c.renewal_changes[0].at, t("2026-12-02T12:00:00Z"));
+        assert_eq!(dated.len(), 2);
+        assert_eq!(dated[0].what, "commitment p on east grown by 100 PTU");
+        assert_eq!(
+            dated[1].what,
+            "commitment p on east renewal set to don't renew"
+        );
+        assert!(dated.iter().all(|d| d.source == Source::ActivityLog));
+    }
+
+    #[test]
+    fn activity_log_events_are_filtered_by_resource_status_and_operation() {
+        let id = format!("{ACC}/deployments/chat");
+        let json = format!(
+            r#"[
+            {{"resourceId": "{up}", "status": {{"value": "Succeeded"}}, "operationName": {{"value": "Microsoft.CognitiveServices/accounts/deployments/write"}}, "eventTimestamp": "2026-12-03T10:15:02.1234567Z"}},
+            {{"resourceId": "{id}", "status": {{"value": "Started"}}, "operationName": {{"value": "Microsoft.CognitiveServices/accounts/deployments/write"}}, "eventTimestamp": "2026-12-03T10:14:50Z"}},
+            {{"resourceId": "{id}/other", "status": {{"value": "Succeeded"}}, "operationName": {{"value": "x/delete"}}, "eventTimestamp": "2026-12-03T11:00:00Z"}},
+            {{"resourceId": "{id}", "status": {{"value": "Succeeded"}}, "operationName": {{"value": "Microsoft.CognitiveServices/accounts/deployments/delete"}}, "eventTimestamp": "2026-12-04T00:00:00Z"}}
+        ]"#,
+            up = id.to_uppercase()
+        );
+        let (w, d) = activity("az monitor", json.as_bytes(), &id).unwrap();
+        assert_eq!(w, vec![t("2026-12-03T10:15:02.1234567Z")]);
+        assert_eq!(d, vec![t("2026-12-04T00:00:00Z")]);
+        let e = activity("az monitor x", b"<html>", &id).unwrap_err();
+        assert_eq!(e.file, "az monitor x");
+        assert!(e.message.contains("not valid JSON"), "{e}");
+    }
+}

@@ -1,0 +1,692 @@
+//! `ptudesk sync` as a user runs it, against a fake `az` (tests/data/sync/fake-az)
+//! first on PATH that answers each command line with fixture JSON and can be
+//! told to refuse, fail, hang or answer garbage.
+
+#![cfg(unix)]
+
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const FIRST: &str = "2026-11-28T06:00:00Z";
+const SECOND: &str = "2026-12-05T00:00:00Z";
+const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+
+fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_ptudesk")
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sync")
+        .join(name)
+}
+
+/// A temporary folder with the fake az on PATH, a store and a command log.
+struct Fake {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    db: PathBuf,
+    log: PathBuf,
+}
+
+fn fake() -> Fake {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let az = bin.join("az");
+    std::fs::copy(data("fake-az"), &az).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = dir.path().join("store.db");
+    let log = dir.path().join("az.log");
+    Fake { dir, bin, db, log }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl Fake {
+    /// `ptudesk sync ARGS` with the fake az answering from `dirs` (first match wins).
+    fn sync(&self, dirs: &[&str], env: &[(&str, &str)], args: &[&str]) -> Output {
+        let dirs: Vec<String> = dirs.iter().map(|d| data(d).display().to_string()).collect();
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        Command::new(exe())
+            .arg("sync")
+            .args(args)
+            .env("PATH", path)
+            .env("PTUDESK_DB", &self.db)
+            .env("AZ_FAKE_DIRS", dirs.join(":"))
+            .env("AZ_FAKE_LOG", &self.log)
+            .envs(env.iter().copied())
+            .output()
+            .expect("runs")
+    }
+
+    fn sync_ok(&self, dirs: &[&str], args: &[&str]) -> String {
+        let o = self.sync(dirs, &[], args);
+        assert!(
+            o.status.success(),
+            "sync {args:?} failed: {}",
+            text(&o.stderr)
+        );
+        text(&o.stdout)
+    }
+
+    fn ptudesk(&self, args: &[&str]) -> Output {
+        Command::new(exe())
+            .args(args)
+            .env("PTUDESK_DB", &self.db)
+            .output()
+            .expect("runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.ptudesk(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        text(&o.stdout)
+    }
+
+    fn export(&self) -> Value {
+        serde_json::from_str(&self.ok(&["export"])).unwrap()
+    }
+
+    /// The az command lines run since the last call.
+    fn commands(&self) -> Vec<String> {
+        let s = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.log);
+        s.lines().map(str::to_string).collect()
+    }
+}
+
+/// The object in `list` whose id ends with `/name`.
+fn find<'v>(e: &'v Value, list: &str, name: &str) -> &'v Value {
+    e[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"].as_str().unwrap().ends_with(&format!("/{name}")))
+        .unwrap_or_else(|| panic!("no {name} in {list}: {}", e[list]))
+}
+
+fn names(e: &Value, list: &str) -> Vec<String> {
+    let mut v: Vec<String> = e[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x["id"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn first_sync(f: &Fake) {
+    f.sync_ok(&["first"], &["--now", FIRST]);
+    f.commands();
+}
+
+const SECOND_LOG: &[&str] = &["second", "log", "first"];
+const SECOND_NO_LOG: &[&str] = &["second", "first"];
+
+#[test]
+fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
+    let f = fake();
+    let o = f.sync(&["first"], &[], &["--now", FIRST]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for line in [
+        "Synced 2 subscription(s) (contoso-prod (aaaaaaaa), contoso-dev (bbbbbbbb))",
+        "(change #1)",
+        "resources          added 3, changed 0, unchanged 0",
+        "deployments        added 3, changed 0, unchanged 0",
+        "commitments        added 2, changed 0, unchanged 0",
+        "reservations       added 1, changed 0, unchanged 0",
+        "quotas             added 5, changed 0, unchanged 0",
+        "1 x SKU Standard is not provisioned throughput (e.g. deployment embed on aoai-east)",
+        "reservation VM_RI_build_agents",
+        "shared commitment plan stt-plan",
+        "subscription old-sandbox (cccccccc) skipped: its state is Disabled",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let progress = text(&o.stderr);
+    for step in [
+        "contoso-prod (aaaaaaaa): deployments of aoai-east",
+        "contoso-dev (bbbbbbbb): accounts of shared plan dev-plan",
+        "contoso-dev (bbbbbbbb): quota in westus3",
+        "reservations: orders",
+    ] {
+        assert!(progress.contains(step), "missing {step:?} in:\n{progress}");
+    }
+
+    // Exactly these commands, in this order: the README lists them.
+    let page2 = format!(
+        "'https://management.azure.com/subscriptions/{B}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01&$skipToken=page2'"
+    );
+    let expected = vec![
+        "az account list --output json".to_string(),
+        format!("az cognitiveservices account list --subscription {A} --output json"),
+        format!("az cognitiveservices account deployment list --name aoai-east --resource-group RG-ML --subscription {A} --output json"),
+        format!("az cognitiveservices account commitment-plan list --name aoai-east --resource-group RG-ML --subscription {A} --output json"),
+        format!("az rest --method get --url /subscriptions/{A}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"),
+        format!("az cognitiveservices usage list --location eastus2 --subscription {A} --output json"),
+        format!("az cognitiveservices account list --subscription {B} --output json"),
+        format!("az cognitiveservices account deployment list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"),
+        format!("az cognitiveservices account commitment-plan list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"),
+        format!("az rest --method get --url /subscriptions/{B}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"),
+        format!("az rest --method get --url {} --output json", page2.trim_matches('\'')),
+        format!("az rest --method get --url /subscriptions/{B}/resourceGroups/rg-apps/providers/Microsoft.CognitiveServices/commitmentPlans/dev-plan/accountAssociations?api-version=2025-06-01 --output json"),
+        format!("az cognitiveservices usage list --location westus3 --subscription {B} --output json"),
+        "az reservations reservation-order list --output json".to_string(),
+        "az reservations reservation list --reservation-order-id c0de0001-0000-4000-8000-000000000001 --output json".to_string(),
+        "az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json".to_string(),
+    ];
+    assert_eq!(f.commands(), expected);
+
+    let e = f.export();
+    assert_eq!(
+        names(&e, "resources"),
+        ["aoai-east", "aoai-west", "speech-eu"]
+    );
+    assert_eq!(names(&e, "deployments"), ["batch", "chat", "global-41"]);
+    let chat = find(&e, "deployments", "chat");
+    assert_eq!(chat["sku"], "ProvisionedManaged");
+    assert_eq!(chat["sizes"].as_array().unwrap().len(), 1);
+    assert_eq!(chat["sizes"][0]["ptu"], 300);
+    assert!(
+        chat["sizes"][0]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-10-01T08:15:30.1234567"),
+        "created at systemData.createdAt: {chat}"
+    );
+    assert_eq!(
+        find(&e, "deployments", "batch")["sku"],
+        "DataZoneProvisionedManaged"
+    );
+    let plan = find(&e, "commitments", "ptu-plan");
+    assert_eq!(plan["ptu"], 300);
+    assert_eq!(plan["start"], "2026-11-01T00:00:00Z");
+    assert_eq!(plan["renewal"]["mode"], "autorenew");
+    let shared = find(&e, "commitments", "dev-plan");
+    assert!(
+        shared["resource"]
+            .as_str()
+            .unwrap()
+            .ends_with("/accounts/aoai-west")
+    );
+    assert_eq!(shared["ptu"], 100);
+    assert_eq!(shared["renewal"]["mode"], "none");
+    let r = &e["reservations"][0];
+    assert_eq!(e["reservations"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (r["ptu"].as_i64(), r["term"].as_str()),
+        (Some(100), Some("P1M"))
+    );
+    assert_eq!(r["billing"], "monthly");
+    assert_eq!(r["scope"]["type"], "subscription");
+    assert_eq!(r["scope"]["subscription"], A);
+    let quotas: Vec<(String, String, String, i64)> = e["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["subscription"].as_str().unwrap().to_string(),
+                q["region"].as_str().unwrap().to_string(),
+                q["sku"].as_str().unwrap().to_string(),
+                q["limit"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(quotas.len(), 5);
+    assert!(quotas.contains(&(A.into(), "eastus2".into(), "ProvisionedManaged".into(), 500)));
+    assert!(quotas.contains(&(
+        B.into(),
+        "westus3".into(),
+        "DataZoneProvisionedManaged".into(),
+        100
+    )));
+
+    let log = f.ok(&["log"]);
+    assert!(log.contains("sync     ") || log.contains(" sync "), "{log}");
+    assert!(
+        log.contains("sync contoso-prod (aaaaaaaa), contoso-dev (bbbbbbbb)"),
+        "{log}"
+    );
+
+    // The same answers again: nothing changes, the activity log is not asked.
+    let again = f.sync_ok(&["first"], &["--now", SECOND]);
+    assert!(again.starts_with("Nothing changed"), "{again}");
+    assert!(!f.commands().iter().any(|c| c.contains("activity-log")));
+    assert_eq!(f.ok(&["log"]).lines().count(), 1);
+}
+
+#[test]
+fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(SECOND_LOG, &["--now", SECOND]);
+    for line in [
+        "deployments        added 0, changed 2, unchanged 1",
+        "commitments        added 0, changed 1, unchanged 1",
+        "reservations       added 0, changed 1, unchanged 0",
+        "history:",
+        "deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
+        "deployment global-41 on aoai-east deleted at 2026-12-02T16:40:00Z (from the activity log)",
+        "commitment ptu-plan on aoai-east renewal set to don't renew at 2026-12-04T11:00:00Z (from the activity log)",
+        "reservation east regional scope changed at 2026-12-04T09:00:00Z (from the reservation's lastUpdatedDateTime)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let deployments = format!(
+        "/subscriptions/{A}/resourcegroups/rg-ml/providers/microsoft.cognitiveservices/accounts/aoai-east"
+    );
+    let logs: Vec<String> = f
+        .commands()
+        .into_iter()
+        .filter(|c| c.contains("activity-log"))
+        .collect();
+    assert_eq!(
+        logs,
+        vec![
+            format!(
+                "az monitor activity-log list --resource-id {deployments}/commitmentplans/ptu-plan --start-time 2026-11-01T00:00:00Z --end-time 2026-12-05T00:00:00Z --max-events 1000 --subscription {A} --output json"
+            ),
+            format!(
+                "az monitor activity-log list --resource-id {deployments}/deployments/chat --start-time 2026-10-01T08:15:30Z --end-time 2026-12-05T00:00:00Z --max-events 1000 --subscription {A} --output json"
+            ),
+            format!(
+                "az monitor activity-log list --resource-id {deployments}/deployments/global-41 --start-time 2026-11-02T00:00:00Z --end-time 2026-12-05T00:00:00Z --max-events 1000 --subscription {A} --output json"
+            ),
+        ]
+    );
+
+    let e = f.export();
+    let chat = find(&e, "deployments", "chat");
+    let resize = &chat["sizes"][1];
+    assert_eq!(resize["ptu"], 400);
+    assert!(
+        resize["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-03T10:15:02.4711234"),
+        "the latest successful write: {chat}"
+    );
+    assert!(resize.get("approximate").is_none(), "{chat}");
+    let gone = find(&e, "deployments", "global-41");
+    assert_eq!(gone["deleted"], "2026-12-02T16:40:00Z");
+    assert!(gone.get("deleted_approximate").is_none(), "{gone}");
+    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let plan = find(&e, "commitments", "ptu-plan");
+    assert_eq!(plan["renewal_changes"][0]["at"], "2026-12-04T11:00:00Z");
+    assert_eq!(plan["renewal_changes"][0]["renewal"]["mode"], "none");
+    let r = &e["reservations"][0];
+    assert_eq!(r["scope_changes"][0]["at"], "2026-12-04T09:00:00Z");
+    assert_eq!(r["scope_changes"][0]["scope"]["type"], "shared");
+
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    for line in [
+        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (4):",
+        "deployments/chat resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
+        "deployments/global-41 deleted at 2026-12-02T16:40:00Z",
+        "renewal flipped autorenew -> don't renew at 2026-12-04T11:00:00Z",
+        "scope changed",
+    ] {
+        assert!(diff.contains(line), "missing {line:?} in:\n{diff}");
+    }
+    assert!(!diff.contains("approximate"), "{diff}");
+}
+
+#[test]
+fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximate() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(SECOND_NO_LOG, &["--now", SECOND]);
+    assert!(
+        out.contains("deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (the sync time, approximate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deployment global-41 on aoai-east deleted at 2026-12-05T00:00:00Z (the sync time, approximate"),
+        "{out}"
+    );
+    // The log was asked, and had nothing.
+    assert_eq!(
+        f.commands()
+            .iter()
+            .filter(|c| c.contains("activity-log"))
+            .count(),
+        3
+    );
+    let e = f.export();
+    let chat = find(&e, "deployments", "chat");
+    assert_eq!(chat["sizes"][1]["at"], SECOND);
+    assert_eq!(chat["sizes"][1]["approximate"], true);
+    let gone = find(&e, "deployments", "global-41");
+    assert_eq!(gone["deleted"], SECOND);
+    assert_eq!(gone["deleted_approximate"], true);
+    assert_eq!(
+        find(&e, "commitments", "ptu-plan")["renewal_changes"][0]["at"],
+        SECOND
+    );
+    // The reservation's own record still dates its scope change.
+    assert_eq!(
+        e["reservations"][0]["scope_changes"][0]["at"],
+        "2026-12-04T09:00:00Z"
+    );
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains("resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (time approximate)"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn a_subscription_without_permission_is_skipped_and_the_others_imported() {
+    let f = fake();
+    let o = f.sync(&["first"], &[("AZ_FAKE_DENY", B)], &["--now", FIRST]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("Synced 1 subscription(s) (contoso-prod (aaaaaaaa))"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "subscription contoso-dev (bbbbbbbb) skipped: no permission ((AuthorizationFailed)"
+        ),
+        "{out}"
+    );
+    let e = f.export();
+    assert_eq!(names(&e, "resources"), ["aoai-east", "speech-eu"]);
+    assert_eq!(names(&e, "deployments"), ["chat", "global-41"]);
+    assert_eq!(names(&e, "commitments"), ["ptu-plan"]);
+    assert_eq!(e["reservations"].as_array().unwrap().len(), 1);
+    // The refusal came at the first command: nothing else was asked of it.
+    assert_eq!(f.commands().iter().filter(|c| c.contains(B)).count(), 1);
+
+    // --quiet: no progress, no summary; the refusal still on stderr.
+    let o = f.sync(
+        &["first"],
+        &[("AZ_FAKE_DENY", B)],
+        &["--now", SECOND, "--quiet"],
+    );
+    assert!(o.status.success());
+    assert_eq!(text(&o.stdout), "");
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with("subscription contoso-dev (bbbbbbbb) skipped: no permission"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Nothing readable at all: an error, and no store.
+    let g = fake();
+    let o = g.sync(
+        &["first"],
+        &[("AZ_FAKE_DENY", &format!("{A} {B}"))],
+        &["--now", FIRST],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: no subscription could be read"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!g.db.exists());
+}
+
+#[test]
+fn a_failure_part_way_leaves_the_store_as_it_was() {
+    let f = fake();
+    first_sync(&f);
+    let before = f.ok(&["export"]);
+    let log = f.ok(&["log"]);
+    let deployments_b = format!(
+        "`az cognitiveservices account deployment list --name AOAI-West --resource-group rg-apps --subscription {B} --output json` failed (exit 1): (InternalServerError)"
+    );
+    let usage_b = format!(
+        "error: az cognitiveservices usage list --location westus3 --subscription {B} --output json: not valid JSON"
+    );
+    let cases: Vec<(&str, &str, String)> = vec![
+        (
+            "AZ_FAKE_FAIL",
+            "deployment list --name AOAI-West",
+            deployments_b,
+        ),
+        ("AZ_FAKE_GARBAGE", "usage list --location westus3", usage_b),
+        (
+            "AZ_FAKE_FAIL",
+            "deployments/global-41",
+            "`az monitor activity-log list --resource-id".into(),
+        ),
+        (
+            "AZ_FAKE_GARBAGE",
+            "deployments/chat",
+            "error: az monitor activity-log list --resource-id".into(),
+        ),
+        (
+            "AZ_FAKE_GARBAGE",
+            "reservation-order list",
+            "error: az reservations reservation-order list --output json: not valid JSON".into(),
+        ),
+    ];
+    for (var, what, says) in cases {
+        let o = f.sync(SECOND_LOG, &[(var, what)], &["--now", SECOND]);
+        assert_eq!(o.status.code(), Some(1), "{var}={what}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&says),
+            "{var}={what}: missing {says:?} in:\n{err}"
+        );
+        assert!(err.contains("nothing was written"), "{err}");
+        assert_eq!(f.ok(&["export"]), before, "{var}={what}");
+        assert_eq!(f.ok(&["log"]), log, "{var}={what}");
+    }
+
+    // A command that never answers is stopped at --timeout.
+    let started = Instant::now();
+    let o = f.sync(
+        SECOND_LOG,
+        &[(
+            "AZ_FAKE_HANG",
+            "reservation list --reservation-order-id c0de0002",
+        )],
+        &["--now", SECOND, "--timeout", "2s"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s (--timeout)"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "stopped at the limit, not when the fake gave up"
+    );
+    assert_eq!(f.ok(&["export"]), before);
+    assert_eq!(f.ok(&["log"]), log);
+
+    // The same answers without the failure do change the store.
+    let out = f.sync_ok(SECOND_LOG, &["--now", SECOND]);
+    assert!(out.contains("(change #2)"), "{out}");
+    assert_ne!(f.ok(&["export"]), before);
+}
+
+#[test]
+fn az_missing_or_not_logged_in_is_said_plainly() {
+    let f = fake();
+    let empty = f.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = Command::new(exe())
+        .args(["sync", "--now", FIRST])
+        .env("PATH", &empty)
+        .env("PTUDESK_DB", &f.db)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: az (the Azure CLI) is not installed or not on PATH: install it (https://learn.microsoft.com/cli/azure/install-azure-cli), then run `az login`"),
+        "{err}"
+    );
+    assert!(!f.db.exists());
+
+    let o = f.sync(
+        &["first"],
+        &[("AZ_FAKE_NOT_LOGGED_IN", "1")],
+        &["--now", FIRST],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: not logged in to Azure: run `az login`"),
+        "{err}"
+    );
+    assert!(!f.db.exists());
+    assert_eq!(f.commands(), ["az account list --output json"]);
+
+    // With a store: left as it was.
+    first_sync(&f);
+    let before = f.ok(&["export"]);
+    let o = f.sync(
+        SECOND_LOG,
+        &[("AZ_FAKE_NOT_LOGGED_IN", "1")],
+        &["--now", SECOND],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("run `az login`"));
+    assert_eq!(f.ok(&["export"]), before);
+}
+
+#[test]
+fn dry_run_says_what_would_change_and_writes_nothing() {
+    let f = fake();
+    let out = f.sync_ok(&["first"], &["--now", FIRST, "--dry-run"]);
+    assert!(
+        out.starts_with("Dry run: syncing 2 subscription(s)"),
+        "{out}"
+    );
+    assert!(out.contains("nothing was written"), "{out}");
+    assert!(
+        out.contains("deployments        would add 3, would change 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(!f.db.exists(), "a dry run creates no store");
+
+    first_sync(&f);
+    let before = f.ok(&["export"]);
+    let log = f.ok(&["log"]);
+    let out = f.sync_ok(SECOND_LOG, &["--now", SECOND, "--dry-run"]);
+    for line in [
+        "deployments        would add 0, would change 2, unchanged 1",
+        "history (would be recorded):",
+        "deployment global-41 on aoai-east deleted at 2026-12-02T16:40:00Z (from the activity log)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert_eq!(f.ok(&["export"]), before);
+    assert_eq!(f.ok(&["log"]), log);
+
+    let out = f.sync_ok(&["first"], &["--now", SECOND, "--dry-run"]);
+    assert!(out.starts_with("Dry run: nothing would change"), "{out}");
+}
+
+#[test]
+fn named_subscriptions_only() {
+    let f = fake();
+    let out = f.sync_ok(
+        &["first"],
+        &["--now", FIRST, "--subscription", "contoso-dev"],
+    );
+    assert!(
+        out.contains("Synced 1 subscription(s) (contoso-dev (bbbbbbbb))"),
+        "{out}"
+    );
+    assert!(!f.commands().iter().any(|c| c.contains(A)));
+    assert_eq!(names(&f.export(), "resources"), ["aoai-west"]);
+    assert_eq!(names(&f.export(), "deployments"), ["batch"]);
+
+    // By id too; an unknown one is an error that writes nothing.
+    let out = f.sync_ok(&["first"], &["--now", FIRST, "--subscription", A]);
+    assert!(
+        out.contains("Synced 1 subscription(s) (contoso-prod (aaaaaaaa))"),
+        "{out}"
+    );
+    let before = f.ok(&["export"]);
+    let o = f.sync(&["first"], &[], &["--now", FIRST, "--subscription", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("subscription \"nope\" is not one az can see (az account list shows contoso-prod (aaaaaaaa), contoso-dev (bbbbbbbb), old-sandbox (cccccccc))"),
+        "{err}"
+    );
+    assert_eq!(f.ok(&["export"]), before);
+}
+
+#[test]
+fn diff_since_last_sync_needs_a_sync() {
+    let f = fake();
+    let snapshot = f.dir.path().join("estate.json");
+    let o = Command::new(exe())
+        .args(["export", "--demo", "--now", FIRST])
+        .output()
+        .unwrap();
+    std::fs::write(&snapshot, &o.stdout).unwrap();
+    f.ok(&["import", snapshot.to_str().unwrap(), "--now", FIRST]);
+    let o = f.ptudesk(&["diff", "--since", "last-sync"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr)
+            .contains("the store records no sync that changed anything: run `ptudesk sync` first"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = f.ptudesk(&["diff", "--since", "yesterday"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("or last-sync"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn an_account_azure_no_longer_lists_is_left_as_it_was_and_said() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(&["gone", "first"], &["--now", SECOND]);
+    assert!(
+        out.contains(&format!(
+            "note: account /subscriptions/{B}/resourcegroups/rg-apps/providers/microsoft.cognitiveservices/accounts/aoai-west is in the store but Azure no longer lists it in contoso-dev (bbbbbbbb): left as it was"
+        )),
+        "{out}"
+    );
+    // Its deployments were not listed, so none is taken for deleted.
+    let e = f.export();
+    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let b: Vec<String> = f.commands().into_iter().filter(|c| c.contains(B)).collect();
+    assert_eq!(
+        b,
+        [format!(
+            "az cognitiveservices account list --subscription {B} --output json"
+        )]
+    );
+}
