@@ -195,6 +195,8 @@ fn short_time(t: Time) -> String {
 
 /// How many windows the table lists (the costliest); JSON lists all.
 pub const TABLE_WINDOWS: usize = 15;
+/// How many instruments the table lists (the costliest); JSON lists all.
+pub const TABLE_INSTRUMENTS: usize = 20;
 
 /// The forecast as a table that fits 80 columns, money right-aligned.
 pub fn to_table(f: &Forecast) -> String {
@@ -263,13 +265,25 @@ pub fn to_table(f: &Forecast) -> String {
 
     if !f.instruments.is_empty() {
         s.push('\n');
-        let _ = writeln!(s, "Instruments ({})", f.instruments.len());
-        let _ = writeln!(
-            s,
-            "  {:<26}{:<12}{:>7}{:>17}{:>14}",
-            "id", "kind", "used", "unused PTU-h", "charges"
-        );
-        for i in &f.instruments {
+        let mut shown: Vec<&crate::rating::InstrumentUse> = f.instruments.iter().collect();
+        if shown.len() > TABLE_INSTRUMENTS {
+            // The ones that cost most in the window, in their estate order.
+            let mut by_cost: Vec<(usize, &crate::rating::InstrumentUse)> = shown.iter().copied().enumerate().collect();
+            by_cost.sort_by(|a, b| b.1.charges.cmp(&a.1.charges).then(a.0.cmp(&b.0)));
+            by_cost.truncate(TABLE_INSTRUMENTS);
+            by_cost.sort_by_key(|x| x.0);
+            shown = by_cost.into_iter().map(|x| x.1).collect();
+            let _ = writeln!(
+                s,
+                "Instruments ({} costliest of {}; --format json lists all)",
+                TABLE_INSTRUMENTS,
+                f.instruments.len()
+            );
+        } else {
+            let _ = writeln!(s, "Instruments ({})", f.instruments.len());
+        }
+        let _ = writeln!(s, "  {:<26}{:<12}{:>7}{:>17}{:>14}", "id", "kind", "used", "unused PTU-h", "charges");
+        for i in shown {
             let used = if i.capacity_ptu_minutes > 0 {
                 format!("{}%", i.used_ptu_minutes * 100 / i.capacity_ptu_minutes)
             } else {
