@@ -8,7 +8,6 @@ use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 const FIRST: &str = "2026-11-28T06:00:00Z";
 const SECOND: &str = "2026-12-05T00:00:00Z";
@@ -501,8 +500,8 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
         assert_eq!(f.ok(&["log"]), log, "{var}={what}");
     }
 
-    // A command that never answers is stopped at --timeout.
-    let started = Instant::now();
+    // A command that never answers is stopped at --timeout (the fake would
+    // answer `[]` after 30 s, and the sync would then succeed).
     let o = f.sync(
         SECOND_LOG,
         &[(
@@ -516,10 +515,6 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
     assert!(
         err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s (--timeout)"),
         "{err}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(25),
-        "stopped at the limit, not when the fake gave up"
     );
     assert_eq!(f.ok(&["export"]), before);
     assert_eq!(f.ok(&["log"]), log);
