@@ -1,12 +1,657 @@
-//! `ptudesk plan` (being built).
+//! `ptudesk plan`: every path off a commitment, between resources, to
+//! Global or Data Zone, or out of provisioned throughput, priced by the
+//! rating core and compared (the planner does the work; this renders it).
+//! `--apply NAME` writes the chosen option's steps into the store as
+//! future-dated plans, in one audited, undoable change.
 
-use super::{Failure, Global};
-use crate::domain::time::Time;
-use clap::Args;
+use super::{BasisArg, Failure, Global, load_estate, out, store_path};
+use crate::domain::Sku;
+use crate::domain::money::{fmt_money, fmt_money_grouped, fmt_ptu_hours, fmt_ptu_hours_grouped};
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, fmt_time, parse_duration_arg};
+use crate::planner::{self, Costs, Params, PlanError, PlanOption, PlanSet, Subject};
+use crate::rating::{Basis, Window};
+use crate::report::{fit, wrap};
+use crate::store::Store;
+use chrono::Duration;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::fmt::Write;
 
 #[derive(Args, Debug)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub what: PlanCommand,
+}
 
-pub fn plan(_g: &Global, _a: &PlanArgs, _now: Time) -> Result<(), Failure> {
-    Err(Failure::input("not built yet"))
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Off a commitment onto a reservation: overlap, gap, managed; one month against one year
+    Migrate(MigrateArgs),
+    /// A deployment to another resource: no overlap (downtime) or overlap (extra cost), and what to do if it runs late
+    Move(MoveArgs),
+    /// A deployment to Global or Data Zone: zero downtime or with downtime; the new reservation type
+    Convert(ConvertArgs),
+    /// Stop using a resource: don't renew, delete by the expiry; the cost of each late day
+    Discontinue(DiscontinueArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The commitment to move off
+    #[arg(long, value_name = "ID")]
+    pub commitment: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct MoveArgs {
+    /// The deployment to move
+    #[arg(long, value_name = "ID")]
+    pub deployment: String,
+    /// The resource to move it to
+    #[arg(long, value_name = "R")]
+    pub to_resource: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// The deployment to convert
+    #[arg(long, value_name = "ID")]
+    pub deployment: String,
+    /// The new deployment type
+    #[arg(long, value_name = "TYPE", value_parser = parse_target)]
+    pub to: Sku,
+    /// PTU of the new deployment (default: the same count, rounded up to the type's step)
+    #[arg(long, value_name = "N")]
+    pub ptu: Option<i64>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct DiscontinueArgs {
+    /// The resource to stop using
+    #[arg(long, value_name = "R")]
+    pub resource: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+}
+
+/// The flags every kind of plan takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// How far ahead the costs are rated
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = parse_duration_arg)]
+    pub horizon: Duration,
+    /// Safety margin before an expiry (purchases and deletions happen this much earlier)
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_duration_arg)]
+    pub margin: Duration,
+    /// How long both deployments live in a zero-downtime option
+    #[arg(long, value_name = "DURATION", default_value = "1d", value_parser = parse_duration_arg)]
+    pub overlap: Duration,
+    /// How far past the expiry a late move or deletion runs (contingency options)
+    #[arg(long, value_name = "DURATION", default_value = "1d", value_parser = parse_duration_arg)]
+    pub late: Duration,
+    /// When charges count: when billed (as `forecast` by default), or spread over the days they pay for
+    #[arg(long, value_enum, default_value_t = BasisArg::Actual)]
+    pub basis: BasisArg,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+    /// Write this option's steps into the store as future-dated plans (undo: `ptudesk undo`)
+    #[arg(long, value_name = "NAME")]
+    pub apply: Option<String>,
+}
+
+fn parse_target(s: &str) -> Result<Sku, String> {
+    let sku = match s.trim().to_ascii_lowercase().as_str() {
+        "global" => Some(Sku::Global),
+        "datazone" | "data-zone" | "data_zone" => Some(Sku::DataZone),
+        _ => Sku::from_azure_name(s.trim()),
+    };
+    match sku {
+        Some(Sku::Regional) => Err(
+            "ProvisionedManaged is Regional, the type a conversion starts from; expected GlobalProvisionedManaged or DataZoneProvisionedManaged".into(),
+        ),
+        Some(k) => Ok(k),
+        None => Err(format!(
+            "expected GlobalProvisionedManaged or DataZoneProvisionedManaged, got {s:?}"
+        )),
+    }
+}
+
+impl PlanArgs {
+    fn subject(&self) -> (Subject, &Common, Option<i64>) {
+        match &self.what {
+            PlanCommand::Migrate(a) => (
+                Subject::Migrate {
+                    commitment: a.commitment.clone(),
+                },
+                &a.common,
+                None,
+            ),
+            PlanCommand::Move(a) => (
+                Subject::Move {
+                    deployment: a.deployment.clone(),
+                    to_resource: a.to_resource.clone(),
+                },
+                &a.common,
+                None,
+            ),
+            PlanCommand::Convert(a) => (
+                Subject::Convert {
+                    deployment: a.deployment.clone(),
+                    to: a.to,
+                },
+                &a.common,
+                a.ptu,
+            ),
+            PlanCommand::Discontinue(a) => (
+                Subject::Discontinue {
+                    resource: a.resource.clone(),
+                },
+                &a.common,
+                None,
+            ),
+        }
+    }
+}
+
+pub fn plan(g: &Global, a: &PlanArgs, now: Time) -> Result<(), Failure> {
+    let (subject, c, ptu) = a.subject();
+    if c.horizon < Duration::hours(1) {
+        return Err(Failure::input(
+            "--horizon must be at least 1h (a duration such as 90d, 6h or 30m)",
+        ));
+    }
+    let params = Params {
+        now,
+        horizon: c.horizon,
+        margin: c.margin,
+        overlap: c.overlap,
+        late: c.late,
+        basis: match c.basis {
+            BasisArg::Actual => Basis::Actual,
+            BasisArg::Amortized => Basis::Amortized,
+        },
+        ptu,
+        rating: crate::rating::Options::default(),
+    };
+    let book = PriceBook::default_book();
+    let Some(name) = &c.apply else {
+        let estate = load_estate(g, now)?;
+        let set = planner::plans(&estate, &book, &subject, &params)?;
+        return out(&render(&set, c.format, None));
+    };
+    if g.scenario.is_some() || g.demo {
+        return Err(Failure::input(
+            "--apply writes the plan into the store: it does not go with --scenario or --demo (import the file first, or use --db)",
+        ));
+    }
+    let mut store = Store::open_existing(&store_path(g)?)?;
+    let summary = format!("plan {} {}: {name}", subject.kind().name(), subject.label());
+    let mut planned: Option<PlanSet> = None;
+    let written = store.transact("plan", &summary, now, |current| {
+        let (estate, set, _) = planner::apply_named(current, &book, &subject, &params, name)?;
+        planned = Some(set);
+        Ok::<_, PlanError>(estate)
+    })?;
+    let written = written?;
+    let set = planned.expect("the plan was made");
+    let applied = Applied {
+        option: name.clone(),
+        change: written.change,
+    };
+    out(&render(&set, c.format, Some(&applied)))
+}
+
+/// What `--apply` did.
+pub struct Applied {
+    pub option: String,
+    /// The change recorded, or `None` when the store already held the plan.
+    pub change: Option<i64>,
+}
+
+fn render(set: &PlanSet, format: PlanFormat, applied: Option<&Applied>) -> String {
+    match format {
+        PlanFormat::Json => to_json(set, applied),
+        PlanFormat::Table => {
+            let mut s = to_table(set);
+            if let Some(a) = applied {
+                s.push('\n');
+                let text = match a.change {
+                    Some(id) => format!(
+                        "Applied option {} as change #{id}: its steps are in the store as future-dated plans. `ptudesk forecast --from {} --to {}` shows them; `ptudesk undo` reverts it.",
+                        a.option,
+                        fmt_time(set.from),
+                        fmt_time(set.to)
+                    ),
+                    None => format!(
+                        "Nothing written: the store already holds option {}'s steps.",
+                        a.option
+                    ),
+                };
+                for l in wrap(&text, "", 80) {
+                    let _ = writeln!(s, "{l}");
+                }
+            }
+            s
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    kind: &'static str,
+    subject: String,
+    from: String,
+    to: String,
+    currency: &'a str,
+    basis: &'static str,
+    margin: String,
+    facts: Vec<JsonFact<'a>>,
+    baseline: JsonBaseline<'a>,
+    options: Vec<JsonOption<'a>>,
+    recommended: Option<&'a str>,
+    notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied: Option<JsonApplied<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonApplied<'a> {
+    option: &'a str,
+    change: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct JsonFact<'a> {
+    label: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    costs: JsonCosts,
+    windows: Vec<JsonWindow<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCosts {
+    double_billing: String,
+    hourly: String,
+    commitment: String,
+    reservation: String,
+    credit: String,
+    unused: String,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    at: String,
+    action: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonPre<'a> {
+    check: &'static str,
+    status: &'static str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonWindow<'a> {
+    kind: &'static str,
+    start: String,
+    end: String,
+    ptu_hours: String,
+    cost: String,
+    subject: &'a str,
+    explanation: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonOption<'a> {
+    name: &'a str,
+    title: &'a str,
+    steps: Vec<JsonStep<'a>>,
+    costs: JsonCosts,
+    vs_nothing: String,
+    downtime: String,
+    safe: bool,
+    contingency: bool,
+    preconditions: Vec<JsonPre<'a>>,
+    windows: Vec<JsonWindow<'a>>,
+    notes: &'a [String],
+}
+
+fn json_costs(c: &Costs) -> JsonCosts {
+    JsonCosts {
+        double_billing: fmt_money(c.double_billing),
+        hourly: fmt_money(c.hourly),
+        commitment: fmt_money(c.commitment),
+        reservation: fmt_money(c.reservation),
+        credit: fmt_money(c.credit),
+        unused: fmt_money(c.unused),
+        total: fmt_money(c.total()),
+    }
+}
+
+fn json_windows(ws: &[Window]) -> Vec<JsonWindow<'_>> {
+    ws.iter()
+        .map(|w| JsonWindow {
+            kind: w.kind.name(),
+            start: fmt_time(w.start),
+            end: fmt_time(w.end),
+            ptu_hours: fmt_ptu_hours(w.ptu_minutes),
+            cost: fmt_money(w.cost),
+            subject: &w.subject,
+            explanation: &w.explanation,
+        })
+        .collect()
+}
+
+/// The plan as JSON: `{"subject", "options": [{"name", "steps": [{"at",
+/// "action"}], "costs": {"double_billing", "hourly", "commitment",
+/// "reservation", "total", ...}, "downtime", "notes", ...}], "recommended",
+/// ...}`; money as decimal strings rounded to cents, times RFC 3339,
+/// downtime ISO 8601.
+pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
+    let doc = JsonPlan {
+        kind: set.kind.name(),
+        subject: set.subject.label(),
+        from: fmt_time(set.from),
+        to: fmt_time(set.to),
+        currency: &set.currency,
+        basis: set.basis.name(),
+        margin: planner::iso_duration(set.margin),
+        facts: set
+            .facts
+            .iter()
+            .map(|f| JsonFact {
+                label: &f.label,
+                value: &f.value,
+            })
+            .collect(),
+        baseline: JsonBaseline {
+            costs: json_costs(&set.baseline.costs),
+            windows: json_windows(&set.baseline.windows),
+        },
+        options: set.options.iter().map(json_option).collect(),
+        recommended: set.recommended.as_deref(),
+        notes: &set.notes,
+        applied: applied.map(|a| JsonApplied {
+            option: &a.option,
+            change: a.change,
+        }),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("serializable");
+    s.push('\n');
+    s
+}
+
+fn json_option(o: &PlanOption) -> JsonOption<'_> {
+    JsonOption {
+        name: &o.name,
+        title: &o.title,
+        steps: o
+            .steps
+            .iter()
+            .map(|s| JsonStep {
+                at: fmt_time(s.at),
+                action: &s.action,
+            })
+            .collect(),
+        costs: json_costs(&o.costs),
+        vs_nothing: fmt_money(o.vs_nothing),
+        downtime: planner::iso_duration(o.downtime),
+        safe: o.safe,
+        contingency: o.contingency,
+        preconditions: o
+            .preconditions
+            .iter()
+            .map(|p| JsonPre {
+                check: p.check.name(),
+                status: p.status.name(),
+                text: &p.text,
+            })
+            .collect(),
+        windows: json_windows(&o.windows),
+        notes: &o.notes,
+    }
+}
+
+fn short_time(t: Time) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn costs_grid(s: &mut String, c: &Costs, extra: Option<(&str, String, &str, String)>) {
+    let cell = |label: &str, v: String| format!("{:<12}{:>13}", label, v);
+    let _ = writeln!(
+        s,
+        "  {} {} {}",
+        cell("hourly", fmt_money_grouped(c.hourly)),
+        cell("commitment", fmt_money_grouped(c.commitment)),
+        cell("reservation", fmt_money_grouped(c.reservation)),
+    );
+    let _ = writeln!(
+        s,
+        "  {} {} {}",
+        cell("double bill.", fmt_money_grouped(c.double_billing)),
+        cell("unused", fmt_money_grouped(c.unused)),
+        cell("credit", fmt_money_grouped(c.credit)),
+    );
+    match extra {
+        Some((l1, v1, l2, v2)) => {
+            let _ = writeln!(
+                s,
+                "  {} {} {}",
+                cell("total", fmt_money_grouped(c.total())),
+                cell(l1, v1),
+                cell(l2, v2)
+            );
+        }
+        None => {
+            let _ = writeln!(s, "  {}", cell("total", fmt_money_grouped(c.total())));
+        }
+    }
+}
+
+fn windows_block(s: &mut String, ws: &[Window], limit: usize) {
+    let mut shown: Vec<&Window> = ws.iter().collect();
+    if shown.len() > limit {
+        shown.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.start.cmp(&b.start)));
+        shown.truncate(limit);
+        shown.sort_by(|a, b| (a.start, a.kind, &a.subject).cmp(&(b.start, b.kind, &b.subject)));
+    }
+    for w in shown {
+        let _ = writeln!(
+            s,
+            "    {:<16}{:<44}{:>16}",
+            w.kind.name(),
+            fit(&w.subject, 43),
+            fmt_money_grouped(w.cost)
+        );
+        let _ = writeln!(
+            s,
+            "      {} .. {}   {} PTU-h",
+            short_time(w.start),
+            short_time(w.end),
+            fmt_ptu_hours_grouped(w.ptu_minutes)
+        );
+    }
+    if ws.len() > limit {
+        let _ = writeln!(
+            s,
+            "    ({} costliest of {}; --format json lists all)",
+            limit,
+            ws.len()
+        );
+    }
+}
+
+/// The plan as a table that fits 80 columns.
+pub fn to_table(set: &PlanSet) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Plan {}: {}", set.kind.name(), set.subject.label());
+    let _ = writeln!(
+        s,
+        "Rated {} .. {} UTC, {} basis, {}, margin {}",
+        short_time(set.from),
+        short_time(set.to),
+        set.basis.name(),
+        set.currency,
+        planner::short_duration(set.margin)
+    );
+    if !set.facts.is_empty() {
+        s.push('\n');
+        for f in &set.facts {
+            let lines = wrap(&f.value, &" ".repeat(24), 80);
+            for (i, l) in lines.iter().enumerate() {
+                if i == 0 {
+                    let _ = writeln!(s, "  {:<22}{}", fit(&f.label, 21), l.trim_start());
+                } else {
+                    let _ = writeln!(s, "{l}");
+                }
+            }
+        }
+    }
+
+    s.push('\n');
+    let _ = writeln!(s, "Options (costs over the horizon, {})", set.currency);
+    let _ = writeln!(
+        s,
+        "    {:<24}{:>14}{:>14}{:>13}{:>9}",
+        "name", "total", "vs nothing", "double bill.", "downtime"
+    );
+    for o in &set.options {
+        let mark = if set.recommended.as_deref() == Some(o.name.as_str()) {
+            '*'
+        } else if o.blocked() {
+            '!'
+        } else if o.contingency {
+            '+'
+        } else {
+            ' '
+        };
+        let _ = writeln!(
+            s,
+            "  {mark} {:<24}{:>14}{:>14}{:>13}{:>9}",
+            fit(&o.name, 23),
+            fmt_money_grouped(o.costs.total()),
+            fmt_money_grouped(o.vs_nothing),
+            fmt_money_grouped(o.costs.double_billing),
+            planner::short_duration(o.downtime)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "    {:<24}{:>14}",
+        "(doing nothing)",
+        fmt_money_grouped(set.baseline.costs.total())
+    );
+    let _ = writeln!(
+        s,
+        "  * recommended (cheapest safe)  ! a precondition fails  + if things run late"
+    );
+
+    for o in &set.options {
+        s.push('\n');
+        let head = format!(
+            "{}{}: {}",
+            o.name,
+            if set.recommended.as_deref() == Some(o.name.as_str()) {
+                " (recommended)"
+            } else {
+                ""
+            },
+            o.title
+        );
+        for l in wrap(&head, "", 80) {
+            let _ = writeln!(s, "{l}");
+        }
+        costs_grid(
+            &mut s,
+            &o.costs,
+            Some((
+                "vs nothing",
+                fmt_money_grouped(o.vs_nothing),
+                "downtime",
+                planner::iso_duration(o.downtime),
+            )),
+        );
+        if !o.steps.is_empty() {
+            let _ = writeln!(s, "  Steps");
+            for st in &o.steps {
+                let lines = wrap(&st.action, &" ".repeat(22), 80);
+                for (i, l) in lines.iter().enumerate() {
+                    if i == 0 {
+                        let _ = writeln!(s, "    {}  {}", short_time(st.at), l.trim_start());
+                    } else {
+                        let _ = writeln!(s, "{l}");
+                    }
+                }
+            }
+        }
+        if !o.windows.is_empty() {
+            let _ = writeln!(s, "  Windows");
+            windows_block(&mut s, &o.windows, 6);
+        }
+        if !o.preconditions.is_empty() {
+            let _ = writeln!(s, "  Preconditions");
+            for p in &o.preconditions {
+                let text = format!("[{}] {}", p.status.name(), p.text);
+                for (i, l) in wrap(&text, "      ", 80).iter().enumerate() {
+                    if i == 0 {
+                        let _ = writeln!(s, "    {}", l.trim_start());
+                    } else {
+                        let _ = writeln!(s, "{l}");
+                    }
+                }
+            }
+        }
+        if !o.notes.is_empty() {
+            let _ = writeln!(s, "  Notes");
+            for n in &o.notes {
+                for (i, l) in wrap(n, "      ", 80).iter().enumerate() {
+                    if i == 0 {
+                        let _ = writeln!(s, "    - {}", l.trim_start());
+                    } else {
+                        let _ = writeln!(s, "{l}");
+                    }
+                }
+            }
+        }
+    }
+
+    s.push('\n');
+    let _ = writeln!(s, "Doing nothing");
+    costs_grid(&mut s, &set.baseline.costs, None);
+    if !set.baseline.windows.is_empty() {
+        windows_block(&mut s, &set.baseline.windows, 6);
+    }
+    if !set.notes.is_empty() {
+        s.push('\n');
+        let _ = writeln!(s, "Notes");
+        for n in &set.notes {
+            for (i, l) in wrap(n, "    ", 80).iter().enumerate() {
+                if i == 0 {
+                    let _ = writeln!(s, "  - {}", l.trim_start());
+                } else {
+                    let _ = writeln!(s, "{l}");
+                }
+            }
+        }
+    }
+    s
 }

@@ -1,1 +1,593 @@
-//! Migration planning (being built).
+//! Migration planning: every path off a commitment, between resources, from
+//! Regional to Global or Data Zone, or out of provisioned throughput, as
+//! dated steps with their costs, compared with doing nothing (DOMAIN.md 5).
+//!
+//! Pure, like the rating core: no I/O, no clock, no store. "Now" is a
+//! [`Params`] field. Every figure comes from the rating core: an option is a
+//! list of [`Edit`]s to the estate (a renewal setting turned off, a
+//! future-dated reservation, a deployment deleted at a future instant, a new
+//! deployment with a future first size, a new commitment...); the planner
+//! applies them to a copy of the estate (the *what-if*), rates it over
+//! `[now, now + horizon)` with [`crate::rating::forecast`], and reads the
+//! totals and windows of the resources and instruments the plan touches.
+//! "Doing nothing" is the estate as it is, rated the same way; the
+//! comparison is the difference. The only money the planner works out
+//! itself is the managed migration's credit (DOMAIN.md 5), which the rating
+//! core has no concept for: commitment price x PTU x days left / days in the
+//! term, shown on its own line ([`Costs::credit`]).
+//!
+//! # Calling it (the CLI and the TUI's Planner pane)
+//!
+//! ```no_run
+//! use ptudesk::planner::{self, Params, Subject};
+//! use ptudesk::domain::prices::PriceBook;
+//! # fn demo(estate: &ptudesk::domain::Estate, now: ptudesk::domain::time::Time) -> Result<(), planner::PlanError> {
+//! let params = Params::new(now); // 90-day horizon, 6-hour margin
+//! let subject = Subject::Migrate { commitment: "cp-eastus2-prod".into() };
+//! let set = planner::plans(estate, &PriceBook::default_book(), &subject, &params)?;
+//! for o in &set.options {
+//!     println!("{} {} {}", o.name, o.costs.total(), planner::iso_duration(o.downtime));
+//! }
+//! let chosen = set.option(set.recommended.as_deref().unwrap()).unwrap();
+//! let what_if = planner::apply(estate, chosen)?; // the estate with the plan's future-dated steps
+//! # let _ = what_if; Ok(()) }
+//! ```
+//!
+//! To write a plan into the store, run [`plans`] and [`apply`] on the
+//! estate `Store::transact` hands over, so the plan is made on exactly what
+//! is written (see `cli::plan`).
+//!
+//! # Decisions where the sources are silent
+//!
+//! - Costs are rated over `[floor_hour(now), ceil_hour(now + horizon))` on
+//!   the actual basis (as `ptudesk forecast` by default) unless
+//!   [`Params::basis`] says amortized. On the actual basis a charge counts
+//!   when billed, so re-dating a purchase moves its whole schedule: the
+//!   double billing it avoids shows in [`Costs::double_billing`] rather
+//!   than always in the total. On the amortized basis a purchase is spread
+//!   from the midnight of its day, so a purchase late in a day carries a
+//!   few hours' cost early. Either way the windows (double billing,
+//!   overage, unused) are the same. A plan's
+//!   costs cover the *slice* of the estate it touches: the subject's
+//!   resources, any resource a reservation in play may cover (to a fixed
+//!   point), their commitments and those reservations. Windows are whole
+//!   hours, exactly as `ptudesk forecast` shows them.
+//! - Best purchase time with margin M before expiry E: the latest whole hour
+//!   at or before E - M (never before the next whole hour from now). A gap
+//!   purchase is made the first whole hour at or after E + M.
+//! - Reservation quantity: the Regional PTU deployed on the resource at the
+//!   expiry; the committed PTU is shown as the alternative. New
+//!   reservations are scoped to the resource's subscription; one-month terms
+//!   are billed up front, one-year terms monthly; both autorenew.
+//! - A future-dated reservation that would cover the subject's resource
+//!   (same region and type, scope holding it) is taken as the purchase
+//!   already planned for this migration: the options re-date and resize it
+//!   (keeping its id, name and scope) rather than buy a second one.
+//! - Managed migration: the agreed date is the first midnight at least
+//!   [`MANAGED_LEAD_DAYS`] days after now (time to arrange it with the
+//!   account team), and no later than the self-service purchase time. The
+//!   credit falls on the first day of the month after the purchase. The
+//!   store can't hold a cancelled commitment, so its what-if keeps the
+//!   commitment to its expiry: the forecast shows that time as double
+//!   billing, which the credit pays back. Never recommended: it depends on
+//!   Microsoft, and the newest source page no longer offers it.
+//! - Moves and conversions: a zero-downtime option keeps both deployments
+//!   for [`Params::overlap`] (default one day) before the old one is
+//!   deleted; a with-downtime option deletes, then creates
+//!   [`DEPLOY_LAG_MINUTES`] later, unless the quota is tied to a commitment
+//!   until its expiry, when the new one is created at the expiry.
+//!   Contingencies ("the move runs late") assume [`Params::late`] (default
+//!   one day) past the expiry.
+//! - Recommended: the cheapest option that is safe (no downtime, nothing
+//!   that depends on someone else) with no precondition known to fail;
+//!   failing that the cheapest with no precondition known to fail; failing
+//!   that the same two among options that only lack quota (a plan note
+//!   says so). Equal totals go to the one that leaks less (double billing,
+//!   hourly and unused capacity), then to the one listed first.
+//!   Contingencies are never recommended.
+
+mod common;
+mod convert;
+mod discontinue;
+mod edits;
+mod eval;
+mod migrate;
+mod moves;
+
+pub use edits::{Edit, apply_edits};
+
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, ceil_hour, floor_hour};
+use crate::domain::{Estate, Sku};
+use crate::rating::{self, Basis, RatingError, Window};
+use chrono::Duration;
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// Days between now and a managed migration's agreed date (at least).
+pub const MANAGED_LEAD_DAYS: i64 = 7;
+/// Minutes between deleting a deployment and its replacement serving
+/// traffic, in with-downtime options not tied to an expiry.
+pub const DEPLOY_LAG_MINUTES: i64 = 60;
+
+/// What to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// Off a commitment, onto a reservation.
+    Migrate { commitment: String },
+    /// A deployment to another resource.
+    Move {
+        deployment: String,
+        to_resource: String,
+    },
+    /// A deployment to another deployment type (Global or Data Zone).
+    Convert { deployment: String, to: Sku },
+    /// Stop using provisioned throughput on a resource.
+    Discontinue { resource: String },
+}
+
+/// The four kinds of plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanKind {
+    Migrate,
+    Move,
+    Convert,
+    Discontinue,
+}
+
+impl PlanKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanKind::Migrate => "migrate",
+            PlanKind::Move => "move",
+            PlanKind::Convert => "convert",
+            PlanKind::Discontinue => "discontinue",
+        }
+    }
+}
+
+impl Subject {
+    pub fn kind(&self) -> PlanKind {
+        match self {
+            Subject::Migrate { .. } => PlanKind::Migrate,
+            Subject::Move { .. } => PlanKind::Move,
+            Subject::Convert { .. } => PlanKind::Convert,
+            Subject::Discontinue { .. } => PlanKind::Discontinue,
+        }
+    }
+
+    /// The subject as one line: `cp-east`, `chat -> aoai-west`,
+    /// `chat -> GlobalProvisionedManaged`, `aoai-east`.
+    pub fn label(&self) -> String {
+        match self {
+            Subject::Migrate { commitment } => commitment.clone(),
+            Subject::Move {
+                deployment,
+                to_resource,
+            } => format!("{deployment} -> {to_resource}"),
+            Subject::Convert { deployment, to } => format!("{deployment} -> {to}"),
+            Subject::Discontinue { resource } => resource.clone(),
+        }
+    }
+}
+
+/// How to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    /// The instant treated as now: nothing is planned before it.
+    pub now: Time,
+    /// How far the costs are rated (INTERFACE.md: 90 days by default).
+    pub horizon: Duration,
+    /// Safety margin before an expiry (6 hours by default): purchases and
+    /// deletions that must happen before it happen this much earlier.
+    pub margin: Duration,
+    /// How long both deployments live in a zero-downtime option.
+    pub overlap: Duration,
+    /// How far past the expiry a late move or deletion runs, in the
+    /// contingency options.
+    pub late: Duration,
+    /// The basis the costs are rated on.
+    pub basis: Basis,
+    /// Convert: the new deployment's PTU (default: the old size, rounded up
+    /// to the new type's step).
+    pub ptu: Option<i64>,
+    /// Settings of the rating.
+    pub rating: rating::Options,
+}
+
+impl Params {
+    /// The defaults: 90-day horizon, 6-hour margin, one-day overlap, one day
+    /// late, actual basis.
+    pub fn new(now: Time) -> Params {
+        Params {
+            now,
+            horizon: Duration::days(90),
+            margin: Duration::hours(6),
+            overlap: Duration::days(1),
+            late: Duration::days(1),
+            basis: Basis::Actual,
+            ptu: None,
+            rating: rating::Options::default(),
+        }
+    }
+
+    /// The rated window: `[floor_hour(now), ceil_hour(now + horizon))`.
+    pub fn window(&self) -> (Time, Time) {
+        let from = floor_hour(self.now);
+        let to = ceil_hour(self.now + self.horizon).max(from + Duration::hours(1));
+        (from, to)
+    }
+}
+
+/// A plan's costs over the horizon, for the slice of the estate it touches.
+/// `double_billing` and `unused` are parts of `reservation` and
+/// `commitment` (idle capacity paid for), shown because they are the leak.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Costs {
+    /// Reservation capacity idle while a commitment covered the same PTUs.
+    pub double_billing: Decimal,
+    /// Deployed PTU paying the hourly rate.
+    pub hourly: Decimal,
+    /// Commitment charges.
+    pub commitment: Decimal,
+    /// Reservation charges (refunds included).
+    pub reservation: Decimal,
+    /// The managed migration's credit (negative); not in the rating core.
+    pub credit: Decimal,
+    /// Capacity idle with nothing to cover.
+    pub unused: Decimal,
+}
+
+impl Costs {
+    /// Hourly + commitment + reservation + credit.
+    pub fn total(&self) -> Decimal {
+        self.hourly + self.commitment + self.reservation + self.credit
+    }
+}
+
+/// One dated step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at: Time,
+    pub action: String,
+}
+
+/// Whether a precondition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The estate shows it holds.
+    Met,
+    /// The estate shows it fails: the option can't be carried out as is.
+    Unmet,
+    /// The estate can't tell (e.g. no quota row).
+    Unknown,
+    /// For the user to confirm (roles, agreements).
+    Manual,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Unmet => "unmet",
+            Status::Unknown => "unknown",
+            Status::Manual => "manual",
+        }
+    }
+}
+
+/// What a precondition is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Deployed PTU within the quota of a subscription, region and type
+    /// (more can be requested, self-service).
+    Quota,
+    /// The models a resource with a commitment may run.
+    Model,
+    /// Buying a commitment (no new enrollments since 1 August 2024).
+    Enrollment,
+    /// A role the sources name.
+    Role,
+    /// Someone else's agreement (the account team).
+    Agreement,
+}
+
+impl Check {
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Quota => "quota",
+            Check::Model => "model",
+            Check::Enrollment => "enrollment",
+            Check::Role => "role",
+            Check::Agreement => "agreement",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Precondition {
+    pub check: Check,
+    pub status: Status,
+    pub text: String,
+}
+
+/// A credit outside the rating core (the managed migration's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credit {
+    /// When it is granted (the billing period after the purchase).
+    pub at: Time,
+    /// Negative.
+    pub amount: Decimal,
+    pub what: String,
+}
+
+/// One way to do it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOption {
+    /// Short, unique within the plan: `overlap`, `gap`, `managed`...
+    pub name: String,
+    /// One line saying what it is.
+    pub title: String,
+    /// What to do when, in time order.
+    pub steps: Vec<Step>,
+    /// The steps as changes to the estate ([`apply`] makes them).
+    pub edits: Vec<Edit>,
+    pub costs: Costs,
+    /// Total less doing nothing's total (negative: it saves).
+    pub vs_nothing: Decimal,
+    /// The windows the rating finds in the slice (what `forecast` will
+    /// show once the plan is applied).
+    pub windows: Vec<Window>,
+    /// Time without a deployment serving the workload.
+    pub downtime: Duration,
+    pub preconditions: Vec<Precondition>,
+    pub notes: Vec<String>,
+    /// No downtime and nothing that depends on someone else.
+    pub safe: bool,
+    /// What to do if things run late: never recommended.
+    pub contingency: bool,
+    /// Credits the rating core can't express (managed migration).
+    pub credits: Vec<Credit>,
+}
+
+impl PlanOption {
+    /// True when a precondition is known to fail.
+    pub fn blocked(&self) -> bool {
+        self.preconditions.iter().any(|p| p.status == Status::Unmet)
+    }
+
+    /// True when every failing precondition is quota (which can be
+    /// requested, self-service).
+    pub fn blocked_by_quota_only(&self) -> bool {
+        self.preconditions
+            .iter()
+            .filter(|p| p.status == Status::Unmet)
+            .all(|p| p.check == Check::Quota)
+    }
+}
+
+/// Doing nothing, rated the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Baseline {
+    pub costs: Costs,
+    pub windows: Vec<Window>,
+}
+
+/// A labelled figure of the plan (expiry, purchase time, quantity...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+/// Every option for one subject, priced and compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSet {
+    pub kind: PlanKind,
+    pub subject: Subject,
+    /// The rated window.
+    pub from: Time,
+    pub to: Time,
+    pub basis: Basis,
+    pub currency: String,
+    pub margin: Duration,
+    pub facts: Vec<Fact>,
+    pub baseline: Baseline,
+    pub options: Vec<PlanOption>,
+    /// The cheapest safe option's name.
+    pub recommended: Option<String>,
+    pub notes: Vec<String>,
+    /// The resources, commitments and reservations the costs cover.
+    pub slice: Slice,
+}
+
+impl PlanSet {
+    pub fn option(&self, name: &str) -> Option<&PlanOption> {
+        self.options.iter().find(|o| o.name == name)
+    }
+
+    /// The option names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.options.iter().map(|o| o.name.as_str()).collect()
+    }
+}
+
+/// The part of the estate a plan's costs cover.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Slice {
+    pub resources: std::collections::BTreeSet<String>,
+    pub commitments: std::collections::BTreeSet<String>,
+    /// Reservation ids (renewed terms `id/rN` belong to `id`).
+    pub reservations: std::collections::BTreeSet<String>,
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// An id that the estate doesn't hold (what, id, the ids it holds).
+    Unknown {
+        what: &'static str,
+        id: String,
+        known: Vec<String>,
+    },
+    /// A request that makes no sense for this estate (same resource, same
+    /// type, an expired commitment...).
+    Pointless(String),
+    /// No option of that name.
+    UnknownOption { name: String, known: Vec<String> },
+    /// The rating core refused the estate or a what-if.
+    Rating(RatingError),
+    /// A what-if the planner built is invalid (a bug, or an estate the
+    /// planner can't handle): the message says which option and why.
+    WhatIf(String),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            PlanError::Unknown { what, id, known } => {
+                write!(f, "no {what} {id:?} in the estate")?;
+                if known.is_empty() {
+                    write!(f, " (it has none)")
+                } else {
+                    let shown: Vec<&str> = known.iter().take(8).map(String::as_str).collect();
+                    let more = if known.len() > 8 {
+                        format!(" and {} more", known.len() - 8)
+                    } else {
+                        String::new()
+                    };
+                    write!(f, "; expected one of: {}{more}", shown.join(", "))
+                }
+            }
+            PlanError::Pointless(m) => f.write_str(m),
+            PlanError::UnknownOption { name, known } => write!(
+                f,
+                "no option {name:?} in this plan; expected one of: {}",
+                known.join(", ")
+            ),
+            PlanError::Rating(e) => write!(f, "{e}"),
+            PlanError::WhatIf(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl From<RatingError> for PlanError {
+    fn from(e: RatingError) -> Self {
+        PlanError::Rating(e)
+    }
+}
+
+/// Every option for `subject`, priced over the horizon with `book` under
+/// the estate's own prices, compared with doing nothing, the cheapest safe
+/// one recommended.
+pub fn plans(
+    estate: &Estate,
+    book: &PriceBook,
+    subject: &Subject,
+    params: &Params,
+) -> Result<PlanSet, PlanError> {
+    let ctx = common::Ctx::new(estate, book, params);
+    match subject {
+        Subject::Migrate { commitment } => migrate::plan(&ctx, commitment),
+        Subject::Move {
+            deployment,
+            to_resource,
+        } => moves::plan(&ctx, deployment, to_resource),
+        Subject::Convert { deployment, to } => convert::plan(&ctx, deployment, *to),
+        Subject::Discontinue { resource } => discontinue::plan(&ctx, resource),
+    }
+}
+
+/// The estate with the option's steps made: future-dated changes (plans),
+/// checked as any estate is.
+pub fn apply(estate: &Estate, option: &PlanOption) -> Result<Estate, PlanError> {
+    let e = apply_edits(estate, &option.edits)?;
+    crate::domain::validate::validate(&e).map_err(|v| {
+        PlanError::WhatIf(format!(
+            "option {} would leave the estate invalid: {v}",
+            option.name
+        ))
+    })?;
+    Ok(e)
+}
+
+/// Plans `subject` and applies the option called `name`: what `--apply`
+/// writes. Returns the new estate, the plan set and the option's index.
+pub fn apply_named(
+    estate: &Estate,
+    book: &PriceBook,
+    subject: &Subject,
+    params: &Params,
+    name: &str,
+) -> Result<(Estate, PlanSet, usize), PlanError> {
+    let set = plans(estate, book, subject, params)?;
+    let Some(i) = set.options.iter().position(|o| o.name == name) else {
+        return Err(PlanError::UnknownOption {
+            name: name.to_string(),
+            known: set.names().iter().map(|s| s.to_string()).collect(),
+        });
+    };
+    let e = apply(estate, &set.options[i])?;
+    Ok((e, set, i))
+}
+
+/// A duration as ISO 8601: `PT0S`, `PT6H`, `P1DT4H`, `PT30M`, `P2D`.
+pub fn iso_duration(d: Duration) -> String {
+    let mut secs = d.num_seconds().max(0);
+    if secs == 0 {
+        return "PT0S".into();
+    }
+    let days = secs / 86_400;
+    secs %= 86_400;
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::from("P");
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if h > 0 || m > 0 || s > 0 {
+        out.push('T');
+        if h > 0 {
+            out.push_str(&format!("{h}H"));
+        }
+        if m > 0 {
+            out.push_str(&format!("{m}M"));
+        }
+        if s > 0 {
+            out.push_str(&format!("{s}S"));
+        }
+    }
+    out
+}
+
+/// A duration for people: `6h`, `1d 4h`, `30m`, `0`.
+pub fn short_duration(d: Duration) -> String {
+    let secs = d.num_seconds().max(0);
+    if secs == 0 {
+        return "0".into();
+    }
+    let (days, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days}d"));
+    }
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if parts.is_empty() {
+        parts.push(format!("{secs}s"));
+    }
+    parts.join(" ")
+}
+
+/// An instant for step texts: `2026-12-09 18:00 UTC` (RFC 3339 in JSON `at`).
+pub(crate) fn when(t: Time) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests;

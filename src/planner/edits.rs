@@ -1,0 +1,232 @@
+//! A plan's steps as changes to the estate: future-dated entries (plans)
+//! in the snapshot's own terms.
+
+use super::PlanError;
+use crate::domain::terms::scope_at;
+use crate::domain::time::Time;
+use crate::domain::{
+    Billing, Commitment, CommitmentRenewal, CommitmentRenewalChange, Deployment, Estate,
+    Reservation, ReservationRenewal, Scope, ScopeChange, Term,
+};
+
+/// One change to the estate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Sets a commitment's renewal from `at` on (a `renewal_changes` entry;
+    /// entries at or after `at` are superseded).
+    CommitmentRenewal {
+        commitment: String,
+        at: Time,
+        renewal: CommitmentRenewal,
+    },
+    /// Buys a commitment.
+    AddCommitment(Commitment),
+    /// Adds PTUs to a commitment at `at` (billed prorated).
+    CommitmentAddition {
+        commitment: String,
+        at: Time,
+        ptu: i64,
+    },
+    /// Buys a reservation.
+    AddReservation(Reservation),
+    /// Re-dates and resizes a future-dated reservation, keeping its id,
+    /// name and scope (the scope and renewal in force at the new start).
+    ReplanReservation {
+        id: String,
+        start: Time,
+        ptu: i64,
+        term: Term,
+        billing: Billing,
+    },
+    /// Drops a future-dated reservation (a purchase no longer planned).
+    RemoveReservation { id: String },
+    /// Changes a reservation's scope from `at`.
+    ReservationScope { id: String, at: Time, scope: Scope },
+    /// Creates a deployment (its first size's instant is the creation).
+    AddDeployment(Deployment),
+    /// Deletes a deployment at `at` (a later planned resize is dropped; a
+    /// deployment not yet created by then is dropped altogether).
+    DeleteDeployment { deployment: String, at: Time },
+}
+
+fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
+    let known = match what {
+        "commitment" => e.commitments.iter().map(|c| c.id.clone()).collect(),
+        "reservation" => e.reservations.iter().map(|r| r.id.clone()).collect(),
+        _ => e.deployments.iter().map(|d| d.id.clone()).collect(),
+    };
+    PlanError::Unknown {
+        what,
+        id: id.to_string(),
+        known,
+    }
+}
+
+/// The estate with `edits` made, in order. Not validated: [`super::apply`]
+/// does that.
+pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError> {
+    let mut e = estate.clone();
+    for edit in edits {
+        match edit {
+            Edit::CommitmentRenewal {
+                commitment,
+                at,
+                renewal,
+            } => {
+                let c = e
+                    .commitments
+                    .iter_mut()
+                    .find(|c| &c.id == commitment)
+                    .ok_or_else(|| missing("commitment", commitment, estate))?;
+                c.renewal_changes.retain(|ch| ch.at < *at);
+                c.renewal_changes.push(CommitmentRenewalChange {
+                    at: *at,
+                    renewal: *renewal,
+                });
+            }
+            Edit::AddCommitment(c) => e.commitments.push(c.clone()),
+            Edit::CommitmentAddition {
+                commitment,
+                at,
+                ptu,
+            } => {
+                let c = e
+                    .commitments
+                    .iter_mut()
+                    .find(|c| &c.id == commitment)
+                    .ok_or_else(|| missing("commitment", commitment, estate))?;
+                let pos = c.additions.partition_point(|a| a.at <= *at);
+                c.additions
+                    .insert(pos, crate::domain::Addition { at: *at, ptu: *ptu });
+            }
+            Edit::AddReservation(r) => e.reservations.push(r.clone()),
+            Edit::ReplanReservation {
+                id,
+                start,
+                ptu,
+                term,
+                billing,
+            } => {
+                let r = e
+                    .reservations
+                    .iter_mut()
+                    .find(|r| &r.id == id)
+                    .ok_or_else(|| missing("reservation", id, estate))?;
+                replan(r, *start, *ptu, *term, *billing);
+            }
+            Edit::RemoveReservation { id } => {
+                let before = e.reservations.len();
+                e.reservations.retain(|r| &r.id != id);
+                if e.reservations.len() == before {
+                    return Err(missing("reservation", id, estate));
+                }
+            }
+            Edit::ReservationScope { id, at, scope } => {
+                let r = e
+                    .reservations
+                    .iter_mut()
+                    .find(|r| &r.id == id)
+                    .ok_or_else(|| missing("reservation", id, estate))?;
+                r.scope_changes.retain(|s| s.at < *at);
+                r.scope_changes.push(ScopeChange {
+                    at: *at,
+                    scope: scope.clone(),
+                });
+            }
+            Edit::AddDeployment(d) => e.deployments.push(d.clone()),
+            Edit::DeleteDeployment { deployment, at } => {
+                let i = e
+                    .deployments
+                    .iter()
+                    .position(|d| &d.id == deployment)
+                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                let d = &mut e.deployments[i];
+                if d.created() >= *at {
+                    e.deployments.remove(i);
+                } else {
+                    d.sizes.retain(|s| s.at < *at);
+                    d.deleted = Some(*at);
+                    d.deleted_approximate = false;
+                }
+            }
+        }
+    }
+    Ok(e)
+}
+
+/// Moves a reservation's start, keeping the scope and renewal setting in
+/// force at the new start as its own.
+fn replan(r: &mut Reservation, start: Time, ptu: i64, term: Term, billing: Billing) {
+    let scope = scope_at_instant(r, start);
+    r.scope_changes.retain(|s| s.at > start);
+    r.scope = scope;
+    let renewal = r
+        .renewal_changes
+        .iter()
+        .take_while(|c| c.at <= start)
+        .last()
+        .map_or(r.renewal.clone(), |c| c.renewal.clone());
+    r.renewal_changes.retain(|c| c.at > start);
+    r.renewal = renewal;
+    if r.term != term {
+        // A negotiated price is per term: it doesn't carry over.
+        r.price = None;
+    }
+    r.start = start;
+    r.ptu = ptu;
+    r.term = term;
+    r.billing = billing;
+}
+
+/// The scope the reservation would have at `t` had it been bought then:
+/// the last change made at or before `t`, else the purchase scope.
+fn scope_at_instant(r: &Reservation, t: Time) -> Scope {
+    r.scope_changes
+        .iter()
+        .take_while(|s| s.at <= t)
+        .last()
+        .map_or_else(|| r.scope.clone(), |s| s.scope.clone())
+}
+
+/// The scope in force when a reservation starts (for matching).
+pub(crate) fn purchase_scope(r: &Reservation) -> &Scope {
+    scope_at(r, r.start)
+}
+
+/// One line describing a reservation purchase.
+pub(crate) fn describe_reservation(r: &Reservation) -> String {
+    let term = match r.term {
+        Term::OneMonth => "1 month",
+        Term::OneYear => "1 year",
+    };
+    let billing = match r.billing {
+        Billing::Upfront => "billed up front",
+        Billing::Monthly => "billed monthly",
+    };
+    let renewal = match r.renewal {
+        ReservationRenewal::None => "not renewing",
+        ReservationRenewal::Autorenew => "autorenew",
+        ReservationRenewal::Replace { .. } => "replaced at expiry",
+    };
+    format!(
+        "{} PTU {} ({}) in {}, {term}, {billing}, {renewal}, scope {}",
+        r.ptu,
+        r.sku.label(),
+        r.sku,
+        r.region,
+        r.scope
+    )
+}
+
+/// The reservation as [`Edit::ReplanReservation`] would leave it.
+pub(crate) fn replanned(
+    r: &Reservation,
+    start: Time,
+    ptu: i64,
+    term: Term,
+    billing: Billing,
+) -> Reservation {
+    let mut r = r.clone();
+    replan(&mut r, start, ptu, term, billing);
+    r
+}

@@ -1,0 +1,418 @@
+//! Commitment -> reservation (DOMAIN.md 5): self-service with overlap,
+//! self-service with a gap, managed migration; one-month against one-year.
+
+use super::common::{
+    Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_RESERVATION, business_days_after, describe_renewal,
+    new_reservation, purchase, set_renewal, setting_at,
+};
+use super::{
+    Check, Credit, MANAGED_LEAD_DAYS, PlanError, PlanOption, PlanSet, Status, Subject,
+    short_duration, when,
+};
+use crate::domain::money::fmt_money_grouped;
+use crate::domain::terms::CommitmentTerm;
+use crate::domain::time::{Time, add_months, ceil_hour, days_between, midnight, month_start};
+use crate::domain::{Commitment, CommitmentRenewal, Reservation, Resource, Sku, Term};
+use chrono::Duration;
+use rust_decimal::Decimal;
+
+fn term_name(t: Term) -> &'static str {
+    match t {
+        Term::OneMonth => "1-month",
+        Term::OneYear => "1-year",
+    }
+}
+
+fn short_term(t: Term) -> &'static str {
+    match t {
+        Term::OneMonth => "1m",
+        Term::OneYear => "1y",
+    }
+}
+
+pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
+    let c = ctx.commitment(cid)?;
+    let r = ctx.resource(&c.resource)?;
+    let Some(term) = ctx.term_at(c, ctx.now)? else {
+        let end = ctx
+            .terms(c, ctx.now)?
+            .last()
+            .map(|t| t.end)
+            .unwrap_or(c.start);
+        return Err(PlanError::Pointless(format!(
+            "commitment {cid} expired at {}: there is no expiry left to plan around; its deployments on {} pay hourly until a reservation covers them (buy one now), or see `ptudesk plan discontinue --resource {}`",
+            crate::domain::time::fmt_time(end),
+            r.id,
+            r.id
+        )));
+    };
+    let e = term.end;
+    let setting = setting_at(c, e);
+    let committed = term.ptu_at_end();
+    let q = ctx.regional_deployed(&r.id, e, &[]);
+    let planned = ctx.planned_reservations(r, Sku::Regional);
+    let (p_time, short) = ctx.before_expiry(e);
+    let g_time = ceil_hour(e + ctx.p.margin).max(ctx.first);
+
+    let mut d = Draft::new(Subject::Migrate {
+        commitment: cid.to_string(),
+    });
+    d.seeds.insert(r.id.clone());
+    d.fact(
+        "commitment",
+        format!(
+            "{cid} on {} ({} / {}): {committed} PTU, term {} .. {}",
+            r.id,
+            r.subscription,
+            r.region,
+            when(term.start),
+            when(e)
+        ),
+    );
+    d.fact(
+        "renewal",
+        if setting == CommitmentRenewal::None {
+            describe_renewal(setting)
+        } else {
+            format!("{} (every option turns it off)", describe_renewal(setting))
+        },
+    );
+    d.fact("expiry", when(e));
+    d.fact(
+        "reservation quantity",
+        format!(
+            "{q} PTU: the Regional PTU deployed on {} at the expiry (committed: {committed} PTU)",
+            r.id
+        ),
+    );
+
+    if q == 0 {
+        d.notes.push(format!(
+            "No Regional deployment is left on {} at the expiry: nothing needs a reservation. Let the commitment expire (see also `ptudesk plan discontinue --resource {}`).",
+            r.id, r.id
+        ));
+        let mut o = PlanOption::new("let-expire", "Let the commitment expire; buy nothing");
+        set_renewal(ctx, &mut o, c, e, CommitmentRenewal::None);
+        for x in &planned {
+            o.edit(super::Edit::RemoveReservation { id: x.id.clone() });
+            o.step(
+                ctx.now,
+                format!(
+                    "Drop the planned purchase of reservation {} ({} PTU on {}): nothing is left to cover",
+                    x.id,
+                    x.ptu,
+                    when(x.start)
+                ),
+            );
+        }
+        o.step(e, format!("Commitment {cid} expires"));
+        d.options.push(o);
+        return super::eval::finish(ctx, d);
+    }
+
+    d.fact(
+        "best purchase time",
+        format!(
+            "{}: {} before the expiry (margin {}); double billing {} .. {}",
+            when(p_time),
+            short_duration(e - p_time),
+            short_duration(ctx.p.margin),
+            when(p_time),
+            when(e)
+        ),
+    );
+    d.fact(
+        "gap purchase time",
+        format!(
+            "{}: hourly from {} to then ({})",
+            when(g_time),
+            when(e),
+            short_duration(g_time - e)
+        ),
+    );
+    if !planned.is_empty() {
+        let list: Vec<String> = planned
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} ({} PTU, {}, from {})",
+                    x.id,
+                    x.ptu,
+                    term_name(x.term),
+                    when(x.start)
+                )
+            })
+            .collect();
+        d.fact("already planned", list.join("; "));
+        d.notes.push(format!(
+            "Doing nothing keeps the purchase already planned ({}); the options re-date and resize it rather than buy a second reservation.",
+            list.join("; ")
+        ));
+    }
+    if q > committed {
+        d.notes.push(format!(
+            "{} PTU are deployed beyond the {committed} committed: they pay hourly (or a reservation) already; the reservation covers them too.",
+            q - committed
+        ));
+    } else if q < committed {
+        d.notes.push(format!(
+            "Fewer PTU are deployed at the expiry ({q}) than committed ({committed}): the reservation is sized to the deployments; buy {committed} PTU instead only if you will deploy more."
+        ));
+    }
+    if short {
+        d.notes.push(format!(
+            "Less than the margin ({}) is left before the expiry: the purchase is at the next whole hour.",
+            short_duration(ctx.p.margin)
+        ));
+    }
+
+    let main_term = planned.first().map_or(Term::OneMonth, |x| x.term);
+    let alt_term = match main_term {
+        Term::OneMonth => Term::OneYear,
+        Term::OneYear => Term::OneMonth,
+    };
+    let res_id = ctx.unique_id(&format!("res-{cid}"), &[]);
+    let res_name = format!("{} Regional (replaces {cid})", r.region);
+    let new = |ptu: i64, term: Term, start: Time| -> Reservation {
+        new_reservation(
+            res_id.clone(),
+            res_name.clone(),
+            r,
+            Sku::Regional,
+            ptu,
+            term,
+            start,
+        )
+    };
+
+    for (name, t) in [
+        ("overlap".to_string(), main_term),
+        (format!("overlap-{}", short_term(alt_term)), alt_term),
+    ] {
+        let mut o = PlanOption::new(
+            &name,
+            format!(
+                "Self-service, overlap: buy a {} reservation before the expiry",
+                term_name(t)
+            ),
+        );
+        set_renewal(ctx, &mut o, c, e, CommitmentRenewal::None);
+        let id = purchase(ctx, &mut o, &planned, new(q, t, p_time));
+        o.step(
+            e,
+            format!(
+                "Commitment {cid} expires; {id} covers the deployments on {}",
+                r.id
+            ),
+        );
+        o.note(format!(
+            "Double billing from {} to {} ({}): the reservation and the commitment pay for the same PTUs, never credited (self-service).",
+            when(p_time),
+            when(e),
+            short_duration(e - p_time)
+        ));
+        if t == Term::OneYear {
+            o.note("A one-year term commits for 12 months, past the horizon when it is shorter; it is the cheaper rate for 24x7 use.");
+        }
+        o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
+        d.options.push(o);
+    }
+
+    let mut o = PlanOption::new(
+        "gap",
+        format!(
+            "Self-service, gap: buy a {} reservation after the expiry",
+            term_name(main_term)
+        ),
+    );
+    set_renewal(ctx, &mut o, c, e, CommitmentRenewal::None);
+    o.step(
+        e,
+        format!(
+            "Commitment {cid} expires; the deployments on {} pay hourly until the purchase",
+            r.id
+        ),
+    );
+    purchase(ctx, &mut o, &planned, new(q, main_term, g_time));
+    o.note(format!(
+        "Hourly charges from {} to {} ({}), never credited; any delay in the purchase adds to them.",
+        when(e),
+        when(g_time),
+        short_duration(g_time - e)
+    ));
+    o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
+    d.options.push(o);
+
+    if let Some(o) = managed(ctx, &mut d, c, r, main_term, p_time, &res_id, &res_name)? {
+        d.options.push(o);
+    }
+    d.notes.push(format!(
+        "{NO_NEW_ENROLLMENT}: once {cid} ends, going back to a commitment may not be possible."
+    ));
+    super::eval::finish(ctx, d)
+}
+
+/// The managed migration: every commitment of the subscription and region
+/// at once, a reservation on the agreed date, a credit for the cancelled
+/// time (DOMAIN.md 5).
+#[allow(clippy::too_many_arguments)]
+fn managed(
+    ctx: &Ctx,
+    d: &mut Draft,
+    subject: &Commitment,
+    r: &Resource,
+    term: Term,
+    latest: Time,
+    res_id: &str,
+    res_name: &str,
+) -> Result<Option<PlanOption>, PlanError> {
+    let lead = ctx.now + Duration::days(MANAGED_LEAD_DAYS);
+    let mut dm = midnight(lead.date_naive());
+    if dm < lead {
+        dm += Duration::days(1);
+    }
+    let dm = dm.min(latest).max(ctx.first);
+    // Every commitment of the subscription and region in force on the date.
+    let mut group: Vec<(&Commitment, &Resource, CommitmentTerm)> = Vec::new();
+    for c in &ctx.estate.commitments {
+        let Some(res) = ctx.estate.resource(&c.resource) else {
+            continue;
+        };
+        if res.subscription != r.subscription || res.region != r.region {
+            continue;
+        }
+        if let Some((cc, t)) = ctx.active_commitment(&res.id, dm)?
+            && cc.id == c.id
+        {
+            group.push((c, res, t));
+        }
+    }
+    if !group.iter().any(|g| g.0.id == subject.id) {
+        return Ok(None);
+    }
+    let ids: Vec<&str> = group.iter().map(|g| g.0.id.as_str()).collect();
+    if group.len() > 1 {
+        d.fact(
+            "same subscription and region",
+            format!(
+                "{} commitments in {} / {} ({}): a managed migration moves them all at once",
+                group.len(),
+                r.subscription,
+                r.region,
+                ids.join(", ")
+            ),
+        );
+    }
+    let mut o = PlanOption::new(
+        "managed",
+        format!(
+            "Managed migration with the account team: {} reservation on an agreed date",
+            term_name(term)
+        ),
+    );
+    o.safe = false;
+    o.step(
+        ctx.now,
+        format!(
+            "Ask your Microsoft account team for a managed migration of every commitment in {} / {} ({}) on {}",
+            r.subscription,
+            r.region,
+            ids.join(", "),
+            when(dm)
+        ),
+    );
+    let mut qty = 0;
+    let mut credit = Decimal::ZERO;
+    let mut workings = Vec::new();
+    let mut planned: Vec<&Reservation> = Vec::new();
+    for (c, res, t) in &group {
+        set_renewal(ctx, &mut o, c, t.end, CommitmentRenewal::None);
+        qty += ctx.regional_deployed(&res.id, dm, &[]);
+        d.seeds.insert(res.id.clone());
+        for x in ctx.planned_reservations(res, Sku::Regional) {
+            if !planned.iter().any(|p| p.id == x.id) {
+                planned.push(x);
+            }
+        }
+        let Some(unit) = ctx.commitment_price(c) else {
+            d.notes.push(format!(
+                "No commitment price for {}: the managed migration's credit can't be worked out, so that option is left out.",
+                c.id
+            ));
+            return Ok(None);
+        };
+        let ptu = t.ptu_at(dm);
+        let left = days_between(dm.date_naive(), t.end.date_naive()).max(1);
+        let days = days_between(t.start.date_naive(), t.end.date_naive());
+        let amount = unit * Decimal::from(ptu) * Decimal::from(left) / Decimal::from(days);
+        credit += amount;
+        workings.push(format!(
+            "{}: {} x {ptu} PTU x {left}/{days} days = {}",
+            c.id,
+            fmt_money_grouped(unit),
+            fmt_money_grouped(amount)
+        ));
+    }
+    if qty == 0 {
+        return Ok(None);
+    }
+    let new = new_reservation(
+        res_id.to_string(),
+        res_name.to_string(),
+        r,
+        Sku::Regional,
+        qty,
+        term,
+        dm,
+    );
+    let id = purchase(ctx, &mut o, &planned, new);
+    let cancelled = business_days_after(dm, 3);
+    o.step(
+        cancelled,
+        format!(
+            "By now Microsoft has cancelled {} (within 2-3 business days); the deployments use {id}",
+            ids.join(", ")
+        ),
+    );
+    let credit_at = add_months(month_start(dm), 1);
+    o.step(
+        credit_at,
+        format!(
+            "Credit of {} for the cancelled commitment time from {} (billing period after the purchase)",
+            fmt_money_grouped(credit),
+            when(dm)
+        ),
+    );
+    o.credits.push(Credit {
+        at: credit_at,
+        amount: -credit,
+        what: format!("managed migration credit for {}", ids.join(", ")),
+    });
+    o.note(format!(
+        "Credit = commitment price x PTU x days left from the purchase / days in the term: {}.",
+        workings.join("; ")
+    ));
+    o.note(format!(
+        "The store can't hold a cancelled commitment: this what-if keeps {} to its expiry, so `ptudesk forecast` shows the time from {} as double billing on {id}; the credit (outside the rating core, shown on its own line) pays it back.",
+        ids.join(", "),
+        when(dm)
+    ));
+    if credit_at >= ctx.to {
+        o.note(format!(
+            "The credit falls on {}, after the horizon: it is not in the total.",
+            when(credit_at)
+        ));
+    }
+    o.note("The 2024 page describes managed migration; the newest (2026) page mentions it once and otherwise offers only self-service: ask whether it is still available.");
+    o.pre(
+        Check::Agreement,
+        Status::Manual,
+        format!(
+            "Your Microsoft account team agrees to a managed migration on {} (the newest source page no longer offers it)",
+            when(dm)
+        ),
+    );
+    o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
+    d.fact("managed migration date", when(dm));
+    Ok(Some(o))
+}

@@ -1,0 +1,1016 @@
+//! `ptudesk plan` as a user runs it, and the planner as the TUI calls it:
+//! every kind of plan on hand-made estates whose figures are worked out
+//! here from DOMAIN.md's rules, and on the demo; the recommendation; the
+//! margin; `--apply` against `forecast`, to the cent; undo; bad input.
+
+use ptudesk::domain::Estate;
+use ptudesk::domain::prices::PriceBook;
+use ptudesk::domain::time::{Time, parse_time_arg};
+use ptudesk::planner::{self, Params, Subject};
+use ptudesk::rating::{self, Basis, Bucket, Request};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-22T09:00:00Z";
+const SIMPLE: &str = "tests/data/plan/simple.json";
+
+fn ptudesk(db: Option<&Path>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ptudesk"));
+    c.args(args)
+        .env_remove("PTUDESK_DB")
+        .env_remove("PTUDESK_CONFIG");
+    if let Some(db) = db {
+        c.env("PTUDESK_DB", db);
+    }
+    c.output().expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn ok(db: Option<&Path>, args: &[&str]) -> String {
+    let o = ptudesk(db, args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+fn json(db: Option<&Path>, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(db, args)).expect("JSON")
+}
+
+/// A plan of the simple estate as JSON, over 30 days from NOW.
+fn simple(args: &[&str]) -> Value {
+    let mut all = vec!["--scenario", SIMPLE, "--now", NOW, "plan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--horizon", "30d", "--format", "json"]);
+    json(None, &all)
+}
+
+fn demo(args: &[&str], format: &str) -> String {
+    let mut all = vec!["--demo", "--now", NOW, "plan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", format]);
+    ok(None, &all)
+}
+
+fn option<'a>(plan: &'a Value, name: &str) -> &'a Value {
+    plan["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap_or_else(|| panic!("no option {name} in {}", plan["options"]))
+}
+
+fn names(plan: &Value) -> Vec<String> {
+    plan["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn windows<'a>(o: &'a Value, kind: &str) -> Vec<&'a Value> {
+    o["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == kind)
+        .collect()
+}
+
+fn step_at<'a>(o: &'a Value, starts: &str) -> &'a str {
+    o["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["action"].as_str().unwrap().starts_with(starts))
+        .unwrap_or_else(|| panic!("no step starting {starts:?} in {}", o["steps"]))["at"]
+        .as_str()
+        .unwrap()
+}
+
+fn fact<'a>(plan: &'a Value, label: &str) -> &'a str {
+    plan["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == label)
+        .unwrap_or_else(|| panic!("no fact {label}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+fn t(s: &str) -> Time {
+    parse_time_arg(s).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+// The simple estate: aoai-a (sub-a, eastus2) runs `chat`, 400 PTU Regional,
+// under cp-a, 400 PTU bought 2026-11-10 00:00 and autorenewing; aoai-b is
+// empty in the same subscription and region. Prices per PTU: hourly 2.00,
+// reservation 744 a month (400 PTU: 297,600; over a 31-day period 9,600 a
+// day, 400 an hour), 7,440 a year (billed monthly 620: 248,000 for 400 PTU;
+// 8,000 a day over 31 days), commitment 1,000 a month (400,000). Global:
+// reservation 372 a month. Now is 2026-11-22 09:00; the horizon 30 days.
+// cp-a expires (or renews) 2026-12-10 00:00.
+
+#[test]
+fn migrate_small_estate_matches_the_arithmetic() {
+    let p = simple(&["migrate", "--commitment", "cp-a"]);
+    assert_eq!(p["subject"], "cp-a");
+    assert_eq!(p["kind"], "migrate");
+    assert_eq!(names(&p), ["overlap", "overlap-1y", "gap", "managed"]);
+    // Doing nothing: cp-a renews on 10 Dec for another month, billed up front.
+    assert_eq!(p["baseline"]["costs"]["commitment"], "400000.00");
+    assert_eq!(p["baseline"]["costs"]["total"], "400000.00");
+
+    // Overlap: bought 6 hours before the expiry, at the whole hour.
+    let o = option(&p, "overlap");
+    assert_eq!(step_at(o, "Set commitment cp-a"), NOW);
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-09T18:00:00Z");
+    assert_eq!(o["costs"]["reservation"], "297600.00");
+    assert_eq!(o["costs"]["commitment"], "0.00");
+    assert_eq!(o["costs"]["total"], "297600.00");
+    assert_eq!(o["vs_nothing"], "-102400.00");
+    assert_eq!(o["downtime"], "PT0S");
+    // 6 h x 400 PTU at the reservation's 400 an hour.
+    assert_eq!(o["costs"]["double_billing"], "2400.00");
+    let db = windows(o, "double_billing");
+    assert_eq!(db.len(), 1);
+    assert_eq!(db[0]["start"], "2026-12-09T18:00:00Z");
+    assert_eq!(db[0]["end"], "2026-12-10T00:00:00Z");
+    assert_eq!(db[0]["cost"], "2400.00");
+    assert_eq!(db[0]["ptu_hours"], "2400.0000");
+
+    // One year, billed monthly: 620 x 400 on purchase; 8,000 a day: 2,000 for 6 h.
+    let o = option(&p, "overlap-1y");
+    assert_eq!(o["costs"]["reservation"], "248000.00");
+    assert_eq!(o["costs"]["double_billing"], "2000.00");
+    assert_eq!(o["costs"]["total"], "248000.00");
+
+    // Gap: bought 6 hours after the expiry; 6 h x 400 PTU x 2.00 hourly.
+    let o = option(&p, "gap");
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-10T06:00:00Z");
+    assert_eq!(o["costs"]["hourly"], "4800.00");
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    assert_eq!(o["costs"]["total"], "302400.00");
+    let ov = windows(o, "overage");
+    assert_eq!(ov.len(), 1);
+    assert_eq!(ov[0]["subject"], "aoai-a");
+    assert_eq!(ov[0]["start"], "2026-12-10T00:00:00Z");
+    assert_eq!(ov[0]["end"], "2026-12-10T06:00:00Z");
+
+    // Managed: agreed date the first midnight a week out (30 Nov); credit =
+    // 1,000 x 400 x 10 days left / 30 days in the term, on 1 Dec.
+    let o = option(&p, "managed");
+    assert_eq!(step_at(o, "Buy reservation"), "2026-11-30T00:00:00Z");
+    assert_eq!(o["costs"]["credit"], "-133333.33");
+    assert_eq!(o["costs"]["reservation"], "297600.00");
+    assert_eq!(o["costs"]["total"], "164266.67");
+    assert_eq!(o["safe"], false);
+    let notes = o["notes"].to_string();
+    assert!(notes.contains("newest (2026) page"), "{notes}");
+    assert!(
+        o["preconditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["check"] == "agreement")
+    );
+
+    // The cheapest safe option: managed is cheaper but not safe.
+    assert_eq!(p["recommended"], "overlap-1y");
+    assert!(fact(&p, "reservation quantity").starts_with("400 PTU"));
+    assert!(fact(&p, "best purchase time").starts_with("2026-12-09 18:00 UTC"));
+}
+
+#[test]
+fn margin_moves_the_purchase_time() {
+    let wide = simple(&["migrate", "--commitment", "cp-a", "--margin", "30h"]);
+    let o = option(&wide, "overlap");
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-08T18:00:00Z");
+    // 30 h x 400 an hour.
+    assert_eq!(o["costs"]["double_billing"], "12000.00");
+    let gap = option(&wide, "gap");
+    assert_eq!(step_at(gap, "Buy reservation"), "2026-12-11T06:00:00Z");
+    // 30 h x 400 PTU x 2.00.
+    assert_eq!(gap["costs"]["hourly"], "24000.00");
+
+    // A margin that is not whole hours: the latest whole hour before E - M.
+    let odd = simple(&["migrate", "--commitment", "cp-a", "--margin", "90m"]);
+    assert_eq!(
+        step_at(option(&odd, "overlap"), "Buy reservation"),
+        "2026-12-09T22:00:00Z"
+    );
+
+    let none = simple(&["migrate", "--commitment", "cp-a", "--margin", "0h"]);
+    let o = option(&none, "overlap");
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-10T00:00:00Z");
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    assert!(windows(o, "double_billing").is_empty());
+}
+
+#[test]
+fn move_small_estate_matches_the_arithmetic() {
+    let p = simple(&["move", "--deployment", "chat", "--to-resource", "aoai-b"]);
+    assert_eq!(p["subject"], "chat -> aoai-b");
+    assert_eq!(
+        names(&p),
+        [
+            "no-overlap",
+            "overlap",
+            "no-overlap-reservation",
+            "overlap-reservation",
+            "late-downtime",
+            "late-hourly",
+            "late-renew"
+        ]
+    );
+    // Option 1: delete 6 h before the expiry, commit and deploy at it.
+    let o = option(&p, "no-overlap");
+    assert_eq!(step_at(o, "Stop traffic"), "2026-12-09T18:00:00Z");
+    assert_eq!(step_at(o, "Buy commitment"), "2026-12-10T00:00:00Z");
+    assert_eq!(
+        step_at(o, "Create deployment chat@aoai-b"),
+        "2026-12-10T00:00:00Z"
+    );
+    assert_eq!(o["downtime"], "PT6H");
+    assert_eq!(o["costs"]["commitment"], "400000.00");
+    assert_eq!(o["safe"], false);
+    // Option 2: both live for a day before the old one goes.
+    let o = option(&p, "overlap");
+    assert_eq!(step_at(o, "Buy commitment"), "2026-12-08T18:00:00Z");
+    assert_eq!(
+        step_at(o, "Once the Requests metric"),
+        "2026-12-09T18:00:00Z"
+    );
+    assert_eq!(o["downtime"], "PT0S");
+    assert_eq!(o["costs"]["total"], "400000.00");
+    let pre = o["preconditions"].to_string();
+    assert!(pre.contains("800 Regional PTU"), "{pre}");
+    assert!(pre.contains("1 August 2024"), "{pre}");
+    // Reservation-based: 297,600 for 400 PTU, one month.
+    let o = option(&p, "overlap-reservation");
+    assert_eq!(o["costs"]["reservation"], "297600.00");
+    assert_eq!(o["costs"]["total"], "297600.00");
+    assert_eq!(p["recommended"], "overlap-reservation");
+
+    // Running late: 24 h x 400 PTU x 2.00 hourly, against one more month.
+    let late = |n: &str| d(option(&p, n)["costs"]["total"].as_str().unwrap());
+    assert_eq!(late("late-hourly") - late("late-downtime"), d("19200"));
+    assert_eq!(late("late-renew") - late("late-downtime"), d("400000"));
+    assert_eq!(option(&p, "late-downtime")["downtime"], "P1D");
+    assert_eq!(option(&p, "late-renew")["contingency"], true);
+    // 400,000 / 19,200 = 20.83 days.
+    assert!(
+        fact(&p, "break-even (late)").starts_with("20.8 days"),
+        "{}",
+        fact(&p, "break-even (late)")
+    );
+}
+
+/// The simple estate with the Regional quota at `limit`, as a file.
+fn simple_with_quota(dir: &Path, limit: i64) -> PathBuf {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["quotas"][0]["limit"] = limit.into();
+    let p = dir.join(format!("quota-{limit}.json"));
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+#[test]
+fn quota_short_for_the_overlap_recommends_the_switchover() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = simple_with_quota(dir.path(), 500);
+    let p = json(
+        None,
+        &[
+            "--scenario",
+            file.to_str().unwrap(),
+            "--now",
+            NOW,
+            "plan",
+            "move",
+            "--deployment",
+            "chat",
+            "--to-resource",
+            "aoai-b",
+            "--horizon",
+            "30d",
+            "--format",
+            "json",
+        ],
+    );
+    let unmet = |n: &str| {
+        option(&p, n)["preconditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["check"] == "quota" && x["status"] == "unmet")
+    };
+    assert!(unmet("overlap") && unmet("overlap-reservation"));
+    assert!(!unmet("no-overlap") && !unmet("no-overlap-reservation"));
+    // No safe option can be carried out: the cheapest one that can.
+    assert_eq!(p["recommended"], "no-overlap-reservation");
+}
+
+#[test]
+fn convert_small_estate_matches_the_arithmetic() {
+    let p = simple(&[
+        "convert",
+        "--deployment",
+        "chat",
+        "--to",
+        "GlobalProvisionedManaged",
+    ]);
+    assert_eq!(p["subject"], "chat -> GlobalProvisionedManaged");
+    assert!(fact(&p, "reservation type needed").starts_with("Global"));
+    let o = option(&p, "zero-downtime");
+    assert_eq!(
+        step_at(o, "Create deployment chat-global"),
+        "2026-12-08T18:00:00Z"
+    );
+    assert_eq!(
+        step_at(o, "Once the Requests metric"),
+        "2026-12-09T18:00:00Z"
+    );
+    // A Global reservation: 372 x 400.
+    assert_eq!(o["costs"]["reservation"], "148800.00");
+    assert_eq!(o["costs"]["hourly"], "0.00");
+    assert_eq!(o["costs"]["total"], "148800.00");
+    assert!(o["steps"].to_string().contains("400 PTU Global"));
+    let o = option(&p, "with-downtime");
+    assert_eq!(o["downtime"], "PT1H");
+    assert_eq!(step_at(o, "Create deployment"), "2026-12-09T19:00:00Z");
+    assert_eq!(p["recommended"], "zero-downtime");
+    assert_eq!(p["baseline"]["costs"]["total"], "400000.00");
+
+    // --ptu sets the new size.
+    let p = simple(&[
+        "convert",
+        "--deployment",
+        "chat",
+        "--to",
+        "global",
+        "--ptu",
+        "300",
+    ]);
+    assert_eq!(
+        option(&p, "zero-downtime")["costs"]["reservation"],
+        "111600.00"
+    );
+}
+
+#[test]
+fn discontinue_prices_each_late_day() {
+    let p = simple(&["discontinue", "--resource", "aoai-a"]);
+    let o = option(&p, "discontinue");
+    assert_eq!(step_at(o, "Set commitment cp-a"), NOW);
+    assert_eq!(step_at(o, "Delete deployment chat"), "2026-12-09T18:00:00Z");
+    assert_eq!(o["costs"]["total"], "0.00");
+    assert_eq!(o["vs_nothing"], "-400000.00");
+    let late = option(&p, "late");
+    assert_eq!(late["contingency"], true);
+    assert_eq!(
+        step_at(late, "Delete deployment chat"),
+        "2026-12-11T00:00:00Z"
+    );
+    let ov = windows(late, "overage");
+    assert_eq!(ov[0]["start"], "2026-12-10T00:00:00Z");
+    assert_eq!(ov[0]["cost"], "19200.00");
+    // 400 PTU x 2.00 x 24 h.
+    assert!(fact(&p, "each day late").starts_with("19,200.00"));
+    assert_eq!(p["recommended"], "discontinue");
+
+    // Two days late cost twice as much, per day the same.
+    let p = simple(&["discontinue", "--resource", "aoai-a", "--late", "2d"]);
+    assert_eq!(option(&p, "late")["costs"]["hourly"], "38400.00");
+    assert!(fact(&p, "each day late").starts_with("19,200.00"));
+}
+
+#[test]
+fn every_kind_on_the_demo() {
+    // cp-eastus2-prod (400 PTU, not renewing, expires 10 Dec) already has a
+    // reservation planned on 5 Dec: five days of double billing.
+    let p: Value = serde_json::from_str(&demo(
+        &["migrate", "--commitment", "cp-eastus2-prod"],
+        "json",
+    ))
+    .unwrap();
+    assert_eq!(p["baseline"]["costs"]["double_billing"], "15677.42");
+    let o = option(&p, "overlap");
+    assert_eq!(
+        step_at(o, "Buy reservation res-eus2-regional"),
+        "2026-12-09T18:00:00Z"
+    );
+    // 400 PTU x 2,916 / 12 a month over a 31-day period, for 6 hours.
+    assert_eq!(o["costs"]["double_billing"], "783.87");
+    assert_eq!(p["recommended"], "overlap");
+    assert!(fact(&p, "already planned").contains("res-eus2-regional"));
+
+    // cp-eastus-legacy expires 27 Nov 09:00 and nothing replaces it.
+    let p: Value = serde_json::from_str(&demo(
+        &["migrate", "--commitment", "cp-eastus-legacy"],
+        "json",
+    ))
+    .unwrap();
+    // 300 PTU x 2.00 x 24 h x 85 days.
+    assert_eq!(p["baseline"]["costs"]["hourly"], "1224000.00");
+    let o = option(&p, "overlap");
+    assert_eq!(
+        step_at(o, "Buy reservation res-cp-eastus-legacy"),
+        "2026-11-27T03:00:00Z"
+    );
+    assert_eq!(o["costs"]["hourly"], "0.00");
+
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+        ],
+        "json",
+    ))
+    .unwrap();
+    assert!(names(&p).contains(&"overlap-reservation".to_string()));
+    assert!(p["recommended"].is_string());
+
+    // support-gpt4o pays hourly beside an idle Global reservation: converting
+    // lets res-wus3-global cover it, nothing to buy.
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "convert",
+            "--deployment",
+            "support-gpt4o",
+            "--to",
+            "GlobalProvisionedManaged",
+        ],
+        "json",
+    ))
+    .unwrap();
+    let o = option(&p, "zero-downtime");
+    assert!(!o["steps"].to_string().contains("Buy reservation"));
+    assert!(d(o["vs_nothing"].as_str().unwrap()) < Decimal::ZERO);
+
+    let p: Value = serde_json::from_str(&demo(
+        &["discontinue", "--resource", "aoai-eastus-legacy"],
+        "json",
+    ))
+    .unwrap();
+    // 300 PTU x 2.00 x 24 h.
+    assert!(fact(&p, "each day late").starts_with("14,400.00"));
+    assert_eq!(
+        step_at(option(&p, "discontinue"), "Delete deployment"),
+        "2026-11-27T03:00:00Z"
+    );
+}
+
+#[test]
+fn tables_fit_80_columns() {
+    for args in [
+        vec!["migrate", "--commitment", "cp-eastus2-prod"],
+        vec!["migrate", "--commitment", "cp-eastus-legacy"],
+        vec![
+            "move",
+            "--deployment",
+            "chat-gpt4o",
+            "--to-resource",
+            "aoai-westus3-apps",
+        ],
+        vec![
+            "convert",
+            "--deployment",
+            "support-gpt4o",
+            "--to",
+            "DataZoneProvisionedManaged",
+        ],
+        vec!["discontinue", "--resource", "aoai-eastus-legacy"],
+    ] {
+        let text = demo(&args, "table");
+        assert!(text.starts_with("Plan "), "{text}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn json_follows_the_issue() {
+    let p = simple(&["migrate", "--commitment", "cp-a"]);
+    assert!(p["subject"].is_string());
+    assert!(p["recommended"].is_string());
+    let iso = |s: &str| {
+        s.starts_with('P')
+            && s.len() > 2
+            && s[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || "DTHMS".contains(c))
+    };
+    for o in p["options"].as_array().unwrap() {
+        assert!(o["name"].is_string());
+        assert!(o["notes"].is_array());
+        assert!(iso(o["downtime"].as_str().unwrap()), "{}", o["downtime"]);
+        for s in o["steps"].as_array().unwrap() {
+            let at = s["at"].as_str().unwrap();
+            assert!(at.ends_with('Z') && parse_time_arg(at).is_ok(), "{at}");
+            assert!(s["action"].is_string());
+        }
+        for key in [
+            "double_billing",
+            "hourly",
+            "commitment",
+            "reservation",
+            "total",
+        ] {
+            let v = o["costs"][key].as_str().unwrap();
+            let (_, cents) = v.split_once('.').expect("two decimals");
+            assert_eq!(cents.len(), 2, "{key} = {v}");
+        }
+    }
+}
+
+#[test]
+fn iso_durations() {
+    use chrono::Duration;
+    assert_eq!(planner::iso_duration(Duration::zero()), "PT0S");
+    assert_eq!(planner::iso_duration(Duration::hours(2)), "PT2H");
+    assert_eq!(planner::iso_duration(Duration::hours(28)), "P1DT4H");
+    assert_eq!(planner::iso_duration(Duration::days(2)), "P2D");
+    assert_eq!(planner::iso_duration(Duration::minutes(90)), "PT1H30M");
+}
+
+fn store_with(dir: &Path, file: &str) -> PathBuf {
+    let db = dir.join("store.db");
+    ok(
+        Some(&db),
+        &["import", file, "--now", "2026-11-20T00:00:00Z"],
+    );
+    db
+}
+
+fn demo_file(dir: &Path) -> String {
+    let text = ok(None, &["export", "--demo", "--now", NOW]);
+    let p = dir.join("demo.json");
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn forecast(db: &Path, from: &str, to: &str) -> Value {
+    json(
+        Some(db),
+        &[
+            "forecast", "--from", from, "--to", to, "--format", "json", "--now", NOW,
+        ],
+    )
+}
+
+/// The forecast's windows of these kinds, as (kind, subject, start, end, cost).
+fn window_rows(
+    ws: &Value,
+    kinds: &[&str],
+    subjects: &[&str],
+) -> Vec<(String, String, String, String, String)> {
+    let mut v: Vec<_> = ws
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| kinds.contains(&w["kind"].as_str().unwrap()))
+        .filter(|w| subjects.is_empty() || subjects.contains(&w["subject"].as_str().unwrap()))
+        .map(|w| {
+            let s = |k: &str| w[k].as_str().unwrap().to_string();
+            (s("kind"), s("subject"), s("start"), s("end"), s("cost"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn applied_plans_agree_with_forecast_to_the_cent() {
+    for (args, option_name) in [
+        (vec!["migrate", "--commitment", "cp-a"], "overlap"),
+        (vec!["migrate", "--commitment", "cp-a"], "gap"),
+        (
+            vec!["move", "--deployment", "chat", "--to-resource", "aoai-b"],
+            "overlap-reservation",
+        ),
+        (vec!["discontinue", "--resource", "aoai-a"], "late"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store_with(dir.path(), SIMPLE);
+        let mut all = vec!["--now", NOW, "plan"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&[
+            "--horizon",
+            "30d",
+            "--format",
+            "json",
+            "--apply",
+            option_name,
+        ]);
+        let p = json(Some(&db), &all);
+        assert_eq!(p["applied"]["option"], option_name);
+        assert!(p["applied"]["change"].is_i64());
+        let o = option(&p, option_name);
+        let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+        let kinds = ["overage", "double_billing"];
+        assert_eq!(
+            window_rows(&f["windows"], &kinds, &[]),
+            window_rows(&o["windows"], &kinds, &[]),
+            "{args:?} {option_name}"
+        );
+        assert!(
+            !window_rows(&o["windows"], &kinds, &[]).is_empty()
+                || option_name == "overlap-reservation",
+            "the plan predicts a window for {option_name}"
+        );
+        // The estate is this one plan: the totals are the plan's.
+        for key in ["hourly", "commitment", "reservation", "total"] {
+            assert_eq!(f["totals"][key], o["costs"][key], "{option_name} {key}");
+        }
+    }
+}
+
+#[test]
+fn applied_demo_plan_agrees_with_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = demo_file(dir.path());
+    let db = store_with(dir.path(), &file);
+    let p = json(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-eastus-legacy",
+            "--format",
+            "json",
+            "--apply",
+            "overlap",
+        ],
+    );
+    let o = option(&p, "overlap");
+    let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+    let subjects = [
+        "aoai-eastus-legacy",
+        "res-cp-eastus-legacy",
+        "cp-eastus-legacy",
+    ];
+    let kinds = ["overage", "double_billing", "unused"];
+    let predicted = window_rows(&o["windows"], &kinds, &subjects);
+    assert!(!predicted.is_empty());
+    assert_eq!(window_rows(&f["windows"], &kinds, &subjects), predicted);
+    // The plan's reservation charges are the forecast's for its instruments.
+    let charges: Decimal = f["instruments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            let id = i["id"].as_str().unwrap();
+            id == "res-cp-eastus-legacy" || id.starts_with("res-cp-eastus-legacy/r")
+        })
+        .map(|i| d(i["charges"].as_str().unwrap()))
+        .sum();
+    assert_eq!(
+        charges.to_string(),
+        o["costs"]["reservation"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn apply_is_undoable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with(dir.path(), SIMPLE);
+    let before = ok(Some(&db), &["export"]);
+    let text = ok(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-a",
+            "--apply",
+            "overlap-1y",
+        ],
+    );
+    assert!(
+        text.contains("Applied option overlap-1y as change #"),
+        "{text}"
+    );
+    let after = ok(Some(&db), &["export"]);
+    assert_ne!(before, after);
+    let snap: Value = serde_json::from_str(&after).unwrap();
+    let res = &snap["reservations"][0];
+    assert_eq!(res["id"], "res-cp-a");
+    assert_eq!(res["start"], "2026-12-09T18:00:00Z");
+    assert_eq!(res["term"], "P1Y");
+    assert_eq!(
+        snap["commitments"][0]["renewal_changes"][0]["renewal"]["mode"],
+        "none"
+    );
+    let log = ok(Some(&db), &["log"]);
+    assert!(log.contains("plan migrate cp-a: overlap-1y"), "{log}");
+    ok(Some(&db), &["undo", "--now", NOW]);
+    assert_eq!(ok(Some(&db), &["export"]), before);
+}
+
+#[test]
+fn bad_input_is_one_message_exit_1_and_the_store_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = demo_file(dir.path());
+    let db = store_with(dir.path(), &file);
+    let before = ok(Some(&db), &["export"]);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["migrate", "--commitment", "cp-nope"], "cp-nope"),
+        (
+            vec![
+                "move",
+                "--deployment",
+                "nope",
+                "--to-resource",
+                "aoai-eastus2-sandbox",
+            ],
+            "nope",
+        ),
+        (
+            vec![
+                "move",
+                "--deployment",
+                "chat-gpt4o",
+                "--to-resource",
+                "aoai-nowhere",
+            ],
+            "aoai-nowhere",
+        ),
+        (
+            vec![
+                "move",
+                "--deployment",
+                "chat-gpt4o",
+                "--to-resource",
+                "aoai-eastus2-prod",
+            ],
+            "already on resource",
+        ),
+        (
+            vec![
+                "convert",
+                "--deployment",
+                "research-gpt41",
+                "--to",
+                "GlobalProvisionedManaged",
+            ],
+            "already Global",
+        ),
+        (
+            vec![
+                "convert",
+                "--deployment",
+                "chat-gpt4o",
+                "--to",
+                "ProvisionedManaged",
+            ],
+            "Regional",
+        ),
+        (
+            vec![
+                "migrate",
+                "--commitment",
+                "cp-eastus2-prod",
+                "--horizon",
+                "3x",
+            ],
+            "3x",
+        ),
+        (
+            vec![
+                "migrate",
+                "--commitment",
+                "cp-eastus2-prod",
+                "--margin",
+                "soon",
+            ],
+            "soon",
+        ),
+        (
+            vec![
+                "migrate",
+                "--commitment",
+                "cp-eastus2-prod",
+                "--apply",
+                "bogus",
+            ],
+            "bogus",
+        ),
+        (
+            vec!["discontinue", "--resource", "aoai-nowhere"],
+            "aoai-nowhere",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut all = vec!["--now", NOW, "plan"];
+        all.extend_from_slice(&args);
+        for extra in [vec![], vec!["--apply", "overlap"]] {
+            if args.contains(&"--apply") && !extra.is_empty() {
+                continue;
+            }
+            let mut run = all.clone();
+            run.extend_from_slice(&extra);
+            let o = ptudesk(Some(&db), &run);
+            assert_eq!(o.status.code(), Some(1), "{run:?}: {}", stdout(&o));
+            let err = stderr(&o);
+            assert_eq!(err.trim_end().lines().count(), 1, "{run:?}: {err}");
+            assert!(err.contains(needle), "{run:?}: {err}");
+            assert_eq!(
+                ok(Some(&db), &["export"]),
+                before,
+                "{run:?} changed the store"
+            );
+        }
+    }
+    // An expired commitment: nothing to plan.
+    let o = ptudesk(
+        Some(&db),
+        &[
+            "--now",
+            "2026-12-15T00:00:00Z",
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-eastus-legacy",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("expired at 2026-11-27T09:00:00Z"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn apply_needs_a_store() {
+    for source in [vec!["--demo"], vec!["--scenario", SIMPLE]] {
+        let mut args = source.clone();
+        args.extend_from_slice(&[
+            "--now",
+            NOW,
+            "plan",
+            "discontinue",
+            "--resource",
+            if source[0] == "--demo" {
+                "aoai-eastus-legacy"
+            } else {
+                "aoai-a"
+            },
+            "--apply",
+            "discontinue",
+        ]);
+        let o = ptudesk(None, &args);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains("--apply writes the plan into the store"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+// The planner as the TUI calls it.
+
+fn load(path: &str) -> Estate {
+    ptudesk::ingest::snapshot::load(Path::new(path)).unwrap()
+}
+
+fn params(horizon_days: i64) -> Params {
+    let mut p = Params::new(t(NOW));
+    p.horizon = chrono::Duration::days(horizon_days);
+    p
+}
+
+#[test]
+fn library_plans_rate_exactly_what_apply_writes() {
+    let estate = load(SIMPLE);
+    let book = PriceBook::default_book();
+    let subject = Subject::Migrate {
+        commitment: "cp-a".into(),
+    };
+    let set = planner::plans(&estate, &book, &subject, &params(30)).unwrap();
+    assert_eq!(set.recommended.as_deref(), Some("overlap-1y"));
+    assert_eq!(set.from, t(NOW));
+    assert_eq!(set.to, t("2026-12-22T09:00:00Z"));
+    for o in &set.options {
+        let after = planner::apply(&estate, o).unwrap();
+        let f = rating::forecast(
+            &after,
+            &book,
+            &Request {
+                from: set.from,
+                to: set.to,
+                basis: Basis::Actual,
+                by: Bucket::Month,
+            },
+            &rating::Options::default(),
+        )
+        .unwrap();
+        // Exact, before any rounding: the plan is the rating of its what-if.
+        assert_eq!(f.totals.hourly, o.costs.hourly, "{}", o.name);
+        assert_eq!(f.totals.commitment, o.costs.commitment, "{}", o.name);
+        assert_eq!(f.totals.reservation, o.costs.reservation, "{}", o.name);
+        assert_eq!(
+            f.totals.total() + o.costs.credit,
+            o.costs.total(),
+            "{}",
+            o.name
+        );
+        assert_eq!(f.windows, o.windows, "{}", o.name);
+        assert_eq!(
+            o.vs_nothing,
+            o.costs.total() - set.baseline.costs.total(),
+            "{}",
+            o.name
+        );
+    }
+    // Every step of an applied plan is in the future.
+    let o = set.option("overlap").unwrap();
+    assert!(o.steps.iter().all(|s| s.at >= t(NOW)));
+    let after = planner::apply(&estate, o).unwrap();
+    let r = after
+        .reservations
+        .iter()
+        .find(|r| r.id == "res-cp-a")
+        .unwrap();
+    assert_eq!(r.start, t("2026-12-09T18:00:00Z"));
+    assert_eq!(r.ptu, 400);
+
+    let err = planner::apply_named(&estate, &book, &subject, &params(30), "nope").unwrap_err();
+    assert!(err.to_string().contains("overlap-1y"), "{err}");
+}
+
+#[test]
+fn library_amortized_basis_and_errors() {
+    let estate = load(SIMPLE);
+    let book = PriceBook::default_book();
+    let mut p = params(30);
+    p.basis = Basis::Amortized;
+    let set = planner::plans(
+        &estate,
+        &book,
+        &Subject::Migrate {
+            commitment: "cp-a".into(),
+        },
+        &p,
+    )
+    .unwrap();
+    assert_eq!(set.basis, Basis::Amortized);
+    // cp-a's current term (400,000 over 30 days) from 22 Nov 09:00 to 10
+    // Dec: 17.625 days; the 1-month reservation (9,600 a day) from 9 Dec
+    // to 22 Dec 09:00: 13.375 days.
+    let o = set.option("overlap").unwrap();
+    assert_eq!(o.costs.commitment, d("235000"));
+    assert_eq!(o.costs.reservation, d("128400"));
+
+    let e = planner::plans(
+        &estate,
+        &book,
+        &Subject::Convert {
+            deployment: "chat".into(),
+            to: ptudesk::domain::Sku::Regional,
+        },
+        &p,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not to Regional"), "{e}");
+    let e = planner::plans(
+        &estate,
+        &book,
+        &Subject::Discontinue {
+            resource: "aoai-b".into(),
+        },
+        &p,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("nothing to discontinue"), "{e}");
+}
