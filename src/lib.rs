@@ -15,3 +15,4 @@ pub mod rating;
 pub mod report;
 pub mod store;
 pub mod sync;
+pub mod tui;

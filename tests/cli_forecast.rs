@@ -204,13 +204,13 @@ fn tables_fit_80_columns() {
 }
 
 #[test]
-fn the_demo_says_what_it_is_and_tells_its_story() {
-    let o = ptudesk(&["--demo", "--now", "2026-11-22T09:00:00Z"]);
+fn the_demo_tells_its_story() {
+    let o = ptudesk(&["forecast", "--demo", "--now", "2026-11-22T09:00:00Z"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // Explanations wrap at 80 columns: compare with whitespace folded.
     let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.starts_with("The terminal app is not built yet"),
+        text.starts_with("Forecast 2026-11-01 00:00 .. 2026-12-01 00:00 UTC"),
         "{text}"
     );
     assert!(
@@ -220,11 +220,26 @@ fn the_demo_says_what_it_is_and_tells_its_story() {
     assert!(text.contains("res-wus3-global is Global"), "{text}");
     assert!(text.contains("unverified prices"), "{text}");
     // A month later the dates move with now: the expiry is in December.
-    let o = ptudesk(&["--demo", "--now", "2026-12-22T09:00:00Z"]);
+    let o = ptudesk(&["forecast", "--demo", "--now", "2026-12-22T09:00:00Z"]);
     let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         text.contains("commitment cp-eastus-legacy expired at 2026-12-27T09:00:00Z"),
         "{text}"
+    );
+}
+
+#[test]
+fn the_terminal_app_without_a_terminal_says_what_to_use() {
+    let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+        .args(["--demo", "--now", "2026-11-22T09:00:00Z"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the terminal app needs a terminal"),
+        "{}",
+        stderr(&o)
     );
 }
 

@@ -216,7 +216,9 @@ fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
         &estate,
         &PriceBook::default_book(),
         &req,
-        &crate::config::Config::load().map_err(Failure::input)?.rating_options(),
+        &crate::config::Config::load()
+            .map_err(Failure::input)?
+            .rating_options(),
     )?;
     let text = match a.format {
         ForecastFormat::Table => report::forecast::to_table(&f),
@@ -246,21 +248,23 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let estate = crate::generate::generate(a.scale, a.seed, base);
             out(&snapshot::to_json(&estate))
         }
-        None if cli.global.demo => {
-            let args = ForecastArgs {
-                from: None,
-                to: None,
-                basis: BasisArg::Actual,
-                by: ByArg::Month,
-                format: ForecastFormat::Table,
+        None => {
+            // No command: the terminal app, on the demo, a scenario or the store.
+            let config = crate::config::Config::load().map_err(Failure::input)?;
+            let store = if cli.global.demo {
+                crate::tui::StoreChoice::Demo
+            } else if let Some(file) = &cli.global.scenario {
+                crate::tui::StoreChoice::Scenario(file.clone())
+            } else {
+                crate::tui::StoreChoice::Path(store_path(&cli.global)?)
             };
-            out(
-                "The terminal app is not built yet: this is the demo estate's forecast for the current month.\n\n",
-            )?;
-            forecast(&cli.global, &args, now)
+            crate::tui::run(crate::tui::Options {
+                store,
+                now: cli.global.now,
+                readonly: cli.global.readonly,
+                config,
+            })
+            .map_err(Failure::input)
         }
-        None => Err(Failure::input(
-            "the terminal app is not built yet; try `ptudesk --demo` or `ptudesk forecast --scenario FILE` (see --help)",
-        )),
     }
 }

@@ -311,7 +311,9 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
                 &estate,
                 &PriceBook::default_book(),
                 &req,
-                &crate::config::Config::load().map_err(Failure::input)?.rating_options(),
+                &crate::config::Config::load()
+                    .map_err(Failure::input)?
+                    .rating_options(),
             )?;
             let rows = report::tables::focus_rows(&estate.currency, &d.periods, &d.bills);
             let text = report::tables::focus_csv(&rows);

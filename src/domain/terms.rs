@@ -59,6 +59,25 @@ fn setting_before<'a, T>(
         .map_or(initial, |(_, s)| s)
 }
 
+/// The commitment renewal setting that applies to an expiry at `expiry`.
+pub fn commitment_renewal_for(c: &Commitment, expiry: Time) -> CommitmentRenewal {
+    *setting_before(
+        &c.renewal,
+        c.renewal_changes.iter().map(|ch| (ch.at, &ch.renewal)),
+        expiry,
+    )
+}
+
+/// The reservation renewal setting that applies to an expiry at `expiry`.
+pub fn reservation_renewal_for(r: &Reservation, expiry: Time) -> ReservationRenewal {
+    setting_before(
+        &r.renewal,
+        r.renewal_changes.iter().map(|ch| (ch.at, &ch.renewal)),
+        expiry,
+    )
+    .clone()
+}
+
 /// The commitment's terms that start before `until`. A commitment stops
 /// renewing when its setting says so, and when its resource was deleted at
 /// or before the renewal instant (Azure removes the plan with the account).

@@ -268,7 +268,8 @@ pub fn to_table(f: &Forecast) -> String {
         let mut shown: Vec<&crate::rating::InstrumentUse> = f.instruments.iter().collect();
         if shown.len() > TABLE_INSTRUMENTS {
             // The ones that cost most in the window, in their estate order.
-            let mut by_cost: Vec<(usize, &crate::rating::InstrumentUse)> = shown.iter().copied().enumerate().collect();
+            let mut by_cost: Vec<(usize, &crate::rating::InstrumentUse)> =
+                shown.iter().copied().enumerate().collect();
             by_cost.sort_by(|a, b| b.1.charges.cmp(&a.1.charges).then(a.0.cmp(&b.0)));
             by_cost.truncate(TABLE_INSTRUMENTS);
             by_cost.sort_by_key(|x| x.0);
@@ -282,7 +283,11 @@ pub fn to_table(f: &Forecast) -> String {
         } else {
             let _ = writeln!(s, "Instruments ({})", f.instruments.len());
         }
-        let _ = writeln!(s, "  {:<26}{:<12}{:>7}{:>17}{:>14}", "id", "kind", "used", "unused PTU-h", "charges");
+        let _ = writeln!(
+            s,
+            "  {:<26}{:<12}{:>7}{:>17}{:>14}",
+            "id", "kind", "used", "unused PTU-h", "charges"
+        );
         for i in shown {
             let used = if i.capacity_ptu_minutes > 0 {
                 format!("{}%", i.used_ptu_minutes * 100 / i.capacity_ptu_minutes)

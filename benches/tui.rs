@@ -1,0 +1,166 @@
+//! Terminal app speed with the `generate --scale 2000` estate in a store:
+//! first frame, keystroke to redrawn frame, edit to priced preview, and
+//! peak resident memory (VmHWM from /proc/self/status, printed at the end).
+//! Frames are drawn on ratatui's `TestBackend` at 120x40, through the same
+//! `update` / effects / `draw` path the terminal uses.
+//!
+//! Run: `cargo bench --bench tui`
+
+use criterion::{BatchSize, Criterion};
+use ptudesk::config::Config;
+use ptudesk::tui::action::TextKey;
+use ptudesk::tui::app::form_preview;
+use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
+use ptudesk::tui::{Action, App, Effect, Worker, draw, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::path::Path;
+
+fn frame(app: &App, t: &mut Terminal<TestBackend>) {
+    t.draw(|f| draw(app, f)).unwrap();
+}
+
+fn open(db: &Path, now: ptudesk::domain::time::Time) -> (App, Worker) {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(db.to_path_buf()),
+        now: Some(now),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    app.size = (120, 40);
+    (app, worker)
+}
+
+/// The first frame with the store's data: open the store, load and rate
+/// it for every pane, draw. (The notifications and the forecast chart
+/// follow as effects of their own; measured apart.)
+fn first_frame(
+    db: &Path,
+    now: ptudesk::domain::time::Time,
+    t: &mut Terminal<TestBackend>,
+) -> (App, Worker, Vec<Effect>) {
+    let (mut app, worker) = open(db, now);
+    let mut follow = Vec::new();
+    for e in app.start() {
+        for a in worker.run(e) {
+            follow.extend(update(&mut app, a));
+        }
+    }
+    frame(&app, t);
+    (app, worker, follow)
+}
+
+fn vm_hwm_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let base = ptudesk::cli::generate_base();
+    let now = base + chrono::Duration::days(14) + chrono::Duration::hours(9);
+    let estate = ptudesk::generate::generate(2000, 7, base);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scale2000.db");
+    {
+        let mut store = ptudesk::store::Store::open(&db).unwrap();
+        store
+            .transact::<Infallible>("import", "bench", base, |_| Ok(estate.clone()))
+            .unwrap()
+            .unwrap();
+    }
+    drop(estate);
+    let mut c = Criterion::default().sample_size(20).configure_from_args();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+
+    let mut g = c.benchmark_group("tui scale 2000");
+    g.bench_function("first frame (open store, load, rate, draw)", |b| {
+        b.iter(|| black_box(first_frame(&db, now, &mut t)))
+    });
+
+    // A settled app on the deployments pane (2,000 rows).
+    let (mut app, worker, follow) = first_frame(&db, now, &mut t);
+    let started = std::time::Instant::now();
+    settle(&mut app, &worker, follow);
+    let settle_time = started.elapsed();
+    send(&mut app, &worker, Action::PaneDeployments);
+    frame(&app, &mut t);
+
+    g.bench_function("keystroke to frame: j on 2,000 deployments", |b| {
+        b.iter(|| {
+            let e = update(&mut app, Action::Down);
+            assert!(e.is_empty());
+            frame(&app, &mut t);
+        })
+    });
+    g.bench_function(
+        "keystroke to frame: a filter character on 2,000 deployments",
+        |b| {
+            send(&mut app, &worker, Action::Filter);
+            b.iter(|| {
+                update(&mut app, Action::Text(TextKey::Char('g')));
+                frame(&app, &mut t);
+                update(&mut app, Action::Text(TextKey::Backspace));
+            });
+            send(&mut app, &worker, Action::Back);
+        },
+    );
+    g.bench_function("keystroke to frame: switch pane", |b| {
+        let mut k = 0;
+        b.iter(|| {
+            k += 1;
+            let a = if k % 2 == 0 {
+                Action::PaneReservations
+            } else {
+                Action::PaneDeployments
+            };
+            update(&mut app, a);
+            frame(&app, &mut t);
+        })
+    });
+
+    // Edit to priced preview: press + on a commitment; the form opens and
+    // the preview effect rates the edited and the current estate.
+    send(&mut app, &worker, Action::PaneCommitments);
+    let commitments = app
+        .table(ptudesk::tui::Pane::Commitments)
+        .unwrap()
+        .rows
+        .len();
+    let active = (0..commitments)
+        .find(|&i| {
+            let t = app.table(ptudesk::tui::Pane::Commitments).unwrap();
+            t.rows[i].cells[2] != "0"
+        })
+        .expect("an active commitment");
+    for _ in 0..active {
+        send(&mut app, &worker, Action::Down);
+    }
+    g.bench_function("edit to priced preview: add 50 PTU", |b| {
+        b.iter_batched(
+            || app.clone(),
+            |mut a| {
+                send(&mut a, &worker, Action::AddPtu);
+                let p = form_preview(&a).expect("priced").clone();
+                assert!(p.is_ok(), "{p:?}");
+                frame(&a, &mut t);
+                a
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+    c.final_summary();
+
+    println!("\nnotifications and forecast chart after the first frame (one run): {settle_time:?}");
+    match vm_hwm_kib() {
+        Some(k) => println!(
+            "peak resident memory (VmHWM) of this process: {:.1} MB",
+            k as f64 / 1024.0
+        ),
+        None => println!("peak resident memory: /proc/self/status not available"),
+    }
+}

@@ -1,0 +1,413 @@
+//! The vocabulary of the terminal app: one [`Action`] enum that keys, the
+//! help screen, the command palette, the config file and the tests share.
+//! Actions a user can bind are unit variants with a serde name (the name
+//! used in `[keys]` of the config file and in the `:` palette); the rest
+//! are results of background work coming back to the app, never bound.
+
+use super::data::{ChartData, Data};
+use super::edit::PreviewOutcome;
+use crate::alerts::Notification;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The eight panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pane {
+    Overview,
+    Quota,
+    Deployments,
+    Commitments,
+    Reservations,
+    Notifications,
+    Forecast,
+    Planner,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 8] = [
+        Pane::Overview,
+        Pane::Quota,
+        Pane::Deployments,
+        Pane::Commitments,
+        Pane::Reservations,
+        Pane::Notifications,
+        Pane::Forecast,
+        Pane::Planner,
+    ];
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).expect("listed")
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Overview => "Overview",
+            Pane::Quota => "Quota",
+            Pane::Deployments => "Deployments",
+            Pane::Commitments => "Commitments",
+            Pane::Reservations => "Reservations",
+            Pane::Notifications => "Notifications",
+            Pane::Forecast => "Forecast",
+            Pane::Planner => "Planner",
+        }
+    }
+
+    /// A shorter title for narrow windows.
+    pub fn short(self) -> &'static str {
+        match self {
+            Pane::Overview => "Overview",
+            Pane::Quota => "Quota",
+            Pane::Deployments => "Deploy",
+            Pane::Commitments => "Commit",
+            Pane::Reservations => "Reserve",
+            Pane::Notifications => "Notify",
+            Pane::Forecast => "Forecast",
+            Pane::Planner => "Plan",
+        }
+    }
+
+    /// Panes whose main content is a table (selectable, sortable, filterable).
+    pub fn has_table(self) -> bool {
+        !matches!(self, Pane::Overview | Pane::Planner)
+    }
+}
+
+/// Everything that can happen in the app. The bindable actions are
+/// documented one by one: their first doc line is what the help and the
+/// bottom bar say.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Quit
+    Quit,
+    /// Help: every key that works, from the live keymap
+    Help,
+    /// Command palette (:import FILE, :export FILE, :forecast A..B, :now T, :q)
+    Palette,
+    /// Filter the table (type to narrow, Enter keeps, Esc clears)
+    Filter,
+    /// Back: close the popup, clear the filter
+    Back,
+    /// Up
+    Up,
+    /// Down
+    Down,
+    /// Page up
+    PageUp,
+    /// Page down
+    PageDown,
+    /// First row
+    Top,
+    /// Last row
+    Bottom,
+    /// Details / expand / jump to the subject
+    Select,
+    /// Next pane
+    NextPane,
+    /// Previous pane
+    PrevPane,
+    /// Pane 1: overview
+    PaneOverview,
+    /// Pane 2: quota
+    PaneQuota,
+    /// Pane 3: deployments
+    PaneDeployments,
+    /// Pane 4: commitments
+    PaneCommitments,
+    /// Pane 5: reservations
+    PaneReservations,
+    /// Pane 6: notifications
+    PaneNotifications,
+    /// Pane 7: forecast
+    PaneForecast,
+    /// Pane 8: planner
+    PanePlanner,
+    /// Sort by the next column
+    SortNext,
+    /// Reverse the sort order
+    SortReverse,
+    /// Undo the last saved change
+    Undo,
+    /// Reload the store
+    Reload,
+    /// Add PTU to the commitment (50-PTU steps)
+    AddPtu,
+    /// Change the renewal setting
+    SetRenewal,
+    /// New reservation
+    NewReservation,
+    /// Change the reservation's scope
+    ChangeScope,
+    /// Refund the reservation
+    Refund,
+    /// Resize the deployment
+    Resize,
+    /// Delete the deployment
+    Delete,
+    /// Acknowledge the notification
+    Acknowledge,
+    /// Switch the chart between actual and amortized
+    ToggleBasis,
+    /// Move the forecast range one month back
+    RangePrev,
+    /// Move the forecast range one month on
+    RangeNext,
+    /// Yes (in a confirmation)
+    Confirm,
+
+    // ---- not bindable: typing, palette commands, results of background work
+    /// A key typed into a text field (filter, palette, form).
+    #[serde(skip)]
+    Text(TextKey),
+    /// A palette command line, as typed after `:`.
+    Command(String),
+    /// The terminal was resized.
+    #[serde(skip)]
+    Resized(u16, u16),
+    /// A load finished: the estate and everything the panes show.
+    #[serde(skip)]
+    Loaded(u64, Result<Arc<Data>, String>),
+    /// The notifications were evaluated.
+    #[serde(skip)]
+    Notified(u64, Result<Arc<Vec<Notification>>, String>),
+    /// The forecast chart's range was rated.
+    #[serde(skip)]
+    Charted(u64, Result<Arc<ChartData>, String>),
+    /// An edit's what-if preview was rated.
+    #[serde(skip)]
+    Previewed(u64, PreviewOutcome),
+    /// A write (save, undo, import, acknowledge) finished: a message for the
+    /// status bar, and whether the store changed.
+    #[serde(skip)]
+    Wrote(Result<String, String>, bool),
+    /// Audit-log lines about the object shown in the detail popup.
+    #[serde(skip)]
+    History(String, Vec<String>),
+    /// Another process changed the store.
+    #[serde(skip)]
+    StoreChanged,
+    /// The change `u` would undo was not made in the app: ask first.
+    #[serde(skip)]
+    AskUndo(String),
+    /// The app now works on another store (the demo): its label.
+    #[serde(skip)]
+    Opened(String),
+    /// A message for the status bar.
+    #[serde(skip)]
+    Status(String),
+    /// Background work panicked: the app stops (the terminal was restored
+    /// by the panic hook already).
+    #[serde(skip)]
+    Fatal(String),
+}
+
+/// A key typed into a text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKey {
+    Char(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    /// Ctrl-W: the word before the cursor.
+    DeleteWord,
+    /// Ctrl-U: the whole line.
+    Clear,
+}
+
+impl Action {
+    /// The action's name in the config file and the palette (bindable ones).
+    pub fn name(&self) -> Option<String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A bindable action from its name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        let a: Action = serde_json::from_value(serde_json::Value::String(name.into())).ok()?;
+        a.name().is_some().then_some(a)
+    }
+
+    /// What the help and the bottom bar say about it.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Palette => "command",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "first row",
+            Action::Bottom => "last row",
+            Action::Select => "details",
+            Action::NextPane => "next pane",
+            Action::PrevPane => "previous pane",
+            Action::PaneOverview => "overview",
+            Action::PaneQuota => "quota",
+            Action::PaneDeployments => "deployments",
+            Action::PaneCommitments => "commitments",
+            Action::PaneReservations => "reservations",
+            Action::PaneNotifications => "notifications",
+            Action::PaneForecast => "forecast",
+            Action::PanePlanner => "planner",
+            Action::SortNext => "sort",
+            Action::SortReverse => "reverse sort",
+            Action::Undo => "undo",
+            Action::Reload => "reload",
+            Action::AddPtu => "add PTU",
+            Action::SetRenewal => "renewal",
+            Action::NewReservation => "new reservation",
+            Action::ChangeScope => "scope",
+            Action::Refund => "refund",
+            Action::Resize => "resize",
+            Action::Delete => "delete",
+            Action::Acknowledge => "acknowledge",
+            Action::ToggleBasis => "actual/amortized",
+            Action::RangePrev => "month back",
+            Action::RangeNext => "month on",
+            Action::Confirm => "yes",
+            _ => "",
+        }
+    }
+
+    /// The pane a pane-switching action goes to.
+    pub fn pane(&self) -> Option<Pane> {
+        Some(match self {
+            Action::PaneOverview => Pane::Overview,
+            Action::PaneQuota => Pane::Quota,
+            Action::PaneDeployments => Pane::Deployments,
+            Action::PaneCommitments => Pane::Commitments,
+            Action::PaneReservations => Pane::Reservations,
+            Action::PaneNotifications => Pane::Notifications,
+            Action::PaneForecast => Pane::Forecast,
+            Action::PanePlanner => Pane::Planner,
+            _ => return None,
+        })
+    }
+
+    /// Where a bindable action works: `None` everywhere, else in these panes.
+    pub fn panes(&self) -> Option<&'static [Pane]> {
+        use Pane::*;
+        const TABLES: &[Pane] = &[
+            Overview,
+            Quota,
+            Deployments,
+            Commitments,
+            Reservations,
+            Notifications,
+            Forecast,
+        ];
+        const FILTERABLE: &[Pane] = &[
+            Quota,
+            Deployments,
+            Commitments,
+            Reservations,
+            Notifications,
+            Forecast,
+        ];
+        Some(match self {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Select => TABLES,
+            Action::Filter | Action::SortNext | Action::SortReverse => FILTERABLE,
+            Action::AddPtu => &[Commitments],
+            Action::SetRenewal => &[Commitments, Reservations],
+            Action::NewReservation | Action::ChangeScope | Action::Refund => &[Reservations],
+            Action::Resize | Action::Delete => &[Deployments],
+            Action::Acknowledge => &[Notifications],
+            Action::ToggleBasis | Action::RangePrev | Action::RangeNext => &[Forecast],
+            _ => return None,
+        })
+    }
+
+    /// True for actions that change the store.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Action::Undo
+                | Action::AddPtu
+                | Action::SetRenewal
+                | Action::NewReservation
+                | Action::ChangeScope
+                | Action::Refund
+                | Action::Resize
+                | Action::Delete
+                | Action::Acknowledge
+        )
+    }
+
+    /// Every bindable action, in help order.
+    pub fn bindable() -> Vec<Action> {
+        use Action::*;
+        vec![
+            Help,
+            Palette,
+            Quit,
+            Back,
+            NextPane,
+            PrevPane,
+            PaneOverview,
+            PaneQuota,
+            PaneDeployments,
+            PaneCommitments,
+            PaneReservations,
+            PaneNotifications,
+            PaneForecast,
+            PanePlanner,
+            Up,
+            Down,
+            PageUp,
+            PageDown,
+            Top,
+            Bottom,
+            Select,
+            Filter,
+            SortNext,
+            SortReverse,
+            Undo,
+            Reload,
+            AddPtu,
+            SetRenewal,
+            NewReservation,
+            ChangeScope,
+            Refund,
+            Resize,
+            Delete,
+            Acknowledge,
+            ToggleBasis,
+            RangePrev,
+            RangeNext,
+            Confirm,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for a in Action::bindable() {
+            let n = a.name().expect("bindable actions have names");
+            let back = Action::from_name(&n).expect("parses back");
+            assert_eq!(back.name(), Some(n.clone()));
+            assert!(!a.describe().is_empty(), "{n} has a description");
+        }
+        assert_eq!(Action::AddPtu.name().as_deref(), Some("add_ptu"));
+        assert!(Action::from_name("command").is_none());
+        assert!(Action::from_name("nope").is_none());
+    }
+}

@@ -1,0 +1,1406 @@
+//! The app's state and `update`: a synchronous function from an action to
+//! the new state and the effects to run (store reads and writes, ratings),
+//! which come back later as actions. Nothing here blocks or draws.
+
+use super::action::{Action, Pane, TextKey};
+use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone, base_id};
+use super::details;
+use super::edit::{Edit, PreviewOutcome};
+use super::effect::Effect;
+use super::form::{Form, Target, edit_input};
+use super::keymap::{Key, Keymap};
+use super::theme::Theme;
+use crate::alerts::Notification;
+use crate::domain::time::{Time, add_months, fmt_time, is_whole_hour, month_start, parse_time_arg};
+use crate::rating::Basis;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tui_input::Input;
+
+/// A table's view: filter, sort, selection, expanded rows, and the rows
+/// shown (indices into the table, a child index for expanded rows).
+#[derive(Debug, Clone, Default)]
+pub struct TableView {
+    pub filter: String,
+    /// Column and descending.
+    pub sort: Option<(usize, bool)>,
+    pub selected: usize,
+    pub offset: usize,
+    pub expanded: BTreeSet<String>,
+    pub rows: Vec<(usize, Option<usize>)>,
+}
+
+impl TableView {
+    /// Recomputes the rows shown from the table, keeping the selection on
+    /// the same row when it is still there.
+    pub fn refresh(&mut self, table: &Table) {
+        let keep = self
+            .rows
+            .get(self.selected)
+            .map(|&(i, c)| row_key(table, i, c));
+        let needle = self.filter.to_lowercase();
+        let matches = |r: &Row| {
+            needle.is_empty()
+                || r.cells.iter().any(|c| c.to_lowercase().contains(&needle))
+                || r.children
+                    .iter()
+                    .any(|ch| ch.cells.iter().any(|c| c.to_lowercase().contains(&needle)))
+        };
+        let mut idx: Vec<usize> = (0..table.rows.len())
+            .filter(|&i| matches(&table.rows[i]))
+            .collect();
+        if let Some((col, desc)) = self.sort {
+            let empty = SortKey::Empty;
+            idx.sort_by(|&a, &b| {
+                let ka = table.rows[a].sort.get(col).unwrap_or(&empty);
+                let kb = table.rows[b].sort.get(col).unwrap_or(&empty);
+                let o = ka.cmp(kb);
+                if desc { o.reverse() } else { o }
+            });
+        }
+        self.rows.clear();
+        for i in idx {
+            self.rows.push((i, None));
+            let r = &table.rows[i];
+            if self.expanded.contains(&r.key) {
+                self.rows
+                    .extend((0..r.children.len()).map(|c| (i, Some(c))));
+            }
+        }
+        if let Some(Some(k)) = keep
+            && let Some(p) = self
+                .rows
+                .iter()
+                .position(|&(i, c)| row_key(table, i, c).as_deref() == Some(&k))
+        {
+            self.selected = p;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn selected_row<'a>(&self, table: &'a Table) -> Option<&'a Row> {
+        let &(i, c) = self.rows.get(self.selected)?;
+        let r = table.rows.get(i)?;
+        match c {
+            None => Some(r),
+            Some(c) => r.children.get(c),
+        }
+    }
+
+    fn select(&mut self, to: usize, page: usize) {
+        self.selected = to.min(self.rows.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page.max(1) {
+            self.offset = self.selected + 1 - page.max(1);
+        }
+    }
+}
+
+fn row_key(t: &Table, i: usize, c: Option<usize>) -> Option<String> {
+    let r = t.rows.get(i)?;
+    Some(match c {
+        None => r.key.clone(),
+        Some(c) => format!("{}\u{0}{}", r.key, r.children.get(c)?.key),
+    })
+}
+
+/// What to do once a confirmation says yes.
+#[derive(Debug, Clone)]
+pub enum Confirmed {
+    Save(Edit),
+    Undo,
+}
+
+/// Popups over the panes; the last one has the keys.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    Filter(Input),
+    Palette(Input),
+    Detail {
+        title: String,
+        key: String,
+        lines: Vec<(String, Tone)>,
+        scroll: u16,
+    },
+    Form(Box<Form>),
+    Confirm {
+        message: String,
+        then: Confirmed,
+    },
+}
+
+/// Something that is loading, loaded or failed.
+#[derive(Debug, Clone, Default)]
+pub enum Loadable<T> {
+    #[default]
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+/// The forecast pane's range and chart.
+#[derive(Debug, Clone)]
+pub struct ChartState {
+    pub from: Time,
+    pub to: Time,
+    pub basis: Basis,
+    pub data: Loadable<Arc<ChartData>>,
+}
+
+/// The whole app.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub pane: Pane,
+    pub overlays: Vec<Overlay>,
+    pub views: BTreeMap<Pane, TableView>,
+    pub data: Loadable<Arc<Data>>,
+    pub notifications: Loadable<Arc<Vec<Notification>>>,
+    pub chart: ChartState,
+    pub now: Time,
+    /// `--now` or `:now` fixed the clock.
+    pub now_pinned: bool,
+    pub readonly: bool,
+    /// What the header calls the store.
+    pub store_label: String,
+    pub status: Option<(Tone, String)>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// A background write is running.
+    pub writing: bool,
+    /// Why the app stopped, when it was not the user.
+    pub fatal: Option<String>,
+    /// The notifications as a table (built when they arrive).
+    pub notification_table: Option<Table>,
+    /// The overview's upcoming events as a table.
+    pub events_table: Option<Table>,
+    seq: u64,
+    load_seq: u64,
+    notify_seq: u64,
+    chart_seq: u64,
+}
+
+/// The smallest window the app draws in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+impl App {
+    pub fn new(
+        now: Time,
+        now_pinned: bool,
+        readonly: bool,
+        store_label: String,
+        keymap: Keymap,
+        theme: Theme,
+    ) -> App {
+        let from = month_start(now);
+        App {
+            pane: Pane::Overview,
+            overlays: vec![],
+            views: Pane::ALL
+                .iter()
+                .map(|p| (*p, TableView::default()))
+                .collect(),
+            data: Loadable::Loading,
+            notifications: Loadable::Loading,
+            chart: ChartState {
+                from,
+                to: add_months(from, 1),
+                basis: Basis::Actual,
+                data: Loadable::Loading,
+            },
+            now,
+            now_pinned,
+            readonly,
+            store_label,
+            status: None,
+            keymap,
+            theme,
+            size: (120, 40),
+            quit: false,
+            writing: false,
+            fatal: None,
+            notification_table: None,
+            events_table: None,
+            seq: 0,
+            load_seq: 0,
+            notify_seq: 0,
+            chart_seq: 0,
+        }
+    }
+
+    /// The effects that start the app: load the store.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.load()
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn load(&mut self) -> Vec<Effect> {
+        let seq = self.next_seq();
+        self.load_seq = seq;
+        vec![Effect::Load { seq, now: self.now }]
+    }
+
+    pub fn data(&self) -> Option<&Arc<Data>> {
+        match &self.data {
+            Loadable::Ready(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The table a pane shows (None for panes without one, or before a load).
+    pub fn table(&self, pane: Pane) -> Option<&Table> {
+        let d = self.data()?;
+        match pane {
+            Pane::Quota => Some(&d.quota),
+            Pane::Deployments => Some(&d.deployments),
+            Pane::Commitments => Some(&d.commitments),
+            Pane::Reservations => Some(&d.reservations),
+            Pane::Notifications => match &self.notifications {
+                Loadable::Ready(_) => self.notification_table.as_ref(),
+                _ => None,
+            },
+            Pane::Forecast => match &self.chart.data {
+                Loadable::Ready(c) => Some(&c.windows),
+                _ => None,
+            },
+            Pane::Overview => self.events_table.as_ref(),
+            Pane::Planner => None,
+        }
+    }
+
+    pub fn view(&self, pane: Pane) -> &TableView {
+        &self.views[&pane]
+    }
+
+    fn refresh(&mut self, pane: Pane) {
+        let table = self.table(pane).cloned();
+        let v = self.views.get_mut(&pane).expect("every pane has a view");
+        match table {
+            Some(t) => v.refresh(&t),
+            None => v.rows.clear(),
+        }
+    }
+
+    fn refresh_all(&mut self) {
+        for p in Pane::ALL {
+            self.refresh(p);
+        }
+    }
+
+    /// Rows a page holds in the current window (the table's body height).
+    pub fn page(&self) -> usize {
+        let chrome = match self.pane {
+            Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
+            Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
+            _ => 7,
+        };
+        (self.size.1 as usize).saturating_sub(chrome).max(1)
+    }
+
+    fn set_status(&mut self, tone: Tone, msg: impl Into<String>) {
+        self.status = Some((tone, msg.into()));
+    }
+
+    fn selected_key(&self) -> Option<String> {
+        let t = self.table(self.pane)?;
+        self.view(self.pane).selected_row(t).map(|r| r.key.clone())
+    }
+
+    fn go(&mut self, pane: Pane) {
+        self.pane = pane;
+    }
+
+    fn text_overlay(&self) -> bool {
+        matches!(
+            self.overlays.last(),
+            Some(Overlay::Filter(_) | Overlay::Palette(_) | Overlay::Form(_))
+        )
+    }
+}
+
+// The notifications and overview tables are derived in the app (they mix
+// loads); kept alongside the state so views can index them.
+impl App {
+    fn rebuild_notifications(&mut self) {
+        self.notification_table = match &self.notifications {
+            Loadable::Ready(list) => Some(details::notification_table(list)),
+            _ => None,
+        };
+        self.refresh(Pane::Notifications);
+    }
+
+    fn rebuild_events(&mut self) {
+        self.events_table = self
+            .data()
+            .map(|d| details::events_table(&d.overview.events));
+        self.refresh(Pane::Overview);
+    }
+}
+
+/// Translates a terminal key into an action, given what has the keys.
+pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
+    let key = Key::from_event(ev);
+    let text = |ev: &KeyEvent| -> Option<TextKey> {
+        if key.ctrl {
+            return match ev.code {
+                KeyCode::Char('w') => Some(TextKey::DeleteWord),
+                KeyCode::Char('u') => Some(TextKey::Clear),
+                _ => None,
+            };
+        }
+        Some(match ev.code {
+            KeyCode::Char(c) => TextKey::Char(c),
+            KeyCode::Backspace => TextKey::Backspace,
+            KeyCode::Delete => TextKey::Delete,
+            KeyCode::Left => TextKey::Left,
+            KeyCode::Right => TextKey::Right,
+            KeyCode::Home => TextKey::Home,
+            KeyCode::End => TextKey::End,
+            _ => return None,
+        })
+    };
+    if key.ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if app.text_overlay() {
+        return match ev.code {
+            KeyCode::Enter => Some(Action::Select),
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Up => Some(Action::Up),
+            KeyCode::Down => Some(Action::Down),
+            KeyCode::Tab => Some(Action::NextPane),
+            KeyCode::BackTab => Some(Action::PrevPane),
+            _ => text(ev).map(Action::Text),
+        };
+    }
+    if let Some(Overlay::Confirm { .. }) = app.overlays.last() {
+        return match ev.code {
+            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Confirm),
+            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') => {
+                Some(Action::Back)
+            }
+            _ => None,
+        };
+    }
+    app.keymap.lookup(key, app.pane)
+}
+
+/// Applies an action; returns the effects to run.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Resized(w, h) => {
+            app.size = (w, h);
+            vec![]
+        }
+        Action::Loaded(seq, result) => loaded(app, seq, result),
+        Action::Notified(seq, result) => {
+            if seq == app.notify_seq {
+                app.notifications = match result {
+                    Ok(list) => Loadable::Ready(list),
+                    Err(e) => Loadable::Failed(e),
+                };
+                app.rebuild_notifications();
+            }
+            vec![]
+        }
+        Action::Charted(seq, result) => {
+            if seq == app.chart_seq {
+                app.chart.data = match result {
+                    Ok(c) => Loadable::Ready(c),
+                    Err(e) => Loadable::Failed(e),
+                };
+                app.refresh(Pane::Forecast);
+            }
+            vec![]
+        }
+        Action::Previewed(seq, outcome) => {
+            if let Some(Overlay::Form(f)) = app
+                .overlays
+                .iter_mut()
+                .rev()
+                .find(|o| matches!(o, Overlay::Form(_)))
+                && f.seq == seq
+            {
+                f.preview = Some(outcome);
+            }
+            vec![]
+        }
+        Action::Wrote(result, changed) => {
+            app.writing = false;
+            match result {
+                Ok(msg) => {
+                    app.overlays
+                        .retain(|o| !matches!(o, Overlay::Form(_) | Overlay::Confirm { .. }));
+                    app.set_status(Tone::Ok, msg);
+                }
+                Err(msg) => {
+                    // Keep a form open so it can be fixed.
+                    app.overlays
+                        .retain(|o| !matches!(o, Overlay::Confirm { .. }));
+                    app.set_status(Tone::Critical, msg);
+                }
+            }
+            if changed { app.load() } else { vec![] }
+        }
+        Action::History(key, lines) => {
+            if let Some(Overlay::Detail {
+                key: k, lines: l, ..
+            }) = app.overlays.last_mut()
+                && *k == key
+            {
+                l.push((String::new(), Tone::Plain));
+                l.push(("History (the store's audit log)".into(), Tone::Info));
+                if lines.is_empty() {
+                    l.push(("  no recorded change touches it".into(), Tone::Dim));
+                }
+                l.extend(lines.into_iter().map(|s| (format!("  {s}"), Tone::Plain)));
+            }
+            vec![]
+        }
+        Action::StoreChanged => {
+            app.set_status(
+                Tone::Info,
+                "The store changed (another process wrote to it): reloaded.",
+            );
+            app.load()
+        }
+        Action::AskUndo(message) => {
+            app.writing = false;
+            app.status = None;
+            app.overlays.push(Overlay::Confirm {
+                message,
+                then: Confirmed::Undo,
+            });
+            vec![]
+        }
+        Action::Opened(label) => {
+            app.store_label = label;
+            app.set_status(
+                Tone::Ok,
+                "Opened the demo estate in a throw-away store: edits are priced and saved there.",
+            );
+            app.load()
+        }
+        Action::Fatal(msg) => {
+            app.fatal = Some(msg);
+            app.quit = true;
+            vec![]
+        }
+        Action::Status(s) => {
+            app.set_status(Tone::Info, s);
+            vec![]
+        }
+        Action::Command(line) => command(app, &line),
+        other => match app.overlays.last().cloned() {
+            Some(o) => overlay_action(app, o, other),
+            None => pane_action(app, other),
+        },
+    }
+}
+
+fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Effect> {
+    if seq != app.load_seq {
+        return vec![];
+    }
+    match result {
+        Err(e) => {
+            app.data = Loadable::Failed(e.clone());
+            app.set_status(Tone::Critical, e);
+            vec![]
+        }
+        Ok(d) => {
+            if let Some(w) = d.warnings.first() {
+                app.set_status(Tone::Warning, w.clone());
+            }
+            let estate = d.estate.clone();
+            app.now = d.now;
+            app.data = Loadable::Ready(d);
+            app.rebuild_events();
+            app.refresh_all();
+            let nseq = app.next_seq();
+            app.notify_seq = nseq;
+            let cseq = app.next_seq();
+            app.chart_seq = cseq;
+            vec![
+                Effect::Notify {
+                    seq: nseq,
+                    estate: estate.clone(),
+                    now: app.now,
+                },
+                Effect::Chart {
+                    seq: cseq,
+                    estate,
+                    from: app.chart.from,
+                    to: app.chart.to,
+                    basis: app.chart.basis,
+                },
+            ]
+        }
+    }
+}
+
+fn rechart(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data() else { return vec![] };
+    let estate = d.estate.clone();
+    let seq = app.next_seq();
+    app.chart_seq = seq;
+    app.chart.data = Loadable::Loading;
+    app.refresh(Pane::Forecast);
+    vec![Effect::Chart {
+        seq,
+        estate,
+        from: app.chart.from,
+        to: app.chart.to,
+        basis: app.chart.basis,
+    }]
+}
+
+fn move_selection(app: &mut App, action: &Action) {
+    let page = app.page();
+    let v = app.views.get_mut(&app.pane).expect("view");
+    let last = v.rows.len().saturating_sub(1);
+    let to = match action {
+        Action::Up => v.selected.saturating_sub(1),
+        Action::Down => (v.selected + 1).min(last),
+        Action::PageUp => v.selected.saturating_sub(page),
+        Action::PageDown => (v.selected + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => v.selected,
+    };
+    v.select(to, page);
+}
+
+fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
+    if app.readonly && action.writes() {
+        app.set_status(
+            Tone::Warning,
+            "Read-only (--readonly): edits, undo and acknowledgements are off.",
+        );
+        return vec![];
+    }
+    if let Some(p) = action.pane() {
+        app.go(p);
+        return vec![];
+    }
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            vec![]
+        }
+        Action::Help => {
+            app.overlays.push(Overlay::Help { scroll: 0 });
+            vec![]
+        }
+        Action::Palette => {
+            app.overlays.push(Overlay::Palette(Input::default()));
+            vec![]
+        }
+        Action::Filter if app.pane.has_table() => {
+            let current = app.view(app.pane).filter.clone();
+            app.overlays.push(Overlay::Filter(Input::new(current)));
+            vec![]
+        }
+        Action::Back => {
+            let v = app.views.get_mut(&app.pane).expect("view");
+            if !v.filter.is_empty() {
+                v.filter.clear();
+                app.refresh(app.pane);
+            } else {
+                app.status = None;
+            }
+            vec![]
+        }
+        Action::NextPane => {
+            app.go(Pane::ALL[(app.pane.index() + 1) % Pane::ALL.len()]);
+            vec![]
+        }
+        Action::PrevPane => {
+            app.go(Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]);
+            vec![]
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            move_selection(app, &action);
+            vec![]
+        }
+        Action::SortNext | Action::SortReverse => {
+            let ncols = app.table(app.pane).map_or(0, |t| t.columns.len());
+            if ncols == 0 {
+                return vec![];
+            }
+            let v = app.views.get_mut(&app.pane).expect("view");
+            v.sort = match (&action, v.sort) {
+                (Action::SortNext, None) => Some((0, false)),
+                (Action::SortNext, Some((c, _))) if c + 1 >= ncols => None,
+                (Action::SortNext, Some((c, d))) => Some((c + 1, d)),
+                (_, None) => Some((0, true)),
+                (_, Some((c, d))) => Some((c, !d)),
+            };
+            app.refresh(app.pane);
+            vec![]
+        }
+        Action::Select => select(app),
+        Action::Undo => {
+            app.writing = true;
+            app.set_status(Tone::Info, "Undoing the last change…");
+            vec![Effect::Undo {
+                now: app.now,
+                any: false,
+            }]
+        }
+        Action::Reload => {
+            app.set_status(Tone::Info, "Reloading…");
+            app.load()
+        }
+        Action::AddPtu
+        | Action::SetRenewal
+        | Action::NewReservation
+        | Action::ChangeScope
+        | Action::Refund
+        | Action::Resize
+        | Action::Delete => open_form(app, &action),
+        Action::Acknowledge => {
+            let Some(key) = app.selected_key() else {
+                return vec![];
+            };
+            let Loadable::Ready(list) = &app.notifications else {
+                return vec![];
+            };
+            match list.iter().find(|n| n.id == key).cloned() {
+                Some(n) => vec![Effect::Acknowledge {
+                    notification: Box::new(n),
+                    now: app.now,
+                }],
+                None => vec![],
+            }
+        }
+        Action::ToggleBasis => {
+            app.chart.basis = match app.chart.basis {
+                Basis::Actual => Basis::Amortized,
+                Basis::Amortized => Basis::Actual,
+            };
+            rechart(app)
+        }
+        Action::RangePrev | Action::RangeNext => {
+            let k = if matches!(action, Action::RangePrev) {
+                -1
+            } else {
+                1
+            };
+            app.chart.from = add_months(app.chart.from, k);
+            app.chart.to = add_months(app.chart.to, k);
+            rechart(app)
+        }
+        _ => vec![],
+    }
+}
+
+fn select(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(key) = app.selected_key() else {
+        return vec![];
+    };
+    match app.pane {
+        Pane::Overview | Pane::Forecast => jump(app, &key),
+        Pane::Notifications => {
+            let subject = match &app.notifications {
+                Loadable::Ready(list) => {
+                    list.iter().find(|n| n.id == key).map(|n| n.subject.clone())
+                }
+                _ => None,
+            };
+            match subject {
+                Some(s) => jump(app, &s),
+                None => vec![],
+            }
+        }
+        Pane::Quota => {
+            let v = app.views.get_mut(&Pane::Quota).expect("view");
+            let child = v.rows.get(v.selected).and_then(|r| r.1).is_some();
+            if child {
+                return jump(app, &key);
+            }
+            if !v.expanded.remove(&key) {
+                v.expanded.insert(key);
+            }
+            app.refresh(Pane::Quota);
+            vec![]
+        }
+        Pane::Deployments | Pane::Commitments | Pane::Reservations => {
+            let (title, lines, kind) = match app.pane {
+                Pane::Deployments => (
+                    format!("Deployment {key}"),
+                    details::deployment(&d, &key),
+                    crate::store::entities::Kind::Deployment,
+                ),
+                Pane::Commitments => (
+                    format!("Commitment {key}"),
+                    details::commitment(&d, &key),
+                    crate::store::entities::Kind::Commitment,
+                ),
+                _ => (
+                    format!("Reservation {key}"),
+                    details::reservation(&d, &key),
+                    crate::store::entities::Kind::Reservation,
+                ),
+            };
+            app.overlays.push(Overlay::Detail {
+                title,
+                key: key.clone(),
+                lines,
+                scroll: 0,
+            });
+            vec![Effect::History { kind, key }]
+        }
+        Pane::Planner => vec![],
+    }
+}
+
+/// Shows the pane and row that hold `subject` (an instrument, deployment,
+/// resource or quota key).
+pub fn jump(app: &mut App, subject: &str) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let candidates = [
+        (Pane::Commitments, &d.commitments),
+        (Pane::Reservations, &d.reservations),
+        (Pane::Deployments, &d.deployments),
+        (Pane::Quota, &d.quota),
+    ];
+    let base = base_id(subject);
+    for (pane, table) in candidates {
+        if table.rows.iter().any(|r| r.key == subject || r.key == base) {
+            let key = if table.rows.iter().any(|r| r.key == subject) {
+                subject
+            } else {
+                base
+            };
+            show_row(app, pane, table, key, None);
+            return vec![];
+        }
+    }
+    if d.estate.resource(subject).is_some() {
+        if let Some(c) = d.estate.commitments.iter().find(|c| c.resource == subject) {
+            show_row(app, Pane::Commitments, &d.commitments, &c.id.clone(), None);
+        } else {
+            show_row(app, Pane::Deployments, &d.deployments, "", Some(subject));
+        }
+        return vec![];
+    }
+    app.set_status(Tone::Warning, format!("No pane lists {subject}."));
+    vec![]
+}
+
+fn show_row(app: &mut App, pane: Pane, table: &Table, key: &str, filter: Option<&str>) {
+    app.go(pane);
+    let page = app.page();
+    let v = app.views.get_mut(&pane).expect("view");
+    v.filter = filter.unwrap_or("").to_string();
+    v.refresh(table);
+    if let Some(p) = v
+        .rows
+        .iter()
+        .position(|&(i, c)| c.is_none() && table.rows[i].key == key)
+    {
+        v.select(p, page);
+    } else {
+        v.select(0, page);
+    }
+}
+
+fn open_form(app: &mut App, action: &Action) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let e = &d.estate;
+    let now = app.now;
+    let key = app.selected_key();
+    let need = |app: &mut App, what: &str| {
+        app.set_status(Tone::Warning, format!("Select a {what} first."));
+    };
+    let form = match action {
+        Action::AddPtu => match key {
+            Some(k) => Some(Form::add_ptu(&k, now)),
+            None => {
+                need(app, "commitment");
+                None
+            }
+        },
+        Action::SetRenewal if app.pane == Pane::Commitments => {
+            key.and_then(|k| Form::commitment_renewal(e, &k, now))
+        }
+        Action::SetRenewal => key.and_then(|k| Form::reservation_renewal(e, &k, now)),
+        Action::NewReservation => {
+            let like = key.and_then(|k| e.reservations.iter().find(|r| r.id == k));
+            Some(Form::new_reservation(e, like, now))
+        }
+        Action::ChangeScope => key.and_then(|k| Form::scope_change(e, &k, now)),
+        Action::Refund => key.map(|k| Form::refund(&k, now)),
+        Action::Resize => key.and_then(|k| Form::resize(e, &k, now)),
+        Action::Delete => key.map(|k| Form::delete(&k, now)),
+        _ => None,
+    };
+    match form {
+        Some(f) => {
+            app.overlays.push(Overlay::Form(Box::new(f)));
+            reprice(app)
+        }
+        None => {
+            if app.status.is_none() {
+                need(app, "row");
+            }
+            vec![]
+        }
+    }
+}
+
+/// Prices the open form again.
+fn reprice(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
+        return vec![];
+    };
+    f.seq = seq;
+    match f.edit() {
+        Ok(edit) => {
+            f.preview = None;
+            vec![Effect::Preview {
+                seq,
+                estate: d.estate.clone(),
+                edit: Box::new(edit),
+                month: d.baseline.month,
+                next30: d.baseline.next30,
+            }]
+        }
+        Err(e) => {
+            f.preview = Some(Err(e));
+            vec![]
+        }
+    }
+}
+
+fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect> {
+    match overlay {
+        Overlay::Help { scroll } => {
+            match action {
+                Action::Back | Action::Help | Action::Select => {
+                    app.overlays.pop();
+                }
+                Action::Quit => app.quit = true,
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top => {
+                    let s = match action {
+                        Action::Up => scroll.saturating_sub(1),
+                        Action::Down => scroll + 1,
+                        Action::PageUp => scroll.saturating_sub(10),
+                        Action::PageDown => scroll + 10,
+                        _ => 0,
+                    };
+                    if let Some(Overlay::Help { scroll }) = app.overlays.last_mut() {
+                        *scroll = s;
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Detail { .. } => {
+            match action {
+                Action::Back | Action::Select => {
+                    app.overlays.pop();
+                }
+                Action::Quit => app.quit = true,
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top => {
+                    if let Some(Overlay::Detail { scroll, .. }) = app.overlays.last_mut() {
+                        *scroll = match action {
+                            Action::Up => scroll.saturating_sub(1),
+                            Action::Down => *scroll + 1,
+                            Action::PageUp => scroll.saturating_sub(10),
+                            Action::PageDown => *scroll + 10,
+                            _ => 0,
+                        };
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Confirm { then, .. } => match action {
+            Action::Confirm | Action::Select => {
+                app.overlays.pop();
+                match then {
+                    Confirmed::Save(edit) => save(app, edit),
+                    Confirmed::Undo => {
+                        app.writing = true;
+                        vec![Effect::Undo {
+                            now: app.now,
+                            any: true,
+                        }]
+                    }
+                }
+            }
+            Action::Back => {
+                app.overlays.pop();
+                app.set_status(Tone::Info, "Not saved.");
+                vec![]
+            }
+            Action::Quit => {
+                app.quit = true;
+                vec![]
+            }
+            _ => vec![],
+        },
+        Overlay::Filter(_) => {
+            let pane = app.pane;
+            match action {
+                Action::Back => {
+                    app.overlays.pop();
+                    app.views.get_mut(&pane).expect("view").filter.clear();
+                    app.refresh(pane);
+                }
+                Action::Select => {
+                    app.overlays.pop();
+                }
+                Action::Up | Action::Down => move_selection(app, &action),
+                Action::Text(k) => {
+                    if let Some(Overlay::Filter(input)) = app.overlays.last_mut()
+                        && edit_input(input, k)
+                    {
+                        let text = input.value().to_string();
+                        let v = app.views.get_mut(&pane).expect("view");
+                        v.filter = text;
+                        v.selected = 0;
+                        v.offset = 0;
+                        app.refresh(pane);
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Palette(input) => match action {
+            Action::Back => {
+                app.overlays.pop();
+                vec![]
+            }
+            Action::Select => {
+                app.overlays.pop();
+                command(app, input.value())
+            }
+            Action::NextPane => {
+                let typed = input.value().to_string();
+                if let Some(c) = palette_matches(&typed).first()
+                    && let Some(Overlay::Palette(i)) = app.overlays.last_mut()
+                {
+                    let word = c.0.split(' ').next().unwrap_or(c.0);
+                    *i = Input::new(format!("{word} "));
+                }
+                vec![]
+            }
+            Action::Text(k) => {
+                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                    edit_input(i, k);
+                }
+                vec![]
+            }
+            _ => vec![],
+        },
+        Overlay::Form(_) => form_action(app, action),
+    }
+}
+
+fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
+        return vec![];
+    };
+    match action {
+        Action::Back => {
+            app.overlays.pop();
+            app.set_status(Tone::Info, "Edit cancelled: nothing saved.");
+            vec![]
+        }
+        Action::Up | Action::PrevPane => {
+            f.focus = (f.focus + f.fields.len() - 1) % f.fields.len();
+            vec![]
+        }
+        Action::Down | Action::NextPane => {
+            f.focus = (f.focus + 1) % f.fields.len();
+            vec![]
+        }
+        Action::Text(k) => {
+            let focus = f.focus;
+            if f.fields[focus].key(k) {
+                reprice(app)
+            } else {
+                vec![]
+            }
+        }
+        Action::Select => {
+            let edit = match f.edit() {
+                Ok(e) => e,
+                Err(e) => {
+                    app.set_status(Tone::Critical, format!("Can't save: {e}"));
+                    return vec![];
+                }
+            };
+            match &f.preview {
+                Some(Err(e)) => {
+                    let e = e.clone();
+                    app.set_status(Tone::Critical, format!("Can't save: {e}"));
+                    return vec![];
+                }
+                Some(Ok(p)) if p.refund.as_ref().is_some_and(|r| !r.ok()) => {
+                    app.set_status(
+                        Tone::Critical,
+                        "Can't save: the refund would pass the USD 50,000 rolling 12-month cancellation limit.",
+                    );
+                    return vec![];
+                }
+                _ => {}
+            }
+            if edit.destructive() {
+                let cost = match &f.preview {
+                    Some(Ok(p)) => format!(
+                        " (charge {}, this month {})",
+                        data::delta(p.charge),
+                        data::delta(p.month.delta())
+                    ),
+                    _ => String::new(),
+                };
+                app.overlays.push(Overlay::Confirm {
+                    message: format!("{}{cost}?", capitalize(&edit.summary())),
+                    then: Confirmed::Save(edit),
+                });
+                vec![]
+            } else {
+                save(app, edit)
+            }
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn save(app: &mut App, edit: Edit) -> Vec<Effect> {
+    if app.readonly {
+        app.set_status(Tone::Warning, "Read-only (--readonly): nothing saved.");
+        return vec![];
+    }
+    app.writing = true;
+    app.set_status(Tone::Info, format!("Saving: {}…", edit.summary()));
+    vec![Effect::Save {
+        edit: Box::new(edit),
+        now: app.now,
+    }]
+}
+
+/// The palette's commands: (usage, what it does).
+pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        "import FILE...",
+        "import snapshot, az CLI or price files into the store",
+    ),
+    ("export FILE", "write the store's estate as a snapshot file"),
+    (
+        "forecast FROM..TO",
+        "chart a range (dates or whole hours), e.g. 2027-01-01..2027-04-01",
+    ),
+    (
+        "now T",
+        "treat T as now (what-if); `now clock` for the clock",
+    ),
+    ("basis actual|amortized", "the forecast chart's basis"),
+    ("demo", "open the demo estate in a throw-away store"),
+    ("undo", "undo the last saved change"),
+    ("reload", "read the store again"),
+    ("help", "every key"),
+    ("q", "quit"),
+];
+
+/// Commands whose name starts with what was typed.
+pub fn palette_matches(typed: &str) -> Vec<&'static (&'static str, &'static str)> {
+    let word = typed.trim_start().split(' ').next().unwrap_or("");
+    COMMANDS.iter().filter(|c| c.0.starts_with(word)).collect()
+}
+
+/// Runs a palette command line.
+pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    let line = line.trim().trim_start_matches(':').trim();
+    let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    match cmd {
+        "" => vec![],
+        "q" | "q!" | "quit" | "exit" => {
+            app.quit = true;
+            vec![]
+        }
+        "import" => {
+            if app.readonly {
+                app.set_status(Tone::Warning, "Read-only (--readonly): nothing imported.");
+                return vec![];
+            }
+            if rest.is_empty() {
+                app.set_status(Tone::Warning, "Usage: :import FILE [FILE...]");
+                return vec![];
+            }
+            app.writing = true;
+            app.set_status(Tone::Info, format!("Importing {rest}…"));
+            vec![Effect::Import {
+                files: rest.split_whitespace().map(PathBuf::from).collect(),
+                now: app.now,
+            }]
+        }
+        "export" => {
+            if rest.is_empty() {
+                app.set_status(Tone::Warning, "Usage: :export FILE");
+                return vec![];
+            }
+            vec![Effect::Export {
+                file: PathBuf::from(rest),
+            }]
+        }
+        "forecast" => {
+            let parsed = if rest.is_empty() {
+                let f = month_start(app.now);
+                Ok((f, add_months(f, 1)))
+            } else {
+                parse_range(rest)
+            };
+            match parsed {
+                Ok((from, to)) => {
+                    app.chart.from = from;
+                    app.chart.to = to;
+                    app.go(Pane::Forecast);
+                    rechart(app)
+                }
+                Err(e) => {
+                    app.set_status(Tone::Critical, e);
+                    vec![]
+                }
+            }
+        }
+        "now" => {
+            if rest == "clock" {
+                app.now = chrono::Utc::now();
+                app.now_pinned = false;
+            } else {
+                match parse_time_arg(rest) {
+                    Ok(t) => {
+                        app.now = t;
+                        app.now_pinned = true;
+                    }
+                    Err(e) => {
+                        app.set_status(Tone::Critical, format!(":now {e}"));
+                        return vec![];
+                    }
+                }
+            }
+            let f = month_start(app.now);
+            app.chart.from = f;
+            app.chart.to = add_months(f, 1);
+            app.set_status(
+                Tone::Info,
+                format!("Now is {} (what-if).", fmt_time(app.now)),
+            );
+            app.load()
+        }
+        "basis" => {
+            app.chart.basis = match rest {
+                "actual" => Basis::Actual,
+                "amortized" => Basis::Amortized,
+                _ => {
+                    app.set_status(Tone::Warning, "Usage: :basis actual|amortized");
+                    return vec![];
+                }
+            };
+            app.go(Pane::Forecast);
+            rechart(app)
+        }
+        "demo" => {
+            app.set_status(Tone::Info, "Opening the demo estate in a throw-away store…");
+            vec![Effect::OpenDemo { now: app.now }]
+        }
+        other => match Action::from_name(other).or_else(|| {
+            Pane::ALL
+                .iter()
+                .find(|p| p.title().eq_ignore_ascii_case(other))
+                .and_then(|p| Action::from_name(&format!("pane_{}", p.title().to_lowercase())))
+        }) {
+            Some(a) => pane_action(app, a),
+            None => {
+                app.set_status(
+                    Tone::Warning,
+                    format!("Unknown command :{other} (try :help)"),
+                );
+                vec![]
+            }
+        },
+    }
+}
+
+/// Parses `FROM..TO` (dates or whole UTC hours).
+pub fn parse_range(s: &str) -> Result<(Time, Time), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected FROM..TO, e.g. 2027-01-01..2027-04-01, got {s:?}"))?;
+    let from = parse_time_arg(a.trim())?;
+    let to = parse_time_arg(b.trim())?;
+    if !is_whole_hour(from) || !is_whole_hour(to) {
+        return Err("the range must start and end on whole UTC hours".into());
+    }
+    if to <= from {
+        return Err("the range must end after it starts".into());
+    }
+    if to - from > chrono::Duration::days(3 * 366) {
+        return Err("the chart shows at most three years".into());
+    }
+    Ok((from, to))
+}
+
+/// The preview of the open form, if any (for tests and benches).
+pub fn form_preview(app: &App) -> Option<&PreviewOutcome> {
+    app.overlays.iter().rev().find_map(|o| match o {
+        Overlay::Form(f) => f.preview.as_ref(),
+        _ => None,
+    })
+}
+
+/// The open form's target (for tests).
+pub fn form_target(app: &App) -> Option<&Target> {
+    app.overlays.iter().rev().find_map(|o| match o {
+        Overlay::Form(f) => Some(&f.target),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::data::{Column, Row, SortKey, Table};
+
+    fn table() -> Table {
+        let row = |k: &str, n: i64, kids: Vec<Row>| Row {
+            key: k.into(),
+            cells: vec![k.into(), n.to_string()],
+            sort: vec![SortKey::text(k), SortKey::num(n)],
+            children: kids,
+            ..Default::default()
+        };
+        let col = |t| Column {
+            title: t,
+            width: 5,
+            right: false,
+            drop: 0,
+            grow: false,
+        };
+        Table {
+            columns: vec![col("a"), col("b")],
+            rows: vec![
+                row("beta", 2, vec![]),
+                row("alpha", 3, vec![row("kid", 1, vec![])]),
+                row("gamma", 1, vec![]),
+            ],
+            empty: String::new(),
+            footer: None,
+        }
+    }
+
+    #[test]
+    fn views_filter_sort_expand_and_keep_the_selection() {
+        let t = table();
+        let mut v = TableView::default();
+        v.refresh(&t);
+        assert_eq!(v.rows, vec![(0, None), (1, None), (2, None)]);
+        v.selected = 2; // gamma
+        v.sort = Some((1, false));
+        v.refresh(&t);
+        assert_eq!(v.rows, vec![(2, None), (0, None), (1, None)]);
+        assert_eq!(
+            v.selected_row(&t).unwrap().key,
+            "gamma",
+            "the selection follows its row"
+        );
+        v.expanded.insert("alpha".into());
+        v.refresh(&t);
+        assert_eq!(
+            v.rows.last(),
+            Some(&(1, Some(0))),
+            "children follow their parent"
+        );
+        v.filter = "KID".into();
+        v.refresh(&t);
+        assert_eq!(
+            v.rows,
+            vec![(1, None), (1, Some(0))],
+            "a child's match keeps its parent"
+        );
+        v.filter = "zzz".into();
+        v.refresh(&t);
+        assert!(v.rows.is_empty());
+        assert_eq!(v.selected, 0);
+    }
+
+    #[test]
+    fn ranges_and_palette() {
+        let (a, b) = parse_range("2027-01-01..2027-04-01").unwrap();
+        assert_eq!(crate::domain::time::fmt_time(a), "2027-01-01T00:00:00Z");
+        assert_eq!(crate::domain::time::fmt_time(b), "2027-04-01T00:00:00Z");
+        assert!(parse_range("2027-01-01").is_err());
+        assert!(parse_range("2027-04-01..2027-01-01").is_err());
+        assert!(parse_range("2027-01-01T00:30:00Z..2027-04-01").is_err());
+        assert_eq!(palette_matches("imp")[0].0, "import FILE...");
+        assert_eq!(palette_matches("").len(), COMMANDS.len());
+    }
+
+    #[test]
+    fn no_color_keeps_only_modifiers() {
+        let t = Theme::new(&Default::default(), true).unwrap();
+        assert_eq!(t.fg("critical"), ratatui::style::Style::default());
+        assert!(
+            t.selected()
+                .add_modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        );
+        let mut custom = std::collections::BTreeMap::new();
+        custom.insert("critical".to_string(), "#ff0000".to_string());
+        assert!(Theme::new(&custom, false).is_ok());
+        custom.insert("nope".to_string(), "red".to_string());
+        assert!(
+            Theme::new(&custom, false)
+                .unwrap_err()
+                .contains("colors.nope")
+        );
+    }
+}

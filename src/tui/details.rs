@@ -1,0 +1,331 @@
+//! Detail popups and the tables derived from several loads (notifications,
+//! upcoming events). Text only; every amount is a rating-core figure.
+
+use super::data::{
+    self, Column, Data, Event, Row, SortKey, Table, Tone, base_id, day, minute, money,
+};
+use crate::alerts::{Notification, Severity};
+use crate::domain::money::fmt_ptu_hours_grouped;
+use crate::domain::terms;
+use chrono::Duration;
+
+fn c(title: &'static str, width: u16, drop: u8, right: bool, grow: bool) -> Column {
+    Column {
+        title,
+        width,
+        right,
+        drop,
+        grow,
+    }
+}
+
+/// The notifications, most severe first, then by date.
+pub fn notification_table(list: &[Notification]) -> Table {
+    let mut v: Vec<&Notification> = list.iter().collect();
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.at.cmp(&b.at))
+            .then(a.id.cmp(&b.id))
+    });
+    let rows = v
+        .into_iter()
+        .map(|n| Row {
+            key: n.id.clone(),
+            cells: vec![
+                n.severity.name().into(),
+                minute(n.at),
+                n.kind.replace('_', " "),
+                n.subject.clone(),
+                money(n.cost_impact),
+                n.message.clone(),
+            ],
+            sort: vec![
+                SortKey::num(match n.severity {
+                    Severity::Critical => 2,
+                    Severity::Warning => 1,
+                    Severity::Info => 0,
+                }),
+                SortKey::time(n.at),
+                SortKey::text(n.kind),
+                SortKey::text(&n.subject),
+                SortKey::Num(n.cost_impact),
+                SortKey::text(&n.message),
+            ],
+            tone: match n.severity {
+                Severity::Critical => Tone::Critical,
+                Severity::Warning => Tone::Warning,
+                Severity::Info => Tone::Info,
+            },
+            children: vec![],
+        })
+        .collect();
+    Table {
+        columns: vec![
+            c("Severity", 8, 0, false, false),
+            c("When", 16, 1, false, false),
+            c("Kind", 20, 2, false, false),
+            c("Subject", 18, 0, false, false),
+            c("Cost", 14, 0, true, false),
+            c("Message", 20, 0, false, true),
+        ],
+        rows,
+        empty: "Nothing to report: no notification is in force or due.".into(),
+        footer: Some(5),
+    }
+}
+
+/// Upcoming expiries, renewals and planned purchases.
+pub fn events_table(events: &[Event]) -> Table {
+    let rows = events
+        .iter()
+        .map(|e| Row {
+            key: e.id.clone(),
+            cells: vec![
+                minute(e.at),
+                e.id.clone(),
+                e.what.clone(),
+                e.amount.map_or("—".into(), money),
+                e.note.clone(),
+            ],
+            sort: vec![],
+            tone: e.tone,
+            children: vec![],
+        })
+        .collect();
+    Table {
+        columns: vec![
+            c("When", 16, 0, false, false),
+            c("Instrument", 18, 0, false, false),
+            c("Event", 33, 0, false, false),
+            c("Amount", 12, 0, true, false),
+            c("Note", 10, 1, false, true),
+        ],
+        rows,
+        empty: "No expiry, renewal or purchase ahead.".into(),
+        footer: None,
+    }
+}
+
+fn line(s: impl Into<String>) -> (String, Tone) {
+    (s.into(), Tone::Plain)
+}
+
+fn head(s: impl Into<String>) -> (String, Tone) {
+    (s.into(), Tone::Info)
+}
+
+/// A deployment's details: where it runs, its sizes over time, what covers
+/// it, and this month's cost.
+pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
+    let e = &d.estate;
+    let Some(dep) = e.deployments.iter().find(|x| x.id == id) else {
+        return vec![line(format!("{id} is gone from the store."))];
+    };
+    let r = e.resource(&dep.resource);
+    let mut out = vec![
+        line(format!("Resource      {}", dep.resource)),
+        line(format!(
+            "Where         {} / {} / {}",
+            r.map_or("?", |r| &r.subscription),
+            r.map_or("?", |r| &r.resource_group),
+            r.map_or("?", |r| &r.region)
+        )),
+        line(format!(
+            "Type          {} ({})",
+            dep.sku.label(),
+            dep.sku.azure_name()
+        )),
+        line(format!("Model         {} {}", dep.model, dep.version)),
+        line(format!("PTU now       {}", data::live_ptu(e, dep, d.now))),
+        line(format!(
+            "Covered now   {}",
+            d.covered_now.get(id).cloned().unwrap_or_else(|| "—".into())
+        )),
+        (String::new(), Tone::Plain),
+        head("Sizes"),
+    ];
+    for s in &dep.sizes {
+        out.push(line(format!(
+            "  {}  {} PTU{}",
+            minute(s.at),
+            s.ptu,
+            if s.approximate {
+                "  (seen by an import; approximate)"
+            } else {
+                ""
+            }
+        )));
+    }
+    if let Some(t) = dep.deleted {
+        out.push(line(format!("  {}  deleted", minute(t))));
+    }
+    out.push((String::new(), Tone::Plain));
+    out.push(head(format!(
+        "This month ({})",
+        d.baseline.month.0.format("%b %Y")
+    )));
+    match d.month_use.get(id) {
+        Some(u) => {
+            out.push(line(format!(
+                "  deployed       {} PTU-h",
+                fmt_ptu_hours_grouped(u.deployed_ptu_minutes)
+            )));
+            for cov in &u.covered {
+                out.push(line(format!(
+                    "  covered by {:<20} {:>14} PTU-h  {:>14}",
+                    cov.instrument,
+                    data::fmt_minutes(cov.ptu_minutes),
+                    money(cov.cost)
+                )));
+            }
+            out.push(line(format!(
+                "  hourly rate    {:>14} PTU-h  {:>14}",
+                data::fmt_minutes(u.hourly_ptu_minutes),
+                money(u.hourly_cost)
+            )));
+            out.push((format!("  cost           {}", money(u.cost())), Tone::Info));
+        }
+        None => out.push(line("  no use this month")),
+    }
+    out
+}
+
+/// A commitment's details: terms, additions, renewal setting and changes, bills.
+pub fn commitment(d: &Data, id: &str) -> Vec<(String, Tone)> {
+    let e = &d.estate;
+    let Some(c) = e.commitments.iter().find(|x| x.id == id) else {
+        return vec![line(format!("{id} is gone from the store."))];
+    };
+    let mut out = vec![
+        line(format!("Resource      {}", c.resource)),
+        line(format!(
+            "Bought        {} at {} PTU",
+            minute(c.start),
+            c.ptu
+        )),
+        line(format!(
+            "Renewal       {}",
+            data::commitment_renewal_label(c.renewal)
+        )),
+    ];
+    for ch in &c.renewal_changes {
+        out.push(line(format!(
+            "  changed {} to {}",
+            minute(ch.at),
+            data::commitment_renewal_label(ch.renewal)
+        )));
+    }
+    for a in &c.additions {
+        out.push(line(format!(
+            "Added         {} PTU at {}",
+            a.ptu,
+            minute(a.at)
+        )));
+    }
+    out.push((String::new(), Tone::Plain));
+    out.push(head("Terms"));
+    let deleted = e.resource(&c.resource).and_then(|r| r.deleted);
+    if let Ok(ts) = terms::commitment_terms(c, deleted, d.now + Duration::days(92)) {
+        for t in ts {
+            out.push(line(format!(
+                "  {} .. {}  {} PTU{}",
+                minute(t.start),
+                minute(t.end),
+                t.ptu,
+                if t.additions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" -> {} PTU", t.ptu_at_end())
+                }
+            )));
+        }
+    }
+    bills(d, &mut out, |b| b == id);
+    out
+}
+
+/// A reservation's details: terms, scopes, daily use, bills.
+pub fn reservation(d: &Data, id: &str) -> Vec<(String, Tone)> {
+    let e = &d.estate;
+    let Some(r) = e.reservations.iter().find(|x| x.id == id) else {
+        return vec![line(format!("{id} is gone from the store."))];
+    };
+    let mut out = vec![
+        line(format!("Name          {}", r.name)),
+        line(format!("Region, type  {} {}", r.region, r.sku.label())),
+        line(format!(
+            "Size, term    {} PTU, {}, billed {}",
+            r.ptu,
+            r.term.code(),
+            r.billing.code()
+        )),
+        line(format!("Bought        {}", minute(r.start))),
+        line(format!(
+            "Renewal       {}",
+            data::reservation_renewal_label(&r.renewal)
+        )),
+    ];
+    for ch in &r.renewal_changes {
+        out.push(line(format!(
+            "  changed {} to {}",
+            minute(ch.at),
+            data::reservation_renewal_label(&ch.renewal)
+        )));
+    }
+    out.push(head("Scope"));
+    for (at, s) in terms::scope_timeline(r) {
+        out.push(line(format!("  from {}  {s}", minute(at))));
+    }
+    if let Some(t) = r.refunded_at {
+        out.push((format!("Refunded      {}", minute(t)), Tone::Warning));
+    }
+    out.push((String::new(), Tone::Plain));
+    out.push(head("Terms"));
+    if let Ok(ts) = terms::reservation_terms(r, d.now + Duration::days(92)) {
+        for t in ts {
+            out.push(line(format!(
+                "  {:<22} {} .. {}  {} PTU",
+                t.id,
+                minute(t.start),
+                minute(t.coverage_end()),
+                t.ptu
+            )));
+        }
+    }
+    if let Some(days) = d.daily.get(id) {
+        out.push((String::new(), Tone::Plain));
+        out.push(head(
+            "Daily use, last and next 30 days (used / capacity PTU-h)",
+        ));
+        for (t, cap, used) in days.iter().filter(|x| x.1 > 0) {
+            out.push(line(format!(
+                "  {}  {:>12} / {:>12}  {}",
+                day(*t),
+                fmt_ptu_hours_grouped(*used),
+                fmt_ptu_hours_grouped(*cap),
+                data::gauge_text(*used, *cap, 20)
+            )));
+        }
+    }
+    bills(d, &mut out, |b| base_id(b) == id);
+    out
+}
+
+fn bills(d: &Data, out: &mut Vec<(String, Tone)>, mine: impl Fn(&str) -> bool) {
+    let list: Vec<_> = d.upcoming.iter().filter(|b| mine(&b.id)).collect();
+    out.push((String::new(), Tone::Plain));
+    out.push(head("Bills in the next 92 days"));
+    if list.is_empty() {
+        out.push(line("  none"));
+    }
+    for b in list {
+        out.push(line(format!(
+            "  {}  {:<22} {:<10} {:>14}",
+            minute(b.at),
+            b.id,
+            data::bill_label(b.charge),
+            money(b.amount)
+        )));
+    }
+}

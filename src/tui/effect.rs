@@ -1,0 +1,439 @@
+//! Effects: the work `update` asks for (store reads and writes, ratings,
+//! imports), run off the render path and answered with actions. [`Worker::run`]
+//! is blocking and synchronous: the event loop calls it under
+//! `spawn_blocking`, and tests call it directly.
+
+use super::action::Action;
+use super::data;
+use super::edit::{self, Edit};
+use crate::alerts::Notification;
+use crate::config::Config;
+use crate::domain::Estate;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, fmt_time};
+use crate::rating::{Basis, RatingError};
+use crate::store::Store;
+use crate::store::entities::Kind;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// Work for the background.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Read the store and rate it for every pane.
+    Load { seq: u64, now: Time },
+    /// Evaluate the notifications.
+    Notify {
+        seq: u64,
+        estate: Arc<Estate>,
+        now: Time,
+    },
+    /// Rate the forecast pane's range by day.
+    Chart {
+        seq: u64,
+        estate: Arc<Estate>,
+        from: Time,
+        to: Time,
+        basis: Basis,
+    },
+    /// Price an edit against the estate.
+    Preview {
+        seq: u64,
+        estate: Arc<Estate>,
+        edit: Box<Edit>,
+        month: (Time, Time),
+        next30: (Time, Time),
+    },
+    /// Save an edit as one store transaction.
+    Save { edit: Box<Edit>, now: Time },
+    /// Revert the store's last change; unless `any`, only one made in the
+    /// app without asking.
+    Undo { now: Time, any: bool },
+    /// Import files into the store in one transaction.
+    Import { files: Vec<PathBuf>, now: Time },
+    /// Write the store's estate as a snapshot.
+    Export { file: PathBuf },
+    /// Silence a notification.
+    Acknowledge {
+        notification: Box<Notification>,
+        now: Time,
+    },
+    /// The audit log's lines about one object.
+    History { kind: Kind, key: String },
+    /// Switch to the demo estate in a throw-away store.
+    OpenDemo { now: Time },
+}
+
+impl Effect {
+    /// A short name for the log.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Effect::Load { .. } => "load",
+            Effect::Notify { .. } => "notify",
+            Effect::Chart { .. } => "chart",
+            Effect::Preview { .. } => "preview",
+            Effect::Save { .. } => "save",
+            Effect::Undo { .. } => "undo",
+            Effect::Import { .. } => "import",
+            Effect::Export { .. } => "export",
+            Effect::Acknowledge { .. } => "acknowledge",
+            Effect::History { .. } => "history",
+            Effect::OpenDemo { .. } => "open demo",
+        }
+    }
+}
+
+/// The notifications hook: `crate::alerts::evaluate`, or a stand-in in tests.
+pub type Notifier = fn(
+    &Estate,
+    &PriceBook,
+    &Config,
+    Time,
+    chrono::Duration,
+) -> Result<Vec<Notification>, RatingError>;
+
+/// Acknowledges a notification in the store: silenced until it gets worse
+/// (its cost or severity grows), as `ptudesk ack` does.
+pub fn acknowledge(
+    store: &mut Store,
+    notification: &Notification,
+    now: Time,
+) -> Result<String, String> {
+    store
+        .put_ack(&crate::alerts::Ack {
+            id: notification.id.clone(),
+            at: now,
+            until: None,
+            note: "acknowledged in the terminal app".into(),
+            cost: notification.cost_impact,
+            severity: notification.severity,
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Silenced {} {} until it gets worse (`ptudesk unack {}` undoes it).",
+        notification.kind, notification.subject, notification.id
+    ))
+}
+
+/// The store the app works on: a file, or a throw-away copy (the demo).
+pub struct StoreSlot {
+    pub store: Option<Store>,
+    pub path: PathBuf,
+    /// Keeps a throw-away store's folder alive; removed on drop.
+    pub temp: Option<tempfile::TempDir>,
+    /// The file's signature after our last read or write.
+    pub seen: Option<Signature>,
+}
+
+/// Modification times and lengths of the store file and its WAL.
+pub type Signature = Vec<(Option<SystemTime>, u64)>;
+
+/// The store file's current signature.
+pub fn signature(path: &Path) -> Signature {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    [path.to_path_buf(), PathBuf::from(wal)]
+        .iter()
+        .map(|p| match std::fs::metadata(p) {
+            Ok(m) => (m.modified().ok(), m.len()),
+            Err(_) => (None, 0),
+        })
+        .collect()
+}
+
+/// Creates a throw-away store holding `estate`.
+pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("ptudesk-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a throw-away store: {e}"))?;
+    let path = dir.path().join("ptudesk.db");
+    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+    store
+        .transact::<String>(what, what, now, |_| Ok(estate.clone()))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok(StoreSlot {
+        store: Some(store),
+        seen: Some(signature(&path)),
+        path,
+        temp: Some(dir),
+    })
+}
+
+/// Runs effects: owns the store (behind a mutex, one SQLite connection),
+/// the price book and the settings.
+#[derive(Clone)]
+pub struct Worker {
+    pub slot: Arc<Mutex<StoreSlot>>,
+    pub book: Arc<PriceBook>,
+    pub config: Arc<Config>,
+    pub notifier: Notifier,
+    pub readonly: bool,
+}
+
+fn busy_quiet(msg: &str) {
+    tracing::info!("{msg}");
+}
+
+impl Worker {
+    pub fn new(slot: StoreSlot, config: Config, readonly: bool) -> Worker {
+        Worker {
+            slot: Arc::new(Mutex::new(slot)),
+            book: Arc::new(PriceBook::default_book()),
+            config: Arc::new(config),
+            notifier: crate::alerts::evaluate,
+            readonly,
+        }
+    }
+
+    /// Runs `f` on the store, opening it first if needed.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let mut slot = self
+            .slot
+            .lock()
+            .map_err(|_| "the store lock was poisoned".to_string())?;
+        if slot.store.is_none() {
+            let path = slot.path.clone();
+            let store = if self.readonly {
+                Store::open_existing(&path)
+            } else {
+                Store::open(&path)
+            }
+            .map_err(|e| e.to_string())?;
+            slot.store = Some(store);
+        }
+        let store = slot.store.as_mut().expect("opened");
+        store.busy_note = busy_quiet;
+        let r = f(store);
+        let path = slot.path.clone();
+        slot.seen = Some(signature(&path));
+        r
+    }
+
+    /// True when the store file changed since our last read or write.
+    pub fn store_changed(&self) -> bool {
+        let Ok(slot) = self.slot.lock() else {
+            return false;
+        };
+        let now = signature(&slot.path);
+        slot.seen.as_ref().is_some_and(|s| *s != now)
+    }
+
+    /// Runs one effect to completion; the actions it answers with.
+    pub fn run(&self, effect: Effect) -> Vec<Action> {
+        let started = std::time::Instant::now();
+        let label = effect.label();
+        let out = self.run_inner(effect);
+        tracing::debug!("{label} took {:?}", started.elapsed());
+        out
+    }
+
+    fn load_estate(&self) -> Result<Estate, String> {
+        let missing_ok = self.readonly;
+        let r = self.with_store(|s| s.load().map_err(|e| e.to_string()));
+        match r {
+            Err(e) if missing_ok && e.starts_with("no store at") => Ok(Estate::empty()),
+            r => r,
+        }
+    }
+
+    fn run_inner(&self, effect: Effect) -> Vec<Action> {
+        match effect {
+            Effect::Load { seq, now } => {
+                let result = self.load_estate().map(|estate| {
+                    Arc::new(data::compute(
+                        Arc::new(estate),
+                        &self.book,
+                        &self.config,
+                        now,
+                    ))
+                });
+                vec![Action::Loaded(seq, result)]
+            }
+            Effect::Notify { seq, estate, now } => {
+                let horizon = chrono::Duration::days(self.config.alerts.horizon_days as i64);
+                // Acknowledged ones stay silent (a throw-away or missing store has none).
+                let acks = self
+                    .with_store(|s| s.acks().map_err(|e| e.to_string()))
+                    .unwrap_or_default();
+                let r = (self.notifier)(&estate, &self.book, &self.config, now, horizon)
+                    .map(|list| {
+                        Arc::new(
+                            list.into_iter()
+                                .filter(|n| !crate::alerts::silenced(n, &acks, now))
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                    .map_err(|e| e.to_string());
+                vec![Action::Notified(seq, r)]
+            }
+            Effect::Chart {
+                seq,
+                estate,
+                from,
+                to,
+                basis,
+            } => {
+                let r =
+                    data::chart(&estate, &self.book, &self.config, from, to, basis).map(Arc::new);
+                vec![Action::Charted(seq, r)]
+            }
+            Effect::Preview {
+                seq,
+                estate,
+                edit,
+                month,
+                next30,
+            } => {
+                let p = edit::preview(&estate, &edit, &self.book, &self.config, month, next30);
+                vec![Action::Previewed(seq, p)]
+            }
+            Effect::Save { edit, now } => {
+                let summary = edit.summary();
+                let r = self.with_store(|s| {
+                    s.transact("tui", &summary, now, |cur| edit.apply(cur))
+                        .map_err(|e| e.to_string())?
+                });
+                vec![match r {
+                    Ok(w) => match w.change {
+                        Some(id) => {
+                            Action::Wrote(Ok(format!("Saved #{id}: {summary} (u undoes it)")), true)
+                        }
+                        None => Action::Wrote(Ok("Nothing changed.".into()), false),
+                    },
+                    Err(e) => Action::Wrote(Err(format!("Not saved: {e}")), false),
+                }]
+            }
+            Effect::Undo { now, any } => {
+                let last = self.with_store(|s| {
+                    let log = s.log().map_err(|e| e.to_string())?;
+                    Ok(log
+                        .into_iter()
+                        .rev()
+                        .find(|c| c.undoes.is_none() && c.undone_by.is_none()))
+                });
+                match last {
+                    Ok(Some(c)) if !any && c.source != "tui" => {
+                        return vec![Action::AskUndo(format!(
+                            "The last change, #{} ({}: {}), was not made here. Undo it?",
+                            c.id, c.source, c.summary
+                        ))];
+                    }
+                    Err(e) => return vec![Action::Wrote(Err(format!("Undo failed: {e}")), false)],
+                    _ => {}
+                }
+                let r = self.with_store(|s| s.undo(now).map_err(|e| e.to_string()));
+                vec![match r {
+                    Ok(None) => Action::Wrote(Ok("Nothing to undo.".into()), false),
+                    Ok(Some((c, u))) => Action::Wrote(
+                        Ok(format!(
+                            "Undid #{} ({}), recorded as #{u}.",
+                            c.id, c.summary
+                        )),
+                        true,
+                    ),
+                    Err(e) => Action::Wrote(Err(format!("Undo failed: {e}")), false),
+                }]
+            }
+            Effect::Import { files, now } => vec![self.import(&files, now)],
+            Effect::Export { file } => {
+                let r = self.load_estate().and_then(|e| {
+                    std::fs::write(&file, crate::ingest::snapshot::to_json(&e))
+                        .map_err(|e| format!("cannot write {}: {e}", file.display()))
+                });
+                vec![Action::Wrote(
+                    r.map(|_| format!("Exported the store to {}.", file.display())),
+                    false,
+                )]
+            }
+            Effect::Acknowledge { notification, now } => {
+                let r = self.with_store(|s| acknowledge(s, &notification, now));
+                let ok = r.is_ok();
+                vec![Action::Wrote(r, ok)]
+            }
+            Effect::History { kind, key } => {
+                let r = self.with_store(|s| {
+                    let log = s.log().map_err(|e| e.to_string())?;
+                    let audit = s.audit(None).map_err(|e| e.to_string())?;
+                    Ok(audit
+                        .into_iter()
+                        .filter(|a| a.kind == kind && a.key == key)
+                        .map(|a| {
+                            let c = log.iter().find(|c| c.id == a.change);
+                            let what = match (&a.before, &a.after) {
+                                (None, Some(_)) => "added",
+                                (Some(_), None) => "removed",
+                                _ => "changed",
+                            };
+                            format!(
+                                "{}  #{:<4} {:<7} {what}: {}",
+                                fmt_time(a.at),
+                                a.change,
+                                c.map_or("", |c| c.source.as_str()),
+                                c.map_or("", |c| c.summary.as_str())
+                            )
+                        })
+                        .collect())
+                });
+                vec![Action::History(key, r.unwrap_or_else(|e| vec![e]))]
+            }
+            Effect::OpenDemo { now } => match throwaway(&crate::demo::estate(now), now, "demo") {
+                Ok(slot) => {
+                    if let Ok(mut s) = self.slot.lock() {
+                        *s = slot;
+                    }
+                    vec![Action::Opened("demo (throw-away store)".into())]
+                }
+                Err(e) => vec![Action::Wrote(Err(e), false)],
+            },
+        }
+    }
+
+    fn import(&self, files: &[PathBuf], now: Time) -> Action {
+        use crate::ingest::batch::Placement;
+        let placement = Placement::default();
+        let mut batches = Vec::new();
+        for f in files {
+            match crate::cli::store::parse_file(f, None, &placement, now) {
+                Ok(b) => batches.push(b),
+                Err(e) => {
+                    return Action::Wrote(Err(format!("Nothing imported: {}", e.message)), false);
+                }
+            }
+        }
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let what = format!("import {}", names.join(" "));
+        let r = self.with_store(|s| {
+            s.transact("import", &what, now, |cur| {
+                crate::ingest::merge::merge(cur, &batches, now).map(|(e, _)| e)
+            })
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+        });
+        match r {
+            Ok(w) => match w.change {
+                Some(id) => Action::Wrote(
+                    Ok(format!(
+                        "Imported {} (change #{id}, {} object(s)).",
+                        names.join(", "),
+                        w.deltas.len()
+                    )),
+                    true,
+                ),
+                None => Action::Wrote(
+                    Ok(format!(
+                        "Nothing changed: the store already holds {}.",
+                        names.join(", ")
+                    )),
+                    false,
+                ),
+            },
+            Err(e) => Action::Wrote(Err(format!("Nothing imported: {e}")), false),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Key bindings: the defaults below, overridden per action by `[keys]` in
+//! the config file (`action = ["key", ...]` replaces that action's keys).
+//! One list feeds the key lookup, the bottom bar and the `?` help, so the
+//! hints always show the user's real bindings.
+
+use super::action::{Action, Pane};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+/// A key with its modifiers (Shift is folded into the character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl Key {
+    pub fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    /// The key a terminal event carries.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let code = match ev.code {
+            // Some terminals send Shift-Tab as Tab with Shift.
+            KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            c => c,
+        };
+        Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    /// Parses the config file's spelling: "q", "Q", "?", "enter", "esc",
+    /// "tab", "backtab", "up", "down", "left", "right", "pageup",
+    /// "pagedown", "home", "end", "f1".."f12", "space", "backspace",
+    /// "delete", "ctrl-c", "alt-x".
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut rest = s;
+        let (mut ctrl, mut alt) = (false, false);
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.chars().count() > 1 && lower.starts_with("ctrl-") {
+                ctrl = true;
+                rest = &rest[5..];
+            } else if rest.chars().count() > 1 && lower.starts_with("alt-") {
+                alt = true;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let code = if rest.chars().count() == 1 {
+            let c = rest.chars().next().expect("one char");
+            KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c })
+        } else {
+            match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" | "shift-tab" => KeyCode::BackTab,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().expect("checked"))
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown key {s:?}: expected a character, enter, esc, tab, backtab, up, down, left, right, pageup, pagedown, home, end, space, backspace, delete, f1..f12, with ctrl- or alt- before it if needed"
+                    ));
+                }
+            }
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+
+    /// The spelling shown in the help and the bottom bar.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "enter".into(),
+            KeyCode::Esc => "esc".into(),
+            KeyCode::Tab => "tab".into(),
+            KeyCode::BackTab => "shift-tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
+            KeyCode::Home => "home".into(),
+            KeyCode::End => "end".into(),
+            KeyCode::Backspace => "backspace".into(),
+            KeyCode::Delete => "del".into(),
+            KeyCode::F(n) => format!("f{n}"),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("ctrl-");
+        }
+        if self.alt {
+            s.push_str("alt-");
+        }
+        s.push_str(&base);
+        s
+    }
+}
+
+/// The shipped bindings.
+pub const DEFAULTS: &[(&str, &[&str])] = &[
+    ("quit", &["q", "ctrl-c"]),
+    ("help", &["?", "f1"]),
+    ("palette", &[":"]),
+    ("filter", &["/"]),
+    ("back", &["esc"]),
+    ("up", &["k", "up"]),
+    ("down", &["j", "down"]),
+    ("page_up", &["pageup", "ctrl-b"]),
+    ("page_down", &["pagedown", "ctrl-f"]),
+    ("top", &["g", "home"]),
+    ("bottom", &["G", "end"]),
+    ("select", &["enter"]),
+    ("next_pane", &["tab", "l", "right"]),
+    ("prev_pane", &["backtab", "h", "left"]),
+    ("pane_overview", &["1"]),
+    ("pane_quota", &["2"]),
+    ("pane_deployments", &["3"]),
+    ("pane_commitments", &["4"]),
+    ("pane_reservations", &["5"]),
+    ("pane_notifications", &["6"]),
+    ("pane_forecast", &["7"]),
+    ("pane_planner", &["8"]),
+    ("sort_next", &["o"]),
+    ("sort_reverse", &["O"]),
+    ("undo", &["u"]),
+    ("reload", &["ctrl-r"]),
+    ("add_ptu", &["+"]),
+    ("set_renewal", &["r"]),
+    ("new_reservation", &["n"]),
+    ("change_scope", &["s"]),
+    ("refund", &["x"]),
+    ("resize", &["e"]),
+    ("delete", &["d"]),
+    ("acknowledge", &["a"]),
+    ("toggle_basis", &["b"]),
+    ("range_prev", &["["]),
+    ("range_next", &["]"]),
+    ("confirm", &["y"]),
+];
+
+/// One action and its keys.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub action: Action,
+    pub name: String,
+    pub keys: Vec<Key>,
+}
+
+/// The live keymap.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    pub bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::new(&BTreeMap::new()).expect("the defaults are valid")
+    }
+}
+
+impl Keymap {
+    /// The defaults with the config file's `[keys]` over them.
+    pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+        for name in overrides.keys() {
+            if Action::from_name(name).is_none() {
+                let known: Vec<String> =
+                    Action::bindable().iter().filter_map(|a| a.name()).collect();
+                return Err(format!(
+                    "keys.{name}: unknown action; the actions are {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        let mut bindings = Vec::new();
+        for action in Action::bindable() {
+            let name = action.name().expect("bindable");
+            let spelled: Vec<String> = match overrides.get(&name) {
+                Some(keys) => keys.clone(),
+                None => DEFAULTS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, k)| k.iter().map(|s| s.to_string()).collect())
+                    .unwrap_or_default(),
+            };
+            let keys = spelled
+                .iter()
+                .map(|s| Key::parse(s).map_err(|e| format!("keys.{name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            bindings.push(Binding { action, name, keys });
+        }
+        Ok(Keymap { bindings })
+    }
+
+    /// The action a key means in a pane: a binding for that pane wins over
+    /// one that works everywhere.
+    pub fn lookup(&self, key: Key, pane: Pane) -> Option<Action> {
+        let hits = self
+            .bindings
+            .iter()
+            .filter(|b| b.keys.contains(&key))
+            .filter(|b| b.action.panes().is_none_or(|ps| ps.contains(&pane)));
+        let mut global = None;
+        for b in hits {
+            if b.action.panes().is_some() {
+                return Some(b.action.clone());
+            }
+            global.get_or_insert(b.action.clone());
+        }
+        global
+    }
+
+    /// The keys of an action, as shown ("j/↓").
+    pub fn keys_of(&self, name: &str) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/"))
+            .unwrap_or_default()
+    }
+
+    /// The first key of an action, as shown.
+    pub fn first_key(&self, name: &str) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.name == name)
+            .and_then(|b| b.keys.first())
+            .map(Key::label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_labels_keys() {
+        assert_eq!(Key::parse("q").unwrap(), Key::plain(KeyCode::Char('q')));
+        assert_eq!(Key::parse("G").unwrap(), Key::plain(KeyCode::Char('G')));
+        let c = Key::parse("ctrl-c").unwrap();
+        assert!(c.ctrl && c.code == KeyCode::Char('c'));
+        assert_eq!(Key::parse("enter").unwrap().code, KeyCode::Enter);
+        assert_eq!(Key::parse("f5").unwrap().code, KeyCode::F(5));
+        assert!(Key::parse("hyper-x").is_err());
+        assert_eq!(c.label(), "ctrl-c");
+    }
+
+    #[test]
+    fn overrides_and_pane_bindings() {
+        let km = Keymap::default();
+        let r = Key::plain(KeyCode::Char('r'));
+        assert!(matches!(
+            km.lookup(r, Pane::Commitments),
+            Some(Action::SetRenewal)
+        ));
+        assert!(km.lookup(r, Pane::Overview).is_none());
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), vec!["x".to_string()]);
+        let km = Keymap::new(&o).unwrap();
+        assert!(
+            km.lookup(Key::plain(KeyCode::Char('q')), Pane::Overview)
+                .is_none()
+        );
+        assert!(matches!(
+            km.lookup(Key::plain(KeyCode::Char('x')), Pane::Overview),
+            Some(Action::Quit)
+        ));
+        // On the reservations pane, x is refund (the pane's own binding wins).
+        assert!(matches!(
+            km.lookup(Key::plain(KeyCode::Char('x')), Pane::Reservations),
+            Some(Action::Refund)
+        ));
+        o.insert("jump".to_string(), vec!["x".to_string()]);
+        assert!(Keymap::new(&o).unwrap_err().contains("keys.jump"));
+    }
+}

@@ -1,0 +1,33 @@
+//! The terminal app (ratatui): Manage-Commitments-style panes over the
+//! store, keyboard-first, every edit priced by the rating core before it is
+//! saved.
+//!
+//! Shape (after gitui and television):
+//! - [`action::Action`] is the one vocabulary of keys, help, palette,
+//!   config and tests; [`app::update`] turns an action into new state and
+//!   [`effect::Effect`]s, synchronously;
+//! - effects (store reads and writes, ratings, imports) run off the render
+//!   path in [`effect::Worker`] (under `spawn_blocking`) and come back as
+//!   actions;
+//! - [`ui::draw`] is a pure function of the state, generic over the
+//!   ratatui backend, so tests draw on `TestBackend`;
+//! - [`keymap::Keymap`] is the one list behind key lookup, the bottom bar
+//!   and the `?` help.
+
+pub mod action;
+pub mod app;
+pub mod data;
+pub mod details;
+pub mod edit;
+pub mod effect;
+pub mod form;
+pub mod keymap;
+pub mod runtime;
+pub mod theme;
+pub mod ui;
+
+pub use action::{Action, Pane};
+pub use app::{App, update};
+pub use effect::{Effect, Worker};
+pub use runtime::{Options, StoreChoice, run};
+pub use ui::draw;

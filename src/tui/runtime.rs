@@ -1,0 +1,224 @@
+//! The event loop: terminal events, actions coming back from effects, and a
+//! once-a-second look at the store file, multiplexed with `tokio::select!`.
+//! Effects run under `spawn_blocking` (SQLite and the rating core block);
+//! the screen is redrawn only after something happened. Logs go to a file.
+
+use super::action::Action;
+use super::app::{App, key_action, update};
+use super::effect::{Effect, StoreSlot, Worker, throwaway};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::ui;
+use crate::config::Config;
+use crate::domain::time::Time;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+/// Which store the app opens.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// A store file (created when missing, unless read-only).
+    Path(PathBuf),
+    /// The bundled demo estate, dated around now, in a throw-away store.
+    Demo,
+    /// A snapshot file, in a throw-away store.
+    Scenario(PathBuf),
+}
+
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub store: StoreChoice,
+    /// `--now`: fixes the app's clock.
+    pub now: Option<Time>,
+    pub readonly: bool,
+    pub config: Config,
+}
+
+/// What the app needs before its first frame: state and worker.
+pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
+    let keymap = Keymap::new(&opts.config.keys)?;
+    let theme = Theme::new(&opts.config.colors, Theme::no_color_env())?;
+    let now = opts.now.unwrap_or_else(chrono::Utc::now);
+    let (slot, label) = match &opts.store {
+        StoreChoice::Path(p) => (
+            StoreSlot {
+                store: None,
+                path: p.clone(),
+                temp: None,
+                seen: None,
+            },
+            p.display().to_string(),
+        ),
+        StoreChoice::Demo => (
+            throwaway(&crate::demo::estate(now), now, "demo")?,
+            "demo (throw-away store)".to_string(),
+        ),
+        StoreChoice::Scenario(file) => {
+            let e = crate::ingest::snapshot::load(file).map_err(|e| e.to_string())?;
+            (
+                throwaway(&e, now, "scenario")?,
+                format!("{} (throw-away store)", file.display()),
+            )
+        }
+    };
+    let worker = Worker::new(slot, opts.config, opts.readonly);
+    let app = App::new(now, opts.now.is_some(), opts.readonly, label, keymap, theme);
+    Ok((app, worker))
+}
+
+/// Runs effects to completion on this thread, applying every action they
+/// answer with (tests and benchmarks drive the app this way).
+pub fn settle(app: &mut App, worker: &Worker, effects: Vec<Effect>) {
+    let mut queue: VecDeque<Effect> = effects.into();
+    while let Some(e) = queue.pop_front() {
+        for a in worker.run(e) {
+            queue.extend(update(app, a));
+        }
+    }
+}
+
+/// Applies an action and settles its effects (tests and benchmarks).
+pub fn send(app: &mut App, worker: &Worker, action: Action) {
+    let effects = update(app, action);
+    settle(app, worker, effects);
+}
+
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let path = match std::env::var_os("PTUDESK_LOG") {
+        Some(p) => PathBuf::from(p),
+        None => directories::ProjectDirs::from("", "", "ptudesk")?
+            .data_dir()
+            .join("ptudesk.log"),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).ok()?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+/// Opens the terminal app and runs it until the user quits.
+pub fn run(opts: Options) -> Result<(), String> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(
+            "the terminal app needs a terminal; for scripts, use a command such as `ptudesk forecast` (see --help)".into(),
+        );
+    }
+    let _log = init_logging();
+    let (mut app, worker) = prepare(opts)?;
+    tracing::info!("starting on {}", app.store_label);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // Restores the terminal before a panic message is printed.
+    let mut terminal =
+        ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let mut result = rt.block_on(event_loop(&mut terminal, &mut app, worker));
+    ratatui::restore();
+    if let (Ok(()), Some(msg)) = (&result, app.fatal.take()) {
+        result = Err(msg);
+    }
+    rt.shutdown_background();
+    tracing::info!("stopped: {result:?}");
+    result
+}
+
+fn spawn_effects(effects: Vec<Effect>, worker: &Worker, tx: &mpsc::UnboundedSender<Action>) {
+    for e in effects {
+        let w = worker.clone();
+        let label = e.label();
+        let sender = tx.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            for a in w.run(e) {
+                let _ = sender.send(a);
+            }
+        });
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if let Err(err) = job.await {
+                tracing::error!("{label} failed: {err}");
+                let _ = tx.send(Action::Fatal(format!(
+                    "internal error while doing \"{label}\" (see the log); nothing was saved by it"
+                )));
+            }
+        });
+    }
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    worker: Worker,
+) -> Result<(), String> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let (etx, mut erx) = mpsc::unbounded_channel::<Event>();
+    // Terminal events come from a plain thread: crossterm's read blocks.
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if etx.send(ev).is_err() {
+                break;
+            }
+        }
+    });
+    if let Ok(s) = terminal.size() {
+        app.size = (s.width, s.height);
+    }
+    let start = app.start();
+    spawn_effects(start, &worker, &tx);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal
+                .draw(|f| ui::draw(app, f))
+                .map_err(|e| format!("cannot draw: {e}"))?;
+            dirty = false;
+        }
+        let action = tokio::select! {
+            ev = erx.recv() => match ev {
+                Some(Event::Key(k)) if k.kind != KeyEventKind::Release => key_action(app, &k),
+                Some(Event::Resize(w, h)) => Some(Action::Resized(w, h)),
+                Some(_) => None,
+                None => Some(Action::Quit),
+            },
+            Some(a) = rx.recv() => Some(a),
+            _ = tick.tick() => {
+                let w = worker.clone();
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    if w.store_changed() {
+                        let _ = tx.send(Action::StoreChanged);
+                    }
+                });
+                None
+            }
+        };
+        if let Some(a) = action {
+            let effects = update(app, a);
+            spawn_effects(effects, &worker, &tx);
+            dirty = true;
+        }
+        if app.quit {
+            break;
+        }
+    }
+    Ok(())
+}

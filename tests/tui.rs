@@ -1,0 +1,732 @@
+//! The terminal app on `TestBackend`: every pane of the demo estate at a
+//! fixed now, driven through the same actions keys produce, snapshotted
+//! with insta; and `update` driven by actions, checked on its state.
+
+use ptudesk::alerts::{Notification, Severity};
+use ptudesk::config::Config;
+use ptudesk::domain::Estate;
+use ptudesk::domain::prices::PriceBook;
+use ptudesk::domain::time::{Time, parse_time_arg};
+use ptudesk::rating::RatingError;
+use ptudesk::tui::action::TextKey;
+use ptudesk::tui::app::key_action;
+use ptudesk::tui::app::{Loadable, Overlay, form_preview};
+use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
+use ptudesk::tui::{Action, App, Pane, Worker, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rust_decimal::Decimal;
+
+const NOW: &str = "2026-11-22T09:00:00Z";
+
+fn now() -> Time {
+    parse_time_arg(NOW).unwrap()
+}
+
+/// Stand-in notifications, so that the panes' snapshots don't move with
+/// the notification rules (tested on their own in tests/alerts.rs).
+fn fixed_notifications(
+    _: &Estate,
+    _: &PriceBook,
+    _: &Config,
+    at: Time,
+    _: chrono::Duration,
+) -> Result<Vec<Notification>, RatingError> {
+    let n = |id: &str,
+             kind: &'static str,
+             severity,
+             subject: &str,
+             days: i64,
+             cost: i64,
+             message: &str| Notification {
+        id: id.into(),
+        kind,
+        severity,
+        subject: subject.into(),
+        at: at + chrono::Duration::days(days),
+        message: message.into(),
+        cost_impact: Decimal::from(cost),
+        action: "act".into(),
+    };
+    Ok(vec![
+        n(
+            "n1",
+            "reservation_renewal",
+            Severity::Info,
+            "res-swc-global",
+            11,
+            78000,
+            "res-swc-global renews",
+        ),
+        n(
+            "n2",
+            "commitment_expiring",
+            Severity::Critical,
+            "cp-eastus-legacy",
+            5,
+            52200,
+            "cp-eastus-legacy expires with 300 PTU deployed",
+        ),
+        n(
+            "n3",
+            "hourly_overage",
+            Severity::Warning,
+            "aoai-westus3-apps",
+            0,
+            108000,
+            "150 PTU pay the hourly rate",
+        ),
+        n(
+            "n4",
+            "quota_near_limit",
+            Severity::Warning,
+            "sub-prod/eastus2/ProvisionedManaged",
+            0,
+            0,
+            "quota at 95%",
+        ),
+    ])
+}
+
+fn demo(notifications: bool) -> (App, Worker) {
+    let (mut app, mut worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    if notifications {
+        worker.notifier = fixed_notifications;
+    } else {
+        worker.notifier = |_, _, _, _, _| Ok(vec![]);
+    }
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    (app, worker)
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(app, f)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn go(app: &mut App, worker: &Worker, actions: &[Action]) {
+    for a in actions {
+        send(app, worker, a.clone());
+    }
+}
+
+fn key(app: &App, code: KeyCode) -> Option<Action> {
+    key_action(app, &KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Presses a key the way the terminal would: through the live keymap.
+fn press(app: &mut App, worker: &Worker, code: KeyCode) {
+    if let Some(a) = key(app, code) {
+        send(app, worker, a);
+    }
+}
+
+fn type_text(app: &mut App, worker: &Worker, text: &str) {
+    for c in text.chars() {
+        send(app, worker, Action::Text(TextKey::Char(c)));
+    }
+}
+
+const PANES: [(Action, &str); 8] = [
+    (Action::PaneOverview, "1_overview"),
+    (Action::PaneQuota, "2_quota"),
+    (Action::PaneDeployments, "3_deployments"),
+    (Action::PaneCommitments, "4_commitments"),
+    (Action::PaneReservations, "5_reservations"),
+    (Action::PaneNotifications, "6_notifications"),
+    (Action::PaneForecast, "7_forecast"),
+    (Action::PanePlanner, "8_planner"),
+];
+
+#[test]
+fn every_pane_at_120x40() {
+    let (mut app, worker) = demo(true);
+    for (a, name) in PANES {
+        go(&mut app, &worker, &[a]);
+        insta::assert_snapshot!(name, screen(&mut app, 120, 40));
+    }
+}
+
+#[test]
+fn overview_at_80x24_and_too_small() {
+    let (mut app, _worker) = demo(true);
+    insta::assert_snapshot!("overview_80x24", screen(&mut app, 80, 24));
+    let small = screen(&mut app, 60, 20);
+    assert!(small.contains("needs at least 80x24"), "{small}");
+    insta::assert_snapshot!("too_small_60x20", small);
+}
+
+#[test]
+fn help_is_generated_from_the_live_keymap() {
+    let (mut app, worker) = demo(true);
+    press(&mut app, &worker, KeyCode::Char('?'));
+    assert!(matches!(app.overlays.last(), Some(Overlay::Help { .. })));
+    insta::assert_snapshot!("help", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
+
+    // A user keymap changes both the lookup and the help.
+    let mut config = Config::default();
+    config.keys.insert("quit".into(), vec!["Q".into()]);
+    config
+        .keys
+        .insert("add_ptu".into(), vec!["A".into(), "+".into()]);
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: false,
+        config,
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    assert!(key(&app, KeyCode::Char('q')).is_none());
+    assert!(matches!(key(&app, KeyCode::Char('Q')), Some(Action::Quit)));
+    press(&mut app, &worker, KeyCode::Char('?'));
+    let help = screen(&mut app, 120, 40);
+    assert!(
+        help.contains(&format!("  {:<22}quit (quit)", "Q")),
+        "{help}"
+    );
+    assert!(
+        help.contains(&format!("  {:<22}add PTU (add_ptu)", "A/+")),
+        "{help}"
+    );
+}
+
+#[test]
+fn quota_expands_to_its_deployments() {
+    let (mut app, worker) = demo(true);
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneQuota,
+            Action::Down,
+            Action::Down,
+            Action::Select,
+        ],
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("└ chat-gpt4o "), "{s}");
+    assert!(s.contains("near limit"), "{s}");
+    insta::assert_snapshot!("2_quota_expanded", s);
+    // Enter on a deployment under the quota goes to it.
+    go(&mut app, &worker, &[Action::Down, Action::Select]);
+    assert_eq!(app.pane, Pane::Deployments);
+}
+
+#[test]
+fn filter_narrows_a_table_and_esc_clears_it() {
+    let (mut app, worker) = demo(true);
+    press(&mut app, &worker, KeyCode::Char('3'));
+    assert_eq!(app.pane, Pane::Deployments);
+    let all = app.view(Pane::Deployments).rows.len();
+    press(&mut app, &worker, KeyCode::Char('/'));
+    type_text(&mut app, &worker, "legacy");
+    assert_eq!(app.view(Pane::Deployments).rows.len(), 2);
+    insta::assert_snapshot!("3_deployments_filtered", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(
+        app.overlays.is_empty(),
+        "enter keeps the filter and closes the field"
+    );
+    assert_eq!(app.view(Pane::Deployments).rows.len(), 2);
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.view(Pane::Deployments).rows.len(), all);
+}
+
+#[test]
+fn sorting_cycles_columns_and_reverses() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneDeployments]);
+    let first = |app: &App| {
+        let t = app.table(Pane::Deployments).unwrap();
+        app.view(Pane::Deployments)
+            .selected_row(t)
+            .unwrap()
+            .key
+            .clone()
+    };
+    send(&mut app, &worker, Action::SortNext); // by deployment id
+    send(&mut app, &worker, Action::Top);
+    assert_eq!(first(&app), "batch-gpt4omini-legacy");
+    send(&mut app, &worker, Action::SortReverse);
+    send(&mut app, &worker, Action::Top);
+    assert_eq!(first(&app), "triage-gpt41mini");
+}
+
+#[test]
+fn deployment_details_with_history() {
+    let (mut app, worker) = demo(true);
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneDeployments,
+            Action::Down,
+            Action::Down,
+            Action::Select,
+        ],
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Deployment chat-gpt4o "), "{s}");
+    assert!(s.contains("History (the store's audit log)"), "{s}");
+    insta::assert_snapshot!("3_deployment_details", s);
+    send(&mut app, &worker, Action::Back);
+    assert!(app.overlays.is_empty());
+}
+
+fn open_store(app: &App, worker: &Worker) -> ptudesk::store::Store {
+    let _ = app;
+    let slot = worker.slot.lock().unwrap();
+    ptudesk::store::Store::open_existing(&slot.path).unwrap()
+}
+
+#[test]
+fn add_ptu_is_priced_saved_and_undone() {
+    let (mut app, worker) = demo(true);
+    // cp-eastus2-prod: the second commitment.
+    go(&mut app, &worker, &[Action::PaneCommitments, Action::Down]);
+    press(&mut app, &worker, KeyCode::Char('+'));
+    let preview = form_preview(&app)
+        .expect("priced")
+        .clone()
+        .expect("possible");
+    // The charge is the core's commitment charge difference: 50 PTU at
+    // $312 prorated for 18 of 30 days (22 Nov .. 9 Dec, term 10 Nov .. 10 Dec).
+    assert_eq!(preview.charge, Decimal::new(936000, 2), "{preview:?}");
+    assert_eq!(preview.month.delta(), preview.charge);
+    insta::assert_snapshot!("4_add_ptu_form", screen(&mut app, 120, 40));
+    // Another 50: the preview follows.
+    send(&mut app, &worker, Action::Text(TextKey::Char('+')));
+    let p2 = form_preview(&app).unwrap().clone().unwrap();
+    assert_eq!(p2.charge, preview.charge * Decimal::from(2));
+    send(&mut app, &worker, Action::Select);
+    assert!(app.overlays.is_empty(), "saved");
+    let (tone, msg) = app.status.clone().unwrap();
+    assert!(msg.starts_with("Saved #"), "{tone:?} {msg}");
+    let e = open_store(&app, &worker).load().unwrap();
+    let c = e
+        .commitments
+        .iter()
+        .find(|c| c.id == "cp-eastus2-prod")
+        .unwrap();
+    assert_eq!(c.additions.len(), 1);
+    assert_eq!(c.additions[0].ptu, 100);
+    let log = open_store(&app, &worker).log().unwrap();
+    assert_eq!(log.last().unwrap().source, "tui");
+    // The panes show it.
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("   500    400"), "{s}");
+    // u undoes it.
+    press(&mut app, &worker, KeyCode::Char('u'));
+    let e = open_store(&app, &worker).load().unwrap();
+    let c = e
+        .commitments
+        .iter()
+        .find(|c| c.id == "cp-eastus2-prod")
+        .unwrap();
+    assert!(c.additions.is_empty());
+    assert!(app.status.as_ref().unwrap().1.starts_with("Undid #"));
+    // The next change back is the demo itself, not an edit made here: ask first.
+    press(&mut app, &worker, KeyCode::Char('u'));
+    assert!(matches!(app.overlays.last(), Some(Overlay::Confirm { .. })));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("was not made here"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('n'));
+    assert!(app.overlays.is_empty());
+    assert_eq!(
+        open_store(&app, &worker).load().unwrap().commitments.len(),
+        2,
+        "nothing undone"
+    );
+}
+
+#[test]
+fn refund_checks_the_limit_and_confirms() {
+    let (mut app, worker) = demo(true);
+    // res-swc-global (second row): refund its current term.
+    go(&mut app, &worker, &[Action::PaneReservations, Action::Down]);
+    press(&mut app, &worker, KeyCode::Char('x'));
+    let p = form_preview(&app).unwrap().clone().unwrap();
+    assert!(p.charge < Decimal::ZERO, "a credit: {p:?}");
+    let r = p.refund.clone().unwrap();
+    assert_eq!(r.headroom_before, Decimal::from(50_000));
+    assert_eq!(r.headroom_after, Decimal::from(50_000) + p.charge);
+    insta::assert_snapshot!("5_refund_form", screen(&mut app, 120, 40));
+    send(&mut app, &worker, Action::Select);
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Confirm { .. })),
+        "destructive: confirm first"
+    );
+    insta::assert_snapshot!("5_refund_confirm", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Char('n'));
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Form(_))),
+        "no: back to the form"
+    );
+    send(&mut app, &worker, Action::Select);
+    press(&mut app, &worker, KeyCode::Char('y'));
+    assert!(app.overlays.is_empty());
+    let e = open_store(&app, &worker).load().unwrap();
+    assert!(
+        e.reservations
+            .iter()
+            .find(|r| r.id == "res-swc-global")
+            .unwrap()
+            .refunded_at
+            .is_some()
+    );
+}
+
+#[test]
+fn refunds_past_the_rolling_limit_are_refused() {
+    let (mut app, worker) = demo(true);
+    // res-eus2-regional: 400 PTU for a year at $2,916 — far past $50,000.
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneReservations, Action::Bottom],
+    );
+    press(&mut app, &worker, KeyCode::Char('x'));
+    // It starts on 5 December: refund it on the 6th.
+    send(&mut app, &worker, Action::Text(TextKey::Clear));
+    type_text(&mut app, &worker, "2026-12-06");
+    let p = form_preview(&app).unwrap().clone().unwrap();
+    let r = p.refund.unwrap();
+    assert!(!r.ok(), "{r:?}");
+    send(&mut app, &worker, Action::Select);
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Form(_))),
+        "not saved"
+    );
+    assert!(app.status.as_ref().unwrap().1.contains("50,000"));
+}
+
+#[test]
+fn every_edit_previews() {
+    let (mut app, worker) = demo(true);
+    let check = |app: &mut App, pane: Action, down: usize, key: char| {
+        send(app, &worker, pane);
+        send(app, &worker, Action::Top);
+        for _ in 0..down {
+            send(app, &worker, Action::Down);
+        }
+        press(app, &worker, KeyCode::Char(key));
+        let p = form_preview(app)
+            .unwrap_or_else(|| panic!("{key}: no form"))
+            .clone();
+        assert!(p.is_ok(), "{key}: {p:?}");
+        send(app, &worker, Action::Back);
+        p.unwrap()
+    };
+    // Commitment renewal: cp-eastus-legacy back to autorenew: a renewal bill.
+    let p = check(&mut app, Action::PaneCommitments, 0, 'r');
+    assert!(
+        p.month.delta() == Decimal::ZERO || p.next30.delta() != Decimal::ZERO,
+        "{p:?}"
+    );
+    let p = check(&mut app, Action::PaneReservations, 2, 'r');
+    assert_eq!(p.charge, Decimal::ZERO);
+    let p = check(&mut app, Action::PaneReservations, 0, 'n');
+    assert!(p.charge > Decimal::ZERO, "a purchase: {p:?}");
+    check(&mut app, Action::PaneReservations, 2, 's');
+    // Resize chat-gpt4o-legacy (first deployment).
+    check(&mut app, Action::PaneDeployments, 0, 'e');
+    // Delete support-gpt4o: it paid hourly, so the month gets cheaper.
+    let p = check(&mut app, Action::PaneDeployments, 6, 'd');
+    assert!(p.next30.delta() < Decimal::ZERO, "{p:?}");
+}
+
+#[test]
+fn new_reservation_form_snapshot_and_renewal_change() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneReservations]);
+    press(&mut app, &worker, KeyCode::Char('n'));
+    insta::assert_snapshot!("5_new_reservation_form", screen(&mut app, 120, 40));
+    send(&mut app, &worker, Action::Back);
+    // Set cp-eastus-legacy to autorenew: no more overage after the 27th.
+    go(&mut app, &worker, &[Action::PaneCommitments, Action::Top]);
+    press(&mut app, &worker, KeyCode::Char('r'));
+    send(&mut app, &worker, Action::Text(TextKey::Left)); // don't renew -> renew at fewer
+    send(&mut app, &worker, Action::Text(TextKey::Left)); // -> autorenew
+    let p = form_preview(&app).unwrap().clone().unwrap();
+    assert!(p.summary.contains("autorenew"), "{p:?}");
+    assert!(
+        p.next30.delta() < Decimal::ZERO,
+        "renewing costs less than hourly overage: {p:?}"
+    );
+    insta::assert_snapshot!("4_renewal_form", screen(&mut app, 120, 40));
+    send(&mut app, &worker, Action::Select);
+    let e = open_store(&app, &worker).load().unwrap();
+    let c = e
+        .commitments
+        .iter()
+        .find(|c| c.id == "cp-eastus-legacy")
+        .unwrap();
+    assert_eq!(c.renewal_changes.len(), 2);
+}
+
+#[test]
+fn readonly_refuses_edits() {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: true,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    go(&mut app, &worker, &[Action::PaneCommitments]);
+    press(&mut app, &worker, KeyCode::Char('+'));
+    assert!(app.overlays.is_empty());
+    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+    press(&mut app, &worker, KeyCode::Char('u'));
+    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("read-only"), "{s}");
+    assert!(!s.contains(" + add PTU"), "no edit keys in the bar: {s}");
+}
+
+#[test]
+fn notifications_sorted_acknowledged_and_jumped_to() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneNotifications]);
+    let t = app.table(Pane::Notifications).unwrap();
+    let kinds: Vec<&str> = t.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    assert_eq!(kinds, ["critical", "warning", "warning", "info"]);
+    // `a` silences the selected one (the critical) in the store: it leaves the list.
+    press(&mut app, &worker, KeyCode::Char('a'));
+    assert!(
+        app.status.as_ref().unwrap().1.starts_with("Silenced "),
+        "{:?}",
+        app.status
+    );
+    let t = app.table(Pane::Notifications).unwrap();
+    let kinds: Vec<&str> = t.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    assert_eq!(kinds, ["warning", "warning", "info"]);
+    assert_eq!(
+        worker
+            .with_store(|s| s.acks().map_err(|e| e.to_string()))
+            .unwrap()
+            .len(),
+        1
+    );
+    // The rest of this walk is about the critical one: take the silence back.
+    let id = worker
+        .with_store(|s| s.acks().map_err(|e| e.to_string()))
+        .unwrap()[0]
+        .id
+        .clone();
+    worker
+        .with_store(|s| s.remove_ack(&id).map_err(|e| e.to_string()))
+        .unwrap();
+    go(&mut app, &worker, &[Action::Reload]);
+    go(&mut app, &worker, &[Action::PaneNotifications]);
+    // Enter: the critical one is about cp-eastus-legacy.
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Commitments);
+    let t = app.table(Pane::Commitments).unwrap();
+    assert_eq!(
+        app.view(Pane::Commitments).selected_row(t).unwrap().key,
+        "cp-eastus-legacy"
+    );
+    // A resource subject goes to its deployments.
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneNotifications, Action::Down],
+    );
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Deployments);
+    assert_eq!(app.view(Pane::Deployments).filter, "aoai-westus3-apps");
+    assert_eq!(app.view(Pane::Deployments).rows.len(), 2);
+}
+
+#[test]
+fn the_real_notification_rules_are_wired() {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    assert!(
+        matches!(app.notifications, Loadable::Ready(_)),
+        "{:?}",
+        app.notifications
+    );
+    go(&mut app, &worker, &[Action::PaneNotifications]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Notifications"), "{s}");
+}
+
+#[test]
+fn forecast_range_basis_and_jump() {
+    let (mut app, worker) = demo(true);
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("forecast 2027-01-01..2027-04-01".into())],
+    );
+    assert_eq!(app.pane, Pane::Forecast);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("2027-01-01 .. 2027-04-01"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('b'));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("amortized"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('['));
+    assert_eq!(app.chart.from, parse_time_arg("2026-12-01").unwrap());
+    go(&mut app, &worker, &[Action::Command("forecast".into())]);
+    insta::assert_snapshot!("7_forecast_amortized", screen(&mut app, 120, 40));
+    // The costliest window first: aoai-westus3-apps's overage.
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Deployments);
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("forecast 2027-01-01".into())],
+    );
+    assert!(app.status.as_ref().unwrap().1.contains("FROM..TO"));
+}
+
+#[test]
+fn palette_now_export_import_and_quit() {
+    let (mut app, worker) = demo(true);
+    press(&mut app, &worker, KeyCode::Char(':'));
+    type_text(&mut app, &worker, "now 2026-11-28");
+    insta::assert_snapshot!("palette", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.now, parse_time_arg("2026-11-28").unwrap());
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("now 2026-11-28 00:00 UTC"), "{s}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.json");
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command(format!("export {}", file.display()))],
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("cp-eastus-legacy"));
+    // Import a changed copy: the app reloads and shows it.
+    let changed = text.replace("\"ptu\": 300,\n", "\"ptu\": 350,\n");
+    assert_ne!(changed, text);
+    std::fs::write(&file, changed).unwrap();
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command(format!("import {}", file.display()))],
+    );
+    assert!(
+        app.status.as_ref().unwrap().1.starts_with("Imported"),
+        "{:?}",
+        app.status
+    );
+    go(&mut app, &worker, &[Action::Command("nonsense".into())]);
+    assert!(app.status.as_ref().unwrap().1.contains("Unknown command"));
+    go(&mut app, &worker, &[Action::Command("q".into())]);
+    assert!(app.quit);
+}
+
+#[test]
+fn notices_another_process_writing_the_store() {
+    let (mut app, worker) = demo(true);
+    assert!(!worker.store_changed());
+    {
+        let mut other = open_store(&app, &worker);
+        other
+            .transact::<String>("import", "another terminal", now(), |e| {
+                let mut e = e.clone();
+                e.deployments.retain(|d| d.id != "eval-o3");
+                Ok(e)
+            })
+            .unwrap()
+            .unwrap();
+    }
+    assert!(worker.store_changed());
+    send(&mut app, &worker, Action::StoreChanged);
+    assert!(!worker.store_changed());
+    let t = app.table(Pane::Deployments).unwrap();
+    assert!(t.rows.iter().all(|r| r.key != "eval-o3"));
+    assert!(app.status.as_ref().unwrap().1.contains("another process"));
+}
+
+#[test]
+fn an_empty_store_offers_import_or_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(dir.path().join("s.db")),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("The store is empty."), "{s}");
+    assert!(s.contains(":demo"), "{s}");
+    go(&mut app, &worker, &[Action::Command("demo".into())]);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("demo (throw-away store)"), "{s}");
+    assert!(s.contains("cp-eastus-legacy"), "{s}");
+    // The user's store stays empty.
+    let store = ptudesk::store::Store::open_existing(&dir.path().join("s.db")).unwrap();
+    assert!(store.is_empty().unwrap());
+}
+
+#[test]
+fn keys_map_to_actions_by_mode() {
+    let (mut app, worker) = demo(true);
+    for (c, p) in ('1'..='8').zip(Pane::ALL) {
+        press(&mut app, &worker, KeyCode::Char(c));
+        assert_eq!(app.pane, p);
+    }
+    press(&mut app, &worker, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &worker, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::Planner);
+    // In a text field, letters are text, not commands.
+    press(&mut app, &worker, KeyCode::Char('3'));
+    press(&mut app, &worker, KeyCode::Char('/'));
+    assert!(matches!(
+        key(&app, KeyCode::Char('q')),
+        Some(Action::Text(TextKey::Char('q')))
+    ));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(matches!(key(&app, KeyCode::Char('q')), Some(Action::Quit)));
+    assert!(matches!(
+        key_action(
+            &app,
+            &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        Some(Action::Quit)
+    ));
+}
+
+#[test]
+fn an_edit_form_at_80x24() {
+    let (mut app, worker) = demo(true);
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneCommitments, Action::AddPtu],
+    );
+    insta::assert_snapshot!("4_add_ptu_form_80x24", screen(&mut app, 80, 24));
+}

@@ -1,0 +1,195 @@
+//! The real binary in a real terminal: `ptudesk --demo --now ...` inside a
+//! detached tmux session (a terminal emulator that answers crossterm's
+//! queries, unlike a bare pty), driven with `send-keys` and read with
+//! `capture-pane`. Walks all panes, opens the help, filters a table, makes
+//! and undoes an edit, quits, and checks the exit status.
+//!
+//! Needs tmux (`.ci/run` installs it; `apt-get install tmux` elsewhere).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "main"]).stdout)
+            .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.cmd(&["send-keys", "-t", "main", k]);
+            assert!(out.status.success(), "send-keys {k}: {out:?}");
+        }
+    }
+
+    /// Types text literally (no key-name lookup).
+    fn type_text(&self, text: &str) {
+        let out = self.cmd(&["send-keys", "-t", "main", "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text}: {out:?}");
+    }
+
+    /// Waits until the screen shows `text` (generous: a slow machine is not a failure).
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("the screen never showed {text:?}; it shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn status_file(&self) -> PathBuf {
+        self.dir.path().join("status")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+#[test]
+fn walks_the_demo_in_a_real_terminal() {
+    assert!(
+        have_tmux(),
+        "this test drives the app inside tmux: install it (`apt-get install tmux`; .ci/run does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exe = Path::new(env!("CARGO_BIN_EXE_ptudesk"));
+    let log = dir.path().join("ptudesk.log");
+    let status = dir.path().join("status");
+    let command = format!(
+        "env XDG_DATA_HOME={data} XDG_CONFIG_HOME={config} PTUDESK_CONFIG={none} PTUDESK_LOG={log} \
+         {exe} --demo --now 2026-11-22T09:00:00Z; echo \"exit=$?\" > {status}; sleep 600",
+        data = quote(&dir.path().join("data")),
+        config = quote(&dir.path().join("config")),
+        none = quote(&dir.path().join("no-config.toml")),
+        log = quote(&log),
+        exe = quote(exe),
+        status = quote(&status),
+    );
+    let t = Tmux {
+        socket: format!("ptudesk-test-{}", std::process::id()),
+        dir,
+    };
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "main",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+
+    // 1: the overview, with this month's forecast from the rating core.
+    let s = t.wait_for("Next expiries, renewals and purchases");
+    assert!(s.contains("demo (throw-away store)"), "{s}");
+    assert!(s.contains("$502,484.80"), "{s}");
+
+    // Every pane by its digit.
+    for (key, text) in [
+        ("2", "Quota: per subscription"),
+        ("3", "Deployments 12"),
+        ("4", "Commitments (Manage Commitments)"),
+        ("5", "Reservations 4"),
+        ("6", "Notifications"),
+        ("7", "Where money leaks"),
+        ("8", "No planner yet."),
+        ("1", "PTU now by region and type"),
+    ] {
+        t.keys(&[key]);
+        t.wait_for(text);
+    }
+    // Tab goes to the next pane.
+    t.keys(&["Tab"]);
+    t.wait_for("enter expands");
+
+    // Help, from the live keymap.
+    t.keys(&["?"]);
+    let s = t.wait_for("Help: keys from your keymap");
+    assert!(s.contains("add PTU (add_ptu)"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("enter expands");
+
+    // Filter the deployments.
+    t.keys(&["3", "/"]);
+    t.wait_for("/ filter");
+    t.type_text("legacy");
+    let s = t.wait_for("2 of 12, filter \"legacy\"");
+    assert!(
+        s.contains("chat-gpt4o-legacy") && !s.contains("rag-gpt4omini"),
+        "{s}"
+    );
+    t.keys(&["Enter", "Escape"]);
+    t.wait_for("Deployments 12");
+
+    // An edit, priced before it is saved, then undone.
+    t.keys(&["4", "j", "+"]);
+    let s = t.wait_for("Charge it causes");
+    assert!(s.contains("Add PTU to cp-eastus2-prod"), "{s}");
+    assert!(s.contains("+$9,360.00"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Saved #2: add 50 PTU to cp-eastus2-prod");
+    t.wait_for("   450    400");
+    t.keys(&["u"]);
+    t.wait_for("Undid #2");
+    t.wait_for("   400    400");
+
+    // Quit: exit status 0, the terminal restored, the log in its file.
+    t.keys(&["q"]);
+    let start = Instant::now();
+    while !t.status_file().exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "ptudesk did not quit:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let status = std::fs::read_to_string(t.status_file()).unwrap();
+    assert_eq!(status.trim(), "exit=0");
+    let s = t.screen();
+    assert!(
+        !s.contains("ptudesk · demo"),
+        "the alternate screen is gone: {s}"
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("starting on demo"), "{log}");
+}
