@@ -198,6 +198,29 @@ fn an_older_schema_migrates_with_its_data() {
 }
 
 #[test]
+fn read_only_never_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    Store::create_at_version(&path, 1).unwrap();
+    let err = Store::open_readonly(&path).err().expect("refused");
+    assert!(err.to_string().contains("needs an upgrade"), "{err}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1, "left at its version");
+    drop(conn);
+    Store::open(&path).unwrap();
+    assert_eq!(
+        Store::open_readonly(&path)
+            .unwrap()
+            .schema_version()
+            .unwrap(),
+        SCHEMA_VERSION
+    );
+}
+
+#[test]
 fn a_newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");

@@ -145,6 +145,25 @@ impl Store {
         Self::open_with(path, true)
     }
 
+    /// Opens an existing store without writing to it in any way: a store
+    /// of an older schema is refused rather than migrated.
+    pub fn open_readonly(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.display().to_string()));
+        }
+        let store = Self::open_with(path, false)?;
+        let version = store.schema_version()?;
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::Open {
+                path: path.display().to_string(),
+                message: format!(
+                    "it has schema version {version} and needs an upgrade to {SCHEMA_VERSION}: open it once without --readonly"
+                ),
+            });
+        }
+        Ok(store)
+    }
+
     fn open_with(path: &Path, migrate: bool) -> Result<Store, StoreError> {
         let name = path.display().to_string();
         let open_err = |message: String| StoreError::Open {
