@@ -10,7 +10,7 @@ use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::rating::RatingError;
 use ptudesk::tui::action::TextKey;
 use ptudesk::tui::app::key_action;
-use ptudesk::tui::app::{Loadable, Overlay, form_preview};
+use ptudesk::tui::app::{Loadable, Overlay, form_preview, selected_option};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
 use ptudesk::tui::{Action, App, Pane, Worker, draw};
 use ratatui::Terminal;
@@ -729,4 +729,475 @@ fn an_edit_form_at_80x24() {
         &[Action::PaneCommitments, Action::AddPtu],
     );
     insta::assert_snapshot!("4_add_ptu_form_80x24", screen(&mut app, 80, 24));
+}
+
+/// The Planner pane opened with `p` on cp-eastus2-prod (the second commitment).
+fn migrate_plan(app: &mut App, worker: &Worker) {
+    go(
+        app,
+        worker,
+        &[Action::PaneCommitments, Action::Top, Action::Down],
+    );
+    press(app, worker, KeyCode::Char('p'));
+}
+
+#[test]
+fn p_on_a_commitment_plans_its_migration() {
+    let (mut app, worker) = demo(true);
+    migrate_plan(&mut app, &worker);
+    assert_eq!(app.pane, Pane::Planner);
+    let set = app.planner.ready().expect("planned").clone();
+    assert_eq!(
+        set.subject,
+        ptudesk::planner::Subject::Migrate {
+            commitment: "cp-eastus2-prod".into()
+        }
+    );
+    assert_eq!(set.names(), ["overlap", "overlap-1m", "gap", "managed"]);
+    // The recommended option is selected first.
+    let (_, o) = selected_option(&app).unwrap();
+    assert_eq!(Some(o.name.as_str()), set.recommended.as_deref());
+    // Side by side, each with its costs: the planner's figures.
+    let s = screen(&mut app, 120, 40);
+    for o in &set.options {
+        assert!(s.contains(&format!(" {} ", o.name)), "{}: {s}", o.name);
+        assert!(
+            s.contains(&ptudesk::tui::data::money(o.costs.total())),
+            "{s}"
+        );
+    }
+    assert!(s.contains("overlap · recommended"), "{s}");
+    assert!(
+        s.contains(" overlap: timeline, preconditions, notes"),
+        "{s}"
+    );
+    // Narrow: a table with every column the cards show.
+    let s = screen(&mut app, 80, 24);
+    for col in [
+        "Option",
+        "Total",
+        "vs nothing",
+        "Double bill",
+        "Hourly",
+        "Downtime",
+        "Safe",
+    ] {
+        assert!(s.contains(col), "{col}: {s}");
+    }
+}
+
+#[test]
+fn applying_a_plan_writes_one_change_the_forecast_shows_and_u_undoes() {
+    let (mut app, worker) = demo(true);
+    migrate_plan(&mut app, &worker);
+    let (set, o) = selected_option(&app)
+        .map(|(s, o)| (s.clone(), o.clone()))
+        .unwrap();
+    assert_eq!(o.name, "overlap");
+    assert!(o.costs.double_billing > Decimal::ZERO, "{o:?}");
+    let before = open_store(&app, &worker).log().unwrap().len();
+    // Enter asks first; no: nothing written.
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(matches!(app.overlays.last(), Some(Overlay::Confirm { .. })));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Apply option overlap of plan migrate"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('n'));
+    assert!(app.overlays.is_empty());
+    assert_eq!(open_store(&app, &worker).log().unwrap().len(), before);
+    // `a` asks too; yes: one change, made here.
+    press(&mut app, &worker, KeyCode::Char('a'));
+    press(&mut app, &worker, KeyCode::Char('y'));
+    assert!(app.overlays.is_empty());
+    let (tone, msg) = app.status.clone().unwrap();
+    assert!(msg.starts_with("Applied #"), "{tone:?} {msg}");
+    let log = open_store(&app, &worker).log().unwrap();
+    assert_eq!(log.len(), before + 1);
+    let last = log.last().unwrap();
+    assert_eq!(last.source, "tui");
+    assert_eq!(last.summary, "plan migrate cp-eastus2-prod: overlap");
+    // The reservation is re-dated to the plan's purchase time.
+    let e = open_store(&app, &worker).load().unwrap();
+    let r = e
+        .reservations
+        .iter()
+        .find(|r| r.id == "res-eus2-regional")
+        .unwrap();
+    assert_eq!(r.start, o.steps[0].at);
+    // The Forecast pane shows the plan's window, and in it the plan's
+    // double billing at the plan's own cost.
+    assert_eq!(app.pane, Pane::Forecast);
+    assert_eq!((app.chart.from, app.chart.to), (set.from, set.to));
+    let t = app.table(Pane::Forecast).expect("charted");
+    let rows: Vec<&Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| &r.cells)
+        .filter(|c| c[0] == "double billing" && c[1] == "res-eus2-regional")
+        .collect();
+    assert_eq!(rows.len(), 1, "{:?}", t.rows);
+    let w = &o.windows[0];
+    assert_eq!(
+        rows[0][5],
+        ptudesk::tui::data::money(o.costs.double_billing)
+    );
+    assert_eq!(
+        (rows[0][2].as_str(), rows[0][3].as_str()),
+        (
+            ptudesk::tui::data::minute(w.start).as_str(),
+            ptudesk::tui::data::minute(w.end).as_str()
+        )
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains(&ptudesk::tui::data::money(o.costs.double_billing)),
+        "{s}"
+    );
+    // u undoes it: the log records the undo, the estate is as before.
+    press(&mut app, &worker, KeyCode::Char('u'));
+    assert!(
+        app.status.as_ref().unwrap().1.starts_with("Undid #"),
+        "{:?}",
+        app.status
+    );
+    let e = open_store(&app, &worker).load().unwrap();
+    let r = e
+        .reservations
+        .iter()
+        .find(|r| r.id == "res-eus2-regional")
+        .unwrap();
+    assert_eq!(r.start, parse_time_arg("2026-12-05").unwrap());
+    let log = open_store(&app, &worker).log().unwrap();
+    assert_eq!(log.last().unwrap().undoes, Some(last.id));
+}
+
+#[test]
+fn readonly_plans_but_does_not_apply() {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: true,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    let before = open_store(&app, &worker).log().unwrap().len();
+    migrate_plan(&mut app, &worker);
+    assert!(app.planner.ready().is_some(), "planning reads only");
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "no confirmation");
+    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+    press(&mut app, &worker, KeyCode::Char('a'));
+    assert!(app.overlays.is_empty());
+    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+    go(&mut app, &worker, &[Action::ApplyPlan]);
+    assert!(app.overlays.is_empty());
+    assert_eq!(open_store(&app, &worker).log().unwrap().len(), before);
+    let s = screen(&mut app, 120, 40);
+    assert!(!s.contains("enter apply"), "no apply key in the bar: {s}");
+}
+
+#[test]
+fn planner_snapshots() {
+    let (mut app, worker) = demo(true);
+    migrate_plan(&mut app, &worker);
+    insta::assert_snapshot!("8_planner_migrate", screen(&mut app, 120, 40));
+    insta::assert_snapshot!("8_planner_migrate_80x24", screen(&mut app, 80, 24));
+    // Another option: its details follow; pgdn scrolls them.
+    press(&mut app, &worker, KeyCode::Char('G'));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains(" managed: timeline"), "{s}");
+    assert!(s.contains("credit"), "{s}");
+    press(&mut app, &worker, KeyCode::PageDown);
+    assert!(app.planner.scroll > 0);
+    press(&mut app, &worker, KeyCode::Char('k'));
+    assert_eq!(app.planner.scroll, 0, "a new option starts at the top");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains(" gap: timeline"), "{s}");
+}
+
+#[test]
+fn a_deployment_offers_move_convert_and_discontinue() {
+    let (mut app, worker) = demo(true);
+    // chat-gpt4o: the third deployment, on aoai-eastus2-prod.
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneDeployments,
+            Action::Top,
+            Action::Down,
+            Action::Down,
+        ],
+    );
+    press(&mut app, &worker, KeyCode::Char('p'));
+    let Some(Overlay::Choose { items, .. }) = app.overlays.last() else {
+        panic!("a chooser: {:?}", app.overlays)
+    };
+    let labels: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
+    assert!(
+        labels[0].starts_with("Move chat-gpt4o to another resource"),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("Convert chat-gpt4o to Global"))
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("Convert chat-gpt4o to Data Zone"))
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("Discontinue aoai-eastus2-prod"))
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Plan for deployment chat-gpt4o"), "{s}");
+    // Move: pick the resource.
+    press(&mut app, &worker, KeyCode::Enter);
+    let Some(Overlay::Choose { items, .. }) = app.overlays.last() else {
+        panic!("the resources: {:?}", app.overlays)
+    };
+    let target = items
+        .iter()
+        .position(|c| c.label.starts_with("aoai-westus3-apps "))
+        .expect("listed");
+    assert!(
+        items
+            .iter()
+            .all(|c| !c.label.starts_with("aoai-eastus2-prod "))
+    );
+    for _ in 0..target {
+        press(&mut app, &worker, KeyCode::Char('j'));
+    }
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty());
+    assert_eq!(app.pane, Pane::Planner);
+    let set = app.planner.ready().expect("planned").clone();
+    assert_eq!(set.subject.label(), "chat-gpt4o -> aoai-westus3-apps");
+    // Seven options: a table, even at 120 columns.
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Options over the horizon"), "{s}");
+    assert!(s.contains("late-renew"), "{s}");
+    // Convert, from the chooser; Esc leaves it.
+    go(&mut app, &worker, &[Action::PaneDeployments]);
+    press(&mut app, &worker, KeyCode::Char('p'));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
+    press(&mut app, &worker, KeyCode::Char('p'));
+    press(&mut app, &worker, KeyCode::Down);
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(
+        app.planner.ready().unwrap().subject,
+        ptudesk::planner::Subject::Convert {
+            deployment: "chat-gpt4o".into(),
+            to: ptudesk::domain::Sku::Global
+        }
+    );
+    // D on a deployment: its resource.
+    go(&mut app, &worker, &[Action::PaneDeployments]);
+    press(&mut app, &worker, KeyCode::Char('D'));
+    assert_eq!(app.pane, Pane::Planner);
+    assert_eq!(
+        app.planner.ready().unwrap().subject,
+        ptudesk::planner::Subject::Discontinue {
+            resource: "aoai-eastus2-prod".into()
+        }
+    );
+    // D on a commitment: its resource too.
+    go(&mut app, &worker, &[Action::PaneCommitments, Action::Top]);
+    press(&mut app, &worker, KeyCode::Char('D'));
+    let subject = app.planner.ready().unwrap().subject.clone();
+    assert!(
+        matches!(subject, ptudesk::planner::Subject::Discontinue { .. }),
+        "{subject:?}"
+    );
+}
+
+#[test]
+fn palette_plans_and_says_why_not() {
+    let (mut app, worker) = demo(true);
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("plan convert chat-gpt4o DataZone".into())],
+    );
+    assert_eq!(app.pane, Pane::Planner);
+    assert_eq!(
+        app.planner.ready().unwrap().subject,
+        ptudesk::planner::Subject::Convert {
+            deployment: "chat-gpt4o".into(),
+            to: ptudesk::domain::Sku::DataZone
+        }
+    );
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("plan discontinue aoai-eastus2-prod".into())],
+    );
+    assert_eq!(
+        app.planner.ready().unwrap().subject.label(),
+        "aoai-eastus2-prod"
+    );
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command(
+            "plan move chat-gpt4o aoai-westus3-apps".into(),
+        )],
+    );
+    assert_eq!(
+        app.planner.ready().unwrap().subject.label(),
+        "chat-gpt4o -> aoai-westus3-apps"
+    );
+    // An unknown id: the planner's error, in the pane.
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("plan migrate cp-nope".into())],
+    );
+    assert!(matches!(app.planner.plans, Loadable::Failed(_)));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("No plan for migrate cp-nope"), "{s}");
+    assert!(s.contains("cp-eastus2-prod"), "the known ids: {s}");
+    go(&mut app, &worker, &[Action::Command("plan".into())]);
+    assert!(app.status.as_ref().unwrap().1.starts_with("Usage: :plan"));
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("plan migrate cp-eastus2-prod".into())],
+    );
+    assert_eq!(app.planner.ready().unwrap().options.len(), 4);
+}
+
+#[test]
+fn sync_is_not_for_throwaway_or_readonly_stores() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::Command("sync".into())]);
+    assert!(!app.syncing);
+    let msg = &app.status.as_ref().unwrap().1;
+    assert!(msg.contains("throw-away"), "{msg}");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(dir.path().join("s.db")),
+        now: Some(now()),
+        readonly: true,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    go(&mut app, &worker, &[Action::Command("sync".into())]);
+    assert!(!app.syncing);
+    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_runs_in_the_worker_with_progress_then_reloads() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A folder holding the fake az (tests/data/sync/fake-az), told where its
+    // fixtures are; the worker runs it as `az`.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sync");
+    std::fs::copy(data.join("fake-az"), bin.join("fake-az")).unwrap();
+    let log = dir.path().join("az.log");
+    let quote =
+        |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    std::fs::write(
+        bin.join("az"),
+        format!(
+            "#!/bin/sh\nPATH={bin}:\"$PATH\" AZ_FAKE_DIRS={dirs} AZ_FAKE_LOG={log} exec {fake} \"$@\"\n",
+            bin = quote(&bin),
+            dirs = quote(&data.join("first")),
+            log = quote(&log),
+            fake = quote(&bin.join("fake-az")),
+        ),
+    )
+    .unwrap();
+    for f in ["az", "fake-az"] {
+        std::fs::set_permissions(bin.join(f), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let db = dir.path().join("store.db");
+    let (mut app, mut worker) = prepare(Options {
+        store: StoreChoice::Path(db.clone()),
+        now: Some(parse_time_arg("2026-11-28T06:00:00Z").unwrap()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    worker.sync.program = bin.join("az").into_os_string();
+    worker.notifier = |_, _, _, _, _| Ok(vec![]);
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    assert!(
+        app.table(Pane::Deployments).unwrap().rows.is_empty(),
+        "an empty store"
+    );
+
+    let effects = ptudesk::tui::update(&mut app, Action::Command("sync".into()));
+    assert!(app.syncing);
+    assert!(app.status.as_ref().unwrap().1.starts_with("Syncing"));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("syncing…"), "{s}");
+    assert_eq!(effects.len(), 1);
+    let answers = worker.run(effects.into_iter().next().unwrap());
+    // The steps come first, one action each, then the end.
+    let steps: Vec<&String> = answers
+        .iter()
+        .filter_map(|a| match a {
+            Action::SyncProgress(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert!(!steps.is_empty(), "{answers:?}");
+    assert!(
+        matches!(answers.last(), Some(Action::Synced(Ok(_)))),
+        "{answers:?}"
+    );
+    let mut follow = Vec::new();
+    for a in answers {
+        let progress = matches!(a, Action::SyncProgress(_));
+        follow.extend(ptudesk::tui::update(&mut app, a));
+        if progress {
+            assert!(app.status.as_ref().unwrap().1.starts_with("Syncing… "));
+        }
+    }
+    assert!(!app.syncing);
+    let (tone, msg) = app.status.clone().unwrap();
+    assert!(msg.starts_with("Synced "), "{tone:?} {msg}");
+    assert!(msg.contains("change #"), "{msg}");
+    // The panes reload with what Azure showed.
+    settle(&mut app, &worker, follow);
+    assert!(!app.table(Pane::Deployments).unwrap().rows.is_empty());
+    let store = ptudesk::store::Store::open_existing(&db).unwrap();
+    let changes = store.log().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].source, "sync");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("az account list")
+    );
+    assert!(
+        !worker.store_changed(),
+        "the app's own sync is not another process"
+    );
+
+    // A failing az: the error, nothing written.
+    std::fs::write(
+        bin.join("az"),
+        "#!/bin/sh\necho 'ERROR: boom' >&2\nexit 1\n",
+    )
+    .unwrap();
+    go(&mut app, &worker, &[Action::Command("sync".into())]);
+    assert!(!app.syncing);
+    let (_, msg) = app.status.clone().unwrap();
+    assert!(msg.starts_with("Sync failed: "), "{msg}");
+    assert_eq!(store.log().unwrap().len(), 1);
 }

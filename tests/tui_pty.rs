@@ -2,7 +2,7 @@
 //! detached tmux session (a terminal emulator that answers crossterm's
 //! queries, unlike a bare pty), driven with `send-keys` and read with
 //! `capture-pane`. Walks all panes, opens the help, filters a table, makes
-//! and undoes an edit, quits, and checks the exit status.
+//! and undoes an edit, opens a plan, quits, and checks the exit status.
 //!
 //! Needs tmux (`.ci/run` installs it; `apt-get install tmux` elsewhere).
 
@@ -130,7 +130,7 @@ fn walks_the_demo_in_a_real_terminal() {
         ("5", "Reservations 4"),
         ("6", "Notifications"),
         ("7", "Where money leaks"),
-        ("8", "No planner yet."),
+        ("8", "No plan yet: pick a subject."),
         ("1", "PTU now by region and type"),
     ] {
         t.keys(&[key]);
@@ -170,6 +170,20 @@ fn walks_the_demo_in_a_real_terminal() {
     t.keys(&["u"]);
     t.wait_for("Undid #2");
     t.wait_for("   400    400");
+
+    // A plan: p on the commitment opens the Planner with its options side
+    // by side, priced in the background.
+    t.keys(&["p"]);
+    let s = t.wait_for("overlap · recommended");
+    assert!(s.contains("Plan migrate cp-eastus2-prod"), "{s}");
+    for option in ["overlap-1m", " gap ", " managed "] {
+        assert!(s.contains(option), "{option}: {s}");
+    }
+    assert!(s.contains("$291,600.00"), "{s}");
+    assert!(s.contains("overlap: timeline, preconditions, notes"), "{s}");
+    // j: the next option's details.
+    t.keys(&["j"]);
+    t.wait_for("overlap-1m: timeline");
 
     // Quit: exit status 0, the terminal restored, the log in its file.
     t.keys(&["q"]);

@@ -6,7 +6,9 @@
 
 use super::data::{ChartData, Data};
 use super::edit::PreviewOutcome;
+use super::plan::AppliedPlan;
 use crate::alerts::Notification;
+use crate::planner::PlanSet;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -83,7 +85,7 @@ pub enum Action {
     Quit,
     /// Help: every key that works, from the live keymap
     Help,
-    /// Command palette (:import FILE, :export FILE, :forecast A..B, :now T, :q)
+    /// Command palette (:import FILE, :forecast A..B, :plan ..., :sync, :now T, :q)
     Palette,
     /// Filter the table (type to narrow, Enter keeps, Esc clears)
     Filter,
@@ -153,6 +155,16 @@ pub enum Action {
     RangePrev,
     /// Move the forecast range one month on
     RangeNext,
+    /// Plan the selected row: a commitment's migration onto a reservation,
+    /// or a deployment's move, conversion or its resource's discontinuing
+    /// (a chooser); the options show in the Planner pane
+    Plan,
+    /// Plan discontinuing the selected row's resource (stop using provisioned
+    /// throughput on it)
+    PlanDiscontinue,
+    /// Apply the chosen plan option: its steps go into the store as
+    /// future-dated plans, in one undoable change (asks first)
+    ApplyPlan,
     /// Yes (in a confirmation)
     Confirm,
 
@@ -196,6 +208,18 @@ pub enum Action {
     /// A message for the status bar.
     #[serde(skip)]
     Status(String),
+    /// The planner priced every option for the Planner pane's subject.
+    #[serde(skip)]
+    Planned(u64, Result<Arc<PlanSet>, String>),
+    /// A plan option was applied (one store change), or why not.
+    #[serde(skip)]
+    PlanApplied(Result<AppliedPlan, String>),
+    /// A step of the running sync (`:sync`), for the status bar.
+    #[serde(skip)]
+    SyncProgress(String),
+    /// The sync finished: a one-line summary, or the error (nothing written).
+    #[serde(skip)]
+    Synced(Result<String, String>),
     /// Background work panicked: the app stops (the terminal was restored
     /// by the panic hook already).
     #[serde(skip)]
@@ -273,6 +297,9 @@ impl Action {
             Action::ToggleBasis => "actual/amortized",
             Action::RangePrev => "month back",
             Action::RangeNext => "month on",
+            Action::Plan => "plan",
+            Action::PlanDiscontinue => "plan discontinue",
+            Action::ApplyPlan => "apply the option",
             Action::Confirm => "yes",
             _ => "",
         }
@@ -296,15 +323,6 @@ impl Action {
     /// Where a bindable action works: `None` everywhere, else in these panes.
     pub fn panes(&self) -> Option<&'static [Pane]> {
         use Pane::*;
-        const TABLES: &[Pane] = &[
-            Overview,
-            Quota,
-            Deployments,
-            Commitments,
-            Reservations,
-            Notifications,
-            Forecast,
-        ];
         const FILTERABLE: &[Pane] = &[
             Quota,
             Deployments,
@@ -313,6 +331,17 @@ impl Action {
             Notifications,
             Forecast,
         ];
+        // The tables, and the Planner's options.
+        const LISTS: &[Pane] = &[
+            Overview,
+            Quota,
+            Deployments,
+            Commitments,
+            Reservations,
+            Notifications,
+            Forecast,
+            Planner,
+        ];
         Some(match self {
             Action::Up
             | Action::Down
@@ -320,7 +349,7 @@ impl Action {
             | Action::PageDown
             | Action::Top
             | Action::Bottom
-            | Action::Select => TABLES,
+            | Action::Select => LISTS,
             Action::Filter | Action::SortNext | Action::SortReverse => FILTERABLE,
             Action::AddPtu => &[Commitments],
             Action::SetRenewal => &[Commitments, Reservations],
@@ -328,6 +357,8 @@ impl Action {
             Action::Resize | Action::Delete => &[Deployments],
             Action::Acknowledge => &[Notifications],
             Action::ToggleBasis | Action::RangePrev | Action::RangeNext => &[Forecast],
+            Action::Plan | Action::PlanDiscontinue => &[Commitments, Deployments],
+            Action::ApplyPlan => &[Planner],
             _ => return None,
         })
     }
@@ -345,6 +376,7 @@ impl Action {
                 | Action::Resize
                 | Action::Delete
                 | Action::Acknowledge
+                | Action::ApplyPlan
         )
     }
 
@@ -389,6 +421,9 @@ impl Action {
             ToggleBasis,
             RangePrev,
             RangeNext,
+            Plan,
+            PlanDiscontinue,
+            ApplyPlan,
             Confirm,
         ]
     }
@@ -407,6 +442,12 @@ mod tests {
             assert!(!a.describe().is_empty(), "{n} has a description");
         }
         assert_eq!(Action::AddPtu.name().as_deref(), Some("add_ptu"));
+        assert_eq!(Action::Plan.name().as_deref(), Some("plan"));
+        assert_eq!(
+            Action::PlanDiscontinue.name().as_deref(),
+            Some("plan_discontinue")
+        );
+        assert_eq!(Action::ApplyPlan.name().as_deref(), Some("apply_plan"));
         assert!(Action::from_name("command").is_none());
         assert!(Action::from_name("nope").is_none());
     }

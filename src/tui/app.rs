@@ -9,9 +9,11 @@ use super::edit::{Edit, PreviewOutcome};
 use super::effect::Effect;
 use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
+use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
 use crate::alerts::Notification;
 use crate::domain::time::{Time, add_months, fmt_time, is_whole_hour, month_start, parse_time_arg};
+use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +114,11 @@ fn row_key(t: &Table, i: usize, c: Option<usize>) -> Option<String> {
 pub enum Confirmed {
     Save(Edit),
     Undo,
+    /// Write a plan option into the store.
+    ApplyPlan {
+        subject: Subject,
+        option: String,
+    },
 }
 
 /// Popups over the panes; the last one has the keys.
@@ -132,6 +139,12 @@ pub enum Overlay {
     Confirm {
         message: String,
         then: Confirmed,
+    },
+    /// Pick one line (what to plan for a deployment, the resource to move to).
+    Choose {
+        title: String,
+        items: Vec<Choice>,
+        selected: usize,
     },
 }
 
@@ -181,7 +194,14 @@ pub struct App {
     pub notification_table: Option<Table>,
     /// The overview's upcoming events as a table.
     pub events_table: Option<Table>,
+    /// The Planner pane.
+    pub planner: PlannerState,
+    /// The store is a throw-away copy (the demo, a scenario): no sync.
+    pub throwaway: bool,
+    /// A `:sync` is running.
+    pub syncing: bool,
     seq: u64,
+    plan_seq: u64,
     load_seq: u64,
     notify_seq: u64,
     chart_seq: u64,
@@ -228,7 +248,11 @@ impl App {
             fatal: None,
             notification_table: None,
             events_table: None,
+            planner: PlannerState::default(),
+            throwaway: false,
+            syncing: false,
             seq: 0,
+            plan_seq: 0,
             load_seq: 0,
             notify_seq: 0,
             chart_seq: 0,
@@ -275,7 +299,10 @@ impl App {
                 _ => None,
             },
             Pane::Overview => self.events_table.as_ref(),
-            Pane::Planner => None,
+            Pane::Planner => match &self.planner.plans {
+                Loadable::Ready(_) => self.planner.table.as_ref(),
+                _ => None,
+            },
         }
     }
 
@@ -384,6 +411,26 @@ pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
             _ => text(ev).map(Action::Text),
         };
     }
+    if let Some(Overlay::Choose { .. }) = app.overlays.last() {
+        return match ev.code {
+            KeyCode::Enter => Some(Action::Select),
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::Up => Some(Action::Up),
+            KeyCode::Down => Some(Action::Down),
+            _ => app.keymap.lookup(key, app.pane).filter(|a| {
+                matches!(
+                    a,
+                    Action::Up
+                        | Action::Down
+                        | Action::Top
+                        | Action::Bottom
+                        | Action::Select
+                        | Action::Back
+                        | Action::Quit
+                )
+            }),
+        };
+    }
     if let Some(Overlay::Confirm { .. }) = app.overlays.last() {
         return match ev.code {
             KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Confirm),
@@ -468,6 +515,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        // A running sync writes the store: its end reloads.
+        Action::StoreChanged if app.syncing => vec![],
         Action::StoreChanged => {
             app.set_status(
                 Tone::Info,
@@ -486,6 +535,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Opened(label) => {
             app.store_label = label;
+            app.throwaway = true;
             app.set_status(
                 Tone::Ok,
                 "Opened the demo estate in a throw-away store: edits are priced and saved there.",
@@ -500,6 +550,32 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Status(s) => {
             app.set_status(Tone::Info, s);
             vec![]
+        }
+        Action::Planned(seq, result) => {
+            if seq == app.plan_seq {
+                planned(app, result);
+            }
+            vec![]
+        }
+        Action::PlanApplied(result) => plan_applied(app, result),
+        Action::SyncProgress(step) => {
+            if app.syncing {
+                app.set_status(Tone::Info, format!("Syncing… {step}"));
+            }
+            vec![]
+        }
+        Action::Synced(result) => {
+            app.syncing = false;
+            match result {
+                Ok(summary) => {
+                    app.set_status(Tone::Ok, summary);
+                    app.load()
+                }
+                Err(e) => {
+                    app.set_status(Tone::Critical, format!("Sync failed: {e}"));
+                    vec![]
+                }
+            }
         }
         Action::Command(line) => command(app, &line),
         other => match app.overlays.last().cloned() {
@@ -532,7 +608,7 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
             app.notify_seq = nseq;
             let cseq = app.next_seq();
             app.chart_seq = cseq;
-            vec![
+            let mut out = vec![
                 Effect::Notify {
                     seq: nseq,
                     estate: estate.clone(),
@@ -545,9 +621,236 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
                     to: app.chart.to,
                     basis: app.chart.basis,
                 },
-            ]
+            ];
+            // The Planner follows the store: its subject is planned again.
+            out.extend(replan(app));
+            out
         }
     }
+}
+
+/// Plans the Planner's subject again (after a reload), keeping what it
+/// shows until the new options arrive.
+fn replan(app: &mut App) -> Vec<Effect> {
+    let (Some(subject), Some(d)) = (app.planner.subject.clone(), app.data().cloned()) else {
+        return vec![];
+    };
+    let seq = app.next_seq();
+    app.plan_seq = seq;
+    vec![Effect::Plan {
+        seq,
+        estate: d.estate.clone(),
+        subject,
+        now: app.now,
+    }]
+}
+
+/// Opens the Planner pane on a subject and asks the worker for its options.
+pub fn open_plan(app: &mut App, subject: Subject) -> Vec<Effect> {
+    if app.data().is_none() {
+        app.set_status(Tone::Warning, "Still reading the store: plan in a moment.");
+        return vec![];
+    }
+    app.planner = PlannerState {
+        subject: Some(subject),
+        ..Default::default()
+    };
+    *app.views.get_mut(&Pane::Planner).expect("view") = TableView::default();
+    app.go(Pane::Planner);
+    replan(app)
+}
+
+fn planned(app: &mut App, result: Result<Arc<PlanSet>, String>) {
+    let fresh = app.view(Pane::Planner).rows.is_empty();
+    match result {
+        Ok(set) => {
+            app.planner.table = Some(plan::options_table(&set));
+            app.planner.plans = Loadable::Ready(set.clone());
+            app.refresh(Pane::Planner);
+            if fresh
+                && let Some(i) = set
+                    .recommended
+                    .as_deref()
+                    .and_then(|r| set.options.iter().position(|o| o.name == r))
+            {
+                let page = app.page();
+                app.views
+                    .get_mut(&Pane::Planner)
+                    .expect("view")
+                    .select(i, page);
+            }
+        }
+        Err(e) => {
+            app.planner.table = None;
+            app.planner.plans = Loadable::Failed(e);
+            app.refresh(Pane::Planner);
+        }
+    }
+}
+
+/// The option selected in the Planner pane.
+pub fn selected_option(app: &App) -> Option<(&Arc<PlanSet>, &crate::planner::PlanOption)> {
+    let set = app.planner.ready()?;
+    let t = app.planner.table.as_ref()?;
+    let key = &app.view(Pane::Planner).selected_row(t)?.key;
+    Some((set, set.option(key)?))
+}
+
+/// `p`: a commitment's migration; for a deployment, a chooser.
+fn plan_key(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(key) = app.selected_key() else {
+        app.set_status(Tone::Warning, "Select a row to plan first.");
+        return vec![];
+    };
+    match app.pane {
+        Pane::Commitments => open_plan(app, Subject::Migrate { commitment: key }),
+        Pane::Deployments => {
+            let items = plan::deployment_choices(&d.estate, &key);
+            if items.is_empty() {
+                return vec![];
+            }
+            app.overlays.push(Overlay::Choose {
+                title: format!("Plan for deployment {key}"),
+                items,
+                selected: 0,
+            });
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// `D`: discontinue the selected row's resource.
+fn plan_discontinue(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(key) = app.selected_key() else {
+        app.set_status(Tone::Warning, "Select a row to plan first.");
+        return vec![];
+    };
+    let e = &d.estate;
+    let resource = match app.pane {
+        Pane::Commitments => e
+            .commitments
+            .iter()
+            .find(|c| c.id == key)
+            .map(|c| c.resource.clone()),
+        Pane::Deployments => e
+            .deployments
+            .iter()
+            .find(|x| x.id == key)
+            .map(|x| x.resource.clone()),
+        _ => None,
+    };
+    match resource {
+        Some(resource) => open_plan(app, Subject::Discontinue { resource }),
+        None => vec![],
+    }
+}
+
+/// Enter or `a` on an option: ask, then apply.
+fn apply_selected(app: &mut App) -> Vec<Effect> {
+    if app.readonly {
+        app.set_status(
+            Tone::Warning,
+            "Read-only (--readonly): plans are shown, not applied.",
+        );
+        return vec![];
+    }
+    let Some((set, o)) = selected_option(app) else {
+        app.set_status(
+            Tone::Warning,
+            "No plan option to apply: press p on a commitment or a deployment first.",
+        );
+        return vec![];
+    };
+    let mut message = format!(
+        "Apply option {} of plan {}? Its {} step(s) go into the store as future-dated plans: total {}, {} against doing nothing over the horizon (the planner's figures). u undoes it.",
+        o.name,
+        plan::title(&set.subject),
+        o.steps.len(),
+        data::money(o.costs.total()),
+        data::delta(o.vs_nothing),
+    );
+    if let Some(p) = o
+        .preconditions
+        .iter()
+        .find(|p| p.status == crate::planner::Status::Unmet)
+    {
+        message.push_str(&format!(
+            " A precondition fails: {}.",
+            p.text.trim_end_matches('.')
+        ));
+    }
+    if o.contingency {
+        message.push_str(" This option is what to do if things run late.");
+    }
+    let then = Confirmed::ApplyPlan {
+        subject: set.subject.clone(),
+        option: o.name.clone(),
+    };
+    app.overlays.push(Overlay::Confirm { message, then });
+    vec![]
+}
+
+fn plan_applied(app: &mut App, result: Result<AppliedPlan, String>) -> Vec<Effect> {
+    app.writing = false;
+    app.overlays
+        .retain(|o| !matches!(o, Overlay::Confirm { .. }));
+    match result {
+        Ok(a) => {
+            app.set_status(Tone::Ok, a.message.clone());
+            app.planner.applied = Some(a.message);
+            // The Forecast pane shows the plan's rated window.
+            app.chart.from = a.from;
+            app.chart.to = a.to;
+            app.chart.data = Loadable::Loading;
+            app.go(Pane::Forecast);
+            app.load()
+        }
+        Err(e) => {
+            app.set_status(Tone::Critical, e);
+            vec![]
+        }
+    }
+}
+
+/// `:sync [SUBSCRIPTION...]`.
+fn sync_command(app: &mut App, rest: &str) -> Vec<Effect> {
+    if app.throwaway {
+        app.set_status(
+            Tone::Info,
+            "Sync reads Azure into your store; this is a throw-away copy (demo or scenario). Open your store (--db FILE) to sync.",
+        );
+        return vec![];
+    }
+    if app.readonly {
+        app.set_status(
+            Tone::Warning,
+            "Read-only (--readonly): sync writes into the store, so it is off here.",
+        );
+        return vec![];
+    }
+    if app.syncing {
+        app.set_status(
+            Tone::Info,
+            "A sync is running already: its steps show here.",
+        );
+        return vec![];
+    }
+    app.syncing = true;
+    app.set_status(
+        Tone::Info,
+        "Syncing: starting az (the panes reload when it finishes)…",
+    );
+    vec![Effect::Sync {
+        subscriptions: rest.split_whitespace().map(String::from).collect(),
+        now: app.now,
+    }]
 }
 
 fn rechart(app: &mut App) -> Vec<Effect> {
@@ -586,7 +889,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     if app.readonly && action.writes() {
         app.set_status(
             Tone::Warning,
-            "Read-only (--readonly): edits, undo and acknowledgements are off.",
+            "Read-only (--readonly): edits, applying plans, undo and acknowledgements are off.",
         );
         return vec![];
     }
@@ -630,6 +933,17 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.go(Pane::ALL[(app.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]);
             vec![]
         }
+        // The Planner's pages are its option's details.
+        Action::PageUp | Action::PageDown if app.pane == Pane::Planner => {
+            let step = (app.page() / 2).max(1) as u16;
+            let s = &mut app.planner.scroll;
+            *s = if matches!(action, Action::PageUp) {
+                s.saturating_sub(step)
+            } else {
+                s.saturating_add(step)
+            };
+            vec![]
+        }
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -637,6 +951,9 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Top
         | Action::Bottom => {
             move_selection(app, &action);
+            if app.pane == Pane::Planner {
+                app.planner.scroll = 0;
+            }
             vec![]
         }
         Action::SortNext | Action::SortReverse => {
@@ -690,6 +1007,9 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
                 None => vec![],
             }
         }
+        Action::Plan => plan_key(app),
+        Action::PlanDiscontinue => plan_discontinue(app),
+        Action::ApplyPlan => apply_selected(app),
         Action::ToggleBasis => {
             app.chart.basis = match app.chart.basis {
                 Basis::Actual => Basis::Amortized,
@@ -712,6 +1032,9 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn select(app: &mut App) -> Vec<Effect> {
+    if app.pane == Pane::Planner {
+        return apply_selected(app);
+    }
     let Some(d) = app.data().cloned() else {
         return vec![];
     };
@@ -958,11 +1281,31 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
                             any: true,
                         }]
                     }
+                    Confirmed::ApplyPlan { subject, option } => {
+                        if app.readonly {
+                            app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
+                            return vec![];
+                        }
+                        app.writing = true;
+                        app.set_status(
+                            Tone::Info,
+                            format!("Applying {}…", plan::summary(&subject, &option)),
+                        );
+                        vec![Effect::ApplyPlan {
+                            subject,
+                            option,
+                            now: app.now,
+                        }]
+                    }
                 }
             }
             Action::Back => {
                 app.overlays.pop();
-                app.set_status(Tone::Info, "Not saved.");
+                let msg = match then {
+                    Confirmed::ApplyPlan { .. } => "Not applied: nothing written.",
+                    _ => "Not saved.",
+                };
+                app.set_status(Tone::Info, msg);
                 vec![]
             }
             Action::Quit => {
@@ -1027,6 +1370,58 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             _ => vec![],
         },
         Overlay::Form(_) => form_action(app, action),
+        Overlay::Choose {
+            items, selected, ..
+        } => match action {
+            Action::Back => {
+                app.overlays.pop();
+                vec![]
+            }
+            Action::Quit => {
+                app.quit = true;
+                vec![]
+            }
+            Action::Up | Action::Down | Action::Top | Action::Bottom => {
+                let last = items.len().saturating_sub(1);
+                let to = match action {
+                    Action::Up => selected.saturating_sub(1),
+                    Action::Down => (selected + 1).min(last),
+                    Action::Top => 0,
+                    _ => last,
+                };
+                if let Some(Overlay::Choose { selected, .. }) = app.overlays.last_mut() {
+                    *selected = to;
+                }
+                vec![]
+            }
+            Action::Select => {
+                app.overlays.pop();
+                match items.get(selected).map(|c| c.then.clone()) {
+                    Some(ChoiceThen::Plan(subject)) => open_plan(app, subject),
+                    Some(ChoiceThen::PickResource { deployment }) => {
+                        let Some(d) = app.data().cloned() else {
+                            return vec![];
+                        };
+                        let items = plan::resource_choices(&d.estate, &deployment);
+                        if items.is_empty() {
+                            app.set_status(
+                                Tone::Warning,
+                                format!("No other resource to move {deployment} to."),
+                            );
+                        } else {
+                            app.overlays.push(Overlay::Choose {
+                                title: format!("Move {deployment} to"),
+                                items,
+                                selected: 0,
+                            });
+                        }
+                        vec![]
+                    }
+                    None => vec![],
+                }
+            }
+            _ => vec![],
+        },
     }
 }
 
@@ -1142,6 +1537,23 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "treat T as now (what-if); `now clock` for the clock",
     ),
     ("basis actual|amortized", "the forecast chart's basis"),
+    (
+        "plan migrate ID",
+        "plan moving off a commitment onto a reservation",
+    ),
+    (
+        "plan move DEP RESOURCE",
+        "plan moving a deployment to another resource",
+    ),
+    (
+        "plan convert DEP Global|DataZone",
+        "plan converting a deployment to Global or Data Zone",
+    ),
+    ("plan discontinue RESOURCE", "plan to stop using a resource"),
+    (
+        "sync [SUBSCRIPTION...]",
+        "read the live estate through your az login, in the background",
+    ),
     ("demo", "open the demo estate in a throw-away store"),
     ("undo", "undo the last saved change"),
     ("reload", "read the store again"),
@@ -1248,6 +1660,14 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             app.go(Pane::Forecast);
             rechart(app)
         }
+        "plan" => match plan::parse_command(rest) {
+            Ok(subject) => open_plan(app, subject),
+            Err(e) => {
+                app.set_status(Tone::Warning, e);
+                vec![]
+            }
+        },
+        "sync" => sync_command(app, rest),
         "demo" => {
             app.set_status(Tone::Info, "Opening the demo estate in a throw-away store…");
             vec![Effect::OpenDemo { now: app.now }]

@@ -6,11 +6,13 @@
 use super::action::Action;
 use super::data;
 use super::edit::{self, Edit};
+use super::plan::{self, AppliedPlan};
 use crate::alerts::Notification;
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
+use crate::planner::{self, Params, PlanError, Subject};
 use crate::rating::{Basis, RatingError};
 use crate::store::Store;
 use crate::store::entities::Kind;
@@ -63,6 +65,26 @@ pub enum Effect {
     History { kind: Kind, key: String },
     /// Switch to the demo estate in a throw-away store.
     OpenDemo { now: Time },
+    /// Price every option for a subject (the Planner pane).
+    Plan {
+        seq: u64,
+        estate: Arc<Estate>,
+        subject: Subject,
+        now: Time,
+    },
+    /// Plan the subject again on the store's estate and write the option
+    /// called `option` as one store transaction.
+    ApplyPlan {
+        subject: Subject,
+        option: String,
+        now: Time,
+    },
+    /// Read the live estate through az into the store (`:sync`); its steps
+    /// come back as they happen.
+    Sync {
+        subscriptions: Vec<String>,
+        now: Time,
+    },
 }
 
 impl Effect {
@@ -80,6 +102,9 @@ impl Effect {
             Effect::Acknowledge { .. } => "acknowledge",
             Effect::History { .. } => "history",
             Effect::OpenDemo { .. } => "open demo",
+            Effect::Plan { .. } => "plan",
+            Effect::ApplyPlan { .. } => "apply plan",
+            Effect::Sync { .. } => "sync",
         }
     }
 }
@@ -171,6 +196,9 @@ pub struct Worker {
     pub config: Arc<Config>,
     pub notifier: Notifier,
     pub readonly: bool,
+    /// How `:sync` runs az (the program and its time limit); the
+    /// subscriptions come with each sync.
+    pub sync: crate::sync::Options,
 }
 
 fn busy_quiet(msg: &str) {
@@ -185,6 +213,7 @@ impl Worker {
             config: Arc::new(config),
             notifier: crate::alerts::evaluate,
             readonly,
+            sync: crate::sync::Options::default(),
         }
     }
 
@@ -200,7 +229,7 @@ impl Worker {
         if slot.store.is_none() {
             let path = slot.path.clone();
             let store = if self.readonly {
-                Store::open_existing(&path)
+                Store::open_readonly(&path)
             } else {
                 Store::open(&path)
             }
@@ -224,13 +253,89 @@ impl Worker {
         slot.seen.as_ref().is_some_and(|s| *s != now)
     }
 
-    /// Runs one effect to completion; the actions it answers with.
+    /// Runs one effect to completion; the actions it answers with, in
+    /// order (a sync's progress first).
     pub fn run(&self, effect: Effect) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.run_streaming(effect, &mut |a| out.push(a));
+        out
+    }
+
+    /// Runs one effect to completion, handing each action to `emit` as
+    /// soon as it is ready (a sync's steps while it runs).
+    pub fn run_streaming(&self, effect: Effect, emit: &mut dyn FnMut(Action)) {
         let started = std::time::Instant::now();
         let label = effect.label();
-        let out = self.run_inner(effect);
+        match effect {
+            Effect::Sync { subscriptions, now } => {
+                let done = self.sync(subscriptions, now, emit);
+                emit(done)
+            }
+            other => self.run_inner(other).into_iter().for_each(&mut *emit),
+        }
         tracing::debug!("{label} took {:?}", started.elapsed());
-        out
+    }
+
+    /// The planner's settings: its defaults, rated as the panes are.
+    fn plan_params(&self, now: Time) -> Params {
+        let mut p = Params::new(now);
+        p.rating = self.config.rating_options();
+        p
+    }
+
+    fn sync(&self, subscriptions: Vec<String>, now: Time, emit: &mut dyn FnMut(Action)) -> Action {
+        let path = {
+            let Ok(slot) = self.slot.lock() else {
+                return Action::Synced(Err("the store lock was poisoned".into()));
+            };
+            if slot.temp.is_some() {
+                return Action::Synced(Err(
+                    "sync writes into your store: this one is a throw-away copy".into(),
+                ));
+            }
+            slot.path.clone()
+        };
+        if self.readonly {
+            return Action::Synced(Err("read-only (--readonly): nothing synced".into()));
+        }
+        let options = crate::sync::Options {
+            subscriptions,
+            dry_run: false,
+            ..self.sync.clone()
+        };
+        let r = crate::sync::run(&path, &options, now, |step| {
+            emit(Action::SyncProgress(step.to_string()))
+        });
+        // Our own write: not "another process".
+        if let Ok(mut slot) = self.slot.lock() {
+            slot.seen = Some(signature(&path));
+        }
+        match r {
+            Ok(report) => {
+                let head = report.text();
+                let head = head
+                    .lines()
+                    .next()
+                    .unwrap_or("Synced.")
+                    .trim_end_matches(':');
+                let mut line = head.to_string();
+                if report.change.is_some() {
+                    line.push_str(&format!("; {} object(s) changed", report.deltas.len()));
+                }
+                let warnings = report.warnings();
+                if !warnings.is_empty() {
+                    line.push_str(&format!(
+                        "; {} warning(s), `ptudesk sync` prints them",
+                        warnings.len()
+                    ));
+                }
+                if report.change.is_some() {
+                    line.push_str(" (u undoes it)");
+                }
+                Action::Synced(Ok(line))
+            }
+            Err(e) => Action::Synced(Err(e.to_string())),
+        }
     }
 
     fn load_estate(&self) -> Result<Estate, String> {
@@ -391,6 +496,61 @@ impl Worker {
                 }
                 Err(e) => vec![Action::Wrote(Err(e), false)],
             },
+            Effect::Plan {
+                seq,
+                estate,
+                subject,
+                now,
+            } => {
+                let r = planner::plans(&estate, &self.book, &subject, &self.plan_params(now))
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string());
+                vec![Action::Planned(seq, r)]
+            }
+            Effect::ApplyPlan {
+                subject,
+                option,
+                now,
+            } => {
+                let params = self.plan_params(now);
+                let summary = plan::summary(&subject, &option);
+                let mut window = None;
+                let r = self.with_store(|s| {
+                    s.transact("tui", &summary, now, |cur| {
+                        let set = planner::plans(cur, &self.book, &subject, &params)?;
+                        let chosen =
+                            set.option(&option)
+                                .ok_or_else(|| PlanError::UnknownOption {
+                                    name: option.clone(),
+                                    known: set.names().iter().map(|n| n.to_string()).collect(),
+                                })?;
+                        let e = planner::apply(cur, chosen)?;
+                        window = Some((set.from, set.to));
+                        Ok::<_, PlanError>(e)
+                    })
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())
+                });
+                vec![Action::PlanApplied(match (r, window) {
+                    (Ok(w), Some((from, to))) => Ok(AppliedPlan {
+                        message: match w.change {
+                            Some(id) => format!(
+                                "Applied #{id}: {summary}; the Forecast pane shows it (u undoes it)."
+                            ),
+                            None => format!(
+                                "Nothing written: the store already holds option {option}'s steps."
+                            ),
+                        },
+                        change: w.change,
+                        from,
+                        to,
+                    }),
+                    (Ok(_), None) => Err("Not applied: the plan was not made".into()),
+                    (Err(e), _) => Err(format!("Not applied: {e}")),
+                })]
+            }
+            // `run_streaming` runs syncs with their progress; this is without.
+            Effect::Sync { subscriptions, now } => vec![self.sync(subscriptions, now, &mut |_| {})],
         }
     }
 

@@ -165,6 +165,9 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("toggle_basis", &["b"]),
     ("range_prev", &["["]),
     ("range_next", &["]"]),
+    ("plan", &["p"]),
+    ("plan_discontinue", &["D"]),
+    ("apply_plan", &["a"]),
     ("confirm", &["y"]),
 ];
 

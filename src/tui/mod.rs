@@ -12,7 +12,12 @@
 //! - [`ui::draw`] is a pure function of the state, generic over the
 //!   ratatui backend, so tests draw on `TestBackend`;
 //! - [`keymap::Keymap`] is the one list behind key lookup, the bottom bar
-//!   and the `?` help.
+//!   and the `?` help;
+//! - the Planner pane ([`plan`], drawn by [`plan_view`]) shows
+//!   [`crate::planner`]'s options for a subject picked with `p`, priced in
+//!   the worker; applying one is one store change, undone with `u`;
+//! - `:sync` runs [`crate::sync::run`] in the worker, its steps streamed
+//!   to the status bar ([`effect::Worker::run_streaming`]).
 
 pub mod action;
 pub mod app;
@@ -22,6 +27,8 @@ pub mod edit;
 pub mod effect;
 pub mod form;
 pub mod keymap;
+pub mod plan;
+pub mod plan_view;
 pub mod runtime;
 pub mod theme;
 pub mod ui;

@@ -66,7 +66,8 @@ pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
         }
     };
     let worker = Worker::new(slot, opts.config, opts.readonly);
-    let app = App::new(now, opts.now.is_some(), opts.readonly, label, keymap, theme);
+    let mut app = App::new(now, opts.now.is_some(), opts.readonly, label, keymap, theme);
+    app.throwaway = !matches!(opts.store, StoreChoice::Path(_));
     Ok((app, worker))
 }
 
@@ -146,9 +147,9 @@ fn spawn_effects(effects: Vec<Effect>, worker: &Worker, tx: &mpsc::UnboundedSend
         let label = e.label();
         let sender = tx.clone();
         let job = tokio::task::spawn_blocking(move || {
-            for a in w.run(e) {
+            w.run_streaming(e, &mut |a| {
                 let _ = sender.send(a);
-            }
+            });
         });
         let tx = tx.clone();
         tokio::spawn(async move {

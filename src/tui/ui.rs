@@ -21,7 +21,7 @@ use ratatui::widgets::{
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-fn tone_style(theme: &Theme, tone: Tone) -> Style {
+pub(crate) fn tone_style(theme: &Theme, tone: Tone) -> Style {
     match tone {
         Tone::Plain => Style::default(),
         Tone::Ok => theme.fg("ok"),
@@ -127,6 +127,9 @@ fn draw_info(app: &App, f: &mut Frame, area: Rect) {
     if busy {
         spans.push(Span::styled(" · working…", app.theme.fg("info")));
     }
+    if app.syncing {
+        spans.push(Span::styled(" · syncing…", app.theme.fg("info")));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -191,6 +194,9 @@ pub fn key_hints(app: &App) -> Vec<(String, String)> {
             ("esc", "cancel"),
         ]),
         Some(Overlay::Confirm { .. }) => fixed(&[("y/enter", "yes"), ("n/esc", "no")]),
+        Some(Overlay::Choose { .. }) => {
+            fixed(&[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")])
+        }
         Some(Overlay::Filter(_)) => {
             fixed(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])
         }
@@ -202,10 +208,19 @@ pub fn key_hints(app: &App) -> Vec<(String, String)> {
             if app.pane.has_table() || app.pane == Pane::Overview {
                 actions.push(Action::Select);
             }
+            if app.pane == Pane::Planner && app.planner.ready().is_some() {
+                // Enter applies the option (as `a` does): shown once.
+                if !app.readonly {
+                    actions.push(Action::Select);
+                }
+                actions.push(Action::PageDown);
+            }
             actions.extend(Action::bindable().into_iter().filter(|a| {
                 a.panes()
                     .is_some_and(|ps| ps.contains(&app.pane) && ps.len() <= 2)
                     && !(app.readonly && a.writes())
+                    // Enter applies; `D` is in the help (the bar is full).
+                    && !matches!(a, Action::ApplyPlan | Action::PlanDiscontinue)
             }));
             if app.pane.has_table() {
                 actions.push(Action::Filter);
@@ -226,6 +241,8 @@ pub fn key_hints(app: &App) -> Vec<(String, String)> {
                             "go to"
                         }
                         (Action::NextPane, _) => "pane",
+                        (Action::Select, Pane::Planner) => "apply",
+                        (Action::PageDown, Pane::Planner) => "details",
                         _ => a.describe(),
                     };
                     out.push((k, what.to_string()));
@@ -254,7 +271,7 @@ fn draw_keys(app: &App, f: &mut Frame, area: Rect) {
     );
 }
 
-fn block<'a>(app: &App, title: impl Into<Line<'a>>) -> Block<'a> {
+pub(crate) fn block<'a>(app: &App, title: impl Into<Line<'a>>) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.dim())
@@ -333,15 +350,7 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
             Loadable::Failed(e) => failed(app, f, area, e),
         },
         Pane::Forecast => forecast(app, f, area),
-        Pane::Planner => {
-            let text = vec![
-                Line::from(Span::styled("No planner yet.", app.theme.bold("header"))),
-                Line::default(),
-                Line::from("Migration plans (commitment to reservation, moves, type changes) with"),
-                Line::from("their costs will show here once the planner lands."),
-            ];
-            f.render_widget(Paragraph::new(text).block(block(app, " Planner ")), area);
-        }
+        Pane::Planner => super::plan_view::draw(app, f, area),
     }
 }
 
@@ -870,13 +879,18 @@ fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect)
                 .iter()
                 .map(|(c, d)| {
                     Line::from(vec![
-                        Span::styled(format!(" :{c:<24}"), app.theme.fg("accent")),
+                        Span::styled(format!(" :{c:<33}"), app.theme.fg("accent")),
                         Span::raw(d.to_string()),
                     ])
                 })
                 .collect();
             f.render_widget(Paragraph::new(lines).block(block(app, " Commands ")), r);
         }
+        Overlay::Choose {
+            title,
+            items,
+            selected,
+        } => super::plan_view::draw_chooser(app, f, body, title, items, *selected),
         Overlay::Filter(_) => {}
     }
 }
