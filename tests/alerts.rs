@@ -116,6 +116,17 @@ fn commitment_expiring_with_deployments_still_on_it() {
     assert_eq!(a.severity, Severity::Warning);
     assert_eq!(a.id, b.id, "same stage, same id");
     assert_ne!(a.id, n.id, "the 7-day reminder is a new notification");
+    // Its level (what an acknowledgement compares) is the cost a day after
+    // the expiry: the same later and with a longer horizon, while the cost
+    // within the horizon grows with both.
+    assert_eq!(n.level, d("14400"));
+    let later = check_at(&e, "2026-12-10T10:00:00Z", 30);
+    let longer = check_at(&e, NOW, 60);
+    for list in [&later, &longer] {
+        let m = one(list, "commitment_expiring");
+        assert_eq!((m.id.as_str(), m.level), (n.id.as_str(), n.level));
+        assert!(m.cost_impact > n.cost_impact);
+    }
 
     // The near miss: deployments deleted before the expiry raise nothing.
     let near = estate(json!({
@@ -193,6 +204,67 @@ fn commitment_unused_and_overage() {
 }
 
 #[test]
+fn capacity_that_falls_idle_within_the_horizon_is_heard_of_before() {
+    // Fully used for the last 7 days, but its only deployment is deleted 3
+    // days from now: idle for 27 of the next 30 days.
+    let res = reservation("res", GLO, 100, "2026-11-20T00:00:00Z", "P1Y", "none");
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", Some("2026-12-13T09:00:00Z"))],
+        "reservations": [res.clone()]
+    }));
+    let n = one(&check(&e), "reservation_unused").clone();
+    assert_eq!(n.severity, Severity::Warning);
+    assert_eq!(n.at, t("2026-12-13T09:00:00Z"), "when it falls idle");
+    assert!(
+        n.message
+            .contains("10% used over the next 30 days, idle from 2026-12-13 09:00 UTC"),
+        "{}",
+        n.message
+    );
+    // The near miss: another deployment takes over its capacity.
+    let taken = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", Some("2026-12-13T09:00:00Z")),
+            dep("d2", "aoai-a", GLO, 100, "2026-12-13T09:00:00Z", None)
+        ],
+        "reservations": [res.clone()]
+    }));
+    assert!(of(&check(&taken), "reservation_unused").is_empty());
+    // Or the deletion is past the horizon.
+    let later = estate(json!({
+        "deployments": [dep("d1", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", Some("2027-01-20T00:00:00Z"))],
+        "reservations": [res]
+    }));
+    assert!(of(&check(&later), "reservation_unused").is_empty());
+
+    // A commitment whose deployment is planned to shrink from 300 to 100 PTU
+    // three days from now, renewing at 300.
+    let mut shrinks = dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None);
+    shrinks["sizes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"at": "2026-12-13T09:00:00Z", "ptu": 100}));
+    let e = estate(json!({
+        "deployments": [shrinks],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    let n = one(&check(&e), "commitment_unused").clone();
+    assert_eq!(n.at, t("2026-12-13T09:00:00Z"));
+    assert!(n.message.contains("over the next 30 days"), "{}", n.message);
+    // The near miss: the shrink comes after the horizon.
+    let mut late = dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None);
+    late["sizes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"at": "2027-01-20T00:00:00Z", "ptu": 100}));
+    let near = estate(json!({
+        "deployments": [late],
+        "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
+    }));
+    assert!(of(&check(&near), "commitment_unused").is_empty());
+}
+
+#[test]
 fn commitment_model_unsupported() {
     let mut bad = dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None);
     bad["model"] = json!("gpt-4.1");
@@ -252,6 +324,10 @@ fn reservation_expiring_renewal_unused_and_mismatch() {
     assert!(
         of(&check(&busy), "reservation_unused").is_empty(),
         "97% used is above the 90% threshold"
+    );
+    assert!(
+        of(&check(&e), "reservation_renewal").is_empty(),
+        "a reservation set not to renew has no renewal"
     );
 
     // A Global reservation beside Regional deployments covers nothing.
@@ -401,8 +477,9 @@ fn sizes_off_the_model_step() {
 }
 
 #[test]
-fn every_kind_named_in_the_interface_is_produced_somewhere() {
-    // The demo raises the story's notifications, most severe first.
+fn the_demo_raises_its_story_most_severe_first() {
+    // (Every kind has its own test above: an estate that raises it and a
+    // near miss.)
     let demo = ptudesk::demo::estate(t("2026-11-22"));
     let list = check_at(&demo, "2026-11-22T09:00:00Z", 30);
     for k in [

@@ -233,9 +233,9 @@ fn ack_silences_until_the_condition_worsens_and_unack_undoes_it() {
     // over the horizon stays the same or less: still silenced.
     let later = run(&db, &["check", "--now", "2026-11-23T09:00:00Z"]);
     assert!(!text(&later).contains(id));
-    // Worse: a longer horizon costs more: it comes back.
-    let worse = run(&db, &["check", "--now", NOW, "--horizon", "60d"]);
-    assert!(text(&worse).contains(id), "{}", text(&worse));
+    // A longer horizon shows more of the same condition: still silenced.
+    let longer = run(&db, &["check", "--now", NOW, "--horizon", "60d"]);
+    assert!(!text(&longer).contains(id), "{}", text(&longer));
     // Unack.
     assert!(run(&db, &["unack", id]).status.success());
     assert!(text(&run(&db, &["check", "--now", NOW])).contains(id));
@@ -258,6 +258,110 @@ fn ack_silences_until_the_condition_worsens_and_unack_undoes_it() {
     );
     assert!(!text(&run(&db, &["check", "--now", "2026-11-22T11:00:00Z"])).contains(id));
     assert!(text(&run(&db, &["check", "--now", "2026-11-22T13:00:00Z"])).contains(id));
+}
+
+#[test]
+fn an_acknowledged_expiry_stays_silent_as_time_passes_and_returns_when_more_ptu_run_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let all: Value =
+        serde_json::from_slice(&run(&db, &["check", "--now", NOW, "--format", "json"]).stdout)
+            .unwrap();
+    let expiry = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "commitment_expiring" && n["subject"] == "cp-eastus-legacy")
+        .unwrap();
+    let id = expiry["id"].as_str().unwrap();
+    assert!(run(&db, &["ack", id, "--now", NOW]).status.success());
+    // The expiry's cost within the horizon grows every hour the horizon
+    // slides past it, and with a longer horizon; the condition does not.
+    for args in [
+        &["check", "--now", "2026-11-22T09:30:00Z"][..],
+        &["check", "--now", "2026-11-23T09:00:00Z"][..],
+        &["check", "--now", NOW, "--horizon", "60d"][..],
+    ] {
+        let o = run(&db, args);
+        assert!(!text(&o).contains(id), "{args:?}: {}", text(&o));
+    }
+    // Worse: the commitment grows by 100 PTU for 100 more PTU deployed
+    // before the expiry, so 100 more PTU pay hourly after it. (More PTU
+    // deployed alone would pay hourly either way: that is an overage of
+    // its own, not a worse expiry.)
+    let file = dir.path().join("demo.json");
+    let mut demo: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let dep = demo["deployments"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|d| d["id"] == "chat-gpt4o-legacy")
+        .unwrap();
+    let sizes = dep["sizes"].as_array_mut().unwrap();
+    let ptu = sizes.last().unwrap()["ptu"].as_i64().unwrap();
+    sizes.push(serde_json::json!({"at": "2026-11-24T00:00:00Z", "ptu": ptu + 100}));
+    let commitment = demo["commitments"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["id"] == "cp-eastus-legacy")
+        .unwrap();
+    commitment["additions"] = serde_json::json!([{"at": "2026-11-24T00:00:00Z", "ptu": 100}]);
+    std::fs::write(&file, demo.to_string()).unwrap();
+    let o = run(&db, &["import", file.to_str().unwrap(), "--now", NOW]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let back = run(&db, &["check", "--now", NOW]);
+    assert!(text(&back).contains(id), "{}", text(&back));
+    let list = run(&db, &["ack", "--list", "--now", NOW]);
+    assert!(
+        text(&list).contains("back: it got worse"),
+        "{}",
+        text(&list)
+    );
+}
+
+#[test]
+fn ack_finds_what_check_showed_with_the_same_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let wide: Value = serde_json::from_slice(
+        &run(
+            &db,
+            &[
+                "check",
+                "--now",
+                NOW,
+                "--horizon",
+                "90d",
+                "--format",
+                "json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let narrow = text(&run(&db, &["check", "--now", NOW, "--format", "json"]));
+    let far = wide
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| !narrow.contains(n["id"].as_str().unwrap()))
+        .expect("a 90-day horizon shows more than 30 days");
+    let id = far["id"].as_str().unwrap();
+    let o = run(&db, &["ack", id, "--now", NOW]);
+    assert_eq!(o.status.code(), Some(1), "not in the default horizon");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--horizon"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&db, &["ack", id, "--now", NOW, "--horizon", "90d"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after = run(&db, &["check", "--now", NOW, "--horizon", "90d"]);
+    assert!(!text(&after).contains(id));
+    // A horizon of nothing is refused.
+    let o = run(&db, &["check", "--now", NOW, "--horizon", "0d"]);
+    assert_eq!(o.status.code(), Some(3));
 }
 
 /// A loopback HTTP server that records request bodies and answers `status`.
@@ -378,6 +482,8 @@ fn the_webhook_gets_new_notifications_once() {
     );
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was marked as sent"));
+    // The list is printed all the same: a webhook that is down hides nothing.
+    assert!(text(&o).contains("cp-eastus-legacy"), "{}", text(&o));
     let (url3, bodies3) = server(200);
     // The same store posts everything to a working target.
     run(

@@ -47,6 +47,7 @@ fn fixed_notifications(
         at: at + chrono::Duration::days(days),
         message: message.into(),
         cost_impact: Decimal::from(cost),
+        level: Decimal::from(cost),
         action: "act".into(),
     };
     Ok(vec![
@@ -684,7 +685,7 @@ fn an_empty_store_offers_import_or_demo() {
     assert!(s.contains(":demo"), "{s}");
     go(&mut app, &worker, &[Action::Command("demo".into())]);
     let s = screen(&mut app, 120, 40);
-    assert!(s.contains("demo (throw-away store)"), "{s}");
+    assert!(s.contains("ptudesk · demo ·"), "{s}");
     assert!(s.contains("cp-eastus-legacy"), "{s}");
     // The user's store stays empty.
     let store = ptudesk::store::Store::open_existing(&dir.path().join("s.db")).unwrap();

@@ -86,8 +86,29 @@ pub struct Notification {
     pub message: String,
     /// The rated cost it causes within [at, at + horizon) of the check.
     pub cost_impact: Decimal,
+    /// How bad it is, measured so that it does not move with the check's
+    /// instant or horizon: a rate (cost a day) for a condition that lasts,
+    /// the amount of a one-off charge, the PTU deployed against a quota.
+    /// An acknowledgement holds while this does not grow.
+    pub level: Decimal,
     /// What avoids it.
     pub action: String,
+}
+
+/// A horizon in words: "30 days", "day", "6 hours", "30 minutes".
+pub fn horizon_words(h: Duration) -> String {
+    let (n, unit) = if h.num_days() >= 1 && h.num_hours() % 24 == 0 {
+        (h.num_days(), "day")
+    } else if h.num_hours() >= 1 && h.num_minutes() % 60 == 0 {
+        (h.num_hours(), "hour")
+    } else {
+        (h.num_minutes().max(1), "minute")
+    };
+    if n == 1 {
+        unit.to_string()
+    } else {
+        format!("{n} {unit}s")
+    }
 }
 
 /// The stable id: FNV-1a (64 bits) of kind, subject and triggering instant.
@@ -118,10 +139,15 @@ struct Ctx<'a> {
     at: Time,
     from: Time,
     to: Time,
-    horizon_days: i64,
+    horizon: Duration,
 }
 
 impl Ctx<'_> {
+    /// The horizon in words: "the next 30 days".
+    fn next(&self) -> String {
+        format!("the next {}", horizon_words(self.horizon))
+    }
+
     fn rate(&self, estate: &Estate, from: Time, to: Time) -> Result<Forecast, RatingError> {
         let req = Request {
             from,
@@ -141,6 +167,7 @@ impl Ctx<'_> {
             at: n.at,
             message: n.message,
             cost_impact: n.cost,
+            level: n.level,
             action: n.action,
         });
     }
@@ -151,15 +178,11 @@ impl Ctx<'_> {
         let mut leads = self.settings.expiry_lead_days.clone();
         leads.sort_unstable();
         let max = *leads.last().expect("validated non-empty");
-        let days = until.num_seconds() as f64 / 86_400.0;
-        let stage = leads
-            .iter()
-            .copied()
-            .find(|&l| days <= l as f64)
-            .unwrap_or(max);
-        let severity = if days <= self.settings.critical_days as f64 {
+        let within = |days: u32| until <= Duration::days(days as i64);
+        let stage = leads.iter().copied().find(|&l| within(l)).unwrap_or(max);
+        let severity = if within(self.settings.critical_days) {
             Severity::Critical
-        } else if days <= max as f64 {
+        } else if within(max) {
             Severity::Warning
         } else {
             Severity::Info
@@ -176,7 +199,13 @@ struct Draft {
     at: Time,
     message: String,
     cost: Decimal,
+    level: Decimal,
     action: String,
+}
+
+/// A cost over `hours` hours as a cost a day.
+fn per_day(cost: Decimal, hours: i64) -> Decimal {
+    cost * Decimal::from(24) / Decimal::from(hours.max(1))
 }
 
 /// The notifications in force at `at` or due within `horizon`, most severe
@@ -198,7 +227,7 @@ pub fn evaluate(
         at,
         from,
         to,
-        horizon_days: horizon.num_days().max(1),
+        horizon,
     };
     let mut out = Vec::new();
 
@@ -376,10 +405,10 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             (
                 severity,
                 format!(
-                    ": from then they pay the hourly rate, {} a day ({} within the next {} days)",
+                    ": from then they pay the hourly rate, {} a day ({} within {})",
                     money(per_day),
                     money(cost),
-                    ctx.horizon_days
+                    ctx.next()
                 ),
             )
         };
@@ -400,6 +429,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
                     days
                 ),
                 cost,
+                level: per_day,
                 action: if covered_after {
                     "none needed: check that the discounts taking over are the ones you planned".to_string()
                 } else {
@@ -464,10 +494,10 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             (
                 severity,
                 format!(
-                    ": what it covers then pays the hourly rate, {} a day ({} within the next {} days)",
+                    ": what it covers then pays the hourly rate, {} a day ({} within {})",
                     money(per_day),
                     money(cost),
-                    ctx.horizon_days
+                    ctx.next()
                 ),
             )
         };
@@ -488,6 +518,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
                     short(end)
                 ),
                 cost,
+                level: per_day,
                 action: if covered_after {
                     "none needed: other discounts cover its deployments afterwards".to_string()
                 } else {
@@ -515,7 +546,6 @@ fn windows(
     out: &mut Vec<Notification>,
 ) {
     let e = ctx.estate;
-    let days = Decimal::from(ctx.horizon_days);
     for w in &f.windows {
         let trigger = trigger_of(w);
         let ongoing = w.start <= ctx.from;
@@ -573,17 +603,18 @@ fn windows(
                         trigger,
                         at: trigger,
                         message: format!(
-                            "{}: {} PTU-hours pay the hourly rate from {} to {} ({} over the next {} days, about {} a day). {}",
+                            "{}: {} PTU-hours pay the hourly rate from {} to {} ({} over {}, about {} a day). {}",
                             w.subject,
                             fmt_ptu_hours_grouped(w.ptu_minutes),
                             short(w.start),
                             short(w.end),
                             money(w.cost),
-                            ctx.horizon_days,
-                            money(w.cost / days),
+                            ctx.next(),
+                            money(per_day(w.cost, hours)),
                             w.explanation
                         ),
                         cost: w.cost,
+                        level: per_day(w.cost, hours),
                         action,
                     },
                 );
@@ -608,6 +639,7 @@ fn windows(
                             money(w.cost)
                         ),
                         cost: w.cost,
+                        level: per_day(w.cost, (w.end - w.start).num_hours()),
                         action: match commitments.first() {
                             Some(c) => format!(
                                 "buy the reservation closer to the commitment's expiry (your safety margin before it), or accept the window knowingly; compare with `ptudesk plan migrate --commitment {c}`"
@@ -661,28 +693,23 @@ fn unused_and_mismatch(
         None
     };
     let scopes = rating::prepare::ScopeIndex::new(e);
-    let mut unused_by: BTreeMap<&str, (Decimal, i64, Option<&Window>)> = BTreeMap::new();
-    for w in f
-        .windows
-        .iter()
-        .filter(|w| w.kind == WindowKind::Unused || w.kind == WindowKind::DoubleBilling)
-    {
+    // Per instrument: the idle cost, PTU-minutes and hours of its unused
+    // windows in the horizon, and the first of them.
+    let mut unused_by: BTreeMap<&str, (Decimal, i64, i64, &Window)> = BTreeMap::new();
+    for w in f.windows.iter().filter(|w| w.kind == WindowKind::Unused) {
         let x = unused_by
             .entry(w.subject.as_str())
-            .or_insert((Decimal::ZERO, 0, None));
-        if w.kind == WindowKind::Unused {
-            x.0 += w.cost;
-            x.1 += w.ptu_minutes;
-            if x.2.is_none() {
-                x.2 = Some(w);
-            }
-        }
+            .or_insert((Decimal::ZERO, 0, 0, w));
+        x.0 += w.cost;
+        x.1 += w.ptu_minutes;
+        x.2 += (w.end - w.start).num_hours();
     }
     let mut reported: std::collections::BTreeSet<&str> = Default::default();
     for inst in &f.instruments {
-        let Some(&(cost, idle, Some(first))) = unused_by.get(inst.id.as_str()) else {
+        let Some(&(cost, idle, idle_hours, first)) = unused_by.get(inst.id.as_str()) else {
             continue;
         };
+        let level = per_day(cost, idle_hours);
         // One notification per reservation: its earliest idle term in the horizon.
         let base = inst.id.split("/r").next().unwrap_or(&inst.id);
         if inst.kind == InstrumentKind::Reservation && !reported.insert(base) {
@@ -691,28 +718,37 @@ fn unused_and_mismatch(
         if idle == 0 {
             continue;
         }
-        // Utilization: over the last days when it was active then, else over the horizon.
+        // Utilization over the last days (when it was active then) and over
+        // the horizon, where only unused idle time counts (a double-billed
+        // hour is its own notification): the lower one is reported, so an
+        // instrument that will fall idle is heard of before it does.
         let past = back
             .as_ref()
             .and_then(|b| b.instruments.iter().find(|i| i.id == inst.id))
             .filter(|i| i.capacity_ptu_minutes > 0);
-        let (used, capacity, over) = match past {
-            Some(p) => (
-                p.used_ptu_minutes,
-                p.capacity_ptu_minutes,
-                format!("the last {} days", ctx.settings.unused_window_days),
-            ),
-            None => (
-                inst.used_ptu_minutes,
-                inst.capacity_ptu_minutes,
-                format!("the next {} days", ctx.horizon_days),
-            ),
-        };
-        if capacity == 0 {
-            continue;
-        }
-        let pct = Decimal::from(used * 100) / Decimal::from(capacity);
         let trigger = trigger_of(first);
+        let mut measures = Vec::new();
+        if let Some(p) = past {
+            measures.push((
+                Decimal::from(p.used_ptu_minutes * 100) / Decimal::from(p.capacity_ptu_minutes),
+                format!("the last {} days", ctx.settings.unused_window_days),
+            ));
+        }
+        if inst.capacity_ptu_minutes > 0 {
+            let from = if first.start > ctx.at {
+                format!(", idle from {}", short(first.start))
+            } else {
+                String::new()
+            };
+            measures.push((
+                Decimal::from((inst.capacity_ptu_minutes - idle) * 100)
+                    / Decimal::from(inst.capacity_ptu_minutes),
+                format!("{}{from}", ctx.next()),
+            ));
+        }
+        let Some((pct, over)) = measures.into_iter().min_by(|a, b| a.0.cmp(&b.0)) else {
+            continue;
+        };
         match inst.kind {
             InstrumentKind::Commitment => {
                 if pct >= threshold {
@@ -727,14 +763,15 @@ fn unused_and_mismatch(
                         trigger,
                         at: trigger,
                         message: format!(
-                            "commitment {} is {}% used over {over}: {} idle PTU-hours cost {} in the next {} days",
+                            "commitment {} is {}% used over {over}: {} idle PTU-hours cost {} over {}",
                             inst.id,
                             pct.round(),
                             fmt_ptu_hours_grouped(idle),
                             money(cost),
-                            ctx.horizon_days
+                            ctx.next()
                         ),
                         cost,
+                        level,
                         action: "renew it at fewer PTUs (autorenew_lower), or move more regional deployments onto its resource".into(),
                     },
                 );
@@ -796,14 +833,15 @@ fn unused_and_mismatch(
                             trigger: floor_hour(inst_start(r, &inst.id, ctx.to)),
                             at: trigger,
                             message: format!(
-                                "reservation {} ({} in {}) covers nothing: {why}; it costs {} in the next {} days for nothing",
+                                "reservation {} ({} in {}) covers nothing: {why}; it costs {} over {} for nothing",
                                 inst.id,
                                 r.sku.label(),
                                 r.region,
                                 money(cost),
-                                ctx.horizon_days
+                                ctx.next()
                             ),
                             cost,
+                            level,
                             action: if other_types.is_empty() && elsewhere {
                                 format!("change its scope to cover the {} deployments in {} (free, any time)", r.sku.label(), r.region)
                             } else {
@@ -825,7 +863,7 @@ fn unused_and_mismatch(
                         trigger: floor_hour(inst_start(r, &inst.id, ctx.to)),
                         at: trigger,
                         message: format!(
-                            "reservation {} ({} PTU {} in {}) is {}% used over {over}: {} idle PTU-hours cost {} in the next {} days",
+                            "reservation {} ({} PTU {} in {}) is {}% used over {over}: {} idle PTU-hours cost {} over {}",
                             inst.id,
                             r.ptu,
                             r.sku.label(),
@@ -833,9 +871,10 @@ fn unused_and_mismatch(
                             pct.round(),
                             fmt_ptu_hours_grouped(idle),
                             money(cost),
-                            ctx.horizon_days
+                            ctx.next()
                         ),
                         cost,
+                        level,
                         action: "widen its scope to cover more deployments of its type and region, renew it smaller (replace with fewer PTUs), or refund it".into(),
                     },
                 );
@@ -887,6 +926,7 @@ fn renewals(ctx: &Ctx, bills: &[rating::BilledCharge], out: &mut Vec<Notificatio
                     money(b.amount)
                 ),
                 cost: b.amount,
+                level: b.amount,
                 action,
             },
         );
@@ -936,6 +976,7 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) {
                         d.id, d.model, d.version, c.resource, c.id
                     ),
                     cost: Decimal::ZERO,
+                    level: Decimal::ZERO,
                     action: format!("deploy {} {} on a resource without a commitment, covered by a reservation", d.model, d.version),
                 },
             );
@@ -1030,6 +1071,7 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
                 at: when,
                 message: format!("{sku} quota in {} for {}: {what} at {}", q.region, q.subscription, short(when)),
                 cost: Decimal::ZERO,
+                level: Decimal::from(used),
                 action: format!(
                     "request more {sku} quota for {} in {} (Azure AI Foundry quota page), or resize or delete deployments there",
                     q.subscription, q.region
@@ -1068,6 +1110,7 @@ fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) {
                     money(asked - headroom.max(Decimal::ZERO))
                 ),
                 cost: asked - headroom.max(Decimal::ZERO),
+                level: asked - headroom.max(Decimal::ZERO),
                 action: "refund later (the limit restores 365 days after each refund), refund fewer reservations, or change their scope instead".into(),
             },
         );
@@ -1081,17 +1124,39 @@ pub struct Ack {
     pub at: Time,
     pub until: Option<Time>,
     pub note: String,
-    /// The cost and severity when acknowledged: it returns if either grows.
+    /// The cost when acknowledged (as `check` showed it).
     pub cost: Decimal,
+    /// The notification's [`Notification::level`] and severity when
+    /// acknowledged: it returns if either grows.
+    pub level: Decimal,
     pub severity: Severity,
 }
 
-/// True when `n` is silenced at `at`: acknowledged, not expired, and not worse since.
+impl Ack {
+    /// An acknowledgement of `n` made at `at`.
+    pub fn of(n: &Notification, at: Time, until: Option<Time>, note: &str) -> Ack {
+        Ack {
+            id: n.id.clone(),
+            at,
+            until,
+            note: note.to_string(),
+            cost: n.cost_impact,
+            level: n.level,
+            severity: n.severity,
+        }
+    }
+}
+
+/// True when `n` is silenced at `at`: acknowledged, not expired, and not
+/// worse since (neither its level nor its severity grew). The level, not
+/// the cost over the horizon, is compared: the cost of a coming expiry
+/// grows every hour the horizon slides past it, and with a longer
+/// `--horizon`, while the condition stays what it was.
 pub fn silenced(n: &Notification, acks: &[Ack], at: Time) -> bool {
     acks.iter().any(|a| {
         a.id == n.id
             && a.until.is_none_or(|u| u > at)
-            && n.cost_impact <= a.cost
+            && n.level <= a.level
             && n.severity <= a.severity
     })
 }

@@ -89,6 +89,7 @@ pub(super) fn off_step(estate: &Estate, from: Time, to: Time, push: &mut dyn FnM
                     crate::domain::time::fmt_time(s.at)
                 ),
                 cost: Decimal::ZERO,
+                level: Decimal::ZERO,
                 action,
             });
         }

@@ -5,7 +5,7 @@
 use super::{Failure, Global, load_estate, out, store_path};
 use crate::alerts::{self, Ack, Notification, Severity};
 use crate::config::Config;
-use crate::domain::money::fmt_money;
+use crate::domain::money::{fmt_money, fmt_money_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time, parse_duration_arg, parse_time_arg};
 use crate::report::wrap;
@@ -24,14 +24,42 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::from_name(s).ok_or_else(|| "expected info, warning or critical".to_string())
 }
 
+/// A positive duration: a horizon of nothing checks nothing.
+fn parse_horizon(s: &str) -> Result<chrono::Duration, String> {
+    let d = parse_duration_arg(s)?;
+    if d <= chrono::Duration::zero() {
+        return Err(format!(
+            "expected a positive duration such as 30d, got {s:?}"
+        ));
+    }
+    Ok(d)
+}
+
+/// When and how far ahead notifications are evaluated (`check` and `ack`).
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub struct When {
     /// The instant to check at (default: now)
     #[arg(long, value_name = "T", value_parser = parse_time_arg)]
     pub at: Option<Time>,
     /// How far ahead to look (default: the config's horizon_days, 30d)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_horizon)]
     pub horizon: Option<chrono::Duration>,
+}
+
+impl When {
+    fn resolve(&self, config: &Config, now: Time) -> (Time, chrono::Duration) {
+        (
+            self.at.unwrap_or(now),
+            self.horizon
+                .unwrap_or_else(|| chrono::Duration::days(config.alerts.horizon_days as i64)),
+        )
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub when: When,
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// Leave out, and don't count in the exit code, anything less severe
@@ -59,6 +87,9 @@ pub struct AckArgs {
     /// List the acknowledgements
     #[arg(long, conflicts_with_all = ["id", "until"])]
     pub list: bool,
+    /// Find the notification as `check` with these --at and --horizon showed it
+    #[command(flatten)]
+    pub when: When,
 }
 
 #[derive(Args, Debug)]
@@ -173,10 +204,7 @@ fn evaluate(
 pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
     let run = || -> Result<i32, Failure> {
         let config = Config::load().map_err(Failure::input)?;
-        let at = a.at.unwrap_or(now);
-        let horizon = a
-            .horizon
-            .unwrap_or_else(|| chrono::Duration::days(config.alerts.horizon_days as i64));
+        let (at, horizon) = a.when.resolve(&config, now);
         let (list, mut store) = evaluate(g, &config, at, horizon)?;
         let acks = match &store {
             Some(s) => s.acks()?,
@@ -192,6 +220,15 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
             Some(Severity::Warning) => 1,
             _ => 0,
         };
+        // The list is printed before any post, so a webhook that is down
+        // does not hide it.
+        if !(a.quiet && code == 0) {
+            let text = match a.format {
+                CheckFormat::Text => to_text(&shown, hidden.len()),
+                CheckFormat::Json => to_json(&shown),
+            };
+            out(&text)?;
+        }
         if let Some(target) = &a.notify {
             let url = target.strip_prefix("webhook:").ok_or_else(|| {
                 Failure::input(format!("--notify expects webhook:URL, got {target:?}"))
@@ -210,13 +247,6 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
                 let ids: Vec<String> = fresh.iter().map(|n| n.id.clone()).collect();
                 store.mark_sent(&ids, target, now)?;
             }
-        }
-        if !(a.quiet && code == 0) {
-            let text = match a.format {
-                CheckFormat::Text => to_text(&shown, hidden.len()),
-                CheckFormat::Json => to_json(&shown),
-            };
-            out(&text)?;
         }
         Ok(code)
     };
@@ -249,18 +279,23 @@ fn post(url: &str, body: &str) -> Result<(), Failure> {
 }
 
 pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
+    if g.demo || g.scenario.is_some() {
+        return Err(Failure::input(
+            "acknowledgements are kept in the store: `ack` does not go with --scenario or --demo",
+        ));
+    }
     let mut store = Store::open_existing(&store_path(g)?)?;
+    let config = Config::load().map_err(Failure::input)?;
+    let (at, horizon) = a.when.resolve(&config, now);
+    let current = alerts::evaluate(
+        &store.load()?,
+        &PriceBook::default_book(),
+        &config,
+        at,
+        horizon,
+    )?;
     if a.list {
-        let config = Config::load().map_err(Failure::input)?;
-        let horizon = chrono::Duration::days(config.alerts.horizon_days as i64);
         let acks = store.acks()?;
-        let current = alerts::evaluate(
-            &store.load()?,
-            &PriceBook::default_book(),
-            &config,
-            now,
-            horizon,
-        )?;
         let mut s = String::new();
         if acks.is_empty() {
             s.push_str("No acknowledgements.\n");
@@ -268,13 +303,13 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
         for k in &acks {
             let state = match current.iter().find(|n| n.id == k.id) {
                 None => "no longer raised".to_string(),
-                Some(n) if alerts::silenced(n, &acks, now) => {
+                Some(n) if alerts::silenced(n, &acks, at) => {
                     format!("silenced: {} {}", n.kind, n.subject)
                 }
                 Some(n) => format!(
-                    "back: it got worse ({} now ${})",
+                    "back: it got worse ({} now, ${})",
                     n.severity.name(),
-                    fmt_money(n.cost_impact)
+                    fmt_money_grouped(n.cost_impact)
                 ),
             };
             let until = k.until.map_or("until it gets worse".to_string(), |u| {
@@ -288,29 +323,14 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
         return out(&s);
     }
     let id = a.id.as_deref().expect("clap requires it without --list");
-    let config = Config::load().map_err(Failure::input)?;
-    let horizon = chrono::Duration::days(config.alerts.horizon_days as i64);
-    let list = alerts::evaluate(
-        &store.load()?,
-        &PriceBook::default_book(),
-        &config,
-        now,
-        horizon,
-    )?;
-    let n = list.iter().find(|n| n.id == id).ok_or_else(|| {
+    let n = current.iter().find(|n| n.id == id).ok_or_else(|| {
         Failure::input(format!(
-            "no notification {id} in force at {} (see `ptudesk check`)",
-            fmt_time(now)
+            "no notification {id} in force at {} or due within the next {} (see `ptudesk check`; give `ack` the same --at and --horizon)",
+            fmt_time(at),
+            alerts::horizon_words(horizon)
         ))
     })?;
-    store.put_ack(&Ack {
-        id: n.id.clone(),
-        at: now,
-        until: a.until,
-        note: a.note.clone(),
-        cost: n.cost_impact,
-        severity: n.severity,
-    })?;
+    store.put_ack(&Ack::of(n, now, a.until, &a.note))?;
     out(&format!(
         "Silenced {} ({} {}){}; it comes back if it gets worse. `ptudesk unack {}` undoes this.\n",
         n.id,

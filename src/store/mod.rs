@@ -55,11 +55,12 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("schema_1.sql")),
         M::up(include_str!("schema_2.sql")),
+        M::up(include_str!("schema_3.sql")),
     ])
 }
 
 /// The schema version this program writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The default store path: `ptudesk.db` in the platform's data folder.
 pub fn default_path() -> Result<PathBuf, StoreError> {
@@ -601,7 +602,7 @@ impl Store {
     pub fn acks(&self) -> Result<Vec<crate::alerts::Ack>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, at, until, note, cost, severity FROM acks ORDER BY at, id")
+            .prepare("SELECT id, at, until, note, cost, severity, level FROM acks ORDER BY at, id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -612,15 +613,22 @@ impl Store {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, at, until, note, cost, severity) = row.map_err(|e| self.err(e))?;
+            let (id, at, until, note, cost, severity, level) = row.map_err(|e| self.err(e))?;
             let corrupt = |m: String| StoreError::Corrupt {
                 path: self.path.display().to_string(),
                 message: m,
+            };
+            let cost = crate::domain::money::parse_money(&cost).map_err(corrupt)?;
+            // Acks from schema 2 carry no level: their cost stands in.
+            let level = match level {
+                Some(l) => crate::domain::money::parse_money(&l).map_err(corrupt)?,
+                None => cost,
             };
             out.push(crate::alerts::Ack {
                 id,
@@ -629,7 +637,8 @@ impl Store {
                     .map(|u| parse_stored_time(&self.path, &u))
                     .transpose()?,
                 note,
-                cost: crate::domain::money::parse_money(&cost).map_err(corrupt)?,
+                cost,
+                level,
                 severity: crate::alerts::Severity::from_name(&severity).ok_or_else(|| {
                     StoreError::Corrupt {
                         path: self.path.display().to_string(),
@@ -645,10 +654,10 @@ impl Store {
     pub fn put_ack(&mut self, a: &crate::alerts::Ack) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO acks(id, at, until, note, cost, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                "INSERT INTO acks(id, at, until, note, cost, severity, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT(id) DO UPDATE SET at = excluded.at, until = excluded.until, note = excluded.note, \
-                 cost = excluded.cost, severity = excluded.severity",
-                params![a.id, fmt_time(a.at), a.until.map(fmt_time), a.note, a.cost.to_string(), a.severity.name()],
+                 cost = excluded.cost, severity = excluded.severity, level = excluded.level",
+                params![a.id, fmt_time(a.at), a.until.map(fmt_time), a.note, a.cost.to_string(), a.severity.name(), a.level.to_string()],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

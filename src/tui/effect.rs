@@ -119,21 +119,19 @@ pub type Notifier = fn(
 ) -> Result<Vec<Notification>, RatingError>;
 
 /// Acknowledges a notification in the store: silenced until it gets worse
-/// (its cost or severity grows), as `ptudesk ack` does.
+/// (its level or severity grows), as `ptudesk ack` does.
 pub fn acknowledge(
     store: &mut Store,
     notification: &Notification,
     now: Time,
 ) -> Result<String, String> {
     store
-        .put_ack(&crate::alerts::Ack {
-            id: notification.id.clone(),
-            at: now,
-            until: None,
-            note: "acknowledged in the terminal app".into(),
-            cost: notification.cost_impact,
-            severity: notification.severity,
-        })
+        .put_ack(&crate::alerts::Ack::of(
+            notification,
+            now,
+            None,
+            "acknowledged in the terminal app",
+        ))
         .map_err(|e| e.to_string())?;
     Ok(format!(
         "Silenced {} {} until it gets worse (`ptudesk unack {}` undoes it).",
