@@ -8,6 +8,7 @@ use super::data::{self, Column, Table, Tone, delta, minute, money};
 use super::edit::Preview;
 use super::form::Form;
 use super::theme::Theme;
+use crate::alerts::Severity;
 use crate::domain::time::Time;
 use crate::rating::{Basis, Period};
 use ratatui::Frame;
@@ -104,32 +105,107 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
 }
 
 fn draw_info(app: &App, f: &mut Frame, area: Rect) {
-    let mut spans = vec![
-        Span::styled("ptudesk", app.theme.bold("accent")),
-        Span::raw(format!(" · {}", app.store_label)),
-        Span::raw(format!(
-            " · now {} UTC{}",
-            minute(app.now),
-            if app.now_pinned { " (fixed)" } else { "" }
-        )),
-    ];
+    // Each part in a long and a short form, and a rank: while the line is
+    // too wide, the parts of the lowest rank still long are shortened.
+    let mut parts: Vec<(String, String, Style, u8)> = Vec::new();
+    let mut part = |long: String, short: String, style: Style, rank: u8| {
+        parts.push((long, short, style, rank))
+    };
+    part(
+        "ptudesk".into(),
+        "ptudesk".into(),
+        app.theme.bold("accent"),
+        9,
+    );
+    let store_short = app.store_label.split(" (").next().unwrap_or_default();
+    part(
+        format!(" · {}", app.store_label),
+        format!(" · {store_short}"),
+        Style::default(),
+        0,
+    );
+    let fixed = if app.now_pinned { " (fixed)" } else { "" };
+    part(
+        format!(" · now {} UTC{fixed}", minute(app.now)),
+        format!(" · {}{fixed}", minute(app.now)),
+        Style::default(),
+        2,
+    );
     if app.readonly {
-        spans.push(Span::styled(" · read-only", app.theme.fg("warning")));
+        let t = " · read-only".to_string();
+        part(t.clone(), t, app.theme.fg("warning"), 9);
+    }
+    // The notifications in force (acknowledged ones left out), by severity.
+    if let Loadable::Ready(list) = &app.notifications {
+        if list.is_empty() {
+            let t = " · no notifications".to_string();
+            part(t.clone(), t, app.theme.dim(), 9);
+        }
+        let mut sep = " · ";
+        for (severity, name, short) in [
+            (Severity::Critical, "critical", "crit"),
+            (Severity::Warning, "warning", "warn"),
+            (Severity::Info, "info", "info"),
+        ] {
+            let n = list.iter().filter(|x| x.severity == severity).count();
+            if n > 0 {
+                part(
+                    format!("{sep}{n} {name}"),
+                    format!("{sep}{n} {short}"),
+                    app.theme.fg(name),
+                    3,
+                );
+                sep = " ";
+            }
+        }
     }
     if let Some(d) = app.data()
         && d.overview.unverified_prices > 0
     {
-        spans.push(Span::styled(" · list prices, unverified", app.theme.dim()));
+        part(
+            " · list prices, unverified".into(),
+            " · unverified".into(),
+            app.theme.dim(),
+            1,
+        );
     }
     let busy = matches!(app.data, Loadable::Loading)
         || matches!(app.notifications, Loadable::Loading)
         || app.writing;
     if busy {
-        spans.push(Span::styled(" · working…", app.theme.fg("info")));
+        part(" · working…".into(), " · …".into(), app.theme.fg("info"), 4);
     }
     if app.syncing {
-        spans.push(Span::styled(" · syncing…", app.theme.fg("info")));
+        part(
+            " · syncing…".into(),
+            " · sync…".into(),
+            app.theme.fg("info"),
+            4,
+        );
     }
+    let mut short = vec![false; parts.len()];
+    let width = |short: &[bool]| -> usize {
+        parts
+            .iter()
+            .zip(short)
+            .map(|(p, &s)| if s { &p.1 } else { &p.0 }.chars().count())
+            .sum()
+    };
+    for rank in 0..9 {
+        if width(&short) <= area.width as usize {
+            break;
+        }
+        for (i, p) in parts.iter().enumerate() {
+            if p.3 == rank {
+                short[i] = true;
+            }
+        }
+    }
+    let spans: Vec<Span> = parts
+        .into_iter()
+        .zip(short)
+        .map(|((long, short, style, _), sh)| Span::styled(if sh { short } else { long }, style))
+        .collect();
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
