@@ -272,6 +272,7 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
                 CommitmentRenewalChange {
                     at,
                     renewal: CommitmentRenewal::Autorenew,
+                    approximate: false,
                 },
             );
         }
@@ -283,6 +284,7 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
                 ReservationRenewalChange {
                     at,
                     renewal: ReservationRenewal::Autorenew,
+                    approximate: false,
                 },
             );
         }

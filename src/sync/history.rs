@@ -418,6 +418,8 @@ mod tests {
             region: "eastus2".into(),
             deleted: None,
             purged: None,
+            deleted_approximate: false,
+            purged_approximate: false,
         });
         e.deployments = deps;
         e
@@ -520,20 +522,24 @@ mod tests {
             additions: vec![Addition {
                 at: t("2026-11-10T00:00:00Z"),
                 ptu: 50,
+                approximate: false,
             }],
             renewal: CommitmentRenewal::Autorenew,
             renewal_changes: vec![],
             price: None,
         });
         let mut merged = current.clone();
-        merged.commitments[0]
-            .additions
-            .push(Addition { at: now, ptu: 100 });
+        merged.commitments[0].additions.push(Addition {
+            at: now,
+            ptu: 100,
+            approximate: false,
+        });
         merged.commitments[0]
             .renewal_changes
             .push(CommitmentRenewalChange {
                 at: now,
                 renewal: CommitmentRenewal::None,
+                approximate: false,
             });
         let (_, _, lookups) = apply(
             &current,
