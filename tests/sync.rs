@@ -513,7 +513,7 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s (--timeout)"),
+        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s: it was stopped, and nothing was written (the limit is --timeout, or `timeout` under [sync] in the settings file)"),
         "{err}"
     );
     assert_eq!(f.ok(&["export"]), before);
@@ -684,4 +684,51 @@ fn an_account_azure_no_longer_lists_is_left_as_it_was_and_said() {
             "az cognitiveservices account list --subscription {B} --output json"
         )]
     );
+}
+
+#[test]
+fn the_settings_file_sets_the_time_limit() {
+    let f = fake();
+    let config = f.dir.path().join("config.toml");
+    std::fs::write(&config, "[sync]\ntimeout = \"1s\"\n").unwrap();
+    let cfg = config.to_str().unwrap();
+    let hang = ("AZ_FAKE_HANG", "reservation-order list");
+    let started = std::time::Instant::now();
+    let o = f.sync(
+        &["first"],
+        &[("PTUDESK_CONFIG", cfg), hang],
+        &["--now", FIRST],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: `az reservations reservation-order list --output json` did not answer within 1 s: it was stopped, and nothing was written"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(!f.db.exists());
+
+    // --timeout wins over the file.
+    let o = f.sync(
+        &["first"],
+        &[("PTUDESK_CONFIG", cfg), hang],
+        &["--now", FIRST, "--timeout", "2s"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("did not answer within 2 s"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // A bad setting is an error that names it, and writes nothing.
+    std::fs::write(&config, "[sync]\ntimeout = \"0s\"\n").unwrap();
+    let o = f.sync(&["first"], &[("PTUDESK_CONFIG", cfg)], &["--now", FIRST]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("sync.timeout: expected a duration above zero"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!f.db.exists());
 }

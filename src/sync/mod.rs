@@ -70,15 +70,52 @@ pub struct Options {
     pub program: OsString,
 }
 
+/// The time limit of each az command when neither `--timeout` nor the
+/// settings file says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             subscriptions: vec![],
             dry_run: false,
-            timeout: Duration::from_secs(60),
+            timeout: DEFAULT_TIMEOUT,
             program: az::default_program(),
         }
     }
+}
+
+impl Options {
+    /// The options the settings give (`[sync] timeout`): what `ptudesk
+    /// sync` uses without `--timeout`, and the terminal app's `:sync`.
+    pub fn from_config(config: &crate::config::Config) -> Options {
+        Options {
+            timeout: config.sync.timeout,
+            ..Options::default()
+        }
+    }
+}
+
+/// A time limit as `--timeout` and the settings file write it: `60s`, or
+/// any duration `ptudesk` reads (`5m`, `1h`); more than zero.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let d = match t.strip_suffix('s') {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+            let secs: u64 = n
+                .parse()
+                .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?;
+            Duration::from_secs(secs)
+        }
+        _ => crate::domain::time::parse_duration_arg(t)
+            .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?
+            .to_std()
+            .map_err(|_| format!("expected a positive duration, got {s:?}"))?,
+    };
+    if d.is_zero() {
+        return Err(format!("expected a duration above zero, got {s:?}"));
+    }
+    Ok(d)
 }
 
 /// A subscription left out, and why.
@@ -125,7 +162,7 @@ pub enum SyncError {
     #[error("not logged in to Azure: run `az login` (`{command}` said: {message})")]
     NotLoggedIn { command: String, message: String },
     #[error(
-        "`{command}` did not answer within {} s (--timeout): it was stopped, and nothing was written",
+        "`{command}` did not answer within {} s: it was stopped, and nothing was written (the limit is --timeout, or `timeout` under [sync] in the settings file)",
         .limit.as_secs_f64()
     )]
     Timeout { command: String, limit: Duration },
@@ -1042,6 +1079,17 @@ mod tests {
         send::<Options>();
         send::<SyncReport>();
         send::<SyncError>();
+    }
+
+    #[test]
+    fn timeouts_read_seconds_minutes_and_hours() {
+        assert_eq!(parse_timeout("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("s").is_err());
+        assert!(parse_timeout("-5s").is_err());
+        assert!(parse_timeout("soon").is_err());
     }
 
     #[test]
