@@ -732,3 +732,49 @@ fn the_settings_file_sets_the_time_limit() {
     );
     assert!(!f.db.exists());
 }
+
+#[test]
+fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
+    use ptudesk::tui::runtime::{Options, StoreChoice, prepare};
+    use ptudesk::tui::{Action, Effect};
+    let f = fake();
+    // The worker runs `az` without our environment: a wrapper hands the
+    // fake its answers and makes the reservation orders hang.
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let wrapper = f.bin.join("az-hanging");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nAZ_FAKE_DIRS={dirs} AZ_FAKE_HANG='reservation-order list' exec {az} \"$@\"\n",
+            dirs = quote(&data("first")),
+            az = quote(&f.bin.join("az")),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config =
+        ptudesk::config::Config::parse("config.toml", "[sync]\ntimeout = \"1s\"\n").unwrap();
+    let now = ptudesk::domain::time::parse_time_arg(FIRST).unwrap();
+    let (_, mut worker) = prepare(Options {
+        store: StoreChoice::Path(f.db.clone()),
+        now: Some(now),
+        readonly: false,
+        config,
+    })
+    .unwrap();
+    assert_eq!(worker.sync.timeout, std::time::Duration::from_secs(1));
+    worker.sync.program = wrapper.into_os_string();
+    let answers = worker.run(Effect::Sync {
+        subscriptions: vec![],
+        now,
+    });
+    match answers.last() {
+        Some(Action::Synced(Err(e))) => assert!(
+            e.contains(
+                "`az reservations reservation-order list --output json` did not answer within 1 s"
+            ),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
