@@ -140,7 +140,8 @@ fn first_sync(f: &Fake) {
 }
 
 const SECOND_LOG: &[&str] = &["second", "log", "first"];
-const SECOND_NO_LOG: &[&str] = &["second", "first"];
+/// No activity log, and a reservation record without lastUpdatedDateTime.
+const SECOND_NO_LOG: &[&str] = &["undated", "second", "first"];
 
 #[test]
 fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
@@ -288,6 +289,7 @@ fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
         "history:",
         "deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
         "deployment global-41 on aoai-east deleted at 2026-12-02T16:40:00Z (from the activity log)",
+        "commitment ptu-plan on aoai-east grown by 50 PTU at 2026-12-04T11:00:00Z (from the activity log)",
         "commitment ptu-plan on aoai-east renewal set to don't renew at 2026-12-04T11:00:00Z (from the activity log)",
         "reservation east regional scope changed at 2026-12-04T09:00:00Z (from the reservation's lastUpdatedDateTime)",
     ] {
@@ -335,15 +337,23 @@ fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
     let plan = find(&e, "commitments", "ptu-plan");
     assert_eq!(plan["renewal_changes"][0]["at"], "2026-12-04T11:00:00Z");
     assert_eq!(plan["renewal_changes"][0]["renewal"]["mode"], "none");
+    assert_eq!(plan["additions"][0]["at"], "2026-12-04T11:00:00Z");
     let r = &e["reservations"][0];
     assert_eq!(r["scope_changes"][0]["at"], "2026-12-04T09:00:00Z");
     assert_eq!(r["scope_changes"][0]["scope"]["type"], "shared");
+    // Dated from Azure's records: no approximate flag anywhere.
+    assert!(
+        !f.ok(&["export"]).contains("approximate"),
+        "{}",
+        f.ok(&["export"])
+    );
 
     let diff = f.ok(&["diff", "--since", "last-sync"]);
     for line in [
-        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (4):",
+        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (5):",
         "deployments/chat resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
         "deployments/global-41 deleted at 2026-12-02T16:40:00Z",
+        "+50 PTU added at 2026-12-04T11:00:00Z",
         "renewal flipped autorenew -> don't renew at 2026-12-04T11:00:00Z",
         "scope changed",
     ] {
@@ -357,14 +367,19 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
     let f = fake();
     first_sync(&f);
     let out = f.sync_ok(SECOND_NO_LOG, &["--now", SECOND]);
-    assert!(
-        out.contains("deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (the sync time, approximate"),
-        "{out}"
-    );
-    assert!(
-        out.contains("deployment global-41 on aoai-east deleted at 2026-12-05T00:00:00Z (the sync time, approximate"),
-        "{out}"
-    );
+    for what in [
+        "deployment chat on aoai-east resized 300 -> 400 PTU",
+        "deployment global-41 on aoai-east deleted",
+        "commitment ptu-plan on aoai-east grown by 50 PTU",
+        "commitment ptu-plan on aoai-east renewal set to don't renew",
+        "reservation east regional scope changed",
+        "reservation east regional renewal setting changed",
+    ] {
+        let line = format!(
+            "{what} at 2026-12-05T00:00:00Z (the sync time, approximate: Azure recorded no time for it)"
+        );
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
     // The log was asked, and had nothing.
     assert_eq!(
         f.commands()
@@ -380,20 +395,75 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
     let gone = find(&e, "deployments", "global-41");
     assert_eq!(gone["deleted"], SECOND);
     assert_eq!(gone["deleted_approximate"], true);
-    assert_eq!(
-        find(&e, "commitments", "ptu-plan")["renewal_changes"][0]["at"],
-        SECOND
-    );
-    // The reservation's own record still dates its scope change.
-    assert_eq!(
-        e["reservations"][0]["scope_changes"][0]["at"],
-        "2026-12-04T09:00:00Z"
-    );
+    let plan = find(&e, "commitments", "ptu-plan");
+    assert_eq!(plan["renewal_changes"][0]["at"], SECOND);
+    assert_eq!(plan["renewal_changes"][0]["approximate"], true);
+    assert_eq!(plan["additions"][0]["at"], SECOND);
+    assert_eq!(plan["additions"][0]["approximate"], true);
+    let r = &e["reservations"][0];
+    assert_eq!(r["scope_changes"][0]["at"], SECOND);
+    assert_eq!(r["scope_changes"][0]["approximate"], true);
+    assert_eq!(r["renewal_changes"][0]["approximate"], true);
+
+    // diff marks every one of them.
     let diff = f.ok(&["diff", "--since", "last-sync"]);
+    let changes: Vec<&str> = diff.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(changes.len(), 6, "{diff}");
+    for line in &changes {
+        assert!(
+            line.ends_with("at 2026-12-05T00:00:00Z (time approximate)"),
+            "{line:?} in:\n{diff}"
+        );
+    }
     assert!(
         diff.contains("resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (time approximate)"),
         "{diff}"
     );
+    assert!(
+        diff.contains("deployments/global-41 deleted at 2026-12-05T00:00:00Z (time approximate)"),
+        "{diff}"
+    );
+
+    // A cancellation seen later, with no record of when: approximate too.
+    let later = "2026-12-06T00:00:00Z";
+    let out = f.sync_ok(
+        &["cancelled", "undated", "second", "first"],
+        &["--now", later],
+    );
+    assert!(
+        out.contains("reservation east regional cancelled at 2026-12-06T00:00:00Z (the sync time, approximate"),
+        "{out}"
+    );
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(": refunded at 2026-12-06T00:00:00Z (time approximate)"),
+        "{diff}"
+    );
+
+    // The flags survive a snapshot round trip: export, import elsewhere, export.
+    let snapshot = f.dir.path().join("estate.json");
+    let exported = f.ok(&["export"]);
+    assert_eq!(
+        exported.matches("\"approximate\": true").count(),
+        5,
+        "{exported}"
+    );
+    assert!(exported.contains("\"deleted_approximate\": true"));
+    assert!(exported.contains("\"refunded_approximate\": true"));
+    std::fs::write(&snapshot, &exported).unwrap();
+    let other = f.dir.path().join("other.db");
+    let o = Command::new(exe())
+        .args(["import", snapshot.to_str().unwrap(), "--now", later])
+        .env("PTUDESK_DB", &other)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = Command::new(exe())
+        .arg("export")
+        .env("PTUDESK_DB", &other)
+        .output()
+        .unwrap();
+    assert_eq!(text(&o.stdout), exported);
 }
 
 #[test]

@@ -1,20 +1,34 @@
 //! Dating what a sync saw change. Azure shows the present only; the merge
-//! dates every change it finds at the sync instant. This module puts the
-//! real instants back where Azure recorded them, and marks deletions:
+//! dates every change it finds at the sync instant (marked approximate).
+//! This module puts the real instants back where Azure recorded them, and
+//! marks deletions:
 //!
 //! - a deployment resized since the store last knew it: the latest
-//!   successful `write` in the activity log after its previous size;
+//!   successful `write` in the activity log after its previous size (the
+//!   size Azure shows now is the one the latest write set, so the instant is
+//!   exact however many writes there were);
 //! - a deployment the store holds on an account whose deployment list was
 //!   read, but which that list no longer shows: deleted at the latest
 //!   successful `delete` in the activity log after its last size;
 //! - a commitment grown or with a flipped renewal setting: the latest
-//!   successful `write` of its plan after the previous entry;
+//!   successful `write` of its plan after the previous entry. When one sync
+//!   sees both, one write since a change's previous entry dates it exactly
+//!   (one write may make both); with several, the log does not say which
+//!   made it: it takes the latest, marked approximate;
 //! - a reservation's scope change, renewal flip or cancellation: its own
 //!   `lastUpdatedDateTime` (reservations live outside subscriptions, so
-//!   outside their activity logs).
+//!   outside their activity logs, and their payload carries no other date
+//!   of a change: `renewProperties`, `splitProperties`, `mergeProperties`
+//!   and `extendedStatusInfo` hold none). That instant is the reservation's
+//!   latest update of any kind. When the sync sees exactly one change on the
+//!   reservation it is taken to be that update (exact); when it sees several
+//!   (a scope change and a renewal flip, or either with a rename), they all
+//!   get the one instant, marked approximate: only the latest of them
+//!   happened then.
 //!
-//! Without such a record the sync instant stays, marked approximate where
-//! the estate can say so (deployment sizes and deletions).
+//! Without such a record the sync instant stays, marked approximate
+//! (`approximate`, `deleted_approximate`, `refunded_approximate` in the
+//! snapshot), and `ptudesk diff` says "(time approximate)".
 //!
 //! Pure: no I/O, no clock.
 
@@ -44,9 +58,25 @@ pub type Listed = BTreeMap<String, BTreeSet<String>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     ActivityLog,
+    /// The activity log, whose latest write dates two changes of one
+    /// commitment plan: approximate.
+    ActivityLogShared,
     ReservationRecord,
+    /// The reservation's `lastUpdatedDateTime`, dating several changes at
+    /// once: approximate.
+    ReservationRecordShared,
     /// Nothing recorded it: the sync instant, an estimate.
     SyncTime,
+}
+
+impl Source {
+    /// True when the instant is an estimate.
+    pub fn approximate(self) -> bool {
+        matches!(
+            self,
+            Source::ActivityLogShared | Source::ReservationRecordShared | Source::SyncTime
+        )
+    }
 }
 
 /// One change the sync dated.
@@ -62,10 +92,21 @@ impl Dated {
     pub fn line(&self) -> String {
         let how = match self.source {
             Source::ActivityLog => "from the activity log",
+            Source::ActivityLogShared => {
+                "from the activity log, approximate: the plan was written several times and the log does not say which write made which change"
+            }
             Source::ReservationRecord => "from the reservation's lastUpdatedDateTime",
+            Source::ReservationRecordShared => {
+                "from the reservation's lastUpdatedDateTime, approximate: that one instant is all Azure shows for several changes"
+            }
             Source::SyncTime => "the sync time, approximate: Azure recorded no time for it",
         };
         format!("{} at {} ({how})", self.what, fmt_time(self.at))
+    }
+
+    /// True when the instant is an estimate.
+    pub fn approximate(&self) -> bool {
+        self.source.approximate()
     }
 }
 
@@ -76,6 +117,20 @@ pub struct Lookup {
     pub after: Time,
 }
 
+/// What [`apply`] made of the sync's answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The estate with the changes dated.
+    pub estate: Estate,
+    /// The changes dated, for the summary.
+    pub dated: Vec<Dated>,
+    /// The activity-log questions that would date them (asked before the
+    /// store transaction).
+    pub lookups: Vec<Lookup>,
+    /// Other things worth saying.
+    pub notes: Vec<String>,
+}
+
 /// The latest instant in `times` within (after, now].
 fn latest(times: Option<&Vec<Time>>, after: Time, now: Time) -> Option<Time> {
     times?
@@ -83,6 +138,13 @@ fn latest(times: Option<&Vec<Time>>, after: Time, now: Time) -> Option<Time> {
         .copied()
         .filter(|t| *t > after && *t <= now)
         .max()
+}
+
+/// How many instants of `times` fall within (after, now].
+fn count(times: Option<&Vec<Time>>, after: Time, now: Time) -> usize {
+    times.map_or(0, |v| {
+        v.iter().filter(|t| **t > after && **t <= now).count()
+    })
 }
 
 /// The segment after `key` in a lowercased ARM id.
@@ -115,18 +177,17 @@ pub fn short(id: &str) -> String {
 
 /// Dates the changes that `merge` put at `now` in `merged` (the store's
 /// `current` estate with the sync's batches merged in), and deletes the
-/// deployments that `listed` no longer shows. Returns the estate, the
-/// changes dated, and the activity-log lookups that would date them (to
-/// ask before the store transaction).
+/// deployments that `listed` no longer shows (module docs).
 pub fn apply(
     current: &Estate,
     mut merged: Estate,
     listed: &Listed,
     ev: &Evidence,
     now: Time,
-) -> (Estate, Vec<Dated>, Vec<Lookup>) {
+) -> Applied {
     let mut dated = Vec::new();
     let mut lookups = Vec::new();
+    let notes = Vec::new();
 
     for d in merged.deployments.iter_mut() {
         let Some(old) = current.deployments.iter().find(|x| x.id == d.id) else {
@@ -186,7 +247,7 @@ pub fn apply(
             None => (now, Source::SyncTime),
         };
         d.deleted = Some(at);
-        d.deleted_approximate = source == Source::SyncTime;
+        d.deleted_approximate = source.approximate();
         dated.push(Dated { what, at, source });
     }
 
@@ -194,33 +255,41 @@ pub fn apply(
         let Some(old) = current.commitments.iter().find(|x| x.id == c.id) else {
             continue;
         };
-        if c.additions.len() == old.additions.len() + 1
-            && c.additions.last().is_some_and(|a| a.at == now)
-        {
-            let after = old.additions.last().map_or(c.start, |a| a.at.max(c.start));
+        let grew = c.additions.len() == old.additions.len() + 1
+            && c.additions.last().is_some_and(|a| a.at == now);
+        let flipped = c.renewal_changes.len() == old.renewal_changes.len() + 1
+            && c.renewal_changes.last().is_some_and(|ch| ch.at == now);
+        let after_add = old.additions.last().map_or(c.start, |a| a.at.max(c.start));
+        let after_flip = old
+            .renewal_changes
+            .last()
+            .map_or(c.start, |ch| ch.at.max(c.start));
+        // Both seen, and several writes since one of them: which write
+        // made that one is unknown.
+        let both = grew && flipped;
+        let when = |after: Time| match latest(ev.writes.get(&c.id), after, now) {
+            Some(t) if both && count(ev.writes.get(&c.id), after, now) > 1 => {
+                (t, Source::ActivityLogShared)
+            }
+            Some(t) => (t, Source::ActivityLog),
+            None => (now, Source::SyncTime),
+        };
+        if grew {
             lookups.push(Lookup {
                 id: c.id.clone(),
-                after,
+                after: after_add,
             });
             let add = c.additions.last_mut().expect("checked");
             let what = format!("commitment {} grown by {} PTU", short(&c.id), add.ptu);
-            let (at, source) = match latest(ev.writes.get(&c.id), after, now) {
-                Some(t) => (t, Source::ActivityLog),
-                None => (now, Source::SyncTime),
-            };
+            let (at, source) = when(after_add);
             add.at = at;
+            add.approximate = source.approximate();
             dated.push(Dated { what, at, source });
         }
-        if c.renewal_changes.len() == old.renewal_changes.len() + 1
-            && c.renewal_changes.last().is_some_and(|ch| ch.at == now)
-        {
-            let after = old
-                .renewal_changes
-                .last()
-                .map_or(c.start, |ch| ch.at.max(c.start));
+        if flipped {
             lookups.push(Lookup {
                 id: c.id.clone(),
-                after,
+                after: after_flip,
             });
             let ch = c.renewal_changes.last_mut().expect("checked");
             let what = format!(
@@ -228,11 +297,9 @@ pub fn apply(
                 short(&c.id),
                 renewal_words(ch.renewal)
             );
-            let (at, source) = match latest(ev.writes.get(&c.id), after, now) {
-                Some(t) => (t, Source::ActivityLog),
-                None => (now, Source::SyncTime),
-            };
+            let (at, source) = when(after_flip);
             ch.at = at;
+            ch.approximate = source.approximate();
             dated.push(Dated { what, at, source });
         }
     }
@@ -241,8 +308,20 @@ pub fn apply(
         let Some(old) = current.reservations.iter().find(|x| x.id == r.id) else {
             continue;
         };
+        let scoped = r.scope_changes.len() == old.scope_changes.len() + 1
+            && r.scope_changes.last().is_some_and(|s| s.at == now);
+        let flipped = r.renewal_changes.len() == old.renewal_changes.len() + 1
+            && r.renewal_changes.last().is_some_and(|s| s.at == now);
+        let refunded = old.refunded_at.is_none() && r.refunded_at == Some(now);
+        let renamed = old.name != r.name;
+        // One update instant for all the changes seen: exact for one only.
+        let seen = [scoped, flipped, refunded, renamed]
+            .into_iter()
+            .filter(|x| *x)
+            .count();
         let updated = ev.reservation_updates.get(&r.id).copied();
         let when = |after: Time| match updated.filter(|t| *t > after && *t <= now) {
+            Some(t) if seen > 1 => (t, Source::ReservationRecordShared),
             Some(t) => (t, Source::ReservationRecord),
             None => (now, Source::SyncTime),
         };
@@ -251,39 +330,40 @@ pub fn apply(
         } else {
             r.name.clone()
         };
-        if r.scope_changes.len() == old.scope_changes.len() + 1
-            && r.scope_changes.last().is_some_and(|s| s.at == now)
-        {
+        if scoped {
             let after = old
                 .scope_changes
                 .last()
                 .map_or(r.start, |s| s.at.max(r.start));
             let (at, source) = when(after);
-            r.scope_changes.last_mut().expect("checked").at = at;
+            let ch = r.scope_changes.last_mut().expect("checked");
+            ch.at = at;
+            ch.approximate = source.approximate();
             dated.push(Dated {
                 what: format!("reservation {name} scope changed"),
                 at,
                 source,
             });
         }
-        if r.renewal_changes.len() == old.renewal_changes.len() + 1
-            && r.renewal_changes.last().is_some_and(|s| s.at == now)
-        {
+        if flipped {
             let after = old
                 .renewal_changes
                 .last()
                 .map_or(r.start, |s| s.at.max(r.start));
             let (at, source) = when(after);
-            r.renewal_changes.last_mut().expect("checked").at = at;
+            let ch = r.renewal_changes.last_mut().expect("checked");
+            ch.at = at;
+            ch.approximate = source.approximate();
             dated.push(Dated {
                 what: format!("reservation {name} renewal setting changed"),
                 at,
                 source,
             });
         }
-        if old.refunded_at.is_none() && r.refunded_at == Some(now) {
+        if refunded {
             let (at, source) = when(r.start);
             r.refunded_at = Some(at);
+            r.refunded_approximate = source.approximate();
             dated.push(Dated {
                 what: format!("reservation {name} cancelled"),
                 at,
@@ -291,9 +371,15 @@ pub fn apply(
             });
         }
     }
+
     lookups.sort();
     lookups.dedup_by(|a, b| a.id == b.id && a.after >= b.after);
-    (merged, dated, lookups)
+    Applied {
+        estate: merged,
+        dated,
+        lookups,
+        notes,
+    }
 }
 
 fn parse_event_time(s: &str) -> Option<Time> {
@@ -386,6 +472,17 @@ mod tests {
         parse_time_arg(s).unwrap()
     }
 
+    fn applied(
+        current: &Estate,
+        merged: Estate,
+        listed: &Listed,
+        ev: &Evidence,
+        now: Time,
+    ) -> (Estate, Vec<Dated>, Vec<Lookup>) {
+        let a = apply(current, merged, listed, ev, now);
+        (a.estate, a.dated, a.lookups)
+    }
+
     const ACC: &str =
         "/subscriptions/s/resourcegroups/rg/providers/microsoft.cognitiveservices/accounts/east";
 
@@ -439,7 +536,7 @@ mod tests {
         let id = merged.deployments[0].id.clone();
         let listed: Listed = [(ACC.to_string(), [id.clone()].into())].into();
         let (_, dated, lookups) =
-            apply(&current, merged.clone(), &listed, &Evidence::default(), now);
+            applied(&current, merged.clone(), &listed, &Evidence::default(), now);
         assert_eq!(
             lookups,
             vec![Lookup {
@@ -458,7 +555,7 @@ mod tests {
                 t("2026-12-06T00:00:00Z"),
             ],
         );
-        let (e, dated, _) = apply(&current, merged, &listed, &ev, now);
+        let (e, dated, _) = applied(&current, merged, &listed, &ev, now);
         assert_eq!(
             e.deployments[0].sizes[1],
             Size {
@@ -483,7 +580,7 @@ mod tests {
         ]);
         let gone = current.deployments[0].id.clone();
         let listed: Listed = [(ACC.to_string(), BTreeSet::new())].into();
-        let (e, dated, _) = apply(
+        let (e, dated, _) = applied(
             &current,
             current.clone(),
             &listed,
@@ -498,12 +595,12 @@ mod tests {
         let mut ev = Evidence::default();
         ev.deletes
             .insert(gone.clone(), vec![t("2026-12-02T16:40:00Z")]);
-        let (e, _, _) = apply(&current, current.clone(), &listed, &ev, now);
+        let (e, _, _) = applied(&current, current.clone(), &listed, &ev, now);
         assert_eq!(e.deployments[0].deleted, Some(t("2026-12-02T16:40:00Z")));
         assert!(!e.deployments[0].deleted_approximate);
 
         // An account whose list was not read deletes nothing.
-        let (e, dated, lookups) = apply(&current, current.clone(), &Listed::new(), &ev, now);
+        let (e, dated, lookups) = applied(&current, current.clone(), &Listed::new(), &ev, now);
         assert_eq!(e, current);
         assert!(dated.is_empty() && lookups.is_empty());
     }
@@ -541,7 +638,7 @@ mod tests {
                 renewal: CommitmentRenewal::None,
                 approximate: false,
             });
-        let (_, _, lookups) = apply(
+        let (_, _, lookups) = applied(
             &current,
             merged.clone(),
             &Listed::new(),
@@ -561,7 +658,7 @@ mod tests {
             plan.clone(),
             vec![t("2026-11-05T00:00:00Z"), t("2026-12-02T12:00:00Z")],
         );
-        let (e, dated, _) = apply(&current, merged, &Listed::new(), &ev, now);
+        let (e, dated, _) = applied(&current, merged.clone(), &Listed::new(), &ev, now);
         let c = &e.commitments[0];
         assert_eq!(c.additions[1].at, t("2026-12-02T12:00:00Z"));
         assert_eq!(c.renewal_changes[0].at, t("2026-12-02T12:00:00Z"));
@@ -571,7 +668,122 @@ mod tests {
             dated[1].what,
             "commitment p on east renewal set to don't renew"
         );
+        // The growth has one write since the previous addition: exact.
+        assert_eq!(dated[0].source, Source::ActivityLog);
+        assert!(!c.additions[1].approximate);
+        // The flip has two since the start, and the log does not say which
+        // one set it: the latest, approximate.
+        assert_eq!(dated[1].source, Source::ActivityLogShared);
+        assert!(c.renewal_changes[0].approximate);
+        assert!(
+            dated[1].line().contains("approximate"),
+            "{}",
+            dated[1].line()
+        );
+
+        // One write since the start: it made both changes.
+        ev.writes
+            .insert(plan.clone(), vec![t("2026-12-02T12:00:00Z")]);
+        let (e, dated, _) = applied(&current, merged.clone(), &Listed::new(), &ev, now);
         assert!(dated.iter().all(|d| d.source == Source::ActivityLog));
+        let c = &e.commitments[0];
+        assert!(!c.additions[1].approximate && !c.renewal_changes[0].approximate);
+
+        // No write at all: both at the sync time, approximate.
+        let (e, dated, _) = applied(&current, merged, &Listed::new(), &Evidence::default(), now);
+        assert!(dated.iter().all(|d| d.source == Source::SyncTime));
+        let c = &e.commitments[0];
+        assert_eq!((c.additions[1].at, c.renewal_changes[0].at), (now, now));
+        assert!(c.additions[1].approximate && c.renewal_changes[0].approximate);
+    }
+
+    #[test]
+    fn one_reservation_change_takes_its_update_time_several_are_approximate() {
+        use crate::domain::{
+            Billing, Reservation, ReservationRenewal, ReservationRenewalChange, Scope, ScopeChange,
+            Term,
+        };
+        let now = t("2026-12-05T00:00:00Z");
+        let id = "/providers/microsoft.capacity/reservationorders/o/reservations/r".to_string();
+        let mut current = estate(vec![]);
+        current.reservations.push(Reservation {
+            id: id.clone(),
+            name: "east".into(),
+            region: "eastus2".into(),
+            sku: Sku::Regional,
+            ptu: 100,
+            term: Term::OneMonth,
+            billing: Billing::Monthly,
+            start: t("2026-11-20T08:00:00Z"),
+            scope: Scope::Subscription {
+                subscription: "s".into(),
+            },
+            scope_changes: vec![],
+            renewal: ReservationRenewal::Autorenew,
+            renewal_changes: vec![],
+            refunded_at: None,
+            refunded_approximate: false,
+            price: None,
+        });
+        let scoped = |e: &mut Estate| {
+            e.reservations[0].scope_changes.push(ScopeChange {
+                at: now,
+                scope: Scope::Shared {
+                    billing_account: "ba".into(),
+                },
+                approximate: true,
+            })
+        };
+        let mut ev = Evidence::default();
+        ev.reservation_updates
+            .insert(id.clone(), t("2026-12-04T09:00:00Z"));
+
+        // A scope change alone: the update time is its own.
+        let mut merged = current.clone();
+        scoped(&mut merged);
+        let (e, dated, _) = applied(&current, merged.clone(), &Listed::new(), &ev, now);
+        let ch = &e.reservations[0].scope_changes[0];
+        assert_eq!((ch.at, ch.approximate), (t("2026-12-04T09:00:00Z"), false));
+        assert_eq!(dated[0].source, Source::ReservationRecord);
+
+        // With a renewal flip too: one instant for both, approximate.
+        merged.reservations[0]
+            .renewal_changes
+            .push(ReservationRenewalChange {
+                at: now,
+                renewal: ReservationRenewal::None,
+                approximate: true,
+            });
+        let (e, dated, _) = applied(&current, merged.clone(), &Listed::new(), &ev, now);
+        let r = &e.reservations[0];
+        assert_eq!(r.scope_changes[0].at, t("2026-12-04T09:00:00Z"));
+        assert_eq!(r.renewal_changes[0].at, t("2026-12-04T09:00:00Z"));
+        assert!(r.scope_changes[0].approximate && r.renewal_changes[0].approximate);
+        assert_eq!(dated.len(), 2);
+        assert!(
+            dated
+                .iter()
+                .all(|d| d.source == Source::ReservationRecordShared && d.approximate())
+        );
+
+        // A rename also moves the update time.
+        let mut renamed = current.clone();
+        scoped(&mut renamed);
+        renamed.reservations[0].name = "east (prod)".into();
+        let (e, _, _) = applied(&current, renamed, &Listed::new(), &ev, now);
+        assert!(e.reservations[0].scope_changes[0].approximate);
+
+        // A cancellation with an update time before the previous change
+        // can't be dated by it: the sync time, approximate.
+        let mut cancelled = current.clone();
+        cancelled.reservations[0].refunded_at = Some(now);
+        cancelled.reservations[0].refunded_approximate = true;
+        ev.reservation_updates
+            .insert(id.clone(), t("2026-11-01T00:00:00Z"));
+        let (e, dated, _) = applied(&current, cancelled, &Listed::new(), &ev, now);
+        let r = &e.reservations[0];
+        assert_eq!((r.refunded_at, r.refunded_approximate), (Some(now), true));
+        assert_eq!(dated[0].source, Source::SyncTime);
     }
 
     #[test]

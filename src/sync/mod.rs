@@ -22,6 +22,8 @@
 //! 4. Only for what changed since the store last knew it:
 //!    `az monitor activity-log list` per deployment or commitment plan.
 //!
+//! How each change is dated is in [`history`].
+//!
 //! Every command gets `--output json` and a time limit; a command still
 //! running at the limit is killed with everything it started.
 
@@ -897,14 +899,15 @@ pub fn run(
     // What changed since the store last knew it, and so what to ask the
     // activity log about (a first sync asks nothing).
     let (merged, _) = merge(&current, &batches, now).map_err(SyncError::Input)?;
-    let (_, _, lookups) = history::apply(&current, merged, &listed, &evidence, now);
+    let lookups = history::apply(&current, merged, &listed, &evidence, now).lookups;
     session.activity(&lookups, &mut evidence, &mut notes)?;
     let commands = session.commands;
 
-    let edit = |cur: &Estate| -> Result<(Estate, Vec<Skipped>, Vec<Dated>), InputError> {
+    type Edited = (Estate, Vec<Skipped>, Vec<Dated>, Vec<String>);
+    let edit = |cur: &Estate| -> Result<Edited, InputError> {
         let (merged, skipped) = merge(cur, &batches, now)?;
-        let (e, dated, _) = history::apply(cur, merged, &listed, &evidence, now);
-        Ok((e, skipped, dated))
+        let a = history::apply(cur, merged, &listed, &evidence, now);
+        Ok((a.estate, skipped, a.dated, a.notes))
     };
     let names: Vec<String> = synced.iter().map(|(i, n)| label(i, n)).collect();
     let mut report = SyncReport {
@@ -929,28 +932,31 @@ pub fn run(
             path: store.display().to_string(),
             message,
         })?;
-        let (new, skipped, dated) = edit(&cur).map_err(SyncError::Input)?;
+        let (new, skipped, dated, more) = edit(&cur).map_err(SyncError::Input)?;
         crate::domain::validate::validate(&new).map_err(|v| {
             StoreError::Rejected(format!("the change would leave the estate invalid: {v}"))
         })?;
         report.deltas = entities::diff(&old, &entities::objects(&new));
         report.skipped = skipped;
         report.dated = dated;
+        report.notes.extend(more);
         return Ok(report);
     }
     drop(existing);
     let mut st = Store::open(store)?;
     let what = format!("sync {}", names.join(", "));
-    let mut side = (vec![], vec![]);
+    let mut side = (vec![], vec![], vec![]);
     let written = st.transact(SOURCE, &what, now, |cur| {
-        let (e, skipped, dated) = edit(cur)?;
-        side = (skipped, dated);
+        let (e, skipped, dated, more) = edit(cur)?;
+        side = (skipped, dated, more);
         Ok::<_, InputError>(e)
     })?;
     let written = written.map_err(SyncError::Input)?;
     report.change = written.change;
     report.deltas = written.deltas;
-    (report.skipped, report.dated) = side;
+    let more;
+    (report.skipped, report.dated, more) = side;
+    report.notes.extend(more);
     Ok(report)
 }
 

@@ -85,7 +85,7 @@ def plan(acc, name, count, start, end, auto, nxt):
 put('first',['cognitiveservices','account','commitment-plan','list']+east_scope,[
   plan(EAST,'PTU-Plan',300,'2026-11-01T00:00:00Z','2026-12-01T00:00:00Z',True,300)])
 put('second',['cognitiveservices','account','commitment-plan','list']+east_scope,[
-  plan(EAST,'PTU-Plan',300,'2026-12-01T00:00:00Z','2027-01-01T00:00:00Z',False,None)])
+  plan(EAST,'PTU-Plan',350,'2026-12-01T00:00:00Z','2027-01-01T00:00:00Z',False,None)])
 put('first',['cognitiveservices','account','commitment-plan','list']+west_scope,[])
 
 def rest(url): return ['rest','--method','get','--url',url]
@@ -129,18 +129,23 @@ put('first',['reservations','reservation-order','list'],[
    "properties":{"benefitStartTime":"2025-02-01T00:00:00Z","billingPlan":"Upfront","createdDateTime":"2025-02-01T00:00:00Z","displayName":"VM_RI_build_agents",
      "provisioningState":"Succeeded","reservations":[{"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}"}],"term":"P3Y"}},
 ])
-def res1(scope_type, scopes, updated):
+def res1(scope_type, scopes, updated, renew=True, state="Succeeded"):
     p={"appliedScopeType":scope_type,"benefitStartTime":"2026-11-20T08:00:00Z","billingPlan":"Monthly",
-       "billingScopeId":f"/subscriptions/{A}","displayName":"east regional","displayProvisioningState":"Succeeded",
+       "billingScopeId":f"/subscriptions/{A}","displayName":"east regional","displayProvisioningState":state,
        "effectiveDateTime":"2026-11-20T08:00:00Z","expiryDateTime":"2026-12-20T08:00:00Z","lastUpdatedDateTime":updated,
-       "provisioningState":"Succeeded","purchaseDateTime":"2026-11-20T07:59:00Z","quantity":100,"renew":True,
+       "provisioningState":state,"purchaseDateTime":"2026-11-20T07:59:00Z","quantity":100,"renew":renew,
        "reservedResourceType":"CognitiveServices","skuDescription":"Provisioned Managed Regional","term":"P1M",
        "userFriendlyAppliedScopeType":"Single" if scope_type=="Single" else "Shared"}
     if scopes is not None: p["appliedScopes"]=scopes
+    if updated is None: del p["lastUpdatedDateTime"]
     return [{"etag":3,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O1}/reservations/{R1}","location":"eastus2",
              "name":f"{O1}/{R1}","sku":{"name":"ProvisionedManaged_Regional"},"type":"Microsoft.Capacity/reservationOrders/reservations","properties":p}]
 put('first',['reservations','reservation','list','--reservation-order-id',O1],res1("Single",[f"/subscriptions/{A}"],"2026-11-20T08:00:00Z"))
 put('second',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,"2026-12-04T09:00:00Z"))
+# The same scope change with the renewal turned off too, and no lastUpdatedDateTime to date either.
+put('undated',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False))
+# Later: the reservation cancelled (returned), again without lastUpdatedDateTime.
+put('cancelled',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False,state="Cancelled"))
 put('first',['reservations','reservation','list','--reservation-order-id',O2],[
   {"etag":2,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}","location":"westeurope","name":f"{O2}/{R2}",
    "sku":{"name":"Standard_D2s_v3"},"type":"Microsoft.Capacity/reservationOrders/reservations",
