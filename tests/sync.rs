@@ -733,27 +733,224 @@ fn diff_since_last_sync_needs_a_sync() {
     );
 }
 
+const WEST: &str = "/subscriptions/bbbbbbbb-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.cognitiveservices/accounts/aoai-west";
+
+/// Prices for the commitments of the fixtures (no public commitment price
+/// exists), so that `forecast` rates the store.
+fn import_prices(f: &Fake, now: &str) {
+    let prices = f.dir.path().join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"schema": "ptudesk.snapshot/1", "currency": "USD", "prices": [
+          {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00", "commitment_month": "1100"},
+          {"region": "westus3", "sku": "ProvisionedManaged", "hourly": "2.00", "commitment_month": "1100"}]}"#,
+    )
+    .unwrap();
+    f.ok(&["import", prices.to_str().unwrap(), "--now", now]);
+}
+
+/// The forecast's windows whose subject is `subject`: (kind, start, end, ptu_hours, cost).
+fn windows_of(f: &Fake, from: &str, to: &str, subject: &str) -> Vec<[String; 5]> {
+    let out = f.ok(&["forecast", "--from", from, "--to", to, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["subject"] == subject)
+        .map(|w| {
+            ["kind", "start", "end", "ptu_hours", "cost"]
+                .map(|k| w[k].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
 #[test]
-fn an_account_azure_no_longer_lists_is_left_as_it_was_and_said() {
+fn an_account_azure_no_longer_lists_but_soft_deleted_bills_until_its_purge() {
     let f = fake();
     first_sync(&f);
-    let out = f.sync_ok(&["gone", "first"], &["--now", SECOND]);
-    assert!(
-        out.contains(&format!(
-            "note: account /subscriptions/{B}/resourcegroups/rg-apps/providers/microsoft.cognitiveservices/accounts/aoai-west is in the store but Azure no longer lists it in contoso-dev (bbbbbbbb): left as it was"
-        )),
-        "{out}"
-    );
-    // Its deployments were not listed, so none is taken for deleted.
-    let e = f.export();
-    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let out = f.sync_ok(&["softdel", "gone", "first"], &["--now", SECOND]);
+    for line in [
+        "resources          added 0, changed 1, unchanged 2",
+        "account aoai-west deleted at 2026-12-03T08:00:00Z (from az cognitiveservices account list-deleted)",
+        "account aoai-west purge scheduled at 2026-12-05T08:00:00Z (from az cognitiveservices account list-deleted)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("note:"), "{out}");
+    // Its subscription: the account list, then the deleted accounts; its
+    // deployments are not listed, and list-deleted dated it (no log asked).
     let b: Vec<String> = f.commands().into_iter().filter(|c| c.contains(B)).collect();
     assert_eq!(
         b,
-        [format!(
-            "az cognitiveservices account list --subscription {B} --output json"
-        )]
+        [
+            format!("az cognitiveservices account list --subscription {B} --output json"),
+            format!("az cognitiveservices account list-deleted --subscription {B} --output json"),
+        ]
     );
+    let e = f.export();
+    let west = find(&e, "resources", "aoai-west");
+    assert_eq!(west["deleted"], "2026-12-03T08:00:00Z");
+    assert_eq!(west["purged"], "2026-12-05T08:00:00Z");
+    assert!(west.get("deleted_approximate").is_none(), "{west}");
+    assert!(west.get("purged_approximate").is_none(), "{west}");
+    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at 2026-12-03T08:00:00Z, purged at 2026-12-05T08:00:00Z\n"
+        )),
+        "{diff}"
+    );
+
+    // Its 50 PTU Data Zone deployment keeps billing until the purge, then stops.
+    import_prices(&f, SECOND);
+    assert_eq!(
+        windows_of(&f, SECOND, "2026-12-06T00:00:00Z", WEST),
+        [[
+            "overage",
+            SECOND,
+            "2026-12-05T08:00:00Z",
+            "400.0000",
+            "440.00"
+        ]
+        .map(String::from)]
+    );
+    assert!(windows_of(&f, "2026-12-05T08:00:00Z", "2026-12-06T00:00:00Z", WEST).is_empty());
+
+    // The same answers again: nothing new.
+    let again = f.sync_ok(
+        &["softdel", "gone", "first"],
+        &["--now", "2026-12-05T01:00:00Z"],
+    );
+    assert!(again.starts_with("Nothing changed"), "{again}");
+
+    // Listed again before its purge: recovered.
+    let out = f.sync_ok(&["first"], &["--now", "2026-12-05T02:00:00Z"]);
+    assert!(
+        out.contains("note: account aoai-west was deleted at 2026-12-03T08:00:00Z and Azure lists it again before its purge: taken as recovered, its deletion cleared"),
+        "{out}"
+    );
+    let west = find(&f.export(), "resources", "aoai-west").clone();
+    assert!(
+        west.get("deleted").is_none() && west.get("purged").is_none(),
+        "{west}"
+    );
+    assert!(
+        f.ok(&["diff", "--since", "last-sync"])
+            .contains(&format!("resource {WEST} no longer deleted")),
+    );
+}
+
+#[test]
+fn an_account_gone_from_the_deleted_list_too_is_purged_at_its_deletion() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(&["purged", "gone-log", "gone", "first"], &["--now", SECOND]);
+    for line in [
+        "account aoai-west deleted at 2026-12-02T07:30:00Z (from the activity log)",
+        "account aoai-west purged at 2026-12-02T07:30:00Z (approximate: taken at its deletion, as Azure keeps no record of the purge)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let b: Vec<String> = f.commands().into_iter().filter(|c| c.contains(B)).collect();
+    assert_eq!(
+        b,
+        [
+            format!("az cognitiveservices account list --subscription {B} --output json"),
+            format!("az cognitiveservices account list-deleted --subscription {B} --output json"),
+            // From the last instant the store knew on it (dev-plan's start).
+            format!(
+                "az monitor activity-log list --resource-id {WEST} --start-time 2026-11-15T00:00:00Z --end-time 2026-12-05T00:00:00Z --max-events 1000 --subscription {B} --output json"
+            ),
+        ]
+    );
+    let e = f.export();
+    let west = find(&e, "resources", "aoai-west");
+    assert_eq!(west["deleted"], "2026-12-02T07:30:00Z");
+    assert_eq!(west["purged"], "2026-12-02T07:30:00Z");
+    assert!(west.get("deleted_approximate").is_none(), "{west}");
+    assert_eq!(west["purged_approximate"], true);
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at 2026-12-02T07:30:00Z, purged at 2026-12-02T07:30:00Z (time approximate)"
+        )),
+        "{diff}"
+    );
+    // Purged: its deployment bills no more.
+    import_prices(&f, SECOND);
+    assert!(windows_of(&f, SECOND, "2026-12-06T00:00:00Z", WEST).is_empty());
+
+    // An account under the same name later: a new one, left out and said.
+    let before = f.ok(&["export"]);
+    let out = f.sync_ok(&["first"], &["--now", "2026-12-06T00:00:00Z"]);
+    assert!(
+        out.contains("it was purged at 2026-12-02T07:30:00Z; an account recreated under the same name is not tracked"),
+        "{out}"
+    );
+    assert_eq!(f.ok(&["export"]), before);
+    assert!(
+        !f.commands().iter().any(|c| c.contains("AOAI-West")),
+        "its deployments are not read"
+    );
+}
+
+#[test]
+fn an_account_gone_without_any_record_is_deleted_at_the_sync_time_approximate() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(&["purged", "gone", "first"], &["--now", SECOND]);
+    for what in ["account aoai-west deleted", "account aoai-west purged"] {
+        let line = format!("{what} at {SECOND} (");
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(
+        f.commands()
+            .iter()
+            .any(|c| c.contains(&format!("activity-log list --resource-id {WEST} "))),
+        "the log was asked, and had nothing"
+    );
+    let west = find(&f.export(), "resources", "aoai-west").clone();
+    assert_eq!(
+        (&west["deleted"], &west["purged"]),
+        (&json(SECOND), &json(SECOND))
+    );
+    assert_eq!(west["deleted_approximate"], true);
+    assert_eq!(west["purged_approximate"], true);
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at {SECOND} (time approximate), purged at {SECOND} (time approximate)"
+        )),
+        "{diff}"
+    );
+
+    // The deleted accounts unreadable: deleted, the purge unknown (it bills
+    // on), and --quiet still says why.
+    let g = fake();
+    first_sync(&g);
+    let o = g.sync(
+        &["gone", "first"],
+        &[("AZ_FAKE_REFUSE", "list-deleted")],
+        &["--now", SECOND, "--quiet"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "");
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with("note: the deleted accounts of contoso-dev (bbbbbbbb) are not readable ((AuthorizationFailed)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let west = find(&g.export(), "resources", "aoai-west").clone();
+    assert_eq!(west["deleted"], SECOND);
+    assert_eq!(west["deleted_approximate"], true);
+    assert!(west.get("purged").is_none(), "{west}");
+}
+
+fn json(s: &str) -> Value {
+    Value::String(s.to_string())
 }
 
 #[test]

@@ -24,11 +24,34 @@
 //!   reservation it is taken to be that update (exact); when it sees several
 //!   (a scope change and a renewal flip, or either with a rename), they all
 //!   get the one instant, marked approximate: only the latest of them
-//!   happened then.
+//!   happened then;
+//! - an account the store holds (by its ARM id) that the complete account
+//!   list of its subscription no longer shows has been deleted (Azure
+//!   soft-deletes Cognitive Services accounts, and their deployments bill
+//!   until the purge, DOMAIN.md 8):
+//!   - `az cognitiveservices account list-deleted` shows it: deleted at its
+//!     `deletionDate`, purged at its `scheduledPurgeDate` (a plan while it
+//!     is ahead: the deployments keep billing until then);
+//!   - it shows it no longer (purged, or never soft-deleted): deleted at
+//!     the latest successful `accounts/delete` in its activity log, else at
+//!     the sync time, and purged at that same instant, marked approximate
+//!     (Azure keeps no record of a purge that a sync can read);
+//!   - an account the store already knew deleted, whose purge was still
+//!     ahead or unknown, and which the list no longer shows: purged at the
+//!     sync time, approximate (it went before its schedule);
+//!   - the list is not readable: deleted as above, the purge left unknown
+//!     (the deployments keep billing) until a sync can read it;
+//!   - an account listed again after its deletion, before its purge, was
+//!     recovered: its deletion and purge are cleared. One listed again after
+//!     its purge is a new account under the old name: the sync leaves it out
+//!     (see `super::run`);
+//!   - a deployment planned on it (created at or after its deletion) can
+//!     no longer happen: it is removed from the store, with a note.
 //!
 //! Without such a record the sync instant stays, marked approximate
-//! (`approximate`, `deleted_approximate`, `refunded_approximate` in the
-//! snapshot), and `ptudesk diff` says "(time approximate)".
+//! (`approximate`, `deleted_approximate`, `purged_approximate`,
+//! `refunded_approximate` in the snapshot), and `ptudesk diff` says
+//! "(time approximate)".
 //!
 //! Pure: no I/O, no clock.
 
@@ -39,6 +62,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// An account as `az cognitiveservices account list-deleted` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SoftDeleted {
+    /// `properties.deletionDate`.
+    pub deleted: Option<Time>,
+    /// `properties.scheduledPurgeDate`.
+    pub purge: Option<Time>,
+}
+
 /// What Azure recorded about when things changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
@@ -48,6 +80,13 @@ pub struct Evidence {
     pub deletes: HashMap<String, Vec<Time>>,
     /// Reservation id -> its `lastUpdatedDateTime`.
     pub reservation_updates: HashMap<String, Time>,
+    /// Subscription id -> the accounts (lowercased ARM ids) its account
+    /// list showed, for the subscriptions read completely.
+    pub accounts: BTreeMap<String, BTreeSet<String>>,
+    /// Subscription id -> its soft-deleted accounts, by the id the account
+    /// had (lowercased ARM id), or None when Azure would not show them.
+    /// Asked only for subscriptions with an account gone.
+    pub soft_deleted: BTreeMap<String, Option<BTreeMap<String, SoftDeleted>>>,
 }
 
 /// Deployment lists read in full: account id -> the provisioned deployments
@@ -65,6 +104,11 @@ pub enum Source {
     /// The reservation's `lastUpdatedDateTime`, dating several changes at
     /// once: approximate.
     ReservationRecordShared,
+    /// `az cognitiveservices account list-deleted`.
+    DeletedAccounts,
+    /// A purge Azure keeps no record of, taken at the account's deletion:
+    /// approximate.
+    AtDeletion,
     /// Nothing recorded it: the sync instant, an estimate.
     SyncTime,
 }
@@ -74,7 +118,10 @@ impl Source {
     pub fn approximate(self) -> bool {
         matches!(
             self,
-            Source::ActivityLogShared | Source::ReservationRecordShared | Source::SyncTime
+            Source::ActivityLogShared
+                | Source::ReservationRecordShared
+                | Source::AtDeletion
+                | Source::SyncTime
         )
     }
 }
@@ -98,6 +145,10 @@ impl Dated {
             Source::ReservationRecord => "from the reservation's lastUpdatedDateTime",
             Source::ReservationRecordShared => {
                 "from the reservation's lastUpdatedDateTime, approximate: that one instant is all Azure shows for several changes"
+            }
+            Source::DeletedAccounts => "from az cognitiveservices account list-deleted",
+            Source::AtDeletion => {
+                "approximate: taken at its deletion, as Azure keeps no record of the purge"
             }
             Source::SyncTime => "the sync time, approximate: Azure recorded no time for it",
         };
@@ -127,7 +178,7 @@ pub struct Applied {
     /// The activity-log questions that would date them (asked before the
     /// store transaction).
     pub lookups: Vec<Lookup>,
-    /// Other things worth saying.
+    /// Other things worth saying (accounts recovered, plans dropped).
     pub notes: Vec<String>,
 }
 
@@ -158,6 +209,42 @@ fn segment<'s>(id: &'s str, key: &str) -> Option<&'s str> {
     None
 }
 
+/// The subscription of a Cognitive Services account's lowercased ARM id
+/// (`/subscriptions/S/resourcegroups/G/providers/microsoft.cognitiveservices/accounts/A`);
+/// None for any other id (a hand-written resource such as `aoai-east`).
+pub fn account_subscription(id: &str) -> Option<&str> {
+    let parts: Vec<&str> = id.split('/').collect();
+    match parts.as_slice() {
+        [
+            "",
+            "subscriptions",
+            sub,
+            "resourcegroups",
+            _,
+            "providers",
+            "microsoft.cognitiveservices",
+            "accounts",
+            name,
+        ] if !sub.is_empty() && !name.is_empty() => Some(sub),
+        _ => None,
+    }
+}
+
+/// The lowercased ARM id an account had, from the id `list-deleted` gives
+/// it (`/subscriptions/S/providers/Microsoft.CognitiveServices/locations/L/resourceGroups/G/deletedAccounts/A`).
+pub fn account_of_deleted(id: &str) -> Option<String> {
+    let id = id.trim_end_matches('/').to_ascii_lowercase();
+    let sub = segment(&id, "subscriptions")?;
+    let group = segment(&id, "resourcegroups")?;
+    let name = segment(&id, "deletedaccounts")?;
+    if sub.is_empty() || group.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "/subscriptions/{sub}/resourcegroups/{group}/providers/microsoft.cognitiveservices/accounts/{name}"
+    ))
+}
+
 fn renewal_words(r: CommitmentRenewal) -> String {
     match r {
         CommitmentRenewal::Autorenew => "autorenew".into(),
@@ -175,9 +262,35 @@ pub fn short(id: &str) -> String {
     }
 }
 
+/// The latest instant before `now` the store knows of on an account (its
+/// deployments' sizes, its commitments' entries): the activity log is asked
+/// about its deletion from then on.
+fn last_known(current: &Estate, account: &str, now: Time) -> Time {
+    let deployments = current
+        .deployments
+        .iter()
+        .filter(|d| d.resource == account)
+        .flat_map(|d| d.sizes.iter().map(|s| s.at));
+    let commitments = current
+        .commitments
+        .iter()
+        .filter(|c| c.resource == account)
+        .flat_map(|c| {
+            std::iter::once(c.start)
+                .chain(c.additions.iter().map(|a| a.at))
+                .chain(c.renewal_changes.iter().map(|a| a.at))
+        });
+    deployments
+        .chain(commitments)
+        .filter(|t| *t < now)
+        .max()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// Dates the changes that `merge` put at `now` in `merged` (the store's
-/// `current` estate with the sync's batches merged in), and deletes the
-/// deployments that `listed` no longer shows (module docs).
+/// `current` estate with the sync's batches merged in), deletes the
+/// deployments that `listed` no longer shows and the accounts that
+/// `ev.accounts` no longer shows (module docs).
 pub fn apply(
     current: &Estate,
     mut merged: Estate,
@@ -187,7 +300,7 @@ pub fn apply(
 ) -> Applied {
     let mut dated = Vec::new();
     let mut lookups = Vec::new();
-    let notes = Vec::new();
+    let mut notes = Vec::new();
 
     for d in merged.deployments.iter_mut() {
         let Some(old) = current.deployments.iter().find(|x| x.id == d.id) else {
@@ -370,6 +483,108 @@ pub fn apply(
                 source,
             });
         }
+    }
+
+    // Accounts gone from, or back in, their subscription's account list.
+    let mut deleted_now: Vec<(String, Time)> = Vec::new();
+    for r in merged.resources.iter_mut() {
+        let Some(sub) = account_subscription(&r.id) else {
+            continue;
+        };
+        let Some(live) = ev.accounts.get(sub) else {
+            continue;
+        };
+        let name = short(&r.id);
+        let deleted = r.deleted.filter(|d| *d <= now);
+        let purged = r.purged.is_some_and(|p| p <= now);
+        if live.contains(&r.id) {
+            if let (Some(d), false) = (deleted, purged) {
+                notes.push(format!(
+                    "account {name} was deleted at {} and Azure lists it again before its purge: taken as recovered, its deletion cleared",
+                    fmt_time(d)
+                ));
+                r.deleted = None;
+                r.purged = None;
+                r.deleted_approximate = false;
+                r.purged_approximate = false;
+            }
+            continue;
+        }
+        if purged {
+            continue;
+        }
+        let soft = ev.soft_deleted.get(sub);
+        let readable = matches!(soft, Some(Some(_)));
+        let shown = soft.and_then(Option::as_ref).and_then(|m| m.get(&r.id));
+
+        // The deletion, unless the store knew it already.
+        let (deleted_at, found) = match deleted {
+            Some(d) => (d, false),
+            None => {
+                let (at, source) = match shown.and_then(|s| s.deleted).filter(|t| *t <= now) {
+                    Some(t) => (t, Source::DeletedAccounts),
+                    None => {
+                        let after = last_known(current, &r.id, now);
+                        lookups.push(Lookup {
+                            id: r.id.clone(),
+                            after,
+                        });
+                        match latest(ev.deletes.get(&r.id), after, now) {
+                            Some(t) => (t, Source::ActivityLog),
+                            None => (now, Source::SyncTime),
+                        }
+                    }
+                };
+                r.deleted = Some(at);
+                r.deleted_approximate = source.approximate();
+                dated.push(Dated {
+                    what: format!("account {name} deleted"),
+                    at,
+                    source,
+                });
+                deleted_now.push((r.id.clone(), at));
+                (at, true)
+            }
+        };
+
+        // The purge.
+        let purge = match shown {
+            // Soft-deleted: purged on its schedule (a plan while ahead).
+            Some(s) => s
+                .purge
+                .map(|p| (p.max(deleted_at), Source::DeletedAccounts))
+                .filter(|(p, _)| r.purged != Some(*p) || r.purged_approximate),
+            // Gone from the deleted accounts too: purged, Azure won't say when.
+            None if readable && found => Some((deleted_at, Source::AtDeletion)),
+            None if readable => Some((now, Source::SyncTime)),
+            // Unreadable: the purge stays unknown.
+            None => None,
+        };
+        if let Some((at, source)) = purge {
+            r.purged = Some(at);
+            r.purged_approximate = source.approximate();
+            let what = if at > now {
+                format!("account {name} purge scheduled")
+            } else {
+                format!("account {name} purged")
+            };
+            dated.push(Dated { what, at, source });
+        }
+    }
+
+    // Deployments planned on an account found deleted can't exist: dropped.
+    for (account, at) in &deleted_now {
+        merged.deployments.retain(|d| {
+            let planned = d.resource == *account && d.created() >= *at;
+            if planned {
+                notes.push(format!(
+                    "planned deployment {} removed: its account was deleted at {}",
+                    short(&d.id),
+                    fmt_time(*at)
+                ));
+            }
+            !planned
+        });
     }
 
     lookups.sort();
@@ -784,6 +999,186 @@ mod tests {
         let r = &e.reservations[0];
         assert_eq!((r.refunded_at, r.refunded_approximate), (Some(now), true));
         assert_eq!(dated[0].source, Source::SyncTime);
+    }
+
+    /// The account gone from its subscription's list (read completely), with
+    /// what list-deleted showed.
+    fn gone(soft: Option<Option<SoftDeleted>>) -> Evidence {
+        let mut ev = Evidence::default();
+        ev.accounts.insert("s".into(), BTreeSet::new());
+        if let Some(shown) = soft {
+            ev.soft_deleted.insert(
+                "s".into(),
+                shown.map(|x| [(ACC.to_string(), x)].into_iter().collect()),
+            );
+        }
+        ev
+    }
+
+    #[test]
+    fn a_vanished_account_soft_deleted_waits_for_its_purge() {
+        let now = t("2026-12-05T00:00:00Z");
+        let current = estate(vec![dep("chat", &[("2026-10-01T00:00:00Z", 300, false)])]);
+        let ev = gone(Some(Some(SoftDeleted {
+            deleted: Some(t("2026-12-04T10:00:00Z")),
+            purge: Some(t("2026-12-06T10:00:00Z")),
+        })));
+        let (e, dated, lookups) = applied(&current, current.clone(), &Listed::new(), &ev, now);
+        let r = &e.resources[0];
+        assert_eq!(r.deleted, Some(t("2026-12-04T10:00:00Z")));
+        assert_eq!(
+            r.purged,
+            Some(t("2026-12-06T10:00:00Z")),
+            "a plan: still ahead"
+        );
+        assert!(!r.deleted_approximate && !r.purged_approximate);
+        assert!(lookups.is_empty(), "list-deleted dated it: no log asked");
+        assert_eq!(
+            dated.iter().map(Dated::line).collect::<Vec<_>>(),
+            [
+                "account east deleted at 2026-12-04T10:00:00Z (from az cognitiveservices account list-deleted)",
+                "account east purge scheduled at 2026-12-06T10:00:00Z (from az cognitiveservices account list-deleted)",
+            ]
+        );
+        assert_eq!(e.deployments[0].deleted, None, "it bills until the purge");
+
+        // The next sync, still soft-deleted: nothing new.
+        let (again, dated, _) = applied(&e, e.clone(), &Listed::new(), &ev, now);
+        assert_eq!(again, e);
+        assert!(dated.is_empty());
+
+        // Purged before its schedule: at the sync time, approximate.
+        let later = t("2026-12-05T12:00:00Z");
+        let (same, dated, _) = applied(&e, e.clone(), &Listed::new(), &gone(Some(None)), later);
+        assert_eq!(same, e, "an unreadable list says nothing new");
+        assert!(dated.is_empty());
+        let mut empty = gone(None);
+        empty.soft_deleted.insert("s".into(), Some(BTreeMap::new()));
+        let (e3, dated, _) = applied(&e, e.clone(), &Listed::new(), &empty, later);
+        let r = &e3.resources[0];
+        assert_eq!((r.purged, r.purged_approximate), (Some(later), true));
+        assert_eq!(r.deleted, Some(t("2026-12-04T10:00:00Z")));
+        assert_eq!(dated.len(), 1);
+        assert_eq!(dated[0].what, "account east purged");
+        assert_eq!(dated[0].source, Source::SyncTime);
+
+        // Listed again before the purge: recovered.
+        let mut live = gone(None);
+        live.accounts.insert("s".into(), [ACC.to_string()].into());
+        let a = apply(&e, e.clone(), &Listed::new(), &live, now);
+        assert_eq!(a.estate.resources[0], current.resources[0]);
+        assert!(a.notes[0].contains("taken as recovered"), "{:?}", a.notes);
+    }
+
+    #[test]
+    fn a_vanished_account_not_soft_deleted_is_purged_at_its_deletion() {
+        let now = t("2026-12-05T00:00:00Z");
+        let current = estate(vec![
+            dep("chat", &[("2026-10-01T00:00:00Z", 300, false)]),
+            dep("planned", &[("2027-01-01T00:00:00Z", 50, false)]),
+        ]);
+        let mut listed_nowhere = gone(None);
+        listed_nowhere
+            .soft_deleted
+            .insert("s".into(), Some(BTreeMap::new()));
+
+        // The activity log recorded the account's deletion.
+        let mut ev = listed_nowhere.clone();
+        ev.deletes.insert(
+            ACC.into(),
+            vec![t("2026-09-01T00:00:00Z"), t("2026-12-03T16:00:00Z")],
+        );
+        let a = apply(&current, current.clone(), &Listed::new(), &ev, now);
+        assert_eq!(
+            a.lookups,
+            vec![Lookup {
+                id: ACC.into(),
+                after: t("2026-10-01T00:00:00Z")
+            }],
+            "asked from the last instant the store knows on it"
+        );
+        let r = &a.estate.resources[0];
+        assert_eq!(r.deleted, Some(t("2026-12-03T16:00:00Z")));
+        assert_eq!(r.purged, Some(t("2026-12-03T16:00:00Z")));
+        assert!(!r.deleted_approximate, "from the activity log");
+        assert!(r.purged_approximate, "Azure keeps no record of the purge");
+        assert_eq!(a.dated[0].source, Source::ActivityLog);
+        assert_eq!(a.dated[1].source, Source::AtDeletion);
+        // A deployment planned on it can't happen any more.
+        assert_eq!(a.estate.deployments.len(), 1);
+        assert!(a.notes[0].contains("planned deployment planned on east removed"));
+
+        // Nothing recorded: both at the sync time, approximate.
+        let a = apply(
+            &current,
+            current.clone(),
+            &Listed::new(),
+            &listed_nowhere,
+            now,
+        );
+        let r = &a.estate.resources[0];
+        assert_eq!((r.deleted, r.purged), (Some(now), Some(now)));
+        assert!(r.deleted_approximate && r.purged_approximate);
+        assert_eq!(a.dated[0].source, Source::SyncTime);
+
+        // list-deleted unreadable: deleted, the purge unknown (it bills on).
+        let a = apply(
+            &current,
+            current.clone(),
+            &Listed::new(),
+            &gone(Some(None)),
+            now,
+        );
+        let r = &a.estate.resources[0];
+        assert_eq!((r.deleted, r.purged), (Some(now), None));
+        assert_eq!(a.dated.len(), 1);
+
+        // An account already purged, a hand-written resource, and a
+        // subscription not read completely: left alone.
+        let mut purged = current.clone();
+        purged.resources[0].deleted = Some(t("2026-11-01T00:00:00Z"));
+        purged.resources[0].purged = Some(t("2026-11-03T00:00:00Z"));
+        let a = apply(
+            &purged,
+            purged.clone(),
+            &Listed::new(),
+            &listed_nowhere,
+            now,
+        );
+        assert_eq!(a.estate, purged);
+        let mut own = current.clone();
+        own.resources[0].id = "aoai-east".into();
+        let a = apply(&own, own.clone(), &Listed::new(), &listed_nowhere, now);
+        assert_eq!(a.estate, own);
+        let a = apply(
+            &current,
+            current.clone(),
+            &Listed::new(),
+            &Evidence::default(),
+            now,
+        );
+        assert_eq!(a.estate, current);
+    }
+
+    #[test]
+    fn account_ids_and_deleted_account_ids() {
+        assert_eq!(account_subscription(ACC), Some("s"));
+        assert_eq!(account_subscription("aoai-east"), None);
+        assert_eq!(
+            account_subscription(&format!("{ACC}/deployments/chat")),
+            None
+        );
+        assert_eq!(
+            account_of_deleted(
+                "/subscriptions/S/providers/Microsoft.CognitiveServices/locations/eastus2/resourceGroups/RG/deletedAccounts/East"
+            )
+            .as_deref(),
+            Some(ACC)
+        );
+        assert_eq!(
+            account_of_deleted("/subscriptions/s/resourceGroups/rg"),
+            None
+        );
     }
 
     #[test]

@@ -17,12 +17,17 @@
 //!    `commitment-plan list`; the top-level (shared) commitment plans and
 //!    their account associations through `az rest` (az has no command for
 //!    them); `az cognitiveservices usage list` per region with accounts.
+//!    Only when an account the store holds is gone from the account list:
+//!    `az cognitiveservices account list-deleted` (soft-deleted accounts
+//!    with their deletion and scheduled purge dates).
 //! 3. Once: `az reservations reservation-order list`, and
 //!    `az reservations reservation list` per order.
 //! 4. Only for what changed since the store last knew it:
-//!    `az monitor activity-log list` per deployment or commitment plan.
+//!    `az monitor activity-log list` per deployment, commitment plan, or
+//!    account gone (and not soft-deleted).
 //!
-//! How each change is dated is in [`history`].
+//! How each change is dated, and what a vanished account becomes, is in
+//! [`history`].
 //!
 //! Every command gets `--output json` and a time limit; a command still
 //! running at the limit is killed with everything it started.
@@ -31,7 +36,7 @@ pub mod az;
 pub mod history;
 
 use crate::domain::Estate;
-use crate::domain::time::Time;
+use crate::domain::time::{Time, fmt_time};
 use crate::ingest::InputError;
 use crate::ingest::azure;
 use crate::ingest::batch::{Batch, Format, Placement, Skipped};
@@ -39,9 +44,9 @@ use crate::ingest::merge::{FileBatch, merge};
 use crate::store::entities::{self, Delta, Kind};
 use crate::store::{Store, StoreError};
 use az::{Az, AzError, AzOutput};
-use history::{Dated, Evidence, Listed};
+use history::{Dated, Evidence, Listed, SoftDeleted};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -488,18 +493,41 @@ impl<P: FnMut(&str)> Session<'_, P> {
         Ok(subs)
     }
 
-    fn read_subscription(&mut self, sub: &Sub) -> Result<SubRead, Halt> {
+    /// Reads one subscription. `purged`: accounts the store holds as
+    /// purged (account id -> purge instant); one Azure lists again is a new
+    /// account under the old name, left out with a reason (the store keeps
+    /// the purged one's history, which a new account can't continue).
+    fn read_subscription(
+        &mut self,
+        sub: &Sub,
+        purged: &BTreeMap<String, Time>,
+    ) -> Result<SubRead, Halt> {
         let tag = sub.label();
         let mut read = SubRead::default();
         let id = sub.id.as_str();
         let here = Placement::default();
 
         self.say(&format!("{tag}: accounts"));
-        let (fb, raw) = self.batch(
+        let (mut fb, raw) = self.batch(
             args(&["cognitiveservices", "account", "list", "--subscription", id]),
             Format::Accounts,
             &here,
         )?;
+        let mut recreated = Vec::new();
+        fb.batch.resources.retain(|r| match purged.get(&r.id) {
+            Some(at) => {
+                recreated.push(Skipped {
+                    what: format!("account {}", r.id),
+                    why: format!(
+                        "it was purged at {}; an account recreated under the same name is not tracked",
+                        fmt_time(*at)
+                    ),
+                });
+                false
+            }
+            None => true,
+        });
+        fb.batch.skipped.extend(recreated);
         read.accounts
             .extend(fb.batch.resources.iter().map(|r| r.id.clone()));
         read.batches.push(fb);
@@ -508,6 +536,9 @@ impl<P: FnMut(&str)> Session<'_, P> {
             let Some(arm) = str_of(item, "id") else {
                 continue;
             };
+            if purged.contains_key(&arm.trim_end_matches('/').to_ascii_lowercase()) {
+                continue;
+            }
             // Deployments and provisioned commitment plans live on Azure
             // OpenAI and AI Services accounts only.
             let kind = str_of(item, "kind").unwrap_or("OpenAI");
@@ -582,6 +613,12 @@ impl<P: FnMut(&str)> Session<'_, P> {
                     read.batches.push(fb);
                 }
             }
+        }
+
+        for fb in &mut read.batches {
+            fb.batch
+                .plan_associations
+                .retain(|(_, account)| !purged.contains_key(account));
         }
 
         let regions: BTreeSet<&str> = accounts
@@ -703,6 +740,79 @@ impl<P: FnMut(&str)> Session<'_, P> {
             batches.push(FileBatch { file: line, batch });
         }
         Ok(())
+    }
+
+    /// `az cognitiveservices account list-deleted`: the subscription's
+    /// soft-deleted accounts, by the id each had; None when Azure won't
+    /// show them (said in a note: their purge stays unknown).
+    fn deleted_accounts(
+        &mut self,
+        sub: &Sub,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<BTreeMap<String, SoftDeleted>>, SyncError> {
+        let tag = sub.label();
+        self.say(&format!("{tag}: deleted accounts"));
+        let a = args(&[
+            "cognitiveservices",
+            "account",
+            "list-deleted",
+            "--subscription",
+            &sub.id,
+        ]);
+        let (line, out) = match self.call(a) {
+            Ok(x) => x,
+            Err(AzError::Denied { message, .. }) => {
+                notes.push(format!(
+                    "the deleted accounts of {tag} are not readable ({message}): an account gone from its list is taken as deleted, its purge time unknown (its deployments are taken as billing until a sync can read them)"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
+        let bad = |path: String, message: &str| {
+            SyncError::Input(InputError {
+                file: line.clone(),
+                path: Some(path),
+                message: message.to_string(),
+            })
+        };
+        if !matches!(raw, Value::Array(_) | Value::Object(_)) {
+            return Err(bad(
+                "$".into(),
+                "expected a list of deleted accounts (a JSON array)",
+            ));
+        }
+        let mut found = BTreeMap::new();
+        for (i, item) in items(&raw).into_iter().enumerate() {
+            let Some(id) = str_of(item, "id").and_then(history::account_of_deleted) else {
+                return Err(bad(
+                    format!("$[{i}].id"),
+                    "expected a deleted account's id (/subscriptions/SUB/providers/Microsoft.CognitiveServices/locations/REGION/resourceGroups/RG/deletedAccounts/NAME)",
+                ));
+            };
+            let time = |key: &str| -> Result<Option<Time>, SyncError> {
+                match prop(item, key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(v) => v
+                        .as_str()
+                        .and_then(parse_azure_time)
+                        .map(Some)
+                        .ok_or_else(|| {
+                            bad(
+                                format!("$[{i}].properties.{key}"),
+                                "expected an RFC 3339 time",
+                            )
+                        }),
+                }
+            };
+            let soft = SoftDeleted {
+                deleted: time("deletionDate")?,
+                purge: time("scheduledPurgeDate")?,
+            };
+            found.insert(id, soft);
+        }
+        Ok(Some(found))
     }
 
     /// Asks the activity log when the objects in `lookups` changed.
@@ -854,21 +964,42 @@ pub fn run(
     let mut batches = Vec::new();
     let mut listed = Listed::new();
     let mut synced = Vec::new();
+    let mut evidence = Evidence::default();
+    let purged: BTreeMap<String, Time> = current
+        .resources
+        .iter()
+        .filter_map(|r| r.purged.filter(|p| *p <= now).map(|p| (r.id.clone(), p)))
+        .collect();
     for sub in &subs {
-        match session.read_subscription(sub) {
+        match session.read_subscription(sub, &purged) {
             Ok(read) => {
-                for r in current.resources.iter().filter(|r| {
+                let unlisted = |r: &&crate::domain::Resource| {
+                    !read.accounts.contains(&r.id) && !purged.contains_key(&r.id)
+                };
+                // Accounts (by ARM id) gone from the list: deleted, and
+                // list-deleted says whether they wait for their purge.
+                let gone = current
+                    .resources
+                    .iter()
+                    .filter(unlisted)
+                    .any(|r| history::account_subscription(&r.id) == Some(sub.id.as_str()));
+                if gone {
+                    let soft = session.deleted_accounts(sub, &mut notes)?;
+                    evidence.soft_deleted.insert(sub.id.clone(), soft);
+                }
+                // Resources of the user's own making (no ARM id) are left alone.
+                for r in current.resources.iter().filter(unlisted).filter(|r| {
                     r.subscription.eq_ignore_ascii_case(&sub.id)
+                        && history::account_subscription(&r.id).is_none()
                         && r.deleted.is_none()
-                        && r.purged.is_none()
-                        && !read.accounts.contains(&r.id)
                 }) {
                     notes.push(format!(
-                        "account {} is in the store but Azure no longer lists it in {}: left as it was (if it was deleted, `az cognitiveservices account list-deleted` shows it)",
+                        "resource {} is in the store under {} but Azure lists no such account: left as it was (its id is not an Azure account id)",
                         r.id,
                         sub.label()
                     ));
                 }
+                evidence.accounts.insert(sub.id.clone(), read.accounts);
                 batches.extend(read.batches);
                 listed.extend(read.listed);
                 synced.push((sub.id.clone(), sub.name.clone()));
@@ -893,7 +1024,6 @@ pub fn run(
         )));
     }
 
-    let mut evidence = Evidence::default();
     session.reservations(&mut batches, &mut evidence, &mut notes)?;
 
     // What changed since the store last knew it, and so what to ask the
@@ -1069,6 +1199,7 @@ pub fn commands() -> Vec<String> {
         format!("az rest --method get --url '/subscriptions/SUB/providers/Microsoft.CognitiveServices/commitmentPlans?api-version={api}' --output json"),
         format!("az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={api}' --output json"),
         "az cognitiveservices usage list --location REGION --subscription SUB --output json".into(),
+        "az cognitiveservices account list-deleted --subscription SUB --output json".into(),
         "az reservations reservation-order list --output json".into(),
         "az reservations reservation list --reservation-order-id ORDER --output json".into(),
         format!("az monitor activity-log list --resource-id ID --start-time T --end-time NOW --max-events {MAX_EVENTS} --subscription SUB --output json"),

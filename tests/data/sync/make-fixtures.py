@@ -179,6 +179,26 @@ put('log',al(G41),[
 put('log',al(PLAN),[
   event(f"{EAST}/commitmentPlans/PTU-Plan","Microsoft.CognitiveServices/accounts/commitmentPlans/write","Succeeded","2026-12-04T11:00:00Z"),
 ])
+# AOAI-West's own deletion, for when it is gone (see gone/ and purged/).
+put('gone-log',['monitor','activity-log','list','--resource-id',lid(WEST),'--subscription',B],[
+  {**event(WEST,"Microsoft.CognitiveServices/accounts/delete","Succeeded","2026-12-02T07:30:00Z"),"subscriptionId":B},
+  {**event(WEST,"Microsoft.CognitiveServices/accounts/delete","Started","2026-12-02T07:29:00Z"),"subscriptionId":B},
+])
 
 # ---- an account gone from subscription B
 put('gone',['cognitiveservices','account','list','--subscription',B],[])
+
+def deleted_account(sub, rg, name, loc, deleted, purge):
+    a=account(f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/locations/{loc}/resourceGroups/{rg}/deletedAccounts/{name}",
+              name,'AIServices',loc,rg)
+    a["type"]="Microsoft.CognitiveServices/deletedAccounts"
+    a["properties"]["provisioningState"]="Deleting"
+    a["properties"]["deletionDate"]=deleted
+    a["properties"]["scheduledPurgeDate"]=purge
+    return a
+OLD=deleted_account(B,'rg-apps','old-west','westus3',"2026-11-30T10:00:00Z","2026-12-02T10:00:00Z")
+# soft-deleted: AOAI-West waits for its purge, 48 hours after its deletion
+put('softdel',['cognitiveservices','account','list-deleted','--subscription',B],[
+  OLD, deleted_account(B,'rg-apps','AOAI-West','westus3',"2026-12-03T08:00:00Z","2026-12-05T08:00:00Z")])
+# purged: the deleted accounts show another one only
+put('purged',['cognitiveservices','account','list-deleted','--subscription',B],[OLD])
