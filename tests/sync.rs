@@ -1045,3 +1045,68 @@ fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_import_of_az_output_marks_what_it_dates_at_its_own_time_approximate() {
+    // The same answers imported as files: the import instant is all an
+    // import knows about when the changes happened.
+    let f = fake();
+    let file = |dir: &str, name: &str| data(dir).join(name).display().to_string();
+    let east = format!("name-aoai-east-resource-group-rg-ml-subscription-{A}");
+    let order = "reservations-reservation-list-reservation-order-id-c0de0001-0000-4000-8000-000000000001.json";
+    let orders = file("first", "reservations-reservation-order-list.json");
+    let deployments = format!("cognitiveservices-account-deployment-list-{east}.json");
+    let plans = format!("cognitiveservices-account-commitment-plan-list-{east}.json");
+    let accounts = file(
+        "first",
+        &format!("cognitiveservices-account-list-subscription-{A}.json"),
+    );
+    let first = [
+        accounts,
+        file("first", &deployments),
+        file("first", &plans),
+        orders.clone(),
+        file("first", order),
+    ];
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(first.iter().map(String::as_str));
+    args.extend(["--now", FIRST]);
+    f.ok(&args);
+    let second = [
+        file("second", &deployments),
+        file("second", &plans),
+        orders,
+        file("undated", order),
+    ];
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(second.iter().map(String::as_str));
+    args.extend(["--now", SECOND]);
+    f.ok(&args);
+    let diff = f.ok(&["diff", "--since", "2026-12-01T00:00:00Z"]);
+    let changes: Vec<&str> = diff.lines().skip(1).collect();
+    assert_eq!(changes.len(), 5, "{diff}");
+    for (line, what) in changes.iter().zip([
+        "resized 300 -> 400 PTU",
+        "+50 PTU added",
+        "renewal flipped autorenew -> don't renew",
+        "scope changed",
+        "renewal flipped autorenew -> don't renew",
+    ]) {
+        assert!(line.contains(what), "{what:?} in {line:?}");
+        assert!(
+            line.ends_with(&format!("at {SECOND} (time approximate)")),
+            "{line:?}"
+        );
+    }
+
+    // A cancellation seen by an import: refunded at the import time, approximate.
+    let later = "2026-12-06T00:00:00Z";
+    let cancelled = file("cancelled", order);
+    let orders = file("first", "reservations-reservation-order-list.json");
+    f.ok(&["import", &orders, &cancelled, "--now", later]);
+    let diff = f.ok(&["diff", "--since", SECOND]);
+    assert!(
+        diff.contains(&format!(": refunded at {later} (time approximate)")),
+        "{diff}"
+    );
+}
