@@ -18,6 +18,8 @@ pub struct Config {
     pub alerts: Alerts,
     #[serde(default)]
     pub rating: Rating,
+    #[serde(default)]
+    pub sync: Sync,
     /// The terminal app's key bindings: action name -> keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
@@ -65,6 +67,36 @@ impl Default for Rating {
     }
 }
 
+/// How `ptudesk sync` and the terminal app's `:sync` run az.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sync {
+    /// The time limit of each az command: `"60s"`, `"5m"`, or a number of
+    /// seconds. `ptudesk sync --timeout` overrides it.
+    #[serde(deserialize_with = "timeout")]
+    pub timeout: std::time::Duration,
+}
+
+impl Default for Sync {
+    fn default() -> Self {
+        Sync {
+            timeout: crate::sync::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// A time limit written as `--timeout` takes it, or as whole seconds.
+fn timeout<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+    let fail = |m: String| serde::de::Error::custom(format!("sync.timeout: {m}"));
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if n > 0 => Ok(std::time::Duration::from_secs(n as u64)),
+        toml::Value::String(t) => crate::sync::parse_timeout(&t).map_err(fail),
+        other => Err(fail(format!(
+            "expected a duration such as \"60s\" or \"5m\", or a number of seconds above zero, got {other}"
+        ))),
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         toml::from_str(DEFAULT_TOML).expect("assets/config.toml is valid")
@@ -72,6 +104,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How `:sync` runs az with these settings (see [`crate::sync::Options::from_config`]).
+    pub fn sync_options(&self) -> crate::sync::Options {
+        crate::sync::Options::from_config(self)
+    }
+
     /// The rating options these settings give.
     pub fn rating_options(&self) -> crate::rating::Options {
         crate::rating::Options {
@@ -185,5 +222,29 @@ mod tests {
             c.rating_options().early_termination_fee_pct,
             Decimal::from(12)
         );
+    }
+
+    #[test]
+    fn the_sync_time_limit_reads_durations_and_seconds() {
+        use std::time::Duration;
+        assert_eq!(Config::default().sync.timeout, Duration::from_secs(60));
+        assert_eq!(
+            Config::default().sync_options().timeout,
+            Duration::from_secs(60)
+        );
+        let c = Config::parse("c.toml", "[sync]\ntimeout = \"5m\"\n").unwrap();
+        assert_eq!(c.sync.timeout, Duration::from_secs(300));
+        assert_eq!(c.sync_options().timeout, Duration::from_secs(300));
+        let c = Config::parse("c.toml", "[sync]\ntimeout = 7\n").unwrap();
+        assert_eq!(c.sync.timeout, Duration::from_secs(7));
+        for bad in ["\"0s\"", "0", "\"soon\"", "-3", "true"] {
+            let err = Config::parse("c.toml", &format!("[sync]\ntimeout = {bad}\n")).unwrap_err();
+            assert!(
+                err.starts_with("c.toml: sync.timeout: expected"),
+                "{bad}: {err}"
+            );
+        }
+        let err = Config::parse("c.toml", "[sync]\ntimeout_secs = 7\n").unwrap_err();
+        assert!(err.contains("timeout_secs"), "{err}");
     }
 }

@@ -489,6 +489,8 @@ impl Builder {
                 region: region_name.to_string(),
                 deleted: None,
                 purged: None,
+                deleted_approximate: false,
+                purged_approximate: false,
             });
             self.res.push(Res {
                 id,
@@ -687,6 +689,7 @@ impl Builder {
             .map(|m| Addition {
                 at: start + Duration::minutes(m),
                 ptu: 50 * self.g.range(1, 4),
+                approximate: false,
             })
             .collect()
     }
@@ -774,6 +777,7 @@ impl Builder {
                     renewal_changes.push(CommitmentRenewalChange {
                         at,
                         renewal: current,
+                        approximate: false,
                     });
                 }
             }
@@ -889,6 +893,7 @@ impl Builder {
                     scope_changes.push(ScopeChange {
                         at,
                         scope: self.scope_of(r, current),
+                        approximate: false,
                     });
                 }
             }
@@ -907,7 +912,11 @@ impl Builder {
                 } else {
                     ReservationRenewal::None
                 };
-                renewal_changes.push(ReservationRenewalChange { at, renewal });
+                renewal_changes.push(ReservationRenewalChange {
+                    at,
+                    renewal,
+                    approximate: false,
+                });
             }
             // Within the first term: every term lasts at least 28 days.
             let refunded_at = if rot(5, 12) && !future {
@@ -941,6 +950,7 @@ impl Builder {
                 renewal,
                 renewal_changes,
                 refunded_at,
+                refunded_approximate: false,
                 price,
             });
         }

@@ -286,6 +286,8 @@ fn accounts_become_resources() {
                     region: "eastus2".into(),
                     deleted: None,
                     purged: None,
+                    deleted_approximate: false,
+                    purged_approximate: false,
                 },
                 Resource {
                     id: account_id(SUB_B, "rg-apps", "aoai-west"),
@@ -294,6 +296,8 @@ fn accounts_become_resources() {
                     region: "westus3".into(),
                     deleted: None,
                     purged: None,
+                    deleted_approximate: false,
+                    purged_approximate: false,
                 },
                 Resource {
                     id: account_id(SUB_B, "rg-apps", "speech-eu"),
@@ -302,6 +306,8 @@ fn accounts_become_resources() {
                     region: "westeurope".into(),
                     deleted: None,
                     purged: None,
+                    deleted_approximate: false,
+                    purged_approximate: false,
                 },
             ],
             ..Default::default()
@@ -533,6 +539,7 @@ fn reservations_of_every_scope_type() {
         renewal_changes: vec![],
         refunded_at: None,
         price: None,
+        refunded_approximate: false,
     };
     let expected = Batch {
         reservations: vec![
@@ -933,6 +940,8 @@ fn rest_list_and_single_object_shapes_are_accepted() {
         region: "eastus".into(),
         deleted: None,
         purged: None,
+        deleted_approximate: false,
+        purged_approximate: false,
     }];
     for doc in [
         item.clone(),

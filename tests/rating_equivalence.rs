@@ -867,6 +867,8 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             region: REGIONS[r.region as usize].into(),
             deleted: None,
             purged: None,
+            deleted_approximate: false,
+            purged_approximate: false,
         });
     }
     for (i, d) in s.deployments.iter().enumerate() {
@@ -967,6 +969,7 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
                     1 => lowered(k),
                     _ => CommitmentRenewal::None,
                 },
+                approximate: false,
             })
             .collect();
         let ends = renewal == CommitmentRenewal::None && renewal_changes.is_empty();
@@ -977,7 +980,11 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             ptu,
             additions: adds
                 .into_iter()
-                .map(|(at, ptu)| Addition { at, ptu })
+                .map(|(at, ptu)| Addition {
+                    at,
+                    ptu,
+                    approximate: false,
+                })
                 .collect(),
             renewal,
             renewal_changes,
@@ -1010,6 +1017,7 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             .map(|(w, sc)| ScopeChange {
                 at: w.at(&c).max(start),
                 scope: build_scope(sc, s.mg_children),
+                approximate: false,
             })
             .collect();
         scope_changes.sort_by_key(|x| x.at);
@@ -1019,6 +1027,7 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             .map(|(w, rn)| ReservationRenewalChange {
                 at: w.at(&c).max(start),
                 renewal: build_renewal(rn),
+                approximate: false,
             })
             .collect();
         renewal_changes.sort_by_key(|x| x.at);
@@ -1053,6 +1062,7 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             renewal,
             renewal_changes,
             refunded_at,
+            refunded_approximate: false,
             price: r.price.map(|p| Decimal::new(p as i64, 2)),
         });
     }

@@ -108,6 +108,8 @@ fn the_audit_log_undo_and_the_estate_at_a_time() {
         region: "eastus2".into(),
         deleted: None,
         purged: None,
+        deleted_approximate: false,
+        purged_approximate: false,
     });
     put(&mut store, &v2, "2026-11-21T10:00:00Z");
     let log = store.log().unwrap();
@@ -153,6 +155,8 @@ fn undo_takes_changes_back_newest_first_and_a_redo_is_a_new_change() {
         region: "eastus2".into(),
         deleted: None,
         purged: None,
+        deleted_approximate: false,
+        purged_approximate: false,
     });
     put(&mut store, &v2, "2026-11-21T10:00:00Z");
     let mut v3 = v2.clone();

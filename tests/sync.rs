@@ -140,7 +140,8 @@ fn first_sync(f: &Fake) {
 }
 
 const SECOND_LOG: &[&str] = &["second", "log", "first"];
-const SECOND_NO_LOG: &[&str] = &["second", "first"];
+/// No activity log, and a reservation record without lastUpdatedDateTime.
+const SECOND_NO_LOG: &[&str] = &["undated", "second", "first"];
 
 #[test]
 fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
@@ -288,6 +289,7 @@ fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
         "history:",
         "deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
         "deployment global-41 on aoai-east deleted at 2026-12-02T16:40:00Z (from the activity log)",
+        "commitment ptu-plan on aoai-east grown by 50 PTU at 2026-12-04T11:00:00Z (from the activity log)",
         "commitment ptu-plan on aoai-east renewal set to don't renew at 2026-12-04T11:00:00Z (from the activity log)",
         "reservation east regional scope changed at 2026-12-04T09:00:00Z (from the reservation's lastUpdatedDateTime)",
     ] {
@@ -335,15 +337,23 @@ fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
     let plan = find(&e, "commitments", "ptu-plan");
     assert_eq!(plan["renewal_changes"][0]["at"], "2026-12-04T11:00:00Z");
     assert_eq!(plan["renewal_changes"][0]["renewal"]["mode"], "none");
+    assert_eq!(plan["additions"][0]["at"], "2026-12-04T11:00:00Z");
     let r = &e["reservations"][0];
     assert_eq!(r["scope_changes"][0]["at"], "2026-12-04T09:00:00Z");
     assert_eq!(r["scope_changes"][0]["scope"]["type"], "shared");
+    // Dated from Azure's records: no approximate flag anywhere.
+    assert!(
+        !f.ok(&["export"]).contains("approximate"),
+        "{}",
+        f.ok(&["export"])
+    );
 
     let diff = f.ok(&["diff", "--since", "last-sync"]);
     for line in [
-        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (4):",
+        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (5):",
         "deployments/chat resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
         "deployments/global-41 deleted at 2026-12-02T16:40:00Z",
+        "+50 PTU added at 2026-12-04T11:00:00Z",
         "renewal flipped autorenew -> don't renew at 2026-12-04T11:00:00Z",
         "scope changed",
     ] {
@@ -357,14 +367,19 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
     let f = fake();
     first_sync(&f);
     let out = f.sync_ok(SECOND_NO_LOG, &["--now", SECOND]);
-    assert!(
-        out.contains("deployment chat on aoai-east resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (the sync time, approximate"),
-        "{out}"
-    );
-    assert!(
-        out.contains("deployment global-41 on aoai-east deleted at 2026-12-05T00:00:00Z (the sync time, approximate"),
-        "{out}"
-    );
+    for what in [
+        "deployment chat on aoai-east resized 300 -> 400 PTU",
+        "deployment global-41 on aoai-east deleted",
+        "commitment ptu-plan on aoai-east grown by 50 PTU",
+        "commitment ptu-plan on aoai-east renewal set to don't renew",
+        "reservation east regional scope changed",
+        "reservation east regional renewal setting changed",
+    ] {
+        let line = format!(
+            "{what} at 2026-12-05T00:00:00Z (the sync time, approximate: Azure recorded no time for it)"
+        );
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
     // The log was asked, and had nothing.
     assert_eq!(
         f.commands()
@@ -380,20 +395,75 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
     let gone = find(&e, "deployments", "global-41");
     assert_eq!(gone["deleted"], SECOND);
     assert_eq!(gone["deleted_approximate"], true);
-    assert_eq!(
-        find(&e, "commitments", "ptu-plan")["renewal_changes"][0]["at"],
-        SECOND
-    );
-    // The reservation's own record still dates its scope change.
-    assert_eq!(
-        e["reservations"][0]["scope_changes"][0]["at"],
-        "2026-12-04T09:00:00Z"
-    );
+    let plan = find(&e, "commitments", "ptu-plan");
+    assert_eq!(plan["renewal_changes"][0]["at"], SECOND);
+    assert_eq!(plan["renewal_changes"][0]["approximate"], true);
+    assert_eq!(plan["additions"][0]["at"], SECOND);
+    assert_eq!(plan["additions"][0]["approximate"], true);
+    let r = &e["reservations"][0];
+    assert_eq!(r["scope_changes"][0]["at"], SECOND);
+    assert_eq!(r["scope_changes"][0]["approximate"], true);
+    assert_eq!(r["renewal_changes"][0]["approximate"], true);
+
+    // diff marks every one of them.
     let diff = f.ok(&["diff", "--since", "last-sync"]);
+    let changes: Vec<&str> = diff.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(changes.len(), 6, "{diff}");
+    for line in &changes {
+        assert!(
+            line.ends_with("at 2026-12-05T00:00:00Z (time approximate)"),
+            "{line:?} in:\n{diff}"
+        );
+    }
     assert!(
         diff.contains("resized 300 -> 400 PTU at 2026-12-05T00:00:00Z (time approximate)"),
         "{diff}"
     );
+    assert!(
+        diff.contains("deployments/global-41 deleted at 2026-12-05T00:00:00Z (time approximate)"),
+        "{diff}"
+    );
+
+    // A cancellation seen later, with no record of when: approximate too.
+    let later = "2026-12-06T00:00:00Z";
+    let out = f.sync_ok(
+        &["cancelled", "undated", "second", "first"],
+        &["--now", later],
+    );
+    assert!(
+        out.contains("reservation east regional cancelled at 2026-12-06T00:00:00Z (the sync time, approximate"),
+        "{out}"
+    );
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(": refunded at 2026-12-06T00:00:00Z (time approximate)"),
+        "{diff}"
+    );
+
+    // The flags survive a snapshot round trip: export, import elsewhere, export.
+    let snapshot = f.dir.path().join("estate.json");
+    let exported = f.ok(&["export"]);
+    assert_eq!(
+        exported.matches("\"approximate\": true").count(),
+        5,
+        "{exported}"
+    );
+    assert!(exported.contains("\"deleted_approximate\": true"));
+    assert!(exported.contains("\"refunded_approximate\": true"));
+    std::fs::write(&snapshot, &exported).unwrap();
+    let other = f.dir.path().join("other.db");
+    let o = Command::new(exe())
+        .args(["import", snapshot.to_str().unwrap(), "--now", later])
+        .env("PTUDESK_DB", &other)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = Command::new(exe())
+        .arg("export")
+        .env("PTUDESK_DB", &other)
+        .output()
+        .unwrap();
+    assert_eq!(text(&o.stdout), exported);
 }
 
 #[test]
@@ -513,7 +583,7 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s (--timeout)"),
+        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s: it was stopped, and nothing was written (the limit is --timeout, or `timeout` under [sync] in the settings file)"),
         "{err}"
     );
     assert_eq!(f.ok(&["export"]), before);
@@ -663,25 +733,380 @@ fn diff_since_last_sync_needs_a_sync() {
     );
 }
 
+const WEST: &str = "/subscriptions/bbbbbbbb-0000-4000-8000-000000000002/resourcegroups/rg-apps/providers/microsoft.cognitiveservices/accounts/aoai-west";
+
+/// Prices for the commitments of the fixtures (no public commitment price
+/// exists), so that `forecast` rates the store.
+fn import_prices(f: &Fake, now: &str) {
+    let prices = f.dir.path().join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"schema": "ptudesk.snapshot/1", "currency": "USD", "prices": [
+          {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00", "commitment_month": "1100"},
+          {"region": "westus3", "sku": "ProvisionedManaged", "hourly": "2.00", "commitment_month": "1100"}]}"#,
+    )
+    .unwrap();
+    f.ok(&["import", prices.to_str().unwrap(), "--now", now]);
+}
+
+/// The forecast's windows whose subject is `subject`: (kind, start, end, ptu_hours, cost).
+fn windows_of(f: &Fake, from: &str, to: &str, subject: &str) -> Vec<[String; 5]> {
+    let out = f.ok(&["forecast", "--from", from, "--to", to, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["subject"] == subject)
+        .map(|w| {
+            ["kind", "start", "end", "ptu_hours", "cost"]
+                .map(|k| w[k].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
 #[test]
-fn an_account_azure_no_longer_lists_is_left_as_it_was_and_said() {
+fn an_account_azure_no_longer_lists_but_soft_deleted_bills_until_its_purge() {
     let f = fake();
     first_sync(&f);
-    let out = f.sync_ok(&["gone", "first"], &["--now", SECOND]);
-    assert!(
-        out.contains(&format!(
-            "note: account /subscriptions/{B}/resourcegroups/rg-apps/providers/microsoft.cognitiveservices/accounts/aoai-west is in the store but Azure no longer lists it in contoso-dev (bbbbbbbb): left as it was"
-        )),
-        "{out}"
-    );
-    // Its deployments were not listed, so none is taken for deleted.
-    let e = f.export();
-    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let out = f.sync_ok(&["softdel", "gone", "first"], &["--now", SECOND]);
+    for line in [
+        "resources          added 0, changed 1, unchanged 2",
+        "account aoai-west deleted at 2026-12-03T08:00:00Z (from az cognitiveservices account list-deleted)",
+        "account aoai-west purge scheduled at 2026-12-05T08:00:00Z (from az cognitiveservices account list-deleted)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("note:"), "{out}");
+    // Its subscription: the account list, then the deleted accounts; its
+    // deployments are not listed, and list-deleted dated it (no log asked).
     let b: Vec<String> = f.commands().into_iter().filter(|c| c.contains(B)).collect();
     assert_eq!(
         b,
-        [format!(
-            "az cognitiveservices account list --subscription {B} --output json"
-        )]
+        [
+            format!("az cognitiveservices account list --subscription {B} --output json"),
+            format!("az cognitiveservices account list-deleted --subscription {B} --output json"),
+        ]
+    );
+    let e = f.export();
+    let west = find(&e, "resources", "aoai-west");
+    assert_eq!(west["deleted"], "2026-12-03T08:00:00Z");
+    assert_eq!(west["purged"], "2026-12-05T08:00:00Z");
+    assert!(west.get("deleted_approximate").is_none(), "{west}");
+    assert!(west.get("purged_approximate").is_none(), "{west}");
+    assert!(find(&e, "deployments", "batch")["deleted"].is_null());
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at 2026-12-03T08:00:00Z, purged at 2026-12-05T08:00:00Z\n"
+        )),
+        "{diff}"
+    );
+
+    // Its 50 PTU Data Zone deployment keeps billing until the purge, then stops.
+    import_prices(&f, SECOND);
+    assert_eq!(
+        windows_of(&f, SECOND, "2026-12-06T00:00:00Z", WEST),
+        [[
+            "overage",
+            SECOND,
+            "2026-12-05T08:00:00Z",
+            "400.0000",
+            "440.00"
+        ]
+        .map(String::from)]
+    );
+    assert!(windows_of(&f, "2026-12-05T08:00:00Z", "2026-12-06T00:00:00Z", WEST).is_empty());
+
+    // The same answers again: nothing new.
+    let again = f.sync_ok(
+        &["softdel", "gone", "first"],
+        &["--now", "2026-12-05T01:00:00Z"],
+    );
+    assert!(again.starts_with("Nothing changed"), "{again}");
+
+    // Listed again before its purge: recovered.
+    let out = f.sync_ok(&["first"], &["--now", "2026-12-05T02:00:00Z"]);
+    assert!(
+        out.contains("note: account aoai-west was deleted at 2026-12-03T08:00:00Z and Azure lists it again before its purge: taken as recovered, its deletion cleared"),
+        "{out}"
+    );
+    let west = find(&f.export(), "resources", "aoai-west").clone();
+    assert!(
+        west.get("deleted").is_none() && west.get("purged").is_none(),
+        "{west}"
+    );
+    assert!(
+        f.ok(&["diff", "--since", "last-sync"])
+            .contains(&format!("resource {WEST} no longer deleted")),
+    );
+}
+
+#[test]
+fn an_account_gone_from_the_deleted_list_too_is_purged_at_its_deletion() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(&["purged", "gone-log", "gone", "first"], &["--now", SECOND]);
+    for line in [
+        "account aoai-west deleted at 2026-12-02T07:30:00Z (from the activity log)",
+        "account aoai-west purged at 2026-12-02T07:30:00Z (approximate: taken at its deletion, as Azure keeps no record of the purge)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let b: Vec<String> = f.commands().into_iter().filter(|c| c.contains(B)).collect();
+    assert_eq!(
+        b,
+        [
+            format!("az cognitiveservices account list --subscription {B} --output json"),
+            format!("az cognitiveservices account list-deleted --subscription {B} --output json"),
+            // From the last instant the store knew on it (dev-plan's start).
+            format!(
+                "az monitor activity-log list --resource-id {WEST} --start-time 2026-11-15T00:00:00Z --end-time 2026-12-05T00:00:00Z --max-events 1000 --subscription {B} --output json"
+            ),
+        ]
+    );
+    let e = f.export();
+    let west = find(&e, "resources", "aoai-west");
+    assert_eq!(west["deleted"], "2026-12-02T07:30:00Z");
+    assert_eq!(west["purged"], "2026-12-02T07:30:00Z");
+    assert!(west.get("deleted_approximate").is_none(), "{west}");
+    assert_eq!(west["purged_approximate"], true);
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at 2026-12-02T07:30:00Z, purged at 2026-12-02T07:30:00Z (time approximate)"
+        )),
+        "{diff}"
+    );
+    // Purged: its deployment bills no more.
+    import_prices(&f, SECOND);
+    assert!(windows_of(&f, SECOND, "2026-12-06T00:00:00Z", WEST).is_empty());
+
+    // An account under the same name later: a new one, left out and said.
+    let before = f.ok(&["export"]);
+    let out = f.sync_ok(&["first"], &["--now", "2026-12-06T00:00:00Z"]);
+    assert!(
+        out.contains("it was purged at 2026-12-02T07:30:00Z; an account recreated under the same name is not tracked"),
+        "{out}"
+    );
+    assert_eq!(f.ok(&["export"]), before);
+    assert!(
+        !f.commands().iter().any(|c| c.contains("AOAI-West")),
+        "its deployments are not read"
+    );
+}
+
+#[test]
+fn an_account_gone_without_any_record_is_deleted_at_the_sync_time_approximate() {
+    let f = fake();
+    first_sync(&f);
+    let out = f.sync_ok(&["purged", "gone", "first"], &["--now", SECOND]);
+    for what in ["account aoai-west deleted", "account aoai-west purged"] {
+        let line = format!("{what} at {SECOND} (");
+        assert!(out.contains(&line), "missing {line:?} in:\n{out}");
+    }
+    assert!(
+        f.commands()
+            .iter()
+            .any(|c| c.contains(&format!("activity-log list --resource-id {WEST} "))),
+        "the log was asked, and had nothing"
+    );
+    let west = find(&f.export(), "resources", "aoai-west").clone();
+    assert_eq!(
+        (&west["deleted"], &west["purged"]),
+        (&json(SECOND), &json(SECOND))
+    );
+    assert_eq!(west["deleted_approximate"], true);
+    assert_eq!(west["purged_approximate"], true);
+    let diff = f.ok(&["diff", "--since", "last-sync"]);
+    assert!(
+        diff.contains(&format!(
+            "resource {WEST} deleted at {SECOND} (time approximate), purged at {SECOND} (time approximate)"
+        )),
+        "{diff}"
+    );
+
+    // The deleted accounts unreadable: deleted, the purge unknown (it bills
+    // on), and --quiet still says why.
+    let g = fake();
+    first_sync(&g);
+    let o = g.sync(
+        &["gone", "first"],
+        &[("AZ_FAKE_REFUSE", "list-deleted")],
+        &["--now", SECOND, "--quiet"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "");
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with("note: the deleted accounts of contoso-dev (bbbbbbbb) are not readable ((AuthorizationFailed)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let west = find(&g.export(), "resources", "aoai-west").clone();
+    assert_eq!(west["deleted"], SECOND);
+    assert_eq!(west["deleted_approximate"], true);
+    assert!(west.get("purged").is_none(), "{west}");
+}
+
+fn json(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+#[test]
+fn the_settings_file_sets_the_time_limit() {
+    let f = fake();
+    let config = f.dir.path().join("config.toml");
+    std::fs::write(&config, "[sync]\ntimeout = \"1s\"\n").unwrap();
+    let cfg = config.to_str().unwrap();
+    let hang = ("AZ_FAKE_HANG", "reservation-order list");
+    let started = std::time::Instant::now();
+    let o = f.sync(
+        &["first"],
+        &[("PTUDESK_CONFIG", cfg), hang],
+        &["--now", FIRST],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: `az reservations reservation-order list --output json` did not answer within 1 s: it was stopped, and nothing was written"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(!f.db.exists());
+
+    // --timeout wins over the file.
+    let o = f.sync(
+        &["first"],
+        &[("PTUDESK_CONFIG", cfg), hang],
+        &["--now", FIRST, "--timeout", "2s"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("did not answer within 2 s"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // A bad setting is an error that names it, and writes nothing.
+    std::fs::write(&config, "[sync]\ntimeout = \"0s\"\n").unwrap();
+    let o = f.sync(&["first"], &[("PTUDESK_CONFIG", cfg)], &["--now", FIRST]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("sync.timeout: expected a duration above zero"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!f.db.exists());
+}
+
+#[test]
+fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
+    use ptudesk::tui::runtime::{Options, StoreChoice, prepare};
+    use ptudesk::tui::{Action, Effect};
+    let f = fake();
+    // The worker runs `az` without our environment: a wrapper hands the
+    // fake its answers and makes the reservation orders hang.
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let wrapper = f.bin.join("az-hanging");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nAZ_FAKE_DIRS={dirs} AZ_FAKE_HANG='reservation-order list' exec {az} \"$@\"\n",
+            dirs = quote(&data("first")),
+            az = quote(&f.bin.join("az")),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config =
+        ptudesk::config::Config::parse("config.toml", "[sync]\ntimeout = \"1s\"\n").unwrap();
+    let now = ptudesk::domain::time::parse_time_arg(FIRST).unwrap();
+    let (_, mut worker) = prepare(Options {
+        store: StoreChoice::Path(f.db.clone()),
+        now: Some(now),
+        readonly: false,
+        config,
+    })
+    .unwrap();
+    assert_eq!(worker.sync.timeout, std::time::Duration::from_secs(1));
+    worker.sync.program = wrapper.into_os_string();
+    let answers = worker.run(Effect::Sync {
+        subscriptions: vec![],
+        now,
+    });
+    match answers.last() {
+        Some(Action::Synced(Err(e))) => assert!(
+            e.contains(
+                "`az reservations reservation-order list --output json` did not answer within 1 s"
+            ),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_import_of_az_output_marks_what_it_dates_at_its_own_time_approximate() {
+    // The same answers imported as files: the import instant is all an
+    // import knows about when the changes happened.
+    let f = fake();
+    let file = |dir: &str, name: &str| data(dir).join(name).display().to_string();
+    let east = format!("name-aoai-east-resource-group-rg-ml-subscription-{A}");
+    let order = "reservations-reservation-list-reservation-order-id-c0de0001-0000-4000-8000-000000000001.json";
+    let orders = file("first", "reservations-reservation-order-list.json");
+    let deployments = format!("cognitiveservices-account-deployment-list-{east}.json");
+    let plans = format!("cognitiveservices-account-commitment-plan-list-{east}.json");
+    let accounts = file(
+        "first",
+        &format!("cognitiveservices-account-list-subscription-{A}.json"),
+    );
+    let first = [
+        accounts,
+        file("first", &deployments),
+        file("first", &plans),
+        orders.clone(),
+        file("first", order),
+    ];
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(first.iter().map(String::as_str));
+    args.extend(["--now", FIRST]);
+    f.ok(&args);
+    let second = [
+        file("second", &deployments),
+        file("second", &plans),
+        orders,
+        file("undated", order),
+    ];
+    let mut args: Vec<&str> = vec!["import"];
+    args.extend(second.iter().map(String::as_str));
+    args.extend(["--now", SECOND]);
+    f.ok(&args);
+    let diff = f.ok(&["diff", "--since", "2026-12-01T00:00:00Z"]);
+    let changes: Vec<&str> = diff.lines().skip(1).collect();
+    assert_eq!(changes.len(), 5, "{diff}");
+    for (line, what) in changes.iter().zip([
+        "resized 300 -> 400 PTU",
+        "+50 PTU added",
+        "renewal flipped autorenew -> don't renew",
+        "scope changed",
+        "renewal flipped autorenew -> don't renew",
+    ]) {
+        assert!(line.contains(what), "{what:?} in {line:?}");
+        assert!(
+            line.ends_with(&format!("at {SECOND} (time approximate)")),
+            "{line:?}"
+        );
+    }
+
+    // A cancellation seen by an import: refunded at the import time, approximate.
+    let later = "2026-12-06T00:00:00Z";
+    let cancelled = file("cancelled", order);
+    let orders = file("first", "reservations-reservation-order-list.json");
+    f.ok(&["import", &orders, &cancelled, "--now", later]);
+    let diff = f.ok(&["diff", "--since", SECOND]);
+    assert!(
+        diff.contains(&format!(": refunded at {later} (time approximate)")),
+        "{diff}"
     );
 }

@@ -301,6 +301,7 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
                 CommitmentRenewalChange {
                     at,
                     renewal: CommitmentRenewal::Autorenew,
+                    approximate: false,
                 },
             );
         }
@@ -312,6 +313,7 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
                 ReservationRenewalChange {
                     at,
                     renewal: ReservationRenewal::Autorenew,
+                    approximate: false,
                 },
             );
         }

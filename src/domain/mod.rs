@@ -299,6 +299,14 @@ pub struct Resource {
         skip_serializing_if = "Option::is_none"
     )]
     pub purged: Option<Time>,
+    /// The deletion instant is an estimate (a sync saw the account gone,
+    /// not when it went).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted_approximate: bool,
+    /// The purge instant is an estimate (Azure no longer shows the deleted
+    /// account, and recorded no time for its purge).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub purged_approximate: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,6 +363,9 @@ pub struct Addition {
     #[serde(with = "serde_time")]
     pub at: Time,
     pub ptu: i64,
+    /// The instant is an estimate (an import or sync saw the growth, not when it happened).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approximate: bool,
 }
 
 /// What happens when a commitment term ends.
@@ -423,6 +434,9 @@ pub struct CommitmentRenewalChange {
     #[serde(with = "serde_time")]
     pub at: Time,
     pub renewal: CommitmentRenewal,
+    /// The instant is an estimate (an import or sync saw the new setting, not when it was set).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approximate: bool,
 }
 
 /// A commitment (the older payment model): one resource, one-month terms,
@@ -646,6 +660,9 @@ pub struct ScopeChange {
     #[serde(with = "serde_time")]
     pub at: Time,
     pub scope: Scope,
+    /// The instant is an estimate (an import or sync saw the new scope, not when it was set).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approximate: bool,
 }
 
 /// What happens when a reservation term ends.
@@ -738,6 +755,9 @@ pub struct ReservationRenewalChange {
     #[serde(with = "serde_time")]
     pub at: Time,
     pub renewal: ReservationRenewal,
+    /// The instant is an estimate (an import or sync saw the new setting, not when it was set).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approximate: bool,
 }
 
 /// An Azure reservation for provisioned throughput.
@@ -762,6 +782,10 @@ pub struct Reservation {
     pub renewal_changes: Vec<ReservationRenewalChange>,
     #[serde(default, with = "serde_time::opt")]
     pub refunded_at: Option<Time>,
+    /// The refund instant is an estimate (an import or sync saw the
+    /// reservation cancelled, not when).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refunded_approximate: bool,
     /// Its own price per PTU per term (negotiated), else the price book's.
     #[serde(
         default,

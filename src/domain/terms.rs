@@ -394,6 +394,7 @@ mod tests {
             renewal_changes: vec![],
             refunded_at: None,
             price: None,
+            refunded_approximate: false,
         }
     }
 
@@ -435,6 +436,7 @@ mod tests {
         c.additions.push(Addition {
             at: t("2026-11-15T00:00:00Z"),
             ptu: 50,
+            approximate: false,
         });
         let terms = commitment_terms(&c, None, t("2027-02-15")).unwrap();
         assert_eq!(terms[0].ptu_at_end(), 350);
@@ -450,6 +452,7 @@ mod tests {
         c.renewal_changes.push(CommitmentRenewalChange {
             at: t("2026-12-15T00:00:00Z"),
             renewal: CommitmentRenewal::None,
+            approximate: false,
         });
         let terms = commitment_terms(&c, None, t("2027-06-01")).unwrap();
         assert_eq!(terms.len(), 2);
@@ -477,6 +480,7 @@ mod tests {
         c.additions.push(Addition {
             at: t("2026-12-05T00:00:00Z"),
             ptu: 50,
+            approximate: false,
         });
         let e = commitment_terms(&c, None, t("2026-11-02")).unwrap_err();
         assert_eq!(e.path, "additions[0].at");
@@ -550,6 +554,7 @@ mod tests {
         r.renewal_changes.push(ReservationRenewalChange {
             at: t("2027-01-01"),
             renewal: ReservationRenewal::None,
+            approximate: false,
         });
         let terms = reservation_terms(&r, t("2030-01-01")).unwrap();
         assert_eq!(terms.len(), 2);
@@ -597,6 +602,7 @@ mod tests {
             scope: Scope::Shared {
                 billing_account: "ba".into(),
             },
+            approximate: false,
         });
         assert_eq!(scope_at(&r, t("2026-11-25T10:59:00Z")).level(), 1);
         assert_eq!(scope_at(&r, t("2026-11-25T11:00:00Z")).level(), 3);

@@ -758,6 +758,8 @@ impl<'f> Parser<'f> {
             region: region_name(location),
             deleted: None,
             purged: None,
+            deleted_approximate: false,
+            purged_approximate: false,
         })
     }
 
@@ -1211,6 +1213,7 @@ impl<'f> Parser<'f> {
             },
             renewal_changes: vec![],
             refunded_at: None,
+            refunded_approximate: false,
             price: None,
         });
         Ok(())

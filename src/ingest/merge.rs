@@ -298,12 +298,14 @@ pub fn merge(
                         c.additions.push(Addition {
                             at: now,
                             ptu: o.ptu - ptu,
+                            approximate: true,
                         });
                     }
                     if commitment_setting_at(c, now) != setting {
                         c.renewal_changes.push(CommitmentRenewalChange {
                             at: now,
                             renewal: setting,
+                            approximate: true,
                         });
                     }
                 }
@@ -354,6 +356,7 @@ pub fn merge(
                         x.scope_changes.push(ScopeChange {
                             at: now,
                             scope: r.scope.clone(),
+                            approximate: true,
                         });
                     }
                     let setting = match r.renewal {
@@ -374,6 +377,7 @@ pub fn merge(
                         x.renewal_changes.push(ReservationRenewalChange {
                             at: now,
                             renewal: setting,
+                            approximate: true,
                         });
                     }
                 }
@@ -382,7 +386,9 @@ pub fn merge(
         }
         for id in &b.cancelled_reservations {
             match e.reservations.iter_mut().find(|x| &x.id == id) {
-                Some(x) if x.refunded_at.is_none() => x.refunded_at = Some(now),
+                Some(x) if x.refunded_at.is_none() => {
+                    (x.refunded_at, x.refunded_approximate) = (Some(now), true)
+                }
                 Some(_) => {}
                 None => skipped.push(Skipped {
                     what: format!("reservation {id}"),

@@ -533,6 +533,7 @@ pub(crate) fn new_reservation(
         renewal: ReservationRenewal::Autorenew,
         renewal_changes: vec![],
         refunded_at: None,
+        refunded_approximate: false,
         price: None,
     }
 }

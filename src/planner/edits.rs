@@ -82,6 +82,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 c.renewal_changes.push(CommitmentRenewalChange {
                     at: *at,
                     renewal: *renewal,
+                    approximate: false,
                 });
             }
             Edit::AddCommitment(c) => e.commitments.push(c.clone()),
@@ -96,8 +97,14 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     .find(|c| &c.id == commitment)
                     .ok_or_else(|| missing("commitment", commitment, estate))?;
                 let pos = c.additions.partition_point(|a| a.at <= *at);
-                c.additions
-                    .insert(pos, crate::domain::Addition { at: *at, ptu: *ptu });
+                c.additions.insert(
+                    pos,
+                    crate::domain::Addition {
+                        at: *at,
+                        ptu: *ptu,
+                        approximate: false,
+                    },
+                );
             }
             Edit::AddReservation(r) => e.reservations.push(r.clone()),
             Edit::ReplanReservation {
@@ -131,6 +138,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 r.scope_changes.push(ScopeChange {
                     at: *at,
                     scope: scope.clone(),
+                    approximate: false,
                 });
             }
             Edit::AddDeployment(d) => e.deployments.push(d.clone()),

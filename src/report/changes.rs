@@ -1,6 +1,8 @@
 //! What changed between two states of the store, in the words a FinOps
 //! engineer uses: renewal settings flipped, PTUs added, scopes changed,
-//! deployments resized.
+//! deployments resized, accounts deleted and purged. A change whose
+//! instant is an estimate (an import or sync saw it, Azure recorded no
+//! time: the snapshot's `approximate` flags) says "(time approximate)".
 
 use crate::domain::time::fmt_time;
 use crate::domain::{
@@ -31,6 +33,15 @@ fn res_renewal_text(r: &ReservationRenewal) -> String {
             }
             s
         }
+    }
+}
+
+/// " (time approximate)" when the instant is an estimate.
+fn approx(approximate: bool) -> &'static str {
+    if approximate {
+        " (time approximate)"
+    } else {
+        ""
     }
 }
 
@@ -67,20 +78,20 @@ fn deployment_lines(
             let mut v = Vec::new();
             for s in a.sizes.iter().filter(|s| !b.sizes.contains(s)) {
                 let from = a.ptu_at(s.at - chrono::Duration::nanoseconds(1));
-                let approx = if s.approximate {
-                    " (time approximate)"
-                } else {
-                    ""
-                };
                 v.push(format!(
-                    "deployment {id} resized {from} -> {} PTU at {}{approx}",
+                    "deployment {id} resized {from} -> {} PTU at {}{}",
                     s.ptu,
-                    fmt_time(s.at)
+                    fmt_time(s.at),
+                    approx(s.approximate)
                 ));
             }
-            if a.deleted != b.deleted {
+            if (a.deleted, a.deleted_approximate) != (b.deleted, b.deleted_approximate) {
                 match a.deleted {
-                    Some(d) => v.push(format!("deployment {id} deleted at {}", fmt_time(d))),
+                    Some(d) => v.push(format!(
+                        "deployment {id} deleted at {}{}",
+                        fmt_time(d),
+                        approx(a.deleted_approximate)
+                    )),
                     None => v.push(format!("deployment {id} no longer deleted")),
                 }
             }
@@ -117,9 +128,10 @@ fn commitment_lines(
             let mut v = Vec::new();
             for ad in a.additions.iter().filter(|x| !b.additions.contains(x)) {
                 v.push(format!(
-                    "commitment {id}: +{} PTU added at {}",
+                    "commitment {id}: +{} PTU added at {}{}",
                     ad.ptu,
-                    fmt_time(ad.at)
+                    fmt_time(ad.at),
+                    approx(ad.approximate)
                 ));
             }
             for ch in a
@@ -134,10 +146,11 @@ fn commitment_lines(
                     .last()
                     .map_or(a.renewal, |x| x.renewal);
                 v.push(format!(
-                    "commitment {id}: renewal flipped {} -> {} at {}",
+                    "commitment {id}: renewal flipped {} -> {} at {}{}",
                     renewal_text(&was),
                     renewal_text(&ch.renewal),
-                    fmt_time(ch.at)
+                    fmt_time(ch.at),
+                    approx(ch.approximate)
                 ));
             }
             if a.renewal != b.renewal {
@@ -191,9 +204,10 @@ fn reservation_lines(
                     crate::domain::terms::scope_at(&a, ch.at - chrono::Duration::nanoseconds(1))
                         .clone();
                 v.push(format!(
-                    "reservation {id}: scope changed {was} -> {} at {}",
+                    "reservation {id}: scope changed {was} -> {} at {}{}",
                     ch.scope,
-                    fmt_time(ch.at)
+                    fmt_time(ch.at),
+                    approx(ch.approximate)
                 ));
             }
             for ch in a
@@ -208,15 +222,20 @@ fn reservation_lines(
                     .last()
                     .map_or_else(|| a.renewal.clone(), |x| x.renewal.clone());
                 v.push(format!(
-                    "reservation {id}: renewal flipped {} -> {} at {}",
+                    "reservation {id}: renewal flipped {} -> {} at {}{}",
                     res_renewal_text(&was),
                     res_renewal_text(&ch.renewal),
-                    fmt_time(ch.at)
+                    fmt_time(ch.at),
+                    approx(ch.approximate)
                 ));
             }
-            if a.refunded_at != b.refunded_at {
+            if (a.refunded_at, a.refunded_approximate) != (b.refunded_at, b.refunded_approximate) {
                 match a.refunded_at {
-                    Some(t) => v.push(format!("reservation {id}: refunded at {}", fmt_time(t))),
+                    Some(t) => v.push(format!(
+                        "reservation {id}: refunded at {}{}",
+                        fmt_time(t),
+                        approx(a.refunded_approximate)
+                    )),
                     None => v.push(format!("reservation {id}: refund withdrawn")),
                 }
             }
@@ -235,6 +254,65 @@ fn reservation_lines(
             }
             if v.is_empty() {
                 v.push(format!("reservation {id} changed"));
+            }
+            v
+        }
+        (None, None) => vec![],
+    }
+}
+
+/// "deleted at T, purged at T (time approximate)" for a resource.
+fn resource_gone(r: &Resource) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(t) = r.deleted {
+        v.push(format!(
+            "deleted at {}{}",
+            fmt_time(t),
+            approx(r.deleted_approximate)
+        ));
+    }
+    if let Some(t) = r.purged {
+        v.push(format!(
+            "purged at {}{}",
+            fmt_time(t),
+            approx(r.purged_approximate)
+        ));
+    }
+    v
+}
+
+fn resource_lines(id: &str, before: Option<Resource>, after: Option<Resource>) -> Vec<String> {
+    let place = |r: &Resource| format!("{} / {} in {}", r.subscription, r.resource_group, r.region);
+    match (before, after) {
+        (None, Some(a)) => {
+            let mut s = format!("resource {id} added: {}", place(&a));
+            for g in resource_gone(&a) {
+                s.push_str(&format!(", {g}"));
+            }
+            vec![s]
+        }
+        (Some(_), None) => vec![format!("resource {id} removed from the store")],
+        (Some(b), Some(a)) => {
+            let mut v = Vec::new();
+            if place(&a) != place(&b) {
+                v.push(format!("resource {id}: {} -> {}", place(&b), place(&a)));
+            }
+            let gone = |r: &Resource| {
+                (
+                    r.deleted,
+                    r.deleted_approximate,
+                    r.purged,
+                    r.purged_approximate,
+                )
+            };
+            if gone(&a) != gone(&b) {
+                match resource_gone(&a) {
+                    g if g.is_empty() => v.push(format!("resource {id} no longer deleted")),
+                    g => v.push(format!("resource {id} {}", g.join(", "))),
+                }
+            }
+            if v.is_empty() {
+                v.push(format!("resource {id} changed"));
             }
             v
         }
@@ -276,13 +354,7 @@ pub fn describe(old: &Objects, new: &Objects) -> Vec<String> {
             Kind::Deployment => deployment_lines(key, b.and_then(parse), a.and_then(parse)),
             Kind::Commitment => commitment_lines(key, b.and_then(parse), a.and_then(parse)),
             Kind::Reservation => reservation_lines(key, b.and_then(parse), a.and_then(parse)),
-            Kind::Resource => simple(d.kind, key, b, a, |r: &Resource| {
-                let mut s = format!("{} / {} in {}", r.subscription, r.resource_group, r.region);
-                if let Some(t) = r.deleted {
-                    s.push_str(&format!(", deleted {}", fmt_time(t)));
-                }
-                s
-            }),
+            Kind::Resource => resource_lines(key, b.and_then(parse), a.and_then(parse)),
             Kind::Quota => simple(d.kind, key, b, a, |q: &Quota| {
                 format!("limit {} PTU", q.limit)
             }),

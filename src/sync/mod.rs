@@ -17,10 +17,17 @@
 //!    `commitment-plan list`; the top-level (shared) commitment plans and
 //!    their account associations through `az rest` (az has no command for
 //!    them); `az cognitiveservices usage list` per region with accounts.
+//!    Only when an account the store holds is gone from the account list:
+//!    `az cognitiveservices account list-deleted` (soft-deleted accounts
+//!    with their deletion and scheduled purge dates).
 //! 3. Once: `az reservations reservation-order list`, and
 //!    `az reservations reservation list` per order.
 //! 4. Only for what changed since the store last knew it:
-//!    `az monitor activity-log list` per deployment or commitment plan.
+//!    `az monitor activity-log list` per deployment, commitment plan, or
+//!    account gone (and not soft-deleted).
+//!
+//! How each change is dated, and what a vanished account becomes, is in
+//! [`history`].
 //!
 //! Every command gets `--output json` and a time limit; a command still
 //! running at the limit is killed with everything it started.
@@ -29,7 +36,7 @@ pub mod az;
 pub mod history;
 
 use crate::domain::Estate;
-use crate::domain::time::Time;
+use crate::domain::time::{Time, fmt_time};
 use crate::ingest::InputError;
 use crate::ingest::azure;
 use crate::ingest::batch::{Batch, Format, Placement, Skipped};
@@ -37,9 +44,9 @@ use crate::ingest::merge::{FileBatch, merge};
 use crate::store::entities::{self, Delta, Kind};
 use crate::store::{Store, StoreError};
 use az::{Az, AzError, AzOutput};
-use history::{Dated, Evidence, Listed};
+use history::{Dated, Evidence, Listed, SoftDeleted};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -70,15 +77,52 @@ pub struct Options {
     pub program: OsString,
 }
 
+/// The time limit of each az command when neither `--timeout` nor the
+/// settings file says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             subscriptions: vec![],
             dry_run: false,
-            timeout: Duration::from_secs(60),
+            timeout: DEFAULT_TIMEOUT,
             program: az::default_program(),
         }
     }
+}
+
+impl Options {
+    /// The options the settings give (`[sync] timeout`): what `ptudesk
+    /// sync` uses without `--timeout`, and the terminal app's `:sync`.
+    pub fn from_config(config: &crate::config::Config) -> Options {
+        Options {
+            timeout: config.sync.timeout,
+            ..Options::default()
+        }
+    }
+}
+
+/// A time limit as `--timeout` and the settings file write it: `60s`, or
+/// any duration `ptudesk` reads (`5m`, `1h`); more than zero.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let d = match t.strip_suffix('s') {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+            let secs: u64 = n
+                .parse()
+                .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?;
+            Duration::from_secs(secs)
+        }
+        _ => crate::domain::time::parse_duration_arg(t)
+            .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?
+            .to_std()
+            .map_err(|_| format!("expected a positive duration, got {s:?}"))?,
+    };
+    if d.is_zero() {
+        return Err(format!("expected a duration above zero, got {s:?}"));
+    }
+    Ok(d)
 }
 
 /// A subscription left out, and why.
@@ -125,7 +169,7 @@ pub enum SyncError {
     #[error("not logged in to Azure: run `az login` (`{command}` said: {message})")]
     NotLoggedIn { command: String, message: String },
     #[error(
-        "`{command}` did not answer within {} s (--timeout): it was stopped, and nothing was written",
+        "`{command}` did not answer within {} s: it was stopped, and nothing was written (the limit is --timeout, or `timeout` under [sync] in the settings file)",
         .limit.as_secs_f64()
     )]
     Timeout { command: String, limit: Duration },
@@ -449,18 +493,41 @@ impl<P: FnMut(&str)> Session<'_, P> {
         Ok(subs)
     }
 
-    fn read_subscription(&mut self, sub: &Sub) -> Result<SubRead, Halt> {
+    /// Reads one subscription. `purged`: accounts the store holds as
+    /// purged (account id -> purge instant); one Azure lists again is a new
+    /// account under the old name, left out with a reason (the store keeps
+    /// the purged one's history, which a new account can't continue).
+    fn read_subscription(
+        &mut self,
+        sub: &Sub,
+        purged: &BTreeMap<String, Time>,
+    ) -> Result<SubRead, Halt> {
         let tag = sub.label();
         let mut read = SubRead::default();
         let id = sub.id.as_str();
         let here = Placement::default();
 
         self.say(&format!("{tag}: accounts"));
-        let (fb, raw) = self.batch(
+        let (mut fb, raw) = self.batch(
             args(&["cognitiveservices", "account", "list", "--subscription", id]),
             Format::Accounts,
             &here,
         )?;
+        let mut recreated = Vec::new();
+        fb.batch.resources.retain(|r| match purged.get(&r.id) {
+            Some(at) => {
+                recreated.push(Skipped {
+                    what: format!("account {}", r.id),
+                    why: format!(
+                        "it was purged at {}; an account recreated under the same name is not tracked",
+                        fmt_time(*at)
+                    ),
+                });
+                false
+            }
+            None => true,
+        });
+        fb.batch.skipped.extend(recreated);
         read.accounts
             .extend(fb.batch.resources.iter().map(|r| r.id.clone()));
         read.batches.push(fb);
@@ -469,6 +536,9 @@ impl<P: FnMut(&str)> Session<'_, P> {
             let Some(arm) = str_of(item, "id") else {
                 continue;
             };
+            if purged.contains_key(&arm.trim_end_matches('/').to_ascii_lowercase()) {
+                continue;
+            }
             // Deployments and provisioned commitment plans live on Azure
             // OpenAI and AI Services accounts only.
             let kind = str_of(item, "kind").unwrap_or("OpenAI");
@@ -543,6 +613,12 @@ impl<P: FnMut(&str)> Session<'_, P> {
                     read.batches.push(fb);
                 }
             }
+        }
+
+        for fb in &mut read.batches {
+            fb.batch
+                .plan_associations
+                .retain(|(_, account)| !purged.contains_key(account));
         }
 
         let regions: BTreeSet<&str> = accounts
@@ -664,6 +740,79 @@ impl<P: FnMut(&str)> Session<'_, P> {
             batches.push(FileBatch { file: line, batch });
         }
         Ok(())
+    }
+
+    /// `az cognitiveservices account list-deleted`: the subscription's
+    /// soft-deleted accounts, by the id each had; None when Azure won't
+    /// show them (said in a note: their purge stays unknown).
+    fn deleted_accounts(
+        &mut self,
+        sub: &Sub,
+        notes: &mut Vec<String>,
+    ) -> Result<Option<BTreeMap<String, SoftDeleted>>, SyncError> {
+        let tag = sub.label();
+        self.say(&format!("{tag}: deleted accounts"));
+        let a = args(&[
+            "cognitiveservices",
+            "account",
+            "list-deleted",
+            "--subscription",
+            &sub.id,
+        ]);
+        let (line, out) = match self.call(a) {
+            Ok(x) => x,
+            Err(AzError::Denied { message, .. }) => {
+                notes.push(format!(
+                    "the deleted accounts of {tag} are not readable ({message}): an account gone from its list is taken as deleted, its purge time unknown (its deployments are taken as billing until a sync can read them)"
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
+        let bad = |path: String, message: &str| {
+            SyncError::Input(InputError {
+                file: line.clone(),
+                path: Some(path),
+                message: message.to_string(),
+            })
+        };
+        if !matches!(raw, Value::Array(_) | Value::Object(_)) {
+            return Err(bad(
+                "$".into(),
+                "expected a list of deleted accounts (a JSON array)",
+            ));
+        }
+        let mut found = BTreeMap::new();
+        for (i, item) in items(&raw).into_iter().enumerate() {
+            let Some(id) = str_of(item, "id").and_then(history::account_of_deleted) else {
+                return Err(bad(
+                    format!("$[{i}].id"),
+                    "expected a deleted account's id (/subscriptions/SUB/providers/Microsoft.CognitiveServices/locations/REGION/resourceGroups/RG/deletedAccounts/NAME)",
+                ));
+            };
+            let time = |key: &str| -> Result<Option<Time>, SyncError> {
+                match prop(item, key) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(v) => v
+                        .as_str()
+                        .and_then(parse_azure_time)
+                        .map(Some)
+                        .ok_or_else(|| {
+                            bad(
+                                format!("$[{i}].properties.{key}"),
+                                "expected an RFC 3339 time",
+                            )
+                        }),
+                }
+            };
+            let soft = SoftDeleted {
+                deleted: time("deletionDate")?,
+                purge: time("scheduledPurgeDate")?,
+            };
+            found.insert(id, soft);
+        }
+        Ok(Some(found))
     }
 
     /// Asks the activity log when the objects in `lookups` changed.
@@ -815,21 +964,42 @@ pub fn run(
     let mut batches = Vec::new();
     let mut listed = Listed::new();
     let mut synced = Vec::new();
+    let mut evidence = Evidence::default();
+    let purged: BTreeMap<String, Time> = current
+        .resources
+        .iter()
+        .filter_map(|r| r.purged.filter(|p| *p <= now).map(|p| (r.id.clone(), p)))
+        .collect();
     for sub in &subs {
-        match session.read_subscription(sub) {
+        match session.read_subscription(sub, &purged) {
             Ok(read) => {
-                for r in current.resources.iter().filter(|r| {
+                let unlisted = |r: &&crate::domain::Resource| {
+                    !read.accounts.contains(&r.id) && !purged.contains_key(&r.id)
+                };
+                // Accounts (by ARM id) gone from the list: deleted, and
+                // list-deleted says whether they wait for their purge.
+                let gone = current
+                    .resources
+                    .iter()
+                    .filter(unlisted)
+                    .any(|r| history::account_subscription(&r.id) == Some(sub.id.as_str()));
+                if gone {
+                    let soft = session.deleted_accounts(sub, &mut notes)?;
+                    evidence.soft_deleted.insert(sub.id.clone(), soft);
+                }
+                // Resources of the user's own making (no ARM id) are left alone.
+                for r in current.resources.iter().filter(unlisted).filter(|r| {
                     r.subscription.eq_ignore_ascii_case(&sub.id)
+                        && history::account_subscription(&r.id).is_none()
                         && r.deleted.is_none()
-                        && r.purged.is_none()
-                        && !read.accounts.contains(&r.id)
                 }) {
                     notes.push(format!(
-                        "account {} is in the store but Azure no longer lists it in {}: left as it was (if it was deleted, `az cognitiveservices account list-deleted` shows it)",
+                        "resource {} is in the store under {} but Azure lists no such account: left as it was (its id is not an Azure account id)",
                         r.id,
                         sub.label()
                     ));
                 }
+                evidence.accounts.insert(sub.id.clone(), read.accounts);
                 batches.extend(read.batches);
                 listed.extend(read.listed);
                 synced.push((sub.id.clone(), sub.name.clone()));
@@ -854,20 +1024,20 @@ pub fn run(
         )));
     }
 
-    let mut evidence = Evidence::default();
     session.reservations(&mut batches, &mut evidence, &mut notes)?;
 
     // What changed since the store last knew it, and so what to ask the
     // activity log about (a first sync asks nothing).
     let (merged, _) = merge(&current, &batches, now).map_err(SyncError::Input)?;
-    let (_, _, lookups) = history::apply(&current, merged, &listed, &evidence, now);
+    let lookups = history::apply(&current, merged, &listed, &evidence, now).lookups;
     session.activity(&lookups, &mut evidence, &mut notes)?;
     let commands = session.commands;
 
-    let edit = |cur: &Estate| -> Result<(Estate, Vec<Skipped>, Vec<Dated>), InputError> {
+    type Edited = (Estate, Vec<Skipped>, Vec<Dated>, Vec<String>);
+    let edit = |cur: &Estate| -> Result<Edited, InputError> {
         let (merged, skipped) = merge(cur, &batches, now)?;
-        let (e, dated, _) = history::apply(cur, merged, &listed, &evidence, now);
-        Ok((e, skipped, dated))
+        let a = history::apply(cur, merged, &listed, &evidence, now);
+        Ok((a.estate, skipped, a.dated, a.notes))
     };
     let names: Vec<String> = synced.iter().map(|(i, n)| label(i, n)).collect();
     let mut report = SyncReport {
@@ -892,28 +1062,31 @@ pub fn run(
             path: store.display().to_string(),
             message,
         })?;
-        let (new, skipped, dated) = edit(&cur).map_err(SyncError::Input)?;
+        let (new, skipped, dated, more) = edit(&cur).map_err(SyncError::Input)?;
         crate::domain::validate::validate(&new).map_err(|v| {
             StoreError::Rejected(format!("the change would leave the estate invalid: {v}"))
         })?;
         report.deltas = entities::diff(&old, &entities::objects(&new));
         report.skipped = skipped;
         report.dated = dated;
+        report.notes.extend(more);
         return Ok(report);
     }
     drop(existing);
     let mut st = Store::open(store)?;
     let what = format!("sync {}", names.join(", "));
-    let mut side = (vec![], vec![]);
+    let mut side = (vec![], vec![], vec![]);
     let written = st.transact(SOURCE, &what, now, |cur| {
-        let (e, skipped, dated) = edit(cur)?;
-        side = (skipped, dated);
+        let (e, skipped, dated, more) = edit(cur)?;
+        side = (skipped, dated, more);
         Ok::<_, InputError>(e)
     })?;
     let written = written.map_err(SyncError::Input)?;
     report.change = written.change;
     report.deltas = written.deltas;
-    (report.skipped, report.dated) = side;
+    let more;
+    (report.skipped, report.dated, more) = side;
+    report.notes.extend(more);
     Ok(report)
 }
 
@@ -1026,6 +1199,7 @@ pub fn commands() -> Vec<String> {
         format!("az rest --method get --url '/subscriptions/SUB/providers/Microsoft.CognitiveServices/commitmentPlans?api-version={api}' --output json"),
         format!("az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={api}' --output json"),
         "az cognitiveservices usage list --location REGION --subscription SUB --output json".into(),
+        "az cognitiveservices account list-deleted --subscription SUB --output json".into(),
         "az reservations reservation-order list --output json".into(),
         "az reservations reservation list --reservation-order-id ORDER --output json".into(),
         format!("az monitor activity-log list --resource-id ID --start-time T --end-time NOW --max-events {MAX_EVENTS} --subscription SUB --output json"),
@@ -1042,6 +1216,17 @@ mod tests {
         send::<Options>();
         send::<SyncReport>();
         send::<SyncError>();
+    }
+
+    #[test]
+    fn timeouts_read_seconds_minutes_and_hours() {
+        assert_eq!(parse_timeout("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("s").is_err());
+        assert!(parse_timeout("-5s").is_err());
+        assert!(parse_timeout("soon").is_err());
     }
 
     #[test]

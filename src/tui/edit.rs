@@ -143,7 +143,11 @@ impl Edit {
                 if c.additions.last().is_some_and(|a| a.at > *at) {
                     return Err("an addition must come after the commitment's last one".into());
                 }
-                c.additions.push(Addition { at: *at, ptu: *ptu });
+                c.additions.push(Addition {
+                    at: *at,
+                    ptu: *ptu,
+                    approximate: false,
+                });
             }
             Edit::CommitmentRenewal {
                 commitment,
@@ -168,6 +172,7 @@ impl Edit {
                 c.renewal_changes.push(CommitmentRenewalChange {
                     at: *at,
                     renewal: *renewal,
+                    approximate: false,
                 });
             }
             Edit::NewReservation(r) => {
@@ -195,6 +200,7 @@ impl Edit {
                 r.scope_changes.push(ScopeChange {
                     at: *at,
                     scope: scope.clone(),
+                    approximate: false,
                 });
             }
             Edit::ReservationRenewal {
@@ -213,6 +219,7 @@ impl Edit {
                 r.renewal_changes.push(ReservationRenewalChange {
                     at: *at,
                     renewal: renewal.clone(),
+                    approximate: false,
                 });
             }
             Edit::Refund { reservation, at } => {

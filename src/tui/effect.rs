@@ -208,10 +208,10 @@ impl Worker {
         Worker {
             slot: Arc::new(Mutex::new(slot)),
             book: Arc::new(PriceBook::default_book()),
+            sync: config.sync_options(),
             config: Arc::new(config),
             notifier: crate::alerts::evaluate,
             readonly,
-            sync: crate::sync::Options::default(),
         }
     }
 

@@ -447,6 +447,7 @@ impl Form {
                     },
                     renewal_changes: vec![],
                     refunded_at: None,
+                    refunded_approximate: false,
                     price: None,
                 }))
             }

@@ -85,7 +85,7 @@ def plan(acc, name, count, start, end, auto, nxt):
 put('first',['cognitiveservices','account','commitment-plan','list']+east_scope,[
   plan(EAST,'PTU-Plan',300,'2026-11-01T00:00:00Z','2026-12-01T00:00:00Z',True,300)])
 put('second',['cognitiveservices','account','commitment-plan','list']+east_scope,[
-  plan(EAST,'PTU-Plan',300,'2026-12-01T00:00:00Z','2027-01-01T00:00:00Z',False,None)])
+  plan(EAST,'PTU-Plan',350,'2026-12-01T00:00:00Z','2027-01-01T00:00:00Z',False,None)])
 put('first',['cognitiveservices','account','commitment-plan','list']+west_scope,[])
 
 def rest(url): return ['rest','--method','get','--url',url]
@@ -129,18 +129,23 @@ put('first',['reservations','reservation-order','list'],[
    "properties":{"benefitStartTime":"2025-02-01T00:00:00Z","billingPlan":"Upfront","createdDateTime":"2025-02-01T00:00:00Z","displayName":"VM_RI_build_agents",
      "provisioningState":"Succeeded","reservations":[{"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}"}],"term":"P3Y"}},
 ])
-def res1(scope_type, scopes, updated):
+def res1(scope_type, scopes, updated, renew=True, state="Succeeded"):
     p={"appliedScopeType":scope_type,"benefitStartTime":"2026-11-20T08:00:00Z","billingPlan":"Monthly",
-       "billingScopeId":f"/subscriptions/{A}","displayName":"east regional","displayProvisioningState":"Succeeded",
+       "billingScopeId":f"/subscriptions/{A}","displayName":"east regional","displayProvisioningState":state,
        "effectiveDateTime":"2026-11-20T08:00:00Z","expiryDateTime":"2026-12-20T08:00:00Z","lastUpdatedDateTime":updated,
-       "provisioningState":"Succeeded","purchaseDateTime":"2026-11-20T07:59:00Z","quantity":100,"renew":True,
+       "provisioningState":state,"purchaseDateTime":"2026-11-20T07:59:00Z","quantity":100,"renew":renew,
        "reservedResourceType":"CognitiveServices","skuDescription":"Provisioned Managed Regional","term":"P1M",
        "userFriendlyAppliedScopeType":"Single" if scope_type=="Single" else "Shared"}
     if scopes is not None: p["appliedScopes"]=scopes
+    if updated is None: del p["lastUpdatedDateTime"]
     return [{"etag":3,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O1}/reservations/{R1}","location":"eastus2",
              "name":f"{O1}/{R1}","sku":{"name":"ProvisionedManaged_Regional"},"type":"Microsoft.Capacity/reservationOrders/reservations","properties":p}]
 put('first',['reservations','reservation','list','--reservation-order-id',O1],res1("Single",[f"/subscriptions/{A}"],"2026-11-20T08:00:00Z"))
 put('second',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,"2026-12-04T09:00:00Z"))
+# The same scope change with the renewal turned off too, and no lastUpdatedDateTime to date either.
+put('undated',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False))
+# Later: the reservation cancelled (returned), again without lastUpdatedDateTime.
+put('cancelled',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False,state="Cancelled"))
 put('first',['reservations','reservation','list','--reservation-order-id',O2],[
   {"etag":2,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}","location":"westeurope","name":f"{O2}/{R2}",
    "sku":{"name":"Standard_D2s_v3"},"type":"Microsoft.Capacity/reservationOrders/reservations",
@@ -174,6 +179,26 @@ put('log',al(G41),[
 put('log',al(PLAN),[
   event(f"{EAST}/commitmentPlans/PTU-Plan","Microsoft.CognitiveServices/accounts/commitmentPlans/write","Succeeded","2026-12-04T11:00:00Z"),
 ])
+# AOAI-West's own deletion, for when it is gone (see gone/ and purged/).
+put('gone-log',['monitor','activity-log','list','--resource-id',lid(WEST),'--subscription',B],[
+  {**event(WEST,"Microsoft.CognitiveServices/accounts/delete","Succeeded","2026-12-02T07:30:00Z"),"subscriptionId":B},
+  {**event(WEST,"Microsoft.CognitiveServices/accounts/delete","Started","2026-12-02T07:29:00Z"),"subscriptionId":B},
+])
 
 # ---- an account gone from subscription B
 put('gone',['cognitiveservices','account','list','--subscription',B],[])
+
+def deleted_account(sub, rg, name, loc, deleted, purge):
+    a=account(f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/locations/{loc}/resourceGroups/{rg}/deletedAccounts/{name}",
+              name,'AIServices',loc,rg)
+    a["type"]="Microsoft.CognitiveServices/deletedAccounts"
+    a["properties"]["provisioningState"]="Deleting"
+    a["properties"]["deletionDate"]=deleted
+    a["properties"]["scheduledPurgeDate"]=purge
+    return a
+OLD=deleted_account(B,'rg-apps','old-west','westus3',"2026-11-30T10:00:00Z","2026-12-02T10:00:00Z")
+# soft-deleted: AOAI-West waits for its purge, 48 hours after its deletion
+put('softdel',['cognitiveservices','account','list-deleted','--subscription',B],[
+  OLD, deleted_account(B,'rg-apps','AOAI-West','westus3',"2026-12-03T08:00:00Z","2026-12-05T08:00:00Z")])
+# purged: the deleted accounts show another one only
+put('purged',['cognitiveservices','account','list-deleted','--subscription',B],[OLD])
