@@ -45,19 +45,19 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(format!("{DATA}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Detects `name`'s format, checks it, and parses it.
+/// Detects `name`'s format, checks it, and parses it; what was read, without
+/// where each object was read (`origins`, which tests of their own check).
 fn load(name: &str, format: Format, placement: &Placement) -> Batch {
     let bytes = read(name);
     let got = detect(name, &bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(got, format, "{name}");
-    parse(name, &bytes, format, placement, now()).unwrap_or_else(|e| panic!("{e}"))
+    let mut b = parse(name, &bytes, format, placement, now()).unwrap_or_else(|e| panic!("{e}"));
+    b.origins.clear();
+    b
 }
 
 fn skipped(what: &str, why: &str) -> Skipped {
-    Skipped {
-        what: what.into(),
-        why: why.into(),
-    }
+    Skipped::new(what, why)
 }
 
 fn account_id(sub: &str, rg: &str, name: &str) -> String {
@@ -1345,4 +1345,778 @@ fn a_snapshot_given_another_format_is_refused() {
         &Placement::default(),
     );
     assert_error(&e, "p.json", None, "got an Azure Retail Prices API answer");
+}
+
+// ---------------------------------------------------------------------------
+// Where each object was read (for errors the merged estate finds)
+
+#[test]
+fn origins_name_the_json_path_each_field_was_read_from() {
+    let parse_file = |name: &str, format: Format, placement: &Placement| {
+        parse(name, &read(name), format, placement, now()).unwrap()
+    };
+    let east = account_id(SUB_A, "rg-ml", "aoai-east");
+    let b = parse_file(
+        "deployments.json",
+        Format::Deployments,
+        &Placement::default(),
+    );
+    let o = &b.origins[&("deployments", format!("{east}/deployments/chat"))];
+    assert_eq!(o.path, "$[0]");
+    assert_eq!(o.path_of(".sizes[0].ptu"), "$[0].sku.capacity");
+    assert_eq!(o.path_of(".sizes[0].at"), "$[0].systemData.createdAt");
+    assert_eq!(o.path_of(".resource"), "$[0].id");
+    assert_eq!(o.path_of(".deleted"), "$[0]", "a field not read: the item");
+    // Without systemData, the creation time is the import's: the capacity stands for it.
+    let o = &b.origins[&("deployments", format!("{east}/deployments/global-41"))];
+    assert_eq!(o.path_of(".sizes[0].at"), "$[1].sku.capacity");
+
+    let b = parse_file(
+        "commitment-plans.json",
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    let o = &b.origins[&("commitments", format!("{east}/commitmentplans/ptu-plan"))];
+    assert_eq!(o.path_of(".ptu"), "$[0].properties.current.count");
+    assert_eq!(
+        o.path_of(".additions[0].ptu"),
+        "$[0].properties.current.count"
+    );
+    assert_eq!(o.path_of(".start"), "$[0].properties.current.startDate");
+    assert_eq!(o.path_of(".renewal.ptu"), "$[0].properties.next.count");
+    assert_eq!(
+        o.path_of(".renewal_changes[2].renewal.ptu"),
+        "$[0].properties.next.count"
+    );
+    // A plan without `next`: its renewal comes from autoRenew.
+    let west = account_id(SUB_B, "rg-apps", "aoai-west");
+    let o = &b.origins[&("commitments", format!("{west}/commitmentplans/plain"))];
+    assert_eq!(o.path_of(".renewal"), "$[1].properties.autoRenew");
+    assert!(
+        !b.origins.keys().any(|(_, k)| k.contains("speech-eu")),
+        "a skipped plan has no origin"
+    );
+
+    let b = parse_file(
+        "reservations.json",
+        Format::Reservations,
+        &Placement::default(),
+    );
+    let o = &b.origins[&("reservations", res_id(1))];
+    assert_eq!(o.path_of(".ptu"), "$[0].properties.quantity");
+    assert_eq!(o.path_of(".start"), "$[0].properties.benefitStartTime");
+    assert_eq!(
+        o.path_of(".scope.subscription"),
+        "$[0].properties.appliedScopes[0]"
+    );
+    assert_eq!(
+        b.origins[&("management_groups", "mg-prod".to_string())].path,
+        "$[2].properties.appliedScopeProperties.managementGroupId"
+    );
+
+    let b = parse_file("accounts.json", Format::Accounts, &Placement::default());
+    assert_eq!(
+        b.origins[&("resources", east.clone())].path_of(".region"),
+        "$[0].location"
+    );
+
+    let b = parse_file("usages.json", Format::Usages, &placed());
+    let (key, o) = b.origins.iter().next().unwrap();
+    assert_eq!(key.0, "quotas");
+    assert!(o.path_of(".limit").ends_with("].limit"), "{o:?}");
+
+    let b = parse_file(
+        "retail-prices.json",
+        Format::RetailPrices,
+        &Placement::default(),
+    );
+    let o = &b.origins[&("prices", "eastus2|ProvisionedManaged".to_string())];
+    assert_eq!(o.path, "$.Items[0]");
+    assert_eq!(o.path_of(".hourly"), "$.Items[0].retailPrice");
+    assert!(o.path_of(".reservation_month").starts_with("$.Items["));
+}
+
+/// commitment-plans.json with the first plan edited.
+fn plans_with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&read("commitment-plans.json")).unwrap();
+    edit(&mut v[0]["properties"]);
+    v.to_string().into_bytes()
+}
+
+#[test]
+fn commitment_counts_off_the_50_ptu_step_are_refused_at_their_path() {
+    let cases: [(&str, serde_json::Value, &str); 4] = [
+        ("current", json!(120), "$[0].properties.current.count"),
+        ("next", json!(120), "$[0].properties.next.count"),
+        // Renewing at more than the current count is still a commitment count.
+        ("next", json!(330), "$[0].properties.next.count"),
+        ("current", json!(2_000_000), "$[0].properties.current.count"),
+    ];
+    for (block, count, path) in cases {
+        let bytes = plans_with(|p| p[block]["count"] = count.clone());
+        let e = parse_err(
+            "plans.json",
+            &bytes,
+            Format::CommitmentPlans,
+            &Placement::default(),
+        );
+        let expected = if count == json!(2_000_000) {
+            "expected at most 1000000 PTU"
+        } else {
+            "expected a multiple of 50 PTU"
+        };
+        assert_error(&e, "plans.json", Some(path), expected);
+    }
+}
+
+#[test]
+fn a_commitment_term_end_must_be_one_month_after_its_start() {
+    let bytes = plans_with(|p| p["current"]["endDate"] = json!("2026-12-02T00:00:00Z"));
+    let e = parse_err(
+        "plans.json",
+        &bytes,
+        Format::CommitmentPlans,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "plans.json",
+        Some("$[0].properties.current.endDate"),
+        "expected the end of the one-month term that starts 2026-11-01T00:00:00Z",
+    );
+    assert!(e.message.contains("i.e. 2026-12-01T00:00:00Z"), "{e}");
+    // A date-only end on the right day agrees.
+    let bytes = plans_with(|p| p["current"]["endDate"] = json!("2026-12-01"));
+    parse(
+        "plans.json",
+        &bytes,
+        Format::CommitmentPlans,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+}
+
+/// reservations.json's first reservation (P1M from benefitStartTime
+/// 2026-11-20T08:00:00Z), edited.
+fn first_reservation_with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let v: serde_json::Value = serde_json::from_slice(&read("reservations.json")).unwrap();
+    let mut first = v[0].clone();
+    edit(&mut first["properties"]);
+    json!([first]).to_string().into_bytes()
+}
+
+#[test]
+fn a_reservation_expiry_must_be_its_start_plus_its_term() {
+    // The fixture's own expiry agrees (start + P1M), to the second.
+    let bytes = first_reservation_with(|_| {});
+    let b = parse(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.reservations[0].start, t("2026-11-20T08:00:00Z"));
+    // Fractions of a second are Azure's rounding, not a disagreement.
+    let bytes = first_reservation_with(|p| {
+        p["benefitStartTime"] = json!("2026-11-20T08:00:00.25Z");
+        p["expiryDateTime"] = json!("2026-12-20T08:00:00.7632798Z");
+    });
+    parse(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    // A date-only expiry is compared by date.
+    let bytes = first_reservation_with(|p| {
+        p.as_object_mut().unwrap().remove("expiryDateTime");
+        p["expiryDate"] = json!("2026-12-20");
+    });
+    parse(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+
+    let bytes = first_reservation_with(|p| p["expiryDateTime"] = json!("2026-12-21T08:00:00Z"));
+    let e = parse_err(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[0].properties.expiryDateTime"),
+        "expected the end of the P1M term that starts 2026-11-20T08:00:00Z (at $[0].properties.benefitStartTime), i.e. 2026-12-20T08:00:00Z, got 2026-12-21T08:00:00Z",
+    );
+    let bytes = first_reservation_with(|p| {
+        p.as_object_mut().unwrap().remove("expiryDateTime");
+        p["expiryDate"] = json!("2026-12-19");
+    });
+    let e = parse_err(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[0].properties.expiryDate"),
+        "i.e. 2026-12-20T08:00:00Z",
+    );
+    // A P1Y reservation is a year: one month is not its expiry.
+    let bytes = first_reservation_with(|p| p["term"] = json!("P1Y"));
+    let e = parse_err(
+        "r.json",
+        &bytes,
+        Format::Reservations,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "r.json",
+        Some("$[0].properties.expiryDateTime"),
+        "i.e. 2027-11-20T08:00:00Z",
+    );
+}
+
+#[test]
+fn byte_order_marks_and_utf16_as_windows_powershell_writes_them() {
+    let text = String::from_utf8(read("accounts.json")).unwrap();
+    let plain = load("accounts.json", Format::Accounts, &Placement::default());
+    let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
+    utf8_bom.extend(text.as_bytes());
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    for (what, bytes) in [
+        ("UTF-8 BOM", &utf8_bom),
+        ("UTF-16LE", &le),
+        ("UTF-16BE", &be),
+    ] {
+        assert_eq!(detect("a.json", bytes), Ok(Format::Accounts), "{what}");
+        let mut b = parse(
+            "a.json",
+            bytes,
+            Format::Accounts,
+            &Placement::default(),
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        b.origins.clear();
+        assert_eq!(b, plain, "{what}");
+    }
+    // A snapshot too.
+    let snap = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/interface_example.json"
+    ))
+    .unwrap();
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(snap.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(detect("s.json", &le), Ok(Format::Snapshot));
+    let b = parse(
+        "s.json",
+        &le,
+        Format::Snapshot,
+        &Placement::default(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(b.snapshot.unwrap().deployments[0].id, "chat");
+
+    // What can't be read is named for what it is.
+    let no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert_error(
+        &detect_err("a.json", &no_bom),
+        "a.json",
+        None,
+        "looks like UTF-16 without a byte-order mark",
+    );
+    let mut utf32 = vec![0xFF, 0xFE, 0, 0];
+    utf32.extend(text.chars().flat_map(|c| (c as u32).to_le_bytes()));
+    assert_error(
+        &detect_err("a.json", &utf32),
+        "a.json",
+        None,
+        "the file is UTF-32",
+    );
+    let mut odd = le.clone();
+    odd.pop();
+    assert_error(&detect_err("a.json", &odd), "a.json", None, "UTF-16LE");
+    // A lone surrogate is not UTF-16.
+    let bad = [0xFF, 0xFE, b'[', 0, 0x00, 0xD8, b']', 0];
+    assert_error(
+        &detect_err("a.json", &bad),
+        "a.json",
+        None,
+        "invalid UTF-16LE",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Merging into the store's timeline
+
+use ptudesk::domain::{Addition, CommitmentRenewal, CommitmentRenewalChange, Estate};
+use ptudesk::ingest::merge::{FileBatch, merge, merge_price};
+
+fn batch_of(file: &str, bytes: &[u8], format: Format, at: Time) -> FileBatch {
+    FileBatch {
+        file: file.into(),
+        batch: parse(file, bytes, format, &placed(), at).unwrap_or_else(|e| panic!("{e}")),
+    }
+}
+
+/// accounts.json and `plans` (commitment-plans.json unless edited), merged into `into` at `at`.
+fn merge_plans(into: &Estate, plans: &[u8], at: &str) -> (Estate, Vec<Skipped>) {
+    let at = t(at);
+    let batches = [
+        batch_of(
+            "accounts.json",
+            &read("accounts.json"),
+            Format::Accounts,
+            at,
+        ),
+        batch_of("plans.json", plans, Format::CommitmentPlans, at),
+    ];
+    merge(into, &batches, at).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn ptu_plan(e: &Estate) -> &ptudesk::domain::Commitment {
+    e.commitments
+        .iter()
+        .find(|c| c.id.ends_with("/commitmentplans/ptu-plan"))
+        .unwrap()
+}
+
+fn why_skipped<'a>(skipped: &'a [Skipped], plan: &str) -> Vec<&'a str> {
+    skipped
+        .iter()
+        .filter(|s| s.what.ends_with(plan))
+        .map(|s| s.why.as_str())
+        .collect()
+}
+
+#[test]
+fn a_plan_is_compared_with_the_store_for_the_term_it_describes() {
+    let plans = read("commitment-plans.json");
+    // Term 2026-11-01 to 12-01 at 300 PTU, renewing at 250.
+    let (first, _) = merge_plans(&Estate::empty(), &plans, "2026-11-25T00:00:00Z");
+    let c = ptu_plan(&first);
+    assert_eq!((c.start, c.ptu), (t("2026-11-01T00:00:00Z"), 300));
+    assert_eq!(c.renewal, CommitmentRenewal::AutorenewLower(250));
+    // After the term ended (the store now has 250 PTU in force), the same
+    // file describes the past term, which agrees: nothing changes.
+    let (again, skipped) = merge_plans(&first, &plans, "2026-12-03T00:00:00Z");
+    assert_eq!(again, first);
+    assert!(why_skipped(&skipped, "ptu-plan").is_empty(), "{skipped:?}");
+
+    // A stale file imported twice at one instant long after its term: the
+    // first import and the second agree.
+    let (stale, _) = merge_plans(&Estate::empty(), &plans, "2027-01-10T00:00:00Z");
+    let (twice, skipped) = merge_plans(&stale, &plans, "2027-01-10T00:00:00Z");
+    assert_eq!(twice, stale);
+    assert!(why_skipped(&skipped, "ptu-plan").is_empty(), "{skipped:?}");
+
+    // The renewed term as Azure shows it (250 PTU, next 250): the store's
+    // "renew at 250" and Azure's "renew at the 250 in force" agree.
+    let renewed = plans_with(|p| {
+        p["current"] = json!({"count": 250, "startDate": "2026-12-01T00:00:00Z", "endDate": "2027-01-01T00:00:00Z"});
+        p["next"] = json!({"count": 250});
+    });
+    let (after, skipped) = merge_plans(&first, &renewed, "2026-12-10T00:00:00Z");
+    assert_eq!(after, first);
+    assert!(why_skipped(&skipped, "ptu-plan").is_empty(), "{skipped:?}");
+}
+
+#[test]
+fn a_plan_that_grew_during_the_term_in_force_gets_an_addition_now() {
+    let (first, _) = merge_plans(
+        &Estate::empty(),
+        &read("commitment-plans.json"),
+        "2026-11-10T00:00:00Z",
+    );
+    let grown = plans_with(|p| p["current"]["count"] = json!(350));
+    let (e, _) = merge_plans(&first, &grown, "2026-11-20T00:00:00Z");
+    let c = ptu_plan(&e);
+    assert_eq!(
+        c.additions,
+        vec![Addition {
+            at: t("2026-11-20T00:00:00Z"),
+            ptu: 50,
+            approximate: true
+        }]
+    );
+    // Renewal at 250 still differs from renewing at the 350 in force: no change there.
+    assert!(c.renewal_changes.is_empty());
+    // The same observation again is a no-op.
+    let (again, _) = merge_plans(&e, &grown, "2026-11-21T00:00:00Z");
+    assert_eq!(again, e);
+
+    // Renewal switched off during the term: a renewal change at the import.
+    let off = plans_with(|p| p["autoRenew"] = json!(false));
+    let (e, _) = merge_plans(&first, &off, "2026-11-22T00:00:00Z");
+    assert_eq!(
+        ptu_plan(&e).renewal_changes,
+        vec![CommitmentRenewalChange {
+            at: t("2026-11-22T00:00:00Z"),
+            renewal: CommitmentRenewal::None,
+            approximate: true
+        }]
+    );
+}
+
+#[test]
+fn an_observation_of_a_term_not_in_force_changes_nothing_and_says_why_it_disagrees() {
+    let (first, _) = merge_plans(
+        &Estate::empty(),
+        &read("commitment-plans.json"),
+        "2026-11-10T00:00:00Z",
+    );
+    // A file of the November term saying 350 PTU, imported in December.
+    let grown = plans_with(|p| p["current"]["count"] = json!(350));
+    let (e, skipped) = merge_plans(&first, &grown, "2026-12-03T00:00:00Z");
+    assert_eq!(e, first, "a past term is not rewritten");
+    let why = why_skipped(&skipped, "ptu-plan");
+    assert_eq!(why.len(), 1, "{skipped:?}");
+    assert!(
+        why[0].starts_with("it describes the term 2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z, which ended before the import time 2026-12-03T00:00:00Z; Azure shows 350 PTU and renewal at 250 PTU, the store 300 PTU and renewal at 250 PTU"),
+        "{why:?}"
+    );
+    assert_eq!(
+        skipped
+            .iter()
+            .find(|s| s.what.ends_with("ptu-plan"))
+            .unwrap()
+            .object
+            .as_deref(),
+        Some(ptu_plan(&e).id.as_str())
+    );
+    // A term that doesn't line up with the store's.
+    let off =
+        plans_with(|p| p["current"] = json!({"count": 300, "startDate": "2026-11-15T00:00:00Z"}));
+    let (e, skipped) = merge_plans(&first, &off, "2026-11-20T00:00:00Z");
+    assert_eq!(e, first);
+    assert!(
+        why_skipped(&skipped, "ptu-plan")[0].contains(
+            "does not line up with the store's term 2026-11-01T00:00:00Z to 2026-12-01T00:00:00Z"
+        ),
+        "{skipped:?}"
+    );
+    // Fewer PTU than the store has in force: a commitment does not shrink mid-term.
+    let fewer = plans_with(|p| p["current"]["count"] = json!(250));
+    let (e, skipped) = merge_plans(&first, &fewer, "2026-11-20T00:00:00Z");
+    assert_eq!(e, first);
+    assert!(why_skipped(&skipped, "ptu-plan")[0].contains("does not shrink during a term"));
+}
+
+#[test]
+fn merge_errors_name_the_file_and_the_path_of_the_input_object() {
+    let at = t("2026-11-25T00:00:00Z");
+    let deps = batch_of(
+        "deps.json",
+        &read("deployments.json"),
+        Format::Deployments,
+        at,
+    );
+    // An account neither imported nor stored.
+    let e = merge(&Estate::empty(), std::slice::from_ref(&deps), at).unwrap_err();
+    assert_error(
+        &e,
+        "deps.json",
+        Some("$[0].id"),
+        "which is neither in this import nor in the store",
+    );
+    let plans = batch_of(
+        "plans.json",
+        &read("commitment-plans.json"),
+        Format::CommitmentPlans,
+        at,
+    );
+    let e = merge(&Estate::empty(), std::slice::from_ref(&plans), at).unwrap_err();
+    assert_error(
+        &e,
+        "plans.json",
+        Some("$[0].id"),
+        "which is neither in this import nor in the store",
+    );
+
+    let accounts = batch_of(
+        "accounts.json",
+        &read("accounts.json"),
+        Format::Accounts,
+        at,
+    );
+    let (stored, _) = merge(&Estate::empty(), &[accounts], at).unwrap();
+    // A stored deployment with a size planned after the import time.
+    let (mut planned, _) = merge(&stored, std::slice::from_ref(&deps), at).unwrap();
+    planned.deployments[0].sizes.push(ptudesk::domain::Size {
+        at: t("2026-12-01T00:00:00Z"),
+        ptu: 400,
+        approximate: false,
+    });
+    let mut v: serde_json::Value = serde_json::from_slice(&read("deployments.json")).unwrap();
+    v[0]["sku"]["capacity"] = json!(350);
+    let resized = batch_of(
+        "deps.json",
+        v.to_string().as_bytes(),
+        Format::Deployments,
+        at,
+    );
+    let e = merge(&planned, &[resized], at).unwrap_err();
+    assert_error(
+        &e,
+        "deps.json",
+        Some("$[0].sku.capacity"),
+        "has a size dated at or after the import time",
+    );
+
+    // A rule only the merged estate checks, at the az member it was read from.
+    let mut v: serde_json::Value = serde_json::from_slice(&read("deployments.json")).unwrap();
+    v[0]["systemData"]["createdAt"] = json!("1999-01-01T00:00:00Z");
+    let old = batch_of(
+        "deps.json",
+        v.to_string().as_bytes(),
+        Format::Deployments,
+        at,
+    );
+    let e = merge(&stored, &[old], at).unwrap_err();
+    assert_error(
+        &e,
+        "deps.json",
+        Some("$[0].systemData.createdAt"),
+        "expected a time between 2000 and 2200",
+    );
+
+    // A snapshot in another currency than the store's.
+    let mut eur = Estate::empty();
+    eur.currency = "EUR".into();
+    let snap = FileBatch {
+        file: "s.json".into(),
+        batch: ptudesk::ingest::batch::Batch {
+            snapshot: Some(eur),
+            ..Default::default()
+        },
+    };
+    let e = merge(&stored, &[snap], at).unwrap_err();
+    assert_error(
+        &e,
+        "s.json",
+        Some("$.currency"),
+        "expected USD, the currency of the store's amounts; this file is in EUR",
+    );
+}
+
+fn snapshot_batch(file: &str, doc: serde_json::Value) -> FileBatch {
+    FileBatch {
+        file: file.into(),
+        batch: parse(
+            file,
+            doc.to_string().as_bytes(),
+            Format::Snapshot,
+            &placed(),
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
+    }
+}
+
+#[test]
+fn a_snapshot_may_refer_to_what_the_store_holds() {
+    let at = t("2026-11-25T00:00:00Z");
+    let accounts = batch_of(
+        "accounts.json",
+        &read("accounts.json"),
+        Format::Accounts,
+        at,
+    );
+    let (stored, _) = merge(&Estate::empty(), &[accounts], at).unwrap();
+    let east = account_id(SUB_A, "rg-ml", "aoai-east");
+    let dep = |resource: &str| {
+        json!({"schema": "ptudesk.snapshot/1", "currency": "USD", "deployments": [
+            {"id": "other", "resource": "aoai-nowhere", "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 50}]},
+            {"id": "chat", "resource": resource, "model": "gpt-4o", "version": "2024-08-06",
+             "sku": "ProvisionedManaged", "sizes": [{"at": "2026-11-01T00:00:00Z", "ptu": 100}]}
+        ], "resources": [{"id": "aoai-nowhere", "subscription": "s", "resource_group": "rg", "region": "eastus2"}]})
+    };
+    let (e, _) = merge(&stored, &[snapshot_batch("s.json", dep(&east))], at).unwrap();
+    assert_eq!(
+        e.deployments
+            .iter()
+            .find(|d| d.id == "chat")
+            .unwrap()
+            .resource,
+        east
+    );
+    // Neither in the file nor in the store: the file's path, and what was expected.
+    let err = merge(&stored, &[snapshot_batch("s.json", dep("aoai-ghost"))], at).unwrap_err();
+    assert_error(
+        &err,
+        "s.json",
+        Some("$.deployments[1].resource"),
+        "expected the id of a resource in this file or in the store, got \"aoai-ghost\"",
+    );
+    // The same id twice in one file is refused before merging folds them.
+    let twice = json!({"schema": "ptudesk.snapshot/1", "currency": "USD", "resources": [
+        {"id": "r", "subscription": "s", "resource_group": "rg", "region": "eastus2"},
+        {"id": "r", "subscription": "s", "resource_group": "rg", "region": "westus"}]});
+    let err = parse(
+        "s.json",
+        twice.to_string().as_bytes(),
+        Format::Snapshot,
+        &placed(),
+        now(),
+    )
+    .unwrap_err();
+    assert_error(
+        &err,
+        "s.json",
+        Some("$.resources[1].id"),
+        "expected unique resource ids; \"r\" appears twice (also at $.resources[0])",
+    );
+}
+
+#[test]
+fn a_stored_object_the_import_makes_invalid_is_named_with_the_import() {
+    let at = t("2026-11-25T00:00:00Z");
+    let accounts = batch_of(
+        "accounts.json",
+        &read("accounts.json"),
+        Format::Accounts,
+        at,
+    );
+    let deps = batch_of(
+        "deps.json",
+        &read("deployments.json"),
+        Format::Deployments,
+        at,
+    );
+    let (stored, _) = merge(&Estate::empty(), &[accounts, deps], at).unwrap();
+    let east = account_id(SUB_A, "rg-ml", "aoai-east");
+    // The account deleted before its stored deployments were created.
+    let doc = json!({"schema": "ptudesk.snapshot/1", "currency": "USD", "resources": [
+        {"id": east, "subscription": SUB_A, "resource_group": "rg-ml", "region": "eastus2",
+         "deleted": "2020-01-01T00:00:00Z"}]});
+    let err = merge(&stored, &[snapshot_batch("gone.json", doc)], at).unwrap_err();
+    assert_eq!(err.file, "gone.json");
+    assert_eq!(err.path, None);
+    assert!(
+        err.message.starts_with(&format!(
+            "this import would leave the store's deployment {east}/deployments/chat invalid: sizes[0].at: expected a creation before resource"
+        )),
+        "{err}"
+    );
+}
+
+fn price(region: &str, fields: serde_json::Value) -> PriceRow {
+    let mut v = json!({"region": region, "sku": "ProvisionedManaged"});
+    v.as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn price_rows_merge_field_by_field() {
+    let retail = price(
+        "eastus2",
+        json!({"hourly": "2.0", "reservation_month": "286", "verified": true,
+               "source": "Azure Retail Prices API", "as_of": "2025-02-01"}),
+    );
+    // A snapshot giving only the commitment price keeps the others.
+    let mut row = retail.clone();
+    merge_price(
+        &mut row,
+        &price("eastus2", json!({"commitment_month": "1100"})),
+        "c.json",
+    );
+    assert_eq!(
+        row,
+        price(
+            "eastus2",
+            json!({"hourly": "2.0", "reservation_month": "286", "commitment_month": "1100",
+                   "verified": true, "source": "Azure Retail Prices API; commitment_month from c.json",
+                   "as_of": "2025-02-01"})
+        )
+    );
+    // Again: nothing changes; a new figure replaces the old note, not adds one.
+    let before = row.clone();
+    merge_price(
+        &mut row,
+        &price("eastus2", json!({"commitment_month": "1100.00"})),
+        "d.json",
+    );
+    assert_eq!(row, before, "an equal amount keeps its spelling");
+    merge_price(
+        &mut row,
+        &price(
+            "eastus2",
+            json!({"commitment_month": "1000", "source": "our contract"}),
+        ),
+        "d.json",
+    );
+    assert_eq!(
+        row.source.as_deref(),
+        Some("Azure Retail Prices API; commitment_month from our contract")
+    );
+    assert_eq!(row.commitment_month, Some(dec("1000")));
+    // An unverified figure makes the mixed row unverified.
+    let mut row = retail.clone();
+    merge_price(
+        &mut row,
+        &price(
+            "eastus2",
+            json!({"commitment_month": "1100", "verified": false}),
+        ),
+        "c.json",
+    );
+    assert_eq!(row.verified, Some(false));
+    assert_eq!(row.hourly, Some(dec("2.0")));
+    // Every stored figure replaced: the new row's verified, source and date.
+    let mut row = retail.clone();
+    merge_price(
+        &mut row,
+        &price(
+            "eastus2",
+            json!({"hourly": "2.5", "reservation_month": "300"}),
+        ),
+        "c.json",
+    );
+    assert_eq!(
+        row,
+        price(
+            "eastus2",
+            json!({"hourly": "2.5", "reservation_month": "300"})
+        )
+    );
+    // A verified list confirming an unverified row's figures verifies it.
+    let mut row = price("eastus2", json!({"hourly": "2.0", "verified": false}));
+    let list = price(
+        "eastus2",
+        json!({"hourly": "2.00", "verified": true, "source": "Azure Retail Prices API"}),
+    );
+    merge_price(&mut row, &list, "prices.json");
+    assert_eq!(
+        row,
+        price(
+            "eastus2",
+            json!({"hourly": "2.0", "verified": true, "source": "Azure Retail Prices API"})
+        )
+    );
+    let mut row = price("eastus2", json!({"hourly": "2.0", "verified": false}));
+    merge_price(&mut row, &retail, "prices.json");
+    assert_eq!(row, retail);
 }

@@ -267,3 +267,31 @@ fn a_missing_store_is_not_created_by_reading() {
     assert!(err.to_string().contains("no store at"), "{err}");
     assert!(!path.exists());
 }
+
+#[test]
+fn a_first_default_currency_alone_is_not_a_change() {
+    let (_d, mut store) = fresh();
+    // An empty estate in USD is what an empty store already reads as.
+    assert_eq!(
+        put(&mut store, &Estate::empty(), "2026-11-22T10:00:00Z"),
+        None
+    );
+    assert!(store.log().unwrap().is_empty());
+    assert!(store.is_empty().unwrap());
+    // Another currency is a setting worth recording.
+    let mut eur = Estate::empty();
+    eur.currency = "EUR".into();
+    assert_eq!(put(&mut store, &eur, "2026-11-22T11:00:00Z"), Some(1));
+    assert_eq!(store.load().unwrap().currency, "EUR");
+    // With other objects, the first USD setting is written beside them.
+    let (_d, mut store) = fresh();
+    assert_eq!(put(&mut store, &demo(), "2026-11-22T10:00:00Z"), Some(1));
+    assert!(
+        store
+            .audit(None)
+            .unwrap()
+            .iter()
+            .any(|a| a.key == "currency"),
+        "the currency is stored with the estate"
+    );
+}

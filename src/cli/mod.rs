@@ -223,7 +223,10 @@ fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
     let text = match a.format {
         ForecastFormat::Table => report::forecast::to_table(&f),
         ForecastFormat::Json => report::forecast::to_json(&f),
-        ForecastFormat::Csv => report::forecast::to_csv(&f),
+        ForecastFormat::Csv => {
+            store::note_unverified(&f);
+            report::forecast::to_csv(&f)
+        }
     };
     out(&text)
 }

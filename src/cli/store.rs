@@ -113,7 +113,7 @@ pub fn parse_file(
     };
     let batch = match format {
         Format::Snapshot => crate::ingest::batch::Batch {
-            snapshot: Some(snapshot::parse(&file, &bytes).map_err(input)?),
+            snapshot: Some(snapshot::parse_part(&file, &bytes).map_err(input)?),
             ..Default::default()
         },
         other => azure::parse(&file, &bytes, other, placement, now).map_err(input)?,
@@ -178,7 +178,9 @@ fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
     m
 }
 
-/// The import summary: per kind added, changed, unchanged; then skipped, grouped by why.
+/// The import summary: per kind added, changed, unchanged; then skipped,
+/// grouped by why. An object the merge skipped is counted as skipped only,
+/// not also as unchanged.
 pub fn summary(
     deltas: &[entities::Delta],
     mentioned: &BTreeSet<(Kind, String)>,
@@ -193,8 +195,9 @@ pub fn summary(
         e.0 += a;
         e.1 += c;
     }
+    let left_out: BTreeSet<&str> = skipped.iter().filter_map(|x| x.object.as_deref()).collect();
     for (k, key) in mentioned {
-        if !touched.contains(&(*k, key.as_str())) {
+        if !touched.contains(&(*k, key.as_str())) && !left_out.contains(key.as_str()) {
             per_kind.entry(*k).or_default().2 += 1;
         }
     }
@@ -251,8 +254,22 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
         Ok::<_, InputError>(estate)
     })?;
     let written = written.map_err(input)?;
+    let mentioned = mentioned(&batches);
+    let imported = mentioned.iter().any(|(_, key)| {
+        !skipped
+            .iter()
+            .any(|x| x.object.as_deref() == Some(key.as_str()))
+    });
     let mut text = String::new();
     match written.change {
+        None if !imported && !skipped.is_empty() => {
+            let _ = writeln!(
+                text,
+                "Nothing imported: every item in {} was skipped; {} is unchanged.",
+                files.join(", "),
+                path.display()
+            );
+        }
         None => {
             let _ = writeln!(
                 text,
@@ -270,8 +287,41 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
             );
         }
     }
-    text.push_str(&summary(&written.deltas, &mentioned(&batches), &skipped));
+    text.push_str(&summary(&written.deltas, &mentioned, &skipped));
     out(&text)
+}
+
+/// Says on stderr, in one line, when a forecast rests on unverified prices:
+/// the same condition and wording as the table's note, for outputs that are
+/// data only (CSV, FOCUS) and can't carry it.
+pub fn note_unverified(f: &rating::Forecast) {
+    if let Some(note) = unverified_note(f) {
+        eprintln!("{note}");
+    }
+}
+
+/// The one-line note for [`note_unverified`], if the forecast rests on an unverified price.
+pub fn unverified_note(f: &rating::Forecast) -> Option<String> {
+    if f.unverified_prices.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = f
+        .unverified_prices
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {}",
+                p.region,
+                p.sku.label(),
+                p.kind.field(),
+                p.amount
+            )
+        })
+        .collect();
+    Some(format!(
+        "note: these figures rest on unverified prices ({}); import a current price list to replace them",
+        list.join(", ")
+    ))
 }
 
 pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
@@ -315,6 +365,7 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
                     .map_err(Failure::input)?
                     .rating_options(),
             )?;
+            note_unverified(&d.forecast);
             let rows = report::tables::focus_rows(&estate.currency, &d.periods, &d.bills);
             let text = report::tables::focus_csv(&rows);
             match &a.out {

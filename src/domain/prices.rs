@@ -27,6 +27,28 @@ impl PriceKind {
         }
     }
 
+    /// What one amount of this kind buys, for messages.
+    pub fn unit(self) -> &'static str {
+        match self {
+            PriceKind::Hourly => "per PTU per hour",
+            PriceKind::ReservationMonth => "per PTU per one-month reservation term",
+            PriceKind::ReservationYear => "per PTU per one-year reservation term",
+            PriceKind::CommitmentMonth => "per PTU per one-month commitment term",
+        }
+    }
+
+    /// A snapshot a user can import to give the store this price: one
+    /// line, valid but for `PRICE`, which is to be replaced by the amount
+    /// (left as is it is refused, never taken for zero).
+    pub fn snapshot_line(self, region: &str, sku: Sku) -> String {
+        format!(
+            "{{\"schema\":\"{}\",\"currency\":\"USD\",\"prices\":[{{\"region\":\"{region}\",\"sku\":\"{}\",\"{}\":\"PRICE\"}}]}}",
+            super::SCHEMA,
+            sku.azure_name(),
+            self.field()
+        )
+    }
+
     fn of(self, row: &PriceRow) -> Option<Decimal> {
         match self {
             PriceKind::Hourly => row.hourly,

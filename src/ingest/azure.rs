@@ -9,11 +9,13 @@
 //! lowercased ARM ids; regions are Azure short names (`eastus2`).
 
 use super::InputError;
-use super::batch::{Batch, Format, ObservedCommitment, ObservedDeployment, Placement};
+use super::batch::{Batch, Format, ObservedCommitment, ObservedDeployment, Origin, Placement};
 use super::batch::{ReservationOrder, Skipped};
+use super::batch::{price_key, quota_key};
 use super::snapshot::parse_json;
 use crate::domain::money::parse_money;
-use crate::domain::time::{Time, midnight};
+use crate::domain::time::{Time, add_months, fmt_time, midnight};
+use crate::domain::validate::MAX_PTU;
 use crate::domain::{
     Billing, BillingAccount, ManagementGroup, PriceRow, Quota, Reservation, ReservationRenewal,
     Resource, Scope, Sku, Term,
@@ -25,7 +27,8 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The format of a JSON document, recognised from its shape (not its file name).
 pub fn detect(file: &str, bytes: &[u8]) -> Result<Format, InputError> {
-    let value: Value = parse_json(file, bytes)?;
+    let bytes = super::decode(file, bytes)?;
+    let value: Value = parse_json(file, &bytes)?;
     let p = Parser::new(file);
     match p.root(&value)? {
         Root::Snapshot => Ok(Format::Snapshot),
@@ -44,13 +47,14 @@ pub fn parse(
     now: Time,
 ) -> Result<Batch, InputError> {
     if format == Format::Snapshot {
-        let estate = super::snapshot::parse(file, bytes)?;
+        let estate = super::snapshot::parse_part(file, bytes)?;
         return Ok(Batch {
             snapshot: Some(estate),
             ..Default::default()
         });
     }
-    let value: Value = parse_json(file, bytes)?;
+    let bytes = super::decode(file, bytes)?;
+    let value: Value = parse_json(file, &bytes)?;
     let p = Parser::new(file);
     let root = p.root(&value)?;
     let (items, next_page) = match root {
@@ -394,6 +398,20 @@ fn parse_azure_time(s: &str) -> Option<Time> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(midnight)
 }
 
+/// True when an end Azure gives (`node`, read as `t`) is the `derived` one:
+/// the same instant to the second, or the same UTC date when Azure gives a
+/// date only.
+fn same_instant(node: &Node, t: Time, derived: Time) -> bool {
+    let date_only = node
+        .str()
+        .is_some_and(|s| !s.trim().contains(['T', 't', ' ']));
+    if date_only {
+        t.date_naive() == derived.date_naive()
+    } else {
+        t.timestamp() == derived.timestamp()
+    }
+}
+
 /// The exact decimal a JSON number or numeric string holds.
 fn decimal_of(v: &Value) -> Option<Decimal> {
     match v {
@@ -522,6 +540,29 @@ impl<'f> Parser<'f> {
                 format!("expected {what}, a positive integer, got {}", show(n.v)),
             )),
         }
+    }
+
+    /// A commitment count: 50-PTU steps, at most [`MAX_PTU`].
+    fn fifty(&self, n: &Node, ptu: i64) -> R<()> {
+        if ptu % 50 != 0 {
+            return Err(self.at(
+                &n.path,
+                format!(
+                    "expected a multiple of 50 PTU (commitments come in 50-PTU steps), got {ptu}"
+                ),
+            ));
+        }
+        self.at_most(n, ptu)
+    }
+
+    fn at_most(&self, n: &Node, ptu: i64) -> R<()> {
+        if ptu > MAX_PTU {
+            return Err(self.at(
+                &n.path,
+                format!("expected at most {MAX_PTU} PTU, got {ptu}"),
+            ));
+        }
+        Ok(())
     }
 
     fn time(&self, n: &Node, what: &str) -> R<Time> {
@@ -734,6 +775,15 @@ impl<'f> Parser<'f> {
             let id = self.arm_id(n, "the account's ARM id")?;
             self.unique(&mut ids, &id, &n.path)?;
             batch.resources.push(self.resource(n, &id)?);
+            let id_path = n.key_path("id");
+            batch.origins.insert(
+                ("resources", id.clone()),
+                Origin::new(&n.path)
+                    .field("id", &id_path)
+                    .field("subscription", &id_path)
+                    .field("resource_group", &id_path)
+                    .field("region", n.key_path("location")),
+            );
         }
         Ok(())
     }
@@ -783,19 +833,31 @@ impl<'f> Parser<'f> {
                 batch.skipped.push(Skipped {
                     what: format!("deployment {name} on {}", last_segment(resource)),
                     why: format!("SKU {sku_name} is not provisioned throughput"),
+                    object: None,
                 });
                 continue;
             };
             let cap = self.need(&sku, "capacity", "the deployment's PTUs")?;
             let ptu = self.positive(&cap, "the deployment's PTUs")?;
+            self.at_most(&cap, ptu)?;
             let model =
                 self.need_prop(n, "model", "the deployed model ({\"name\", \"version\"})")?;
             let model_name = self.req_str(&model, "name", "the model name")?;
             let version = self.opt_string(model.get("version"), "the model version")?;
-            let created = match n.get("systemData") {
-                Some(sd) => self.opt_time(sd.get("createdAt"), "the creation time")?,
-                None => None,
-            };
+            let created_at = n.get("systemData").and_then(|sd| sd.get("createdAt"));
+            let created = self.opt_time(created_at.clone(), "the creation time")?;
+            let id_path = n.key_path("id");
+            batch.origins.insert(
+                ("deployments", id.clone()),
+                Origin::new(&n.path)
+                    .field("id", &id_path)
+                    .field("resource", &id_path)
+                    .field("sku", sku.key_path("name"))
+                    .field("sizes.ptu", &cap.path)
+                    .field("sizes.at", created_at.map_or(cap.path.clone(), |c| c.path))
+                    .field("model", &model.path)
+                    .field("version", &model.path),
+            );
             batch.deployments.push(ObservedDeployment {
                 id: id.clone(),
                 resource: resource.to_string(),
@@ -873,6 +935,7 @@ impl<'f> Parser<'f> {
                     why: format!(
                         "hosting model {h} is not provisioned throughput (only ProvisionedWeb plans are)"
                     ),
+                    object: None,
                 });
                 return Ok(None);
             }
@@ -881,6 +944,7 @@ impl<'f> Parser<'f> {
                     what,
                     why: "no hosting model given; only ProvisionedWeb plans are provisioned throughput"
                         .into(),
+                    object: None,
                 });
                 return Ok(None);
             }
@@ -892,21 +956,44 @@ impl<'f> Parser<'f> {
         )?;
         let count = self.need(&current, "count", "the committed PTUs")?;
         let ptu = self.positive(&count, "the committed PTUs")?;
+        self.fifty(&count, ptu)?;
         let start = self.need(
             &current,
             "startDate",
             "the current term's start (a provisioned plan always has one)",
         )?;
         let term_start = self.time(&start, "the current term's start")?;
-        let term_end = self.opt_time(current.get("endDate"), "the current term's end")?;
+        let end = current.get("endDate");
+        let term_end = self.opt_time(end.clone(), "the current term's end")?;
+        if let (Some(end), Some(t)) = (&end, term_end) {
+            // A commitment term is one calendar month (DOMAIN.md 3); every
+            // renewal after it is computed from that, so Azure's end must agree.
+            let derived = add_months(term_start, 1);
+            if !same_instant(end, t, derived) {
+                return Err(self.at(
+                    &end.path,
+                    format!(
+                        "expected the end of the one-month term that starts {} (at {}), i.e. {}, got {}: ptudesk computes every commitment term from its start (DOMAIN.md 3)",
+                        fmt_time(term_start),
+                        start.path,
+                        fmt_time(derived),
+                        fmt_time(t)
+                    ),
+                ));
+            }
+        }
         let auto_renew = self
             .opt_bool(n.prop("autoRenew"), "autoRenew")?
             .unwrap_or(false);
-        let next_ptu = match n.prop("next").and_then(|x| x.get("count")) {
+        let next_count = n.prop("next").and_then(|x| x.get("count"));
+        let next_ptu = match &next_count {
             None => None,
-            Some(c) => match self.integer(&c, "the PTUs to renew at, a non-negative integer")? {
+            Some(c) => match self.integer(c, "the PTUs to renew at, a non-negative integer")? {
                 0 => None,
-                i if i > 0 => Some(i),
+                i if i > 0 => {
+                    self.fifty(c, i)?;
+                    Some(i)
+                }
                 _ => {
                     return Err(self.at(
                         &c.path,
@@ -918,6 +1005,22 @@ impl<'f> Parser<'f> {
                 }
             },
         };
+        let id_path = n.key_path("id");
+        let renewal_path = match &next_count {
+            Some(c) => c.path.clone(),
+            None => n.prop_path("autoRenew"),
+        };
+        batch.origins.insert(
+            ("commitments", id.to_string()),
+            Origin::new(&n.path)
+                .field("id", &id_path)
+                .field("resource", &id_path)
+                .field("ptu", &count.path)
+                .field("additions", &count.path)
+                .field("start", &start.path)
+                .field("renewal", &renewal_path)
+                .field("renewal_changes", &renewal_path),
+        );
         Ok(Some(ObservedCommitment {
             id: id.to_string(),
             resource: resource.to_string(),
@@ -974,6 +1077,7 @@ impl<'f> Parser<'f> {
                 batch.skipped.push(Skipped {
                     what: format!("usage {value}"),
                     why: "not a provisioned-throughput quota".into(),
+                    object: None,
                 });
                 continue;
             };
@@ -997,12 +1101,17 @@ impl<'f> Parser<'f> {
                 ));
             }
             seen.insert(sku, n.path.clone());
-            batch.quotas.push(Quota {
+            let quota = Quota {
                 subscription: subscription.clone(),
                 region: region.clone(),
                 sku,
                 limit,
-            });
+            };
+            batch.origins.insert(
+                ("quotas", quota_key(&quota)),
+                Origin::new(&n.path).field("limit", &lim.path),
+            );
+            batch.quotas.push(quota);
         }
         Ok(())
     }
@@ -1105,6 +1214,7 @@ impl<'f> Parser<'f> {
                     "reserved resource type {rtype} (SKU {}) is not provisioned throughput",
                     sku_name.unwrap_or("unknown")
                 ),
+                object: None,
             });
             return Ok(());
         };
@@ -1122,6 +1232,7 @@ impl<'f> Parser<'f> {
                 batch.skipped.push(Skipped {
                     what,
                     why: format!("its state is {s}: it no longer bills (or never did)"),
+                    object: None,
                 });
                 return Ok(());
             }
@@ -1145,6 +1256,7 @@ impl<'f> Parser<'f> {
                         why: format!(
                             "term {t} is not offered for provisioned throughput (P1M or P1Y)"
                         ),
+                        object: None,
                     });
                     return Ok(());
                 }
@@ -1165,20 +1277,44 @@ impl<'f> Parser<'f> {
             })?,
             None => order_billing.unwrap_or(Billing::Upfront),
         };
-        let start = match ["benefitStartTime", "effectiveDateTime", "purchaseDateTime"]
+        let start_node = ["benefitStartTime", "effectiveDateTime", "purchaseDateTime"]
             .into_iter()
-            .find_map(|k| n.prop(k))
-        {
-            Some(t) => self.time(&t, "the reservation's start")?,
-            None => order_start.ok_or_else(|| {
-                self.at(
-                    &n.prop_path("benefitStartTime"),
-                    "missing: expected the reservation's start (benefitStartTime, effectiveDateTime or purchaseDateTime)",
-                )
-            })?,
+            .find_map(|k| n.prop(k));
+        let (start, start_path) = match &start_node {
+            Some(t) => (self.time(t, "the reservation's start")?, t.path.clone()),
+            None => (
+                order_start.ok_or_else(|| {
+                    self.at(
+                        &n.prop_path("benefitStartTime"),
+                        "missing: expected the reservation's start (benefitStartTime, effectiveDateTime or purchaseDateTime)",
+                    )
+                })?,
+                "its order's benefitStartTime".to_string(),
+            ),
         };
+        // Azure's expiry must be the start plus the term (DOMAIN.md 4): every
+        // period, renewal and refund is computed from the start, so a file
+        // where they disagree would be rated on dates Azure does not bill.
+        let expiry = n.prop("expiryDateTime").or_else(|| n.prop("expiryDate"));
+        if let Some(en) = expiry {
+            let t = self.time(&en, "the reservation's expiry")?;
+            let derived = add_months(start, term.months());
+            if !same_instant(&en, t, derived) {
+                return Err(self.at(
+                    &en.path,
+                    format!(
+                        "expected the end of the {} term that starts {} (at {start_path}), i.e. {}, got {}: ptudesk computes a reservation's periods and expiry from its start and term, so it does not import one where Azure says otherwise (give benefitStartTime, or import the reservation as a snapshot)",
+                        term.code(),
+                        fmt_time(start),
+                        fmt_time(derived),
+                        fmt_time(t)
+                    ),
+                ));
+            }
+        }
         let qty = self.need_prop(n, "quantity", "the reserved PTUs")?;
         let ptu = self.positive(&qty, "the reserved PTUs")?;
+        self.at_most(&qty, ptu)?;
         let location = self.req_str(n, "location", "the reservation's region (\"location\")")?;
         let renew = self.opt_bool(n.prop("renew"), "renew")?.unwrap_or(false);
         let billing_scope = self
@@ -1188,13 +1324,50 @@ impl<'f> Parser<'f> {
             .as_deref()
             .and_then(|b| segment_after(b, "subscriptions"))
             .map(str::to_string);
-        let scope = self.scope(
+        let (scope, scope_path) = self.scope(
             n,
             billing_scope.as_deref(),
             billing_sub.as_deref(),
             batch,
             accounts,
         )?;
+        if let Scope::Shared { billing_account } = &scope {
+            let at = match billing_scope {
+                Some(_) => n.prop_path("billingScopeId"),
+                None => scope_path.clone(),
+            };
+            batch
+                .origins
+                .entry(("billing_accounts", billing_account.clone()))
+                .or_insert_with(|| Origin::new(&at));
+        } else if let Some(b) = &billing_scope {
+            batch
+                .origins
+                .entry(("billing_accounts", b.clone()))
+                .or_insert_with(|| Origin::new(&n.prop_path("billingScopeId")));
+        }
+        if let Scope::ManagementGroup { management_group } = &scope {
+            batch
+                .origins
+                .entry(("management_groups", management_group.clone()))
+                .or_insert_with(|| Origin::new(&scope_path));
+        }
+        let renew_path = n.prop_path("renew");
+        let term_path = n.prop_path("term");
+        batch.origins.insert(
+            ("reservations", id.clone()),
+            Origin::new(&n.path)
+                .field("id", n.key_path("id"))
+                .field("ptu", &qty.path)
+                .field("start", &start_path)
+                .field("term", &term_path)
+                .field("billing", n.prop_path("billingPlan"))
+                .field("region", n.key_path("location"))
+                .field("scope", &scope_path)
+                .field("scope_changes", &scope_path)
+                .field("renewal", &renew_path)
+                .field("renewal_changes", &renew_path),
+        );
         batch.reservations.push(Reservation {
             id,
             name: display.unwrap_or_default().to_string(),
@@ -1226,7 +1399,7 @@ impl<'f> Parser<'f> {
         billing_sub: Option<&str>,
         batch: &mut Batch,
         accounts: &mut Accounts,
-    ) -> R<Scope> {
+    ) -> R<(Scope, String)> {
         let kind_node = self.need_prop(
             n,
             "appliedScopeType",
@@ -1285,7 +1458,7 @@ impl<'f> Parser<'f> {
                     accounts.add(account, billing_sub, true);
                     accounts.add(account, Some(subscription), false);
                 }
-                Ok(match segment_after(&target, "resourcegroups") {
+                let scope = match segment_after(&target, "resourcegroups") {
                     Some(rg) => Scope::ResourceGroup {
                         subscription: subscription.to_string(),
                         resource_group: rg.to_string(),
@@ -1293,14 +1466,15 @@ impl<'f> Parser<'f> {
                     None => Scope::Subscription {
                         subscription: subscription.to_string(),
                     },
-                })
+                };
+                Ok((scope, path))
             }
             "managementgroup" => {
                 let target = match prop_str("managementGroupId")? {
                     Some(t) => Some(t),
                     None => first_applied()?.filter(|(t, _)| t.contains("managementgroups")),
                 };
-                let Some((target, _)) = target else {
+                let Some((target, target_path)) = target else {
                     let path = match &props {
                         Some(p) => p.key_path("managementGroupId"),
                         None => n.prop_path("appliedScopeProperties"),
@@ -1318,16 +1492,22 @@ impl<'f> Parser<'f> {
                         subscriptions: vec![],
                     });
                 }
-                Ok(Scope::ManagementGroup {
-                    management_group: id,
-                })
+                Ok((
+                    Scope::ManagementGroup {
+                        management_group: id,
+                    },
+                    target_path,
+                ))
             }
             "shared" => {
                 let account = billing_scope.unwrap_or("shared").to_string();
                 accounts.add(&account, billing_sub, true);
-                Ok(Scope::Shared {
-                    billing_account: account,
-                })
+                Ok((
+                    Scope::Shared {
+                        billing_account: account,
+                    },
+                    kind_node.path.clone(),
+                ))
             }
             _ => Err(self.at(
                 &kind_node.path,
@@ -1367,6 +1547,7 @@ impl<'f> Parser<'f> {
                 batch.skipped.push(Skipped {
                     what: what.clone(),
                     why,
+                    object: None,
                 })
             };
             if let Some(c) = s("currencyCode")?
@@ -1441,23 +1622,38 @@ impl<'f> Parser<'f> {
                 .map(|t| t.date_naive());
             rows.entry((region, sku))
                 .or_default()
-                .offer(field, price, date);
+                .offer(field, price, date, &pn.path);
         }
         for ((region, sku), acc) in rows {
+            let mut origin = Origin::default();
+            for (name, f) in ["hourly", "reservation_month", "reservation_year"]
+                .into_iter()
+                .zip(&acc.fields)
+            {
+                if let Some((_, _, path)) = f {
+                    if origin.path.is_empty() {
+                        // The row: its first price item.
+                        origin.path = path.trim_end_matches(".retailPrice").to_string();
+                    }
+                    origin = origin.field(name, path);
+                }
+            }
+            batch
+                .origins
+                .insert(("prices", price_key(&region, sku)), origin);
             let [hourly, month, year] = acc.fields;
-            let as_of = acc
-                .fields
-                .iter()
+            let as_of = [&hourly, &month, &year]
+                .into_iter()
                 .flatten()
-                .filter_map(|(_, d)| *d)
+                .filter_map(|(_, d, _)| *d)
                 .max()
                 .unwrap_or_else(|| now.date_naive());
             batch.prices.push(PriceRow {
                 region,
                 sku,
-                hourly: hourly.map(|(p, _)| p),
-                reservation_month: month.map(|(p, _)| p),
-                reservation_year: year.map(|(p, _)| p),
+                hourly: hourly.map(|(p, _, _)| p),
+                reservation_month: month.map(|(p, _, _)| p),
+                reservation_year: year.map(|(p, _, _)| p),
                 commitment_month: None,
                 verified: Some(true),
                 source: Some("Azure Retail Prices API".into()),
@@ -1470,6 +1666,7 @@ impl<'f> Parser<'f> {
                 why: format!(
                     "NextPageLink is not followed ({link}): fetch every page and import each file"
                 ),
+                object: None,
             });
         }
         Ok(())
@@ -1477,18 +1674,18 @@ impl<'f> Parser<'f> {
 }
 
 /// Prices gathered for one (region, SKU): hourly, one-month and one-year
-/// reservation, each with its effective date.
+/// reservation, each with its effective date and the JSON path it was read at.
 #[derive(Default)]
 struct PriceAcc {
-    fields: [Option<(Decimal, Option<NaiveDate>)>; 3],
+    fields: [Option<(Decimal, Option<NaiveDate>, String)>; 3],
 }
 
 impl PriceAcc {
     /// Keeps the price with the latest effective date (the first on a tie).
-    fn offer(&mut self, field: usize, price: Decimal, date: Option<NaiveDate>) {
+    fn offer(&mut self, field: usize, price: Decimal, date: Option<NaiveDate>, path: &str) {
         match &self.fields[field] {
-            Some((_, old)) if *old >= date => {}
-            _ => self.fields[field] = Some((price, date)),
+            Some((_, old, _)) if *old >= date => {}
+            _ => self.fields[field] = Some((price, date, path.to_string())),
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::domain::{
     Billing, BillingAccount, Estate, ManagementGroup, PriceRow, Quota, Reservation, Resource, Sku,
     Term,
 };
+use std::collections::BTreeMap;
 
 /// A deployment as Azure shows it now (no history).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,67 @@ pub struct Batch {
     pub prices: Vec<PriceRow>,
     /// Items not imported: (what, why), e.g. ("deployment gpt-35 on acct", "SKU Standard is not provisioned").
     pub skipped: Vec<Skipped>,
+    /// Where each object of this batch was read in its file, by the estate
+    /// list it goes to and its key there (see [`Origin`]). Lets a rule that
+    /// only the merged estate can check name the file's own JSON path.
+    pub origins: BTreeMap<(&'static str, String), Origin>,
+}
+
+/// Where one object of a batch was read: the JSON path of its item in the
+/// file, and the paths of the members its fields came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The item, e.g. `$[2]` or `$.value[0]`.
+    pub path: String,
+    /// (a field of the estate object, with list indexes left out; the JSON
+    /// path it was read from), e.g. `("sizes.ptu", "$[2].sku.capacity")`.
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl Origin {
+    pub fn new(path: &str) -> Origin {
+        Origin {
+            path: path.to_string(),
+            fields: vec![],
+        }
+    }
+
+    /// Records that `field` was read at `path`.
+    pub fn field(mut self, field: &'static str, path: impl Into<String>) -> Origin {
+        self.fields.push((field, path.into()));
+        self
+    }
+
+    /// The JSON path in the file of a field of the estate object, such as
+    /// `sizes[0].ptu` or `renewal_changes[1].renewal.ptu`: the member it was
+    /// read from (the longest recorded field that covers it), else the item.
+    pub fn path_of(&self, field: &str) -> &str {
+        let mut bare = String::new();
+        let mut depth = 0;
+        for c in field.trim_start_matches('.').chars() {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ if depth == 0 => bare.push(c),
+                _ => {}
+            }
+        }
+        self.fields
+            .iter()
+            .filter(|(f, _)| bare == *f || bare.starts_with(&format!("{f}.")))
+            .max_by_key(|(f, _)| f.len())
+            .map_or(self.path.as_str(), |(_, p)| p.as_str())
+    }
+}
+
+/// The key of a price row in [`Batch::origins`]: `region|SKU`.
+pub fn price_key(region: &str, sku: Sku) -> String {
+    format!("{region}|{}", sku.azure_name())
+}
+
+/// The key of a quota in [`Batch::origins`]: `subscription|region|SKU`.
+pub fn quota_key(q: &Quota) -> String {
+    format!("{}|{}|{}", q.subscription, q.region, q.sku.azure_name())
 }
 
 /// A reservation order's details.
@@ -90,6 +152,21 @@ pub struct ReservationOrder {
 pub struct Skipped {
     pub what: String,
     pub why: String,
+    /// The key of an object the batch holds but the merge left out (so a
+    /// summary counts it as skipped, not also as unchanged); `None` for
+    /// items the parser already dropped.
+    pub object: Option<String>,
+}
+
+impl Skipped {
+    /// An item the parser left out.
+    pub fn new(what: impl Into<String>, why: impl Into<String>) -> Skipped {
+        Skipped {
+            what: what.into(),
+            why: why.into(),
+            object: None,
+        }
+    }
 }
 
 /// The formats `ptudesk import` understands.

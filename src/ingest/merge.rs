@@ -2,23 +2,36 @@
 //! estate, the batches and the import instant in; the new estate and what
 //! was skipped out.
 //!
-//! - Snapshot objects replace the stored ones with the same id (price and
-//!   quota rows by their region/SKU or subscription/region/SKU key).
+//! - Snapshot objects replace the stored ones with the same id (quota rows
+//!   by their subscription/region/SKU key). Price rows merge field by field:
+//!   a row sets the prices it gives and keeps the others ([`merge_price`]).
 //! - Azure observes the present only: a deployment whose capacity differs
 //!   from the stored size gets a new size at the import instant, marked
-//!   approximate; a commitment that grew gets an addition at the import
-//!   instant; a changed renewal setting or reservation scope becomes a dated
-//!   change at the import instant; a cancelled reservation is refunded at it.
+//!   approximate; a changed renewal setting or reservation scope becomes a
+//!   dated change at the import instant; a cancelled reservation is refunded
+//!   at it.
+//! - A commitment plan describes one term, `current.startDate` to
+//!   `current.endDate`, and is compared with the store's model of that term
+//!   ([`merge_commitment`]), never with the term in force at the import: a
+//!   plan that grew during the term in force gets an addition at the import
+//!   instant; an observation of a past (or later) term changes nothing, and
+//!   when it disagrees with the store it is listed as skipped with both
+//!   figures.
 //! - Objects are never deleted by an import (a list may be partial).
+//! - The merged estate is validated here, and a rule it breaks is reported
+//!   at the file and JSON path of the input object it came from (the
+//!   snapshot's own path, or the az member the field was read from).
 
 use super::InputError;
-use super::batch::{Batch, ObservedCommitment, Skipped};
+use super::batch::{Batch, ObservedCommitment, Origin, Skipped, price_key, quota_key};
 use crate::domain::terms::{self, scope_at};
-use crate::domain::time::{Time, fmt_time};
+use crate::domain::time::{Time, add_months, fmt_time};
+use crate::domain::validate::{Invalid, validate};
 use crate::domain::{
-    Addition, CommitmentRenewal, CommitmentRenewalChange, Deployment, Estate, ReservationRenewal,
-    ReservationRenewalChange, ScopeChange, Size,
+    Addition, CommitmentRenewal, CommitmentRenewalChange, Deployment, Estate, PriceRow,
+    ReservationRenewal, ReservationRenewalChange, ScopeChange, Size,
 };
+use std::collections::HashMap;
 
 /// A batch with the file it came from.
 pub struct FileBatch {
@@ -26,10 +39,10 @@ pub struct FileBatch {
     pub batch: Batch,
 }
 
-fn err(file: &str, message: String) -> InputError {
+fn err(file: &str, path: Option<&str>, message: String) -> InputError {
     InputError {
         file: file.to_string(),
-        path: None,
+        path: path.map(str::to_string),
         message,
     }
 }
@@ -39,6 +52,14 @@ fn upsert<T: Clone>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) {
         Some(x) => *x = item,
         None => list.push(item),
     }
+}
+
+/// Inserts a dated entry after every entry at or before its instant, so a
+/// list of dated changes stays in time order beside future-dated plans.
+fn insert_dated<T>(list: &mut Vec<T>, item: T, at: impl Fn(&T) -> Time) {
+    let t = at(&item);
+    let i = list.iter().position(|x| at(x) > t).unwrap_or(list.len());
+    list.insert(i, item);
 }
 
 /// The renewal setting of a commitment in force at `t`.
@@ -66,7 +87,262 @@ fn observed_setting(o: &ObservedCommitment) -> CommitmentRenewal {
     }
 }
 
-/// Merges the batches, in order, into `current` at the instant `now`.
+/// The PTUs a commitment renews at when a term ends with `at_end` in force,
+/// or `None` when it expires. Two settings that agree here agree for that
+/// expiry (autorenew at 250 PTU and autorenew at the 250 PTU in force).
+fn renews_at(setting: CommitmentRenewal, at_end: i64) -> Option<i64> {
+    match setting {
+        CommitmentRenewal::None => None,
+        CommitmentRenewal::Autorenew => Some(at_end),
+        CommitmentRenewal::AutorenewLower(p) => Some(p),
+    }
+}
+
+fn renewal_words(r: Option<i64>) -> String {
+    match r {
+        None => "no renewal".into(),
+        Some(p) => format!("renewal at {p} PTU"),
+    }
+}
+
+/// Where a merged object came from: a batch (by index) and its place there.
+#[derive(Clone)]
+enum Source {
+    /// A snapshot object at `$.<list>[index]`.
+    Snapshot(usize),
+    /// An az item.
+    Azure(Origin),
+}
+
+/// The source of each object an import touched, by (estate list, key).
+#[derive(Default)]
+struct Provenance(HashMap<(&'static str, String), (usize, Source)>);
+
+impl Provenance {
+    fn put(&mut self, list: &'static str, key: String, batch: usize, src: Source) {
+        self.0.insert((list, key), (batch, src));
+    }
+
+    /// Forgets an object the merge left out (its stored version is not this file's).
+    fn forget(&mut self, list: &'static str, key: &str) {
+        self.0.remove(&(list, key.to_string()));
+    }
+
+    fn snapshot(&mut self, s: &Estate, batch: usize) {
+        macro_rules! each {
+            ($list:literal, $items:expr, $key:expr) => {
+                for (j, x) in $items.iter().enumerate() {
+                    self.put($list, $key(x), batch, Source::Snapshot(j));
+                }
+            };
+        }
+        each!(
+            "billing_accounts",
+            s.billing_accounts,
+            |x: &crate::domain::BillingAccount| x.id.clone()
+        );
+        each!(
+            "management_groups",
+            s.management_groups,
+            |x: &crate::domain::ManagementGroup| x.id.clone()
+        );
+        each!("prices", s.prices, |x: &PriceRow| price_key(
+            &x.region, x.sku
+        ));
+        each!("quotas", s.quotas, quota_key);
+        each!("resources", s.resources, |x: &crate::domain::Resource| x
+            .id
+            .clone());
+        each!("deployments", s.deployments, |x: &Deployment| x.id.clone());
+        each!(
+            "commitments",
+            s.commitments,
+            |x: &crate::domain::Commitment| x.id.clone()
+        );
+        each!(
+            "reservations",
+            s.reservations,
+            |x: &crate::domain::Reservation| x.id.clone()
+        );
+        each!(
+            "managed_compute",
+            s.managed_compute,
+            |x: &crate::domain::ManagedCompute| x.id.clone()
+        );
+    }
+}
+
+/// The key of the object at `list[i]` of an estate, and the word for its kind.
+fn key_at(e: &Estate, list: &str, i: usize) -> Option<(String, &'static str)> {
+    Some(match list {
+        "billing_accounts" => (e.billing_accounts.get(i)?.id.clone(), "billing account"),
+        "management_groups" => (e.management_groups.get(i)?.id.clone(), "management group"),
+        "prices" => {
+            let p = e.prices.get(i)?;
+            (price_key(&p.region, p.sku), "price row")
+        }
+        "quotas" => (quota_key(e.quotas.get(i)?), "quota"),
+        "resources" => (e.resources.get(i)?.id.clone(), "resource"),
+        "deployments" => (e.deployments.get(i)?.id.clone(), "deployment"),
+        "commitments" => (e.commitments.get(i)?.id.clone(), "commitment"),
+        "reservations" => (e.reservations.get(i)?.id.clone(), "reservation"),
+        "managed_compute" => (e.managed_compute.get(i)?.id.clone(), "managed compute"),
+        _ => return None,
+    })
+}
+
+/// Splits `$.deployments[3].sizes[0].ptu` into ("deployments", 3, ".sizes[0].ptu").
+fn split_path(path: &str) -> Option<(&str, usize, &str)> {
+    let rest = path.strip_prefix("$.")?;
+    let open = rest.find('[')?;
+    let close = open + rest[open..].find(']')?;
+    let i = rest[open + 1..close].parse().ok()?;
+    Some((&rest[..open], i, &rest[close + 1..]))
+}
+
+/// A rule the merged estate breaks, said of the input that caused it: the
+/// file and JSON path of the object it came from, or, for a stored object
+/// the import made invalid, the import's files and that object.
+fn locate(e: &Estate, batches: &[FileBatch], prov: &Provenance, v: Invalid) -> InputError {
+    let files = || {
+        batches
+            .iter()
+            .map(|b| b.file.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // The merged estate's references may be satisfied by the store too.
+    let message = v
+        .message
+        .replace(" in this file", " in this file or in the store");
+    if v.path == "$.currency" {
+        let file = batches
+            .iter()
+            .find(|b| {
+                b.batch
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.currency == e.currency)
+            })
+            .map_or_else(files, |b| b.file.clone());
+        return err(&file, Some("$.currency"), message);
+    }
+    let Some((list, i, rest)) = split_path(&v.path) else {
+        return err(
+            &files(),
+            None,
+            format!("this import would leave the store invalid: {v}"),
+        );
+    };
+    let Some((key, what)) = key_at(e, list, i) else {
+        return err(
+            &files(),
+            None,
+            format!("this import would leave the store invalid: {v}"),
+        );
+    };
+    match prov.0.get(&(list, key.clone())) {
+        Some((b, Source::Snapshot(j))) => err(
+            &batches[*b].file,
+            Some(&format!("$.{list}[{j}]{rest}")),
+            message,
+        ),
+        Some((b, Source::Azure(o))) => err(&batches[*b].file, Some(o.path_of(rest)), message),
+        None => {
+            let field = rest.trim_start_matches('.');
+            let field = if field.is_empty() {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
+            err(
+                &files(),
+                None,
+                format!(
+                    "this import would leave the store's {what} {key} invalid: {field}{v_message}",
+                    v_message = v.message
+                ),
+            )
+        }
+    }
+}
+
+/// Merges price row `new`, read from `file`, into the stored row `old`,
+/// field by field: each price `new` gives is set (an equal amount keeps its
+/// stored spelling, 1.10 stays 1.10 beside 1.1), each it leaves out is kept.
+/// `verified`, `source` and `as_of` describe the row's figures:
+/// - nothing changed: kept, except that an unverified row whose every price
+///   a verified row confirms becomes verified, with that row's source;
+/// - every stored price replaced: the new row's;
+/// - some kept, some set: the row is unverified if either side is; the
+///   source names both (`Azure Retail Prices API; commitment_month from
+///   prices.json`, the file standing in for a source the row lacks); the
+///   new row's `as_of` when it gives one.
+pub fn merge_price(old: &mut PriceRow, new: &PriceRow, file: &str) {
+    type Get = fn(&mut PriceRow) -> &mut Option<rust_decimal::Decimal>;
+    let fields: [(&str, Get); 4] = [
+        ("hourly", |r| &mut r.hourly),
+        ("reservation_month", |r| &mut r.reservation_month),
+        ("reservation_year", |r| &mut r.reservation_year),
+        ("commitment_month", |r| &mut r.commitment_month),
+    ];
+    let mut incoming = new.clone();
+    let (mut changed, mut kept) = (Vec::new(), 0);
+    for (name, get) in fields {
+        let n = *get(&mut incoming);
+        let o = get(old);
+        match (n, *o) {
+            (Some(n), Some(v)) if n == v => {}
+            (Some(n), _) => {
+                *o = Some(n);
+                changed.push(name);
+            }
+            (None, Some(_)) => kept += 1,
+            (None, None) => {}
+        }
+    }
+    if changed.is_empty() {
+        if old.verified == Some(false) && new.verified != Some(false) && kept == 0 {
+            old.verified = new.verified;
+            old.source = new.source.clone();
+            old.as_of = new.as_of.clone();
+        }
+        return;
+    }
+    if kept == 0 {
+        old.verified = new.verified;
+        old.source = new.source.clone();
+        old.as_of = new.as_of.clone();
+        return;
+    }
+    if old.verified == Some(false) || new.verified == Some(false) {
+        old.verified = Some(false);
+    } else {
+        old.verified = old.verified.or(new.verified);
+    }
+    old.source = match (old.source.take(), &new.source) {
+        (Some(o), Some(n)) if &o == n => Some(o),
+        (Some(o), n) => {
+            // Earlier notes for the same prices give way to this one.
+            let mut parts: Vec<&str> = o
+                .split("; ")
+                .filter(|p| !changed.iter().any(|c| p.starts_with(&format!("{c} from "))))
+                .collect();
+            let from = n.as_deref().unwrap_or(file);
+            let note = format!("{} from {from}", changed.join(", "));
+            parts.push(&note);
+            Some(parts.join("; "))
+        }
+        (None, n) => n.clone(),
+    };
+    if new.as_of.is_some() {
+        old.as_of = new.as_of.clone();
+    }
+}
+
+/// Merges the batches, in order, into `current` at the instant `now`, and
+/// validates the result: a rule it breaks is reported at the input that
+/// caused it.
 pub fn merge(
     current: &Estate,
     batches: &[FileBatch],
@@ -74,6 +350,7 @@ pub fn merge(
 ) -> Result<(Estate, Vec<Skipped>), InputError> {
     let mut e = current.clone();
     let mut skipped = Vec::new();
+    let mut prov = Provenance::default();
     let store_was_empty = current.resources.is_empty()
         && current.deployments.is_empty()
         && current.reservations.is_empty()
@@ -90,19 +367,30 @@ pub fn merge(
         .flat_map(|b| b.batch.reservation_orders.iter().cloned())
         .collect();
 
-    for fb in batches {
+    for (bi, fb) in batches.iter().enumerate() {
         let (file, b) = (fb.file.as_str(), &fb.batch);
         skipped.extend(b.skipped.iter().cloned());
+        for (k, o) in &b.origins {
+            prov.put(k.0, k.1.clone(), bi, Source::Azure(o.clone()));
+        }
+        // The JSON path of a field of an object of this batch.
+        let at = |list: &'static str, key: &str, field: &str| -> Option<String> {
+            b.origins
+                .get(&(list, key.to_string()))
+                .map(|o| o.path_of(field).to_string())
+        };
 
         if let Some(s) = &b.snapshot {
+            prov.snapshot(s, bi);
             if s.currency != e.currency {
                 if store_was_empty {
                     e.currency = s.currency.clone();
                 } else {
                     return Err(err(
                         file,
+                        Some("$.currency"),
                         format!(
-                            "the store holds amounts in {}; this file is in {}",
+                            "expected {}, the currency of the store's amounts; this file is in {}",
                             e.currency, s.currency
                         ),
                     ));
@@ -115,9 +403,14 @@ pub fn merge(
                 upsert(&mut e.management_groups, x.clone(), |a, b| a.id == b.id);
             }
             for x in &s.prices {
-                upsert(&mut e.prices, x.clone(), |a, b| {
-                    a.region == b.region && a.sku == b.sku
-                });
+                match e
+                    .prices
+                    .iter_mut()
+                    .find(|p| p.region == x.region && p.sku == x.sku)
+                {
+                    Some(p) => merge_price(p, x, file),
+                    None => e.prices.push(x.clone()),
+                }
             }
             for x in &s.quotas {
                 upsert(&mut e.quotas, x.clone(), |a, b| {
@@ -183,39 +476,46 @@ pub fn merge(
             if !e.resources.iter().any(|r| r.id == d.resource) {
                 return Err(err(
                     file,
+                    at("deployments", &d.id, "resource").as_deref(),
                     format!(
                         "deployment {} is on account {}, which is neither in this import nor in the store: import `az cognitiveservices account list` too",
                         d.id, d.resource
                     ),
                 ));
             }
+            let mut skip = |why: String| {
+                prov.forget("deployments", &d.id);
+                skipped.push(Skipped {
+                    what: format!("deployment {}", d.id),
+                    why,
+                    object: Some(d.id.clone()),
+                });
+            };
             match e.deployments.iter_mut().find(|x| x.id == d.id) {
                 Some(x) => {
                     if let Some(del) = x.deleted {
-                        skipped.push(Skipped {
-                            what: format!("deployment {}", d.id),
-                            why: format!("it was deleted at {}; a deployment recreated under the same name is not tracked", fmt_time(del)),
-                        });
+                        skip(format!(
+                            "it was deleted at {}; a deployment recreated under the same name is not tracked",
+                            fmt_time(del)
+                        ));
+                        continue;
+                    }
+                    if x.sku != d.sku {
+                        skip(format!(
+                            "its type changed from {} to {}; delete and re-import it",
+                            x.sku, d.sku
+                        ));
                         continue;
                     }
                     x.model = d.model.clone();
                     x.version = d.version.clone();
-                    if x.sku != d.sku {
-                        skipped.push(Skipped {
-                            what: format!("deployment {}", d.id),
-                            why: format!(
-                                "its type changed from {} to {}; delete and re-import it",
-                                x.sku, d.sku
-                            ),
-                        });
-                        continue;
-                    }
                     if x.ptu_at(now) != d.ptu {
                         if x.sizes.last().is_some_and(|s| s.at >= now) {
                             return Err(err(
                                 file,
+                                at("deployments", &d.id, "sizes.ptu").as_deref(),
                                 format!(
-                                    "deployment {} has a size dated at or after the import time {}",
+                                    "deployment {} has a size dated at or after the import time {} in the store, so Azure's capacity can't be added as a resize now: import with a later --now",
                                     d.id,
                                     fmt_time(now)
                                 ),
@@ -258,84 +558,44 @@ pub fn merge(
                 .filter(|(plan, _)| plan == &p.id)
                 .map(|(_, a)| a)
                 .collect();
-            match accounts.as_slice() {
-                [one] => observed.push(ObservedCommitment { resource: (*one).clone(), ..p.clone() }),
-                [] => skipped.push(Skipped {
-                    what: format!("commitment plan {}", p.id),
-                    why: "no account association in this import (import `az cognitiveservices commitment-plan account-association list` too)".into(),
-                }),
-                many => skipped.push(Skipped {
-                    what: format!("commitment plan {}", p.id),
-                    why: format!("shared plan over {} accounts", many.len()),
-                }),
-            }
+            let why = match accounts.as_slice() {
+                [one] => {
+                    observed.push(ObservedCommitment {
+                        resource: (*one).clone(),
+                        ..p.clone()
+                    });
+                    continue;
+                }
+                [] => "no account association in this import (import `az cognitiveservices commitment-plan account-association list` too)".to_string(),
+                many => format!("shared plan over {} accounts", many.len()),
+            };
+            prov.forget("commitments", &p.id);
+            skipped.push(Skipped {
+                what: format!("commitment plan {}", p.id),
+                why,
+                object: Some(p.id.clone()),
+            });
         }
         for o in &observed {
             if !e.resources.iter().any(|r| r.id == o.resource) {
                 return Err(err(
                     file,
+                    at("commitments", &o.id, "resource").as_deref(),
                     format!(
-                        "commitment plan {} is on account {}, which is neither in this import nor in the store",
+                        "commitment plan {} is on account {}, which is neither in this import nor in the store: import `az cognitiveservices account list` too",
                         o.id, o.resource
                     ),
                 ));
             }
-            let setting = observed_setting(o);
-            match e.commitments.iter_mut().find(|x| x.id == o.id) {
-                Some(c) => {
-                    let res = current
-                        .resource(&c.resource)
-                        .or_else(|| e.resources.iter().find(|r| r.id == c.resource));
-                    let gone = res.and_then(|r| r.deleted.or(r.purged));
-                    let until = now + chrono::Duration::seconds(1);
-                    let terms = terms::commitment_terms(c, gone, until)
-                        .map_err(|t| err(file, t.message))?;
-                    let in_force = terms
-                        .iter()
-                        .find(|t| t.start <= now && now < t.end)
-                        .map(|t| t.ptu_at(now));
-                    if let Some(ptu) = in_force.filter(|p| o.ptu > *p) {
-                        c.additions.push(Addition {
-                            at: now,
-                            ptu: o.ptu - ptu,
-                            approximate: true,
-                        });
-                    }
-                    if commitment_setting_at(c, now) != setting {
-                        c.renewal_changes.push(CommitmentRenewalChange {
-                            at: now,
-                            renewal: setting,
-                            approximate: true,
-                        });
-                    }
-                }
-                None => {
-                    let ours = e
-                        .commitments
-                        .iter()
-                        .filter(|c| c.resource == o.resource)
-                        .count();
-                    if ours > 0 {
-                        skipped.push(Skipped {
-                            what: format!("commitment plan {}", o.id),
-                            why: format!(
-                                "account {} already has a commitment in the store",
-                                o.resource
-                            ),
-                        });
-                        continue;
-                    }
-                    e.commitments.push(crate::domain::Commitment {
-                        id: o.id.clone(),
-                        resource: o.resource.clone(),
-                        start: o.term_start,
-                        ptu: o.ptu,
-                        additions: vec![],
-                        renewal: setting,
-                        renewal_changes: vec![],
-                        price: None,
-                    });
-                }
+            if let Some(why) = merge_commitment(&mut e, o, now)
+                .map_err(|m| err(file, at("commitments", &o.id, "start").as_deref(), m))?
+            {
+                prov.forget("commitments", &o.id);
+                skipped.push(Skipped {
+                    what: format!("commitment plan {}", o.id),
+                    why,
+                    object: Some(o.id.clone()),
+                });
             }
         }
 
@@ -353,11 +613,15 @@ pub fn merge(
                 Some(x) => {
                     x.name = r.name.clone();
                     if now >= x.start && *scope_at(x, now) != r.scope {
-                        x.scope_changes.push(ScopeChange {
-                            at: now,
-                            scope: r.scope.clone(),
-                            approximate: true,
-                        });
+                        insert_dated(
+                            &mut x.scope_changes,
+                            ScopeChange {
+                                at: now,
+                                scope: r.scope.clone(),
+                                approximate: true,
+                            },
+                            |c| c.at,
+                        );
                     }
                     let setting = match r.renewal {
                         ReservationRenewal::Autorenew => ReservationRenewal::Autorenew,
@@ -374,11 +638,15 @@ pub fn merge(
                         _ => true,
                     };
                     if differs {
-                        x.renewal_changes.push(ReservationRenewalChange {
-                            at: now,
-                            renewal: setting,
-                            approximate: true,
-                        });
+                        insert_dated(
+                            &mut x.renewal_changes,
+                            ReservationRenewalChange {
+                                at: now,
+                                renewal: setting,
+                                approximate: true,
+                            },
+                            |c| c.at,
+                        );
                     }
                 }
                 None => e.reservations.push(r),
@@ -393,6 +661,7 @@ pub fn merge(
                 None => skipped.push(Skipped {
                     what: format!("reservation {id}"),
                     why: "cancelled before ptudesk knew it (refund time unknown)".into(),
+                    object: None,
                 }),
             }
         }
@@ -408,30 +677,138 @@ pub fn merge(
                 .iter_mut()
                 .find(|x| x.region == p.region && x.sku == p.sku)
             {
-                Some(x) => {
-                    // An equal amount keeps its stored spelling (1.10 stays 1.10 beside 1.1).
-                    let take = |new: Option<rust_decimal::Decimal>,
-                                old: Option<rust_decimal::Decimal>| {
-                        match (new, old) {
-                            (Some(n), Some(o)) if n == o => Some(o),
-                            (Some(n), _) => Some(n),
-                            (None, o) => o,
-                        }
-                    };
-                    let before = x.clone();
-                    x.hourly = take(p.hourly, x.hourly);
-                    x.reservation_month = take(p.reservation_month, x.reservation_month);
-                    x.reservation_year = take(p.reservation_year, x.reservation_year);
-                    x.commitment_month = take(p.commitment_month, x.commitment_month);
-                    if *x != before || x.verified != Some(true) {
-                        x.verified = p.verified.or(x.verified);
-                        x.source = p.source.clone().or(x.source.take());
-                        x.as_of = p.as_of.clone().or(x.as_of.take());
-                    }
-                }
+                Some(x) => merge_price(x, p, file),
                 None => e.prices.push(p.clone()),
             }
         }
     }
+    validate(&e).map_err(|v| locate(&e, batches, &prov, v))?;
     Ok((e, skipped))
+}
+
+/// Merges one observed commitment plan. The observation describes the term
+/// `[current.startDate, current.endDate)` (one month when Azure gives no
+/// end) and is compared with the store's model of that same term:
+/// - the term in force at the import: PTUs beyond the model's in force now
+///   are an addition at `now`; a renewal setting that renews differently at
+///   the term's end is a renewal change at `now`;
+/// - a term that ended before the import (or starts after it): nothing is
+///   changed, and a disagreement is returned as the reason it was skipped;
+/// - a plan the store does not know becomes a commitment from the term's
+///   start, unless its account already has one.
+///
+/// `Ok(Some(why))`: the plan was left out, and why. `Err`: the store's
+/// commitment breaks a lifecycle rule.
+fn merge_commitment(
+    e: &mut Estate,
+    o: &ObservedCommitment,
+    now: Time,
+) -> Result<Option<String>, String> {
+    let setting = observed_setting(o);
+    let term_end = o.term_end.unwrap_or_else(|| add_months(o.term_start, 1));
+    let Some(ci) = e.commitments.iter().position(|x| x.id == o.id) else {
+        if e.commitments.iter().any(|c| c.resource == o.resource) {
+            return Ok(Some(format!(
+                "account {} already has a commitment in the store",
+                o.resource
+            )));
+        }
+        e.commitments.push(crate::domain::Commitment {
+            id: o.id.clone(),
+            resource: o.resource.clone(),
+            start: o.term_start,
+            ptu: o.ptu,
+            additions: vec![],
+            renewal: setting,
+            renewal_changes: vec![],
+            price: None,
+        });
+        return Ok(None);
+    };
+    // Azure removes a plan with its account: no renewal once it is gone.
+    let gone = e
+        .resources
+        .iter()
+        .find(|r| r.id == e.commitments[ci].resource)
+        .and_then(|r| r.deleted.or(r.purged));
+    let c = &mut e.commitments[ci];
+    let until = now.max(term_end) + chrono::Duration::seconds(1);
+    let model = terms::commitment_terms(c, gone, until).map_err(|t| t.message)?;
+    let span = |s: Time, e: Time| format!("{} to {}", fmt_time(s), fmt_time(e));
+    let azure = span(o.term_start, term_end);
+    let Some(t) = model.iter().find(|t| t.start == o.term_start) else {
+        let why = match model
+            .iter()
+            .find(|t| t.start <= o.term_start && o.term_start < t.end)
+        {
+            Some(t) => format!(
+                "Azure's term {azure} does not line up with the store's term {}: the store is left as it is; correct the commitment's start in the store",
+                span(t.start, t.end)
+            ),
+            None if o.term_start < c.start => format!(
+                "Azure's term {azure} is before the store's commitment starts ({}): nothing to change",
+                fmt_time(c.start)
+            ),
+            None => format!(
+                "Azure shows a term {azure}, but in the store the commitment ends at {} without renewing: the store is left as it is; set its renewal in the store",
+                fmt_time(model.last().map_or(c.start, |t| t.end))
+            ),
+        };
+        return Ok(Some(why));
+    };
+    if t.start <= now && now < t.end {
+        // The term in force: Azure's count is what is committed now.
+        let in_force = t.ptu_at(now);
+        if o.ptu < in_force {
+            return Ok(Some(format!(
+                "Azure shows {} PTU for the term {azure}, the store {in_force} PTU in force at {}: a commitment does not shrink during a term, so the store is left as it is (check its additions)",
+                o.ptu,
+                fmt_time(now)
+            )));
+        }
+        let added = o.ptu - in_force;
+        if added > 0 {
+            insert_dated(
+                &mut c.additions,
+                Addition {
+                    at: now,
+                    ptu: added,
+                    approximate: true,
+                },
+                |a| a.at,
+            );
+        }
+        let at_end = t.ptu_at_end() + added;
+        let stored = commitment_setting_at(c, now);
+        if renews_at(stored, at_end) != renews_at(setting, at_end) {
+            insert_dated(
+                &mut c.renewal_changes,
+                CommitmentRenewalChange {
+                    at: now,
+                    renewal: setting,
+                    approximate: true,
+                },
+                |ch| ch.at,
+            );
+        }
+        return Ok(None);
+    }
+    // A term not in force at the import: compared, never rewritten.
+    let (ptu, when) = if t.end <= now {
+        (t.ptu_at_end(), "ended before")
+    } else {
+        (t.ptu, "starts after")
+    };
+    let stored = renews_at(terms::commitment_renewal_for(c, t.end), ptu);
+    let seen = renews_at(setting, o.ptu);
+    if o.ptu == ptu && stored == seen {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "it describes the term {azure}, which {when} the import time {}; Azure shows {} PTU and {}, the store {ptu} PTU and {}: a term not in force is not rewritten (import a current `az cognitiveservices account commitment-plan list`)",
+        fmt_time(now),
+        o.ptu,
+        renewal_words(seen),
+        renewal_words(stored)
+    )))
 }

@@ -52,3 +52,54 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>, InputError> {
     }
     std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))
 }
+
+/// The UTF-8 text of an input file's bytes. A UTF-8 byte-order mark is
+/// dropped; UTF-16 with a byte-order mark (what Windows PowerShell's
+/// `az ... > file.json` writes) is decoded; anything else that is not UTF-8
+/// (UTF-32, UTF-16 without a mark) is refused with a message naming the
+/// encoding. Plain UTF-8 is borrowed, not copied.
+pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, InputError> {
+    use std::borrow::Cow;
+    let err = |message: String| InputError {
+        file: file.to_string(),
+        path: None,
+        message,
+    };
+    let utf16 = |rest: &[u8], little: bool, name: &str| -> Result<Cow<'a, [u8]>, InputError> {
+        if !rest.len().is_multiple_of(2) {
+            return Err(err(format!(
+                "the file is {name} (it starts with that byte-order mark) but has an odd number of bytes (truncated?)"
+            )));
+        }
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| {
+                if little {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units)
+            .map(|s| Cow::Owned(s.into_bytes()))
+            .map_err(|_| {
+                err(format!(
+                    "the file is {name} (it starts with that byte-order mark) but holds invalid {name}; expected UTF-8 or valid UTF-16"
+                ))
+            })
+    };
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => Err(err(
+            "the file is UTF-32; expected UTF-8 (or UTF-16 with a byte-order mark): re-save it as UTF-8".into(),
+        )),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Ok(Cow::Borrowed(rest)),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true, "UTF-16LE"),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false, "UTF-16BE"),
+        // JSON starts with an ASCII character; a zero byte beside it is UTF-16 without a mark.
+        [a, 0, ..] | [0, a, ..] if *a != 0 => Err(err(
+            "the file looks like UTF-16 without a byte-order mark; expected UTF-8 (or UTF-16 with a byte-order mark): re-save it as UTF-8".into(),
+        )),
+        _ => Ok(Cow::Borrowed(bytes)),
+    }
+}

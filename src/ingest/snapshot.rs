@@ -93,8 +93,10 @@ pub(crate) fn top_level_keys(file: &str, bytes: &[u8]) -> Result<Vec<String>, In
     Ok(map.into_keys().collect())
 }
 
-/// Parses and validates a snapshot file's bytes.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
+/// Parses a snapshot file's bytes (types only, not yet validated).
+fn parse_only(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
+    let bytes = super::decode(file, bytes)?;
+    let bytes = bytes.as_ref();
     let keys = top_level_keys(file, bytes)?;
     if !keys.iter().any(|k| k == "schema") {
         return Err(InputError {
@@ -111,13 +113,108 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
             ),
         });
     }
-    let estate: Estate = parse_json(file, bytes)?;
+    parse_json(file, bytes)
+}
+
+/// Parses and validates a snapshot file's bytes: a whole estate on its own
+/// (what `--scenario` rates).
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
+    let estate = parse_only(file, bytes)?;
     validate(&estate).map_err(|v| InputError {
         file: file.to_string(),
         path: Some(v.path),
         message: v.message,
     })?;
     Ok(estate)
+}
+
+/// Parses a snapshot file's bytes for an import into a store: the file may
+/// refer to objects the store already holds (a deployment on a stored
+/// resource), so it is checked here only for what the file alone decides
+/// (each id once per list), and validated as a whole once merged with the
+/// store ([`super::merge::merge`]), which names this file's own JSON path.
+pub fn parse_part(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
+    let estate = parse_only(file, bytes)?;
+    unique_keys(&estate).map_err(|(path, message)| InputError {
+        file: file.to_string(),
+        path: Some(path),
+        message,
+    })?;
+    Ok(estate)
+}
+
+/// Each object once per list (merging would otherwise fold a repeated id
+/// into one object): the path of the second and what was expected.
+fn unique_keys(e: &Estate) -> Result<(), (String, String)> {
+    fn once(
+        list: &str,
+        what: &str,
+        keys: impl Iterator<Item = String>,
+    ) -> Result<(), (String, String)> {
+        let mut seen = std::collections::HashMap::new();
+        for (i, k) in keys.enumerate() {
+            if let Some(first) = seen.insert(k.clone(), i) {
+                // Lists of objects with an id point at it.
+                let at = if what.ends_with(" ids") { ".id" } else { "" };
+                return Err((
+                    format!("$.{list}[{i}]{at}"),
+                    format!(
+                        "expected unique {what}; {k:?} appears twice (also at $.{list}[{first}])"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+    let id = |s: &String| s.clone();
+    once(
+        "billing_accounts",
+        "billing account ids",
+        e.billing_accounts.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "management_groups",
+        "management group ids",
+        e.management_groups.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "prices",
+        "price rows (one per region and SKU)",
+        e.prices.iter().map(|p| format!("{} {}", p.region, p.sku)),
+    )?;
+    once(
+        "quotas",
+        "quotas (one per subscription, region and SKU)",
+        e.quotas
+            .iter()
+            .map(|q| format!("{} {} {}", q.subscription, q.region, q.sku)),
+    )?;
+    once(
+        "resources",
+        "resource ids",
+        e.resources.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "deployments",
+        "deployment ids",
+        e.deployments.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "commitments",
+        "commitment ids",
+        e.commitments.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "reservations",
+        "reservation ids",
+        e.reservations.iter().map(|x| id(&x.id)),
+    )?;
+    once(
+        "managed_compute",
+        "managed compute ids",
+        e.managed_compute.iter().map(|x| id(&x.id)),
+    )?;
+    Ok(())
 }
 
 /// Reads and validates a snapshot file.

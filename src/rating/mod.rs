@@ -143,9 +143,10 @@ impl fmt::Display for RatingError {
                 kind,
             } => write!(
                 f,
-                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one; add a row to \"prices\" (for the store: `ptudesk import` a snapshot holding {{\"region\": \"{region}\", \"sku\": \"{sku}\", \"{}\": \"...\"}})",
+                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one; add a row to \"prices\", or for the store save {} as price.json with PRICE your price {} and run `ptudesk import price.json`",
                 kind.field(),
-                kind.field()
+                kind.snapshot_line(region, *sku),
+                kind.unit()
             ),
             RatingError::Invalid(m) => f.write_str(m),
         }

@@ -5,7 +5,8 @@
 //!   a store written by a newer ptudesk is refused, untouched.
 //! - WAL, foreign keys, a busy timeout; writes are `BEGIN IMMEDIATE`
 //!   transactions, retried with a "store busy, retrying" note while another
-//!   process writes.
+//!   process writes, for up to 30 s ([`busy_budget`]; `PTUDESK_BUSY_TIMEOUT`
+//!   sets the seconds), then given up with nothing written.
 //! - One table per kind of object (`resources`, `deployments`, ...): the
 //!   object's key, its place in the list, and its JSON document (the
 //!   snapshot form, so nothing is lost), plus the resource a deployment or
@@ -45,8 +46,10 @@ pub enum StoreError {
     Sql { path: String, message: String },
     #[error("store {path} holds an object that does not read back: {message}")]
     Corrupt { path: String, message: String },
-    #[error("store {0} is busy: another process kept it locked; nothing was written")]
-    Busy(String),
+    #[error(
+        "store {0} is busy: another process kept it locked for {1} s; nothing was written (try again, or set PTUDESK_BUSY_TIMEOUT to wait longer)"
+    )]
+    Busy(String, u64),
     #[error("{0}")]
     Rejected(String),
 }
@@ -176,7 +179,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| open_err(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(2))
+        conn.busy_timeout(busy_budget().min(BUSY_WAIT))
             .map_err(|e| open_err(e.to_string()))?;
         // Refuse a newer schema before anything writes to the file.
         let version: i64 = conn
@@ -200,7 +203,7 @@ impl Store {
                 migrations().to_latest(&mut conn).map_err(|e| e.to_string())
             })
             .map_err(|e| match e {
-                RetryError::Busy => StoreError::Busy(name.clone()),
+                RetryError::Busy => StoreError::Busy(name.clone(), busy_budget().as_secs()),
                 RetryError::Other(m) => open_err(format!("cannot migrate the schema: {m}")),
             })?;
         }
@@ -331,6 +334,11 @@ impl Store {
                 .map_err(|v| format!("the change would leave the estate invalid: {v}"))?;
             let new_objs = entities::objects(&new);
             let mut deltas = entities::diff(&old_objs, &new_objs);
+            if deltas.iter().all(is_default_setting) {
+                // A store's first setting that says what its absence already
+                // meant (the currency USD) is not worth a change of its own.
+                deltas.clear();
+            }
             if deltas.is_empty() {
                 return Ok(Ok(Written {
                     change: None,
@@ -367,7 +375,7 @@ impl Store {
             }))
         })
         .map_err(|e| match e {
-            RetryError::Busy => StoreError::Busy(name.clone()),
+            RetryError::Busy => StoreError::Busy(name.clone(), busy_budget().as_secs()),
             RetryError::Other(m) => StoreError::Rejected(m),
         })
     }
@@ -593,7 +601,7 @@ impl Store {
             Ok(Some((change, undo_id)))
         });
         result.map_err(|e| match e {
-            RetryError::Busy => StoreError::Busy(name.clone()),
+            RetryError::Busy => StoreError::Busy(name.clone(), busy_budget().as_secs()),
             RetryError::Other(m) => StoreError::Rejected(m),
         })
     }
@@ -789,13 +797,37 @@ fn write_change(
     Ok(change)
 }
 
+/// True for a setting written for the first time with the value its
+/// absence reads as.
+fn is_default_setting(d: &Delta) -> bool {
+    if d.kind != Kind::Setting || d.before.is_some() {
+        return false;
+    }
+    let defaults = entities::objects(
+        &entities::estate(&Objects::new()).expect("an empty store reads as an estate"),
+    );
+    match (&d.after, defaults.get(&(d.kind, d.key.clone()))) {
+        (Some(a), Some(def)) => a.doc == def.doc,
+        _ => false,
+    }
+}
+
 enum RetryError {
     Busy,
     Other(String),
 }
 
-/// How many times a busy store is retried (each after SQLite's own 2 s wait).
-const BUSY_RETRIES: u32 = 15;
+/// How long one attempt waits inside SQLite for another process's lock.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a write waits, in all, for a store another process keeps
+/// locked: `PTUDESK_BUSY_TIMEOUT` seconds, else 30.
+pub fn busy_budget() -> Duration {
+    std::env::var("PTUDESK_BUSY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(30), Duration::from_secs)
+}
 
 fn is_busy(msg: &str) -> bool {
     msg.contains("database is locked")
@@ -809,13 +841,13 @@ fn retry_busy<T>(
     note: fn(&str),
     mut f: impl FnMut() -> Result<T, String>,
 ) -> Result<T, RetryError> {
-    let mut tries = 0;
+    let started = std::time::Instant::now();
+    let budget = busy_budget();
     loop {
         match f() {
             Ok(v) => return Ok(v),
             Err(m) if is_busy(&m) => {
-                tries += 1;
-                if tries > BUSY_RETRIES {
+                if started.elapsed() >= budget {
                     return Err(RetryError::Busy);
                 }
                 note(&format!("store busy, retrying ({name})"));

@@ -516,13 +516,13 @@ impl<P: FnMut(&str)> Session<'_, P> {
         let mut recreated = Vec::new();
         fb.batch.resources.retain(|r| match purged.get(&r.id) {
             Some(at) => {
-                recreated.push(Skipped {
-                    what: format!("account {}", r.id),
-                    why: format!(
+                recreated.push(Skipped::new(
+                    format!("account {}", r.id),
+                    format!(
                         "it was purged at {}; an account recreated under the same name is not tracked",
                         fmt_time(*at)
                     ),
-                });
+                ));
                 false
             }
             None => true,
