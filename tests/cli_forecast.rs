@@ -1,8 +1,10 @@
 //! `ptudesk forecast` and `ptudesk generate` run as a user runs them.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::str::FromStr;
 
 fn ptudesk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ptudesk"))
@@ -269,8 +271,26 @@ fn assert_table_is_aligned(what: &str, text: &str) {
         }
     }
 
-    // Instruments: unused PTU-hours and charges end under their headers.
+    // Instruments: unused PTU-hours and charges end under their headers;
+    // when the table shows only the costliest, costliest first.
+    let money = |w: &str| Decimal::from_str(&w.replace(',', "")).unwrap();
     let instruments = section(text, "Instruments");
+    let costliest = |heading: &str| {
+        text.lines()
+            .find(|l| l.starts_with(heading))
+            .is_some_and(|l| l.contains("costliest"))
+    };
+    if costliest("Instruments") {
+        let charges: Vec<Decimal> = instruments[1..]
+            .iter()
+            .map(|l| money(words(l).last().unwrap().2))
+            .collect();
+        assert_eq!(charges.len(), 20, "{what}");
+        assert!(
+            charges.windows(2).all(|w| w[0] >= w[1]),
+            "{what}: {charges:?}"
+        );
+    }
     if !instruments.is_empty() {
         let head = words(instruments[0]);
         let unused_end = head
@@ -312,6 +332,19 @@ fn assert_table_is_aligned(what: &str, text: &str) {
         })
         .collect();
     assert!(costs.windows(2).all(|w| w[0] == w[1]), "{what}: {costs:?}");
+    if costliest("Windows where money leaks") {
+        let costs: Vec<Decimal> = text
+            .lines()
+            .filter(|l| {
+                ["  overage ", "  double_billing ", "  unused "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .map(|l| money(words(l).last().unwrap().2))
+            .collect();
+        assert_eq!(costs.len(), 15, "{what}");
+        assert!(costs.windows(2).all(|w| w[0] >= w[1]), "{what}: {costs:?}");
+    }
 }
 
 #[test]

@@ -510,3 +510,56 @@ pub fn to_table(f: &Forecast) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rating::{InstrumentKind, InstrumentUse};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn ids_are_cut_in_the_middle_keeping_their_ends() {
+        assert_eq!(
+            fit_middle("cp-oai-translate-westus3-0012-1", 31),
+            "cp-oai-translate-westus3-0012-1"
+        );
+        assert_eq!(
+            fit_middle("cp-oai-translate-westus3-0012-1", 16),
+            "cp-oa~us3-0012-1"
+        );
+        assert_eq!(
+            fit_middle("cp-oai-translate-westus3-0013-1", 16),
+            "cp-oa~us3-0013-1"
+        );
+        assert_eq!(fit_middle("abcdef", 4), "a~ef");
+        assert_eq!(fit_middle("abcdef", 1), "~");
+    }
+
+    fn instrument(id: &str, charges: i64) -> InstrumentUse {
+        InstrumentUse {
+            id: id.into(),
+            kind: InstrumentKind::Reservation,
+            capacity_ptu_minutes: 600,
+            used_ptu_minutes: 300,
+            charges: Decimal::from(charges),
+        }
+    }
+
+    #[test]
+    fn ids_that_still_read_alike_when_cut_get_a_line_of_their_own() {
+        // Two ids of 90 characters that differ only in the middle.
+        let a = format!("{}a{}", "x".repeat(45), "y".repeat(44));
+        let b = format!("{}b{}", "x".repeat(45), "y".repeat(44));
+        let list = [instrument(&a, 1), instrument(&b, 2)];
+        let shown: Vec<&InstrumentUse> = list.iter().collect();
+        let mut s = String::new();
+        instruments_table(&mut s, &shown);
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{s}");
+        // Header, then per instrument its id (in two pieces) and its figures.
+        assert_eq!(lines.len(), 1 + 2 * 3, "{s}");
+        assert_eq!(format!("{}{}", &lines[1][2..], &lines[2][2..]), a);
+        assert_eq!(format!("{}{}", &lines[4][2..], &lines[5][2..]), b);
+        assert!(lines[3].trim_start().starts_with("reservation"), "{s}");
+    }
+}
