@@ -449,6 +449,42 @@ fn the_demo_tells_its_story() {
     );
 }
 
+/// The legacy commitment expires on 27 November; a window that starts
+/// after it still names it as the cause of the overage (DOMAIN.md 8).
+#[test]
+fn an_overage_after_the_window_starts_names_the_expiry_before_it() {
+    for (from, to) in [("2026-11-28", "2026-12-03"), ("2026-12-01", "2027-01-01")] {
+        let o = ptudesk(&[
+            "forecast",
+            "--demo",
+            "--now",
+            "2026-11-22T09:00:00Z",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let w = v["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["kind"] == "overage" && w["subject"] == "aoai-eastus-legacy")
+            .expect("the legacy resource pays hourly");
+        assert_eq!(w["start"], format!("{from}T00:00:00Z"));
+        assert!(
+            w["explanation"].as_str().unwrap().starts_with(
+                "Regional: commitment cp-eastus-legacy expired at 2026-11-27T09:00:00Z"
+            ),
+            "{from}: {}",
+            w["explanation"]
+        );
+    }
+}
+
 #[test]
 fn the_terminal_app_without_a_terminal_says_what_to_use() {
     let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
