@@ -682,6 +682,124 @@ fn bad_input_gets_one_clear_message_and_exit_1() {
     );
 }
 
+/// The rest of INTERFACE.md "Errors", through the binary: each bad
+/// snapshot gets exit 1 and one line naming the file, the JSON path and
+/// what was expected.
+#[test]
+fn every_kind_of_bad_snapshot_fails_with_file_path_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let example: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit, &str, &str)> = vec![
+        (
+            "unknown-field.json",
+            |v| v["deployments"][0]["colour"] = "blue".into(),
+            "$.deployments[0].colour",
+            "unknown field `colour`, expected one of `id`",
+        ),
+        (
+            "unknown-scope-field.json",
+            |v| v["reservations"][0]["scope"]["tenant"] = "t".into(),
+            "$.reservations[0].scope.tenant",
+            "unknown field `tenant`",
+        ),
+        (
+            "sizes-out-of-order.json",
+            |v| v["deployments"][0]["sizes"][1]["at"] = "2026-09-01T00:00:00Z".into(),
+            "$.deployments[0].sizes[1].at",
+            "expected entries in time order: 2026-09-01T00:00:00Z comes after 2026-10-01T00:00:00Z",
+        ),
+        (
+            "sizes-at-one-instant.json",
+            |v| v["deployments"][0]["sizes"][1]["at"] = "2026-10-01T00:00:00Z".into(),
+            "$.deployments[0].sizes[1].at",
+            "two sizes at the same instant 2026-10-01T00:00:00Z",
+        ),
+        (
+            "unknown-sku.json",
+            |v| v["deployments"][0]["sku"] = "GlobalStandard".into(),
+            "$.deployments[0].sku",
+            "unknown variant `GlobalStandard`, expected one of `GlobalProvisionedManaged`",
+        ),
+        (
+            "unknown-term.json",
+            |v| v["reservations"][0]["term"] = "P3Y".into(),
+            "$.reservations[0].term",
+            "unknown variant `P3Y`, expected `P1M` or `P1Y`",
+        ),
+        (
+            "unknown-scope-type.json",
+            |v| v["reservations"][0]["scope"]["type"] = "tenant".into(),
+            "$.reservations[0].scope",
+            "expected scope type resource_group, subscription, management_group or shared, got \"tenant\"",
+        ),
+        (
+            "zero-ptu.json",
+            |v| v["deployments"][0]["sizes"][0]["ptu"] = 0.into(),
+            "$.deployments[0].sizes[0].ptu",
+            "expected a positive number of PTU, got 0",
+        ),
+        (
+            "zero-reservation.json",
+            |v| v["reservations"][0]["ptu"] = 0.into(),
+            "$.reservations[0].ptu",
+            "expected a positive number of PTU, got 0",
+        ),
+        (
+            "renewal-steps.json",
+            |v| v["commitments"][0]["renewal"]["ptu"] = 260.into(),
+            "$.commitments[0].renewal.ptu",
+            "expected a multiple of 50 PTU",
+        ),
+        (
+            "renewal-change-steps.json",
+            |v| {
+                v["commitments"][0]["renewal_changes"] = serde_json::json!([
+                    {"at": "2026-11-20T00:00:00Z",
+                     "renewal": {"mode": "autorenew_lower", "ptu": 120}}
+                ])
+            },
+            "$.commitments[0].renewal_changes[0].renewal.ptu",
+            "expected a multiple of 50 PTU",
+        ),
+        (
+            "nested-management-groups.json",
+            |v| {
+                let mut r = v["reservations"][0].clone();
+                r["id"] = "res-2".into();
+                r["scope"] =
+                    serde_json::json!({"type": "management_group", "management_group": "mg-prod"});
+                v["reservations"][0]["scope"] =
+                    serde_json::json!({"type": "management_group", "management_group": "mg-root"});
+                v["reservations"].as_array_mut().unwrap().push(r);
+            },
+            "$.reservations[1].scope",
+            "neither contains nor lies in \"mg-root\", which reservation res-1 already uses as its scope (Azure refuses nested management-group scopes)",
+        ),
+    ];
+    for (name, edit, path, expected) in cases {
+        let mut v = example.clone();
+        edit(&mut v);
+        let file = write(dir.path(), name, &v.to_string());
+        fails(
+            &["forecast", "--scenario", &file],
+            1,
+            &[&format!("{file}: {path}: "), expected],
+        );
+    }
+}
+
+/// `--demo` and `--scenario FILE` name two estates: refused, on whichever
+/// side of the subcommand they come.
+#[test]
+fn the_demo_and_a_scenario_together_are_refused() {
+    let msg = "--demo and --scenario cannot be used together";
+    fails(&["forecast", "--demo", "--scenario", EXAMPLE], 1, &[msg]);
+    fails(&["--scenario", EXAMPLE, "forecast", "--demo"], 1, &[msg]);
+    fails(&["--demo", "--scenario", EXAMPLE, "export"], 1, &[msg]);
+    fails(&["check", "--demo", "--scenario", EXAMPLE], 3, &[msg]);
+}
+
 #[test]
 fn a_file_too_large_to_be_sane_is_refused_before_reading() {
     let dir = tempfile::tempdir().unwrap();
