@@ -257,7 +257,10 @@ fn assert_table_is_aligned(what: &str, text: &str) {
     let flat: Vec<&str> = header.iter().flatten().map(|w| w.2).collect();
     assert_eq!(flat, names, "{what}: {periods:#?}");
     let rows = &periods[header.len()..];
-    assert!(!rows.is_empty() && rows.len() % header.len() == 0, "{what}");
+    assert!(
+        !rows.is_empty() && rows.len().is_multiple_of(header.len()),
+        "{what}"
+    );
     for row in rows.chunks(header.len()) {
         for (k, (line, head)) in row.iter().zip(&header).enumerate() {
             let ws = words(line);

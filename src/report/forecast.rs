@@ -429,7 +429,7 @@ pub fn to_table(f: &Forecast) -> String {
         if shown.len() > TABLE_INSTRUMENTS {
             // The ones that cost most in the window, costliest first (ties
             // in estate order: the sort is stable).
-            shown.sort_by(|a, b| b.charges.cmp(&a.charges));
+            shown.sort_by_key(|i| std::cmp::Reverse(i.charges));
             shown.truncate(TABLE_INSTRUMENTS);
             let _ = writeln!(
                 s,
@@ -451,7 +451,7 @@ pub fn to_table(f: &Forecast) -> String {
         if shown.len() > TABLE_WINDOWS {
             // Costliest first; ties in time order (the windows' own order,
             // kept by the stable sort).
-            shown.sort_by(|a, b| b.cost.cmp(&a.cost));
+            shown.sort_by_key(|w| std::cmp::Reverse(w.cost));
             shown.truncate(TABLE_WINDOWS);
             let _ = writeln!(
                 s,
