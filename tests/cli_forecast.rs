@@ -1,8 +1,10 @@
 //! `ptudesk forecast` and `ptudesk generate` run as a user runs them.
 
+use rust_decimal::Decimal;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::str::FromStr;
 
 fn ptudesk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ptudesk"))
@@ -155,51 +157,273 @@ fn the_default_window_is_the_month_containing_now() {
     assert_eq!(stdout(&o), stdout(&o2));
 }
 
+/// Words of a line with their character offsets: (start, end, word).
+fn words(line: &str) -> Vec<(usize, usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')))
+    {
+        match (c == ' ', start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                out.push((s, i, &line[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A figure as the table prints it: an optional minus, digits grouped by
+/// commas, and `decimals` places. Two figures run together ("62,205.8457,
+/// 433,866.04") are not one.
+fn is_figure(w: &str, decimals: usize) -> bool {
+    let w = w.strip_prefix('-').unwrap_or(w);
+    let Some((int, frac)) = w.split_once('.') else {
+        return false;
+    };
+    let groups: Vec<&str> = int.split(',').collect();
+    frac.len() == decimals
+        && frac.chars().all(|c| c.is_ascii_digit())
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()))
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// The lines of a table section: from its heading (a line starting with
+/// `heading`) to the next blank line.
+fn section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(heading))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect()
+}
+
+/// Checks a forecast table: every line at most 80 columns; in the totals,
+/// periods, instruments and windows, every figure is one well-formed word
+/// (so at least one space parts it from its neighbours), and the figures of
+/// a column all end at the offset where the column's header ends (money
+/// right-aligned in its column).
+fn assert_table_is_aligned(what: &str, text: &str) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{what}: line of {} columns: {line}",
+            line.chars().count()
+        );
+    }
+
+    // Totals: money (2 places) and PTU-hours (4 places), each column ending
+    // at one offset.
+    let totals = section(text, "Totals");
+    assert_eq!(totals.len(), 6, "{what}: {totals:?}");
+    let mut ends: Vec<Vec<usize>> = Vec::new();
+    for line in &totals {
+        let figures: Vec<(usize, usize, &str)> = words(line)
+            .into_iter()
+            .filter(|w| w.2.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+            .collect();
+        assert_eq!(figures.len(), 2, "{what}: {line}");
+        assert!(is_figure(figures[0].2, 2), "{what}: money {line}");
+        assert!(is_figure(figures[1].2, 4), "{what}: PTU-hours {line}");
+        ends.push(figures.iter().map(|w| w.1).collect());
+    }
+    assert!(ends.windows(2).all(|w| w[0] == w[1]), "{what}: {totals:#?}");
+
+    // Periods: a header of one line or more naming the columns, then each
+    // period in as many lines, its figures ending where the names do.
+    let periods = section(text, "Periods (by");
+    let names = [
+        "start",
+        "hourly",
+        "commitment",
+        "reservation",
+        "managed",
+        "total",
+    ];
+    let mut header: Vec<Vec<(usize, usize, &str)>> = Vec::new();
+    let mut seen = 0;
+    while seen < names.len() {
+        let ws = words(periods[header.len()]);
+        seen += ws.len();
+        header.push(ws);
+    }
+    let flat: Vec<&str> = header.iter().flatten().map(|w| w.2).collect();
+    assert_eq!(flat, names, "{what}: {periods:#?}");
+    let rows = &periods[header.len()..];
+    assert!(
+        !rows.is_empty() && rows.len().is_multiple_of(header.len()),
+        "{what}"
+    );
+    for row in rows.chunks(header.len()) {
+        for (k, (line, head)) in row.iter().zip(&header).enumerate() {
+            let ws = words(line);
+            assert_eq!(ws.len(), head.len(), "{what}: {line}");
+            // The date under "start", then money under each name.
+            let skip = if k == 0 { 1 } else { 0 };
+            for (w, h) in ws.iter().zip(head).skip(skip) {
+                assert!(is_figure(w.2, 2), "{what}: {:?} in {line}", w.2);
+                assert_eq!(w.1, h.1, "{what}: {:?} ends under {:?}: {line}", w.2, h.2);
+            }
+        }
+    }
+
+    // Instruments: unused PTU-hours and charges end under their headers;
+    // when the table shows only the costliest, costliest first.
+    let money = |w: &str| Decimal::from_str(&w.replace(',', "")).unwrap();
+    let instruments = section(text, "Instruments");
+    let costliest = |heading: &str| {
+        text.lines()
+            .find(|l| l.starts_with(heading))
+            .is_some_and(|l| l.contains("costliest"))
+    };
+    if costliest("Instruments") {
+        let charges: Vec<Decimal> = instruments[1..]
+            .iter()
+            .map(|l| money(words(l).last().unwrap().2))
+            .collect();
+        assert_eq!(charges.len(), 20, "{what}");
+        assert!(
+            charges.windows(2).all(|w| w[0] >= w[1]),
+            "{what}: {charges:?}"
+        );
+    }
+    if !instruments.is_empty() {
+        let head = words(instruments[0]);
+        let unused_end = head
+            .iter()
+            .find(|w| w.2 == "PTU-h")
+            .expect("unused PTU-h")
+            .1;
+        let charges_end = head.iter().find(|w| w.2 == "charges").expect("charges").1;
+        let mut ids = std::collections::BTreeSet::new();
+        for line in &instruments[1..] {
+            let ws = words(line);
+            let n = ws.len();
+            assert!(n >= 4, "{what}: {line}");
+            assert!(is_figure(ws[n - 2].2, 4), "{what}: {line}");
+            assert!(is_figure(ws[n - 1].2, 2), "{what}: {line}");
+            assert_eq!(ws[n - 2].1, unused_end, "{what}: {line}");
+            assert_eq!(ws[n - 1].1, charges_end, "{what}: {line}");
+            // Rows stay distinguishable when ids are cut.
+            assert!(ids.insert(ws[0].2), "{what}: two rows read {:?}", ws[0].2);
+        }
+    }
+
+    // Windows: each window's first line ends with its cost, at one offset.
+    let costs: Vec<usize> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Windows where money leaks"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| {
+            ["  overage ", "  double_billing ", "  unused "]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| {
+            let ws = words(l);
+            let last = ws.last().expect("a cost");
+            assert!(is_figure(last.2, 2), "{what}: {l}");
+            last.1
+        })
+        .collect();
+    assert!(costs.windows(2).all(|w| w[0] == w[1]), "{what}: {costs:?}");
+    if costliest("Windows where money leaks") {
+        let costs: Vec<Decimal> = text
+            .lines()
+            .filter(|l| {
+                ["  overage ", "  double_billing ", "  unused "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .map(|l| money(words(l).last().unwrap().2))
+            .collect();
+        assert_eq!(costs.len(), 15, "{what}");
+        assert!(costs.windows(2).all(|w| w[0] >= w[1]), "{what}: {costs:?}");
+    }
+}
+
 #[test]
-fn tables_fit_80_columns() {
+fn tables_fit_80_columns_with_money_aligned_at_every_size() {
     let dir = tempfile::tempdir().unwrap();
-    let big = dir.path().join("big.json");
-    let g = ptudesk(&["generate", "--scale", "300", "--seed", "3"]);
-    std::fs::write(&big, &g.stdout).unwrap();
-    for args in [
-        vec![
+    let mut estates = Vec::new();
+    for (scale, seed) in [("300", "3"), ("2000", "7")] {
+        let g = ptudesk(&["generate", "--scale", scale, "--seed", seed]);
+        assert!(g.status.success());
+        let file = dir.path().join(format!("g{scale}.json"));
+        std::fs::write(&file, &g.stdout).unwrap();
+        estates.push(file.to_str().unwrap().to_string());
+    }
+    // Figures of a billion and more, and a refund of hundreds of millions
+    // (negative) on 1 December: 400 PTU at 3,472.22 an hour, and 200 PTU
+    // reserved at 4,999,999.99 a month, bought 20 Nov, refunded 1 Dec.
+    let mut big: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    big["prices"][0]["hourly"] = "3472.22".into();
+    big["prices"][0]["reservation_month"] = "4999999.99".into();
+    big["reservations"][0]["refunded_at"] = "2026-12-01T00:00:00Z".into();
+    let huge = dir.path().join("huge.json");
+    std::fs::write(&huge, big.to_string()).unwrap();
+    let huge = huge.to_str().unwrap().to_string();
+    let mut runs: Vec<Vec<&str>> = vec![vec![
+        "forecast",
+        "--scenario",
+        EXAMPLE,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2027-02-01",
+    ]];
+    for by in ["month", "day"] {
+        runs.push(vec![
             "forecast",
             "--scenario",
-            EXAMPLE,
+            &huge,
             "--from",
             "2026-11-01",
             "--to",
-            "2027-02-01",
-        ],
-        vec![
+            "2027-01-01",
+            "--by",
+            by,
+        ]);
+        runs.push(vec![
             "forecast",
             "--demo",
             "--now",
             "2026-11-22T09:00:00Z",
             "--by",
-            "day",
-        ],
-        vec![
-            "forecast",
-            "--scenario",
-            big.to_str().unwrap(),
-            "--from",
-            "2027-01-01",
-            "--to",
-            "2028-01-01",
-        ],
-    ] {
+            by,
+        ]);
+        for file in &estates {
+            for basis in ["actual", "amortized"] {
+                runs.push(vec![
+                    "forecast",
+                    "--scenario",
+                    file,
+                    "--from",
+                    "2027-01-01",
+                    "--to",
+                    "2028-01-01",
+                    "--by",
+                    by,
+                    "--basis",
+                    basis,
+                ]);
+            }
+        }
+    }
+    for args in runs {
         let o = ptudesk(&args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         let text = stdout(&o);
         assert!(text.lines().count() > 10);
-        for line in text.lines() {
-            assert!(
-                line.chars().count() <= 80,
-                "{args:?}: line of {} columns: {line}",
-                line.chars().count()
-            );
-        }
+        assert_table_is_aligned(&format!("{args:?}"), &text);
     }
 }
 
@@ -226,6 +450,42 @@ fn the_demo_tells_its_story() {
         text.contains("commitment cp-eastus-legacy expired at 2026-12-27T09:00:00Z"),
         "{text}"
     );
+}
+
+/// The legacy commitment expires on 27 November; a window that starts
+/// after it still names it as the cause of the overage (DOMAIN.md 8).
+#[test]
+fn an_overage_after_the_window_starts_names_the_expiry_before_it() {
+    for (from, to) in [("2026-11-28", "2026-12-03"), ("2026-12-01", "2027-01-01")] {
+        let o = ptudesk(&[
+            "forecast",
+            "--demo",
+            "--now",
+            "2026-11-22T09:00:00Z",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let w = v["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["kind"] == "overage" && w["subject"] == "aoai-eastus-legacy")
+            .expect("the legacy resource pays hourly");
+        assert_eq!(w["start"], format!("{from}T00:00:00Z"));
+        assert!(
+            w["explanation"].as_str().unwrap().starts_with(
+                "Regional: commitment cp-eastus-legacy expired at 2026-11-27T09:00:00Z"
+            ),
+            "{from}: {}",
+            w["explanation"]
+        );
+    }
 }
 
 #[test]
@@ -423,6 +683,124 @@ fn bad_input_gets_one_clear_message_and_exit_1() {
         1,
         &["invalid value 'cash'"],
     );
+}
+
+/// The rest of INTERFACE.md "Errors", through the binary: each bad
+/// snapshot gets exit 1 and one line naming the file, the JSON path and
+/// what was expected.
+#[test]
+fn every_kind_of_bad_snapshot_fails_with_file_path_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let example: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit, &str, &str)> = vec![
+        (
+            "unknown-field.json",
+            |v| v["deployments"][0]["colour"] = "blue".into(),
+            "$.deployments[0].colour",
+            "unknown field `colour`, expected one of `id`",
+        ),
+        (
+            "unknown-scope-field.json",
+            |v| v["reservations"][0]["scope"]["tenant"] = "t".into(),
+            "$.reservations[0].scope.tenant",
+            "unknown field `tenant`",
+        ),
+        (
+            "sizes-out-of-order.json",
+            |v| v["deployments"][0]["sizes"][1]["at"] = "2026-09-01T00:00:00Z".into(),
+            "$.deployments[0].sizes[1].at",
+            "expected entries in time order: 2026-09-01T00:00:00Z comes after 2026-10-01T00:00:00Z",
+        ),
+        (
+            "sizes-at-one-instant.json",
+            |v| v["deployments"][0]["sizes"][1]["at"] = "2026-10-01T00:00:00Z".into(),
+            "$.deployments[0].sizes[1].at",
+            "two sizes at the same instant 2026-10-01T00:00:00Z",
+        ),
+        (
+            "unknown-sku.json",
+            |v| v["deployments"][0]["sku"] = "GlobalStandard".into(),
+            "$.deployments[0].sku",
+            "unknown variant `GlobalStandard`, expected one of `GlobalProvisionedManaged`",
+        ),
+        (
+            "unknown-term.json",
+            |v| v["reservations"][0]["term"] = "P3Y".into(),
+            "$.reservations[0].term",
+            "unknown variant `P3Y`, expected `P1M` or `P1Y`",
+        ),
+        (
+            "unknown-scope-type.json",
+            |v| v["reservations"][0]["scope"]["type"] = "tenant".into(),
+            "$.reservations[0].scope",
+            "expected scope type resource_group, subscription, management_group or shared, got \"tenant\"",
+        ),
+        (
+            "zero-ptu.json",
+            |v| v["deployments"][0]["sizes"][0]["ptu"] = 0.into(),
+            "$.deployments[0].sizes[0].ptu",
+            "expected a positive number of PTU, got 0",
+        ),
+        (
+            "zero-reservation.json",
+            |v| v["reservations"][0]["ptu"] = 0.into(),
+            "$.reservations[0].ptu",
+            "expected a positive number of PTU, got 0",
+        ),
+        (
+            "renewal-steps.json",
+            |v| v["commitments"][0]["renewal"]["ptu"] = 260.into(),
+            "$.commitments[0].renewal.ptu",
+            "expected a multiple of 50 PTU",
+        ),
+        (
+            "renewal-change-steps.json",
+            |v| {
+                v["commitments"][0]["renewal_changes"] = serde_json::json!([
+                    {"at": "2026-11-20T00:00:00Z",
+                     "renewal": {"mode": "autorenew_lower", "ptu": 120}}
+                ])
+            },
+            "$.commitments[0].renewal_changes[0].renewal.ptu",
+            "expected a multiple of 50 PTU",
+        ),
+        (
+            "nested-management-groups.json",
+            |v| {
+                let mut r = v["reservations"][0].clone();
+                r["id"] = "res-2".into();
+                r["scope"] =
+                    serde_json::json!({"type": "management_group", "management_group": "mg-prod"});
+                v["reservations"][0]["scope"] =
+                    serde_json::json!({"type": "management_group", "management_group": "mg-root"});
+                v["reservations"].as_array_mut().unwrap().push(r);
+            },
+            "$.reservations[1].scope",
+            "neither contains nor lies in \"mg-root\", which reservation res-1 already uses as its scope (Azure refuses nested management-group scopes)",
+        ),
+    ];
+    for (name, edit, path, expected) in cases {
+        let mut v = example.clone();
+        edit(&mut v);
+        let file = write(dir.path(), name, &v.to_string());
+        fails(
+            &["forecast", "--scenario", &file],
+            1,
+            &[&format!("{file}: {path}: "), expected],
+        );
+    }
+}
+
+/// `--demo` and `--scenario FILE` name two estates: refused, on whichever
+/// side of the subcommand they come.
+#[test]
+fn the_demo_and_a_scenario_together_are_refused() {
+    let msg = "--demo and --scenario cannot be used together";
+    fails(&["forecast", "--demo", "--scenario", EXAMPLE], 1, &[msg]);
+    fails(&["--scenario", EXAMPLE, "forecast", "--demo"], 1, &[msg]);
+    fails(&["--demo", "--scenario", EXAMPLE, "export"], 1, &[msg]);
+    fails(&["check", "--demo", "--scenario", EXAMPLE], 3, &[msg]);
 }
 
 #[test]

@@ -216,6 +216,91 @@ fn every_date_survives_a_whole_month_shift() {
     }
 }
 
+/// `--demo` shifts by the whole months that put the story's anchor (22
+/// November 2026, 09:00) nearest to now: early in a month the story is
+/// last month's, from about the 8th this month's.
+#[test]
+fn the_demo_shifts_its_anchor_to_the_22nd_nearest_now() {
+    assert_eq!(ptudesk::demo::anchor(), t("2026-11-22T09:00:00Z"));
+    for (now, anchor) in [
+        // Its own month: the 22nd of November.
+        ("2026-11-22T09:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-11-08T00:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-11-28T00:00:00Z", "2026-11-22T09:00:00Z"),
+        // December, after 30-day November: still 22 November until the
+        // 7th at 09:00 (a tie, taken by the earlier), 22 December from then.
+        ("2026-12-01T00:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-12-02T00:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-12-07T00:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-12-07T09:00:00Z", "2026-11-22T09:00:00Z"),
+        ("2026-12-07T09:00:01Z", "2026-12-22T09:00:00Z"),
+        ("2026-12-08T00:00:00Z", "2026-12-22T09:00:00Z"),
+        ("2026-12-22T00:00:00Z", "2026-12-22T09:00:00Z"),
+        ("2026-12-28T00:00:00Z", "2026-12-22T09:00:00Z"),
+        // Across the year: 1 January is nearest 22 December; after 31-day
+        // December the turn is the 6th at 21:00.
+        ("2026-12-31T23:00:00Z", "2026-12-22T09:00:00Z"),
+        ("2027-01-01T00:00:00Z", "2026-12-22T09:00:00Z"),
+        ("2027-01-06T20:59:59Z", "2026-12-22T09:00:00Z"),
+        ("2027-01-07T00:00:00Z", "2027-01-22T09:00:00Z"),
+        ("2027-01-28T00:00:00Z", "2027-01-22T09:00:00Z"),
+        // After February (28 days): the 8th at 09:00.
+        ("2027-03-08T08:00:00Z", "2027-02-22T09:00:00Z"),
+        ("2027-03-08T10:00:00Z", "2027-03-22T09:00:00Z"),
+        // Before the story, and years away.
+        ("2026-11-01T00:00:00Z", "2026-10-22T09:00:00Z"),
+        ("2025-01-01T00:00:00Z", "2024-12-22T09:00:00Z"),
+        ("2027-06-06T12:00:00Z", "2027-05-22T09:00:00Z"),
+        ("2027-06-07T00:00:00Z", "2027-06-22T09:00:00Z"),
+    ] {
+        let k = ptudesk::demo::shift_months(t(now));
+        assert_eq!(
+            add_months(ptudesk::demo::anchor(), k),
+            t(anchor),
+            "now {now}: shifted by {k} months"
+        );
+        // The anchor is never more than half a month (15.5 days) away.
+        let gap = (add_months(ptudesk::demo::anchor(), k) - t(now)).abs();
+        assert!(gap <= Duration::hours(372), "now {now}: {gap}");
+        // And the estate moves with it: the legacy expiry five days after.
+        let e = ptudesk::demo::estate(t(now));
+        let (expiry, _) = commitment_expiry(&e, "aoai-eastus-legacy");
+        assert_eq!(expiry, t(anchor) + Duration::days(5), "now {now}");
+    }
+}
+
+/// On 2 December the default forecast month is December, and it holds the
+/// story's migration (five days of double billing, 5-10 December) while the
+/// legacy expiry is last week's.
+#[test]
+fn early_in_a_month_the_default_forecast_holds_this_months_migration() {
+    let now = t("2026-12-02T09:00:00Z");
+    let e = ptudesk::demo::estate(now);
+    let req = Request {
+        from: t("2026-12-01T00:00:00Z"),
+        to: t("2027-01-01T00:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Month,
+    };
+    let f = rating::forecast(&e, &PriceBook::default_book(), &req, &Options::default()).unwrap();
+    let db: Vec<_> = f
+        .windows
+        .iter()
+        .filter(|w| w.kind == WindowKind::DoubleBilling)
+        .map(|w| (w.subject.as_str(), w.start, w.end))
+        .collect();
+    assert_eq!(
+        db,
+        vec![(
+            "res-eus2-regional",
+            t("2026-12-05T00:00:00Z"),
+            t("2026-12-10T00:00:00Z")
+        )]
+    );
+    let (expiry, _) = commitment_expiry(&e, "aoai-eastus-legacy");
+    assert!(expiry < now && now - expiry < Duration::days(7), "{expiry}");
+}
+
 #[test]
 fn the_tree_one_billing_account_and_its_management_groups() {
     let e = demo();

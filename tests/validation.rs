@@ -232,7 +232,13 @@ fn times_out_of_order_and_ends_before_starts() {
     rejects(
         |v| v["deployments"][0]["sizes"][1]["at"] = json!("2026-09-01T00:00:00Z"),
         "$.deployments[0].sizes[1].at",
-        "expected entries in time order",
+        "expected entries in time order: 2026-09-01T00:00:00Z comes after 2026-10-01T00:00:00Z",
+    );
+    // Two sizes at one instant: the message says so rather than "X comes after X".
+    rejects(
+        |v| v["deployments"][0]["sizes"][1]["at"] = json!("2026-10-01T00:00:00Z"),
+        "$.deployments[0].sizes[1].at",
+        "two sizes at the same instant 2026-10-01T00:00:00Z",
     );
     rejects(
         |v| v["deployments"][0]["deleted"] = json!("2026-09-01T00:00:00Z"),

@@ -233,6 +233,14 @@ fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    // Checked here rather than by clap's `conflicts_with`, which misses the
+    // two flags given on either side of the subcommand.
+    if cli.global.demo && cli.global.scenario.is_some() {
+        return Err(Failure {
+            message: "--demo and --scenario cannot be used together: --demo uses the bundled demo estate, --scenario FILE the estate in FILE; give one".into(),
+            code: if matches!(cli.command, Some(Command::Check(_))) { 3 } else { 1 },
+        });
+    }
     let now = cli.global.now.unwrap_or_else(Utc::now);
     match &cli.command {
         Some(Command::Forecast(a)) => forecast(&cli.global, a, now),

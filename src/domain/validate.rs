@@ -124,19 +124,32 @@ fn check_price(path: &str, p: Decimal) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Checks that `times` never go back; with `strict` (`what` names the
+/// entries, e.g. "sizes"), that no two are equal either.
 fn check_order(
     path: impl Fn(usize) -> String,
     times: &[Time],
-    strict: bool,
+    strict: Option<&str>,
 ) -> Result<(), Invalid> {
     for (i, w) in times.windows(2).enumerate() {
-        if w[1] < w[0] || (strict && w[1] == w[0]) {
+        if w[1] < w[0] {
             return Err(bad(
                 path(i + 1),
                 format!(
                     "expected entries in time order: {} comes after {}",
                     fmt_time(w[1]),
                     fmt_time(w[0])
+                ),
+            ));
+        }
+        if let Some(what) = strict
+            && w[1] == w[0]
+        {
+            return Err(bad(
+                path(i + 1),
+                format!(
+                    "expected entries in time order, each after the one before: two {what} at the same instant {}",
+                    fmt_time(w[1])
                 ),
             ));
         }
@@ -414,7 +427,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             check_ptu(&format!("{p}.sizes[{j}].ptu"), s.ptu)?;
         }
         let times: Vec<Time> = d.sizes.iter().map(|s| s.at).collect();
-        check_order(|j| format!("{p}.sizes[{j}].at"), &times, true)?;
+        check_order(|j| format!("{p}.sizes[{j}].at"), &times, Some("sizes"))?;
         if let Some(del) = d.deleted {
             check_time(&format!("{p}.deleted"), del)?;
             if del <= d.created() {
@@ -470,7 +483,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             check_ptu_50(&format!("{p}.additions[{j}].ptu"), a.ptu)?;
         }
         let times: Vec<Time> = c.additions.iter().map(|a| a.at).collect();
-        check_order(|j| format!("{p}.additions[{j}].at"), &times, false)?;
+        check_order(|j| format!("{p}.additions[{j}].at"), &times, None)?;
         if let super::CommitmentRenewal::AutorenewLower(n) = c.renewal {
             check_ptu_50(&format!("{p}.renewal.ptu"), n)?;
         }
@@ -490,7 +503,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             }
         }
         let times: Vec<Time> = c.renewal_changes.iter().map(|a| a.at).collect();
-        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, false)?;
+        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, None)?;
         if let Some(price) = c.price {
             check_price(&format!("{p}.price"), price)?;
         }
@@ -599,7 +612,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             check_scope(&format!("{p}.scope_changes[{j}].scope"), &ch.scope)?;
         }
         let times: Vec<Time> = r.scope_changes.iter().map(|a| a.at).collect();
-        check_order(|j| format!("{p}.scope_changes[{j}].at"), &times, false)?;
+        check_order(|j| format!("{p}.scope_changes[{j}].at"), &times, None)?;
         let check_renewal = |path: String, rn: &super::ReservationRenewal| -> Result<(), Invalid> {
             if let super::ReservationRenewal::Replace { ptu: Some(n), .. } = rn {
                 check_ptu(&format!("{path}.ptu"), *n)?;
@@ -621,7 +634,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             check_renewal(format!("{p}.renewal_changes[{j}].renewal"), &ch.renewal)?;
         }
         let times: Vec<Time> = r.renewal_changes.iter().map(|a| a.at).collect();
-        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, false)?;
+        check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, None)?;
         if let Some(t) = r.refunded_at {
             check_time(&format!("{p}.refunded_at"), t)?;
         }

@@ -225,6 +225,12 @@ pub struct Prepared<'a> {
     pub scopes: ScopeIndex,
     /// Prices the instruments were charged at.
     pub prices_used: BTreeSet<PriceRef>,
+    /// Instruments whose coverage ended at or before `from` and that charge
+    /// nothing in the window: not rated, kept (without their money) so that
+    /// an overage explanation can name the commitment or reservation that
+    /// ended before the window began. A commitment each; a reservation's
+    /// last term only.
+    pub ended: Vec<Instrument>,
     index: Index,
 }
 
@@ -240,7 +246,14 @@ struct Index {
 }
 
 impl Index {
-    fn new(groups: &[Group], instruments: &[Instrument], deployments: usize) -> Index {
+    /// Indexes `instruments` (0..n) and then `ended` (n..), as
+    /// [`Prepared::any_instrument`] reads them; only rated instruments by id.
+    fn new(
+        groups: &[Group],
+        instruments: &[Instrument],
+        ended: &[Instrument],
+        deployments: usize,
+    ) -> Index {
         let mut ix = Index {
             resource_of_deployment: vec![0; deployments],
             ..Index::default()
@@ -254,8 +267,10 @@ impl Index {
                 ix.resource_of_deployment[d] = g.resource;
             }
         }
-        for (ii, i) in instruments.iter().enumerate() {
-            ix.instrument_by_id.insert(i.id.clone(), ii);
+        for (ii, i) in instruments.iter().chain(ended).enumerate() {
+            if ii < instruments.len() {
+                ix.instrument_by_id.insert(i.id.clone(), ii);
+            }
             match (i.kind, i.resource) {
                 (InstrumentKind::Commitment, Some(r)) => {
                     ix.commitments_by_resource.entry(r).or_default().push(ii)
@@ -339,6 +354,7 @@ impl<'a> Prepared<'a> {
         };
 
         let mut instruments = Vec::new();
+        let mut ended = Vec::new();
         let mut prices_used = BTreeSet::new();
         for (ci, c) in estate.commitments.iter().enumerate() {
             let ri = res_index[c.resource.as_str()];
@@ -359,7 +375,26 @@ impl<'a> Prepared<'a> {
             let unit = price.as_ref().map_or(Decimal::ZERO, |p| p.amount);
             let (bills, spreads) = commitment_money(&terms, unit);
             let capacity = commitment_capacity(&terms);
+            let last_end = terms.last().expect("one term at least").end;
             if !touches(&capacity, &bills, &spreads) {
+                if last_end <= from {
+                    ended.push(Instrument {
+                        id: c.id.clone(),
+                        kind: InstrumentKind::Commitment,
+                        source: ci,
+                        region: res.region.clone(),
+                        sku: Sku::Regional,
+                        resource: Some(ri),
+                        start: c.start,
+                        capacity,
+                        scopes: vec![],
+                        order_instant: c.start,
+                        bills: vec![],
+                        spreads: vec![],
+                        end: Some(last_end),
+                        end_reason: "expired",
+                    });
+                }
                 continue;
             }
             let Some(price) = price else {
@@ -409,7 +444,44 @@ impl<'a> Prepared<'a> {
                 let lower = current.as_ref().map_or(unit, |c| c.amount.min(unit));
                 let (bills, spreads) = reservation_money(term, unit, lower, opts);
                 let capacity = vec![(term.start, term.ptu), (term.coverage_end(), 0)];
+                // The scope in force at the term's start, then the changes within it.
+                let scopes_of = |term: &ReservationTerm| {
+                    let mut scopes: Vec<(Time, Scope)> =
+                        vec![(term.start, terms::scope_at(r, term.start).clone())];
+                    for (at, s) in &timeline {
+                        if *at > term.start && *at < term.coverage_end() {
+                            scopes.push((*at, (*s).clone()));
+                        }
+                    }
+                    scopes
+                };
+                let end = term.coverage_end();
+                let last = terms.last().is_some_and(|l| l.id == term.id);
+                let end_reason = if term.refunded_at.is_some() {
+                    "was refunded"
+                } else {
+                    "expired"
+                };
                 if !touches(&capacity, &bills, &spreads) {
+                    // The last term of a chain that ended before the window.
+                    if last && end <= from {
+                        ended.push(Instrument {
+                            id: term.id.clone(),
+                            kind: InstrumentKind::Reservation,
+                            source: ri,
+                            region: r.region.clone(),
+                            sku: r.sku,
+                            resource: None,
+                            start: term.start,
+                            scopes: scopes_of(term),
+                            capacity,
+                            order_instant: term.order_instant,
+                            bills: vec![],
+                            spreads: vec![],
+                            end: Some(end),
+                            end_reason,
+                        });
+                    }
                     continue;
                 }
                 let Some(price) = price else {
@@ -424,16 +496,7 @@ impl<'a> Prepared<'a> {
                 if let Some(c) = current.filter(|_| term.refunded_at.is_some()) {
                     prices_used.insert(c);
                 }
-                // The scope in force at the term's start, then the changes within it.
-                let mut scopes: Vec<(Time, Scope)> =
-                    vec![(term.start, terms::scope_at(r, term.start).clone())];
-                for (at, s) in &timeline {
-                    if *at > term.start && *at < term.coverage_end() {
-                        scopes.push((*at, (*s).clone()));
-                    }
-                }
-                let end = term.coverage_end();
-                let continues = terms.last().is_some_and(|l| l.id != term.id) || end >= until;
+                let continues = !last || end >= until;
                 instruments.push(Instrument {
                     id: term.id.clone(),
                     kind: InstrumentKind::Reservation,
@@ -443,21 +506,17 @@ impl<'a> Prepared<'a> {
                     resource: None,
                     start: term.start,
                     capacity,
-                    scopes,
+                    scopes: scopes_of(term),
                     order_instant: term.order_instant,
                     bills,
                     spreads,
                     end: Some(end).filter(|_| !continues || term.refunded_at.is_some()),
-                    end_reason: if term.refunded_at.is_some() {
-                        "was refunded"
-                    } else {
-                        "expired"
-                    },
+                    end_reason,
                 });
             }
         }
 
-        let index = Index::new(&groups, &instruments, estate.deployments.len());
+        let index = Index::new(&groups, &instruments, &ended, estate.deployments.len());
         Ok(Prepared {
             estate,
             book,
@@ -467,6 +526,7 @@ impl<'a> Prepared<'a> {
             instruments,
             scopes,
             prices_used,
+            ended,
             index,
         })
     }
@@ -511,6 +571,14 @@ impl<'a> Prepared<'a> {
             pts.push((e, 0));
         }
         pts
+    }
+
+    /// Instrument `i` of the index: a rated one below `instruments.len()`,
+    /// else one of `ended`.
+    fn any_instrument(&self, i: usize) -> &Instrument {
+        self.instruments
+            .get(i)
+            .unwrap_or_else(|| &self.ended[i - self.instruments.len()])
     }
 
     fn instrument(&self, id: &str) -> Option<&Instrument> {
@@ -598,7 +666,7 @@ impl<'a> Prepared<'a> {
                     .get(&resource)
                     .into_iter()
                     .flatten()
-                    .map(|&i| &self.instruments[i])
+                    .map(|&i| self.any_instrument(i))
                     .collect();
                 if let Some(c) = mine.iter().find(|i| active(i, start)) {
                     let ptu = c
@@ -638,7 +706,7 @@ impl<'a> Prepared<'a> {
                 .get(&res.region)
                 .into_iter()
                 .flatten()
-                .map(|&i| &self.instruments[i])
+                .map(|&i| self.any_instrument(i))
                 .collect();
             let matching: Vec<&Instrument> = in_region
                 .iter()

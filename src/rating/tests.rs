@@ -738,6 +738,54 @@ fn a_gap_after_expiry_is_an_overage_window() {
     assert_eq!(w.cost, d("2") * d("400") * d("54"));
 }
 
+/// DOMAIN.md 8: an overage's explanation names its cause, the commitment
+/// that expired or the reservation that ended, also when that happened
+/// before the window began (and the instrument charges nothing in it).
+#[test]
+fn an_overage_names_the_instrument_that_ended_before_the_window() {
+    let e = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 400, "2026-11-01T00:00:00Z"),
+            dep("d2", "aoai-c", REG, 100, "2026-11-01T00:00:00Z"),
+            dep("d3", "aoai-b", REG, 100, "2026-11-01T00:00:00Z")
+        ],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-10T09:00:00Z", "ptu": 400,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [
+            res("r-old", REG, 100, sub("sub-b"), "2026-10-01T08:00:00Z", "P1M"),
+            res("r-older", REG, 100, sub("sub-b"), "2026-09-01T08:00:00Z", "P1M"),
+            {"id": "r-back", "name": "r-back", "region": "eastus2", "sku": REG, "ptu": 100,
+             "term": "P1M", "billing": "upfront", "start": "2026-11-01T00:00:00Z",
+             "scope": {"type": "resource_group", "subscription": "sub-a", "resource_group": "rg-b"},
+             "scope_changes": [], "renewal": {"mode": "autorenew"},
+             "refunded_at": "2026-11-15T00:00:00Z"}
+        ]
+    }));
+    // The commitment expired on 10 December at 09:00, the reservations on
+    // 1 November and 1 October, the refund on 15 November: all before the
+    // window, and none of them charges anything in it on either basis.
+    for basis in [Basis::Actual, Basis::Amortized] {
+        let f = rate(&e, "2026-12-11T00:00:00Z", "2026-12-12T00:00:00Z", basis);
+        assert!(f.instruments.is_empty(), "{:?}", f.instruments);
+        let w = window(&f, WindowKind::Overage, "aoai-a");
+        assert_eq!(
+            w.explanation,
+            "Regional: commitment cp expired at 2026-12-10T09:00:00Z; no Regional reservation in eastus2 covers sub-a"
+        );
+        // The latest of the two reservations that covered sub-b.
+        let w = window(&f, WindowKind::Overage, "aoai-c");
+        assert_eq!(
+            w.explanation,
+            "Regional: reservation r-old expired at 2026-11-01T08:00:00Z"
+        );
+        let w = window(&f, WindowKind::Overage, "aoai-b");
+        assert_eq!(
+            w.explanation,
+            "Regional: reservation r-back was refunded at 2026-11-15T00:00:00Z"
+        );
+    }
+}
+
 #[test]
 fn global_and_data_zone_deployments_on_a_committed_resource_are_not_committed() {
     let e = estate(json!({
