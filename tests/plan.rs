@@ -1014,3 +1014,67 @@ fn library_amortized_basis_and_errors() {
     .unwrap_err();
     assert!(e.to_string().contains("nothing to discontinue"), "{e}");
 }
+
+fn scenario_file(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+#[test]
+fn plans_rate_with_the_config_like_forecast() {
+    // A reservation refunded on 1 Dec (a plan) with a 10% early termination
+    // fee in the config: the plan's costs must be the forecast's.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-old", "name": "old", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 100, "term": "P1M", "billing": "upfront", "start": "2026-11-20T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "none"}, "refunded_at": "2026-12-01T00:00:00Z"
+    }]);
+    let file = scenario_file(dir.path(), "refund.json", &v);
+    let db = store_with(dir.path(), file.to_str().unwrap());
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[rating]\nearly_termination_fee_pct = \"10\"\n").unwrap();
+    let run = |args: &[&str]| -> Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+            .args(args)
+            .env("PTUDESK_DB", &db)
+            .env("PTUDESK_CONFIG", &config)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let p = run(&[
+        "--now",
+        NOW,
+        "plan",
+        "migrate",
+        "--commitment",
+        "cp-a",
+        "--horizon",
+        "30d",
+        "--format",
+        "json",
+        "--apply",
+        "overlap",
+    ]);
+    let f = run(&[
+        "--now",
+        NOW,
+        "forecast",
+        "--from",
+        p["from"].as_str().unwrap(),
+        "--to",
+        p["to"].as_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let o = option(&p, "overlap");
+    assert_ne!(f["totals"]["refunds"], "0.00");
+    for key in ["reservation", "total"] {
+        assert_eq!(f["totals"][key], o["costs"][key], "{key}");
+    }
+}

@@ -184,7 +184,11 @@ pub fn plan(g: &Global, a: &PlanArgs, now: Time) -> Result<(), Failure> {
             BasisArg::Amortized => Basis::Amortized,
         },
         ptu,
-        rating: crate::rating::Options::default(),
+        // The same settings `forecast` rates with, so an applied plan
+        // agrees with it (an early termination fee on a refund, say).
+        rating: crate::config::Config::load()
+            .map_err(Failure::input)?
+            .rating_options(),
     };
     let book = PriceBook::default_book();
     let Some(name) = &c.apply else {
