@@ -1015,10 +1015,148 @@ fn library_amortized_basis_and_errors() {
     assert!(e.to_string().contains("nothing to discontinue"), "{e}");
 }
 
+// Two commitments in one subscription and region: cp-a (300 PTU on ra,
+// bought 20 Nov 08:00, expires 20 Dec 08:00) and cp-b (100 PTU on rb,
+// bought 5 Nov, renews 5 Dec), both autorenewing. Prices per PTU: hourly
+// 2.00, reservation 1,000 a month, 11,000 a year, commitment 1,100 a month.
+// Now is 1 Dec 10:30; the horizon 90 days (to 1 Mar 11:00).
+const TWO_COMMITMENTS: &str = r#"{
+  "schema": "ptudesk.snapshot/1",
+  "currency": "USD",
+  "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+  "prices": [
+    {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+     "reservation_month": "1000.00", "reservation_year": "11000.00",
+     "commitment_month": "1100.00"}
+  ],
+  "quotas": [{"subscription": "sub-a", "region": "eastus2", "sku": "ProvisionedManaged", "limit": 500}],
+  "resources": [
+    {"id": "ra", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"},
+    {"id": "rb", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"}
+  ],
+  "deployments": [
+    {"id": "chat", "resource": "ra", "model": "gpt-4o", "version": "2024-08-06",
+     "sku": "ProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 300}]},
+    {"id": "other", "resource": "rb", "model": "gpt-4o", "version": "2024-08-06",
+     "sku": "ProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 100}]}
+  ],
+  "commitments": [
+    {"id": "cp-a", "resource": "ra", "start": "2026-11-20T08:00:00Z", "ptu": 300,
+     "renewal": {"mode": "autorenew"}},
+    {"id": "cp-b", "resource": "rb", "start": "2026-11-05T00:00:00Z", "ptu": 100,
+     "renewal": {"mode": "autorenew"}}
+  ],
+  "reservations": []
+}"#;
+const TWO_NOW: &str = "2026-12-01T10:30:00Z";
+
 fn scenario_file(dir: &Path, name: &str, v: &Value) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, v.to_string()).unwrap();
     p
+}
+
+fn plan_file(file: &Path, now: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--scenario", file.to_str().unwrap(), "--now", now, "plan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    json(None, &all)
+}
+
+#[test]
+fn managed_keeps_the_renewals_before_the_agreed_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let v: Value = serde_json::from_str(TWO_COMMITMENTS).unwrap();
+    let file = scenario_file(dir.path(), "two.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let o = option(&p, "managed");
+    // Agreed date: the first midnight a week out, 9 Dec. cp-b renews on 5
+    // Dec as it would anyway (110,000 = 1,100 x 100); the change that stops
+    // its renewal is dated at the agreed date, not now.
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-09T00:00:00Z");
+    assert_eq!(
+        step_at(o, "Commitment cp-b is cancelled"),
+        "2026-12-09T00:00:00Z"
+    );
+    assert_eq!(
+        step_at(o, "Commitment cp-a is cancelled"),
+        "2026-12-09T00:00:00Z"
+    );
+    assert_eq!(o["costs"]["commitment"], "110000.00");
+    // No overage on rb between its renewal and the agreed date.
+    assert_eq!(o["costs"]["hourly"], "0.00");
+    assert!(windows(o, "overage").is_empty(), "{}", o["windows"]);
+    // 400 PTU bought 9 Dec, 9 Jan, 9 Feb: 3 x 400,000.
+    assert_eq!(o["costs"]["reservation"], "1200000.00");
+    // Credit for the terms in force on 9 Dec: cp-a 1,100 x 300 x 11/30 =
+    // 121,000; cp-b (5 Dec .. 5 Jan, 31 days) 1,100 x 100 x 27/31 =
+    // 95,806.45.
+    assert_eq!(o["costs"]["credit"], "-216806.45");
+    assert_eq!(o["costs"]["total"], "1093193.55");
+    assert!(fact(&p, "managed quantity").starts_with("400 PTU for sub-a / eastus2"));
+}
+
+#[test]
+fn reservation_size_counts_what_is_already_covered_per_subscription() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(TWO_COMMITMENTS).unwrap();
+    // cp-b covers rb's 100 PTU at cp-a's expiry: 300 are left to cover.
+    let file = scenario_file(dir.path(), "two.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let q = fact(&p, "reservation quantity");
+    assert!(q.starts_with("300 PTU for sub-a / eastus2"), "{q}");
+    assert!(
+        q.contains("400 deployed (ra 300, rb 100), less 100 covered"),
+        "{q}"
+    );
+    // Without cp-b, rb's 100 PTU are covered by res-x (200 PTU Regional,
+    // subscription scope): its 100 spare PTU cover part of chat once cp-a
+    // expires, so 200 are left.
+    v["commitments"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["id"] != "cp-b");
+    v["reservations"] = serde_json::json!([{
+        "id": "res-x", "name": "x", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 200, "term": "P1Y", "billing": "monthly", "start": "2026-10-01T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "none"}
+    }]);
+    let file = scenario_file(dir.path(), "spare.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let q = fact(&p, "reservation quantity");
+    assert!(q.starts_with("200 PTU for sub-a / eastus2"), "{q}");
+    assert!(
+        q.contains("less 200 covered by discounts already in scope (res-x)"),
+        "{q}"
+    );
+    let notes = p["notes"].to_string();
+    assert!(notes.contains("the committed size, 300 PTU"), "{notes}");
+    assert!(notes.contains("the PTU deployed on ra, 300 PTU"), "{notes}");
+    for name in ["overlap", "overlap-1y", "gap"] {
+        let o = option(&p, name);
+        assert!(
+            o["steps"]
+                .to_string()
+                .contains("res-cp-a: 200 PTU Regional"),
+            "{name}: {}",
+            o["steps"]
+        );
+        // Nothing of the new reservation idles.
+        assert!(
+            !windows(o, "unused")
+                .iter()
+                .any(|w| w["subject"].as_str().unwrap().starts_with("res-cp-a")),
+            "{name}: {}",
+            o["windows"]
+        );
+        assert_eq!(
+            o["costs"]["hourly"],
+            if name == "gap" { "2400.00" } else { "0.00" }
+        );
+    }
+    // The managed migration sizes the subscription the same way.
+    assert!(fact(&p, "managed quantity").starts_with("200 PTU"));
 }
 
 #[test]

@@ -40,6 +40,32 @@ pub(crate) struct Ctx<'a> {
     pub scopes: ScopeIndex,
 }
 
+/// What [`Ctx::uncovered_where`] finds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Uncovered {
+    /// PTU deployed per resource.
+    pub deployed: std::collections::BTreeMap<String, i64>,
+    /// PTU no discount covers (rounded up).
+    pub uncovered: i64,
+    /// The discounts (base ids) that cover some of it.
+    pub covering: Vec<String>,
+}
+
+impl Uncovered {
+    pub fn total_deployed(&self) -> i64 {
+        self.deployed.values().sum()
+    }
+
+    /// `ra 300, rb 100`.
+    pub fn by_resource(&self) -> String {
+        self.deployed
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A plan before it is priced.
 pub(crate) struct Draft {
     pub subject: Subject,
@@ -141,6 +167,46 @@ impl<'a> Ctx<'a> {
             by: Bucket::Month,
         };
         Ok(rating::forecast(e, self.book, &req, &self.p.rating)?)
+    }
+
+    /// The PTU of the deployments `which` picks that no discount covers in
+    /// the hour starting at `hour` (rounded up once, for them together):
+    /// what one reservation covering them all would need. With the PTU
+    /// they have deployed then, per resource, and the discounts that cover
+    /// the rest.
+    pub fn uncovered_where(
+        &self,
+        e: &Estate,
+        hour: Time,
+        which: impl Fn(&Deployment, &Resource) -> bool,
+    ) -> Result<Uncovered, PlanError> {
+        let uses = self.deployment_use(e, hour, hour + Duration::hours(1))?;
+        let mut out = Uncovered::default();
+        let mut minutes = Decimal::ZERO;
+        for u in uses {
+            let d = &e.deployments[u.index];
+            let Some(r) = e.resource(&d.resource) else {
+                continue;
+            };
+            if !which(d, r) {
+                continue;
+            }
+            let ptu = d.ptu_at(hour);
+            if ptu > 0 {
+                *out.deployed.entry(r.id.clone()).or_default() += ptu;
+            }
+            minutes += u.hourly_ptu_minutes;
+            for c in &u.covered {
+                let id = super::eval::base_id(&c.instrument).to_string();
+                if c.ptu_minutes > Decimal::ZERO && !out.covering.contains(&id) {
+                    out.covering.push(id);
+                }
+            }
+        }
+        let per_hour = (minutes / Decimal::from(60)).round_dp(6);
+        out.uncovered = rust_decimal::prelude::ToPrimitive::to_i64(&per_hour.ceil()).unwrap_or(0);
+        out.covering.sort();
+        Ok(out)
     }
 
     /// The PTU of a deployment that no discount covers in the hour starting
@@ -606,8 +672,8 @@ pub(crate) fn purchase(
     }
 }
 
-/// Turns a commitment's renewal to `to` before its expiry, when that
-/// differs from the setting in force there.
+/// Turns a commitment's renewal to `to` now, for its expiry at `expiry`,
+/// when that differs from the setting in force there.
 pub(crate) fn set_renewal(
     ctx: &Ctx,
     o: &mut PlanOption,
@@ -615,15 +681,33 @@ pub(crate) fn set_renewal(
     expiry: Time,
     to: CommitmentRenewal,
 ) {
+    set_renewal_at(o, c, expiry, to, ctx.now.max(c.start), None);
+}
+
+/// Turns a commitment's renewal to `to` at `at` (before `expiry`, the
+/// expiry it is for: renewals before `at` still happen), when that differs
+/// from the setting in force there. `action` words the step (else "Set
+/// commitment ... to ...").
+pub(crate) fn set_renewal_at(
+    o: &mut PlanOption,
+    c: &Commitment,
+    expiry: Time,
+    to: CommitmentRenewal,
+    at: Time,
+    action: Option<String>,
+) {
     if setting_at(c, expiry) == to {
         return;
     }
-    let at = ctx.now.max(c.start);
     o.edit(super::Edit::CommitmentRenewal {
         commitment: c.id.clone(),
         at,
         renewal: to,
     });
+    if let Some(a) = action {
+        o.step(at, a);
+        return;
+    }
     let what = match to {
         CommitmentRenewal::None => format!(
             "Set commitment {} to {}: it expires at {}",
