@@ -125,6 +125,11 @@ fn d(s: &str) -> Decimal {
 // 8,000 a day over 31 days), commitment 1,000 a month (400,000). Global:
 // reservation 372 a month. Now is 2026-11-22 09:00; the horizon 30 days.
 // cp-a expires (or renews) 2026-12-10 00:00.
+//
+// On the amortized basis (what `vs_nothing` and the recommendation use):
+// cp-a's term (400,000 over 30 days, 13,333.33 a day) from 22 Nov 09:00 to
+// 10 Dec is 17.625 days: 235,000; its renewal (400,000 over 31 days) from 10
+// Dec to 22 Dec 09:00, 12.375 days: 159,677.42. Doing nothing: 394,677.42.
 
 #[test]
 fn migrate_small_estate_matches_the_arithmetic() {
@@ -143,7 +148,16 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["reservation"], "297600.00");
     assert_eq!(o["costs"]["commitment"], "0.00");
     assert_eq!(o["costs"]["total"], "297600.00");
-    assert_eq!(o["vs_nothing"], "-102400.00");
+    // Billed in the horizon: 102,400 less than cp-a's renewal. Amortized:
+    // cp-a 235,000 + the reservation's 9,600 a day from the midnight of its
+    // purchase day, 13.375 days, 128,400 = 363,400, against 394,677.42.
+    assert_eq!(o["vs_nothing"], "-31277.42");
+    assert_eq!(o["comparison"]["basis"], "amortized");
+    assert_eq!(o["comparison"]["total"], "363400.00");
+    // The one-month term bought up front is paid within the horizon.
+    assert_eq!(o["costs"]["committed_after_horizon"], "0.00");
+    assert_eq!(o["comparison"]["committed_after_horizon"], "169200.00");
+    assert_eq!(o["comparison"]["all_in"], "532600.00");
     assert_eq!(o["downtime"], "PT0S");
     // 6 h x 400 PTU at the reservation's 400 an hour.
     assert_eq!(o["costs"]["double_billing"], "2400.00");
@@ -159,6 +173,15 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["reservation"], "248000.00");
     assert_eq!(o["costs"]["double_billing"], "2000.00");
     assert_eq!(o["costs"]["total"], "248000.00");
+    // It commits to 11 more monthly payments after the horizon: 2,728,000;
+    // all in (amortized), cp-a's 235,000 and the whole year's 2,976,000.
+    assert_eq!(o["costs"]["committed_after_horizon"], "2728000.00");
+    assert_eq!(o["comparison"]["all_in"], "3211000.00");
+    assert!(
+        o["notes"].to_string().contains("2,728,000.00"),
+        "{}",
+        o["notes"]
+    );
 
     // Gap: bought 6 hours after the expiry; 6 h x 400 PTU x 2.00 hourly.
     let o = option(&p, "gap");
@@ -179,7 +202,13 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["credit"], "-133333.33");
     assert_eq!(o["costs"]["reservation"], "297600.00");
     assert_eq!(o["costs"]["total"], "164266.67");
+    // The credit pays back the commitment time the reservation overlaps:
+    // nothing is paid twice, though the what-if's window stays (forecast
+    // shows it once applied).
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    assert!(!windows(o, "double_billing").is_empty());
     assert_eq!(o["safe"], false);
+    assert_eq!(o["unsafe_because"], "needs the account team");
     let notes = o["notes"].to_string();
     assert!(notes.contains("newest (2026) page"), "{notes}");
     assert!(
@@ -190,9 +219,17 @@ fn migrate_small_estate_matches_the_arithmetic() {
             .any(|x| x["check"] == "agreement")
     );
 
-    // The cheapest safe option: managed is cheaper but not safe.
-    assert_eq!(p["recommended"], "overlap-1y");
-    assert!(fact(&p, "reservation quantity").starts_with("400 PTU"));
+    // The cheapest safe option counting what it commits to after the
+    // horizon: over 30 days the one-month term (the year pays off from 10
+    // months: 7,440 / 744); managed is cheaper but not safe.
+    assert_eq!(p["recommended"], "overlap");
+    assert!(
+        fact(&p, "1-month vs 1-year").contains("10 months or more"),
+        "{}",
+        fact(&p, "1-month vs 1-year")
+    );
+    assert!(p["notes"].to_string().contains("--horizon 365d"));
+    assert!(fact(&p, "reservation quantity").starts_with("400 PTU for sub-a / eastus2"));
     assert!(fact(&p, "best purchase time").starts_with("2026-12-09 18:00 UTC"));
 }
 
@@ -380,7 +417,14 @@ fn discontinue_prices_each_late_day() {
     assert_eq!(step_at(o, "Set commitment cp-a"), NOW);
     assert_eq!(step_at(o, "Delete deployment chat"), "2026-12-09T18:00:00Z");
     assert_eq!(o["costs"]["total"], "0.00");
-    assert_eq!(o["vs_nothing"], "-400000.00");
+    // Amortized: cp-a's renewal from 10 Dec to 22 Dec 09:00 (400,000 / 31 x
+    // 12.375 days) is what stopping saves in the horizon; the rest of that
+    // term is what doing nothing commits to after it.
+    assert_eq!(o["vs_nothing"], "-159677.42");
+    assert_eq!(
+        p["baseline"]["comparison"]["committed_after_horizon"],
+        "240322.58"
+    );
     let late = option(&p, "late");
     assert_eq!(late["contingency"], true);
     assert_eq!(
@@ -417,7 +461,13 @@ fn every_kind_on_the_demo() {
     );
     // 400 PTU x 2,916 / 12 a month over a 31-day period, for 6 hours.
     assert_eq!(o["costs"]["double_billing"], "783.87");
-    assert_eq!(p["recommended"], "overlap");
+    // Billed the same in the horizon as the purchase planned for 5 Dec, but
+    // the horizon's days cost less (amortized): the double billing it cuts.
+    assert_eq!(o["costs"]["total"], p["baseline"]["costs"]["total"]);
+    assert!(d(o["vs_nothing"].as_str().unwrap()) < d("-13000"));
+    // Over 90 days the year's remaining months outweigh its lower rate
+    // (2,916 / 286: 10.2 months to break even): the one-month term.
+    assert_eq!(p["recommended"], "overlap-1m");
     assert!(fact(&p, "already planned").contains("res-eus2-regional"));
 
     // cp-eastus-legacy expires 27 Nov 09:00 and nothing replaces it.
@@ -918,7 +968,7 @@ fn library_plans_rate_exactly_what_apply_writes() {
         commitment: "cp-a".into(),
     };
     let set = planner::plans(&estate, &book, &subject, &params(30)).unwrap();
-    assert_eq!(set.recommended.as_deref(), Some("overlap-1y"));
+    assert_eq!(set.recommended.as_deref(), Some("overlap"));
     assert_eq!(set.from, t(NOW));
     assert_eq!(set.to, t("2026-12-22T09:00:00Z"));
     for o in &set.options {
@@ -946,9 +996,25 @@ fn library_plans_rate_exactly_what_apply_writes() {
             o.name
         );
         assert_eq!(f.windows, o.windows, "{}", o.name);
+        // Compared on the amortized basis, whatever the costs' basis.
+        let amortized = rating::forecast(
+            &after,
+            &book,
+            &Request {
+                from: set.from,
+                to: set.to,
+                basis: Basis::Amortized,
+                by: Bucket::Month,
+            },
+            &rating::Options::default(),
+        )
+        .unwrap();
+        if o.credits.is_empty() {
+            assert_eq!(amortized.totals.total(), o.compare.total, "{}", o.name);
+        }
         assert_eq!(
             o.vs_nothing,
-            o.costs.total() - set.baseline.costs.total(),
+            o.compare.total - set.baseline.compare.total,
             "{}",
             o.name
         );
@@ -1093,6 +1159,7 @@ fn managed_keeps_the_renewals_before_the_agreed_date() {
     // 95,806.45.
     assert_eq!(o["costs"]["credit"], "-216806.45");
     assert_eq!(o["costs"]["total"], "1093193.55");
+    assert_eq!(o["costs"]["double_billing"], "0.00");
     assert!(fact(&p, "managed quantity").starts_with("400 PTU for sub-a / eastus2"));
 }
 
@@ -1157,6 +1224,84 @@ fn reservation_size_counts_what_is_already_covered_per_subscription() {
     }
     // The managed migration sizes the subscription the same way.
     assert!(fact(&p, "managed quantity").starts_with("200 PTU"));
+}
+
+#[test]
+fn applied_managed_plan_agrees_with_forecast_but_for_the_credit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with(dir.path(), SIMPLE);
+    let p = json(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-a",
+            "--horizon",
+            "30d",
+            "--format",
+            "json",
+            "--apply",
+            "managed",
+        ],
+    );
+    let o = option(&p, "managed");
+    let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+    // The windows are the forecast's, the double billing from the agreed
+    // date included (the store keeps cp-a to its expiry).
+    let kinds = ["overage", "double_billing", "unused"];
+    let predicted = window_rows(&o["windows"], &kinds, &[]);
+    assert!(predicted.iter().any(|w| w.0 == "double_billing"));
+    assert_eq!(window_rows(&f["windows"], &kinds, &[]), predicted);
+    for key in ["hourly", "commitment", "reservation"] {
+        assert_eq!(f["totals"][key], o["costs"][key], "{key}");
+    }
+    // What differs: the credit, which the forecast can't show, and the
+    // double billing it pays back.
+    assert_eq!(
+        d(f["totals"]["total"].as_str().unwrap()) + d(o["costs"]["credit"].as_str().unwrap()),
+        d(o["costs"]["total"].as_str().unwrap())
+    );
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    let notes = o["notes"].to_string();
+    assert!(notes.contains("leaves out the credit"), "{notes}");
+    assert!(notes.contains("133,333.33"), "{notes}");
+}
+
+#[test]
+fn a_year_is_recommended_only_when_it_pays_off_within_the_horizon() {
+    // Over 30 days the one-month term wins (see above); over a year, the
+    // one-year term costs 12 x 248,000 = 2,976,000 against twelve months of
+    // 297,600 = 3,571,200: it wins, counting what it commits to.
+    let p = {
+        let mut all = vec!["--scenario", SIMPLE, "--now", NOW, "plan"];
+        all.extend_from_slice(&["migrate", "--commitment", "cp-a", "--horizon", "365d"]);
+        all.extend_from_slice(&["--format", "json"]);
+        json(None, &all)
+    };
+    assert_eq!(p["recommended"], "overlap-1y");
+    let y = option(&p, "overlap-1y");
+    let m = option(&p, "overlap");
+    let all_in = |o: &Value| d(o["comparison"]["all_in"].as_str().unwrap());
+    assert!(all_in(y) < all_in(m));
+    assert!(!p["notes"].to_string().contains("--horizon 365d"));
+}
+
+#[test]
+fn vs_nothing_shows_the_cost_of_no_downtime() {
+    // Committed on the target: both options bill 400,000 in the horizon,
+    // but the overlap's commitment starts two days earlier (8 Dec 18:00
+    // against 10 Dec 00:00; amortized from the midnight of its day): 2 x
+    // 400,000 / 31 = 25,806.45 more for no downtime.
+    let p = simple(&["move", "--deployment", "chat", "--to-resource", "aoai-b"]);
+    let vs = |n: &str| d(option(&p, n)["vs_nothing"].as_str().unwrap());
+    assert_eq!(
+        option(&p, "overlap")["costs"]["total"],
+        option(&p, "no-overlap")["costs"]["total"]
+    );
+    assert_eq!(vs("overlap") - vs("no-overlap"), d("25806.45"));
 }
 
 #[test]

@@ -103,6 +103,7 @@ impl PlanOption {
             steps: vec![],
             edits: vec![],
             costs: Costs::default(),
+            compare: super::Comparison::default(),
             vs_nothing: Decimal::ZERO,
             windows: vec![],
             downtime: Duration::zero(),
@@ -154,16 +155,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Rates an estate over the plan's window.
-    pub fn rate(&self, e: &Estate) -> Result<Forecast, PlanError> {
-        self.rate_window(e, self.from, self.to)
-    }
-
-    pub fn rate_window(&self, e: &Estate, from: Time, to: Time) -> Result<Forecast, PlanError> {
+    /// Rates `[from, to)` of an estate on a given basis.
+    pub fn rate_basis(
+        &self,
+        e: &Estate,
+        from: Time,
+        to: Time,
+        basis: rating::Basis,
+    ) -> Result<Forecast, PlanError> {
         let req = Request {
             from,
             to,
-            basis: self.p.basis,
+            basis,
             by: Bucket::Month,
         };
         Ok(rating::forecast(e, self.book, &req, &self.p.rating)?)

@@ -250,9 +250,6 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             when(e),
             short_duration(e - p_time)
         ));
-        if t == Term::OneYear {
-            o.note("A one-year term commits for 12 months, past the horizon when it is shorter; it is the cheaper rate for 24x7 use.");
-        }
         o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
         d.options.push(o);
     }
@@ -288,7 +285,67 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     d.notes.push(format!(
         "{NO_NEW_ENROLLMENT}: once {cid} ends, going back to a commitment may not be possible."
     ));
-    super::eval::finish(ctx, d)
+    let break_even = term_break_even(ctx, r);
+    if let Some((_, text)) = &break_even {
+        d.fact("1-month vs 1-year", text.clone());
+    }
+    let mut set = super::eval::finish(ctx, d)?;
+    for o in set.options.iter_mut() {
+        let yearly = o.edits.iter().any(|x| match x {
+            super::Edit::AddReservation(n) => n.term == Term::OneYear,
+            super::Edit::ReplanReservation { term, .. } => *term == Term::OneYear,
+            _ => false,
+        });
+        if yearly && o.costs.committed_after_horizon > Decimal::ZERO {
+            o.note(format!(
+                "A one-year term commits for 12 months: {} of its charges fall after the horizon ({} basis), and the recommendation counts them.",
+                fmt_money_grouped(o.costs.committed_after_horizon),
+                set.basis.name()
+            ));
+        }
+    }
+    if let Some((months, _)) = break_even {
+        let horizon_months = Decimal::from((set.to - set.from).num_hours())
+            / Decimal::from(24 * 365)
+            * Decimal::from(12);
+        if horizon_months < months {
+            set.notes.push(format!(
+                "Over this horizon ({} months) a one-year term costs more than one-month terms once its remaining months are counted; it pays off from {} months of use: to compare over a year, plan with --horizon 365d.",
+                horizon_months.round_dp(1),
+                months.round_dp(1)
+            ));
+        }
+    }
+    Ok(set)
+}
+
+/// The break-even length between one-month and one-year Regional terms in
+/// the resource's region, at the prices the plan rates with: a year's price
+/// over a month's, in months of use (`None` without both prices).
+fn term_break_even(ctx: &Ctx, r: &Resource) -> Option<(Decimal, String)> {
+    use crate::domain::prices::PriceKind;
+    let month = ctx
+        .prices
+        .lookup(&r.region, Sku::Regional, PriceKind::ReservationMonth)?
+        .amount;
+    let year = ctx
+        .prices
+        .lookup(&r.region, Sku::Regional, PriceKind::ReservationYear)?
+        .amount;
+    if month <= Decimal::ZERO {
+        return None;
+    }
+    let months = year / month;
+    Some((
+        months,
+        format!(
+            "{} a PTU for a month, {} for a year ({} a month): the one-year term is cheaper when the PTUs are kept {} months or more",
+            fmt_money_grouped(month),
+            fmt_money_grouped(year),
+            fmt_money_grouped((year / Decimal::from(12)).round_dp(2)),
+            months.round_dp(1)
+        ),
+    ))
 }
 
 /// The reservation quantity for a subscription and region, and how it is
@@ -387,6 +444,7 @@ fn managed(
     let mut credit = Decimal::ZERO;
     let mut workings = Vec::new();
     let mut planned: Vec<&Reservation> = Vec::new();
+    let mut credits = Vec::new();
     // The sizing probe: the commitments gone from the agreed date (the
     // store can't hold that; the probe only rates the hour), the planned
     // purchases left out (they are what is being sized).
@@ -426,6 +484,13 @@ fn managed(
         let days = days_between(t.start.date_naive(), t.end.date_naive());
         let amount = unit * Decimal::from(ptu) * Decimal::from(left) / Decimal::from(days);
         credit += amount;
+        let back_to = midnight(t.end.date_naive());
+        credits.push(Credit {
+            at: add_months(month_start(dm), 1),
+            amount: -amount,
+            what: format!("managed migration credit for {}", c.id),
+            pays_back: (back_to - Duration::days(left), back_to),
+        });
         workings.push(format!(
             "{}: {} x {ptu} PTU x {left}/{days} days = {}",
             c.id,
@@ -474,23 +539,21 @@ fn managed(
             when(dm)
         ),
     );
-    o.credits.push(Credit {
-        at: credit_at,
-        amount: -credit,
-        what: format!("managed migration credit for {}", ids.join(", ")),
-    });
+    o.credits = credits;
     o.note(format!(
-        "Credit = commitment price x PTU x days left from the purchase / days in the term: {}.",
-        workings.join("; ")
+        "Credit = commitment price x PTU x days left from the purchase / days in the term: {}. It is its own cost line (credit) and in the total; it pays back the commitment time from {}, so there is no double billing.",
+        workings.join("; "),
+        when(dm)
     ));
     o.note(format!(
-        "The store can't hold a cancelled commitment: this what-if keeps {} to its expiry, so `ptudesk forecast` shows the time from {} as double billing on {id}; the credit (outside the rating core, shown on its own line) pays it back.",
+        "The store can't hold a cancelled commitment: this what-if keeps {} to its expiry. Once applied, `ptudesk forecast` shows the windows listed here (the time from {} as double billing on {id}) and leaves out the credit: its total is this option's plus {} (the credit it can't show).",
         ids.join(", "),
-        when(dm)
+        when(dm),
+        fmt_money_grouped(credit)
     ));
     if credit_at >= ctx.to {
         o.note(format!(
-            "The credit falls on {}, after the horizon: it is not in the total.",
+            "The credit falls on {}, after the horizon: on the actual basis it is not in the total (it is in committed after the horizon), and the double billing until then counts as paid twice.",
             when(credit_at)
         ));
     }
