@@ -1271,6 +1271,181 @@ fn applied_managed_plan_agrees_with_forecast_but_for_the_credit() {
 }
 
 #[test]
+fn a_free_scope_change_makes_the_move_cost_nothing_extra() {
+    // rag-gpt4omini (100 PTU) moves from sub-prod to sub-sandbox, both in
+    // eastus2. res-eus2-regional (400 PTU, one year billed monthly at 2,916
+    // / 12 = 243 a PTU, planned for 5 Dec, scope sub-prod) covers it today.
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+        ],
+        "json",
+    ))
+    .unwrap();
+    let o = option(&p, "overlap-rescope");
+    // Widened to shared (the billing account holds both subscriptions), it
+    // covers chat-gpt4o and the new deployment: nothing to buy; 3 x 97,200.
+    assert_eq!(
+        step_at(o, "Change the scope of reservation res-eus2-regional"),
+        "2026-12-08T18:00:00Z"
+    );
+    assert!(o["steps"].to_string().contains("to shared ba-contoso"));
+    assert!(!o["steps"].to_string().contains("Buy reservation"));
+    assert_eq!(o["costs"]["reservation"], "291600.00");
+    assert_eq!(o["costs"]["total"], "291600.00");
+    assert_eq!(o["costs"]["hourly"], "0.00");
+    assert_eq!(o["downtime"], "PT0S");
+    assert!(names(&p).contains(&"no-overlap-rescope".to_string()));
+    // Without the scope change, the planned purchase is resized to what
+    // chat-gpt4o needs (300: 72,900 a month) and 100 PTU bought for the
+    // target (one month, 286 x 100 = 28,600): 3 x 101,500.
+    let o = option(&p, "overlap-reservation");
+    assert!(
+        o["steps"].to_string().contains(
+            "Resize the planned purchase of reservation res-eus2-regional from 400 to 300 PTU"
+        ),
+        "{}",
+        o["steps"]
+    );
+    assert_eq!(o["costs"]["total"], "304500.00");
+    assert!(
+        !windows(o, "unused")
+            .iter()
+            .any(|w| w["subject"] == "res-eus2-regional"),
+        "{}",
+        o["windows"]
+    );
+    // The plan's note names the options that re-scope it.
+    let notes = p["notes"].to_string();
+    assert!(
+        notes.contains("overlap-rescope change its scope"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn applied_rescope_plan_agrees_with_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = demo_file(dir.path());
+    let db = store_with(dir.path(), &file);
+    let p = json(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+            "--format",
+            "json",
+            "--apply",
+            "overlap-rescope",
+        ],
+    );
+    let o = option(&p, "overlap-rescope");
+    let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+    let subjects = [
+        "aoai-eastus2-prod",
+        "aoai-eastus2-sandbox",
+        "res-eus2-regional",
+        "cp-eastus2-prod",
+    ];
+    let kinds = ["overage", "double_billing", "unused"];
+    let predicted = window_rows(&o["windows"], &kinds, &subjects);
+    assert!(!predicted.is_empty());
+    assert_eq!(window_rows(&f["windows"], &kinds, &subjects), predicted);
+    let snap: Value = serde_json::from_str(&ok(Some(&db), &["export"])).unwrap();
+    let r = snap["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "res-eus2-regional")
+        .unwrap();
+    assert_eq!(r["scope_changes"][0]["scope"]["type"], "shared");
+}
+
+#[test]
+fn a_conversion_resizes_or_drops_planned_purchases_it_leaves_idle() {
+    // chat-gpt4o (300 of cp-eastus2-prod's 400 PTU) goes Global; only
+    // rag-gpt4omini (100) stays Regional once cp-eastus2-prod expires, so
+    // the planned res-eus2-regional shrinks to 100 PTU (24,300 a month)
+    // rather than idling 300 PTU for a year; the Global reservation is 300
+    // x 260 a month: 3 x (24,300 + 78,000).
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "convert",
+            "--deployment",
+            "chat-gpt4o",
+            "--to",
+            "GlobalProvisionedManaged",
+        ],
+        "json",
+    ))
+    .unwrap();
+    for name in ["zero-downtime", "with-downtime"] {
+        let o = option(&p, name);
+        assert_eq!(
+            step_at(
+                o,
+                "Resize the planned purchase of reservation res-eus2-regional from 400 to 100 PTU"
+            ),
+            NOW,
+            "{name}"
+        );
+        assert_eq!(o["costs"]["total"], "306900.00", "{name}");
+        assert!(
+            !windows(o, "unused")
+                .iter()
+                .any(|w| w["subject"] == "res-eus2-regional"),
+            "{name}: {}",
+            o["windows"]
+        );
+    }
+    let notes = p["notes"].to_string();
+    assert!(!notes.contains("refund limit"), "{notes}");
+    assert!(notes.contains("only planned"), "{notes}");
+
+    // Nothing Regional left: a purchase planned for the resource is dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-planned", "name": "planned", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 400, "term": "P1M", "billing": "upfront", "start": "2026-12-09T18:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "planned.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &[
+            "convert",
+            "--deployment",
+            "chat",
+            "--to",
+            "global",
+            "--horizon",
+            "30d",
+        ],
+    );
+    let o = option(&p, "zero-downtime");
+    assert_eq!(
+        step_at(o, "Drop the planned purchase of reservation res-planned"),
+        NOW
+    );
+    // Only the Global reservation: 372 x 400.
+    assert_eq!(o["costs"]["reservation"], "148800.00");
+    assert_eq!(o["costs"]["total"], "148800.00");
+}
+
+#[test]
 fn a_year_is_recommended_only_when_it_pays_off_within_the_horizon() {
     // Over 30 days the one-month term wins (see above); over a year, the
     // one-year term costs 12 x 248,000 = 2,976,000 against twelve months of
@@ -1302,6 +1477,65 @@ fn vs_nothing_shows_the_cost_of_no_downtime() {
         option(&p, "no-overlap")["costs"]["total"]
     );
     assert_eq!(vs("overlap") - vs("no-overlap"), d("25806.45"));
+}
+
+#[test]
+fn late_options_say_what_they_cost_and_renew_only_what_is_needed() {
+    // The demo's rag move: past cp-eastus2-prod's expiry the old deployment
+    // (100 PTU) is all that nothing covers (the planned reservation shrinks
+    // to chat-gpt4o's 300): one more renewal at 100 PTU (312 x 100), not
+    // 400; hourly 100 x 2.00 x 24 a late day.
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+        ],
+        "json",
+    ))
+    .unwrap();
+    let renew = option(&p, "late-renew");
+    assert!(renew["title"].as_str().unwrap().contains("at 100 PTU"));
+    assert_eq!(renew["costs"]["commitment"], "31200.00");
+    assert!(fact(&p, "break-even (late)").starts_with("6.5 days"));
+    let hourly = option(&p, "late-hourly");
+    assert_eq!(hourly["costs"]["hourly"], "4800.00");
+    assert!(hourly["notes"].to_string().contains("pays the hourly rate"));
+
+    // A reservation with room for both: the old deployment costs nothing
+    // hourly past the expiry, and renewing would buy nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-big", "name": "big", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 800, "term": "P1M", "billing": "upfront", "start": "2026-11-01T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "big.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &[
+            "move",
+            "--deployment",
+            "chat",
+            "--to-resource",
+            "aoai-b",
+            "--horizon",
+            "30d",
+        ],
+    );
+    let hourly = option(&p, "late-hourly");
+    assert_eq!(hourly["costs"]["hourly"], "0.00");
+    let notes = hourly["notes"].to_string();
+    assert!(!notes.contains("pays the hourly rate"), "{notes}");
+    assert!(notes.contains("cost nothing hourly"), "{notes}");
+    assert!(!names(&p).contains(&"late-renew".to_string()));
+    assert!(p["notes"].to_string().contains("would cover nothing"));
+    assert!(fact(&p, "break-even (late)").starts_with("none"));
 }
 
 #[test]
@@ -1360,4 +1594,35 @@ fn plans_rate_with_the_config_like_forecast() {
     for key in ["reservation", "total"] {
         assert_eq!(f["totals"][key], o["costs"][key], "{key}");
     }
+}
+
+#[test]
+fn discontinuing_drops_the_purchase_planned_for_the_resource() {
+    // A one-month reservation planned for cp-a's expiry: once chat is
+    // deleted nothing needs it, so it isn't bought (297,600 saved).
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-planned", "name": "planned", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 400, "term": "P1M", "billing": "upfront", "start": "2026-12-09T18:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "planned.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &["discontinue", "--resource", "aoai-a", "--horizon", "30d"],
+    );
+    assert_eq!(p["baseline"]["costs"]["reservation"], "297600.00");
+    for name in ["discontinue", "late"] {
+        let o = option(&p, name);
+        assert_eq!(
+            step_at(o, "Drop the planned purchase of reservation res-planned"),
+            NOW,
+            "{name}"
+        );
+        assert_eq!(o["costs"]["reservation"], "0.00", "{name}");
+    }
+    assert_eq!(option(&p, "discontinue")["costs"]["total"], "0.00");
 }

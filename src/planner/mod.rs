@@ -97,7 +97,12 @@
 //! - A future-dated reservation that would cover the subject's resource
 //!   (same region and type, scope holding it) is taken as the purchase
 //!   already planned for this migration: the options re-date and resize it
-//!   (keeping its id, name and scope) rather than buy a second one.
+//!   (keeping its id, name and scope) rather than buy a second one. In moves
+//!   and conversions, a planned purchase of the old type that the option
+//!   leaves with less to cover is resized to what its scope still needs
+//!   (the most needed at the switch and at each commitment expiry in its
+//!   scope within the horizon) or dropped: it isn't bought yet, so that is
+//!   free, unlike a refund.
 //! - Managed migration: the agreed date is the first midnight at least
 //!   [`MANAGED_LEAD_DAYS`] days after now (time to arrange it with the
 //!   account team), and no later than the self-service purchase time. Each
@@ -123,7 +128,20 @@
 //!   [`DEPLOY_LAG_MINUTES`] later, unless the quota is tied to a commitment
 //!   until its expiry, when the new one is created at the expiry.
 //!   Contingencies ("the move runs late") assume [`Params::late`] (default
-//!   one day) past the expiry.
+//!   one day) past the expiry; one more renewal is at the fewest PTU (in
+//!   50-PTU steps) that leave no more uncovered past the expiry than
+//!   renewing at all of them, and is not offered when it would cover
+//!   nothing.
+//! - Moves within a region also try a free scope change (DOMAIN.md 4):
+//!   `overlap-rescope` and `no-overlap-rescope` widen the scope of a
+//!   reservation in force (those covering the old deployment first) so it
+//!   covers the new deployment too, each kept only when the rating shows it
+//!   covers more of it, then buy whatever is still uncovered. The new scope
+//!   holds the old one: the subscription for a resource-group scope in the
+//!   target's subscription, else shared (the billing account of the
+//!   target's subscription, when it holds every subscription the old scope
+//!   reaches). A management group is not tried: another reservation's
+//!   group above or below it would be a conflict Azure refuses.
 
 mod common;
 mod convert;

@@ -255,3 +255,30 @@ fn credits_count_when_granted_or_over_the_days_they_pay_back() {
         Decimal::from(-3000)
     );
 }
+
+#[test]
+fn a_scope_widens_to_the_subscription_or_the_billing_account() {
+    use crate::domain::Scope;
+    let e = crate::demo::estate(t("2026-11-22T09:00:00Z"));
+    let book = crate::domain::prices::PriceBook::default_book();
+    let p = Params::new(t("2026-11-22T09:00:00Z"));
+    let ctx = super::common::Ctx::new(&e, &book, &p);
+    let sandbox = e.resource("aoai-eastus2-sandbox").unwrap();
+    let prod = e.resource("aoai-eastus2-prod").unwrap();
+    let sub = Scope::Subscription {
+        subscription: "sub-prod".into(),
+    };
+    assert_eq!(
+        super::common::widened(&ctx, &sub, sandbox),
+        Some(Scope::Shared {
+            billing_account: "ba-contoso".into()
+        })
+    );
+    // Already holds it: no change.
+    assert_eq!(super::common::widened(&ctx, &sub, prod), None);
+    let rg = Scope::ResourceGroup {
+        subscription: "sub-prod".into(),
+        resource_group: "rg-legacy".into(),
+    };
+    assert_eq!(super::common::widened(&ctx, &rg, prod), Some(sub));
+}
