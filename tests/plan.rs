@@ -125,6 +125,11 @@ fn d(s: &str) -> Decimal {
 // 8,000 a day over 31 days), commitment 1,000 a month (400,000). Global:
 // reservation 372 a month. Now is 2026-11-22 09:00; the horizon 30 days.
 // cp-a expires (or renews) 2026-12-10 00:00.
+//
+// On the amortized basis (what `vs_nothing` and the recommendation use):
+// cp-a's term (400,000 over 30 days, 13,333.33 a day) from 22 Nov 09:00 to
+// 10 Dec is 17.625 days: 235,000; its renewal (400,000 over 31 days) from 10
+// Dec to 22 Dec 09:00, 12.375 days: 159,677.42. Doing nothing: 394,677.42.
 
 #[test]
 fn migrate_small_estate_matches_the_arithmetic() {
@@ -143,7 +148,16 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["reservation"], "297600.00");
     assert_eq!(o["costs"]["commitment"], "0.00");
     assert_eq!(o["costs"]["total"], "297600.00");
-    assert_eq!(o["vs_nothing"], "-102400.00");
+    // Billed in the horizon: 102,400 less than cp-a's renewal. Amortized:
+    // cp-a 235,000 + the reservation's 9,600 a day from the midnight of its
+    // purchase day, 13.375 days, 128,400 = 363,400, against 394,677.42.
+    assert_eq!(o["vs_nothing"], "-31277.42");
+    assert_eq!(o["comparison"]["basis"], "amortized");
+    assert_eq!(o["comparison"]["total"], "363400.00");
+    // The one-month term bought up front is paid within the horizon.
+    assert_eq!(o["costs"]["committed_after_horizon"], "0.00");
+    assert_eq!(o["comparison"]["committed_after_horizon"], "169200.00");
+    assert_eq!(o["comparison"]["all_in"], "532600.00");
     assert_eq!(o["downtime"], "PT0S");
     // 6 h x 400 PTU at the reservation's 400 an hour.
     assert_eq!(o["costs"]["double_billing"], "2400.00");
@@ -159,6 +173,15 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["reservation"], "248000.00");
     assert_eq!(o["costs"]["double_billing"], "2000.00");
     assert_eq!(o["costs"]["total"], "248000.00");
+    // It commits to 11 more monthly payments after the horizon: 2,728,000;
+    // all in (amortized), cp-a's 235,000 and the whole year's 2,976,000.
+    assert_eq!(o["costs"]["committed_after_horizon"], "2728000.00");
+    assert_eq!(o["comparison"]["all_in"], "3211000.00");
+    assert!(
+        o["notes"].to_string().contains("2,728,000.00"),
+        "{}",
+        o["notes"]
+    );
 
     // Gap: bought 6 hours after the expiry; 6 h x 400 PTU x 2.00 hourly.
     let o = option(&p, "gap");
@@ -179,7 +202,13 @@ fn migrate_small_estate_matches_the_arithmetic() {
     assert_eq!(o["costs"]["credit"], "-133333.33");
     assert_eq!(o["costs"]["reservation"], "297600.00");
     assert_eq!(o["costs"]["total"], "164266.67");
+    // The credit pays back the commitment time the reservation overlaps:
+    // nothing is paid twice, though the what-if's window stays (forecast
+    // shows it once applied).
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    assert!(!windows(o, "double_billing").is_empty());
     assert_eq!(o["safe"], false);
+    assert_eq!(o["unsafe_because"], "needs the account team");
     let notes = o["notes"].to_string();
     assert!(notes.contains("newest (2026) page"), "{notes}");
     assert!(
@@ -190,9 +219,17 @@ fn migrate_small_estate_matches_the_arithmetic() {
             .any(|x| x["check"] == "agreement")
     );
 
-    // The cheapest safe option: managed is cheaper but not safe.
-    assert_eq!(p["recommended"], "overlap-1y");
-    assert!(fact(&p, "reservation quantity").starts_with("400 PTU"));
+    // The cheapest safe option counting what it commits to after the
+    // horizon: over 30 days the one-month term (the year pays off from 10
+    // months: 7,440 / 744); managed is cheaper but not safe.
+    assert_eq!(p["recommended"], "overlap");
+    assert!(
+        fact(&p, "1-month vs 1-year").contains("10 months or more"),
+        "{}",
+        fact(&p, "1-month vs 1-year")
+    );
+    assert!(p["notes"].to_string().contains("--horizon 365d"));
+    assert!(fact(&p, "reservation quantity").starts_with("400 PTU for sub-a / eastus2"));
     assert!(fact(&p, "best purchase time").starts_with("2026-12-09 18:00 UTC"));
 }
 
@@ -380,7 +417,14 @@ fn discontinue_prices_each_late_day() {
     assert_eq!(step_at(o, "Set commitment cp-a"), NOW);
     assert_eq!(step_at(o, "Delete deployment chat"), "2026-12-09T18:00:00Z");
     assert_eq!(o["costs"]["total"], "0.00");
-    assert_eq!(o["vs_nothing"], "-400000.00");
+    // Amortized: cp-a's renewal from 10 Dec to 22 Dec 09:00 (400,000 / 31 x
+    // 12.375 days) is what stopping saves in the horizon; the rest of that
+    // term is what doing nothing commits to after it.
+    assert_eq!(o["vs_nothing"], "-159677.42");
+    assert_eq!(
+        p["baseline"]["comparison"]["committed_after_horizon"],
+        "240322.58"
+    );
     let late = option(&p, "late");
     assert_eq!(late["contingency"], true);
     assert_eq!(
@@ -417,7 +461,13 @@ fn every_kind_on_the_demo() {
     );
     // 400 PTU x 2,916 / 12 a month over a 31-day period, for 6 hours.
     assert_eq!(o["costs"]["double_billing"], "783.87");
-    assert_eq!(p["recommended"], "overlap");
+    // Billed the same in the horizon as the purchase planned for 5 Dec, but
+    // the horizon's days cost less (amortized): the double billing it cuts.
+    assert_eq!(o["costs"]["total"], p["baseline"]["costs"]["total"]);
+    assert!(d(o["vs_nothing"].as_str().unwrap()) < d("-13000"));
+    // Over 90 days the year's remaining months outweigh its lower rate
+    // (2,916 / 286: 10.2 months to break even): the one-month term.
+    assert_eq!(p["recommended"], "overlap-1m");
     assert!(fact(&p, "already planned").contains("res-eus2-regional"));
 
     // cp-eastus-legacy expires 27 Nov 09:00 and nothing replaces it.
@@ -918,7 +968,7 @@ fn library_plans_rate_exactly_what_apply_writes() {
         commitment: "cp-a".into(),
     };
     let set = planner::plans(&estate, &book, &subject, &params(30)).unwrap();
-    assert_eq!(set.recommended.as_deref(), Some("overlap-1y"));
+    assert_eq!(set.recommended.as_deref(), Some("overlap"));
     assert_eq!(set.from, t(NOW));
     assert_eq!(set.to, t("2026-12-22T09:00:00Z"));
     for o in &set.options {
@@ -946,9 +996,25 @@ fn library_plans_rate_exactly_what_apply_writes() {
             o.name
         );
         assert_eq!(f.windows, o.windows, "{}", o.name);
+        // Compared on the amortized basis, whatever the costs' basis.
+        let amortized = rating::forecast(
+            &after,
+            &book,
+            &Request {
+                from: set.from,
+                to: set.to,
+                basis: Basis::Amortized,
+                by: Bucket::Month,
+            },
+            &rating::Options::default(),
+        )
+        .unwrap();
+        if o.credits.is_empty() {
+            assert_eq!(amortized.totals.total(), o.compare.total, "{}", o.name);
+        }
         assert_eq!(
             o.vs_nothing,
-            o.costs.total() - set.baseline.costs.total(),
+            o.compare.total - set.baseline.compare.total,
             "{}",
             o.name
         );
@@ -1013,4 +1079,550 @@ fn library_amortized_basis_and_errors() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("nothing to discontinue"), "{e}");
+}
+
+// Two commitments in one subscription and region: cp-a (300 PTU on ra,
+// bought 20 Nov 08:00, expires 20 Dec 08:00) and cp-b (100 PTU on rb,
+// bought 5 Nov, renews 5 Dec), both autorenewing. Prices per PTU: hourly
+// 2.00, reservation 1,000 a month, 11,000 a year, commitment 1,100 a month.
+// Now is 1 Dec 10:30; the horizon 90 days (to 1 Mar 11:00).
+const TWO_COMMITMENTS: &str = r#"{
+  "schema": "ptudesk.snapshot/1",
+  "currency": "USD",
+  "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+  "prices": [
+    {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+     "reservation_month": "1000.00", "reservation_year": "11000.00",
+     "commitment_month": "1100.00"}
+  ],
+  "quotas": [{"subscription": "sub-a", "region": "eastus2", "sku": "ProvisionedManaged", "limit": 500}],
+  "resources": [
+    {"id": "ra", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"},
+    {"id": "rb", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"}
+  ],
+  "deployments": [
+    {"id": "chat", "resource": "ra", "model": "gpt-4o", "version": "2024-08-06",
+     "sku": "ProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 300}]},
+    {"id": "other", "resource": "rb", "model": "gpt-4o", "version": "2024-08-06",
+     "sku": "ProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 100}]}
+  ],
+  "commitments": [
+    {"id": "cp-a", "resource": "ra", "start": "2026-11-20T08:00:00Z", "ptu": 300,
+     "renewal": {"mode": "autorenew"}},
+    {"id": "cp-b", "resource": "rb", "start": "2026-11-05T00:00:00Z", "ptu": 100,
+     "renewal": {"mode": "autorenew"}}
+  ],
+  "reservations": []
+}"#;
+const TWO_NOW: &str = "2026-12-01T10:30:00Z";
+
+fn scenario_file(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+fn plan_file(file: &Path, now: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--scenario", file.to_str().unwrap(), "--now", now, "plan"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    json(None, &all)
+}
+
+#[test]
+fn managed_keeps_the_renewals_before_the_agreed_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let v: Value = serde_json::from_str(TWO_COMMITMENTS).unwrap();
+    let file = scenario_file(dir.path(), "two.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let o = option(&p, "managed");
+    // Agreed date: the first midnight a week out, 9 Dec. cp-b renews on 5
+    // Dec as it would anyway (110,000 = 1,100 x 100); the change that stops
+    // its renewal is dated at the agreed date, not now.
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-09T00:00:00Z");
+    assert_eq!(
+        step_at(o, "Commitment cp-b is cancelled"),
+        "2026-12-09T00:00:00Z"
+    );
+    assert_eq!(
+        step_at(o, "Commitment cp-a is cancelled"),
+        "2026-12-09T00:00:00Z"
+    );
+    assert_eq!(o["costs"]["commitment"], "110000.00");
+    // No overage on rb between its renewal and the agreed date.
+    assert_eq!(o["costs"]["hourly"], "0.00");
+    assert!(windows(o, "overage").is_empty(), "{}", o["windows"]);
+    // 400 PTU bought 9 Dec, 9 Jan, 9 Feb: 3 x 400,000.
+    assert_eq!(o["costs"]["reservation"], "1200000.00");
+    // Credit for the terms in force on 9 Dec: cp-a 1,100 x 300 x 11/30 =
+    // 121,000; cp-b (5 Dec .. 5 Jan, 31 days) 1,100 x 100 x 27/31 =
+    // 95,806.45.
+    assert_eq!(o["costs"]["credit"], "-216806.45");
+    assert_eq!(o["costs"]["total"], "1093193.55");
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    assert!(fact(&p, "managed quantity").starts_with("400 PTU for sub-a / eastus2"));
+}
+
+#[test]
+fn reservation_size_counts_what_is_already_covered_per_subscription() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(TWO_COMMITMENTS).unwrap();
+    // cp-b covers rb's 100 PTU at cp-a's expiry: 300 are left to cover.
+    let file = scenario_file(dir.path(), "two.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let q = fact(&p, "reservation quantity");
+    assert!(q.starts_with("300 PTU for sub-a / eastus2"), "{q}");
+    assert!(
+        q.contains("400 deployed (ra 300, rb 100), less 100 covered"),
+        "{q}"
+    );
+    // Without cp-b, rb's 100 PTU are covered by res-x (200 PTU Regional,
+    // subscription scope): its 100 spare PTU cover part of chat once cp-a
+    // expires, so 200 are left.
+    v["commitments"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["id"] != "cp-b");
+    v["reservations"] = serde_json::json!([{
+        "id": "res-x", "name": "x", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 200, "term": "P1Y", "billing": "monthly", "start": "2026-10-01T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "none"}
+    }]);
+    let file = scenario_file(dir.path(), "spare.json", &v);
+    let p = plan_file(&file, TWO_NOW, &["migrate", "--commitment", "cp-a"]);
+    let q = fact(&p, "reservation quantity");
+    assert!(q.starts_with("200 PTU for sub-a / eastus2"), "{q}");
+    assert!(
+        q.contains("less 200 covered by discounts already in scope (res-x)"),
+        "{q}"
+    );
+    let notes = p["notes"].to_string();
+    assert!(notes.contains("the committed size, 300 PTU"), "{notes}");
+    assert!(notes.contains("the PTU deployed on ra, 300 PTU"), "{notes}");
+    for name in ["overlap", "overlap-1y", "gap"] {
+        let o = option(&p, name);
+        assert!(
+            o["steps"]
+                .to_string()
+                .contains("res-cp-a: 200 PTU Regional"),
+            "{name}: {}",
+            o["steps"]
+        );
+        // Nothing of the new reservation idles.
+        assert!(
+            !windows(o, "unused")
+                .iter()
+                .any(|w| w["subject"].as_str().unwrap().starts_with("res-cp-a")),
+            "{name}: {}",
+            o["windows"]
+        );
+        assert_eq!(
+            o["costs"]["hourly"],
+            if name == "gap" { "2400.00" } else { "0.00" }
+        );
+    }
+    // The managed migration sizes the subscription the same way.
+    assert!(fact(&p, "managed quantity").starts_with("200 PTU"));
+}
+
+#[test]
+fn applied_managed_plan_agrees_with_forecast_but_for_the_credit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with(dir.path(), SIMPLE);
+    let p = json(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-a",
+            "--horizon",
+            "30d",
+            "--format",
+            "json",
+            "--apply",
+            "managed",
+        ],
+    );
+    let o = option(&p, "managed");
+    let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+    // The windows are the forecast's, the double billing from the agreed
+    // date included (the store keeps cp-a to its expiry).
+    let kinds = ["overage", "double_billing", "unused"];
+    let predicted = window_rows(&o["windows"], &kinds, &[]);
+    assert!(predicted.iter().any(|w| w.0 == "double_billing"));
+    assert_eq!(window_rows(&f["windows"], &kinds, &[]), predicted);
+    for key in ["hourly", "commitment", "reservation"] {
+        assert_eq!(f["totals"][key], o["costs"][key], "{key}");
+    }
+    // What differs: the credit, which the forecast can't show, and the
+    // double billing it pays back.
+    assert_eq!(
+        d(f["totals"]["total"].as_str().unwrap()) + d(o["costs"]["credit"].as_str().unwrap()),
+        d(o["costs"]["total"].as_str().unwrap())
+    );
+    assert_eq!(o["costs"]["double_billing"], "0.00");
+    let notes = o["notes"].to_string();
+    assert!(notes.contains("leaves out the credit"), "{notes}");
+    assert!(notes.contains("133,333.33"), "{notes}");
+}
+
+#[test]
+fn a_free_scope_change_makes_the_move_cost_nothing_extra() {
+    // rag-gpt4omini (100 PTU) moves from sub-prod to sub-sandbox, both in
+    // eastus2. res-eus2-regional (400 PTU, one year billed monthly at 2,916
+    // / 12 = 243 a PTU, planned for 5 Dec, scope sub-prod) covers it today.
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+        ],
+        "json",
+    ))
+    .unwrap();
+    let o = option(&p, "overlap-rescope");
+    // Widened to shared (the billing account holds both subscriptions), it
+    // covers chat-gpt4o and the new deployment: nothing to buy; 3 x 97,200.
+    assert_eq!(
+        step_at(o, "Change the scope of reservation res-eus2-regional"),
+        "2026-12-08T18:00:00Z"
+    );
+    assert!(o["steps"].to_string().contains("to shared ba-contoso"));
+    assert!(!o["steps"].to_string().contains("Buy reservation"));
+    assert_eq!(o["costs"]["reservation"], "291600.00");
+    assert_eq!(o["costs"]["total"], "291600.00");
+    assert_eq!(o["costs"]["hourly"], "0.00");
+    assert_eq!(o["downtime"], "PT0S");
+    assert!(names(&p).contains(&"no-overlap-rescope".to_string()));
+    // Without the scope change, the planned purchase is resized to what
+    // chat-gpt4o needs (300: 72,900 a month) and 100 PTU bought for the
+    // target (one month, 286 x 100 = 28,600): 3 x 101,500.
+    let o = option(&p, "overlap-reservation");
+    assert!(
+        o["steps"].to_string().contains(
+            "Resize the planned purchase of reservation res-eus2-regional from 400 to 300 PTU"
+        ),
+        "{}",
+        o["steps"]
+    );
+    assert_eq!(o["costs"]["total"], "304500.00");
+    assert!(
+        !windows(o, "unused")
+            .iter()
+            .any(|w| w["subject"] == "res-eus2-regional"),
+        "{}",
+        o["windows"]
+    );
+    // The plan's note names the options that re-scope it.
+    let notes = p["notes"].to_string();
+    assert!(
+        notes.contains("overlap-rescope change its scope"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn applied_rescope_plan_agrees_with_forecast() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = demo_file(dir.path());
+    let db = store_with(dir.path(), &file);
+    let p = json(
+        Some(&db),
+        &[
+            "--now",
+            NOW,
+            "plan",
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+            "--format",
+            "json",
+            "--apply",
+            "overlap-rescope",
+        ],
+    );
+    let o = option(&p, "overlap-rescope");
+    let f = forecast(&db, p["from"].as_str().unwrap(), p["to"].as_str().unwrap());
+    let subjects = [
+        "aoai-eastus2-prod",
+        "aoai-eastus2-sandbox",
+        "res-eus2-regional",
+        "cp-eastus2-prod",
+    ];
+    let kinds = ["overage", "double_billing", "unused"];
+    let predicted = window_rows(&o["windows"], &kinds, &subjects);
+    assert!(!predicted.is_empty());
+    assert_eq!(window_rows(&f["windows"], &kinds, &subjects), predicted);
+    let snap: Value = serde_json::from_str(&ok(Some(&db), &["export"])).unwrap();
+    let r = snap["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "res-eus2-regional")
+        .unwrap();
+    assert_eq!(r["scope_changes"][0]["scope"]["type"], "shared");
+}
+
+#[test]
+fn a_conversion_resizes_or_drops_planned_purchases_it_leaves_idle() {
+    // chat-gpt4o (300 of cp-eastus2-prod's 400 PTU) goes Global; only
+    // rag-gpt4omini (100) stays Regional once cp-eastus2-prod expires, so
+    // the planned res-eus2-regional shrinks to 100 PTU (24,300 a month)
+    // rather than idling 300 PTU for a year; the Global reservation is 300
+    // x 260 a month: 3 x (24,300 + 78,000).
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "convert",
+            "--deployment",
+            "chat-gpt4o",
+            "--to",
+            "GlobalProvisionedManaged",
+        ],
+        "json",
+    ))
+    .unwrap();
+    for name in ["zero-downtime", "with-downtime"] {
+        let o = option(&p, name);
+        assert_eq!(
+            step_at(
+                o,
+                "Resize the planned purchase of reservation res-eus2-regional from 400 to 100 PTU"
+            ),
+            NOW,
+            "{name}"
+        );
+        assert_eq!(o["costs"]["total"], "306900.00", "{name}");
+        assert!(
+            !windows(o, "unused")
+                .iter()
+                .any(|w| w["subject"] == "res-eus2-regional"),
+            "{name}: {}",
+            o["windows"]
+        );
+    }
+    let notes = p["notes"].to_string();
+    assert!(!notes.contains("refund limit"), "{notes}");
+    assert!(notes.contains("only planned"), "{notes}");
+
+    // Nothing Regional left: a purchase planned for the resource is dropped.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-planned", "name": "planned", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 400, "term": "P1M", "billing": "upfront", "start": "2026-12-09T18:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "planned.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &[
+            "convert",
+            "--deployment",
+            "chat",
+            "--to",
+            "global",
+            "--horizon",
+            "30d",
+        ],
+    );
+    let o = option(&p, "zero-downtime");
+    assert_eq!(
+        step_at(o, "Drop the planned purchase of reservation res-planned"),
+        NOW
+    );
+    // Only the Global reservation: 372 x 400.
+    assert_eq!(o["costs"]["reservation"], "148800.00");
+    assert_eq!(o["costs"]["total"], "148800.00");
+}
+
+#[test]
+fn a_year_is_recommended_only_when_it_pays_off_within_the_horizon() {
+    // Over 30 days the one-month term wins (see above); over a year, the
+    // one-year term costs 12 x 248,000 = 2,976,000 against twelve months of
+    // 297,600 = 3,571,200: it wins, counting what it commits to.
+    let p = {
+        let mut all = vec!["--scenario", SIMPLE, "--now", NOW, "plan"];
+        all.extend_from_slice(&["migrate", "--commitment", "cp-a", "--horizon", "365d"]);
+        all.extend_from_slice(&["--format", "json"]);
+        json(None, &all)
+    };
+    assert_eq!(p["recommended"], "overlap-1y");
+    let y = option(&p, "overlap-1y");
+    let m = option(&p, "overlap");
+    let all_in = |o: &Value| d(o["comparison"]["all_in"].as_str().unwrap());
+    assert!(all_in(y) < all_in(m));
+    assert!(!p["notes"].to_string().contains("--horizon 365d"));
+}
+
+#[test]
+fn vs_nothing_shows_the_cost_of_no_downtime() {
+    // Committed on the target: both options bill 400,000 in the horizon,
+    // but the overlap's commitment starts two days earlier (8 Dec 18:00
+    // against 10 Dec 00:00; amortized from the midnight of its day): 2 x
+    // 400,000 / 31 = 25,806.45 more for no downtime.
+    let p = simple(&["move", "--deployment", "chat", "--to-resource", "aoai-b"]);
+    let vs = |n: &str| d(option(&p, n)["vs_nothing"].as_str().unwrap());
+    assert_eq!(
+        option(&p, "overlap")["costs"]["total"],
+        option(&p, "no-overlap")["costs"]["total"]
+    );
+    assert_eq!(vs("overlap") - vs("no-overlap"), d("25806.45"));
+}
+
+#[test]
+fn late_options_say_what_they_cost_and_renew_only_what_is_needed() {
+    // The demo's rag move: past cp-eastus2-prod's expiry the old deployment
+    // (100 PTU) is all that nothing covers (the planned reservation shrinks
+    // to chat-gpt4o's 300): one more renewal at 100 PTU (312 x 100), not
+    // 400; hourly 100 x 2.00 x 24 a late day.
+    let p: Value = serde_json::from_str(&demo(
+        &[
+            "move",
+            "--deployment",
+            "rag-gpt4omini",
+            "--to-resource",
+            "aoai-eastus2-sandbox",
+        ],
+        "json",
+    ))
+    .unwrap();
+    let renew = option(&p, "late-renew");
+    assert!(renew["title"].as_str().unwrap().contains("at 100 PTU"));
+    assert_eq!(renew["costs"]["commitment"], "31200.00");
+    assert!(fact(&p, "break-even (late)").starts_with("6.5 days"));
+    let hourly = option(&p, "late-hourly");
+    assert_eq!(hourly["costs"]["hourly"], "4800.00");
+    assert!(hourly["notes"].to_string().contains("pays the hourly rate"));
+
+    // A reservation with room for both: the old deployment costs nothing
+    // hourly past the expiry, and renewing would buy nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-big", "name": "big", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 800, "term": "P1M", "billing": "upfront", "start": "2026-11-01T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "big.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &[
+            "move",
+            "--deployment",
+            "chat",
+            "--to-resource",
+            "aoai-b",
+            "--horizon",
+            "30d",
+        ],
+    );
+    let hourly = option(&p, "late-hourly");
+    assert_eq!(hourly["costs"]["hourly"], "0.00");
+    let notes = hourly["notes"].to_string();
+    assert!(!notes.contains("pays the hourly rate"), "{notes}");
+    assert!(notes.contains("cost nothing hourly"), "{notes}");
+    assert!(!names(&p).contains(&"late-renew".to_string()));
+    assert!(p["notes"].to_string().contains("would cover nothing"));
+    assert!(fact(&p, "break-even (late)").starts_with("none"));
+}
+
+#[test]
+fn plans_rate_with_the_config_like_forecast() {
+    // A reservation refunded on 1 Dec (a plan) with a 10% early termination
+    // fee in the config: the plan's costs must be the forecast's.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-old", "name": "old", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 100, "term": "P1M", "billing": "upfront", "start": "2026-11-20T00:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "none"}, "refunded_at": "2026-12-01T00:00:00Z"
+    }]);
+    let file = scenario_file(dir.path(), "refund.json", &v);
+    let db = store_with(dir.path(), file.to_str().unwrap());
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[rating]\nearly_termination_fee_pct = \"10\"\n").unwrap();
+    let run = |args: &[&str]| -> Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+            .args(args)
+            .env("PTUDESK_DB", &db)
+            .env("PTUDESK_CONFIG", &config)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let p = run(&[
+        "--now",
+        NOW,
+        "plan",
+        "migrate",
+        "--commitment",
+        "cp-a",
+        "--horizon",
+        "30d",
+        "--format",
+        "json",
+        "--apply",
+        "overlap",
+    ]);
+    let f = run(&[
+        "--now",
+        NOW,
+        "forecast",
+        "--from",
+        p["from"].as_str().unwrap(),
+        "--to",
+        p["to"].as_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let o = option(&p, "overlap");
+    assert_ne!(f["totals"]["refunds"], "0.00");
+    for key in ["reservation", "total"] {
+        assert_eq!(f["totals"][key], o["costs"][key], "{key}");
+    }
+}
+
+#[test]
+fn discontinuing_drops_the_purchase_planned_for_the_resource() {
+    // A one-month reservation planned for cp-a's expiry: once chat is
+    // deleted nothing needs it, so it isn't bought (297,600 saved).
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    v["reservations"] = serde_json::json!([{
+        "id": "res-planned", "name": "planned", "region": "eastus2", "sku": "ProvisionedManaged",
+        "ptu": 400, "term": "P1M", "billing": "upfront", "start": "2026-12-09T18:00:00Z",
+        "scope": {"type": "subscription", "subscription": "sub-a"},
+        "renewal": {"mode": "autorenew"}
+    }]);
+    let file = scenario_file(dir.path(), "planned.json", &v);
+    let p = plan_file(
+        &file,
+        NOW,
+        &["discontinue", "--resource", "aoai-a", "--horizon", "30d"],
+    );
+    assert_eq!(p["baseline"]["costs"]["reservation"], "297600.00");
+    for name in ["discontinue", "late"] {
+        let o = option(&p, name);
+        assert_eq!(
+            step_at(o, "Drop the planned purchase of reservation res-planned"),
+            NOW,
+            "{name}"
+        );
+        assert_eq!(o["costs"]["reservation"], "0.00", "{name}");
+    }
+    assert_eq!(option(&p, "discontinue")["costs"]["total"], "0.00");
 }

@@ -190,18 +190,19 @@ fn walks_the_demo_in_a_real_terminal() {
     // A plan: p on the commitment opens the Planner with its options side
     // by side, priced in the background.
     t.keys(&["p"]);
+    // Over the 90-day horizon the one-month term is recommended.
     t.wait_all(&[
-        "overlap · recommended",
+        "* overlap-1m",
         "Plan migrate cp-eastus2-prod",
-        "overlap-1m",
+        " overlap ",
         " gap ",
         " managed ",
         "$291,600.00",
-        "overlap: timeline, preconditions, notes",
+        "overlap-1m: timeline, preconditions, notes",
     ]);
     // j: the next option's details.
     t.keys(&["j"]);
-    t.wait_for("overlap-1m: timeline");
+    t.wait_for("gap: timeline");
 
     // Quit: exit status 0, the terminal restored, the log in its file.
     t.keys(&["q"]);

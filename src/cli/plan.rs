@@ -9,7 +9,7 @@ use crate::domain::Sku;
 use crate::domain::money::{fmt_money, fmt_money_grouped, fmt_ptu_hours, fmt_ptu_hours_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time, parse_duration_arg};
-use crate::planner::{self, Costs, Params, PlanError, PlanOption, PlanSet, Subject};
+use crate::planner::{self, Comparison, Costs, Params, PlanError, PlanOption, PlanSet, Subject};
 use crate::rating::{Basis, Window};
 use crate::report::{fit, wrap};
 use crate::store::Store;
@@ -184,7 +184,11 @@ pub fn plan(g: &Global, a: &PlanArgs, now: Time) -> Result<(), Failure> {
             BasisArg::Amortized => Basis::Amortized,
         },
         ptu,
-        rating: crate::rating::Options::default(),
+        // The same settings `forecast` rates with, so an applied plan
+        // agrees with it (an early termination fee on a refund, say).
+        rating: crate::config::Config::load()
+            .map_err(Failure::input)?
+            .rating_options(),
     };
     let book = PriceBook::default_book();
     let Some(name) = &c.apply else {
@@ -282,6 +286,7 @@ struct JsonFact<'a> {
 #[derive(Serialize)]
 struct JsonBaseline<'a> {
     costs: JsonCosts,
+    comparison: JsonComparison,
     windows: Vec<JsonWindow<'a>>,
 }
 
@@ -294,6 +299,16 @@ struct JsonCosts {
     credit: String,
     unused: String,
     total: String,
+    committed_after_horizon: String,
+}
+
+/// The amortized figures options are compared (and recommended) on.
+#[derive(Serialize)]
+struct JsonComparison {
+    basis: &'static str,
+    total: String,
+    committed_after_horizon: String,
+    all_in: String,
 }
 
 #[derive(Serialize)]
@@ -326,9 +341,12 @@ struct JsonOption<'a> {
     title: &'a str,
     steps: Vec<JsonStep<'a>>,
     costs: JsonCosts,
+    comparison: JsonComparison,
     vs_nothing: String,
     downtime: String,
     safe: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unsafe_because: Option<&'static str>,
     contingency: bool,
     preconditions: Vec<JsonPre<'a>>,
     windows: Vec<JsonWindow<'a>>,
@@ -344,6 +362,16 @@ fn json_costs(c: &Costs) -> JsonCosts {
         credit: fmt_money(c.credit),
         unused: fmt_money(c.unused),
         total: fmt_money(c.total()),
+        committed_after_horizon: fmt_money(c.committed_after_horizon),
+    }
+}
+
+fn json_comparison(c: &Comparison) -> JsonComparison {
+    JsonComparison {
+        basis: Basis::Amortized.name(),
+        total: fmt_money(c.total),
+        committed_after_horizon: fmt_money(c.committed_after_horizon),
+        all_in: fmt_money(c.all_in()),
     }
 }
 
@@ -363,9 +391,12 @@ fn json_windows(ws: &[Window]) -> Vec<JsonWindow<'_>> {
 
 /// The plan as JSON: `{"subject", "options": [{"name", "steps": [{"at",
 /// "action"}], "costs": {"double_billing", "hourly", "commitment",
-/// "reservation", "total", ...}, "downtime", "notes", ...}], "recommended",
-/// ...}`; money as decimal strings rounded to cents, times RFC 3339,
-/// downtime ISO 8601.
+/// "reservation", "total", "credit", "committed_after_horizon", ...},
+/// "comparison": {"basis": "amortized", "total", "committed_after_horizon",
+/// "all_in"}, "vs_nothing", "downtime", "notes", ...}], "recommended", ...}`;
+/// money as decimal strings rounded to cents, times RFC 3339, downtime ISO
+/// 8601. `costs` are on the plan's basis; `vs_nothing` and the
+/// recommendation on the amortized `comparison`.
 pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
     let doc = JsonPlan {
         kind: set.kind.name(),
@@ -385,6 +416,7 @@ pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
             .collect(),
         baseline: JsonBaseline {
             costs: json_costs(&set.baseline.costs),
+            comparison: json_comparison(&set.baseline.compare),
             windows: json_windows(&set.baseline.windows),
         },
         options: set.options.iter().map(json_option).collect(),
@@ -413,9 +445,11 @@ fn json_option(o: &PlanOption) -> JsonOption<'_> {
             })
             .collect(),
         costs: json_costs(&o.costs),
+        comparison: json_comparison(&o.compare),
         vs_nothing: fmt_money(o.vs_nothing),
         downtime: planner::iso_duration(o.downtime),
         safe: o.safe,
+        unsafe_because: o.unsafe_reason(),
         contingency: o.contingency,
         preconditions: o
             .preconditions
@@ -435,7 +469,7 @@ fn short_time(t: Time) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn costs_grid(s: &mut String, c: &Costs, extra: Option<(&str, String, &str, String)>) {
+fn costs_grid(s: &mut String, c: &Costs, extra: Option<(String, String)>) {
     let cell = |label: &str, v: String| format!("{:<12}{:>13}", label, v);
     let _ = writeln!(
         s,
@@ -451,18 +485,25 @@ fn costs_grid(s: &mut String, c: &Costs, extra: Option<(&str, String, &str, Stri
         cell("unused", fmt_money_grouped(c.unused)),
         cell("credit", fmt_money_grouped(c.credit)),
     );
+    let after = cell("after hor.", fmt_money_grouped(c.committed_after_horizon));
     match extra {
-        Some((l1, v1, l2, v2)) => {
+        Some((vs, downtime)) => {
             let _ = writeln!(
                 s,
                 "  {} {} {}",
                 cell("total", fmt_money_grouped(c.total())),
-                cell(l1, v1),
-                cell(l2, v2)
+                after,
+                cell("vs nothing", vs)
             );
+            let _ = writeln!(s, "  {}", cell("downtime", downtime));
         }
         None => {
-            let _ = writeln!(s, "  {}", cell("total", fmt_money_grouped(c.total())));
+            let _ = writeln!(
+                s,
+                "  {} {}",
+                cell("total", fmt_money_grouped(c.total())),
+                after
+            );
         }
     }
 }
@@ -531,8 +572,8 @@ pub fn to_table(set: &PlanSet) -> String {
     let _ = writeln!(s, "Options (costs over the horizon, {})", set.currency);
     let _ = writeln!(
         s,
-        "    {:<24}{:>14}{:>14}{:>13}{:>9}",
-        "name", "total", "vs nothing", "double bill.", "downtime"
+        "    {:<24}{:>14}{:>14}{:>14}{:>9}",
+        "name", "total", "after hor.", "vs nothing", "downtime"
     );
     for o in &set.options {
         let mark = if set.recommended.as_deref() == Some(o.name.as_str()) {
@@ -546,24 +587,35 @@ pub fn to_table(set: &PlanSet) -> String {
         };
         let _ = writeln!(
             s,
-            "  {mark} {:<24}{:>14}{:>14}{:>13}{:>9}",
+            "  {mark} {:<24}{:>14}{:>14}{:>14}{:>9}",
             fit(&o.name, 23),
             fmt_money_grouped(o.costs.total()),
+            fmt_money_grouped(o.costs.committed_after_horizon),
             fmt_money_grouped(o.vs_nothing),
-            fmt_money_grouped(o.costs.double_billing),
             planner::short_duration(o.downtime)
         );
     }
     let _ = writeln!(
         s,
-        "    {:<24}{:>14}",
+        "    {:<24}{:>14}{:>14}",
         "(doing nothing)",
-        fmt_money_grouped(set.baseline.costs.total())
+        fmt_money_grouped(set.baseline.costs.total()),
+        fmt_money_grouped(set.baseline.costs.committed_after_horizon)
     );
     let _ = writeln!(
         s,
         "  * recommended (cheapest safe)  ! a precondition fails  + if things run late"
     );
+    for l in wrap(
+        &format!(
+            "total: billed in the horizon ({} basis); after hor.: what the option commits to after it; vs nothing: the amortized difference (what the horizon's days cost). Cheapest counts both, amortized.",
+            set.basis.name()
+        ),
+        "  ",
+        80,
+    ) {
+        let _ = writeln!(s, "{l}");
+    }
 
     for o in &set.options {
         s.push('\n');
@@ -584,12 +636,13 @@ pub fn to_table(set: &PlanSet) -> String {
             &mut s,
             &o.costs,
             Some((
-                "vs nothing",
                 fmt_money_grouped(o.vs_nothing),
-                "downtime",
                 planner::iso_duration(o.downtime),
             )),
         );
+        if let Some(why) = o.unsafe_reason() {
+            let _ = writeln!(s, "  Not safe: {why}");
+        }
         if !o.steps.is_empty() {
             let _ = writeln!(s, "  Steps");
             for st in &o.steps {

@@ -40,6 +40,32 @@ pub(crate) struct Ctx<'a> {
     pub scopes: ScopeIndex,
 }
 
+/// What [`Ctx::uncovered_where`] finds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Uncovered {
+    /// PTU deployed per resource.
+    pub deployed: std::collections::BTreeMap<String, i64>,
+    /// PTU no discount covers (rounded up).
+    pub uncovered: i64,
+    /// The discounts (base ids) that cover some of it.
+    pub covering: Vec<String>,
+}
+
+impl Uncovered {
+    pub fn total_deployed(&self) -> i64 {
+        self.deployed.values().sum()
+    }
+
+    /// `ra 300, rb 100`.
+    pub fn by_resource(&self) -> String {
+        self.deployed
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A plan before it is priced.
 pub(crate) struct Draft {
     pub subject: Subject,
@@ -77,6 +103,7 @@ impl PlanOption {
             steps: vec![],
             edits: vec![],
             costs: Costs::default(),
+            compare: super::Comparison::default(),
             vs_nothing: Decimal::ZERO,
             windows: vec![],
             downtime: Duration::zero(),
@@ -128,19 +155,61 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Rates an estate over the plan's window.
-    pub fn rate(&self, e: &Estate) -> Result<Forecast, PlanError> {
-        self.rate_window(e, self.from, self.to)
-    }
-
-    pub fn rate_window(&self, e: &Estate, from: Time, to: Time) -> Result<Forecast, PlanError> {
+    /// Rates `[from, to)` of an estate on a given basis.
+    pub fn rate_basis(
+        &self,
+        e: &Estate,
+        from: Time,
+        to: Time,
+        basis: rating::Basis,
+    ) -> Result<Forecast, PlanError> {
         let req = Request {
             from,
             to,
-            basis: self.p.basis,
+            basis,
             by: Bucket::Month,
         };
         Ok(rating::forecast(e, self.book, &req, &self.p.rating)?)
+    }
+
+    /// The PTU of the deployments `which` picks that no discount covers in
+    /// the hour starting at `hour` (rounded up once, for them together):
+    /// what one reservation covering them all would need. With the PTU
+    /// they have deployed then, per resource, and the discounts that cover
+    /// the rest.
+    pub fn uncovered_where(
+        &self,
+        e: &Estate,
+        hour: Time,
+        which: impl Fn(&Deployment, &Resource) -> bool,
+    ) -> Result<Uncovered, PlanError> {
+        let uses = self.deployment_use(e, hour, hour + Duration::hours(1))?;
+        let mut out = Uncovered::default();
+        let mut minutes = Decimal::ZERO;
+        for u in uses {
+            let d = &e.deployments[u.index];
+            let Some(r) = e.resource(&d.resource) else {
+                continue;
+            };
+            if !which(d, r) {
+                continue;
+            }
+            let ptu = d.ptu_at(hour);
+            if ptu > 0 {
+                *out.deployed.entry(r.id.clone()).or_default() += ptu;
+            }
+            minutes += u.hourly_ptu_minutes;
+            for c in &u.covered {
+                let id = super::eval::base_id(&c.instrument).to_string();
+                if c.ptu_minutes > Decimal::ZERO && !out.covering.contains(&id) {
+                    out.covering.push(id);
+                }
+            }
+        }
+        let per_hour = (minutes / Decimal::from(60)).round_dp(6);
+        out.uncovered = rust_decimal::prelude::ToPrimitive::to_i64(&per_hour.ceil()).unwrap_or(0);
+        out.covering.sort();
+        Ok(out)
     }
 
     /// The PTU of a deployment that no discount covers in the hour starting
@@ -607,8 +676,8 @@ pub(crate) fn purchase(
     }
 }
 
-/// Turns a commitment's renewal to `to` before its expiry, when that
-/// differs from the setting in force there.
+/// Turns a commitment's renewal to `to` now, for its expiry at `expiry`,
+/// when that differs from the setting in force there.
 pub(crate) fn set_renewal(
     ctx: &Ctx,
     o: &mut PlanOption,
@@ -616,15 +685,33 @@ pub(crate) fn set_renewal(
     expiry: Time,
     to: CommitmentRenewal,
 ) {
+    set_renewal_at(o, c, expiry, to, ctx.now.max(c.start), None);
+}
+
+/// Turns a commitment's renewal to `to` at `at` (before `expiry`, the
+/// expiry it is for: renewals before `at` still happen), when that differs
+/// from the setting in force there. `action` words the step (else "Set
+/// commitment ... to ...").
+pub(crate) fn set_renewal_at(
+    o: &mut PlanOption,
+    c: &Commitment,
+    expiry: Time,
+    to: CommitmentRenewal,
+    at: Time,
+    action: Option<String>,
+) {
     if setting_at(c, expiry) == to {
         return;
     }
-    let at = ctx.now.max(c.start);
     o.edit(super::Edit::CommitmentRenewal {
         commitment: c.id.clone(),
         at,
         renewal: to,
     });
+    if let Some(a) = action {
+        o.step(at, a);
+        return;
+    }
     let what = match to {
         CommitmentRenewal::None => format!(
             "Set commitment {} to {}: it expires at {}",
@@ -760,11 +847,40 @@ pub(crate) fn old_discounts(
                 outside.join(", ")
             ));
         }
+        let planned = res.start > ctx.now;
+        if planned {
+            text.push_str(&format!(
+                " It is only planned (bought {}): not bought yet, so options that leave it idle resize or drop the purchase (see their steps) rather than refund it.",
+                when(res.start)
+            ));
+        }
+        let rescoped: Vec<&str> = set
+            .options
+            .iter()
+            .filter(|o| {
+                o.edits
+                    .iter()
+                    .any(|e| matches!(e, super::Edit::ReservationScope { id: x, .. } if x == id))
+            })
+            .map(|o| o.name.as_str())
+            .collect();
         match target {
+            None if planned => text.push_str(
+                " A reservation can't be exchanged for another deployment type: the new type needs its own.",
+            ),
             None => text.push_str(" Exchanging it for another deployment type isn't possible: let it expire (set it not to renew) or cancel it within the refund limit."),
+            Some(t) if !rescoped.is_empty() => text.push_str(&format!(
+                " {} change its scope to one that holds {} (free of charge), so it follows the deployment.",
+                rescoped.join(" and "),
+                t.id
+            )),
             Some(t) if t.region == res.region => text.push_str(&format!(
                 " Changing its scope to one that holds {} (subscription {}, or shared) lets it follow the deployment, free of charge.",
                 t.id, t.subscription
+            )),
+            Some(t) if planned => text.push_str(&format!(
+                " It can't follow the deployment to {} (reservations are per region).",
+                t.region
             )),
             Some(t) => text.push_str(&format!(
                 " It can't follow the deployment to {} (reservations are per region): let it expire or cancel it within the refund limit.",
@@ -773,4 +889,165 @@ pub(crate) fn old_discounts(
         }
         set.notes.push(text);
     }
+}
+
+/// Whether the option already changes reservation `id` (re-dates, resizes,
+/// drops or re-scopes it).
+pub(crate) fn touches_reservation(o: &PlanOption, id: &str) -> bool {
+    o.edits.iter().any(|e| match e {
+        super::Edit::ReplanReservation { id: x, .. }
+        | super::Edit::RemoveReservation { id: x }
+        | super::Edit::ReservationScope { id: x, .. } => x == id,
+        _ => false,
+    })
+}
+
+/// Resizes or drops the purchases already planned (future-dated
+/// reservations, not bought yet, so free to change) of `sku` whose scope
+/// holds `from`, when the option leaves them less to cover: each is sized
+/// to what no other discount covers in its scope once the option's steps
+/// are made (with the deployments `gone` deleted at `settled`; `what` names
+/// them in the steps), at the first whole hour
+/// after both its start and `settled`, and at every later commitment
+/// expiry in its scope within the horizon, whichever needs most; nothing
+/// left, it is dropped. Reservations the option already changes are left
+/// alone.
+pub(crate) fn trim_planned(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    from: &Resource,
+    sku: Sku,
+    gone: &[&str],
+    what: &str,
+    settled: Time,
+) -> Result<(), PlanError> {
+    use super::Edit;
+    for x in ctx.planned_reservations(from, sku) {
+        if touches_reservation(o, &x.id) {
+            continue;
+        }
+        let mut edits = o.edits.clone();
+        for g in gone {
+            edits.push(Edit::DeleteDeployment {
+                deployment: g.to_string(),
+                at: settled,
+            });
+        }
+        edits.push(Edit::RemoveReservation { id: x.id.clone() });
+        let probe = super::apply_edits(ctx.estate, &edits)?;
+        let h0 = ceil_hour(x.start.max(settled));
+        let mut hours = vec![h0];
+        let scope = super::edits::purchase_scope(x);
+        for c in &probe.commitments {
+            let Some(res) = probe.resource(&c.resource) else {
+                continue;
+            };
+            if res.region != x.region || !ctx.scopes.contains(scope, res) {
+                continue;
+            }
+            for t in self_terms(ctx, c)? {
+                if t.end > h0 && t.end < ctx.to {
+                    hours.push(ceil_hour(t.end));
+                }
+            }
+        }
+        let mut need = 0;
+        for h in hours {
+            let s = crate::domain::terms::scope_at(x, h);
+            let u = ctx.uncovered_where(&probe, h, |d, r| {
+                d.sku == sku && r.region == x.region && ctx.scopes.contains(s, r)
+            })?;
+            need = need.max(u.uncovered);
+        }
+        if need >= x.ptu {
+            continue;
+        }
+        if need == 0 {
+            o.edit(Edit::RemoveReservation { id: x.id.clone() });
+            o.step(
+                ctx.now,
+                format!(
+                    "Drop the planned purchase of reservation {} ({} PTU {} from {}): once {what} goes, nothing in its scope needs it (not bought yet, so nothing to refund)",
+                    x.id,
+                    x.ptu,
+                    sku.label(),
+                    when(x.start)
+                ),
+            );
+        } else {
+            o.edit(Edit::ReplanReservation {
+                id: x.id.clone(),
+                start: x.start,
+                ptu: need,
+                term: x.term,
+                billing: x.billing,
+            });
+            o.step(
+                ctx.now,
+                format!(
+                    "Resize the planned purchase of reservation {} from {} to {need} PTU {} (bought {}): what its scope still needs once {what} goes",
+                    x.id,
+                    x.ptu,
+                    sku.label(),
+                    when(x.start)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A commitment's terms up to the horizon's end, from its own settings
+/// (a what-if's, not the estate's).
+fn self_terms(ctx: &Ctx, c: &Commitment) -> Result<Vec<CommitmentTerm>, PlanError> {
+    let res = ctx.estate.resource(&c.resource);
+    let gone = res.and_then(|r| r.deleted.or(r.purged));
+    commitment_terms(c, gone, ctx.to).map_err(|e| {
+        PlanError::Rating(rating::RatingError::Invalid(format!(
+            "commitment {}: {}: {}",
+            c.id, e.path, e.message
+        )))
+    })
+}
+
+/// The narrowest scope that holds both what `scope` holds and `target`, as
+/// a free scope change (DOMAIN.md 4): the subscription, when a resource
+/// group scope is in the target's subscription; else shared, the billing
+/// account of the target's subscription, when it holds every subscription
+/// the scope reaches. A management group is not tried: another
+/// reservation's group above or below it would make it a conflict Azure
+/// refuses. `None` when no scope change reaches the target.
+pub(crate) fn widened(
+    ctx: &Ctx,
+    scope: &crate::domain::Scope,
+    target: &Resource,
+) -> Option<crate::domain::Scope> {
+    use crate::domain::Scope;
+    if ctx.scopes.contains(scope, target) {
+        return None;
+    }
+    if let Scope::ResourceGroup { subscription, .. } = scope
+        && *subscription == target.subscription
+    {
+        return Some(Scope::Subscription {
+            subscription: subscription.clone(),
+        });
+    }
+    let ba = ctx
+        .estate
+        .billing_accounts
+        .iter()
+        .find(|b| b.subscriptions.contains(&target.subscription))?;
+    let reached = ctx
+        .estate
+        .resources
+        .iter()
+        .filter(|r| ctx.scopes.contains(scope, r))
+        .all(|r| ba.subscriptions.contains(&r.subscription));
+    if !reached {
+        return None;
+    }
+    Some(Scope::Shared {
+        billing_account: ba.id.clone(),
+    })
 }

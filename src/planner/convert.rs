@@ -6,7 +6,7 @@
 use super::common::{
     Ctx, Draft, ROLE_DEPLOYMENT, ROLE_RESERVATION, deployment_size, describe_renewal,
     new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining, set_renewal,
-    setting_at,
+    setting_at, trim_planned,
 };
 use super::{
     Check, DEPLOY_LAG_MINUTES, Edit, PlanError, PlanOption, PlanSet, Status, Subject, apply_edits,
@@ -262,7 +262,9 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
 }
 
 /// Buys a reservation of the new type for what no discount covers of the
-/// new deployment once the old one is gone (sized by rating the what-if).
+/// new deployment once the old one is gone (sized by rating the what-if);
+/// resizes or drops the purchases of the old type planned for the resource
+/// that nothing needs any more.
 fn fund(ctx: &Ctx, o: &mut PlanOption, c: &Conv, at: Time, settled: Time) -> Result<(), PlanError> {
     let mut probe = o.edits.clone();
     probe.push(Edit::DeleteDeployment {
@@ -271,6 +273,18 @@ fn fund(ctx: &Ctx, o: &mut PlanOption, c: &Conv, at: Time, settled: Time) -> Res
     });
     let what_if = apply_edits(ctx.estate, &probe)?;
     let need = ctx.uncovered_ptu(&what_if, &c.new_id, ceil_hour(settled.max(at)))?;
+    // Purchases of the old type planned for the resource that the
+    // conversion leaves with less to cover: resized or dropped (not bought
+    // yet, so free), rather than bought and refunded.
+    trim_planned(
+        ctx,
+        o,
+        c.r,
+        c.dep.sku,
+        &[&c.dep.id],
+        &c.dep.id,
+        settled.max(at),
+    )?;
     if need == 0 {
         o.note(format!(
             "{} reservations already in scope have room for {}: nothing to buy.",

@@ -1,16 +1,19 @@
 //! Discontinue (DOMAIN.md 5, seeds 002/003 "Discontinue use of provisioned
 //! throughput"): set every commitment not to renew *and* delete the
 //! deployments by the expiry; each day the deletion is late pays hourly.
+//! Reservations planned for the resource (not bought yet) that nothing
+//! needs once the deployments go are dropped or resized.
 
 use super::common::{
     Ctx, Draft, ROLE_COMMITMENT, ROLE_DEPLOYMENT, describe_renewal, set_renewal, setting_at,
+    trim_planned,
 };
 use super::{
     Check, Edit, Fact, PlanError, PlanOption, PlanSet, Status, Subject, short_duration, when,
 };
-use crate::domain::CommitmentRenewal;
 use crate::domain::money::fmt_money_grouped;
 use crate::domain::time::Time;
+use crate::domain::{CommitmentRenewal, Sku};
 use crate::rating::WindowKind;
 use rust_decimal::Decimal;
 
@@ -96,7 +99,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
         ));
     }
 
-    let build = |name: &str, title: String, at: Time| -> PlanOption {
+    let build = |name: &str, title: String, at: Time| -> Result<PlanOption, PlanError> {
         let mut o = PlanOption::new(name, title);
         if let Some((c, t)) = &active {
             set_renewal(ctx, &mut o, c, t.end, CommitmentRenewal::None);
@@ -123,8 +126,15 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
         if let (Some((c, _)), Some(e)) = (&active, expiry) {
             o.step(e, format!("Commitment {} expires", c.id));
         }
+        // Purchases planned for the resource that nothing needs once the
+        // deployments go: dropped or resized (not bought yet: free).
+        let gone: Vec<&str> = deps.iter().map(|x| x.id.as_str()).collect();
+        let what = format!("the deployments on {rid}");
+        for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
+            trim_planned(ctx, &mut o, r, sku, &gone, &what, at)?;
+        }
         o.pre(Check::Role, Status::Manual, ROLE_DEPLOYMENT);
-        o
+        Ok(o)
     };
     let mut o = build(
         "discontinue",
@@ -133,7 +143,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
             None => "Delete every deployment".to_string(),
         },
         w,
-    );
+    )?;
     o.note(format!(
         "The service on {rid} ends at {}: that is the point, so no downtime is counted.",
         when(w)
@@ -154,7 +164,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
             }
         ),
         late_at,
-    );
+    )?;
     o.contingency = true;
     d.options.push(o);
 
@@ -184,7 +194,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
     }
     if !idle.is_empty() {
         set.notes.push(format!(
-            "Reservations idle once the deployments go ({}): set them not to renew, re-scope them to other deployments of their region and type, or cancel them within the refund limit.",
+            "Reservations idle once the deployments go ({}): set them not to renew, re-scope them to other deployments of their region and type, or cancel them within the refund limit (a purchase only planned is dropped or resized instead: see the steps).",
             idle.join(", ")
         ));
     }

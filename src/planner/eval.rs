@@ -1,12 +1,20 @@
 //! Pricing options: each what-if rated by the core, its slice's figures read
-//! from the totals and windows; doing nothing rated the same way.
+//! from the totals and windows, on the plan's basis and on the amortized
+//! basis the options are compared on; what each commits to after the
+//! horizon; doing nothing rated the same way.
 
 use super::common::{Ctx, Draft};
-use super::{Baseline, Costs, PlanError, PlanSet, Slice, apply_edits};
-use crate::domain::Estate;
+use super::{Baseline, Comparison, Costs, Credit, PlanError, PlanSet, Slice, apply_edits};
 use crate::domain::terms::scope_timeline;
+use crate::domain::time::{Time, add_months, ceil_hour};
+use crate::domain::{
+    CommitmentRenewal, CommitmentRenewalChange, Estate, ReservationRenewal,
+    ReservationRenewalChange,
+};
 use crate::rating::prepare::ScopeIndex;
-use crate::rating::{Forecast, InstrumentKind, Window, WindowKind};
+use crate::rating::{Basis, Forecast, InstrumentKind, Window, WindowKind};
+use chrono::Duration;
+use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 /// A reservation term's reservation (`res-1/r2` belongs to `res-1`).
@@ -109,6 +117,114 @@ pub(crate) fn extract(f: &Forecast, slice: &Slice) -> (Costs, Vec<Window>) {
     (c, windows)
 }
 
+/// What an option's what-if costs on one basis: the slice's costs over the
+/// horizon, its windows, and what it commits to after the horizon; credits
+/// counted where the basis counts them.
+fn price(
+    ctx: &Ctx,
+    e: &Estate,
+    slice: &Slice,
+    credits: &[Credit],
+    basis: Basis,
+) -> Result<(Costs, Vec<Window>), PlanError> {
+    let f = ctx.rate_basis(e, ctx.from, ctx.to, basis)?;
+    let (mut costs, windows) = extract(&f, slice);
+    let far = Time::MAX_UTC;
+    costs.credit = credits
+        .iter()
+        .map(|c| credit_in(c, basis, ctx.from, ctx.to))
+        .sum();
+    costs.committed_after_horizon = committed_after(ctx, e, slice, basis)?
+        + credits
+            .iter()
+            .map(|c| credit_in(c, basis, ctx.to, far))
+            .sum::<Decimal>();
+    if costs.credit != Decimal::ZERO {
+        // The credit pays back the commitment time the reservation
+        // overlaps: none of it is paid twice (DOMAIN.md 5).
+        costs.double_billing = Decimal::ZERO;
+    }
+    Ok((costs, windows))
+}
+
+/// The part of a credit a basis counts in `[from, to)`: all of it when it
+/// is granted there (actual), or the share of the days it pays back that
+/// falls there, evenly per hour (amortized).
+pub(crate) fn credit_in(c: &Credit, basis: Basis, from: Time, to: Time) -> Decimal {
+    match basis {
+        Basis::Actual => {
+            if c.at >= from && c.at < to {
+                c.amount
+            } else {
+                Decimal::ZERO
+            }
+        }
+        Basis::Amortized => {
+            let (a, b) = c.pays_back;
+            let all = (b - a).num_seconds();
+            if all <= 0 {
+                // Nothing to spread over: counted when granted.
+                return credit_in(c, Basis::Actual, from, to);
+            }
+            let inside = (b.min(to) - a.max(from)).num_seconds().max(0);
+            c.amount * Decimal::from(inside) / Decimal::from(all)
+        }
+    }
+}
+
+/// What a what-if commits to after the horizon's end: the commitment and
+/// reservation charges of the slice that fall after it (on `basis`) for the
+/// terms in force at the end. Rated by the core on a probe where every
+/// renewal of the slice's instruments is turned off just before the end
+/// (a setting can change any time before an expiry, so a renewal after
+/// the horizon is not a commitment yet) and purchases planned from the end
+/// on are left out.
+pub(crate) fn committed_after(
+    ctx: &Ctx,
+    e: &Estate,
+    slice: &Slice,
+    basis: Basis,
+) -> Result<Decimal, PlanError> {
+    let cut = ctx.to - Duration::seconds(1);
+    let mut probe = e.clone();
+    // Charges don't depend on usage: only the instruments matter.
+    probe.deployments.clear();
+    probe.managed_compute.clear();
+    probe
+        .commitments
+        .retain(|c| slice.commitments.contains(&c.id) && c.start < ctx.to);
+    for c in &mut probe.commitments {
+        let at = cut.max(c.start);
+        c.renewal_changes.retain(|ch| ch.at < at);
+        c.renewal_changes.push(CommitmentRenewalChange {
+            at,
+            renewal: CommitmentRenewal::None,
+            approximate: false,
+        });
+    }
+    probe
+        .reservations
+        .retain(|r| slice.reservations.contains(&r.id) && r.start < ctx.to);
+    for r in &mut probe.reservations {
+        let at = cut.max(r.start);
+        r.renewal_changes.retain(|ch| ch.at < at);
+        r.renewal_changes.push(ReservationRenewalChange {
+            at,
+            renewal: ReservationRenewal::None,
+            approximate: false,
+        });
+    }
+    if probe.commitments.is_empty() && probe.reservations.is_empty() {
+        return Ok(Decimal::ZERO);
+    }
+    // Every term in force at the end ends within a year of it; its last
+    // amortized day within the day after.
+    let end = ceil_hour(add_months(ctx.to, 12) + Duration::days(2));
+    let f = ctx.rate_basis(&probe, ctx.to, end, basis)?;
+    let (c, _) = extract(&f, slice);
+    Ok(c.commitment + c.reservation)
+}
+
 /// Prices every option of a draft and picks the recommended one.
 pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
     let Draft {
@@ -131,22 +247,33 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
     }
     let all: Vec<&Estate> = std::iter::once(ctx.estate).chain(estates.iter()).collect();
     let slice = closure(&all, &seeds);
-    let base = ctx.rate(ctx.estate)?;
-    let (base_costs, base_windows) = extract(&base, &slice);
+    let basis = ctx.p.basis;
+    // The costs on the plan's basis, and the amortized comparison.
+    let both = |e: &Estate, credits: &[Credit]| -> Result<_, PlanError> {
+        let (costs, windows) = price(ctx, e, &slice, credits, basis)?;
+        let compare = if basis == Basis::Amortized {
+            Comparison {
+                total: costs.total(),
+                committed_after_horizon: costs.committed_after_horizon,
+            }
+        } else {
+            let (a, _) = price(ctx, e, &slice, credits, Basis::Amortized)?;
+            Comparison {
+                total: a.total(),
+                committed_after_horizon: a.committed_after_horizon,
+            }
+        };
+        Ok((costs, compare, windows))
+    };
+    let (base_costs, base_compare, base_windows) = both(ctx.estate, &[])?;
     for (o, e) in options.iter_mut().zip(&estates) {
-        let f = ctx.rate(e).map_err(|err| match err {
+        let (costs, compare, windows) = both(e, &o.credits).map_err(|err| match err {
             PlanError::Rating(r) => PlanError::WhatIf(format!("option {}: {r}", o.name)),
             other => other,
         })?;
-        let (mut costs, windows) = extract(&f, &slice);
-        costs.credit = o
-            .credits
-            .iter()
-            .filter(|c| c.at >= ctx.from && c.at < ctx.to)
-            .map(|c| c.amount)
-            .sum();
-        o.vs_nothing = costs.total() - base_costs.total();
+        o.vs_nothing = compare.total - base_compare.total;
         o.costs = costs;
+        o.compare = compare;
         o.windows = windows;
         o.steps.sort_by_key(|s| s.at);
     }
@@ -162,12 +289,13 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         subject,
         from: ctx.from,
         to: ctx.to,
-        basis: ctx.p.basis,
+        basis,
         currency: ctx.estate.currency.clone(),
         margin: ctx.p.margin,
         facts,
         baseline: Baseline {
             costs: base_costs,
+            compare: base_compare,
             windows: base_windows,
         },
         options,
@@ -178,8 +306,12 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
 }
 
 /// The cheapest safe option with no precondition known to fail; failing
-/// that, the cheapest with none known to fail. Ties go to the one listed
-/// first. Contingencies never.
+/// that, the cheapest with none known to fail. "Cheapest" counts what an
+/// option commits to after the horizon ([`Comparison::all_in`], amortized),
+/// so a one-year term wins over a shorter horizon only when it is still
+/// cheaper with its remaining months counted. Ties go to the one that
+/// leaks less (double billing, hourly and unused capacity), then to the one
+/// listed first. Contingencies never.
 pub(crate) fn recommend(options: &[super::PlanOption]) -> (Option<String>, bool) {
     let pick = |safe_only: bool, quota_ok: bool| {
         options
@@ -195,7 +327,7 @@ pub(crate) fn recommend(options: &[super::PlanOption]) -> (Option<String>, bool)
             })
             .min_by_key(|o| {
                 let c = &o.costs;
-                (c.total(), c.double_billing + c.hourly + c.unused)
+                (o.compare.all_in(), c.double_billing + c.hourly + c.unused)
             })
             .map(|o| o.name.clone())
     };

@@ -3,7 +3,7 @@
 
 use super::common::{
     Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_RESERVATION, business_days_after, describe_renewal,
-    new_reservation, purchase, set_renewal, setting_at,
+    new_reservation, purchase, set_renewal, set_renewal_at, setting_at,
 };
 use super::{
     Check, Credit, MANAGED_LEAD_DAYS, PlanError, PlanOption, PlanSet, Status, Subject,
@@ -49,8 +49,28 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     let e = term.end;
     let setting = setting_at(c, e);
     let committed = term.ptu_at_end();
-    let q = ctx.regional_deployed(&r.id, e, &[]);
+    let deployed = ctx.regional_deployed(&r.id, e, &[]);
     let planned = ctx.planned_reservations(r, Sku::Regional);
+    // What a reservation scoped to the subscription must cover: the
+    // Regional PTU in the subscription and region that nothing covers once
+    // the commitment has expired, rated without the purchases the options
+    // re-plan (they are what is being sized).
+    let mut probe_edits = Vec::new();
+    if setting != CommitmentRenewal::None {
+        probe_edits.push(super::Edit::CommitmentRenewal {
+            commitment: c.id.clone(),
+            at: ctx.now.max(c.start),
+            renewal: CommitmentRenewal::None,
+        });
+    }
+    for x in &planned {
+        probe_edits.push(super::Edit::RemoveReservation { id: x.id.clone() });
+    }
+    let probe = super::apply_edits(ctx.estate, &probe_edits)?;
+    let need = ctx.uncovered_where(&probe, ceil_hour(e), |dep, res| {
+        dep.sku == Sku::Regional && res.subscription == r.subscription && res.region == r.region
+    })?;
+    let q = need.uncovered;
     let (p_time, short) = ctx.before_expiry(e);
     let g_time = ceil_hour(e + ctx.p.margin).max(ctx.first);
 
@@ -80,17 +100,35 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     d.fact("expiry", when(e));
     d.fact(
         "reservation quantity",
-        format!(
-            "{q} PTU: the Regional PTU deployed on {} at the expiry (committed: {committed} PTU)",
-            r.id
-        ),
+        quantity_fact(q, &need, &r.subscription, &r.region, "at the expiry"),
     );
+    if q > 0 && (q != committed || q != deployed) {
+        d.notes.push(format!(
+            "Reservation size: {q} PTU covers what is left uncovered in {} / {} at the expiry. Alternatives: the committed size, {committed} PTU (if you will deploy up to it again), or the PTU deployed on {}, {deployed} PTU{}.",
+            r.subscription,
+            r.region,
+            r.id,
+            if deployed > q {
+                " (more than needed: discounts already in scope cover the rest)"
+            } else {
+                ""
+            }
+        ));
+    }
 
     if q == 0 {
-        d.notes.push(format!(
-            "No Regional deployment is left on {} at the expiry: nothing needs a reservation. Let the commitment expire (see also `ptudesk plan discontinue --resource {}`).",
-            r.id, r.id
-        ));
+        d.notes.push(if deployed == 0 {
+            format!(
+                "No Regional deployment is left on {} at the expiry: nothing needs a reservation. Let the commitment expire (see also `ptudesk plan discontinue --resource {}`).",
+                r.id, r.id
+            )
+        } else {
+            format!(
+                "Discounts already in scope ({}) cover the {deployed} Regional PTU on {} at the expiry: nothing needs a new reservation. Let the commitment expire.",
+                need.covering.join(", "),
+                r.id
+            )
+        });
         let mut o = PlanOption::new("let-expire", "Let the commitment expire; buy nothing");
         set_renewal(ctx, &mut o, c, e, CommitmentRenewal::None);
         for x in &planned {
@@ -149,14 +187,15 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             list.join("; ")
         ));
     }
-    if q > committed {
+    if deployed > committed {
         d.notes.push(format!(
-            "{} PTU are deployed beyond the {committed} committed: they pay hourly (or a reservation) already; the reservation covers them too.",
-            q - committed
+            "{} PTU are deployed on {} beyond the {committed} committed: they pay hourly (or a reservation) already; the reservation covers them too.",
+            deployed - committed,
+            r.id
         ));
-    } else if q < committed {
+    } else if deployed < committed {
         d.notes.push(format!(
-            "Fewer PTU are deployed at the expiry ({q}) than committed ({committed}): the reservation is sized to the deployments; buy {committed} PTU instead only if you will deploy more."
+            "Fewer PTU are deployed at the expiry ({deployed}) than committed ({committed}): the reservation is sized to the deployments; buy {committed} PTU instead only if you will deploy more."
         ));
     }
     if short {
@@ -211,9 +250,6 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             when(e),
             short_duration(e - p_time)
         ));
-        if t == Term::OneYear {
-            o.note("A one-year term commits for 12 months, past the horizon when it is shorter; it is the cheaper rate for 24x7 use.");
-        }
         o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
         d.options.push(o);
     }
@@ -249,7 +285,91 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     d.notes.push(format!(
         "{NO_NEW_ENROLLMENT}: once {cid} ends, going back to a commitment may not be possible."
     ));
-    super::eval::finish(ctx, d)
+    let break_even = term_break_even(ctx, r);
+    if let Some((_, text)) = &break_even {
+        d.fact("1-month vs 1-year", text.clone());
+    }
+    let mut set = super::eval::finish(ctx, d)?;
+    for o in set.options.iter_mut() {
+        let yearly = o.edits.iter().any(|x| match x {
+            super::Edit::AddReservation(n) => n.term == Term::OneYear,
+            super::Edit::ReplanReservation { term, .. } => *term == Term::OneYear,
+            _ => false,
+        });
+        if yearly && o.costs.committed_after_horizon > Decimal::ZERO {
+            o.note(format!(
+                "A one-year term commits for 12 months: {} of its charges fall after the horizon ({} basis), and the recommendation counts them.",
+                fmt_money_grouped(o.costs.committed_after_horizon),
+                set.basis.name()
+            ));
+        }
+    }
+    if let Some((months, _)) = break_even {
+        let horizon_months = Decimal::from((set.to - set.from).num_hours())
+            / Decimal::from(24 * 365)
+            * Decimal::from(12);
+        if horizon_months < months {
+            set.notes.push(format!(
+                "Over this horizon ({} months) a one-year term costs more than one-month terms once its remaining months are counted; it pays off from {} months of use: to compare over a year, plan with --horizon 365d.",
+                horizon_months.round_dp(1),
+                months.round_dp(1)
+            ));
+        }
+    }
+    Ok(set)
+}
+
+/// The break-even length between one-month and one-year Regional terms in
+/// the resource's region, at the prices the plan rates with: a year's price
+/// over a month's, in months of use (`None` without both prices).
+fn term_break_even(ctx: &Ctx, r: &Resource) -> Option<(Decimal, String)> {
+    use crate::domain::prices::PriceKind;
+    let month = ctx
+        .prices
+        .lookup(&r.region, Sku::Regional, PriceKind::ReservationMonth)?
+        .amount;
+    let year = ctx
+        .prices
+        .lookup(&r.region, Sku::Regional, PriceKind::ReservationYear)?
+        .amount;
+    if month <= Decimal::ZERO {
+        return None;
+    }
+    let months = year / month;
+    Some((
+        months,
+        format!(
+            "{} a PTU for a month, {} for a year ({} a month): the one-year term is cheaper when the PTUs are kept {} months or more",
+            fmt_money_grouped(month),
+            fmt_money_grouped(year),
+            fmt_money_grouped((year / Decimal::from(12)).round_dp(2)),
+            months.round_dp(1)
+        ),
+    ))
+}
+
+/// The reservation quantity for a subscription and region, and how it is
+/// made up.
+fn quantity_fact(
+    q: i64,
+    need: &super::common::Uncovered,
+    sub: &str,
+    region: &str,
+    when_: &str,
+) -> String {
+    let deployed = need.total_deployed();
+    let covered = deployed - q;
+    let mut text = format!(
+        "{q} PTU for {sub} / {region} (a reservation scoped to the subscription covers all its resources in the region): the Regional PTU left uncovered {when_}; {deployed} deployed ({})",
+        need.by_resource()
+    );
+    if covered > 0 {
+        text.push_str(&format!(
+            ", less {covered} covered by discounts already in scope ({})",
+            need.covering.join(", ")
+        ));
+    }
+    text
 }
 
 /// The managed migration: every commitment of the subscription and region
@@ -321,13 +441,31 @@ fn managed(
             when(dm)
         ),
     );
-    let mut qty = 0;
     let mut credit = Decimal::ZERO;
     let mut workings = Vec::new();
     let mut planned: Vec<&Reservation> = Vec::new();
+    let mut credits = Vec::new();
+    // The sizing probe: the commitments gone from the agreed date (the
+    // store can't hold that; the probe only rates the hour), the planned
+    // purchases left out (they are what is being sized).
+    let mut probe = ctx.estate.clone();
+    probe.commitments.retain(|x| !ids.contains(&x.id.as_str()));
     for (c, res, t) in &group {
-        set_renewal(ctx, &mut o, c, t.end, CommitmentRenewal::None);
-        qty += ctx.regional_deployed(&res.id, dm, &[]);
+        // Cancelled on the agreed date: renewals before it still happen, so
+        // the change is dated then, for the term in force.
+        set_renewal_at(
+            &mut o,
+            c,
+            t.end,
+            CommitmentRenewal::None,
+            dm.max(c.start),
+            Some(format!(
+                "Commitment {} is cancelled with the migration: from the agreed date it is set to \"Don't autorenew\" (its term in force, {} .. {}, is credited from then)",
+                c.id,
+                when(t.start),
+                when(t.end)
+            )),
+        );
         d.seeds.insert(res.id.clone());
         for x in ctx.planned_reservations(res, Sku::Regional) {
             if !planned.iter().any(|p| p.id == x.id) {
@@ -346,6 +484,13 @@ fn managed(
         let days = days_between(t.start.date_naive(), t.end.date_naive());
         let amount = unit * Decimal::from(ptu) * Decimal::from(left) / Decimal::from(days);
         credit += amount;
+        let back_to = midnight(t.end.date_naive());
+        credits.push(Credit {
+            at: add_months(month_start(dm), 1),
+            amount: -amount,
+            what: format!("managed migration credit for {}", c.id),
+            pays_back: (back_to - Duration::days(left), back_to),
+        });
         workings.push(format!(
             "{}: {} x {ptu} PTU x {left}/{days} days = {}",
             c.id,
@@ -353,9 +498,20 @@ fn managed(
             fmt_money_grouped(amount)
         ));
     }
+    probe
+        .reservations
+        .retain(|x| !planned.iter().any(|p| p.id == x.id));
+    let need = ctx.uncovered_where(&probe, ceil_hour(dm), |dep, res| {
+        dep.sku == Sku::Regional && res.subscription == r.subscription && res.region == r.region
+    })?;
+    let qty = need.uncovered;
     if qty == 0 {
         return Ok(None);
     }
+    d.fact(
+        "managed quantity",
+        quantity_fact(qty, &need, &r.subscription, &r.region, "on the agreed date"),
+    );
     let new = new_reservation(
         res_id.to_string(),
         res_name.to_string(),
@@ -383,23 +539,21 @@ fn managed(
             when(dm)
         ),
     );
-    o.credits.push(Credit {
-        at: credit_at,
-        amount: -credit,
-        what: format!("managed migration credit for {}", ids.join(", ")),
-    });
+    o.credits = credits;
     o.note(format!(
-        "Credit = commitment price x PTU x days left from the purchase / days in the term: {}.",
-        workings.join("; ")
+        "Credit = commitment price x PTU x days left from the purchase / days in the term: {}. It is its own cost line (credit) and in the total; it pays back the commitment time from {}, so there is no double billing.",
+        workings.join("; "),
+        when(dm)
     ));
     o.note(format!(
-        "The store can't hold a cancelled commitment: this what-if keeps {} to its expiry, so `ptudesk forecast` shows the time from {} as double billing on {id}; the credit (outside the rating core, shown on its own line) pays it back.",
+        "The store can't hold a cancelled commitment: this what-if keeps {} to its expiry. Once applied, `ptudesk forecast` shows the windows listed here (the time from {} as double billing on {id}) and leaves out the credit: its total is this option's plus {} (the credit it can't show).",
         ids.join(", "),
-        when(dm)
+        when(dm),
+        fmt_money_grouped(credit)
     ));
     if credit_at >= ctx.to {
         o.note(format!(
-            "The credit falls on {}, after the horizon: it is not in the total.",
+            "The credit falls on {}, after the horizon: on the actual basis it is not in the total (it is in committed after the horizon), and the double billing until then counts as paid twice.",
             when(credit_at)
         ));
     }

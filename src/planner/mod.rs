@@ -14,7 +14,9 @@
 //! comparison is the difference. The only money the planner works out
 //! itself is the managed migration's credit (DOMAIN.md 5), which the rating
 //! core has no concept for: commitment price x PTU x days left / days in the
-//! term, shown on its own line ([`Costs::credit`]).
+//! term, shown on its own line ([`Costs::credit`]). Sizes (a reservation's
+//! PTU, a renewal's) come from rating probe what-ifs too: what no discount
+//! covers in a given hour.
 //!
 //! # Calling it (the CLI and the TUI's Planner pane)
 //!
@@ -39,52 +41,107 @@
 //!
 //! # Decisions where the sources are silent
 //!
-//! - Costs are rated over `[floor_hour(now), ceil_hour(now + horizon))` on
-//!   the actual basis (as `ptudesk forecast` by default) unless
-//!   [`Params::basis`] says amortized. On the actual basis a charge counts
-//!   when billed, so re-dating a purchase moves its whole schedule: the
-//!   double billing it avoids shows in [`Costs::double_billing`] rather
-//!   than always in the total. On the amortized basis a purchase is spread
-//!   from the midnight of its day, so a purchase late in a day carries a
-//!   few hours' cost early. Either way the windows (double billing,
-//!   overage, unused) are the same. A plan's
-//!   costs cover the *slice* of the estate it touches: the subject's
-//!   resources, any resource a reservation in play may cover (to a fixed
-//!   point), their commitments and those reservations. Windows are whole
-//!   hours, exactly as `ptudesk forecast` shows them.
+//! - Costs ([`Costs`]) are rated over `[floor_hour(now), ceil_hour(now +
+//!   horizon))` on the actual basis (as `ptudesk forecast` by default)
+//!   unless [`Params::basis`] says amortized, so an applied plan's windows
+//!   and totals are what `forecast` shows. A plan's costs cover the *slice*
+//!   of the estate it touches: the subject's resources, any resource a
+//!   reservation in play may cover (to a fixed point), their commitments
+//!   and those reservations. Windows are whole hours, exactly as `ptudesk
+//!   forecast` shows them.
+//! - Options are *compared* on the amortized basis whatever basis the
+//!   costs are shown on ([`Comparison`]): on the actual basis a charge
+//!   counts when billed, so re-dating a purchase moves its schedule and a
+//!   saving (double billing cut from five days to six hours, a day of
+//!   overlap paid for no downtime) can vanish from the total; amortized,
+//!   each day of the horizon carries the cost of what it uses. So
+//!   [`PlanOption::vs_nothing`] is the amortized total less doing
+//!   nothing's. A purchase is amortized from the midnight of its day
+//!   (DOMAIN.md 4), so one late in a day carries a few hours' cost early.
+//! - What an option commits to after the horizon
+//!   ([`Costs::committed_after_horizon`]): the charges, after the horizon's
+//!   end, of the commitment and reservation terms of the slice in force at
+//!   the end (a one-year term's remaining monthly payments, the rest of a
+//!   term's days on the amortized basis), rated by the core with every
+//!   renewal turned off just before the end (a renewal after the horizon
+//!   can still be turned off, so it is not a commitment yet); credits
+//!   granted after the horizon are netted in.
+//! - Recommended: the cheapest option that is safe (no downtime, nothing
+//!   that depends on someone else) with no precondition known to fail;
+//!   failing that the cheapest with no precondition known to fail; failing
+//!   that the same two among options that only lack quota (a plan note
+//!   says so). "Cheapest" is [`Comparison::all_in`]: the amortized cost of
+//!   the horizon plus what the option commits to after it. The horizon is
+//!   taken as how long the capacity is needed, so a one-year term is
+//!   recommended only when it is cheaper with its remaining months
+//!   counted: roughly when the horizon reaches the break-even length (a
+//!   year's price over a month's, shown as a fact). Equal all-in figures
+//!   go to the one that leaks less (double billing, hourly and unused
+//!   capacity), then to the one listed first. Contingencies are never
+//!   recommended.
 //! - Best purchase time with margin M before expiry E: the latest whole hour
 //!   at or before E - M (never before the next whole hour from now). A gap
 //!   purchase is made the first whole hour at or after E + M.
-//! - Reservation quantity: the Regional PTU deployed on the resource at the
-//!   expiry; the committed PTU is shown as the alternative. New
-//!   reservations are scoped to the resource's subscription; one-month terms
-//!   are billed up front, one-year terms monthly; both autorenew.
+//! - Reservation quantity: what a reservation scoped to the resource's
+//!   subscription must cover, which is every resource of the subscription
+//!   in the region: the Regional PTU there that no discount covers in the
+//!   first hour after the expiry, rated on a what-if where the commitment
+//!   has expired and the purchases the options re-plan are left out. So the
+//!   spare capacity of reservations already in scope and other commitments
+//!   count, and deployments elsewhere in the subscription already paying
+//!   hourly are covered too (they would take the new reservation's
+//!   capacity anyway). The committed size and the size deployed on the
+//!   resource are shown as alternatives. New reservations are scoped to
+//!   the resource's subscription; one-month terms are billed up front,
+//!   one-year terms monthly; both autorenew.
 //! - A future-dated reservation that would cover the subject's resource
 //!   (same region and type, scope holding it) is taken as the purchase
 //!   already planned for this migration: the options re-date and resize it
-//!   (keeping its id, name and scope) rather than buy a second one.
+//!   (keeping its id, name and scope) rather than buy a second one. In moves
+//!   and conversions, a planned purchase of the old type that the option
+//!   leaves with less to cover is resized to what its scope still needs
+//!   (the most needed at the switch and at each commitment expiry in its
+//!   scope within the horizon) or dropped: it isn't bought yet, so that is
+//!   free, unlike a refund.
 //! - Managed migration: the agreed date is the first midnight at least
 //!   [`MANAGED_LEAD_DAYS`] days after now (time to arrange it with the
-//!   account team), and no later than the self-service purchase time. The
-//!   credit falls on the first day of the month after the purchase. The
-//!   store can't hold a cancelled commitment, so its what-if keeps the
-//!   commitment to its expiry: the forecast shows that time as double
-//!   billing, which the credit pays back. Never recommended: it depends on
-//!   Microsoft, and the newest source page no longer offers it.
+//!   account team), and no later than the self-service purchase time. Each
+//!   commitment of the subscription and region is cancelled on that date:
+//!   its renewal is turned off from then, so renewals before it still
+//!   happen, and the credit is for the term in force then. The reservation
+//!   is sized like a self-service one, for the subscription, on that date.
+//!   The credit (one per commitment, [`Credit`]) falls on the first day of
+//!   the month after the purchase on the actual basis, and is spread over
+//!   the days it pays back on the amortized basis; it is its own cost line
+//!   ([`Costs::credit`]) and in the total. The store can't hold a cancelled
+//!   commitment, so the what-if keeps the commitments to their expiry: its
+//!   windows show that time as double billing, which is what `forecast`
+//!   shows once the plan is applied, but the credit pays it back, so
+//!   [`Costs::double_billing`] counts it 0 once the credit is counted in the
+//!   horizon (else the windows' figure). After `--apply managed`,
+//!   `forecast`'s totals are the option's total less the credit. Never
+//!   recommended: it depends on Microsoft, and the newest source page no
+//!   longer offers it.
 //! - Moves and conversions: a zero-downtime option keeps both deployments
 //!   for [`Params::overlap`] (default one day) before the old one is
 //!   deleted; a with-downtime option deletes, then creates
 //!   [`DEPLOY_LAG_MINUTES`] later, unless the quota is tied to a commitment
 //!   until its expiry, when the new one is created at the expiry.
 //!   Contingencies ("the move runs late") assume [`Params::late`] (default
-//!   one day) past the expiry.
-//! - Recommended: the cheapest option that is safe (no downtime, nothing
-//!   that depends on someone else) with no precondition known to fail;
-//!   failing that the cheapest with no precondition known to fail; failing
-//!   that the same two among options that only lack quota (a plan note
-//!   says so). Equal totals go to the one that leaks less (double billing,
-//!   hourly and unused capacity), then to the one listed first.
-//!   Contingencies are never recommended.
+//!   one day) past the expiry; one more renewal is at the fewest PTU (in
+//!   50-PTU steps) that leave no more uncovered past the expiry than
+//!   renewing at all of them, and is not offered when it would cover
+//!   nothing.
+//! - Moves within a region also try a free scope change (DOMAIN.md 4):
+//!   `overlap-rescope` and `no-overlap-rescope` widen the scope of a
+//!   reservation in force (those covering the old deployment first) so it
+//!   covers the new deployment too, each kept only when the rating shows it
+//!   covers more of it, then buy whatever is still uncovered. The new scope
+//!   holds the old one: the subscription for a resource-group scope in the
+//!   target's subscription, else shared (the billing account of the
+//!   target's subscription, when it holds every subscription the old scope
+//!   reaches). A management group is not tried: another reservation's
+//!   group above or below it would be a conflict Azure refuses.
 
 mod common;
 mod convert;
@@ -191,7 +248,8 @@ pub struct Params {
     /// Convert: the new deployment's PTU (default: the old size, rounded up
     /// to the new type's step).
     pub ptu: Option<i64>,
-    /// Settings of the rating.
+    /// Settings of the rating: the CLI and the TUI pass the config file's,
+    /// as `forecast` uses, so an applied plan agrees with it.
     pub rating: rating::Options,
 }
 
@@ -219,12 +277,17 @@ impl Params {
     }
 }
 
-/// A plan's costs over the horizon, for the slice of the estate it touches.
-/// `double_billing` and `unused` are parts of `reservation` and
-/// `commitment` (idle capacity paid for), shown because they are the leak.
+/// A plan's costs over the horizon, for the slice of the estate it touches,
+/// on the plan's basis ([`Params::basis`]). `double_billing` and `unused`
+/// are parts of `reservation` and `commitment` (idle capacity paid for),
+/// shown because they are the leak.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Costs {
-    /// Reservation capacity idle while a commitment covered the same PTUs.
+    /// Reservation capacity idle while a commitment covered the same PTUs,
+    /// as far as it is paid twice: a managed migration's credit pays back
+    /// the commitment time it overlaps, so there it counts 0 once the credit
+    /// is counted in the horizon (the windows still show what `forecast`
+    /// will show).
     pub double_billing: Decimal,
     /// Deployed PTU paying the hourly rate.
     pub hourly: Decimal,
@@ -232,16 +295,43 @@ pub struct Costs {
     pub commitment: Decimal,
     /// Reservation charges (refunds included).
     pub reservation: Decimal,
-    /// The managed migration's credit (negative); not in the rating core.
+    /// The managed migration's credit counted in the horizon (negative);
+    /// not in the rating core.
     pub credit: Decimal,
     /// Capacity idle with nothing to cover.
     pub unused: Decimal,
+    /// What the option commits to after the horizon's end: the charges of
+    /// the commitment and reservation terms in force at the end that fall
+    /// after it (their renewals can still be turned off, so they don't
+    /// count), less the credit counted after it. Not in `total`.
+    pub committed_after_horizon: Decimal,
 }
 
 impl Costs {
-    /// Hourly + commitment + reservation + credit.
+    /// Hourly + commitment + reservation + credit (the horizon only).
     pub fn total(&self) -> Decimal {
         self.hourly + self.commitment + self.reservation + self.credit
+    }
+}
+
+/// What options are compared on, whatever basis their [`Costs`] are shown
+/// on: the amortized basis (each day of the horizon carries the cost of the
+/// capacity it uses, whenever that is billed), so re-dating a purchase or
+/// avoiding double billing shows as the saving it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// The amortized total over the horizon (credits spread over the days
+    /// they pay back).
+    pub total: Decimal,
+    /// [`Costs::committed_after_horizon`] on the amortized basis.
+    pub committed_after_horizon: Decimal,
+}
+
+impl Comparison {
+    /// The horizon's cost plus what the option commits to after it: what
+    /// the recommendation ranks by.
+    pub fn all_in(&self) -> Decimal {
+        self.total + self.committed_after_horizon
     }
 }
 
@@ -314,11 +404,16 @@ pub struct Precondition {
 /// A credit outside the rating core (the managed migration's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credit {
-    /// When it is granted (the billing period after the purchase).
+    /// When it is granted (the billing period after the purchase): where
+    /// the actual basis counts it.
     pub at: Time,
     /// Negative.
     pub amount: Decimal,
     pub what: String,
+    /// The days it pays back, `[from, to)` from midnight to midnight: where
+    /// the amortized basis spreads it, evenly per hour (DOMAIN.md 4's rule
+    /// for a prorated charge).
+    pub pays_back: (Time, Time),
 }
 
 /// One way to do it.
@@ -333,7 +428,10 @@ pub struct PlanOption {
     /// The steps as changes to the estate ([`apply`] makes them).
     pub edits: Vec<Edit>,
     pub costs: Costs,
-    /// Total less doing nothing's total (negative: it saves).
+    /// The amortized figures the recommendation compares.
+    pub compare: Comparison,
+    /// The amortized total less doing nothing's (negative: it saves),
+    /// whatever basis `costs` are on: see [`Comparison`].
     pub vs_nothing: Decimal,
     /// The windows the rating finds in the slice (what `forecast` will
     /// show once the plan is applied).
@@ -364,12 +462,35 @@ impl PlanOption {
             .filter(|p| p.status == Status::Unmet)
             .all(|p| p.check == Check::Quota)
     }
+
+    /// Why the option is not safe, in a few words (`None` when it is):
+    /// it needs someone else's agreement, it has downtime, or it is what to
+    /// do if things run late.
+    pub fn unsafe_reason(&self) -> Option<&'static str> {
+        if self.safe {
+            None
+        } else if self
+            .preconditions
+            .iter()
+            .any(|p| p.check == Check::Agreement)
+        {
+            Some("needs the account team")
+        } else if self.downtime > Duration::zero() {
+            Some("downtime")
+        } else if self.contingency {
+            Some("only if late")
+        } else {
+            Some("not self-service")
+        }
+    }
 }
 
 /// Doing nothing, rated the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Baseline {
     pub costs: Costs,
+    /// The amortized figures options are compared with.
+    pub compare: Comparison,
     pub windows: Vec<Window>,
 }
 

@@ -7,7 +7,7 @@
 use super::common::{
     Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_COMMITMENT, ROLE_DEPLOYMENT, ROLE_RESERVATION, ceil50,
     describe_renewal, new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
-    renewal_setting, set_renewal, setting_at, unsupported_models,
+    renewal_setting, set_renewal, setting_at, trim_planned, unsupported_models, widened,
 };
 use super::{
     Check, DEPLOY_LAG_MINUTES, Edit, PlanError, PlanOption, PlanSet, Status, Subject, apply_edits,
@@ -175,6 +175,7 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, target: &str) -> Result<PlanSet, Pla
         })
         .collect();
     let mut set = super::eval::finish(ctx, d)?;
+    late_hourly_note(&mut set);
     break_even(ctx, &mut set);
     old_discounts(ctx, &mut set, dep_id, &old, w, Some(tgt));
     Ok(set)
@@ -253,6 +254,15 @@ fn with_commitment(
             " and delete it (downtime starts)",
         );
         fund_commitment(ctx, &mut o, m, e)?;
+        trim_planned(
+            ctx,
+            &mut o,
+            m.src,
+            m.dep.sku,
+            &[&m.dep.id],
+            &m.dep.id,
+            t_del,
+        )?;
         m.create(&mut o, e, "move traffic to it (downtime ends)");
         o.downtime = e - t_del;
         o.safe = false;
@@ -274,6 +284,15 @@ fn with_commitment(
         );
         set_renewal(ctx, &mut o, c, e, renewal);
         fund_commitment(ctx, &mut o, m, x)?;
+        trim_planned(
+            ctx,
+            &mut o,
+            m.src,
+            m.dep.sku,
+            &[&m.dep.id],
+            &m.dep.id,
+            t_del,
+        )?;
         m.create(&mut o, x, "start moving traffic to it");
         m.delete(
             &mut o,
@@ -334,6 +353,50 @@ fn with_commitment(
     checks(ctx, &mut o, m, false)?;
     d.options.push(o);
 
+    // A reservation in place that a (free) scope change lets cover the target.
+    let mut ov = PlanOption::new(
+        "overlap-rescope",
+        "Overlap, re-scoped reservation: deploy on the target before the expiry, widen a reservation's scope to cover it, then delete the old",
+    );
+    set_renewal(ctx, &mut ov, c, e, renewal);
+    m.create(&mut ov, x, "start moving traffic to it");
+    if !rescope(ctx, &mut ov, m, x, t_del)?.is_empty() {
+        let mut o = PlanOption::new(
+            "no-overlap-rescope",
+            "No overlap, re-scoped reservation: delete before the expiry, deploy on the target after it, widen a reservation's scope to cover it",
+        );
+        set_renewal(ctx, &mut o, c, e, renewal);
+        m.delete(
+            &mut o,
+            t_del,
+            "Stop traffic to ",
+            " and delete it (downtime starts)",
+        );
+        m.create(&mut o, e, "move traffic to it (downtime ends)");
+        rescope(ctx, &mut o, m, e, t_del)?;
+        fund_reservation(ctx, &mut o, m, e, t_del)?;
+        o.downtime = e - t_del;
+        o.safe = false;
+        checks(ctx, &mut o, m, false)?;
+        d.options.push(o);
+
+        fund_reservation(ctx, &mut ov, m, x, t_del)?;
+        m.delete(
+            &mut ov,
+            t_del,
+            "Once the Requests metric shows no calls for 5-10 minutes, delete ",
+            "",
+        );
+        ov.note(format!(
+            "Both deployments live from {} to {} ({}).",
+            when(x),
+            when(t_del),
+            short_duration(t_del - x)
+        ));
+        checks(ctx, &mut ov, m, false)?;
+        d.options.push(ov);
+    }
+
     // If the move runs late: built on overlap-reservation, the old
     // deployment still live at the expiry.
     let late = ctx.p.late;
@@ -363,26 +426,83 @@ fn with_commitment(
     );
     o.contingency = true;
     m.delete(&mut o, e + late, "Move completed: delete ", "");
-    o.note(format!(
-        "The old deployment pays the hourly rate from {} until it is deleted.",
-        when(e)
-    ));
     checks(ctx, &mut o, m, false)?;
     d.options.push(o);
 
+    // One more renewal, at the fewest PTU (50-PTU steps) that leave as
+    // little uncovered in the region in the first hour past the expiry as
+    // renewing at all of them: reservations pool their capacity, so this is
+    // rated, not summed.
+    let committed = term.ptu_at_end();
+    let without: Vec<Edit> = base
+        .edits
+        .iter()
+        .filter(|x| !matches!(x, Edit::CommitmentRenewal { .. }))
+        .cloned()
+        .collect();
+    let uncovered_with = |once: CommitmentRenewal| -> Result<i64, PlanError> {
+        let mut edits = without.clone();
+        edits.push(Edit::CommitmentRenewal {
+            commitment: c.id.clone(),
+            at: ctx.now.max(c.start),
+            renewal: once,
+        });
+        if once != CommitmentRenewal::None {
+            edits.push(Edit::CommitmentRenewal {
+                commitment: c.id.clone(),
+                at: e,
+                renewal: CommitmentRenewal::None,
+            });
+        }
+        edits.push(Edit::DeleteDeployment {
+            deployment: m.dep.id.clone(),
+            at: e + late,
+        });
+        let what_if = apply_edits(ctx.estate, &edits)?;
+        Ok(ctx
+            .uncovered_where(&what_if, ceil_hour(e), |dep, res| {
+                res.region == m.src.region && dep.sku == Sku::Regional
+            })?
+            .uncovered)
+    };
+    let bare = uncovered_with(CommitmentRenewal::None)?;
+    let full = uncovered_with(CommitmentRenewal::Autorenew)?;
+    let mut once = None;
+    if bare > full {
+        let mut n = 50;
+        while n < committed {
+            if uncovered_with(CommitmentRenewal::AutorenewLower(n))? <= full {
+                once = Some(CommitmentRenewal::AutorenewLower(n));
+                break;
+            }
+            n += 50;
+        }
+        once = once.or(Some(CommitmentRenewal::Autorenew));
+    }
+    let Some(once) = once else {
+        d.notes.push(format!(
+            "Renewing {} once more for a late move would cover nothing: past the expiry, discounts in scope cover the deployments on {}.",
+            c.id, m.src.id
+        ));
+        return Ok(t_del);
+    };
+    let count = match once {
+        CommitmentRenewal::AutorenewLower(n) => n,
+        _ => committed,
+    };
     let mut o = base;
     o.name = "late-renew".into();
     o.title = format!(
-        "If the move runs past the expiry: renew {} once more and finish within its month",
+        "If the move runs past the expiry: renew {} once more at {count} PTU and finish within its month",
         c.id
     );
     o.contingency = true;
-    // Renew once at the current PTUs, then the plan's setting from the next term.
+    // Renew once at what is needed, then the plan's setting from the next term.
     o.edits
         .retain(|x| !matches!(x, Edit::CommitmentRenewal { .. }));
     o.steps.retain(|s| !s.action.starts_with("Set commitment"));
-    set_renewal(ctx, &mut o, c, e, CommitmentRenewal::Autorenew);
-    if renewal != CommitmentRenewal::Autorenew {
+    set_renewal(ctx, &mut o, c, e, once);
+    if renewal != once {
         o.edit(Edit::CommitmentRenewal {
             commitment: c.id.clone(),
             at: e,
@@ -396,6 +516,12 @@ fn with_commitment(
                 renewal_setting(renewal)
             ),
         );
+    }
+    if count < committed {
+        o.note(format!(
+            "The renewal is at {count} PTU, not {committed}: what {} and the deployments staying on {} need past the expiry that nothing else covers (commitments renew at fewer PTU in 50-PTU steps).",
+            m.dep.id, m.src.id
+        ));
     }
     m.delete(&mut o, e + late, "Move completed: delete ", "");
     checks(ctx, &mut o, m, false)?;
@@ -459,7 +585,145 @@ fn without_commitment(ctx: &Ctx, d: &mut Draft, m: &Move) -> Result<Time, PlanEr
     checks(ctx, &mut o, m, false)?;
     d.options.push(o);
 
+    // A reservation in place that a (free) scope change lets cover the target.
+    let mut ov = PlanOption::new(
+        "overlap-rescope",
+        "Overlap, re-scoped reservation: create on the target, widen a reservation's scope to cover it, move traffic, then delete the old",
+    );
+    m.create(&mut ov, w, "start moving traffic to it");
+    if !rescope(ctx, &mut ov, m, w, end)?.is_empty() {
+        let mut o = PlanOption::new(
+            "no-overlap-rescope",
+            "No overlap, re-scoped reservation: delete, then create on the target, widen a reservation's scope to cover it",
+        );
+        m.delete(
+            &mut o,
+            w,
+            "Stop traffic to ",
+            " and delete it (downtime starts)",
+        );
+        m.create(&mut o, w + lag, "move traffic to it (downtime ends)");
+        rescope(ctx, &mut o, m, w + lag, w)?;
+        fund_reservation(ctx, &mut o, m, w + lag, w)?;
+        o.downtime = lag;
+        o.safe = false;
+        checks(ctx, &mut o, m, false)?;
+        d.options.push(o);
+
+        fund_reservation(ctx, &mut ov, m, w, end)?;
+        m.delete(
+            &mut ov,
+            end,
+            "Once the Requests metric shows no calls for 5-10 minutes, delete ",
+            "",
+        );
+        ov.note(format!(
+            "Both deployments live from {} to {} ({}).",
+            when(w),
+            when(end),
+            short_duration(ctx.p.overlap)
+        ));
+        checks(ctx, &mut ov, m, false)?;
+        d.options.push(ov);
+    }
+
     Ok(w)
+}
+
+/// Widens the scope of reservations in place (the deployment's region and
+/// type, in force once the move settles) so that they cover the new
+/// deployment too: a scope change is free and allowed any time
+/// (DOMAIN.md 4). Candidates are tried in turn, those covering the old
+/// deployment first, each kept only when the rating shows it covers more
+/// of the new deployment, until nothing of it is left uncovered. The change
+/// is dated `at` (the new deployment's creation). Returns the ids changed.
+fn rescope(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    m: &Move,
+    at: Time,
+    settled: Time,
+) -> Result<Vec<String>, PlanError> {
+    use crate::domain::terms::{reservation_terms, scope_at};
+    let hour = ceil_hour(settled.max(at));
+    let old = ctx.covering(ctx.estate, &m.dep.id, ctx.from, ctx.to)?;
+    let in_force = |r: &crate::domain::Reservation| {
+        reservation_terms(r, hour + Duration::hours(1))
+            .map(|ts| {
+                ts.iter()
+                    .any(|t| t.start <= hour && t.coverage_end() > hour)
+            })
+            .unwrap_or(false)
+    };
+    let mut candidates: Vec<&crate::domain::Reservation> = ctx
+        .estate
+        .reservations
+        .iter()
+        .filter(|r| r.sku == m.dep.sku && r.region == m.tgt.region && in_force(r))
+        .collect();
+    candidates.sort_by_key(|r| (!old.contains(&r.id), r.id.clone()));
+    let need_with = |edits: &[Edit]| -> Result<i64, PlanError> {
+        let mut all = edits.to_vec();
+        all.push(Edit::DeleteDeployment {
+            deployment: m.dep.id.clone(),
+            at: settled,
+        });
+        let what_if = apply_edits(ctx.estate, &all)?;
+        ctx.uncovered_ptu(&what_if, &m.new_id, hour)
+    };
+    let mut need = need_with(&o.edits)?;
+    let mut done = Vec::new();
+    for r in candidates {
+        if need == 0 {
+            break;
+        }
+        let at_r = at.max(r.start);
+        let now_scope = scope_at(r, at_r);
+        let Some(scope) = widened(ctx, now_scope, m.tgt) else {
+            continue;
+        };
+        let edit = Edit::ReservationScope {
+            id: r.id.clone(),
+            at: at_r,
+            scope: scope.clone(),
+        };
+        let mut trial = o.edits.clone();
+        trial.push(edit.clone());
+        let after = need_with(&trial)?;
+        if after >= need {
+            continue;
+        }
+        o.edit(edit);
+        o.step(
+            at_r,
+            format!(
+                "Change the scope of reservation {} ({} PTU {} in {}) from {} to {} (free, any time){}: it then covers {} on {} as well",
+                r.id,
+                r.ptu,
+                r.sku.label(),
+                r.region,
+                now_scope,
+                scope,
+                if r.start > ctx.now {
+                    format!(
+                        "; it is only planned for {}, so it can as well be bought with that scope",
+                        when(r.start)
+                    )
+                } else {
+                    String::new()
+                },
+                m.new_id,
+                m.tgt.id
+            ),
+        );
+        o.note(format!(
+            "Reservation {} is re-scoped to {}: it keeps covering what it covers now (the new scope holds the old one) and covers {} too; narrower reservations still apply first.",
+            r.id, scope, m.new_id
+        ));
+        need = after;
+        done.push(r.id.clone());
+    }
+    Ok(done)
 }
 
 fn commitment_price_known(ctx: &Ctx, tgt: &Resource) -> bool {
@@ -545,7 +809,8 @@ fn fund_commitment(ctx: &Ctx, o: &mut PlanOption, m: &Move, at: Time) -> Result<
 /// Buys a reservation for what no discount covers of the new deployment
 /// once the move is done (sized by rating the what-if), if anything.
 /// Sized in the first whole hour after `settled`, when the old deployment
-/// is gone.
+/// is gone. Purchases planned for the source that the move leaves idle are
+/// resized or dropped first.
 fn fund_reservation(
     ctx: &Ctx,
     o: &mut PlanOption,
@@ -553,6 +818,9 @@ fn fund_reservation(
     at: Time,
     settled: Time,
 ) -> Result<(), PlanError> {
+    // The purchases planned for the source that the move leaves with less
+    // to cover are resized or dropped first (not bought yet: free).
+    trim_planned(ctx, o, m.src, m.dep.sku, &[&m.dep.id], &m.dep.id, settled)?;
     let mut probe = o.edits.clone();
     probe.push(Edit::DeleteDeployment {
         deployment: m.dep.id.clone(),
@@ -644,15 +912,32 @@ fn checks(ctx: &Ctx, o: &mut PlanOption, m: &Move, commits: bool) -> Result<(), 
     Ok(())
 }
 
+/// What keeping the old deployment past the expiry costs hourly, as rated
+/// (discounts in scope may cover it).
+fn late_hourly_note(set: &mut super::PlanSet) {
+    let hourly = |n: &str| set.option(n).map(|o| o.costs.hourly);
+    let (Some(late), Some(down)) = (hourly("late-hourly"), hourly("late-downtime")) else {
+        return;
+    };
+    let extra = late - down;
+    let text = if extra > Decimal::ZERO {
+        format!(
+            "The old deployment pays the hourly rate from the expiry until it is deleted: {} of hourly charges more than taking the downtime.",
+            fmt_money_grouped(extra)
+        )
+    } else {
+        "Past the expiry, discounts in scope cover the old deployment: the late days cost nothing hourly.".to_string()
+    };
+    if let Some(o) = set.options.iter_mut().find(|o| o.name == "late-hourly") {
+        o.note(text);
+    }
+}
+
 /// The break-even number of late days between paying hourly and renewing
 /// the old commitment once more, from the rated contingencies.
 fn break_even(ctx: &Ctx, set: &mut super::PlanSet) {
     let total = |n: &str| set.option(n).map(|o| o.costs.total());
-    let (Some(down), Some(hourly), Some(renew)) = (
-        total("late-downtime"),
-        total("late-hourly"),
-        total("late-renew"),
-    ) else {
+    let (Some(down), Some(hourly)) = (total("late-downtime"), total("late-hourly")) else {
         return;
     };
     let secs = ctx.p.late.num_seconds();
@@ -660,7 +945,12 @@ fn break_even(ctx: &Ctx, set: &mut super::PlanSet) {
         return;
     }
     let per_day = (hourly - down) * Decimal::from(86_400) / Decimal::from(secs);
-    let renewal = renew - down;
+    let renewal = match total("late-renew") {
+        Some(r) => r - down,
+        // No renewal to compare with: late days cost nothing hourly.
+        None if per_day <= Decimal::ZERO => Decimal::ZERO,
+        None => return,
+    };
     let value = if per_day > Decimal::ZERO {
         let days = (renewal / per_day).round_dp(1);
         format!(

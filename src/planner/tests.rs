@@ -5,6 +5,7 @@ use super::eval::{base_id, closure};
 use super::*;
 use crate::domain::time::parse_time_arg;
 use crate::domain::{CommitmentRenewal, Term};
+use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 fn t(s: &str) -> Time {
@@ -185,6 +186,7 @@ fn recommendation_prefers_safe_then_feasible() {
     let mk = |name: &str, total: i64, safe: bool, unmet: Option<Check>| {
         let mut o = PlanOption::new(name, "x");
         o.costs.hourly = Decimal::from(total);
+        o.compare.total = Decimal::from(total);
         o.safe = safe;
         if let Some(c) = unmet {
             o.pre(c, Status::Unmet, "no");
@@ -213,4 +215,70 @@ fn recommendation_prefers_safe_then_feasible() {
     let mut c = mk("late", 0, true, None);
     c.contingency = true;
     assert_eq!(super::eval::recommend(&[c]), (None, true));
+    // Cheaper over the horizon but committing more after it: the other.
+    let mut year = mk("year", 2, true, None);
+    year.compare.committed_after_horizon = Decimal::from(10);
+    let month = mk("month", 3, true, None);
+    assert_eq!(
+        super::eval::recommend(&[year.clone(), month]),
+        (Some("month".into()), false)
+    );
+    let mut month = mk("month", 3, true, None);
+    month.compare.committed_after_horizon = Decimal::from(10);
+    assert_eq!(
+        super::eval::recommend(&[year, month]),
+        (Some("year".into()), false)
+    );
+}
+
+#[test]
+fn credits_count_when_granted_or_over_the_days_they_pay_back() {
+    use crate::rating::Basis;
+    // 3,000 back for 1..31 Dec (30 days), granted 1 Jan.
+    let c = Credit {
+        at: t("2027-01-01T00:00:00Z"),
+        amount: Decimal::from(-3000),
+        what: "x".into(),
+        pays_back: (t("2026-12-01T00:00:00Z"), t("2026-12-31T00:00:00Z")),
+    };
+    let credit_in = super::eval::credit_in;
+    let (a, b) = (t("2026-11-22T09:00:00Z"), t("2026-12-11T00:00:00Z"));
+    assert_eq!(credit_in(&c, Basis::Actual, a, b), Decimal::ZERO);
+    // 10 of the 30 days: 1,000; a half day 50.
+    assert_eq!(credit_in(&c, Basis::Amortized, a, b), Decimal::from(-1000));
+    assert_eq!(
+        credit_in(&c, Basis::Amortized, b, t("2026-12-11T12:00:00Z")),
+        Decimal::from(-50)
+    );
+    assert_eq!(
+        credit_in(&c, Basis::Actual, a, t("2027-01-01T01:00:00Z")),
+        Decimal::from(-3000)
+    );
+}
+
+#[test]
+fn a_scope_widens_to_the_subscription_or_the_billing_account() {
+    use crate::domain::Scope;
+    let e = crate::demo::estate(t("2026-11-22T09:00:00Z"));
+    let book = crate::domain::prices::PriceBook::default_book();
+    let p = Params::new(t("2026-11-22T09:00:00Z"));
+    let ctx = super::common::Ctx::new(&e, &book, &p);
+    let sandbox = e.resource("aoai-eastus2-sandbox").unwrap();
+    let prod = e.resource("aoai-eastus2-prod").unwrap();
+    let sub = Scope::Subscription {
+        subscription: "sub-prod".into(),
+    };
+    assert_eq!(
+        super::common::widened(&ctx, &sub, sandbox),
+        Some(Scope::Shared {
+            billing_account: "ba-contoso".into()
+        })
+    );
+    // Already holds it: no change.
+    assert_eq!(super::common::widened(&ctx, &sub, prod), None);
+    let rg = Scope::ResourceGroup {
+        subscription: "sub-prod".into(),
+        resource_group: "rg-legacy".into(),
+    };
+    assert_eq!(super::common::widened(&ctx, &rg, prod), Some(sub));
 }

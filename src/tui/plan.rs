@@ -224,6 +224,7 @@ pub fn options_table(set: &PlanSet) -> Table {
                     o.name.clone(),
                     money(o.costs.total()),
                     delta(o.vs_nothing),
+                    money(o.costs.committed_after_horizon),
                     money(o.costs.double_billing),
                     money(o.costs.hourly),
                     downtime.clone(),
@@ -235,6 +236,7 @@ pub fn options_table(set: &PlanSet) -> Table {
                     SortKey::text(&o.name),
                     SortKey::Num(o.costs.total()),
                     SortKey::Num(o.vs_nothing),
+                    SortKey::Num(o.costs.committed_after_horizon),
                     SortKey::Num(o.costs.double_billing),
                     SortKey::Num(o.costs.hourly),
                     SortKey::num(o.downtime.num_seconds()),
@@ -253,16 +255,19 @@ pub fn options_table(set: &PlanSet) -> Table {
         .collect();
     Table {
         columns: vec![
-            // At 80 columns all but "What" fit (78 inside the borders).
+            // At 80 columns all but "After hor." and "What" fit (78
+            // inside the borders); the details line shows what the option
+            // commits to after the horizon either way.
             column(" ", 1, 0, false, false),
             column("Option", 11, 0, false, true),
             column("Total", 13, 0, true, false),
             column("vs nothing", 12, 0, true, false),
+            column("After hor.", 13, 4, true, false),
             column("Double bill", 11, 1, true, false),
             column("Hourly", 11, 2, true, false),
             column("Downtime", 8, 0, true, false),
             column("Safe", 4, 3, false, false),
-            column("What", 20, 4, false, true),
+            column("What", 20, 5, false, true),
         ],
         rows,
         empty: "The planner found no option.".into(),

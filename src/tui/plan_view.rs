@@ -7,7 +7,7 @@
 
 use super::app::{App, Loadable, selected_option};
 use super::data::{Tone, delta, minute, money};
-use super::plan::{self, Choice, mark, yes_no};
+use super::plan::{self, Choice, mark};
 use super::theme::Theme;
 use super::ui::{block, draw_table, tone_style};
 use crate::domain::time::Time;
@@ -23,8 +23,15 @@ use rust_decimal::Decimal;
 
 /// Columns a card needs: "double billing" and a seven-figure amount.
 const CARD_MIN: u16 = 29;
-/// A card's height: borders, two title lines, the timeline, six figures.
-const CARD_H: u16 = 11;
+/// A card's height: borders, two title lines, the timeline, seven figures
+/// (one more, the credit, when an option of the plan has one).
+const CARD_H: u16 = 12;
+
+/// Whether any option carries a credit (the managed migration's): the
+/// cards then show it on a line of its own.
+fn has_credit(set: &PlanSet) -> bool {
+    set.options.iter().any(|o| !o.credits.is_empty())
+}
 
 /// Draws the Planner pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
@@ -114,7 +121,7 @@ fn ready(app: &App, f: &mut Frame, area: Rect, set: &PlanSet) {
     let n = set.options.len() as u16;
     let cards = n > 0 && area.width / n >= CARD_MIN && area.height >= 28;
     let opts_h = if cards {
-        CARD_H
+        CARD_H + u16::from(has_credit(set))
     } else {
         (n + 3).clamp(4, (area.height / 2).max(4))
     };
@@ -311,6 +318,11 @@ fn card(app: &App, f: &mut Frame, r: Rect, set: &PlanSet, o: &PlanOption, select
         money_tone(&app.theme, o.vs_nothing),
     ));
     lines.push(row(
+        "after horizon",
+        money(c.committed_after_horizon),
+        Style::default(),
+    ));
+    lines.push(row(
         "double billing",
         money(c.double_billing),
         money_tone(&app.theme, c.double_billing),
@@ -320,6 +332,13 @@ fn card(app: &App, f: &mut Frame, r: Rect, set: &PlanSet, o: &PlanOption, select
         money(c.hourly),
         money_tone(&app.theme, c.hourly),
     ));
+    if has_credit(set) {
+        lines.push(row(
+            "credit",
+            money(c.credit),
+            money_tone(&app.theme, c.credit),
+        ));
+    }
     lines.push(row(
         "downtime",
         planner::short_duration(o.downtime),
@@ -329,9 +348,20 @@ fn card(app: &App, f: &mut Frame, r: Rect, set: &PlanSet, o: &PlanOption, select
             Style::default()
         },
     ));
+    // Why not safe, as long as the card has room for it.
+    let safe = match o.unsafe_reason() {
+        None => "yes".to_string(),
+        Some(why) => {
+            let room = inner_w.saturating_sub("safe ".len());
+            [format!("no: {why}"), format!("no: {}", short_reason(why))]
+                .into_iter()
+                .find(|w| w.chars().count() <= room)
+                .unwrap_or_else(|| "no".into())
+        }
+    };
     lines.push(row(
         "safe",
-        yes_no(o.safe).into(),
+        safe,
         if o.safe {
             app.theme.fg("ok")
         } else {
@@ -339,6 +369,15 @@ fn card(app: &App, f: &mut Frame, r: Rect, set: &PlanSet, o: &PlanOption, select
         },
     ));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A card's shorter wording of [`PlanOption::unsafe_reason`].
+fn short_reason(why: &str) -> &str {
+    match why {
+        "needs the account team" => "account team",
+        "only if late" => "if late",
+        other => other,
+    }
 }
 
 /// The option's timeline over the rated window, `width` columns: its
@@ -477,6 +516,21 @@ pub fn detail_lines(app: &App, set: &PlanSet, o: &PlanOption, width: usize) -> V
         width,
         Style::default().add_modifier(Modifier::BOLD),
     );
+    let c = &o.costs;
+    let mut summary = format!(
+        "Total {} ({} basis) · after the horizon {} · vs nothing {} (amortized)",
+        money(c.total()),
+        set.basis.name(),
+        money(c.committed_after_horizon),
+        delta(o.vs_nothing)
+    );
+    if c.credit != Decimal::ZERO {
+        summary.push_str(&format!(" · credit {} (in the total)", money(c.credit)));
+    }
+    if let Some(why) = o.unsafe_reason() {
+        summary.push_str(&format!(" · not safe: {why}"));
+    }
+    hanging(&mut lines, vec![], &summary, 0, width, th.dim());
     // The timeline: the rated window, the windows, the steps.
     let from = super::data::day(set.from);
     let to = super::data::day(set.to);
