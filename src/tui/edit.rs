@@ -698,7 +698,8 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
         .quotas
         .iter()
         .find(|q| q.subscription == res.subscription && q.region == res.region && q.sku == d.sku)?;
-    let pool = |e: &Estate, t: Time| -> i64 {
+    // The deployments drawing on the quota, found once per estate.
+    fn members<'e>(e: &'e Estate, q: &crate::domain::Quota) -> Vec<&'e crate::domain::Deployment> {
         e.deployments
             .iter()
             .filter(|x| {
@@ -706,11 +707,13 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
                     && e.resource(&x.resource)
                         .is_some_and(|r| r.subscription == q.subscription && r.region == q.region)
             })
-            .map(|x| data::live_ptu(e, x, t))
-            .sum()
+            .collect()
+    }
+    let (now_pool, edited_pool) = (members(current, q), members(edited, q));
+    let used = |e: &Estate, pool: &[&crate::domain::Deployment], t: Time| -> i64 {
+        pool.iter().map(|x| data::live_ptu(e, x, t)).sum()
     };
-    let mut instants: Vec<Time> = edited
-        .deployments
+    let mut instants: Vec<Time> = edited_pool
         .iter()
         .flat_map(|x| x.sizes.iter().map(|s| s.at).chain(x.deleted))
         .filter(|t| *t > at)
@@ -719,8 +722,8 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
     instants.sort();
     instants.dedup();
     instants.into_iter().find_map(|t| {
-        let after = pool(edited, t);
-        (after > q.limit && after > pool(current, t)).then(|| {
+        let after = used(edited, &edited_pool, t);
+        (after > q.limit && after > used(current, &now_pool, t)).then(|| {
             format!(
                 "Over quota: {} has {} PTU of {} quota in {}, and this makes {after} deployed from {} ({} over). Azure refuses it: request more quota, or shrink another deployment there first.",
                 q.subscription,
