@@ -152,6 +152,24 @@ fn main() {
             BatchSize::LargeInput,
         )
     });
+    // A resize rates a day at the new size as well: one step up in an open
+    // resize form, to the priced preview.
+    send(&mut app, &worker, Action::PaneDeployments);
+    send(&mut app, &worker, Action::Top);
+    send(&mut app, &worker, Action::Resize);
+    g.bench_function("edit to priced preview: resize one step up", |b| {
+        b.iter_batched(
+            || app.clone(),
+            |mut a| {
+                send(&mut a, &worker, Action::Text(TextKey::Right));
+                let p = form_preview(&a).expect("priced").clone();
+                assert!(p.is_ok(), "{p:?}");
+                frame(&a, &mut t);
+                a
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
     c.final_summary();
 

@@ -26,6 +26,9 @@ pub struct Config {
     /// The terminal app's colours: role -> colour.
     #[serde(default)]
     pub colors: BTreeMap<String, String>,
+    /// The file the settings came from (None: the defaults), for messages.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -136,7 +139,10 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| format!("{file}: {}", e.message()))?;
         config.check().map_err(|m| format!("{file}: {m}"))?;
-        Ok(config)
+        Ok(Config {
+            file: Some(PathBuf::from(file)),
+            ..config
+        })
     }
 
     fn check(&self) -> Result<(), String> {

@@ -7,7 +7,7 @@ use ptudesk::config::Config;
 use ptudesk::domain::Estate;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
-use ptudesk::rating::RatingError;
+use ptudesk::rating::{ChargeKind, RatingError};
 use ptudesk::tui::action::TextKey;
 use ptudesk::tui::app::key_action;
 use ptudesk::tui::app::{Loadable, Overlay, form_preview, selected_option};
@@ -304,15 +304,19 @@ fn add_ptu_is_priced_saved_and_undone() {
         .expect("priced")
         .clone()
         .expect("possible");
-    // The charge is the core's commitment charge difference: 50 PTU at
-    // $312 prorated for 18 of 30 days (22 Nov .. 9 Dec, term 10 Nov .. 10 Dec).
-    assert_eq!(preview.charge, Decimal::new(936000, 2), "{preview:?}");
-    assert_eq!(preview.month.delta(), preview.charge);
+    // The one charge billed is the core's prorated addition: 50 PTU at
+    // $312 for 18 of 30 days (22 Nov .. 9 Dec, term 10 Nov .. 10 Dec); the
+    // commitment is set not to renew, so no renewal changes.
+    assert_eq!(preview.charges.len(), 1, "{preview:?}");
+    assert_eq!(preview.charges[0].kind, ChargeKind::Addition);
+    assert_eq!(preview.charges[0].at, now());
+    assert_eq!(preview.billed(), Decimal::new(936000, 2), "{preview:?}");
+    assert_eq!(preview.month.delta(), preview.billed());
     insta::assert_snapshot!("4_add_ptu_form", screen(&mut app, 120, 40));
     // Another 50: the preview follows.
     send(&mut app, &worker, Action::Text(TextKey::Char('+')));
     let p2 = form_preview(&app).unwrap().clone().unwrap();
-    assert_eq!(p2.charge, preview.charge * Decimal::from(2));
+    assert_eq!(p2.billed(), preview.billed() * Decimal::from(2));
     send(&mut app, &worker, Action::Select);
     assert!(app.overlays.is_empty(), "saved");
     let (tone, msg) = app.status.clone().unwrap();
@@ -361,10 +365,20 @@ fn refund_checks_the_limit_and_confirms() {
     go(&mut app, &worker, &[Action::PaneReservations, Action::Down]);
     press(&mut app, &worker, KeyCode::Char('x'));
     let p = form_preview(&app).unwrap().clone().unwrap();
-    assert!(p.charge < Decimal::ZERO, "a credit: {p:?}");
+    // The credit (11 of 30 days of $78,000), and the renewal on 3 December
+    // that the refund cancels.
+    let kinds: Vec<(ChargeKind, Decimal)> = p.charges.iter().map(|c| (c.kind, c.delta())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ChargeKind::Refund, Decimal::from(-28_600)),
+            (ChargeKind::Renewal, Decimal::from(-78_000))
+        ],
+        "{p:?}"
+    );
     let r = p.refund.clone().unwrap();
     assert_eq!(r.headroom_before, Decimal::from(50_000));
-    assert_eq!(r.headroom_after, Decimal::from(50_000) + p.charge);
+    assert_eq!(r.headroom_after, Decimal::from(50_000 - 28_600));
     insta::assert_snapshot!("5_refund_form", screen(&mut app, 120, 40));
     send(&mut app, &worker, Action::Select);
     assert!(
@@ -439,9 +453,9 @@ fn every_edit_previews() {
         "{p:?}"
     );
     let p = check(&mut app, Action::PaneReservations, 2, 'r');
-    assert_eq!(p.charge, Decimal::ZERO);
+    assert!(p.charges.is_empty(), "{p:?}");
     let p = check(&mut app, Action::PaneReservations, 0, 'n');
-    assert!(p.charge > Decimal::ZERO, "a purchase: {p:?}");
+    assert!(p.billed() > Decimal::ZERO, "a purchase: {p:?}");
     check(&mut app, Action::PaneReservations, 2, 's');
     // Resize chat-gpt4o-legacy (first deployment).
     check(&mut app, Action::PaneDeployments, 0, 'e');
@@ -480,7 +494,7 @@ fn new_reservation_form_snapshot_and_renewal_change() {
 }
 
 #[test]
-fn readonly_refuses_edits() {
+fn readonly_prices_edits_but_saves_nothing() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
@@ -491,51 +505,123 @@ fn readonly_refuses_edits() {
     let start = app.start();
     settle(&mut app, &worker, start);
     go(&mut app, &worker, &[Action::PaneCommitments]);
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains(" + add PTU"),
+        "edit keys price in read-only: {s}"
+    );
+    assert!(!s.contains(" u undo"), "no undo in the bar: {s}");
+    // + opens the form and prices it.
     press(&mut app, &worker, KeyCode::Char('+'));
-    assert!(app.overlays.is_empty());
-    assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
+    let p = form_preview(&app)
+        .expect("priced")
+        .clone()
+        .expect("possible");
+    assert_eq!(p.billed().round_dp(2), Decimal::new(251613, 2), "{p:?}");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("read-only: priced, not saved"), "{s}");
+    // Enter refuses to save, and says why.
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(matches!(app.overlays.last(), Some(Overlay::Form(_))));
+    assert_eq!(
+        app.status.as_ref().unwrap().1,
+        "Read-only (--readonly): priced only, nothing saved."
+    );
+    press(&mut app, &worker, KeyCode::Esc);
+    let log = worker
+        .with_store(|s| s.log().map_err(|e| e.to_string()))
+        .unwrap();
+    assert_eq!(log.len(), 1, "only the demo");
     press(&mut app, &worker, KeyCode::Char('u'));
     assert!(app.status.as_ref().unwrap().1.contains("Read-only"));
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("read-only"), "{s}");
-    assert!(!s.contains(" + add PTU"), "no edit keys in the bar: {s}");
+}
+
+fn acks(worker: &Worker) -> Vec<ptudesk::alerts::Ack> {
+    worker
+        .with_store(|s| s.acks().map_err(|e| e.to_string()))
+        .unwrap()
+}
+
+fn severities(app: &App) -> Vec<String> {
+    let t = app.table(Pane::Notifications).unwrap();
+    app.view(Pane::Notifications)
+        .rows
+        .iter()
+        .map(|&(i, _)| t.rows[i].cells[0].clone())
+        .collect()
 }
 
 #[test]
 fn notifications_sorted_acknowledged_and_jumped_to() {
     let (mut app, worker) = demo(true);
     go(&mut app, &worker, &[Action::PaneNotifications]);
-    let t = app.table(Pane::Notifications).unwrap();
-    let kinds: Vec<&str> = t.rows.iter().map(|r| r.cells[0].as_str()).collect();
-    assert_eq!(kinds, ["critical", "warning", "warning", "info"]);
-    // `a` silences the selected one (the critical) in the store: it leaves the list.
+    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    // `a` opens a small form; Esc acknowledges nothing.
     press(&mut app, &worker, KeyCode::Char('a'));
+    assert!(matches!(app.overlays.last(), Some(Overlay::Form(_))));
+    insta::assert_snapshot!("6_acknowledge_form", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
+    assert!(acks(&worker).is_empty());
+    // A note and an end date; Enter saves.
+    press(&mut app, &worker, KeyCode::Char('a'));
+    type_text(&mut app, &worker, "renewal decided on Monday");
+    press(&mut app, &worker, KeyCode::Tab);
+    type_text(&mut app, &worker, "2026-12-01");
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty());
+    let msg = &app.status.as_ref().unwrap().1;
     assert!(
-        app.status.as_ref().unwrap().1.starts_with("Silenced "),
+        msg.starts_with(
+            "Acknowledged commitment expiring cp-eastus-legacy: silenced until 2026-12-01 00:00"
+        ),
+        "{msg}"
+    );
+    let stored = acks(&worker);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].note, "renewal decided on Monday");
+    assert_eq!(stored[0].until, Some(parse_time_arg("2026-12-01").unwrap()));
+    assert_eq!(severities(&app), ["warning", "warning", "info"]);
+    // The acknowledgement is kept out of the audit log; u takes it back.
+    let log_len = open_store(&app, &worker).log().unwrap().len();
+    press(&mut app, &worker, KeyCode::Char('u'));
+    assert!(acks(&worker).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("Took back the acknowledgement"),
         "{:?}",
         app.status
     );
-    let t = app.table(Pane::Notifications).unwrap();
-    let kinds: Vec<&str> = t.rows.iter().map(|r| r.cells[0].as_str()).collect();
-    assert_eq!(kinds, ["warning", "warning", "info"]);
-    assert_eq!(
-        worker
-            .with_store(|s| s.acks().map_err(|e| e.to_string()))
-            .unwrap()
-            .len(),
-        1
+    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    assert_eq!(open_store(&app, &worker).log().unwrap().len(), log_len);
+    // u again puts it back.
+    press(&mut app, &worker, KeyCode::Char('u'));
+    assert_eq!(acks(&worker).len(), 1);
+    assert_eq!(severities(&app), ["warning", "warning", "info"]);
+    // A shows the acknowledged ones, dimmed; a on one takes it back.
+    press(&mut app, &worker, KeyCode::Char('A'));
+    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("[acknowledged 2026-11-22 09:00 until 2026-12-01 00:00]"),
+        "{s}"
     );
-    // The rest of this walk is about the critical one: take the silence back.
-    let id = worker
-        .with_store(|s| s.acks().map_err(|e| e.to_string()))
-        .unwrap()[0]
-        .id
-        .clone();
-    worker
-        .with_store(|s| s.remove_ack(&id).map_err(|e| e.to_string()))
-        .unwrap();
-    go(&mut app, &worker, &[Action::Reload]);
-    go(&mut app, &worker, &[Action::PaneNotifications]);
+    insta::assert_snapshot!("6_notifications_acknowledged", s);
+    press(&mut app, &worker, KeyCode::Char('a'));
+    assert!(acks(&worker).is_empty());
+    press(&mut app, &worker, KeyCode::Char('A'));
+    // i shows the one selected in full: what to do and its id.
+    press(&mut app, &worker, KeyCode::Char('i'));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("-> act"), "{s}");
+    assert!(s.contains("Id        n2"), "{s}");
+    assert!(s.contains("ptudesk ack n2"), "{s}");
+    press(&mut app, &worker, KeyCode::Esc);
     // Enter: the critical one is about cp-eastus-legacy.
     press(&mut app, &worker, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Commitments);
@@ -554,6 +640,57 @@ fn notifications_sorted_acknowledged_and_jumped_to() {
     assert_eq!(app.pane, Pane::Deployments);
     assert_eq!(app.view(Pane::Deployments).filter, "aoai-westus3-apps");
     assert_eq!(app.view(Pane::Deployments).rows.len(), 2);
+}
+
+#[test]
+fn esc_goes_back_after_a_jump() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneDeployments]);
+    // Filter the deployments first: the jump replaces it, Esc restores it.
+    press(&mut app, &worker, KeyCode::Char('/'));
+    type_text(&mut app, &worker, "gpt41");
+    press(&mut app, &worker, KeyCode::Enter);
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneNotifications, Action::Down],
+    );
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Deployments);
+    assert_eq!(app.view(Pane::Deployments).filter, "aoai-westus3-apps");
+    // One Esc: back to the notification, the jump's filter gone.
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Notifications);
+    assert_eq!(app.view(Pane::Notifications).selected, 1);
+    assert_eq!(app.view(Pane::Deployments).filter, "gpt41");
+    // Two jumps deep: Notifications -> Commitments; Esc, Esc.
+    go(&mut app, &worker, &[Action::Top]);
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Commitments);
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Notifications);
+    assert_eq!(app.view(Pane::Notifications).selected, 0);
+    // With nothing to go back to, Esc stays.
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Notifications);
+    // A pane switched to by hand forgets the way back.
+    press(&mut app, &worker, KeyCode::Enter);
+    press(&mut app, &worker, KeyCode::Char('2'));
+    press(&mut app, &worker, KeyCode::Char('4'));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Commitments);
+    // A quota's deployment and a forecast window jump too.
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneQuota, Action::Top, Action::Select, Action::Down],
+    );
+    let quota_sel = app.view(Pane::Quota).selected;
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Deployments);
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Quota);
+    assert_eq!(app.view(Pane::Quota).selected, quota_sel);
 }
 
 #[test]
@@ -1203,4 +1340,582 @@ fn sync_runs_in_the_worker_with_progress_then_reloads() {
     let (_, msg) = app.status.clone().unwrap();
     assert!(msg.starts_with("Sync failed: "), "{msg}");
     assert_eq!(store.log().unwrap().len(), 1);
+}
+
+/// Opens an edit with `key` on row `down` of a pane; its priced preview.
+fn open_edit(app: &mut App, worker: &Worker, pane: Action, down: usize, key: char) {
+    go(app, worker, &[pane, Action::Top]);
+    for _ in 0..down {
+        send(app, worker, Action::Down);
+    }
+    press(app, worker, KeyCode::Char(key));
+}
+
+fn preview(app: &App) -> ptudesk::tui::edit::Preview {
+    form_preview(app)
+        .expect("a form")
+        .clone()
+        .unwrap_or_else(|e| panic!("not possible: {e}"))
+}
+
+fn charge_list(p: &ptudesk::tui::edit::Preview) -> Vec<(String, String, ChargeKind, Decimal)> {
+    p.charges
+        .iter()
+        .map(|c| {
+            (
+                ptudesk::domain::time::fmt_time(c.at),
+                c.id.clone(),
+                c.kind,
+                c.delta().round_dp(2),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn renewal_previews_list_the_renewals_they_add_or_cancel() {
+    let (mut app, worker) = demo(true);
+    // cp-eastus-legacy is set not to renew; autorenew adds its renewal bill
+    // on the 27th: 300 PTU at $312.
+    open_edit(&mut app, &worker, Action::PaneCommitments, 0, 'r');
+    send(&mut app, &worker, Action::Text(TextKey::Right)); // don't renew -> autorenew
+    let p = preview(&app);
+    assert!(p.summary.contains("autorenew"), "{p:?}");
+    assert_eq!(
+        charge_list(&p),
+        [(
+            "2026-11-27T09:00:00Z".to_string(),
+            "cp-eastus-legacy".to_string(),
+            ChargeKind::Renewal,
+            Decimal::from(93_600)
+        )]
+    );
+    // Renew at 250 PTU: $78,000. The PTU field shows only in this mode.
+    send(&mut app, &worker, Action::Text(TextKey::Right));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("PTU at renewal  250"), "{s}");
+    let p = preview(&app);
+    assert_eq!(charge_list(&p)[0].3, Decimal::from(78_000), "{p:?}");
+    send(&mut app, &worker, Action::Text(TextKey::Right)); // -> don't renew
+    let s = screen(&mut app, 120, 40);
+    assert!(!s.contains("PTU at renewal"), "{s}");
+    assert!(preview(&app).charges.is_empty());
+    send(&mut app, &worker, Action::Back);
+    // res-weu-datazone, autorenew -> don't renew: the renewal on 16 March
+    // 2027 is cancelled, far past the next 30 days.
+    open_edit(&mut app, &worker, Action::PaneReservations, 0, 'r');
+    let t = app.table(Pane::Reservations).unwrap();
+    assert_eq!(
+        app.view(Pane::Reservations).selected_row(t).unwrap().key,
+        "res-weu-datazone"
+    );
+    send(&mut app, &worker, Action::Text(TextKey::Right));
+    let p = preview(&app);
+    assert_eq!(p.next30.delta(), Decimal::ZERO);
+    let c = charge_list(&p);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].0, "2026-03-16T11:00:00Z".replace("2026", "2027"));
+    assert_eq!(c[0].2, ChargeKind::Renewal);
+    assert!(c[0].3 < Decimal::ZERO, "{c:?}");
+    assert!(p.span.1 > parse_time_arg("2027-03-16T11:00:00Z").unwrap());
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("cancelled renewal of res-weu-datazone/r1"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_resize_shows_its_hourly_effect_a_day_and_follows_the_model_and_quota() {
+    let (mut app, worker) = demo(true);
+    // chat-gpt4o: gpt-4o Regional, 300 PTU on sub-prod/eastus2 (quota 420,
+    // 400 used with rag-gpt4omini).
+    open_edit(&mut app, &worker, Action::PaneDeployments, 2, 'e');
+    send(&mut app, &worker, Action::Text(TextKey::Right));
+    let p = preview(&app);
+    assert!(p.summary.contains("to 350 PTU"), "steps of 50: {p:?}");
+    assert!(p.charges.is_empty(), "a resize bills nothing itself");
+    // 50 PTU over the commitment pay $2 an hour: $2,400 a day.
+    let day = p.day.clone().unwrap();
+    assert_eq!(day.total_delta(), Decimal::from(2_400));
+    assert_eq!(day.hourly_ptu_delta(), Decimal::from(50));
+    assert_eq!(p.month.delta(), Decimal::from(20_700));
+    // 450 of 420: Azure refuses; so does the app.
+    assert_eq!(p.blockers.len(), 1, "{p:?}");
+    assert!(p.blockers[0].starts_with("Over quota: sub-prod has 420 PTU of Regional quota in eastus2, and this makes 450 deployed"), "{p:?}");
+    insta::assert_snapshot!("3_resize_over_quota", screen(&mut app, 120, 40));
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(
+        matches!(app.overlays.last(), Some(Overlay::Form(_))),
+        "not saved"
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("Can't save: Over quota")
+    );
+    // 35 PTU is off gpt-4o's step.
+    for c in "35".chars() {
+        send(&mut app, &worker, Action::Text(TextKey::Char(c)));
+    }
+    let p = preview(&app);
+    assert_eq!(
+        p.blockers,
+        [
+            "gpt-4o Regional deployments come in steps of 50 PTU from 50: Azure refuses 35; the smallest is 50."
+        ]
+    );
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.status.as_ref().unwrap().1.contains("steps of 50"));
+    // 250 is fine and saves.
+    send(&mut app, &worker, Action::Text(TextKey::Clear));
+    type_text(&mut app, &worker, "250");
+    let p = preview(&app);
+    assert!(p.can_save(), "{p:?}");
+    assert!(
+        p.day.unwrap().total_delta() == Decimal::ZERO,
+        "inside the commitment"
+    );
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{:?}", app.status);
+    let e = open_store(&app, &worker).load().unwrap();
+    let d = e.deployments.iter().find(|d| d.id == "chat-gpt4o").unwrap();
+    assert_eq!(d.sizes.last().unwrap().ptu, 250);
+    // A deleted deployment opens no form.
+    open_edit(&mut app, &worker, Action::PaneDeployments, 10, 'e');
+    assert!(app.overlays.is_empty());
+    assert_eq!(
+        app.status.as_ref().unwrap().1,
+        "poc-gpt41mini was deleted at 2026-11-06 17:45: there is nothing to resize."
+    );
+}
+
+#[test]
+fn saving_refuses_what_azure_refuses_even_if_the_form_is_bypassed() {
+    let (app, worker) = demo(true);
+    let edit = ptudesk::tui::edit::Edit::Resize {
+        deployment: "chat-gpt4o".into(),
+        at: now(),
+        ptu: 35,
+    };
+    let r = worker.run(ptudesk::tui::Effect::Save {
+        edit: Box::new(edit),
+        now: now(),
+    });
+    match &r[..] {
+        [Action::Wrote(Err(m), false)] => assert!(m.contains("steps of 50"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(open_store(&app, &worker).log().unwrap().len(), 1);
+}
+
+#[test]
+fn times_must_be_whole_and_additions_not_in_the_past() {
+    let (mut app, worker) = demo(true);
+    open_edit(&mut app, &worker, Action::PaneCommitments, 1, '+');
+    // The first digit replaces the pre-filled 50.
+    type_text(&mut app, &worker, "100");
+    assert!(preview(&app).summary.starts_with("add 100 PTU"));
+    send(&mut app, &worker, Action::Down);
+    // Half a date is not a date.
+    type_text(&mut app, &worker, "2026-11-2");
+    let e = form_preview(&app).unwrap().clone().unwrap_err();
+    assert!(e.starts_with("At: type a whole time"), "{e}");
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("Can't save: At:")
+    );
+    // A whole date in the past: an addition can't be back-dated.
+    type_text(&mut app, &worker, "0");
+    let p = preview(&app);
+    assert!(
+        p.blockers[0].starts_with("PTU can't be added in the past"),
+        "{p:?}"
+    );
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(matches!(app.overlays.last(), Some(Overlay::Form(_))));
+    // Other edits in the past are allowed, with a warning.
+    send(&mut app, &worker, Action::Back);
+    open_edit(&mut app, &worker, Action::PaneReservations, 1, 's');
+    send(&mut app, &worker, Action::Down);
+    type_text(&mut app, &worker, "2026-11-20 08:00");
+    let p = preview(&app);
+    assert!(p.can_save());
+    assert!(
+        p.warnings[0].starts_with("2026-11-20 08:00 is before now"),
+        "{p:?}"
+    );
+    send(&mut app, &worker, Action::Back);
+    // After the commitment expired: the estate's rule, in words.
+    open_edit(&mut app, &worker, Action::PaneCommitments, 0, '+');
+    send(&mut app, &worker, Action::Down);
+    type_text(&mut app, &worker, "2026-12-01");
+    let e = form_preview(&app).unwrap().clone().unwrap_err();
+    assert_eq!(
+        e,
+        "Not possible: commitment cp-eastus-legacy: the PTU addition must be within a term; the commitment expired at 2026-11-27T09:00:00Z."
+    );
+}
+
+#[test]
+fn refunded_reservations_and_the_refund_limit() {
+    let (mut app, worker) = demo(true);
+    // Refund res-swc-global, then x again: refused before any form.
+    open_edit(&mut app, &worker, Action::PaneReservations, 1, 'x');
+    press(&mut app, &worker, KeyCode::Enter);
+    press(&mut app, &worker, KeyCode::Char('y'));
+    assert!(app.overlays.is_empty());
+    press(&mut app, &worker, KeyCode::Char('x'));
+    assert!(app.overlays.is_empty());
+    assert_eq!(
+        app.status.as_ref().unwrap().1,
+        "res-swc-global was refunded at 2026-11-22 09:00: there is nothing left to change."
+    );
+    // Its row says so.
+    let t = app.table(Pane::Reservations).unwrap();
+    let row = t.rows.iter().find(|r| r.key == "res-swc-global").unwrap();
+    assert_eq!(row.cells[9], "refunded");
+    // res-eus2-regional past the limit: the reason is wrapped, not cut.
+    open_edit(&mut app, &worker, Action::PaneReservations, 4, 'x');
+    send(&mut app, &worker, Action::Text(TextKey::Char('2')));
+    type_text(&mut app, &worker, "026-12-06");
+    let p = preview(&app);
+    assert!(!p.can_save());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("cancellation limit by"), "{s}");
+    assert!(s.contains("Azure refuses it."), "{s}");
+}
+
+#[test]
+fn a_key_conflict_in_the_config_is_refused_naming_the_file() {
+    let config = Config::parse(
+        "/home/u/.config/ptudesk/config.toml",
+        "[keys]\nrefund = [\"j\"]\n",
+    )
+    .unwrap();
+    let err = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: false,
+        config,
+    })
+    .err()
+    .expect("refused");
+    assert_eq!(
+        err,
+        "/home/u/.config/ptudesk/config.toml: keys: \"j\" is bound to both down (down) and refund (refund), which both work in the Reservations pane; a key can serve two actions only where they never apply together. Give one of them another key in [keys]"
+    );
+    let config = Config::parse("/c.toml", "[keys]\nadd_ptuu = [\"z\"]\n").unwrap();
+    let err = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        readonly: false,
+        config,
+    })
+    .err()
+    .unwrap();
+    assert!(
+        err.starts_with("/c.toml: keys.add_ptuu: unknown action"),
+        "{err}"
+    );
+}
+
+#[test]
+fn palette_tab_completes_the_word_under_the_cursor_or_a_path() {
+    use ptudesk::tui::app::complete;
+    // The command word, keeping what follows it.
+    let c = complete("imp /tmp/a.json", 3);
+    assert_eq!((c.line.as_str(), c.cursor), ("import /tmp/a.json", 7));
+    let c = complete("fo", 2);
+    assert_eq!((c.line.as_str(), c.cursor), ("forecast ", 9));
+    let c = complete("", 0);
+    assert_eq!(c.line, "");
+    assert!(c.note.unwrap().contains("import"));
+    // Paths for :import and :export, from the folder typed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("out.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("other.json"), "{}").unwrap();
+    std::fs::create_dir(dir.path().join("outdir")).unwrap();
+    let d = dir.path().display();
+    let line = format!("import {d}/ou");
+    let c = complete(&line, line.chars().count());
+    assert_eq!(c.line, format!("import {d}/out"), "the common part");
+    assert_eq!(c.note.as_deref(), Some("2 files: out.json  outdir/"));
+    let line = format!("import {d}/out.");
+    let c = complete(&line, line.chars().count());
+    assert_eq!(
+        c.line,
+        format!("import {d}/out.json "),
+        "ready for another file"
+    );
+    let line = format!("export {d}/outd");
+    let c = complete(&line, line.chars().count());
+    assert_eq!(c.line, format!("export {d}/outdir/"));
+    // Nothing matches, or a command without paths: left alone.
+    let line = format!("import {d}/zz");
+    assert_eq!(complete(&line, line.chars().count()).line, line);
+    assert_eq!(complete("now 2026-1", 10).line, "now 2026-1");
+    // Through the keys: Tab keeps what was typed.
+    let (mut app, worker) = demo(true);
+    press(&mut app, &worker, KeyCode::Char(':'));
+    type_text(&mut app, &worker, &format!("import {d}/ou"));
+    press(&mut app, &worker, KeyCode::Tab);
+    let Some(Overlay::Palette(i)) = app.overlays.last() else {
+        panic!("palette");
+    };
+    assert_eq!(i.value(), format!("import {d}/out"));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("2 files: out.json  outdir/"), "{s}");
+}
+
+#[test]
+fn the_audit_log_stays_in_time_order() {
+    // The demo store's first change is stamped with the app's now.
+    let (app, worker) = demo(true);
+    let log = open_store(&app, &worker).log().unwrap();
+    assert_eq!(log[0].at, now());
+    // A store another tool wrote to with a later clock: an edit made with
+    // the app's clock pinned earlier is stamped no earlier than that.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let later = parse_time_arg("2026-12-02T06:35:00Z").unwrap();
+    {
+        let mut s = ptudesk::store::Store::open(&path).unwrap();
+        s.transact::<String>("import", "import demo.json", later, |_| {
+            Ok(ptudesk::demo::estate(now()))
+        })
+        .unwrap()
+        .unwrap();
+    }
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(path.clone()),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    open_edit(&mut app, &worker, Action::PaneCommitments, 1, '+');
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(
+        app.status.as_ref().unwrap().1.starts_with("Saved #2"),
+        "{:?}",
+        app.status
+    );
+    let log = ptudesk::store::Store::open_existing(&path)
+        .unwrap()
+        .log()
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log[1].at >= log[0].at, "{log:?}");
+    // The edit itself still happens at the app's now.
+    let e = ptudesk::store::Store::open_existing(&path)
+        .unwrap()
+        .load()
+        .unwrap();
+    let c = e
+        .commitments
+        .iter()
+        .find(|c| c.id == "cp-eastus2-prod")
+        .unwrap();
+    assert_eq!(c.additions[0].at, now());
+}
+
+#[test]
+fn an_open_form_is_repriced_or_closed_when_the_store_changes() {
+    let (mut app, worker) = demo(true);
+    open_edit(&mut app, &worker, Action::PaneDeployments, 2, 'e');
+    assert!(ptudesk::tui::app::form_target(&app).is_some());
+    let title = |app: &App| match app.overlays.last() {
+        Some(Overlay::Form(f)) => f.title.clone(),
+        o => panic!("{o:?}"),
+    };
+    assert!(title(&app).contains("300 PTU now"));
+    let resize_elsewhere = |ptu: i64, delete: bool| {
+        let mut other = {
+            let slot = worker.slot.lock().unwrap();
+            ptudesk::store::Store::open_existing(&slot.path).unwrap()
+        };
+        other
+            .transact::<String>("import", "another terminal", now(), |e| {
+                let mut e = e.clone();
+                let d = e
+                    .deployments
+                    .iter_mut()
+                    .find(|d| d.id == "chat-gpt4o")
+                    .unwrap();
+                d.sizes[0].ptu = ptu;
+                if delete {
+                    e.deployments.retain(|d| d.id != "chat-gpt4o");
+                }
+                Ok(e)
+            })
+            .unwrap()
+            .unwrap();
+    };
+    resize_elsewhere(250, false);
+    send(&mut app, &worker, Action::StoreChanged);
+    assert!(title(&app).contains("250 PTU now"), "{}", title(&app));
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("the open form is re-priced"),
+        "{:?}",
+        app.status
+    );
+    // Priced against the new estate: 300 is now 50 more.
+    let p = preview(&app);
+    assert!(p.summary.contains("to 300 PTU"), "{p:?}");
+    assert_eq!(
+        p.day.unwrap().hourly_ptu_delta(),
+        Decimal::ZERO,
+        "{:?}",
+        p.summary
+    );
+    // Gone: the form closes and says so.
+    resize_elsewhere(250, true);
+    send(&mut app, &worker, Action::StoreChanged);
+    assert!(app.overlays.is_empty());
+    let msg = &app.status.as_ref().unwrap().1;
+    assert!(
+        msg.starts_with("The store changed: the edit form closed, nothing saved."),
+        "{msg}"
+    );
+    assert!(msg.contains("chat-gpt4o"), "{msg}");
+}
+
+#[test]
+fn status_messages_clear_on_the_next_action_or_after_a_while() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::Command("bogus".into())]);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("Unknown command :bogus")
+    );
+    // Moving the selection keeps it; a pane switch clears it.
+    press(&mut app, &worker, KeyCode::Char('j'));
+    assert!(app.status.is_some());
+    press(&mut app, &worker, KeyCode::Char('3'));
+    assert!(app.status.is_none());
+    // A successful command clears the last message too.
+    go(&mut app, &worker, &[Action::Command("bogus".into())]);
+    go(&mut app, &worker, &[Action::Command("forecast".into())]);
+    assert!(app.status.is_none(), "{:?}", app.status);
+    // Information goes after 5 seconds, warnings after 10.
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneCommitments, Action::AddPtu, Action::Back],
+    );
+    assert_eq!(
+        app.status.as_ref().unwrap().1,
+        "Edit cancelled: nothing saved."
+    );
+    for _ in 0..4 {
+        send(&mut app, &worker, Action::Tick);
+    }
+    assert!(app.status.is_some());
+    send(&mut app, &worker, Action::Tick);
+    assert!(app.status.is_none());
+    go(&mut app, &worker, &[Action::Command("bogus".into())]);
+    for _ in 0..9 {
+        send(&mut app, &worker, Action::Tick);
+    }
+    assert!(app.status.is_some(), "a warning stays longer");
+    send(&mut app, &worker, Action::Tick);
+    assert!(app.status.is_none());
+}
+
+#[test]
+fn help_scrolls_to_its_top_and_bottom() {
+    let (mut app, worker) = demo(true);
+    app.size = (120, 40);
+    press(&mut app, &worker, KeyCode::Char('?'));
+    press(&mut app, &worker, KeyCode::Char('G'));
+    let scroll = match app.overlays.last() {
+        Some(Overlay::Help { scroll }) => *scroll,
+        o => panic!("{o:?}"),
+    };
+    assert!(scroll > 0);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Keys and colours: [keys]"), "the last line: {s}");
+    press(&mut app, &worker, KeyCode::Char('G'));
+    press(&mut app, &worker, KeyCode::Char('j'));
+    let Some(Overlay::Help { scroll: s2 }) = app.overlays.last() else {
+        panic!("help");
+    };
+    assert!(*s2 <= scroll, "never past the end");
+    press(&mut app, &worker, KeyCode::Char('g'));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Everywhere"), "{s}");
+}
+
+#[test]
+fn an_empty_store_offers_only_keys_that_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(dir.path().join("s.db")),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    for pane in [
+        Action::PaneOverview,
+        Action::PaneCommitments,
+        Action::PaneNotifications,
+    ] {
+        send(&mut app, &worker, pane);
+        let s = screen(&mut app, 120, 40);
+        let bar = s.lines().last().unwrap().to_string();
+        for dead in [
+            "enter",
+            "u undo",
+            "/ filter",
+            "o sort",
+            "+ add PTU",
+            "a acknowledge",
+        ] {
+            assert!(!bar.contains(dead), "{dead} in {bar}");
+        }
+        assert!(bar.contains(": command"), "{bar}");
+    }
+    // With the demo open, undo is offered again (the demo can be undone).
+    go(
+        &mut app,
+        &worker,
+        &[Action::Command("demo".into()), Action::PaneCommitments],
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.lines().last().unwrap().contains("u undo"), "{s}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_log_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ptudesk.log");
+    ptudesk::tui::runtime::open_log(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // An older log, readable by all, is narrowed.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ptudesk::tui::runtime::open_log(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

@@ -173,12 +173,23 @@ fn walks_the_demo_in_a_real_terminal() {
     t.keys(&["Enter", "Escape"]);
     t.wait_for("Deployments 12");
 
+    // Enter on a notification jumps to its subject; Esc comes back.
+    t.keys(&["6"]);
+    t.wait_for("a acknowledge");
+    t.keys(&["Enter"]);
+    t.wait_until("the jump left the Notifications pane", |s| {
+        !s.contains("a acknowledge")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("a acknowledge");
+
     // An edit, priced before it is saved, then undone.
     t.keys(&["4", "j", "+"]);
     t.wait_all(&[
-        "Charge it causes",
+        "Billed charges",
         "Add PTU to cp-eastus2-prod",
         "+$9,360.00",
+        "new addition of cp-eastus2-prod",
     ]);
     t.keys(&["Enter"]);
     t.wait_for("Saved #2: add 50 PTU to cp-eastus2-prod");
@@ -223,6 +234,12 @@ fn walks_the_demo_in_a_real_terminal() {
         !s.contains("ptudesk · demo"),
         "the alternate screen is gone: {s}"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the log is private, as the store is");
+    }
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("starting on demo"), "{log}");
 }

@@ -6,8 +6,9 @@
 
 use super::data::{ChartData, Data};
 use super::edit::PreviewOutcome;
+use super::effect::AckChange;
 use super::plan::AppliedPlan;
-use crate::alerts::Notification;
+use crate::alerts::{Ack, Notification};
 use crate::planner::PlanSet;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -89,7 +90,7 @@ pub enum Action {
     Palette,
     /// Filter the table (type to narrow, Enter keeps, Esc clears)
     Filter,
-    /// Back: close the popup, clear the filter
+    /// Back: close the popup, clear the filter, return from a jump
     Back,
     /// Up
     Up,
@@ -147,8 +148,13 @@ pub enum Action {
     Resize,
     /// Delete the deployment
     Delete,
-    /// Acknowledge the notification
+    /// Acknowledge the notification (a note and an end date, optional); on
+    /// an acknowledged one, take the acknowledgement back
     Acknowledge,
+    /// Show or hide the acknowledged (silenced) notifications, dimmed
+    ToggleAcknowledged,
+    /// The notification in full: message, what to do, id, acknowledgement
+    Info,
     /// Switch the chart between actual and amortized
     ToggleBasis,
     /// Move the forecast range one month back
@@ -188,7 +194,7 @@ pub enum Action {
     Charted(u64, Result<Arc<ChartData>, String>),
     /// An edit's what-if preview was rated.
     #[serde(skip)]
-    Previewed(u64, PreviewOutcome),
+    Previewed(u64, Box<PreviewOutcome>),
     /// A write (save, undo, import, acknowledge) finished: a message for the
     /// status bar, and whether the store changed.
     #[serde(skip)]
@@ -224,6 +230,20 @@ pub enum Action {
     /// by the panic hook already).
     #[serde(skip)]
     Fatal(String),
+    /// A second passed (status messages expire).
+    #[serde(skip)]
+    Tick,
+    /// What `u` would undo in the store ("#3 (tui: ...)"), after a load.
+    #[serde(skip)]
+    Undoable(Option<String>),
+    /// The acknowledged notifications of a `Notified` evaluation (same
+    /// seq), with their acknowledgements.
+    #[serde(skip)]
+    Silenced(u64, Vec<(Notification, Ack)>),
+    /// An acknowledgement was made, taken back or restored: the message,
+    /// and what `u` undoes now; or why not.
+    #[serde(skip)]
+    AckDone(Result<(String, Option<AckChange>), String>),
 }
 
 /// A key typed into a text field.
@@ -294,6 +314,8 @@ impl Action {
             Action::Resize => "resize",
             Action::Delete => "delete",
             Action::Acknowledge => "acknowledge",
+            Action::ToggleAcknowledged => "show acknowledged",
+            Action::Info => "details",
             Action::ToggleBasis => "actual/amortized",
             Action::RangePrev => "month back",
             Action::RangeNext => "month on",
@@ -355,7 +377,7 @@ impl Action {
             Action::SetRenewal => &[Commitments, Reservations],
             Action::NewReservation | Action::ChangeScope | Action::Refund => &[Reservations],
             Action::Resize | Action::Delete => &[Deployments],
-            Action::Acknowledge => &[Notifications],
+            Action::Acknowledge | Action::ToggleAcknowledged | Action::Info => &[Notifications],
             Action::ToggleBasis | Action::RangePrev | Action::RangeNext => &[Forecast],
             Action::Plan | Action::PlanDiscontinue => &[Commitments, Deployments],
             Action::ApplyPlan => &[Planner],
@@ -363,20 +385,25 @@ impl Action {
         })
     }
 
-    /// True for actions that change the store.
+    /// True for actions that change the store without a priced form
+    /// first: read-only (`--readonly`) refuses them. The edit actions open
+    /// their form in read-only too: it prices the edit, and only saving is
+    /// refused.
     pub fn writes(&self) -> bool {
+        matches!(self, Action::Undo | Action::Acknowledge | Action::ApplyPlan)
+    }
+
+    /// True for the actions that open an edit form.
+    pub fn edits(&self) -> bool {
         matches!(
             self,
-            Action::Undo
-                | Action::AddPtu
+            Action::AddPtu
                 | Action::SetRenewal
                 | Action::NewReservation
                 | Action::ChangeScope
                 | Action::Refund
                 | Action::Resize
                 | Action::Delete
-                | Action::Acknowledge
-                | Action::ApplyPlan
         )
     }
 
@@ -418,6 +445,8 @@ impl Action {
             Resize,
             Delete,
             Acknowledge,
+            ToggleAcknowledged,
+            Info,
             ToggleBasis,
             RangePrev,
             RangeNext,

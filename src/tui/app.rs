@@ -1,17 +1,38 @@
 //! The app's state and `update`: a synchronous function from an action to
 //! the new state and the effects to run (store reads and writes, ratings),
 //! which come back later as actions. Nothing here blocks or draws.
+//!
+//! Behaviour decided here:
+//! - Status messages: a pane switch or any action other than moving the
+//!   selection clears the last message before it runs; otherwise a message
+//!   expires after 5 seconds (10 for warnings and errors), never while a
+//!   write or a sync it reports on is running.
+//! - Esc goes back after a jump (Enter on a notification, an event, a
+//!   forecast window or a quota's deployment): each jump remembers the
+//!   pane and selection it left; Esc with no popup open pops it (clearing
+//!   the filter the jump set). Switching panes by hand forgets the jumps.
+//! - `u` undoes the last thing done: an acknowledgement made or taken back
+//!   in the app (acknowledgements are not changes of the estate and stay
+//!   out of the audit log, as with `ptudesk ack`), else the store's last
+//!   change.
+//! - A reload while an edit form is open (another process wrote the store,
+//!   a sync) prices the form again against the new estate and says so; if
+//!   its subject is gone, the form closes with a message.
+//! - `--readonly` opens edit forms and prices them; only saving is refused.
+//! - Palette Tab completes the command word while the cursor is in it
+//!   (keeping what follows), and file paths in `:import`/`:export`
+//!   arguments (`~/` is the home folder); anything else is left alone.
 
 use super::action::{Action, Pane, TextKey};
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone, base_id};
 use super::details;
 use super::edit::{Edit, PreviewOutcome};
-use super::effect::Effect;
+use super::effect::{AckChange, Effect};
 use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
 use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
-use crate::alerts::Notification;
+use crate::alerts::{Ack, Notification};
 use crate::domain::time::{Time, add_months, fmt_time, is_whole_hour, month_start, parse_time_arg};
 use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
@@ -148,6 +169,19 @@ pub enum Overlay {
     },
 }
 
+/// Where a jump came from, for Esc.
+#[derive(Debug, Clone)]
+pub struct BackEntry {
+    pub from: Pane,
+    pub selected: usize,
+    pub offset: usize,
+    /// The pane jumped to, its filter before the jump, and the filter the
+    /// jump set.
+    pub to: Pane,
+    pub to_filter: String,
+    pub jump_filter: String,
+}
+
 /// Something that is loading, loaded or failed.
 #[derive(Debug, Clone, Default)]
 pub enum Loadable<T> {
@@ -200,6 +234,26 @@ pub struct App {
     pub throwaway: bool,
     /// A `:sync` is running.
     pub syncing: bool,
+    /// Ticks since the status message was set (it expires).
+    pub status_age: u16,
+    /// The jumps Esc goes back through.
+    pub back: Vec<BackEntry>,
+    /// What `u` would undo in the store ("#3 (tui: ...)"), None: nothing.
+    pub undoable: Option<String>,
+    /// The last acknowledgement made or taken back here: `u` undoes it
+    /// first.
+    pub last_ack: Option<AckChange>,
+    /// The acknowledged (silenced) notifications, with their
+    /// acknowledgements.
+    pub silenced: Vec<(Notification, Ack)>,
+    /// The Notifications pane lists the acknowledged ones too, dimmed.
+    pub show_acknowledged: bool,
+    /// The palette's completion note (the file names that match).
+    pub palette_note: Option<String>,
+    /// The next load follows a write by another process.
+    external_reload: bool,
+    /// The filter a jump replaced on the pane it went to.
+    pending_filter: String,
     seq: u64,
     plan_seq: u64,
     load_seq: u64,
@@ -209,6 +263,11 @@ pub struct App {
 
 /// The smallest window the app draws in.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Seconds (ticks) a status message stays: information, and warnings or
+/// errors.
+pub const STATUS_TICKS: u16 = 5;
+pub const STATUS_TICKS_WARNING: u16 = 10;
 
 impl App {
     pub fn new(
@@ -251,6 +310,15 @@ impl App {
             planner: PlannerState::default(),
             throwaway: false,
             syncing: false,
+            status_age: 0,
+            back: vec![],
+            undoable: None,
+            last_ack: None,
+            silenced: vec![],
+            show_acknowledged: false,
+            palette_note: None,
+            external_reload: false,
+            pending_filter: String::new(),
             seq: 0,
             plan_seq: 0,
             load_seq: 0,
@@ -337,6 +405,27 @@ impl App {
 
     fn set_status(&mut self, tone: Tone, msg: impl Into<String>) {
         self.status = Some((tone, msg.into()));
+        self.status_age = 0;
+    }
+
+    /// Ages the status message by a tick; true when it expired.
+    fn age_status(&mut self) -> bool {
+        let Some((tone, _)) = &self.status else {
+            return false;
+        };
+        if self.writing || self.syncing {
+            return false;
+        }
+        self.status_age = self.status_age.saturating_add(1);
+        let limit = match tone {
+            Tone::Warning | Tone::Critical => STATUS_TICKS_WARNING,
+            _ => STATUS_TICKS,
+        };
+        if self.status_age >= limit {
+            self.status = None;
+            return true;
+        }
+        false
     }
 
     fn selected_key(&self) -> Option<String> {
@@ -344,8 +433,10 @@ impl App {
         self.view(self.pane).selected_row(t).map(|r| r.key.clone())
     }
 
+    /// Switches panes by hand (or by a command): the jumps are forgotten.
     fn go(&mut self, pane: Pane) {
         self.pane = pane;
+        self.back.clear();
     }
 
     fn text_overlay(&self) -> bool {
@@ -361,10 +452,39 @@ impl App {
 impl App {
     fn rebuild_notifications(&mut self) {
         self.notification_table = match &self.notifications {
+            Loadable::Ready(list) if self.show_acknowledged => {
+                let mut all: Vec<Notification> = list.to_vec();
+                all.extend(self.silenced.iter().map(|(n, _)| n.clone()));
+                let mut t = details::notification_table(&all);
+                // The acknowledged ones dimmed, saying so.
+                for r in &mut t.rows {
+                    if let Some((_, a)) = self.silenced.iter().find(|(n, _)| n.id == r.key) {
+                        r.tone = Tone::Dim;
+                        if let Some(m) = r.cells.last_mut() {
+                            *m = format!("[{}] {m}", ack_words(a));
+                        }
+                    }
+                }
+                Some(t)
+            }
             Loadable::Ready(list) => Some(details::notification_table(list)),
             _ => None,
         };
         self.refresh(Pane::Notifications);
+    }
+
+    /// A notification by id: an active one, or an acknowledged one with
+    /// its acknowledgement.
+    pub fn notification(&self, id: &str) -> Option<(&Notification, Option<&Ack>)> {
+        if let Loadable::Ready(list) = &self.notifications
+            && let Some(n) = list.iter().find(|n| n.id == id)
+        {
+            return Some((n, None));
+        }
+        self.silenced
+            .iter()
+            .find(|(n, _)| n.id == id)
+            .map(|(n, a)| (n, Some(a)))
     }
 
     fn rebuild_events(&mut self) {
@@ -432,20 +552,62 @@ pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
         };
     }
     if let Some(Overlay::Confirm { .. }) = app.overlays.last() {
-        return match ev.code {
-            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Confirm),
-            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') => {
-                Some(Action::Back)
-            }
-            _ => None,
-        };
+        return app.keymap.confirm_lookup(key);
     }
     app.keymap.lookup(key, app.pane)
 }
 
+/// True for what the user does (keys, palette lines) other than moving the
+/// selection or typing: it clears the last status message.
+fn clears_status(a: &Action) -> bool {
+    let user = a.name().is_some() || matches!(a, Action::Command(_));
+    user && !matches!(
+        a,
+        Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+    )
+}
+
 /// Applies an action; returns the effects to run.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if clears_status(&action) && !app.writing && !app.syncing {
+        app.status = None;
+    }
     match action {
+        Action::Tick => {
+            app.age_status();
+            vec![]
+        }
+        Action::Undoable(u) => {
+            app.undoable = u;
+            vec![]
+        }
+        Action::Silenced(seq, list) => {
+            if seq == app.notify_seq {
+                app.silenced = list;
+                app.rebuild_notifications();
+            }
+            vec![]
+        }
+        Action::AckDone(result) => {
+            app.writing = false;
+            match result {
+                Ok((msg, change)) => {
+                    app.overlays.retain(|o| !matches!(o, Overlay::Form(_)));
+                    app.last_ack = change;
+                    app.set_status(Tone::Ok, msg);
+                    renotify(app)
+                }
+                Err(e) => {
+                    app.set_status(Tone::Critical, e);
+                    vec![]
+                }
+            }
+        }
         Action::Resized(w, h) => {
             app.size = (w, h);
             vec![]
@@ -479,7 +641,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .find(|o| matches!(o, Overlay::Form(_)))
                 && f.seq == seq
             {
-                f.preview = Some(outcome);
+                f.preview = Some(*outcome);
             }
             vec![]
         }
@@ -490,6 +652,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     app.overlays
                         .retain(|o| !matches!(o, Overlay::Form(_) | Overlay::Confirm { .. }));
                     app.set_status(Tone::Ok, msg);
+                    // A change of the store is now the last thing `u` undoes.
+                    if changed {
+                        app.last_ack = None;
+                    }
                 }
                 Err(msg) => {
                     // Keep a form open so it can be fixed.
@@ -522,6 +688,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Tone::Info,
                 "The store changed (another process wrote to it): reloaded.",
             );
+            app.external_reload = true;
             app.load()
         }
         Action::AskUndo(message) => {
@@ -569,6 +736,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(summary) => {
                     app.set_status(Tone::Ok, summary);
+                    app.external_reload = true;
                     app.load()
                 }
                 Err(e) => {
@@ -604,11 +772,13 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
             app.data = Loadable::Ready(d);
             app.rebuild_events();
             app.refresh_all();
+            let external = std::mem::take(&mut app.external_reload);
+            let mut out = refit_form(app, external);
             let nseq = app.next_seq();
             app.notify_seq = nseq;
             let cseq = app.next_seq();
             app.chart_seq = cseq;
-            let mut out = vec![
+            out.extend([
                 Effect::Notify {
                     seq: nseq,
                     estate: estate.clone(),
@@ -621,12 +791,75 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
                     to: app.chart.to,
                     basis: app.chart.basis,
                 },
-            ];
+            ]);
             // The Planner follows the store: its subject is planned again.
             out.extend(replan(app));
             out
         }
     }
+}
+
+/// After a reload, an open edit form is priced again against the new
+/// estate with a title that says what it is now; if its subject is gone,
+/// it closes. After another process's write, the status says which.
+fn refit_form(app: &mut App, external: bool) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(i) = app.overlays.iter().rposition(
+        |o| matches!(o, Overlay::Form(f) if !matches!(f.target, Target::Acknowledge(_))),
+    ) else {
+        return vec![];
+    };
+    let Overlay::Form(f) = &mut app.overlays[i] else {
+        return vec![];
+    };
+    match Form::for_target(&d.estate, &f.target, app.now) {
+        Ok(fresh) => {
+            f.title = fresh.title;
+            if external {
+                app.set_status(
+                    Tone::Info,
+                    "The store changed (another process wrote to it): reloaded; the open form is re-priced against it.",
+                );
+            }
+            // The form may be under a confirmation: price it where it is.
+            let top = app.overlays.len() - 1;
+            if i == top {
+                reprice(app)
+            } else {
+                let seq = app.next_seq();
+                let Overlay::Form(f) = &mut app.overlays[i] else {
+                    return vec![];
+                };
+                f.seq = seq;
+                price_effect(app.now, &d, f, seq)
+            }
+        }
+        Err(why) => {
+            // A confirmation of its save goes with it.
+            app.overlays.truncate(i);
+            app.set_status(
+                Tone::Warning,
+                format!("The store changed: the edit form closed, nothing saved. {why}"),
+            );
+            vec![]
+        }
+    }
+}
+
+/// Evaluates the notifications again (after an acknowledgement).
+fn renotify(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let seq = app.next_seq();
+    app.notify_seq = seq;
+    vec![Effect::Notify {
+        seq,
+        estate: d.estate.clone(),
+        now: app.now,
+    }]
 }
 
 /// Plans the Planner's subject again (after a reload), keeping what it
@@ -889,7 +1122,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     if app.readonly && action.writes() {
         app.set_status(
             Tone::Warning,
-            "Read-only (--readonly): edits, applying plans, undo and acknowledgements are off.",
+            "Read-only (--readonly): undo, applying plans and acknowledgements are off; edits are priced, not saved.",
         );
         return vec![];
     }
@@ -916,6 +1149,9 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Back => {
+            if go_back(app) {
+                return vec![];
+            }
             let v = app.views.get_mut(&app.pane).expect("view");
             if !v.filter.is_empty() {
                 v.filter.clear();
@@ -973,14 +1209,44 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Select => select(app),
-        Action::Undo => {
-            app.writing = true;
-            app.set_status(Tone::Info, "Undoing the last change…");
-            vec![Effect::Undo {
-                now: app.now,
-                any: false,
-            }]
-        }
+        Action::Undo => match app.last_ack.take() {
+            Some(AckChange::Acked { id, label }) => {
+                let ack = app
+                    .silenced
+                    .iter()
+                    .find(|(n, _)| n.id == id)
+                    .map(|(_, a)| a.clone());
+                match ack {
+                    Some(a) => {
+                        app.writing = true;
+                        vec![Effect::Unacknowledge {
+                            ack: Box::new(a),
+                            label,
+                        }]
+                    }
+                    // Not silenced any more (it got worse): nothing to take back.
+                    None => {
+                        app.set_status(
+                            Tone::Info,
+                            format!("{label} is not silenced any more: nothing to undo there."),
+                        );
+                        vec![]
+                    }
+                }
+            }
+            Some(AckChange::Unacked { ack, label }) => {
+                app.writing = true;
+                vec![Effect::RestoreAck { ack, label }]
+            }
+            None => {
+                app.writing = true;
+                app.set_status(Tone::Info, "Undoing the last change…");
+                vec![Effect::Undo {
+                    now: app.now,
+                    any: false,
+                }]
+            }
+        },
         Action::Reload => {
             app.set_status(Tone::Info, "Reloading…");
             app.load()
@@ -994,18 +1260,57 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Delete => open_form(app, &action),
         Action::Acknowledge => {
             let Some(key) = app.selected_key() else {
+                app.set_status(Tone::Warning, "Select a notification first.");
                 return vec![];
             };
-            let Loadable::Ready(list) = &app.notifications else {
-                return vec![];
-            };
-            match list.iter().find(|n| n.id == key).cloned() {
-                Some(n) => vec![Effect::Acknowledge {
-                    notification: Box::new(n),
-                    now: app.now,
-                }],
+            match app.notification(&key).map(|(n, a)| (n.clone(), a.cloned())) {
+                // An acknowledged one: take the acknowledgement back.
+                Some((n, Some(a))) => {
+                    app.writing = true;
+                    vec![Effect::Unacknowledge {
+                        ack: Box::new(a),
+                        label: super::effect::ack_label(&n),
+                    }]
+                }
+                Some((n, None)) => {
+                    app.overlays
+                        .push(Overlay::Form(Box::new(Form::acknowledge(&n))));
+                    vec![]
+                }
                 None => vec![],
             }
+        }
+        Action::ToggleAcknowledged => {
+            app.show_acknowledged = !app.show_acknowledged;
+            app.rebuild_notifications();
+            let n = app.silenced.len();
+            app.set_status(
+                Tone::Info,
+                if app.show_acknowledged {
+                    format!("Showing {n} acknowledged notification(s), dimmed: a takes one back.")
+                } else {
+                    "Acknowledged notifications hidden.".to_string()
+                },
+            );
+            vec![]
+        }
+        Action::Info => {
+            let Some(key) = app.selected_key() else {
+                return vec![];
+            };
+            if let Some((n, a)) = app.notification(&key) {
+                // The popup's text width (it is drawn 110 wide at most).
+                let width = (app.size.0.saturating_sub(6).min(110)).saturating_sub(2);
+                let lines = notification_lines(n, a, width as usize);
+                let title = format!("Notification {}", n.id);
+                app.overlays.push(Overlay::Detail {
+                    title,
+                    key: String::new(),
+                    lines,
+                    scroll: 0,
+                });
+            }
+            vec![]
         }
         Action::Plan => plan_key(app),
         Action::PlanDiscontinue => plan_discontinue(app),
@@ -1044,12 +1349,7 @@ fn select(app: &mut App) -> Vec<Effect> {
     match app.pane {
         Pane::Overview | Pane::Forecast => jump(app, &key),
         Pane::Notifications => {
-            let subject = match &app.notifications {
-                Loadable::Ready(list) => {
-                    list.iter().find(|n| n.id == key).map(|n| n.subject.clone())
-                }
-                _ => None,
-            };
+            let subject = app.notification(&key).map(|(n, _)| n.subject.clone());
             match subject {
                 Some(s) => jump(app, &s),
                 None => vec![],
@@ -1103,6 +1403,51 @@ pub fn jump(app: &mut App, subject: &str) -> Vec<Effect> {
     let Some(d) = app.data().cloned() else {
         return vec![];
     };
+    let from = app.pane;
+    let (selected, offset) = {
+        let v = app.view(from);
+        (v.selected, v.offset)
+    };
+    // A jump that landed remembers where it came from, for Esc.
+    if jump_to(app, &d, subject) {
+        let to = app.pane;
+        let jump_filter = app.view(to).filter.clone();
+        let to_filter = std::mem::take(&mut app.pending_filter);
+        app.back.push(BackEntry {
+            from,
+            selected,
+            offset,
+            to,
+            to_filter,
+            jump_filter,
+        });
+    }
+    vec![]
+}
+
+/// Esc after a jump: back to the pane and row it left, the filter the
+/// jump set taken away. False when there is no jump to go back from.
+fn go_back(app: &mut App) -> bool {
+    let Some(b) = app.back.last().cloned() else {
+        return false;
+    };
+    let filter = &app.view(app.pane).filter;
+    if b.to != app.pane || !(filter.is_empty() || *filter == b.jump_filter) {
+        return false;
+    }
+    app.back.pop();
+    app.views.get_mut(&b.to).expect("view").filter = b.to_filter;
+    app.refresh(b.to);
+    app.pane = b.from;
+    let page = app.page();
+    let v = app.views.get_mut(&b.from).expect("view");
+    v.offset = b.offset;
+    v.select(b.selected, page);
+    true
+}
+
+/// Shows the row of `subject`; false when no pane lists it.
+fn jump_to(app: &mut App, d: &Arc<Data>, subject: &str) -> bool {
     let candidates = [
         (Pane::Commitments, &d.commitments),
         (Pane::Reservations, &d.reservations),
@@ -1118,7 +1463,7 @@ pub fn jump(app: &mut App, subject: &str) -> Vec<Effect> {
                 base
             };
             show_row(app, pane, table, key, None);
-            return vec![];
+            return true;
         }
     }
     if d.estate.resource(subject).is_some() {
@@ -1127,17 +1472,18 @@ pub fn jump(app: &mut App, subject: &str) -> Vec<Effect> {
         } else {
             show_row(app, Pane::Deployments, &d.deployments, "", Some(subject));
         }
-        return vec![];
+        return true;
     }
     app.set_status(Tone::Warning, format!("No pane lists {subject}."));
-    vec![]
+    false
 }
 
 fn show_row(app: &mut App, pane: Pane, table: &Table, key: &str, filter: Option<&str>) {
-    app.go(pane);
+    // Not `go`: a jump keeps the way back.
+    app.pane = pane;
     let page = app.page();
     let v = app.views.get_mut(&pane).expect("view");
-    v.filter = filter.unwrap_or("").to_string();
+    app.pending_filter = std::mem::replace(&mut v.filter, filter.unwrap_or("").to_string());
     v.refresh(table);
     if let Some(p) = v
         .rows
@@ -1156,56 +1502,48 @@ fn open_form(app: &mut App, action: &Action) -> Vec<Effect> {
     };
     let e = &d.estate;
     let now = app.now;
-    let key = app.selected_key();
-    let need = |app: &mut App, what: &str| {
-        app.set_status(Tone::Warning, format!("Select a {what} first."));
+    let what = match app.pane {
+        Pane::Commitments => "commitment",
+        Pane::Reservations => "reservation",
+        _ => "deployment",
     };
-    let form = match action {
-        Action::AddPtu => match key {
-            Some(k) => Some(Form::add_ptu(&k, now)),
-            None => {
-                need(app, "commitment");
-                None
-            }
-        },
-        Action::SetRenewal if app.pane == Pane::Commitments => {
-            key.and_then(|k| Form::commitment_renewal(e, &k, now))
-        }
-        Action::SetRenewal => key.and_then(|k| Form::reservation_renewal(e, &k, now)),
-        Action::NewReservation => {
+    let key = app.selected_key();
+    let form = match (action, key) {
+        (Action::NewReservation, key) => {
             let like = key.and_then(|k| e.reservations.iter().find(|r| r.id == k));
-            Some(Form::new_reservation(e, like, now))
+            Ok(Form::new_reservation(e, like, now))
         }
-        Action::ChangeScope => key.and_then(|k| Form::scope_change(e, &k, now)),
-        Action::Refund => key.map(|k| Form::refund(&k, now)),
-        Action::Resize => key.and_then(|k| Form::resize(e, &k, now)),
-        Action::Delete => key.map(|k| Form::delete(&k, now)),
-        _ => None,
+        (_, None) => Err(format!("Select a {what} first.")),
+        (Action::AddPtu, Some(k)) => Form::add_ptu(e, &k, now),
+        (Action::SetRenewal, Some(k)) if app.pane == Pane::Commitments => {
+            Form::commitment_renewal(e, &k, now)
+        }
+        (Action::SetRenewal, Some(k)) => Form::reservation_renewal(e, &k, now),
+        (Action::ChangeScope, Some(k)) => Form::scope_change(e, &k, now),
+        (Action::Refund, Some(k)) => Form::refund(e, &k, now),
+        (Action::Resize, Some(k)) => Form::resize(e, &k, now),
+        (Action::Delete, Some(k)) => Form::delete(e, &k, now),
+        _ => return vec![],
     };
     match form {
-        Some(f) => {
+        Ok(f) => {
             app.overlays.push(Overlay::Form(Box::new(f)));
             reprice(app)
         }
-        None => {
-            if app.status.is_none() {
-                need(app, "row");
-            }
+        Err(why) => {
+            app.set_status(Tone::Warning, why);
             vec![]
         }
     }
 }
 
-/// Prices the open form again.
-fn reprice(app: &mut App) -> Vec<Effect> {
-    let seq = app.next_seq();
-    let Some(d) = app.data().cloned() else {
+/// The preview effect of a form (or its error, kept in the form).
+fn price_effect(now: Time, d: &Arc<Data>, f: &mut Form, seq: u64) -> Vec<Effect> {
+    if let Target::Acknowledge(_) = f.target {
+        // Not priced: it changes no charge. Its fields are checked here.
+        f.preview = f.ack_values().err().map(Err);
         return vec![];
-    };
-    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
-        return vec![];
-    };
-    f.seq = seq;
+    }
     match f.edit() {
         Ok(edit) => {
             f.preview = None;
@@ -1215,6 +1553,7 @@ fn reprice(app: &mut App) -> Vec<Effect> {
                 edit: Box::new(edit),
                 month: d.baseline.month,
                 next30: d.baseline.next30,
+                now,
             }]
         }
         Err(e) => {
@@ -1224,22 +1563,46 @@ fn reprice(app: &mut App) -> Vec<Effect> {
     }
 }
 
+/// Prices the open form again.
+fn reprice(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let now = app.now;
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
+        return vec![];
+    };
+    f.seq = seq;
+    price_effect(now, &d, f, seq)
+}
+
 fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect> {
     match overlay {
         Overlay::Help { scroll } => {
+            // The help's last screenful starts here (its box has borders).
+            let last = (super::ui::help_lines(app).len() as u16)
+                .saturating_sub(app.size.1.saturating_sub(4 + 2));
             match action {
                 Action::Back | Action::Help | Action::Select => {
                     app.overlays.pop();
                 }
                 Action::Quit => app.quit = true,
-                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top => {
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom => {
                     let s = match action {
                         Action::Up => scroll.saturating_sub(1),
                         Action::Down => scroll + 1,
                         Action::PageUp => scroll.saturating_sub(10),
                         Action::PageDown => scroll + 10,
+                        Action::Bottom => last,
                         _ => 0,
-                    };
+                    }
+                    .min(last);
                     if let Some(Overlay::Help { scroll }) = app.overlays.last_mut() {
                         *scroll = s;
                     }
@@ -1345,26 +1708,27 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
         Overlay::Palette(input) => match action {
             Action::Back => {
                 app.overlays.pop();
+                app.palette_note = None;
                 vec![]
             }
             Action::Select => {
                 app.overlays.pop();
+                app.palette_note = None;
                 command(app, input.value())
             }
             Action::NextPane => {
-                let typed = input.value().to_string();
-                if let Some(c) = palette_matches(&typed).first()
-                    && let Some(Overlay::Palette(i)) = app.overlays.last_mut()
-                {
-                    let word = c.0.split(' ').next().unwrap_or(c.0);
-                    *i = Input::new(format!("{word} "));
+                let c = complete(input.value(), input.cursor());
+                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                    *i = Input::new(c.line).with_cursor(c.cursor);
                 }
+                app.palette_note = c.note;
                 vec![]
             }
             Action::Text(k) => {
                 if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
                     edit_input(i, k);
                 }
+                app.palette_note = None;
                 vec![]
             }
             _ => vec![],
@@ -1431,25 +1795,72 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
     };
     match action {
         Action::Back => {
+            let ack = matches!(f.target, Target::Acknowledge(_));
             app.overlays.pop();
-            app.set_status(Tone::Info, "Edit cancelled: nothing saved.");
+            app.set_status(
+                Tone::Info,
+                if ack {
+                    "Not acknowledged."
+                } else {
+                    "Edit cancelled: nothing saved."
+                },
+            );
             vec![]
         }
         Action::Up | Action::PrevPane => {
-            f.focus = (f.focus + f.fields.len() - 1) % f.fields.len();
+            f.move_focus(-1);
             vec![]
         }
         Action::Down | Action::NextPane => {
-            f.focus = (f.focus + 1) % f.fields.len();
+            f.move_focus(1);
             vec![]
         }
         Action::Text(k) => {
             let focus = f.focus;
             if f.fields[focus].key(k) {
+                f.sync_fields();
                 reprice(app)
             } else {
                 vec![]
             }
+        }
+        Action::Select if matches!(f.target, Target::Acknowledge(_)) => {
+            let Target::Acknowledge(id) = f.target.clone() else {
+                return vec![];
+            };
+            let (note, until) = match f.ack_values() {
+                Ok(v) => v,
+                Err(e) => {
+                    app.set_status(Tone::Critical, format!("Not acknowledged: {e}"));
+                    return vec![];
+                }
+            };
+            if let Some(u) = until.filter(|u| *u <= app.now) {
+                app.set_status(
+                    Tone::Critical,
+                    format!(
+                        "Not acknowledged: Until {} is not after now ({}).",
+                        data::minute(u),
+                        data::minute(app.now)
+                    ),
+                );
+                return vec![];
+            }
+            let Some(n) = app.notification(&id).map(|(n, _)| n.clone()) else {
+                app.overlays.pop();
+                app.set_status(
+                    Tone::Info,
+                    "That notification is gone: nothing to acknowledge.",
+                );
+                return vec![];
+            };
+            app.writing = true;
+            vec![Effect::Acknowledge {
+                notification: Box::new(n),
+                now: app.now,
+                until,
+                note,
+            }]
         }
         Action::Select => {
             let edit = match f.edit() {
@@ -1465,20 +1876,29 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     app.set_status(Tone::Critical, format!("Can't save: {e}"));
                     return vec![];
                 }
-                Some(Ok(p)) if p.refund.as_ref().is_some_and(|r| !r.ok()) => {
-                    app.set_status(
-                        Tone::Critical,
-                        "Can't save: the refund would pass the USD 50,000 rolling 12-month cancellation limit.",
-                    );
+                Some(Ok(p)) if !p.can_save() => {
+                    let why = p.blockers.join(" ");
+                    app.set_status(Tone::Critical, format!("Can't save: {why}"));
+                    return vec![];
+                }
+                None => {
+                    app.set_status(Tone::Info, "Still pricing: press Enter again in a moment.");
                     return vec![];
                 }
                 _ => {}
             }
+            if app.readonly {
+                app.set_status(
+                    Tone::Warning,
+                    "Read-only (--readonly): priced only, nothing saved.",
+                );
+                return vec![];
+            }
             if edit.destructive() {
                 let cost = match &f.preview {
                     Some(Ok(p)) => format!(
-                        " (charge {}, this month {})",
-                        data::delta(p.charge),
+                        " (billed {}, this month {})",
+                        data::delta(p.billed()),
                         data::delta(p.month.delta())
                     ),
                     _ => String::new(),
@@ -1510,7 +1930,10 @@ fn capitalize(s: &str) -> String {
 
 fn save(app: &mut App, edit: Edit) -> Vec<Effect> {
     if app.readonly {
-        app.set_status(Tone::Warning, "Read-only (--readonly): nothing saved.");
+        app.set_status(
+            Tone::Warning,
+            "Read-only (--readonly): priced only, nothing saved.",
+        );
         return vec![];
     }
     app.writing = true;
@@ -1590,7 +2013,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             app.writing = true;
             app.set_status(Tone::Info, format!("Importing {rest}…"));
             vec![Effect::Import {
-                files: rest.split_whitespace().map(PathBuf::from).collect(),
+                files: rest.split_whitespace().map(expand_home).collect(),
                 now: app.now,
             }]
         }
@@ -1600,7 +2023,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 return vec![];
             }
             vec![Effect::Export {
-                file: PathBuf::from(rest),
+                file: expand_home(rest),
             }]
         }
         "forecast" => {
@@ -1688,6 +2111,259 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         },
     }
+}
+
+/// A path as typed: a leading `~/` is the home folder.
+pub fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
+/// A palette line after Tab: the line, the cursor (in characters), and
+/// what to show about the candidates when there are several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    pub line: String,
+    pub cursor: usize,
+    pub note: Option<String>,
+}
+
+fn common_prefix<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut it = names.into_iter();
+    let Some(first) = it.next() else {
+        return String::new();
+    };
+    let mut p: Vec<char> = first.chars().collect();
+    for n in it {
+        let k = p
+            .iter()
+            .zip(n.chars())
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        p.truncate(k);
+    }
+    p.into_iter().collect()
+}
+
+/// Tab in the palette: with the cursor in the command word, completes the
+/// word (keeping what follows it); in an argument of `:import` or
+/// `:export`, completes the file path before the cursor from its folder;
+/// anything else is left as it is.
+pub fn complete(line: &str, cursor: usize) -> Completed {
+    let chars: Vec<char> = line.chars().collect();
+    let cursor = cursor.min(chars.len());
+    let same = |note: Option<String>| Completed {
+        line: line.to_string(),
+        cursor,
+        note,
+    };
+    let lead = chars.iter().take_while(|c| c.is_whitespace()).count();
+    let word_end = lead
+        + chars[lead..]
+            .iter()
+            .take_while(|c| !c.is_whitespace())
+            .count();
+    let collect = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+    if cursor <= word_end {
+        let typed = collect(lead, cursor);
+        let mut names: Vec<&str> = COMMANDS
+            .iter()
+            .map(|c| c.0.split(' ').next().unwrap_or(c.0))
+            .filter(|n| n.starts_with(&typed))
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            return same(Some(format!("no command starts with {typed:?}")));
+        }
+        let word = if names.len() == 1 {
+            names[0].to_string()
+        } else {
+            common_prefix(names.iter().copied())
+        };
+        let rest = collect(word_end, chars.len());
+        let mut out = collect(0, lead) + &word;
+        if names.len() == 1 && !rest.starts_with(' ') {
+            out.push(' ');
+        }
+        let mut at = out.chars().count();
+        if names.len() == 1 && rest.starts_with(' ') {
+            at += 1;
+        }
+        out.push_str(&rest);
+        let note = (names.len() > 1).then(|| names.join("  "));
+        return Completed {
+            line: out,
+            cursor: at,
+            note,
+        };
+    }
+    let cmd = collect(lead, word_end);
+    if cmd != "import" && cmd != "export" {
+        return same(None);
+    }
+    // The path being typed: from the space before the cursor to the cursor.
+    let start = chars[..cursor]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .map_or(0, |i| i + 1);
+    let typed = collect(start, cursor);
+    let (dir, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed.as_str()),
+    };
+    let folder = if dir.is_empty() {
+        PathBuf::from(".")
+    } else {
+        expand_home(dir)
+    };
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return same(Some(format!("no folder {}", folder.display())));
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let hidden = name.starts_with('.') && !prefix.starts_with('.');
+            (name.starts_with(prefix) && !hidden).then(|| {
+                if e.path().is_dir() {
+                    format!("{name}/")
+                } else {
+                    name
+                }
+            })
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return same(Some(format!("no file matches {typed}")));
+    }
+    let mut done = if names.len() == 1 {
+        names[0].clone()
+    } else {
+        common_prefix(names.iter().map(String::as_str))
+    };
+    // The only match, a file, for :import: a space, ready for the next.
+    let rest = collect(cursor, chars.len());
+    if names.len() == 1 && !done.ends_with('/') && cmd == "import" && !rest.starts_with(' ') {
+        done.push(' ');
+    }
+    let mut out = collect(0, start) + dir + &done;
+    let at = out.chars().count();
+    out.push_str(&rest);
+    let note = (names.len() > 1).then(|| {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        let more = names.len().saturating_sub(8);
+        let mut n = format!("{} files: {}", names.len(), shown.join("  "));
+        if more > 0 {
+            n.push_str(&format!("  … {more} more"));
+        }
+        n
+    });
+    Completed {
+        line: out,
+        cursor: at,
+        note,
+    }
+}
+
+/// True when a key the bottom bar would offer does something here: no
+/// "details" without a row, no undo with nothing to undo.
+pub fn hint_works(app: &App, a: &Action) -> bool {
+    let rows = !app.view(app.pane).rows.is_empty();
+    let has_table = app.table(app.pane).is_some_and(|t| !t.rows.is_empty());
+    match a {
+        Action::Select | Action::PageDown => rows,
+        Action::Filter | Action::SortNext | Action::SortReverse => has_table,
+        Action::Undo => app.undoable.is_some() || app.last_ack.is_some(),
+        Action::AddPtu
+        | Action::SetRenewal
+        | Action::ChangeScope
+        | Action::Refund
+        | Action::Resize
+        | Action::Delete
+        | Action::Acknowledge
+        | Action::Info
+        | Action::Plan
+        | Action::PlanDiscontinue => rows,
+        Action::ToggleAcknowledged => app.show_acknowledged || !app.silenced.is_empty(),
+        Action::NewReservation => app.data().is_some(),
+        _ => true,
+    }
+}
+
+/// An acknowledgement in a few words.
+pub fn ack_words(a: &Ack) -> String {
+    let mut s = format!("acknowledged {}", data::minute(a.at));
+    if let Some(u) = a.until {
+        s.push_str(&format!(" until {}", data::minute(u)));
+    }
+    s
+}
+
+/// The notification popup's lines (`i` in the Notifications pane),
+/// wrapped to `width`.
+pub fn notification_lines(
+    n: &Notification,
+    ack: Option<&Ack>,
+    width: usize,
+) -> Vec<(String, Tone)> {
+    let tone = match n.severity {
+        crate::alerts::Severity::Critical => Tone::Critical,
+        crate::alerts::Severity::Warning => Tone::Warning,
+        crate::alerts::Severity::Info => Tone::Info,
+    };
+    let field = |k: &str, v: String| (format!("{k:<10}{v}"), Tone::Plain);
+    let wrapped = |text: &str, indent: &str, tone: Tone| -> Vec<(String, Tone)> {
+        crate::report::wrap(text, indent, width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let l = if i == 0 {
+                    l.trim_start().to_string()
+                } else {
+                    l
+                };
+                (l, tone)
+            })
+            .collect()
+    };
+    let mut out = wrapped(&n.message, "", tone);
+    out.extend(wrapped(&format!("-> {}", n.action), "   ", Tone::Plain));
+    out.extend(vec![
+        (String::new(), Tone::Plain),
+        field("Severity", n.severity.name().to_string()),
+        field("Kind", n.kind.replace('_', " ")),
+        field("Subject", n.subject.clone()),
+        field("When", data::minute(n.at)),
+        field("Cost", data::money(n.cost_impact)),
+        field("Id", n.id.clone()),
+        (String::new(), Tone::Plain),
+    ]);
+    match ack {
+        Some(a) => {
+            out.extend(wrapped(
+                &format!("{}: {}", capitalize(&ack_words(a)), a.note),
+                "",
+                Tone::Dim,
+            ));
+            out.extend(wrapped(
+                &format!("a takes it back (or `ptudesk unack {}`).", n.id),
+                "",
+                Tone::Dim,
+            ));
+        }
+        None => out.extend(wrapped(
+            &format!(
+                "a acknowledges it (or `ptudesk ack {}`); enter goes to {}.",
+                n.id, n.subject
+            ),
+            "",
+            Tone::Dim,
+        )),
+    }
+    out
 }
 
 /// Parses `FROM..TO` (dates or whole UTC hours).

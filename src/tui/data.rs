@@ -1190,7 +1190,11 @@ fn reservations_table(
                     format!("{term_code} {billing}"),
                     day(start),
                     expiry_cell,
-                    reservation_renewal_label(&setting),
+                    if state == "refunded" {
+                        "refunded".into()
+                    } else {
+                        reservation_renewal_label(&setting)
+                    },
                     pct_cell(past),
                     pct_cell(ahead),
                     spark,

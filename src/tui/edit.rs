@@ -1,18 +1,31 @@
 //! Edits, what-if first: each edit is a pure function from an estate to an
 //! edited estate; its preview rates both with the rating core and shows the
-//! difference (the charge it causes in the hour it takes effect, and the
-//! forecast delta for the current month and the next 30 days). Saving
-//! applies the same function inside one store transaction.
+//! difference:
+//! - the billed charges it adds, removes or changes (the core's bills of
+//!   both estates: date, instrument, kind, amount), from the hour it takes
+//!   effect to past the subject's next renewal or expiry, and at least over
+//!   the current month and the next 30 days, so a renewal a renewal change
+//!   adds or cancels months away is listed;
+//! - for a resize or deletion, which bills nothing itself, its metered
+//!   effect on the first day at the new size (hourly charges, PTU moving
+//!   onto or off the hourly rate, discount capacity falling idle);
+//! - the forecast delta for the current month and the next 30 days.
+//!
+//! [`check`] adds what Azure would refuse (a size off the model's step, a
+//! quota passed, PTU added in the past, the refund limit): the preview says
+//! why, and saving is refused. Saving applies the same function, with the
+//! same checks ([`apply_checked`]), inside one store transaction.
 
+use super::data::{self, base_id};
 use crate::config::Config;
 use crate::domain::prices::PriceBook;
-use crate::domain::time::{Time, floor_hour, fmt_time};
+use crate::domain::time::{Time, ceil_hour, floor_hour, fmt_time};
 use crate::domain::validate::validate;
 use crate::domain::{
     Addition, CommitmentRenewal, CommitmentRenewalChange, Estate, Reservation, ReservationRenewal,
     ReservationRenewalChange, Scope, ScopeChange, Size,
 };
-use crate::rating::{self, Basis, Bucket, Request};
+use crate::rating::{self, Basis, Bucket, ChargeKind, Request};
 use chrono::Duration;
 use rust_decimal::Decimal;
 
@@ -280,6 +293,34 @@ impl Edit {
     }
 }
 
+/// What an edit is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    Commitment(&'a str),
+    Reservation(&'a str),
+    Deployment(&'a str),
+    /// A reservation not bought yet.
+    NewReservation,
+}
+
+impl Edit {
+    /// The object the edit changes.
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            Edit::AddPtu { commitment, .. } | Edit::CommitmentRenewal { commitment, .. } => {
+                Subject::Commitment(commitment)
+            }
+            Edit::ScopeChange { reservation, .. }
+            | Edit::ReservationRenewal { reservation, .. }
+            | Edit::Refund { reservation, .. } => Subject::Reservation(reservation),
+            Edit::Resize { deployment, .. } | Edit::Delete { deployment, .. } => {
+                Subject::Deployment(deployment)
+            }
+            Edit::NewReservation(_) => Subject::NewReservation,
+        }
+    }
+}
+
 /// Before and after of one forecast window (actual basis).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compare {
@@ -308,18 +349,141 @@ impl RefundCheck {
     }
 }
 
+/// One billed charge (a purchase, renewal, addition, monthly period or
+/// refund credit, as the rating core bills it) that the edit adds, removes
+/// or changes: `before` is the charge without the edit, `after` with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeChange {
+    pub at: Time,
+    /// The instrument (a reservation's renewed term is `res-1/r2`).
+    pub id: String,
+    pub kind: ChargeKind,
+    pub before: Option<Decimal>,
+    pub after: Option<Decimal>,
+}
+
+impl ChargeChange {
+    pub fn delta(&self) -> Decimal {
+        self.after.unwrap_or_default() - self.before.unwrap_or_default()
+    }
+}
+
+/// Consecutive changes to one instrument's charges of one kind and the same
+/// amounts (a refund's cancelled monthly periods), shown as one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeGroup {
+    pub first: Time,
+    pub last: Time,
+    pub count: usize,
+    pub id: String,
+    pub kind: ChargeKind,
+    pub before: Option<Decimal>,
+    pub after: Option<Decimal>,
+}
+
+impl ChargeGroup {
+    /// The change of all the charges in the group.
+    pub fn delta(&self) -> Decimal {
+        (self.after.unwrap_or_default() - self.before.unwrap_or_default())
+            * Decimal::from(self.count as i64)
+    }
+}
+
+/// Groups charge changes (in time order) for display.
+pub fn group_charges(changes: &[ChargeChange]) -> Vec<ChargeGroup> {
+    let mut out: Vec<ChargeGroup> = Vec::new();
+    for c in changes {
+        if let Some(g) = out.last_mut()
+            && base_id(&g.id) == base_id(&c.id)
+            && g.kind == c.kind
+            && g.before == c.before
+            && g.after == c.after
+            && c.kind == ChargeKind::Period
+        {
+            g.last = c.at;
+            g.count += 1;
+            continue;
+        }
+        out.push(ChargeGroup {
+            first: c.at,
+            last: c.at,
+            count: 1,
+            id: c.id.clone(),
+            kind: c.kind,
+            before: c.before,
+            after: c.after,
+        });
+    }
+    out
+}
+
+/// A deployment edit's effect on a day of metered use: the first whole 24
+/// hours at the new size, rated by the core with and without the edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayEffect {
+    pub from: Time,
+    pub before: rating::Totals,
+    pub after: rating::Totals,
+}
+
+impl DayEffect {
+    /// The change of the day's hourly (pay-as-you-go) charges.
+    pub fn hourly_delta(&self) -> Decimal {
+        self.after.hourly - self.before.hourly
+    }
+
+    /// The change of the day's total (actual basis).
+    pub fn total_delta(&self) -> Decimal {
+        self.after.total() - self.before.total()
+    }
+
+    /// PTU (averaged over the day) that move onto or off the hourly rate.
+    pub fn hourly_ptu_delta(&self) -> Decimal {
+        Decimal::from(self.after.hourly_ptu_minutes - self.before.hourly_ptu_minutes)
+            / Decimal::from(24 * 60)
+    }
+
+    /// PTU of commitment and reservation capacity (averaged over the day)
+    /// that fall idle (positive) or get used (negative).
+    pub fn idle_ptu_delta(&self) -> Decimal {
+        let idle =
+            |t: &rating::Totals| t.unused_commitment_ptu_minutes + t.unused_reservation_ptu_minutes;
+        Decimal::from(idle(&self.after) - idle(&self.before)) / Decimal::from(24 * 60)
+    }
+}
+
 /// An edit's priced what-if.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preview {
     pub summary: String,
-    /// Commitment and reservation charges billed in the hour the edit takes
-    /// effect, edited less current (a purchase, a prorated addition, a
-    /// refund's credit).
-    pub charge: Decimal,
-    pub charge_hour: Time,
+    /// The billed charges the edit adds, removes or changes over `span`, in
+    /// time order.
+    pub charges: Vec<ChargeChange>,
+    /// The span the bills were compared over: from the hour the edit takes
+    /// effect to past the subject's next renewal (at least the next 30 days
+    /// and the current month).
+    pub span: (Time, Time),
+    /// For a resize or deletion: the day after it takes effect.
+    pub day: Option<DayEffect>,
     pub month: Compare,
     pub next30: Compare,
     pub refund: Option<RefundCheck>,
+    /// Why it can't be saved (Azure would refuse it): sizes off the
+    /// model's step, a quota passed, a back-dated addition, the refund limit.
+    pub blockers: Vec<String>,
+    /// What to know that does not stop it (a time in the past).
+    pub warnings: Vec<String>,
+}
+
+impl Preview {
+    /// The net of the billed charges it adds and removes.
+    pub fn billed(&self) -> Decimal {
+        self.charges.iter().map(ChargeChange::delta).sum()
+    }
+
+    pub fn can_save(&self) -> bool {
+        self.blockers.is_empty()
+    }
 }
 
 /// A preview, or why the edit can't be made.
@@ -340,10 +504,334 @@ fn total(
     };
     rating::forecast(e, book, &req, &config.rating_options())
         .map(|f| f.totals)
-        .map_err(|e| e.to_string())
+        .map_err(|err| rating_words(e, &err))
 }
 
-/// Rates the edit against the current estate.
+/// The bills of every instrument in `[from, to)`, as the rating core
+/// prepares them: (instant, instrument, kind, amount).
+fn bills(
+    e: &Estate,
+    book: &PriceBook,
+    config: &Config,
+    from: Time,
+    to: Time,
+) -> Result<Vec<(Time, String, ChargeKind, Decimal)>, String> {
+    let p = rating::prepare::Prepared::new(e, book, from, to, &config.rating_options())
+        .map_err(|err| rating_words(e, &err))?;
+    let mut out: Vec<_> = p
+        .instruments
+        .iter()
+        .flat_map(|i| {
+            i.bills
+                .iter()
+                .filter(|b| b.at >= from && b.at < to)
+                .map(|b| (b.at, i.id.clone(), b.kind, b.amount))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The charges in `after` that differ from `before`, matched by instant,
+/// instrument and kind.
+pub fn diff_bills(
+    before: &[(Time, String, ChargeKind, Decimal)],
+    after: &[(Time, String, ChargeKind, Decimal)],
+) -> Vec<ChargeChange> {
+    use std::collections::BTreeMap;
+    type Key = (Time, String, ChargeKind);
+    let mut map: BTreeMap<Key, (Vec<Decimal>, Vec<Decimal>)> = BTreeMap::new();
+    for (at, id, kind, amount) in before {
+        map.entry((*at, id.clone(), *kind))
+            .or_default()
+            .0
+            .push(*amount);
+    }
+    for (at, id, kind, amount) in after {
+        map.entry((*at, id.clone(), *kind))
+            .or_default()
+            .1
+            .push(*amount);
+    }
+    let mut out = Vec::new();
+    for ((at, id, kind), (b, a)) in map {
+        for i in 0..b.len().max(a.len()) {
+            let (before, after) = (b.get(i).copied(), a.get(i).copied());
+            if before != after {
+                out.push(ChargeChange {
+                    at,
+                    id: id.clone(),
+                    kind,
+                    before,
+                    after,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// When the subject instrument's term in force at the edit ends (its next
+/// renewal or expiry), with and without the edit: the span of the bills
+/// compared reaches past it.
+fn next_billing_event(edit: &Edit, current: &Estate, edited: &Estate) -> Option<Time> {
+    let at = edit.at();
+    let mut out: Option<Time> = None;
+    for e in [current, edited] {
+        let end = match edit.subject() {
+            Subject::Commitment(id) => e
+                .commitments
+                .iter()
+                .find(|c| c.id == id)
+                .and_then(|c| data::commitment_term(e, c, at))
+                .filter(|(_, state)| *state != "expired")
+                .map(|(t, _)| t.end),
+            Subject::Reservation(id) => e
+                .reservations
+                .iter()
+                .find(|r| r.id == id)
+                .and_then(|r| data::reservation_term(r, at))
+                .filter(|(_, state)| *state == "active" || *state == "planned")
+                .map(|(t, _)| t.end),
+            Subject::NewReservation => Some(at),
+            Subject::Deployment(_) => None,
+        };
+        out = out.max(end);
+    }
+    out
+}
+
+/// What stops an edit or is worth a word, on top of the estate's own rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checks {
+    pub blockers: Vec<String>,
+    pub warnings: Vec<String>,
+    pub refund: Option<RefundCheck>,
+}
+
+/// Checks an applied edit the way Azure would: a deployment's size must be
+/// one its model and type can be deployed at (assets/deployment_sizes.json)
+/// and fit the subscription's quota for the region and type; PTU can't be
+/// added to a commitment in the past; a refund must stay within the rolling
+/// USD 50,000 limit. A time before `now` is otherwise a warning (recording
+/// a change made in Azure already is legitimate).
+pub fn check(
+    edit: &Edit,
+    current: &Estate,
+    edited: &Estate,
+    book: &PriceBook,
+    config: &Config,
+    now: Time,
+) -> Checks {
+    let mut c = Checks::default();
+    let at = edit.at();
+    if at < now {
+        match edit {
+            Edit::AddPtu { .. } => c.blockers.push(format!(
+                "PTU can't be added in the past: Azure bills an addition from the moment it is made. Set At to now ({}) or later.",
+                data::minute(now)
+            )),
+            _ => c.warnings.push(format!(
+                "{} is before now ({}): saved, the store records it as done then, as for a change already made in Azure.",
+                data::minute(at),
+                data::minute(now)
+            )),
+        }
+    }
+    match edit {
+        Edit::Resize {
+            deployment, ptu, ..
+        } => {
+            if let Some(d) = edited.deployments.iter().find(|d| &d.id == deployment) {
+                match crate::alerts::sizes::rule(&d.model, d.sku) {
+                    Some(None) => c.blockers.push(format!(
+                        "{} is not offered as a {} deployment: Azure refuses the size.",
+                        d.model,
+                        d.sku.label()
+                    )),
+                    Some(Some((min, step))) if !crate::alerts::sizes::allowed(*ptu, min, step) => {
+                        c.blockers.push(format!(
+                            "{} {} deployments come in steps of {step} PTU from {min}: Azure refuses {ptu}; {}.",
+                            d.model,
+                            d.sku.label(),
+                            size_hint(*ptu, min, step)
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(b) = quota_blocker(current, edited, deployment, at) {
+                c.blockers.push(b);
+            }
+        }
+        Edit::Refund { at, .. } => {
+            let opts = config.rating_options();
+            let before =
+                rating::refund_headroom(&rating::prepare::refunds(current, book, &opts), *at);
+            let after =
+                rating::refund_headroom(&rating::prepare::refunds(edited, book, &opts), *at);
+            let r = RefundCheck {
+                headroom_before: before,
+                headroom_after: after,
+            };
+            if !r.ok() {
+                c.blockers.push(format!(
+                    "The refund passes the USD 50,000 rolling 12-month cancellation limit by {}: Azure refuses it.",
+                    data::money(-after)
+                ));
+            }
+            c.refund = Some(r);
+        }
+        _ => {}
+    }
+    c
+}
+
+/// The allowed sizes either side of `ptu`.
+fn size_hint(ptu: i64, min: i64, step: i64) -> String {
+    if ptu < min {
+        return format!("the smallest is {min}");
+    }
+    let below = min + (ptu - min) / step * step;
+    format!("try {below} or {}", below + step)
+}
+
+/// Over the quota of the deployment's subscription, region and type at
+/// the edit or later, where the edit makes it worse.
+fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) -> Option<String> {
+    let d = edited.deployments.iter().find(|d| d.id == deployment)?;
+    let res = edited.resource(&d.resource)?;
+    let q = edited
+        .quotas
+        .iter()
+        .find(|q| q.subscription == res.subscription && q.region == res.region && q.sku == d.sku)?;
+    // The deployments drawing on the quota, found once per estate.
+    fn members<'e>(e: &'e Estate, q: &crate::domain::Quota) -> Vec<&'e crate::domain::Deployment> {
+        e.deployments
+            .iter()
+            .filter(|x| {
+                x.sku == q.sku
+                    && e.resource(&x.resource)
+                        .is_some_and(|r| r.subscription == q.subscription && r.region == q.region)
+            })
+            .collect()
+    }
+    let (now_pool, edited_pool) = (members(current, q), members(edited, q));
+    let used = |e: &Estate, pool: &[&crate::domain::Deployment], t: Time| -> i64 {
+        pool.iter().map(|x| data::live_ptu(e, x, t)).sum()
+    };
+    let mut instants: Vec<Time> = edited_pool
+        .iter()
+        .flat_map(|x| x.sizes.iter().map(|s| s.at).chain(x.deleted))
+        .filter(|t| *t > at)
+        .collect();
+    instants.push(at);
+    instants.sort();
+    instants.dedup();
+    instants.into_iter().find_map(|t| {
+        let after = used(edited, &edited_pool, t);
+        (after > q.limit && after > used(current, &now_pool, t)).then(|| {
+            format!(
+                "Over quota: {} has {} PTU of {} quota in {}, and this makes {after} deployed from {} ({} over). Azure refuses it: request more quota, or shrink another deployment there first.",
+                q.subscription,
+                q.limit,
+                q.sku.label(),
+                q.region,
+                data::minute(t),
+                after - q.limit
+            )
+        })
+    })
+}
+
+/// A rating error in the user's words (the estate's rules name JSON paths).
+pub fn rating_words(e: &Estate, err: &rating::RatingError) -> String {
+    match err {
+        rating::RatingError::Invalid(m) => match m.split_once(": ") {
+            Some((path, message)) if path.starts_with("$.") => user_words(e, path, message),
+            _ => m.clone(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// An estate rule's complaint (a JSON path and what was expected) in the
+/// words of the panes: the object by its id, the field by what it means.
+pub fn user_words(e: &Estate, path: &str, message: &str) -> String {
+    let rest = path.trim_start_matches("$.");
+    let (list, rest) = rest.split_once('[').unwrap_or((rest, ""));
+    let (index, field) = rest.split_once(']').unwrap_or(("", ""));
+    let field = field.trim_start_matches('.');
+    let i: Option<usize> = index.parse().ok();
+    let object = match (list, i) {
+        ("commitments", Some(i)) => e.commitments.get(i).map(|c| format!("commitment {}", c.id)),
+        ("reservations", Some(i)) => e
+            .reservations
+            .get(i)
+            .map(|r| format!("reservation {}", r.id)),
+        ("deployments", Some(i)) => e.deployments.get(i).map(|d| format!("deployment {}", d.id)),
+        ("resources", Some(i)) => e.resources.get(i).map(|r| format!("resource {}", r.id)),
+        ("quotas", Some(i)) => e.quotas.get(i).map(|q| {
+            format!(
+                "the {} quota of {} in {}",
+                q.sku.label(),
+                q.subscription,
+                q.region
+            )
+        }),
+        _ => None,
+    }
+    .unwrap_or_else(|| "the estate".to_string());
+    let head = field.split(['[', '.']).next().unwrap_or("");
+    let what = match head {
+        "additions" => "the PTU addition",
+        "renewal_changes" => "the renewal change",
+        "renewal" => "the renewal setting",
+        "scope_changes" => "the scope change",
+        "sizes" => "the size change",
+        "refunded_at" => "the refund",
+        "deleted" => "the deletion",
+        "start" => "the start",
+        "ptu" => "the PTU count",
+        "scope" => "the scope",
+        _ => "it",
+    };
+    let said = [
+        ("expected an instant ", "must be "),
+        ("expected a resize ", "must come "),
+        ("expected a creation ", "must come "),
+        (
+            "expected entries in time order: ",
+            "must come in time order: ",
+        ),
+        ("expected at most ", "can be at most "),
+        ("expected a multiple of ", "must be a multiple of "),
+        (
+            "expected a positive number of ",
+            "must be a positive number of ",
+        ),
+        (
+            "expected a management group ",
+            "must be a management group ",
+        ),
+        (
+            "expected one commitment at a time ",
+            "allows one commitment at a time ",
+        ),
+        ("expected ", "must be "),
+    ]
+    .iter()
+    .find_map(|(from, to)| message.strip_prefix(from).map(|m| format!("{to}{m}")))
+    .unwrap_or_else(|| message.to_string());
+    format!(
+        "Not possible: {object}: {what} {}.",
+        said.trim_end_matches('.')
+    )
+}
+
+/// Rates the edit against the current estate (`now` is the app's clock:
+/// what counts as the past).
+#[allow(clippy::too_many_arguments)]
 pub fn preview(
     current: &Estate,
     edit: &Edit,
@@ -351,14 +839,33 @@ pub fn preview(
     config: &Config,
     month: (Time, Time),
     next30: (Time, Time),
+    now: Time,
 ) -> PreviewOutcome {
     let edited = edit.apply(current)?;
-    validate(&edited).map_err(|v| format!("not possible: {v}"))?;
-    let h = floor_hour(edit.at());
-    let h1 = h + Duration::hours(1);
-    let instruments = |t: &rating::Totals| t.commitment + t.reservation;
-    let charge = instruments(&total(&edited, book, config, h, h1)?)
-        - instruments(&total(current, book, config, h, h1)?);
+    validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
+    let checks = check(edit, current, &edited, book, config, now);
+    let from = floor_hour(edit.at());
+    let mut to = next30.1.max(month.1).max(from + Duration::days(30));
+    if let Some(t) = next_billing_event(edit, current, &edited) {
+        to = to.max(ceil_hour(t) + Duration::hours(1));
+    }
+    to = to.min(from + Duration::days(3 * 366));
+    let charges = diff_bills(
+        &bills(current, book, config, from, to)?,
+        &bills(&edited, book, config, from, to)?,
+    );
+    let day = match edit {
+        Edit::Resize { at, .. } | Edit::Delete { at, .. } => {
+            let h = ceil_hour(*at);
+            let h1 = h + Duration::days(1);
+            Some(DayEffect {
+                from: h,
+                before: total(current, book, config, h, h1)?,
+                after: total(&edited, book, config, h, h1)?,
+            })
+        }
+        _ => None,
+    };
     let cmp = |(from, to): (Time, Time)| -> Result<Compare, String> {
         Ok(Compare {
             from,
@@ -367,28 +874,35 @@ pub fn preview(
             after: total(&edited, book, config, from, to)?.total(),
         })
     };
-    let refund = match edit {
-        Edit::Refund { at, .. } => {
-            let opts = config.rating_options();
-            let before =
-                rating::refund_headroom(&rating::prepare::refunds(current, book, &opts), *at);
-            let after =
-                rating::refund_headroom(&rating::prepare::refunds(&edited, book, &opts), *at);
-            Some(RefundCheck {
-                headroom_before: before,
-                headroom_after: after,
-            })
-        }
-        _ => None,
-    };
     Ok(Preview {
         summary: edit.summary(),
-        charge,
-        charge_hour: h,
+        charges,
+        span: (from, to),
+        day,
         month: cmp(month)?,
         next30: cmp(next30)?,
-        refund,
+        refund: checks.refund,
+        blockers: checks.blockers,
+        warnings: checks.warnings,
     })
+}
+
+/// Applies an edit for saving: the estate's rules and [`check`]'s
+/// blockers refuse it, in the user's words.
+pub fn apply_checked(
+    edit: &Edit,
+    current: &Estate,
+    book: &PriceBook,
+    config: &Config,
+    now: Time,
+) -> Result<Estate, String> {
+    let edited = edit.apply(current)?;
+    validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
+    let checks = check(edit, current, &edited, book, config, now);
+    if let Some(b) = checks.blockers.first() {
+        return Err(b.clone());
+    }
+    Ok(edited)
 }
 
 /// Every scope a reservation in this estate could take, in a stable order.

@@ -7,7 +7,7 @@ use super::action::Action;
 use super::data;
 use super::edit::{self, Edit};
 use super::plan::{self, AppliedPlan};
-use crate::alerts::Notification;
+use crate::alerts::{Ack, Notification};
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
@@ -39,13 +39,14 @@ pub enum Effect {
         to: Time,
         basis: Basis,
     },
-    /// Price an edit against the estate.
+    /// Price an edit against the estate (`now`: what counts as the past).
     Preview {
         seq: u64,
         estate: Arc<Estate>,
         edit: Box<Edit>,
         month: (Time, Time),
         next30: (Time, Time),
+        now: Time,
     },
     /// Save an edit as one store transaction.
     Save { edit: Box<Edit>, now: Time },
@@ -56,11 +57,17 @@ pub enum Effect {
     Import { files: Vec<PathBuf>, now: Time },
     /// Write the store's estate as a snapshot.
     Export { file: PathBuf },
-    /// Silence a notification.
+    /// Silence a notification (until it gets worse, or until `until`).
     Acknowledge {
         notification: Box<Notification>,
         now: Time,
+        until: Option<Time>,
+        note: String,
     },
+    /// Take an acknowledgement back: the notification is reported again.
+    Unacknowledge { ack: Box<Ack>, label: String },
+    /// Put back an acknowledgement that was taken back (undo).
+    RestoreAck { ack: Box<Ack>, label: String },
     /// The audit log's lines about one object.
     History { kind: Kind, key: String },
     /// Switch to the demo estate in a throw-away store.
@@ -100,6 +107,8 @@ impl Effect {
             Effect::Import { .. } => "import",
             Effect::Export { .. } => "export",
             Effect::Acknowledge { .. } => "acknowledge",
+            Effect::Unacknowledge { .. } => "unacknowledge",
+            Effect::RestoreAck { .. } => "restore acknowledgement",
             Effect::History { .. } => "history",
             Effect::OpenDemo { .. } => "open demo",
             Effect::Plan { .. } => "plan",
@@ -118,25 +127,61 @@ pub type Notifier = fn(
     chrono::Duration,
 ) -> Result<Vec<Notification>, RatingError>;
 
-/// Acknowledges a notification in the store: silenced until it gets worse
-/// (its level or severity grows), as `ptudesk ack` does.
+/// An acknowledgement made or taken back in the app, so that `u` can undo
+/// it. Acknowledgements are not changes of the estate: they stay out of the
+/// store's audit log (as `ptudesk ack` keeps them), and the app remembers
+/// the last one for `u`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AckChange {
+    /// Acknowledged: undoing removes the acknowledgement.
+    Acked { id: String, label: String },
+    /// Taken back: undoing puts it back.
+    Unacked { ack: Box<Ack>, label: String },
+}
+
+/// How a notification is named in messages: its kind and subject.
+pub fn ack_label(n: &Notification) -> String {
+    format!("{} {}", n.kind.replace('_', " "), n.subject)
+}
+
+/// Acknowledges a notification in the store, as `ptudesk ack` does:
+/// silenced until it gets worse (its level or severity grows), or until
+/// `until`, with an optional note.
 pub fn acknowledge(
     store: &mut Store,
     notification: &Notification,
     now: Time,
+    until: Option<Time>,
+    note: &str,
 ) -> Result<String, String> {
+    let note = if note.trim().is_empty() {
+        "acknowledged in the terminal app"
+    } else {
+        note.trim()
+    };
     store
-        .put_ack(&crate::alerts::Ack::of(
-            notification,
-            now,
-            None,
-            "acknowledged in the terminal app",
-        ))
+        .put_ack(&Ack::of(notification, now, until, note))
         .map_err(|e| e.to_string())?;
+    let till = match until {
+        Some(u) => format!("until {} or until it gets worse", data::minute(u)),
+        None => "until it gets worse".to_string(),
+    };
     Ok(format!(
-        "Silenced {} {} until it gets worse (`ptudesk unack {}` undoes it).",
-        notification.kind, notification.subject, notification.id
+        "Acknowledged {}: silenced {till} (u undoes it).",
+        ack_label(notification)
     ))
+}
+
+/// The time a write is stamped with in the audit log: the app's now, but
+/// never before the store's latest change, so that the log stays in time
+/// order when the app's clock is pinned (`--now`, `:now`) behind another
+/// tool's writes.
+pub fn stamp(store: &Store, now: Time) -> Time {
+    store
+        .log()
+        .ok()
+        .and_then(|log| log.last().map(|c| c.at))
+        .map_or(now, |last| last.max(now))
 }
 
 /// The store the app works on: a file, or a throw-away copy (the demo).
@@ -356,7 +401,18 @@ impl Worker {
                         now,
                     ))
                 });
-                vec![Action::Loaded(seq, result)]
+                // What `u` would undo in the store, for the bottom bar.
+                let undoable = self
+                    .with_store(|s| {
+                        let log = s.log().map_err(|e| e.to_string())?;
+                        Ok(log
+                            .into_iter()
+                            .rev()
+                            .find(|c| c.undoes.is_none() && c.undone_by.is_none())
+                            .map(|c| format!("#{} ({}: {})", c.id, c.source, c.summary)))
+                    })
+                    .unwrap_or(None);
+                vec![Action::Loaded(seq, result), Action::Undoable(undoable)]
             }
             Effect::Notify { seq, estate, now } => {
                 let horizon = chrono::Duration::days(self.config.alerts.horizon_days as i64);
@@ -364,16 +420,22 @@ impl Worker {
                 let acks = self
                     .with_store(|s| s.acks().map_err(|e| e.to_string()))
                     .unwrap_or_default();
+                let mut silenced = Vec::new();
                 let r = (self.notifier)(&estate, &self.book, &self.config, now, horizon)
                     .map(|list| {
-                        Arc::new(
-                            list.into_iter()
-                                .filter(|n| !crate::alerts::silenced(n, &acks, now))
-                                .collect::<Vec<_>>(),
-                        )
+                        let mut active = Vec::new();
+                        for n in list {
+                            if crate::alerts::silenced(&n, &acks, now) {
+                                let ack = acks.iter().find(|a| a.id == n.id).cloned();
+                                silenced.extend(ack.map(|a| (n, a)));
+                            } else {
+                                active.push(n);
+                            }
+                        }
+                        Arc::new(active)
                     })
                     .map_err(|e| e.to_string());
-                vec![Action::Notified(seq, r)]
+                vec![Action::Notified(seq, r), Action::Silenced(seq, silenced)]
             }
             Effect::Chart {
                 seq,
@@ -392,15 +454,19 @@ impl Worker {
                 edit,
                 month,
                 next30,
+                now,
             } => {
-                let p = edit::preview(&estate, &edit, &self.book, &self.config, month, next30);
-                vec![Action::Previewed(seq, p)]
+                let p = edit::preview(&estate, &edit, &self.book, &self.config, month, next30, now);
+                vec![Action::Previewed(seq, Box::new(p))]
             }
             Effect::Save { edit, now } => {
                 let summary = edit.summary();
                 let r = self.with_store(|s| {
-                    s.transact("tui", &summary, now, |cur| edit.apply(cur))
-                        .map_err(|e| e.to_string())?
+                    let at = stamp(s, now);
+                    s.transact("tui", &summary, at, |cur| {
+                        edit::apply_checked(&edit, cur, &self.book, &self.config, now)
+                    })
+                    .map_err(|e| e.to_string())?
                 });
                 vec![match r {
                     Ok(w) => match w.change {
@@ -430,7 +496,10 @@ impl Worker {
                     Err(e) => return vec![Action::Wrote(Err(format!("Undo failed: {e}")), false)],
                     _ => {}
                 }
-                let r = self.with_store(|s| s.undo(now).map_err(|e| e.to_string()));
+                let r = self.with_store(|s| {
+                    let at = stamp(s, now);
+                    s.undo(at).map_err(|e| e.to_string())
+                });
                 vec![match r {
                     Ok(None) => Action::Wrote(Ok("Nothing to undo.".into()), false),
                     Ok(Some((c, u))) => Action::Wrote(
@@ -454,10 +523,42 @@ impl Worker {
                     false,
                 )]
             }
-            Effect::Acknowledge { notification, now } => {
-                let r = self.with_store(|s| acknowledge(s, &notification, now));
-                let ok = r.is_ok();
-                vec![Action::Wrote(r, ok)]
+            Effect::Acknowledge {
+                notification,
+                now,
+                until,
+                note,
+            } => {
+                let r = self.with_store(|s| acknowledge(s, &notification, now, until, &note));
+                vec![Action::AckDone(r.map(|msg| {
+                    (
+                        msg,
+                        Some(AckChange::Acked {
+                            id: notification.id.clone(),
+                            label: ack_label(&notification),
+                        }),
+                    )
+                }))]
+            }
+            Effect::Unacknowledge { ack, label } => {
+                let r = self.with_store(|s| s.remove_ack(&ack.id).map_err(|e| e.to_string()));
+                vec![Action::AckDone(match r {
+                    Ok(true) => Ok((
+                        format!(
+                            "Took back the acknowledgement of {label}: it is reported again (u undoes it)."
+                        ),
+                        Some(AckChange::Unacked { ack, label }),
+                    )),
+                    Ok(false) => Err(format!("{label} was not acknowledged (any more).")),
+                    Err(e) => Err(format!("Not changed: {e}")),
+                })]
+            }
+            Effect::RestoreAck { ack, label } => {
+                let r = self.with_store(|s| s.put_ack(&ack).map_err(|e| e.to_string()));
+                vec![Action::AckDone(match r {
+                    Ok(()) => Ok((format!("Acknowledged {label} again."), None)),
+                    Err(e) => Err(format!("Not changed: {e}")),
+                })]
             }
             Effect::History { kind, key } => {
                 let r = self.with_store(|s| {
@@ -514,7 +615,8 @@ impl Worker {
                 let summary = plan::summary(&subject, &option);
                 let mut window = None;
                 let r = self.with_store(|s| {
-                    s.transact("tui", &summary, now, |cur| {
+                    let at = stamp(s, now);
+                    s.transact("tui", &summary, at, |cur| {
                         let set = planner::plans(cur, &self.book, &subject, &params)?;
                         let chosen =
                             set.option(&option)
@@ -567,7 +669,8 @@ impl Worker {
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         let what = format!("import {}", names.join(" "));
         let r = self.with_store(|s| {
-            s.transact("import", &what, now, |cur| {
+            let at = stamp(s, now);
+            s.transact("import", &what, at, |cur| {
                 crate::ingest::merge::merge(cur, &batches, now).map(|(e, _)| e)
             })
             .map_err(|e| e.to_string())?

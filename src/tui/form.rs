@@ -1,20 +1,45 @@
 //! Edit forms: a few fields (choices, numbers, text, times) that build an
 //! [`Edit`]; every change is priced again in the background.
+//!
+//! How fields take keys:
+//! - a field's pre-filled value is selected when the field gets the focus:
+//!   the first character typed replaces it (Backspace clears it; the arrow
+//!   keys, Home and End keep it and move the cursor);
+//! - numbers step with Left/Right or `-`/`+` along the sizes that are
+//!   allowed: a deployment's model and type give its minimum and step
+//!   (assets/deployment_sizes.json: 50 from 50 for gpt-4o Regional), a
+//!   commitment grows by 50;
+//! - times are taken only when fully typed: RFC 3339
+//!   (`2026-11-05T09:00:00Z`), a date (`2026-11-05`, midnight UTC) or a
+//!   date and a UTC time (`2026-11-05 09:00`); a half-typed `2026-11-2` is
+//!   not a date, and the preview says what is expected;
+//! - fields that don't apply are hidden (the PTU at renewal shows only for
+//!   "renew at fewer PTU").
 
 use super::action::TextKey;
 use super::data::{self, commitment_setting, reservation_setting};
 use super::edit::{Edit, PreviewOutcome, new_reservation_id, scopes};
-use crate::domain::time::{Time, fmt_time, parse_time_arg};
+use crate::alerts::Notification;
+use crate::domain::time::{Time, fmt_time, midnight};
 use crate::domain::{
     Billing, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Scope, Sku, Term,
 };
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tui_input::{Input, InputRequest};
 
 /// What a field holds.
 #[derive(Debug, Clone)]
 pub enum FieldKind {
-    Choice { options: Vec<String>, index: usize },
-    Number { input: Input, step: i64, min: i64 },
+    Choice {
+        options: Vec<String>,
+        index: usize,
+    },
+    /// Allowed values are `min`, `min + step`, ...
+    Number {
+        input: Input,
+        step: i64,
+        min: i64,
+    },
     Text(Input),
     Time(Input),
 }
@@ -23,35 +48,102 @@ pub enum FieldKind {
 pub struct Field {
     pub label: &'static str,
     pub kind: FieldKind,
+    /// Not shown, not focused (it does not apply to the other choices).
+    pub hidden: bool,
+    /// The value is selected: the first character typed replaces it.
+    pub fresh: bool,
+    /// May be left empty (a time: none).
+    pub optional: bool,
+}
+
+/// Parses a time typed into a form: exactly RFC 3339, `YYYY-MM-DD`
+/// (midnight UTC) or `YYYY-MM-DD HH:MM` (UTC), fully typed.
+pub fn parse_when(s: &str) -> Result<Time, String> {
+    let s = s.trim();
+    let bad = || {
+        format!(
+            "type a whole time: a date (2026-11-05), a date and UTC time (2026-11-05 09:00) or RFC 3339 (2026-11-05T09:00:00Z); {s:?} is not one"
+        )
+    };
+    if shape_of(s, "dddd-dd-dd") {
+        return NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(midnight)
+            .map_err(|_| format!("{s} is not a date in the calendar"));
+    }
+    if shape_of(s, "dddd-dd-dd dd:dd") {
+        return NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .map(|t| t.and_utc())
+            .map_err(|_| format!("{s} is not a time in the calendar"));
+    }
+    // RFC 3339 with every field padded (chrono's parser checks the rest).
+    let padded =
+        s.len() >= 20 && s.is_char_boundary(19) && shape_of(&s[..19], "dddd-dd-ddTdd:dd:dd");
+    if padded && let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    Err(bad())
+}
+
+/// True when `s` has the pattern's shape: `d` a digit, `T` a T (either
+/// case), anything else itself.
+fn shape_of(s: &str, pattern: &str) -> bool {
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
+            b'd' => c.is_ascii_digit(),
+            b'T' => c == b'T' || c == b't',
+            p => c == p,
+        })
+}
+
+/// The next allowed value above `v` (the minimum below it).
+fn step_up(v: Option<i64>, min: i64, step: i64) -> i64 {
+    match v {
+        Some(v) if v >= min => min + ((v - min) / step + 1) * step,
+        _ => min,
+    }
+}
+
+/// The allowed value below `v`, never under the minimum.
+fn step_down(v: Option<i64>, min: i64, step: i64) -> i64 {
+    match v {
+        Some(v) if v > min => min + ((v - min - 1) / step) * step,
+        _ => min,
+    }
 }
 
 impl Field {
-    fn choice(label: &'static str, options: Vec<String>, index: usize) -> Field {
+    fn new(label: &'static str, kind: FieldKind) -> Field {
         Field {
             label,
-            kind: FieldKind::Choice { options, index },
+            kind,
+            hidden: false,
+            fresh: true,
+            optional: false,
         }
+    }
+    fn choice(label: &'static str, options: Vec<String>, index: usize) -> Field {
+        Field::new(label, FieldKind::Choice { options, index })
     }
     fn number(label: &'static str, value: i64, step: i64, min: i64) -> Field {
-        Field {
+        Field::new(
             label,
-            kind: FieldKind::Number {
+            FieldKind::Number {
                 input: Input::new(value.to_string()),
-                step,
+                step: step.max(1),
                 min,
             },
-        }
+        )
     }
     fn text(label: &'static str, value: &str) -> Field {
-        Field {
-            label,
-            kind: FieldKind::Text(Input::new(value.into())),
-        }
+        Field::new(label, FieldKind::Text(Input::new(value.into())))
     }
     fn time(label: &'static str, value: Time) -> Field {
+        Field::new(label, FieldKind::Time(Input::new(fmt_time(value))))
+    }
+    fn optional_time(label: &'static str) -> Field {
         Field {
-            label,
-            kind: FieldKind::Time(Input::new(fmt_time(value))),
+            optional: true,
+            ..Field::new(label, FieldKind::Time(Input::default()))
         }
     }
 
@@ -73,6 +165,11 @@ impl Field {
                 Some(input.visual_cursor())
             }
         }
+    }
+
+    /// True for fields typed into (numbers, text, times).
+    pub fn typed(&self) -> bool {
+        !matches!(self.kind, FieldKind::Choice { .. })
     }
 
     fn choice_index(&self) -> usize {
@@ -102,11 +199,21 @@ impl Field {
     }
 
     fn time_value(&self) -> Result<Time, String> {
-        parse_time_arg(self.value().trim()).map_err(|e| format!("{}: {e}", self.label))
+        parse_when(self.value()).map_err(|e| format!("{}: {e}", self.label))
+    }
+
+    /// An optional time: None when left empty.
+    fn optional_time_value(&self) -> Result<Option<Time>, String> {
+        if self.value().trim().is_empty() {
+            Ok(None)
+        } else {
+            self.time_value().map(Some)
+        }
     }
 
     /// Applies a typed key; true when the value changed.
     pub fn key(&mut self, k: TextKey) -> bool {
+        let fresh = std::mem::replace(&mut self.fresh, false);
         match &mut self.kind {
             FieldKind::Choice { options, index } => {
                 let n = options.len();
@@ -129,22 +236,47 @@ impl Field {
                 let cur = input.value().trim().parse::<i64>().ok();
                 match k {
                     TextKey::Char('+') | TextKey::Right => {
-                        let v = cur.map_or(*min, |v| (v + *step).max(*min));
-                        *input = Input::new(v.to_string());
+                        *input = Input::new(step_up(cur, *min, *step).to_string());
+                        // A stepped value stays selected, as in a spin box.
+                        self.fresh = fresh;
                         true
                     }
                     TextKey::Char('-') | TextKey::Left => {
-                        let v = cur.map_or(*min, |v| (v - *step).max(*min));
-                        *input = Input::new(v.to_string());
+                        *input = Input::new(step_down(cur, *min, *step).to_string());
+                        self.fresh = fresh;
                         true
                     }
-                    TextKey::Char(c) if !c.is_ascii_digit() => false,
-                    other => edit_input(input, other),
+                    TextKey::Char(c) if !c.is_ascii_digit() => {
+                        self.fresh = fresh;
+                        false
+                    }
+                    other => typed_key(input, other, fresh),
                 }
             }
-            FieldKind::Text(input) | FieldKind::Time(input) => edit_input(input, k),
+            FieldKind::Text(input) | FieldKind::Time(input) => typed_key(input, k, fresh),
         }
     }
+}
+
+/// A key in a text-like field whose value may be selected (`fresh`): a
+/// character replaces the selection, Backspace and Delete clear it.
+fn typed_key(input: &mut Input, k: TextKey, fresh: bool) -> bool {
+    if fresh {
+        match k {
+            TextKey::Char(_) => {
+                let had = !input.value().is_empty();
+                *input = Input::default();
+                return edit_input(input, k) || had;
+            }
+            TextKey::Backspace | TextKey::Delete => {
+                let had = !input.value().is_empty();
+                *input = Input::default();
+                return had;
+            }
+            _ => {}
+        }
+    }
+    edit_input(input, k)
 }
 
 /// Applies a typed key to a one-line input; true when the value changed.
@@ -174,6 +306,8 @@ pub enum Target {
     Refund(String),
     Resize(String),
     Delete(String),
+    /// Acknowledge a notification (by id): not an estate edit, not priced.
+    Acknowledge(String),
 }
 
 /// An open edit form with its latest preview.
@@ -185,12 +319,40 @@ pub struct Form {
     pub focus: usize,
     pub preview: Option<PreviewOutcome>,
     pub seq: u64,
+    /// Lines shown instead of a preview (what an acknowledgement is about).
+    pub info: Vec<String>,
     scopes: Vec<Scope>,
     regions: Vec<String>,
     new_id: String,
 }
 
 const SKUS: [Sku; 3] = [Sku::Regional, Sku::Global, Sku::DataZone];
+
+/// Why a reservation can no longer be edited: it was refunded.
+fn refunded(r: &Reservation) -> Result<(), String> {
+    match r.refunded_at {
+        Some(t) => Err(format!(
+            "{} was refunded at {}: there is nothing left to change.",
+            r.id,
+            data::minute(t)
+        )),
+        None => Ok(()),
+    }
+}
+
+fn no_such(kind: &str, id: &str) -> String {
+    format!("No {kind} {id} in the store (it changed meanwhile?).")
+}
+
+/// The (minimum, step) a deployment's size follows: the model's rule, else
+/// 25 (Regional) or 5 PTU steps (not checked: the table does not know it).
+pub fn size_steps(model: &str, sku: Sku) -> (i64, i64) {
+    match crate::alerts::sizes::rule(model, sku) {
+        Some(Some((min, step))) => (min, step),
+        _ if sku == Sku::Regional => (25, 25),
+        _ => (5, 5),
+    }
+}
 
 impl Form {
     fn new(target: Target, title: String, fields: Vec<Field>) -> Form {
@@ -201,23 +363,64 @@ impl Form {
             focus: 0,
             preview: None,
             seq: 0,
+            info: vec![],
             scopes: vec![],
             regions: vec![],
             new_id: String::new(),
         }
     }
 
-    pub fn add_ptu(commitment: &str, now: Time) -> Form {
-        Form::new(
-            Target::AddPtu(commitment.into()),
-            format!("Add PTU to {commitment}"),
-            vec![Field::number("Add PTU", 50, 50, 50), Field::time("At", now)],
-        )
+    /// Builds the form for `target` afresh from the estate (for its title and
+    /// whether its subject is still there), or says why not.
+    pub fn for_target(e: &Estate, target: &Target, now: Time) -> Result<Form, String> {
+        match target {
+            Target::AddPtu(c) => Form::add_ptu(e, c, now),
+            Target::CommitmentRenewal(c) => Form::commitment_renewal(e, c, now),
+            Target::NewReservation => Ok(Form::new_reservation(e, None, now)),
+            Target::ScopeChange(r) => Form::scope_change(e, r, now),
+            Target::ReservationRenewal(r) => Form::reservation_renewal(e, r, now),
+            Target::Refund(r) => Form::refund(e, r, now),
+            Target::Resize(d) => Form::resize(e, d, now),
+            Target::Delete(d) => Form::delete(e, d, now),
+            Target::Acknowledge(_) => Err("not an edit of the estate".into()),
+        }
     }
 
-    pub fn commitment_renewal(e: &Estate, commitment: &str, now: Time) -> Option<Form> {
-        let c = e.commitments.iter().find(|c| c.id == commitment)?;
-        let (term, _) = data::commitment_term(e, c, now)?;
+    pub fn add_ptu(e: &Estate, commitment: &str, now: Time) -> Result<Form, String> {
+        let c = e
+            .commitments
+            .iter()
+            .find(|c| c.id == commitment)
+            .ok_or_else(|| no_such("commitment", commitment))?;
+        let title = match data::commitment_term(e, c, now) {
+            Some((t, "active")) => format!(
+                "Add PTU to {commitment} ({} PTU now, term ends {})",
+                t.ptu_at(now),
+                data::minute(t.end)
+            ),
+            Some((t, "expired")) => {
+                return Err(format!(
+                    "{commitment} expired at {}: PTU can only be added during a term.",
+                    data::minute(t.end)
+                ));
+            }
+            _ => format!("Add PTU to {commitment}"),
+        };
+        Ok(Form::new(
+            Target::AddPtu(commitment.into()),
+            title,
+            vec![Field::number("Add PTU", 50, 50, 50), Field::time("At", now)],
+        ))
+    }
+
+    pub fn commitment_renewal(e: &Estate, commitment: &str, now: Time) -> Result<Form, String> {
+        let c = e
+            .commitments
+            .iter()
+            .find(|c| c.id == commitment)
+            .ok_or_else(|| no_such("commitment", commitment))?;
+        let (term, _) = data::commitment_term(e, c, now)
+            .ok_or_else(|| format!("{commitment} has no term to renew."))?;
         let current = commitment_setting(c, term.end);
         let at_end = term.ptu_at_end();
         let (index, lower) = match current {
@@ -225,10 +428,10 @@ impl Form {
             CommitmentRenewal::AutorenewLower(p) => (1, p),
             CommitmentRenewal::None => (2, (at_end - 50).max(50)),
         };
-        Some(Form::new(
+        let mut f = Form::new(
             Target::CommitmentRenewal(commitment.into()),
             format!(
-                "Renewal of {commitment} (expires {})",
+                "Renewal of {commitment} ({at_end} PTU, expires {})",
                 data::minute(term.end)
             ),
             vec![
@@ -244,17 +447,25 @@ impl Form {
                 Field::number("PTU at renewal", lower, 50, 50),
                 Field::time("Set at", now),
             ],
-        ))
+        );
+        f.sync_fields();
+        Ok(f)
     }
 
-    pub fn reservation_renewal(e: &Estate, reservation: &str, now: Time) -> Option<Form> {
-        let r = e.reservations.iter().find(|r| r.id == reservation)?;
-        let (term, _) = data::reservation_term(r, now)?;
+    pub fn reservation_renewal(e: &Estate, reservation: &str, now: Time) -> Result<Form, String> {
+        let r = e
+            .reservations
+            .iter()
+            .find(|r| r.id == reservation)
+            .ok_or_else(|| no_such("reservation", reservation))?;
+        refunded(r)?;
+        let (term, _) = data::reservation_term(r, now)
+            .ok_or_else(|| format!("{reservation} has no term to renew."))?;
         let index = match reservation_setting(r, term.end) {
             ReservationRenewal::None => 1,
             _ => 0,
         };
-        Some(Form::new(
+        Ok(Form::new(
             Target::ReservationRenewal(reservation.into()),
             format!(
                 "Renewal of {reservation} (expires {})",
@@ -333,8 +544,13 @@ impl Form {
         f
     }
 
-    pub fn scope_change(e: &Estate, reservation: &str, now: Time) -> Option<Form> {
-        let r = e.reservations.iter().find(|r| r.id == reservation)?;
+    pub fn scope_change(e: &Estate, reservation: &str, now: Time) -> Result<Form, String> {
+        let r = e
+            .reservations
+            .iter()
+            .find(|r| r.id == reservation)
+            .ok_or_else(|| no_such("reservation", reservation))?;
+        refunded(r)?;
         let scopes = scopes(e);
         let current = crate::domain::terms::scope_at(r, now.max(r.start));
         let index = scopes.iter().position(|s| s == current).unwrap_or(0);
@@ -351,41 +567,127 @@ impl Form {
             ],
         );
         f.scopes = scopes;
-        Some(f)
+        Ok(f)
     }
 
-    pub fn refund(reservation: &str, now: Time) -> Form {
-        Form::new(
+    pub fn refund(e: &Estate, reservation: &str, now: Time) -> Result<Form, String> {
+        let r = e
+            .reservations
+            .iter()
+            .find(|r| r.id == reservation)
+            .ok_or_else(|| no_such("reservation", reservation))?;
+        refunded(r)?;
+        Ok(Form::new(
             Target::Refund(reservation.into()),
-            format!("Refund {reservation}"),
+            format!("Refund {reservation} ({} PTU {})", r.ptu, r.sku.label()),
             vec![Field::time("At", now)],
-        )
+        ))
     }
 
-    pub fn resize(e: &Estate, deployment: &str, now: Time) -> Option<Form> {
-        let d = e.deployments.iter().find(|d| d.id == deployment)?;
-        let step = if d.sku == Sku::Regional { 25 } else { 5 };
-        Some(Form::new(
+    pub fn resize(e: &Estate, deployment: &str, now: Time) -> Result<Form, String> {
+        let d = e
+            .deployments
+            .iter()
+            .find(|d| d.id == deployment)
+            .ok_or_else(|| no_such("deployment", deployment))?;
+        if let Some(t) = d.deleted.filter(|t| *t <= now) {
+            return Err(format!(
+                "{deployment} was deleted at {}: there is nothing to resize.",
+                data::minute(t)
+            ));
+        }
+        let (min, step) = size_steps(&d.model, d.sku);
+        let ptu = d.ptu_at(now);
+        Ok(Form::new(
             Target::Resize(deployment.into()),
             format!(
-                "Resize {deployment} ({} {}, {} PTU now)",
+                "Resize {deployment} ({} {}, {ptu} PTU now; sizes {min}, {}, {}, ...)",
                 d.model,
                 d.sku.label(),
-                d.ptu_at(now)
+                min + step,
+                min + 2 * step
             ),
             vec![
-                Field::number("PTU", d.ptu_at(now).max(step), step, 1),
+                Field::number("PTU", ptu.max(min), step, min),
                 Field::time("At", now),
             ],
         ))
     }
 
-    pub fn delete(deployment: &str, now: Time) -> Form {
-        Form::new(
+    pub fn delete(e: &Estate, deployment: &str, now: Time) -> Result<Form, String> {
+        let d = e
+            .deployments
+            .iter()
+            .find(|d| d.id == deployment)
+            .ok_or_else(|| no_such("deployment", deployment))?;
+        if let Some(t) = d.deleted.filter(|t| *t <= now) {
+            return Err(format!(
+                "{deployment} was deleted at {} already.",
+                data::minute(t)
+            ));
+        }
+        Ok(Form::new(
             Target::Delete(deployment.into()),
-            format!("Delete {deployment}"),
+            format!("Delete {deployment} ({} PTU now)", d.ptu_at(now)),
             vec![Field::time("At", now)],
-        )
+        ))
+    }
+
+    /// Acknowledging a notification: an optional note and an optional end
+    /// (empty: until it gets worse).
+    pub fn acknowledge(n: &Notification) -> Form {
+        let mut f = Form::new(
+            Target::Acknowledge(n.id.clone()),
+            format!("Acknowledge {} {}", n.kind.replace('_', " "), n.subject),
+            vec![Field::text("Note", ""), Field::optional_time("Until")],
+        );
+        f.info = vec![
+            n.message.clone(),
+            format!("-> {}", n.action),
+            format!(
+                "{} · cost {} · id {}",
+                n.severity.name(),
+                data::money(n.cost_impact),
+                n.id
+            ),
+            String::new(),
+            "Silenced until it gets worse (or until the date given); u undoes it.".into(),
+        ];
+        f
+    }
+
+    /// Shows and hides fields after a change (the PTU at renewal belongs to
+    /// "renew at fewer PTU" only), keeping the focus on a shown field.
+    pub fn sync_fields(&mut self) {
+        if let Target::CommitmentRenewal(_) = self.target {
+            let lower = self.fields[0].choice_index() == 1;
+            self.fields[1].hidden = !lower;
+        }
+        if self.fields[self.focus].hidden {
+            self.move_focus(1);
+        }
+    }
+
+    /// Moves the focus to the next (`dir` 1) or previous (-1) shown field;
+    /// the field focused has its value selected.
+    pub fn move_focus(&mut self, dir: isize) {
+        let n = self.fields.len() as isize;
+        let mut i = self.focus as isize;
+        for _ in 0..n {
+            i = (i + dir).rem_euclid(n);
+            if !self.fields[i as usize].hidden {
+                break;
+            }
+        }
+        self.focus = i as usize;
+        self.fields[self.focus].fresh = true;
+    }
+
+    /// The acknowledgement's note and end, for an acknowledge form.
+    pub fn ack_values(&self) -> Result<(String, Option<Time>), String> {
+        let note = self.fields[0].value().trim().to_string();
+        let until = self.fields[1].optional_time_value()?;
+        Ok((note, until))
     }
 
     /// The edit the fields describe.
@@ -473,6 +775,9 @@ impl Form {
                 deployment: d.clone(),
                 at: f[0].time_value()?,
             },
+            Target::Acknowledge(_) => {
+                return Err("an acknowledgement is not an edit of the estate".into());
+            }
         })
     }
 }
@@ -482,10 +787,14 @@ mod tests {
     use super::*;
     use crate::domain::time::parse_time_arg;
 
+    fn now() -> Time {
+        parse_time_arg("2026-11-22T09:00:00Z").unwrap()
+    }
+
     #[test]
     fn number_fields_step_and_type() {
-        let now = parse_time_arg("2026-11-22T09:00:00Z").unwrap();
-        let mut f = Form::add_ptu("cp", now);
+        let e = crate::demo::estate(now());
+        let mut f = Form::add_ptu(&e, "cp-eastus2-prod", now()).unwrap();
         assert!(f.fields[0].key(TextKey::Char('+')));
         assert_eq!(f.fields[0].display(), "100");
         f.fields[0].key(TextKey::Left);
@@ -495,12 +804,137 @@ mod tests {
         match f.edit().unwrap() {
             Edit::AddPtu { ptu, at, .. } => {
                 assert_eq!(ptu, 50);
-                assert_eq!(at, now);
+                assert_eq!(at, now());
             }
             e => panic!("{e:?}"),
         }
         f.fields[1].key(TextKey::Clear);
         f.fields[1].key(TextKey::Char('x'));
         assert!(f.edit().unwrap_err().starts_with("At:"));
+    }
+
+    #[test]
+    fn the_first_key_replaces_a_prefilled_value() {
+        let e = crate::demo::estate(now());
+        let mut f = Form::add_ptu(&e, "cp-eastus2-prod", now()).unwrap();
+        // 50 is selected: typing 1, 0, 0 gives 100, not 50100.
+        for c in "100".chars() {
+            f.fields[0].key(TextKey::Char(c));
+        }
+        assert_eq!(f.fields[0].display(), "100");
+        // Back on the field, the value is selected again; stepping keeps it so.
+        f.move_focus(1);
+        f.move_focus(1);
+        assert_eq!(f.focus, 0);
+        f.fields[0].key(TextKey::Right);
+        assert_eq!(f.fields[0].display(), "150");
+        f.fields[0].key(TextKey::Char('2'));
+        assert_eq!(f.fields[0].display(), "2");
+        // The time: the first digit replaces it; End keeps it and appends.
+        f.move_focus(1);
+        f.fields[1].key(TextKey::Char('2'));
+        assert_eq!(f.fields[1].display(), "2");
+        f.move_focus(1);
+        f.move_focus(1);
+        f.fields[1].key(TextKey::End);
+        f.fields[1].key(TextKey::Char('x'));
+        assert_eq!(f.fields[1].display(), "2x");
+        f.move_focus(1);
+        f.move_focus(1);
+        f.fields[1].key(TextKey::Backspace);
+        assert_eq!(f.fields[1].display(), "", "Backspace clears a selection");
+    }
+
+    #[test]
+    fn steps_follow_the_model() {
+        let e = crate::demo::estate(now());
+        // chat-gpt4o: gpt-4o Regional, 50 from 50.
+        let mut f = Form::resize(&e, "chat-gpt4o", now()).unwrap();
+        assert_eq!(f.fields[0].display(), "300");
+        f.fields[0].key(TextKey::Right);
+        assert_eq!(f.fields[0].display(), "350");
+        f.fields[0].key(TextKey::Left);
+        f.fields[0].key(TextKey::Left);
+        assert_eq!(f.fields[0].display(), "250");
+        // Off the grid, a step lands on it.
+        f.fields[0].key(TextKey::Char('3'));
+        f.fields[0].key(TextKey::Char('5'));
+        f.fields[0].key(TextKey::Right);
+        assert_eq!(f.fields[0].display(), "50");
+        // eval-o3: o3 Global, 15 in steps of 5.
+        let mut f = Form::resize(&e, "eval-o3", now()).unwrap();
+        f.fields[0].key(TextKey::Right);
+        assert_eq!(f.fields[0].display(), "55");
+        // A deleted deployment has no size to change.
+        let err = Form::resize(&e, "poc-gpt41mini", now()).unwrap_err();
+        assert!(err.contains("was deleted at 2026-11-06 17:45"), "{err}");
+        assert!(Form::delete(&e, "poc-gpt41mini", now()).is_err());
+    }
+
+    #[test]
+    fn times_are_taken_only_fully_typed() {
+        let t = |s| parse_when(s);
+        assert_eq!(fmt_time(t("2026-11-05").unwrap()), "2026-11-05T00:00:00Z");
+        assert_eq!(
+            fmt_time(t("2026-11-05 09:30").unwrap()),
+            "2026-11-05T09:30:00Z"
+        );
+        assert_eq!(
+            fmt_time(t("2026-11-05T09:00:00+01:00").unwrap()),
+            "2026-11-05T08:00:00Z"
+        );
+        for partial in [
+            "2026-11-2",
+            "2026-11-",
+            "2026-11-5T09:00:00Z",
+            "2026-11-05 9:00",
+            "2026-11-05T09:00",
+            "2026-02-30",
+            "",
+        ] {
+            let err = t(partial).unwrap_err();
+            assert!(
+                err.contains("2026-11-05") || err.contains("calendar"),
+                "{partial}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_renewal_ptu_shows_only_for_fewer_ptu() {
+        let e = crate::demo::estate(now());
+        // cp-eastus-legacy is set not to renew.
+        let mut f = Form::commitment_renewal(&e, "cp-eastus-legacy", now()).unwrap();
+        assert!(f.fields[1].hidden);
+        f.move_focus(1);
+        assert_eq!(f.focus, 2, "the hidden field is skipped");
+        f.focus = 0;
+        f.fields[0].key(TextKey::Left);
+        f.sync_fields();
+        assert!(!f.fields[1].hidden, "renew at fewer PTU");
+        f.fields[0].key(TextKey::Left);
+        f.sync_fields();
+        assert!(f.fields[1].hidden, "autorenew");
+    }
+
+    #[test]
+    fn a_refunded_reservation_has_nothing_to_change() {
+        let mut e = crate::demo::estate(now());
+        let r = e
+            .reservations
+            .iter_mut()
+            .find(|r| r.id == "res-swc-global")
+            .unwrap();
+        r.refunded_at = Some(now());
+        for err in [
+            Form::refund(&e, "res-swc-global", now()).unwrap_err(),
+            Form::scope_change(&e, "res-swc-global", now()).unwrap_err(),
+            Form::reservation_renewal(&e, "res-swc-global", now()).unwrap_err(),
+        ] {
+            assert_eq!(
+                err,
+                "res-swc-global was refunded at 2026-11-22 09:00: there is nothing left to change."
+            );
+        }
     }
 }

@@ -2,6 +2,14 @@
 //! the config file (`action = ["key", ...]` replaces that action's keys).
 //! One list feeds the key lookup, the bottom bar and the `?` help, so the
 //! hints always show the user's real bindings.
+//!
+//! A key may serve two actions only where they never apply together: each
+//! action works in some modes (the panes it works in, with no popup open,
+//! or a confirmation), and two actions sharing a key must share no mode.
+//! `a` is acknowledge in Notifications and apply in the Planner; binding
+//! `refund = ["j"]` is refused at start, since `j` moves down in the
+//! Reservations pane where refund works too. Text fields (filter, palette,
+//! forms) take typed keys as text whatever the keymap says.
 
 use super::action::{Action, Pane};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -162,6 +170,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("resize", &["e"]),
     ("delete", &["d"]),
     ("acknowledge", &["a"]),
+    ("toggle_acknowledged", &["A"]),
+    ("info", &["i"]),
     ("toggle_basis", &["b"]),
     ("range_prev", &["["]),
     ("range_next", &["]"]),
@@ -221,7 +231,29 @@ impl Keymap {
                 .collect::<Result<Vec<_>, _>>()?;
             bindings.push(Binding { action, name, keys });
         }
+        check_conflicts(&bindings)?;
         Ok(Keymap { bindings })
+    }
+
+    /// The action a key means in a confirmation (the keymap's `confirm`
+    /// and `back` keys; Enter also says yes, `n` and `q` also say no).
+    pub fn confirm_lookup(&self, key: Key) -> Option<Action> {
+        let bound = |name: &str| {
+            self.bindings
+                .iter()
+                .any(|b| b.name == name && b.keys.contains(&key))
+        };
+        if bound("confirm") || (key.code == KeyCode::Enter && !key.ctrl && !key.alt) {
+            return Some(Action::Confirm);
+        }
+        let no = matches!(
+            key.code,
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q')
+        ) && !key.ctrl;
+        if bound("back") || no {
+            return Some(Action::Back);
+        }
+        None
     }
 
     /// The action a key means in a pane: a binding for that pane wins over
@@ -261,6 +293,57 @@ impl Keymap {
     }
 }
 
+/// Where an action applies, for the conflict check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Pane(Pane),
+    Confirm,
+}
+
+fn modes(a: &Action) -> Vec<Mode> {
+    let panes: Vec<Mode> = match a.panes() {
+        None => Pane::ALL.iter().map(|p| Mode::Pane(*p)).collect(),
+        Some(ps) => ps.iter().map(|p| Mode::Pane(*p)).collect(),
+    };
+    match a {
+        Action::Confirm => vec![Mode::Confirm],
+        // Back says no in a confirmation.
+        Action::Back => panes.into_iter().chain([Mode::Confirm]).collect(),
+        _ => panes,
+    }
+}
+
+fn mode_words(m: Mode) -> String {
+    match m {
+        Mode::Pane(p) => format!("the {} pane", p.title()),
+        Mode::Confirm => "a confirmation".to_string(),
+    }
+}
+
+/// Refuses one key bound to two actions that apply in the same pane or mode.
+fn check_conflicts(bindings: &[Binding]) -> Result<(), String> {
+    for (i, a) in bindings.iter().enumerate() {
+        for b in &bindings[i + 1..] {
+            let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) else {
+                continue;
+            };
+            let (ma, mb) = (modes(&a.action), modes(&b.action));
+            if let Some(m) = ma.iter().find(|m| mb.contains(m)) {
+                return Err(format!(
+                    "keys: {:?} is bound to both {} ({}) and {} ({}), which both work in {}; a key can serve two actions only where they never apply together. Give one of them another key in [keys]",
+                    key.label(),
+                    a.name,
+                    a.action.describe(),
+                    b.name,
+                    b.action.describe(),
+                    mode_words(*m),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,22 +370,55 @@ mod tests {
         ));
         assert!(km.lookup(r, Pane::Overview).is_none());
         let mut o = BTreeMap::new();
-        o.insert("quit".to_string(), vec!["x".to_string()]);
+        o.insert("quit".to_string(), vec!["Q".to_string()]);
         let km = Keymap::new(&o).unwrap();
         assert!(
             km.lookup(Key::plain(KeyCode::Char('q')), Pane::Overview)
                 .is_none()
         );
         assert!(matches!(
-            km.lookup(Key::plain(KeyCode::Char('x')), Pane::Overview),
+            km.lookup(Key::plain(KeyCode::Char('Q')), Pane::Overview),
             Some(Action::Quit)
-        ));
-        // On the reservations pane, x is refund (the pane's own binding wins).
-        assert!(matches!(
-            km.lookup(Key::plain(KeyCode::Char('x')), Pane::Reservations),
-            Some(Action::Refund)
         ));
         o.insert("jump".to_string(), vec!["x".to_string()]);
         assert!(Keymap::new(&o).unwrap_err().contains("keys.jump"));
+    }
+
+    #[test]
+    fn a_key_serves_two_actions_only_where_they_never_meet() {
+        // The defaults share `a` between Notifications and the Planner.
+        let km = Keymap::default();
+        let a = Key::plain(KeyCode::Char('a'));
+        assert!(matches!(
+            km.lookup(a, Pane::Notifications),
+            Some(Action::Acknowledge)
+        ));
+        assert!(matches!(
+            km.lookup(a, Pane::Planner),
+            Some(Action::ApplyPlan)
+        ));
+        // j moves down in Reservations, where refund works too.
+        let mut o = BTreeMap::new();
+        o.insert("refund".to_string(), vec!["j".to_string()]);
+        let err = Keymap::new(&o).unwrap_err();
+        assert!(err.contains("\"j\""), "{err}");
+        assert!(err.contains("refund") && err.contains("down"), "{err}");
+        assert!(err.contains("Reservations pane"), "{err}");
+        // A global key taken by a pane's action collides in that pane.
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), vec!["x".to_string()]);
+        assert!(Keymap::new(&o).unwrap_err().contains("quit"));
+        // Refund on `a`: acknowledge and apply never work in Reservations.
+        let mut o = BTreeMap::new();
+        o.insert("refund".to_string(), vec!["a".to_string()]);
+        let km = Keymap::new(&o).unwrap();
+        assert!(matches!(
+            km.lookup(a, Pane::Reservations),
+            Some(Action::Refund)
+        ));
+        // Yes on esc would make a confirmation undecidable.
+        let mut o = BTreeMap::new();
+        o.insert("confirm".to_string(), vec!["esc".to_string()]);
+        assert!(Keymap::new(&o).unwrap_err().contains("a confirmation"));
     }
 }

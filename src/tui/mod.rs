@@ -26,6 +26,7 @@ pub mod details;
 pub mod edit;
 pub mod effect;
 pub mod form;
+pub mod form_view;
 pub mod keymap;
 pub mod plan;
 pub mod plan_view;

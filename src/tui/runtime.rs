@@ -1,7 +1,9 @@
 //! The event loop: terminal events, actions coming back from effects, and a
-//! once-a-second look at the store file, multiplexed with `tokio::select!`.
-//! Effects run under `spawn_blocking` (SQLite and the rating core block);
-//! the screen is redrawn only after something happened. Logs go to a file.
+//! once-a-second tick (a look at the store file; status messages age),
+//! multiplexed with `tokio::select!`. Effects run under `spawn_blocking`
+//! (SQLite and the rating core block); the screen is redrawn only after
+//! something changed (a tick redraws only when a status message expired).
+//! Logs go to a file, readable by its owner only (0600, like the store).
 
 use super::action::Action;
 use super::app::{App, key_action, update};
@@ -40,8 +42,13 @@ pub struct Options {
 
 /// What the app needs before its first frame: state and worker.
 pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
-    let keymap = Keymap::new(&opts.config.keys)?;
-    let theme = Theme::new(&opts.config.colors, Theme::no_color_env())?;
+    // Key and colour problems name the settings file they come from.
+    let named = |e: String| match &opts.config.file {
+        Some(f) => format!("{}: {e}", f.display()),
+        None => e,
+    };
+    let keymap = Keymap::new(&opts.config.keys).map_err(named)?;
+    let theme = Theme::new(&opts.config.colors, Theme::no_color_env()).map_err(named)?;
     let now = opts.now.unwrap_or_else(chrono::Utc::now);
     let (slot, label) = match &opts.store {
         StoreChoice::Path(p) => (
@@ -98,11 +105,7 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).ok()?;
     }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = open_log(&path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     tracing_subscriber::fmt()
         .with_writer(writer)
@@ -111,6 +114,26 @@ fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// Opens the log file for appending, created readable and writable by its
+/// owner only (0600 on unix, as the store is); an older, wider log is
+/// narrowed.
+pub fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let file = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
 }
 
 /// Opens the terminal app and runs it until the user quits.
@@ -209,13 +232,16 @@ async fn event_loop(
                         let _ = tx.send(Action::StoreChanged);
                     }
                 });
-                None
+                Some(Action::Tick)
             }
         };
         if let Some(a) = action {
+            // A tick changes the screen only when a status message expires.
+            let tick = matches!(a, Action::Tick);
+            let status = tick.then(|| app.status.clone());
             let effects = update(app, a);
             spawn_effects(effects, &worker, &tx);
-            dirty = true;
+            dirty |= !tick || status.as_ref() != Some(&app.status);
         }
         if app.quit {
             break;

@@ -4,9 +4,7 @@
 
 use super::action::{Action, Pane};
 use super::app::{App, COMMANDS, Loadable, MIN_SIZE, Overlay, TableView, palette_matches};
-use super::data::{self, Column, Table, Tone, delta, minute, money};
-use super::edit::Preview;
-use super::form::Form;
+use super::data::{self, Column, Table, Tone, minute, money};
 use super::theme::Theme;
 use crate::alerts::Severity;
 use crate::domain::time::Time;
@@ -307,6 +305,7 @@ pub fn key_hints(app: &App) -> Vec<(String, String)> {
                 actions.push(Action::Undo);
             }
             actions.extend([Action::Palette, Action::Help, Action::Quit]);
+            actions.retain(|a| super::app::hint_works(app, a));
             let mut out: Vec<(String, String)> = Vec::new();
             for a in actions {
                 let name = a.name().unwrap_or_default();
@@ -923,7 +922,7 @@ fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect)
                 r,
             );
         }
-        Overlay::Form(form) => draw_form(app, f, form, body),
+        Overlay::Form(form) => super::form_view::draw(app, f, form, body),
         Overlay::Confirm { message, .. } => {
             let w = body.width.saturating_sub(10).min(72);
             let text_lines = crate::report::wrap(message, "", w.saturating_sub(4) as usize);
@@ -960,7 +959,11 @@ fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect)
                     ])
                 })
                 .collect();
-            f.render_widget(Paragraph::new(lines).block(block(app, " Commands ")), r);
+            let title = app.palette_note.as_deref().unwrap_or("Commands");
+            f.render_widget(
+                Paragraph::new(lines).block(block(app, format!(" {title} "))),
+                r,
+            );
         }
         Overlay::Choose {
             title,
@@ -1040,7 +1043,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     ));
     lines.push(row(
         "digits, text".into(),
-        "type a number, name or time (RFC 3339 or a date)".into(),
+        "type a number, name or time (2026-11-05, 2026-11-05 09:00 UTC, RFC 3339); the first key replaces the value".into(),
     ));
     lines.push(row(
         "enter".into(),
@@ -1062,128 +1065,4 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         app.theme.dim(),
     )));
     lines
-}
-
-fn draw_form(app: &App, f: &mut Frame, form: &Form, body: Rect) {
-    let w = body.width.saturating_sub(4).min(96);
-    let preview_lines = preview_lines(app, form);
-    let h = (form.fields.len() as u16 + preview_lines.len() as u16 + 4).min(body.height);
-    let r = centered(body, w, h);
-    f.render_widget(Clear, r);
-    let b = block(app, format!(" {} ", form.title));
-    let inner = b.inner(r);
-    f.render_widget(b, r);
-    let mut lines: Vec<Line> = Vec::new();
-    for (i, field) in form.fields.iter().enumerate() {
-        let focused = i == form.focus;
-        let marker = if focused { "▶ " } else { "  " };
-        let style = if focused {
-            app.theme.bold("accent")
-        } else {
-            Style::default()
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{marker}{:<16}", field.label), style),
-            Span::styled(
-                field.display(),
-                if focused {
-                    Style::default().add_modifier(Modifier::UNDERLINED)
-                } else {
-                    Style::default()
-                },
-            ),
-        ]));
-        if focused && let Some(c) = field.cursor() {
-            let x = inner.x + 18 + c as u16;
-            let y = inner.y + i as u16;
-            if x < inner.x + inner.width && y < inner.y + inner.height {
-                f.set_cursor_position(Position::new(x, y));
-            }
-        }
-    }
-    lines.push(Line::default());
-    lines.extend(preview_lines);
-    f.render_widget(Paragraph::new(lines), inner);
-}
-
-fn preview_lines(app: &App, form: &Form) -> Vec<Line<'static>> {
-    let mut out = vec![Line::from(Span::styled(
-        "What-if, rated by the core (actual basis)".to_string(),
-        app.theme.bold("header"),
-    ))];
-    match &form.preview {
-        None => out.push(Line::from(Span::styled(
-            "  pricing…".to_string(),
-            app.theme.dim(),
-        ))),
-        Some(Err(e)) => {
-            for l in crate::report::wrap(e, "  ", 90) {
-                out.push(Line::from(Span::styled(l, app.theme.fg("critical"))));
-            }
-        }
-        Some(Ok(p)) => out.extend(preview_text(app, p)),
-    }
-    out
-}
-
-fn preview_text(app: &App, p: &Preview) -> Vec<Line<'static>> {
-    let tone = |d: Decimal| {
-        if d > Decimal::ZERO {
-            app.theme.fg("warning")
-        } else if d < Decimal::ZERO {
-            app.theme.fg("ok")
-        } else {
-            Style::default()
-        }
-    };
-    let mut out = vec![Line::from(vec![
-        Span::raw(format!("  {:<22}", "Charge it causes")),
-        Span::styled(
-            format!("{:>15}", delta(p.charge)),
-            tone(p.charge).add_modifier(Modifier::BOLD),
-        ),
-        Span::styled(
-            format!("   billed {}", minute(p.charge_hour)),
-            app.theme.dim(),
-        ),
-    ])];
-    for (label, c) in [
-        (
-            format!("This month ({})", p.month.from.format("%b %Y")),
-            &p.month,
-        ),
-        ("Next 30 days".to_string(), &p.next30),
-    ] {
-        out.push(Line::from(vec![
-            Span::raw(format!("  {label:<22}")),
-            Span::styled(
-                format!("{:>15}", delta(c.delta())),
-                tone(c.delta()).add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(
-                format!("   {} -> {}", money(c.before), money(c.after)),
-                app.theme.dim(),
-            ),
-        ]));
-    }
-    if let Some(r) = &p.refund {
-        let (msg, style) = if r.ok() {
-            ("within the limit", app.theme.fg("ok"))
-        } else {
-            (
-                "PASSES the USD 50,000 limit: can't save",
-                app.theme.bold("critical"),
-            )
-        };
-        out.push(Line::from(vec![
-            Span::raw(format!("  {:<22}", "Refund limit left")),
-            Span::raw(format!("{:>15}", money(r.headroom_after))),
-            Span::styled(
-                format!("   was {}; ", money(r.headroom_before)),
-                app.theme.dim(),
-            ),
-            Span::styled(msg.to_string(), style),
-        ]));
-    }
-    out
 }
