@@ -1508,4 +1508,135 @@ mod tests {
             "0.3 PTU-minutes are 0.005 PTU-hours"
         );
     }
+
+    fn demo_at(now: &str) -> (Estate, Time) {
+        let now = crate::domain::time::parse_time_arg(now).unwrap();
+        (crate::demo::estate(now), now)
+    }
+
+    fn rate(e: Estate, now: Time) -> Data {
+        compute(
+            Arc::new(e),
+            &PriceBook::default_book(),
+            &Config::default(),
+            now,
+        )
+    }
+
+    fn cell<'a>(t: &'a Table, key: &str, title: &str) -> &'a str {
+        let c = t.columns.iter().position(|c| c.title == title).unwrap();
+        let r = t.rows.iter().find(|r| r.key == key).unwrap();
+        &r.cells[c]
+    }
+
+    #[test]
+    fn overview_and_commitments_show_this_hour() {
+        let (mut e, now) = demo_at("2026-11-22T09:00:00Z");
+        let d = rate(e.clone(), now);
+        let cap = &d.overview.capacity;
+        // eastus Regional: cp-eastus-legacy covers all 300 PTU this hour;
+        // over November it ends on the 27th and 12% of the month pays hourly.
+        let k = "eastus/ProvisionedManaged";
+        assert_eq!(cell(cap, k, "Deploy"), "300");
+        assert_eq!(cell(cap, k, "Commit"), "300");
+        assert_eq!(cell(cap, k, "Cover"), "100%");
+        assert_eq!(cell(cap, k, "Cover Nov"), "88%");
+        // +50 PTU on cp-eastus-legacy's resource: usage now is 350 / 300.
+        let dep = e
+            .deployments
+            .iter_mut()
+            .find(|x| x.id == "chat-gpt4o-legacy")
+            .unwrap();
+        dep.sizes.push(crate::domain::Size {
+            at: now,
+            ptu: 250,
+            approximate: false,
+        });
+        let d = rate(e, now);
+        let t = &d.commitments;
+        assert_eq!(cell(t, "cp-eastus-legacy", "Commit"), "300");
+        assert_eq!(cell(t, "cp-eastus-legacy", "Deploy"), "350");
+        assert_eq!(cell(t, "cp-eastus-legacy", "Usage"), "117%");
+        assert!(cell(t, "cp-eastus-legacy", "Warnings").contains("50 PTU overage"));
+        let cap = &d.overview.capacity;
+        assert_eq!(cell(cap, k, "Deploy"), "350");
+        assert_eq!(
+            cell(cap, k, "Cover"),
+            "86%",
+            "300 of 350 PTU-minutes covered"
+        );
+    }
+
+    #[test]
+    fn a_change_inside_the_hour_shows_as_the_hour_counts_it() {
+        // 100 PTU more from 09:30: the hour holds 60 x 300 + 30 x 100
+        // PTU-minutes of deployment on the resource (the rating core's
+        // figure), 350 PTU on average.
+        let (mut e, _) = demo_at("2026-11-22T09:00:00Z");
+        let now = crate::domain::time::parse_time_arg("2026-11-22T09:30:00Z").unwrap();
+        let dep = e
+            .deployments
+            .iter_mut()
+            .find(|x| x.id == "chat-gpt4o-legacy")
+            .unwrap();
+        dep.sizes.push(crate::domain::Size {
+            at: now,
+            ptu: 300,
+            approximate: false,
+        });
+        let d = rate(e, now);
+        assert_eq!(cell(&d.commitments, "cp-eastus-legacy", "Deploy"), "350");
+        assert_eq!(hour_ptu(60 * 300 + 30 * 100), "350");
+        assert_eq!(hour_ptu(17_500), "291.7");
+    }
+
+    #[test]
+    fn renewals_far_ahead_are_priced_by_the_core() {
+        let (e, now) = demo_at("2026-11-22T09:00:00Z");
+        let d = rate(e.clone(), now);
+        let ev = d
+            .overview
+            .events
+            .iter()
+            .find(|x| x.id == "res-weu-datazone")
+            .expect("its renewal in March");
+        assert_eq!(minute(ev.at), "2027-03-16 11:00");
+        // The same amount the core bills when it rates that hour.
+        let at = ev.at;
+        let f = rating::forecast_detailed(
+            &e,
+            &PriceBook::default_book(),
+            &request(at, at + Duration::hours(1), Basis::Actual, Bucket::Month),
+            &Config::default().rating_options(),
+        )
+        .unwrap();
+        let billed: Decimal = f
+            .bills
+            .iter()
+            .filter(|b| base_id(&b.id) == "res-weu-datazone")
+            .map(|b| b.amount)
+            .sum();
+        assert!(billed > Decimal::ZERO);
+        assert_eq!(ev.amount, Some(billed));
+        // And the reservation's next bill is that one.
+        assert_eq!(
+            cell(&d.reservations, "res-weu-datazone", "Amount"),
+            money(billed)
+        );
+    }
+
+    #[test]
+    fn one_sparkline_convention() {
+        let t = crate::domain::time::parse_time_arg("2026-11-01T00:00:00Z").unwrap();
+        // Not in force, in force and idle, half used, a sliver used.
+        let days = [(t, 0, 0), (t, 1440, 0), (t, 1440, 720), (t, 1440, 1)];
+        assert_eq!(sparkline(&days, 4), " ·▄▁");
+        // Days share the marks evenly: 721 of 2,880 PTU-minutes, rounded up.
+        assert_eq!(sparkline(&days, 2), "·▃");
+        assert!(
+            SPARK_LEGEND.contains("· none used") && SPARK_LEGEND.contains("blank: not in force")
+        );
+        // The gauges use · for none used too.
+        assert_eq!(gauge_text(0, 100, 3), "···");
+    }
 }

@@ -509,13 +509,16 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
             " Quota: per subscription, region and type (enter expands) ",
         ),
         Pane::Deployments => table_pane(app, f, area, Pane::Deployments, " Deployments "),
-        Pane::Commitments => table_pane(
-            app,
-            f,
-            area,
-            Pane::Commitments,
-            " Commitments (Manage Commitments) ",
-        ),
+        Pane::Commitments => {
+            // Committed, deployed and usage are the current hour's.
+            let hour = crate::domain::time::floor_hour(d.now).format("%H:%M");
+            let title = if area.width >= 110 {
+                format!(" Commitments (Manage Commitments): PTU and usage this hour, {hour} UTC ")
+            } else {
+                format!(" Commitments: PTU this hour ({hour}) ")
+            };
+            table_pane(app, f, area, Pane::Commitments, &title)
+        }
         Pane::Reservations => reservations_pane(app, f, area),
         Pane::Notifications => match &app.notifications {
             Loadable::Ready(_) => table_pane(app, f, area, Pane::Notifications, " Notifications "),
@@ -584,7 +587,7 @@ fn reservations_pane(app: &App, f: &mut Frame, area: Rect) {
 /// and how wide each is.
 ///
 /// - Every column has a minimum (`Column::width`, or less when nothing in
-///   it is that long) and a need (its longest cell or title). When all
+///   it is that long, never less than its title) and a need (its longest cell or title). When all
 ///   needs fit, cells print in full. When they don't, the table turns
 ///   *compact*: dates print as `11-27 09:00` (a date of another year as
 ///   `2027-03-16`), deployment types as `Reg` / `Glob` / `DZ`, renewal
@@ -603,7 +606,7 @@ fn reservations_pane(app: &App, f: &mut Frame, area: Rect) {
 ///   but legible. Each step right (`>`) brings in at least the next column
 ///   in full, giving up as few of the leading ones as it can; `<` steps
 ///   back.
-/// - Text cut short ends in `…`.
+/// - Text cut short ends in `…` (an id loses its middle: see [`fit`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnLayout {
     /// (column index, width), in table order.
@@ -718,7 +721,16 @@ pub fn layout_columns(t: &Table, width: u16, offset: usize, year: i32) -> Column
     let gaps = |k: usize| k.saturating_sub(1) as u16;
     let compact = full.iter().sum::<u16>() + gaps(n) > width;
     let need = if compact { short } else { full };
-    let min_w: Vec<u16> = (0..n).map(|i| cols[i].width.min(need[i]).max(1)).collect();
+    // A column's minimum holds its title whole.
+    let min_w: Vec<u16> = (0..n)
+        .map(|i| {
+            cols[i]
+                .width
+                .min(need[i])
+                .max(cols[i].title.chars().count() as u16)
+                .max(1)
+        })
+        .collect();
     // Widths from a starting set: up to each column's need, the first
     // column (what the row is) first, then the most essential; free text
     // (growing columns) takes what is left, evenly.
@@ -866,13 +878,24 @@ pub fn max_column_offset(app: &App, pane: Pane) -> usize {
     }
 }
 
-/// `s` in `w` characters: cut with `…`, padded on the right (or the left
-/// when right-aligned).
+/// `s` in `w` characters, padded on the right (or the left when
+/// right-aligned). Cut text ends in `…`; an id (one word with `-` or `/`,
+/// such as `aoai-eastus2-prod`) loses its middle instead, since ids often
+/// differ only at their end (`aoai-…2-prod`, `aoai-…legacy`).
 pub fn fit(s: &str, w: usize, right: bool) -> String {
     let len = s.chars().count();
     if len > w {
         if w == 0 {
             return String::new();
+        }
+        let id = !s.contains(' ') && s.contains(['-', '/']);
+        if id && w >= 7 {
+            let head = (w - 1) / 2;
+            let tail = w - 1 - head;
+            let mut out: String = s.chars().take(head).collect();
+            out.push('…');
+            out.extend(s.chars().skip(len - tail));
+            return out;
         }
         let mut out: String = s.chars().take(w - 1).collect();
         out.push('…');
@@ -1816,4 +1839,136 @@ fn preview_text(app: &App, p: &Preview) -> Vec<Line<'static>> {
         ]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::data::{Column, Row};
+
+    #[test]
+    fn compact_forms() {
+        assert_eq!(compact_cell("2026-11-27 09:00", 2026), "11-27 09:00");
+        assert_eq!(compact_cell("2027-03-16 11:00", 2026), "2027-03-16");
+        assert_eq!(compact_cell("2026-03-16", 2026), "03-16");
+        assert_eq!(compact_cell("2025-03-16", 2026), "2025-03-16");
+        assert_eq!(compact_cell("ref. 2026-12-01", 2026), "ref. 12-01");
+        assert_eq!(compact_cell("2026-11-27 09:00 x", 2026), "11-27 09:00 x");
+        assert_eq!(compact_cell("Data Zone", 2026), "DZ");
+        assert_eq!(compact_cell("Regional", 2026), "Reg");
+        assert_eq!(compact_cell("Global", 2026), "Glob");
+        assert_eq!(compact_cell("don't renew", 2026), "off");
+        assert_eq!(compact_cell("gpt-4o 2024-05-13", 2026), "gpt-4o 2024-05-13");
+        assert_eq!(compact_cell("2026-11-2", 2026), "2026-11-2");
+        assert_eq!(fit("abcdef", 4, false), "abc…");
+        assert_eq!(fit("aoai-eastus2-prod", 12, false), "aoai-…2-prod");
+        assert_eq!(fit("gpt-4o-mini 2024-07-18", 12, false), "gpt-4o-mini…");
+        assert_eq!(fit("ab", 4, true), "  ab");
+    }
+
+    fn table(cols: &[(&'static str, u16, u8, bool)], cells: &[&str]) -> Table {
+        Table {
+            columns: cols
+                .iter()
+                .map(|&(title, width, drop, grow)| Column {
+                    title,
+                    width,
+                    right: false,
+                    drop,
+                    grow,
+                })
+                .collect(),
+            rows: vec![Row {
+                key: "k".into(),
+                cells: cells.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            }],
+            empty: String::new(),
+            footer: None,
+        }
+    }
+
+    #[test]
+    fn widths_go_by_need_ids_first() {
+        let t = table(
+            &[
+                ("Id", 6, 0, false),
+                ("Model", 6, 1, false),
+                ("Note", 6, 2, true),
+            ],
+            &["deployment-1", "gpt-4o 2024-05-13", "free text here"],
+        );
+        // Wide: the id and the model in full, the rest to the note.
+        let l = layout_columns(&t, 60, 0, 2026);
+        assert_eq!(l.shown, vec![(0, 12), (1, 17), (2, 29)]);
+        assert_eq!(l.hidden, 0);
+        // Narrower: the id first, then the model; the note at its minimum.
+        let l = layout_columns(&t, 30, 0, 2026);
+        assert_eq!(l.shown, vec![(0, 12), (1, 10), (2, 6)]);
+    }
+
+    #[test]
+    fn narrow_windows_scroll_through_every_column() {
+        let t = table(
+            &[
+                ("Id", 10, 0, false),
+                ("A", 10, 0, false),
+                ("B", 10, 1, false),
+                ("C", 10, 2, false),
+                ("D", 10, 3, false),
+            ],
+            &[
+                "id-0123456",
+                "a-01234567",
+                "b-01234567",
+                "c-01234567",
+                "d-01234567",
+            ],
+        );
+        let first = layout_columns(&t, 32, 0, 2026);
+        assert_eq!(first.shown, vec![(0, 10), (1, 10), (2, 10)]);
+        assert_eq!(first.hidden, 2);
+        let mut seen = std::collections::BTreeSet::new();
+        for o in 0..=first.max_offset {
+            let l = layout_columns(&t, 32, o, 2026);
+            assert_eq!(l.shown[0].0, 0, "the id stays");
+            assert!(l.shown.iter().all(|&(i, w)| w >= t.columns[i].width));
+            seen.extend(l.shown.iter().map(|c| c.0));
+        }
+        assert_eq!(seen.len(), 5, "every column can be reached");
+        // Past the end stays at the end.
+        assert_eq!(
+            layout_columns(&t, 32, 99, 2026),
+            layout_columns(&t, 32, first.max_offset, 2026)
+        );
+    }
+
+    #[test]
+    fn bars_in_eighths() {
+        // One part 1.5 rows high: a full cell, then half a cell.
+        assert_eq!(
+            stack_cells(&[12], 3),
+            vec![Some((0, 8)), Some((0, 4)), None]
+        );
+        // Two parts: the cell goes to the part filling most of it.
+        assert_eq!(stack_cells(&[3, 14], 2), vec![Some((1, 8)), Some((1, 6))]);
+        assert_eq!(stack_cells(&[0, 0], 2), vec![None, None]);
+    }
+
+    #[test]
+    fn the_bar_keeps_help_and_quit() {
+        let h = |k: &str, rank| Hint {
+            keys: k.into(),
+            what: "x".into(),
+            rank,
+        };
+        let hints = vec![h("a", 1), h("b", 4), h("c", 2), h("?", 0), h("q", 0)];
+        let kept: Vec<String> = fit_hints(hints.clone(), 20)
+            .into_iter()
+            .map(|h| h.keys)
+            .collect();
+        assert_eq!(kept, vec!["a", "c", "?", "q"]);
+        let kept: Vec<String> = fit_hints(hints, 5).into_iter().map(|h| h.keys).collect();
+        assert_eq!(kept, vec!["?", "q"]);
+    }
 }
