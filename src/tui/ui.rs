@@ -20,6 +20,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Weak};
 
 pub(crate) fn tone_style(theme: &Theme, tone: Tone) -> Style {
     match tone {
@@ -387,14 +390,7 @@ fn columns_hidden(app: &App) -> bool {
         Some(t) if app.pane != Pane::Planner => {
             let v = app.view(app.pane);
             !v.rows.is_empty()
-                && layout_columns(
-                    t,
-                    app.size.0.saturating_sub(2),
-                    v.col_offset,
-                    app.now.year(),
-                )
-                .hidden
-                    > 0
+                && layout_for(app, t, app.size.0.saturating_sub(2), v.col_offset).hidden > 0
         }
         _ => false,
     }
@@ -684,28 +680,89 @@ fn column_needs(t: &Table, year: i32) -> (Vec<u16>, Vec<u16>) {
         .map(|c| c.title.chars().count() as u16)
         .collect();
     let mut compact = full.clone();
+    // Every row on every frame: counted without building the compact forms.
     for r in &t.rows {
         for (i, cell) in r.cells.iter().enumerate().take(n) {
-            let w = cell.chars().count() as u16;
-            if w > full[i] {
-                full[i] = w;
-            }
-            let cw = if cell.is_empty() {
-                0
-            } else {
-                compact_cell(cell, year).chars().count() as u16
-            };
-            if cw > compact[i] {
-                compact[i] = cw;
-            }
+            let w = cell.chars().count();
+            full[i] = full[i].max(w as u16);
+            compact[i] = compact[i].max(compact_len(cell, w, year) as u16);
         }
     }
     (full, compact)
 }
 
+/// The length of [`compact_cell`]'s form of `s` (`len` characters long).
+fn compact_len(s: &str, len: usize, year: i32) -> usize {
+    let b = s.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_digit() => {}
+        Some(b'r' | b'R' | b'G' | b'D' | b'a' | b'd') => {
+            if s.starts_with("ref. ") {
+                return compact_cell(s, year).chars().count();
+            }
+            return compact_word(s).map_or(len, str::len);
+        }
+        _ => return len,
+    }
+    compact_cell(s, year).chars().count()
+}
+
+/// Column needs of a loaded table, kept while its load lives: measuring
+/// 2,000 rows on every frame would cost more than drawing the screenful.
+/// Keyed by the load (a `Weak` keeps its allocation, so its address can't
+/// be reused while the entry lives) and the table's place in it. A memo:
+/// drawing stays a function of the state.
+type NeedsCache = Vec<(Weak<data::Data>, usize, i32, Rc<(Vec<u16>, Vec<u16>)>)>;
+
+thread_local! {
+    static NEEDS: RefCell<NeedsCache> = const { RefCell::new(Vec::new()) };
+}
+
+/// [`column_needs`] of `t`, from the memo when `t` is one of the load's tables.
+fn needs_for(app: &App, t: &Table, year: i32) -> Rc<(Vec<u16>, Vec<u16>)> {
+    let Some(d) = app.data() else {
+        return Rc::new(column_needs(t, year));
+    };
+    let own = [&d.quota, &d.deployments, &d.commitments, &d.reservations]
+        .iter()
+        .any(|x| std::ptr::eq(*x, t));
+    if !own {
+        return Rc::new(column_needs(t, year));
+    }
+    let at = t as *const Table as usize;
+    NEEDS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.retain(|e| e.0.strong_count() > 0);
+        if let Some(e) = c
+            .iter()
+            .find(|e| std::ptr::eq(e.0.as_ptr(), Arc::as_ptr(d)) && e.1 == at && e.2 == year)
+        {
+            return e.3.clone();
+        }
+        let n = Rc::new(column_needs(t, year));
+        c.push((Arc::downgrade(d), at, year, n.clone()));
+        n
+    })
+}
+
 /// Lays out `t`'s columns in `width` at scroll offset `offset` (see
 /// [`ColumnLayout`]); `year` is the year of the app's now.
 pub fn layout_columns(t: &Table, width: u16, offset: usize, year: i32) -> ColumnLayout {
+    layout_with(t, &column_needs(t, year), width, offset)
+}
+
+/// [`layout_columns`] with the app's memo of column needs.
+fn layout_for(app: &App, t: &Table, width: u16, offset: usize) -> ColumnLayout {
+    let year = app.now.year();
+    layout_with(t, &needs_for(app, t, year), width, offset)
+}
+
+fn layout_with(
+    t: &Table,
+    (full, short): &(Vec<u16>, Vec<u16>),
+    width: u16,
+    offset: usize,
+) -> ColumnLayout {
     let cols = &t.columns;
     let n = cols.len();
     if n == 0 {
@@ -717,10 +774,9 @@ pub fn layout_columns(t: &Table, width: u16, offset: usize, year: i32) -> Column
             max_offset: 0,
         };
     }
-    let (full, short) = column_needs(t, year);
     let gaps = |k: usize| k.saturating_sub(1) as u16;
     let compact = full.iter().sum::<u16>() + gaps(n) > width;
-    let need = if compact { short } else { full };
+    let need = if compact { short.clone() } else { full.clone() };
     // A column's minimum holds its title whole.
     let min_w: Vec<u16> = (0..n)
         .map(|i| {
@@ -866,13 +922,7 @@ pub fn max_column_offset(app: &App, pane: Pane) -> usize {
     match app.table(pane) {
         Some(t) => {
             let v = app.view(pane);
-            layout_columns(
-                t,
-                app.size.0.saturating_sub(2),
-                v.col_offset,
-                app.now.year(),
-            )
-            .max_offset
+            layout_for(app, t, app.size.0.saturating_sub(2), v.col_offset).max_offset
         }
         None => 0,
     }
@@ -921,7 +971,7 @@ pub fn draw_table(
     let b0 = Block::default().borders(Borders::ALL);
     let inner = b0.inner(area);
     let year = app.now.year();
-    let lay = layout_columns(t, inner.width, v.col_offset, year);
+    let lay = layout_for(app, t, inner.width, v.col_offset);
     let mut title_spans = vec![Span::raw(title.to_string())];
     let count = if v.filter.is_empty() {
         format!("{total} ")
@@ -1860,6 +1910,23 @@ mod tests {
         assert_eq!(compact_cell("don't renew", 2026), "off");
         assert_eq!(compact_cell("gpt-4o 2024-05-13", 2026), "gpt-4o 2024-05-13");
         assert_eq!(compact_cell("2026-11-2", 2026), "2026-11-2");
+        for c in [
+            "2026-11-27 09:00",
+            "2027-03-16 11:00",
+            "ref. 2026-12-01",
+            "Data Zone",
+            "don't renew",
+            "autorenew",
+            "gpt-4o",
+            "",
+        ] {
+            let n = c.chars().count();
+            assert_eq!(
+                compact_len(c, n, 2026),
+                compact_cell(c, 2026).chars().count(),
+                "{c}"
+            );
+        }
         assert_eq!(fit("abcdef", 4, false), "abc…");
         assert_eq!(fit("aoai-eastus2-prod", 12, false), "aoai-…2-prod");
         assert_eq!(fit("gpt-4o-mini 2024-07-18", 12, false), "gpt-4o-mini…");
