@@ -1556,6 +1556,11 @@ fn the_chart_shows_every_costing_day_and_marks_now() {
     for (w, h) in [(80, 24), (120, 40)] {
         let s = screen(&mut app, w, h);
         assert!(s.contains("┊now"), "{s}");
+        // The legend whole, on two lines if it must.
+        assert!(
+            s.contains("░ managed $7,444.80") && s.contains("┊ now"),
+            "{s}"
+        );
         // The bottom row of the plot: November's 30 days all cost something,
         // so each shows at least a sliver (two columns a day at 80 wide).
         let lines = screen_lines(&s);

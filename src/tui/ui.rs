@@ -1327,39 +1327,50 @@ fn forecast(app: &App, f: &mut Frame, area: Rect) {
         Loadable::Loading => return loading(app, f, area, "Rating the range"),
         Loadable::Failed(e) => return failed(app, f, area, e),
     };
-    let chart_h = (area.height / 2).max(8);
-    let [head, chart, windows] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(chart_h),
-        Constraint::Min(3),
-    ])
-    .areas(area);
     let t = &c.totals;
     let basis = match c.basis {
         Basis::Actual => "actual (when billed)",
         Basis::Amortized => "amortized (spread over the days paid for)",
     };
-    let head_lines = vec![
-        Line::from(vec![
-            Span::styled(
-                format!("{} .. {}", data::day(c.from), data::day(c.to)),
-                app.theme.bold("header"),
-            ),
-            Span::raw(format!("  {basis}  total ")),
-            Span::styled(money(t.total()), app.theme.bold("accent")),
-        ]),
-        Line::from(vec![
-            Span::styled("█ hourly ", app.theme.fg("hourly")),
-            Span::raw(format!("{}  ", money(t.hourly))),
-            Span::styled("▓ commitment ", app.theme.fg("commitment")),
-            Span::raw(format!("{}  ", money(t.commitment))),
-            Span::styled("▒ reservation ", app.theme.fg("reservation")),
-            Span::raw(format!("{}  ", money(t.reservation))),
-            Span::styled("░ managed ", app.theme.fg("managed_compute")),
-            Span::raw(format!("{}  ", money(t.managed_compute))),
-            Span::styled("┊ now", app.theme.fg("accent")),
-        ]),
+    let mut head_lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} .. {}", data::day(c.from), data::day(c.to)),
+            app.theme.bold("header"),
+        ),
+        Span::raw(format!("  {basis}  total ")),
+        Span::styled(money(t.total()), app.theme.bold("accent")),
+    ])];
+    // The legend with each part's total, on as many lines as it needs.
+    let items = [
+        ("█ hourly ", "hourly", Some(t.hourly)),
+        ("▓ commitment ", "commitment", Some(t.commitment)),
+        ("▒ reservation ", "reservation", Some(t.reservation)),
+        ("░ managed ", "managed_compute", Some(t.managed_compute)),
+        ("┊ now", "accent", None),
     ];
+    let mut line: Vec<Span> = Vec::new();
+    let mut used = 0usize;
+    for (label, role, amount) in items {
+        let fig = amount
+            .map(|a| format!("{}  ", money(a)))
+            .unwrap_or_default();
+        let w = label.chars().count() + fig.chars().count();
+        if used > 0 && used + w > area.width as usize {
+            head_lines.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        line.push(Span::styled(label, app.theme.fg(role)));
+        line.push(Span::raw(fig));
+        used += w;
+    }
+    head_lines.push(Line::from(line));
+    let chart_h = (area.height / 2).max(8);
+    let [head, chart, windows] = Layout::vertical([
+        Constraint::Length(head_lines.len() as u16),
+        Constraint::Length(chart_h),
+        Constraint::Min(3),
+    ])
+    .areas(area);
     f.render_widget(Paragraph::new(head_lines), head);
     let b = block(app, " Daily cost ");
     let inner = b.inner(chart);
