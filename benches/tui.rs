@@ -1,8 +1,9 @@
 //! Terminal app speed with the `generate --scale 2000` estate in a store:
 //! first frame, keystroke to redrawn frame, edit to priced preview, and
 //! peak resident memory (VmHWM from /proc/self/status, printed at the end).
-//! Frames are drawn on ratatui's `TestBackend` at 120x40, through the same
-//! `update` / effects / `draw` path the terminal uses.
+//! Frames are drawn on ratatui's `TestBackend` at 120x40 (and at 80x24,
+//! where the deployments' columns are laid out for a narrow window),
+//! through the same `update` / effects / `draw` path the terminal uses.
 //!
 //! Run: `cargo bench --bench tui`
 
@@ -106,6 +107,36 @@ fn main() {
                 update(&mut app, Action::Text(TextKey::Backspace));
             });
             send(&mut app, &worker, Action::Back);
+        },
+    );
+    // The same at 80x24, where the columns are laid out for a narrow
+    // window (a strip the `<` / `>` keys step through).
+    g.bench_function("keystroke to frame: j on 2,000 deployments at 80x24", |b| {
+        let mut narrow = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        update(&mut app, Action::Resized(80, 24));
+        b.iter(|| {
+            update(&mut app, Action::Down);
+            frame(&app, &mut narrow);
+        });
+        update(&mut app, Action::Resized(120, 40));
+    });
+    g.bench_function(
+        "keystroke to frame: > (columns) on 2,000 deployments at 80x24",
+        |b| {
+            let mut narrow = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            update(&mut app, Action::Resized(80, 24));
+            let mut k = 0;
+            b.iter(|| {
+                k += 1;
+                let a = if k % 4 < 2 {
+                    Action::ColumnsRight
+                } else {
+                    Action::ColumnsLeft
+                };
+                update(&mut app, a);
+                frame(&app, &mut narrow);
+            });
+            update(&mut app, Action::Resized(120, 40));
         },
     );
     g.bench_function("keystroke to frame: switch pane", |b| {

@@ -1580,7 +1580,7 @@ fn refunded_reservations_and_the_refund_limit() {
     // Its row says so.
     let t = app.table(Pane::Reservations).unwrap();
     let row = t.rows.iter().find(|r| r.key == "res-swc-global").unwrap();
-    assert_eq!(row.cells[9], "refunded");
+    assert_eq!(row.cells[10], "refunded");
     // res-eus2-regional past the limit: the reason is wrapped, not cut.
     open_edit(&mut app, &worker, Action::PaneReservations, 4, 'x');
     send(&mut app, &worker, Action::Text(TextKey::Char('2')));
@@ -1918,4 +1918,388 @@ fn the_log_file_is_private() {
     ptudesk::tui::runtime::open_log(&path).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+/// The screen's lines, without the quotes `TestBackend` prints.
+fn screen_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| l.starts_with('"'))
+        .map(|l| l.trim_matches('"').to_string())
+        .collect()
+}
+
+/// The header row of the table whose first column is `first`.
+fn header_row(s: &str, first: &str) -> String {
+    screen_lines(s)
+        .into_iter()
+        .find(|l| l.starts_with(&format!("│{first} ")))
+        .unwrap_or_else(|| panic!("no table with {first}:\n{s}"))
+}
+
+/// Each pane's table: its first column and the columns issue 4 asks for.
+const REQUIRED: [(Action, &str, &[&str]); 6] = [
+    (
+        Action::PaneQuota,
+        "Subscription",
+        &["Region", "SKU", "Limit", "Used", "Free", "Gauge"],
+    ),
+    (
+        Action::PaneDeployments,
+        "Deployment",
+        &[
+            "Resource",
+            "Subscription",
+            "Region",
+            "SKU",
+            "Model",
+            "PTU",
+            "Covered now",
+            "This month",
+        ],
+    ),
+    (
+        Action::PaneCommitments,
+        "Commitment",
+        &[
+            "Resource",
+            "Commit",
+            "Deploy",
+            "Usage",
+            "Start",
+            "Expiry",
+            "Renewal",
+            "Next bill",
+            "Amount",
+            "Warnings",
+        ],
+    ),
+    (
+        Action::PaneReservations,
+        "Reservation",
+        &[
+            "Name", "Region", "SKU", "Scope", "PTU", "Term", "Billing", "Start", "Expiry",
+            "Renewal", "Use", "Fcst", "-30d",
+        ],
+    ),
+    (
+        Action::PaneNotifications,
+        "Severity",
+        &["When", "Kind", "Subject", "Cost", "Message"],
+    ),
+    (
+        Action::PaneForecast,
+        "Kind",
+        &["Subject", "Start", "End", "PTU-h", "Cost"],
+    ),
+];
+
+#[test]
+fn every_required_column_at_120x40_and_reachable_at_80x24() {
+    let (mut app, worker) = demo(true);
+    for (pane, first, cols) in REQUIRED {
+        send(&mut app, &worker, pane.clone());
+        let s = screen(&mut app, 120, 40);
+        let head = header_row(&s, first);
+        for c in cols {
+            assert!(head.contains(c), "{pane:?} at 120x40 lacks {c}: {head}");
+        }
+        assert!(
+            !s.contains("…│") || !head.contains('…'),
+            "titles whole: {head}"
+        );
+        // At 80x24 the pane shows its essentials; `>` brings in the rest
+        // (the first column stays), `<` goes back.
+        let at80 = screen(&mut app, 80, 24);
+        let mut seen = header_row(&at80, first);
+        for _ in 0..12 {
+            press(&mut app, &worker, KeyCode::Char('>'));
+            let s = screen(&mut app, 80, 24);
+            seen.push_str(&header_row(&s, first));
+        }
+        for c in cols {
+            assert!(seen.contains(c), "{pane:?} at 80x24 never shows {c}");
+        }
+        for _ in 0..12 {
+            press(&mut app, &worker, KeyCode::Char('<'));
+        }
+        assert_eq!(screen(&mut app, 80, 24), at80, "{pane:?}: < goes back");
+    }
+    // The essentials at 80x24, without scrolling.
+    let essentials: [(Action, &str, &[&str]); 5] = [
+        (
+            Action::PaneQuota,
+            "Subscription",
+            &["Region", "SKU", "Limit", "Used", "Free", "Gauge", "Flag"],
+        ),
+        (
+            Action::PaneDeployments,
+            "Deployment",
+            &["SKU", "Model", "PTU", "Covered now", "This month"],
+        ),
+        (
+            Action::PaneCommitments,
+            "Commitment",
+            &[
+                "Commit",
+                "Deploy",
+                "Usage",
+                "Expiry",
+                "Renewal",
+                "Next bill",
+                "Amount",
+            ],
+        ),
+        (
+            Action::PaneReservations,
+            "Reservation",
+            &["SKU", "PTU", "Expiry", "Renewal", "Use", "-30d  │  +30d"],
+        ),
+        (
+            Action::PaneNotifications,
+            "Severity",
+            &["When", "Subject", "Cost", "Message"],
+        ),
+    ];
+    for (pane, first, cols) in essentials {
+        send(&mut app, &worker, pane.clone());
+        let s = screen(&mut app, 80, 24);
+        let head = header_row(&s, first);
+        for c in cols {
+            assert!(head.contains(c), "{pane:?} at 80x24 lacks {c}: {head}");
+        }
+    }
+    // Compact forms in narrow tables, and `…` where text is cut.
+    go(&mut app, &worker, &[Action::PaneCommitments]);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("11-27 09:00"), "{s}");
+    assert!(!s.contains("2026-11-27 09:00"), "{s}");
+    go(&mut app, &worker, &[Action::PaneDeployments]);
+    let s = screen(&mut app, 80, 24);
+    assert!(
+        s.contains(" Reg ") && s.contains(" Glob ") && s.contains(" DZ "),
+        "{s}"
+    );
+    assert!(s.contains("gpt-4.1-mini 20…"), "{s}");
+    // Widths by need: at 220 the id column is as wide as its longest id and
+    // the model shows in full.
+    let s = screen(&mut app, 220, 40);
+    let head = header_row(&s, "Deployment");
+    assert!(
+        head.starts_with("│Deployment             Resource"),
+        "{head}"
+    );
+    assert!(s.contains("gpt-4.1-mini 2025-04-14"), "{s}");
+    assert!(!s.contains('…'), "nothing cut at 220: {s}");
+}
+
+#[test]
+fn the_bottom_bar_keeps_help_and_quit_and_the_planner_agrees_with_the_help() {
+    let (mut app, worker) = demo(true);
+    for (pane, _) in PANES {
+        send(&mut app, &worker, pane.clone());
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            let bar = screen_lines(&s).pop().unwrap();
+            assert!(
+                bar.contains("? help") && bar.contains("q quit"),
+                "{pane:?} at {w}x{h}: {bar}"
+            );
+        }
+    }
+    // The Planner: j/k choose, enter and a apply, in the bar and the help.
+    migrate_plan(&mut app, &worker);
+    assert_eq!(app.pane, Pane::Planner);
+    let s = screen(&mut app, 120, 40);
+    let bar = screen_lines(&s).pop().unwrap();
+    assert!(
+        bar.contains("j/k choose") && bar.contains("enter/a apply"),
+        "{bar}"
+    );
+    press(&mut app, &worker, KeyCode::Char('?'));
+    let help: Vec<String> = ptudesk::tui::ui::help_lines(&app)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let planner = help.iter().position(|l| l == "Planner").unwrap();
+    assert!(help[planner + 1].contains("j/↓/k/↑") && help[planner + 1].contains("choose"));
+    assert!(
+        help[planner + 1..]
+            .iter()
+            .any(|l| l.contains("enter/a") && l.contains("apply the option")),
+        "{help:?}"
+    );
+    press(&mut app, &worker, KeyCode::Esc);
+    // The header line fits at 80, a long store path cut at its start.
+    app.store_label = "/home/someone/.local/share/ptudesk/a/very/long/path/ptudesk.db".into();
+    go(&mut app, &worker, &[Action::PaneOverview]);
+    let s = screen(&mut app, 80, 24);
+    let info = &screen_lines(&s)[1];
+    assert!(info.starts_with("ptudesk · …"), "{info}");
+    assert!(
+        info.contains(".db · ") && info.trim_end().ends_with("unverified"),
+        "{info}"
+    );
+    assert_eq!(info.chars().count(), 80);
+}
+
+#[test]
+fn the_overview_sizes_its_boxes_orders_notifications_by_cost_and_prices_far_renewals() {
+    let (mut app, _worker) = demo(true);
+    let s = screen(&mut app, 120, 40);
+    let lines = screen_lines(&s);
+    // Every notification shows, by severity, then cost (108,000 before 0).
+    assert!(s.contains("Notifications (4) by severity and cost"), "{s}");
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}:\n{s}"))
+    };
+    assert!(at("$52,200.00  cp-eastus-legacy") < at("$108,000.00  aoai-westus3-apps"));
+    assert!(at("$108,000.00  aoai-westus3-apps") < at("$0.00  sub-prod/"));
+    assert!(at("$0.00  sub-prod/") < at("$78,000.00  res-swc-global"));
+    // The events box holds its rows, no more.
+    let ev = at("Next expiries, renewals and purchases");
+    let nt = at("Notifications (4)");
+    let events = app.events_table.as_ref().unwrap().rows.len();
+    assert_eq!(nt - ev, events + 3, "{s}");
+    // The renewal in March has its amount.
+    let weu = &lines[at("2027-03-16 11:00 res-weu-datazone")];
+    assert!(!weu.contains(" — "), "{weu}");
+    assert!(weu.contains("$583,200.00"), "{weu}");
+    // "Now" is this hour, month figures are labelled as the month's.
+    assert!(s.contains("PTU this hour (09:00-10:00 UTC)"), "{s}");
+    let head = header_row(&s, "Region");
+    assert!(head.contains("Cover Nov"), "{head}");
+    let eastus = lines
+        .iter()
+        .find(|l| l.starts_with("│eastus ") && l.contains("Regional"))
+        .unwrap();
+    assert!(eastus.contains("100%       88%"), "{eastus}");
+    // At 80x24 the notifications that fit, cut with `…`, and say so.
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("Top notifications: "), "{s}");
+    assert!(
+        s.contains(" of 4 by severity and cost (6 lists all)"),
+        "{s}"
+    );
+}
+
+#[test]
+fn details_align_their_columns_and_print_ptu_hours_one_way() {
+    let (mut app, worker) = demo(true);
+    let detail = |app: &App| match app.overlays.last() {
+        Some(Overlay::Detail { lines, .. }) => lines.iter().map(|l| l.0.clone()).collect(),
+        _ => Vec::<String>::new(),
+    };
+    // chat-gpt4o: deployed, covered and hourly PTU-hours in one column.
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneDeployments,
+            Action::Top,
+            Action::Down,
+            Action::Down,
+            Action::Select,
+        ],
+    );
+    let lines = detail(&app);
+    let ptuh: Vec<&String> = lines.iter().filter(|l| l.contains(" PTU-h")).collect();
+    assert_eq!(ptuh.len(), 3, "{lines:?}");
+    let col: Vec<usize> = ptuh.iter().map(|l| l.find(" PTU-h").unwrap()).collect();
+    assert!(col.iter().all(|&c| c == col[0]), "{ptuh:?}");
+    assert!(ptuh[0].contains("216,000.0000 PTU-h"), "{ptuh:?}");
+    assert!(ptuh[2].contains("0.0000 PTU-h"), "{ptuh:?}");
+    send(&mut app, &worker, Action::Back);
+    // res-eus2-regional: a purchase and monthly periods, amounts aligned.
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneReservations, Action::Bottom, Action::Select],
+    );
+    let lines = detail(&app);
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("Bills in the next 92 days"))
+        .unwrap();
+    let bills: Vec<&String> = lines[start + 1..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(bills.iter().any(|l| l.contains("purchase")), "{bills:?}");
+    assert!(
+        bills.iter().any(|l| l.contains("monthly period")),
+        "{bills:?}"
+    );
+    let ends: Vec<usize> = bills.iter().map(|l| l.chars().count()).collect();
+    assert!(ends.iter().all(|&e| e == ends[0]), "{bills:?}");
+    let kind_at: Vec<usize> = bills
+        .iter()
+        .map(|l| l.find("purchase").or(l.find("monthly")).unwrap())
+        .collect();
+    assert!(kind_at.iter().all(|&k| k == kind_at[0]), "{bills:?}");
+    send(&mut app, &worker, Action::Back);
+    // Quota's deployments have columns of their own, not the quota's.
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneQuota,
+            Action::Top,
+            Action::Down,
+            Action::Down,
+            Action::Select,
+        ],
+    );
+    let s = screen(&mut app, 120, 40);
+    let kids: Vec<String> = screen_lines(&s)
+        .into_iter()
+        .filter(|l| l.starts_with("│  └ "))
+        .collect();
+    assert_eq!(kids.len(), 2, "{s}");
+    assert!(
+        kids[0].contains("└ chat-gpt4o     aoai-eastus2-prod  gpt-4o 2024-08-06"),
+        "{kids:?}"
+    );
+    let ptu: Vec<usize> = kids.iter().map(|l| l.find(" PTU").unwrap()).collect();
+    assert_eq!(ptu[0], ptu[1], "{kids:?}");
+}
+
+#[test]
+fn the_chart_shows_every_costing_day_and_marks_now() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneForecast]);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = screen(&mut app, w, h);
+        assert!(s.contains("┊now"), "{s}");
+        // The legend whole, on two lines if it must.
+        assert!(
+            s.contains("░ managed $7,444.80") && s.contains("┊ now"),
+            "{s}"
+        );
+        // The bottom row of the plot: November's 30 days all cost something,
+        // so each shows at least a sliver (two columns a day at 80 wide).
+        let lines = screen_lines(&s);
+        let base = lines.iter().find(|l| l.contains("   $0 ")).unwrap();
+        let marks = base
+            .chars()
+            .skip(14)
+            .filter(|c| !matches!(c, ' ' | '│'))
+            .count();
+        assert!(marks >= 30 * 2, "{marks} marks at {w}x{h}: {base}");
+    }
+    // The reservation sparkline's legend, and its split at now.
+    go(&mut app, &worker, &[Action::PaneReservations]);
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("· none used") && s.contains("blank: not in force"),
+        "{s}"
+    );
+    let wus3 = screen_lines(&s)
+        .into_iter()
+        .find(|l| l.starts_with("│res-wus3-global "))
+        .unwrap();
+    // Bought 2026-11-02, idle since: blank before, dots after, │ at now.
+    assert!(wus3.contains("  ····│······"), "{wus3}");
 }

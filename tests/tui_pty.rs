@@ -146,7 +146,7 @@ fn walks_the_demo_in_a_real_terminal() {
         ("6", "Notifications"),
         ("7", "Where money leaks"),
         ("8", "No plan yet: pick a subject."),
-        ("1", "PTU now by region and type"),
+        ("1", "PTU this hour (09:00-10:00 UTC) by region and type"),
     ] {
         t.keys(&[key]);
         t.wait_for(text);

@@ -130,6 +130,10 @@ pub enum Action {
     SortNext,
     /// Reverse the sort order
     SortReverse,
+    /// Scroll the table's columns left (when not all fit)
+    ColumnsLeft,
+    /// Scroll the table's columns right (when not all fit)
+    ColumnsRight,
     /// Undo the last saved change
     Undo,
     /// Reload the store
@@ -304,6 +308,8 @@ impl Action {
             Action::PanePlanner => "planner",
             Action::SortNext => "sort",
             Action::SortReverse => "reverse sort",
+            Action::ColumnsLeft => "columns left",
+            Action::ColumnsRight => "columns right",
             Action::Undo => "undo",
             Action::Reload => "reload",
             Action::AddPtu => "add PTU",
@@ -371,7 +377,9 @@ impl Action {
             | Action::PageDown
             | Action::Top
             | Action::Bottom
-            | Action::Select => LISTS,
+            | Action::Select
+            | Action::ColumnsLeft
+            | Action::ColumnsRight => LISTS,
             Action::Filter | Action::SortNext | Action::SortReverse => FILTERABLE,
             Action::AddPtu => &[Commitments],
             Action::SetRenewal => &[Commitments, Reservations],
@@ -435,6 +443,8 @@ impl Action {
             Filter,
             SortNext,
             SortReverse,
+            ColumnsLeft,
+            ColumnsRight,
             Undo,
             Reload,
             AddPtu,

@@ -53,6 +53,8 @@ pub struct TableView {
     pub offset: usize,
     pub expanded: BTreeSet<String>,
     pub rows: Vec<(usize, Option<usize>)>,
+    /// Columns scrolled past when not all fit (`<` / `>`).
+    pub col_offset: usize,
 }
 
 impl TableView {
@@ -1206,6 +1208,15 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
                 (_, Some((c, d))) => Some((c, !d)),
             };
             app.refresh(app.pane);
+            vec![]
+        }
+        Action::ColumnsLeft | Action::ColumnsRight => {
+            let max = super::ui::max_column_offset(app, app.pane);
+            let v = app.views.get_mut(&app.pane).expect("view");
+            v.col_offset = match action {
+                Action::ColumnsLeft => v.col_offset.min(max).saturating_sub(1),
+                _ => (v.col_offset + 1).min(max),
+            };
             vec![]
         }
         Action::Select => select(app),

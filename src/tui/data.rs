@@ -18,7 +18,7 @@ use crate::rating::{
     self, Basis, BilledCharge, Bucket, ChargeKind, Forecast, InstrumentKind, Period, Request,
     Totals, WindowKind,
 };
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -408,20 +408,6 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
                 &opts,
             ),
         );
-        let upcoming = note(
-            &mut warnings,
-            rating::forecast_detailed(
-                e,
-                book,
-                &request(
-                    hour0,
-                    hour0 + Duration::days(92),
-                    Basis::Actual,
-                    Bucket::Month,
-                ),
-                &opts,
-            ),
-        );
         let daily = note(
             &mut warnings,
             rating::forecast_detailed(
@@ -435,6 +421,12 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
                 ),
                 &opts,
             ),
+        );
+        // Bills as far as the furthest expiry or renewal ahead (at least
+        // 92 days), so that a renewal months away shows its amount.
+        let upcoming = note(
+            &mut warnings,
+            bills(e, book, hour0, bills_horizon(e, now, hour0), &opts),
         );
         (month, month_am, next, next_am, hour, upcoming, daily)
     } else {
@@ -471,7 +463,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
                 .collect()
         })
         .unwrap_or_default();
-    let upcoming: Vec<BilledCharge> = upcoming.map(|d| d.bills).unwrap_or_default();
+    let upcoming: Vec<BilledCharge> = upcoming.unwrap_or_default();
     let mut daily: HashMap<String, Vec<(Time, i64, i64)>> = HashMap::new();
     if let Some(d) = &daily_d {
         let mut acc: HashMap<String, BTreeMap<Time, (i64, i64)>> = HashMap::new();
@@ -494,9 +486,16 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     }
     let month_periods: &[InstrumentPeriod] = month.as_ref().map_or(&[], |d| &d.periods);
     let month_f: Option<&Forecast> = month.as_ref().map(|d| &d.forecast);
+    let hour_periods: &[InstrumentPeriod] = hour.as_ref().map_or(&[], |d| &d.periods);
+    let hour_uses: &[DeploymentUse] = hour.as_ref().map_or(&[], |d| &d.deployments);
 
     let overview = Overview {
-        capacity: capacity_table(e, now, month_periods, &month_use),
+        capacity: capacity_table(
+            e,
+            (hour_periods, hour_uses),
+            (month_periods, &month_use),
+            m0.month(),
+        ),
         forecast: vec![
             (
                 format!("This month ({})", m0.format("%b %Y")),
@@ -514,7 +513,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     };
     let quota = quota_table(e, config, now);
     let deployments = deployments_table(e, now, &month_use, &covered_now);
-    let commitments = commitments_table(e, now, month_f, &upcoming);
+    let commitments = commitments_table(e, now, (hour_periods, hour_uses), &upcoming);
     let reservations = reservations_table(e, now, &daily, &upcoming, day0);
     Data {
         now,
@@ -540,57 +539,152 @@ fn region_of<'a>(e: &'a Estate, resource: &str) -> &'a str {
     e.resource(resource).map_or("?", |r| r.region.as_str())
 }
 
+/// PTU-minutes of one hour as PTU: `300`, or `287.5` when a change fell
+/// inside the hour.
+pub fn hour_ptu(minutes: i64) -> String {
+    if minutes % 60 == 0 {
+        (minutes / 60).to_string()
+    } else {
+        (Decimal::from(minutes) / Decimal::from(60))
+            .round_dp(1)
+            .normalize()
+            .to_string()
+    }
+}
+
+/// The bills of every instrument in `[from, to)`, as the rating core
+/// prices them when it prepares a window (what `forecast_detailed` lists
+/// as its bills), without rating the usage of all those hours.
+pub fn bills(
+    e: &Estate,
+    book: &PriceBook,
+    from: Time,
+    to: Time,
+    opts: &rating::Options,
+) -> Result<Vec<BilledCharge>, rating::RatingError> {
+    let prepared = rating::prepare::Prepared::new(e, book, from, to, opts)?;
+    let mut out: Vec<BilledCharge> = prepared
+        .instruments
+        .iter()
+        .flat_map(|i| {
+            i.bills
+                .iter()
+                .filter(|b| b.at >= from && b.at < to)
+                .map(move |b| BilledCharge {
+                    id: i.id.clone(),
+                    kind: i.kind,
+                    region: i.region.clone(),
+                    sku: i.sku,
+                    at: b.at,
+                    amount: b.amount,
+                    charge: b.kind,
+                })
+        })
+        .collect();
+    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// How far ahead bills are listed: past the furthest end or planned start
+/// of a term in force or planned at `now` (the overview's expiries and
+/// renewals), and at least 92 days.
+fn bills_horizon(e: &Estate, now: Time, hour0: Time) -> Time {
+    let mut far = hour0 + Duration::days(92);
+    for c in &e.commitments {
+        if let Some((t, state)) = commitment_term(e, c, now)
+            && state != "expired"
+        {
+            far = far.max(t.end + Duration::hours(1));
+        }
+    }
+    for r in &e.reservations {
+        if let Some((t, state)) = reservation_term(r, now)
+            && state != "expired"
+            && state != "refunded"
+        {
+            far = far.max(t.end + Duration::hours(1));
+        }
+    }
+    far
+}
+
+/// Column titles for a month's utilization and coverage.
+fn month_titles(month: u32) -> (&'static str, &'static str) {
+    const T: [(&str, &str); 12] = [
+        ("Util Jan", "Cover Jan"),
+        ("Util Feb", "Cover Feb"),
+        ("Util Mar", "Cover Mar"),
+        ("Util Apr", "Cover Apr"),
+        ("Util May", "Cover May"),
+        ("Util Jun", "Cover Jun"),
+        ("Util Jul", "Cover Jul"),
+        ("Util Aug", "Cover Aug"),
+        ("Util Sep", "Cover Sep"),
+        ("Util Oct", "Cover Oct"),
+        ("Util Nov", "Cover Nov"),
+        ("Util Dec", "Cover Dec"),
+    ];
+    T[(month.clamp(1, 12) - 1) as usize]
+}
+
+/// The overview's capacity by region and deployment type: deployed,
+/// committed and reserved PTU and the utilization and coverage in the
+/// current hour (the rating core's figures for the hour that holds now),
+/// then utilization and coverage over the whole month (`month`, 1-12).
 fn capacity_table(
     e: &Estate,
-    now: Time,
-    periods: &[InstrumentPeriod],
-    uses: &HashMap<String, DeploymentUse>,
+    hour: (&[InstrumentPeriod], &[DeploymentUse]),
+    (month_periods, month_uses): (&[InstrumentPeriod], &HashMap<String, DeploymentUse>),
+    month: u32,
 ) -> Table {
-    #[derive(Default)]
-    struct Acc {
+    /// PTU-minutes: deployed, committed, reserved; capacity and used; and
+    /// the deployed minutes that paid the hourly rate.
+    #[derive(Default, Clone, Copy)]
+    struct Use {
         deployed: i64,
         committed: i64,
         reserved: i64,
         cap: i64,
         used: i64,
-        dep_min: i64,
-        hourly_min: Decimal,
+        hourly: Decimal,
     }
-    let mut by: BTreeMap<(String, Sku), Acc> = BTreeMap::new();
-    for d in &e.deployments {
-        let a = by
-            .entry((region_of(e, &d.resource).to_string(), d.sku))
-            .or_default();
-        a.deployed += live_ptu(e, d, now);
-        if let Some(u) = uses.get(&d.id) {
-            a.dep_min += u.deployed_ptu_minutes;
-            a.hourly_min += u.hourly_ptu_minutes;
+    let key = |d: &crate::domain::Deployment| (region_of(e, &d.resource).to_string(), d.sku);
+    let mut by: BTreeMap<(String, Sku), (Use, Use)> = BTreeMap::new();
+    for u in hour.1 {
+        if let Some(d) = e.deployments.get(u.index) {
+            let a = &mut by.entry(key(d)).or_default().0;
+            a.deployed += u.deployed_ptu_minutes;
+            a.hourly += u.hourly_ptu_minutes;
         }
     }
-    for c in &e.commitments {
-        if let Some((t, "active")) = commitment_term(e, c, now) {
-            by.entry((region_of(e, &c.resource).to_string(), Sku::Regional))
-                .or_default()
-                .committed += t.ptu_at(now);
+    for p in hour.0 {
+        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().0;
+        match p.kind {
+            InstrumentKind::Commitment => a.committed += p.capacity_ptu_minutes,
+            InstrumentKind::Reservation => a.reserved += p.capacity_ptu_minutes,
         }
-    }
-    for r in &e.reservations {
-        if let Some((t, "active")) = reservation_term(r, now) {
-            by.entry((r.region.clone(), r.sku)).or_default().reserved += t.ptu;
-        }
-    }
-    for p in periods {
-        let a = by.entry((p.region.clone(), p.sku)).or_default();
         a.cap += p.capacity_ptu_minutes;
         a.used += p.used_ptu_minutes;
     }
+    for u in month_uses.values() {
+        if let Some(d) = e.deployments.get(u.index) {
+            let a = &mut by.entry(key(d)).or_default().1;
+            a.deployed += u.deployed_ptu_minutes;
+            a.hourly += u.hourly_ptu_minutes;
+        }
+    }
+    for p in month_periods {
+        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().1;
+        a.cap += p.capacity_ptu_minutes;
+        a.used += p.used_ptu_minutes;
+    }
+    let util = |a: &Use| pct(a.used.into(), a.cap.into());
+    let cover = |a: &Use| pct(Decimal::from(a.deployed) - a.hourly, a.deployed.into());
     let rows = by
         .into_iter()
-        .filter(|(_, a)| a.deployed + a.committed + a.reserved + a.cap + a.dep_min > 0)
-        .map(|((region, sku), a)| {
-            let util = pct(a.used.into(), a.cap.into());
-            let cover = pct(Decimal::from(a.dep_min) - a.hourly_min, a.dep_min.into());
-            let tone = if a.deployed > a.committed + a.reserved {
+        .filter(|(_, (h, m))| h.deployed + h.cap + m.deployed + m.cap > 0)
+        .map(|((region, sku), (h, m))| {
+            let tone = if h.hourly > Decimal::ZERO {
                 Tone::Warning
             } else {
                 Tone::Plain
@@ -600,35 +694,42 @@ fn capacity_table(
                 cells: vec![
                     region.clone(),
                     sku.label().into(),
-                    a.deployed.to_string(),
-                    a.committed.to_string(),
-                    a.reserved.to_string(),
-                    pct_cell(util),
-                    pct_cell(cover),
+                    hour_ptu(h.deployed),
+                    hour_ptu(h.committed),
+                    hour_ptu(h.reserved),
+                    pct_cell(util(&h)),
+                    pct_cell(cover(&h)),
+                    pct_cell(util(&m)),
+                    pct_cell(cover(&m)),
                 ],
                 sort: vec![
                     SortKey::text(region),
                     SortKey::text(sku.label()),
-                    SortKey::num(a.deployed),
-                    SortKey::num(a.committed),
-                    SortKey::num(a.reserved),
-                    util.map_or(SortKey::Empty, SortKey::Num),
-                    cover.map_or(SortKey::Empty, SortKey::Num),
+                    SortKey::num(h.deployed),
+                    SortKey::num(h.committed),
+                    SortKey::num(h.reserved),
+                    util(&h).map_or(SortKey::Empty, SortKey::Num),
+                    cover(&h).map_or(SortKey::Empty, SortKey::Num),
+                    util(&m).map_or(SortKey::Empty, SortKey::Num),
+                    cover(&m).map_or(SortKey::Empty, SortKey::Num),
                 ],
                 tone,
                 children: vec![],
             }
         })
         .collect();
+    let (month_util, month_cover) = month_titles(month);
     Table {
         columns: vec![
-            grow("Region", 13, 0),
-            col("SKU", 9, 0),
-            num("Deployed", 8, 0),
-            num("Committed", 9, 0),
-            num("Reserved", 8, 0),
-            num("Util", 5, 1),
-            num("Cover", 5, 1),
+            col("Region", 10, 0),
+            col("SKU", 4, 0),
+            num("Deploy", 6, 0),
+            num("Commit", 6, 0),
+            num("Reserve", 7, 0),
+            num("Util", 4, 0),
+            num("Cover", 5, 0),
+            num(month_util, 8, 1),
+            num(month_cover, 9, 1),
         ],
         rows,
         empty: "Nothing deployed, committed or reserved.".into(),
@@ -796,23 +897,19 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                 _ => (String::new(), Tone::Plain),
             };
             let gauge = match limit {
-                Some(l) if l > 0 => gauge_text(used, l, 16),
+                Some(l) if l > 0 => gauge_text(used, l, GAUGE),
                 _ => String::new(),
             };
             let children = list
                 .iter()
                 .map(|d| Row {
                     key: d.id.clone(),
+                    // Drawn with columns of their own under the parent.
                     cells: vec![
-                        format!("  └ {}", d.id),
+                        d.id.clone(),
                         d.resource.clone(),
-                        format!("{} {}", d.model, d.version),
-                        String::new(),
-                        live_ptu(e, d, now).to_string(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
+                        format!("{} {}", d.model, d.version).trim().to_string(),
+                        format!("{} PTU", live_ptu(e, d, now)),
                     ],
                     sort: vec![],
                     tone: Tone::Dim,
@@ -854,15 +951,16 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
         .collect();
     Table {
         columns: vec![
-            grow("Subscription", 14, 0),
-            col("Region", 13, 0),
-            col("SKU", 9, 0),
-            num("Limit", 6, 0),
-            num("Used", 6, 0),
-            num("Free", 6, 1),
-            num("Use", 5, 0),
-            col("Gauge", 16, 2),
-            col("Flag", 14, 0),
+            // Everything fits at 80 columns.
+            col("Subscription", 12, 0),
+            col("Region", 10, 0),
+            col("SKU", 4, 0),
+            num("Limit", 5, 0),
+            num("Used", 4, 0),
+            num("Free", 4, 0),
+            num("Use", 4, 2),
+            col("Gauge", GAUGE as u16, 0),
+            col("Flag", 10, 1),
         ],
         rows,
         empty:
@@ -872,7 +970,11 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
     }
 }
 
-/// A bar of `width` cells, full in proportion to `used / limit`.
+/// The quota gauge's width.
+const GAUGE: usize = 12;
+
+/// A bar of `width` cells, full in proportion to `used / limit`: `█` for
+/// the share used (in eighths), `·` for the rest (none used).
 pub fn gauge_text(used: i64, limit: i64, width: usize) -> String {
     let w = width as i64;
     let full = ((used.max(0) * w * 8) / limit.max(1)).min(w * 8);
@@ -950,15 +1052,17 @@ fn deployments_table(
         .collect();
     Table {
         columns: vec![
-            grow("Deployment", 18, 0),
-            col("Resource", 18, 1),
-            col("Subscription", 12, 3),
-            col("Region", 13, 2),
-            col("SKU", 9, 0),
-            col("Model", 18, 1),
-            num("PTU", 5, 0),
-            col("Covered now", 17, 0),
-            num("This month", 13, 0),
+            // At 80 columns: the id, resource, type, model, PTU, what covers
+            // it and its cost; `>` brings in the region and subscription.
+            col("Deployment", 16, 0),
+            col("Resource", 12, 2),
+            col("Subscription", 8, 4),
+            col("Region", 8, 3),
+            col("SKU", 4, 0),
+            col("Model", 14, 1),
+            num("PTU", 3, 0),
+            col("Covered now", 12, 0),
+            num("This month", 11, 0),
         ],
         rows,
         empty: "No deployments.".into(),
@@ -966,10 +1070,15 @@ fn deployments_table(
     }
 }
 
+/// The commitments as the Manage Commitments view lists them. Committed,
+/// deployed and usage are the current hour's, from the rating core:
+/// committed = the commitment's PTU-minutes in the hour, deployed = those
+/// of the Regional deployments on its resource, usage = deployed /
+/// committed (over 100% is overage that pays the hourly rate).
 fn commitments_table(
     e: &Estate,
     now: Time,
-    month: Option<&Forecast>,
+    (hour_periods, hour_uses): (&[InstrumentPeriod], &[DeploymentUse]),
     upcoming: &[BilledCharge],
 ) -> Table {
     let rows = e
@@ -977,9 +1086,11 @@ fn commitments_table(
         .iter()
         .map(|c| {
             let term = commitment_term(e, c, now);
-            let committed = term
-                .as_ref()
-                .map_or(0, |(t, s)| if *s == "active" { t.ptu_at(now) } else { 0 });
+            let committed_m: i64 = hour_periods
+                .iter()
+                .filter(|p| p.id == c.id && p.kind == InstrumentKind::Commitment)
+                .map(|p| p.capacity_ptu_minutes)
+                .sum();
             let live: Vec<&crate::domain::Deployment> = e
                 .deployments
                 .iter()
@@ -987,14 +1098,17 @@ fn commitments_table(
                     d.resource == c.resource && d.sku == Sku::Regional && live_ptu(e, d, now) > 0
                 })
                 .collect();
-            let deployed: i64 = live.iter().map(|d| live_ptu(e, d, now)).sum();
-            let usage = month
-                .and_then(|f| {
-                    f.instruments
-                        .iter()
-                        .find(|i| i.id == c.id && i.kind == InstrumentKind::Commitment)
+            let deployed_m: i64 = hour_uses
+                .iter()
+                .filter(|u| {
+                    e.deployments
+                        .get(u.index)
+                        .is_some_and(|d| d.resource == c.resource && d.sku == Sku::Regional)
                 })
-                .and_then(|i| pct(i.used_ptu_minutes.into(), i.capacity_ptu_minutes.into()));
+                .map(|u| u.deployed_ptu_minutes)
+                .sum();
+            let deployed = deployed_m / 60;
+            let usage = pct(deployed_m.into(), committed_m.into());
             let next = upcoming.iter().find(|b| b.id == c.id && b.at >= now);
             let (start, end, state) = match &term {
                 Some((t, s)) => (Some(t.start), Some(t.end), *s),
@@ -1005,8 +1119,11 @@ fn commitments_table(
                 .unwrap_or(c.renewal);
             let mut warn: Vec<String> = Vec::new();
             let mut tone = Tone::Plain;
-            if state == "active" && deployed > committed {
-                warn.push(format!("{} PTU overage", deployed - committed));
+            if state == "active" && deployed_m > committed_m {
+                warn.push(format!(
+                    "{} PTU overage",
+                    hour_ptu(deployed_m - committed_m)
+                ));
                 tone = Tone::Warning;
             }
             if state != "expired" && setting == CommitmentRenewal::None && deployed > 0 {
@@ -1046,27 +1163,27 @@ fn commitments_table(
                 cells: vec![
                     c.id.clone(),
                     c.resource.clone(),
-                    committed.to_string(),
-                    deployed.to_string(),
+                    hour_ptu(committed_m),
+                    hour_ptu(deployed_m),
                     pct_cell(usage),
                     start.map_or("—".into(), day),
                     end.map_or("—".into(), minute),
                     commitment_renewal_label(setting),
-                    next.map_or("—".into(), |b| {
-                        format!("{} {}", day(b.at), money(b.amount))
-                    }),
+                    next.map_or("—".into(), |b| minute(b.at)),
+                    next.map_or("—".into(), |b| money(b.amount)),
                     warn.join("; "),
                 ],
                 sort: vec![
                     SortKey::text(&c.id),
                     SortKey::text(&c.resource),
-                    SortKey::num(committed),
-                    SortKey::num(deployed),
+                    SortKey::num(committed_m),
+                    SortKey::num(deployed_m),
                     usage.map_or(SortKey::Empty, SortKey::Num),
                     start.map_or(SortKey::Empty, SortKey::time),
                     end.map_or(SortKey::Empty, SortKey::time),
                     SortKey::text(commitment_renewal_label(setting)),
                     next.map_or(SortKey::Empty, |b| SortKey::time(b.at)),
+                    next.map_or(SortKey::Empty, |b| SortKey::Num(b.amount)),
                     SortKey::text(warn.join("; ")),
                 ],
                 tone,
@@ -1076,36 +1193,55 @@ fn commitments_table(
         .collect();
     Table {
         columns: vec![
+            // At 80 columns: the id, PTU and usage now, expiry, renewal and
+            // the next bill's date; `>` brings in its amount, the warnings
+            // (also under the table), start and resource.
             col("Commitment", 16, 0),
-            col("Resource", 18, 2),
+            col("Resource", 12, 3),
             num("Commit", 6, 0),
             num("Deploy", 6, 0),
-            num("Usage", 5, 1),
-            col("Start", 10, 3),
-            col("Expiry", 16, 0),
+            num("Usage", 5, 0),
+            col("Start", 5, 2),
+            col("Expiry", 10, 0),
             col("Renewal", 11, 0),
-            col("Next bill", 22, 1),
-            grow("Warnings", 10, 0),
+            col("Next bill", 10, 0),
+            num("Amount", 11, 1),
+            grow("Warnings", 10, 1),
         ],
         rows,
         empty: "No commitments (the older payment model; none can be bought since August 2024)."
             .into(),
-        footer: Some(9),
+        footer: Some(10),
     }
 }
 
-/// Daily use as block characters, four days per character.
-pub fn sparkline(days: &[(Time, i64, i64)]) -> String {
-    const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    days.chunks(4)
-        .map(|ch| {
+/// Marks per 30 days in a reservation's sparkline (5 days a mark).
+pub const SPARK_BINS: usize = 6;
+
+/// What the sparkline's marks mean (the same marks as the gauges: `·` is
+/// "none used" everywhere).
+pub const SPARK_LEGEND: &str =
+    "▁▂▃▄▅▆▇█ share used (any use shows), · none used, blank: not in force, │ now";
+
+/// Daily use as `bins` marks, the days split evenly among them: blank
+/// when the reservation was not in force (no capacity), `·` when in force
+/// and unused, else `▁`..`█` by the share of capacity used, rounded up
+/// (any use shows).
+pub fn sparkline(days: &[(Time, i64, i64)], bins: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let n = days.len();
+    (0..bins)
+        .map(|j| {
+            let ch = &days[j * n / bins..(j + 1) * n / bins];
             let cap: i64 = ch.iter().map(|d| d.1).sum();
             let used: i64 = ch.iter().map(|d| d.2).sum();
             if cap <= 0 {
+                ' '
+            } else if used <= 0 {
                 '·'
             } else {
-                let level = ((used * 8 + cap - 1) / cap).clamp(0, 8);
-                BARS[level as usize]
+                let level = ((used * 8 + cap - 1) / cap).clamp(1, 8);
+                BARS[level as usize - 1]
             }
         })
         .collect()
@@ -1133,13 +1269,21 @@ fn reservations_table(
             };
             let past = share(day0 - Duration::days(30), day0);
             let ahead = share(day0, day0 + Duration::days(30));
+            // The last 30 days, `│` for now, the next 30.
             let spark = {
-                let mut full: Vec<(Time, i64, i64)> = Vec::new();
-                for i in -30..30 {
-                    let t = day0 + Duration::days(i);
-                    full.push(days.iter().find(|d| d.0 == t).copied().unwrap_or((t, 0, 0)));
-                }
-                sparkline(&full)
+                let span = |from: i64, to: i64| -> Vec<(Time, i64, i64)> {
+                    (from..to)
+                        .map(|i| {
+                            let t = day0 + Duration::days(i);
+                            days.iter().find(|d| d.0 == t).copied().unwrap_or((t, 0, 0))
+                        })
+                        .collect()
+                };
+                format!(
+                    "{}│{}",
+                    sparkline(&span(-30, 0), SPARK_BINS),
+                    sparkline(&span(0, 30), SPARK_BINS)
+                )
             };
             let (ptu, start, end, state, term_code, billing) = match &term {
                 Some((t, s)) => (
@@ -1187,7 +1331,8 @@ fn reservations_table(
                     r.sku.label().into(),
                     scope.clone(),
                     ptu.to_string(),
-                    format!("{term_code} {billing}"),
+                    term_code.to_string(),
+                    billing.to_string(),
                     day(start),
                     expiry_cell,
                     if state == "refunded" {
@@ -1198,9 +1343,8 @@ fn reservations_table(
                     pct_cell(past),
                     pct_cell(ahead),
                     spark,
-                    next.map_or("—".into(), |b| {
-                        format!("{} {}", day(b.at), money(b.amount))
-                    }),
+                    next.map_or("—".into(), |b| minute(b.at)),
+                    next.map_or("—".into(), |b| money(b.amount)),
                 ],
                 sort: vec![
                     SortKey::text(&r.id),
@@ -1209,7 +1353,8 @@ fn reservations_table(
                     SortKey::text(r.sku.label()),
                     SortKey::text(scope),
                     SortKey::num(ptu),
-                    SortKey::text(format!("{term_code} {billing}")),
+                    SortKey::text(term_code),
+                    SortKey::text(billing),
                     SortKey::time(start),
                     SortKey::time(end),
                     SortKey::text(reservation_renewal_label(&setting)),
@@ -1217,6 +1362,7 @@ fn reservations_table(
                     ahead.map_or(SortKey::Empty, SortKey::Num),
                     past.map_or(SortKey::Empty, SortKey::Num),
                     next.map_or(SortKey::Empty, |b| SortKey::time(b.at)),
+                    next.map_or(SortKey::Empty, |b| SortKey::Num(b.amount)),
                 ],
                 tone,
                 children: vec![],
@@ -1225,20 +1371,26 @@ fn reservations_table(
         .collect();
     Table {
         columns: vec![
-            col("Reservation", 17, 0),
-            grow("Name", 12, 5),
-            col("Region", 13, 2),
-            col("SKU", 9, 0),
-            col("Scope", 16, 2),
-            num("PTU", 4, 0),
-            col("Term", 11, 3),
-            col("Start", 10, 4),
-            col("Expiry", 16, 0),
-            col("Renewal", 11, 1),
-            num("Use30", 5, 0),
-            num("Next30", 6, 2),
-            col("-30d use +30d", 15, 1),
-            col("Next bill", 22, 4),
+            // At 80 columns: the id, type, PTU, expiry, renewal, use over
+            // the last 30 days, the sparkline and some of the region; `>`
+            // brings in the forecast use, name, scope, term, billing, start
+            // and next bill. At 120 all but the next bill fit.
+            col("Reservation", 16, 0),
+            grow("Name", 8, 2),
+            col("Region", 8, 1),
+            col("SKU", 4, 0),
+            col("Scope", 10, 2),
+            num("PTU", 3, 0),
+            col("Term", 4, 2),
+            col("Billing", 7, 2),
+            col("Start", 5, 3),
+            col("Expiry", 11, 0),
+            col("Renewal", 7, 0),
+            num("Use", 4, 0),
+            num("Fcst", 4, 1),
+            col("-30d  │  +30d", 13, 0),
+            col("Next bill", 10, 4),
+            num("Amount", 11, 4),
         ],
         rows,
         empty: "No reservations: press n to price a new one.".into(),
@@ -1273,11 +1425,7 @@ pub fn chart(
                 w.subject.clone(),
                 minute(w.start),
                 minute(w.end),
-                crate::domain::money::fmt_ptu_hours_grouped(w.ptu_minutes)
-                    .split('.')
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
+                ptu_hours(w.ptu_minutes),
                 money(w.cost),
                 w.explanation.clone(),
             ],
@@ -1306,13 +1454,15 @@ pub fn chart(
         totals: f.totals.clone(),
         windows: Table {
             columns: vec![
+                // Everything but "Why" fits at 80 columns (it shows under
+                // the table for the selected window).
                 col("Kind", 14, 0),
-                col("Subject", 20, 0),
-                col("Start", 16, 1),
-                col("End", 16, 1),
-                num("PTU-h", 9, 2),
-                num("Cost", 14, 0),
-                grow("Why", 20, 0),
+                col("Subject", 14, 0),
+                col("Start", 10, 0),
+                col("End", 10, 0),
+                num("PTU-h", 12, 0),
+                num("Cost", 11, 0),
+                grow("Why", 20, 1),
             ],
             rows,
             empty: "No overage, double-billing or unused windows in this range.".into(),
@@ -1321,12 +1471,14 @@ pub fn chart(
     })
 }
 
-/// PTU-minutes (shares may be fractional) as PTU-hours with one decimal.
-pub fn fmt_minutes(m: Decimal) -> String {
-    let h = (m / Decimal::from(60))
-        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven);
-    let s = format!("{:.1}", h.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "0"));
+/// PTU-minutes (a deployment's share of a pool may be fractional) as
+/// PTU-hours, the one format of the app: grouped, 4 places, rounded half
+/// to even, as INTERFACE.md prints them (`216,000.0000`).
+pub fn ptu_hours(minutes: impl Into<Decimal>) -> String {
+    let h = (minutes.into() / Decimal::from(60))
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    let s = format!("{:.4}", h.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "0000"));
     let mut g = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -1351,7 +1503,144 @@ mod tests {
         assert_eq!(base_id("/x/reservations/abc"), "/x/reservations/abc");
         assert_eq!(gauge_text(50, 100, 4), "██··");
         assert_eq!(gauge_text(150, 100, 4), "████");
-        assert_eq!(fmt_minutes(Decimal::from(216_000 * 60)), "216,000.0");
-        assert_eq!(fmt_minutes(Decimal::from(-90)), "-1.5");
+        assert_eq!(ptu_hours(216_000 * 60), "216,000.0000");
+        assert_eq!(ptu_hours(-90), "-1.5000");
+        assert_eq!(ptu_hours(Decimal::new(1, 0)), "0.0167");
+        assert_eq!(
+            ptu_hours(Decimal::new(3, 1)),
+            "0.0050",
+            "0.3 PTU-minutes are 0.005 PTU-hours"
+        );
+    }
+
+    fn demo_at(now: &str) -> (Estate, Time) {
+        let now = crate::domain::time::parse_time_arg(now).unwrap();
+        (crate::demo::estate(now), now)
+    }
+
+    fn rate(e: Estate, now: Time) -> Data {
+        compute(
+            Arc::new(e),
+            &PriceBook::default_book(),
+            &Config::default(),
+            now,
+        )
+    }
+
+    fn cell<'a>(t: &'a Table, key: &str, title: &str) -> &'a str {
+        let c = t.columns.iter().position(|c| c.title == title).unwrap();
+        let r = t.rows.iter().find(|r| r.key == key).unwrap();
+        &r.cells[c]
+    }
+
+    #[test]
+    fn overview_and_commitments_show_this_hour() {
+        let (mut e, now) = demo_at("2026-11-22T09:00:00Z");
+        let d = rate(e.clone(), now);
+        let cap = &d.overview.capacity;
+        // eastus Regional: cp-eastus-legacy covers all 300 PTU this hour;
+        // over November it ends on the 27th and 12% of the month pays hourly.
+        let k = "eastus/ProvisionedManaged";
+        assert_eq!(cell(cap, k, "Deploy"), "300");
+        assert_eq!(cell(cap, k, "Commit"), "300");
+        assert_eq!(cell(cap, k, "Cover"), "100%");
+        assert_eq!(cell(cap, k, "Cover Nov"), "88%");
+        // +50 PTU on cp-eastus-legacy's resource: usage now is 350 / 300.
+        let dep = e
+            .deployments
+            .iter_mut()
+            .find(|x| x.id == "chat-gpt4o-legacy")
+            .unwrap();
+        dep.sizes.push(crate::domain::Size {
+            at: now,
+            ptu: 250,
+            approximate: false,
+        });
+        let d = rate(e, now);
+        let t = &d.commitments;
+        assert_eq!(cell(t, "cp-eastus-legacy", "Commit"), "300");
+        assert_eq!(cell(t, "cp-eastus-legacy", "Deploy"), "350");
+        assert_eq!(cell(t, "cp-eastus-legacy", "Usage"), "117%");
+        assert!(cell(t, "cp-eastus-legacy", "Warnings").contains("50 PTU overage"));
+        let cap = &d.overview.capacity;
+        assert_eq!(cell(cap, k, "Deploy"), "350");
+        assert_eq!(
+            cell(cap, k, "Cover"),
+            "86%",
+            "300 of 350 PTU-minutes covered"
+        );
+    }
+
+    #[test]
+    fn a_change_inside_the_hour_shows_as_the_hour_counts_it() {
+        // 100 PTU more from 09:30: the hour holds 60 x 300 + 30 x 100
+        // PTU-minutes of deployment on the resource (the rating core's
+        // figure), 350 PTU on average.
+        let (mut e, _) = demo_at("2026-11-22T09:00:00Z");
+        let now = crate::domain::time::parse_time_arg("2026-11-22T09:30:00Z").unwrap();
+        let dep = e
+            .deployments
+            .iter_mut()
+            .find(|x| x.id == "chat-gpt4o-legacy")
+            .unwrap();
+        dep.sizes.push(crate::domain::Size {
+            at: now,
+            ptu: 300,
+            approximate: false,
+        });
+        let d = rate(e, now);
+        assert_eq!(cell(&d.commitments, "cp-eastus-legacy", "Deploy"), "350");
+        assert_eq!(hour_ptu(60 * 300 + 30 * 100), "350");
+        assert_eq!(hour_ptu(17_500), "291.7");
+    }
+
+    #[test]
+    fn renewals_far_ahead_are_priced_by_the_core() {
+        let (e, now) = demo_at("2026-11-22T09:00:00Z");
+        let d = rate(e.clone(), now);
+        let ev = d
+            .overview
+            .events
+            .iter()
+            .find(|x| x.id == "res-weu-datazone")
+            .expect("its renewal in March");
+        assert_eq!(minute(ev.at), "2027-03-16 11:00");
+        // The same amount the core bills when it rates that hour.
+        let at = ev.at;
+        let f = rating::forecast_detailed(
+            &e,
+            &PriceBook::default_book(),
+            &request(at, at + Duration::hours(1), Basis::Actual, Bucket::Month),
+            &Config::default().rating_options(),
+        )
+        .unwrap();
+        let billed: Decimal = f
+            .bills
+            .iter()
+            .filter(|b| base_id(&b.id) == "res-weu-datazone")
+            .map(|b| b.amount)
+            .sum();
+        assert!(billed > Decimal::ZERO);
+        assert_eq!(ev.amount, Some(billed));
+        // And the reservation's next bill is that one.
+        assert_eq!(
+            cell(&d.reservations, "res-weu-datazone", "Amount"),
+            money(billed)
+        );
+    }
+
+    #[test]
+    fn one_sparkline_convention() {
+        let t = crate::domain::time::parse_time_arg("2026-11-01T00:00:00Z").unwrap();
+        // Not in force, in force and idle, half used, a sliver used.
+        let days = [(t, 0, 0), (t, 1440, 0), (t, 1440, 720), (t, 1440, 1)];
+        assert_eq!(sparkline(&days, 4), " ·▄▁");
+        // Days share the marks evenly: 721 of 2,880 PTU-minutes, rounded up.
+        assert_eq!(sparkline(&days, 2), "·▃");
+        assert!(
+            SPARK_LEGEND.contains("· none used") && SPARK_LEGEND.contains("blank: not in force")
+        );
+        // The gauges use · for none used too.
+        assert_eq!(gauge_text(0, 100, 3), "···");
     }
 }

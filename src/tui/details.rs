@@ -2,12 +2,12 @@
 //! upcoming events). Text only; every amount is a rating-core figure.
 
 use super::data::{
-    self, Column, Data, Event, Row, SortKey, Table, Tone, base_id, day, minute, money,
+    self, Column, Data, Event, Row, SortKey, Table, Tone, base_id, day, minute, money, ptu_hours,
 };
 use crate::alerts::{Notification, Severity};
-use crate::domain::money::fmt_ptu_hours_grouped;
 use crate::domain::terms;
 use chrono::Duration;
+use rust_decimal::Decimal;
 
 fn c(title: &'static str, width: u16, drop: u8, right: bool, grow: bool) -> Column {
     Column {
@@ -62,12 +62,14 @@ pub fn notification_table(list: &[Notification]) -> Table {
         .collect();
     Table {
         columns: vec![
+            // At 80 columns: severity, when, subject, cost and the message
+            // (in full under the table); `>` brings in the kind.
             c("Severity", 8, 0, false, false),
-            c("When", 16, 1, false, false),
-            c("Kind", 20, 2, false, false),
-            c("Subject", 18, 0, false, false),
-            c("Cost", 14, 0, true, false),
-            c("Message", 20, 0, false, true),
+            c("When", 10, 1, false, false),
+            c("Kind", 12, 2, false, false),
+            c("Subject", 14, 0, false, false),
+            c("Cost", 11, 0, true, false),
+            c("Message", 16, 0, false, true),
         ],
         rows,
         empty: "Nothing to report: no notification is in force or due.".into(),
@@ -95,10 +97,10 @@ pub fn events_table(events: &[Event]) -> Table {
         .collect();
     Table {
         columns: vec![
-            c("When", 16, 0, false, false),
-            c("Instrument", 18, 0, false, false),
-            c("Event", 33, 0, false, false),
-            c("Amount", 12, 0, true, false),
+            c("When", 10, 0, false, false),
+            c("Instrument", 16, 0, false, false),
+            c("Event", 18, 0, false, false),
+            c("Amount", 11, 0, true, false),
             c("Note", 10, 1, false, true),
         ],
         rows,
@@ -167,24 +169,55 @@ pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
     )));
     match d.month_use.get(id) {
         Some(u) => {
-            out.push(line(format!(
-                "  deployed       {} PTU-h",
-                fmt_ptu_hours_grouped(u.deployed_ptu_minutes)
-            )));
+            // One table: what, PTU-hours (4 places), cost; columns sized
+            // to their longest entry.
+            let mut rows: Vec<(String, String, String)> = vec![(
+                "deployed".into(),
+                ptu_hours(u.deployed_ptu_minutes),
+                String::new(),
+            )];
             for cov in &u.covered {
+                rows.push((
+                    format!("covered by {}", cov.instrument),
+                    ptu_hours(cov.ptu_minutes),
+                    money(cov.cost),
+                ));
+            }
+            rows.push((
+                "hourly rate".into(),
+                ptu_hours(u.hourly_ptu_minutes),
+                money(u.hourly_cost),
+            ));
+            let total = ("cost".to_string(), String::new(), money(u.cost()));
+            let w0 = rows
+                .iter()
+                .map(|r| r.0.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(4);
+            let w1 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+            let w2 = rows
+                .iter()
+                .chain(std::iter::once(&total))
+                .map(|r| r.2.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (what, h, cost) in &rows {
                 out.push(line(format!(
-                    "  covered by {:<20} {:>14} PTU-h  {:>14}",
-                    cov.instrument,
-                    data::fmt_minutes(cov.ptu_minutes),
-                    money(cov.cost)
+                    "  {what:<w0$}  {h:>w1$} PTU-h  {cost:>w2$}",
+                    w1 = w1.max(5)
                 )));
             }
-            out.push(line(format!(
-                "  hourly rate    {:>14} PTU-h  {:>14}",
-                data::fmt_minutes(u.hourly_ptu_minutes),
-                money(u.hourly_cost)
-            )));
-            out.push((format!("  cost           {}", money(u.cost())), Tone::Info));
+            out.push((
+                format!(
+                    "  {:<w0$}  {:>w1$}        {:>w2$}",
+                    total.0,
+                    "",
+                    total.2,
+                    w1 = w1.max(5)
+                ),
+                Tone::Info,
+            ));
         }
         None => out.push(line("  no use this month")),
     }
@@ -296,14 +329,33 @@ pub fn reservation(d: &Data, id: &str) -> Vec<(String, Tone)> {
     if let Some(days) = d.daily.get(id) {
         out.push((String::new(), Tone::Plain));
         out.push(head(
-            "Daily use, last and next 30 days (used / capacity PTU-h)",
+            "Daily use, last and next 30 days (used / capacity PTU-h; days in force)",
         ));
-        for (t, cap, used) in days.iter().filter(|x| x.1 > 0) {
+        out.push((
+            format!("  {:<10}  {}", "", "█ share used, · none used"),
+            Tone::Dim,
+        ));
+        let listed: Vec<_> = days.iter().filter(|x| x.1 > 0).collect();
+        let wu = listed
+            .iter()
+            .map(|x| ptu_hours(x.2).len())
+            .max()
+            .unwrap_or(0);
+        let wc = listed
+            .iter()
+            .map(|x| ptu_hours(x.1).len())
+            .max()
+            .unwrap_or(0);
+        let today = minute(d.now);
+        for (t, cap, used) in listed {
+            let mark = if day(*t) == today[..10] { "  now" } else { "" };
             out.push(line(format!(
-                "  {}  {:>12} / {:>12}  {}",
+                "  {}  {:>wu$} / {:>wc$}  {:>4}  {}{mark}",
                 day(*t),
-                fmt_ptu_hours_grouped(*used),
-                fmt_ptu_hours_grouped(*cap),
+                ptu_hours(*used),
+                ptu_hours(*cap),
+                data::pct(Decimal::from(*used), Decimal::from(*cap))
+                    .map_or("—".into(), |p| format!("{p}%")),
                 data::gauge_text(*used, *cap, 20)
             )));
         }
@@ -313,15 +365,32 @@ pub fn reservation(d: &Data, id: &str) -> Vec<(String, Tone)> {
 }
 
 fn bills(d: &Data, out: &mut Vec<(String, Tone)>, mine: impl Fn(&str) -> bool) {
-    let list: Vec<_> = d.upcoming.iter().filter(|b| mine(&b.id)).collect();
+    let horizon = d.now + Duration::days(92);
+    let list: Vec<_> = d
+        .upcoming
+        .iter()
+        .filter(|b| mine(&b.id) && b.at < horizon)
+        .collect();
     out.push((String::new(), Tone::Plain));
     out.push(head("Bills in the next 92 days"));
     if list.is_empty() {
         out.push(line("  none"));
     }
+    // Columns sized to their longest entry, amounts aligned on the right.
+    let wi = list.iter().map(|b| b.id.chars().count()).max().unwrap_or(0);
+    let wk = list
+        .iter()
+        .map(|b| data::bill_label(b.charge).len())
+        .max()
+        .unwrap_or(0);
+    let wa = list
+        .iter()
+        .map(|b| money(b.amount).len())
+        .max()
+        .unwrap_or(0);
     for b in list {
         out.push(line(format!(
-            "  {}  {:<22} {:<10} {:>14}",
+            "  {}  {:<wi$}  {:<wk$}  {:>wa$}",
             minute(b.at),
             b.id,
             data::bill_label(b.charge),

@@ -160,6 +160,8 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("pane_planner", &["8"]),
     ("sort_next", &["o"]),
     ("sort_reverse", &["O"]),
+    ("columns_left", &["<"]),
+    ("columns_right", &[">"]),
     ("undo", &["u"]),
     ("reload", &["ctrl-r"]),
     ("add_ptu", &["+"]),
