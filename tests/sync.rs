@@ -1110,3 +1110,16 @@ fn an_import_of_az_output_marks_what_it_dates_at_its_own_time_approximate() {
         "{diff}"
     );
 }
+
+#[test]
+fn the_readme_lists_every_command_a_sync_runs() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let listed: Vec<&str> = readme.lines().map(str::trim).collect();
+    for cmd in ptudesk::sync::commands() {
+        assert!(
+            listed.contains(&cmd.as_str()),
+            "README.md does not list the sync command {cmd:?}"
+        );
+    }
+}
