@@ -219,7 +219,7 @@ fn quota_expands_to_its_deployments() {
         ],
     );
     let s = screen(&mut app, 120, 40);
-    assert!(s.contains("└ chat-gpt4o "), "{s}");
+    assert!(s.contains("├ chat-gpt4o "), "{s}");
     assert!(s.contains("near limit"), "{s}");
     insta::assert_snapshot!("2_quota_expanded", s);
     // Enter on a deployment under the quota goes to it.
@@ -520,6 +520,8 @@ fn readonly_prices_edits_but_saves_nothing() {
     assert_eq!(p.billed().round_dp(2), Decimal::new(251613, 2), "{p:?}");
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("read-only: priced, not saved"), "{s}");
+    assert!(!s.contains("enter save"), "the bar offers no save: {s}");
+    assert!(s.contains("esc close"), "{s}");
     // Enter refuses to save, and says why.
     press(&mut app, &worker, KeyCode::Enter);
     assert!(matches!(app.overlays.last(), Some(Overlay::Form(_))));
@@ -2255,13 +2257,15 @@ fn details_align_their_columns_and_print_ptu_hours_one_way() {
     let s = screen(&mut app, 120, 40);
     let kids: Vec<String> = screen_lines(&s)
         .into_iter()
-        .filter(|l| l.starts_with("│  └ "))
+        .filter(|l| l.starts_with("│  ├ ") || l.starts_with("│  └ "))
         .collect();
     assert_eq!(kids.len(), 2, "{s}");
+    // A tree: ├ above a sibling, └ on the last child.
     assert!(
-        kids[0].contains("└ chat-gpt4o     aoai-eastus2-prod  gpt-4o 2024-08-06"),
+        kids[0].contains("├ chat-gpt4o     aoai-eastus2-prod  gpt-4o 2024-08-06"),
         "{kids:?}"
     );
+    assert!(kids[1].starts_with("│  └ "), "{kids:?}");
     let ptu: Vec<usize> = kids.iter().map(|l| l.find(" PTU").unwrap()).collect();
     assert_eq!(ptu[0], ptu[1], "{kids:?}");
 }

@@ -295,6 +295,10 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
     match app.overlays.last() {
         Some(Overlay::Help { .. }) => fixed(&[("esc", "close"), ("↑↓", "scroll")]),
         Some(Overlay::Detail { .. }) => fixed(&[("esc", "close"), ("↑↓", "scroll")]),
+        // Read-only: Enter saves nothing (the form's title says so).
+        Some(Overlay::Form(_)) if app.readonly => {
+            fixed(&[("↑↓/tab", "field"), ("←→/+-", "change"), ("esc", "close")])
+        }
         Some(Overlay::Form(_)) => fixed(&[
             ("↑↓/tab", "field"),
             ("←→/+-", "change"),
@@ -1082,7 +1086,9 @@ pub fn draw_table(
         let (r, line) = match c {
             Some(c) => {
                 let r = &parent.children[c];
-                let mut s = String::from("  └ ");
+                // ├ for a child with a sibling below it, └ for the last.
+                let last = c + 1 == parent.children.len();
+                let mut s = String::from(if last { "  └ " } else { "  ├ " });
                 for (j, cell) in r.cells.iter().enumerate() {
                     if j > 0 {
                         s.push_str("  ");
