@@ -41,12 +41,7 @@ impl PriceKind {
     /// line, valid but for `PRICE`, which is to be replaced by the amount
     /// (left as is it is refused, never taken for zero).
     pub fn snapshot_line(self, region: &str, sku: Sku) -> String {
-        format!(
-            "{{\"schema\":\"{}\",\"currency\":\"USD\",\"prices\":[{{\"region\":\"{region}\",\"sku\":\"{}\",\"{}\":\"PRICE\"}}]}}",
-            super::SCHEMA,
-            sku.azure_name(),
-            self.field()
-        )
+        snapshot_of_prices(&[(region, sku, self)])
     }
 
     fn of(self, row: &PriceRow) -> Option<Decimal> {
@@ -57,6 +52,38 @@ impl PriceKind {
             PriceKind::CommitmentMonth => row.commitment_month,
         }
     }
+}
+
+/// A one-line snapshot giving each wanted price, `PRICE` for every amount:
+/// one row per region and SKU, in the order first wanted, its fields in
+/// the order wanted.
+pub fn snapshot_of_prices(wanted: &[(&str, Sku, PriceKind)]) -> String {
+    let mut rows: Vec<(&str, Sku, Vec<PriceKind>)> = Vec::new();
+    for &(region, sku, kind) in wanted {
+        match rows.iter_mut().find(|r| r.0 == region && r.1 == sku) {
+            Some(r) if r.2.contains(&kind) => {}
+            Some(r) => r.2.push(kind),
+            None => rows.push((region, sku, vec![kind])),
+        }
+    }
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|(region, sku, kinds)| {
+            let fields: String = kinds
+                .iter()
+                .map(|k| format!(",\"{}\":\"PRICE\"", k.field()))
+                .collect();
+            format!(
+                "{{\"region\":\"{region}\",\"sku\":\"{}\"{fields}}}",
+                sku.azure_name()
+            )
+        })
+        .collect();
+    format!(
+        "{{\"schema\":\"{}\",\"currency\":\"USD\",\"prices\":[{}]}}",
+        super::SCHEMA,
+        rows.join(",")
+    )
 }
 
 /// A price the rating looked up, with where it came from.

@@ -121,13 +121,9 @@ impl Default for Options {
 pub enum RatingError {
     /// `from`/`to` not whole hours, or not in order.
     BadWindow(String),
-    /// A rated item needs a price neither the estate nor the book has.
-    MissingPrice {
-        item: String,
-        region: String,
-        sku: Sku,
-        kind: PriceKind,
-    },
+    /// Rated items need prices neither the estate nor the book has: every
+    /// commitment and reservation price missing, at least one.
+    MissingPrices(Vec<MissingPrice>),
     /// The estate breaks a lifecycle rule (a JSON path and message).
     Invalid(String),
 }
@@ -136,24 +132,76 @@ impl fmt::Display for RatingError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             RatingError::BadWindow(m) => f.write_str(m),
-            RatingError::MissingPrice {
-                item,
-                region,
-                sku,
-                kind,
-            } => write!(
-                f,
-                "{item} needs a {} price for {region} {sku}, and neither the snapshot nor the price book has one; add a row to \"prices\", or for the store save {} as price.json with PRICE your price {} and run `ptudesk import price.json`",
-                kind.field(),
-                kind.snapshot_line(region, *sku),
-                kind.unit()
-            ),
+            RatingError::MissingPrices(missing) => write_missing(f, missing),
             RatingError::Invalid(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for RatingError {}
+
+/// A price a rated item needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPrice {
+    /// Who needs it ("commitment cp-1", "deployments on aoai-a paying the hourly rate").
+    pub item: String,
+    pub region: String,
+    pub sku: Sku,
+    pub kind: PriceKind,
+}
+
+impl MissingPrice {
+    fn needs(&self) -> String {
+        format!(
+            "{} needs a {} price for {} {}",
+            self.item,
+            self.kind.field(),
+            self.region,
+            self.sku
+        )
+    }
+}
+
+/// The items named in a message about missing prices; the rest are counted.
+const MISSING_NAMED: usize = 5;
+
+fn write_missing(f: &mut fmt::Formatter, missing: &[MissingPrice]) -> fmt::Result {
+    let wanted: Vec<(&str, Sku, PriceKind)> = missing
+        .iter()
+        .map(|m| (m.region.as_str(), m.sku, m.kind))
+        .collect();
+    let snapshot = crate::domain::prices::snapshot_of_prices(&wanted);
+    if let [one] = missing {
+        return write!(
+            f,
+            "{}, and neither the snapshot nor the price book has one; add a row to \"prices\", or for the store save {snapshot} as price.json with PRICE your price {} and run `ptudesk import price.json`",
+            one.needs(),
+            one.kind.unit()
+        );
+    }
+    let mut named: Vec<String> = missing
+        .iter()
+        .take(MISSING_NAMED)
+        .map(|m| m.needs())
+        .collect();
+    if missing.len() > MISSING_NAMED {
+        named.push(format!("and {} more", missing.len() - MISSING_NAMED));
+    }
+    let mut kinds: Vec<PriceKind> = missing.iter().map(|m| m.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let units: Vec<String> = kinds
+        .iter()
+        .map(|k| format!("{} {}", k.field(), k.unit()))
+        .collect();
+    write!(
+        f,
+        "{} rated items need prices neither the snapshot nor the price book has: {}; add rows to \"prices\", or for the store save {snapshot} as price.json with each PRICE your price ({}) and run `ptudesk import price.json`",
+        missing.len(),
+        named.join("; "),
+        units.join(", ")
+    )
+}
 
 /// Totals over the whole window. Money is exact; usage in PTU-minutes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! amortized basis). DOMAIN.md 3 and 4 in money.
 
 use super::alloc::{cumulative, part};
-use super::{Options, RatingError};
+use super::{MissingPrice, Options, RatingError};
 use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
 use crate::domain::terms::{self, CommitmentTerm, ReservationTerm};
 use crate::domain::time::{Time, days_between, fmt_time, midnight};
@@ -297,8 +297,8 @@ fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceR
     }
 }
 
-fn missing(item: String, region: &str, sku: Sku, kind: PriceKind) -> RatingError {
-    RatingError::MissingPrice {
+fn missing(item: String, region: &str, sku: Sku, kind: PriceKind) -> MissingPrice {
+    MissingPrice {
         item,
         region: region.to_string(),
         sku,
@@ -356,6 +356,8 @@ impl<'a> Prepared<'a> {
         let mut instruments = Vec::new();
         let mut ended = Vec::new();
         let mut prices_used = BTreeSet::new();
+        // Every commitment and reservation price missing, named at once.
+        let mut unpriced = Vec::new();
         for (ci, c) in estate.commitments.iter().enumerate() {
             let ri = res_index[c.resource.as_str()];
             let res = &estate.resources[ri];
@@ -398,12 +400,13 @@ impl<'a> Prepared<'a> {
                 continue;
             }
             let Some(price) = price else {
-                return Err(missing(
+                unpriced.push(missing(
                     format!("commitment {}", c.id),
                     &res.region,
                     Sku::Regional,
                     PriceKind::CommitmentMonth,
                 ));
+                continue;
             };
             prices_used.insert(price);
             let last = terms.last().expect("one term at least");
@@ -485,12 +488,13 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 let Some(price) = price else {
-                    return Err(missing(
+                    unpriced.push(missing(
                         format!("reservation {}", term.id),
                         &r.region,
                         r.sku,
                         book_kind,
                     ));
+                    continue;
                 };
                 prices_used.insert(price);
                 if let Some(c) = current.filter(|_| term.refunded_at.is_some()) {
@@ -516,6 +520,9 @@ impl<'a> Prepared<'a> {
             }
         }
 
+        if !unpriced.is_empty() {
+            return Err(RatingError::MissingPrices(unpriced));
+        }
         let index = Index::new(&groups, &instruments, &ended, estate.deployments.len());
         Ok(Prepared {
             estate,
@@ -537,12 +544,12 @@ impl<'a> Prepared<'a> {
         self.book
             .lookup(&r.region, g.sku, PriceKind::Hourly)
             .ok_or_else(|| {
-                missing(
+                RatingError::MissingPrices(vec![missing(
                     format!("deployments on {} paying the hourly rate", r.id),
                     &r.region,
                     g.sku,
                     PriceKind::Hourly,
-                )
+                )])
             })
     }
 

@@ -61,8 +61,8 @@
 use super::alloc::{cumulative, largest_remainder, part, quotient_sum};
 use super::prepare::{ChargeKind, InstrumentKind, Prepared};
 use super::{
-    Basis, Forecast, InstrumentUse, Options, Period, RatingError, Request, Totals, Window,
-    WindowKind, buckets, check_request,
+    Basis, Forecast, InstrumentUse, MissingPrice, Options, Period, RatingError, Request, Totals,
+    Window, WindowKind, buckets, check_request,
 };
 use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
 use crate::domain::terms::{self, CommitmentTerm, ReservationTerm};
@@ -285,6 +285,7 @@ fn instruments(
             || i.spreads.iter().any(|s| s.overlaps(req.from, req.to))
     };
     let mut out = Vec::new();
+    let mut unpriced = Vec::new();
 
     for (ci, c) in estate.commitments.iter().enumerate() {
         let ri = estate
@@ -358,12 +359,13 @@ fn instruments(
             continue;
         }
         let Some(price) = price else {
-            return Err(RatingError::MissingPrice {
+            unpriced.push(MissingPrice {
                 item: format!("commitment {}", c.id),
                 region: res.region.clone(),
                 sku: Sku::Regional,
                 kind: PriceKind::CommitmentMonth,
             });
+            continue;
         };
         out.push((inst, vec![price]));
     }
@@ -409,12 +411,13 @@ fn instruments(
                 continue;
             }
             let Some(price) = price else {
-                return Err(RatingError::MissingPrice {
+                unpriced.push(MissingPrice {
                     item: format!("reservation {}", term.id),
                     region: r.region.clone(),
                     sku: r.sku,
                     kind,
                 });
+                continue;
             };
             let mut prices = vec![price];
             // A refund is credited at the lower of the purchase and the current price.
@@ -423,6 +426,9 @@ fn instruments(
             }
             out.push((inst, prices));
         }
+    }
+    if !unpriced.is_empty() {
+        return Err(RatingError::MissingPrices(unpriced));
     }
     Ok(out)
 }
@@ -801,11 +807,13 @@ fn rate(
             if hourly_prices[g].is_none() {
                 let price = book
                     .lookup(&res.region, sku, PriceKind::Hourly)
-                    .ok_or_else(|| RatingError::MissingPrice {
-                        item: format!("deployments on {} paying the hourly rate", res.id),
-                        region: res.region.clone(),
-                        sku,
-                        kind: PriceKind::Hourly,
+                    .ok_or_else(|| {
+                        RatingError::MissingPrices(vec![MissingPrice {
+                            item: format!("deployments on {} paying the hourly rate", res.id),
+                            region: res.region.clone(),
+                            sku,
+                            kind: PriceKind::Hourly,
+                        }])
                     })?;
                 hourly_prices[g] = Some(price);
             }

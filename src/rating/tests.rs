@@ -834,6 +834,62 @@ fn managed_compute_bills_vm_and_gpu_surcharge_per_minute() {
 }
 
 #[test]
+fn every_missing_commitment_and_reservation_price_is_named_at_once() {
+    let mut e = estate(json!({
+        "deployments": [dep("d1", "aoai-c", REG, 100, "2026-12-01T00:00:00Z")],
+        "commitments": [
+            {"id": "cp1", "resource": "aoai-c", "start": "2026-12-01T00:00:00Z", "ptu": 50,
+             "additions": [], "renewal": {"mode": "autorenew"}},
+            {"id": "cp2", "resource": "aoai-a", "start": "2026-12-01T00:00:00Z", "ptu": 50,
+             "additions": [], "renewal": {"mode": "autorenew"}}
+        ]
+    }));
+    e.prices[0].commitment_month = None;
+    let req = Request {
+        from: t("2026-12-10T10:00:00Z"),
+        to: t("2026-12-10T11:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    };
+    let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
+    let RatingError::MissingPrices(m) = &err else {
+        panic!("{err:?}")
+    };
+    let items: Vec<&str> = m.iter().map(|m| m.item.as_str()).collect();
+    assert_eq!(items, ["commitment cp1", "commitment cp2"]);
+    let text = err.to_string();
+    assert!(
+        text.starts_with("2 rated items need prices neither the snapshot nor the price book has: commitment cp1 needs a commitment_month price for eastus2 ProvisionedManaged; commitment cp2 needs"),
+        "{text}"
+    );
+    // One row for the one price both need.
+    assert!(
+        text.contains(r#"save {"schema":"ptudesk.snapshot/1","currency":"USD","prices":[{"region":"eastus2","sku":"ProvisionedManaged","commitment_month":"PRICE"}]} as price.json"#),
+        "{text}"
+    );
+    let slow =
+        super::reference::forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
+    assert_eq!(slow, err);
+}
+
+#[test]
+fn a_snapshot_of_prices_has_a_row_per_region_and_sku() {
+    use crate::domain::prices::snapshot_of_prices;
+    let s = snapshot_of_prices(&[
+        ("eastus", Sku::Regional, PriceKind::CommitmentMonth),
+        ("westus3", Sku::Global, PriceKind::ReservationYear),
+        ("eastus", Sku::Regional, PriceKind::ReservationMonth),
+        ("eastus", Sku::Regional, PriceKind::CommitmentMonth),
+    ]);
+    assert_eq!(
+        s,
+        r#"{"schema":"ptudesk.snapshot/1","currency":"USD","prices":[{"region":"eastus","sku":"ProvisionedManaged","commitment_month":"PRICE","reservation_month":"PRICE"},{"region":"westus3","sku":"GlobalProvisionedManaged","reservation_year":"PRICE"}]}"#
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(parsed["prices"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn a_missing_price_names_the_item() {
     let mut e = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z")],
