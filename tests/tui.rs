@@ -2307,3 +2307,72 @@ fn the_chart_shows_every_costing_day_and_marks_now() {
     // Bought 2026-11-02, idle since: blank before, dots after, │ at now.
     assert!(wus3.contains("  ····│······"), "{wus3}");
 }
+
+#[test]
+fn details_mark_the_instants_an_import_estimated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.json")).unwrap(),
+    )
+    .unwrap();
+    let deps = demo["deployments"].as_array_mut().unwrap();
+    let poc = deps
+        .iter_mut()
+        .find(|d| d["id"] == "poc-gpt41mini")
+        .unwrap();
+    poc["deleted_approximate"] = true.into();
+    let cps = demo["commitments"].as_array_mut().unwrap();
+    let legacy = cps
+        .iter_mut()
+        .find(|c| c["id"] == "cp-eastus-legacy")
+        .unwrap();
+    legacy["renewal_changes"][0]["approximate"] = true.into();
+    let file = dir.path().join("estimated.json");
+    std::fs::write(&file, demo.to_string()).unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Scenario(file),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    let detail = |app: &App| match app.overlays.last() {
+        Some(Overlay::Detail { lines, .. }) => lines.iter().map(|l| l.0.clone()).collect(),
+        _ => Vec::<String>::new(),
+    };
+    let mark = "(seen by an import; approximate)";
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneCommitments, Action::Top, Action::Select],
+    );
+    let lines = detail(&app);
+    let changed: Vec<&String> = lines.iter().filter(|l| l.contains("changed ")).collect();
+    assert_eq!(changed.len(), 1, "{lines:?}");
+    assert!(changed[0].ends_with(mark), "{lines:?}");
+    send(&mut app, &worker, Action::Back);
+    // The deleted deployment, and a sized one without any mark.
+    go(
+        &mut app,
+        &worker,
+        &[
+            Action::PaneDeployments,
+            Action::Bottom,
+            Action::Up,
+            Action::Select,
+        ],
+    );
+    let lines = detail(&app);
+    let deleted: Vec<&String> = lines.iter().filter(|l| l.contains(" deleted")).collect();
+    assert_eq!(deleted.len(), 1, "{lines:?}");
+    assert!(
+        deleted[0].ends_with(&format!("deleted  {mark}")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().filter(|l| l.contains(mark)).count() == 1,
+        "only the deletion was estimated: {lines:?}"
+    );
+}

@@ -113,7 +113,9 @@ pub fn tables(e: &Estate) -> Vec<Table> {
             "resource_group",
             "region",
             "deleted",
+            "deleted_approximate",
             "purged",
+            "purged_approximate",
         ],
         rows: e
             .resources
@@ -125,7 +127,9 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                     r.resource_group.clone(),
                     r.region.clone(),
                     t(r.deleted),
+                    r.deleted_approximate.to_string(),
                     t(r.purged),
+                    r.purged_approximate.to_string(),
                 ]
             })
             .collect(),
@@ -133,7 +137,15 @@ pub fn tables(e: &Estate) -> Vec<Table> {
     out.push(Table {
         name: "deployments",
         header: vec![
-            "id", "resource", "model", "version", "sku", "created", "ptu_now", "deleted",
+            "id",
+            "resource",
+            "model",
+            "version",
+            "sku",
+            "created",
+            "ptu_now",
+            "deleted",
+            "deleted_approximate",
         ],
         rows: e
             .deployments
@@ -148,6 +160,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                     fmt_time(d.created()),
                     d.sizes.last().map_or(0, |s| s.ptu).to_string(),
                     t(d.deleted),
+                    d.deleted_approximate.to_string(),
                 ]
             })
             .collect(),
@@ -190,7 +203,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
     });
     out.push(Table {
         name: "commitment_changes",
-        header: vec!["commitment", "at", "kind", "value"],
+        header: vec!["commitment", "at", "kind", "value", "approximate"],
         rows: e
             .commitments
             .iter()
@@ -201,6 +214,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                         fmt_time(a.at),
                         "addition".into(),
                         a.ptu.to_string(),
+                        a.approximate.to_string(),
                     ]
                 });
                 let ren = c.renewal_changes.iter().map(|r| {
@@ -209,6 +223,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                         fmt_time(r.at),
                         "renewal".into(),
                         to_json(&r.renewal),
+                        r.approximate.to_string(),
                     ]
                 });
                 adds.chain(ren).collect::<Vec<_>>()
@@ -229,6 +244,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
             "scope",
             "renewal",
             "refunded_at",
+            "refunded_approximate",
             "price",
         ],
         rows: e
@@ -247,6 +263,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                     to_json(&r.scope),
                     to_json(&r.renewal),
                     t(r.refunded_at),
+                    r.refunded_approximate.to_string(),
                     m(r.price),
                 ]
             })
@@ -254,7 +271,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
     });
     out.push(Table {
         name: "reservation_changes",
-        header: vec!["reservation", "at", "kind", "value"],
+        header: vec!["reservation", "at", "kind", "value", "approximate"],
         rows: e
             .reservations
             .iter()
@@ -265,6 +282,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                         fmt_time(s.at),
                         "scope".into(),
                         to_json(&s.scope),
+                        s.approximate.to_string(),
                     ]
                 });
                 let rn = r.renewal_changes.iter().map(|c| {
@@ -273,6 +291,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                         fmt_time(c.at),
                         "renewal".into(),
                         to_json(&c.renewal),
+                        c.approximate.to_string(),
                     ]
                 });
                 sc.chain(rn).collect::<Vec<_>>()
@@ -436,4 +455,73 @@ pub fn focus_csv(rows: &[Vec<String>]) -> String {
         w.write_record(r).expect("in memory");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_time_arg;
+
+    /// The cell of `column` in each row of table `name`.
+    fn column(tables: &[Table], name: &str, col: &str) -> Vec<String> {
+        let t = tables.iter().find(|t| t.name == name).unwrap();
+        let i = t.header.iter().position(|h| *h == col).unwrap();
+        t.rows.iter().map(|r| r[i].clone()).collect()
+    }
+
+    #[test]
+    fn every_estimated_instant_is_flagged_in_its_table() {
+        let mut e = crate::demo::estate(parse_time_arg("2026-11-22T09:00:00Z").unwrap());
+        let before = tables(&e);
+        for (name, col) in [
+            ("resources", "deleted_approximate"),
+            ("resources", "purged_approximate"),
+            ("deployments", "deleted_approximate"),
+            ("commitment_changes", "approximate"),
+            ("reservations", "refunded_approximate"),
+            ("reservation_changes", "approximate"),
+        ] {
+            assert!(
+                column(&before, name, col).iter().all(|c| c == "false"),
+                "{name}.{col}"
+            );
+        }
+        e.resources[0].deleted_approximate = true;
+        e.resources[0].purged_approximate = true;
+        e.deployments[1].deleted_approximate = true;
+        let c = e
+            .commitments
+            .iter_mut()
+            .find(|c| !c.renewal_changes.is_empty())
+            .expect("a commitment with a renewal change");
+        c.renewal_changes[0].approximate = true;
+        e.reservations[0].refunded_approximate = true;
+        let r = &mut e.reservations[1];
+        r.scope_changes.push(crate::domain::ScopeChange {
+            at: r.start,
+            scope: r.scope.clone(),
+            approximate: true,
+        });
+        let after = tables(&e);
+        let count = |name, col| {
+            column(&after, name, col)
+                .iter()
+                .filter(|c| *c == "true")
+                .count()
+        };
+        assert_eq!(count("resources", "deleted_approximate"), 1);
+        assert_eq!(count("resources", "purged_approximate"), 1);
+        assert_eq!(count("deployments", "deleted_approximate"), 1);
+        assert_eq!(count("commitment_changes", "approximate"), 1);
+        assert_eq!(count("reservations", "refunded_approximate"), 1);
+        assert_eq!(count("reservation_changes", "approximate"), 1);
+        // Every row as wide as its header.
+        for t in &after {
+            assert!(
+                t.rows.iter().all(|r| r.len() == t.header.len()),
+                "{}",
+                t.name
+            );
+        }
+    }
 }

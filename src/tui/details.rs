@@ -109,6 +109,16 @@ pub fn events_table(events: &[Event]) -> Table {
     }
 }
 
+/// The mark on an instant an import or sync estimated (Azure showed the
+/// change, not when it happened).
+fn approx(estimated: bool) -> &'static str {
+    if estimated {
+        "  (seen by an import; approximate)"
+    } else {
+        ""
+    }
+}
+
 fn line(s: impl Into<String>) -> (String, Tone) {
     (s.into(), Tone::Plain)
 }
@@ -152,15 +162,33 @@ pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
             "  {}  {} PTU{}",
             minute(s.at),
             s.ptu,
-            if s.approximate {
-                "  (seen by an import; approximate)"
-            } else {
-                ""
-            }
+            approx(s.approximate)
         )));
     }
     if let Some(t) = dep.deleted {
-        out.push(line(format!("  {}  deleted", minute(t))));
+        out.push(line(format!(
+            "  {}  deleted{}",
+            minute(t),
+            approx(dep.deleted_approximate)
+        )));
+    }
+    if let Some(r) = r {
+        if let Some(t) = r.deleted {
+            out.push(line(format!(
+                "  {}  resource {} deleted{}",
+                minute(t),
+                r.id,
+                approx(r.deleted_approximate)
+            )));
+        }
+        if let Some(t) = r.purged {
+            out.push(line(format!(
+                "  {}  resource {} purged{}",
+                minute(t),
+                r.id,
+                approx(r.purged_approximate)
+            )));
+        }
     }
     out.push((String::new(), Tone::Plain));
     out.push(head(format!(
@@ -244,16 +272,18 @@ pub fn commitment(d: &Data, id: &str) -> Vec<(String, Tone)> {
     ];
     for ch in &c.renewal_changes {
         out.push(line(format!(
-            "  changed {} to {}",
+            "  changed {} to {}{}",
             minute(ch.at),
-            data::commitment_renewal_label(ch.renewal)
+            data::commitment_renewal_label(ch.renewal),
+            approx(ch.approximate)
         )));
     }
     for a in &c.additions {
         out.push(line(format!(
-            "Added         {} PTU at {}",
+            "Added         {} PTU at {}{}",
             a.ptu,
-            minute(a.at)
+            minute(a.at),
+            approx(a.approximate)
         )));
     }
     out.push((String::new(), Tone::Plain));
@@ -301,17 +331,30 @@ pub fn reservation(d: &Data, id: &str) -> Vec<(String, Tone)> {
     ];
     for ch in &r.renewal_changes {
         out.push(line(format!(
-            "  changed {} to {}",
+            "  changed {} to {}{}",
             minute(ch.at),
-            data::reservation_renewal_label(&ch.renewal)
+            data::reservation_renewal_label(&ch.renewal),
+            approx(ch.approximate)
         )));
     }
     out.push(head("Scope"));
     for (at, s) in terms::scope_timeline(r) {
-        out.push(line(format!("  from {}  {s}", minute(at))));
+        let estimated = r.scope_changes.iter().any(|c| c.at == at && c.approximate);
+        out.push(line(format!(
+            "  from {}  {s}{}",
+            minute(at),
+            approx(estimated)
+        )));
     }
     if let Some(t) = r.refunded_at {
-        out.push((format!("Refunded      {}", minute(t)), Tone::Warning));
+        out.push((
+            format!(
+                "Refunded      {}{}",
+                minute(t),
+                approx(r.refunded_approximate)
+            ),
+            Tone::Warning,
+        ));
     }
     out.push((String::new(), Tone::Plain));
     out.push(head("Terms"));
