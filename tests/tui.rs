@@ -2376,3 +2376,34 @@ fn details_mark_the_instants_an_import_estimated() {
         "only the deletion was estimated: {lines:?}"
     );
 }
+
+#[test]
+fn a_page_is_the_rows_a_table_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let estate = ptudesk::generate::generate(400, 7, now());
+    let file = dir.path().join("big.json");
+    std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Scenario(file),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    for pane in [Action::PaneDeployments, Action::PaneReservations] {
+        send(&mut app, &worker, pane.clone());
+        for (w, h) in [(120, 40), (80, 24)] {
+            let s = screen(&mut app, w, h);
+            let lines = screen_lines(&s);
+            let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
+            let body = lines[top + 2..]
+                .iter()
+                .take_while(|l| !l.starts_with('└'))
+                .count();
+            assert!(body >= 3, "{s}");
+            assert_eq!(app.page(), body, "{pane:?} at {w}x{h}:\n{s}");
+        }
+    }
+}

@@ -400,6 +400,7 @@ impl App {
         let chrome = match self.pane {
             Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
             Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
+            Pane::Reservations => 7 + super::ui::reservations_foot(self, self.size.0).len(),
             _ => 7,
         };
         (self.size.1 as usize).saturating_sub(chrome).max(1)

@@ -564,14 +564,27 @@ fn reservations_pane(app: &App, f: &mut Frame, area: Rect) {
         return;
     };
     let v = app.view(Pane::Reservations);
+    let lines = reservations_foot(app, area.width);
+    let [table, foot] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(lines.len() as u16)]).areas(area);
+    draw_table(app, f, table, t, v, " Reservations ", true);
+    f.render_widget(Paragraph::new(lines), foot);
+}
+
+/// The lines under the Reservations table, in a pane `width` wide: the
+/// selected reservation's name and scope, and the sparkline legend.
+pub fn reservations_foot(app: &App, width: u16) -> Vec<Line<'static>> {
     let legend = format!(
         "Use: share used, last 30 days; Fcst: next 30 days. Marks of {} days: {}",
         30 / data::SPARK_BINS,
         data::SPARK_LEGEND
     );
-    let width = area.width.saturating_sub(1) as usize;
+    let width = width.saturating_sub(1) as usize;
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(r) = v.selected_row(t) {
+    if let Some(r) = app
+        .table(Pane::Reservations)
+        .and_then(|t| app.view(Pane::Reservations).selected_row(t))
+    {
         let name = r.cells.get(1).cloned().unwrap_or_default();
         let scope = r.cells.get(4).cloned().unwrap_or_default();
         lines.push(Line::from(Span::styled(
@@ -582,10 +595,7 @@ fn reservations_pane(app: &App, f: &mut Frame, area: Rect) {
     for l in crate::report::wrap(&legend, " ", width) {
         lines.push(Line::from(Span::styled(l, app.theme.dim())));
     }
-    let [table, foot] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(lines.len() as u16)]).areas(area);
-    draw_table(app, f, table, t, v, " Reservations ", true);
-    f.render_widget(Paragraph::new(lines), foot);
+    lines
 }
 
 /// Where a table's columns go in a width: which are shown (in table order)
