@@ -1922,6 +1922,34 @@ fn the_log_file_is_private() {
     assert_eq!(mode, 0o600);
 }
 
+/// The lines of the details overlay on top, if any.
+fn detail_lines(app: &App) -> Vec<String> {
+    match app.overlays.last() {
+        Some(Overlay::Detail { lines, .. }) => lines.iter().map(|l| l.0.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The details overlay's lines after `actions` (the last one opens it).
+fn details_after(app: &mut App, worker: &Worker, actions: &[Action]) -> Vec<String> {
+    go(app, worker, actions);
+    detail_lines(app)
+}
+
+/// The terminal app on a snapshot file, settled.
+fn scenario(file: std::path::PathBuf) -> (App, Worker) {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Scenario(file),
+        now: Some(now()),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    (app, worker)
+}
+
 /// The screen's lines, without the quotes `TestBackend` prints.
 fn screen_lines(s: &str) -> Vec<String> {
     s.lines()
@@ -2190,12 +2218,8 @@ fn the_overview_sizes_its_boxes_orders_notifications_by_cost_and_prices_far_rene
 #[test]
 fn details_align_their_columns_and_print_ptu_hours_one_way() {
     let (mut app, worker) = demo(true);
-    let detail = |app: &App| match app.overlays.last() {
-        Some(Overlay::Detail { lines, .. }) => lines.iter().map(|l| l.0.clone()).collect(),
-        _ => Vec::<String>::new(),
-    };
     // chat-gpt4o: deployed, covered and hourly PTU-hours in one column.
-    go(
+    let lines = details_after(
         &mut app,
         &worker,
         &[
@@ -2206,7 +2230,6 @@ fn details_align_their_columns_and_print_ptu_hours_one_way() {
             Action::Select,
         ],
     );
-    let lines = detail(&app);
     let ptuh: Vec<&String> = lines.iter().filter(|l| l.contains(" PTU-h")).collect();
     assert_eq!(ptuh.len(), 3, "{lines:?}");
     let col: Vec<usize> = ptuh.iter().map(|l| l.find(" PTU-h").unwrap()).collect();
@@ -2215,12 +2238,11 @@ fn details_align_their_columns_and_print_ptu_hours_one_way() {
     assert!(ptuh[2].contains("0.0000 PTU-h"), "{ptuh:?}");
     send(&mut app, &worker, Action::Back);
     // res-eus2-regional: a purchase and monthly periods, amounts aligned.
-    go(
+    let lines = details_after(
         &mut app,
         &worker,
         &[Action::PaneReservations, Action::Bottom, Action::Select],
     );
-    let lines = detail(&app);
     let start = lines
         .iter()
         .position(|l| l.starts_with("Bills in the next 92 days"))
@@ -2329,32 +2351,19 @@ fn details_mark_the_instants_an_import_estimated() {
     legacy["renewal_changes"][0]["approximate"] = true.into();
     let file = dir.path().join("estimated.json");
     std::fs::write(&file, demo.to_string()).unwrap();
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Scenario(file),
-        now: Some(now()),
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
-    let detail = |app: &App| match app.overlays.last() {
-        Some(Overlay::Detail { lines, .. }) => lines.iter().map(|l| l.0.clone()).collect(),
-        _ => Vec::<String>::new(),
-    };
+    let (mut app, worker) = scenario(file);
     let mark = "(seen by an import; approximate)";
-    go(
+    let lines = details_after(
         &mut app,
         &worker,
         &[Action::PaneCommitments, Action::Top, Action::Select],
     );
-    let lines = detail(&app);
     let changed: Vec<&String> = lines.iter().filter(|l| l.contains("changed ")).collect();
     assert_eq!(changed.len(), 1, "{lines:?}");
     assert!(changed[0].ends_with(mark), "{lines:?}");
     send(&mut app, &worker, Action::Back);
     // The deleted deployment, and a sized one without any mark.
-    go(
+    let lines = details_after(
         &mut app,
         &worker,
         &[
@@ -2364,7 +2373,6 @@ fn details_mark_the_instants_an_import_estimated() {
             Action::Select,
         ],
     );
-    let lines = detail(&app);
     let deleted: Vec<&String> = lines.iter().filter(|l| l.contains(" deleted")).collect();
     assert_eq!(deleted.len(), 1, "{lines:?}");
     assert!(
@@ -2383,15 +2391,7 @@ fn a_page_is_the_rows_a_table_shows() {
     let estate = ptudesk::generate::generate(400, 7, now());
     let file = dir.path().join("big.json");
     std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Scenario(file),
-        now: Some(now()),
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
+    let (mut app, worker) = scenario(file);
     for pane in [Action::PaneDeployments, Action::PaneReservations] {
         send(&mut app, &worker, pane.clone());
         for (w, h) in [(120, 40), (80, 24)] {

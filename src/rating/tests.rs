@@ -833,6 +833,16 @@ fn managed_compute_bills_vm_and_gpu_surcharge_per_minute() {
     assert_eq!(f.totals.managed_compute, d("10.34") * d("91") / d("60"));
 }
 
+/// One hour of 10 December 2026, in an estate with a price taken away.
+fn unpriced_hour() -> Request {
+    Request {
+        from: t("2026-12-10T10:00:00Z"),
+        to: t("2026-12-10T11:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    }
+}
+
 #[test]
 fn every_missing_commitment_and_reservation_price_is_named_at_once() {
     let mut e = estate(json!({
@@ -845,12 +855,7 @@ fn every_missing_commitment_and_reservation_price_is_named_at_once() {
         ]
     }));
     e.prices[0].commitment_month = None;
-    let req = Request {
-        from: t("2026-12-10T10:00:00Z"),
-        to: t("2026-12-10T11:00:00Z"),
-        basis: Basis::Actual,
-        by: Bucket::Day,
-    };
+    let req = unpriced_hour();
     let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
     let RatingError::MissingPrices(m) = &err else {
         panic!("{err:?}")
@@ -897,12 +902,7 @@ fn a_missing_price_names_the_item() {
                          "additions": [], "renewal": {"mode": "autorenew"}}]
     }));
     e.prices[0].commitment_month = None;
-    let req = Request {
-        from: t("2026-12-10T10:00:00Z"),
-        to: t("2026-12-10T11:00:00Z"),
-        basis: Basis::Actual,
-        by: Bucket::Day,
-    };
+    let req = unpriced_hour();
     let err = forecast(&e, &PriceBook::empty(), &req, &Options::default()).unwrap_err();
     assert!(
         err.to_string().starts_with(

@@ -165,28 +165,26 @@ pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
             approx(s.approximate)
         )));
     }
-    if let Some(t) = dep.deleted {
-        out.push(line(format!(
-            "  {}  deleted{}",
-            minute(t),
-            approx(dep.deleted_approximate)
-        )));
-    }
+    // The end of the deployment, and of its resource (it bills until the purge).
+    let mut ends = vec![(dep.deleted, "deleted".to_string(), dep.deleted_approximate)];
     if let Some(r) = r {
-        if let Some(t) = r.deleted {
+        ends.push((
+            r.deleted,
+            format!("resource {} deleted", r.id),
+            r.deleted_approximate,
+        ));
+        ends.push((
+            r.purged,
+            format!("resource {} purged", r.id),
+            r.purged_approximate,
+        ));
+    }
+    for (at, what, estimated) in ends {
+        if let Some(t) = at {
             out.push(line(format!(
-                "  {}  resource {} deleted{}",
+                "  {}  {what}{}",
                 minute(t),
-                r.id,
-                approx(r.deleted_approximate)
-            )));
-        }
-        if let Some(t) = r.purged {
-            out.push(line(format!(
-                "  {}  resource {} purged{}",
-                minute(t),
-                r.id,
-                approx(r.purged_approximate)
+                approx(estimated)
             )));
         }
     }
