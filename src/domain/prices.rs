@@ -37,13 +37,6 @@ impl PriceKind {
         }
     }
 
-    /// A snapshot a user can import to give the store this price: one
-    /// line, valid but for `PRICE`, which is to be replaced by the amount
-    /// (left as is it is refused, never taken for zero).
-    pub fn snapshot_line(self, region: &str, sku: Sku) -> String {
-        snapshot_of_prices(&[(region, sku, self)])
-    }
-
     fn of(self, row: &PriceRow) -> Option<Decimal> {
         match self {
             PriceKind::Hourly => row.hourly,
@@ -54,9 +47,10 @@ impl PriceKind {
     }
 }
 
-/// A one-line snapshot giving each wanted price, `PRICE` for every amount:
-/// one row per region and SKU, in the order first wanted, its fields in
-/// the order wanted.
+/// A snapshot a user can import to give the store the wanted prices: one
+/// line, valid but for each `PRICE`, which is to be replaced by the amount
+/// (left as is it is refused, never taken for zero). One row per region
+/// and SKU, in the order first wanted, its fields in the order wanted.
 pub fn snapshot_of_prices(wanted: &[(&str, Sku, PriceKind)]) -> String {
     let mut rows: Vec<(&str, Sku, Vec<PriceKind>)> = Vec::new();
     for &(region, sku, kind) in wanted {

@@ -151,6 +151,15 @@ pub struct MissingPrice {
 }
 
 impl MissingPrice {
+    pub fn new(item: String, region: &str, sku: Sku, kind: PriceKind) -> MissingPrice {
+        MissingPrice {
+            item,
+            region: region.to_string(),
+            sku,
+            kind,
+        }
+    }
+
     fn needs(&self) -> String {
         format!(
             "{} needs a {} price for {} {}",

@@ -297,15 +297,6 @@ fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceR
     }
 }
 
-fn missing(item: String, region: &str, sku: Sku, kind: PriceKind) -> MissingPrice {
-    MissingPrice {
-        item,
-        region: region.to_string(),
-        sku,
-        kind,
-    }
-}
-
 impl<'a> Prepared<'a> {
     /// Prepares `[from, to)` for rating. `book` is the price book under the
     /// estate's own price rows.
@@ -400,7 +391,7 @@ impl<'a> Prepared<'a> {
                 continue;
             }
             let Some(price) = price else {
-                unpriced.push(missing(
+                unpriced.push(MissingPrice::new(
                     format!("commitment {}", c.id),
                     &res.region,
                     Sku::Regional,
@@ -488,7 +479,7 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 let Some(price) = price else {
-                    unpriced.push(missing(
+                    unpriced.push(MissingPrice::new(
                         format!("reservation {}", term.id),
                         &r.region,
                         r.sku,
@@ -544,7 +535,7 @@ impl<'a> Prepared<'a> {
         self.book
             .lookup(&r.region, g.sku, PriceKind::Hourly)
             .ok_or_else(|| {
-                RatingError::MissingPrices(vec![missing(
+                RatingError::MissingPrices(vec![MissingPrice::new(
                     format!("deployments on {} paying the hourly rate", r.id),
                     &r.region,
                     g.sku,

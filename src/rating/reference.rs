@@ -359,12 +359,12 @@ fn instruments(
             continue;
         }
         let Some(price) = price else {
-            unpriced.push(MissingPrice {
-                item: format!("commitment {}", c.id),
-                region: res.region.clone(),
-                sku: Sku::Regional,
-                kind: PriceKind::CommitmentMonth,
-            });
+            unpriced.push(MissingPrice::new(
+                format!("commitment {}", c.id),
+                &res.region,
+                Sku::Regional,
+                PriceKind::CommitmentMonth,
+            ));
             continue;
         };
         out.push((inst, vec![price]));
@@ -411,12 +411,12 @@ fn instruments(
                 continue;
             }
             let Some(price) = price else {
-                unpriced.push(MissingPrice {
-                    item: format!("reservation {}", term.id),
-                    region: r.region.clone(),
-                    sku: r.sku,
+                unpriced.push(MissingPrice::new(
+                    format!("reservation {}", term.id),
+                    &r.region,
+                    r.sku,
                     kind,
-                });
+                ));
                 continue;
             };
             let mut prices = vec![price];
@@ -808,12 +808,12 @@ fn rate(
                 let price = book
                     .lookup(&res.region, sku, PriceKind::Hourly)
                     .ok_or_else(|| {
-                        RatingError::MissingPrices(vec![MissingPrice {
-                            item: format!("deployments on {} paying the hourly rate", res.id),
-                            region: res.region.clone(),
+                        RatingError::MissingPrices(vec![MissingPrice::new(
+                            format!("deployments on {} paying the hourly rate", res.id),
+                            &res.region,
                             sku,
-                            kind: PriceKind::Hourly,
-                        }])
+                            PriceKind::Hourly,
+                        )])
                     })?;
                 hourly_prices[g] = Some(price);
             }
