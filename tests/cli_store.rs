@@ -1236,3 +1236,24 @@ fn csv_and_focus_outputs_say_on_stderr_when_prices_are_unverified() {
         assert_eq!(String::from_utf8(o.stderr).unwrap(), "", "{args:?}");
     }
 }
+
+/// Change stamps carry fractions of a second; `--at` and `--since` compare
+/// instants, so a change later within the same second counts as later.
+#[test]
+fn export_at_and_diff_since_see_changes_within_a_second() {
+    let (dir, db) = setup();
+    let demo = demo_file(dir.path());
+    ok(&db, &["import", &demo, "--now", "2026-11-22T10:00:00.339Z"]);
+    let empty: Value =
+        serde_json::from_str(&ok(&db, &["export", "--at", "2026-11-22T10:00:00Z"])).unwrap();
+    assert_eq!(
+        empty["deployments"].as_array().map_or(0, Vec::len),
+        0,
+        "{empty}"
+    );
+    let then: Value =
+        serde_json::from_str(&ok(&db, &["export", "--at", "2026-11-22T10:00:00.5Z"])).unwrap();
+    assert_eq!(then["deployments"].as_array().unwrap().len(), 12);
+    let diff = ok(&db, &["diff", "--since", "2026-11-22T10:00:00Z"]);
+    assert!(diff.contains("deployment chat-gpt4o added"), "{diff}");
+}

@@ -474,24 +474,30 @@ impl Store {
     pub fn objects_at(&self, at: Time) -> Result<Objects, StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let mut objs = Self::read_objects(&tx, &self.path)?;
+        // Change times are compared as instants, not as text: a stamp's
+        // fraction of a second has as many digits as it needs.
         let mut stmt = tx
             .prepare(
-                "SELECT a.kind, a.key, a.before, a.before_ord FROM audit a JOIN changes c ON c.id = a.change \
-                 WHERE c.at > ?1 ORDER BY a.id DESC",
+                "SELECT c.at, a.kind, a.key, a.before, a.before_ord FROM audit a JOIN changes c ON c.id = a.change \
+                 ORDER BY a.id DESC",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([fmt_time(at)], |r| {
+            .query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         for row in rows {
-            let (kind, key, before, ord) = row.map_err(|e| self.err(e))?;
+            let (changed, kind, key, before, ord) = row.map_err(|e| self.err(e))?;
+            if parse_stored_time(&self.path, &changed)? <= at {
+                continue;
+            }
             let kind = Kind::from_table(&kind).ok_or_else(|| StoreError::Corrupt {
                 path: self.path.display().to_string(),
                 message: format!("unknown object kind {kind:?} in the audit log"),
