@@ -399,10 +399,17 @@ fn quota_near_and_over_the_limit() {
     let near = check(&e(420, 400));
     let n = one(&near, "quota_near_limit");
     assert!(
-        n.message.contains("400 of 420 PTU quota used (95%)"),
+        n.message
+            .contains("400 of 420 PTU quota used (95%) since 2026-11-01 00:00 UTC"),
         "{}",
         n.message
     );
+    // Dated when the deployment reached the quota, not when checked.
+    assert_eq!(n.at, t("2026-11-01T00:00:00Z"));
+    // An hour later: the same notification, the same id and date.
+    let later = check_at(&e(420, 400), "2026-12-10T10:17:00Z", 30);
+    let m = one(&later, "quota_near_limit");
+    assert_eq!((&m.id, m.at, &m.message), (&n.id, n.at, &n.message));
     assert!(of(&near, "quota_exceeded").is_empty());
     let over = check(&e(300, 400));
     assert_eq!(one(&over, "quota_exceeded").severity, Severity::Critical);

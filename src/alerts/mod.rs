@@ -1070,8 +1070,15 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
                 severity,
                 subject: format!("{}/{}/{}", q.subscription, q.region, q.sku.azure_name()),
                 trigger: began,
-                at: when,
-                message: format!("{sku} quota in {} for {}: {what} at {}", q.region, q.subscription, short(when)),
+                // When the condition began: it holds from then to `when`.
+                at: began,
+                message: format!(
+                    "{sku} quota in {} for {}: {what} {} {}",
+                    q.region,
+                    q.subscription,
+                    if began <= ctx.at { "since" } else { "from" },
+                    short(began)
+                ),
                 cost: Decimal::ZERO,
                 level: Decimal::from(used),
                 action: format!(
