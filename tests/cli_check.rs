@@ -247,6 +247,19 @@ fn ack_silences_until_the_condition_worsens_and_unack_undoes_it() {
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("no notification 0000000000000000 in force")
     );
+    // An end that has passed is refused.
+    let o = run(
+        &db,
+        &["ack", id, "--until", "2026-11-01T00:00:00Z", "--now", NOW],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("--until 2026-11-01T00:00:00Z is not after now"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text(&run(&db, &["check", "--now", NOW])).contains(id));
     // Until a time: back after it.
     assert!(
         run(

@@ -323,6 +323,13 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
         return out(&s);
     }
     let id = a.id.as_deref().expect("clap requires it without --list");
+    if let Some(u) = a.until.filter(|u| *u <= now) {
+        return Err(Failure::input(format!(
+            "--until {} is not after now ({}): an acknowledgement that has already ended silences nothing",
+            fmt_time(u),
+            fmt_time(now)
+        )));
+    }
     let n = current.iter().find(|n| n.id == id).ok_or_else(|| {
         Failure::input(format!(
             "no notification {id} in force at {} or due within the next {} (see `ptudesk check`; give `ack` the same --at and --horizon)",
