@@ -421,7 +421,7 @@ pub fn undo(g: &Global, now: Time) -> Result<(), Failure> {
     match store.undo(now)? {
         None => out("Nothing to undo.\n"),
         Some((c, undo_id)) => out(&format!(
-            "Undid #{} ({}): restored {} object(s); recorded as #{undo_id}.\n",
+            "Undid #{} ({}): put {} object(s) back as they were before it; recorded as #{undo_id}.\n",
             c.id, c.summary, c.objects
         )),
     }
