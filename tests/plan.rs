@@ -207,6 +207,11 @@ fn migrate_small_estate_matches_the_arithmetic() {
     // shows it once applied).
     assert_eq!(o["costs"]["double_billing"], "0.00");
     assert!(!windows(o, "double_billing").is_empty());
+    // Cancelled within 2-3 business days of Monday 30 Nov, before the expiry.
+    assert_eq!(
+        step_at(o, "By now Microsoft has cancelled cp"),
+        "2026-12-03T00:00:00Z"
+    );
     assert_eq!(o["safe"], false);
     assert_eq!(o["unsafe_because"], "needs the account team");
     let notes = o["notes"].to_string();
@@ -1625,4 +1630,31 @@ fn discontinuing_drops_the_purchase_planned_for_the_resource() {
         assert_eq!(o["costs"]["reservation"], "0.00", "{name}");
     }
     assert_eq!(option(&p, "discontinue")["costs"]["total"], "0.00");
+}
+
+/// Agreed too close to the expiry for a cancellation: the step says the
+/// commitment ends at its expiry, never that it is cancelled after it.
+#[test]
+fn a_managed_migration_near_the_expiry_ends_with_the_term() {
+    let p = json(
+        None,
+        &[
+            "--demo",
+            "--now",
+            "2026-12-02T16:00:00Z",
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-eastus2-prod",
+            "--format",
+            "json",
+        ],
+    );
+    let o = option(&p, "managed");
+    let steps = o["steps"].to_string();
+    assert!(!steps.contains("has cancelled"), "{steps}");
+    assert_eq!(
+        step_at(o, "cp-eastus2-prod ends here"),
+        "2026-12-10T00:00:00Z"
+    );
 }

@@ -522,13 +522,26 @@ fn managed(
         dm,
     );
     let id = purchase(ctx, &mut o, &planned, new);
+    // Cancelled within 2-3 business days, unless the terms end first.
+    let first_end = group
+        .iter()
+        .map(|g| g.2.end)
+        .min()
+        .expect("the subject at least");
     let cancelled = business_days_after(dm, 3);
     o.step(
-        cancelled,
-        format!(
-            "By now Microsoft has cancelled {} (within 2-3 business days); the deployments use {id}",
-            ids.join(", ")
-        ),
+        cancelled.min(first_end),
+        if cancelled <= first_end {
+            format!(
+                "By now Microsoft has cancelled {} (within 2-3 business days); the deployments use {id}",
+                ids.join(", ")
+            )
+        } else {
+            format!(
+                "{} ends here, before the 2-3 business days a cancellation takes; the deployments use {id}",
+                ids.join(", ")
+            )
+        },
     );
     let credit_at = add_months(month_start(dm), 1);
     o.step(
