@@ -2392,7 +2392,12 @@ fn a_page_is_the_rows_a_table_shows() {
     let file = dir.path().join("big.json");
     std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
     let (mut app, worker) = scenario(file);
-    for pane in [Action::PaneDeployments, Action::PaneReservations] {
+    for pane in [
+        Action::PaneDeployments,
+        Action::PaneCommitments,
+        Action::PaneReservations,
+        Action::PaneNotifications,
+    ] {
         send(&mut app, &worker, pane.clone());
         for (w, h) in [(120, 40), (80, 24)] {
             let s = screen(&mut app, w, h);

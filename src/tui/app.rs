@@ -401,7 +401,12 @@ impl App {
             Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
             Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
             Pane::Reservations => 7 + super::ui::reservations_foot(self, self.size.0).len(),
-            _ => 7,
+            // Under the table, the selected row's long cell; the pane is the
+            // window less the tab row, status, message and key bar.
+            _ => {
+                let (w, h) = self.size;
+                7 + super::ui::table_foot(self, self.pane, w, h.saturating_sub(4)).len()
+            }
         };
         (self.size.1 as usize).saturating_sub(chrome).max(1)
     }

@@ -538,23 +538,46 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
 fn table_pane(app: &App, f: &mut Frame, area: Rect, pane: Pane, title: &str) {
     let Some(t) = app.table(pane) else { return };
     let v = app.view(pane);
-    let footer = t
-        .footer
-        .and_then(|c| v.selected_row(t).and_then(|r| r.cells.get(c)).cloned());
-    match footer {
-        Some(text) if !text.is_empty() => {
-            let [table, foot] =
-                Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
-            draw_table(app, f, table, t, v, title, true);
-            f.render_widget(
-                Paragraph::new(format!(" {text}"))
-                    .style(app.theme.dim())
-                    .wrap(Wrap { trim: true }),
-                foot,
-            );
-        }
-        _ => draw_table(app, f, area, t, v, title, true),
+    let lines = table_foot(app, pane, area.width, area.height);
+    if lines.is_empty() {
+        draw_table(app, f, area, t, v, title, true);
+        return;
     }
+    let [table, foot] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(lines.len() as u16)]).areas(area);
+    draw_table(app, f, table, t, v, title, true);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, app.theme.dim())))
+        .collect();
+    f.render_widget(Paragraph::new(lines), foot);
+}
+
+/// The selected row's long cell (a message, warnings) in full under its
+/// table, wrapped to a pane `width` by `height`: at most a third of the
+/// height, the last line cut with `…` if it needs more.
+pub fn table_foot(app: &App, pane: Pane, width: u16, height: u16) -> Vec<String> {
+    let Some(t) = app.table(pane) else {
+        return vec![];
+    };
+    let text = t.footer.and_then(|c| {
+        app.view(pane)
+            .selected_row(t)
+            .and_then(|r| r.cells.get(c))
+            .cloned()
+    });
+    let Some(text) = text.filter(|s| !s.is_empty()) else {
+        return vec![];
+    };
+    let width = width as usize;
+    let most = (height as usize / 3).max(1);
+    let mut lines = crate::report::wrap(&text, " ", width);
+    if lines.len() > most {
+        lines.truncate(most);
+        let last = lines.pop().unwrap_or_default();
+        lines.push(fit(&format!("{last} …"), width, false));
+    }
+    lines
 }
 
 /// The reservations, with the selected one's name and scope in full and
