@@ -2412,3 +2412,58 @@ fn a_page_is_the_rows_a_table_shows() {
         }
     }
 }
+
+#[test]
+fn a_long_message_wraps_under_the_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"schema": "ptudesk.snapshot/1", "currency": "USD", "quotas": [{"subscription": "s", "region": "r", "sku": "ProvisionedManaged", "limit": "lots"}]}"#,
+    )
+    .unwrap();
+    let (mut app, worker) = demo(false);
+    send(&mut app, &worker, Action::PaneDeployments);
+    send(
+        &mut app,
+        &worker,
+        Action::Command(format!("import {}", bad.display())),
+    );
+    let msg = app.status.as_ref().expect("a message").1.clone();
+    assert!(msg.chars().count() > 80, "{msg}");
+    let s = screen(&mut app, 80, 24);
+    let shown: String = screen_lines(&s).join(" ");
+    let words: Vec<&str> = shown.split_whitespace().collect();
+    for w in msg.split_whitespace() {
+        assert!(words.contains(&w), "{w:?} of {msg:?} not on screen:\n{s}");
+    }
+    // The table above gives up the lines the message takes, and a page is
+    // what it still shows.
+    assert!(ptudesk::tui::ui::status_lines(&app, 80).len() >= 2, "{msg}");
+    let lines = screen_lines(&s);
+    let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
+    let body = lines[top + 2..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .count();
+    assert_eq!(app.page(), body, "{s}");
+    // Every pane still draws with the message taking three lines at 80x24.
+    let long = app
+        .status
+        .clone()
+        .map(|(tone, m)| (tone, format!("{m} {m}")));
+    for pane in [
+        Action::PaneOverview,
+        Action::PaneQuota,
+        Action::PaneCommitments,
+        Action::PaneReservations,
+        Action::PaneNotifications,
+        Action::PaneForecast,
+        Action::PanePlanner,
+    ] {
+        send(&mut app, &worker, pane.clone());
+        app.status = long.clone();
+        let s = screen(&mut app, 80, 24);
+        assert!(s.contains(" q quit"), "{pane:?}:\n{s}");
+    }
+}

@@ -397,17 +397,21 @@ impl App {
 
     /// Rows a page holds in the current window (the table's body height).
     pub fn page(&self) -> usize {
-        let chrome = match self.pane {
-            Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
-            Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
-            Pane::Reservations => 7 + super::ui::reservations_foot(self, self.size.0).len(),
-            // Under the table, the selected row's long cell; the pane is the
-            // window less the tab row, status, message and key bar.
-            _ => {
-                let (w, h) = self.size;
-                7 + super::ui::table_foot(self, self.pane, w, h.saturating_sub(4)).len()
-            }
-        };
+        // A long status message takes more than its one line.
+        let status = super::ui::status_lines(self, self.size.0).len().max(1);
+        let chrome = status - 1
+            + match self.pane {
+                Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
+                Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
+                Pane::Reservations => 7 + super::ui::reservations_foot(self, self.size.0).len(),
+                // Under the table, the selected row's long cell; the pane is the
+                // window less the tab row, status, message and key bar.
+                _ => {
+                    let (w, h) = self.size;
+                    let pane = h.saturating_sub(3 + status as u16);
+                    7 + super::ui::table_foot(self, self.pane, w, pane).len()
+                }
+            };
         (self.size.1 as usize).saturating_sub(chrome).max(1)
     }
 

@@ -44,7 +44,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_lines(app, area.width).len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -249,8 +249,14 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
             ])
         }
         _ => match &app.status {
-            Some((tone, msg)) => {
-                Line::from(Span::styled(msg.clone(), tone_style(&app.theme, *tone)))
+            Some((tone, _)) => {
+                let style = tone_style(&app.theme, *tone);
+                let lines: Vec<Line> = status_lines(app, area.width)
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(l, style)))
+                    .collect();
+                f.render_widget(Paragraph::new(lines), area);
+                return;
             }
             None => {
                 let v = app.view(app.pane);
@@ -266,6 +272,32 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         },
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// The status message wrapped to the window `width`, at most three lines
+/// (a long error in full, as far as it goes); empty while a filter or the
+/// palette is being typed there, or without a message.
+pub fn status_lines(app: &App, width: u16) -> Vec<String> {
+    if matches!(
+        app.overlays.last(),
+        Some(Overlay::Filter(_)) | Some(Overlay::Palette(_))
+    ) {
+        return vec![];
+    }
+    let Some((_, msg)) = &app.status else {
+        return vec![];
+    };
+    let width = width as usize;
+    if msg.chars().count() <= width {
+        return vec![msg.clone()];
+    }
+    let mut lines = crate::report::wrap(msg, "", width);
+    if lines.len() > 3 {
+        lines.truncate(3);
+        let last = lines.pop().unwrap_or_default();
+        lines.push(fit(&format!("{last} …"), width, false));
+    }
+    lines
 }
 
 /// One hint of the bottom bar: keys, what they do, and a rank: when the
@@ -1166,7 +1198,9 @@ pub fn column_keys(app: &App) -> String {
 
 fn overview(app: &App, f: &mut Frame, area: Rect, d: &data::Data) {
     let cap_rows = d.overview.capacity.rows.len() as u16;
-    let top_h = (cap_rows + 3).clamp(10, area.height / 2);
+    // At least 10 lines, at most half the body (which a long status
+    // message shortens).
+    let top_h = (cap_rows + 3).max(10).min(area.height / 2);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(area);
     let fc_w = if area.width >= 110 { 40 } else { 28 };
