@@ -1257,3 +1257,20 @@ fn export_at_and_diff_since_see_changes_within_a_second() {
     let diff = ok(&db, &["diff", "--since", "2026-11-22T10:00:00Z"]);
     assert!(diff.contains("deployment chat-gpt4o added"), "{diff}");
 }
+
+#[test]
+fn a_file_with_nothing_to_keep_says_so_on_an_empty_store() {
+    let (_dir, db) = setup();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/azure/reservations-2022-11-01-PurchaseReservationOrder.json"
+    );
+    let out = ok(&db, &["import", file]);
+    assert!(
+        out.starts_with(&format!(
+            "Nothing imported: {file} holds nothing ptudesk keeps"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("already holds"), "{out}");
+}

@@ -270,6 +270,14 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
                 path.display()
             );
         }
+        None if mentioned.is_empty() && skipped.is_empty() => {
+            let _ = writeln!(
+                text,
+                "Nothing imported: {} holds nothing ptudesk keeps; {} is unchanged.",
+                files.join(", "),
+                path.display()
+            );
+        }
         None => {
             let _ = writeln!(
                 text,
