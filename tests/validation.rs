@@ -388,3 +388,21 @@ fn files_that_are_not_snapshots() {
         );
     }
 }
+
+#[test]
+fn a_missing_field_is_named_at_the_object_that_needs_it() {
+    rejects(
+        |v| {
+            v.as_object_mut().unwrap().remove("currency");
+        },
+        "$",
+        "expected a field \"currency\" in this object",
+    );
+    rejects(
+        |v| {
+            v["resources"][0].as_object_mut().unwrap().remove("region");
+        },
+        "$.resources[0]",
+        "expected a field \"region\" in this object",
+    );
+}

@@ -270,7 +270,10 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
                 path.display()
             );
         }
-        None if mentioned.is_empty() && skipped.is_empty() => {
+        None if mentioned.is_empty()
+            && skipped.is_empty()
+            && batches.iter().all(|fb| fb.batch.snapshot.is_none()) =>
+        {
             let _ = writeln!(
                 text,
                 "Nothing imported: {} holds nothing ptudesk keeps; {} is unchanged.",

@@ -25,12 +25,21 @@ pub(crate) fn json_path(p: &serde_path_to_error::Path) -> Option<String> {
 
 /// Rewrites serde's wording into what a user of the file format expects.
 pub(crate) fn friendly(message: String) -> String {
-    message
+    let message = message
         .replace("struct Estate", "a ptudesk.snapshot/1 object")
         .replace(
             "missing field `schema`",
             "expected \"schema\": \"ptudesk.snapshot/1\"",
-        )
+        );
+    // serde's "missing field `currency` at line 1 column 194" points at the
+    // end of the object; say which field the object needs.
+    match message.strip_prefix("missing field `") {
+        Some(rest) => match rest.split_once('`') {
+            Some((field, tail)) => format!("expected a field \"{field}\" in this object{tail}"),
+            None => message,
+        },
+        None => message,
+    }
 }
 
 /// Parses JSON into any serde type, reporting the JSON path of a failure.
@@ -40,8 +49,12 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, InputError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = json_path(e.path());
+        let mut path = json_path(e.path());
         let inner = e.into_inner();
+        // A field missing from the top-level object belongs to the root.
+        if path.is_none() && inner.is_data() {
+            path = Some("$".into());
+        }
         let message = if inner.is_eof() {
             format!("the file ends early (truncated?): {inner}")
         } else if inner.is_syntax() {
