@@ -73,6 +73,17 @@ pub fn ceil_hour(t: Time) -> Time {
     }
 }
 
+/// The first whole minute at or after `t`.
+pub fn ceil_minute(t: Time) -> Time {
+    let secs = t.timestamp().div_euclid(60) * 60;
+    let floor = Utc.timestamp_opt(secs, 0).single().expect("in range");
+    if floor == t {
+        t
+    } else {
+        floor + Duration::minutes(1)
+    }
+}
+
 /// The whole hour at or before `t`.
 pub fn floor_hour(t: Time) -> Time {
     let secs = t.timestamp().div_euclid(3600) * 3600;
@@ -189,6 +200,22 @@ mod tests {
         assert_eq!(
             add_months(t("2028-01-31T00:00:00Z"), 1),
             t("2028-02-29T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn ceil_minute_keeps_whole_minutes_and_rounds_the_rest_up() {
+        assert_eq!(
+            ceil_minute(t("2026-12-02T16:16:00Z")),
+            t("2026-12-02T16:16:00Z")
+        );
+        assert_eq!(
+            ceil_minute(t("2026-12-02T16:16:19.906391924Z")),
+            t("2026-12-02T16:17:00Z")
+        );
+        assert_eq!(
+            ceil_minute(t("2026-12-31T23:59:00.000000001Z")),
+            t("2027-01-01T00:00:00Z")
         );
     }
 

@@ -20,7 +20,7 @@ use super::action::TextKey;
 use super::data::{self, commitment_setting, reservation_setting};
 use super::edit::{Edit, PreviewOutcome, new_reservation_id, scopes};
 use crate::alerts::Notification;
-use crate::domain::time::{Time, fmt_time, midnight};
+use crate::domain::time::{Time, ceil_minute, fmt_time, midnight};
 use crate::domain::{
     Billing, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Scope, Sku, Term,
 };
@@ -409,7 +409,10 @@ impl Form {
         Ok(Form::new(
             Target::AddPtu(commitment.into()),
             title,
-            vec![Field::number("Add PTU", 50, 50, 50), Field::time("At", now)],
+            vec![
+                Field::number("Add PTU", 50, 50, 50),
+                Field::time("At", ceil_minute(now)),
+            ],
         ))
     }
 
@@ -563,7 +566,7 @@ impl Form {
                     scopes.iter().map(|s| s.to_string()).collect(),
                     index,
                 ),
-                Field::time("At", now),
+                Field::time("At", ceil_minute(now)),
             ],
         );
         f.scopes = scopes;
@@ -580,7 +583,7 @@ impl Form {
         Ok(Form::new(
             Target::Refund(reservation.into()),
             format!("Refund {reservation} ({} PTU {})", r.ptu, r.sku.label()),
-            vec![Field::time("At", now)],
+            vec![Field::time("At", ceil_minute(now))],
         ))
     }
 
@@ -609,7 +612,7 @@ impl Form {
             ),
             vec![
                 Field::number("PTU", ptu.max(min), step, min),
-                Field::time("At", now),
+                Field::time("At", ceil_minute(now)),
             ],
         ))
     }
@@ -629,7 +632,7 @@ impl Form {
         Ok(Form::new(
             Target::Delete(deployment.into()),
             format!("Delete {deployment} ({} PTU now)", d.ptu_at(now)),
-            vec![Field::time("At", now)],
+            vec![Field::time("At", ceil_minute(now))],
         ))
     }
 
@@ -869,6 +872,16 @@ mod tests {
         let err = Form::resize(&e, "poc-gpt41mini", now()).unwrap_err();
         assert!(err.contains("was deleted at 2026-11-06 17:45"), "{err}");
         assert!(Form::delete(&e, "poc-gpt41mini", now()).is_err());
+    }
+
+    #[test]
+    fn a_form_starts_at_the_next_whole_minute() {
+        let e = crate::demo::estate(now());
+        let late = now() + chrono::Duration::nanoseconds(19_906_391_924);
+        let f = Form::add_ptu(&e, "cp-eastus2-prod", late).unwrap();
+        assert_eq!(f.fields[1].display(), "2026-11-22T09:01:00Z");
+        let f = Form::add_ptu(&e, "cp-eastus2-prod", now()).unwrap();
+        assert_eq!(f.fields[1].display(), "2026-11-22T09:00:00Z");
     }
 
     #[test]
