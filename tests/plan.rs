@@ -1658,3 +1658,38 @@ fn a_managed_migration_near_the_expiry_ends_with_the_term() {
         "2026-12-10T00:00:00Z"
     );
 }
+
+/// An expired commitment has nothing to plan; the refusal says, rated, what
+/// its deployments have now.
+#[test]
+fn an_expired_commitment_says_what_covers_its_deployments_now() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo.json");
+    let refusal = |cp: &str| {
+        let o = ptudesk(
+            None,
+            &[
+                "--scenario",
+                demo,
+                "--now",
+                "2026-12-20T00:00:00Z",
+                "plan",
+                "migrate",
+                "--commitment",
+                cp,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1));
+        stderr(&o)
+    };
+    let covered = refusal("cp-eastus2-prod");
+    assert!(
+        covered.contains("its deployments on aoai-eastus2-prod are covered by res-eus2-regional"),
+        "{covered}"
+    );
+    assert!(!covered.contains("buy one now"), "{covered}");
+    let hourly = refusal("cp-eastus-legacy");
+    assert!(
+        hourly.contains("300 PTU of its deployments on aoai-eastus-legacy pay hourly"),
+        "{hourly}"
+    );
+}

@@ -39,10 +39,27 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             .last()
             .map(|t| t.end)
             .unwrap_or(c.start);
+        // What its Regional deployments have now, rated.
+        let now = ctx.uncovered_where(ctx.estate, ceil_hour(ctx.now), |d, res| {
+            res.id == r.id && d.sku == Sku::Regional
+        })?;
+        let state = if now.uncovered > 0 {
+            format!(
+                "{} PTU of its deployments on {} pay hourly until a reservation covers them (buy one now)",
+                now.uncovered, r.id
+            )
+        } else if !now.covering.is_empty() {
+            format!(
+                "its deployments on {} are covered by {}",
+                r.id,
+                now.covering.join(", ")
+            )
+        } else {
+            format!("no Regional deployment is left on {}", r.id)
+        };
         return Err(PlanError::Pointless(format!(
-            "commitment {cid} expired at {}: there is no expiry left to plan around; its deployments on {} pay hourly until a reservation covers them (buy one now), or see `ptudesk plan discontinue --resource {}`",
+            "commitment {cid} expired at {}: there is no expiry left to plan around; {state}; see also `ptudesk plan discontinue --resource {}`",
             crate::domain::time::fmt_time(end),
-            r.id,
             r.id
         )));
     };
