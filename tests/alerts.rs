@@ -503,3 +503,31 @@ fn the_demo_raises_its_story_most_severe_first() {
     let ids: std::collections::HashSet<&str> = list.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids.len(), list.len(), "ids are unique");
 }
+
+#[test]
+fn hourly_overage_on_several_types_asks_for_a_reservation_of_each() {
+    let mixed = estate(json!({
+        "deployments": [
+            dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None),
+            dep("d2", "aoai-a", GLO, 50, "2026-11-01T00:00:00Z", None)
+        ]
+    }));
+    let n = one(&check(&mixed), "hourly_overage").clone();
+    assert!(
+        n.action
+            .starts_with("buy one reservation per deployment type (Global, Regional) in eastus2"),
+        "{}",
+        n.action
+    );
+    assert!(n.action.contains("about 150 PTU in all"), "{}", n.action);
+    let single = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)]
+    }));
+    let n = one(&check(&single), "hourly_overage").clone();
+    assert!(
+        n.action
+            .starts_with("buy a reservation of about 100 PTU of the type deployed"),
+        "{}",
+        n.action
+    );
+}

@@ -589,12 +589,36 @@ fn windows(
                         res.id, res.region, res.subscription
                     )
                 } else {
-                    format!(
-                        "buy a reservation of about {} PTU of the type deployed in {} covering {}, or resize or delete the deployments",
-                        avg.round(),
-                        res.region,
-                        res.subscription
-                    )
+                    // A reservation matches one deployment type: with several
+                    // on the resource, one of each.
+                    let mut skus: Vec<&str> = e
+                        .deployments
+                        .iter()
+                        .filter(|d| {
+                            d.resource == res.id
+                                && d.sizes.iter().any(|s| s.ptu > 0 && s.at < w.end)
+                                && d.deleted.is_none_or(|x| x > w.start)
+                        })
+                        .map(|d| d.sku.label())
+                        .collect();
+                    skus.sort();
+                    skus.dedup();
+                    if skus.len() > 1 {
+                        format!(
+                            "buy one reservation per deployment type ({}) in {} covering {}, about {} PTU in all, or resize or delete the deployments",
+                            skus.join(", "),
+                            res.region,
+                            res.subscription,
+                            avg.round()
+                        )
+                    } else {
+                        format!(
+                            "buy a reservation of about {} PTU of the type deployed in {} covering {}, or resize or delete the deployments",
+                            avg.round(),
+                            res.region,
+                            res.subscription
+                        )
+                    }
                 };
                 ctx.push(
                     out,
