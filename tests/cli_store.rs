@@ -1274,3 +1274,36 @@ fn a_file_with_nothing_to_keep_says_so_on_an_empty_store() {
     );
     assert!(!out.contains("already holds"), "{out}");
 }
+
+/// `diff` names what changed in a purchase, and an added object's changes
+/// that came with it.
+#[test]
+fn diff_says_what_a_plan_changed_and_what_an_added_object_carries() {
+    let (dir, db) = setup();
+    let demo = demo_file(dir.path());
+    ok(&db, &["import", &demo, "--now", "2026-11-22T09:00:00Z"]);
+    let all = ok(&db, &["diff", "--since", "2026-11-01"]);
+    assert!(
+        all.contains("commitment cp-eastus-legacy added: 300 PTU on aoai-eastus-legacy from 2026-07-27T09:00:00Z, autorenew, don't renew from 2026-11-04T16:30:00Z"),
+        "{all}"
+    );
+    ok(
+        &db,
+        &[
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-eastus2-prod",
+            "--apply",
+            "overlap",
+            "--now",
+            "2026-11-22T10:00:00Z",
+        ],
+    );
+    let plan = ok(&db, &["diff", "--since", "2026-11-22T09:30:00Z"]);
+    assert!(
+        plan.contains("reservation res-eus2-regional: purchase changed: start 2026-12-05T00:00:00Z -> 2026-12-09T18:00:00Z"),
+        "{plan}"
+    );
+    assert!(!plan.contains("res-eus2-regional changed"), "{plan}");
+}

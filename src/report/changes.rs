@@ -4,7 +4,7 @@
 //! instant is an estimate (an import or sync saw it, Azure recorded no
 //! time: the snapshot's `approximate` flags) says "(time approximate)".
 
-use crate::domain::time::fmt_time;
+use crate::domain::time::{Time, fmt_time};
 use crate::domain::{
     BillingAccount, Commitment, CommitmentRenewal, Deployment, ManagedCompute, ManagementGroup,
     PriceRow, Quota, Reservation, ReservationRenewal, Resource,
@@ -116,13 +116,28 @@ fn commitment_lines(
     after: Option<Commitment>,
 ) -> Vec<String> {
     match (before, after) {
-        (None, Some(a)) => vec![format!(
-            "commitment {id} added: {} PTU on {} from {}, {}",
-            a.ptu,
-            a.resource,
-            fmt_time(a.start),
-            renewal_text(&a.renewal)
-        )],
+        (None, Some(a)) => {
+            // The setting as bought, then each change it already carries.
+            let later: String = a
+                .renewal_changes
+                .iter()
+                .map(|ch| {
+                    format!(
+                        ", {} from {}{}",
+                        renewal_text(&ch.renewal),
+                        fmt_time(ch.at),
+                        approx(ch.approximate)
+                    )
+                })
+                .collect();
+            vec![format!(
+                "commitment {id} added: {} PTU on {} from {}, {}{later}",
+                a.ptu,
+                a.resource,
+                fmt_time(a.start),
+                renewal_text(&a.renewal)
+            )]
+        }
         (Some(_), None) => vec![format!("commitment {id} removed from the store")],
         (Some(b), Some(a)) => {
             let mut v = Vec::new();
@@ -182,16 +197,47 @@ fn reservation_lines(
     after: Option<Reservation>,
 ) -> Vec<String> {
     match (before, after) {
-        (None, Some(a)) => vec![format!(
-            "reservation {id} added: {} PTU {} in {}, {} {}, from {}, scope {}",
-            a.ptu,
-            a.sku.label(),
-            a.region,
-            a.term.code(),
-            a.billing.code(),
-            fmt_time(a.start),
-            a.scope
-        )],
+        (None, Some(a)) => {
+            let mut later: Vec<(Time, String)> = a
+                .scope_changes
+                .iter()
+                .map(|ch| {
+                    (
+                        ch.at,
+                        format!(
+                            "scope {} from {}{}",
+                            ch.scope,
+                            fmt_time(ch.at),
+                            approx(ch.approximate)
+                        ),
+                    )
+                })
+                .collect();
+            later.extend(a.renewal_changes.iter().map(|ch| {
+                (
+                    ch.at,
+                    format!(
+                        "{} from {}{}",
+                        res_renewal_text(&ch.renewal),
+                        fmt_time(ch.at),
+                        approx(ch.approximate)
+                    ),
+                )
+            }));
+            later.sort_by_key(|x| x.0);
+            let later: String = later.iter().map(|x| format!(", {}", x.1)).collect();
+            vec![format!(
+                "reservation {id} added: {} PTU {} in {}, {} {}, from {}, scope {}, {}{later}",
+                a.ptu,
+                a.sku.label(),
+                a.region,
+                a.term.code(),
+                a.billing.code(),
+                fmt_time(a.start),
+                a.scope,
+                res_renewal_text(&a.renewal)
+            )]
+        }
         (Some(_), None) => vec![format!("reservation {id} removed from the store")],
         (Some(b), Some(a)) => {
             let mut v = Vec::new();
@@ -250,6 +296,37 @@ fn reservation_lines(
                     "reservation {id}: renewal {} -> {}",
                     res_renewal_text(&b.renewal),
                     res_renewal_text(&a.renewal)
+                ));
+            }
+            // The purchase itself, field by field (a plan re-dates or resizes it).
+            let mut bought = Vec::new();
+            if a.ptu != b.ptu {
+                bought.push(format!("{} -> {} PTU", b.ptu, a.ptu));
+            }
+            if a.start != b.start {
+                bought.push(format!(
+                    "start {} -> {}",
+                    fmt_time(b.start),
+                    fmt_time(a.start)
+                ));
+            }
+            if a.term != b.term {
+                bought.push(format!("term {} -> {}", b.term.code(), a.term.code()));
+            }
+            if a.billing != b.billing {
+                bought.push(format!(
+                    "billing {} -> {}",
+                    b.billing.code(),
+                    a.billing.code()
+                ));
+            }
+            if a.price != b.price {
+                bought.push("its own price".to_string());
+            }
+            if !bought.is_empty() {
+                v.push(format!(
+                    "reservation {id}: purchase changed: {}",
+                    bought.join(", ")
                 ));
             }
             if v.is_empty() {
