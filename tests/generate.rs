@@ -544,3 +544,20 @@ fn coverage(e: &Estate, seed: u64) {
     has("quota with headroom", headroom * 4 > peak.len() * 3);
     has("quota at or under the deployed total", tight > 0);
 }
+
+#[test]
+fn a_scale_below_one_is_refused_with_its_range() {
+    for bad in ["0", "-5"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+            .args(["generate", "--scale", bad])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("invalid value '{bad}' for '--scale <SCALE>'")),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -117,9 +117,14 @@ pub struct ForecastArgs {
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Number of deployments
-    #[arg(long, default_value_t = 100)]
-    pub scale: usize,
+    /// Number of deployments (1 or more)
+    #[arg(
+        long,
+        default_value_t = 100,
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub scale: u32,
     /// Seed of the generator; the same seed gives the same bytes everywhere
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -256,7 +261,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Sync(a)) => sync::sync(&cli.global, a, now),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
-            let estate = crate::generate::generate(a.scale, a.seed, base);
+            let estate = crate::generate::generate(a.scale as usize, a.seed, base);
             out(&snapshot::to_json(&estate))
         }
         None => {
