@@ -180,6 +180,28 @@ fn commitment_unused_and_overage() {
     assert_eq!(n.severity, Severity::Warning);
     assert!(n.message.contains("33% used"), "{}", n.message);
     assert!(n.cost_impact > Decimal::ZERO);
+    assert!(
+        n.action.starts_with("renew it at fewer PTUs"),
+        "{}",
+        n.action
+    );
+    // The advice follows the renewal setting in force.
+    let advice = |renewal: serde_json::Value| {
+        let mut c = commitment("2026-11-15T09:00:00Z", 300, "autorenew");
+        c["renewal"] = renewal;
+        let e = estate(json!({
+            "deployments": [dep("d1", "aoai-a", REG, 10, "2026-11-01T00:00:00Z", None)],
+            "commitments": [c]
+        }));
+        one(&check(&e), "commitment_unused").action.clone()
+    };
+    let at_minimum = advice(json!({"mode": "autorenew_lower", "ptu": 50}));
+    assert!(
+        at_minimum.starts_with("it already renews at the 50-PTU minimum"),
+        "{at_minimum}"
+    );
+    let ending = advice(json!({"mode": "none"}));
+    assert!(ending.starts_with("it is set not to renew"), "{ending}");
 
     let over = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 500, "2026-11-01T00:00:00Z", None)],

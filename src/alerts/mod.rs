@@ -798,7 +798,7 @@ fn unused_and_mismatch(
                         ),
                         cost,
                         level,
-                        action: "renew it at fewer PTUs (autorenew_lower), or move more regional deployments onto its resource".into(),
+                        action: commitment_unused_action(ctx, &inst.id),
                     },
                 );
             }
@@ -1111,6 +1111,30 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
                 ),
             },
         );
+    }
+}
+
+/// What to do about an idle commitment, given the renewal setting in force:
+/// renewing at fewer PTU only while it would renew above the 50-PTU step.
+fn commitment_unused_action(ctx: &Ctx, id: &str) -> String {
+    let more = "move more regional deployments onto its resource";
+    let Some(c) = ctx.estate.commitments.iter().find(|c| c.id == id) else {
+        return format!("renew it at fewer PTUs (autorenew_lower), or {more}");
+    };
+    let setting = c
+        .renewal_changes
+        .iter()
+        .take_while(|ch| ch.at <= ctx.at)
+        .last()
+        .map_or(c.renewal, |ch| ch.renewal);
+    match setting {
+        CommitmentRenewal::None => {
+            format!("it is set not to renew, so it ends at its expiry; until then, {more}")
+        }
+        CommitmentRenewal::AutorenewLower(p) if p <= 50 => format!(
+            "it already renews at the 50-PTU minimum: set it not to renew (don't autorenew), or {more}"
+        ),
+        _ => format!("renew it at fewer PTUs (autorenew_lower), or {more}"),
     }
 }
 
