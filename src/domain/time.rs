@@ -65,29 +65,33 @@ pub fn is_whole_hour(t: Time) -> bool {
 
 /// The first whole hour at or after `t`.
 pub fn ceil_hour(t: Time) -> Time {
-    let floor = floor_hour(t);
-    if floor == t {
-        t
-    } else {
-        floor + Duration::hours(1)
-    }
+    ceil_to(t, 3600)
 }
 
 /// The first whole minute at or after `t`.
 pub fn ceil_minute(t: Time) -> Time {
-    let secs = t.timestamp().div_euclid(60) * 60;
-    let floor = Utc.timestamp_opt(secs, 0).single().expect("in range");
-    if floor == t {
-        t
-    } else {
-        floor + Duration::minutes(1)
-    }
+    ceil_to(t, 60)
 }
 
 /// The whole hour at or before `t`.
 pub fn floor_hour(t: Time) -> Time {
-    let secs = t.timestamp().div_euclid(3600) * 3600;
+    floor_to(t, 3600)
+}
+
+/// The whole multiple of `step` seconds (since the epoch) at or before `t`.
+fn floor_to(t: Time, step: i64) -> Time {
+    let secs = t.timestamp().div_euclid(step) * step;
     Utc.timestamp_opt(secs, 0).single().expect("in range")
+}
+
+/// The whole multiple of `step` seconds at or after `t`.
+fn ceil_to(t: Time, step: i64) -> Time {
+    let floor = floor_to(t, step);
+    if floor == t {
+        t
+    } else {
+        floor + Duration::seconds(step)
+    }
 }
 
 /// Parses `T` as the command line takes it: an RFC 3339 time (any offset,

@@ -291,9 +291,15 @@ pub fn status_lines(app: &App, width: u16) -> Vec<String> {
     if msg.chars().count() <= width {
         return vec![msg.clone()];
     }
-    let mut lines = crate::report::wrap(msg, "", width);
-    if lines.len() > 3 {
-        lines.truncate(3);
+    wrap_at_most(msg, "", width, 3)
+}
+
+/// `text` wrapped to `width` in at most `most` lines, the last one ending
+/// in `…` when there was more.
+fn wrap_at_most(text: &str, indent: &str, width: usize, most: usize) -> Vec<String> {
+    let mut lines = crate::report::wrap(text, indent, width);
+    if lines.len() > most {
+        lines.truncate(most);
         let last = lines.pop().unwrap_or_default();
         lines.push(fit(&format!("{last} …"), width, false));
     }
@@ -602,14 +608,7 @@ pub fn table_foot(app: &App, pane: Pane, width: u16, height: u16) -> Vec<String>
         return vec![];
     };
     let width = width as usize;
-    let most = (height as usize / 3).max(1);
-    let mut lines = crate::report::wrap(&text, " ", width);
-    if lines.len() > most {
-        lines.truncate(most);
-        let last = lines.pop().unwrap_or_default();
-        lines.push(fit(&format!("{last} …"), width, false));
-    }
-    lines
+    wrap_at_most(&text, " ", width, (height as usize / 3).max(1))
 }
 
 /// The reservations, with the selected one's name and scope in full and
