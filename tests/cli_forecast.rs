@@ -453,7 +453,7 @@ fn the_demo_tells_its_story() {
 }
 
 /// The legacy commitment expires on 27 November; a window that starts
-/// after it still names it as the cause of the overage (DOMAIN.md 8).
+/// after it still names it as the cause of the overage (docs/forecast.md#windows).
 #[test]
 fn an_overage_after_the_window_starts_names_the_expiry_before_it() {
     for (from, to) in [("2026-11-28", "2026-12-03"), ("2026-12-01", "2027-01-01")] {
@@ -685,7 +685,7 @@ fn bad_input_gets_one_clear_message_and_exit_1() {
     );
 }
 
-/// The rest of INTERFACE.md "Errors", through the binary: each bad
+/// The rest of docs/formats.md#errors, through the binary: each bad
 /// snapshot gets exit 1 and one line naming the file, the JSON path and
 /// what was expected.
 #[test]

@@ -1263,7 +1263,7 @@ fn a_file_with_nothing_to_keep_says_so_on_an_empty_store() {
     let (_dir, db) = setup();
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/azure/reservations-2022-11-01-PurchaseReservationOrder.json"
+        "/tests/data/azure/rest-examples/reservations-2022-11-01-PurchaseReservationOrder.json"
     );
     let out = ok(&db, &["import", file]);
     assert!(

@@ -70,7 +70,7 @@ fn mg_holds(e: &Estate, mg: &str, sub: &str) -> bool {
     false
 }
 
-/// True when a reservation scope holds the resource (DOMAIN.md 2, "Scopes").
+/// True when a reservation scope holds the resource (docs/rating.md#scopes).
 fn in_scope(e: &Estate, scope: &Scope, r: &Resource) -> bool {
     match scope {
         Scope::ResourceGroup {
@@ -547,7 +547,7 @@ fn story_4_migration_from_commitment_to_reservation_double_bills_five_days() {
         Duration::days(5),
         "the double-billing window"
     );
-    // Sized as DOMAIN.md 5 says: the Regional PTU deployed at the expiry.
+    // Sized as docs/migrations.md#sizing-a-reservation says: the Regional PTU deployed at the expiry.
     let at_expiry = deployed(&e, Sku::Regional, expiry, |x| {
         x.region == r.region && in_scope(&e, &r.scope, x)
     });
@@ -733,7 +733,7 @@ fn the_rating_core_tells_the_same_story() {
     };
     let f = rating::forecast(&e, &PriceBook::empty(), &req, &Options::default())
         .unwrap_or_else(|err| panic!("{err}"));
-    // A renewed term is its own subject, `<id>/r<N>` (DOMAIN.md 4).
+    // A renewed term is its own subject, `<id>/r<N>` (docs/reservations.md#renewals).
     let is = |subject: &str, id: &str| {
         subject == id
             || subject

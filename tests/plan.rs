@@ -1,6 +1,6 @@
 //! `ptudesk plan` as a user runs it, and the planner as the TUI calls it:
 //! every kind of plan on hand-made estates whose figures are worked out
-//! here from DOMAIN.md's rules, and on the demo; the recommendation; the
+//! here from the rules in docs/, and on the demo; the recommendation; the
 //! margin; `--apply` against `forecast`, to the cent; undo; bad input.
 
 use ptudesk::domain::Estate;

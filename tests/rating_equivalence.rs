@@ -1481,7 +1481,7 @@ fn regression_missing_hourly_price_fails_alike() {
 /// Two commitments on one resource in one hour (one expires at 10:30, its
 /// successor starts at 10:30), beside an idle Regional reservation that could
 /// cover the same deployment: both commitments' coverage counts against it
-/// (DOMAIN.md 8: "the PTU-minutes that a commitment covered in that hour"),
+/// (docs/forecast.md#windows: "the PTU-minutes that a commitment covered in that hour"),
 /// so the whole hour is double billing, as the hours around it are.
 #[test]
 fn regression_two_commitments_in_one_hour_both_count_for_double_billing() {

@@ -1,5 +1,5 @@
 //! Every kind of bad snapshot gets one clear message naming the file, the
-//! JSON path and what was expected (INTERFACE.md "Errors").
+//! JSON path and what was expected (docs/formats.md#errors).
 
 use ptudesk::ingest::snapshot::parse;
 use serde_json::{Value, json};
@@ -8,7 +8,7 @@ fn example() -> Value {
     serde_json::from_str(include_str!("data/interface_example.json")).unwrap()
 }
 
-/// Applies `edit` to the INTERFACE.md example and expects a failure at
+/// Applies `edit` to the docs/formats.md example and expects a failure at
 /// `path` whose message contains `expected`.
 fn rejects(edit: impl FnOnce(&mut Value), path: &str, expected: &str) {
     let mut v = example();

@@ -1,5 +1,5 @@
 //! Notifications: pure rules over the estate and the rating core's results
-//! (DOMAIN.md 6). Every cost comes from the rating core; a rule only reads
+//! (docs/notifications.md). Every cost comes from the rating core; a rule only reads
 //! its figures or compares two ratings (what happens, and what would happen
 //! if the expiring instrument renewed).
 //!
@@ -52,7 +52,7 @@ impl Severity {
     }
 }
 
-/// The kinds of notification (INTERFACE.md), plus sizes off a model's step.
+/// The kinds of notification (docs/notifications.md#kinds), plus sizes off a model's step.
 pub const KINDS: [&str; 15] = [
     "commitment_expiring",
     "commitment_renewal",

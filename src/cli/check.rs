@@ -98,7 +98,7 @@ pub struct UnackArgs {
     pub id: String,
 }
 
-/// The JSON form of a notification (INTERFACE.md).
+/// The JSON form of a notification (docs/outputs.md#check-json).
 #[derive(Serialize)]
 pub struct JsonNotification<'a> {
     pub id: &'a str,

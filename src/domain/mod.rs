@@ -1,6 +1,6 @@
 //! The estate as plain data: what exists, what it cost and what is planned,
 //! as a timeline. These types are also the `ptudesk.snapshot/1` file format
-//! (INTERFACE.md): field names, optional fields and enum spellings follow it,
+//! (docs/formats.md#snapshot-file): field names, optional fields and enum spellings follow it,
 //! and unknown fields are refused.
 
 pub mod money;
@@ -827,7 +827,7 @@ impl ManagedCompute {
 }
 
 /// The models that can be deployed on a resource with an active commitment
-/// (DOMAIN.md 3), as (model, version).
+/// (docs/commitments.md#models-on-a-committed-resource), as (model, version).
 pub const COMMITMENT_MODELS: &[(&str, &str)] = &[
     ("gpt-35-turbo", "0125"),
     ("gpt-35-turbo", "1106"),

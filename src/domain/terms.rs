@@ -1,6 +1,6 @@
 //! The lifecycle of discount instruments as dated terms: when each commitment
 //! term and reservation term starts and ends, its PTUs, its monthly periods,
-//! and what renews or is refunded. Pure date logic (DOMAIN.md 3 and 4); the
+//! and what renews or is refunded. Pure date logic (docs/commitments.md, docs/reservations.md); the
 //! money lives in `rating::schedule`.
 
 use super::time::{Time, add_months, ceil_hour};
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn commitment_renewal_day_sticks_once_clamped() {
-        // 31 Jan -> 28 Feb -> 28 Mar (DOMAIN.md 3, decision).
+        // 31 Jan -> 28 Feb -> 28 Mar (docs/decisions.md#a-clamped-day-sticks).
         let c = commitment("2027-01-31T00:00:00Z", 100, CommitmentRenewal::Autorenew);
         let terms = commitment_terms(&c, None, t("2027-04-01")).unwrap();
         let starts: Vec<_> = terms.iter().map(|x| x.start).collect();

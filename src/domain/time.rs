@@ -5,8 +5,8 @@
 //! time of day, clamping the day to the last day of a shorter month
 //! (31 May + 1 month = 30 June). Chains of terms apply [`add_months`] to the
 //! previous term's start, so a clamped day "sticks" (31 Jan -> 28 Feb ->
-//! 28 Mar), which is DOMAIN.md's rule for commitment terms and reservation
-//! periods alike.
+//! 28 Mar), which is the rule for commitment terms and reservation periods alike
+//! (docs/commitments.md#terms-and-renewal-dates).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 

@@ -1,6 +1,6 @@
 //! Semantic validation of an estate: everything the JSON types cannot say.
 //! The first problem found is reported with its JSON path and what was
-//! expected (INTERFACE.md "Errors"). Notifications, not errors: deployments
+//! expected (docs/formats.md#errors). Notifications, not errors: deployments
 //! over quota, sizes off a model's step, models a commitment does not support.
 
 use super::terms::{self, TermError};

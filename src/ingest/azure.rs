@@ -966,14 +966,14 @@ impl<'f> Parser<'f> {
         let end = current.get("endDate");
         let term_end = self.opt_time(end.clone(), "the current term's end")?;
         if let (Some(end), Some(t)) = (&end, term_end) {
-            // A commitment term is one calendar month (DOMAIN.md 3); every
+            // A commitment term is one calendar month (docs/commitments.md); every
             // renewal after it is computed from that, so Azure's end must agree.
             let derived = add_months(term_start, 1);
             if !same_instant(end, t, derived) {
                 return Err(self.at(
                     &end.path,
                     format!(
-                        "expected the end of the one-month term that starts {} (at {}), i.e. {}, got {}: ptudesk computes every commitment term from its start (DOMAIN.md 3)",
+                        "expected the end of the one-month term that starts {} (at {}), i.e. {}, got {}: ptudesk computes every commitment term from its start",
                         fmt_time(term_start),
                         start.path,
                         fmt_time(derived),
@@ -1292,7 +1292,7 @@ impl<'f> Parser<'f> {
                 "its order's benefitStartTime".to_string(),
             ),
         };
-        // Azure's expiry must be the start plus the term (DOMAIN.md 4): every
+        // Azure's expiry must be the start plus the term (docs/reservations.md): every
         // period, renewal and refund is computed from the start, so a file
         // where they disagree would be rated on dates Azure does not bill.
         let expiry = n.prop("expiryDateTime").or_else(|| n.prop("expiryDate"));

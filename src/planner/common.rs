@@ -16,13 +16,13 @@ use chrono::{Datelike, Duration, Weekday};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
-/// The built-in roles a reservation purchase needs (seeds 001 and 004).
+/// The built-in roles a reservation purchase needs (docs/migrations.md#roles).
 pub(crate) const ROLE_RESERVATION: &str = "Owner or Reservation Purchaser role (the built-in roles; a custom copy is refused) on the subscription that pays for the reservation";
-/// The roles a commitment purchase needs (seeds 002 and 003).
+/// The roles a commitment purchase needs (docs/migrations.md#roles).
 pub(crate) const ROLE_COMMITMENT: &str = "Contributor or Cognitive Services Contributor role at the subscription level (to create or change commitments)";
 /// Deployments: the sources name no role; say so.
 pub(crate) const ROLE_DEPLOYMENT: &str = "Rights to create and delete deployments on the resource (the sources name no role for it; Contributor or Cognitive Services Contributor has them)";
-/// The end of new commitment enrollments (DOMAIN.md 3).
+/// The end of new commitment enrollments (docs/commitments.md#new-enrollments).
 pub(crate) const NO_NEW_ENROLLMENT: &str = "No new commitment enrollments since 1 August 2024: only existing commitment customers can still buy commitments and add PTUs";
 
 /// Everything a plan is made from.
@@ -420,7 +420,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// The renewal setting in force at an expiry: the last change made
-/// strictly before it, else the original (DOMAIN.md 3).
+/// strictly before it, else the original (docs/commitments.md#renewal-settings).
 pub(crate) fn setting_at(c: &Commitment, expiry: Time) -> CommitmentRenewal {
     c.renewal_changes
         .iter()
@@ -451,7 +451,7 @@ pub(crate) fn ceil50(n: i64) -> i64 {
     if n <= 0 { 0 } else { (n + 49) / 50 * 50 }
 }
 
-/// Rounds PTUs up to a deployment type's step and minimum (DOMAIN.md 1:
+/// Rounds PTUs up to a deployment type's step and minimum (docs/rating.md#deployment-sizes:
 /// Global and Data Zone 15 in steps of 5; Regional 50 in steps of 50 for
 /// the large models, 25 in steps of 25 for mini and nano ones).
 pub(crate) fn deployment_size(n: i64, sku: Sku, model: &str) -> i64 {
@@ -1011,7 +1011,7 @@ fn self_terms(ctx: &Ctx, c: &Commitment) -> Result<Vec<CommitmentTerm>, PlanErro
 }
 
 /// The narrowest scope that holds both what `scope` holds and `target`, as
-/// a free scope change (DOMAIN.md 4): the subscription, when a resource
+/// a free scope change (docs/reservations.md#scope-changes): the subscription, when a resource
 /// group scope is in the target's subscription; else shared, the billing
 /// account of the target's subscription, when it holds every subscription
 /// the scope reaches. A management group is not tried: another

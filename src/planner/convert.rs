@@ -1,5 +1,6 @@
-//! Regional -> Global or Data Zone (DOMAIN.md 5, seed 003 "Migrating
-//! existing deployments to global or data zone provisioned"): zero downtime
+//! Regional -> Global or Data Zone (docs/migrations.md#regional-to-global-or-data-zone,
+//! after Microsoft's "Migrating existing deployments to global or data zone
+//! provisioned"): zero downtime
 //! (both live while traffic moves) or with downtime (delete, then create);
 //! the new reservation type; what becomes of the old discounts.
 

@@ -1,5 +1,5 @@
-//! Discontinue (DOMAIN.md 5, seeds 002/003 "Discontinue use of provisioned
-//! throughput"): set every commitment not to renew *and* delete the
+//! Discontinue (docs/migrations.md#discontinue, after Microsoft's
+//! "Discontinue use of provisioned throughput"): set every commitment not to renew *and* delete the
 //! deployments by the expiry; each day the deletion is late pays hourly.
 //! Reservations planned for the resource (not bought yet) that nothing
 //! needs once the deployments go are dropped or resized.

@@ -141,7 +141,7 @@ fn price(
             .sum::<Decimal>();
     if costs.credit != Decimal::ZERO {
         // The credit pays back the commitment time the reservation
-        // overlaps: none of it is paid twice (DOMAIN.md 5).
+        // overlaps: none of it is paid twice (docs/migrations.md#managed-migration).
         costs.double_billing = Decimal::ZERO;
     }
     Ok((costs, windows))

@@ -1,4 +1,4 @@
-//! Commitment -> reservation (DOMAIN.md 5): self-service with overlap,
+//! Commitment -> reservation (docs/migrations.md#commitment-to-reservation): self-service with overlap,
 //! self-service with a gap, managed migration; one-month against one-year.
 
 use super::common::{
@@ -391,7 +391,7 @@ fn quantity_fact(
 
 /// The managed migration: every commitment of the subscription and region
 /// at once, a reservation on the agreed date, a credit for the cancelled
-/// time (DOMAIN.md 5).
+/// time (docs/migrations.md#managed-migration).
 #[allow(clippy::too_many_arguments)]
 fn managed(
     ctx: &Ctx,

@@ -1,6 +1,6 @@
 //! Migration planning: every path off a commitment, between resources, from
 //! Regional to Global or Data Zone, or out of provisioned throughput, as
-//! dated steps with their costs, compared with doing nothing (DOMAIN.md 5).
+//! dated steps with their costs, compared with doing nothing (docs/migrations.md).
 //!
 //! Pure, like the rating core: no I/O, no clock, no store. "Now" is a
 //! [`Params`] field. Every figure comes from the rating core: an option is a
@@ -12,7 +12,7 @@
 //! totals and windows of the resources and instruments the plan touches.
 //! "Doing nothing" is the estate as it is, rated the same way; the
 //! comparison is the difference. The only money the planner works out
-//! itself is the managed migration's credit (DOMAIN.md 5), which the rating
+//! itself is the managed migration's credit (docs/migrations.md#managed-migration), which the rating
 //! core has no concept for: commitment price x PTU x days left / days in the
 //! term, shown on its own line ([`Costs::credit`]). Sizes (a reservation's
 //! PTU, a renewal's) come from rating probe what-ifs too: what no discount
@@ -57,7 +57,7 @@
 //!   each day of the horizon carries the cost of what it uses. So
 //!   [`PlanOption::vs_nothing`] is the amortized total less doing
 //!   nothing's. A purchase is amortized from the midnight of its day
-//!   (DOMAIN.md 4), so one late in a day carries a few hours' cost early.
+//!   (docs/reservations.md#amortization), so one late in a day carries a few hours' cost early.
 //! - What an option commits to after the horizon
 //!   ([`Costs::committed_after_horizon`]): the charges, after the horizon's
 //!   end, of the commitment and reservation terms of the slice in force at
@@ -132,7 +132,7 @@
 //!   50-PTU steps) that leave no more uncovered past the expiry than
 //!   renewing at all of them, and is not offered when it would cover
 //!   nothing.
-//! - Moves within a region also try a free scope change (DOMAIN.md 4):
+//! - Moves within a region also try a free scope change (docs/reservations.md#scope-changes):
 //!   `overlap-rescope` and `no-overlap-rescope` widen the scope of a
 //!   reservation in force (those covering the old deployment first) so it
 //!   covers the new deployment too, each kept only when the rating shows it
@@ -233,7 +233,7 @@ impl Subject {
 pub struct Params {
     /// The instant treated as now: nothing is planned before it.
     pub now: Time,
-    /// How far the costs are rated (INTERFACE.md: 90 days by default).
+    /// How far the costs are rated (docs/commands.md: 90 days by default).
     pub horizon: Duration,
     /// Safety margin before an expiry (6 hours by default): purchases and
     /// deletions that must happen before it happen this much earlier.
@@ -411,8 +411,8 @@ pub struct Credit {
     pub amount: Decimal,
     pub what: String,
     /// The days it pays back, `[from, to)` from midnight to midnight: where
-    /// the amortized basis spreads it, evenly per hour (DOMAIN.md 4's rule
-    /// for a prorated charge).
+    /// the amortized basis spreads it, evenly per hour (docs/reservations.md#amortization,
+    /// the rule for a prorated charge).
     pub pays_back: (Time, Time),
 }
 

@@ -1,5 +1,5 @@
-//! Move a deployment to another resource (DOMAIN.md 5, seeds 002/003 "Move
-//! a commitment/deployment to a new resource"): no overlap (downtime, no
+//! Move a deployment to another resource (docs/migrations.md#moving-a-deployment,
+//! after Microsoft's "Move a commitment/deployment to a new resource"): no overlap (downtime, no
 //! extra cost) or overlap (no downtime, extra cost), funded by a commitment
 //! on the target or by a reservation; and, when the move runs past the old
 //! commitment's expiry, downtime against hourly against one more renewal.
@@ -633,7 +633,7 @@ fn without_commitment(ctx: &Ctx, d: &mut Draft, m: &Move) -> Result<Time, PlanEr
 /// Widens the scope of reservations in place (the deployment's region and
 /// type, in force once the move settles) so that they cover the new
 /// deployment too: a scope change is free and allowed any time
-/// (DOMAIN.md 4). Candidates are tried in turn, those covering the old
+/// (docs/reservations.md#scope-changes). Candidates are tried in turn, those covering the old
 /// deployment first, each kept only when the rating shows it covers more
 /// of the new deployment, until nothing of it is left uncovered. The change
 /// is dated `at` (the new deployment's creation). Returns the ids changed.

@@ -394,7 +394,7 @@ pub type Rated = (
 
 /// What one deployment used over the window: its PTU-minutes, its share of
 /// the hourly charges, and its share of each instrument that covered its
-/// pool (DOMAIN.md 8: a pool's coverage in an hour is shared among its
+/// pool (docs/forecast.md#per-deployment-shares: a pool's coverage in an hour is shared among its
 /// deployments in proportion to their PTU-minutes). Totals come from the pool
 /// rule; these shares are for display.
 #[derive(Debug, Clone, PartialEq, Eq)]

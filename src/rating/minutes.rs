@@ -1,6 +1,6 @@
 //! Step functions of time turned into integer PTU per minute.
 //!
-//! DOMAIN.md 2: a deployment counts a minute if it exists at any instant of
+//! docs/rating.md#the-clock-hour-and-ptu-minutes: a deployment counts a minute if it exists at any instant of
 //! it, at the largest size it had in it (usage is never under-estimated); a
 //! discount counts a minute only if active for the whole of it, at the
 //! smallest size it had in it (a discount is never overstated).

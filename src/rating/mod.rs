@@ -3,7 +3,7 @@
 //! no clock ("now" is never an input: it only sets defaults elsewhere), no
 //! tokio. The TUI and the CLI never compute money themselves; they call this.
 //!
-//! # The rules (DOMAIN.md 2-4, 7, 8)
+//! # The rules (docs/rating.md, commitments.md, reservations.md, forecast.md)
 //!
 //! Time is UTC and billing is per clock hour. Usage is counted in integer
 //! PTU-minutes: a deployment counts a minute if it exists at any instant of
@@ -104,7 +104,7 @@ pub struct Request {
 /// Settings of the rating.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    /// Early termination fee on refunds, in percent (DOMAIN.md 4: 0 today).
+    /// Early termination fee on refunds, in percent (docs/reservations.md#refunds: 0 today).
     pub early_termination_fee_pct: Decimal,
 }
 
@@ -321,7 +321,7 @@ pub struct Forecast {
 }
 
 /// The most that may be cancelled (refunded) in a billing scope over a
-/// rolling 12 months, in USD (DOMAIN.md 4).
+/// rolling 12 months, in USD (docs/reservations.md#the-refund-limit).
 pub const REFUND_LIMIT_USD: i64 = 50_000;
 
 /// How much may still be refunded at `at`: the limit less the credits of

@@ -2,7 +2,7 @@
 //! resource and deployment type, and every discount instrument with its
 //! capacity over time, its scope, and its money: bills (when a charge is
 //! billed, the actual basis) and spreads (the days it pays for, the
-//! amortized basis). DOMAIN.md 3 and 4 in money.
+//! amortized basis). docs/commitments.md and docs/reservations.md in money.
 
 use super::alloc::{cumulative, part};
 use super::{MissingPrice, Options, RatingError};
@@ -949,7 +949,7 @@ fn reservation_money(
 
 /// The refunds an estate holds, as (instant, credit, reservation term id),
 /// priced from `book` under the estate's own rows: for the rolling
-/// cancellation limit (DOMAIN.md 4).
+/// cancellation limit (docs/reservations.md#the-refund-limit).
 pub fn refunds(estate: &Estate, book: &PriceBook, opts: &Options) -> Vec<(Time, Decimal, String)> {
     let book = book.over(&estate.prices);
     let mut out = Vec::new();

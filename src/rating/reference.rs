@@ -2,9 +2,10 @@
 //! and for what it rates on, [`super::prepare`].
 //!
 //! It derives everything from the estate itself, the slow, obvious way,
-//! straight from DOMAIN.md 2-4 and 8, and shares with the fast path only
+//! straight from the rules of docs/ (rating, commitments, reservations,
+//! forecast), and shares with the fast path only
 //! the domain layer ([`crate::domain`]: the calendar, the term lifecycles of
-//! [`crate::domain::terms`] that DOMAIN.md's examples test, the price book
+//! [`crate::domain::terms`] that the worked examples test, the price book
 //! lookups) and the exact-splitting rules of [`super::alloc`] (the running
 //! sums at 12 places that make a spread's parts add up to its charge, the
 //! largest-remainder shares, the once-only division of window costs):
@@ -433,8 +434,8 @@ fn instruments(
     Ok(out)
 }
 
-/// The money of one reservation term at `unit` per PTU per term (DOMAIN.md
-/// 4): up front at its start, or each monthly period at its start (one
+/// The money of one reservation term at `unit` per PTU per term
+/// (docs/reservations.md): up front at its start, or each monthly period at its start (one
 /// month's part of the term; a year's twelfths); amortized period by
 /// period over the period's days. A refund stops a monthly-billed term's
 /// later periods and is credited at once, at the `lower` price, for the

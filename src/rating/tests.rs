@@ -1,4 +1,4 @@
-//! DOMAIN.md's worked examples, each a named test of the rating core.
+//! The worked examples of docs/ (rating, commitments, reservations), each a named test of the rating core.
 
 use super::*;
 use crate::domain::time::parse_time_arg;
@@ -309,7 +309,7 @@ fn commitment_renewal_dates_bill_on_the_page_scenarios() {
 
 #[test]
 fn commitment_addition_is_prorated_by_days_and_the_term_does_not_reset() {
-    // INTERFACE.md's example: 300 PTU from 1 Nov, +50 on 15 Nov: 16 of 30 days left.
+    // docs/commitments.md#additions: 300 PTU from 1 Nov, +50 on 15 Nov: 16 of 30 days left.
     let e = estate(json!({
         "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-01T00:00:00Z", "ptu": 300,
                          "additions": [{"at": "2026-11-15T00:00:00Z", "ptu": 50}],
@@ -738,7 +738,7 @@ fn a_gap_after_expiry_is_an_overage_window() {
     assert_eq!(w.cost, d("2") * d("400") * d("54"));
 }
 
-/// DOMAIN.md 8: an overage's explanation names its cause, the commitment
+/// docs/forecast.md#windows: an overage's explanation names its cause, the commitment
 /// that expired or the reservation that ended, also when that happened
 /// before the window began (and the instrument charges nothing in it).
 #[test]

@@ -1,4 +1,4 @@
-//! `ptudesk forecast` output: JSON as INTERFACE.md gives it, CSV of the
+//! `ptudesk forecast` output: JSON as docs/outputs.md gives it, CSV of the
 //! periods, and a table for people.
 
 use super::wrap;
@@ -87,7 +87,7 @@ fn by_name(b: Bucket) -> &'static str {
     }
 }
 
-/// The forecast as INTERFACE.md's JSON (money and PTU-hours as decimal
+/// The forecast as docs/outputs.md's JSON (money and PTU-hours as decimal
 /// strings, rounded once, half to even).
 pub fn to_json(f: &Forecast) -> String {
     let t = &f.totals;

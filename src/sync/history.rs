@@ -28,7 +28,7 @@
 //! - an account the store holds (by its ARM id) that the complete account
 //!   list of its subscription no longer shows has been deleted (Azure
 //!   soft-deletes Cognitive Services accounts, and their deployments bill
-//!   until the purge, DOMAIN.md 8):
+//!   until the purge, docs/forecast.md#deleted-resources):
 //!   - `az cognitiveservices account list-deleted` shows it: deleted at its
 //!     `deletionDate`, purged at its `scheduledPurgeDate` (a plan while it
 //!     is ahead: the deployments keep billing until then);

@@ -1473,7 +1473,7 @@ pub fn chart(
 
 /// PTU-minutes (a deployment's share of a pool may be fractional) as
 /// PTU-hours, the one format of the app: grouped, 4 places, rounded half
-/// to even, as INTERFACE.md prints them (`216,000.0000`).
+/// to even, as docs/outputs.md prints them (`216,000.0000`).
 pub fn ptu_hours(minutes: impl Into<Decimal>) -> String {
     let h = (minutes.into() / Decimal::from(60))
         .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven);
