@@ -148,10 +148,12 @@ mod convert;
 mod discontinue;
 mod edits;
 mod eval;
+pub mod lifetime;
 mod migrate;
 mod moves;
 
 pub use edits::{Edit, apply_edits};
+pub use lifetime::{Lifetime, lifetime_of};
 
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, ceil_hour, floor_hour};
