@@ -47,12 +47,32 @@ pub enum Edit {
     /// Deletes a deployment at `at` (a later planned resize is dropped; a
     /// deployment not yet created by then is dropped altogether).
     DeleteDeployment { deployment: String, at: Time },
+    /// Resizes a deployment from `at` (later planned sizes are dropped).
+    ResizeDeployment {
+        deployment: String,
+        at: Time,
+        ptu: i64,
+    },
+    /// Sets a reservation's renewal from `at` on (entries at or after `at`
+    /// are superseded).
+    ReservationRenewal {
+        id: String,
+        at: Time,
+        renewal: ReservationRenewal,
+    },
+    /// Refunds (returns) a reservation at `at`.
+    Refund { id: String, at: Time },
+    /// Purges a soft-deleted resource at `at`: its deployments stop billing.
+    PurgeResource { resource: String, at: Time },
+    /// Recovers a soft-deleted resource: it is no longer deleted.
+    RecoverResource { resource: String },
 }
 
 fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
     let known = match what {
         "commitment" => e.commitments.iter().map(|c| c.id.clone()).collect(),
         "reservation" => e.reservations.iter().map(|r| r.id.clone()).collect(),
+        "resource" => e.resources.iter().map(|r| r.id.clone()).collect(),
         _ => e.deployments.iter().map(|d| d.id.clone()).collect(),
     };
     PlanError::Unknown {
@@ -156,6 +176,66 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     d.deleted = Some(*at);
                     d.deleted_approximate = false;
                 }
+            }
+            Edit::ResizeDeployment {
+                deployment,
+                at,
+                ptu,
+            } => {
+                let d = e
+                    .deployments
+                    .iter_mut()
+                    .find(|d| &d.id == deployment)
+                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                d.sizes.retain(|s| s.at < *at);
+                d.sizes.push(crate::domain::Size {
+                    at: *at,
+                    ptu: *ptu,
+                    approximate: false,
+                });
+            }
+            Edit::ReservationRenewal { id, at, renewal } => {
+                let r = e
+                    .reservations
+                    .iter_mut()
+                    .find(|r| &r.id == id)
+                    .ok_or_else(|| missing("reservation", id, estate))?;
+                r.renewal_changes.retain(|ch| ch.at < *at);
+                r.renewal_changes
+                    .push(crate::domain::ReservationRenewalChange {
+                        at: *at,
+                        renewal: renewal.clone(),
+                        approximate: false,
+                    });
+            }
+            Edit::Refund { id, at } => {
+                let r = e
+                    .reservations
+                    .iter_mut()
+                    .find(|r| &r.id == id)
+                    .ok_or_else(|| missing("reservation", id, estate))?;
+                r.refunded_at = Some(*at);
+                r.refunded_approximate = false;
+            }
+            Edit::PurgeResource { resource, at } => {
+                let r = e
+                    .resources
+                    .iter_mut()
+                    .find(|r| &r.id == resource)
+                    .ok_or_else(|| missing("resource", resource, estate))?;
+                r.purged = Some(*at);
+                r.purged_approximate = false;
+            }
+            Edit::RecoverResource { resource } => {
+                let r = e
+                    .resources
+                    .iter_mut()
+                    .find(|r| &r.id == resource)
+                    .ok_or_else(|| missing("resource", resource, estate))?;
+                r.deleted = None;
+                r.deleted_approximate = false;
+                r.purged = None;
+                r.purged_approximate = false;
             }
         }
     }

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 /// A reservation term's reservation (`res-1/r2` belongs to `res-1`).
-pub(crate) fn base_id(id: &str) -> &str {
+pub fn base_id(id: &str) -> &str {
     match id.rsplit_once("/r") {
         Some((base, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
         _ => id,

@@ -151,6 +151,7 @@ mod eval;
 pub mod lifetime;
 mod migrate;
 mod moves;
+pub mod remedies;
 
 pub use edits::{Edit, apply_edits};
 pub use lifetime::{Lifetime, lifetime_of};

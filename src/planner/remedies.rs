@@ -1,0 +1,1643 @@
+//! Remedies: the concrete changes to the estate that answer a notification,
+//! each priced by the rating core as a what-if against doing nothing.
+//!
+//! A remedy is a list of [`Edit`]s (the shape a plan's steps apply, so
+//! `fix --apply` and `plan --apply` write the same thing). [`Pricer`] rates
+//! the estate with and without them on the amortized basis and reports the
+//! saving (positive: the remedy costs less than doing nothing) over the
+//! horizon and over the workload's [`Lifetime`], the remedy's cost a day on
+//! the objects the notification is about, and what it commits to after the
+//! horizon.
+//!
+//! # Decisions where the sources are silent
+//!
+//! - Discounts never cross a region, so a remedy is rated on the region's
+//!   part of the estate (its resources, deployments, commitments and
+//!   reservations, plus every refunded reservation, which counts against
+//!   the refund limit wherever it is). Figures are exactly those of the
+//!   whole estate for that region.
+//! - Saving over the lifetime: the amortized cost from the current hour to
+//!   the lifetime's end, plus, for a lifetime that ends (a planned
+//!   deletion), what the estate still owes for terms in force at the end
+//!   (capacity paid for after the workload is gone). An open-ended lifetime
+//!   counts no such tail: the workload goes on using it.
+//! - `committed_after_horizon` is what the remedy adds to the charges that
+//!   fall after the horizon for terms in force at its end (renewals after
+//!   the horizon can still be turned off, so they don't count): a one-year
+//!   purchase's remaining months; negative when the remedy ends a term.
+//! - `cost_per_day`: what the notification's resources (their hourly
+//!   charges) and instruments (their charges, and any the remedy buys) cost
+//!   a day over the horizon once the remedy is made, amortized.
+//! - A reservation is sized from the hours the deployments in its scope pay
+//!   the hourly rate over the horizon, each hour at the rated average of its
+//!   window: the largest PTU count paid hourly in at least the break-even
+//!   share of those hours (monthly price / (730 x hourly price); for a
+//!   one-year term its twelfth of the yearly price). The hours counted run
+//!   from the first that pays hourly to the end of the horizon. Below one
+//!   PTU the remedy is to stay hourly. The term is one year when the
+//!   lifetime reaches its break-even months (yearly price / monthly price),
+//!   else one month; a one-month term autorenews until a planned deletion.
+//!   New reservations are scoped to the subscription of the resource that
+//!   pays hourly, one-month terms billed up front, one-year terms monthly,
+//!   bought at the first hour that pays hourly (never before the next whole
+//!   hour): deploy first, then buy.
+
+use super::edits::{Edit, apply_edits};
+use super::{PlanError, Step, when};
+use crate::domain::money::fmt_money_grouped;
+use crate::domain::prices::{PriceBook, PriceKind};
+use crate::domain::time::{Time, add_months, ceil_hour, floor_hour};
+use crate::domain::{
+    Billing, CommitmentRenewal, CommitmentRenewalChange, Estate, Reservation, ReservationRenewal,
+    ReservationRenewalChange, Scope, Sku, Term, terms,
+};
+use crate::rating::{self, Basis, Bucket, Forecast, Request, WindowKind};
+use chrono::Duration;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use stand_in::{Lifetime, lifetime_of};
+
+/// How long a workload runs, until `planner::lifetime` provides it.
+mod stand_in {
+    use crate::domain::Estate;
+    use crate::domain::time::Time;
+
+    /// How long a workload is needed: until a planned deletion, else
+    /// open-ended, taken as at least twelve months.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Lifetime {
+        /// Deletion planned at this instant.
+        Until(Time),
+        /// No deletion planned: rated over this many months (at least 12).
+        OpenEnded { assumed_months: u32 },
+    }
+
+    /// The lifetime of the workload made of `deployments`: until the last
+    /// of their planned deletions when every one is deleted after `now`,
+    /// else open-ended over twelve months.
+    pub fn lifetime_of(estate: &Estate, deployments: &[&str], now: Time) -> Lifetime {
+        let mut last: Option<Time> = None;
+        for id in deployments {
+            let Some(d) = estate.deployments.iter().find(|d| d.id == *id) else {
+                continue;
+            };
+            let gone = d
+                .deleted
+                .or_else(|| estate.resource(&d.resource).and_then(|r| r.purged));
+            match gone {
+                Some(t) if t > now => last = Some(last.map_or(t, |l| l.max(t))),
+                Some(_) => {}
+                None => return Lifetime::OpenEnded { assumed_months: 12 },
+            }
+        }
+        last.map_or(Lifetime::OpenEnded { assumed_months: 12 }, Lifetime::Until)
+    }
+}
+
+impl Lifetime {
+    /// The lifetime in words, as the output says it.
+    pub fn words(&self) -> String {
+        match self {
+            Lifetime::Until(t) => format!("until its planned deletion {}", when(*t)),
+            Lifetime::OpenEnded { assumed_months } => {
+                format!("open-ended (no deletion planned), taken as {assumed_months} months")
+            }
+        }
+    }
+
+    /// The end of the window the lifetime figures cover.
+    fn end(&self, from: Time) -> Time {
+        match self {
+            Lifetime::Until(t) => ceil_hour(*t).max(from + Duration::hours(1)),
+            Lifetime::OpenEnded { assumed_months } => {
+                add_months(from, (*assumed_months).max(12) as i32)
+            }
+        }
+    }
+
+    /// Its length in months (days / (365 / 12)).
+    pub fn months(&self, now: Time) -> Decimal {
+        match self {
+            Lifetime::Until(t) => {
+                Decimal::from((*t - now).num_hours().max(0)) * Decimal::from(12)
+                    / Decimal::from(365 * 24)
+            }
+            Lifetime::OpenEnded { assumed_months } => Decimal::from(*assumed_months),
+        }
+    }
+}
+
+/// The kinds of remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RemedyKind {
+    Rescope,
+    Convert,
+    RenewalOff,
+    RenewFewer,
+    ReplaceRenewal,
+    GrowCommitment,
+    Refund,
+    BuyReservation,
+    StayHourly,
+    Resize,
+    Delete,
+    Purge,
+    Recover,
+    None,
+}
+
+impl RemedyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RemedyKind::Rescope => "rescope",
+            RemedyKind::Convert => "convert",
+            RemedyKind::RenewalOff => "renewal_off",
+            RemedyKind::RenewFewer => "renew_fewer",
+            RemedyKind::ReplaceRenewal => "replace_renewal",
+            RemedyKind::GrowCommitment => "grow_commitment",
+            RemedyKind::Refund => "refund",
+            RemedyKind::BuyReservation => "buy_reservation",
+            RemedyKind::StayHourly => "stay_hourly",
+            RemedyKind::Resize => "resize",
+            RemedyKind::Delete => "delete",
+            RemedyKind::Purge => "purge",
+            RemedyKind::Recover => "recover",
+            RemedyKind::None => "none",
+        }
+    }
+}
+
+/// One thing the user can do about a notification, priced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remedy {
+    pub kind: RemedyKind,
+    /// One line: what to do, naming the objects it changes.
+    pub summary: String,
+    /// The changes to the estate (empty for stay hourly and do nothing).
+    pub changes: Vec<Edit>,
+    /// The changes in words, dated.
+    pub steps: Vec<Step>,
+    /// Amortized cost of doing nothing less the remedy's, over the
+    /// workload's lifetime (positive: it saves).
+    pub saving_lifetime: Decimal,
+    /// The same over the horizon.
+    pub saving_horizon: Decimal,
+    /// What the notification's objects cost a day once it is made.
+    pub cost_per_day: Decimal,
+    /// What it adds to the charges after the horizon of terms in force then.
+    pub committed_after_horizon: Decimal,
+    pub lifetime: Lifetime,
+    /// No downtime, no second deployment, nothing that depends on others.
+    pub safe: bool,
+    /// Why it is not safe, or why it may not be what you want.
+    pub why_not: Option<String>,
+}
+
+impl Remedy {
+    /// The ids of the objects it changes, in order, once each.
+    pub fn objects(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in &self.changes {
+            let id = match e {
+                Edit::CommitmentRenewal { commitment, .. }
+                | Edit::CommitmentAddition { commitment, .. } => commitment.clone(),
+                Edit::AddCommitment(c) => c.id.clone(),
+                Edit::AddReservation(r) => r.id.clone(),
+                Edit::ReplanReservation { id, .. }
+                | Edit::RemoveReservation { id }
+                | Edit::ReservationScope { id, .. }
+                | Edit::ReservationRenewal { id, .. }
+                | Edit::Refund { id, .. } => id.clone(),
+                Edit::AddDeployment(d) => d.id.clone(),
+                Edit::DeleteDeployment { deployment, .. }
+                | Edit::ResizeDeployment { deployment, .. } => deployment.clone(),
+                Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
+                    resource.clone()
+                }
+            };
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
+/// A remedy before pricing.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub kind: RemedyKind,
+    pub summary: String,
+    pub changes: Vec<Edit>,
+    pub steps: Vec<Step>,
+    pub safe: bool,
+    pub why_not: Option<String>,
+}
+
+impl Draft {
+    pub fn new(kind: RemedyKind, summary: impl Into<String>) -> Draft {
+        Draft {
+            kind,
+            summary: summary.into(),
+            changes: vec![],
+            steps: vec![],
+            safe: true,
+            why_not: None,
+        }
+    }
+
+    fn change(mut self, at: Time, action: impl Into<String>, edit: Edit) -> Draft {
+        self.steps.push(Step {
+            at,
+            action: action.into(),
+        });
+        self.changes.push(edit);
+        self
+    }
+
+    fn unsafe_because(mut self, why: impl Into<String>) -> Draft {
+        self.safe = false;
+        self.why_not = Some(why.into());
+        self
+    }
+}
+
+/// What a remedy's cost a day is measured on: the notification's resources
+/// (their hourly charges) and instruments (base ids: their charges).
+#[derive(Debug, Clone, Default)]
+pub struct Focus {
+    pub resources: Vec<String>,
+    pub instruments: Vec<String>,
+}
+
+/// A rated estate's figures.
+struct Figures {
+    horizon: Forecast,
+    life: Decimal,
+    after_horizon: Decimal,
+}
+
+/// Prices remedies against doing nothing, for the part of an estate in a
+/// set of regions.
+pub struct Pricer<'a> {
+    estate: Estate,
+    book: &'a PriceBook,
+    prices: PriceBook,
+    opts: rating::Options,
+    pub now: Time,
+    from: Time,
+    h_to: Time,
+    base: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
+}
+
+/// The part of an estate in `regions`: its resources, deployments,
+/// commitments and reservations there, every refunded reservation (the
+/// refund limit spans regions), and everything else but managed compute.
+pub fn region_slice(estate: &Estate, regions: &BTreeSet<String>) -> Estate {
+    let mut e = estate.clone();
+    e.resources.retain(|r| regions.contains(&r.region));
+    let kept: BTreeSet<&str> = e.resources.iter().map(|r| r.id.as_str()).collect();
+    e.deployments.retain(|d| kept.contains(d.resource.as_str()));
+    e.commitments.retain(|c| kept.contains(c.resource.as_str()));
+    e.reservations
+        .retain(|r| regions.contains(&r.region) || r.refunded_at.is_some());
+    e.managed_compute.clear();
+    e
+}
+
+impl<'a> Pricer<'a> {
+    /// A pricer for the part of `estate` in `regions`, at `now`, reporting
+    /// over `[floor_hour(now), ceil_hour(now + horizon))`.
+    pub fn new(
+        estate: &Estate,
+        regions: &BTreeSet<String>,
+        book: &'a PriceBook,
+        opts: &rating::Options,
+        now: Time,
+        horizon: Duration,
+    ) -> Pricer<'a> {
+        let estate = region_slice(estate, regions);
+        let from = floor_hour(now);
+        let h_to = ceil_hour(now + horizon).max(from + Duration::hours(1));
+        Pricer {
+            prices: book.over(&estate.prices),
+            estate,
+            book,
+            opts: opts.clone(),
+            now,
+            from,
+            h_to,
+            base: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    /// The estate it prices (the region slice).
+    pub fn estate(&self) -> &Estate {
+        &self.estate
+    }
+
+    /// The reported window.
+    pub fn window(&self) -> (Time, Time) {
+        (self.from, self.h_to)
+    }
+
+    fn days(&self) -> Decimal {
+        Decimal::from((self.h_to - self.from).num_hours().max(1)) / Decimal::from(24)
+    }
+
+    fn rate(&self, e: &Estate, from: Time, to: Time, basis: Basis) -> Result<Forecast, PlanError> {
+        let req = Request {
+            from,
+            to,
+            basis,
+            by: Bucket::Month,
+        };
+        Ok(rating::forecast(e, self.book, &req, &self.opts)?)
+    }
+
+    /// What the terms in force at `at` still charge after it (amortized),
+    /// every renewal turned off just before it.
+    fn committed_after(&self, e: &Estate, at: Time) -> Result<Decimal, PlanError> {
+        let cut = at - Duration::seconds(1);
+        let mut probe = e.clone();
+        probe.deployments.clear();
+        probe.managed_compute.clear();
+        probe.commitments.retain(|c| c.start < at);
+        for c in &mut probe.commitments {
+            let t = cut.max(c.start);
+            c.renewal_changes.retain(|ch| ch.at < t);
+            c.renewal_changes.push(CommitmentRenewalChange {
+                at: t,
+                renewal: CommitmentRenewal::None,
+                approximate: false,
+            });
+        }
+        probe.reservations.retain(|r| r.start < at);
+        for r in &mut probe.reservations {
+            let t = cut.max(r.start);
+            r.renewal_changes.retain(|ch| ch.at < t);
+            r.renewal_changes.push(ReservationRenewalChange {
+                at: t,
+                renewal: ReservationRenewal::None,
+                approximate: false,
+            });
+        }
+        if probe.commitments.is_empty() && probe.reservations.is_empty() {
+            return Ok(Decimal::ZERO);
+        }
+        let end = ceil_hour(add_months(at, 12) + Duration::days(2));
+        let f = self.rate(&probe, at, end, Basis::Amortized)?;
+        Ok(f.totals.commitment + f.totals.reservation)
+    }
+
+    fn figures(&self, e: &Estate, lifetime: Lifetime) -> Result<Figures, PlanError> {
+        let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
+        let l_end = lifetime.end(self.from);
+        let mut life = if l_end == self.h_to {
+            horizon.totals.total()
+        } else {
+            self.rate(e, self.from, l_end, Basis::Amortized)?
+                .totals
+                .total()
+        };
+        if matches!(lifetime, Lifetime::Until(_)) {
+            life += self.committed_after(e, l_end)?;
+        }
+        let after_horizon = self.committed_after(e, self.h_to)?;
+        Ok(Figures {
+            horizon,
+            life,
+            after_horizon,
+        })
+    }
+
+    fn baseline(&self, lifetime: Lifetime) -> Result<std::rc::Rc<Figures>, PlanError> {
+        let key = (
+            lifetime.end(self.from),
+            matches!(lifetime, Lifetime::Until(_)),
+        );
+        if let Some(f) = self.base.borrow().get(&key) {
+            return Ok(f.clone());
+        }
+        let f = std::rc::Rc::new(self.figures(&self.estate, lifetime)?);
+        self.base.borrow_mut().insert(key, f.clone());
+        Ok(f)
+    }
+
+    /// The doing-nothing forecast of the horizon (amortized).
+    pub fn horizon_forecast(&self) -> Result<Forecast, PlanError> {
+        Ok(self
+            .baseline(Lifetime::OpenEnded { assumed_months: 12 })?
+            .horizon
+            .clone())
+    }
+
+    /// Prices a draft: `None` when its changes would leave the estate
+    /// invalid (it can't be carried out as drafted).
+    pub fn price(
+        &self,
+        d: Draft,
+        focus: &Focus,
+        lifetime: Lifetime,
+    ) -> Result<Option<Remedy>, PlanError> {
+        let base = self.baseline(lifetime)?;
+        let (fig, cost_per_day) = if d.changes.is_empty() {
+            let cpd = self.focus_cost(&base.horizon, focus, &[]) / self.days();
+            (base.clone(), cpd)
+        } else {
+            let e = apply_edits(&self.estate, &d.changes)?;
+            if crate::domain::validate::validate(&e).is_err() {
+                return Ok(None);
+            }
+            let f = self.figures(&e, lifetime)?;
+            let added: Vec<String> = d
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Edit::AddReservation(r) => Some(r.id.clone()),
+                    Edit::AddDeployment(x) => Some(x.resource.clone()),
+                    _ => None,
+                })
+                .collect();
+            let cpd = self.focus_cost(&f.horizon, focus, &added) / self.days();
+            (std::rc::Rc::new(f), cpd)
+        };
+        Ok(Some(Remedy {
+            kind: d.kind,
+            summary: d.summary,
+            changes: d.changes,
+            steps: d.steps,
+            saving_lifetime: base.life - fig.life,
+            saving_horizon: base.horizon.totals.total() - fig.horizon.totals.total(),
+            cost_per_day,
+            committed_after_horizon: fig.after_horizon - base.after_horizon,
+            lifetime,
+            safe: d.safe,
+            why_not: d.why_not,
+        }))
+    }
+
+    /// The hourly charges of the focus's resources and the charges of its
+    /// instruments (and of `extra` ids) in a forecast.
+    fn focus_cost(&self, f: &Forecast, focus: &Focus, extra: &[String]) -> Decimal {
+        let hourly: Decimal = f
+            .windows
+            .iter()
+            .filter(|w| {
+                w.kind == WindowKind::Overage
+                    && (focus.resources.contains(&w.subject) || extra.contains(&w.subject))
+            })
+            .map(|w| w.cost)
+            .sum();
+        let inst: Decimal = f
+            .instruments
+            .iter()
+            .filter(|i| {
+                let b = super::eval::base_id(&i.id);
+                focus.instruments.iter().any(|x| x == b) || extra.iter().any(|x| x == b)
+            })
+            .map(|i| i.charges)
+            .sum();
+        hourly + inst
+    }
+
+    /// Prices every draft and orders them: safe first, then by the saving
+    /// over the lifetime (largest first), then as drafted.
+    pub fn price_all(
+        &self,
+        drafts: Vec<Draft>,
+        focus: &Focus,
+        lifetime: Lifetime,
+    ) -> Result<Vec<Remedy>, PlanError> {
+        let mut out = Vec::new();
+        for d in drafts {
+            if let Some(r) = self.price(d, focus, lifetime)? {
+                out.push(r);
+            }
+        }
+        order(&mut out);
+        Ok(out)
+    }
+
+    fn price_of(&self, region: &str, sku: Sku, kind: PriceKind) -> Option<Decimal> {
+        self.prices.lookup(region, sku, kind).map(|p| p.amount)
+    }
+
+    /// Break-even share of hours of a reservation PTU (monthly price / (730
+    /// x hourly)), for a term: `None` without the prices.
+    pub fn break_even_share(&self, region: &str, sku: Sku, term: Term) -> Option<Decimal> {
+        let hourly = self.price_of(region, sku, PriceKind::Hourly)?;
+        let monthly = match term {
+            Term::OneMonth => self.price_of(region, sku, PriceKind::ReservationMonth)?,
+            Term::OneYear => {
+                self.price_of(region, sku, PriceKind::ReservationYear)? / Decimal::from(12)
+            }
+        };
+        if hourly.is_zero() {
+            return None;
+        }
+        Some(monthly / (Decimal::from(730) * hourly))
+    }
+
+    /// Months a one-year term must be kept to pay off (yearly / monthly price).
+    pub fn break_even_months(&self, region: &str, sku: Sku) -> Option<Decimal> {
+        let m = self.price_of(region, sku, PriceKind::ReservationMonth)?;
+        let y = self.price_of(region, sku, PriceKind::ReservationYear)?;
+        if m.is_zero() { None } else { Some(y / m) }
+    }
+
+    /// The term a purchase takes for a lifetime: one year when the lifetime
+    /// reaches its break-even months, else one month (or the one priced).
+    pub fn term_for(&self, region: &str, sku: Sku, lifetime: Lifetime) -> Option<Term> {
+        let m = self.price_of(region, sku, PriceKind::ReservationMonth);
+        let y = self.price_of(region, sku, PriceKind::ReservationYear);
+        match (m, y) {
+            (Some(_), Some(_)) => {
+                let be = self.break_even_months(region, sku)?;
+                Some(if lifetime.months(self.now) >= be {
+                    Term::OneYear
+                } else {
+                    Term::OneMonth
+                })
+            }
+            (Some(_), None) => Some(Term::OneMonth),
+            (None, Some(_)) => Some(Term::OneYear),
+            (None, None) => None,
+        }
+    }
+
+    /// Per hour of `[from, h_to)`, the PTU of `sku` deployed on resources
+    /// that `pick` selects and that pays the hourly rate in `e` (each hour
+    /// at its window's rated average).
+    pub fn hourly_profile(
+        &self,
+        e: &Estate,
+        sku: Sku,
+        pick: &dyn Fn(&crate::domain::Resource) -> bool,
+    ) -> Result<Vec<Decimal>, PlanError> {
+        let mut probe = e.clone();
+        probe.deployments.retain(|d| d.sku == sku);
+        let n = (self.h_to - self.from).num_hours().max(1) as usize;
+        let mut out = vec![Decimal::ZERO; n];
+        if probe.deployments.is_empty() {
+            return Ok(out);
+        }
+        let f = self.rate(&probe, self.from, self.h_to, Basis::Actual)?;
+        for w in f.windows.iter().filter(|w| w.kind == WindowKind::Overage) {
+            if !e.resource(&w.subject).is_some_and(pick) {
+                continue;
+            }
+            let hours = (w.end - w.start).num_hours().max(1);
+            let avg = Decimal::from(w.ptu_minutes) / Decimal::from(60 * hours);
+            let first = (w.start - self.from).num_hours().max(0) as usize;
+            for slot in out.iter_mut().skip(first).take(hours as usize) {
+                *slot += avg;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Safe first, then the largest saving over the lifetime; stable otherwise.
+pub fn order(list: &mut [Remedy]) {
+    list.sort_by(|a, b| {
+        b.safe
+            .cmp(&a.safe)
+            .then(b.saving_lifetime.cmp(&a.saving_lifetime))
+    });
+}
+
+/// The largest PTU count paid hourly in at least `share` of the hours from
+/// the first that pays hourly: (that count, the index of the first hour at
+/// or above it, the share of hours it is used).
+pub fn size_for(profile: &[Decimal], share: Decimal) -> (i64, usize, Decimal) {
+    let Some(first) = profile.iter().position(|p| *p > Decimal::ZERO) else {
+        return (0, 0, Decimal::ZERO);
+    };
+    let hours = &profile[first..];
+    let n = hours.len();
+    let mut levels: Vec<i64> = hours
+        .iter()
+        .map(|p| p.floor().to_i64().unwrap_or(0))
+        .collect();
+    levels.sort_unstable_by(|a, b| b.cmp(a));
+    let need = (share * Decimal::from(n as i64))
+        .ceil()
+        .to_i64()
+        .unwrap_or(1);
+    let m = need.clamp(1, n as i64) as usize;
+    let q = levels[m - 1].max(0);
+    if q == 0 {
+        let used = levels.iter().filter(|l| **l >= 1).count();
+        return (
+            0,
+            first,
+            Decimal::from(used as i64) / Decimal::from(n as i64),
+        );
+    }
+    let at = first
+        + hours
+            .iter()
+            .position(|p| p.floor().to_i64().unwrap_or(0) >= q)
+            .unwrap_or(0);
+    let used = levels.iter().filter(|l| **l >= q).count();
+    (q, at, Decimal::from(used as i64) / Decimal::from(n as i64))
+}
+
+fn pct(d: Decimal) -> String {
+    format!("{}%", (d * Decimal::from(100)).round())
+}
+
+fn money(d: Decimal) -> String {
+    format!("${}", fmt_money_grouped(d))
+}
+
+fn term_words(t: Term) -> &'static str {
+    match t {
+        Term::OneMonth => "one-month",
+        Term::OneYear => "one-year",
+    }
+}
+
+/// The renewal setting of a reservation in force at `t`.
+pub fn reservation_renewal_at(r: &Reservation, t: Time) -> ReservationRenewal {
+    r.renewal_changes
+        .iter()
+        .take_while(|c| c.at <= t)
+        .last()
+        .map_or(r.renewal.clone(), |c| c.renewal.clone())
+}
+
+/// The renewal setting of a commitment in force at `t`.
+pub fn commitment_renewal_at(c: &crate::domain::Commitment, t: Time) -> CommitmentRenewal {
+    c.renewal_changes
+        .iter()
+        .take_while(|ch| ch.at <= t)
+        .last()
+        .map_or(c.renewal, |ch| ch.renewal)
+}
+
+/// An id none of the estate's objects uses yet.
+fn fresh_id(e: &Estate, base: &str) -> String {
+    let used = |id: &str| {
+        e.commitments.iter().any(|c| c.id == id)
+            || e.reservations.iter().any(|r| r.id == id)
+            || e.deployments.iter().any(|d| d.id == id)
+    };
+    if !used(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !used(id))
+        .expect("a suffix is free")
+}
+
+/// A new reservation, as a purchase remedy buys it.
+#[allow(clippy::too_many_arguments)]
+fn new_reservation(
+    e: &Estate,
+    region: &str,
+    sku: Sku,
+    ptu: i64,
+    term: Term,
+    start: Time,
+    subscription: &str,
+    lifetime: Lifetime,
+) -> Reservation {
+    let id = fresh_id(
+        e,
+        &format!(
+            "res-{region}-{}-{ptu}",
+            match sku {
+                Sku::Global => "global",
+                Sku::DataZone => "datazone",
+                Sku::Regional => "regional",
+            }
+        ),
+    );
+    let mut renewal_changes = vec![];
+    if let Lifetime::Until(t) = lifetime {
+        renewal_changes.push(ReservationRenewalChange {
+            at: (t - Duration::seconds(1)).max(start),
+            renewal: ReservationRenewal::None,
+            approximate: false,
+        });
+    }
+    Reservation {
+        id: id.clone(),
+        name: id,
+        region: region.to_string(),
+        sku,
+        ptu,
+        term,
+        billing: match term {
+            Term::OneMonth => Billing::Upfront,
+            Term::OneYear => Billing::Monthly,
+        },
+        start,
+        scope: Scope::Subscription {
+            subscription: subscription.to_string(),
+        },
+        scope_changes: vec![],
+        renewal: ReservationRenewal::Autorenew,
+        renewal_changes,
+        refunded_at: None,
+        refunded_approximate: false,
+        price: None,
+    }
+}
+
+/// An instrument whose expiry sends deployments to the hourly rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expiring {
+    Commitment {
+        id: String,
+        end: Time,
+    },
+    /// The reservation's base id.
+    Reservation {
+        id: String,
+        end: Time,
+    },
+}
+
+impl Expiring {
+    fn id(&self) -> &str {
+        match self {
+            Expiring::Commitment { id, .. } | Expiring::Reservation { id, .. } => id,
+        }
+    }
+    fn end(&self) -> Time {
+        match self {
+            Expiring::Commitment { end, .. } | Expiring::Reservation { end, .. } => *end,
+        }
+    }
+}
+
+/// The model's (minimum, step) for a type, from the sizes table; Global
+/// and Data Zone default to 15 in steps of 5, Regional to 50 in steps of 50.
+fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
+    match crate::alerts::sizes::rule(model, sku) {
+        Some(Some(r)) => r,
+        _ => match sku {
+            Sku::Regional => (50, 50),
+            _ => (15, 5),
+        },
+    }
+}
+
+/// `ptu` rounded up to a size the model and type can take.
+fn round_up_size(ptu: i64, min: i64, step: i64) -> i64 {
+    if ptu <= min {
+        return min;
+    }
+    min + (ptu - min + step - 1) / step * step
+}
+
+/// Why a conversion to `to` is not safe.
+fn conversion_caveat(to: Sku) -> String {
+    let data = match to {
+        Sku::Global => {
+            "; a Global deployment may process data in any Azure region (check your data-residency rules)"
+        }
+        Sku::DataZone => "; a Data Zone deployment processes data anywhere in its data zone",
+        Sku::Regional => "",
+    };
+    format!(
+        "two deployments live for a day while traffic moves (quota for both, both billed), or downtime if you delete first{data}"
+    )
+}
+
+/// Remedies for deployed PTU on `resources` that pays the hourly rate
+/// (from `expiring`'s expiry, when given), priced and ordered, with the
+/// workload's lifetime.
+pub fn for_hourly(
+    p: &Pricer,
+    resources: &[String],
+    expiring: Option<&Expiring>,
+) -> Result<(Vec<Remedy>, Lifetime), PlanError> {
+    let e = p.estate();
+    let res: Vec<&crate::domain::Resource> =
+        resources.iter().filter_map(|id| e.resource(id)).collect();
+    let Some(first_res) = res.first() else {
+        return Ok((vec![], Lifetime::OpenEnded { assumed_months: 12 }));
+    };
+    let region = first_res.region.clone();
+    let scopes = rating::prepare::ScopeIndex::new(e);
+    let first_hour = ceil_hour(p.now);
+    let deps: Vec<&crate::domain::Deployment> = e
+        .deployments
+        .iter()
+        .filter(|d| resources.contains(&d.resource) && d.deleted.is_none_or(|t| t > p.now))
+        .collect();
+    let dep_ids: Vec<&str> = deps.iter().map(|d| d.id.as_str()).collect();
+    let lifetime = lifetime_of(e, &dep_ids, p.now);
+    let mut focus = Focus {
+        resources: resources.to_vec(),
+        instruments: vec![],
+    };
+    if let Some(x) = expiring {
+        focus.instruments.push(x.id().to_string());
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    let deadline = expiring.map(|x| x.end());
+    let by = |t: Option<Time>| t.map_or(String::new(), |t| format!(" before {}", when(t)));
+
+    // A deleted account bills until it is purged: purge it (or recover it).
+    let mut deleted_accounts = BTreeSet::new();
+    for r in &res {
+        if r.deleted.is_some_and(|t| t <= p.now) && r.purged.is_none_or(|t| t > p.now) {
+            deleted_accounts.insert(r.id.clone());
+            drafts.push(
+                Draft::new(
+                    RemedyKind::Purge,
+                    format!(
+                        "purge the deleted account {}: its deployments bill until it is purged",
+                        r.id
+                    ),
+                )
+                .change(
+                    first_hour,
+                    format!("purge deleted account {}", r.id),
+                    Edit::PurgeResource {
+                        resource: r.id.clone(),
+                        at: first_hour,
+                    },
+                ),
+            );
+            drafts.push(
+                Draft::new(
+                    RemedyKind::Recover,
+                    format!(
+                        "recover the deleted account {} if it was deleted by mistake (it keeps billing, now in use again)",
+                        r.id
+                    ),
+                )
+                .change(
+                    first_hour,
+                    format!("recover deleted account {}", r.id),
+                    Edit::RecoverResource {
+                        resource: r.id.clone(),
+                    },
+                ),
+            );
+        }
+    }
+
+    // The expiring instrument renewed.
+    if let Some(Expiring::Commitment { id, end }) = expiring
+        && let Some(c) = e.commitments.iter().find(|c| &c.id == id)
+    {
+        drafts.push(
+            Draft::new(
+                RemedyKind::ReplaceRenewal,
+                format!(
+                    "set commitment {id} on {} to renew before {}",
+                    c.resource,
+                    when(*end)
+                ),
+            )
+            .change(
+                first_hour,
+                format!("set commitment {id} to autorenew"),
+                Edit::CommitmentRenewal {
+                    commitment: id.clone(),
+                    at: first_hour.min(*end - Duration::seconds(1)),
+                    renewal: CommitmentRenewal::Autorenew,
+                },
+            ),
+        );
+    }
+
+    let mut skus: Vec<Sku> = deps.iter().map(|d| d.sku).collect();
+    skus.sort();
+    skus.dedup();
+    for sku in skus {
+        let sku_deps: Vec<&&crate::domain::Deployment> =
+            deps.iter().filter(|d| d.sku == sku).collect();
+        let on_subject = |r: &crate::domain::Resource| resources.contains(&r.id);
+        let profile = p.hourly_profile(e, sku, &on_subject)?;
+        if profile.iter().all(|x| x.is_zero()) {
+            continue;
+        }
+        // Purchases already planned (future-dated) that cover these resources.
+        let planned: Vec<&Reservation> = e
+            .reservations
+            .iter()
+            .filter(|r| {
+                r.start > p.now
+                    && r.sku == sku
+                    && r.region == region
+                    && r.refunded_at.is_none()
+                    && res
+                        .iter()
+                        .any(|x| scopes.contains(terms::scope_at(r, r.start), x))
+            })
+            .collect();
+        if let Some(last) = planned.iter().map(|r| r.start).max() {
+            let after = ((last - p.window().0).num_hours().max(0) as usize).min(profile.len());
+            if profile[after..].iter().all(|x| x.is_zero()) {
+                let names: Vec<&str> = planned.iter().map(|r| r.id.as_str()).collect();
+                drafts.push(Draft::new(
+                    RemedyKind::None,
+                    format!(
+                        "nothing more to buy: the planned purchase {} from {} covers it; the hourly time before it is the deploy-first window",
+                        names.join(", "),
+                        when(last)
+                    ),
+                ));
+                continue;
+            }
+        }
+        let pick_sub = first_res.subscription.clone();
+        // Free moves: idle reservations of this type in the region whose
+        // scope misses the resources.
+        let f = p.horizon_forecast()?;
+        let idle: BTreeMap<&str, i64> = f
+            .instruments
+            .iter()
+            .filter(|i| i.unused_ptu_minutes() > 0)
+            .fold(BTreeMap::new(), |mut m, i| {
+                *m.entry(super::eval::base_id(&i.id)).or_insert(0) += i.used_ptu_minutes;
+                m
+            });
+        let mut free: Vec<Draft> = Vec::new();
+        for r in e.reservations.iter().filter(|r| {
+            r.region == region
+                && r.sku == sku
+                && r.refunded_at.is_none()
+                && r.start <= p.now
+                && idle.contains_key(r.id.as_str())
+        }) {
+            let scope_now = terms::scope_at(r, p.now);
+            if res.iter().all(|x| scopes.contains(scope_now, x)) {
+                continue;
+            }
+            let used = idle.get(r.id.as_str()).copied().unwrap_or(0) > 0;
+            let ba = e
+                .billing_accounts
+                .iter()
+                .find(|b| b.subscriptions.contains(&pick_sub));
+            let scope = match (used, ba) {
+                (true, Some(b)) => Scope::Shared {
+                    billing_account: b.id.clone(),
+                },
+                _ => Scope::Subscription {
+                    subscription: pick_sub.clone(),
+                },
+            };
+            free.push(
+                Draft::new(
+                    RemedyKind::Rescope,
+                    format!(
+                        "change the scope of reservation {} ({} PTU {}, idle in part) from {scope_now} to {scope} so it covers {} (free, any time)",
+                        r.id,
+                        r.ptu,
+                        r.sku.label(),
+                        resources.join(", ")
+                    ),
+                )
+                .change(
+                    first_hour,
+                    format!("re-scope reservation {} to {scope}", r.id),
+                    Edit::ReservationScope {
+                        id: r.id.clone(),
+                        at: first_hour,
+                        scope,
+                    },
+                ),
+            );
+        }
+        let free_edits: Vec<Edit> = free.first().map(|d| d.changes.clone()).unwrap_or_default();
+        let free_steps: Vec<Step> = free.first().map(|d| d.steps.clone()).unwrap_or_default();
+        drafts.extend(free);
+
+        // Buy what still pays hourly, net of the free move; or stay hourly.
+        let after_free = apply_edits(e, &free_edits)?;
+        let in_sub = |r: &crate::domain::Resource| r.subscription == pick_sub;
+        let sub_profile = p.hourly_profile(&after_free, sku, &in_sub)?;
+        if let Some(term) = p.term_for(&region, sku, lifetime)
+            && let Some(share) = p.break_even_share(&region, sku, term)
+        {
+            let (q, at_idx, used) = size_for(&sub_profile, share);
+            let be_months = p
+                .break_even_months(&region, sku)
+                .map(|m| {
+                    format!(
+                        "; a one-year term pays off when kept {} months",
+                        m.round_dp(1)
+                    )
+                })
+                .unwrap_or_default();
+            if q > 0 {
+                let start = (p.window().0 + Duration::hours(at_idx as i64)).max(first_hour);
+                let r = new_reservation(
+                    &after_free,
+                    &region,
+                    sku,
+                    q,
+                    term,
+                    start,
+                    &pick_sub,
+                    lifetime,
+                );
+                let net = if free_edits.is_empty() {
+                    String::new()
+                } else {
+                    " after the re-scope (net of its idle capacity)".to_string()
+                };
+                let mut d = Draft::new(
+                    RemedyKind::BuyReservation,
+                    format!(
+                        "buy a {} {} reservation of {q} PTU in {region} for subscription {pick_sub} from {}{net}: used {} of hours, break-even {}{be_months}",
+                        term_words(term),
+                        sku.label(),
+                        when(start),
+                        pct(used),
+                        pct(share)
+                    ),
+                );
+                d.changes = free_edits.clone();
+                d.steps = free_steps.clone();
+                d = d.change(
+                    start,
+                    format!(
+                        "buy reservation {}: {}",
+                        r.id,
+                        super::edits::describe_reservation(&r)
+                    ),
+                    Edit::AddReservation(r),
+                );
+                drafts.push(d);
+            } else {
+                drafts.push(Draft::new(
+                    RemedyKind::StayHourly,
+                    format!(
+                        "stay on the hourly rate: the {} PTU in {region} pay hourly {} of the hours, below the {} break-even of a {} reservation{be_months}",
+                        sku.label(),
+                        pct(used),
+                        pct(share),
+                        term_words(term)
+                    ),
+                ));
+            }
+        }
+
+        // Convert to the type of a reservation idling in reach.
+        for r in e.reservations.iter().filter(|r| {
+            r.region == region
+                && r.sku != sku
+                && r.refunded_at.is_none()
+                && r.start <= p.now
+                && idle.contains_key(r.id.as_str())
+                && res
+                    .iter()
+                    .any(|x| scopes.contains(terms::scope_at(r, p.now), x))
+        }) {
+            let mut d = Draft::new(
+                RemedyKind::Convert,
+                format!(
+                    "convert {} to {} so reservation {} ({} PTU, idle) covers {}",
+                    sku_deps
+                        .iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    r.sku.label(),
+                    r.id,
+                    r.ptu,
+                    if sku_deps.len() == 1 { "it" } else { "them" }
+                ),
+            )
+            .unsafe_because(conversion_caveat(r.sku));
+            let mut taken = after_free.clone();
+            for dep in &sku_deps {
+                let (min, step) = size_rule(&dep.model, r.sku);
+                let ptu = round_up_size(dep.ptu_at(first_hour).max(1), min, step);
+                let mut nd = (**dep).clone();
+                nd.id = fresh_id(
+                    &taken,
+                    &format!(
+                        "{}-{}",
+                        dep.id,
+                        match r.sku {
+                            Sku::Global => "global",
+                            Sku::DataZone => "datazone",
+                            Sku::Regional => "regional",
+                        }
+                    ),
+                );
+                nd.sku = r.sku;
+                nd.sizes = vec![crate::domain::Size {
+                    at: first_hour,
+                    ptu,
+                    approximate: false,
+                }];
+                nd.deleted = None;
+                nd.deleted_approximate = false;
+                taken.deployments.push(nd.clone());
+                let gone = first_hour + Duration::days(1);
+                d = d
+                    .change(
+                        first_hour,
+                        format!(
+                            "deploy {} ({} PTU {}) on {}",
+                            nd.id,
+                            ptu,
+                            r.sku.label(),
+                            nd.resource
+                        ),
+                        Edit::AddDeployment(nd),
+                    )
+                    .change(
+                        gone,
+                        format!("delete {} once traffic has moved", dep.id),
+                        Edit::DeleteDeployment {
+                            deployment: dep.id.clone(),
+                            at: gone,
+                        },
+                    );
+            }
+            drafts.push(d);
+        }
+
+        // Grow the commitment of a committed resource (its price known).
+        if sku == Sku::Regional && expiring.is_none() {
+            for r in &res {
+                let Some(c) = e.commitments.iter().find(|c| {
+                    c.resource == r.id
+                        && terms::commitment_terms(c, r.deleted.or(r.purged), first_hour)
+                            .ok()
+                            .is_some_and(|ts| ts.iter().any(|t| t.start <= p.now && p.now < t.end))
+                }) else {
+                    continue;
+                };
+                let price = c
+                    .price
+                    .or_else(|| p.price_of(&r.region, Sku::Regional, PriceKind::CommitmentMonth));
+                if price.is_none() {
+                    continue;
+                }
+                let one = |x: &crate::domain::Resource| x.id == r.id;
+                let prof = p.hourly_profile(e, sku, &one)?;
+                let peak = prof.iter().copied().max().unwrap_or_default();
+                let add = (peak / Decimal::from(50)).ceil().to_i64().unwrap_or(0) * 50;
+                if add <= 0 {
+                    continue;
+                }
+                drafts.push(
+                    Draft::new(
+                        RemedyKind::GrowCommitment,
+                        format!(
+                            "add {add} PTU to commitment {} on {} (billed now, prorated to its term's end; renews with it)",
+                            c.id, r.id
+                        ),
+                    )
+                    .change(
+                        first_hour,
+                        format!("add {add} PTU to commitment {}", c.id),
+                        Edit::CommitmentAddition {
+                            commitment: c.id.clone(),
+                            at: first_hour,
+                            ptu: add,
+                        },
+                    ),
+                );
+            }
+        }
+
+        // Resize or delete the deployments (not on a deleted account).
+        let live: Vec<&&&crate::domain::Deployment> = sku_deps
+            .iter()
+            .filter(|d| !deleted_accounts.contains(&d.resource))
+            .collect();
+        if !live.is_empty() {
+            let at = deadline.map_or(first_hour, |t| floor_hour(t).max(first_hour));
+            let peak = profile.iter().copied().max().unwrap_or_default();
+            let cut = peak.ceil().to_i64().unwrap_or(0);
+            if let Some(big) = live.iter().max_by_key(|d| d.ptu_at(at.max(first_hour))) {
+                let (min, step) = size_rule(&big.model, sku);
+                let now_ptu = big.ptu_at(first_hour);
+                let target = now_ptu - cut;
+                if target >= min {
+                    let size = min + (target - min) / step * step;
+                    drafts.push(
+                        Draft::new(
+                            RemedyKind::Resize,
+                            format!(
+                                "resize {} from {now_ptu} to {size} PTU{}",
+                                big.id,
+                                by(deadline)
+                            ),
+                        )
+                        .unsafe_because("less throughput for the workload")
+                        .change(
+                            at,
+                            format!("resize {} to {size} PTU", big.id),
+                            Edit::ResizeDeployment {
+                                deployment: big.id.clone(),
+                                at,
+                                ptu: size,
+                            },
+                        ),
+                    );
+                }
+            }
+            let mut d = Draft::new(
+                RemedyKind::Delete,
+                format!(
+                    "delete {}{}",
+                    live.iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    by(deadline)
+                ),
+            )
+            .unsafe_because("the workload stops");
+            for dep in &live {
+                d = d.change(
+                    at,
+                    format!("delete deployment {}", dep.id),
+                    Edit::DeleteDeployment {
+                        deployment: dep.id.clone(),
+                        at,
+                    },
+                );
+            }
+            drafts.push(d);
+        }
+    }
+    // A reservation that expires: renew it (at the size bought again).
+    if let Some(Expiring::Reservation { id, end }) = expiring
+        && let Some(r) = e.reservations.iter().find(|r| &r.id == id)
+    {
+        drafts.push(
+            Draft::new(
+                RemedyKind::ReplaceRenewal,
+                format!("set reservation {id} to autorenew before {}", when(*end)),
+            )
+            .change(
+                first_hour,
+                format!("set reservation {} to autorenew", r.id),
+                Edit::ReservationRenewal {
+                    id: id.clone(),
+                    at: first_hour.min(*end - Duration::seconds(1)),
+                    renewal: ReservationRenewal::Autorenew,
+                },
+            ),
+        );
+    }
+    let list = p.price_all(drafts, &focus, lifetime)?;
+    Ok((list, lifetime))
+}
+
+/// An idle instrument: a commitment or a reservation (base id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idle {
+    Commitment(String),
+    Reservation(String),
+}
+
+/// Remedies for an idle commitment or reservation, priced and ordered.
+pub fn for_idle(p: &Pricer, idle: &Idle) -> Result<Vec<Remedy>, PlanError> {
+    let e = p.estate();
+    let first_hour = ceil_hour(p.now);
+    let f = p.horizon_forecast()?;
+    let scopes = rating::prepare::ScopeIndex::new(e);
+    let mut drafts = Vec::new();
+    let mut focus = Focus::default();
+    match idle {
+        Idle::Reservation(id) => {
+            let Some(r) = e.reservations.iter().find(|r| &r.id == id) else {
+                return Ok(vec![]);
+            };
+            focus.instruments.push(id.clone());
+            let terms_list = terms::reservation_terms(r, p.window().1).unwrap_or_default();
+            let current = terms_list
+                .iter()
+                .find(|t| t.start <= p.now.max(r.start) && p.now.max(r.start) < t.end);
+            let expiry = current.map(|t| t.end);
+            let (used, cap, hours) = f
+                .instruments
+                .iter()
+                .filter(|i| super::eval::base_id(&i.id) == id)
+                .fold((0i64, 0i64, 0i64), |a, i| {
+                    (
+                        a.0 + i.used_ptu_minutes,
+                        a.1 + i.capacity_ptu_minutes,
+                        a.2 + i.capacity_ptu_minutes / r.ptu.max(1) / 60,
+                    )
+                });
+            let scope_now = terms::scope_at(r, p.now.max(r.start)).clone();
+            // Re-scope to the subscription paying most hourly for its type.
+            let outside = |x: &crate::domain::Resource| {
+                x.region == r.region && !scopes.contains(&scope_now, x)
+            };
+            let mut best: Option<(Decimal, String)> = None;
+            for x in e.resources.iter().filter(|x| outside(x)) {
+                let one = |y: &crate::domain::Resource| y.id == x.id;
+                let prof = p.hourly_profile(e, r.sku, &one)?;
+                let sum: Decimal = prof.iter().copied().sum();
+                if sum > Decimal::ZERO && best.as_ref().is_none_or(|b| sum > b.0) {
+                    best = Some((sum, x.id.clone()));
+                }
+            }
+            if let Some((_, target)) = best {
+                let tr = e.resource(&target).expect("listed");
+                let ba = e
+                    .billing_accounts
+                    .iter()
+                    .find(|b| b.subscriptions.contains(&tr.subscription));
+                let scope = match (used > 0, ba) {
+                    (true, Some(b)) => Scope::Shared {
+                        billing_account: b.id.clone(),
+                    },
+                    _ => Scope::Subscription {
+                        subscription: tr.subscription.clone(),
+                    },
+                };
+                focus.resources.push(target.clone());
+                drafts.push(
+                    Draft::new(
+                        RemedyKind::Rescope,
+                        format!(
+                            "change the scope of reservation {id} from {scope_now} to {scope} so it covers the {} PTU on {target} that pay hourly (free, any time)",
+                            r.sku.label()
+                        ),
+                    )
+                    .change(
+                        first_hour,
+                        format!("re-scope reservation {id} to {scope}"),
+                        Edit::ReservationScope {
+                            id: id.clone(),
+                            at: first_hour,
+                            scope,
+                        },
+                    ),
+                );
+            }
+            // Convert deployments of another type in its scope that pay hourly.
+            for x in e
+                .resources
+                .iter()
+                .filter(|x| x.region == r.region && scopes.contains(&scope_now, x))
+            {
+                for sku in [Sku::Global, Sku::DataZone, Sku::Regional] {
+                    if sku == r.sku {
+                        continue;
+                    }
+                    let one = |y: &crate::domain::Resource| y.id == x.id;
+                    let prof = p.hourly_profile(e, sku, &one)?;
+                    if prof.iter().all(|v| v.is_zero()) {
+                        continue;
+                    }
+                    let deps: Vec<&crate::domain::Deployment> = e
+                        .deployments
+                        .iter()
+                        .filter(|d| {
+                            d.resource == x.id
+                                && d.sku == sku
+                                && d.deleted.is_none_or(|t| t > p.now)
+                                && d.ptu_at(first_hour) > 0
+                        })
+                        .collect();
+                    if deps.is_empty() {
+                        continue;
+                    }
+                    focus.resources.push(x.id.clone());
+                    let mut d = Draft::new(
+                        RemedyKind::Convert,
+                        format!(
+                            "convert {} ({} on {}) to {} so reservation {id} covers {}",
+                            deps.iter()
+                                .map(|d| d.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            sku.label(),
+                            x.id,
+                            r.sku.label(),
+                            if deps.len() == 1 { "it" } else { "them" }
+                        ),
+                    )
+                    .unsafe_because(conversion_caveat(r.sku));
+                    let mut taken = e.clone();
+                    for dep in deps {
+                        let (min, step) = size_rule(&dep.model, r.sku);
+                        let ptu = round_up_size(dep.ptu_at(first_hour), min, step);
+                        let mut nd = dep.clone();
+                        nd.id = fresh_id(
+                            &taken,
+                            &format!(
+                                "{}-{}",
+                                dep.id,
+                                r.sku.label().to_lowercase().replace(' ', "")
+                            ),
+                        );
+                        nd.sku = r.sku;
+                        nd.sizes = vec![crate::domain::Size {
+                            at: first_hour,
+                            ptu,
+                            approximate: false,
+                        }];
+                        nd.deleted = None;
+                        nd.deleted_approximate = false;
+                        taken.deployments.push(nd.clone());
+                        let gone = first_hour + Duration::days(1);
+                        d = d
+                            .change(
+                                first_hour,
+                                format!(
+                                    "deploy {} ({ptu} PTU {}) on {}",
+                                    nd.id,
+                                    r.sku.label(),
+                                    nd.resource
+                                ),
+                                Edit::AddDeployment(nd),
+                            )
+                            .change(
+                                gone,
+                                format!("delete {} once traffic has moved", dep.id),
+                                Edit::DeleteDeployment {
+                                    deployment: dep.id.clone(),
+                                    at: gone,
+                                },
+                            );
+                    }
+                    drafts.push(d);
+                }
+            }
+            // Its renewal.
+            let renews = !matches!(reservation_renewal_at(r, p.now), ReservationRenewal::None);
+            if renews && let Some(end) = expiry {
+                let at = first_hour.min(end - Duration::seconds(1));
+                drafts.push(
+                    Draft::new(
+                        RemedyKind::RenewalOff,
+                        format!("turn renewal of reservation {id} off before {}", when(end)),
+                    )
+                    .change(
+                        at,
+                        format!("set reservation {id} not to renew"),
+                        Edit::ReservationRenewal {
+                            id: id.clone(),
+                            at,
+                            renewal: ReservationRenewal::None,
+                        },
+                    ),
+                );
+                let avg = if hours > 0 {
+                    Decimal::from(used) / Decimal::from(60 * hours)
+                } else {
+                    Decimal::ZERO
+                };
+                let q = avg.ceil().to_i64().unwrap_or(0);
+                if q > 0 && q < r.ptu {
+                    drafts.push(
+                        Draft::new(
+                            RemedyKind::ReplaceRenewal,
+                            format!(
+                                "renew reservation {id} at {q} PTU instead of {} (a replacement at its expiry {})",
+                                r.ptu,
+                                when(end)
+                            ),
+                        )
+                        .change(
+                            at,
+                            format!("set reservation {id} to renew as a {q} PTU replacement"),
+                            Edit::ReservationRenewal {
+                                id: id.clone(),
+                                at,
+                                renewal: ReservationRenewal::Replace {
+                                    ptu: Some(q),
+                                    term: None,
+                                    billing: None,
+                                    name: None,
+                                },
+                            },
+                        ),
+                    );
+                }
+            }
+            // A refund, only where the rolling limit allows it.
+            if r.start <= p.now && expiry.is_some_and(|end| end > first_hour) {
+                let edit = Edit::Refund {
+                    id: id.clone(),
+                    at: first_hour,
+                };
+                let what_if = apply_edits(e, std::slice::from_ref(&edit))?;
+                let list = rating::prepare::refunds(&what_if, p.book, &p.opts);
+                if let Some(k) = list
+                    .iter()
+                    .position(|x| super::eval::base_id(&x.2) == id && x.0 == first_hour)
+                {
+                    let headroom = rating::refund_headroom(&list[..k], first_hour);
+                    let asked = -list[k].1;
+                    if asked <= headroom {
+                        drafts.push(
+                            Draft::new(
+                                RemedyKind::Refund,
+                                format!(
+                                    "refund reservation {id}: {} credited, within the {} left of the rolling USD {} limit",
+                                    money(asked),
+                                    money(headroom),
+                                    rating::REFUND_LIMIT_USD
+                                ),
+                            )
+                            .change(first_hour, format!("refund reservation {id}"), edit),
+                        );
+                    }
+                }
+            }
+            let _ = cap;
+        }
+        Idle::Commitment(id) => {
+            let Some(c) = e.commitments.iter().find(|c| &c.id == id) else {
+                return Ok(vec![]);
+            };
+            focus.instruments.push(id.clone());
+            let res = e.resource(&c.resource);
+            let ts = terms::commitment_terms(
+                c,
+                res.and_then(|r| r.deleted.or(r.purged)),
+                p.window().1 + Duration::days(40),
+            )
+            .unwrap_or_default();
+            let current = ts.iter().find(|t| t.start <= p.now && p.now < t.end);
+            let setting = commitment_renewal_at(c, p.now);
+            if let Some(t) = current
+                && setting != CommitmentRenewal::None
+            {
+                let at = first_hour.min(t.end - Duration::seconds(1));
+                drafts.push(
+                    Draft::new(
+                        RemedyKind::RenewalOff,
+                        format!(
+                            "turn renewal of commitment {id} off before {} (a commitment can't renew at 0 PTU)",
+                            when(t.end)
+                        ),
+                    )
+                    .change(
+                        at,
+                        format!("set commitment {id} not to renew"),
+                        Edit::CommitmentRenewal {
+                            commitment: id.clone(),
+                            at,
+                            renewal: CommitmentRenewal::None,
+                        },
+                    ),
+                );
+                let (used, hours) =
+                    f.instruments
+                        .iter()
+                        .filter(|i| i.id == *id)
+                        .fold((0i64, 0i64), |a, i| {
+                            (
+                                a.0 + i.used_ptu_minutes,
+                                a.1 + i.capacity_ptu_minutes / t.ptu_at_end().max(1) / 60,
+                            )
+                        });
+                let avg = if hours > 0 {
+                    Decimal::from(used) / Decimal::from(60 * hours)
+                } else {
+                    Decimal::ZERO
+                };
+                let q = (avg / Decimal::from(50)).ceil().to_i64().unwrap_or(0) * 50;
+                let renews_at = match setting {
+                    CommitmentRenewal::AutorenewLower(n) => n,
+                    _ => t.ptu_at_end(),
+                };
+                if q >= 50 && q < renews_at {
+                    drafts.push(
+                        Draft::new(
+                            RemedyKind::RenewFewer,
+                            format!(
+                                "renew commitment {id} at {q} PTU instead of {renews_at} from {}",
+                                when(t.end)
+                            ),
+                        )
+                        .change(
+                            at,
+                            format!("set commitment {id} to autorenew at {q} PTU"),
+                            Edit::CommitmentRenewal {
+                                commitment: id.clone(),
+                                at,
+                                renewal: CommitmentRenewal::AutorenewLower(q),
+                            },
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    drafts.push(Draft::new(
+        RemedyKind::None,
+        "do nothing: what it costs until its term ends is already paid for",
+    ));
+    let lifetime = Lifetime::OpenEnded { assumed_months: 12 };
+    p.price_all(drafts, &focus, lifetime)
+}
