@@ -604,7 +604,7 @@ fn story_5_healthy_parts() {
     assert!(m.hourly_rate() > Decimal::ZERO);
 }
 
-/// Minimum and step of a deployment size (PRICES.md), for the models the demo uses.
+/// Minimum and step of a deployment size (docs/prices.md), for the models the demo uses.
 fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
     let mini = ["mini", "nano"].iter().any(|x| model.contains(x));
     match sku {

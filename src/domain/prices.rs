@@ -1,6 +1,6 @@
 //! The price book: per-PTU prices by region and SKU, in layers. A snapshot's
 //! own rows come first, then any imported price list, then the default book
-//! shipped in `assets/prices.json` (list prices from PRICES.md, none of them
+//! shipped in `assets/prices.json` (list prices, see docs/prices.md; none of them
 //! verified). Within a layer an exact region beats the `*` row.
 
 use super::{PriceRow, Sku};
