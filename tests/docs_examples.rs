@@ -185,7 +185,10 @@ fn every_worked_example_in_the_docs_matches_the_rating_core() {
         let held = format!("{}{}", block.text, base).replace(',', "");
         for n in numbers(&block.caption) {
             let plain = n.replace(',', "");
-            if plain.split_once('.').is_some_and(|(_, cents)| cents.len() == 2) {
+            if plain
+                .split_once('.')
+                .is_some_and(|(_, cents)| cents.len() == 2)
+            {
                 assert!(
                     held.contains(&plain),
                     "{at}: the caption's amount {n} is not in the example's block"
@@ -216,7 +219,8 @@ fn every_worked_example_in_the_docs_matches_the_rating_core() {
             assert!(!expect.is_empty(), "{at}: nothing expected");
             if let Some(refunds_at) = c.get("refund_headroom_at").and_then(Value::as_str) {
                 // The rolling refund limit: what may still be refunded then.
-                let list = rating::prepare::refunds(&estate, &PriceBook::empty(), &Options::default());
+                let list =
+                    rating::prepare::refunds(&estate, &PriceBook::empty(), &Options::default());
                 let got = ptudesk::domain::money::fmt_money(rating::refund_headroom(
                     &list,
                     t(refunds_at),
