@@ -22,7 +22,7 @@ fn main() {
                         && !l.starts_with("For more information")
                 })
                 .collect();
-            eprintln!("{}", parts.join(" "));
+            eprintln!("{}", ptudesk::report::safe::plain_lines(&parts.join(" ")));
             // `check` answers in the monitoring-plugin convention: 3 = could not check.
             let is_check = std::env::args()
                 .skip(1)
@@ -33,7 +33,7 @@ fn main() {
     };
     if let Err(f) = run(cli) {
         if !f.message.is_empty() {
-            eprintln!("error: {}", f.message);
+            eprintln!("error: {}", ptudesk::report::safe::plain_lines(&f.message));
         }
         std::process::exit(f.code);
     }

@@ -125,7 +125,8 @@ pub fn to_json(list: &[Notification]) -> String {
             action: &n.action,
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&items).expect("serializes");
+    let mut s =
+        crate::report::safe::json_safe(serde_json::to_string_pretty(&items).expect("serializes"));
     s.push('\n');
     s
 }

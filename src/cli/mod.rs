@@ -190,7 +190,12 @@ pub fn window(from: Option<Time>, to: Option<Time>, now: Time) -> (Time, Time) {
     }
 }
 
+/// Writes a command's output to stdout. Every control character but the
+/// line break is shown visibly ([`report::safe::plain_lines`]): text from
+/// the estate never drives the terminal. JSON and CSV producers escape
+/// their text as their formats say, so this leaves them unchanged.
 pub(crate) fn out(text: &str) -> Result<(), Failure> {
+    let text = report::safe::plain_lines(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -427,7 +427,8 @@ pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
             change: a.change,
         }),
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("serializable");
+    let mut s =
+        crate::report::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializable"));
     s.push('\n');
     s
 }

@@ -307,7 +307,7 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
 /// data only (CSV, FOCUS) and can't carry it.
 pub fn note_unverified(f: &rating::Forecast) {
     if let Some(note) = unverified_note(f) {
-        eprintln!("{note}");
+        eprintln!("{}", crate::report::safe::plain_lines(&note));
     }
 }
 

@@ -60,13 +60,13 @@ pub fn sync(g: &Global, a: &SyncArgs, now: Time) -> Result<(), Failure> {
     let quiet = a.quiet;
     let report = crate::sync::run(&path, &options, now, |step| {
         if !quiet {
-            eprintln!("{step}");
+            eprintln!("{}", crate::report::safe::plain_lines(step));
         }
     })
     .map_err(Failure::input)?;
     if quiet {
         for w in report.problems() {
-            eprintln!("{w}");
+            eprintln!("{}", crate::report::safe::plain_lines(&w.to_string()));
         }
         Ok(())
     } else {

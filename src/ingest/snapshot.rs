@@ -238,7 +238,9 @@ pub fn load(path: &std::path::Path) -> Result<Estate, InputError> {
 
 /// Writes an estate as a snapshot (pretty JSON, stable field order).
 pub fn to_json(estate: &Estate) -> String {
-    let mut s = serde_json::to_string_pretty(estate).expect("an estate always serializes");
+    let mut s = crate::report::safe::json_safe(
+        serde_json::to_string_pretty(estate).expect("an estate always serializes"),
+    );
     s.push('\n');
     s
 }

@@ -161,7 +161,8 @@ pub fn to_json(f: &Forecast) -> String {
             })
             .collect(),
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
+    let mut s =
+        crate::report::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializes"));
     s.push('\n');
     s
 }

@@ -3,11 +3,13 @@
 
 pub mod changes;
 pub mod forecast;
+pub mod safe;
 pub mod tables;
 
 /// Wraps `text` into lines of at most `width` characters, each prefixed
-/// with `indent`.
+/// with `indent`; control characters are shown visibly ([`safe::plain`]).
 pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
+    let text = safe::plain(text);
     let avail = width.saturating_sub(indent.chars().count()).max(10);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -32,8 +34,10 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Cuts `s` to at most `n` characters, marking the cut with `~`.
+/// Cuts `s` to at most `n` characters, marking the cut with `~`; control
+/// characters are shown visibly ([`safe::plain`]) before measuring.
 pub fn fit(s: &str, n: usize) -> String {
+    let s = safe::plain(s);
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -337,9 +337,9 @@ pub fn tables(e: &Estate) -> Vec<Table> {
 fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
     let mut w = csv::Writer::from_path(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    w.write_record(header).map_err(|e| e.to_string())?;
+    super::safe::write_record(&mut w, header).map_err(|e| e.to_string())?;
     for r in rows {
-        w.write_record(r).map_err(|e| e.to_string())?;
+        super::safe::write_record(&mut w, r).map_err(|e| e.to_string())?;
     }
     w.flush()
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -450,9 +450,9 @@ pub fn focus_rows(
 /// FOCUS rows as CSV text.
 pub fn focus_csv(rows: &[Vec<String>]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(FOCUS_HEADER).expect("in memory");
+    super::safe::write_record(&mut w, FOCUS_HEADER).expect("in memory");
     for r in rows {
-        w.write_record(r).expect("in memory");
+        super::safe::write_record(&mut w, r).expect("in memory");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
 }

@@ -118,7 +118,7 @@ pub struct Store {
 }
 
 fn note_stderr(msg: &str) {
-    eprintln!("{msg}");
+    eprintln!("{}", crate::report::safe::plain_lines(msg));
 }
 
 impl Store {

@@ -9,6 +9,7 @@ use super::theme::Theme;
 use crate::alerts::Severity;
 use crate::domain::time::Time;
 use crate::rating::{Basis, Period};
+use crate::report::safe::plain;
 use chrono::Datelike;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -602,7 +603,7 @@ pub fn table_foot(app: &App, pane: Pane, width: u16, height: u16) -> Vec<String>
         app.view(pane)
             .selected_row(t)
             .and_then(|r| r.cells.get(c))
-            .cloned()
+            .map(|s| plain(s).into_owned())
     });
     let Some(text) = text.filter(|s| !s.is_empty()) else {
         return vec![];
@@ -756,6 +757,8 @@ fn column_needs(t: &Table, year: i32) -> (Vec<u16>, Vec<u16>) {
     // Every row on every frame: counted without building the compact forms.
     for r in &t.rows {
         for (i, cell) in r.cells.iter().enumerate().take(n) {
+            let cell = plain(cell);
+            let cell = cell.as_ref();
             let w = cell.chars().count();
             full[i] = full[i].max(w as u16);
             compact[i] = compact[i].max(compact_len(cell, w, year) as u16);
@@ -1135,7 +1138,7 @@ pub fn draw_table(
         (0..n)
             .map(|j| {
                 kids.iter()
-                    .map(|r| r.cells.get(j).map_or(0, |s| s.chars().count()))
+                    .map(|r| r.cells.get(j).map_or(0, |s| plain(s).chars().count()))
                     .max()
                     .unwrap_or(0)
             })
@@ -1157,8 +1160,9 @@ pub fn draw_table(
                     if j > 0 {
                         s.push_str("  ");
                     }
+                    let cell = plain(cell);
                     let numeric = cell.starts_with(|c: char| c.is_ascii_digit());
-                    s.push_str(&fit(cell, kid_w[j], numeric));
+                    s.push_str(&fit(&cell, kid_w[j], numeric));
                 }
                 (r, s)
             }
@@ -1171,7 +1175,7 @@ pub fn draw_table(
                     let text = parent
                         .cells
                         .get(ci)
-                        .map(|x| cell_text(x))
+                        .map(|x| cell_text(&plain(x)))
                         .unwrap_or_default();
                     s.push_str(&fit(&text, w as usize, t.columns[ci].right));
                 }
