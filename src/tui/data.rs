@@ -524,7 +524,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
         reservations,
         baseline: Baseline {
             month: (m0, m1),
-            next30: (hour0, hour0 + Duration::days(30)),
+            next30: crate::rating::coverage::next_30_days(now),
         },
         month_use,
         covered_now,

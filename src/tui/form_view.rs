@@ -264,6 +264,19 @@ pub fn preview_lines(app: &App, p: &Preview, width: usize) -> Vec<Line<'static>>
             format!("{} -> {}", money(c.before), money(c.after)),
         ));
     }
+    if let Some(c) = &p.covers {
+        for (i, l) in crate::report::wrap(&capitalized(c), "    ", width.saturating_sub(1))
+            .into_iter()
+            .enumerate()
+        {
+            let l = if i == 0 {
+                format!("  {}", l.trim_start())
+            } else {
+                l
+            };
+            out.push(Line::from(Span::raw(l)));
+        }
+    }
     if let Some(r) = &p.refund {
         let (msg, style) = if r.ok() {
             ("within the limit", app.theme.fg("ok"))
@@ -305,4 +318,13 @@ pub fn preview_lines(app: &App, p: &Preview, width: usize) -> Vec<Line<'static>>
         }
     }
     out
+}
+
+/// The text with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
