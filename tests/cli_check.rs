@@ -518,3 +518,78 @@ fn the_webhook_gets_new_notifications_once() {
     );
     assert_eq!(o.status.code(), Some(3));
 }
+
+#[test]
+fn idle_reservations_with_azure_ids_each_raise_a_notification() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    // Azure's reservation ids: `/reservationorders/` inside them is no renewal
+    // marker, so two reservations of one order stay two (as short ids do),
+    // and the renewed terms of the monthly one stay with it.
+    let order =
+        "/providers/microsoft.capacity/reservationorders/5a1f9c3e-7d2b-4e8a-9f61-0c4b2d8e7a13";
+    let azure = [
+        format!("{order}/reservations/0d6e3b7a-21c4-4f59-8a3e-6b9f1c2d4e50"),
+        format!("{order}/reservations/8c2a4f1e-5b3d-4a6c-9e7f-1d0b3a5c7e92"),
+    ];
+    let short = ["r1".to_string(), "r2".to_string()];
+    for ids in [&short, &azure] {
+        // Each reservation covers a third of the one deployment in its subscription.
+        let reservation = |id: &str, sub: &str, term: &str, renewal: &str| {
+            serde_json::json!({"id": id, "name": "", "region": "eastus2", "sku": "GlobalProvisionedManaged",
+                "ptu": 300, "term": term, "billing": "monthly", "start": "2026-10-01T00:00:00Z",
+                "scope": {"type": "subscription", "subscription": sub}, "scope_changes": [],
+                "renewal": {"mode": renewal}, "refunded_at": null})
+        };
+        let deployment = |id: &str, resource: &str| {
+            serde_json::json!({"id": id, "resource": resource, "model": "gpt-4o", "version": "2024-08-06",
+                "sku": "GlobalProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": 100}], "deleted": null})
+        };
+        let file = snapshot(
+            dir.path(),
+            "ids.json",
+            serde_json::json!({
+                "billing_accounts": [{"id": "ba", "subscriptions": ["sub-a", "sub-b"]}],
+                "resources": [
+                    {"id": "aoai-a", "subscription": "sub-a", "resource_group": "rg", "region": "eastus2"},
+                    {"id": "aoai-b", "subscription": "sub-b", "resource_group": "rg", "region": "eastus2"}
+                ],
+                "deployments": [deployment("d1", "aoai-a"), deployment("d2", "aoai-b")],
+                "reservations": [
+                    reservation(&ids[0], "sub-a", "P1Y", "none"),
+                    reservation(&ids[1], "sub-b", "P1M", "autorenew"),
+                ]
+            }),
+        );
+        let o = run(
+            &db,
+            &[
+                "check",
+                "--scenario",
+                &file,
+                "--now",
+                NOW,
+                "--format",
+                "json",
+            ],
+        );
+        let v: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+        // One notification per reservation, whichever of its terms it names.
+        let unused: Vec<&str> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "reservation_unused")
+            .map(|n| n["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(unused.len(), 2, "{v:#}");
+        for id in ids {
+            assert_eq!(
+                unused.iter().filter(|s| s.starts_with(id.as_str())).count(),
+                1,
+                "{id} in {unused:?}"
+            );
+        }
+    }
+}

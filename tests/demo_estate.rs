@@ -734,13 +734,7 @@ fn the_rating_core_tells_the_same_story() {
     let f = rating::forecast(&e, &PriceBook::empty(), &req, &Options::default())
         .unwrap_or_else(|err| panic!("{err}"));
     // A renewed term is its own subject, `<id>/r<N>` (docs/reservations.md#renewals).
-    let is = |subject: &str, id: &str| {
-        subject == id
-            || subject
-                .strip_prefix(id)
-                .and_then(|rest| rest.strip_prefix("/r"))
-                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    };
+    let is = |subject: &str, id: &str| ptudesk::domain::terms::is_term_of(subject, id);
     let of = |kind: WindowKind, subject: &str| -> Vec<(Time, Time)> {
         f.windows
             .iter()

@@ -742,7 +742,7 @@ fn applied_demo_plan_agrees_with_forecast() {
         .iter()
         .filter(|i| {
             let id = i["id"].as_str().unwrap();
-            id == "res-cp-eastus-legacy" || id.starts_with("res-cp-eastus-legacy/r")
+            ptudesk::domain::terms::is_term_of(id, "res-cp-eastus-legacy")
         })
         .map(|i| d(i["charges"].as_str().unwrap()))
         .sum();

@@ -28,6 +28,7 @@ use chrono::{Duration, DurationRound, TimeZone, Utc};
 use proptest::prelude::*;
 use ptudesk::domain::money::fmt_money;
 use ptudesk::domain::prices::PriceBook;
+use ptudesk::domain::terms;
 use ptudesk::domain::time::{Time, add_months};
 use ptudesk::domain::validate::validate;
 use ptudesk::domain::{
@@ -1175,7 +1176,10 @@ impl Coverage {
         self.double_billing_windows += yes(has(rating::WindowKind::DoubleBilling));
         self.unused_windows += yes(has(rating::WindowKind::Unused));
         self.refunds += yes(t.refunds != Decimal::ZERO);
-        self.renewed_terms += yes(f.instruments.iter().any(|i| i.id.contains("/r")));
+        self.renewed_terms += yes(f
+            .instruments
+            .iter()
+            .any(|i| terms::renewal_of(&i.id).is_some()));
         self.managed_compute += yes(t.managed_compute != Decimal::ZERO);
         self.unverified += yes(!f.unverified_prices.is_empty());
         self.multi_day_periods += yes(f.periods.len() > 1);
@@ -1194,7 +1198,7 @@ impl Coverage {
             f.instruments.iter().any(|i| {
                 i.kind == rating::InstrumentKind::Reservation
                     && i.used_ptu_minutes > 0
-                    && (i.id == id || i.id.starts_with(&format!("{id}/r")))
+                    && terms::is_term_of(&i.id, id)
             })
         };
         self.scope_changes += yes(e.reservations.iter().any(|r| {
@@ -1224,9 +1228,9 @@ impl Coverage {
                 (sub == "s2" || sub == "s3")
                     && u.covered.iter().any(|c| {
                         c.ptu_minutes > Decimal::ZERO
-                            && only_root.iter().any(|id| {
-                                c.instrument == *id || c.instrument.starts_with(&format!("{id}/r"))
-                            })
+                            && only_root
+                                .iter()
+                                .any(|id| terms::is_term_of(&c.instrument, id))
                     })
             }));
         }

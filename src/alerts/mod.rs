@@ -682,7 +682,7 @@ fn windows(
 
 /// Commitments whose deployments a reservation term could cover.
 fn commitments_beside(ctx: &Ctx, term_id: &str) -> Vec<String> {
-    let base = term_id.split("/r").next().unwrap_or(term_id);
+    let base = crate::domain::terms::base_id(term_id);
     let Some(r) = ctx.estate.reservations.iter().find(|r| r.id == base) else {
         return vec![];
     };
@@ -737,7 +737,7 @@ fn unused_and_mismatch(
         };
         let level = per_day(cost, idle_hours);
         // One notification per reservation: its earliest idle term in the horizon.
-        let base = inst.id.split("/r").next().unwrap_or(&inst.id);
+        let base = crate::domain::terms::base_id(&inst.id);
         if inst.kind == InstrumentKind::Reservation && !reported.insert(base) {
             continue;
         }

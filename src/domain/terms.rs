@@ -228,6 +228,45 @@ pub fn period_starts(start: Time, term: Term) -> Vec<Time> {
     v
 }
 
+/// The marker between a reservation's id and a renewal's index in a term id.
+const RENEWAL_MARK: &str = "/r";
+
+/// The id of a reservation's term `n`: the purchase (`n` = 0) keeps the
+/// reservation's id, renewal `n` is `<id>/r<n>` (`res-1`, `res-1/r1`, ...).
+/// Reservation ids are any text, Azure's included
+/// (`/providers/microsoft.capacity/reservationorders/<order>/reservations/<guid>`).
+pub fn term_id(reservation: &str, n: u32) -> String {
+    if n == 0 {
+        reservation.to_string()
+    } else {
+        format!("{reservation}{RENEWAL_MARK}{n}")
+    }
+}
+
+/// A renewal's reservation id and index, when `id` names a renewed term
+/// (`res-1/r2` -> `("res-1", 2)`); `None` for any other id. Only a trailing
+/// `/r` followed by digits marks a renewal, so `/reservationorders/...`
+/// inside an Azure id does not.
+pub fn renewal_of(id: &str) -> Option<(&str, u32)> {
+    let (base, n) = id.rsplit_once(RENEWAL_MARK)?;
+    if base.is_empty() || n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((base, n.parse().ok()?))
+}
+
+/// The reservation a term id belongs to (`res-1/r2` -> `res-1`; an id that
+/// names no renewal is its own reservation).
+pub fn base_id(id: &str) -> &str {
+    renewal_of(id).map_or(id, |(base, _)| base)
+}
+
+/// Whether `term` is a term of the reservation `reservation`: its purchase
+/// or one of its renewals.
+pub fn is_term_of(term: &str, reservation: &str) -> bool {
+    base_id(term) == reservation
+}
+
 /// The reservation's terms that start before `until`.
 pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<ReservationTerm>, TermError> {
     let mut terms: Vec<ReservationTerm> = Vec::new();
@@ -272,7 +311,7 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
         let next = match setting {
             ReservationRenewal::None => break,
             ReservationRenewal::Autorenew => ReservationTerm {
-                id: format!("{}/r{n}", r.id),
+                id: term_id(&r.id, n),
                 n,
                 start: end,
                 end: add_months(end, prev.term.months()),
@@ -289,7 +328,7 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
             } => {
                 let term = term.unwrap_or(prev.term);
                 ReservationTerm {
-                    id: format!("{}/r{n}", r.id),
+                    id: term_id(&r.id, n),
                     n,
                     name: name.unwrap_or(prev.name),
                     ptu: ptu.unwrap_or(prev.ptu),
@@ -526,6 +565,27 @@ mod tests {
         assert_eq!(terms.len(), 1);
         assert_eq!(terms[0].end, t("2027-12-30T08:15:00Z"));
         assert_eq!(terms[0].periods[11], t("2027-11-28T08:15:00Z"));
+    }
+
+    #[test]
+    fn term_ids_of_azure_reservations() {
+        let azure = "/providers/microsoft.capacity/reservationorders/11111111-2222-3333-4444-555555555555/reservations/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+        assert_eq!(base_id(azure), azure);
+        assert_eq!(renewal_of(azure), None);
+        let renewed = term_id(azure, 3);
+        assert_eq!(renewed, format!("{azure}/r3"));
+        assert_eq!(renewal_of(&renewed), Some((azure, 3)));
+        assert_eq!(base_id(&renewed), azure);
+        assert_eq!(term_id(azure, 0), azure);
+        assert!(is_term_of(&renewed, azure));
+        assert!(!is_term_of(&renewed, "/providers/microsoft.capacity"));
+        assert_eq!(base_id("res-1/r12"), "res-1");
+        assert_eq!(base_id("res/rx"), "res/rx");
+        assert_eq!(base_id("/r2"), "/r2");
+        assert_eq!(base_id("res-1/r"), "res-1/r");
+        // Two Azure reservations of one order keep apart.
+        let other = azure.replace("aaaaaaaa", "ffffffff");
+        assert_ne!(base_id(&term_id(&other, 1)), base_id(azure));
     }
 
     #[test]

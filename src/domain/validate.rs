@@ -247,10 +247,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 ),
             ));
         }
-        if let Some((_, n)) = r.id.rsplit_once("/r")
-            && !n.is_empty()
-            && n.chars().all(|c| c.is_ascii_digit())
-        {
+        if super::terms::renewal_of(&r.id).is_some() {
             return Err(bad(
                 format!("$.reservations[{i}].id"),
                 format!(

@@ -18,12 +18,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 /// A reservation term's reservation (`res-1/r2` belongs to `res-1`).
-pub fn base_id(id: &str) -> &str {
-    match id.rsplit_once("/r") {
-        Some((base, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
-        _ => id,
-    }
-}
+pub use crate::domain::terms::base_id;
 
 /// The resources, commitments and reservations a plan touches: from the
 /// seeds, every reservation (in any of the estates) that may cover one of

@@ -235,12 +235,7 @@ fn pct_cell(p: Option<Decimal>) -> String {
 }
 
 /// The original id of a reservation term (`res-1/r2` -> `res-1`).
-pub fn base_id(id: &str) -> &str {
-    match id.rsplit_once("/r") {
-        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
-        _ => id,
-    }
-}
+pub use crate::domain::terms::base_id;
 
 /// The renewal settings in force for an expiry.
 pub use crate::domain::terms::{
