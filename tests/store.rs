@@ -295,3 +295,78 @@ fn a_first_default_currency_alone_is_not_a_change() {
         "the currency is stored with the estate"
     );
 }
+
+#[test]
+fn unread_parts_are_marked_with_the_write_kept_since_their_first_sync_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    // A store of schema 3 (before the mark) gains it on opening.
+    Store::create_at_version(&path, 3).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.reservations_unread().unwrap(), None);
+    let e = demo();
+    let why = |w: &str| Some(w.to_string());
+    let part = ptudesk::store::UNREAD_RESERVATIONS;
+
+    // Marked with a change...
+    let w = store
+        .transact_noting::<Infallible>(
+            "sync",
+            "first",
+            t("2026-11-01T00:00:00Z"),
+            &[(part, why("denied"))],
+            |_| Ok(e.clone()),
+        )
+        .unwrap()
+        .unwrap();
+    assert!(w.change.is_some());
+    // ...and again without one: `since` stays at the first.
+    let w = store
+        .transact_noting::<Infallible>(
+            "sync",
+            "second",
+            t("2026-11-02T00:00:00Z"),
+            &[(part, why("timed out"))],
+            |_| Ok(e.clone()),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.change, None);
+    let u = store.reservations_unread().unwrap().unwrap();
+    assert_eq!(
+        (u.since, u.last, u.why.as_str()),
+        (
+            t("2026-11-01T00:00:00Z"),
+            t("2026-11-02T00:00:00Z"),
+            "timed out"
+        )
+    );
+
+    // A failed edit leaves the mark as it was.
+    let r = store
+        .transact_noting(
+            "sync",
+            "third",
+            t("2026-11-03T00:00:00Z"),
+            &[(part, None)],
+            |_| Err("bad input"),
+        )
+        .unwrap();
+    assert_eq!(r, Err("bad input"));
+    assert!(store.reservations_unread().unwrap().is_some());
+
+    // Read again: cleared.
+    store
+        .transact_noting::<Infallible>(
+            "sync",
+            "fourth",
+            t("2026-11-04T00:00:00Z"),
+            &[(part, None)],
+            |_| Ok(e.clone()),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.reservations_unread().unwrap(), None);
+    assert_eq!(store.unread().unwrap(), vec![]);
+}

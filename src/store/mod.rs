@@ -54,16 +54,20 @@ pub enum StoreError {
     Rejected(String),
 }
 
+/// The schema migrations, oldest first: schema version N is the first N.
+const SCHEMAS: &[&str] = &[
+    include_str!("schema_1.sql"),
+    include_str!("schema_2.sql"),
+    include_str!("schema_3.sql"),
+    include_str!("schema_4.sql"),
+];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("schema_1.sql")),
-        M::up(include_str!("schema_2.sql")),
-        M::up(include_str!("schema_3.sql")),
-    ])
+    Migrations::new(SCHEMAS.iter().map(|s| M::up(s)).collect())
 }
 
 /// The schema version this program writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = SCHEMAS.len() as i64;
 
 /// The default store path: `ptudesk.db` in the platform's data folder.
 pub fn default_path() -> Result<PathBuf, StoreError> {
@@ -73,6 +77,24 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
             path: "(default)".into(),
             message: "no home folder to put the store in; give --db PATH or set PTUDESK_DB".into(),
         })
+}
+
+/// The part of the estate [`Unread`] names when a sync could not read the
+/// reservations.
+pub const UNREAD_RESERVATIONS: &str = "reservations";
+
+/// A part of the estate the syncs could not read: what the store holds of
+/// it may be out of date (or missing) since `since`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// Which part ([`UNREAD_RESERVATIONS`]).
+    pub part: String,
+    /// The first sync that could not read it.
+    pub since: Time,
+    /// The latest sync that could not read it.
+    pub last: Time,
+    /// What that sync was told.
+    pub why: String,
 }
 
 /// A change recorded in the audit log.
@@ -315,6 +337,21 @@ impl Store {
         now: Time,
         edit: impl FnMut(&Estate) -> Result<Estate, E>,
     ) -> Result<Result<Written, E>, StoreError> {
+        self.transact_noting(source, summary, now, &[], edit)
+    }
+
+    /// [`Store::transact`], and in the same transaction (whether or not the
+    /// estate changed) what a sync could or could not read: for each part,
+    /// `Some(why)` marks it unread (since the first sync that could not
+    /// read it), `None` clears the mark (a sync read it).
+    pub fn transact_noting<E>(
+        &mut self,
+        source: &str,
+        summary: &str,
+        now: Time,
+        unread: &[(&str, Option<String>)],
+        edit: impl FnMut(&Estate) -> Result<Estate, E>,
+    ) -> Result<Result<Written, E>, StoreError> {
         let mut edit = edit;
         let path = self.path.clone();
         let note = self.busy_note;
@@ -339,7 +376,9 @@ impl Store {
                 // meant (the currency USD) is not worth a change of its own.
                 deltas.clear();
             }
+            note_unread(&tx, unread, now).map_err(|e| e.to_string())?;
             if deltas.is_empty() {
+                tx.commit().map_err(|e| e.to_string())?;
                 return Ok(Ok(Written {
                     change: None,
                     deltas,
@@ -612,6 +651,44 @@ impl Store {
         })
     }
 
+    /// The parts of the estate the syncs could not read, by part.
+    pub fn unread(&self) -> Result<Vec<Unread>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT part, since, last, why FROM unread ORDER BY part")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (part, since, last, why) = row.map_err(|e| self.err(e))?;
+            out.push(Unread {
+                part,
+                since: parse_stored_time(&self.path, &since)?,
+                last: parse_stored_time(&self.path, &last)?,
+                why,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Since when the estate's reservations are unknown (a sync could not
+    /// read them), if they are.
+    pub fn reservations_unread(&self) -> Result<Option<Unread>, StoreError> {
+        Ok(self
+            .unread()?
+            .into_iter()
+            .find(|u| u.part == UNREAD_RESERVATIONS))
+    }
+
     /// The acknowledgements (silenced notifications).
     pub fn acks(&self) -> Result<Vec<crate::alerts::Ack>, StoreError> {
         let mut stmt = self
@@ -736,6 +813,26 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         o.mode(0o600);
     }
     o.open(path).map(|_| ())
+}
+
+/// Marks parts unread (`Some(why)`: the first mark's instant stays its
+/// `since`) or read again (`None`: the mark goes).
+fn note_unread(
+    tx: &rusqlite::Transaction,
+    unread: &[(&str, Option<String>)],
+    now: Time,
+) -> rusqlite::Result<()> {
+    for (part, why) in unread {
+        match why {
+            Some(why) => tx.execute(
+                "INSERT INTO unread(part, since, last, why) VALUES (?1, ?2, ?2, ?3) \
+                 ON CONFLICT(part) DO UPDATE SET last = excluded.last, why = excluded.why",
+                params![part, fmt_time(now), why],
+            )?,
+            None => tx.execute("DELETE FROM unread WHERE part = ?1", [part])?,
+        };
+    }
+    Ok(())
 }
 
 /// Writes one change: its row, the objects, and their audit entries.
