@@ -10,6 +10,7 @@
 //! instant) survives while the condition lasts.
 
 pub mod sizes;
+pub mod unknown;
 
 use crate::config::{Alerts, Config};
 use crate::domain::money::{fmt_money_grouped, fmt_ptu_hours_grouped};

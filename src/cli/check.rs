@@ -198,7 +198,9 @@ fn evaluate(
     } else {
         Some(Store::open_existing(&store_path(g)?)?)
     };
-    let list = alerts::evaluate(&estate, &PriceBook::default_book(), config, at, horizon)?;
+    let mut list = alerts::evaluate(&estate, &PriceBook::default_book(), config, at, horizon)?;
+    let unread = store.as_ref().map(Store::reservations_unread).transpose()?;
+    alerts::unknown::temper(&mut list, unread.flatten().as_ref(), horizon);
     Ok((list, store))
 }
 
@@ -288,13 +290,14 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
     let mut store = Store::open_existing(&store_path(g)?)?;
     let config = Config::load().map_err(Failure::input)?;
     let (at, horizon) = a.when.resolve(&config, now);
-    let current = alerts::evaluate(
+    let mut current = alerts::evaluate(
         &store.load()?,
         &PriceBook::default_book(),
         &config,
         at,
         horizon,
     )?;
+    alerts::unknown::temper(&mut current, store.reservations_unread()?.as_ref(), horizon);
     if a.list {
         let acks = store.acks()?;
         let mut s = String::new();

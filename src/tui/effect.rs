@@ -421,8 +421,13 @@ impl Worker {
                     .with_store(|s| s.acks().map_err(|e| e.to_string()))
                     .unwrap_or_default();
                 let mut silenced = Vec::new();
+                // Reservations a sync could not read (a throw-away store has no such mark).
+                let unread = self
+                    .with_store(|s| s.reservations_unread().map_err(|e| e.to_string()))
+                    .unwrap_or_default();
                 let r = (self.notifier)(&estate, &self.book, &self.config, now, horizon)
-                    .map(|list| {
+                    .map(|mut list| {
+                        crate::alerts::unknown::temper(&mut list, unread.as_ref(), horizon);
                         let mut active = Vec::new();
                         for n in list {
                             if crate::alerts::silenced(&n, &acks, now) {
