@@ -139,6 +139,12 @@ fn first_sync(f: &Fake) {
     f.commands();
 }
 
+const O1: &str = "c0de0001-0000-4000-8000-000000000001";
+const O2: &str = "c0de0002-0000-4000-8000-000000000002";
+/// The reservation orders through `az rest`, and their second page.
+const ORDERS: &str = "/providers/Microsoft.Capacity/reservationOrders?api-version=2022-11-01";
+const ORDERS_PAGE2: &str = "https://management.azure.com/providers/Microsoft.Capacity/reservationOrders?api-version=2022-11-01&$skiptoken=2";
+
 const SECOND_LOG: &[&str] = &["second", "log", "first"];
 /// No activity log, and a reservation record without lastUpdatedDateTime.
 const SECOND_NO_LOG: &[&str] = &["undated", "second", "first"];
@@ -181,20 +187,46 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
     let expected = vec![
         "az account list --output json".to_string(),
         format!("az cognitiveservices account list --subscription {A} --output json"),
-        format!("az cognitiveservices account deployment list --name aoai-east --resource-group RG-ML --subscription {A} --output json"),
-        format!("az cognitiveservices account commitment-plan list --name aoai-east --resource-group RG-ML --subscription {A} --output json"),
-        format!("az rest --method get --url /subscriptions/{A}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"),
-        format!("az cognitiveservices usage list --location eastus2 --subscription {A} --output json"),
+        format!(
+            "az cognitiveservices account deployment list --name aoai-east --resource-group RG-ML --subscription {A} --output json"
+        ),
+        format!(
+            "az cognitiveservices account commitment-plan list --name aoai-east --resource-group RG-ML --subscription {A} --output json"
+        ),
+        format!(
+            "az rest --method get --url /subscriptions/{A}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"
+        ),
+        format!(
+            "az cognitiveservices usage list --location eastus2 --subscription {A} --output json"
+        ),
         format!("az cognitiveservices account list --subscription {B} --output json"),
-        format!("az cognitiveservices account deployment list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"),
-        format!("az cognitiveservices account commitment-plan list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"),
-        format!("az rest --method get --url /subscriptions/{B}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"),
-        format!("az rest --method get --url {} --output json", page2.trim_matches('\'')),
-        format!("az rest --method get --url /subscriptions/{B}/resourceGroups/rg-apps/providers/Microsoft.CognitiveServices/commitmentPlans/dev-plan/accountAssociations?api-version=2025-06-01 --output json"),
-        format!("az cognitiveservices usage list --location westus3 --subscription {B} --output json"),
-        "az reservations reservation-order list --output json".to_string(),
-        "az reservations reservation list --reservation-order-id c0de0001-0000-4000-8000-000000000001 --output json".to_string(),
-        "az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json".to_string(),
+        format!(
+            "az cognitiveservices account deployment list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"
+        ),
+        format!(
+            "az cognitiveservices account commitment-plan list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"
+        ),
+        format!(
+            "az rest --method get --url /subscriptions/{B}/providers/Microsoft.CognitiveServices/commitmentPlans?api-version=2025-06-01 --output json"
+        ),
+        format!(
+            "az rest --method get --url {} --output json",
+            page2.trim_matches('\'')
+        ),
+        format!(
+            "az rest --method get --url /subscriptions/{B}/resourceGroups/rg-apps/providers/Microsoft.CognitiveServices/commitmentPlans/dev-plan/accountAssociations?api-version=2025-06-01 --output json"
+        ),
+        format!(
+            "az cognitiveservices usage list --location westus3 --subscription {B} --output json"
+        ),
+        format!("az rest --method get --url {ORDERS} --output json"),
+        format!("az rest --method get --url {ORDERS_PAGE2} --output json"),
+        format!(
+            "az rest --method get --url /providers/Microsoft.Capacity/reservationOrders/{O1}/reservations?api-version=2022-11-01 --output json"
+        ),
+        format!(
+            "az rest --method get --url /providers/Microsoft.Capacity/reservationOrders/{O2}/reservations?api-version=2022-11-01 --output json"
+        ),
     ];
     assert_eq!(f.commands(), expected);
 
@@ -553,8 +585,10 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
         ),
         (
             "AZ_FAKE_GARBAGE",
-            "reservation-order list",
-            "error: az reservations reservation-order list --output json: not valid JSON".into(),
+            "reservationOrders?api-version",
+            format!(
+                "error: the reservations could not be read: `az rest --method get --url '{ORDERS}' --output json`: not valid JSON"
+            ),
         ),
     ];
     for (var, what, says) in cases {
@@ -574,16 +608,13 @@ fn a_failure_part_way_leaves_the_store_as_it_was() {
     // answer `[]` after 30 s, and the sync would then succeed).
     let o = f.sync(
         SECOND_LOG,
-        &[(
-            "AZ_FAKE_HANG",
-            "reservation list --reservation-order-id c0de0002",
-        )],
+        &[("AZ_FAKE_HANG", "reservationOrders/c0de0002")],
         &["--now", SECOND, "--timeout", "2s"],
     );
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("error: `az reservations reservation list --reservation-order-id c0de0002-0000-4000-8000-000000000002 --output json` did not answer within 2 s: it was stopped, and nothing was written (the limit is --timeout, or `timeout` under [sync] in the settings file)"),
+        err.contains(&format!("error: the reservations could not be read: `az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations?api-version=2022-11-01' --output json`: it did not answer within 2 s and was stopped (the limit is --timeout, or `timeout` under [sync] in the settings file); nothing was written")),
         "{err}"
     );
     assert_eq!(f.ok(&["export"]), before);
@@ -959,7 +990,7 @@ fn the_settings_file_sets_the_time_limit() {
     let config = f.dir.path().join("config.toml");
     std::fs::write(&config, "[sync]\ntimeout = \"1s\"\n").unwrap();
     let cfg = config.to_str().unwrap();
-    let hang = ("AZ_FAKE_HANG", "reservation-order list");
+    let hang = ("AZ_FAKE_HANG", "reservationOrders?api-version");
     let started = std::time::Instant::now();
     let o = f.sync(
         &["first"],
@@ -969,7 +1000,7 @@ fn the_settings_file_sets_the_time_limit() {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("error: `az reservations reservation-order list --output json` did not answer within 1 s: it was stopped, and nothing was written"),
+        err.contains(&format!("error: the reservations could not be read: `az rest --method get --url '{ORDERS}' --output json`: it did not answer within 1 s and was stopped")),
         "{err}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
@@ -1012,7 +1043,7 @@ fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\nAZ_FAKE_DIRS={dirs} AZ_FAKE_HANG='reservation-order list' exec {az} \"$@\"\n",
+            "#!/bin/sh\nAZ_FAKE_DIRS={dirs} AZ_FAKE_HANG='reservationOrders?api-version' exec {az} \"$@\"\n",
             dirs = quote(&data("first")),
             az = quote(&f.bin.join("az")),
         ),
@@ -1037,9 +1068,9 @@ fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
     });
     match answers.last() {
         Some(Action::Synced(Err(e))) => assert!(
-            e.contains(
-                "`az reservations reservation-order list --output json` did not answer within 1 s"
-            ),
+            e.contains(&format!(
+                "`az rest --method get --url '{ORDERS}' --output json`: it did not answer within 1 s"
+            )),
             "{e}"
         ),
         other => panic!("{other:?}"),
@@ -1053,8 +1084,11 @@ fn an_import_of_az_output_marks_what_it_dates_at_its_own_time_approximate() {
     let f = fake();
     let file = |dir: &str, name: &str| data(dir).join(name).display().to_string();
     let east = format!("name-aoai-east-resource-group-rg-ml-subscription-{A}");
-    let order = "reservations-reservation-list-reservation-order-id-c0de0001-0000-4000-8000-000000000001.json";
-    let orders = file("first", "reservations-reservation-order-list.json");
+    let order = "rest-method-get-url-providers-microsoft-capacity-reservationorders-c0de0001-0000-4000-8000-000000000001-reservations-api-version-2022-11-01.json";
+    let orders = file(
+        "first",
+        "rest-method-get-url-providers-microsoft-capacity-reservationorders-api-version-2022-11-01.json",
+    );
     let deployments = format!("cognitiveservices-account-deployment-list-{east}.json");
     let plans = format!("cognitiveservices-account-commitment-plan-list-{east}.json");
     let accounts = file(
@@ -1102,7 +1136,10 @@ fn an_import_of_az_output_marks_what_it_dates_at_its_own_time_approximate() {
     // A cancellation seen by an import: refunded at the import time, approximate.
     let later = "2026-12-06T00:00:00Z";
     let cancelled = file("cancelled", order);
-    let orders = file("first", "reservations-reservation-order-list.json");
+    let orders = file(
+        "first",
+        "rest-method-get-url-providers-microsoft-capacity-reservationorders-api-version-2022-11-01.json",
+    );
     f.ok(&["import", &orders, &cancelled, "--now", later]);
     let diff = f.ok(&["diff", "--since", SECOND]);
     assert!(
@@ -1122,4 +1159,295 @@ fn the_readme_lists_every_command_a_sync_runs() {
             "README.md does not list the sync command {cmd:?}"
         );
     }
+}
+
+/// `check --format json` at `at`: (kind, severity, subject, message) per notification.
+fn notifications(f: &Fake, at: &str) -> (Option<i32>, Vec<[String; 4]>) {
+    let o = f.ptudesk(&["check", "--now", at, "--format", "json"]);
+    let list: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&o.stdout), text(&o.stderr)));
+    let items = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            ["kind", "severity", "subject", "message"].map(|k| n[k].as_str().unwrap().to_string())
+        })
+        .collect();
+    (o.status.code(), items)
+}
+
+const OVERAGE: [&str; 2] = ["hourly_overage", "commitment_overage"];
+
+#[test]
+fn reservations_are_read_through_az_rest_without_the_reservation_extension() {
+    let f = fake();
+    // The stand-in acts as a fresh az 2.91 does: no reservation extension.
+    let o = Command::new(f.bin.join("az"))
+        .args([
+            "reservations",
+            "reservation-order",
+            "list",
+            "--output",
+            "json",
+        ])
+        .env("AZ_FAKE_DIRS", data("first"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .starts_with("ERROR: 'reservations' is misspelled or not recognized by the system."),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let out = f.sync_ok(&["first"], &["--now", FIRST]);
+    assert!(
+        out.contains("reservations       added 1, changed 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(!out.contains("note:"), "{out}");
+    let commands = f.commands();
+    assert!(
+        commands.iter().all(|c| !c.starts_with("az reservations")),
+        "{commands:?}"
+    );
+    // Both pages of orders, then each order's reservations.
+    let rest: Vec<&String> = commands
+        .iter()
+        .filter(|c| c.contains("Microsoft.Capacity"))
+        .collect();
+    assert_eq!(rest.len(), 4, "{rest:?}");
+    assert!(rest[1].contains("$skiptoken=2"), "{rest:?}");
+    assert!(rest[3].contains(&format!("reservationOrders/{O2}/reservations")));
+
+    // `check` sees the reservation (it pays for PTUs the commitment covers
+    // too), and the overage of the types nothing covers is certain.
+    import_prices(&f, FIRST);
+    let (code, list) = notifications(&f, "2026-11-28T07:00:00Z");
+    assert_eq!(code, Some(2), "{list:?}");
+    assert!(
+        list.iter().any(|[k, _, s, _]| k == "double_billing_window"
+            && s.ends_with("/reservations/d0de0001-0000-4000-8000-000000000001")),
+        "{list:?}"
+    );
+    assert!(
+        list.iter()
+            .any(|[k, sev, _, _]| OVERAGE.contains(&k.as_str()) && sev == "critical"),
+        "{list:?}"
+    );
+    assert!(list.iter().all(|[k, ..]| k != "reservations_unknown"));
+}
+
+#[test]
+fn reservations_azure_refuses_stop_the_sync_unless_allowed_and_are_then_unknown() {
+    let f = fake();
+    let refuse = [("AZ_FAKE_REFUSE", "Microsoft.Capacity")];
+    let orders = format!("`az rest --method get --url '{ORDERS}' --output json`");
+
+    // Refused: the sync names the call and writes nothing (not even a store).
+    for args in [&["--now", FIRST][..], &["--now", FIRST, "--dry-run"][..]] {
+        let o = f.sync(&["first"], &refuse, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "error: the reservations could not be read: {orders}: no permission (Forbidden("
+            )),
+            "{err}"
+        );
+        assert!(err.contains("nothing was written"), "{err}");
+        assert!(err.contains("--allow-partial"), "{err}");
+        assert!(!f.db.exists());
+    }
+
+    // --allow-partial: the rest is imported, exit 0, and it says so.
+    let o = f.sync(&["first"], &refuse, &["--now", FIRST, "--allow-partial"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("deployments        added 3, changed 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "note: reservations not read: {orders}: no permission"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the store marks the estate's reservations unknown since {FIRST}"
+        )),
+        "{out}"
+    );
+    assert_eq!(f.export()["reservations"].as_array().unwrap().len(), 0);
+    // --quiet still tells cron.
+    let o = f.sync(
+        &["first"],
+        &refuse,
+        &["--now", SECOND, "--allow-partial", "--quiet"],
+    );
+    assert!(o.status.success());
+    assert!(text(&o.stdout).is_empty());
+    assert!(
+        text(&o.stderr).contains("note: reservations not read"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // `check`: a notification of its own, unknown since the first sync that
+    // could not read them; no overage presented as certain.
+    import_prices(&f, SECOND);
+    let at = "2026-12-05T01:00:00Z";
+    let (code, list) = notifications(&f, at);
+    assert_eq!(code, Some(1), "warning at most: {list:?}");
+    let unknown: Vec<&[String; 4]> = list
+        .iter()
+        .filter(|[k, ..]| k == "reservations_unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{list:?}");
+    let [_, severity, subject, message] = unknown[0];
+    assert_eq!(
+        (severity.as_str(), subject.as_str()),
+        ("warning", "reservations")
+    );
+    assert!(
+        message.contains(&format!(
+            "unknown since the sync at {FIRST}: it could not read them, the latest at {SECOND} ({orders}: no permission"
+        )),
+        "{message}"
+    );
+    let overage: Vec<&[String; 4]> = list
+        .iter()
+        .filter(|[k, ..]| OVERAGE.contains(&k.as_str()))
+        .collect();
+    assert!(!overage.is_empty(), "{list:?}");
+    for [_, severity, _, message] in overage {
+        assert_eq!(severity, "warning");
+        assert!(
+            message.contains("may be covered by a reservation ptudesk could not read"),
+            "{message}"
+        );
+    }
+    let text_out = f.ptudesk(&["check", "--now", at]);
+    assert!(
+        text(&text_out.stdout).contains("WARNING  reservations_unknown  reservations"),
+        "{}",
+        text(&text_out.stdout)
+    );
+
+    // The terminal app shows it too.
+    {
+        use ptudesk::tui::runtime::{Options, StoreChoice, prepare, settle};
+        use ptudesk::tui::{Action, Pane, draw};
+        let (mut app, worker) = prepare(Options {
+            store: StoreChoice::Path(f.db.clone()),
+            now: Some(ptudesk::domain::time::parse_time_arg(at).unwrap()),
+            readonly: true,
+            config: ptudesk::config::Config::default(),
+        })
+        .unwrap();
+        let start = app.start();
+        settle(&mut app, &worker, start);
+        ptudesk::tui::runtime::send(&mut app, &worker, Action::PaneNotifications);
+        assert_eq!(app.pane, Pane::Notifications);
+        app.size = (120, 40);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        t.draw(|fr| draw(&app, fr)).unwrap();
+        let screen = format!("{}", t.backend());
+        assert!(
+            screen.contains("reservations unknown         reservations"),
+            "{screen}"
+        );
+        assert!(screen.contains("5 warning 1 info"), "{screen}");
+        assert!(!screen.to_lowercase().contains("critical"), "{screen}");
+    }
+
+    // A sync that reads them clears the mark, and says so.
+    let out = f.sync_ok(&["first"], &["--now", "2026-12-06T00:00:00Z"]);
+    assert!(
+        out.contains(&format!(
+            "note: reservations read again: the store no longer marks them unknown (it did since {FIRST})"
+        )),
+        "{out}"
+    );
+    assert_eq!(f.export()["reservations"].as_array().unwrap().len(), 1);
+    let (code, list) = notifications(&f, "2026-12-06T01:00:00Z");
+    assert!(
+        list.iter().all(|[k, ..]| k != "reservations_unknown"),
+        "{list:?}"
+    );
+    assert!(
+        list.iter()
+            .any(|[k, sev, _, _]| OVERAGE.contains(&k.as_str()) && sev == "critical"),
+        "{list:?}"
+    );
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn a_reservation_call_failing_part_way_keeps_what_was_read_when_allowed() {
+    let f = fake();
+    let fail = [(
+        "AZ_FAKE_FAIL",
+        &*format!("reservationOrders/{O2}/reservations"),
+    )];
+    let o = f.sync(&["first"], &fail, &["--now", FIRST]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("error: the reservations could not be read: `az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations?api-version=2022-11-01' --output json`: it failed (exit 1): (InternalServerError)")),
+        "{err}"
+    );
+    assert!(!f.db.exists());
+    let out = {
+        let o = f.sync(&["first"], &fail, &["--now", FIRST, "--allow-partial"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    // The first order's reservation was read, and is kept.
+    assert!(
+        out.contains("reservations       added 1, changed 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(out.contains("note: reservations not read"), "{out}");
+    import_prices(&f, FIRST);
+    let (_, list) = notifications(&f, "2026-11-28T07:00:00Z");
+    assert!(
+        list.iter().any(|[k, ..]| k == "reservations_unknown"),
+        "{list:?}"
+    );
+}
+
+#[test]
+fn a_shared_plan_without_its_associations_names_the_az_rest_call_that_lists_them() {
+    let f = fake();
+    let file = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/azure")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let out = f.ok(&[
+        "import",
+        &file("accounts.json"),
+        &file("shared-plan.json"),
+        "--now",
+        FIRST,
+    ]);
+    let call = ptudesk::sync::plan_associations_command();
+    assert!(
+        out.contains(&format!(
+            "no account association in this import (import the plan's too: `{call}`, or run `ptudesk sync`)"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("account-association"), "{out}");
+    // The very line the README gives.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.lines().any(|l| l.trim() == call), "{call}");
 }

@@ -566,7 +566,10 @@ pub fn merge(
                     });
                     continue;
                 }
-                [] => "no account association in this import (import `az cognitiveservices commitment-plan account-association list` too)".to_string(),
+                [] => format!(
+                    "no account association in this import (import the plan's too: `{}`, or run `ptudesk sync`)",
+                    crate::sync::plan_associations_command()
+                ),
                 many => format!("shared plan over {} accounts", many.len()),
             };
             prov.forget("commitments", &p.id);

@@ -100,6 +100,8 @@ pub fn is_denied(stderr: &str) -> bool {
     s.contains("authorizationfailed")
         || s.contains("does not have authorization")
         || s.contains("linkedauthorizationfailed")
+        // `az rest` reports an HTTP 403 as Forbidden(BODY).
+        || s.contains("forbidden(")
 }
 
 /// True when az's message asks for `az login`.
@@ -224,6 +226,11 @@ mod tests {
         let denied = "ERROR: (AuthorizationFailed) The client 'x' with object id 'y' does not have authorization to perform action 'a' over scope '/subscriptions/s'";
         assert!(matches!(
             classify("az x".into(), Some(1), denied),
+            AzError::Denied { .. }
+        ));
+        let forbidden = r#"ERROR: Forbidden({"error":{"code":"Forbidden","message":"no access"}})"#;
+        assert!(matches!(
+            classify("az rest".into(), Some(1), forbidden),
             AzError::Denied { .. }
         ));
         let login = "ERROR: Please run 'az login' to setup account.";

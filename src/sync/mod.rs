@@ -20,8 +20,13 @@
 //!    Only when an account the store holds is gone from the account list:
 //!    `az cognitiveservices account list-deleted` (soft-deleted accounts
 //!    with their deletion and scheduled purge dates).
-//! 3. Once: `az reservations reservation-order list`, and
-//!    `az reservations reservation list` per order.
+//! 3. Once, through `az rest` on Microsoft.Capacity's documented
+//!    endpoints (the `az reservations` commands live in an extension a fresh
+//!    az install lacks): the reservation orders, and each order's
+//!    reservations. Where they can't be read (no permission, a failing
+//!    call), the sync stops and writes nothing, unless told to import the
+//!    rest (`allow_partial`): then the store marks the estate's reservations
+//!    unknown from that sync until one reads them again.
 //! 4. Only for what changed since the store last knew it:
 //!    `az monitor activity-log list` per deployment, commitment plan, or
 //!    account gone (and not soft-deleted).
@@ -55,6 +60,9 @@ use std::time::Duration;
 /// The API version of the top-level commitment plan calls made through `az rest`.
 pub const COMMITMENT_PLANS_API: &str = "2025-06-01";
 
+/// The API version of the Microsoft.Capacity (reservations) calls made through `az rest`.
+pub const RESERVATIONS_API: &str = "2022-11-01";
+
 /// How far back Azure keeps the activity log.
 pub const ACTIVITY_LOG_DAYS: i64 = 90;
 
@@ -75,6 +83,9 @@ pub struct Options {
     pub timeout: Duration,
     /// The Azure CLI program (`az`).
     pub program: OsString,
+    /// Reservations that can't be read don't stop the sync: the rest is
+    /// imported and the store marks the estate's reservations unknown.
+    pub allow_partial: bool,
 }
 
 /// The time limit of each az command when neither `--timeout` nor the
@@ -88,6 +99,7 @@ impl Default for Options {
             dry_run: false,
             timeout: DEFAULT_TIMEOUT,
             program: az::default_program(),
+            allow_partial: false,
         }
     }
 }
@@ -157,6 +169,23 @@ pub struct SyncReport {
     pub dated: Vec<Dated>,
     /// The az command lines run, in order.
     pub commands: Vec<String>,
+    /// What became of the reservations.
+    pub reservations: ReservationsRead,
+}
+
+/// Whether a sync read the reservations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReservationsRead {
+    /// Read; `cleared`: the store had marked them unknown since then, and
+    /// no longer does.
+    Read { cleared: Option<Time> },
+    /// Not read (`allow_partial`): the store marks them unknown since
+    /// `since` (this sync, or an earlier one that could not read them either).
+    Unread {
+        command: String,
+        why: String,
+        since: Time,
+    },
 }
 
 /// Why a sync stopped. Nothing was written.
@@ -183,6 +212,10 @@ pub enum SyncError {
     Input(InputError),
     #[error("{0}; nothing was written")]
     Subscriptions(String),
+    #[error(
+        "the reservations could not be read: `{command}`: {why}; nothing was written (`ptudesk sync --allow-partial` imports the rest and marks the store's reservations unknown, which `ptudesk check` reports, until a sync reads them)"
+    )]
+    Reservations { command: String, why: String },
     #[error("{0}")]
     Az(String),
     #[error(transparent)]
@@ -220,6 +253,59 @@ impl From<AzError> for SyncError {
                 message,
             },
         }
+    }
+}
+
+/// The most pages read of one `az rest` list.
+const MAX_PAGES: usize = 100;
+
+/// Why an `az rest` list gave no usable answer.
+enum RestFailure {
+    Az(AzError),
+    Input(InputError),
+    /// More than [`MAX_PAGES`] pages: the command line of the last.
+    TooMany(String),
+}
+
+/// A part of the estate Azure would not show: the command, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub command: String,
+    pub why: String,
+}
+
+impl RestFailure {
+    /// What could not be read, or (az missing, signed out) why the sync stops.
+    fn unreadable(self) -> Result<Unreadable, SyncError> {
+        let (command, why) = match self {
+            RestFailure::Az(AzError::Denied { command, message }) => {
+                (command, format!("no permission ({message})"))
+            }
+            RestFailure::Az(AzError::Failed {
+                command,
+                code,
+                message,
+            }) => (command, format!("it failed{}: {message}", exit_text(code))),
+            RestFailure::Az(AzError::Timeout { command, limit }) => (
+                command,
+                format!(
+                    "it did not answer within {} s and was stopped (the limit is --timeout, or `timeout` under [sync] in the settings file)",
+                    limit.as_secs_f64()
+                ),
+            ),
+            RestFailure::Az(e) => return Err(e.into()),
+            RestFailure::Input(e) => {
+                let why = match &e.path {
+                    Some(p) => format!("at {p}: {}", e.message),
+                    None => e.message.clone(),
+                };
+                (e.file, why)
+            }
+            RestFailure::TooMany(command) => {
+                (command, format!("more than {MAX_PAGES} pages: stopped"))
+            }
+        };
+        Ok(Unreadable { command, why })
     }
 }
 
@@ -375,27 +461,42 @@ impl<P: FnMut(&str)> Session<'_, P> {
         Ok((FileBatch { file: line, batch }, raw))
     }
 
-    /// `az rest` GET of an ARM list, following `nextLink`.
-    fn rest_list(&mut self, url: String) -> Result<Vec<(FileBatch, Value)>, Halt> {
+    /// `az rest` GET of an ARM list of `format`, following `nextLink`.
+    fn rest_pages(
+        &mut self,
+        url: String,
+        format: Format,
+    ) -> Result<Vec<(FileBatch, Value)>, RestFailure> {
         let mut pages = Vec::new();
         let mut next = Some(url);
         while let Some(url) = next.take() {
-            if pages.len() >= 100 {
-                return Err(Halt::Fatal(SyncError::Az(format!(
-                    "more than 100 pages from `az rest --url {url}`: stopped"
-                ))));
+            let a = args(&["rest", "--method", "get", "--url", &url]);
+            if pages.len() >= MAX_PAGES {
+                return Err(RestFailure::TooMany(az::display(&a)));
             }
-            let (fb, raw) = self.batch(
-                args(&["rest", "--method", "get", "--url", &url]),
-                Format::CommitmentPlans,
-                &Placement::default(),
-            )?;
+            let (line, out) = self.call(a).map_err(RestFailure::Az)?;
+            let batch = azure::parse(&line, &out.stdout, format, &Placement::default(), self.now)
+                .map_err(RestFailure::Input)?;
+            let raw = parse_value(&line, &out.stdout).map_err(RestFailure::Input)?;
             next = str_of(&raw, "nextLink")
                 .filter(|l| !l.is_empty())
                 .map(str::to_string);
-            pages.push((fb, raw));
+            pages.push((FileBatch { file: line, batch }, raw));
         }
         Ok(pages)
+    }
+
+    /// `az rest` GET of an ARM list of commitment plans or their account
+    /// associations, following `nextLink`.
+    fn rest_list(&mut self, url: String) -> Result<Vec<(FileBatch, Value)>, Halt> {
+        self.rest_pages(url, Format::CommitmentPlans)
+            .map_err(|e| match e {
+                RestFailure::Az(e) => e.into(),
+                RestFailure::Input(e) => e.into(),
+                RestFailure::TooMany(line) => Halt::Fatal(SyncError::Az(format!(
+                    "more than {MAX_PAGES} pages from `{line}`: stopped"
+                ))),
+            })
     }
 
     fn subscriptions(
@@ -650,96 +751,62 @@ impl<P: FnMut(&str)> Session<'_, P> {
         Ok(read)
     }
 
-    /// Reservation orders and their reservations (tenant-wide), with each
-    /// reservation's `lastUpdatedDateTime`.
+    /// Reservation orders and their reservations (tenant-wide, through
+    /// `az rest`), with each reservation's `lastUpdatedDateTime`. What could
+    /// not be read is returned (the pages read before it are kept in
+    /// `batches`); az missing or signed out stops the sync.
     fn reservations(
         &mut self,
         batches: &mut Vec<FileBatch>,
         evidence: &mut Evidence,
-        notes: &mut Vec<String>,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Option<Unreadable>, SyncError> {
         self.say("reservations: orders");
-        // Reservations are optional: a tenant whose reservations this
-        // identity can't read (or an az without the reservation extension)
-        // still syncs the rest.
-        let unreadable = |e: &AzError| -> Option<String> {
-            match e {
-                AzError::Denied { message, .. } => Some(format!("no permission ({message})")),
-                AzError::Failed { message, .. }
-                    if message.contains("extension")
-                        || message.contains("misspelled or not recognized") =>
-                {
-                    Some(format!(
-                        "the az reservations commands need the reservation extension: run `az extension add --name reservation` ({message})"
-                    ))
+        let url = format!(
+            "/providers/Microsoft.Capacity/reservationOrders?api-version={RESERVATIONS_API}"
+        );
+        let pages = match self.rest_pages(url, Format::Reservations) {
+            Ok(p) => p,
+            Err(e) => return e.unreadable().map(Some),
+        };
+        let mut names = Vec::new();
+        for (fb, raw) in pages {
+            for o in items(&raw) {
+                let name = str_of(o, "name")
+                    .filter(|n| !n.contains('/'))
+                    .or_else(|| str_of(o, "id").and_then(|i| i.rsplit('/').next()));
+                if let Some(n) = name.filter(|n| !n.is_empty()) {
+                    names.push(n.to_string());
                 }
-                _ => None,
             }
-        };
-        let here = Placement::default();
-        let (line, out) = match self.call(args(&["reservations", "reservation-order", "list"])) {
-            Ok(x) => x,
-            Err(e) => match unreadable(&e) {
-                Some(why) => {
-                    notes.push(format!("reservations skipped: {why}"));
-                    return Ok(());
-                }
-                None => return Err(e.into()),
-            },
-        };
-        let orders = azure::parse(&line, &out.stdout, Format::Reservations, &here, self.now)
-            .map_err(SyncError::Input)?;
-        let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
-        batches.push(FileBatch {
-            file: line,
-            batch: orders,
-        });
-        let names: Vec<String> = items(&raw)
-            .into_iter()
-            .filter_map(|o| {
-                str_of(o, "name")
-                    .or_else(|| str_of(o, "id").and_then(|i| i.rsplit('/').next()))
-                    .map(str::to_string)
-            })
-            .collect();
+            batches.push(fb);
+        }
         for order in names {
             self.say(&format!("reservations: order {order}"));
-            let a = args(&[
-                "reservations",
-                "reservation",
-                "list",
-                "--reservation-order-id",
-                &order,
-            ]);
-            let (line, out) = match self.call(a) {
-                Ok(x) => x,
-                Err(e) => match unreadable(&e) {
-                    Some(why) => {
-                        notes.push(format!("reservation order {order} skipped: {why}"));
-                        continue;
-                    }
-                    None => return Err(e.into()),
-                },
+            let url = format!(
+                "/providers/Microsoft.Capacity/reservationOrders/{order}/reservations?api-version={RESERVATIONS_API}"
+            );
+            let pages = match self.rest_pages(url, Format::Reservations) {
+                Ok(p) => p,
+                Err(e) => return e.unreadable().map(Some),
             };
-            let batch = azure::parse(&line, &out.stdout, Format::Reservations, &here, self.now)
-                .map_err(SyncError::Input)?;
-            let raw = parse_value(&line, &out.stdout).map_err(SyncError::Input)?;
-            for r in items(&raw) {
-                let (Some(id), Some(t)) = (
-                    str_of(r, "id"),
-                    prop(r, "lastUpdatedDateTime")
-                        .and_then(Value::as_str)
-                        .and_then(parse_azure_time),
-                ) else {
-                    continue;
-                };
-                evidence
-                    .reservation_updates
-                    .insert(id.trim_end_matches('/').to_ascii_lowercase(), t);
+            for (fb, raw) in pages {
+                for r in items(&raw) {
+                    let (Some(id), Some(t)) = (
+                        str_of(r, "id"),
+                        prop(r, "lastUpdatedDateTime")
+                            .and_then(Value::as_str)
+                            .and_then(parse_azure_time),
+                    ) else {
+                        continue;
+                    };
+                    evidence
+                        .reservation_updates
+                        .insert(id.trim_end_matches('/').to_ascii_lowercase(), t);
+                }
+                batches.push(fb);
             }
-            batches.push(FileBatch { file: line, batch });
         }
-        Ok(())
+        Ok(None)
     }
 
     /// `az cognitiveservices account list-deleted`: the subscription's
@@ -1024,7 +1091,41 @@ pub fn run(
         )));
     }
 
-    session.reservations(&mut batches, &mut evidence, &mut notes)?;
+    let was_unread = match &existing {
+        Some(s) => s.reservations_unread()?,
+        None => None,
+    };
+    let reservations = match session.reservations(&mut batches, &mut evidence)? {
+        None => ReservationsRead::Read {
+            cleared: was_unread.as_ref().map(|u| u.since),
+        },
+        Some(u) if options.allow_partial => {
+            let since = was_unread.as_ref().map_or(now, |w| w.since);
+            notes.push(format!(
+                "reservations not read: `{}`: {}; the store marks the estate's reservations unknown since {} (`ptudesk check` says so, and holds back overage they might cover) until a sync reads them",
+                u.command,
+                u.why,
+                fmt_time(since)
+            ));
+            ReservationsRead::Unread {
+                command: u.command,
+                why: u.why,
+                since,
+            }
+        }
+        Some(u) => {
+            return Err(SyncError::Reservations {
+                command: u.command,
+                why: u.why,
+            });
+        }
+    };
+    if let ReservationsRead::Read { cleared: Some(t) } = &reservations {
+        notes.push(format!(
+            "reservations read again: the store no longer marks them unknown (it did since {})",
+            fmt_time(*t)
+        ));
+    }
 
     // What changed since the store last knew it, and so what to ask the
     // activity log about (a first sync asks nothing).
@@ -1052,6 +1153,7 @@ pub fn run(
         notes,
         dated: vec![],
         commands,
+        reservations,
     };
     if options.dry_run {
         let old = match &existing {
@@ -1076,7 +1178,12 @@ pub fn run(
     let mut st = Store::open(store)?;
     let what = format!("sync {}", names.join(", "));
     let mut side = (vec![], vec![], vec![]);
-    let written = st.transact(SOURCE, &what, now, |cur| {
+    let unread = match &report.reservations {
+        ReservationsRead::Read { .. } => None,
+        ReservationsRead::Unread { command, why, .. } => Some(format!("`{command}`: {why}")),
+    };
+    let marks = [(crate::store::UNREAD_RESERVATIONS, unread)];
+    let written = st.transact_noting(SOURCE, &what, now, &marks, |cur| {
         let (e, skipped, dated, more) = edit(cur)?;
         side = (skipped, dated, more);
         Ok::<_, InputError>(e)
@@ -1187,6 +1294,14 @@ impl SyncReport {
     }
 }
 
+/// The az command line (with placeholders) that lists a shared commitment
+/// plan's account associations: az has no command of its own for them.
+pub fn plan_associations_command() -> String {
+    format!(
+        "az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={COMMITMENT_PLANS_API}' --output json"
+    )
+}
+
 /// The az command lines a sync runs, with placeholders, for the README
 /// and `ptudesk sync --help`.
 pub fn commands() -> Vec<String> {
@@ -1197,11 +1312,11 @@ pub fn commands() -> Vec<String> {
         "az cognitiveservices account deployment list --name ACCOUNT --resource-group RG --subscription SUB --output json".into(),
         "az cognitiveservices account commitment-plan list --name ACCOUNT --resource-group RG --subscription SUB --output json".into(),
         format!("az rest --method get --url '/subscriptions/SUB/providers/Microsoft.CognitiveServices/commitmentPlans?api-version={api}' --output json"),
-        format!("az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={api}' --output json"),
+        plan_associations_command(),
         "az cognitiveservices usage list --location REGION --subscription SUB --output json".into(),
         "az cognitiveservices account list-deleted --subscription SUB --output json".into(),
-        "az reservations reservation-order list --output json".into(),
-        "az reservations reservation list --reservation-order-id ORDER --output json".into(),
+        format!("az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders?api-version={RESERVATIONS_API}' --output json"),
+        format!("az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders/ORDER/reservations?api-version={RESERVATIONS_API}' --output json"),
         format!("az monitor activity-log list --resource-id ID --start-time T --end-time NOW --max-events {MAX_EVENTS} --subscription SUB --output json"),
     ]
 }

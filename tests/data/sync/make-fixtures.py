@@ -21,6 +21,7 @@ def key(args):
     return s
 
 def put(d, args, obj):
+    os.makedirs(os.path.join(BASE,d),exist_ok=True)
     path=os.path.join(BASE,d,key(args)+'.json')
     with open(path,'w') as f:
         json.dump(obj,f,indent=2); f.write('\n')
@@ -120,7 +121,13 @@ put('first',['cognitiveservices','usage','list','--location','westus3','--subscr
 
 O1='c0de0001-0000-4000-8000-000000000001'; R1='d0de0001-0000-4000-8000-000000000001'
 O2='c0de0002-0000-4000-8000-000000000002'; R2='d0de0002-0000-4000-8000-000000000002'
-put('first',['reservations','reservation-order','list'],[
+# Reservations through `az rest` on Microsoft.Capacity (REST {"value"} bodies,
+# the orders on two pages).
+RAPI='2022-11-01'
+ORDERS=f"/providers/Microsoft.Capacity/reservationOrders?api-version={RAPI}"
+ORDERS2=f"https://management.azure.com/providers/Microsoft.Capacity/reservationOrders?api-version={RAPI}&$skiptoken=2"
+def res_list(order): return rest(f"/providers/Microsoft.Capacity/reservationOrders/{order}/reservations?api-version={RAPI}")
+orders=[
   {"etag":4,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O1}","name":O1,"type":"Microsoft.Capacity/reservationOrders",
    "properties":{"benefitStartTime":"2026-11-20T08:00:00Z","billingPlan":"Monthly","createdDateTime":"2026-11-20T07:59:30Z","displayName":"east regional",
      "expiryDateTime":"2026-12-20T08:00:00Z","originalQuantity":100,"provisioningState":"Succeeded","requestDateTime":"2026-11-20T07:59:00Z",
@@ -128,7 +135,9 @@ put('first',['reservations','reservation-order','list'],[
   {"etag":2,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}","name":O2,"type":"Microsoft.Capacity/reservationOrders",
    "properties":{"benefitStartTime":"2025-02-01T00:00:00Z","billingPlan":"Upfront","createdDateTime":"2025-02-01T00:00:00Z","displayName":"VM_RI_build_agents",
      "provisioningState":"Succeeded","reservations":[{"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}"}],"term":"P3Y"}},
-])
+]
+put('first',rest(ORDERS),{"value":orders[:1],"nextLink":ORDERS2})
+put('first',rest(ORDERS2),{"value":orders[1:],"nextLink":None})
 def res1(scope_type, scopes, updated, renew=True, state="Succeeded"):
     p={"appliedScopeType":scope_type,"benefitStartTime":"2026-11-20T08:00:00Z","billingPlan":"Monthly",
        "billingScopeId":f"/subscriptions/{A}","displayName":"east regional","displayProvisioningState":state,
@@ -138,19 +147,19 @@ def res1(scope_type, scopes, updated, renew=True, state="Succeeded"):
        "userFriendlyAppliedScopeType":"Single" if scope_type=="Single" else "Shared"}
     if scopes is not None: p["appliedScopes"]=scopes
     if updated is None: del p["lastUpdatedDateTime"]
-    return [{"etag":3,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O1}/reservations/{R1}","location":"eastus2",
-             "name":f"{O1}/{R1}","sku":{"name":"ProvisionedManaged_Regional"},"type":"Microsoft.Capacity/reservationOrders/reservations","properties":p}]
-put('first',['reservations','reservation','list','--reservation-order-id',O1],res1("Single",[f"/subscriptions/{A}"],"2026-11-20T08:00:00Z"))
-put('second',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,"2026-12-04T09:00:00Z"))
+    return {"value":[{"etag":3,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O1}/reservations/{R1}","location":"eastus2",
+             "name":f"{O1}/{R1}","sku":{"name":"ProvisionedManaged_Regional"},"type":"Microsoft.Capacity/reservationOrders/reservations","properties":p}]}
+put('first',res_list(O1),res1("Single",[f"/subscriptions/{A}"],"2026-11-20T08:00:00Z"))
+put('second',res_list(O1),res1("Shared",None,"2026-12-04T09:00:00Z"))
 # The same scope change with the renewal turned off too, and no lastUpdatedDateTime to date either.
-put('undated',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False))
+put('undated',res_list(O1),res1("Shared",None,None,renew=False))
 # Later: the reservation cancelled (returned), again without lastUpdatedDateTime.
-put('cancelled',['reservations','reservation','list','--reservation-order-id',O1],res1("Shared",None,None,renew=False,state="Cancelled"))
-put('first',['reservations','reservation','list','--reservation-order-id',O2],[
+put('cancelled',res_list(O1),res1("Shared",None,None,renew=False,state="Cancelled"))
+put('first',res_list(O2),{"value":[
   {"etag":2,"id":f"/providers/Microsoft.Capacity/reservationOrders/{O2}/reservations/{R2}","location":"westeurope","name":f"{O2}/{R2}",
    "sku":{"name":"Standard_D2s_v3"},"type":"Microsoft.Capacity/reservationOrders/reservations",
    "properties":{"appliedScopeType":"Shared","billingScopeId":f"/subscriptions/{A}","displayName":"VM_RI_build_agents","provisioningState":"Succeeded",
-     "quantity":4,"reservedResourceType":"VirtualMachines","skuDescription":"Standard_D2s_v3","term":"P3Y","lastUpdatedDateTime":"2025-02-01T00:00:00Z"}}])
+     "quantity":4,"reservedResourceType":"VirtualMachines","skuDescription":"Standard_D2s_v3","term":"P3Y","lastUpdatedDateTime":"2025-02-01T00:00:00Z"}}]})
 
 # ---- activity log (second sync)
 def event(rid, op, status, ts, caller="ops@contoso.com"):
