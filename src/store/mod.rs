@@ -741,29 +741,53 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`: the write lock
+    /// is taken first, so a busy store is waited for as [`busy_budget`]
+    /// says, never failed half-way), committing what it did.
+    fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let name = self.path.display().to_string();
+        let note = self.busy_note;
+        let conn = &mut self.conn;
+        retry_busy(&name, note, || -> Result<T, String> {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| e.to_string())?;
+            let v = f(&tx).map_err(|e| e.to_string())?;
+            tx.commit().map_err(|e| e.to_string())?;
+            Ok(v)
+        })
+        .map_err(|e| match e {
+            RetryError::Busy => StoreError::Busy(name.clone(), busy_budget().as_secs()),
+            RetryError::Other(message) => StoreError::Sql {
+                path: name.clone(),
+                message,
+            },
+        })
+    }
+
     /// Records (or replaces) an acknowledgement.
     pub fn put_ack(&mut self, a: &crate::alerts::Ack) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.write(|tx| {
+            tx.execute(
                 "INSERT INTO acks(id, at, until, note, cost, severity, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT(id) DO UPDATE SET at = excluded.at, until = excluded.until, note = excluded.note, \
                  cost = excluded.cost, severity = excluded.severity, level = excluded.level",
                 params![a.id, fmt_time(a.at), a.until.map(fmt_time), a.note, a.cost.to_string(), a.severity.name(), a.level.to_string()],
             )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+            .map(|_| ())
+        })
     }
 
     /// Removes an acknowledgement; false when there was none.
     pub fn remove_ack(&mut self, id: &str) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute("DELETE FROM acks WHERE id = ?1", [id])
-            .map_err(|e| self.err(e))?;
-        Ok(n > 0)
+        self.write(|tx| tx.execute("DELETE FROM acks WHERE id = ?1", [id]))
+            .map(|n| n > 0)
     }
 
-    /// The notification ids already sent to `target`.
+    /// The notification ids already sent (or being sent) to `target`.
     pub fn sent(&self, target: &str) -> Result<std::collections::HashSet<String>, StoreError> {
         let mut stmt = self
             .conn
@@ -775,17 +799,44 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Remembers that these notifications were sent to `target`.
-    pub fn mark_sent(&mut self, ids: &[String], target: &str, at: Time) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(|e| sql(&self.path, e))?;
-        for id in ids {
-            tx.execute(
-                "INSERT OR IGNORE INTO sent(id, target, at) VALUES (?1, ?2, ?3)",
-                params![id, target, fmt_time(at)],
-            )
-            .map_err(|e| sql(&self.path, e))?;
-        }
-        tx.commit().map_err(|e| sql(&self.path, e))
+    /// Claims these notifications for sending to `target`, under the write
+    /// lock: returns the ones no other run has sent or claimed, now marked
+    /// as sent. Post them, then keep the claim, or [`Store::release_sent`]
+    /// it when the post surely did not arrive: each notification goes to
+    /// each target at most once, even with runs that overlap.
+    pub fn claim_sent(
+        &mut self,
+        ids: &[String],
+        target: &str,
+        at: Time,
+    ) -> Result<Vec<String>, StoreError> {
+        self.write(|tx| {
+            let mut claimed = Vec::new();
+            for id in ids {
+                let n = tx.execute(
+                    "INSERT OR IGNORE INTO sent(id, target, at) VALUES (?1, ?2, ?3)",
+                    params![id, target, fmt_time(at)],
+                )?;
+                if n == 1 {
+                    claimed.push(id.clone());
+                }
+            }
+            Ok(claimed)
+        })
+    }
+
+    /// Gives back a claim: these notifications were not delivered to
+    /// `target`, and the next run sends them.
+    pub fn release_sent(&mut self, ids: &[String], target: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            for id in ids {
+                tx.execute(
+                    "DELETE FROM sent WHERE id = ?1 AND target = ?2",
+                    params![id, target],
+                )?;
+            }
+            Ok(())
+        })
     }
 }
 
