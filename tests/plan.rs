@@ -224,16 +224,19 @@ fn migrate_small_estate_matches_the_arithmetic() {
             .any(|x| x["check"] == "agreement")
     );
 
-    // The cheapest safe option counting what it commits to after the
-    // horizon: over 30 days the one-month term (the year pays off from 10
-    // months: 7,440 / 744); managed is cheaper but not safe.
-    assert_eq!(p["recommended"], "overlap");
+    // Compared over the workload's lifetime, not the 30-day horizon: no
+    // deletion is planned, so open-ended, taken as 12 months; the year pays
+    // off from 10 months (7,440 / 744), so the one-year term is
+    // recommended; managed is cheaper but not safe.
+    assert_eq!(p["recommended"], "overlap-1y");
+    assert_eq!(p["lifetime"]["text"], "open-ended, taken as 12 months");
     assert!(
         fact(&p, "1-month vs 1-year").contains("10 months or more"),
         "{}",
         fact(&p, "1-month vs 1-year")
     );
-    assert!(p["notes"].to_string().contains("--horizon 365d"));
+    assert!(p["notes"].to_string().contains("Term by lifetime"));
+    assert!(!p["notes"].to_string().contains("--horizon 365d"));
     assert!(fact(&p, "reservation quantity").starts_with("400 PTU for sub-a / eastus2"));
     assert!(fact(&p, "best purchase time").starts_with("2026-12-09 18:00 UTC"));
 }
@@ -470,9 +473,10 @@ fn every_kind_on_the_demo() {
     // the horizon's days cost less (amortized): the double billing it cuts.
     assert_eq!(o["costs"]["total"], p["baseline"]["costs"]["total"]);
     assert!(d(o["vs_nothing"].as_str().unwrap()) < d("-13000"));
-    // Over 90 days the year's remaining months outweigh its lower rate
-    // (2,916 / 286: 10.2 months to break even): the one-month term.
-    assert_eq!(p["recommended"], "overlap-1m");
+    // Compared over the workload's lifetime (open-ended, 12 months), the
+    // one-year term pays off (2,916 / 286: 10.2 months to break even): the
+    // purchase as planned, one year.
+    assert_eq!(p["recommended"], "overlap");
     assert!(fact(&p, "already planned").contains("res-eus2-regional"));
 
     // cp-eastus-legacy expires 27 Nov 09:00 and nothing replaces it.
@@ -973,7 +977,8 @@ fn library_plans_rate_exactly_what_apply_writes() {
         commitment: "cp-a".into(),
     };
     let set = planner::plans(&estate, &book, &subject, &params(30)).unwrap();
-    assert_eq!(set.recommended.as_deref(), Some("overlap"));
+    // Open-ended workload: the one-year term, whatever the horizon.
+    assert_eq!(set.recommended.as_deref(), Some("overlap-1y"));
     assert_eq!(set.from, t(NOW));
     assert_eq!(set.to, t("2026-12-22T09:00:00Z"));
     for o in &set.options {

@@ -15,6 +15,7 @@ use crate::report::{fit, wrap};
 use crate::store::Store;
 use chrono::Duration;
 use clap::{Args, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -263,6 +264,8 @@ struct JsonPlan<'a> {
     basis: &'static str,
     margin: String,
     facts: Vec<JsonFact<'a>>,
+    /// How long the workload needs its capacity: what options are compared over.
+    lifetime: planner::Lifetime,
     baseline: JsonBaseline<'a>,
     options: Vec<JsonOption<'a>>,
     recommended: Option<&'a str>,
@@ -343,6 +346,13 @@ struct JsonOption<'a> {
     costs: JsonCosts,
     comparison: JsonComparison,
     vs_nothing: String,
+    /// Doing nothing's amortized cost over the lifetime less the option's
+    /// (positive: it saves); ranks the recommendation.
+    saving_lifetime: String,
+    /// The same over the horizon.
+    saving_horizon: String,
+    /// What the plan's objects cost a day over the horizon with the option.
+    cost_per_day: String,
     downtime: String,
     safe: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -414,6 +424,7 @@ pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
                 value: &f.value,
             })
             .collect(),
+        lifetime: set.lifetime,
         baseline: JsonBaseline {
             costs: json_costs(&set.baseline.costs),
             comparison: json_comparison(&set.baseline.compare),
@@ -448,6 +459,9 @@ fn json_option(o: &PlanOption) -> JsonOption<'_> {
         costs: json_costs(&o.costs),
         comparison: json_comparison(&o.compare),
         vs_nothing: fmt_money(o.vs_nothing),
+        saving_lifetime: fmt_money(o.saving_lifetime()),
+        saving_horizon: fmt_money(o.saving_horizon()),
+        cost_per_day: fmt_money(o.remedy.as_ref().map_or(Decimal::ZERO, |r| r.cost_per_day)),
         downtime: planner::iso_duration(o.downtime),
         safe: o.safe,
         unsafe_because: o.unsafe_reason(),
@@ -570,11 +584,12 @@ pub fn to_table(set: &PlanSet) -> String {
     }
 
     s.push('\n');
+    let _ = writeln!(s, "Lifetime: {}", set.lifetime.describe());
     let _ = writeln!(s, "Options (costs over the horizon, {})", set.currency);
     let _ = writeln!(
         s,
-        "    {:<24}{:>14}{:>14}{:>14}{:>9}",
-        "name", "total", "after hor.", "vs nothing", "downtime"
+        "    {:<16}{:>14}{:>14}{:>13}{:>14}{:>5}",
+        "name", "total", "after hor.", "vs nothing", "saves (life)", "down"
     );
     for o in &set.options {
         let mark = if set.recommended.as_deref() == Some(o.name.as_str()) {
@@ -588,28 +603,29 @@ pub fn to_table(set: &PlanSet) -> String {
         };
         let _ = writeln!(
             s,
-            "  {mark} {:<24}{:>14}{:>14}{:>14}{:>9}",
-            fit(&o.name, 23),
+            "  {mark} {:<16}{:>14}{:>14}{:>13}{:>14}{:>5}",
+            fit(&o.name, 15),
             fmt_money_grouped(o.costs.total()),
             fmt_money_grouped(o.costs.committed_after_horizon),
             fmt_money_grouped(o.vs_nothing),
+            fmt_money_grouped(o.saving_lifetime()),
             planner::short_duration(o.downtime)
         );
     }
     let _ = writeln!(
         s,
-        "    {:<24}{:>14}{:>14}",
+        "    {:<16}{:>14}{:>14}",
         "(doing nothing)",
         fmt_money_grouped(set.baseline.costs.total()),
         fmt_money_grouped(set.baseline.costs.committed_after_horizon)
     );
     let _ = writeln!(
         s,
-        "  * recommended (cheapest safe)  ! a precondition fails  + if things run late"
+        "  * recommended (safe, saves most over the lifetime)  ! blocked  + if late"
     );
     for l in wrap(
         &format!(
-            "total: billed in the horizon ({} basis); after hor.: what the option commits to after it; vs nothing: the amortized difference (what the horizon's days cost). Cheapest counts both, amortized.",
+            "total: billed in the horizon ({} basis); after hor.: what the option commits to after it; vs nothing: the amortized difference over the horizon; saves (life): what it saves against doing nothing over the workload's lifetime, amortized: the recommendation ranks by it.",
             set.basis.name()
         ),
         "  ",

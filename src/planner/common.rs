@@ -38,6 +38,10 @@ pub(crate) struct Ctx<'a> {
     pub from: Time,
     pub to: Time,
     pub scopes: ScopeIndex,
+    /// How long the workload the plan is about needs its capacity: options
+    /// are compared over it, and new reservations stop renewing at a
+    /// planned deletion.
+    pub lifetime: super::Lifetime,
 }
 
 /// What [`Ctx::uncovered_where`] finds.
@@ -112,6 +116,7 @@ impl PlanOption {
             safe: true,
             contingency: false,
             credits: vec![],
+            remedy: None,
         }
     }
 
@@ -140,7 +145,12 @@ impl PlanOption {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(estate: &'a Estate, book: &'a PriceBook, p: &'a Params) -> Ctx<'a> {
+    pub fn new(
+        estate: &'a Estate,
+        book: &'a PriceBook,
+        p: &'a Params,
+        lifetime: super::Lifetime,
+    ) -> Ctx<'a> {
         let (from, to) = p.window();
         Ctx {
             estate,
@@ -152,6 +162,7 @@ impl<'a> Ctx<'a> {
             from,
             to,
             scopes: ScopeIndex::new(estate),
+            lifetime: lifetime.at_least_until(p.now, to),
         }
     }
 
@@ -616,6 +627,18 @@ pub(crate) fn purchase(
     planned: &[&Reservation],
     new: Reservation,
 ) -> String {
+    let (start, term) = (new.start, new.term);
+    let id = purchase_as_planned(ctx, o, planned, new);
+    stop_renewing_at_deletion(ctx, o, &id, start, term);
+    id
+}
+
+fn purchase_as_planned(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    planned: &[&Reservation],
+    new: Reservation,
+) -> String {
     use super::Edit;
     use super::edits::{describe_reservation, replanned};
     match planned.split_first() {
@@ -674,6 +697,51 @@ pub(crate) fn purchase(
             id
         }
     }
+}
+
+/// The start of a reservation's last term before `until`: the term in
+/// force at `until` (or ending exactly then), each term starting where the
+/// last ended.
+pub(crate) fn last_term_start(start: Time, term: crate::domain::Term, until: Time) -> Time {
+    let mut s = start;
+    loop {
+        let e = add_months(s, term.months());
+        if e >= until {
+            return s;
+        }
+        s = e;
+    }
+}
+
+/// With a planned deletion, a purchase stops renewing once its term in
+/// force at the deletion ends: its renewal is turned off from the start of
+/// that term (earlier terms still renew).
+pub(crate) fn stop_renewing_at_deletion(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    id: &str,
+    start: Time,
+    term: crate::domain::Term,
+) {
+    let super::Lifetime::Until(deletion) = ctx.lifetime else {
+        return;
+    };
+    let cut = last_term_start(start, term, deletion);
+    let end = add_months(cut, term.months());
+    o.edit(super::Edit::ReservationRenewal {
+        id: id.to_string(),
+        at: cut,
+        renewal: crate::domain::ReservationRenewal::None,
+    });
+    o.step(
+        cut,
+        format!(
+            "Set reservation {id} not to renew: its term {} .. {} is the last one the workload needs (planned deletion {})",
+            when(cut),
+            when(end),
+            when(deletion)
+        ),
+    );
 }
 
 /// Turns a commitment's renewal to `to` now, for its expiry at `expiry`,
@@ -1050,4 +1118,105 @@ pub(crate) fn widened(
     Some(Scope::Shared {
         billing_account: ba.id.clone(),
     })
+}
+
+/// Reservations that covered `gone` (existing purchases, not refunded) and
+/// would renew with too little left to cover once the option's steps are
+/// made: each one's next expiry after now is checked on the option's
+/// what-if (the hour before it, rated by the core); nothing used then, its
+/// renewal is turned off; less than its PTU used, it is replaced at
+/// expiry by a reservation of the PTU still used (rounded up). Returns the
+/// ids changed.
+pub(crate) fn renewals_for_idle(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    covering: &[String],
+    why: &str,
+) -> Result<Vec<String>, PlanError> {
+    use crate::domain::ReservationRenewal;
+    use crate::domain::terms::{reservation_renewal_for, reservation_terms};
+    let mut changed = Vec::new();
+    let what_if = super::apply_edits(ctx.estate, &o.edits)?;
+    for id in covering {
+        let Some(r) = ctx
+            .estate
+            .reservations
+            .iter()
+            .find(|r| &r.id == id && r.refunded_at.is_none() && r.start <= ctx.now)
+        else {
+            continue;
+        };
+        if touches_reservation(o, id) {
+            continue;
+        }
+        let terms = reservation_terms(r, add_months(ctx.now, 13)).map_err(|e| {
+            PlanError::Rating(rating::RatingError::Invalid(format!(
+                "reservation {}: {}: {}",
+                r.id, e.path, e.message
+            )))
+        })?;
+        let Some(term) = terms.iter().find(|t| t.end > ctx.now) else {
+            continue;
+        };
+        let expiry = term.end;
+        if reservation_renewal_for(r, expiry) == ReservationRenewal::None {
+            continue;
+        }
+        let hour = crate::domain::time::floor_hour(expiry - Duration::seconds(1));
+        let used = match rating::coverage::instrument_coverage(
+            &what_if,
+            self_book(ctx),
+            &ctx.p.rating,
+            &r.id,
+            hour,
+            hour + Duration::hours(1),
+        )? {
+            Some(c) => (c.used_ptu_minutes + 59) / 60,
+            None => 0,
+        };
+        if used >= term.ptu {
+            continue;
+        }
+        let at = ctx.now.max(r.start);
+        let (renewal, action) = if used == 0 {
+            (
+                ReservationRenewal::None,
+                format!(
+                    "Set reservation {} ({} PTU {} in {}) not to renew: it expires {} and nothing in its scope uses it once {why}",
+                    r.id,
+                    term.ptu,
+                    r.sku.label(),
+                    r.region,
+                    when(expiry)
+                ),
+            )
+        } else {
+            (
+                ReservationRenewal::Replace {
+                    ptu: Some(used),
+                    term: None,
+                    billing: None,
+                    name: None,
+                },
+                format!(
+                    "Set reservation {} to renew at {used} PTU instead of {} (a replacement purchase at its expiry {}): only {used} PTU in its scope still use it once {why}",
+                    r.id,
+                    term.ptu,
+                    when(expiry)
+                ),
+            )
+        };
+        o.edit(super::Edit::ReservationRenewal {
+            id: r.id.clone(),
+            at,
+            renewal,
+        });
+        o.step(at, action);
+        changed.push(r.id.clone());
+    }
+    Ok(changed)
+}
+
+fn self_book<'a>(ctx: &Ctx<'a>) -> &'a PriceBook {
+    ctx.book
 }

@@ -5,8 +5,8 @@
 //! needs once the deployments go are dropped or resized.
 
 use super::common::{
-    Ctx, Draft, ROLE_COMMITMENT, ROLE_DEPLOYMENT, describe_renewal, set_renewal, setting_at,
-    trim_planned,
+    Ctx, Draft, ROLE_COMMITMENT, ROLE_DEPLOYMENT, describe_renewal, renewals_for_idle, set_renewal,
+    setting_at, trim_planned,
 };
 use super::{
     Check, Edit, Fact, PlanError, PlanOption, PlanSet, Status, Subject, short_duration, when,
@@ -99,6 +99,18 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
         ));
     }
 
+    // The reservations that cover the deployments now or later in the
+    // horizon: once the deployments go, their renewals are turned off (or
+    // made smaller) when nothing else in their scope needs them.
+    let mut covering: Vec<String> = Vec::new();
+    for x in &deps {
+        for id in ctx.covering(ctx.estate, &x.id, ctx.from, ctx.to)? {
+            if !covering.contains(&id) {
+                covering.push(id);
+            }
+        }
+    }
+    let why = format!("the deployments on {rid} go");
     let build = |name: &str, title: String, at: Time| -> Result<PlanOption, PlanError> {
         let mut o = PlanOption::new(name, title);
         if let Some((c, t)) = &active {
@@ -133,6 +145,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
             trim_planned(ctx, &mut o, r, sku, &gone, &what, at)?;
         }
+        renewals_for_idle(ctx, &mut o, &covering, &why)?;
         o.pre(Check::Role, Status::Manual, ROLE_DEPLOYMENT);
         Ok(o)
     };
@@ -168,17 +181,9 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
     o.contingency = true;
     d.options.push(o);
 
-    let mut covering = Vec::new();
-    for x in &deps {
-        covering.extend(ctx.covering(
-            ctx.estate,
-            &x.id,
-            ctx.from,
-            ctx.from + chrono::Duration::hours(1),
-        )?);
-    }
     let mut set = super::eval::finish(ctx, d)?;
     per_late_day(ctx, &mut set);
+    renewal_saving(ctx, &mut set)?;
     let mut idle: Vec<String> = Vec::new();
     for id in covering.iter().chain(
         set.option("discontinue")
@@ -194,11 +199,81 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
     }
     if !idle.is_empty() {
         set.notes.push(format!(
-            "Reservations idle once the deployments go ({}): set them not to renew, re-scope them to other deployments of their region and type, or cancel them within the refund limit (a purchase only planned is dropped or resized instead: see the steps).",
+            "Reservations idle once the deployments go ({}): the plan turns their renewals off (or renews them smaller) where nothing else in their scope needs them; until they expire, re-scope them to other deployments of their region and type, or cancel them within the refund limit (a purchase only planned is dropped or resized instead: see the steps).",
             idle.join(", ")
         ));
     }
     Ok(set)
+}
+
+/// What turning the reservations' renewals off (or smaller) saves, on its
+/// own: the discontinue option priced with and without those steps, over
+/// the lifetime, by the same pricer.
+fn renewal_saving(ctx: &Ctx, set: &mut PlanSet) -> Result<(), PlanError> {
+    use super::remedies::{Draft as RDraft, Focus, Pricer, RemedyKind};
+    let Some(o) = set.option("discontinue") else {
+        return Ok(());
+    };
+    let ids: Vec<String> = o
+        .edits
+        .iter()
+        .filter_map(|e| match e {
+            Edit::ReservationRenewal { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let Some(with) = o.remedy.as_ref().map(|r| r.saving_lifetime) else {
+        return Ok(());
+    };
+    let regions = set
+        .slice
+        .resources
+        .iter()
+        .filter_map(|r| ctx.estate.resource(r))
+        .map(|r| r.region.clone())
+        .collect();
+    let pricer = Pricer::new(
+        ctx.estate,
+        &regions,
+        ctx.book,
+        &ctx.p.rating,
+        ctx.now,
+        ctx.p.horizon,
+    );
+    let mut d = RDraft::new(RemedyKind::Delete, o.title.clone());
+    d.changes = o
+        .edits
+        .iter()
+        .filter(|e| !matches!(e, Edit::ReservationRenewal { .. }))
+        .cloned()
+        .collect();
+    let focus = Focus {
+        resources: set.slice.resources.iter().cloned().collect(),
+        instruments: set.slice.reservations.iter().cloned().collect(),
+    };
+    let lifetime = match ctx.lifetime {
+        super::Lifetime::Until(t) => super::remedies::Lifetime::Until(t),
+        super::Lifetime::OpenEnded { assumed_months } => {
+            super::remedies::Lifetime::OpenEnded { assumed_months }
+        }
+    };
+    let Some(without) = pricer.price(d, &focus, lifetime)? else {
+        return Ok(());
+    };
+    let saves = with - without.saving_lifetime;
+    set.facts.push(Fact {
+        label: "renewals turned off".into(),
+        value: format!(
+            "{}: saves {} over the lifetime ({}), on top of deleting the deployments",
+            ids.join(", "),
+            fmt_money_grouped(saves),
+            ctx.lifetime.describe()
+        ),
+    });
+    Ok(())
 }
 
 /// The cost of each day the deletion is late, from the rated contingency.

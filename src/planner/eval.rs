@@ -4,7 +4,9 @@
 //! horizon; doing nothing rated the same way.
 
 use super::common::{Ctx, Draft};
-use super::{Baseline, Comparison, Costs, Credit, PlanError, PlanSet, Slice, apply_edits};
+use super::{
+    Baseline, Comparison, Costs, Credit, PlanError, PlanKind, PlanSet, Slice, apply_edits,
+};
 use crate::domain::terms::scope_timeline;
 use crate::domain::time::{Time, add_months, ceil_hour};
 use crate::domain::{
@@ -272,12 +274,44 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         o.windows = windows;
         o.steps.sort_by_key(|s| s.at);
     }
-    let (recommended, needs_quota) = recommend(&options);
+    price_lifetime(ctx, &subject, &slice, &mut options)?;
+    // Migrating and discontinuing are about money: an option that costs
+    // more than doing nothing over the lifetime is not recommended. A move
+    // or a conversion is wanted for itself: the cheapest way is
+    // recommended, and the plan says when doing nothing is cheaper.
+    let strict = matches!(subject.kind(), PlanKind::Migrate | PlanKind::Discontinue);
+    let (recommended, needs_quota) = recommend_over_lifetime(&options, strict);
     let mut notes = notes;
     if let (Some(name), true) = (&recommended, needs_quota) {
         notes.push(format!(
             "Every option needs something first: {name} is recommended once the quota it lacks is granted (request it, self-service)."
         ));
+    }
+    let life = ctx.lifetime.describe();
+    notes.push(format!(
+        "Options are compared over the workload's lifetime, {life}; --horizon only sets the window the costs are shown for."
+    ));
+    let cheaper_than_nothing = options
+        .iter()
+        .any(|o| !o.contingency && o.saving_lifetime() >= Decimal::ZERO);
+    if !options.is_empty() && !cheaper_than_nothing {
+        let least = options
+            .iter()
+            .filter(|o| !o.contingency)
+            .map(|o| -o.saving_lifetime())
+            .min()
+            .unwrap_or_default();
+        notes.push(if strict {
+            format!(
+                "Doing nothing is cheapest over the lifetime ({life}): every option costs more (at least {} more), so none is recommended.",
+                crate::domain::money::fmt_money_grouped(least)
+            )
+        } else {
+            format!(
+                "Doing nothing is cheaper over the lifetime ({life}): the cheapest way to do it costs {} more.",
+                crate::domain::money::fmt_money_grouped(least)
+            )
+        });
     }
     Ok(PlanSet {
         kind: subject.kind(),
@@ -297,7 +331,114 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         recommended,
         notes,
         slice,
+        lifetime: ctx.lifetime,
     })
+}
+
+/// The lifetime as the remedies pricer takes it.
+fn remedy_lifetime(l: super::Lifetime) -> super::remedies::Lifetime {
+    match l {
+        super::Lifetime::Until(t) => super::remedies::Lifetime::Until(t),
+        super::Lifetime::OpenEnded { assumed_months } => {
+            super::remedies::Lifetime::OpenEnded { assumed_months }
+        }
+    }
+}
+
+/// The remedy kind an option is, by what it changes.
+fn remedy_kind(kind: PlanKind, o: &super::PlanOption) -> super::remedies::RemedyKind {
+    use super::Edit;
+    use super::remedies::RemedyKind;
+    match kind {
+        PlanKind::Convert => RemedyKind::Convert,
+        PlanKind::Discontinue => RemedyKind::Delete,
+        _ if o
+            .edits
+            .iter()
+            .any(|e| matches!(e, Edit::AddReservation(_) | Edit::ReplanReservation { .. })) =>
+        {
+            RemedyKind::BuyReservation
+        }
+        _ if o
+            .edits
+            .iter()
+            .any(|e| matches!(e, Edit::ReservationScope { .. })) =>
+        {
+            RemedyKind::Rescope
+        }
+        _ if o.edits.is_empty() => RemedyKind::None,
+        _ => RemedyKind::RenewalOff,
+    }
+}
+
+/// Prices every option as a remedy, with the rating core, against doing
+/// nothing: over the workload's lifetime and the horizon, amortized (the
+/// same pricing `check` and `fix` use). Credits the core can't express
+/// (a managed migration's) are added to both savings, amortized.
+fn price_lifetime(
+    ctx: &Ctx,
+    subject: &super::Subject,
+    slice: &Slice,
+    options: &mut [super::PlanOption],
+) -> Result<(), PlanError> {
+    use super::remedies::{Draft as RDraft, Focus, Pricer};
+    let regions: BTreeSet<String> = slice
+        .resources
+        .iter()
+        .filter_map(|r| ctx.estate.resource(r))
+        .map(|r| r.region.clone())
+        .collect();
+    let pricer = Pricer::new(
+        ctx.estate,
+        &regions,
+        ctx.book,
+        &ctx.p.rating,
+        ctx.now,
+        ctx.p.horizon,
+    );
+    let focus = Focus {
+        resources: slice.resources.iter().cloned().collect(),
+        instruments: slice
+            .commitments
+            .iter()
+            .chain(slice.reservations.iter())
+            .cloned()
+            .collect(),
+    };
+    let lifetime = remedy_lifetime(ctx.lifetime);
+    let life_end = ceil_hour(ctx.lifetime.end(ctx.now)).max(ctx.from + Duration::hours(1));
+    for o in options.iter_mut() {
+        let mut d = RDraft::new(remedy_kind(subject.kind(), o), o.title.clone());
+        d.changes = o.edits.clone();
+        d.steps = o.steps.clone();
+        d.safe = o.safe && !o.contingency;
+        d.why_not = o.unsafe_reason().map(str::to_string);
+        let Some(mut r) = pricer.price(d, &focus, lifetime)? else {
+            continue;
+        };
+        for c in &o.credits {
+            r.saving_lifetime -= credit_in(c, Basis::Amortized, ctx.from, life_end);
+            r.saving_horizon -= credit_in(c, Basis::Amortized, ctx.from, ctx.to);
+        }
+        o.remedy = Some(r);
+    }
+    Ok(())
+}
+
+/// [`recommend`] over the lifetime: the options that save most over the
+/// workload's lifetime first (then as [`recommend`] ranks); with `strict`,
+/// an option that costs more than doing nothing over the lifetime is never
+/// recommended.
+pub(crate) fn recommend_over_lifetime(
+    options: &[super::PlanOption],
+    strict: bool,
+) -> (Option<String>, bool) {
+    let eligible: Vec<super::PlanOption> = options
+        .iter()
+        .filter(|o| !strict || o.saving_lifetime() >= Decimal::ZERO)
+        .cloned()
+        .collect();
+    recommend(&eligible)
 }
 
 /// The cheapest safe option with no precondition known to fail; failing
@@ -322,7 +463,11 @@ pub(crate) fn recommend(options: &[super::PlanOption]) -> (Option<String>, bool)
             })
             .min_by_key(|o| {
                 let c = &o.costs;
-                (o.compare.all_in(), c.double_billing + c.hourly + c.unused)
+                (
+                    -o.saving_lifetime(),
+                    o.compare.all_in(),
+                    c.double_billing + c.hourly + c.unused,
+                )
             })
             .map(|o| o.name.clone())
     };

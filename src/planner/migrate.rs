@@ -90,6 +90,7 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     let q = need.uncovered;
     let (p_time, short) = ctx.before_expiry(e);
     let g_time = ceil_hour(e + ctx.p.margin).max(ctx.first);
+    let early = early_excess(ctx, &probe, r, p_time)?;
 
     let mut d = Draft::new(Subject::Migrate {
         commitment: cid.to_string(),
@@ -228,6 +229,21 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
         Term::OneYear => Term::OneMonth,
     };
     let res_id = ctx.unique_id(&format!("res-{cid}"), &[]);
+    let early_id = ctx.unique_id(&format!("res-{cid}-excess"), std::slice::from_ref(&res_id));
+    if let Some(x) = &early {
+        d.fact(
+            "excess before the expiry",
+            format!(
+                "{} PTU in {} / {} pay the hourly rate from {} until the expiry ({} on the hourly meter, rated): a reservation of {} PTU bought then covers them now and part of the need at the expiry, which is bought net of it",
+                x.ptu,
+                r.subscription,
+                r.region,
+                when(x.at),
+                fmt_money_grouped(x.hourly_cost),
+                x.ptu
+            ),
+        );
+    }
     let res_name = format!("{} Regional (replaces {cid})", r.region);
     let new = |ptu: i64, term: Term, start: Time| -> Reservation {
         new_reservation(
@@ -253,7 +269,12 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             ),
         );
         set_renewal(ctx, &mut o, c, e, CommitmentRenewal::None);
-        let id = purchase(ctx, &mut o, &planned, new(q, t, p_time));
+        let rest = buy_early(ctx, &mut o, early.as_ref(), r, cid, t, q);
+        let id = if rest > 0 {
+            purchase(ctx, &mut o, &planned, new(rest, t, p_time))
+        } else {
+            early_id.clone()
+        };
         o.step(
             e,
             format!(
@@ -286,7 +307,10 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
             r.id
         ),
     );
-    purchase(ctx, &mut o, &planned, new(q, main_term, g_time));
+    let rest = buy_early(ctx, &mut o, early.as_ref(), r, cid, main_term, q);
+    if rest > 0 {
+        purchase(ctx, &mut o, &planned, new(rest, main_term, g_time));
+    }
     o.note(format!(
         "Hourly charges from {} to {} ({}), never credited; any delay in the purchase adds to them.",
         when(e),
@@ -322,18 +346,127 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
         }
     }
     if let Some((months, _)) = break_even {
-        let horizon_months = Decimal::from((set.to - set.from).num_hours())
-            / Decimal::from(24 * 365)
-            * Decimal::from(12);
-        if horizon_months < months {
-            set.notes.push(format!(
-                "Over this horizon ({} months) a one-year term costs more than one-month terms once its remaining months are counted; it pays off from {} months of use: to compare over a year, plan with --horizon 365d.",
-                horizon_months.round_dp(1),
+        let life = ctx.lifetime.describe();
+        let yearly_pays = match ctx.lifetime {
+            super::Lifetime::Until(t) => {
+                let held = Decimal::from((t - ctx.now).num_hours().max(0)) * Decimal::from(12)
+                    / Decimal::from(24 * 365);
+                held >= months
+            }
+            super::Lifetime::OpenEnded { assumed_months } => {
+                Decimal::from(assumed_months) >= months
+            }
+        };
+        set.notes.push(if yearly_pays {
+            format!(
+                "Term by lifetime ({life}): the PTUs are kept at least the {} months a one-year term needs to pay off.",
                 months.round_dp(1)
-            ));
-        }
+            )
+        } else {
+            format!(
+                "Term by lifetime ({life}): shorter than the {} months a one-year term needs to pay off, so one-month terms, set not to renew past the deletion.",
+                months.round_dp(1)
+            )
+        });
     }
     Ok(set)
+}
+
+/// Regional PTU in the subscription and region that pay the hourly rate
+/// before the commitment's expiry (a commitment smaller than what is
+/// deployed, or deployments beside it): the first whole hour from now, or
+/// from a deployment's creation or growth, where the core finds PTU no
+/// discount covers, and what those PTU cost on the hourly meter until the
+/// purchase time before the expiry.
+struct Early {
+    at: Time,
+    ptu: i64,
+    hourly_cost: Decimal,
+}
+
+fn early_excess(
+    ctx: &Ctx,
+    probe: &crate::domain::Estate,
+    r: &Resource,
+    p_time: Time,
+) -> Result<Option<Early>, PlanError> {
+    let in_region = |res: &Resource| res.subscription == r.subscription && res.region == r.region;
+    let mut hours = vec![ctx.first];
+    for dep in &probe.deployments {
+        if dep.sku != Sku::Regional || !probe.resource(&dep.resource).is_some_and(in_region) {
+            continue;
+        }
+        for sz in &dep.sizes {
+            let h = ceil_hour(sz.at);
+            if h > ctx.first && h < p_time && !hours.contains(&h) {
+                hours.push(h);
+            }
+        }
+    }
+    hours.sort();
+    for h in hours {
+        if h >= p_time {
+            break;
+        }
+        let u = ctx.uncovered_where(probe, h, |dep, res| {
+            dep.sku == Sku::Regional && in_region(res)
+        })?;
+        if u.uncovered > 0 {
+            let f = ctx.rate_basis(probe, h, p_time, crate::rating::Basis::Actual)?;
+            let hourly_cost = f
+                .windows
+                .iter()
+                .filter(|w| {
+                    w.kind == crate::rating::WindowKind::Overage
+                        && probe.resource(&w.subject).is_some_and(in_region)
+                })
+                .map(|w| w.cost)
+                .sum();
+            return Ok(Some(Early {
+                at: h,
+                ptu: u.uncovered,
+                hourly_cost,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Buys the early reservation for the excess (deploy first, then buy: at
+/// the first hour it pays hourly); returns what is left to buy at the
+/// expiry out of `q`.
+fn buy_early(
+    ctx: &Ctx,
+    o: &mut PlanOption,
+    early: Option<&Early>,
+    r: &Resource,
+    cid: &str,
+    term: Term,
+    q: i64,
+) -> i64 {
+    let Some(x) = early else {
+        return q;
+    };
+    let id = ctx.unique_id(
+        &format!("res-{cid}-excess"),
+        &[ctx.unique_id(&format!("res-{cid}"), &[])],
+    );
+    let res = new_reservation(
+        id,
+        format!("{} Regional (excess over {cid})", r.region),
+        r,
+        Sku::Regional,
+        x.ptu,
+        term,
+        x.at,
+    );
+    purchase(ctx, o, &[], res);
+    o.note(format!(
+        "The {} PTU paying hourly before the expiry are covered from {} instead of paying the hourly rate until then; the purchase at the expiry is the rest.",
+        x.ptu,
+        when(x.at)
+    ));
+    (q - x.ptu).max(0)
 }
 
 /// The break-even length between one-month and one-year Regional terms in

@@ -66,19 +66,31 @@
 //!   renewal turned off just before the end (a renewal after the horizon
 //!   can still be turned off, so it is not a commitment yet); credits
 //!   granted after the horizon are netted in.
-//! - Recommended: the cheapest option that is safe (no downtime, nothing
-//!   that depends on someone else) with no precondition known to fail;
-//!   failing that the cheapest with no precondition known to fail; failing
-//!   that the same two among options that only lack quota (a plan note
-//!   says so). "Cheapest" is [`Comparison::all_in`]: the amortized cost of
-//!   the horizon plus what the option commits to after it. The horizon is
-//!   taken as how long the capacity is needed, so a one-year term is
-//!   recommended only when it is cheaper with its remaining months
-//!   counted: roughly when the horizon reaches the break-even length (a
-//!   year's price over a month's, shown as a fact). Equal all-in figures
-//!   go to the one that leaks less (double billing, hourly and unused
-//!   capacity), then to the one listed first. Contingencies are never
-//!   recommended.
+//! - Recommended: among options that are safe (no downtime, nothing that
+//!   depends on someone else) with no precondition known to fail, the one
+//!   that saves most against doing nothing over the workload's lifetime
+//!   ([`PlanSet::lifetime`]: until its planned deletion, else open-ended,
+//!   taken as twelve months, and said in the plan); failing that the same
+//!   among options with no precondition known to fail; failing that the
+//!   same two among options that only lack quota (a plan note says so).
+//!   The savings are the remedies pricer's ([`remedies::Pricer`]), so a
+//!   plan and `check` price alike: amortized cost from the current hour to
+//!   the lifetime's end, plus, for a planned deletion, what terms in force
+//!   then still charge. `--horizon` only sets the window the costs are
+//!   shown for. Migrating and discontinuing are about money: an option
+//!   that costs more than doing nothing over the lifetime is never
+//!   recommended (the plan says doing nothing is cheapest). A move or a
+//!   conversion is wanted for itself: its cheapest way is recommended and
+//!   the plan says when doing nothing is cheaper. Equal savings go to the
+//!   lower amortized horizon cost plus what is committed after it, then to
+//!   the one that leaks less (double billing, hourly and unused capacity),
+//!   then to the one listed first. Contingencies are never recommended.
+//! - Terms follow the lifetime: a purchase for a workload whose deletion is
+//!   planned stops renewing after the term in force at the deletion (its
+//!   renewal is turned off from that term's start), so a one-month option
+//!   never renews past it; a one-year term is recommended when it saves
+//!   more over the lifetime, which is when the lifetime reaches its
+//!   break-even months (a year's price over a month's, shown as a fact).
 //! - Best purchase time with margin M before expiry E: the latest whole hour
 //!   at or before E - M (never before the next whole hour from now). A gap
 //!   purchase is made the first whole hour at or after E + M.
@@ -93,7 +105,18 @@
 //!   capacity anyway). The committed size and the size deployed on the
 //!   resource are shown as alternatives. New reservations are scoped to
 //!   the resource's subscription; one-month terms are billed up front,
-//!   one-year terms monthly; both autorenew.
+//!   one-year terms monthly; both autorenew (until a planned deletion).
+//! - PTU that pay the hourly rate before a commitment's expiry (a
+//!   commitment smaller than what is deployed, or neighbours in the
+//!   subscription and region) are covered by a reservation bought at the
+//!   first whole hour the core finds them uncovered (now, or when a planned
+//!   deployment or resize makes them: deploy first, then buy), sized net of
+//!   every discount in scope; the purchase at the expiry is the rest.
+//! - Discontinuing a resource turns off the renewal of each reservation
+//!   that covered its deployments and that covers nothing in the hour
+//!   before its next expiry once they are deleted (rated on the what-if);
+//!   one that still covers some PTU there renews as a replacement of that
+//!   size. A fact says what those renewals cost over the lifetime.
 //! - A future-dated reservation that would cover the subject's resource
 //!   (same region and type, scope holding it) is taken as the purchase
 //!   already planned for this migration: the options re-date and resize it
@@ -449,9 +472,28 @@ pub struct PlanOption {
     pub contingency: bool,
     /// Credits the rating core can't express (managed migration).
     pub credits: Vec<Credit>,
+    /// The option as a remedy, priced by [`remedies::Pricer`] against doing
+    /// nothing over the workload's lifetime and the horizon (the figures
+    /// the recommendation ranks by).
+    pub remedy: Option<remedies::Remedy>,
 }
 
 impl PlanOption {
+    /// Doing nothing's amortized cost over the workload's lifetime less the
+    /// option's (positive: it saves).
+    pub fn saving_lifetime(&self) -> Decimal {
+        self.remedy
+            .as_ref()
+            .map_or(Decimal::ZERO, |r| r.saving_lifetime)
+    }
+
+    /// The same over the horizon (the reported window).
+    pub fn saving_horizon(&self) -> Decimal {
+        self.remedy
+            .as_ref()
+            .map_or(-self.vs_nothing, |r| r.saving_horizon)
+    }
+
     /// True when a precondition is known to fail.
     pub fn blocked(&self) -> bool {
         self.preconditions.iter().any(|p| p.status == Status::Unmet)
@@ -523,6 +565,9 @@ pub struct PlanSet {
     pub notes: Vec<String>,
     /// The resources, commitments and reservations the costs cover.
     pub slice: Slice,
+    /// How long the workload needs its capacity: what options are
+    /// compared over.
+    pub lifetime: Lifetime,
 }
 
 impl PlanSet {
@@ -612,7 +657,8 @@ pub fn plans(
     subject: &Subject,
     params: &Params,
 ) -> Result<PlanSet, PlanError> {
-    let ctx = common::Ctx::new(estate, book, params);
+    let lifetime = subject_lifetime(estate, subject, params.now);
+    let ctx = common::Ctx::new(estate, book, params, lifetime);
     match subject {
         Subject::Migrate { commitment } => migrate::plan(&ctx, commitment),
         Subject::Move {
@@ -621,6 +667,35 @@ pub fn plans(
         } => moves::plan(&ctx, deployment, to_resource),
         Subject::Convert { deployment, to } => convert::plan(&ctx, deployment, *to),
         Subject::Discontinue { resource } => discontinue::plan(&ctx, resource),
+    }
+}
+
+/// The lifetime of what a plan is about: the Regional deployments on a
+/// migrated commitment's resource; the moved or converted deployment.
+/// Discontinuing a resource ends its deployments by design: what the plan
+/// decides is what becomes of the instruments left behind, which renew
+/// with no end, so it is open-ended.
+pub fn subject_lifetime(estate: &Estate, subject: &Subject, now: Time) -> Lifetime {
+    match subject {
+        Subject::Migrate { commitment } => {
+            let Some(c) = estate.commitments.iter().find(|c| &c.id == commitment) else {
+                return Lifetime::open_ended();
+            };
+            let deps: Vec<&str> = estate
+                .deployments
+                .iter()
+                .filter(|d| d.resource == c.resource && d.sku == Sku::Regional)
+                .map(|d| d.id.as_str())
+                .collect();
+            if deps.is_empty() {
+                return Lifetime::open_ended();
+            }
+            lifetime_of(estate, deps, now)
+        }
+        Subject::Move { deployment, .. } | Subject::Convert { deployment, .. } => {
+            lifetime_of(estate, [deployment.as_str()], now)
+        }
+        Subject::Discontinue { .. } => Lifetime::open_ended(),
     }
 }
 

@@ -262,7 +262,7 @@ fn a_scope_widens_to_the_subscription_or_the_billing_account() {
     let e = crate::demo::estate(t("2026-11-22T09:00:00Z"));
     let book = crate::domain::prices::PriceBook::default_book();
     let p = Params::new(t("2026-11-22T09:00:00Z"));
-    let ctx = super::common::Ctx::new(&e, &book, &p);
+    let ctx = super::common::Ctx::new(&e, &book, &p, super::Lifetime::open_ended());
     let sandbox = e.resource("aoai-eastus2-sandbox").unwrap();
     let prod = e.resource("aoai-eastus2-prod").unwrap();
     let sub = Scope::Subscription {
