@@ -909,7 +909,10 @@ fn p_on_a_commitment_plans_its_migration() {
     // Compared over the workload's lifetime (open-ended, 12 months), the
     // one-year term as planned is recommended, whatever the 90-day horizon.
     assert!(s.contains("* overlap "), "{s}");
-    assert!(s.contains(" overlap: timeline, preconditions, notes"), "{s}");
+    assert!(
+        s.contains(" overlap: timeline, preconditions, notes"),
+        "{s}"
+    );
     // Narrow: a table with every column the cards show.
     let s = screen(&mut app, 80, 24);
     for col in [
