@@ -1065,6 +1065,7 @@ fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
     let answers = worker.run(Effect::Sync {
         subscriptions: vec![],
         now,
+        allow_partial: false,
     });
     match answers.last() {
         Some(Action::Synced(Err(e))) => assert!(
@@ -1450,4 +1451,83 @@ fn a_shared_plan_without_its_associations_names_the_az_rest_call_that_lists_them
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     assert!(readme.lines().any(|l| l.trim() == call), "{call}");
+}
+
+#[test]
+fn the_terminal_apps_sync_takes_allow_partial() {
+    use ptudesk::tui::runtime::{Options, StoreChoice, prepare};
+    use ptudesk::tui::{Action, Effect};
+    let f = fake();
+    // The worker runs `az` without our environment: a wrapper hands the
+    // fake its answers and has Azure refuse the reservations.
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let wrapper = f.bin.join("az-refusing");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nAZ_FAKE_DIRS={dirs} AZ_FAKE_REFUSE='Microsoft.Capacity' exec {az} \"$@\"\n",
+            dirs = quote(&data("first")),
+            az = quote(&f.bin.join("az")),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let now = ptudesk::domain::time::parse_time_arg(FIRST).unwrap();
+    let (mut app, mut worker) = prepare(Options {
+        store: StoreChoice::Path(f.db.clone()),
+        now: Some(now),
+        readonly: false,
+        config: ptudesk::config::Config::default(),
+    })
+    .unwrap();
+    worker.sync.program = wrapper.into_os_string();
+
+    // `:sync --allow-partial SUB` asks for it; `:sync SUB` does not.
+    for (line, partial) in [
+        ("sync --allow-partial contoso-prod", true),
+        ("sync contoso-prod", false),
+    ] {
+        app.syncing = false;
+        let effects = ptudesk::tui::app::update(&mut app, Action::Command(line.into()));
+        match effects.as_slice() {
+            [
+                Effect::Sync {
+                    subscriptions,
+                    allow_partial,
+                    ..
+                },
+            ] => assert_eq!(
+                (subscriptions.as_slice(), *allow_partial),
+                (&["contoso-prod".to_string()][..], partial)
+            ),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    let run = |allow_partial| {
+        worker
+            .run(Effect::Sync {
+                subscriptions: vec![],
+                now,
+                allow_partial,
+            })
+            .pop()
+    };
+    match run(false) {
+        Some(Action::Synced(Err(e))) => {
+            assert!(e.contains("the reservations could not be read"), "{e}");
+            assert!(e.ends_with("here: `:sync --allow-partial`"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!f.db.exists() || f.ok(&["log"]).trim().is_empty());
+    match run(true) {
+        Some(Action::Synced(Ok(line))) => assert!(
+            line.contains(&format!(
+                "reservations NOT read: unknown since {FIRST} (see Notifications)"
+            )),
+            "{line}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }

@@ -1064,7 +1064,7 @@ fn plan_applied(app: &mut App, result: Result<AppliedPlan, String>) -> Vec<Effec
     }
 }
 
-/// `:sync [SUBSCRIPTION...]`.
+/// `:sync [--allow-partial] [SUBSCRIPTION...]`.
 fn sync_command(app: &mut App, rest: &str) -> Vec<Effect> {
     if app.throwaway {
         app.set_status(
@@ -1092,9 +1092,13 @@ fn sync_command(app: &mut App, rest: &str) -> Vec<Effect> {
         Tone::Info,
         "Syncing: starting az (the panes reload when it finishes)…",
     );
+    let (flags, subscriptions): (Vec<&str>, Vec<&str>) = rest
+        .split_whitespace()
+        .partition(|w| *w == "--allow-partial");
     vec![Effect::Sync {
-        subscriptions: rest.split_whitespace().map(String::from).collect(),
+        subscriptions: subscriptions.into_iter().map(String::from).collect(),
         now: app.now,
+        allow_partial: !flags.is_empty(),
     }]
 }
 
@@ -1995,8 +1999,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("plan discontinue RESOURCE", "plan to stop using a resource"),
     (
-        "sync [SUBSCRIPTION...]",
-        "read the live estate through your az login, in the background",
+        "sync [--allow-partial] [SUBSCRIPTION...]",
+        "read the live estate through your az login, in the background (--allow-partial: import the rest if reservations can't be read)",
     ),
     ("demo", "open the demo estate in a throw-away store"),
     ("undo", "undo the last saved change"),

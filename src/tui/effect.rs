@@ -91,6 +91,8 @@ pub enum Effect {
     Sync {
         subscriptions: Vec<String>,
         now: Time,
+        /// Reservations that can't be read don't stop it (`--allow-partial`).
+        allow_partial: bool,
     },
 }
 
@@ -310,8 +312,12 @@ impl Worker {
         let started = std::time::Instant::now();
         let label = effect.label();
         match effect {
-            Effect::Sync { subscriptions, now } => {
-                let done = self.sync(subscriptions, now, emit);
+            Effect::Sync {
+                subscriptions,
+                now,
+                allow_partial,
+            } => {
+                let done = self.sync(subscriptions, now, allow_partial, emit);
                 emit(done)
             }
             other => self.run_inner(other).into_iter().for_each(&mut *emit),
@@ -326,7 +332,13 @@ impl Worker {
         p
     }
 
-    fn sync(&self, subscriptions: Vec<String>, now: Time, emit: &mut dyn FnMut(Action)) -> Action {
+    fn sync(
+        &self,
+        subscriptions: Vec<String>,
+        now: Time,
+        allow_partial: bool,
+        emit: &mut dyn FnMut(Action),
+    ) -> Action {
         let path = {
             let Ok(slot) = self.slot.lock() else {
                 return Action::Synced(Err("the store lock was poisoned".into()));
@@ -344,6 +356,7 @@ impl Worker {
         let options = crate::sync::Options {
             subscriptions,
             dry_run: false,
+            allow_partial,
             ..self.sync.clone()
         };
         let r = crate::sync::run(&path, &options, now, |step| {
@@ -372,10 +385,19 @@ impl Worker {
                         warnings.len()
                     ));
                 }
+                if let crate::sync::ReservationsRead::Unread { since, .. } = &report.reservations {
+                    line.push_str(&format!(
+                        "; reservations NOT read: unknown since {} (see Notifications)",
+                        crate::domain::time::fmt_time(*since)
+                    ));
+                }
                 if report.change.is_some() {
                     line.push_str(" (u undoes it)");
                 }
                 Action::Synced(Ok(line))
+            }
+            Err(e @ crate::sync::SyncError::Reservations { .. }) => {
+                Action::Synced(Err(format!("{e}; here: `:sync --allow-partial`")))
             }
             Err(e) => Action::Synced(Err(e.to_string())),
         }
@@ -655,7 +677,11 @@ impl Worker {
                 })]
             }
             // `run_streaming` runs syncs with their progress; this is without.
-            Effect::Sync { subscriptions, now } => vec![self.sync(subscriptions, now, &mut |_| {})],
+            Effect::Sync {
+                subscriptions,
+                now,
+                allow_partial,
+            } => vec![self.sync(subscriptions, now, allow_partial, &mut |_| {})],
         }
     }
 
