@@ -593,3 +593,32 @@ fn idle_reservations_with_azure_ids_each_raise_a_notification() {
         }
     }
 }
+
+#[test]
+fn check_on_a_store_that_holds_no_estate_cannot_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    // A store with a setting and nothing else (as a first import that kept nothing leaves it).
+    let eur = dir.path().join("eur.json");
+    std::fs::write(
+        &eur,
+        r#"{"schema": "ptudesk.snapshot/1", "currency": "EUR"}"#,
+    )
+    .unwrap();
+    let o = run(&db, &["import", eur.to_str().unwrap(), "--now", NOW]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for quiet in [false, true] {
+        let mut args = vec!["check", "--now", NOW];
+        if quiet {
+            args.push("--quiet");
+        }
+        let o = run(&db, &args);
+        assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+        assert!(o.stdout.is_empty(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("the store holds no estate"), "{err}");
+    }
+    // Once the same store holds an estate, check answers.
+    let demo = demo_store(dir.path());
+    assert_eq!(run(&demo, &["check", "--now", NOW]).status.code(), Some(2));
+}

@@ -1307,3 +1307,55 @@ fn diff_says_what_a_plan_changed_and_what_an_added_object_carries() {
     );
     assert!(!plan.contains("res-eus2-regional changed"), "{plan}");
 }
+
+/// `--now` behind the store's latest change does not put the audit log out
+/// of order: every write (import, plan --apply, undo) is stamped no earlier
+/// than the latest change, so `export --at` never replays a change onto an
+/// estate it was not made on.
+#[test]
+fn a_write_with_now_behind_the_store_is_stamped_after_its_latest_change() {
+    let (dir, db) = setup();
+    let demo = demo_file(dir.path());
+    ok(&db, &["import", &demo, "--now", "2026-11-22T10:00:00Z"]);
+    ok(
+        &db,
+        &[
+            "plan",
+            "migrate",
+            "--commitment",
+            "cp-eastus2-prod",
+            "--apply",
+            "overlap",
+            "--now",
+            "2026-11-22T09:00:00Z",
+        ],
+    );
+    ok(&db, &["undo", "--now", "2026-11-22T08:00:00Z"]);
+    // A later snapshot imported with an earlier --now.
+    let mut e: Value = serde_json::from_str(&export(&db)).unwrap();
+    e["deployments"][0]["sizes"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"at": "2026-11-22T07:00:00Z", "ptu": 400}));
+    let v2 = write(
+        dir.path(),
+        "v2.json",
+        &serde_json::to_string_pretty(&e).unwrap(),
+    );
+    ok(&db, &["import", &v2, "--now", "2026-11-22T07:30:00Z"]);
+    let log = ok(&db, &["log"]);
+    let stamps: Vec<&str> = log
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(stamps, ["2026-11-22T10:00:00Z"; 4], "{log}");
+    // Before the first change the store held nothing: no change lands there.
+    assert!(ok(&db, &["export", "--at", "2026-11-22T09:30:00Z"]).contains("\"deployments\": []"));
+    // A clock ahead of the log stamps the change with its own time.
+    ok(&db, &["undo", "--now", "2026-11-22T11:00:00Z"]);
+    let log = ok(&db, &["log"]);
+    assert!(
+        log.lines().last().unwrap().contains("2026-11-22T11:00:00Z"),
+        "{log}"
+    );
+}

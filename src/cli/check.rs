@@ -193,6 +193,23 @@ fn evaluate(
     horizon: chrono::Duration,
 ) -> Result<(Vec<Notification>, Option<Store>), Failure> {
     let estate = load_estate(g, at)?;
+    // Nothing to check is not "nothing wrong": a store left empty (a failed
+    // first import) must not read as healthy to a cron job.
+    if estate.resources.is_empty()
+        && estate.deployments.is_empty()
+        && estate.commitments.is_empty()
+        && estate.reservations.is_empty()
+        && estate.managed_compute.is_empty()
+    {
+        let what = if g.scenario.is_some() {
+            "the scenario"
+        } else {
+            "the store"
+        };
+        return Err(cannot(format!(
+            "{what} holds no estate (no resource, deployment, commitment, reservation or managed compute): nothing to check; import your estate first (`ptudesk import`)"
+        )));
+    }
     let store = if g.demo || g.scenario.is_some() {
         None
     } else {

@@ -419,6 +419,12 @@ impl Store {
         })
     }
 
+    /// The stamp a change written now would get in the audit log: `now`,
+    /// but never before the store's latest change.
+    pub fn stamp(&self, now: Time) -> Result<Time, StoreError> {
+        stamp_after_latest(&self.conn, now).map_err(|e| self.err(e))
+    }
+
     /// The audit log, oldest first.
     pub fn log(&self) -> Result<Vec<Change>, StoreError> {
         let mut stmt = self
@@ -886,7 +892,24 @@ fn note_unread(
     Ok(())
 }
 
-/// Writes one change: its row, the objects, and their audit entries.
+/// The stamp a change written at `now` gets: `now`, but never before the
+/// latest change in the log, so the audit log stays in time order when a
+/// writer's clock is behind the store's (`--now` in the past, a pinned
+/// clock, another machine's writes) and `export --at` never replays a
+/// change before one it builds on.
+fn stamp_after_latest(conn: &Connection, now: Time) -> rusqlite::Result<Time> {
+    let latest: Option<String> = conn
+        .query_row("SELECT at FROM changes ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let latest = latest.and_then(|s| crate::domain::time::parse_time_arg(&s).ok());
+    Ok(latest.map_or(now, |l| l.max(now)))
+}
+
+/// Writes one change: its row, the objects, and their audit entries. Every
+/// write of the audit log goes through here, stamped by
+/// [`stamp_after_latest`].
 fn write_change(
     tx: &rusqlite::Transaction,
     source: &str,
@@ -895,9 +918,10 @@ fn write_change(
     undoes: Option<i64>,
     deltas: &[Delta],
 ) -> rusqlite::Result<i64> {
+    let at = stamp_after_latest(tx, now)?;
     tx.execute(
         "INSERT INTO changes(at, source, summary, undoes) VALUES (?1, ?2, ?3, ?4)",
-        params![fmt_time(now), source, summary, undoes],
+        params![fmt_time(at), source, summary, undoes],
     )?;
     let change = tx.last_insert_rowid();
     // Removals first, children before parents; then writes, parents first.

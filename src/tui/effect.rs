@@ -179,11 +179,7 @@ pub fn acknowledge(
 /// order when the app's clock is pinned (`--now`, `:now`) behind another
 /// tool's writes.
 pub fn stamp(store: &Store, now: Time) -> Time {
-    store
-        .log()
-        .ok()
-        .and_then(|log| log.last().map(|c| c.at))
-        .map_or(now, |last| last.max(now))
+    store.stamp(now).unwrap_or(now)
 }
 
 /// The store the app works on: a file, or a throw-away copy (the demo).
