@@ -951,6 +951,8 @@ impl Builder {
                 renewal_changes,
                 refunded_at,
                 refunded_approximate: false,
+                // A refund before the estate's present happened: Azure reported it.
+                refunded_reported: refunded_at.is_some(),
                 price,
             });
         }

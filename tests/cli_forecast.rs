@@ -363,11 +363,15 @@ fn tables_fit_80_columns_with_money_aligned_at_every_size() {
     }
     // Figures of a billion and more, and a refund of hundreds of millions
     // (negative) on 1 December: 400 PTU at 3,472.22 an hour, and 200 PTU
-    // reserved at 4,999,999.99 a month, bought 20 Nov, refunded 1 Dec.
+    // reserved at 4,999,999.99 a month, bought 20 Nov, refunded 1 Dec. Far
+    // past the rolling limit, so it is credited only as a refund Azure
+    // reported (a planned one is refused: see
+    // `a_refund_past_the_rolling_limit_is_rated_as_refused`).
     let mut big: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
     big["prices"][0]["hourly"] = "3472.22".into();
     big["prices"][0]["reservation_month"] = "4999999.99".into();
     big["reservations"][0]["refunded_at"] = "2026-12-01T00:00:00Z".into();
+    big["reservations"][0]["refunded_reported"] = true.into();
     let huge = dir.path().join("huge.json");
     std::fs::write(&huge, big.to_string()).unwrap();
     let huge = huge.to_str().unwrap().to_string();
@@ -838,4 +842,76 @@ fn a_missing_price_is_an_error_naming_the_item() {
         1,
         &["commitment cp-east needs a commitment_month price for eastus2 ProvisionedManaged"],
     );
+}
+
+/// A refund whose cancelled commitment passes the USD 50,000 rolling limit
+/// is refused by Azure, whole: rated with no credit and the reservation
+/// covering to its expiry, and `check` says so. One Azure reported is
+/// taken as recorded.
+#[test]
+fn a_refund_past_the_rolling_limit_is_rated_as_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200 PTU for a month at 1,000 (200,000 up front), bought 20 Nov 08:00,
+    // refunded 1 Dec: 19 of its 30 days left (1-19 Dec), 126,666.67 cancelled.
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    v["reservations"][0]["refunded_at"] = "2026-12-01T00:00:00Z".into();
+    let planned = dir.path().join("planned.json");
+    std::fs::write(&planned, v.to_string()).unwrap();
+    v["reservations"][0]["refunded_reported"] = true.into();
+    let reported = dir.path().join("reported.json");
+    std::fs::write(&reported, v.to_string()).unwrap();
+    let forecast = |file: &std::path::Path| {
+        let o = ptudesk(&[
+            "forecast",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2027-01-01",
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let f: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        f["totals"].clone()
+    };
+    let t = forecast(&planned);
+    assert_eq!(t["refunds"], "0.00", "{t}");
+    assert_eq!(t["reservation"], "200000.00", "{t}");
+    let t = forecast(&reported);
+    assert_eq!(t["refunds"], "-126666.67", "{t}");
+    assert_eq!(t["reservation"], "73333.33", "{t}");
+
+    let check = |file: &std::path::Path| {
+        ptudesk(&[
+            "check",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--now",
+            "2026-11-25T00:00:00Z",
+            "--format",
+            "json",
+        ])
+    };
+    let o = check(&planned);
+    let text = stdout(&o);
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let refused: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "refund_limit")
+        .collect();
+    assert_eq!(refused.len(), 1, "{text}");
+    assert_eq!(refused[0]["severity"], "critical");
+    let message = refused[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cancels $126,666.67 of commitment")
+            && message.contains("Azure refuses it whole"),
+        "{message}"
+    );
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    let o = check(&reported);
+    assert!(!stdout(&o).contains("refund_limit"), "{}", stdout(&o));
 }

@@ -219,8 +219,7 @@ fn every_worked_example_in_the_docs_matches_the_rating_core() {
             assert!(!expect.is_empty(), "{at}: nothing expected");
             if let Some(refunds_at) = c.get("refund_headroom_at").and_then(Value::as_str) {
                 // The rolling refund limit: what may still be refunded then.
-                let list =
-                    rating::prepare::refunds(&estate, &PriceBook::empty(), &Options::default());
+                let list = rating::refunds(&estate, &PriceBook::empty(), &Options::default());
                 let got = ptudesk::domain::money::fmt_money(rating::refund_headroom(
                     &list,
                     t(refunds_at),

@@ -540,6 +540,7 @@ fn reservations_of_every_scope_type() {
         refunded_at: None,
         price: None,
         refunded_approximate: false,
+        refunded_reported: false,
     };
     let expected = Batch {
         reservations: vec![

@@ -1070,6 +1070,9 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             renewal_changes,
             refunded_at,
             refunded_approximate: false,
+            // Half the refunds reported by Azure (taken as recorded), half
+            // checked against the rolling limit.
+            refunded_reported: r.refund.as_ref().is_some_and(|(_, secs, _)| secs % 2 == 0),
             price: r.price.map(|p| Decimal::new(p as i64, 2)),
         });
     }
@@ -1129,6 +1132,8 @@ struct Coverage {
     double_billing_windows: u32,
     unused_windows: u32,
     refunds: u32,
+    /// A refund Azure would refuse (past the rolling limit), rated as never made.
+    refused_refunds: u32,
     renewed_terms: u32,
     managed_compute: u32,
     unverified: u32,
@@ -1176,6 +1181,9 @@ impl Coverage {
         self.double_billing_windows += yes(has(rating::WindowKind::DoubleBilling));
         self.unused_windows += yes(has(rating::WindowKind::Unused));
         self.refunds += yes(t.refunds != Decimal::ZERO);
+        self.refused_refunds += yes(rating::refunds(e, book, &rating::Options::default())
+            .iter()
+            .any(|x| x.refused && x.at < req.to));
         self.renewed_terms += yes(f
             .instruments
             .iter()
@@ -1266,6 +1274,7 @@ impl Coverage {
         at_least("hourly overage", self.overage_windows, 4);
         at_least("double billing", self.double_billing_windows, 60);
         at_least("refunds", self.refunds, 25);
+        at_least("refused refunds", self.refused_refunds, 50);
         at_least("renewed reservation terms", self.renewed_terms, 15);
         at_least("commitment renewals", self.commitment_renewals, 60);
         at_least("scope changes", self.scope_changes, 60);

@@ -1139,36 +1139,37 @@ fn commitment_unused_action(ctx: &Ctx, id: &str) -> String {
     }
 }
 
-/// Refunds that pass the rolling USD 50,000 limit.
+/// Refunds that pass the rolling USD 50,000 limit: Azure refuses them, and
+/// the rating core rates them as never made.
 fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) {
-    let list = rating::prepare::refunds(ctx.estate, ctx.book, &ctx.opts);
-    for (k, (t, credit, id)) in list.iter().enumerate() {
-        if *t < ctx.from - Duration::days(ctx.settings.unused_window_days as i64) || *t >= ctx.to {
+    for r in rating::refunds(ctx.estate, ctx.book, &ctx.opts) {
+        let t = r.at;
+        if !r.refused
+            || t < ctx.from - Duration::days(ctx.settings.unused_window_days as i64)
+            || t >= ctx.to
+        {
             continue;
         }
-        let headroom = rating::refund_headroom(&list[..k], *t);
-        let asked = -*credit;
-        if asked <= headroom {
-            continue;
-        }
+        let left = r.headroom.max(Decimal::ZERO);
         ctx.push(
             out,
             Draft {
                 kind: "refund_limit",
                 severity: Severity::Critical,
-                subject: id.clone(),
-                trigger: *t,
-                at: *t,
+                subject: r.term.clone(),
+                trigger: t,
+                at: t,
                 message: format!(
-                    "the refund of {id} at {} asks {} back, but only {} of the rolling USD {} limit is left: {} would not be credited",
-                    short(*t),
-                    money(asked),
-                    money(headroom.max(Decimal::ZERO)),
+                    "the refund of {} at {} cancels {} of commitment, but only {} of the rolling USD {} limit is left: Azure refuses it whole, so it is rated as not refunded (coverage and payments go on, no credit of {})",
+                    r.term,
+                    short(t),
+                    money(r.cancelled),
+                    money(left),
                     rating::REFUND_LIMIT_USD,
-                    money(asked - headroom.max(Decimal::ZERO))
+                    money(-r.credit)
                 ),
-                cost: asked - headroom.max(Decimal::ZERO),
-                level: asked - headroom.max(Decimal::ZERO),
+                cost: r.cancelled,
+                level: r.cancelled,
                 action: "refund later (the limit restores 365 days after each refund), refund fewer reservations, or change their scope instead".into(),
             },
         );

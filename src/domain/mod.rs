@@ -786,6 +786,13 @@ pub struct Reservation {
     /// reservation cancelled, not when).
     #[serde(default, skip_serializing_if = "is_false")]
     pub refunded_approximate: bool,
+    /// Azure reported the refund (an import or sync saw the reservation
+    /// cancelled in its listings): it happened and is rated as recorded.
+    /// Any other refund (planned, or from a snapshot that does not say so)
+    /// is checked against the rolling cancellation limit and rated as
+    /// refused when it would pass it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refunded_reported: bool,
     /// Its own price per PTU per term (negotiated), else the price book's.
     #[serde(
         default,

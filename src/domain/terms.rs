@@ -434,6 +434,7 @@ mod tests {
             refunded_at: None,
             price: None,
             refunded_approximate: false,
+            refunded_reported: false,
         }
     }
 

@@ -1387,6 +1387,7 @@ impl<'f> Parser<'f> {
             renewal_changes: vec![],
             refunded_at: None,
             refunded_approximate: false,
+            refunded_reported: false,
             price: None,
         });
         Ok(())

@@ -658,7 +658,9 @@ pub fn merge(
         for id in &b.cancelled_reservations {
             match e.reservations.iter_mut().find(|x| &x.id == id) {
                 Some(x) if x.refunded_at.is_none() => {
-                    (x.refunded_at, x.refunded_approximate) = (Some(now), true)
+                    // Azure lists it cancelled: the refund happened.
+                    (x.refunded_at, x.refunded_approximate, x.refunded_reported) =
+                        (Some(now), true, true)
                 }
                 Some(_) => {}
                 None => skipped.push(Skipped {

@@ -614,6 +614,7 @@ pub(crate) fn new_reservation(
         renewal_changes: vec![],
         refunded_at: None,
         refunded_approximate: false,
+        refunded_reported: false,
         price: None,
     }
 }

@@ -55,6 +55,7 @@ pub mod minutes;
 pub mod prepare;
 #[cfg(feature = "reference")]
 pub mod reference;
+pub mod refund;
 #[cfg(test)]
 mod tests;
 
@@ -63,6 +64,7 @@ use crate::domain::Sku;
 use crate::domain::prices::{PriceBook, PriceKind, PriceRef};
 use crate::domain::time::{Time, fmt_time, is_whole_hour};
 pub use prepare::{ChargeKind, InstrumentKind};
+pub use refund::{Refund, refund_headroom, refunds};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -321,22 +323,9 @@ pub struct Forecast {
     pub unverified_prices: Vec<PriceRef>,
 }
 
-/// The most that may be cancelled (refunded) in a billing scope over a
-/// rolling 12 months, in USD (docs/reservations.md#the-refund-limit).
+/// The most reservation commitment that may be cancelled (refunded) over a
+/// rolling 12 months, in USD; see [`refund`].
 pub const REFUND_LIMIT_USD: i64 = 50_000;
-
-/// How much may still be refunded at `at`: the limit less the credits of
-/// refunds in the 365 days up to `at` (a refund is restored 365 days later).
-/// `refunds` as [`prepare::refunds`] gives them (credits are negative).
-pub fn refund_headroom(refunds: &[(Time, Decimal, String)], at: Time) -> Decimal {
-    let since = at - chrono::Duration::days(365);
-    let used: Decimal = refunds
-        .iter()
-        .filter(|r| r.0 > since && r.0 <= at)
-        .map(|r| -r.1)
-        .sum();
-    Decimal::from(REFUND_LIMIT_USD) - used
-}
 
 /// Checks a request's window.
 pub fn check_request(req: &Request) -> Result<(), RatingError> {

@@ -419,7 +419,19 @@ impl<'a> Prepared<'a> {
             });
         }
 
+        // A refund Azure refuses (the rolling limit) is rated as never made.
+        let refused = super::refund::refused(estate, &book, opts);
         for (ri, r) in estate.reservations.iter().enumerate() {
+            let kept;
+            let r = if refused.contains(&ri) {
+                kept = crate::domain::Reservation {
+                    refunded_at: None,
+                    ..r.clone()
+                };
+                &kept
+            } else {
+                r
+            };
             let terms = terms::reservation_terms(r, until).map_err(|e| {
                 RatingError::Invalid(format!("$.reservations[{ri}].{}: {}", e.path, e.message))
             })?;
@@ -947,34 +959,63 @@ fn reservation_money(
     (bills, spreads)
 }
 
-/// The refunds an estate holds, as (instant, credit, reservation term id),
-/// priced from `book` under the estate's own rows: for the rolling
-/// cancellation limit (docs/reservations.md#the-refund-limit).
-pub fn refunds(estate: &Estate, book: &PriceBook, opts: &Options) -> Vec<(Time, Decimal, String)> {
-    let book = book.over(&estate.prices);
-    let mut out = Vec::new();
-    for r in &estate.reservations {
-        let Some(at) = r.refunded_at else { continue };
-        let Ok(terms) = terms::reservation_terms(r, at) else {
-            continue;
-        };
-        let Some(term) = terms.iter().find(|t| t.refunded_at.is_some()) else {
-            continue;
-        };
-        let kind = match term.term {
-            Term::OneMonth => PriceKind::ReservationMonth,
-            Term::OneYear => PriceKind::ReservationYear,
-        };
-        let current = book.lookup(&r.region, r.sku, kind).map(|p| p.amount);
-        let Some(unit) = term.own_price.or(current) else {
-            continue;
-        };
-        let lower = current.map_or(unit, |c| c.min(unit));
-        let (bills, _) = reservation_money(term, unit, lower, opts);
-        for b in bills.into_iter().filter(|b| b.kind == ChargeKind::Refund) {
-            out.push((b.at, b.amount, term.id.clone()));
+/// What a refund of `t` at its `refunded_at` cancels, at the `lower` price
+/// ([`super::refund`]): everything the term still
+/// owes at the refund instant. Paid up front, that is its credit (the days
+/// left of the term); billed monthly, the current period's credit plus every
+/// period of the term not yet billed. Before any early termination fee.
+/// Zero when the term was not refunded.
+pub(crate) fn cancelled_commitment(t: &ReservationTerm, lower: Decimal) -> Decimal {
+    let Some(r) = t.refunded_at else {
+        return Decimal::ZERO;
+    };
+    let total = lower * Decimal::from(t.ptu);
+    match t.billing {
+        Billing::Upfront => {
+            let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
+            let left = days_between(r.date_naive(), d1).max(1);
+            total * Decimal::from(left) / Decimal::from(days_between(d0, d1))
+        }
+        Billing::Monthly => {
+            let n = t.periods.len() as i64;
+            let Some(i) = t.periods.iter().rposition(|p| *p <= r) else {
+                return Decimal::ZERO;
+            };
+            let (d0, d1) = (t.periods[i].date_naive(), t.period_end(i).date_naive());
+            let left = days_between(r.date_naive(), d1).max(1);
+            let current = part(total, i as i64, n) * Decimal::from(left)
+                / Decimal::from(days_between(d0, d1));
+            let unbilled: Decimal = (i as i64 + 1..n).map(|j| part(total, j, n)).sum();
+            current + unbilled
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
-    out
+}
+
+/// A reservation's refund as the rolling limit sees it: the refunded term,
+/// the credit it would bring (negative, fee deducted) and the commitment it
+/// cancels (positive). `None` when it has no refund, or its term or price
+/// can't be told (the forecast reports those itself).
+pub(crate) fn refund_of(
+    r: &crate::domain::Reservation,
+    book: &PriceBook,
+    opts: &Options,
+) -> Option<(ReservationTerm, Decimal, Decimal)> {
+    let at = r.refunded_at?;
+    let terms = terms::reservation_terms(r, at).ok()?;
+    let term = terms.into_iter().find(|t| t.refunded_at.is_some())?;
+    let kind = match term.term {
+        Term::OneMonth => PriceKind::ReservationMonth,
+        Term::OneYear => PriceKind::ReservationYear,
+    };
+    let current = book.lookup(&r.region, r.sku, kind).map(|p| p.amount);
+    let unit = term.own_price.or(current)?;
+    let lower = current.map_or(unit, |c| c.min(unit));
+    let (bills, _) = reservation_money(&term, unit, lower, opts);
+    let credit = bills
+        .iter()
+        .filter(|b| b.kind == ChargeKind::Refund)
+        .map(|b| b.amount)
+        .sum();
+    let cancelled = cancelled_commitment(&term, lower);
+    Some((term, credit, cancelled))
 }

@@ -371,7 +371,19 @@ fn instruments(
         out.push((inst, vec![price]));
     }
 
+    let refused = refused_refunds(estate, book);
     for (ri, r) in estate.reservations.iter().enumerate() {
+        // A refund past the rolling limit is refused: rated as never made.
+        let unrefunded;
+        let r = if refused.contains(&ri) {
+            unrefunded = Reservation {
+                refunded_at: None,
+                ..r.clone()
+            };
+            &unrefunded
+        } else {
+            r
+        };
         let terms = terms::reservation_terms(r, until).map_err(|e| {
             RatingError::Invalid(format!("$.reservations[{ri}].{}: {}", e.path, e.message))
         })?;
@@ -432,6 +444,67 @@ fn instruments(
         return Err(RatingError::MissingPrices(unpriced));
     }
     Ok(out)
+}
+
+/// The reservations whose refund Azure refuses under the rolling limit
+/// (USD 50,000 of cancelled commitment in any 365 days), the slow way: each
+/// refund cancels what its term would still bill from the refund on at the
+/// lower price (the refund's own credit without a fee, plus the monthly bills
+/// of the same term left unrefunded dated after the refund); in time order
+/// (ties by id), a refund Azure reported is granted whatever it cancels, any
+/// other is refused when it would take the granted refunds of the 365 days
+/// up to it past the limit.
+fn refused_refunds(estate: &Estate, book: &PriceBook) -> BTreeSet<usize> {
+    let no_fee = Options::default();
+    let mut list: Vec<(Time, &str, usize, Decimal, bool)> = Vec::new();
+    for (ri, r) in estate.reservations.iter().enumerate() {
+        let Some(at) = r.refunded_at else { continue };
+        let Ok(terms) = terms::reservation_terms(r, at) else {
+            continue;
+        };
+        let Some(term) = terms.iter().find(|t| t.refunded_at == Some(at)) else {
+            continue;
+        };
+        let kind = match term.term {
+            Term::OneMonth => PriceKind::ReservationMonth,
+            Term::OneYear => PriceKind::ReservationYear,
+        };
+        let current = book.lookup(&r.region, r.sku, kind).map(|p| p.amount);
+        let Some(unit) = term.own_price.or(current) else {
+            continue;
+        };
+        let lower = current.map_or(unit, |c| c.min(unit));
+        let (bills, _) = reservation_money(term, lower, lower, &no_fee);
+        let credit: Decimal = bills
+            .iter()
+            .filter(|b| b.2 == ChargeKind::Refund)
+            .map(|b| -b.1)
+            .sum();
+        let whole = ReservationTerm {
+            refunded_at: None,
+            ..term.clone()
+        };
+        let (bills, _) = reservation_money(&whole, lower, lower, &no_fee);
+        let later: Decimal = bills.iter().filter(|b| b.0 > at).map(|b| b.1).sum();
+        list.push((at, &r.id, ri, credit + later, r.refunded_reported));
+    }
+    list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    let limit = Decimal::from(super::REFUND_LIMIT_USD);
+    let mut granted: Vec<(Time, Decimal)> = Vec::new();
+    let mut refused = BTreeSet::new();
+    for (at, _, ri, cancelled, reported) in list {
+        let used: Decimal = granted
+            .iter()
+            .filter(|g| g.0 + Duration::days(365) > at)
+            .map(|g| g.1)
+            .sum();
+        if !reported && used + cancelled > limit {
+            refused.insert(ri);
+        } else {
+            granted.push((at, cancelled));
+        }
+    }
+    refused
 }
 
 /// The money of one reservation term at `unit` per PTU per term

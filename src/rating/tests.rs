@@ -560,23 +560,181 @@ fn refund_of_a_monthly_billed_year_credits_the_current_period_only() {
     assert_eq!(f.totals.reservation, d("2916") * d("3") - credit);
 }
 
+fn refunded(id: &str, ptu: i64, start: &str, billing: &str, at: &str) -> Value {
+    let mut r = res(id, REG, ptu, sub("sub-a"), start, "P1Y");
+    r["billing"] = json!(billing);
+    r["refunded_at"] = json!(at);
+    r
+}
+
 #[test]
 fn the_rolling_refund_limit_restores_after_365_days() {
-    let mut r = res("r1", REG, 100, sub("sub-a"), "2027-05-01T00:00:00Z", "P1Y");
-    r["refunded_at"] = json!("2027-05-01T00:00:00Z");
-    r["price"] = json!("24");
-    let e = estate(json!({"reservations": [r]}));
-    let refunds = prepare::refunds(&e, &PriceBook::empty(), &Options::default());
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(refunds[0].1, d("-2400"));
-    // Cancel $2,400 and $47,600 is left, restored 365 days later.
-    assert_eq!(refund_headroom(&refunds, t("2027-05-02")), d("47600"));
-    let restored = t("2027-05-01") + chrono::Duration::days(365);
-    assert_eq!(
-        refund_headroom(&refunds, restored - chrono::Duration::seconds(1)),
-        d("47600")
+    // r1: 100 PTU at its own 400 a year (under the book's 2,916), refunded at
+    // its start: the whole 40,000 cancelled. r2: 100 PTU at 200 a year,
+    // bought 1 Jan 2028 (a 366-day term).
+    let mut r1 = refunded(
+        "r1",
+        100,
+        "2027-05-01T00:00:00Z",
+        "upfront",
+        "2027-05-01T00:00:00Z",
     );
-    assert_eq!(refund_headroom(&refunds, restored), d("50000"));
+    r1["price"] = json!("400");
+    let second = |at: &str| {
+        let mut r2 = refunded("r2", 100, "2028-01-01T00:00:00Z", "upfront", at);
+        r2["price"] = json!("200");
+        estate(json!({"reservations": [r1.clone(), r2]}))
+    };
+    // 365 days after 1 May 2027 is 30 Apr 2028 (2028 is a leap year).
+    let restored = t("2028-04-30T00:00:00Z");
+    let book = PriceBook::empty();
+    let opts = Options::default();
+
+    // One second before: 40,000 of the limit is used, 10,000 left; r2 cancels
+    // 20,000 x 247/366 days (29 Apr 2028 - 1 Jan 2029) = 13,497.27: refused.
+    let e = second("2028-04-29T23:59:59Z");
+    let list = refunds(&e, &book, &opts);
+    assert_eq!(list.len(), 2);
+    assert_eq!((list[0].cancelled, list[0].refused), (d("40000"), false));
+    assert_eq!(list[1].headroom, d("10000"));
+    assert_eq!(list[1].cancelled, d("20000") * d("247") / d("366"));
+    assert!(list[1].refused);
+    assert_eq!(
+        refund_headroom(&list, t("2027-05-02T00:00:00Z")),
+        d("10000")
+    );
+    assert_eq!(
+        refund_headroom(&list, restored - chrono::Duration::seconds(1)),
+        d("10000")
+    );
+    assert_eq!(refund_headroom(&list, restored), d("50000"));
+    // Refused: no credit, r2 paid in full and covering to its expiry.
+    let f = rate(
+        &e,
+        "2028-01-01T00:00:00Z",
+        "2029-01-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, Decimal::ZERO);
+    assert_eq!(f.totals.reservation, d("20000"));
+    let r2 = f.instruments.iter().find(|i| i.id == "r2").unwrap();
+    assert_eq!(r2.capacity_ptu_minutes, 100 * 60 * 24 * 366);
+
+    // At the restoration: the whole limit again, r2 granted for 246 days.
+    let e = second("2028-04-30T00:00:00Z");
+    let list = refunds(&e, &book, &opts);
+    assert_eq!(list[1].headroom, d("50000"));
+    assert!(!list[1].refused);
+    let credit = d("20000") * d("246") / d("366");
+    let f = rate(
+        &e,
+        "2028-01-01T00:00:00Z",
+        "2029-01-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, -credit);
+    assert_eq!(f.totals.reservation, d("20000") - credit);
+}
+
+#[test]
+fn a_monthly_year_refunded_in_its_fourth_month_cancels_every_payment_left() {
+    // 10 PTU for a year at the book's 2,916 (29,160, 2,430 a period), billed
+    // monthly from 10 Jan; refunded 25 Apr, in period 4 (10 Apr - 9 May, 30
+    // days), 15 days of it left (25 Apr - 9 May).
+    let e = estate(json!({"reservations": [
+        refunded("r1", 10, "2027-01-10T00:00:00Z", "monthly", "2027-04-25T00:00:00Z")
+    ]}));
+    let list = refunds(&e, &PriceBook::empty(), &Options::default());
+    assert_eq!(list.len(), 1);
+    // Credit: 2,430 x 15/30 = 1,215. Cancelled: that plus the 8 periods
+    // not yet billed (10 May - 10 Dec), 8 x 2,430 = 19,440.
+    assert_eq!(list[0].credit, d("-1215"));
+    assert_eq!(list[0].cancelled, d("20655"));
+    assert!(!list[0].refused);
+    assert_eq!(list[0].term, "r1");
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2028-02-01T00:00:00Z",
+        Basis::Actual,
+    );
+    // Four periods billed, the credit, nothing after.
+    assert_eq!(f.totals.refunds, d("-1215"));
+    assert_eq!(f.totals.reservation, d("2430") * d("4") - d("1215"));
+
+    // The same at 100 PTU cancels 206,550 (12,150 + 8 x 24,300): refused
+    // whole, so the year is billed in full and covers to its expiry.
+    let e = estate(json!({"reservations": [
+        refunded("r1", 100, "2027-01-10T00:00:00Z", "monthly", "2027-04-25T00:00:00Z")
+    ]}));
+    let list = refunds(&e, &PriceBook::empty(), &Options::default());
+    assert_eq!(list[0].cancelled, d("206550"));
+    assert!(list[0].refused);
+    assert_eq!(list[0].excess(), d("156550"));
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2028-02-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, Decimal::ZERO);
+    assert_eq!(f.totals.reservation, d("291600"));
+}
+
+#[test]
+fn a_second_refund_past_the_limit_is_refused_unless_azure_reported_it() {
+    // r1 as above (10 PTU monthly, refunded 25 Apr): 20,655 cancelled.
+    // r2: 20 PTU up front for a year from 10 Jan 2027 (58,320; 365 days),
+    // refunded 10 Jun: 214 days left (10 Jun - 9 Jan), cancelling
+    // 58,320 x 214/365 = 34,193.10; 29,345 left of the limit: refused.
+    let r1 = refunded(
+        "r1",
+        10,
+        "2027-01-10T00:00:00Z",
+        "monthly",
+        "2027-04-25T00:00:00Z",
+    );
+    let mut r2 = refunded(
+        "r2",
+        20,
+        "2027-01-10T00:00:00Z",
+        "upfront",
+        "2027-06-10T00:00:00Z",
+    );
+    let e = estate(json!({"reservations": [r1.clone(), r2.clone()]}));
+    let list = refunds(&e, &PriceBook::empty(), &Options::default());
+    let cancelled = d("58320") * d("214") / d("365");
+    assert_eq!(crate::domain::money::fmt_money(cancelled), "34193.10");
+    assert_eq!(
+        (list[1].term.as_str(), list[1].headroom),
+        ("r2", d("29345"))
+    );
+    assert_eq!(list[1].cancelled, cancelled);
+    assert!(list[1].refused && !list[0].refused);
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2028-02-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, d("-1215"));
+    assert_eq!(
+        f.totals.reservation,
+        d("2430") * d("4") - d("1215") + d("58320")
+    );
+
+    // Reported by Azure, the same refund happened: credited as recorded.
+    r2["refunded_reported"] = json!(true);
+    let e = estate(json!({"reservations": [r1, r2]}));
+    let list = refunds(&e, &PriceBook::empty(), &Options::default());
+    assert!(!list[1].refused);
+    let f = rate(
+        &e,
+        "2027-01-01T00:00:00Z",
+        "2028-02-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, d("-1215") - cancelled);
 }
 
 #[test]

@@ -245,6 +245,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
             "renewal",
             "refunded_at",
             "refunded_approximate",
+            "refunded_reported",
             "price",
         ],
         rows: e
@@ -264,6 +265,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                     to_json(&r.renewal),
                     t(r.refunded_at),
                     r.refunded_approximate.to_string(),
+                    r.refunded_reported.to_string(),
                     m(r.price),
                 ]
             })

@@ -938,6 +938,7 @@ mod tests {
             renewal_changes: vec![],
             refunded_at: None,
             refunded_approximate: false,
+            refunded_reported: false,
             price: None,
         });
         let scoped = |e: &mut Estate| {

@@ -669,20 +669,24 @@ pub fn check(
                 c.blockers.push(b);
             }
         }
-        Edit::Refund { at, .. } => {
+        Edit::Refund { at, reservation } => {
             let opts = config.rating_options();
-            let before =
-                rating::refund_headroom(&rating::prepare::refunds(current, book, &opts), *at);
-            let after =
-                rating::refund_headroom(&rating::prepare::refunds(edited, book, &opts), *at);
+            let before = rating::refund_headroom(&rating::refunds(current, book, &opts), *at);
+            let after = rating::refunds(edited, book, &opts);
+            let this = after.iter().find(|r| &r.reservation == reservation);
             let r = RefundCheck {
                 headroom_before: before,
-                headroom_after: after,
+                headroom_after: match this {
+                    Some(x) if x.refused => -x.excess(),
+                    Some(x) => x.headroom - x.cancelled,
+                    None => before,
+                },
             };
-            if !r.ok() {
+            if let Some(x) = this.filter(|x| x.refused) {
                 c.blockers.push(format!(
-                    "The refund passes the USD 50,000 rolling 12-month cancellation limit by {}: Azure refuses it.",
-                    data::money(-after)
+                    "The refund cancels {} of commitment and passes the USD 50,000 rolling 12-month cancellation limit by {}: Azure refuses it.",
+                    data::money(x.cancelled),
+                    data::money(x.excess())
                 ));
             }
             c.refund = Some(r);

@@ -753,6 +753,7 @@ impl Form {
                     renewal_changes: vec![],
                     refunded_at: None,
                     refunded_approximate: false,
+                    refunded_reported: false,
                     price: None,
                 }))
             }
