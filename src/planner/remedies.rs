@@ -747,6 +747,7 @@ fn new_reservation(
         renewal_changes,
         refunded_at: None,
         refunded_approximate: false,
+        refunded_reported: false,
         price: None,
     }
 }
@@ -1530,27 +1531,25 @@ pub fn for_idle(p: &Pricer, idle: &Idle) -> Result<Vec<Remedy>, PlanError> {
                     at: first_hour,
                 };
                 let what_if = apply_edits(e, std::slice::from_ref(&edit))?;
-                let list = rating::prepare::refunds(&what_if, p.book, &p.opts);
-                if let Some(k) = list
+                let list = rating::refunds(&what_if, p.book, &p.opts);
+                if let Some(x) = list
                     .iter()
-                    .position(|x| super::eval::base_id(&x.2) == id && x.0 == first_hour)
+                    .find(|x| &x.reservation == id && x.at == first_hour)
+                    .filter(|x| !x.refused)
                 {
-                    let headroom = rating::refund_headroom(&list[..k], first_hour);
-                    let asked = -list[k].1;
-                    if asked <= headroom {
-                        drafts.push(
-                            Draft::new(
-                                RemedyKind::Refund,
-                                format!(
-                                    "refund reservation {id}: {} credited, within the {} left of the rolling USD {} limit",
-                                    money(asked),
-                                    money(headroom),
-                                    rating::REFUND_LIMIT_USD
-                                ),
-                            )
-                            .change(first_hour, format!("refund reservation {id}"), edit),
-                        );
-                    }
+                    drafts.push(
+                        Draft::new(
+                            RemedyKind::Refund,
+                            format!(
+                                "refund reservation {id}: {} credited, cancelling {} of commitment within the {} left of the rolling USD {} limit",
+                                money(-x.credit),
+                                money(x.cancelled),
+                                money(x.headroom),
+                                rating::REFUND_LIMIT_USD
+                            ),
+                        )
+                        .change(first_hour, format!("refund reservation {id}"), edit),
+                    );
                 }
             }
             let _ = cap;
