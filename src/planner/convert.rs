@@ -6,8 +6,8 @@
 
 use super::common::{
     Ctx, Draft, ROLE_DEPLOYMENT, ROLE_RESERVATION, deployment_size, describe_renewal,
-    new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining, set_renewal,
-    setting_at, trim_planned,
+    new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
+    renewals_for_idle, set_renewal, setting_at, trim_planned,
 };
 use super::{
     Check, DEPLOY_LAG_MINUTES, Edit, PlanError, PlanOption, PlanSet, Status, Subject, apply_edits,
@@ -183,6 +183,7 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
         None => ceil_hour(ctx.now + ctx.p.margin).max(ctx.first),
     };
     d.fact("switch time", when(w));
+    let old = ctx.covering(ctx.estate, dep_id, ctx.from, ctx.to)?;
     let renew = commitment.as_ref().map(|(cm, t)| {
         let remaining = ctx.regional_deployed(&r.id, t.end, &[dep_id]);
         (
@@ -219,6 +220,7 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
         "Once the Requests metric shows no calls for 5-10 minutes, delete ",
         "",
     );
+    renewals_for_idle(ctx, &mut o, &old, &format!("{dep_id} goes"))?;
     o.note(format!(
         "Both deployments live from {} to {} ({}): quota for both, and both are paid for.",
         when(x),
@@ -247,6 +249,7 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
     );
     c.create(&mut o, w + lag, "resume traffic on it (downtime ends)");
     fund(ctx, &mut o, &c, w + lag, w + lag)?;
+    renewals_for_idle(ctx, &mut o, &old, &format!("{dep_id} goes"))?;
     o.downtime = lag;
     o.safe = false;
     o.note(format!(
@@ -256,7 +259,40 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
     checks(ctx, &mut o, &c)?;
     d.options.push(o);
 
-    let old = ctx.covering(ctx.estate, dep_id, ctx.from, ctx.to)?;
+    // A one-year reservation covering the deployment with months left:
+    // converting strands it until its expiry, so convert at its expiry.
+    if let Some((res, end)) = stranded_year(ctx, &old, w)? {
+        let p = ctx.before_expiry(end).0;
+        let x = floor_hour(p - ctx.p.overlap).max(ctx.first).min(p);
+        let mut o = PlanOption::new(
+            "at-expiry",
+            format!(
+                "Convert at the expiry of {} (1-year, {} PTU, to {}): zero downtime, nothing stranded",
+                res.id,
+                res.ptu,
+                when(end)
+            ),
+        );
+        if let Some((cm, e, rn)) = &renew {
+            set_renewal(ctx, &mut o, cm, *e, *rn);
+        }
+        c.create(&mut o, x, "move traffic to it");
+        fund(ctx, &mut o, &c, x, p)?;
+        c.delete(
+            &mut o,
+            p,
+            "Once the Requests metric shows no calls for 5-10 minutes, delete ",
+            &format!(" (before {} expires)", res.id),
+        );
+        renewals_for_idle(ctx, &mut o, &old, &format!("{dep_id} goes"))?;
+        o.note(format!(
+            "{} keeps covering {dep_id} until it expires at {}: converting earlier leaves it idle (paid for) until then.",
+            res.id,
+            when(end)
+        ));
+        checks(ctx, &mut o, &c)?;
+        d.options.push(o);
+    }
     let mut set = super::eval::finish(ctx, d)?;
     old_discounts(ctx, &mut set, &c.dep.id, &old, w, None);
     Ok(set)
@@ -315,6 +351,44 @@ fn fund(ctx: &Ctx, o: &mut PlanOption, c: &Conv, at: Time, settled: Time) -> Res
     purchase(ctx, o, &planned, new);
     o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
     Ok(())
+}
+
+/// The one-year reservation (bought, not refunded) among those covering
+/// the deployment whose term in force runs longest past the switch, by
+/// more than a month: (it, its expiry).
+fn stranded_year<'a>(
+    ctx: &Ctx<'a>,
+    covering: &[String],
+    switch: Time,
+) -> Result<Option<(&'a crate::domain::Reservation, Time)>, PlanError> {
+    let mut best: Option<(&crate::domain::Reservation, Time)> = None;
+    for id in covering {
+        let Some(r) = ctx.estate.reservations.iter().find(|r| {
+            &r.id == id && r.term == Term::OneYear && r.refunded_at.is_none() && r.start <= ctx.now
+        }) else {
+            continue;
+        };
+        let terms = crate::domain::terms::reservation_terms(
+            r,
+            crate::domain::time::add_months(ctx.now, 13),
+        )
+        .map_err(|e| {
+            PlanError::WhatIf(format!("reservation {}: {}: {}", r.id, e.path, e.message))
+        })?;
+        let Some(t) = terms
+            .iter()
+            .find(|t| t.end > ctx.now && t.term == Term::OneYear)
+        else {
+            continue;
+        };
+        if t.end <= crate::domain::time::add_months(switch, 1) {
+            continue;
+        }
+        if best.is_none_or(|(_, e)| t.end > e) {
+            best = Some((r, t.end));
+        }
+    }
+    Ok(best)
 }
 
 fn checks(ctx: &Ctx, o: &mut PlanOption, c: &Conv) -> Result<(), PlanError> {

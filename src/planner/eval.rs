@@ -288,6 +288,17 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         ));
     }
     let life = ctx.lifetime.describe();
+    if !strict {
+        for o in options.iter_mut() {
+            let loss = -o.saving_lifetime();
+            if o.remedy.is_some() && loss > Decimal::ZERO && !o.contingency {
+                o.notes.push(format!(
+                    "Doing nothing is cheaper than this option over the lifetime ({life}) by {}.",
+                    crate::domain::money::fmt_money_grouped(loss)
+                ));
+            }
+        }
+    }
     notes.push(format!(
         "Options are compared over the workload's lifetime, {life}; --horizon only sets the window the costs are shown for."
     ));
