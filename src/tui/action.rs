@@ -182,6 +182,9 @@ pub enum Action {
     /// A key typed into a text field (filter, palette, form).
     #[serde(skip)]
     Text(TextKey),
+    /// Text pasted into a text field, in one piece (bracketed paste).
+    #[serde(skip)]
+    Paste(String),
     /// A palette command line, as typed after `:`.
     Command(String),
     /// The terminal was resized.

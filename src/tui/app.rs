@@ -1714,9 +1714,13 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
                     app.overlays.pop();
                 }
                 Action::Up | Action::Down => move_selection(app, &action),
-                Action::Text(k) => {
+                Action::Text(_) | Action::Paste(_) => {
                     if let Some(Overlay::Filter(input)) = app.overlays.last_mut()
-                        && edit_input(input, k)
+                        && match action {
+                            Action::Text(k) => edit_input(input, k),
+                            Action::Paste(s) => super::form::paste_input(input, &s),
+                            _ => false,
+                        }
                     {
                         let text = input.value().to_string();
                         let v = app.views.get_mut(&pane).expect("view");
@@ -1752,6 +1756,13 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             Action::Text(k) => {
                 if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
                     edit_input(i, k);
+                }
+                app.palette_note = None;
+                vec![]
+            }
+            Action::Paste(s) => {
+                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                    super::form::paste_input(i, &s);
                 }
                 app.palette_note = None;
                 vec![]
@@ -1843,6 +1854,16 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Text(k) => {
             let focus = f.focus;
             if f.fields[focus].key(k) {
+                f.sync_fields();
+                reprice(app)
+            } else {
+                vec![]
+            }
+        }
+        // A paste is one edit: one reprice, however long it was.
+        Action::Paste(s) => {
+            let focus = f.focus;
+            if f.fields[focus].paste(&s) {
                 f.sync_fields();
                 reprice(app)
             } else {

@@ -256,6 +256,49 @@ impl Field {
             FieldKind::Text(input) | FieldKind::Time(input) => typed_key(input, k, fresh),
         }
     }
+
+    /// Takes pasted text in one go (as [`pasted`] cleans it); a choice
+    /// takes none, a number only its digits. True when the value changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let digits_only = match &self.kind {
+            FieldKind::Choice { .. } => return false,
+            FieldKind::Number { .. } => true,
+            FieldKind::Text(_) | FieldKind::Time(_) => false,
+        };
+        let mut changed = false;
+        for c in pasted(text).chars() {
+            if digits_only && !c.is_ascii_digit() {
+                continue;
+            }
+            changed |= self.key(TextKey::Char(c));
+        }
+        changed
+    }
+}
+
+/// The most characters a text field holds: typing or pasting stops there.
+pub const MAX_FIELD_CHARS: usize = 1000;
+
+/// Pasted text as one line of at most [`MAX_FIELD_CHARS`] characters: line
+/// breaks and tabs become spaces, other control characters are dropped.
+pub fn pasted(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\r' | '\n' | '\t' => Some(' '),
+            c if crate::report::safe::is_hostile(c) => None,
+            c => Some(c),
+        })
+        .take(MAX_FIELD_CHARS)
+        .collect()
+}
+
+/// Pastes into a one-line input; true when the value changed.
+pub fn paste_input(input: &mut Input, text: &str) -> bool {
+    let mut changed = false;
+    for c in pasted(text).chars() {
+        changed |= edit_input(input, TextKey::Char(c));
+    }
+    changed
 }
 
 /// A key in a text-like field whose value may be selected (`fresh`): a
@@ -281,6 +324,9 @@ fn typed_key(input: &mut Input, k: TextKey, fresh: bool) -> bool {
 
 /// Applies a typed key to a one-line input; true when the value changed.
 pub fn edit_input(input: &mut Input, k: TextKey) -> bool {
+    if matches!(k, TextKey::Char(_)) && input.value().chars().count() >= MAX_FIELD_CHARS {
+        return false;
+    }
     let req = match k {
         TextKey::Char(c) => InputRequest::InsertChar(c),
         TextKey::Backspace => InputRequest::DeletePrevChar,

@@ -154,7 +154,24 @@ pub fn run(opts: Options) -> Result<(), String> {
     // Restores the terminal before a panic message is printed.
     let mut terminal =
         ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    // A paste arrives as one event, not as thousands of keys.
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        ratatui::crossterm::event::EnableBracketedPaste
+    );
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableBracketedPaste
+        );
+        hook(info);
+    }));
     let mut result = rt.block_on(event_loop(&mut terminal, &mut app, worker));
+    let _ = ratatui::crossterm::execute!(
+        std::io::stdout(),
+        ratatui::crossterm::event::DisableBracketedPaste
+    );
     ratatui::restore();
     if let (Ok(()), Some(msg)) = (&result, app.fatal.take()) {
         result = Err(msg);
@@ -186,6 +203,51 @@ fn spawn_effects(effects: Vec<Effect>, worker: &Worker, tx: &mpsc::UnboundedSend
     }
 }
 
+/// The signals that end the app: each one leaves through the same door as
+/// `q`, so the terminal is restored (raw mode off, main screen, cursor).
+#[cfg(unix)]
+struct Signals([tokio::signal::unix::Signal; 4]);
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let watch =
+            |kind: SignalKind| signal(kind).map_err(|e| format!("cannot watch signals: {e}"));
+        Ok(Signals([
+            watch(SignalKind::terminate())?,
+            watch(SignalKind::interrupt())?,
+            watch(SignalKind::hangup())?,
+            watch(SignalKind::quit())?,
+        ]))
+    }
+
+    /// Waits for the next signal; its name.
+    async fn recv(&mut self) -> &'static str {
+        let [term, int, hup, quit] = &mut self.0;
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+            _ = hup.recv() => "SIGHUP",
+            _ = quit.recv() => "SIGQUIT",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        Ok(Signals)
+    }
+
+    async fn recv(&mut self) -> &'static str {
+        std::future::pending().await
+    }
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
@@ -206,6 +268,7 @@ async fn event_loop(
     }
     let start = app.start();
     spawn_effects(start, &worker, &tx);
+    let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
@@ -220,10 +283,16 @@ async fn event_loop(
             ev = erx.recv() => match ev {
                 Some(Event::Key(k)) if k.kind != KeyEventKind::Release => key_action(app, &k),
                 Some(Event::Resize(w, h)) => Some(Action::Resized(w, h)),
+                Some(Event::Paste(s)) => Some(Action::Paste(s)),
                 Some(_) => None,
                 None => Some(Action::Quit),
             },
             Some(a) = rx.recv() => Some(a),
+            name = signals.recv() => {
+                // Back to the caller, which restores the terminal.
+                tracing::info!("{name}: stopping");
+                return Err(format!("stopped by {name}; nothing unsaved was written"));
+            }
             _ = tick.tick() => {
                 let w = worker.clone();
                 let tx = tx.clone();
