@@ -98,10 +98,21 @@ fn commitment_expiring_with_deployments_still_on_it() {
     // 300 PTU x $2 x 24 h a day from the expiry to the end of the horizon (25 days).
     assert_eq!(n.cost_impact, d("14400") * d("25"));
     assert!(n.message.contains("$14,400.00 a day"), "{}", n.message);
+    // The action is the first remedy: a reservation of what will pay hourly
+    // (one year: the workload has no planned deletion); deleting the
+    // deployments is among the remedies, not safe.
     assert!(
-        n.action.contains("delete the deployments on aoai-a"),
+        n.action
+            .starts_with("buy a one-year Regional reservation of 300 PTU in eastus2"),
         "{}",
         n.action
+    );
+    assert!(
+        n.remedies
+            .iter()
+            .any(|r| r.kind.name() == "delete" && !r.safe && r.summary.contains("delete d1")),
+        "{:#?}",
+        n.remedies
     );
     // The overage that follows is this notification's, not a second one.
     assert!(of(&list, "hourly_overage").is_empty(), "{list:#?}");
@@ -176,15 +187,25 @@ fn commitment_unused_and_overage() {
         "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
         "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
     }));
-    let n = one(&check(&idle), "commitment_unused").clone();
-    assert_eq!(n.severity, Severity::Warning);
+    // Its renewal on 15 Dec falls in the horizon: the idle commitment and
+    // its renewal are one decision, a warning with the full renewal amount
+    // (300 PTU x $1,100 = $330,000), not a second "unused" notification.
+    let list = check(&idle);
+    assert!(of(&list, "commitment_unused").is_empty(), "{list:#?}");
+    let n = one(&list, "commitment_renewal").clone();
+    // Critical: the renewal is 5 days away (the 7-day stage of an expiry).
+    assert_eq!(n.severity, Severity::Critical);
     assert!(n.message.contains("33% used"), "{}", n.message);
-    assert!(n.cost_impact > Decimal::ZERO);
+    assert_eq!(n.cost_impact, d("330000"));
+    // Renewing at the 100 PTU used (100 x 1,100 = $110,000 a month) beats
+    // turning it off (100 PTU x $2 x 730 h = $146,000 a month hourly).
     assert!(
-        n.action.starts_with("renew it at fewer PTUs"),
+        n.action
+            .starts_with("renew commitment cp at 100 PTU instead of 300"),
         "{}",
         n.action
     );
+    assert!(n.remedies.iter().any(|r| r.kind.name() == "renewal_off"));
     // The advice follows the renewal setting in force.
     let advice = |renewal: serde_json::Value| {
         let mut c = commitment("2026-11-15T09:00:00Z", 300, "autorenew");
@@ -193,15 +214,26 @@ fn commitment_unused_and_overage() {
             "deployments": [dep("d1", "aoai-a", REG, 10, "2026-11-01T00:00:00Z", None)],
             "commitments": [c]
         }));
-        one(&check(&e), "commitment_unused").action.clone()
+        let list = check(&e);
+        list.iter()
+            .find(|n| n.kind == "commitment_unused" || n.kind == "commitment_renewal")
+            .map(|n| (n.kind, n.action.clone()))
+            .unwrap()
     };
-    let at_minimum = advice(json!({"mode": "autorenew_lower", "ptu": 50}));
+    // Already at the 50-PTU minimum: no "renew at fewer", turn it off.
+    let (kind, at_minimum) = advice(json!({"mode": "autorenew_lower", "ptu": 50}));
+    assert_eq!(kind, "commitment_renewal");
     assert!(
-        at_minimum.starts_with("it already renews at the 50-PTU minimum"),
+        at_minimum.starts_with("turn renewal of commitment cp off before 2026-12-15 09:00 UTC"),
         "{at_minimum}"
     );
-    let ending = advice(json!({"mode": "none"}));
-    assert!(ending.starts_with("it is set not to renew"), "{ending}");
+    // Set not to renew: nothing to turn off; what is left is paid for.
+    let (kind, ending) = advice(json!({"mode": "none"}));
+    assert_eq!(kind, "commitment_unused");
+    assert!(
+        ending.starts_with("do nothing: it is set not to renew"),
+        "{ending}"
+    );
 
     let over = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 500, "2026-11-01T00:00:00Z", None)],
@@ -270,8 +302,13 @@ fn capacity_that_falls_idle_within_the_horizon_is_heard_of_before() {
         "deployments": [shrinks],
         "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
     }));
-    let n = one(&check(&e), "commitment_unused").clone();
-    assert_eq!(n.at, t("2026-12-13T09:00:00Z"));
+    // It renews on 15 Dec at 300 PTU for capacity a third used: the idle
+    // commitment and its renewal are one decision, at the renewal.
+    let list = check(&e);
+    assert!(of(&list, "commitment_unused").is_empty(), "{list:#?}");
+    let n = one(&list, "commitment_renewal").clone();
+    assert_eq!(n.at, t("2026-12-15T09:00:00Z"));
+    assert_eq!(n.severity, Severity::Critical, "5 days ahead");
     assert!(n.message.contains("over the next 30 days"), "{}", n.message);
     // The near miss: the shrink comes after the horizon.
     let mut late = dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None);
@@ -283,7 +320,9 @@ fn capacity_that_falls_idle_within_the_horizon_is_heard_of_before() {
         "deployments": [late],
         "commitments": [commitment("2026-11-15T09:00:00Z", 300, "autorenew")]
     }));
-    assert!(of(&check(&near), "commitment_unused").is_empty());
+    let list = check(&near);
+    assert!(of(&list, "commitment_unused").is_empty());
+    assert_eq!(one(&list, "commitment_renewal").severity, Severity::Info);
 }
 
 #[test]
@@ -375,7 +414,15 @@ fn reservation_expiring_renewal_unused_and_mismatch() {
     }));
     let n = one(&check(&scope), "reservation_mismatch").clone();
     assert!(n.message.contains("lie outside its scope"), "{}", n.message);
-    assert!(n.action.contains("change its scope"), "{}", n.action);
+    // The free re-scope is the first remedy, and it names the reservation.
+    assert!(
+        n.action
+            .starts_with("change the scope of reservation res from sub sub-a to sub sub-b"),
+        "{}",
+        n.action
+    );
+    assert_eq!(n.remedies[0].kind.name(), "rescope");
+    assert!(n.remedies[0].safe && n.remedies[0].saving_lifetime > Decimal::ZERO);
     let matched = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
         "reservations": [reservation("res", REG, 100, "2026-11-20T00:00:00Z", "P1Y", "none")]
@@ -515,13 +562,16 @@ fn the_demo_raises_its_story_most_severe_first() {
         "commitment_expiring",
         "hourly_overage",
         "reservation_mismatch",
-        "reservation_unused",
+        // The half-idle Global reservation and its renewal: one decision.
+        "reservation_renewal",
         "double_billing_window",
         "quota_near_limit",
     ] {
         assert!(!of(&list, k).is_empty(), "demo lacks {k}");
     }
     assert!(list.windows(2).all(|w| w[0].severity >= w[1].severity));
+    assert!(of(&list, "reservation_unused").is_empty(), "{list:#?}");
+    assert!(of(&list, "reservation_renewal")[0].severity >= Severity::Warning);
     let ids: std::collections::HashSet<&str> = list.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids.len(), list.len(), "ids are unique");
 }
@@ -534,21 +584,32 @@ fn hourly_overage_on_several_types_asks_for_a_reservation_of_each() {
             dep("d2", "aoai-a", GLO, 50, "2026-11-01T00:00:00Z", None)
         ]
     }));
+    // One notification for the resource; one reservation per deployment
+    // type among its remedies, each sized to its own type.
     let n = one(&check(&mixed), "hourly_overage").clone();
+    let buys: Vec<&str> = n
+        .remedies
+        .iter()
+        .filter(|r| r.kind.name() == "buy_reservation")
+        .map(|r| r.summary.as_str())
+        .collect();
+    assert_eq!(buys.len(), 2, "{buys:#?}");
     assert!(
-        n.action
-            .starts_with("buy one reservation per deployment type (Global, Regional) in eastus2"),
-        "{}",
-        n.action
+        buys.iter()
+            .any(|b| b.contains("Regional reservation of 100 PTU"))
     );
-    assert!(n.action.contains("about 150 PTU in all"), "{}", n.action);
+    assert!(
+        buys.iter()
+            .any(|b| b.contains("Global reservation of 50 PTU"))
+    );
     let single = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)]
     }));
     let n = one(&check(&single), "hourly_overage").clone();
     assert!(
-        n.action
-            .starts_with("buy a reservation of about 100 PTU of the type deployed"),
+        n.action.starts_with(
+            "buy a one-year Regional reservation of 100 PTU in eastus2 for subscription sub-a"
+        ),
         "{}",
         n.action
     );

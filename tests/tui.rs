@@ -49,6 +49,8 @@ fn fixed_notifications(
         cost_impact: Decimal::from(cost),
         level: Decimal::from(cost),
         action: "act".into(),
+        cost_per_day: Decimal::ZERO,
+        remedies: vec![],
     };
     Ok(vec![
         n(

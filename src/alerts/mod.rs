@@ -21,13 +21,16 @@ use crate::domain::{
     CommitmentRenewal, CommitmentRenewalChange, Estate, ReservationRenewal,
     ReservationRenewalChange, Sku, commitment_supports,
 };
+use crate::planner::PlanError;
+use crate::planner::remedies::{self, Expiring, Idle, Pricer, Remedy, RemedyKind};
 use crate::rating::{
     self, Basis, Bucket, ChargeKind, Forecast, InstrumentKind, RatingError, Request, Window,
     WindowKind,
 };
 use chrono::Duration;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How much a notification matters: money and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -92,8 +95,13 @@ pub struct Notification {
     /// the amount of a one-off charge, the PTU deployed against a quota.
     /// An acknowledgement holds while this does not grow.
     pub level: Decimal,
-    /// What avoids it.
+    /// What avoids it: the first remedy in words, when there is one.
     pub action: String,
+    /// What it costs a day from now on, from the rated hours.
+    pub cost_per_day: Decimal,
+    /// What can be done, priced: safe first, then by the saving over the
+    /// workload's lifetime.
+    pub remedies: Vec<Remedy>,
 }
 
 /// A horizon in words: "30 days", "day", "6 hours", "30 minutes".
@@ -133,6 +141,8 @@ fn short(t: Time) -> String {
 }
 
 struct Ctx<'a> {
+    /// Remedy pricers, one per region.
+    pricers: RefCell<BTreeMap<String, std::rc::Rc<Pricer<'a>>>>,
     estate: &'a Estate,
     book: &'a PriceBook,
     opts: rating::Options,
@@ -143,7 +153,7 @@ struct Ctx<'a> {
     horizon: Duration,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The horizon in words: "the next 30 days".
     fn next(&self) -> String {
         format!("the next {}", horizon_words(self.horizon))
@@ -160,7 +170,60 @@ impl Ctx<'_> {
     }
 
     fn push(&self, out: &mut Vec<Notification>, n: Draft) {
+        self.push_with(out, n, Decimal::ZERO, vec![]);
+    }
+
+    /// The one remedy "do nothing", priced (it saves nothing).
+    fn nothing(&self, why: &str) -> Result<Vec<Remedy>, RatingError> {
+        let region = self
+            .estate
+            .resources
+            .first()
+            .map_or(String::new(), |r| r.region.clone());
+        self.pricer(&region)
+            .price_all(
+                vec![remedies::Draft::new(RemedyKind::None, why)],
+                &remedies::Focus::default(),
+                crate::planner::lifetime::Lifetime::open_ended(),
+            )
+            .map_err(rating_err)
+    }
+
+    /// The remedy pricer of a region.
+    fn pricer(&self, region: &str) -> std::rc::Rc<Pricer<'a>> {
+        if let Some(p) = self.pricers.borrow().get(region) {
+            return p.clone();
+        }
+        let regions: BTreeSet<String> = [region.to_string()].into();
+        let p = std::rc::Rc::new(Pricer::new(
+            self.estate,
+            &regions,
+            self.book,
+            &self.opts,
+            self.at,
+            self.horizon,
+        ));
+        self.pricers
+            .borrow_mut()
+            .insert(region.to_string(), p.clone());
+        p
+    }
+
+    /// Pushes a notification with its cost a day and its remedies; the
+    /// action is the first remedy in words.
+    fn push_with(
+        &self,
+        out: &mut Vec<Notification>,
+        mut n: Draft,
+        cost_per_day: Decimal,
+        remedies: Vec<Remedy>,
+    ) {
+        if let Some(first) = remedies.first() {
+            n.action = first.summary.clone();
+        }
         out.push(Notification {
+            cost_per_day,
+            remedies,
             id: notification_id(n.kind, &n.subject, n.trigger),
             kind: n.kind,
             severity: n.severity,
@@ -221,6 +284,7 @@ pub fn evaluate(
     let from = floor_hour(at);
     let to = ceil_hour(at + horizon).max(from + Duration::hours(1));
     let ctx = Ctx {
+        pricers: RefCell::new(BTreeMap::new()),
         estate,
         book,
         opts: config.rating_options(),
@@ -263,15 +327,54 @@ pub fn evaluate(
             .map_or(w.start, |x| x.start)
     };
 
+    // A recurring pattern (windows of one kind and subject no more than a
+    // week apart) keeps the start of its first occurrence.
+    let pattern_start = |w: &Window| -> Time {
+        let mut start = trigger_of(w);
+        if let Some(h) = history.as_ref() {
+            let first = start;
+            for x in h
+                .windows
+                .iter()
+                .filter(|x| x.kind == w.kind && x.subject == w.subject && x.start < first)
+                .rev()
+            {
+                if x.end + Duration::days(7) >= start {
+                    start = x.start;
+                } else {
+                    break;
+                }
+            }
+        }
+        start
+    };
     let expiries = expiring(&ctx, &mut out)?;
-    windows(&ctx, horizon_f, &trigger_of, &expiries, &mut out);
-    unused_and_mismatch(&ctx, horizon_f, &trigger_of, &mut out)?;
-    renewals(&ctx, &detailed.bills, &mut out);
+    windows(
+        &ctx,
+        horizon_f,
+        &trigger_of,
+        &pattern_start,
+        &expiries,
+        &mut out,
+    )?;
+    let merged = renewals(&ctx, horizon_f, &detailed.bills, &mut out)?;
+    unused_and_mismatch(&ctx, horizon_f, &trigger_of, &merged, &mut out)?;
     models(&ctx, &mut out);
     quotas(&ctx, &mut out);
     refunds(&ctx, &mut out);
     sizes::off_step(estate, from, to, &mut |d| ctx.push(&mut out, d));
 
+    for n in out.iter_mut().filter(|n| n.remedies.is_empty()) {
+        let why = if n.kind == "double_billing_window" {
+            format!(
+                "nothing to change now: the overlap is paid for once both are bought; next time {}",
+                n.action
+            )
+        } else {
+            format!("no change to the estate helps from here: {}", n.action)
+        };
+        n.remedies = ctx.nothing(&why)?;
+    }
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -322,29 +425,59 @@ fn renewed(estate: &Estate, kind: InstrumentKind, source: usize, end: Time) -> E
     e
 }
 
-/// What an expiry at `end` costs `resources` in hourly charges: the estate
-/// rated as it is, less the estate with the instrument renewed once more;
-/// for the first day after it, and up to the end of the horizon.
+/// What an expiry at `end` costs in hourly charges, on every resource of
+/// `region` (its own deployments and the neighbours whose shared discount
+/// it redistributes): the estate rated as it is, less the estate with the
+/// instrument renewed once more; for the first day after it, up to the end
+/// of the horizon, and the resources it sends to the hourly rate.
 fn expiry_cost(
     ctx: &Ctx,
     kind: InstrumentKind,
     source: usize,
     end: Time,
-    resources: &[String],
-) -> Result<(Decimal, Decimal), RatingError> {
+    region: &str,
+) -> Result<(Decimal, Decimal, Vec<String>), RatingError> {
     let cf = renewed(ctx.estate, kind, source, end);
-    let caused = |from: Time, to: Time| -> Result<Decimal, RatingError> {
-        Ok(overage_of(&ctx.rate(ctx.estate, from, to)?, resources)
-            - overage_of(&ctx.rate(&cf, from, to)?, resources))
-    };
+    let resources: Vec<String> = ctx
+        .estate
+        .resources
+        .iter()
+        .filter(|r| r.region == region)
+        .map(|r| r.id.clone())
+        .collect();
     let start = ceil_hour(end);
+    let to = ctx.to.max(start + Duration::hours(24));
+    let base = ctx.rate(ctx.estate, start, to)?;
+    let other = ctx.rate(&cf, start, to)?;
+    let affected: Vec<String> = resources
+        .into_iter()
+        .filter(|r| {
+            let one = [r.clone()];
+            overage_of(&base, &one) > overage_of(&other, &one)
+        })
+        .collect();
+    let caused = |from: Time, upto: Time| -> Result<Decimal, RatingError> {
+        if from == start && upto == to {
+            return Ok(overage_of(&base, &affected) - overage_of(&other, &affected));
+        }
+        Ok(overage_of(&ctx.rate(ctx.estate, from, upto)?, &affected)
+            - overage_of(&ctx.rate(&cf, from, upto)?, &affected))
+    };
     let per_day = caused(start, start + Duration::hours(24))?;
     let cost = if start < ctx.to {
         caused(start, ctx.to)?
     } else {
         Decimal::ZERO
     };
-    Ok((per_day, cost))
+    Ok((per_day, cost.max(Decimal::ZERO), affected))
+}
+
+/// A planner error as a rating error (the remedies' what-ifs are ratings).
+fn rating_err(e: PlanError) -> RatingError {
+    match e {
+        PlanError::Rating(r) => r,
+        other => RatingError::Invalid(other.to_string()),
+    }
 }
 
 /// Hourly cost of `resources` over `[from, to)`: the overage windows' cost.
@@ -393,11 +526,16 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
         if deployed == 0 {
             continue; // the near miss: deployments deleted before the expiry
         }
-        let resources = vec![c.resource.clone()];
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
-        let (per_day, cost) = expiry_cost(ctx, InstrumentKind::Commitment, ci, end, &resources)?;
+        let (per_day, cost, mut resources) =
+            expiry_cost(ctx, InstrumentKind::Commitment, ci, end, &res.region)?;
         let days = (end - ctx.at).num_hours() as f64 / 24.0;
         let covered_after = per_day.is_zero();
+        let neighbours: Vec<String> = resources
+            .iter()
+            .filter(|r| **r != c.resource)
+            .cloned()
+            .collect();
         let (severity, tail) = if covered_after {
             (
                 Severity::Info,
@@ -405,17 +543,43 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
                     .to_string(),
             )
         } else {
+            let also = if neighbours.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (with {}, whose shared reservation capacity its deployments then take)",
+                    neighbours.join(", ")
+                )
+            };
             (
                 severity,
                 format!(
-                    ": from then they pay the hourly rate, {} a day ({} within {})",
+                    ": from then they pay the hourly rate{also}, {} a day ({} within {})",
                     money(per_day),
                     money(cost),
                     ctx.next()
                 ),
             )
         };
-        ctx.push(
+        if !resources.contains(&c.resource) {
+            resources.insert(0, c.resource.clone());
+        }
+        let remedies = if covered_after {
+            ctx.nothing("none needed: other discounts cover its deployments afterwards")?
+        } else {
+            let p = ctx.pricer(&res.region);
+            remedies::for_hourly(
+                &p,
+                &resources,
+                Some(&Expiring::Commitment {
+                    id: c.id.clone(),
+                    end,
+                }),
+            )
+            .map_err(rating_err)?
+            .0
+        };
+        ctx.push_with(
             out,
             Draft {
                 kind: "commitment_expiring",
@@ -433,24 +597,14 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
                 ),
                 cost,
                 level: per_day,
-                action: if covered_after {
-                    "none needed: check that the discounts taking over are the ones you planned".to_string()
-                } else {
-                    format!(
-                        "delete the deployments on {} before {}, or set the commitment to renew, or buy a Regional reservation of {deployed} PTU in {} covering {} (see `ptudesk plan migrate --commitment {}`)",
-                        c.resource,
-                        short(end),
-                        res.region,
-                        res.subscription,
-                        c.id
-                    )
-                },
+                action: String::new(),
             },
+            per_day,
+            remedies,
         );
         found.push(Expiry { end, resources });
     }
 
-    let scopes = rating::prepare::ScopeIndex::new(e);
     for (ri, r) in e.reservations.iter().enumerate() {
         let Ok(ts) = terms::reservation_terms(r, until + Duration::days(1)) else {
             continue;
@@ -478,15 +632,9 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
         if used == 0 {
             continue;
         }
-        let scope = terms::scope_at(r, end - Duration::seconds(1));
-        let resources: Vec<String> = e
-            .resources
-            .iter()
-            .filter(|x| x.region == r.region && scopes.contains(scope, x))
-            .map(|x| x.id.clone())
-            .collect();
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
-        let (per_day, cost) = expiry_cost(ctx, InstrumentKind::Reservation, ri, end, &resources)?;
+        let (per_day, cost, resources) =
+            expiry_cost(ctx, InstrumentKind::Reservation, ri, end, &r.region)?;
         let covered_after = per_day.is_zero();
         let (severity, tail) = if covered_after {
             (
@@ -497,14 +645,30 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             (
                 severity,
                 format!(
-                    ": what it covers then pays the hourly rate, {} a day ({} within {})",
+                    ": {} then pay the hourly rate, {} a day ({} within {})",
+                    resources.join(", "),
                     money(per_day),
                     money(cost),
                     ctx.next()
                 ),
             )
         };
-        ctx.push(
+        let remedies = if covered_after {
+            ctx.nothing("none needed: other discounts cover its deployments afterwards")?
+        } else {
+            let p = ctx.pricer(&r.region);
+            remedies::for_hourly(
+                &p,
+                &resources,
+                Some(&Expiring::Reservation {
+                    id: r.id.clone(),
+                    end,
+                }),
+            )
+            .map_err(rating_err)?
+            .0
+        };
+        ctx.push_with(
             out,
             Draft {
                 kind: "reservation_expiring",
@@ -522,36 +686,30 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
                 ),
                 cost,
                 level: per_day,
-                action: if covered_after {
-                    "none needed: other discounts cover its deployments afterwards".to_string()
-                } else {
-                    format!(
-                        "set {} to autorenew (or a replacement) before {}, or buy a new {} reservation in {}, or delete the deployments it covers",
-                        r.id,
-                        short(end),
-                        r.sku.label(),
-                        r.region
-                    )
-                },
+                action: String::new(),
             },
+            per_day,
+            remedies,
         );
         found.push(Expiry { end, resources });
     }
     Ok(found)
 }
 
-/// Overage and double-billing windows in the horizon.
+/// Overage and double-billing windows in the horizon: one notification
+/// per resource paying the hourly rate (a recurring pattern is one), with
+/// its remedies.
 fn windows(
     ctx: &Ctx,
     f: &Forecast,
     trigger_of: &dyn Fn(&Window) -> Time,
+    pattern_start: &dyn Fn(&Window) -> Time,
     expiries: &[Expiry],
     out: &mut Vec<Notification>,
-) {
-    let e = ctx.estate;
+) -> Result<(), RatingError> {
+    let mut groups: BTreeMap<&str, Vec<&Window>> = BTreeMap::new();
     for w in &f.windows {
         let trigger = trigger_of(w);
-        let ongoing = w.start <= ctx.from;
         match w.kind {
             WindowKind::Overage => {
                 // An overage that starts at a future expiry is that expiry's notification.
@@ -564,87 +722,7 @@ fn windows(
                 {
                     continue;
                 }
-                let Some(res) = e.resource(&w.subject) else {
-                    continue;
-                };
-                let committed = e.commitments.iter().any(|c| {
-                    c.resource == res.id
-                        && terms::commitment_terms(
-                            c,
-                            res.deleted.or(res.purged),
-                            w.start + Duration::hours(1),
-                        )
-                        .ok()
-                        .is_some_and(|ts| ts.iter().any(|t| t.start <= w.start && w.start < t.end))
-                });
-                let hours = (w.end - w.start).num_hours().max(1);
-                let avg = Decimal::from(w.ptu_minutes) / Decimal::from(60 * hours);
-                let kind = if committed {
-                    "commitment_overage"
-                } else {
-                    "hourly_overage"
-                };
-                let action = if committed {
-                    format!(
-                        "add PTUs to the commitment on {} (50-PTU steps), buy a Regional reservation in {} covering {}, or resize the deployments",
-                        res.id, res.region, res.subscription
-                    )
-                } else {
-                    // A reservation matches one deployment type: with several
-                    // on the resource, one of each.
-                    let mut skus: Vec<&str> = e
-                        .deployments
-                        .iter()
-                        .filter(|d| {
-                            d.resource == res.id
-                                && d.sizes.iter().any(|s| s.ptu > 0 && s.at < w.end)
-                                && d.deleted.is_none_or(|x| x > w.start)
-                        })
-                        .map(|d| d.sku.label())
-                        .collect();
-                    skus.sort();
-                    skus.dedup();
-                    if skus.len() > 1 {
-                        format!(
-                            "buy one reservation per deployment type ({}) in {} covering {}, about {} PTU in all, or resize or delete the deployments",
-                            skus.join(", "),
-                            res.region,
-                            res.subscription,
-                            avg.round()
-                        )
-                    } else {
-                        format!(
-                            "buy a reservation of about {} PTU of the type deployed in {} covering {}, or resize or delete the deployments",
-                            avg.round(),
-                            res.region,
-                            res.subscription
-                        )
-                    }
-                };
-                ctx.push(
-                    out,
-                    Draft {
-                        kind,
-                        severity: if ongoing { Severity::Critical } else { Severity::Warning },
-                        subject: w.subject.clone(),
-                        trigger,
-                        at: trigger,
-                        message: format!(
-                            "{}: {} PTU-hours pay the hourly rate from {} to {} ({} over {}, about {} a day). {}",
-                            w.subject,
-                            fmt_ptu_hours_grouped(w.ptu_minutes),
-                            short(w.start),
-                            short(w.end),
-                            money(w.cost),
-                            ctx.next(),
-                            money(per_day(w.cost, hours)),
-                            w.explanation
-                        ),
-                        cost: w.cost,
-                        level: per_day(w.cost, hours),
-                        action,
-                    },
-                );
+                groups.entry(w.subject.as_str()).or_default().push(w);
             }
             WindowKind::DoubleBilling => {
                 let commitments: Vec<String> = commitments_beside(ctx, &w.subject);
@@ -679,6 +757,119 @@ fn windows(
             WindowKind::Unused => {}
         }
     }
+    for (subject, ws) in groups {
+        overage(ctx, subject, &ws, pattern_start, out)?;
+    }
+    Ok(())
+}
+
+/// One resource's hourly PTU over the horizon: one notification.
+fn overage(
+    ctx: &Ctx,
+    subject: &str,
+    ws: &[&Window],
+    pattern_start: &dyn Fn(&Window) -> Time,
+    out: &mut Vec<Notification>,
+) -> Result<(), RatingError> {
+    let e = ctx.estate;
+    let Some(res) = e.resource(subject) else {
+        return Ok(());
+    };
+    let first = ws[0];
+    let trigger = pattern_start(first);
+    let committed = e.commitments.iter().any(|c| {
+        c.resource == res.id
+            && terms::commitment_terms(
+                c,
+                res.deleted.or(res.purged),
+                first.start + Duration::hours(1),
+            )
+            .ok()
+            .is_some_and(|ts| {
+                ts.iter()
+                    .any(|t| t.start <= first.start && first.start < t.end)
+            })
+    });
+    let kind = if committed {
+        "commitment_overage"
+    } else {
+        "hourly_overage"
+    };
+    let cost: Decimal = ws.iter().map(|w| w.cost).sum();
+    let minutes: i64 = ws.iter().map(|w| w.ptu_minutes).sum();
+    let paying_hours: i64 = ws.iter().map(|w| (w.end - w.start).num_hours()).sum();
+    // A day's cost from the rated hours: the horizon's cost over the days
+    // from the first hour that pays.
+    let span = (ctx.to - first.start).num_hours().max(1);
+    let cost_per_day = per_day(cost, span);
+    let p = ctx.pricer(&res.region);
+    let (remedies, _) =
+        remedies::for_hourly(&p, &[subject.to_string()], None).map_err(rating_err)?;
+    let why: Vec<String> = p
+        .hourly_explanations(subject)
+        .map_err(rating_err)?
+        .into_iter()
+        .map(|(sku, text)| {
+            if text.starts_with(sku.label()) {
+                text
+            } else {
+                format!("{}: {text}", sku.label())
+            }
+        })
+        .collect();
+    let deleted = if res.deleted.is_some_and(|t| t <= ctx.at) {
+        format!(
+            " The account {} is deleted but not purged: its deployments bill until it is purged.",
+            res.id
+        )
+    } else {
+        String::new()
+    };
+    let nothing_to_gain = remedies
+        .first()
+        .is_some_and(|r| matches!(r.kind, RemedyKind::StayHourly | RemedyKind::None));
+    let severity = if nothing_to_gain {
+        Severity::Info
+    } else if trigger <= ctx.at {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    let when = if ws.len() > 1 {
+        format!(
+            "in {} windows ({} hours in all, the first from {}, a pattern since {})",
+            ws.len(),
+            paying_hours,
+            short(first.start),
+            short(trigger)
+        )
+    } else {
+        format!("from {} to {}", short(first.start), short(first.end))
+    };
+    ctx.push_with(
+        out,
+        Draft {
+            kind,
+            severity,
+            subject: subject.to_string(),
+            trigger,
+            at: trigger,
+            message: format!(
+                "{subject}: {} PTU-hours pay the hourly rate {when}: {} over {}, {} a day.{deleted} {}",
+                fmt_ptu_hours_grouped(minutes),
+                money(cost),
+                ctx.next(),
+                money(cost_per_day),
+                why.join("; ")
+            ),
+            cost,
+            level: cost_per_day,
+            action: String::new(),
+        },
+        cost_per_day,
+        remedies,
+    );
+    Ok(())
 }
 
 /// Commitments whose deployments a reservation term could cover.
@@ -709,6 +900,7 @@ fn unused_and_mismatch(
     ctx: &Ctx,
     f: &Forecast,
     trigger_of: &dyn Fn(&Window) -> Time,
+    merged: &BTreeSet<String>,
     out: &mut Vec<Notification>,
 ) -> Result<(), RatingError> {
     let e = ctx.estate;
@@ -741,6 +933,9 @@ fn unused_and_mismatch(
         let base = crate::domain::terms::base_id(&inst.id);
         if inst.kind == InstrumentKind::Reservation && !reported.insert(base) {
             continue;
+        }
+        if merged.contains(base) {
+            continue; // its renewal is the decision
         }
         if idle == 0 {
             continue;
@@ -781,7 +976,16 @@ fn unused_and_mismatch(
                 if pct >= threshold {
                     continue;
                 }
-                ctx.push(
+                let region = e
+                    .commitments
+                    .iter()
+                    .find(|c| c.id == inst.id)
+                    .and_then(|c| e.resource(&c.resource))
+                    .map_or(String::new(), |r| r.region.clone());
+                let remedies =
+                    remedies::for_idle(&ctx.pricer(&region), &Idle::Commitment(inst.id.clone()))
+                        .map_err(rating_err)?;
+                ctx.push_with(
                     out,
                     Draft {
                         kind: "commitment_unused",
@@ -801,6 +1005,8 @@ fn unused_and_mismatch(
                         level,
                         action: commitment_unused_action(ctx, &inst.id),
                     },
+                    level,
+                    remedies,
                 );
             }
             InstrumentKind::Reservation => {
@@ -832,7 +1038,51 @@ fn unused_and_mismatch(
                             && e.resource(&d.resource)
                                 .is_some_and(|x| x.region == r.region && !scopes.contains(scope, x))
                     });
-                    let why = if let Some(sku) = other_types.first() {
+                    // Deployments of its type inside its scope that other
+                    // discounts take first (a narrower scope, an earlier
+                    // purchase, a commitment).
+                    let same_type_inside: Vec<&str> = e
+                        .deployments
+                        .iter()
+                        .filter(|d| {
+                            d.sku == r.sku && same_region.iter().any(|x| x.id == d.resource)
+                        })
+                        .map(|d| d.id.as_str())
+                        .collect();
+                    let takers: Vec<String> = e
+                        .reservations
+                        .iter()
+                        .filter(|o| {
+                            o.id != r.id
+                                && o.sku == r.sku
+                                && o.region == r.region
+                                && same_region.iter().any(|x| {
+                                    scopes.contains(terms::scope_at(o, ctx.at.max(o.start)), x)
+                                })
+                        })
+                        .map(|o| o.id.clone())
+                        .chain(
+                            e.commitments
+                                .iter()
+                                .filter(|c| {
+                                    r.sku == Sku::Regional
+                                        && same_region.iter().any(|x| x.id == c.resource)
+                                })
+                                .map(|c| c.id.clone()),
+                        )
+                        .collect();
+                    let why = if !same_type_inside.is_empty() {
+                        format!(
+                            "the {} deployments in its scope ({}) are covered first by {} (a commitment, a narrower scope or an earlier purchase is applied before it)",
+                            r.sku.label(),
+                            same_type_inside.join(", "),
+                            if takers.is_empty() {
+                                "other discounts".to_string()
+                            } else {
+                                takers.join(", ")
+                            }
+                        )
+                    } else if let Some(sku) = other_types.first() {
                         format!(
                             "its scope {scope} in {} holds only {} deployments, and types never share a discount",
                             r.region,
@@ -851,7 +1101,12 @@ fn unused_and_mismatch(
                             r.region
                         )
                     };
-                    ctx.push(
+                    let remedies = remedies::for_idle(
+                        &ctx.pricer(&r.region),
+                        &Idle::Reservation(r.id.clone()),
+                    )
+                    .map_err(rating_err)?;
+                    ctx.push_with(
                         out,
                         Draft {
                             kind: "reservation_mismatch",
@@ -875,13 +1130,18 @@ fn unused_and_mismatch(
                                 "change its scope, or refund it (within the rolling USD 50,000 limit), or deploy the matching type there".into()
                             },
                         },
+                        level,
+                        remedies,
                     );
                     continue;
                 }
                 if pct >= threshold {
                     continue;
                 }
-                ctx.push(
+                let remedies =
+                    remedies::for_idle(&ctx.pricer(&r.region), &Idle::Reservation(r.id.clone()))
+                        .map_err(rating_err)?;
+                ctx.push_with(
                     out,
                     Draft {
                         kind: "reservation_unused",
@@ -904,6 +1164,8 @@ fn unused_and_mismatch(
                         level,
                         action: "widen its scope to cover more deployments of its type and region, renew it smaller (replace with fewer PTUs), or refund it".into(),
                     },
+                    level,
+                    remedies,
                 );
             }
         }
@@ -919,23 +1181,99 @@ fn inst_start(r: &crate::domain::Reservation, term_id: &str, until: Time) -> Tim
         .map_or(r.start, |t| t.start)
 }
 
-/// Renewals due in the horizon (billing events): commitment_renewal, reservation_renewal.
-fn renewals(ctx: &Ctx, bills: &[rating::BilledCharge], out: &mut Vec<Notification>) {
+/// Renewals due in the horizon (billing events): commitment_renewal,
+/// reservation_renewal. A renewal of capacity used less than its
+/// break-even share of hours over the horizon is one decision with the
+/// idle instrument: a warning with the full renewal amount and the idle
+/// instrument's remedies (turn the renewal off first); the instruments so
+/// reported are returned, so no second notification says they idle.
+fn renewals(
+    ctx: &Ctx,
+    f: &Forecast,
+    bills: &[rating::BilledCharge],
+    out: &mut Vec<Notification>,
+) -> Result<BTreeSet<String>, RatingError> {
+    let mut merged = BTreeSet::new();
     for b in bills
         .iter()
         .filter(|b| b.charge == ChargeKind::Renewal && b.at >= ctx.at)
     {
-        let (kind, action) = match b.kind {
-            InstrumentKind::Commitment => (
-                "commitment_renewal",
-                "to stop or shrink it, set don't renew or autorenew at fewer PTUs before the renewal".to_string(),
-            ),
-            InstrumentKind::Reservation => (
-                "reservation_renewal",
-                "to stop or change it, set its renewal (none, or a replacement) before the renewal".to_string(),
-            ),
+        let base = crate::domain::terms::base_id(&b.id).to_string();
+        let kind = match b.kind {
+            InstrumentKind::Commitment => "commitment_renewal",
+            InstrumentKind::Reservation => "reservation_renewal",
         };
-        ctx.push(
+        let (used, cap) = f
+            .instruments
+            .iter()
+            .filter(|i| crate::domain::terms::base_id(&i.id) == base)
+            .fold((0i64, 0i64), |a, i| {
+                (a.0 + i.used_ptu_minutes, a.1 + i.capacity_ptu_minutes)
+            });
+        let p = ctx.pricer(&b.region);
+        let share = p.instrument_break_even(&base);
+        let util = if cap > 0 {
+            Decimal::from(used) / Decimal::from(cap)
+        } else {
+            Decimal::ZERO
+        };
+        let pct = |d: Decimal| format!("{}%", (d * Decimal::from(100)).round());
+        let days_of_term = if b.kind == InstrumentKind::Reservation
+            && ctx
+                .estate
+                .reservations
+                .iter()
+                .any(|r| r.id == base && r.term == crate::domain::Term::OneYear)
+        {
+            Decimal::from(365)
+        } else {
+            Decimal::from_str_exact("30.4375").expect("a number")
+        };
+        let idle_pct = Decimal::from(ctx.settings.unused_threshold_pct) / Decimal::from(100);
+        let below = |s: &Decimal| util < *s || util < idle_pct;
+        if let Some(share) = share.filter(below) {
+            merged.insert(base.clone());
+            let idle = match b.kind {
+                InstrumentKind::Commitment => Idle::Commitment(base.clone()),
+                InstrumentKind::Reservation => Idle::Reservation(base.clone()),
+            };
+            let remedies = remedies::for_idle(&p, &idle).map_err(rating_err)?;
+            let (stage_sev, _) = ctx.expiry_stage(b.at - ctx.at);
+            ctx.push_with(
+                out,
+                Draft {
+                    kind,
+                    severity: stage_sev.max(Severity::Warning),
+                    subject: b.id.clone(),
+                    trigger: b.at,
+                    at: b.at,
+                    message: format!(
+                        "{} {} renews {} ({} {}) for {} while its capacity is {} used over {} (it pays off above {} of the hours): the renewal buys capacity that will idle",
+                        b.kind.name(),
+                        base,
+                        short(b.at),
+                        b.sku.label(),
+                        b.region,
+                        money(b.amount),
+                        pct(util),
+                        ctx.next(),
+                        pct(share)
+                    ),
+                    cost: b.amount,
+                    level: b.amount,
+                    action: String::new(),
+                },
+                b.amount / days_of_term,
+                remedies,
+            );
+            continue;
+        }
+        let remedies = ctx.nothing(&format!(
+            "none needed: it renews capacity that is used ({} over {})",
+            pct(util),
+            ctx.next()
+        ))?;
+        ctx.push_with(
             out,
             Draft {
                 kind,
@@ -954,10 +1292,13 @@ fn renewals(ctx: &Ctx, bills: &[rating::BilledCharge], out: &mut Vec<Notificatio
                 ),
                 cost: b.amount,
                 level: b.amount,
-                action,
+                action: String::new(),
             },
+            b.amount / days_of_term,
+            remedies,
         );
     }
+    Ok(merged)
 }
 
 /// Deployments of models that a resource with an active commitment cannot run.

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::money::{fmt_money, fmt_money_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time, parse_duration_arg, parse_time_arg};
+use crate::planner::remedies::Remedy;
 use crate::report::wrap;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -108,7 +109,70 @@ pub struct JsonNotification<'a> {
     pub at: String,
     pub message: &'a str,
     pub cost_impact: String,
+    pub cost_per_day: String,
     pub action: &'a str,
+    pub remedies: Vec<JsonRemedy<'a>>,
+}
+
+/// One change a remedy makes: a plan step's shape, with the object it changes.
+#[derive(Serialize)]
+pub struct JsonChange<'a> {
+    pub at: String,
+    pub action: &'a str,
+    pub object: String,
+}
+
+/// The JSON form of a remedy (INTERFACE.md).
+#[derive(Serialize)]
+pub struct JsonRemedy<'a> {
+    pub kind: &'static str,
+    pub summary: &'a str,
+    pub changes: Vec<JsonChange<'a>>,
+    pub objects: Vec<String>,
+    pub saving_lifetime: String,
+    pub saving_horizon: String,
+    pub cost_per_day: String,
+    pub committed_after_horizon: String,
+    pub lifetime: crate::planner::lifetime::Lifetime,
+    pub safe: bool,
+    pub why_not: Option<&'a str>,
+}
+
+pub fn json_remedy(r: &Remedy) -> JsonRemedy<'_> {
+    let objects = r.objects();
+    JsonRemedy {
+        kind: r.kind.name(),
+        summary: &r.summary,
+        changes: r
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| JsonChange {
+                at: fmt_time(s.at),
+                action: &s.action,
+                object: r
+                    .changes
+                    .get(i)
+                    .map(|c| {
+                        Remedy {
+                            changes: vec![c.clone()],
+                            ..r.clone()
+                        }
+                        .objects()
+                        .join(",")
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        objects,
+        saving_lifetime: fmt_money(r.saving_lifetime),
+        saving_horizon: fmt_money(r.saving_horizon),
+        cost_per_day: fmt_money(r.cost_per_day),
+        committed_after_horizon: fmt_money(r.committed_after_horizon),
+        lifetime: r.lifetime,
+        safe: r.safe,
+        why_not: r.why_not.as_deref(),
+    }
 }
 
 pub fn to_json(list: &[Notification]) -> String {
@@ -122,7 +186,9 @@ pub fn to_json(list: &[Notification]) -> String {
             at: fmt_time(n.at),
             message: &n.message,
             cost_impact: fmt_money(n.cost_impact),
+            cost_per_day: fmt_money(n.cost_per_day),
             action: &n.action,
+            remedies: n.remedies.iter().map(json_remedy).collect(),
         })
         .collect();
     let mut s =
@@ -173,7 +239,23 @@ pub fn to_text(list: &[Notification], silenced: usize) -> String {
         for line in wrap(&format!("-> {}", n.action), "  ", 80) {
             let _ = writeln!(s, "{line}");
         }
-        let _ = writeln!(s, "  id {}  at {}", n.id, fmt_time(n.at));
+        if let Some(r) = n.remedies.first()
+            && (r.saving_lifetime != rust_decimal::Decimal::ZERO || n.remedies.len() > 1)
+        {
+            let _ = writeln!(
+                s,
+                "   saves ${} over the lifetime ({}), ${} over the horizon",
+                fmt_money_grouped(r.saving_lifetime),
+                r.lifetime.describe(),
+                fmt_money_grouped(r.saving_horizon)
+            );
+        }
+        let more = if n.remedies.len() > 1 {
+            format!("; {} remedies: `ptudesk fix {}`", n.remedies.len(), n.id)
+        } else {
+            format!("; `ptudesk fix {}`", n.id)
+        };
+        let _ = writeln!(s, "  id {}  at {}{more}", n.id, fmt_time(n.at));
     }
     s
 }

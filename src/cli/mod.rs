@@ -2,6 +2,7 @@
 //! every figure comes from the rating core.
 
 pub mod check;
+pub mod fix;
 pub mod plan;
 pub mod store;
 pub mod sync;
@@ -70,6 +71,8 @@ pub enum Command {
     Ack(check::AckArgs),
     /// Undo an acknowledgement
     Unack(check::UnackArgs),
+    /// A notification's remedies, priced; --apply writes one into the store (exit 1 on a bad id or a remedy that can't apply)
+    Fix(fix::FixArgs),
     /// Migration plans with their costs, compared; --apply writes one into the store
     Plan(plan::PlanArgs),
     /// Read the live estate through your own az login and import it
@@ -262,6 +265,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Check(a)) => check::check(&cli.global, a, now),
         Some(Command::Ack(a)) => check::ack(&cli.global, a, now),
         Some(Command::Unack(a)) => check::unack(&cli.global, a),
+        Some(Command::Fix(a)) => fix::fix(&cli.global, a, now),
         Some(Command::Plan(a)) => plan::plan(&cli.global, a, now),
         Some(Command::Sync(a)) => sync::sync(&cli.global, a, now),
         Some(Command::Generate(a)) => {

@@ -58,75 +58,21 @@ use rust_decimal::prelude::ToPrimitive;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use stand_in::{Lifetime, lifetime_of};
+pub use super::lifetime::{Lifetime, lifetime_of};
 
-/// How long a workload runs, until `planner::lifetime` provides it.
-mod stand_in {
-    use crate::domain::Estate;
-    use crate::domain::time::Time;
-
-    /// How long a workload is needed: until a planned deletion, else
-    /// open-ended, taken as at least twelve months.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Lifetime {
-        /// Deletion planned at this instant.
-        Until(Time),
-        /// No deletion planned: rated over this many months (at least 12).
-        OpenEnded { assumed_months: u32 },
-    }
-
-    /// The lifetime of the workload made of `deployments`: until the last
-    /// of their planned deletions when every one is deleted after `now`,
-    /// else open-ended over twelve months.
-    pub fn lifetime_of(estate: &Estate, deployments: &[&str], now: Time) -> Lifetime {
-        let mut last: Option<Time> = None;
-        for id in deployments {
-            let Some(d) = estate.deployments.iter().find(|d| d.id == *id) else {
-                continue;
-            };
-            let gone = d
-                .deleted
-                .or_else(|| estate.resource(&d.resource).and_then(|r| r.purged));
-            match gone {
-                Some(t) if t > now => last = Some(last.map_or(t, |l| l.max(t))),
-                Some(_) => {}
-                None => return Lifetime::OpenEnded { assumed_months: 12 },
-            }
-        }
-        last.map_or(Lifetime::OpenEnded { assumed_months: 12 }, Lifetime::Until)
-    }
+/// The end of the window a lifetime's figures cover, from `from`.
+fn life_end(l: Lifetime, from: Time) -> Time {
+    ceil_hour(l.end(from)).max(from + Duration::hours(1))
 }
 
-impl Lifetime {
-    /// The lifetime in words, as the output says it.
-    pub fn words(&self) -> String {
-        match self {
-            Lifetime::Until(t) => format!("until its planned deletion {}", when(*t)),
-            Lifetime::OpenEnded { assumed_months } => {
-                format!("open-ended (no deletion planned), taken as {assumed_months} months")
-            }
+/// A lifetime's length in months (days / (365 / 12)).
+fn life_months(l: Lifetime, now: Time) -> Decimal {
+    match l {
+        Lifetime::Until(t) => {
+            Decimal::from((t - now).num_hours().max(0)) * Decimal::from(12)
+                / Decimal::from(365 * 24)
         }
-    }
-
-    /// The end of the window the lifetime figures cover.
-    fn end(&self, from: Time) -> Time {
-        match self {
-            Lifetime::Until(t) => ceil_hour(*t).max(from + Duration::hours(1)),
-            Lifetime::OpenEnded { assumed_months } => {
-                add_months(from, (*assumed_months).max(12) as i32)
-            }
-        }
-    }
-
-    /// Its length in months (days / (365 / 12)).
-    pub fn months(&self, now: Time) -> Decimal {
-        match self {
-            Lifetime::Until(t) => {
-                Decimal::from((*t - now).num_hours().max(0)) * Decimal::from(12)
-                    / Decimal::from(365 * 24)
-            }
-            Lifetime::OpenEnded { assumed_months } => Decimal::from(*assumed_months),
-        }
+        Lifetime::OpenEnded { assumed_months } => Decimal::from(assumed_months),
     }
 }
 
@@ -395,7 +341,7 @@ impl<'a> Pricer<'a> {
 
     fn figures(&self, e: &Estate, lifetime: Lifetime) -> Result<Figures, PlanError> {
         let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
-        let l_end = lifetime.end(self.from);
+        let l_end = life_end(lifetime, self.from);
         let mut life = if l_end == self.h_to {
             horizon.totals.total()
         } else {
@@ -416,7 +362,7 @@ impl<'a> Pricer<'a> {
 
     fn baseline(&self, lifetime: Lifetime) -> Result<std::rc::Rc<Figures>, PlanError> {
         let key = (
-            lifetime.end(self.from),
+            life_end(lifetime, self.from),
             matches!(lifetime, Lifetime::Until(_)),
         );
         if let Some(f) = self.base.borrow().get(&key) {
@@ -496,7 +442,7 @@ impl<'a> Pricer<'a> {
             .instruments
             .iter()
             .filter(|i| {
-                let b = super::eval::base_id(&i.id);
+                let b = crate::domain::terms::base_id(&i.id);
                 focus.instruments.iter().any(|x| x == b) || extra.iter().any(|x| x == b)
             })
             .map(|i| i.charges)
@@ -542,6 +488,38 @@ impl<'a> Pricer<'a> {
         Some(monthly / (Decimal::from(730) * hourly))
     }
 
+    /// The break-even share of hours of an instrument's capacity, at its
+    /// own price (else the book's): a reservation's term price a month, or
+    /// a commitment's monthly price, over 730 hours of the hourly price.
+    pub fn instrument_break_even(&self, id: &str) -> Option<Decimal> {
+        let e = &self.estate;
+        let (region, sku, monthly) = if let Some(r) = e.reservations.iter().find(|r| r.id == id) {
+            let m = match r.term {
+                Term::OneMonth => r
+                    .price
+                    .or_else(|| self.price_of(&r.region, r.sku, PriceKind::ReservationMonth))?,
+                Term::OneYear => {
+                    r.price
+                        .or_else(|| self.price_of(&r.region, r.sku, PriceKind::ReservationYear))?
+                        / Decimal::from(12)
+                }
+            };
+            (r.region.clone(), r.sku, m)
+        } else {
+            let c = e.commitments.iter().find(|c| c.id == id)?;
+            let region = e.resource(&c.resource)?.region.clone();
+            let m = c
+                .price
+                .or_else(|| self.price_of(&region, Sku::Regional, PriceKind::CommitmentMonth))?;
+            (region, Sku::Regional, m)
+        };
+        let hourly = self.price_of(&region, sku, PriceKind::Hourly)?;
+        if hourly.is_zero() {
+            return None;
+        }
+        Some(monthly / (Decimal::from(730) * hourly))
+    }
+
     /// Months a one-year term must be kept to pay off (yearly / monthly price).
     pub fn break_even_months(&self, region: &str, sku: Sku) -> Option<Decimal> {
         let m = self.price_of(region, sku, PriceKind::ReservationMonth)?;
@@ -557,7 +535,7 @@ impl<'a> Pricer<'a> {
         match (m, y) {
             (Some(_), Some(_)) => {
                 let be = self.break_even_months(region, sku)?;
-                Some(if lifetime.months(self.now) >= be {
+                Some(if life_months(lifetime, self.now) >= be {
                     Term::OneYear
                 } else {
                     Term::OneMonth
@@ -595,6 +573,33 @@ impl<'a> Pricer<'a> {
             let first = (w.start - self.from).num_hours().max(0) as usize;
             for slot in out.iter_mut().skip(first).take(hours as usize) {
                 *slot += avg;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Pricer<'_> {
+    /// Why each deployment type on `resource` pays the hourly rate over the
+    /// horizon, in the rating core's words, one type at a time (each rated
+    /// alone, so one type's discounts never explain another's hourly PTU).
+    pub fn hourly_explanations(&self, resource: &str) -> Result<Vec<(Sku, String)>, PlanError> {
+        let mut out = Vec::new();
+        for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
+            let mut probe = self.estate.clone();
+            probe
+                .deployments
+                .retain(|d| d.sku == sku && d.resource == resource);
+            if probe.deployments.is_empty() {
+                continue;
+            }
+            let f = self.rate(&probe, self.from, self.h_to, Basis::Actual)?;
+            if let Some(w) = f
+                .windows
+                .iter()
+                .find(|w| w.kind == WindowKind::Overage && w.subject == resource)
+            {
+                out.push((sku, w.explanation.clone()));
             }
         }
         Ok(out)
@@ -836,7 +841,14 @@ pub fn for_hourly(
         .filter(|d| resources.contains(&d.resource) && d.deleted.is_none_or(|t| t > p.now))
         .collect();
     let dep_ids: Vec<&str> = deps.iter().map(|d| d.id.as_str()).collect();
-    let lifetime = lifetime_of(e, &dep_ids, p.now);
+    // A deleted account bills until someone purges it: what it bills is
+    // open-ended, whatever its deletion says about the workload.
+    let on_deleted = res.iter().any(|r| r.deleted.is_some_and(|t| t <= p.now));
+    let lifetime = if on_deleted {
+        Lifetime::open_ended()
+    } else {
+        lifetime_of(e, dep_ids.iter().copied(), p.now)
+    };
     let mut focus = Focus {
         resources: resources.to_vec(),
         instruments: vec![],
@@ -963,7 +975,7 @@ pub fn for_hourly(
             .iter()
             .filter(|i| i.unused_ptu_minutes() > 0)
             .fold(BTreeMap::new(), |mut m, i| {
-                *m.entry(super::eval::base_id(&i.id)).or_insert(0) += i.used_ptu_minutes;
+                *m.entry(crate::domain::terms::base_id(&i.id)).or_insert(0) += i.used_ptu_minutes;
                 m
             });
         let mut free: Vec<Draft> = Vec::new();
@@ -1046,11 +1058,32 @@ pub fn for_hourly(
                     &pick_sub,
                     lifetime,
                 );
-                let net = if free_edits.is_empty() {
+                let mut net = if free_edits.is_empty() {
                     String::new()
                 } else {
                     " after the re-scope (net of its idle capacity)".to_string()
                 };
+                let convertible: Vec<&str> = e
+                    .reservations
+                    .iter()
+                    .filter(|r| {
+                        r.region == region
+                            && r.sku != sku
+                            && r.refunded_at.is_none()
+                            && r.start <= p.now
+                            && idle.contains_key(r.id.as_str())
+                            && res
+                                .iter()
+                                .any(|x| scopes.contains(terms::scope_at(r, p.now), x))
+                    })
+                    .map(|r| r.id.as_str())
+                    .collect();
+                if !convertible.is_empty() {
+                    net.push_str(&format!(
+                        " (or convert the deployments so the idle reservation {} covers them: see the convert remedy)",
+                        convertible.join(", ")
+                    ));
+                }
                 let mut d = Draft::new(
                     RemedyKind::BuyReservation,
                     format!(
@@ -1326,7 +1359,7 @@ pub fn for_idle(p: &Pricer, idle: &Idle) -> Result<Vec<Remedy>, PlanError> {
             let (used, cap, hours) = f
                 .instruments
                 .iter()
-                .filter(|i| super::eval::base_id(&i.id) == id)
+                .filter(|i| crate::domain::terms::base_id(&i.id) == id)
                 .fold((0i64, 0i64, 0i64), |a, i| {
                     (
                         a.0 + i.used_ptu_minutes,
@@ -1633,9 +1666,25 @@ pub fn for_idle(p: &Pricer, idle: &Idle) -> Result<Vec<Remedy>, PlanError> {
             }
         }
     }
+    let ends = match idle {
+        Idle::Commitment(id) => e
+            .commitments
+            .iter()
+            .find(|c| &c.id == id)
+            .is_some_and(|c| commitment_renewal_at(c, p.now) == CommitmentRenewal::None),
+        Idle::Reservation(id) => e
+            .reservations
+            .iter()
+            .find(|r| &r.id == id)
+            .is_some_and(|r| reservation_renewal_at(r, p.now) == ReservationRenewal::None),
+    };
     drafts.push(Draft::new(
         RemedyKind::None,
-        "do nothing: what it costs until its term ends is already paid for",
+        if ends {
+            "do nothing: it is set not to renew, so it ends at its expiry; what it costs until then is already paid for"
+        } else {
+            "do nothing: what it costs until its term ends is already paid for"
+        },
     ));
     let lifetime = Lifetime::OpenEnded { assumed_months: 12 };
     p.price_all(drafts, &focus, lifetime)

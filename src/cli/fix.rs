@@ -1,0 +1,264 @@
+//! `ptudesk fix ID [--remedy N] [--apply]`: a notification's remedies,
+//! priced, and one of them written into the store as one undoable change
+//! (the same edits, validation and transaction as `plan --apply`).
+
+use super::check::{When, json_remedy};
+use super::{Failure, Global, load_estate, out, store_path};
+use crate::alerts::{self, Notification};
+use crate::config::Config;
+use crate::domain::money::fmt_money_grouped;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::{Time, fmt_time};
+use crate::planner::remedies::Remedy;
+use crate::report::wrap;
+use crate::store::Store;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// The notification's id (from `ptudesk check`)
+    pub id: String,
+    /// Which remedy, counting from 1 as printed (default: the first safe one that changes something)
+    #[arg(long, value_name = "N")]
+    pub remedy: Option<usize>,
+    /// Write the remedy into the store as one change (`ptudesk undo` reverts it)
+    #[arg(long)]
+    pub apply: bool,
+    #[arg(long, value_enum, default_value_t = FixFormat::Table)]
+    pub format: FixFormat,
+    /// Find the notification as `check` with these --at and --horizon showed it
+    #[command(flatten)]
+    pub when: When,
+}
+
+fn find<'a>(
+    list: &'a [Notification],
+    id: &str,
+    at: Time,
+    horizon: chrono::Duration,
+) -> Result<&'a Notification, String> {
+    list.iter().find(|n| n.id == id).ok_or_else(|| {
+        format!(
+            "no notification {id} in force at {} or due within the next {} (see `ptudesk check`; give `fix` the same --at and --horizon)",
+            fmt_time(at),
+            alerts::horizon_words(horizon)
+        )
+    })
+}
+
+/// The remedy `--remedy N` names, else the first safe one that changes
+/// something: its index.
+fn choose(n: &Notification, which: Option<usize>) -> Result<usize, String> {
+    match which {
+        Some(0) => Err("--remedy counts from 1, as `ptudesk fix` prints them".into()),
+        Some(k) if k > n.remedies.len() => Err(format!(
+            "notification {} has {} remed{}; --remedy {k} is not one of them",
+            n.id,
+            n.remedies.len(),
+            if n.remedies.len() == 1 { "y" } else { "ies" }
+        )),
+        Some(k) => {
+            let r = &n.remedies[k - 1];
+            if r.changes.is_empty() {
+                Err(format!(
+                    "remedy {k} ({}) changes nothing in the estate: there is nothing to apply",
+                    r.kind.name()
+                ))
+            } else {
+                Ok(k - 1)
+            }
+        }
+        None => n
+            .remedies
+            .iter()
+            .position(|r| r.safe && !r.changes.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "notification {} has no safe remedy that changes the estate; choose one with --remedy N",
+                    n.id
+                )
+            }),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    id: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    subject: &'a str,
+    message: &'a str,
+    cost_impact: String,
+    cost_per_day: String,
+    remedies: Vec<super::check::JsonRemedy<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied: Option<JsonApplied>,
+}
+
+#[derive(Serialize)]
+struct JsonApplied {
+    remedy: usize,
+    change: Option<i64>,
+}
+
+fn render(n: &Notification, format: FixFormat, applied: Option<(usize, Option<i64>)>) -> String {
+    match format {
+        FixFormat::Json => {
+            let doc = JsonFix {
+                id: &n.id,
+                kind: n.kind,
+                severity: n.severity.name(),
+                subject: &n.subject,
+                message: &n.message,
+                cost_impact: crate::domain::money::fmt_money(n.cost_impact),
+                cost_per_day: crate::domain::money::fmt_money(n.cost_per_day),
+                remedies: n.remedies.iter().map(json_remedy).collect(),
+                applied: applied.map(|(k, change)| JsonApplied {
+                    remedy: k + 1,
+                    change,
+                }),
+            };
+            let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
+            s.push('\n');
+            s
+        }
+        FixFormat::Table => {
+            let mut s = String::new();
+            let _ = writeln!(
+                s,
+                "{} {} {} ({}): ${} over the horizon, ${} a day",
+                n.id,
+                n.kind,
+                n.subject,
+                n.severity.name(),
+                fmt_money_grouped(n.cost_impact),
+                fmt_money_grouped(n.cost_per_day)
+            );
+            for l in wrap(&n.message, "  ", 80) {
+                let _ = writeln!(s, "{l}");
+            }
+            if let Some(r) = n.remedies.first() {
+                let _ = writeln!(s, "Lifetime: {}", r.lifetime.describe());
+            }
+            let _ = writeln!(
+                s,
+                "\nRemedies, safe first, then by saving over the lifetime (rated against doing nothing, amortized):"
+            );
+            if n.remedies.is_empty() {
+                let _ = writeln!(s, "  none known: {}", n.action);
+            }
+            for (i, r) in n.remedies.iter().enumerate() {
+                remedy_lines(&mut s, i + 1, r);
+            }
+            if let Some((k, change)) = applied {
+                s.push('\n');
+                let text = match change {
+                    Some(id) => format!(
+                        "Applied remedy {} ({}) as change #{id}. `ptudesk undo` reverts it.",
+                        k + 1,
+                        n.remedies[k].kind.name()
+                    ),
+                    None => format!(
+                        "Nothing written: the store already holds remedy {}'s changes.",
+                        k + 1
+                    ),
+                };
+                for l in wrap(&text, "", 80) {
+                    let _ = writeln!(s, "{l}");
+                }
+            } else if n.remedies.iter().any(|r| !r.changes.is_empty()) {
+                let _ = writeln!(
+                    s,
+                    "\n`ptudesk fix {} --apply [--remedy N]` writes one into the store.",
+                    n.id
+                );
+            }
+            s
+        }
+    }
+}
+
+fn remedy_lines(s: &mut String, k: usize, r: &Remedy) {
+    let _ = writeln!(
+        s,
+        "\n{k}. {} ({}){}",
+        r.kind.name(),
+        if r.safe { "safe" } else { "not safe" },
+        r.why_not
+            .as_deref()
+            .map_or(String::new(), |w| format!(": {w}"))
+    );
+    for l in wrap(&r.summary, "   ", 80) {
+        let _ = writeln!(s, "{l}");
+    }
+    let _ = writeln!(
+        s,
+        "   saves ${} over the lifetime, ${} over the horizon; costs ${} a day; commits ${} after the horizon",
+        fmt_money_grouped(r.saving_lifetime),
+        fmt_money_grouped(r.saving_horizon),
+        fmt_money_grouped(r.cost_per_day),
+        fmt_money_grouped(r.committed_after_horizon)
+    );
+    for st in &r.steps {
+        for l in wrap(&format!("{}  {}", fmt_time(st.at), st.action), "   - ", 80) {
+            let _ = writeln!(s, "{l}");
+        }
+    }
+}
+
+pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
+    let config = Config::load().map_err(Failure::input)?;
+    let at = a.when.at.unwrap_or(now);
+    let horizon = a
+        .when
+        .horizon
+        .unwrap_or_else(|| chrono::Duration::days(config.alerts.horizon_days as i64));
+    let book = PriceBook::default_book();
+    if !a.apply {
+        let estate = load_estate(g, at)?;
+        let list = alerts::evaluate(&estate, &book, &config, at, horizon)?;
+        let n = find(&list, &a.id, at, horizon).map_err(Failure::input)?;
+        if let Some(k) = a.remedy {
+            if k == 0 || k > n.remedies.len() {
+                return Err(Failure::input(choose(n, Some(k)).unwrap_err()));
+            }
+        }
+        return out(&render(n, a.format, None));
+    }
+    if g.scenario.is_some() || g.demo {
+        return Err(Failure::input(
+            "--apply writes the remedy into the store: it does not go with --scenario or --demo (import the file first, or use --db)",
+        ));
+    }
+    let mut store = Store::open_existing(&store_path(g)?)?;
+    let mut shown: Option<(Notification, usize)> = None;
+    let summary = format!("fix {}", a.id);
+    let written = store.transact("fix", &summary, now, |current| {
+        let list =
+            alerts::evaluate(current, &book, &config, at, horizon).map_err(|e| e.to_string())?;
+        let n = find(&list, &a.id, at, horizon)?;
+        let k = choose(n, a.remedy)?;
+        let e = crate::planner::apply_edits(current, &n.remedies[k].changes)
+            .map_err(|e| e.to_string())?;
+        crate::domain::validate::validate(&e).map_err(|v| {
+            format!(
+                "remedy {} ({}) would leave the estate invalid: {v}",
+                k + 1,
+                n.remedies[k].kind.name()
+            )
+        })?;
+        shown = Some((n.clone(), k));
+        Ok::<_, String>(e)
+    })?;
+    let written = written.map_err(Failure::input)?;
+    let (n, k) = shown.expect("the remedy was chosen");
+    out(&render(&n, a.format, Some((k, written.change))))
+}
