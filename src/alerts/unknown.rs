@@ -100,6 +100,8 @@ pub fn temper(list: &mut Vec<Notification>, unread: Option<&Unread>, horizon: Du
         ),
         cost_impact: cost,
         level,
+        cost_per_day: Decimal::ZERO,
+        remedies: vec![],
         action: "let the signed-in identity read the reservations (Reservations Reader, or Reader on the reservation orders), then run `ptudesk sync`: a sync that reads them clears this".to_string(),
     });
     list.sort_by(|a, b| {
