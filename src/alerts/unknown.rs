@@ -130,6 +130,8 @@ mod tests {
             cost_impact: Decimal::from(cost),
             level: Decimal::from(cost),
             action: "buy one".into(),
+            cost_per_day: Decimal::ZERO,
+            remedies: vec![],
         }
     }
 

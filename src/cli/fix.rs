@@ -226,10 +226,10 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
         let estate = load_estate(g, at)?;
         let list = alerts::evaluate(&estate, &book, &config, at, horizon)?;
         let n = find(&list, &a.id, at, horizon).map_err(Failure::input)?;
-        if let Some(k) = a.remedy {
-            if k == 0 || k > n.remedies.len() {
-                return Err(Failure::input(choose(n, Some(k)).unwrap_err()));
-            }
+        if let Some(k) = a.remedy.filter(|k| *k == 0 || *k > n.remedies.len())
+            && let Err(why) = choose(n, Some(k))
+        {
+            return Err(Failure::input(why));
         }
         return out(&render(n, a.format, None));
     }
