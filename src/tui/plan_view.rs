@@ -527,6 +527,11 @@ pub fn detail_lines(app: &App, set: &PlanSet, o: &PlanOption, width: usize) -> V
     if c.credit != Decimal::ZERO {
         summary.push_str(&format!(" · credit {} (in the total)", money(c.credit)));
     }
+    summary.push_str(&format!(
+        " · saves {} over the lifetime ({})",
+        money(o.saving_lifetime()),
+        set.lifetime.describe()
+    ));
     if let Some(why) = o.unsafe_reason() {
         summary.push_str(&format!(" · not safe: {why}"));
     }
