@@ -27,6 +27,7 @@ fn open(db: &Path, now: ptudesk::domain::time::Time) -> (App, Worker) {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Path(db.to_path_buf()),
         now: Some(now),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })

@@ -1056,6 +1056,7 @@ fn the_terminal_apps_sync_takes_its_time_limit_from_the_settings() {
     let (_, mut worker) = prepare(Options {
         store: StoreChoice::Path(f.db.clone()),
         now: Some(now),
+        clock_start: None,
         readonly: false,
         config,
     })
@@ -1346,6 +1347,7 @@ fn reservations_azure_refuses_stop_the_sync_unless_allowed_and_are_then_unknown(
         let (mut app, worker) = prepare(Options {
             store: StoreChoice::Path(f.db.clone()),
             now: Some(ptudesk::domain::time::parse_time_arg(at).unwrap()),
+            clock_start: None,
             readonly: true,
             config: ptudesk::config::Config::default(),
         })
@@ -1476,6 +1478,7 @@ fn the_terminal_apps_sync_takes_allow_partial() {
     let (mut app, mut worker) = prepare(Options {
         store: StoreChoice::Path(f.db.clone()),
         now: Some(now),
+        clock_start: None,
         readonly: false,
         config: ptudesk::config::Config::default(),
     })

@@ -96,6 +96,7 @@ fn demo(notifications: bool) -> (App, Worker) {
     let (mut app, mut worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -187,6 +188,7 @@ fn help_is_generated_from_the_live_keymap() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config,
     })
@@ -500,6 +502,7 @@ fn readonly_prices_edits_but_saves_nothing() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: true,
         config: Config::default(),
     })
@@ -702,6 +705,7 @@ fn the_real_notification_rules_are_wired() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -815,6 +819,7 @@ fn an_empty_store_offers_import_or_demo() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Path(dir.path().join("s.db")),
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -1019,6 +1024,7 @@ fn readonly_plans_but_does_not_apply() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: true,
         config: Config::default(),
     })
@@ -1228,6 +1234,7 @@ fn sync_is_not_for_throwaway_or_readonly_stores() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Path(dir.path().join("s.db")),
         now: Some(now()),
+        clock_start: None,
         readonly: true,
         config: Config::default(),
     })
@@ -1271,6 +1278,7 @@ fn sync_runs_in_the_worker_with_progress_then_reloads() {
     let (mut app, mut worker) = prepare(Options {
         store: StoreChoice::Path(db.clone()),
         now: Some(parse_time_arg("2026-11-28T06:00:00Z").unwrap()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -1606,6 +1614,7 @@ fn a_key_conflict_in_the_config_is_refused_naming_the_file() {
     let err = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config,
     })
@@ -1619,6 +1628,7 @@ fn a_key_conflict_in_the_config_is_refused_naming_the_file() {
     let err = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config,
     })
@@ -1700,6 +1710,7 @@ fn the_audit_log_stays_in_time_order() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Path(path.clone()),
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -1872,6 +1883,7 @@ fn an_empty_store_offers_only_keys_that_work() {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Path(dir.path().join("s.db")),
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -1943,6 +1955,7 @@ fn scenario(file: std::path::PathBuf) -> (App, Worker) {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Scenario(file),
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
@@ -2468,4 +2481,99 @@ fn a_long_message_wraps_under_the_pane() {
         let s = screen(&mut app, 80, 24);
         assert!(s.contains(" q quit"), "{pane:?}:\n{s}");
     }
+}
+
+/// The open form (for the clock test).
+fn open_form(app: &App) -> &ptudesk::tui::form::Form {
+    app.overlays
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            Overlay::Form(f) => Some(f),
+            _ => None,
+        })
+        .expect("a form")
+}
+
+#[test]
+fn the_clock_ticks_across_an_hour_and_stamps_what_happens_when_it_happens() {
+    use ptudesk::tui::clock::Clock;
+    // Started at 09:58:30 (as `--clock-start` does), then driven by hand.
+    let start = parse_time_arg("2026-11-22T09:58:30Z").unwrap();
+    let (mut app, mut worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: None,
+        clock_start: Some(start),
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    assert!(!app.now_pinned);
+    worker.notifier = |_, _, _, _, _| Ok(vec![]);
+    let (clock, hand) = Clock::manual(start);
+    app.clock = clock;
+    let begin = app.start();
+    settle(&mut app, &worker, begin);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("now 2026-11-22 09:58 UTC"), "{s}");
+    assert!(!s.contains("(fixed)"), "{s}");
+    let rated = |app: &App| app.data().expect("loaded").now;
+    assert_eq!(rated(&app), start);
+
+    // A tick within the hour moves the header's minute, not the rating.
+    hand.set(parse_time_arg("2026-11-22T09:59:10Z").unwrap());
+    send(&mut app, &worker, Action::Tick);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("now 2026-11-22 09:59 UTC"), "{s}");
+    assert_eq!(rated(&app), start);
+
+    // Across the hour (sub-second reading): the panes are re-rated at the
+    // new instant, read to the whole second.
+    hand.set(parse_time_arg("2026-11-22T10:00:05.250000001Z").unwrap());
+    send(&mut app, &worker, Action::Tick);
+    let ten = parse_time_arg("2026-11-22T10:00:05Z").unwrap();
+    assert_eq!(app.now, ten);
+    assert_eq!(rated(&app), ten, "re-rated at the new hour");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("now 2026-11-22 10:00 UTC"), "{s}");
+
+    // A form's default time is the current instant, not the launch.
+    hand.set(parse_time_arg("2026-11-22T10:06:20.5Z").unwrap());
+    go(&mut app, &worker, &[Action::PaneReservations]);
+    press(&mut app, &worker, KeyCode::Char('n'));
+    let f = open_form(&app);
+    let start_field = f.fields.iter().find(|x| x.label == "Start").unwrap();
+    assert_eq!(start_field.display(), "2026-11-22T10:06:20Z");
+    send(&mut app, &worker, Action::Back);
+
+    // An addition opened at 10:06:30 defaults to the next minute; saved at
+    // 10:06:45, the audit log stamps 10:06:45 (the launch was 09:58:30).
+    hand.set(parse_time_arg("2026-11-22T10:06:30Z").unwrap());
+    go(
+        &mut app,
+        &worker,
+        &[Action::PaneCommitments, Action::Top, Action::Down],
+    );
+    press(&mut app, &worker, KeyCode::Char('+'));
+    let at = open_form(&app).edit().unwrap().at();
+    assert_eq!(at, parse_time_arg("2026-11-22T10:07:00Z").unwrap());
+    hand.set(parse_time_arg("2026-11-22T10:06:45.999Z").unwrap());
+    send(&mut app, &worker, Action::Select);
+    assert!(app.overlays.is_empty(), "saved: {:?}", app.status);
+    let log = open_store(&app, &worker).log().unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(last.source, "tui");
+    assert_eq!(last.at, parse_time_arg("2026-11-22T10:06:45Z").unwrap());
+    assert!(log.iter().all(|c| c.at.timestamp_subsec_nanos() == 0));
+
+    // --now pins it: ticks move nothing.
+    send(
+        &mut app,
+        &worker,
+        Action::Command("now 2026-11-22T12:00:00Z".into()),
+    );
+    hand.set(parse_time_arg("2026-11-22T14:00:00Z").unwrap());
+    send(&mut app, &worker, Action::Tick);
+    assert_eq!(app.now, parse_time_arg("2026-11-22T12:00:00Z").unwrap());
+    assert!(screen(&mut app, 120, 40).contains("12:00 UTC (fixed)"));
 }

@@ -43,6 +43,9 @@ pub struct Global {
     /// The time treated as now (default: the clock); it only sets defaults
     #[arg(long, global = true, value_name = "T", value_parser = parse_time_arg)]
     pub now: Option<Time>,
+    /// The terminal app's clock starts at T and runs from there (demos, tests); --now stops it
+    #[arg(long, global = true, value_name = "T", value_parser = parse_time_arg, conflicts_with = "now")]
+    pub clock_start: Option<Time>,
     /// Use the bundled demo estate, dated around now (in a throw-away store)
     #[arg(long, global = true)]
     pub demo: bool,
@@ -286,6 +289,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             crate::tui::run(crate::tui::Options {
                 store,
                 now: cli.global.now,
+                clock_start: cli.global.clock_start,
                 readonly: cli.global.readonly,
                 config,
             })

@@ -24,6 +24,7 @@
 //!   arguments (`~/` is the home folder); anything else is left alone.
 
 use super::action::{Action, Pane, TextKey};
+use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone, base_id};
 use super::details;
 use super::edit::{Edit, PreviewOutcome};
@@ -33,7 +34,9 @@ use super::keymap::{Key, Keymap};
 use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
 use crate::alerts::{Ack, Notification};
-use crate::domain::time::{Time, add_months, fmt_time, is_whole_hour, month_start, parse_time_arg};
+use crate::domain::time::{
+    Time, add_months, floor_hour, fmt_time, is_whole_hour, month_start, parse_time_arg,
+};
 use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -211,9 +214,14 @@ pub struct App {
     pub data: Loadable<Arc<Data>>,
     pub notifications: Loadable<Arc<Vec<Notification>>>,
     pub chart: ChartState,
+    /// The current instant, following [`App::clock`] (to the second).
     pub now: Time,
     /// `--now` or `:now` fixed the clock.
     pub now_pinned: bool,
+    /// Where `now` comes from: it moves on every action unless pinned.
+    pub clock: Clock,
+    /// The hour the panes were last rated at: a load when `now` leaves it.
+    pub rated_hour: Time,
     pub readonly: bool,
     /// What the header calls the store.
     pub store_label: String,
@@ -280,6 +288,7 @@ impl App {
         keymap: Keymap,
         theme: Theme,
     ) -> App {
+        let now = super::clock::to_second(now);
         let from = month_start(now);
         App {
             pane: Pane::Overview,
@@ -298,6 +307,12 @@ impl App {
             },
             now,
             now_pinned,
+            clock: if now_pinned {
+                Clock::pinned(now)
+            } else {
+                Clock::running_from(now)
+            },
+            rated_hour: floor_hour(now),
             readonly,
             store_label,
             status: None,
@@ -342,7 +357,32 @@ impl App {
     fn load(&mut self) -> Vec<Effect> {
         let seq = self.next_seq();
         self.load_seq = seq;
+        self.rated_hour = floor_hour(self.now);
         vec![Effect::Load { seq, now: self.now }]
+    }
+
+    /// Moves `now` to the clock's reading (never backwards), unless pinned.
+    pub fn follow_clock(&mut self) {
+        if !self.now_pinned {
+            self.now = self.now.max(self.clock.now());
+        }
+    }
+
+    /// Pins the clock at `t` (`:now T`), or lets it run from the
+    /// computer's clock (`None`, `:now clock`).
+    pub fn set_clock(&mut self, at: Option<Time>) {
+        match at {
+            Some(t) => {
+                self.clock = Clock::pinned(t);
+                self.now = self.clock.now();
+                self.now_pinned = true;
+            }
+            None => {
+                self.clock = Clock::system();
+                self.now = self.clock.now();
+                self.now_pinned = false;
+            }
+        }
     }
 
     pub fn data(&self) -> Option<&Arc<Data>> {
@@ -589,9 +629,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if clears_status(&action) && !app.writing && !app.syncing {
         app.status = None;
     }
+    app.follow_clock();
     match action {
         Action::Tick => {
             app.age_status();
+            // A new hour: the panes are re-rated at it.
+            if floor_hour(app.now) != app.rated_hour && app.data().is_some() && !app.writing {
+                return app.load();
+            }
             vec![]
         }
         Action::Undoable(u) => {
@@ -780,7 +825,9 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
                 app.set_status(Tone::Warning, w.clone());
             }
             let estate = d.estate.clone();
-            app.now = d.now;
+            if app.now_pinned {
+                app.now = d.now;
+            }
             app.data = Loadable::Ready(d);
             app.rebuild_events();
             app.refresh_all();
@@ -2094,14 +2141,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         }
         "now" => {
             if rest == "clock" {
-                app.now = chrono::Utc::now();
-                app.now_pinned = false;
+                app.set_clock(None);
             } else {
                 match parse_time_arg(rest) {
-                    Ok(t) => {
-                        app.now = t;
-                        app.now_pinned = true;
-                    }
+                    Ok(t) => app.set_clock(Some(t)),
                     Err(e) => {
                         app.set_status(Tone::Critical, format!(":now {e}"));
                         return vec![];

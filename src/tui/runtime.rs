@@ -1,6 +1,7 @@
 //! The event loop: terminal events, actions coming back from effects, and a
 //! once-a-second tick (a look at the store file; status messages age),
-//! multiplexed with `tokio::select!`. Effects run under `spawn_blocking`
+//! multiplexed with `tokio::select!`; every action first moves the app's
+//! clock ([`super::clock`]). Effects run under `spawn_blocking`
 //! (SQLite and the rating core block); the screen is redrawn only after
 //! something changed (a tick redraws only when a status message expired).
 //! Logs go to a file, readable by its owner only (0600, like the store).
@@ -36,6 +37,9 @@ pub struct Options {
     pub store: StoreChoice,
     /// `--now`: fixes the app's clock.
     pub now: Option<Time>,
+    /// `--clock-start`: the clock starts at this instant and runs from
+    /// there (ignored with `now`).
+    pub clock_start: Option<Time>,
     pub readonly: bool,
     pub config: Config,
 }
@@ -49,7 +53,11 @@ pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
     };
     let keymap = Keymap::new(&opts.config.keys).map_err(named)?;
     let theme = Theme::new(&opts.config.colors, Theme::no_color_env()).map_err(named)?;
-    let now = opts.now.unwrap_or_else(chrono::Utc::now);
+    // Pinned at --now, else running from --clock-start or the computer's clock.
+    let now = opts
+        .now
+        .or(opts.clock_start)
+        .unwrap_or_else(chrono::Utc::now);
     let (slot, label) = match &opts.store {
         StoreChoice::Path(p) => (
             StoreSlot {
@@ -305,12 +313,14 @@ async fn event_loop(
             }
         };
         if let Some(a) = action {
-            // A tick changes the screen only when a status message expires.
+            // A tick changes the screen only when a status message expires
+            // or the clock's minute moves.
             let tick = matches!(a, Action::Tick);
-            let status = tick.then(|| app.status.clone());
+            let shown = |app: &App| (app.status.clone(), super::data::minute(app.now));
+            let before = tick.then(|| shown(app));
             let effects = update(app, a);
             spawn_effects(effects, &worker, &tx);
-            dirty |= !tick || status.as_ref() != Some(&app.status);
+            dirty |= !tick || before != Some(shown(app));
         }
         if app.quit {
             break;
