@@ -1146,7 +1146,7 @@ fn files_with_a_byte_order_mark_or_in_utf16_import() {
     std::fs::write(&b, bom).unwrap();
     std::fs::write(&u, utf16).unwrap();
     let out = ok(&db, &["import", b.to_str().unwrap()]);
-    assert!(out.contains("resources          added 3"), "{out}");
+    assert!(out.contains("resources          added 2"), "{out}");
     let out = ok(&db, &["import", u.to_str().unwrap()]);
     assert!(
         out.starts_with("Nothing changed"),
@@ -1358,4 +1358,229 @@ fn a_write_with_now_behind_the_store_is_stamped_after_its_latest_change() {
         log.lines().last().unwrap().contains("2026-11-22T11:00:00Z"),
         "{log}"
     );
+}
+
+/// Files in the shapes of Azure's published examples and test recordings
+/// (see tests/data/azure/published-shapes/README.md).
+fn shape(name: &str) -> String {
+    format!("{AZ}/published-shapes/{name}")
+}
+
+fn exported(db: &Path) -> Value {
+    serde_json::from_str(&export(db)).unwrap()
+}
+
+#[test]
+fn empty_lists_import_as_nothing_and_only_openai_accounts_are_kept() {
+    let (_dir, db) = setup();
+    // `account list` beside an account's empty `deployment list` (`[]`) and
+    // an empty REST list (`{"value": []}`), without --format.
+    let out = ok(
+        &db,
+        &[
+            "import",
+            &shape("accounts-kinds.json"),
+            &shape("empty-az.json"),
+            &shape("empty-rest.json"),
+            "--now",
+            "2027-02-01T00:00:00Z",
+        ],
+    );
+    assert!(
+        out.contains("resources          added 2, changed 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(out.contains("skipped 3:"), "{out}");
+    for kind in ["FormRecognizer", "SpeechServices", "TextAnalytics"] {
+        assert!(
+            out.contains(&format!(
+                "1 x kind {kind} does not host Azure OpenAI deployments (only OpenAI and AIServices accounts do)"
+            )),
+            "{kind}: {out}"
+        );
+    }
+    let e = exported(&db);
+    let ids: Vec<&str> = e["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids[0].ends_with("/accounts/aoai-east"), "{ids:?}");
+    assert!(ids[1].ends_with("/accounts/foundry-east"), "{ids:?}");
+    // An empty list alone, in either form, with or without --format (a
+    // usage list needs no --subscription when it lists nothing).
+    for (file, format) in [
+        ("empty-az.json", None),
+        ("empty-rest.json", None),
+        ("empty-az.json", Some("usages")),
+        ("empty-rest.json", Some("commitment-plans")),
+    ] {
+        let path = shape(file);
+        let mut args = vec!["import", path.as_str()];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        let out = ok(&db, &args);
+        assert!(
+            out.starts_with(&format!(
+                "Nothing imported: {path} holds nothing ptudesk keeps"
+            )),
+            "{out}"
+        );
+    }
+    assert_eq!(ok(&db, &["log"]).lines().count(), 1);
+}
+
+#[test]
+fn openaiptu_reservations_are_recognised_by_their_type() {
+    let (_dir, db) = setup();
+    ok(
+        &db,
+        &[
+            "import",
+            &shape("reservations-openaiptu.json"),
+            "--now",
+            "2026-12-01T00:00:00Z",
+        ],
+    );
+    let e = exported(&db);
+    let got: Vec<(String, String, i64)> = e["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["sku"].as_str().unwrap().to_string(),
+                r["ptu"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "global yearly".to_string(),
+                "GlobalProvisionedManaged".to_string(),
+                100
+            ),
+            (
+                "eu data zone".to_string(),
+                "DataZoneProvisionedManaged".to_string(),
+                50
+            )
+        ]
+    );
+    // An OpenAIPTU reservation whose deployment type can't be read is
+    // refused, with the path, and nothing is written.
+    let before = export(&db);
+    let bad = shape("reservations-openaiptu-no-type.json");
+    let err = fails(&db, &["import", &bad]);
+    assert!(
+        err.contains(&format!(
+            "{bad}: $[0].sku.name: expected the deployment type (Global, Data Zone or Regional) of this OpenAIPTU reservation"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("\"OpenAI_PTU\""), "{err}");
+    assert_eq!(export(&db), before);
+}
+
+#[test]
+fn a_first_import_dates_sizes_to_the_creation_and_says_when_that_is_approximate() {
+    let (_dir, db) = setup();
+    let out = ok(
+        &db,
+        &[
+            "import",
+            &shape("accounts-kinds.json"),
+            &shape("deployments-modified.json"),
+            "--now",
+            "2027-02-01T00:00:00Z",
+        ],
+    );
+    // The resize in progress: what is deployed now is imported, the
+    // requested size is listed as not in place yet.
+    assert!(
+        out.contains("x not in place yet (provisioningState Updating): 100 PTU are deployed and billed (currentCapacity); import again once Azure has applied it (e.g. resize of deployment chat-growing on aoai-east to 150 PTU)"),
+        "{out}"
+    );
+    // A failed creation deploys nothing.
+    assert!(
+        out.contains(
+            "its creation failed (provisioningState Failed): nothing is deployed, so nothing bills"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("deployments        added 3, changed 0, unchanged 0"),
+        "{out}"
+    );
+    let e = exported(&db);
+    let sizes = |name: &str| -> Value {
+        e["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| {
+                d["id"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/deployments/{name}"))
+            })
+            .unwrap_or_else(|| panic!("{name} in {e:#}"))["sizes"]
+            .clone()
+    };
+    // Modified a day after its creation: the size at creation is a guess.
+    assert_eq!(
+        sizes("o3-prod"),
+        serde_json::json!([{"at": "2027-01-28T10:00:00Z", "ptu": 100, "approximate": true}])
+    );
+    // Never modified after its creation: exact.
+    assert_eq!(
+        sizes("chat-steady"),
+        serde_json::json!([{"at": "2027-01-20T08:00:00Z", "ptu": 50}])
+    );
+    assert_eq!(
+        sizes("chat-growing"),
+        serde_json::json!([{"at": "2027-01-10T08:00:00Z", "ptu": 100, "approximate": true}])
+    );
+    // Once the resize is in place, the next import records it.
+    let mut later: Value =
+        serde_json::from_str(&std::fs::read_to_string(shape("deployments-modified.json")).unwrap())
+            .unwrap();
+    later[2]["properties"]["currentCapacity"] = serde_json::json!(150);
+    later[2]["properties"]["provisioningState"] = serde_json::json!("Succeeded");
+    let dir = db.parent().unwrap();
+    let f = write(dir, "later.json", &later.to_string());
+    let out = ok(&db, &["import", &f, "--now", "2027-02-02T00:00:00Z"]);
+    assert!(
+        out.contains("deployments        added 0, changed 1"),
+        "{out}"
+    );
+    assert_eq!(
+        sizes_of(&db, "chat-growing"),
+        serde_json::json!([
+            {"at": "2027-01-10T08:00:00Z", "ptu": 100, "approximate": true},
+            {"at": "2027-02-02T00:00:00Z", "ptu": 150, "approximate": true}
+        ])
+    );
+}
+
+fn sizes_of(db: &Path, name: &str) -> Value {
+    let e = exported(db);
+    e["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["id"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/deployments/{name}"))
+        })
+        .unwrap()["sizes"]
+        .clone()
 }

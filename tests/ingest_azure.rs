@@ -299,17 +299,12 @@ fn accounts_become_resources() {
                     deleted_approximate: false,
                     purged_approximate: false,
                 },
-                Resource {
-                    id: account_id(SUB_B, "rg-apps", "speech-eu"),
-                    subscription: SUB_B.into(),
-                    resource_group: "rg-apps".into(),
-                    region: "westeurope".into(),
-                    deleted: None,
-                    purged: None,
-                    deleted_approximate: false,
-                    purged_approximate: false,
-                },
             ],
+            // A Speech account hosts no Azure OpenAI deployment.
+            skipped: vec![skipped(
+                "account speech-eu",
+                "kind SpeechServices does not host Azure OpenAI deployments (only OpenAI and AIServices accounts do)"
+            )],
             ..Default::default()
         }
     );
@@ -336,6 +331,8 @@ fn deployments_of_the_three_ptu_skus_and_skipped_standard_ones() {
                     sku: Sku::Regional,
                     ptu: 300,
                     created: Some(t("2026-10-01T08:15:30.1234567Z")),
+                    modified: Some(t("2026-11-10T12:00:00Z")),
+                    failed: false,
                 },
                 ObservedDeployment {
                     id: format!("{east}/deployments/global-41"),
@@ -345,6 +342,8 @@ fn deployments_of_the_three_ptu_skus_and_skipped_standard_ones() {
                     sku: Sku::Global,
                     ptu: 15,
                     created: None,
+                    modified: None,
+                    failed: false,
                 },
                 ObservedDeployment {
                     id: format!("{west}/deployments/mini"),
@@ -354,6 +353,8 @@ fn deployments_of_the_three_ptu_skus_and_skipped_standard_ones() {
                     sku: Sku::DataZone,
                     ptu: 25,
                     created: Some(t("2026-09-15T00:00:00Z")),
+                    modified: None,
+                    failed: false,
                 },
             ],
             skipped: vec![

@@ -109,7 +109,16 @@ pub fn parse_file(
     let file = path.display().to_string();
     let format = match format {
         Some(f) => f,
-        None => azure::detect(&file, &bytes).map_err(input)?,
+        None => match azure::detect_or_empty(&file, &bytes).map_err(input)? {
+            Some(f) => f,
+            // An empty list (`[]`, `{"value": []}`) holds nothing to import.
+            None => {
+                return Ok(FileBatch {
+                    file,
+                    batch: Default::default(),
+                });
+            }
+        },
     };
     let batch = match format {
         Format::Snapshot => crate::ingest::batch::Batch {

@@ -37,6 +37,21 @@ pub fn detect(file: &str, bytes: &[u8]) -> Result<Format, InputError> {
     }
 }
 
+/// The format of a JSON document, or `None` when it is an empty list (`[]`,
+/// `{"value": []}`, or a REST example whose body is one): a list of nothing
+/// holds nothing to import, whatever it would have listed.
+pub fn detect_or_empty(file: &str, bytes: &[u8]) -> Result<Option<Format>, InputError> {
+    let bytes = super::decode(file, bytes)?;
+    let value: Value = parse_json(file, &bytes)?;
+    let p = Parser::new(file);
+    match p.root(&value)? {
+        Root::Snapshot => Ok(Some(Format::Snapshot)),
+        Root::Prices { .. } => Ok(Some(Format::RetailPrices)),
+        Root::Items(items) if items.is_empty() => Ok(None),
+        Root::Items(items) => p.detect_items(&items).map(Some),
+    }
+}
+
 /// Parses one file of the given format. `now` is the import instant (for
 /// anything only known as "now"); `placement` gives --subscription/--region.
 pub fn parse(
@@ -78,6 +93,8 @@ pub fn parse(
                 ),
             ));
         }
+        // An empty list holds nothing, in any format (no --subscription needed).
+        Root::Items(items) if items.is_empty() => return Ok(Batch::default()),
         Root::Items(items) => (items, None),
     };
     let mut batch = Batch::default();
@@ -325,6 +342,29 @@ fn keys_of(m: &Map<String, Value>) -> String {
 
 // ---------------------------------------------------------------------------
 // Small pure helpers
+
+/// The Cognitive Services account kinds that host Azure OpenAI deployments.
+const OPENAI_ACCOUNT_KINDS: [&str; 2] = ["OpenAI", "AIServices"];
+
+/// The reserved resource type of Azure OpenAI provisioned reservations in
+/// the Reservations API.
+const PTU_RESERVED_TYPE: &str = "OpenAIPTU";
+
+/// The deployment type a text names by its qualifier alone ("Global",
+/// "Data Zone", "Regional"), for reservations whose reserved resource type
+/// already says they are provisioned throughput.
+fn deployment_type_in_text(s: &str) -> Option<Sku> {
+    let t = squash(s);
+    if t.contains("global") {
+        Some(Sku::Global)
+    } else if t.contains("datazone") {
+        Some(Sku::DataZone)
+    } else if t.contains("regional") {
+        Some(Sku::Regional)
+    } else {
+        None
+    }
+}
 
 /// Azure's short region name: "East US 2" -> "eastus2".
 fn region_name(s: &str) -> String {
@@ -774,6 +814,22 @@ impl<'f> Parser<'f> {
         for (_, n) in self.kinds(items, Format::Accounts)? {
             let id = self.arm_id(n, "the account's ARM id")?;
             self.unique(&mut ids, &id, &n.path)?;
+            // `account list` lists every Cognitive Services kind; only these
+            // host Azure OpenAI deployments. An item without `kind` is kept.
+            if let Some(kind) = self.opt_string(n.get("kind"), "the account kind")?
+                && !OPENAI_ACCOUNT_KINDS
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(kind))
+            {
+                batch.skipped.push(Skipped::new(
+                    format!("account {}", last_segment(&id)),
+                    format!(
+                        "kind {kind} does not host Azure OpenAI deployments (only {} accounts do)",
+                        OPENAI_ACCOUNT_KINDS.join(" and ")
+                    ),
+                ));
+                continue;
+            }
             batch.resources.push(self.resource(n, &id)?);
             let id_path = n.key_path("id");
             batch.origins.insert(
@@ -838,14 +894,49 @@ impl<'f> Parser<'f> {
                 continue;
             };
             let cap = self.need(&sku, "capacity", "the deployment's PTUs")?;
-            let ptu = self.positive(&cap, "the deployment's PTUs")?;
-            self.at_most(&cap, ptu)?;
+            let requested = self.positive(&cap, "the deployment's PTUs")?;
+            self.at_most(&cap, requested)?;
+            let state = self.opt_string(n.prop("provisioningState"), "the provisioning state")?;
+            let failed = state.is_some_and(|s| s.eq_ignore_ascii_case("Failed"));
+            // `sku.capacity` is the size asked for; `currentCapacity` what is
+            // deployed (and billed) now. They differ while a resize runs.
+            let current = match n.prop("currentCapacity") {
+                Some(c) => {
+                    let v = self.integer(&c, "the deployment's current PTUs, an integer")?;
+                    if v < 0 {
+                        return Err(self.at(
+                            &c.path,
+                            format!("expected the deployment's current PTUs, a non-negative integer, got {v}"),
+                        ));
+                    }
+                    self.at_most(&c, v)?;
+                    Some((v, c))
+                }
+                None => None,
+            };
+            let (ptu, cap) = match current {
+                Some((v, c)) if v > 0 && v != requested => {
+                    batch.skipped.push(Skipped::new(
+                        format!("resize of deployment {name} on {} to {requested} PTU", last_segment(resource)),
+                        format!(
+                            "not in place yet (provisioningState {}): {v} PTU are deployed and billed (currentCapacity); import again once Azure has applied it",
+                            state.unwrap_or("not given")
+                        ),
+                    ));
+                    (v, c)
+                }
+                _ => (requested, cap),
+            };
             let model =
                 self.need_prop(n, "model", "the deployed model ({\"name\", \"version\"})")?;
             let model_name = self.req_str(&model, "name", "the model name")?;
             let version = self.opt_string(model.get("version"), "the model version")?;
             let created_at = n.get("systemData").and_then(|sd| sd.get("createdAt"));
             let created = self.opt_time(created_at.clone(), "the creation time")?;
+            let modified = self.opt_time(
+                n.get("systemData").and_then(|sd| sd.get("lastModifiedAt")),
+                "the last modification time",
+            )?;
             let id_path = n.key_path("id");
             batch.origins.insert(
                 ("deployments", id.clone()),
@@ -866,6 +957,8 @@ impl<'f> Parser<'f> {
                 sku: kind,
                 ptu,
                 created,
+                modified,
+                failed,
             });
         }
         Ok(())
@@ -1200,23 +1293,46 @@ impl<'f> Parser<'f> {
             "reservation {}",
             display.unwrap_or_else(|| last_segment(&id))
         );
-        let sku = [sku_name, sku_desc, display]
-            .into_iter()
-            .flatten()
-            .find_map(ptu_sku_in_text);
-        let Some(sku) = sku else {
-            let rtype = self
-                .opt_string(n.prop("reservedResourceType"), "the reserved resource type")?
-                .unwrap_or("unknown");
-            batch.skipped.push(Skipped {
-                what,
-                why: format!(
-                    "reserved resource type {rtype} (SKU {}) is not provisioned throughput",
-                    sku_name.unwrap_or("unknown")
-                ),
-                object: None,
-            });
-            return Ok(());
+        let texts = [sku_name, sku_desc, display];
+        let rtype =
+            self.opt_string(n.prop("reservedResourceType"), "the reserved resource type")?;
+        let ptu_type = rtype.is_some_and(|t| t.eq_ignore_ascii_case(PTU_RESERVED_TYPE));
+        let sku = texts.into_iter().flatten().find_map(ptu_sku_in_text);
+        let sku = match sku {
+            Some(s) => s,
+            // Azure OpenAI's own reserved resource type: provisioned
+            // throughput for sure; its deployment type must be readable.
+            None if ptu_type => texts
+                .into_iter()
+                .flatten()
+                .find_map(deployment_type_in_text)
+                .ok_or_else(|| {
+                    let path = match n.get("sku") {
+                        Some(s) => s.key_path("name"),
+                        None => n.key_path("sku"),
+                    };
+                    self.at(
+                        &path,
+                        format!(
+                            "expected the deployment type (Global, Data Zone or Regional) of this {PTU_RESERVED_TYPE} reservation in sku.name, skuDescription or displayName, got sku.name {}, skuDescription {} and displayName {}",
+                            sku_name.map_or("none".into(), |s| format!("{s:?}")),
+                            sku_desc.map_or("none".into(), |s| format!("{s:?}")),
+                            display.map_or("none".into(), |s| format!("{s:?}")),
+                        ),
+                    )
+                })?,
+            None => {
+                batch.skipped.push(Skipped {
+                    what,
+                    why: format!(
+                        "reserved resource type {} (SKU {}) is not provisioned throughput",
+                        rtype.unwrap_or("unknown"),
+                        sku_name.unwrap_or("unknown")
+                    ),
+                    object: None,
+                });
+                return Ok(());
+            }
         };
         let state = [
             self.opt_string(n.prop("provisioningState"), "the provisioning state")?,

@@ -19,10 +19,17 @@ pub struct ObservedDeployment {
     pub model: String,
     pub version: String,
     pub sku: Sku,
-    /// `sku.capacity`: PTUs now.
+    /// The PTUs deployed now: `properties.currentCapacity` when given (a
+    /// resize still in progress has not reached `sku.capacity`), else
+    /// `sku.capacity`.
     pub ptu: i64,
     /// `systemData.createdAt`, when the payload has it.
     pub created: Option<Time>,
+    /// `systemData.lastModifiedAt`, when the payload has it: a change after
+    /// the creation means the size at `created` is not known.
+    pub modified: Option<Time>,
+    /// `provisioningState` Failed: the last create or update did not take.
+    pub failed: bool,
 }
 
 /// An account-level commitment plan for provisioned throughput, as Azure

@@ -492,6 +492,14 @@ pub fn merge(
                 });
             };
             match e.deployments.iter_mut().find(|x| x.id == d.id) {
+                Some(_) if d.failed => skip(
+                    "its last change failed (provisioningState Failed): the store's sizes are kept"
+                        .into(),
+                ),
+                None if d.failed => skip(
+                    "its creation failed (provisioningState Failed): nothing is deployed, so nothing bills"
+                        .into(),
+                ),
                 Some(x) => {
                     if let Some(del) = x.deleted {
                         skip(format!(
@@ -529,8 +537,10 @@ pub fn merge(
                     }
                 }
                 None => {
+                    // The size seen is dated to the creation; it is exact
+                    // only when nothing changed the deployment since.
                     let (at, approximate) = match d.created {
-                        Some(c) if c < now => (c, false),
+                        Some(c) if c < now => (c, d.modified.is_some_and(|m| m > c)),
                         _ => (now, true),
                     };
                     e.deployments.push(Deployment {
