@@ -1103,6 +1103,8 @@ impl Builder {
                 region: self.regions[region].name.to_string(),
                 sku,
                 limit,
+                model: None,
+                version: None,
             });
         }
     }

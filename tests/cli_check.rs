@@ -622,3 +622,79 @@ fn check_on_a_store_that_holds_no_estate_cannot_check() {
     let demo = demo_store(dir.path());
     assert_eq!(run(&demo, &["check", "--now", NOW]).status.code(), Some(2));
 }
+
+#[test]
+fn a_model_specific_quota_row_limits_its_model_and_the_pooled_row_counts_it_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let dep = |id: &str, model: &str, version: &str, ptu: i64| {
+        serde_json::json!({"id": id, "resource": "aoai-a", "model": model, "version": version,
+            "sku": "ProvisionedManaged", "sizes": [{"at": "2026-10-01T00:00:00Z", "ptu": ptu}], "deleted": null})
+    };
+    let quotas = serde_json::json!([
+        {"subscription": "sub-a", "region": "eastus2", "sku": "ProvisionedManaged", "limit": 500},
+        {"subscription": "sub-a", "region": "eastus2", "sku": "ProvisionedManaged", "limit": 100,
+         "model": "o3", "version": "2025-04-16"}
+    ]);
+    let prices = serde_json::json!([{"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+        "reservation_month": "260", "reservation_year": "2652"}]);
+    let quota_notes = |deployments: Value| -> Vec<(String, String)> {
+        let file = snapshot(
+            dir.path(),
+            "q.json",
+            serde_json::json!({"prices": prices, "quotas": quotas, "deployments": deployments}),
+        );
+        let o = run(
+            &db,
+            &[
+                "check",
+                "--scenario",
+                &file,
+                "--now",
+                NOW,
+                "--format",
+                "json",
+            ],
+        );
+        let v: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"].as_str().unwrap().starts_with("quota"))
+            .map(|n| {
+                (
+                    n["kind"].as_str().unwrap().to_string(),
+                    n["subject"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // 150 PTU of o3: over its own 100, well within the pooled 500.
+    assert_eq!(
+        quota_notes(serde_json::json!([dep("o3", "o3", "2025-04-16", 150)])),
+        [(
+            "quota_exceeded".to_string(),
+            "sub-a/eastus2/ProvisionedManaged/o3-2025-04-16".to_string()
+        )]
+    );
+    // Another model's 400 PTU: the pooled row counts the o3 deployment too
+    // (550 of 500); the o3 row counts o3 only.
+    let both = quota_notes(serde_json::json!([
+        dep("o3", "o3", "2025-04-16", 100),
+        dep("chat", "gpt-4.1", "2025-04-14", 450)
+    ]));
+    assert_eq!(
+        both,
+        [
+            (
+                "quota_exceeded".to_string(),
+                "sub-a/eastus2/ProvisionedManaged".to_string()
+            ),
+            (
+                "quota_near_limit".to_string(),
+                "sub-a/eastus2/ProvisionedManaged/o3-2025-04-16".to_string()
+            )
+        ]
+    );
+}

@@ -1584,3 +1584,67 @@ fn sizes_of(db: &Path, name: &str) -> Value {
         .unwrap()["sizes"]
         .clone()
 }
+
+#[test]
+fn model_specific_usage_rows_import_as_quota_rows_of_their_model() {
+    let (_dir, db) = setup();
+    let out = ok(
+        &db,
+        &[
+            "import",
+            &shape("usages-model-specific.json"),
+            "--subscription",
+            "1b2c3d4e-0000-4000-8000-00000000000a",
+            "--region",
+            "East US 2",
+        ],
+    );
+    assert!(
+        out.contains("quotas             added 5, changed 0, unchanged 0"),
+        "{out}"
+    );
+    assert!(out.contains("skipped 2:"), "{out}");
+    let e = exported(&db);
+    let rows: Vec<String> = e["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            format!(
+                "{} {} {}",
+                q["sku"].as_str().unwrap(),
+                q["limit"],
+                [&q["model"], &q["version"]]
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+            .trim()
+            .to_string()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "ProvisionedManaged 500",
+            "ProvisionedManaged 100 o3 2025-04-16",
+            "ProvisionedManaged 50 gpt-4.1-mini 2025-04-14",
+            "GlobalProvisionedManaged 300",
+            "DataZoneProvisionedManaged 100"
+        ]
+    );
+    // Re-importing changes nothing: each row keeps its own key.
+    let out = ok(
+        &db,
+        &[
+            "import",
+            &shape("usages-model-specific.json"),
+            "--subscription",
+            "1b2c3d4e-0000-4000-8000-00000000000a",
+            "--region",
+            "eastus2",
+        ],
+    );
+    assert!(out.starts_with("Nothing changed"), "{out}");
+}

@@ -458,6 +458,8 @@ fn usages_become_quotas_placed_by_the_command_line() {
         region: "eastus2".into(),
         sku,
         limit,
+        model: None,
+        version: None,
     };
     assert_eq!(
         b,

@@ -1698,3 +1698,61 @@ fn an_expired_commitment_says_what_covers_its_deployments_now() {
         "{hourly}"
     );
 }
+
+/// A model-specific Regional quota row is a precondition of its own: the
+/// pooled 1000 PTU leave room for the overlap's 800, the model's 500 do not.
+#[test]
+fn a_model_specific_quota_row_is_checked_beside_the_pooled_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    let move_chat = |file: &Path| {
+        json(
+            None,
+            &[
+                "--scenario",
+                file.to_str().unwrap(),
+                "--now",
+                NOW,
+                "plan",
+                "move",
+                "--deployment",
+                "chat",
+                "--to-resource",
+                "aoai-b",
+                "--horizon",
+                "30d",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let quota = |p: &Value, n: &str| -> (String, String) {
+        let q = option(p, n)["preconditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["check"] == "quota")
+            .unwrap()
+            .clone();
+        (
+            q["status"].as_str().unwrap().to_string(),
+            q["text"].as_str().unwrap().to_string(),
+        )
+    };
+    let pooled_only = dir.path().join("pooled.json");
+    std::fs::write(&pooled_only, v.to_string()).unwrap();
+    assert_eq!(quota(&move_chat(&pooled_only), "overlap").0, "met");
+    v["quotas"].as_array_mut().unwrap().push(serde_json::json!({
+        "subscription": "sub-a", "region": "eastus2", "sku": "ProvisionedManaged",
+        "limit": 500, "model": "gpt-4o", "version": "2024-08-06"}));
+    let with_model = dir.path().join("model.json");
+    std::fs::write(&with_model, v.to_string()).unwrap();
+    let p = move_chat(&with_model);
+    let (status, text) = quota(&p, "overlap");
+    assert_eq!(status, "unmet", "{text}");
+    assert!(
+        text.contains("800 Regional gpt-4o 2024-08-06 PTU deployed at the peak in sub-a / eastus2, over that model's own limit of 500: request 300 more first"),
+        "{text}"
+    );
+    assert_eq!(quota(&p, "no-overlap").0, "met");
+}

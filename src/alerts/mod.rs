@@ -1356,13 +1356,14 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) {
 fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
     let e = ctx.estate;
     for q in &e.quotas {
+        // A model-specific row counts its model's deployments; the pooled
+        // row every one of its type, those included.
         let deps: Vec<&crate::domain::Deployment> = e
             .deployments
             .iter()
             .filter(|d| {
-                d.sku == q.sku
-                    && e.resource(&d.resource)
-                        .is_some_and(|r| r.subscription == q.subscription && r.region == q.region)
+                e.resource(&d.resource)
+                    .is_some_and(|r| q.counts_deployment(d, r))
             })
             .collect();
         if deps.is_empty() {
@@ -1414,7 +1415,7 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
             .copied()
             .unwrap_or(when);
         let used = usage(when);
-        let sku = q.sku.label();
+        let sku = q.label();
         let (kind, severity, what) = if lvl == 2 {
             (
                 "quota_exceeded",
@@ -1434,7 +1435,7 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
             Draft {
                 kind,
                 severity,
-                subject: format!("{}/{}/{}", q.subscription, q.region, q.sku.azure_name()),
+                subject: q.subject(),
                 trigger: began,
                 // When the condition began: it holds from then to `when`.
                 at: began,

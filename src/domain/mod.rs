@@ -276,6 +276,93 @@ pub struct Quota {
     pub region: String,
     pub sku: Sku,
     pub limit: i64,
+    /// A model-specific row (Azure's `OpenAI.ProvisionedManaged.<model>-<version>`
+    /// usage): it limits the PTUs of this model and version alone. Its
+    /// deployments count against the pooled row of their type as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The model version of a model-specific row (with `model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+impl Quota {
+    /// Whether a deployment of `sku`, `model` and `version` in
+    /// `subscription` and `region` counts against this row: every one of
+    /// the type there for a pooled row, that model and version only for a
+    /// model-specific one.
+    pub fn counts(
+        &self,
+        subscription: &str,
+        region: &str,
+        sku: Sku,
+        model: &str,
+        version: &str,
+    ) -> bool {
+        self.sku == sku
+            && self.subscription == subscription
+            && self.region == region
+            && self
+                .model
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(model))
+            && self
+                .version
+                .as_deref()
+                .is_none_or(|v| v.eq_ignore_ascii_case(version))
+    }
+
+    /// Whether deployment `d` on resource `r` counts against this row.
+    pub fn counts_deployment(&self, d: &Deployment, r: &Resource) -> bool {
+        self.counts(&r.subscription, &r.region, d.sku, &d.model, &d.version)
+    }
+
+    /// The row's type, with its model for a model-specific row
+    /// ("Regional", "Regional o3 2025-04-16").
+    pub fn label(&self) -> String {
+        match (&self.model, &self.version) {
+            (Some(m), Some(v)) => format!("{} {m} {v}", self.sku.label()),
+            (Some(m), None) => format!("{} {m}", self.sku.label()),
+            _ => self.sku.label().to_string(),
+        }
+    }
+
+    /// `subscription/region/SKU`, and `/<model>-<version>` for a
+    /// model-specific row: what names the row (store key, notifications).
+    pub fn subject(&self) -> String {
+        let mut s = format!(
+            "{}/{}/{}",
+            self.subscription,
+            self.region,
+            self.sku.azure_name()
+        );
+        if let Some(m) = &self.model {
+            s.push('/');
+            s.push_str(m);
+            if let Some(v) = &self.version {
+                s.push('-');
+                s.push_str(v);
+            }
+        }
+        s
+    }
+
+    /// The same row: subscription, region, SKU, model and version.
+    pub fn same_row(&self, other: &Quota) -> bool {
+        (
+            &self.subscription,
+            &self.region,
+            self.sku,
+            &self.model,
+            &self.version,
+        ) == (
+            &other.subscription,
+            &other.region,
+            other.sku,
+            &other.model,
+            &other.version,
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

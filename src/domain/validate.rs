@@ -387,15 +387,42 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 format!("expected a quota of 0 to {MAX_PTU} PTU, got {}", q.limit),
             ));
         }
+        match (&q.model, &q.version) {
+            (Some(m), _) if m.trim().is_empty() => {
+                return Err(bad(
+                    format!("$.quotas[{i}].model"),
+                    "expected a model name, got an empty one",
+                ));
+            }
+            (Some(_), Some(v)) if v.trim().is_empty() => {
+                return Err(bad(
+                    format!("$.quotas[{i}].version"),
+                    "expected a model version, got an empty one",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    format!("$.quotas[{i}].version"),
+                    "missing: a model-specific quota names its model's version too",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    format!("$.quotas[{i}].model"),
+                    "missing: a quota with a version names its model too",
+                ));
+            }
+            _ => {}
+        }
     }
     let mut quota_keys = HashSet::new();
     for (i, q) in e.quotas.iter().enumerate() {
-        if !quota_keys.insert((q.subscription.as_str(), q.region.as_str(), q.sku)) {
+        if !quota_keys.insert(q.subject()) {
             return Err(bad(
                 format!("$.quotas[{i}]"),
                 format!(
-                    "expected one quota per subscription, region and SKU; {} {} {} appears twice",
-                    q.subscription, q.region, q.sku
+                    "expected one quota per subscription, region and SKU (and model and version for a model-specific one); {} appears twice",
+                    q.subject()
                 ),
             ));
         }

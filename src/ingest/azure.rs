@@ -423,6 +423,22 @@ fn ptu_sku_in_text(s: &str) -> Option<Sku> {
     }
 }
 
+/// The model and version of a model-specific usage name's tail
+/// (`o3-2025-04-16` -> `o3`, `2025-04-16`; `gpt-4-0613` -> `gpt-4`, `0613`):
+/// a dated version is the trailing `YYYY-MM-DD`, any other the part after
+/// the last hyphen. `None` when no hyphen separates the two.
+fn split_model_version(s: &str) -> Option<(&str, &str)> {
+    let dated = s.len() > 11
+        && s.as_bytes()[s.len() - 11] == b'-'
+        && NaiveDate::parse_from_str(&s[s.len() - 10..], "%Y-%m-%d").is_ok();
+    let (model, version) = if dated {
+        (&s[..s.len() - 11], &s[s.len() - 10..])
+    } else {
+        s.rsplit_once('-')?
+    };
+    (!model.is_empty() && !version.is_empty()).then_some((model, version))
+}
+
 /// An Azure time: RFC 3339, a date-time without offset (UTC), or a date.
 fn parse_azure_time(s: &str) -> Option<Time> {
     let s = s.trim();
@@ -1158,7 +1174,7 @@ impl<'f> Parser<'f> {
                 ));
             }
         };
-        let mut seen: HashMap<Sku, String> = HashMap::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
         for (_, n) in items {
             let name = self.need(n, "name", "the usage name ({\"value\"})")?;
             let value = self.req_str(&name, "value", "the usage name")?;
@@ -1166,13 +1182,31 @@ impl<'f> Parser<'f> {
                 .get(..7)
                 .filter(|p| p.eq_ignore_ascii_case("openai."))
                 .map(|_| &value[7..]);
-            let Some(sku) = short.and_then(Sku::from_azure_name) else {
+            // `OpenAI.<type>` is the pooled row of a deployment type;
+            // `OpenAI.<type>.<model>-<version>` a model-specific one.
+            let (type_name, model) = match short.and_then(|s| s.split_once('.')) {
+                Some((t, m)) => (Some(t), Some(m)),
+                None => (short, None),
+            };
+            let Some(sku) = type_name.and_then(Sku::from_azure_name) else {
                 batch.skipped.push(Skipped {
                     what: format!("usage {value}"),
                     why: "not a provisioned-throughput quota".into(),
                     object: None,
                 });
                 continue;
+            };
+            let model = match model.map(split_model_version) {
+                None => None,
+                Some(Some(mv)) => Some(mv),
+                Some(None) => {
+                    return Err(self.at(
+                        &name.key_path("value"),
+                        format!(
+                            "expected a model-specific quota named OpenAI.<type>.<model>-<version> (such as OpenAI.ProvisionedManaged.o3-2025-04-16), got {value:?}"
+                        ),
+                    ));
+                }
             };
             let lim = self.need(n, "limit", "the quota limit")?;
             let limit = match integer_of(lim.v) {
@@ -1187,19 +1221,21 @@ impl<'f> Parser<'f> {
                     ));
                 }
             };
-            if let Some(first) = seen.get(&sku) {
-                return Err(self.at(
-                    &n.path,
-                    format!("duplicate quota {value}: also at {first}; expected each quota once per file"),
-                ));
-            }
-            seen.insert(sku, n.path.clone());
             let quota = Quota {
                 subscription: subscription.clone(),
                 region: region.clone(),
                 sku,
                 limit,
+                model: model.map(|(m, _)| m.to_string()),
+                version: model.map(|(_, v)| v.to_string()),
             };
+            if let Some(first) = seen.get(&quota.subject()) {
+                return Err(self.at(
+                    &n.path,
+                    format!("duplicate quota {value}: also at {first}; expected each quota once per file"),
+                ));
+            }
+            seen.insert(quota.subject(), n.path.clone());
             batch.origins.insert(
                 ("quotas", quota_key(&quota)),
                 Origin::new(&n.path).field("limit", &lim.path),

@@ -137,9 +137,10 @@ pub fn price_key(region: &str, sku: Sku) -> String {
     format!("{region}|{}", sku.azure_name())
 }
 
-/// The key of a quota in [`Batch::origins`]: `subscription|region|SKU`.
+/// The key of a quota in [`Batch::origins`]: the store's key
+/// (`subscription|region|SKU`, then `|model|version` for a model-specific row).
 pub fn quota_key(q: &Quota) -> String {
-    format!("{}|{}|{}", q.subscription, q.region, q.sku.azure_name())
+    crate::store::entities::quota_key(q)
 }
 
 /// A reservation order's details.

@@ -413,9 +413,7 @@ pub fn merge(
                 }
             }
             for x in &s.quotas {
-                upsert(&mut e.quotas, x.clone(), |a, b| {
-                    (&a.subscription, &a.region, a.sku) == (&b.subscription, &b.region, b.sku)
-                });
+                upsert(&mut e.quotas, x.clone(), |a, b| a.same_row(b));
             }
             for x in &s.resources {
                 upsert(&mut e.resources, x.clone(), |a, b| a.id == b.id);
@@ -682,9 +680,7 @@ pub fn merge(
         }
 
         for q in &b.quotas {
-            upsert(&mut e.quotas, q.clone(), |a, b| {
-                (&a.subscription, &a.region, a.sku) == (&b.subscription, &b.region, b.sku)
-            });
+            upsert(&mut e.quotas, q.clone(), |a, b| a.same_row(b));
         }
         for p in &b.prices {
             match e

@@ -197,10 +197,8 @@ fn unique_keys(e: &Estate) -> Result<(), (String, String)> {
     )?;
     once(
         "quotas",
-        "quotas (one per subscription, region and SKU)",
-        e.quotas
-            .iter()
-            .map(|q| format!("{} {} {}", q.subscription, q.region, q.sku)),
+        "quotas (one per subscription, region and SKU, and model and version for a model-specific one)",
+        e.quotas.iter().map(|q| q.subject()),
     )?;
     once(
         "resources",

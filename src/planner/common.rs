@@ -529,7 +529,35 @@ pub(crate) fn peak_deployed(
         .unwrap_or(0)
 }
 
-/// The quota precondition for a subscription, region and type in a what-if.
+/// The most PTU deployed at once during `[from, to)` of the deployments
+/// that count against quota row `q`.
+fn peak_counted(e: &Estate, q: &crate::domain::Quota, from: Time, to: Time) -> i64 {
+    let deps: Vec<&Deployment> = e
+        .deployments
+        .iter()
+        .filter(|d| {
+            e.resource(&d.resource)
+                .is_some_and(|r| q.counts_deployment(d, r))
+        })
+        .collect();
+    let mut instants = vec![from];
+    for d in &deps {
+        for s in &d.sizes {
+            if s.at > from && s.at < to {
+                instants.push(s.at);
+            }
+        }
+    }
+    instants
+        .into_iter()
+        .map(|t| deps.iter().map(|d| d.ptu_at(t)).sum::<i64>())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The quota precondition for a subscription, region and type in a what-if:
+/// the pooled row of the type, and every model-specific row there (a
+/// deployment counts against both).
 pub(crate) fn quota_check(
     ctx: &Ctx,
     what_if: &Estate,
@@ -538,11 +566,35 @@ pub(crate) fn quota_check(
     sku: Sku,
 ) -> Precondition {
     let peak = peak_deployed(what_if, sub, region, sku, ctx.from, ctx.to);
+    let here =
+        |q: &&crate::domain::Quota| q.subscription == sub && q.region == region && q.sku == sku;
+    for q in ctx
+        .estate
+        .quotas
+        .iter()
+        .filter(here)
+        .filter(|q| q.model.is_some())
+    {
+        let model_peak = peak_counted(what_if, q, ctx.from, ctx.to);
+        if model_peak > q.limit {
+            return Precondition {
+                check: Check::Quota,
+                status: Status::Unmet,
+                text: format!(
+                    "Quota: {model_peak} {} PTU deployed at the peak in {sub} / {region}, over that model's own limit of {}: request {} more first",
+                    q.label(),
+                    q.limit,
+                    model_peak - q.limit
+                ),
+            };
+        }
+    }
     let row = ctx
         .estate
         .quotas
         .iter()
-        .find(|q| q.subscription == sub && q.region == region && q.sku == sku);
+        .filter(here)
+        .find(|q| q.model.is_none());
     match row {
         Some(q) if peak <= q.limit => Precondition {
             check: Check::Quota,

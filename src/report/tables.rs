@@ -91,7 +91,7 @@ pub fn tables(e: &Estate) -> Vec<Table> {
     });
     out.push(Table {
         name: "quotas",
-        header: vec!["subscription", "region", "sku", "limit"],
+        header: vec!["subscription", "region", "sku", "limit", "model", "version"],
         rows: e
             .quotas
             .iter()
@@ -101,6 +101,8 @@ pub fn tables(e: &Estate) -> Vec<Table> {
                     q.region.clone(),
                     q.sku.azure_name().into(),
                     q.limit.to_string(),
+                    q.model.clone().unwrap_or_default(),
+                    q.version.clone().unwrap_or_default(),
                 ]
             })
             .collect(),

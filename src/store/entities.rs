@@ -125,7 +125,14 @@ pub fn price_key(region: &str, sku: crate::domain::Sku) -> String {
 
 /// The key of a quota row.
 pub fn quota_key(q: &crate::domain::Quota) -> String {
-    format!("{}|{}|{}", q.subscription, q.region, q.sku.azure_name())
+    let mut key = format!("{}|{}|{}", q.subscription, q.region, q.sku.azure_name());
+    if let Some(m) = &q.model {
+        key.push_str(&format!(
+            "|{m}|{}",
+            q.version.as_deref().unwrap_or_default()
+        ));
+    }
+    key
 }
 
 /// An estate as objects.

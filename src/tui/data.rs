@@ -865,7 +865,8 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
         }
     }
     let mut keys: BTreeMap<(String, String, Sku), Option<i64>> = BTreeMap::new();
-    for q in &e.quotas {
+    // The pooled rows (model-specific ones are checked by `check`).
+    for q in e.quotas.iter().filter(|q| q.model.is_none()) {
         keys.insert(
             (q.subscription.clone(), q.region.clone(), q.sku),
             Some(q.limit),

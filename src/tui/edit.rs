@@ -710,10 +710,12 @@ fn size_hint(ptu: i64, min: i64, step: i64) -> String {
 fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) -> Option<String> {
     let d = edited.deployments.iter().find(|d| d.id == deployment)?;
     let res = edited.resource(&d.resource)?;
-    let q = edited
-        .quotas
-        .iter()
-        .find(|q| q.subscription == res.subscription && q.region == res.region && q.sku == d.sku)?;
+    let q = edited.quotas.iter().find(|q| {
+        q.model.is_none()
+            && q.subscription == res.subscription
+            && q.region == res.region
+            && q.sku == d.sku
+    })?;
     // The deployments drawing on the quota, found once per estate.
     fn members<'e>(e: &'e Estate, q: &crate::domain::Quota) -> Vec<&'e crate::domain::Deployment> {
         e.deployments
