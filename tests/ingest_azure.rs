@@ -5,8 +5,8 @@
 
 use ptudesk::domain::time::Time;
 use ptudesk::domain::{
-    Billing, BillingAccount, ManagementGroup, PriceRow, Quota, Reservation, ReservationRenewal,
-    Resource, Scope, Sku, Term,
+    Billing, BillingAccount, ManagementGroup, ModelCapacity, PriceRow, Quota, Reservation,
+    ReservationRenewal, Resource, Scope, Sku, Term,
 };
 use ptudesk::ingest::InputError;
 use ptudesk::ingest::azure::{detect, parse};
@@ -38,6 +38,7 @@ fn placed() -> Placement {
     Placement {
         subscription: Some(SUB_A.to_uppercase()),
         region: Some("East US 2".into()),
+        at: None,
     }
 }
 
@@ -256,8 +257,6 @@ fn rest_examples_of_other_operations_are_not_understood() {
     for name in [
         "cognitiveservices-2025-09-01-CalculateModelCapacity",
         "cognitiveservices-2025-09-01-ListDeploymentSkus",
-        "cognitiveservices-2025-09-01-ListLocationBasedModelCapacities",
-        "cognitiveservices-2025-09-01-ListModelCapacities",
     ] {
         let file = rest(name);
         let e = detect_err(&file, &read(&file));
@@ -267,6 +266,145 @@ fn rest_examples_of_other_operations_are_not_understood() {
             "{e}"
         );
     }
+}
+
+#[test]
+fn rest_example_model_capacities_are_standard_and_skipped() {
+    // Both published examples answer for ada 1, SKU Standard, in WestUS.
+    for name in [
+        "cognitiveservices-2025-09-01-ListLocationBasedModelCapacities",
+        "cognitiveservices-2025-09-01-ListModelCapacities",
+    ] {
+        let b = load(&rest(name), Format::ModelCapacities, &Placement::default());
+        assert_eq!(
+            b,
+            Batch {
+                skipped: vec![skipped(
+                    "capacity ada 1 Standard in westus",
+                    "not a provisioned-throughput SKU"
+                )],
+                ..Default::default()
+            },
+            "{name}"
+        );
+    }
+}
+
+fn capacity(region: &str, sku: Sku, model: &str, available: i64, as_of: Time) -> ModelCapacity {
+    ModelCapacity {
+        region: region.into(),
+        sku,
+        model: model.into(),
+        version: if model == "o1" {
+            "2024-12-17"
+        } else {
+            "2024-08-06"
+        }
+        .into(),
+        available,
+        as_of,
+    }
+}
+
+#[test]
+fn model_capacities_are_dated_by_the_import_or_at() {
+    let b = load(
+        "model-capacities.json",
+        Format::ModelCapacities,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b,
+        Batch {
+            model_capacities: vec![
+                capacity("eastus2", Sku::Regional, "gpt-4o", 400, now()),
+                capacity("eastus2", Sku::Global, "gpt-4o", 1000, now()),
+                capacity("eastus2", Sku::DataZone, "gpt-4o", 0, now()),
+                capacity("swedencentral", Sku::Regional, "gpt-4o", 250, now()),
+                capacity("swedencentral", Sku::Global, "gpt-4o", 600, now()),
+                capacity("westus3", Sku::Regional, "gpt-4o", 0, now()),
+            ],
+            skipped: vec![skipped(
+                "capacity gpt-4o 2024-08-06 GlobalStandard in eastus2",
+                "not a provisioned-throughput SKU"
+            )],
+            ..Default::default()
+        }
+    );
+    let old = t("2026-09-01T12:00:00Z");
+    let at = Placement {
+        at: Some(old),
+        ..Default::default()
+    };
+    let b = load("model-capacities-stale.json", Format::ModelCapacities, &at);
+    assert_eq!(
+        b.model_capacities,
+        vec![capacity("francecentral", Sku::Regional, "gpt-4o", 500, old)]
+    );
+    let b = load(
+        "model-capacities-none-left.json",
+        Format::ModelCapacities,
+        &Placement::default(),
+    );
+    assert_eq!(
+        b.model_capacities,
+        vec![
+            capacity("eastus2", Sku::Regional, "o1", 0, now()),
+            capacity("eastus2", Sku::Global, "o1", 0, now()),
+        ]
+    );
+}
+
+#[test]
+fn bad_model_capacities_say_where() {
+    let one = |avail: serde_json::Value| {
+        json!({"value": [{
+            "type": "Microsoft.CognitiveServices/locations/models/skuCapacities",
+            "location": "EastUS2",
+            "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-08-06"},
+                           "skuName": "ProvisionedManaged", "availableCapacity": avail}
+        }]})
+        .to_string()
+    };
+    let e = parse_err(
+        "cap.json",
+        one(json!(-5)).as_bytes(),
+        Format::ModelCapacities,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "cap.json",
+        Some("$.value[0].properties.availableCapacity"),
+        "expected the available capacity, an integer from 0",
+    );
+    let e = parse_err(
+        "cap.json",
+        one(json!("lots")).as_bytes(),
+        Format::ModelCapacities,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "cap.json",
+        Some("$.value[0].properties.availableCapacity"),
+        "got \"lots\"",
+    );
+    let mut twice: serde_json::Value = serde_json::from_str(&one(json!(5))).unwrap();
+    let first = twice["value"][0].clone();
+    twice["value"].as_array_mut().unwrap().push(first);
+    let e = parse_err(
+        "cap.json",
+        twice.to_string().as_bytes(),
+        Format::ModelCapacities,
+        &Placement::default(),
+    );
+    assert_error(
+        &e,
+        "cap.json",
+        Some("$.value[1]"),
+        "duplicate capacity for gpt-4o 2024-08-06 ProvisionedManaged in eastus2",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -483,6 +621,7 @@ fn usages_become_quotas_placed_by_the_command_line() {
     let p = Placement {
         subscription: Some(format!("/subscriptions/{SUB_B}")),
         region: Some("swedencentral".into()),
+        at: None,
     };
     let b = parse(
         "usages.json",
@@ -1210,6 +1349,7 @@ fn usages_need_a_placement() {
     let half = Placement {
         subscription: Some(SUB_A.into()),
         region: None,
+        at: None,
     };
     let e = parse_err("usages.json", &bytes, Format::Usages, &half);
     assert_error(&e, "usages.json", None, "give --region");

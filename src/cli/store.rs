@@ -29,6 +29,9 @@ pub struct ImportArgs {
     /// The region of files that lack one (az cognitiveservices usage list)
     #[arg(long, value_name = "R")]
     pub region: Option<String>,
+    /// When a modelCapacities answer was read from Azure (default: the import time)
+    #[arg(long, value_name = "T", value_parser = parse_time_arg)]
+    pub at: Option<Time>,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -174,6 +177,11 @@ fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
                 .map(|p| (Kind::Price, entities::price_key(&p.region, p.sku))),
         );
         m.extend(
+            b.model_capacities
+                .iter()
+                .map(|c| (Kind::ModelCapacity, c.key())),
+        );
+        m.extend(
             b.billing_accounts
                 .iter()
                 .map(|x| (Kind::BillingAccount, x.id.clone())),
@@ -246,6 +254,7 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
     let placement = Placement {
         subscription: a.subscription.clone(),
         region: a.region.clone(),
+        at: a.at,
     };
     // Everything is read and checked before the store is touched.
     let mut batches = Vec::new();

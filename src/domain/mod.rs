@@ -115,6 +115,10 @@ pub struct Estate {
     pub reservations: Vec<Reservation>,
     #[serde(default)]
     pub managed_compute: Vec<ManagedCompute>,
+    /// What Azure reported as the service's free capacity for a model, per
+    /// region and deployment type, dated (docs/formats.md#model-capacities).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model_capacities: Vec<ModelCapacity>,
 }
 
 impl Estate {
@@ -132,6 +136,7 @@ impl Estate {
             commitments: vec![],
             reservations: vec![],
             managed_compute: vec![],
+            model_capacities: vec![],
         }
     }
 
@@ -267,6 +272,36 @@ pub struct PriceRow {
     /// When the source was read (a date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+}
+
+/// The service capacity Azure reported for one model, version, region and
+/// deployment type (its `modelCapacities` answer's `availableCapacity`), and
+/// when that answer was read. Not a promise: it moves as others deploy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCapacity {
+    pub region: String,
+    pub sku: Sku,
+    pub model: String,
+    pub version: String,
+    /// PTU the service could still deploy there when asked.
+    pub available: i64,
+    /// When Azure was asked.
+    #[serde(with = "serde_time")]
+    pub as_of: Time,
+}
+
+impl ModelCapacity {
+    /// The key of a capacity row: one per region, type, model and version.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.region,
+            self.sku.azure_name(),
+            self.model,
+            self.version
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -428,6 +428,32 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         }
     }
 
+    let mut capacity_keys = HashSet::new();
+    for (i, c) in e.model_capacities.iter().enumerate() {
+        let p = format!("$.model_capacities[{i}]");
+        check_region(&format!("{p}.region"), &c.region)?;
+        check_id(&format!("{p}.model"), &c.model)?;
+        check_id(&format!("{p}.version"), &c.version)?;
+        if c.available < 0 || c.available > MAX_PTU {
+            return Err(bad(
+                format!("{p}.available"),
+                format!(
+                    "expected a capacity of 0 to {MAX_PTU} PTU, got {}",
+                    c.available
+                ),
+            ));
+        }
+        if !capacity_keys.insert(c.key()) {
+            return Err(bad(
+                p,
+                format!(
+                    "expected one capacity per region, SKU, model and version; {} {} {} {} appears twice",
+                    c.region, c.sku, c.model, c.version
+                ),
+            ));
+        }
+    }
+
     // Deployments.
     for (i, d) in e.deployments.iter().enumerate() {
         let p = format!("$.deployments[{i}]");

@@ -106,6 +106,9 @@ pub fn parse(
         Format::Usages => p.usages(&items, placement, &mut batch)?,
         Format::Reservations => p.reservations(&items, &mut batch)?,
         Format::RetailPrices => p.prices(&items, next_page.as_deref(), now, &mut batch)?,
+        Format::ModelCapacities => {
+            p.model_capacities(&items, placement.at.unwrap_or(now), &mut batch)?
+        }
     }
     Ok(batch)
 }
@@ -200,9 +203,10 @@ enum Kind {
     Reservation,
     Order,
     Price,
+    Capacity,
 }
 
-const ARM_TYPES: [(&str, Kind); 7] = [
+const ARM_TYPES: [(&str, Kind); 8] = [
     ("Microsoft.CognitiveServices/accounts", Kind::Account),
     (
         "Microsoft.CognitiveServices/accounts/deployments",
@@ -225,6 +229,10 @@ const ARM_TYPES: [(&str, Kind); 7] = [
         Kind::Reservation,
     ),
     ("Microsoft.Capacity/reservationOrders", Kind::Order),
+    (
+        "Microsoft.CognitiveServices/locations/models/skuCapacities",
+        Kind::Capacity,
+    ),
 ];
 
 impl Kind {
@@ -248,6 +256,13 @@ impl Kind {
         if is_usage {
             return Some(Kind::Usage);
         }
+        let is_capacity = obj
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| p.contains_key("availableCapacity") && p.contains_key("skuName"));
+        if is_capacity {
+            return Some(Kind::Capacity);
+        }
         let is_price = obj.contains_key("retailPrice")
             && (obj.contains_key("skuName") || obj.contains_key("meterName"));
         is_price.then_some(Kind::Price)
@@ -261,6 +276,7 @@ impl Kind {
             Kind::Usage => Format::Usages,
             Kind::Reservation | Kind::Order => Format::Reservations,
             Kind::Price => Format::RetailPrices,
+            Kind::Capacity => Format::ModelCapacities,
         }
     }
 }
@@ -277,6 +293,7 @@ fn format_wording(f: Format) -> &'static str {
         Format::Usages => "az cognitiveservices usage list output",
         Format::Reservations => "az reservations reservation list or reservation-order list output",
         Format::RetailPrices => "an Azure Retail Prices API answer ({\"Items\": [...]})",
+        Format::ModelCapacities => "a modelCapacities answer ({\"value\": [...]})",
     }
 }
 
@@ -298,10 +315,13 @@ fn item_wording(f: Format) -> &'static str {
         Format::RetailPrices => {
             "a price item (with \"retailPrice\", \"skuName\", \"armRegionName\")"
         }
+        Format::ModelCapacities => {
+            "a model capacity (type Microsoft.CognitiveServices/locations/models/skuCapacities)"
+        }
     }
 }
 
-const UNDERSTOOD: &str = "ptudesk understands a ptudesk.snapshot/1 file, the JSON output of az cognitiveservices account list, account deployment list, account commitment-plan list and usage list, of az reservations reservation list and reservation-order list, and Azure Retail Prices API answers ({\"Items\": [...]})";
+const UNDERSTOOD: &str = "ptudesk understands a ptudesk.snapshot/1 file, the JSON output of az cognitiveservices account list, account deployment list, account commitment-plan list and usage list, of az reservations reservation list and reservation-order list, Azure Retail Prices API answers ({\"Items\": [...]}) and modelCapacities answers";
 
 fn json_kind(v: &Value) -> &'static str {
     match v {
@@ -1241,6 +1261,87 @@ impl<'f> Parser<'f> {
                 Origin::new(&n.path).field("limit", &lim.path),
             );
             batch.quotas.push(quota);
+        }
+        Ok(())
+    }
+
+    // --- model capacities ---------------------------------------------------
+
+    /// A `modelCapacities` answer (subscription-wide or location-based):
+    /// each item a location, SKU and model with `availableCapacity`, dated
+    /// `at` (when Azure was asked). SKUs other than the three provisioned
+    /// ones are skipped and counted.
+    fn model_capacities(&self, items: &[Node], at: Time, batch: &mut Batch) -> R<()> {
+        let items = self.kinds(items, Format::ModelCapacities)?;
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for (_, n) in items {
+            let sku_name = self.string(
+                &self.need_prop(n, "skuName", "the SKU name")?,
+                "the SKU name",
+            )?;
+            let model = self.need_prop(n, "model", "the model ({\"name\", \"version\"})")?;
+            let name = self.req_str(&model, "name", "the model name")?;
+            let version = self.req_str(&model, "version", "the model version")?;
+            let location = match n.get("location") {
+                Some(l) => self.string(&l, "the location")?.to_string(),
+                None => {
+                    let id = self.req_str(n, "id", "the location (or an id naming it)")?;
+                    segment_after(id, "locations")
+                        .ok_or_else(|| {
+                            self.at(
+                                &n.key_path("id"),
+                                format!("expected an id with /locations/<region>/, got {id:?}"),
+                            )
+                        })?
+                        .to_string()
+                }
+            };
+            let region = region_name(&location);
+            let Some(sku) = Sku::from_azure_name(sku_name) else {
+                batch.skipped.push(Skipped {
+                    what: format!("capacity {name} {version} {sku_name} in {region}"),
+                    why: "not a provisioned-throughput SKU".into(),
+                    object: None,
+                });
+                continue;
+            };
+            let avail = self.need_prop(n, "availableCapacity", "the available capacity")?;
+            let available = match integer_of(avail.v) {
+                Some(a) if (0..=MAX_PTU).contains(&a) => a,
+                _ => {
+                    return Err(self.at(
+                        &avail.path,
+                        format!(
+                            "expected the available capacity, an integer from 0 to {MAX_PTU}, got {}",
+                            show(avail.v)
+                        ),
+                    ));
+                }
+            };
+            let cap = crate::domain::ModelCapacity {
+                region,
+                sku,
+                model: name.to_string(),
+                version: version.to_string(),
+                available,
+                as_of: at,
+            };
+            let key = cap.key();
+            if let Some(first) = seen.get(&key) {
+                return Err(self.at(
+                    &n.path,
+                    format!(
+                        "duplicate capacity for {name} {version} {sku_name} in {}: also at {first}; expected each once per file",
+                        cap.region
+                    ),
+                ));
+            }
+            seen.insert(key.clone(), n.path.clone());
+            batch.origins.insert(
+                ("model_capacities", key),
+                Origin::new(&n.path).field("available", &avail.path),
+            );
+            batch.model_capacities.push(cap);
         }
         Ok(())
     }

@@ -77,6 +77,8 @@ pub struct Batch {
     pub management_groups: Vec<ManagementGroup>,
     pub quotas: Vec<Quota>,
     pub prices: Vec<PriceRow>,
+    /// Service capacity answers (`modelCapacities`), dated.
+    pub model_capacities: Vec<crate::domain::ModelCapacity>,
     /// Items not imported: (what, why), e.g. ("deployment gpt-35 on acct", "SKU Standard is not provisioned").
     pub skipped: Vec<Skipped>,
     /// Where each object of this batch was read in its file, by the estate
@@ -195,10 +197,12 @@ pub enum Format {
     Reservations,
     /// The Azure Retail Prices API answer (`{"Items": [...]}`).
     RetailPrices,
+    /// A `modelCapacities` answer (subscription-wide or location-based).
+    ModelCapacities,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Snapshot,
         Format::Accounts,
         Format::Deployments,
@@ -206,6 +210,7 @@ impl Format {
         Format::Usages,
         Format::Reservations,
         Format::RetailPrices,
+        Format::ModelCapacities,
     ];
 
     /// The name used by `--format`.
@@ -218,6 +223,7 @@ impl Format {
             Format::Usages => "usages",
             Format::Reservations => "reservations",
             Format::RetailPrices => "retail-prices",
+            Format::ModelCapacities => "model-capacities",
         }
     }
 
@@ -231,4 +237,6 @@ impl Format {
 pub struct Placement {
     pub subscription: Option<String>,
     pub region: Option<String>,
+    /// When the file's answer was read from Azure (`--at`; default: the import time).
+    pub at: Option<crate::domain::time::Time>,
 }

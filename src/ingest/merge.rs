@@ -169,6 +169,11 @@ impl Provenance {
             s.managed_compute,
             |x: &crate::domain::ManagedCompute| x.id.clone()
         );
+        each!(
+            "model_capacities",
+            s.model_capacities,
+            crate::domain::ModelCapacity::key
+        );
     }
 }
 
@@ -187,6 +192,7 @@ fn key_at(e: &Estate, list: &str, i: usize) -> Option<(String, &'static str)> {
         "commitments" => (e.commitments.get(i)?.id.clone(), "commitment"),
         "reservations" => (e.reservations.get(i)?.id.clone(), "reservation"),
         "managed_compute" => (e.managed_compute.get(i)?.id.clone(), "managed compute"),
+        "model_capacities" => (e.model_capacities.get(i)?.key(), "model capacity"),
         _ => return None,
     })
 }
@@ -429,6 +435,9 @@ pub fn merge(
             }
             for x in &s.managed_compute {
                 upsert(&mut e.managed_compute, x.clone(), |a, b| a.id == b.id);
+            }
+            for x in &s.model_capacities {
+                put_capacity(&mut e.model_capacities, x);
             }
         }
 
@@ -679,6 +688,9 @@ pub fn merge(
             }
         }
 
+        for x in &b.model_capacities {
+            put_capacity(&mut e.model_capacities, x);
+        }
         for q in &b.quotas {
             upsert(&mut e.quotas, q.clone(), |a, b| a.same_row(b));
         }
@@ -695,6 +707,16 @@ pub fn merge(
     }
     validate(&e).map_err(|v| locate(&e, batches, &prov, v))?;
     Ok((e, skipped))
+}
+
+/// Keeps the newer of two answers for one region, type, model and version:
+/// an older answer imported after a newer one changes nothing.
+fn put_capacity(list: &mut Vec<crate::domain::ModelCapacity>, x: &crate::domain::ModelCapacity) {
+    match list.iter_mut().find(|c| c.key() == x.key()) {
+        Some(c) if c.as_of <= x.as_of => *c = x.clone(),
+        Some(_) => {}
+        None => list.push(x.clone()),
+    }
 }
 
 /// Merges one observed commitment plan. The observation describes the term

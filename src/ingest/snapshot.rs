@@ -225,6 +225,13 @@ fn unique_keys(e: &Estate) -> Result<(), (String, String)> {
         "managed compute ids",
         e.managed_compute.iter().map(|x| id(&x.id)),
     )?;
+    once(
+        "model_capacities",
+        "model capacities (one per region, SKU, model and version)",
+        e.model_capacities
+            .iter()
+            .map(|c| format!("{} {} {} {}", c.region, c.sku, c.model, c.version)),
+    )?;
     Ok(())
 }
 

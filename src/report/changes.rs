@@ -462,6 +462,9 @@ pub fn describe(old: &Objects, new: &Objects) -> Vec<String> {
             Kind::ManagedCompute => simple(d.kind, key, b, a, |m: &ManagedCompute| {
                 format!("{} x {} in {}", m.instances, m.vm_sku, m.region)
             }),
+            Kind::ModelCapacity => simple(d.kind, key, b, a, |c: &crate::domain::ModelCapacity| {
+                format!("{} PTU available as of {}", c.available, fmt_time(c.as_of))
+            }),
             Kind::Setting => simple(d.kind, key, b, a, |s: &String| s.clone()),
         };
         lines.extend(more);

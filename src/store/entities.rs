@@ -19,11 +19,12 @@ pub enum Kind {
     Commitment,
     Reservation,
     ManagedCompute,
+    ModelCapacity,
 }
 
 impl Kind {
     /// In dependency order: parents before the objects that refer to them.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Setting,
         Kind::BillingAccount,
         Kind::ManagementGroup,
@@ -34,6 +35,7 @@ impl Kind {
         Kind::Commitment,
         Kind::Reservation,
         Kind::ManagedCompute,
+        Kind::ModelCapacity,
     ];
 
     pub fn table(self) -> &'static str {
@@ -48,6 +50,7 @@ impl Kind {
             Kind::Commitment => "commitments",
             Kind::Reservation => "reservations",
             Kind::ManagedCompute => "managed_compute",
+            Kind::ModelCapacity => "model_capacities",
         }
     }
 
@@ -64,6 +67,7 @@ impl Kind {
             Kind::Commitment => "commitment",
             Kind::Reservation => "reservation",
             Kind::ManagedCompute => "managed compute",
+            Kind::ModelCapacity => "model capacity",
         }
     }
 
@@ -79,6 +83,7 @@ impl Kind {
             Kind::Commitment => "commitments",
             Kind::Reservation => "reservations",
             Kind::ManagedCompute => "managed compute",
+            Kind::ModelCapacity => "model capacities",
         }
     }
 
@@ -164,6 +169,12 @@ pub fn objects(e: &Estate) -> Objects {
     put(&mut out, Kind::ManagedCompute, &e.managed_compute, |m| {
         m.id.clone()
     });
+    put(
+        &mut out,
+        Kind::ModelCapacity,
+        &e.model_capacities,
+        crate::domain::ModelCapacity::key,
+    );
     out
 }
 
@@ -202,6 +213,7 @@ pub fn estate(objs: &Objects) -> Result<Estate, String> {
         commitments: take(objs, Kind::Commitment)?,
         reservations: take(objs, Kind::Reservation)?,
         managed_compute: take(objs, Kind::ManagedCompute)?,
+        model_capacities: take(objs, Kind::ModelCapacity)?,
     })
 }
 

@@ -60,6 +60,7 @@ const SCHEMAS: &[&str] = &[
     include_str!("schema_2.sql"),
     include_str!("schema_3.sql"),
     include_str!("schema_4.sql"),
+    include_str!("schema_5.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

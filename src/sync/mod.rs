@@ -732,6 +732,7 @@ impl<P: FnMut(&str)> Session<'_, P> {
             let placement = Placement {
                 subscription: Some(id.to_string()),
                 region: Some(region.to_string()),
+                at: None,
             };
             let (fb, _) = self.batch(
                 args(&[
