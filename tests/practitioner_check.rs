@@ -10,6 +10,8 @@
 //! 2.00) = 68.5% of the hours (one month) and a one-year term when kept 11
 //! months (11,000 / 1,000).
 
+use ptudesk::alerts::{Notification, Severity, evaluate};
+use ptudesk::config::Config;
 use ptudesk::domain::Estate;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
@@ -17,6 +19,8 @@ use ptudesk::planner::remedies::{self, Lifetime, Pricer, RemedyKind};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
 
 fn t(s: &str) -> Time {
     parse_time_arg(s).unwrap()
@@ -29,6 +33,10 @@ fn d(s: &str) -> Decimal {
 const REG: &str = "ProvisionedManaged";
 
 fn estate(parts: Value) -> Estate {
+    ptudesk::ingest::snapshot::parse("test.json", snapshot(parts).to_string().as_bytes()).unwrap()
+}
+
+fn snapshot(parts: Value) -> Value {
     let mut base = json!({
         "schema": "ptudesk.snapshot/1",
         "currency": "USD",
@@ -49,7 +57,7 @@ fn estate(parts: Value) -> Estate {
     for (k, v) in parts.as_object().unwrap() {
         base[k] = v.clone();
     }
-    ptudesk::ingest::snapshot::parse("test.json", base.to_string().as_bytes()).unwrap()
+    base
 }
 
 fn dep(id: &str, res: &str, sku: &str, ptu: i64, at: &str, deleted: Option<&str>) -> Value {
@@ -107,4 +115,625 @@ fn steady_hourly_buys_a_one_year_reservation_sized_to_it() {
     let kinds: Vec<RemedyKind> = list.iter().map(|r| r.kind).collect();
     assert!(kinds.contains(&RemedyKind::Delete), "{kinds:?}");
     assert!(list.iter().skip_while(|r| r.safe).all(|r| !r.safe));
+}
+
+const NOW: &str = "2027-01-01T00:00:00Z";
+const GLO: &str = "GlobalProvisionedManaged";
+
+fn check_at(parts: &Value, now: &str) -> Vec<Notification> {
+    evaluate(
+        &estate(parts.clone()),
+        &PriceBook::default_book(),
+        &Config::default(),
+        t(now),
+        chrono::Duration::days(30),
+    )
+    .unwrap()
+}
+
+fn of<'a>(list: &'a [Notification], kind: &str) -> Vec<&'a Notification> {
+    list.iter().filter(|n| n.kind == kind).collect()
+}
+
+fn one<'a>(list: &'a [Notification], kind: &str) -> &'a Notification {
+    let v = of(list, kind);
+    assert_eq!(v.len(), 1, "one {kind}: {list:#?}");
+    v[0]
+}
+
+fn res(id: &str, sku: &str, ptu: i64, start: &str, term: &str, mode: &str, scope: Value) -> Value {
+    json!({"id": id, "name": id, "region": "eastus2", "sku": sku, "ptu": ptu, "term": term,
+           "billing": "upfront", "start": start, "scope": scope, "scope_changes": [],
+           "renewal": {"mode": mode}, "refunded_at": null})
+}
+
+fn sub(s: &str) -> Value {
+    json!({"type": "subscription", "subscription": s})
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+        .args(args)
+        .env("PTUDESK_DB", dir.join("s.db"))
+        .env("PTUDESK_CONFIG", dir.join("c.toml"))
+        .output()
+        .unwrap()
+}
+
+/// The same estate through the real binary: `check --format json` on the
+/// snapshot file.
+fn bin_check(dir: &Path, parts: &Value, now: &str) -> Vec<Value> {
+    let file = dir.join("estate.json");
+    std::fs::write(&file, snapshot(parts.clone()).to_string()).unwrap();
+    let o = run(
+        dir,
+        &[
+            "check",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--now",
+            now,
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        o.status.code().unwrap() < 3,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// The binary's notification agrees with the library's: id, kind, figures
+/// and the remedies in order.
+fn same(lib: &Notification, bin: &[Value]) -> Value {
+    let b = bin
+        .iter()
+        .find(|x| x["id"] == lib.id.as_str())
+        .unwrap_or_else(|| panic!("{} not in {bin:#?}", lib.id))
+        .clone();
+    assert_eq!(b["kind"], lib.kind);
+    assert_eq!(b["action"], lib.action.as_str());
+    assert_eq!(
+        b["cost_per_day"],
+        format!("{:.2}", lib.cost_per_day.round_dp(2))
+    );
+    let kinds: Vec<&str> = b["remedies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    let lib_kinds: Vec<&str> = lib.remedies.iter().map(|r| r.kind.name()).collect();
+    assert_eq!(kinds, lib_kinds);
+    if let Some(r) = lib.remedies.first() {
+        assert_eq!(
+            b["remedies"][0]["saving_lifetime"],
+            format!("{:.2}", r.saving_lifetime.round_dp(2))
+        );
+        assert_eq!(b["remedies"][0]["safe"], r.safe);
+    }
+    b
+}
+
+fn money(v: &Value) -> Decimal {
+    d(v.as_str().unwrap())
+}
+
+// A reservation bought for the wrong subscription idles while the same
+// PTU pay hourly next door: re-scope it (free); buy nothing; one notification.
+#[test]
+fn wrong_subscription_is_a_free_rescope_not_a_purchase() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-b", REG, 200, "2026-12-01T00:00:00Z", None)],
+        "reservations": [res("res-a", REG, 200, "2026-12-01T00:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    assert_eq!(n.severity, Severity::Critical);
+    // 200 PTU x $2.00 x 24 h = $9,600 a day; x 30 days = $288,000.
+    assert_eq!(n.cost_per_day, d("9600"));
+    assert_eq!(n.cost_impact, d("288000"));
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::Rescope);
+    assert!(first.safe);
+    assert_eq!(first.objects(), vec!["res-a".to_string()]);
+    // The idle reservation is paid either way: re-scoping saves the hourly
+    // charges of the year: 200 x 2.00 x 8,760 h = $3,504,000.
+    assert_eq!(first.saving_lifetime, d("3504000"));
+    assert_eq!(first.saving_horizon, d("288000"));
+    assert_eq!(first.committed_after_horizon, Decimal::ZERO);
+    // No purchase: the free move covers it all.
+    assert!(
+        n.remedies
+            .iter()
+            .all(|r| r.kind != RemedyKind::BuyReservation && r.kind != RemedyKind::StayHourly),
+        "{:#?}",
+        n.remedies
+    );
+    // The idle reservation is this decision, not a second notification.
+    assert!(
+        of(&list, "reservation_mismatch").is_empty() && of(&list, "reservation_unused").is_empty(),
+        "{list:#?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let b = same(n, &bin_check(dir.path(), &parts, NOW));
+    assert_eq!(b["remedies"][0]["changes"][0]["object"], "res-a");
+    assert_eq!(money(&b["remedies"][0]["saving_horizon"]), d("288000"));
+
+    // Applied through `fix`: one change in the store; the overage is gone; undo restores it.
+    let file = dir.path().join("estate.json");
+    assert!(
+        run(
+            dir.path(),
+            &["import", file.to_str().unwrap(), "--now", NOW]
+        )
+        .status
+        .success()
+    );
+    let o = run(dir.path(), &["fix", &n.id, "--apply", "--now", NOW]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Applied remedy 1 (rescope)"));
+    let after = run(dir.path(), &["check", "--now", NOW, "--format", "json"]);
+    let after: Vec<Value> = serde_json::from_slice(&after.stdout).unwrap();
+    assert!(
+        after.iter().all(|x| x["kind"] != "hourly_overage"),
+        "{after:#?}"
+    );
+    assert!(run(dir.path(), &["undo", "--now", NOW]).status.success());
+    let back: Vec<Value> = serde_json::from_slice(
+        &run(dir.path(), &["check", "--now", NOW, "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert!(back.iter().any(|x| x["id"] == n.id.as_str()));
+}
+
+// A bad id, a remedy number out of range, and a remedy that changes
+// nothing: exit 1, the store unchanged.
+#[test]
+fn fix_refuses_what_it_cannot_apply() {
+    let parts =
+        json!({"deployments": [dep("chat", "aoai-a", REG, 200, "2026-12-01T00:00:00Z", None)]});
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_check(dir.path(), &parts, NOW);
+    let id = bin[0]["id"].as_str().unwrap().to_string();
+    let file = dir.path().join("estate.json");
+    assert!(
+        run(
+            dir.path(),
+            &["import", file.to_str().unwrap(), "--now", NOW]
+        )
+        .status
+        .success()
+    );
+    for args in [
+        vec!["fix", "0000000000000000", "--now", NOW],
+        vec!["fix", &id, "--remedy", "99", "--now", NOW],
+        vec!["fix", &id, "--remedy", "0", "--apply", "--now", NOW],
+    ] {
+        let o = run(dir.path(), &args);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(!o.stderr.is_empty());
+    }
+    // `fix ID` prints the remedies numbered from 1, priced.
+    let o = run(dir.path(), &["fix", &id, "--now", NOW]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("1. buy_reservation (safe)"), "{text}");
+    assert!(text.contains("open-ended, taken as 12 months"), "{text}");
+    let log = run(dir.path(), &["log"]);
+    assert!(!String::from_utf8_lossy(&log.stdout).contains("fix "));
+}
+
+// A 2-hour burst every day above what a reservation covers: one
+// notification (not one a day), its cost a day from the rated hours, info
+// because staying hourly is the cheapest; the same id tomorrow.
+#[test]
+fn a_daily_burst_is_one_notification_and_stays_hourly() {
+    let mut sizes = vec![json!({"at": "2026-12-01T00:00:00Z", "ptu": 100})];
+    let mut day = t("2026-12-01T00:00:00Z");
+    while day < t("2027-03-01T00:00:00Z") {
+        sizes.push(json!({"at": ptudesk::domain::time::fmt_time(day + chrono::Duration::hours(10)), "ptu": 300}));
+        sizes.push(json!({"at": ptudesk::domain::time::fmt_time(day + chrono::Duration::hours(12)), "ptu": 100}));
+        day += chrono::Duration::days(1);
+    }
+    let parts = json!({
+        "deployments": [{"id": "chat", "resource": "aoai-a", "model": "gpt-4o", "version": "2024-08-06",
+                         "sku": REG, "sizes": sizes, "deleted": null}],
+        "reservations": [res("res-base", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    // 200 PTU x $2.00 x 2 h = $800 a day (not 200 x 2 x 24 = $9,600); 30 days: $24,000.
+    assert_eq!(n.cost_per_day, d("800"));
+    assert_eq!(n.cost_impact, d("24000"));
+    // Paid hourly 2 h of 24 = 8% of the hours, below the 63% break-even of a
+    // one-year term (11,000 / 12 / (730 x 2.00)): stay hourly.
+    assert_eq!(n.remedies[0].kind, RemedyKind::StayHourly);
+    assert!(
+        n.remedies[0].summary.contains("8% of the hours"),
+        "{}",
+        n.remedies[0].summary
+    );
+    assert_eq!(n.severity, Severity::Info);
+    assert!(
+        n.remedies
+            .iter()
+            .all(|r| r.kind != RemedyKind::BuyReservation)
+    );
+    // The pattern began on 1 December: the id holds the next day.
+    assert_eq!(n.at, t("2026-12-01T10:00:00Z"));
+    let next = check_at(&parts, "2027-01-02T00:00:00Z");
+    assert_eq!(one(&next, "hourly_overage").id, n.id);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// Deploy first, then buy: the purchase is already dated an hour after the
+// deployment. The hour between pays hourly; nothing more to buy.
+#[test]
+fn a_planned_purchase_counts() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 200, "2027-01-01T10:00:00Z", None)],
+        "reservations": [res("res-new", REG, 200, "2027-01-01T11:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    // One hour of 200 PTU x $2.00 = $400.
+    assert_eq!(n.cost_impact, d("400"));
+    assert_eq!(n.remedies[0].kind, RemedyKind::None);
+    assert!(n.remedies[0].summary.contains("res-new"));
+    assert_eq!(n.severity, Severity::Info, "no second warning to buy");
+    assert!(
+        n.remedies
+            .iter()
+            .all(|r| r.kind != RemedyKind::BuyReservation)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// An expiring commitment whose deployments then take a shared
+// reservation's spare capacity from a neighbour: one notification, the
+// neighbour named, the purchase net of the shared capacity.
+#[test]
+fn an_expiry_and_its_neighbours_are_one_notification() {
+    let parts = json!({
+        "deployments": [
+            dep("chat", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None),
+            dep("bot", "aoai-b", REG, 50, "2026-11-01T00:00:00Z", None)
+        ],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-06T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [res("res-shared", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "autorenew",
+                             json!({"type": "shared", "billing_account": "ba"}))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "commitment_expiring");
+    // Expires 6 Jan, 5 days out: critical.
+    assert_eq!(n.severity, Severity::Critical);
+    assert!(n.message.contains("aoai-b"), "{}", n.message);
+    // After it 350 PTU share 100 reserved: 250 PTU x $2.00 x 24 h = $12,000 a
+    // day; 25 days to the horizon's end: $300,000.
+    assert_eq!(n.cost_per_day, d("12000"));
+    assert_eq!(n.cost_impact, d("300000"));
+    assert!(of(&list, "hourly_overage").is_empty(), "{list:#?}");
+    let buy = &n.remedies[0];
+    assert_eq!(buy.kind, RemedyKind::BuyReservation, "{:#?}", n.remedies);
+    // Net of the shared 100: 350 - 100 = 250 PTU, from the expiry.
+    assert!(
+        buy.summary.contains("reservation of 250 PTU"),
+        "{}",
+        buy.summary
+    );
+    assert!(
+        buy.summary.contains("from 2027-01-06 00:00 UTC"),
+        "{}",
+        buy.summary
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A reservation that covers nothing renews for $300,000 in 9 days: a
+// warning with the full amount, its remedy to turn the renewal off; no
+// refund (the $87,096.77 left of its term passes the $50,000 limit).
+#[test]
+fn an_idle_renewal_is_a_warning_with_its_full_amount() {
+    let parts = json!({
+        "deployments": [],
+        "reservations": [res("res-idle", REG, 300, "2026-12-10T00:00:00Z", "P1M", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "reservation_renewal");
+    assert_eq!(n.severity, Severity::Warning);
+    // 300 PTU x $1,000 = $300,000.
+    assert_eq!(n.cost_impact, d("300000"));
+    assert!(of(&list, "reservation_mismatch").is_empty(), "{list:#?}");
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::RenewalOff);
+    assert!(
+        first.summary.contains("before 2027-01-10 00:00 UTC"),
+        "{}",
+        first.summary
+    );
+    // Doing nothing over the year: 9/31 + 11 + 22/31 periods = 12 x $300,000
+    // = $3,600,000; turned off: 9/31 x 300,000 = $87,096.77; saves $3,512,903.23.
+    assert_eq!(first.saving_lifetime.round_dp(2), d("3512903.23"));
+    assert!(
+        n.remedies.iter().all(|r| r.kind != RemedyKind::Refund),
+        "{:#?}",
+        n.remedies
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A commitment of 300 PTU renewing on 20 January with 100 deployed: renew
+// at 100 (a commitment can't renew at 0; at 100 it still covers them).
+#[test]
+fn an_idle_commitment_renews_at_fewer_ptu() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-20T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "commitment_renewal");
+    // 300 x $1,100 = $330,000.
+    assert_eq!(n.cost_impact, d("330000"));
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::RenewFewer, "{:#?}", n.remedies);
+    // Year: 12 x 330,000 = $3,960,000 as is; at 100 PTU from 20 Jan:
+    // 19/31 x 330,000 + 11 x 110,000 + 12/31 x 110,000 = $1,454,838.71;
+    // saves $2,505,161.29.
+    assert_eq!(first.saving_lifetime.round_dp(2), d("2505161.29"));
+    assert!(n.remedies.iter().any(|r| r.kind == RemedyKind::RenewalOff));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// 400 PTU on a resource with a 300 PTU commitment: a one-year reservation
+// of the 100 over is cheaper than growing the commitment ($916.67 vs $1,100 a PTU a month).
+#[test]
+fn commitment_overage_buys_the_excess_or_grows_the_commitment() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 400, "2026-11-01T00:00:00Z", None)],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-20T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "commitment_overage");
+    // 100 PTU x $2.00 x 24 h = $4,800 a day.
+    assert_eq!(n.cost_per_day, d("4800"));
+    assert_eq!(n.remedies[0].kind, RemedyKind::BuyReservation);
+    assert!(
+        n.remedies[0]
+            .summary
+            .contains("one-year Regional reservation of 100 PTU")
+    );
+    // Year: hourly 100 x 2 x 8,760 = $1,752,000 vs 100 x 11,000 = $1,100,000: saves $652,000.
+    assert_eq!(n.remedies[0].saving_lifetime, d("652000"));
+    let grow = n
+        .remedies
+        .iter()
+        .find(|r| r.kind == RemedyKind::GrowCommitment)
+        .unwrap();
+    assert!(grow.safe && grow.summary.contains("add 100 PTU to commitment cp"));
+    assert!(grow.saving_lifetime < n.remedies[0].saving_lifetime);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A deleted account still bills its deployment until purged: call it
+// deleted, advise purging, never "delete the deployment".
+#[test]
+fn a_deleted_account_is_purged() {
+    let mut parts =
+        json!({"deployments": [dep("old", "aoai-b", REG, 100, "2026-11-01T00:00:00Z", None)]});
+    let mut s = snapshot(json!({}));
+    s["resources"][1]["deleted"] = json!("2026-12-15T00:00:00Z");
+    parts["resources"] = s["resources"].clone();
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    assert!(
+        n.message.contains("deleted but not purged"),
+        "{}",
+        n.message
+    );
+    assert_eq!(n.remedies[0].kind, RemedyKind::Purge);
+    // 100 PTU x $2.00 x 8,760 h = $1,752,000 a year.
+    assert_eq!(n.remedies[0].saving_lifetime, d("1752000"));
+    assert!(
+        n.remedies.iter().all(|r| r.kind != RemedyKind::Delete),
+        "{:#?}",
+        n.remedies
+    );
+    assert!(n.remedies.iter().any(|r| r.kind == RemedyKind::Recover));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A subscription-scoped reservation idles because a narrower
+// resource-group reservation takes the deployment first: say so, not
+// "outside its scope".
+#[test]
+fn a_narrower_reservation_is_named_not_scope() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [
+            res("res-rg", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "none",
+                json!({"type": "resource_group", "subscription": "sub-a", "resource_group": "rg-a"})),
+            res("res-sub", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "none", sub("sub-a"))
+        ]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "reservation_mismatch");
+    assert_eq!(n.subject, "res-sub");
+    assert!(!n.message.contains("outside its scope"), "{}", n.message);
+    assert!(
+        n.message.contains("covered first by res-rg"),
+        "{}",
+        n.message
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// Regional PTU pay hourly on a resource whose Global deployment a
+// half-idle Global reservation covers: the explanation is about the
+// Regional PTU, never "Global reservations fully used"; converting to use
+// the idle Global capacity is offered, not safe (data may leave the region).
+#[test]
+fn explanations_name_the_type_that_pays() {
+    let parts = json!({
+        "deployments": [
+            dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None),
+            dep("glob", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", None)
+        ],
+        "reservations": [res("res-g", GLO, 200, "2026-11-01T00:00:00Z", "P1Y", "none", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    assert!(!n.message.contains("fully used"), "{}", n.message);
+    assert!(
+        n.message.contains("no Regional reservation in eastus2"),
+        "{}",
+        n.message
+    );
+    let conv = n
+        .remedies
+        .iter()
+        .find(|r| r.kind == RemedyKind::Convert)
+        .expect("convert");
+    assert!(!conv.safe);
+    assert!(
+        conv.why_not
+            .as_deref()
+            .unwrap()
+            .contains("any Azure region")
+    );
+    // The Global reservation has 100 idle: chat as 100 Global PTU is covered
+    // from the second day: hourly saved 100 x 2.00 x (8,760 - 24) h =
+    // $1,747,200; but res-g ends on 1 Nov 2027 (not renewing), and from then
+    // to the year's end (61 days, 1,464 h) chat pays the Global rate instead:
+    // 100 x 1.00 x 1,464 = $146,400. Saves $1,600,800.
+    assert_eq!(conv.saving_lifetime, d("1600800"));
+    // The purchase (safe, first) says the conversion exists.
+    assert_eq!(n.remedies[0].kind, RemedyKind::BuyReservation);
+    assert!(
+        n.remedies[0].summary.contains("res-g"),
+        "{}",
+        n.remedies[0].summary
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A workload whose deletion is planned in four months: a one-month term,
+// renewing until the deletion and not past it.
+#[test]
+fn a_planned_deletion_chooses_one_month_terms() {
+    let parts = json!({"deployments": [dep("chat", "aoai-a", REG, 200, "2026-12-01T00:00:00Z", Some("2027-05-01T00:00:00Z"))]});
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    let buy = &n.remedies[0];
+    assert_eq!(buy.kind, RemedyKind::BuyReservation);
+    assert!(
+        buy.summary
+            .contains("one-month Regional reservation of 200 PTU"),
+        "{}",
+        buy.summary
+    );
+    assert_eq!(buy.lifetime, Lifetime::Until(t("2027-05-01T00:00:00Z")));
+    // 1 Jan - 1 May = 120 days = 2,880 h: hourly 200 x 2.00 x 2,880 = $1,152,000;
+    // four monthly terms 4 x 200 x 1,000 = $800,000, none after: saves $352,000.
+    assert_eq!(buy.saving_lifetime, d("352000"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A reservation expiring in 3 days without renewal while it covers 100
+// PTU: critical; a one-year purchase from the expiry beats renewing monthly.
+#[test]
+fn an_expiring_reservation_is_replaced() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [res("res-m", REG, 100, "2026-12-04T00:00:00Z", "P1M", "none", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "reservation_expiring");
+    assert_eq!(n.severity, Severity::Critical);
+    // 100 PTU x $2.00 x 24 h = $4,800 a day from 4 January; 27 days: $129,600.
+    assert_eq!(n.cost_per_day, d("4800"));
+    assert_eq!(n.cost_impact, d("129600"));
+    assert_eq!(
+        n.remedies[0].kind,
+        RemedyKind::BuyReservation,
+        "{:#?}",
+        n.remedies
+    );
+    assert!(
+        n.remedies[0]
+            .summary
+            .contains("one-year Regional reservation of 100 PTU")
+    );
+    assert!(
+        n.remedies
+            .iter()
+            .any(|r| r.kind == RemedyKind::ReplaceRenewal)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// An idle one-month reservation of 50 PTU with 19 days left: its refund
+// (19/31 x 50 x 1,000 = $30,645.16) fits the $50,000 limit: refund it.
+#[test]
+fn a_refund_within_the_limit_is_offered() {
+    let parts = json!({
+        "deployments": [],
+        "reservations": [res("res-x", REG, 50, "2026-12-20T00:00:00Z", "P1M", "none", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "reservation_mismatch");
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::Refund, "{:#?}", n.remedies);
+    assert!(first.summary.contains("$30,645.16"), "{}", first.summary);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// 250 PTU deployed against a 200 PTU reservation (E5): buy the 50 over, or
+// (not safe) resize the deployment to 200.
+#[test]
+fn fifty_over_a_reservation_buys_fifty_or_resizes() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 250, "2026-11-01T00:00:00Z", None)],
+        "reservations": [res("res", REG, 200, "2026-11-01T00:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    // 50 x 2.00 x 24 = $2,400 a day.
+    assert_eq!(n.cost_per_day, d("2400"));
+    assert!(n.remedies[0].summary.contains("reservation of 50 PTU"));
+    let resize = n
+        .remedies
+        .iter()
+        .find(|r| r.kind == RemedyKind::Resize)
+        .expect("resize");
+    assert!(
+        !resize.safe && resize.summary.contains("from 250 to 200 PTU"),
+        "{}",
+        resize.summary
+    );
+    // Resized, the 50 PTU stop paying hourly: 50 x 2.00 x 8,760 = $876,000 a year.
+    assert_eq!(resize.saving_lifetime, d("876000"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
 }

@@ -364,6 +364,19 @@ pub fn evaluate(
     refunds(&ctx, &mut out);
     sizes::off_step(estate, from, to, &mut |d| ctx.push(&mut out, d));
 
+    // An idle reservation whose free re-scope is the first remedy of an
+    // overage is that overage's decision: no second notification.
+    let rescoped: BTreeSet<String> = out
+        .iter()
+        .filter(|n| n.kind == "hourly_overage" || n.kind == "commitment_overage")
+        .filter_map(|n| n.remedies.first())
+        .filter(|r| r.kind == RemedyKind::Rescope)
+        .flat_map(|r| r.objects())
+        .collect();
+    out.retain(|n| {
+        !((n.kind == "reservation_unused" || n.kind == "reservation_mismatch")
+            && rescoped.contains(crate::domain::terms::base_id(&n.subject)))
+    });
     for n in out.iter_mut().filter(|n| n.remedies.is_empty()) {
         let why = if n.kind == "double_billing_window" {
             format!(
@@ -798,9 +811,14 @@ fn overage(
     let cost: Decimal = ws.iter().map(|w| w.cost).sum();
     let minutes: i64 = ws.iter().map(|w| w.ptu_minutes).sum();
     let paying_hours: i64 = ws.iter().map(|w| (w.end - w.start).num_hours()).sum();
-    // A day's cost from the rated hours: the horizon's cost over the days
-    // from the first hour that pays.
-    let span = (ctx.to - first.start).num_hours().max(1);
+    // A day's cost from the rated hours: the horizon's cost over its days
+    // (from the first hour that pays, when that is still to come).
+    let since = if trigger <= ctx.at {
+        ctx.from
+    } else {
+        first.start
+    };
+    let span = (ctx.to - since).num_hours().max(1);
     let cost_per_day = per_day(cost, span);
     let p = ctx.pricer(&res.region);
     let (remedies, _) =

@@ -1031,9 +1031,16 @@ pub fn for_hourly(
 
         // Buy what still pays hourly, net of the free move; or stay hourly.
         let after_free = apply_edits(e, &free_edits)?;
-        let in_sub = |r: &crate::domain::Resource| r.subscription == pick_sub;
+        // What a reservation scoped to the subscription would cover: its
+        // resources, and the others this decision sends to the hourly rate
+        // (a narrower scope is applied first, so the shared capacity they
+        // use is left to them).
+        let in_sub =
+            |r: &crate::domain::Resource| r.subscription == pick_sub || resources.contains(&r.id);
         let sub_profile = p.hourly_profile(&after_free, sku, &in_sub)?;
-        if let Some(term) = p.term_for(&region, sku, lifetime)
+        let covered_by_free = !free_edits.is_empty() && sub_profile.iter().all(|x| x.is_zero());
+        if !covered_by_free
+            && let Some(term) = p.term_for(&region, sku, lifetime)
             && let Some(share) = p.break_even_share(&region, sku, term)
         {
             let (q, at_idx, used) = size_for(&sub_profile, share);
