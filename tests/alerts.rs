@@ -412,12 +412,15 @@ fn reservation_expiring_renewal_unused_and_mismatch() {
         "deployments": [dep("d1", "aoai-b", REG, 100, "2026-11-01T00:00:00Z", None)],
         "reservations": [reservation("res", REG, 100, "2026-11-20T00:00:00Z", "P1Y", "none")]
     }));
-    let n = one(&check(&scope), "reservation_mismatch").clone();
-    assert!(n.message.contains("lie outside its scope"), "{}", n.message);
+    // One decision: the overage next door, whose first remedy is the free
+    // re-scope of the idle reservation (no second notice about it).
+    let list = check(&scope);
+    assert!(of(&list, "reservation_mismatch").is_empty(), "{list:#?}");
+    let n = one(&list, "hourly_overage").clone();
     // The free re-scope is the first remedy, and it names the reservation.
     assert!(
         n.action
-            .starts_with("change the scope of reservation res from sub sub-a to sub sub-b"),
+            .starts_with("change the scope of reservation res (100 PTU Regional, with idle capacity) from sub sub-a to sub sub-b so it covers aoai-b"),
         "{}",
         n.action
     );

@@ -1007,7 +1007,7 @@ pub fn for_hourly(
                 Draft::new(
                     RemedyKind::Rescope,
                     format!(
-                        "change the scope of reservation {} ({} PTU {}, idle in part) from {scope_now} to {scope} so it covers {} (free, any time)",
+                        "change the scope of reservation {} ({} PTU {}, with idle capacity) from {scope_now} to {scope} so it covers {} (free, any time)",
                         r.id,
                         r.ptu,
                         r.sku.label(),
