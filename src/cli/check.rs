@@ -122,7 +122,7 @@ pub struct JsonChange<'a> {
     pub object: String,
 }
 
-/// The JSON form of a remedy (INTERFACE.md).
+/// The JSON form of a remedy (docs/outputs.md#check-json).
 #[derive(Serialize)]
 pub struct JsonRemedy<'a> {
     pub kind: &'static str,
