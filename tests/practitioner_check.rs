@@ -737,3 +737,141 @@ fn fifty_over_a_reservation_buys_fifty_or_resizes() {
     let dir = tempfile::tempdir().unwrap();
     same(n, &bin_check(dir.path(), &parts, NOW));
 }
+
+// A Data Zone reservation idles beside Regional deployments: converting
+// is offered with what it means for where data is processed.
+#[test]
+fn a_data_zone_reservation_in_reach_is_a_conversion() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
+        "reservations": [res("res-dz", "DataZoneProvisionedManaged", 100, "2026-11-01T00:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "hourly_overage");
+    let conv = n
+        .remedies
+        .iter()
+        .find(|r| r.kind == RemedyKind::Convert)
+        .expect("convert");
+    assert!(
+        conv.why_not.as_deref().unwrap().contains("data zone"),
+        "{:?}",
+        conv.why_not
+    );
+    // chat as 100 Data Zone PTU is covered from the second day (the renewal
+    // keeps res-dz all year): 100 x 2.00 x (8,760 - 24) h = $1,747,200 saved.
+    assert_eq!(conv.saving_lifetime, d("1747200"));
+    assert!(conv.objects().contains(&"chat".to_string()));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A commitment that renews capacity in full use: info, nothing to change.
+#[test]
+fn a_used_renewal_is_info() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-20T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "commitment_renewal");
+    assert_eq!(n.severity, Severity::Info);
+    // 300 x $1,100 = $330,000 billed on 20 January.
+    assert_eq!(n.cost_impact, d("330000"));
+    assert_eq!(n.remedies[0].kind, RemedyKind::None);
+    assert_eq!(n.remedies[0].saving_lifetime, Decimal::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// An acknowledged overage stays silenced the next day (same id, same cost
+// a day), and a burst that should stay hourly does not drive the exit code.
+#[test]
+fn acknowledgements_hold_and_info_does_not_alarm() {
+    let parts =
+        json!({"deployments": [dep("chat", "aoai-a", REG, 200, "2026-12-01T00:00:00Z", None)]});
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin_check(dir.path(), &parts, NOW);
+    let id = bin[0]["id"].as_str().unwrap().to_string();
+    // 200 x 2.00 x 24 = $9,600 a day.
+    assert_eq!(bin[0]["cost_per_day"], "9600.00");
+    let file = dir.path().join("estate.json");
+    assert!(
+        run(
+            dir.path(),
+            &["import", file.to_str().unwrap(), "--now", NOW]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        run(dir.path(), &["check", "--now", NOW]).status.code(),
+        Some(2)
+    );
+    assert!(
+        run(dir.path(), &["ack", &id, "--now", NOW])
+            .status
+            .success()
+    );
+    let next = run(dir.path(), &["check", "--now", "2027-01-02T00:00:00Z"]);
+    assert_eq!(
+        next.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&next.stdout)
+    );
+
+    // A planned purchase an hour after the deployment: the hour is info.
+    let planned = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 200, "2027-01-01T10:00:00Z", None)],
+        "reservations": [res("res-new", REG, 200, "2027-01-01T11:00:00Z", "P1Y", "autorenew", sub("sub-a"))]
+    });
+    let other = tempfile::tempdir().unwrap();
+    let file = other.path().join("p.json");
+    std::fs::write(&file, snapshot(planned).to_string()).unwrap();
+    let o = run(
+        other.path(),
+        &[
+            "check",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--min-severity",
+            "warning",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+// Text output: the first remedy and how to see the rest.
+#[test]
+fn text_shows_the_first_remedy_and_fix() {
+    let parts =
+        json!({"deployments": [dep("chat", "aoai-a", REG, 200, "2026-12-01T00:00:00Z", None)]});
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.json");
+    std::fs::write(&file, snapshot(parts.clone()).to_string()).unwrap();
+    let o = run(
+        dir.path(),
+        &["check", "--scenario", file.to_str().unwrap(), "--now", NOW],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    let n = &check_at(&parts, NOW)[0];
+    assert!(
+        text.contains("-> buy a one-year Regional reservation of 200"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("`ptudesk fix {}`", n.id)), "{text}");
+    // 200 x 2.00 x 8,760 - 200 x 11,000 = $1,304,000 over the year.
+    assert!(
+        text.contains("saves $1,304,000.00 over the lifetime"),
+        "{text}"
+    );
+}
