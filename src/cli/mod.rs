@@ -1,6 +1,7 @@
 //! The command line: arguments (clap), input resolution and dispatch. Thin:
 //! every figure comes from the rating core.
 
+pub mod capacity;
 pub mod check;
 pub mod fix;
 pub mod plan;
@@ -80,6 +81,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Read the live estate through your own az login and import it
     Sync(sync::SyncArgs),
+    /// Where N PTU of a model can go: service capacity (as last read), free quota, price; never calls Azure
+    Capacity(capacity::CapacityArgs),
     /// Write a deterministic synthetic estate (a snapshot) to stdout
     Generate(GenerateArgs),
 }
@@ -271,6 +274,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Fix(a)) => fix::fix(&cli.global, a, now),
         Some(Command::Plan(a)) => plan::plan(&cli.global, a, now),
         Some(Command::Sync(a)) => sync::sync(&cli.global, a, now),
+        Some(Command::Capacity(a)) => capacity::capacity(&cli.global, a, now),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
             let estate = crate::generate::generate(a.scale as usize, a.seed, base);

@@ -3,6 +3,7 @@
 //! (docs/formats.md#snapshot-file): field names, optional fields and enum spellings follow it,
 //! and unknown fields are refused.
 
+pub mod capacity;
 pub mod money;
 pub mod prices;
 pub mod terms;
