@@ -606,7 +606,7 @@ fn bad_input_gets_one_clear_message_and_exit_1() {
         &[
             "wrong.json",
             "$.deployments[0].sizes[1].ptu",
-            "expected i64",
+            "expected a whole number of PTUs up to 1000000",
         ],
     );
     fails(

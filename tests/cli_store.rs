@@ -185,7 +185,11 @@ fn bad_imports_leave_the_store_exactly_as_it_was() {
                 "wrongtype.json",
                 &text.replacen("\"ptu\": 200", "\"ptu\": \"lots\"", 1),
             ),
-            vec!["wrongtype.json", "$.", "expected i64"],
+            vec![
+                "wrongtype.json",
+                "$.",
+                "expected a whole number of PTUs up to 1000000, got \"lots\"",
+            ],
         ),
         (
             write(

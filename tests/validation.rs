@@ -52,12 +52,12 @@ fn wrong_types() {
     rejects(
         |v| v["deployments"][0]["sizes"][1]["ptu"] = json!("400"),
         "$.deployments[0].sizes[1].ptu",
-        "expected i64",
+        "expected a whole number of PTUs up to 1000000, got \"400\"",
     );
     rejects(
         |v| v["deployments"][0]["sizes"][1]["ptu"] = json!(40.5),
         "$.deployments[0].sizes[1].ptu",
-        "expected i64",
+        "expected a whole number of PTUs up to 1000000, got 40.5",
     );
     rejects(
         |v| v["prices"][0]["hourly"] = json!("two"),
@@ -77,7 +77,7 @@ fn wrong_types() {
     rejects(
         |v| v["resources"] = json!({}),
         "$.resources",
-        "expected a sequence",
+        "expected a list ([...]), got an object",
     );
     rejects(
         |v| v["schema"] = json!("ptudesk.snapshot/2"),

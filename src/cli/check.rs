@@ -508,6 +508,13 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
             "acknowledgements are kept in the store: `ack` does not go with --scenario or --demo",
         ));
     }
+    let limit = crate::tui::form::MAX_FIELD_CHARS;
+    if a.note.chars().count() > limit {
+        return Err(Failure::input(format!(
+            "--note: expected at most {limit} characters, got {}",
+            a.note.chars().count()
+        )));
+    }
     let mut store = Store::open_existing(&store_path(g)?)?;
     let config = Config::load().map_err(Failure::input)?;
     let (at, horizon) = a.when.resolve(&config, now);

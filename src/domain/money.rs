@@ -60,9 +60,28 @@ pub fn fmt_ptu_hours(minutes: i64) -> String {
 /// Parses a money string exactly.
 pub fn parse_money(s: &str) -> Result<Decimal, String> {
     let t = s.trim();
-    Decimal::from_str_exact(t)
-        .or_else(|_| Decimal::from_scientific(t))
-        .map_err(|_| format!("expected an amount of money such as \"2.00\", got {s:?}"))
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    // Plain decimals only: no exponent ("2e3"), sign "+", or "1_000".
+    let plain = !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit());
+    let wrong =
+        || format!("expected an amount of money as a plain decimal such as \"2.00\", got {s:?}");
+    if !plain {
+        return Err(wrong());
+    }
+    Decimal::from_str_exact(t).map_err(|_| wrong())
+}
+
+/// A JSON number's exact text as money: a plain decimal, or one in
+/// scientific notation (`1.25E-4`, as some APIs write small prices).
+pub fn parse_money_number(s: &str) -> Result<Decimal, String> {
+    parse_money(s).or_else(|_| {
+        Decimal::from_scientific(s.trim())
+            .map_err(|_| format!("expected an amount of money such as \"2.00\", got {s}"))
+    })
 }
 
 struct MoneyVisitor;

@@ -62,6 +62,88 @@ fn check_id(path: &str, id: &str) -> Result<(), Invalid> {
     if id.trim().is_empty() {
         return Err(bad(path, "expected a non-empty id"));
     }
+    check_len(path, id)
+}
+
+/// The longest text an estate holds in one field (ids, names, models,
+/// versions, regions): far above any Azure name, far below a denial of
+/// service.
+pub const MAX_TEXT_CHARS: usize = 1024;
+
+/// Azure allows six levels of management groups below the root.
+pub const MAX_MG_DEPTH: usize = 6;
+
+fn check_len(path: &str, s: &str) -> Result<(), Invalid> {
+    let n = s.chars().count();
+    if n > MAX_TEXT_CHARS {
+        return Err(bad(
+            path,
+            format!("expected at most {MAX_TEXT_CHARS} characters, got {n}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every text field of the estate within [`MAX_TEXT_CHARS`].
+fn check_lengths(e: &Estate) -> Result<(), Invalid> {
+    for (i, b) in e.billing_accounts.iter().enumerate() {
+        check_len(&format!("$.billing_accounts[{i}].id"), &b.id)?;
+        for (j, s) in b.subscriptions.iter().enumerate() {
+            check_len(&format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
+        }
+    }
+    for (i, m) in e.management_groups.iter().enumerate() {
+        check_len(&format!("$.management_groups[{i}].id"), &m.id)?;
+        for (j, s) in m.subscriptions.iter().enumerate() {
+            check_len(&format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
+        }
+    }
+    for (i, p) in e.prices.iter().enumerate() {
+        check_len(&format!("$.prices[{i}].region"), &p.region)?;
+    }
+    for (i, q) in e.quotas.iter().enumerate() {
+        check_len(&format!("$.quotas[{i}].subscription"), &q.subscription)?;
+        check_len(&format!("$.quotas[{i}].region"), &q.region)?;
+    }
+    for (i, r) in e.resources.iter().enumerate() {
+        for (f, v) in [
+            ("id", &r.id),
+            ("subscription", &r.subscription),
+            ("resource_group", &r.resource_group),
+            ("region", &r.region),
+        ] {
+            check_len(&format!("$.resources[{i}].{f}"), v)?;
+        }
+    }
+    for (i, d) in e.deployments.iter().enumerate() {
+        for (f, v) in [
+            ("id", &d.id),
+            ("resource", &d.resource),
+            ("model", &d.model),
+            ("version", &d.version),
+        ] {
+            check_len(&format!("$.deployments[{i}].{f}"), v)?;
+        }
+    }
+    for (i, c) in e.commitments.iter().enumerate() {
+        check_len(&format!("$.commitments[{i}].id"), &c.id)?;
+        check_len(&format!("$.commitments[{i}].resource"), &c.resource)?;
+    }
+    for (i, r) in e.reservations.iter().enumerate() {
+        for (f, v) in [("id", &r.id), ("name", &r.name), ("region", &r.region)] {
+            check_len(&format!("$.reservations[{i}].{f}"), v)?;
+        }
+    }
+    for (i, m) in e.managed_compute.iter().enumerate() {
+        for (f, v) in [
+            ("id", &m.id),
+            ("subscription", &m.subscription),
+            ("region", &m.region),
+            ("vm_sku", &m.vm_sku),
+        ] {
+            check_len(&format!("$.managed_compute[{i}].{f}"), v)?;
+        }
+    }
     Ok(())
 }
 
@@ -191,6 +273,7 @@ fn ancestors<'a>(parents: &HashMap<&'a str, Option<&'a str>>, id: &'a str) -> Ve
 
 /// Checks an estate; the first problem is returned.
 pub fn validate(e: &Estate) -> Result<(), Invalid> {
+    check_lengths(e)?;
     if e.currency.len() != 3 || !e.currency.chars().all(|c| c.is_ascii_uppercase()) {
         return Err(bad(
             "$.currency",
@@ -301,16 +384,30 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             known_subs.insert(s);
         }
     }
+    // At most MAX_MG_DEPTH parents above any group: each walk stops after
+    // that many steps, so the check is linear in the number of groups.
     for (i, m) in e.management_groups.iter().enumerate() {
-        let mut seen = HashSet::new();
-        let mut cur = Some(m.id.as_str());
+        let mut chain = vec![m.id.as_str()];
+        let mut cur = parents.get(m.id.as_str()).copied().flatten();
         while let Some(c) = cur {
-            if !seen.insert(c) {
+            if chain.contains(&c) {
                 return Err(bad(
                     format!("$.management_groups[{i}].parent"),
                     format!(
                         "expected a tree of management groups; {:?} is its own ancestor",
                         m.id
+                    ),
+                ));
+            }
+            chain.push(c);
+            if chain.len() > MAX_MG_DEPTH + 1 {
+                let shown: Vec<&str> = chain.iter().rev().copied().collect();
+                return Err(bad(
+                    format!("$.management_groups[{i}].parent"),
+                    format!(
+                        "expected at most {MAX_MG_DEPTH} levels of management groups below the top one (Azure's limit); {:?} is deeper: {} ...",
+                        m.id,
+                        shown.join(" > ")
                     ),
                 ));
             }
@@ -527,6 +624,18 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             ));
         };
         check_time(&format!("{p}.start"), c.start)?;
+        if let Some(gone) = res.deleted.or(res.purged)
+            && c.start >= gone
+        {
+            return Err(bad(
+                format!("{p}.start"),
+                format!(
+                    "expected a start before resource {} was deleted at {}",
+                    res.id,
+                    fmt_time(gone)
+                ),
+            ));
+        }
         check_ptu_50(&format!("{p}.ptu"), c.ptu)?;
         for (j, a) in c.additions.iter().enumerate() {
             check_time(&format!("{p}.additions[{j}].at"), a.at)?;

@@ -491,7 +491,7 @@ fn same_instant(node: &Node, t: Time, derived: Time) -> bool {
 /// The exact decimal a JSON number or numeric string holds.
 fn decimal_of(v: &Value) -> Option<Decimal> {
     match v {
-        Value::Number(n) => parse_money(&n.to_string()).ok(),
+        Value::Number(n) => crate::domain::money::parse_money_number(&n.to_string()).ok(),
         Value::String(s) => parse_money(s).ok(),
         _ => None,
     }
@@ -503,7 +503,7 @@ fn integer_of(v: &Value) -> Option<i64> {
     if let Some(i) = n.as_i64() {
         return Some(i);
     }
-    let d = parse_money(&n.to_string()).ok()?;
+    let d = crate::domain::money::parse_money_number(&n.to_string()).ok()?;
     if d.fract().is_zero() {
         i64::try_from(d.trunc().normalize().mantissa()).ok()
     } else {
@@ -600,7 +600,19 @@ impl<'f> Parser<'f> {
                 format!("expected {what} (an ARM id starting with /), got {id:?}"),
             ));
         }
-        Ok(id.trim_end_matches('/').to_ascii_lowercase())
+        let id = id.trim_end_matches('/');
+        // `/subscriptions/../x` or `//`: not an id Azure gives.
+        if id
+            .split('/')
+            .skip(1)
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
+            return Err(self.at(
+                &n.key_path("id"),
+                format!("expected {what} (an ARM id with no empty, \".\" or \"..\" segments), got {id:?}"),
+            ));
+        }
+        Ok(id.to_ascii_lowercase())
     }
 
     fn integer(&self, n: &Node, what: &str) -> R<i64> {

@@ -54,6 +54,27 @@ fn upsert<T: Clone>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) {
     }
 }
 
+/// Replaces each item of `list` that has the key of one of `items`, and
+/// appends the others in order: one pass with an index of the keys, so a
+/// merge is linear in the objects, not quadratic.
+fn upsert_all<T: Clone, K: std::hash::Hash + Eq>(
+    list: &mut Vec<T>,
+    items: &[T],
+    key: impl Fn(&T) -> K,
+) {
+    let mut at: std::collections::HashMap<K, usize> =
+        list.iter().enumerate().map(|(i, x)| (key(x), i)).collect();
+    for item in items {
+        match at.get(&key(item)) {
+            Some(&i) => list[i] = item.clone(),
+            None => {
+                at.insert(key(item), list.len());
+                list.push(item.clone());
+            }
+        }
+    }
+}
+
 /// Inserts a dated entry after every entry at or before its instant, so a
 /// list of dated changes stays in time order beside future-dated plans.
 fn insert_dated<T>(list: &mut Vec<T>, item: T, at: impl Fn(&T) -> Time) {
@@ -402,12 +423,12 @@ pub fn merge(
                     ));
                 }
             }
-            for x in &s.billing_accounts {
-                upsert(&mut e.billing_accounts, x.clone(), |a, b| a.id == b.id);
-            }
-            for x in &s.management_groups {
-                upsert(&mut e.management_groups, x.clone(), |a, b| a.id == b.id);
-            }
+            upsert_all(&mut e.billing_accounts, &s.billing_accounts, |x| {
+                x.id.clone()
+            });
+            upsert_all(&mut e.management_groups, &s.management_groups, |x| {
+                x.id.clone()
+            });
             for x in &s.prices {
                 match e
                     .prices
@@ -421,21 +442,11 @@ pub fn merge(
             for x in &s.quotas {
                 upsert(&mut e.quotas, x.clone(), |a, b| a.same_row(b));
             }
-            for x in &s.resources {
-                upsert(&mut e.resources, x.clone(), |a, b| a.id == b.id);
-            }
-            for x in &s.deployments {
-                upsert(&mut e.deployments, x.clone(), |a, b| a.id == b.id);
-            }
-            for x in &s.commitments {
-                upsert(&mut e.commitments, x.clone(), |a, b| a.id == b.id);
-            }
-            for x in &s.reservations {
-                upsert(&mut e.reservations, x.clone(), |a, b| a.id == b.id);
-            }
-            for x in &s.managed_compute {
-                upsert(&mut e.managed_compute, x.clone(), |a, b| a.id == b.id);
-            }
+            upsert_all(&mut e.resources, &s.resources, |x| x.id.clone());
+            upsert_all(&mut e.deployments, &s.deployments, |x| x.id.clone());
+            upsert_all(&mut e.commitments, &s.commitments, |x| x.id.clone());
+            upsert_all(&mut e.reservations, &s.reservations, |x| x.id.clone());
+            upsert_all(&mut e.managed_compute, &s.managed_compute, |x| x.id.clone());
             for x in &s.model_capacities {
                 put_capacity(&mut e.model_capacities, x);
             }
@@ -462,25 +473,43 @@ pub fn merge(
                 }
             }
         }
+        let mut mgs: std::collections::HashSet<String> =
+            e.management_groups.iter().map(|x| x.id.clone()).collect();
         for mg in &b.management_groups {
-            if !e.management_groups.iter().any(|x| x.id == mg.id) {
+            if mgs.insert(mg.id.clone()) {
                 e.management_groups.push(mg.clone());
             }
         }
 
+        let mut resource_at: std::collections::HashMap<String, usize> = e
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
         for r in &b.resources {
-            match e.resources.iter_mut().find(|x| x.id == r.id) {
-                Some(x) => {
+            match resource_at.get(&r.id) {
+                Some(&i) => {
+                    let x = &mut e.resources[i];
                     x.subscription = r.subscription.clone();
                     x.resource_group = r.resource_group.clone();
                     x.region = r.region.clone();
                 }
-                None => e.resources.push(r.clone()),
+                None => {
+                    resource_at.insert(r.id.clone(), e.resources.len());
+                    e.resources.push(r.clone());
+                }
             }
         }
 
+        let mut deployment_at: std::collections::HashMap<String, usize> = e
+            .deployments
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
         for d in &b.deployments {
-            if !e.resources.iter().any(|r| r.id == d.resource) {
+            if !resource_at.contains_key(&d.resource) {
                 return Err(err(
                     file,
                     at("deployments", &d.id, "resource").as_deref(),
@@ -498,7 +527,7 @@ pub fn merge(
                     object: Some(d.id.clone()),
                 });
             };
-            match e.deployments.iter_mut().find(|x| x.id == d.id) {
+            match deployment_at.get(&d.id).map(|&i| &mut e.deployments[i]) {
                 Some(_) if d.failed => skip(
                     "its last change failed (provisioningState Failed): the store's sizes are kept"
                         .into(),
@@ -550,6 +579,7 @@ pub fn merge(
                         Some(c) if c < now => (c, d.modified.is_some_and(|m| m > c)),
                         _ => (now, true),
                     };
+                    deployment_at.insert(d.id.clone(), e.deployments.len());
                     e.deployments.push(Deployment {
                         id: d.id.clone(),
                         resource: d.resource.clone(),

@@ -50,7 +50,21 @@ pub fn read_input(path: &std::path::Path) -> Result<Vec<u8>, InputError> {
             MAX_INPUT_BYTES / (1024 * 1024)
         )));
     }
-    std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))
+    // What is read is capped, not what metadata says: a device or a pipe
+    // (`/dev/zero`) has no size.
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_INPUT_BYTES) as usize);
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(err(format!(
+            "the file holds more than {} MiB; expected at most that",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The UTF-8 text of an input file's bytes. A UTF-8 byte-order mark is

@@ -42,6 +42,133 @@ pub(crate) fn friendly(message: String) -> String {
     }
 }
 
+/// serde's wording of a type mismatch ("invalid type: string \"x\",
+/// expected i64") in the file format's words: what the field takes and
+/// what the file has, as written ("expected a whole number of PTUs up to
+/// 1000000, got \"x\""). Other messages are returned unchanged.
+pub(crate) fn plain_words(
+    message: &str,
+    path: Option<&str>,
+    bytes: &[u8],
+    line: usize,
+    column: usize,
+) -> String {
+    let (body, at) = match message.rfind(" at line ") {
+        Some(i) => message.split_at(i),
+        None => (message, ""),
+    };
+    let field = path
+        .and_then(|p| p.rsplit('.').next())
+        .map(|f| f.split('[').next().unwrap_or(f))
+        .unwrap_or("");
+    let rewritten = if let Some(rest) = body
+        .strip_prefix("invalid type: ")
+        .or_else(|| body.strip_prefix("invalid value: "))
+    {
+        match rest.rsplit_once(", expected ") {
+            Some((got, want)) => format!(
+                "expected {}, got {}",
+                expected_words(want, field),
+                got_words(got, bytes, line, column)
+            ),
+            None => body.to_string(),
+        }
+    } else if let Some(rest) = body.strip_prefix("invalid length ") {
+        match rest.split_once(", expected ") {
+            Some((_, want)) if want.starts_with("struct ") => format!(
+                "expected {} with named fields, got an array",
+                expected_words(want, field)
+            ),
+            _ => body.to_string(),
+        }
+    } else {
+        body.to_string()
+    };
+    format!("{rewritten}{at}")
+}
+
+/// What a field takes, from serde's name of its type.
+fn expected_words(want: &str, field: &str) -> String {
+    let want = match want.find(" with ") {
+        Some(i) => &want[..i],
+        None => want,
+    };
+    let max = crate::domain::validate::MAX_PTU;
+    match want {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            match field {
+                "ptu" => format!("a whole number of PTUs up to {max}"),
+                "limit" => format!("a whole number of PTUs (the quota) up to {max}"),
+                _ => "a whole number".to_string(),
+            }
+        }
+        "a boolean" | "bool" => "true or false".to_string(),
+        "a sequence" => "a list ([...])".to_string(),
+        "a map" => "an object ({...})".to_string(),
+        "a string" | "a borrowed string" => "text in quotes".to_string(),
+        _ => match want.strip_prefix("struct ") {
+            Some(name) => {
+                let name = name.strip_suffix("Repr").unwrap_or(name);
+                let mut words = String::new();
+                for (i, c) in name.chars().enumerate() {
+                    if c.is_uppercase() && i > 0 {
+                        words.push(' ');
+                    }
+                    words.extend(c.to_lowercase());
+                }
+                let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {words} object")
+            }
+            None => want.to_string(),
+        },
+    }
+}
+
+/// What the file has, as written: a number as its digits (serde shows a
+/// 31-digit count as "floating point `1e+30`").
+fn got_words(got: &str, bytes: &[u8], line: usize, column: usize) -> String {
+    let inner = |prefix: &str| {
+        got.strip_prefix(prefix)
+            .map(|r| r.trim_matches('`').to_string())
+    };
+    if let Some(s) = got.strip_prefix("string ") {
+        return s.to_string();
+    }
+    if got.starts_with("floating point") || got.starts_with("integer") {
+        let written = bytes
+            .split(|b| *b == b'\n')
+            .nth(line.saturating_sub(1))
+            .map(|l| &l[..column.min(l.len())])
+            .map(|l| {
+                let start = l
+                    .iter()
+                    .rposition(|b| !(b.is_ascii_digit() || b"+-.eE".contains(b)))
+                    .map_or(0, |i| i + 1);
+                String::from_utf8_lossy(&l[start..]).to_string()
+            })
+            .filter(|s| s.bytes().any(|b| b.is_ascii_digit()));
+        if let Some(w) = written {
+            return w;
+        }
+    }
+    if let Some(v) = inner("floating point ")
+        .or_else(|| inner("integer "))
+        .or_else(|| inner("boolean "))
+    {
+        return v;
+    }
+    match got {
+        "sequence" => "an array".to_string(),
+        "map" => "an object".to_string(),
+        "unit value" | "null" => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// Parses JSON into any serde type, reporting the JSON path of a failure.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     file: &str,
@@ -60,7 +187,13 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
         } else if inner.is_syntax() {
             format!("not valid JSON: {inner}")
         } else {
-            friendly(inner.to_string())
+            friendly(plain_words(
+                &inner.to_string(),
+                path.as_deref(),
+                bytes,
+                inner.line(),
+                inner.column(),
+            ))
         };
         InputError {
             file: file.to_string(),
@@ -97,7 +230,7 @@ pub(crate) fn top_level_keys(file: &str, bytes: &[u8]) -> Result<Vec<String>, In
     }
     let map: std::collections::BTreeMap<String, serde::de::IgnoredAny> = parse_json(file, bytes)
         .map_err(|e| {
-            if e.message.contains("invalid type") {
+            if e.message.starts_with("expected an object ({...}), got") {
                 err("expected a JSON object at the top level".into())
             } else {
                 e
@@ -126,7 +259,57 @@ fn parse_only(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
             ),
         });
     }
-    parse_json(file, bytes)
+    let estate: Estate = parse_json(file, bytes)?;
+    let err = |path: String, message: String| InputError {
+        file: file.to_string(),
+        path: Some(path),
+        message,
+    };
+    // serde takes a struct written as an array of its field values; the
+    // format has objects only.
+    let input: serde_json::Value = parse_json(file, bytes)?;
+    let read = serde_json::to_value(&estate).expect("an estate always serializes");
+    if let Some(path) = array_for_object(&input, &read, "$".to_string()) {
+        return Err(err(
+            path,
+            "expected an object with named fields, got an array".into(),
+        ));
+    }
+    for (i, d) in estate.deployments.iter().enumerate() {
+        if d.version.trim().is_empty() {
+            return Err(err(
+                format!("$.deployments[{i}].version"),
+                format!(
+                    "expected the model version such as \"2024-08-06\", got {:?}",
+                    d.version
+                ),
+            ));
+        }
+    }
+    Ok(estate)
+}
+
+/// The JSON path of the first place where the file has an array and what
+/// was read from it is an object.
+fn array_for_object(
+    input: &serde_json::Value,
+    read: &serde_json::Value,
+    path: String,
+) -> Option<String> {
+    use serde_json::Value;
+    match (input, read) {
+        (Value::Array(_), Value::Object(_)) => Some(path),
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
+            b.get(k)
+                .and_then(|w| array_for_object(v, w, format!("{path}.{k}")))
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (v, w))| array_for_object(v, w, format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// Parses and validates a snapshot file's bytes: a whole estate on its own
