@@ -145,6 +145,11 @@ pub enum Confirmed {
         subject: Subject,
         option: String,
     },
+    /// Write a notification's remedy (its changes) into the store.
+    ApplyRemedy {
+        summary: String,
+        changes: Vec<crate::planner::Edit>,
+    },
 }
 
 /// Popups over the panes; the last one has the keys.
@@ -165,6 +170,12 @@ pub enum Overlay {
     Confirm {
         message: String,
         then: Confirmed,
+    },
+    /// A notification's remedies side by side, priced (`enter` on a
+    /// notification); `selected` is the chosen one.
+    Remedies {
+        notification: Box<Notification>,
+        selected: usize,
     },
     /// Pick one line (what to plan for a deployment, the resource to move to).
     Choose {
@@ -1421,11 +1432,17 @@ fn select(app: &mut App) -> Vec<Effect> {
     match app.pane {
         Pane::Overview | Pane::Forecast => jump(app, &key),
         Pane::Notifications => {
-            let subject = app.notification(&key).map(|(n, _)| n.subject.clone());
-            match subject {
-                Some(s) => jump(app, &s),
-                None => vec![],
+            let Some(n) = app.notification(&key).map(|(n, _)| n.clone()) else {
+                return vec![];
+            };
+            if n.remedies.is_empty() {
+                return jump(app, &n.subject);
             }
+            app.overlays.push(Overlay::Remedies {
+                notification: Box::new(n),
+                selected: 0,
+            });
+            vec![]
         }
         Pane::Quota => {
             let v = app.views.get_mut(&Pane::Quota).expect("view");
@@ -1716,6 +1733,22 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
                             any: true,
                         }]
                     }
+                    Confirmed::ApplyRemedy { summary, changes } => {
+                        // The remedies are of the estate before the change.
+                        app.overlays
+                            .retain(|o| !matches!(o, Overlay::Remedies { .. }));
+                        if app.readonly {
+                            app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
+                            return vec![];
+                        }
+                        app.writing = true;
+                        app.set_status(Tone::Info, format!("Applying {summary}…"));
+                        vec![Effect::ApplyRemedy {
+                            summary,
+                            changes,
+                            now: app.now,
+                        }]
+                    }
                     Confirmed::ApplyPlan { subject, option } => {
                         if app.readonly {
                             app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
@@ -1737,7 +1770,9 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             Action::Back => {
                 app.overlays.pop();
                 let msg = match then {
-                    Confirmed::ApplyPlan { .. } => "Not applied: nothing written.",
+                    Confirmed::ApplyPlan { .. } | Confirmed::ApplyRemedy { .. } => {
+                        "Not applied: nothing written."
+                    }
                     _ => "Not saved.",
                 };
                 app.set_status(Tone::Info, msg);
@@ -1817,6 +1852,10 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             _ => vec![],
         },
         Overlay::Form(_) => form_action(app, action),
+        Overlay::Remedies {
+            notification,
+            selected,
+        } => remedies_action(app, *notification, selected, action),
         Overlay::Choose {
             items, selected, ..
         } => match action {
@@ -1870,6 +1909,100 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             _ => vec![],
         },
     }
+}
+
+/// Keys in a notification's remedies: choose one (j/k), apply it (enter
+/// or a): a purchase opens the new-reservation form filled in from it;
+/// other changes ask, then go into the store as one change (`u` undoes).
+fn remedies_action(app: &mut App, n: Notification, selected: usize, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back => {
+            app.overlays.pop();
+            vec![]
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![]
+        }
+        Action::Up | Action::Down | Action::Top | Action::Bottom => {
+            let last = n.remedies.len().saturating_sub(1);
+            let to = match action {
+                Action::Up => selected.saturating_sub(1),
+                Action::Down => (selected + 1).min(last),
+                Action::Top => 0,
+                _ => last,
+            };
+            if let Some(Overlay::Remedies { selected, .. }) = app.overlays.last_mut() {
+                *selected = to;
+            }
+            vec![]
+        }
+        Action::Select | Action::Acknowledge | Action::ApplyPlan => {
+            let Some(r) = n.remedies.get(selected).cloned() else {
+                return vec![];
+            };
+            apply_remedy(app, &n, selected, r)
+        }
+        _ => vec![],
+    }
+}
+
+/// Applies remedy number `i` (from 0) of a notification.
+fn apply_remedy(
+    app: &mut App,
+    n: &Notification,
+    i: usize,
+    r: crate::planner::remedies::Remedy,
+) -> Vec<Effect> {
+    use crate::planner::Edit as PlanEdit;
+    if app.readonly {
+        app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
+        return vec![];
+    }
+    if r.changes.is_empty() {
+        app.set_status(
+            Tone::Info,
+            format!("Remedy {}: {} (nothing to write).", i + 1, r.summary),
+        );
+        return vec![];
+    }
+    // A purchase alone: the new-reservation form, filled in from it.
+    if let [PlanEdit::AddReservation(res)] = r.changes.as_slice() {
+        let Some(d) = app.data().cloned() else {
+            return vec![];
+        };
+        app.overlays.pop();
+        let form = Form::purchase(&d.estate, res, app.now);
+        app.overlays.push(Overlay::Form(Box::new(form)));
+        app.set_status(
+            Tone::Info,
+            format!(
+                "Remedy {} of {}: the purchase, filled in; check it and save (u undoes it).",
+                i + 1,
+                n.id
+            ),
+        );
+        return reprice(app);
+    }
+    let summary = format!("fix {} remedy {}: {}", n.id, i + 1, r.kind.name());
+    let message = format!(
+        "Apply remedy {} of {} ({})? {} It saves {} over the lifetime ({}), {} over the horizon; one change, u undoes it.",
+        i + 1,
+        n.id,
+        r.kind.name(),
+        r.summary.trim_end_matches('.'),
+        data::money(r.saving_lifetime),
+        r.lifetime.describe(),
+        data::money(r.saving_horizon),
+    );
+    app.overlays.push(Overlay::Confirm {
+        message,
+        then: Confirmed::ApplyRemedy {
+            summary,
+            changes: r.changes,
+        },
+    });
+    vec![]
 }
 
 fn form_action(app: &mut App, action: Action) -> Vec<Effect> {

@@ -86,6 +86,13 @@ pub enum Effect {
         option: String,
         now: Time,
     },
+    /// Write a notification's remedy (its changes, a plan's steps) as one
+    /// store transaction.
+    ApplyRemedy {
+        summary: String,
+        changes: Vec<crate::planner::Edit>,
+        now: Time,
+    },
     /// Read the live estate through az into the store (`:sync`); its steps
     /// come back as they happen.
     Sync {
@@ -115,6 +122,7 @@ impl Effect {
             Effect::OpenDemo { .. } => "open demo",
             Effect::Plan { .. } => "plan",
             Effect::ApplyPlan { .. } => "apply plan",
+            Effect::ApplyRemedy { .. } => "apply remedy",
             Effect::Sync { .. } => "sync",
         }
     }
@@ -671,6 +679,43 @@ impl Worker {
                     (Ok(_), None) => Err("Not applied: the plan was not made".into()),
                     (Err(e), _) => Err(format!("Not applied: {e}")),
                 })]
+            }
+            Effect::ApplyRemedy {
+                summary,
+                changes,
+                now,
+            } => {
+                // The same path as `plan --apply` and `fix --apply`: the
+                // changes made on the store's estate, checked, one change.
+                let r = self.with_store(|s| {
+                    let at = stamp(s, now);
+                    s.transact("tui", &summary, at, |cur| {
+                        let e = planner::apply_edits(cur, &changes)?;
+                        crate::domain::validate::validate(&e).map_err(|v| {
+                            PlanError::WhatIf(format!(
+                                "the remedy would leave the estate invalid: {v}"
+                            ))
+                        })?;
+                        Ok::<_, PlanError>(e)
+                    })
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())
+                });
+                vec![match r {
+                    Ok(w) => match w.change {
+                        Some(id) => Action::Wrote(
+                            Ok(format!("Applied #{id}: {summary} (u undoes it).")),
+                            true,
+                        ),
+                        None => Action::Wrote(
+                            Ok(format!(
+                                "Nothing written: the store already holds {summary}."
+                            )),
+                            false,
+                        ),
+                    },
+                    Err(e) => Action::Wrote(Err(format!("Not applied: {e}")), false),
+                }]
             }
             // `run_streaming` runs syncs with their progress; this is without.
             Effect::Sync {

@@ -593,6 +593,49 @@ impl Form {
         f
     }
 
+    /// The new-reservation form filled in from a purchase a remedy or plan
+    /// proposes: region, type, size, scope, term, billing, renewal and
+    /// start (never before now).
+    pub fn purchase(e: &Estate, r: &Reservation, now: Time) -> Form {
+        let mut f = Form::new_reservation(e, Some(r), r.start.max(now));
+        let pick = |f: &mut Form, label: &str, i: usize| {
+            if let Some(FieldKind::Choice { index, .. }) = f
+                .fields
+                .iter_mut()
+                .find(|x| x.label == label)
+                .map(|x| &mut x.kind)
+            {
+                *index = i;
+            }
+        };
+        pick(
+            &mut f,
+            "Term",
+            match r.term {
+                crate::domain::Term::OneMonth => 0,
+                crate::domain::Term::OneYear => 1,
+            },
+        );
+        pick(
+            &mut f,
+            "Billing",
+            match r.billing {
+                crate::domain::Billing::Monthly => 0,
+                crate::domain::Billing::Upfront => 1,
+            },
+        );
+        pick(
+            &mut f,
+            "Renewal",
+            match r.renewal {
+                crate::domain::ReservationRenewal::None => 1,
+                _ => 0,
+            },
+        );
+        f.sync_fields();
+        f
+    }
+
     pub fn scope_change(e: &Estate, reservation: &str, now: Time) -> Result<Form, String> {
         let r = e
             .reservations

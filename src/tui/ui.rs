@@ -345,6 +345,9 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
             ("esc", "cancel"),
         ]),
         Some(Overlay::Confirm { .. }) => fixed(&[("y/enter", "yes"), ("n/esc", "no")]),
+        Some(Overlay::Remedies { .. }) => {
+            fixed(&[("j/k", "choose"), ("enter/a", "apply"), ("esc", "close")])
+        }
         Some(Overlay::Choose { .. }) => {
             fixed(&[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")])
         }
@@ -1757,6 +1760,10 @@ fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect)
             items,
             selected,
         } => super::plan_view::draw_chooser(app, f, body, title, items, *selected),
+        Overlay::Remedies {
+            notification,
+            selected,
+        } => super::remedy_view::draw(app, f, body, notification, *selected),
         Overlay::Filter(_) => {}
     }
 }
