@@ -47,6 +47,7 @@ fn open(v: &Value) -> (App, Worker, tempfile::TempDir) {
     let (mut app, worker) = prepare(Options {
         store: StoreChoice::Scenario(path),
         now: Some(now()),
+        clock_start: None,
         readonly: false,
         config: Config::default(),
     })
