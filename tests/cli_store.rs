@@ -390,7 +390,9 @@ fn csv_and_focus_exports() {
     let sizes = std::fs::read_to_string(out_dir.join("deployment_sizes.csv")).unwrap();
     assert!(sizes.lines().count() > 13, "resizes have their own rows");
 
-    // FOCUS: per instrument and day, Used and Unused effective costs sum to the amortized charges.
+    // FOCUS: every cost the core rates. EffectiveCost sums to the amortized
+    // forecast of the range and BilledCost to the actual one; the rows are
+    // written unrounded, so the sums round to the forecast's totals exactly.
     let focus = ok(
         &db,
         &[
@@ -406,65 +408,88 @@ fn csv_and_focus_exports() {
     let mut rdr = csv::Reader::from_reader(focus.as_bytes());
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     for col in [
+        "BilledCost",
+        "EffectiveCost",
+        "ListCost",
+        "ContractedCost",
+        "ChargeCategory",
+        "PricingCategory",
         "CommitmentDiscountId",
         "CommitmentDiscountType",
         "CommitmentDiscountStatus",
-        "CommitmentDiscountQuantity",
+        "ConsumedQuantity",
+        "ConsumedUnit",
+        "PricingQuantity",
+        "PricingUnit",
         "ChargePeriodStart",
         "ChargePeriodEnd",
-        "BilledCost",
-        "EffectiveCost",
+        "BillingPeriodStart",
+        "SkuId",
+        "RegionId",
+        "SubAccountId",
+        "ResourceId",
+        "BillingAccountId",
     ] {
         assert!(header.iter().any(|h| h == col), "{col}");
     }
     let idx = |c: &str| header.iter().position(|h| h == c).unwrap();
-    let mut effective = rust_decimal::Decimal::ZERO;
+    let num = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let (mut effective, mut billed) = (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO);
+    let mut on_demand = rust_decimal::Decimal::ZERO;
+    let mut managed = rust_decimal::Decimal::ZERO;
     let mut unused_qty = rust_decimal::Decimal::ZERO;
     let mut statuses = std::collections::BTreeSet::new();
     for row in rdr.records() {
         let row = row.unwrap();
-        effective += row[idx("EffectiveCost")]
-            .parse::<rust_decimal::Decimal>()
-            .unwrap();
+        effective += num(&row[idx("EffectiveCost")]);
+        billed += num(&row[idx("BilledCost")]);
         statuses.insert(row[idx("CommitmentDiscountStatus")].to_string());
+        if &row[idx("PricingCategory")] == "Standard" {
+            assert_eq!(&row[idx("ChargeCategory")], "Usage");
+            assert_eq!(&row[idx("CommitmentDiscountId")], "");
+            if &row[idx("ServiceName")] == "Azure OpenAI Service" {
+                on_demand += num(&row[idx("EffectiveCost")]);
+            } else {
+                managed += num(&row[idx("EffectiveCost")]);
+            }
+        }
         if &row[idx("CommitmentDiscountStatus")] == "Unused"
             && row[idx("CommitmentDiscountId")].starts_with("res-wus3-global")
         {
-            unused_qty += row[idx("CommitmentDiscountQuantity")]
-                .parse::<rust_decimal::Decimal>()
-                .unwrap();
+            unused_qty += num(&row[idx("PricingQuantity")]);
         }
     }
     assert!(statuses.contains("Used") && statuses.contains("Unused"));
-    let f: Value = serde_json::from_str(&ok(
-        &db,
-        &[
-            "forecast",
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-12-01",
-            "--basis",
-            "amortized",
-            "--format",
-            "json",
-        ],
-    ))
-    .unwrap();
-    let amortized: rust_decimal::Decimal = f["totals"]["commitment"]
-        .as_str()
-        .unwrap()
-        .parse::<rust_decimal::Decimal>()
-        .unwrap()
-        + f["totals"]["reservation"]
-            .as_str()
-            .unwrap()
-            .parse::<rust_decimal::Decimal>()
-            .unwrap();
-    // Rows are rounded to cents one by one: allow a cent per row.
-    assert!(
-        (effective - amortized).abs() < rust_decimal::Decimal::from(2),
-        "{effective} vs {amortized}"
+    let totals = |basis: &str| -> Value {
+        let f: Value = serde_json::from_str(&ok(
+            &db,
+            &[
+                "forecast",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-12-01",
+                "--basis",
+                basis,
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap();
+        f
+    };
+    let cents = |d: rust_decimal::Decimal| ptudesk::domain::money::fmt_money(d);
+    let f = totals("amortized");
+    assert_eq!(cents(effective), f["totals"]["total"].as_str().unwrap());
+    assert_eq!(cents(on_demand), f["totals"]["hourly"].as_str().unwrap());
+    assert_eq!(
+        cents(managed),
+        f["totals"]["managed_compute"].as_str().unwrap()
+    );
+    assert!(on_demand > rust_decimal::Decimal::ZERO && managed > rust_decimal::Decimal::ZERO);
+    assert_eq!(
+        cents(billed),
+        totals("actual")["totals"]["total"].as_str().unwrap()
     );
     // The global reservation beside regional deployments is all unused.
     let wus3 = f["instruments"]

@@ -386,17 +386,15 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
                 basis: Basis::Amortized,
                 by: Bucket::Day,
             };
-            let d = rating::forecast_detailed(
-                &estate,
-                &PriceBook::default_book(),
-                &req,
-                &crate::config::Config::load()
-                    .map_err(Failure::input)?
-                    .rating_options(),
-            )?;
+            let opts = crate::config::Config::load()
+                .map_err(Failure::input)?
+                .rating_options();
+            let book = PriceBook::default_book();
+            let d = rating::forecast_detailed(&estate, &book, &req, &opts)?;
             note_unverified(&d.forecast);
-            let rows = report::tables::focus_rows(&estate.currency, &d.periods, &d.bills);
-            let text = report::tables::focus_csv(&rows);
+            let (hourly, managed) = rating::usage_by_bucket(&estate, &book, &req, &opts)?;
+            let rows = report::focus::rows(&estate, &book, &d.periods, &d.bills, &hourly, &managed);
+            let text = report::focus::csv(&estate.currency, &rows);
             match &a.out {
                 Some(p) => std::fs::write(p, text)
                     .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display()))),

@@ -436,3 +436,84 @@ pub fn buckets(req: &Request) -> Vec<(i64, i64)> {
     }
     out
 }
+
+/// One deployment's hourly-rate (on-demand) usage in one bucket of a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDemandUse {
+    /// Index in `estate.deployments`.
+    pub deployment: usize,
+    pub start: Time,
+    pub end: Time,
+    /// PTU-minutes paying the hourly rate (a share of the pool's).
+    pub ptu_minutes: Decimal,
+    pub cost: Decimal,
+}
+
+/// One managed-compute deployment's uptime in one bucket of a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedComputeUse {
+    /// Index in `estate.managed_compute`.
+    pub item: usize,
+    pub start: Time,
+    pub end: Time,
+    /// Minutes up (a minute counts if it is up at any instant of it).
+    pub minutes: i64,
+    pub cost: Decimal,
+}
+
+/// The hourly-rate usage of each deployment and the uptime of each
+/// managed-compute deployment, per bucket of `req` (each bucket rated on its
+/// own): with [`forecast_detailed`]'s commitment and reservation detail, the
+/// whole of what a window costs, line by line.
+pub fn usage_by_bucket(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<(Vec<OnDemandUse>, Vec<ManagedComputeUse>), RatingError> {
+    use crate::domain::time::ceil_minute;
+    check_request(req)?;
+    let mut hourly = Vec::new();
+    let mut managed = Vec::new();
+    for (a, b) in buckets(req) {
+        let (start, end) = (engine::hour_time(a), engine::hour_time(b));
+        let part = Request {
+            from: start,
+            to: end,
+            basis: req.basis,
+            by: req.by,
+        };
+        let prepared = prepare::Prepared::new(estate, book, start, end, opts)?;
+        let (_, _, deployments) = engine::rate_full(&prepared, &part, true)?;
+        for d in deployments.unwrap_or_default() {
+            if d.hourly_cost != Decimal::ZERO || d.hourly_ptu_minutes != Decimal::ZERO {
+                hourly.push(OnDemandUse {
+                    deployment: d.index,
+                    start,
+                    end,
+                    ptu_minutes: d.hourly_ptu_minutes,
+                    cost: d.hourly_cost,
+                });
+            }
+        }
+        for (item, m) in estate.managed_compute.iter().enumerate() {
+            let up_from =
+                chrono::DurationRound::duration_trunc(m.start, chrono::TimeDelta::minutes(1))
+                    .unwrap_or(m.start);
+            let up_to = m.end.map_or(end, ceil_minute);
+            let (s, e) = (up_from.max(start), up_to.min(end));
+            if e <= s {
+                continue;
+            }
+            let minutes = (e - s).num_minutes();
+            managed.push(ManagedComputeUse {
+                item,
+                start,
+                end,
+                minutes,
+                cost: m.hourly_rate() * Decimal::from(minutes) / Decimal::from(60),
+            });
+        }
+    }
+    Ok((hourly, managed))
+}

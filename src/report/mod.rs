@@ -2,6 +2,7 @@
 //! scripts (JSON, CSV). Rendering only rounds; it never computes money.
 
 pub mod changes;
+pub mod focus;
 pub mod forecast;
 pub mod safe;
 pub mod tables;

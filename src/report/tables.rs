@@ -1,11 +1,8 @@
-//! The estate as CSV, one file per table (`export --format csv`), and
-//! FOCUS-shaped commitment and reservation usage (`export --format focus`).
+//! The estate as CSV, one file per table (`export --format csv`); FOCUS
+//! rows are [`super::focus`]'s.
 
 use crate::domain::Estate;
-use crate::domain::money::fmt_money;
 use crate::domain::time::{Time, fmt_time};
-use crate::rating::engine::InstrumentPeriod;
-use crate::rating::{BilledCharge, InstrumentKind};
 use std::path::Path;
 
 fn t(x: Option<Time>) -> String {
@@ -359,106 +356,6 @@ pub fn write_tables(e: &Estate, dir: &Path) -> Result<Vec<String>, String> {
         written.push(path.display().to_string());
     }
     Ok(written)
-}
-
-/// The FOCUS columns written.
-pub const FOCUS_HEADER: [&str; 15] = [
-    "BillingCurrency",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeDescription",
-    "CommitmentDiscountId",
-    "CommitmentDiscountType",
-    "CommitmentDiscountCategory",
-    "CommitmentDiscountStatus",
-    "CommitmentDiscountQuantity",
-    "CommitmentDiscountUnit",
-    "RegionId",
-    "SkuId",
-    "BilledCost",
-    "EffectiveCost",
-];
-
-fn kind_name(k: InstrumentKind) -> &'static str {
-    match k {
-        InstrumentKind::Commitment => "Commitment",
-        InstrumentKind::Reservation => "Reservation",
-    }
-}
-
-/// FOCUS-shaped rows: per instrument and day, a Used and an Unused usage row
-/// (quantity in PTU-hours; effective cost the amortized cost of the used and
-/// idle capacity), and a Purchase (or Credit) row per charge billed that day
-/// (billed cost). Azure's own export leaves these commitment columns empty
-/// for provisioned throughput.
-pub fn focus_rows(
-    currency: &str,
-    periods: &[InstrumentPeriod],
-    bills: &[BilledCharge],
-) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    for p in periods {
-        let unused = p.capacity_ptu_minutes - p.used_ptu_minutes;
-        for (status, minutes, cost) in [
-            ("Used", p.used_ptu_minutes, p.used_cost),
-            ("Unused", unused, p.unused_cost()),
-        ] {
-            rows.push(vec![
-                currency.to_string(),
-                fmt_time(p.start),
-                fmt_time(p.end),
-                "Usage".into(),
-                format!("{} PTU capacity, {}", p.sku.label(), status.to_lowercase()),
-                p.id.clone(),
-                kind_name(p.kind).into(),
-                "Usage".into(),
-                status.into(),
-                crate::domain::money::fmt_ptu_hours(minutes),
-                "PTU-hour".into(),
-                p.region.clone(),
-                p.sku.azure_name().into(),
-                "0.00".into(),
-                fmt_money(cost),
-            ]);
-        }
-    }
-    for b in bills {
-        let day = crate::domain::time::day_start(b.at);
-        rows.push(vec![
-            currency.to_string(),
-            fmt_time(day),
-            fmt_time(day + chrono::Duration::days(1)),
-            if b.amount.is_sign_negative() {
-                "Credit".into()
-            } else {
-                "Purchase".into()
-            },
-            format!("{:?}", b.charge).to_lowercase(),
-            b.id.clone(),
-            kind_name(b.kind).into(),
-            "Usage".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            b.region.clone(),
-            b.sku.azure_name().into(),
-            fmt_money(b.amount),
-            "0.00".into(),
-        ]);
-    }
-    rows.sort_by(|a, b| (&a[1], &a[5], &a[3], &a[8]).cmp(&(&b[1], &b[5], &b[3], &b[8])));
-    rows
-}
-
-/// FOCUS rows as CSV text.
-pub fn focus_csv(rows: &[Vec<String>]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    super::safe::write_record(&mut w, FOCUS_HEADER).expect("in memory");
-    for r in rows {
-        super::safe::write_record(&mut w, r).expect("in memory");
-    }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
 }
 
 #[cfg(test)]
