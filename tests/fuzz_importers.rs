@@ -57,12 +57,12 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let n = any::<usize>();
     prop_oneof![
-        (n.clone(), 1u8..=255).prop_map(|(p, b)| Mutation::Flip(p, b)),
-        (n.clone(), any::<u8>()).prop_map(|(p, b)| Mutation::Insert(p, b)),
-        (n.clone(), 1usize..64).prop_map(|(p, k)| Mutation::Delete(p, k)),
-        n.clone().prop_map(Mutation::Cut),
-        (n.clone(), n.clone()).prop_map(|(p, k)| Mutation::Replace(p, k)),
-        (n.clone(), n.clone()).prop_map(|(p, k)| Mutation::RemoveKey(p, k)),
+        (n, 1u8..=255).prop_map(|(p, b)| Mutation::Flip(p, b)),
+        (n, any::<u8>()).prop_map(|(p, b)| Mutation::Insert(p, b)),
+        (n, 1usize..64).prop_map(|(p, k)| Mutation::Delete(p, k)),
+        n.prop_map(Mutation::Cut),
+        (n, n).prop_map(|(p, k)| Mutation::Replace(p, k)),
+        (n, n).prop_map(|(p, k)| Mutation::RemoveKey(p, k)),
         n.prop_map(Mutation::Repeat),
     ]
 }
