@@ -561,3 +561,27 @@ fn a_scale_below_one_is_refused_with_its_range() {
         assert!(o.stdout.is_empty());
     }
 }
+
+/// FNV-1a over bytes: a fixed, dependency-free fingerprint of an output.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn the_spread_profile_gives_the_same_bytes_as_before_profiles_existed() {
+    // Fingerprints of `generate --scale N --seed S` taken before `--profile`
+    // was added: the default profile must keep producing these exact bytes.
+    for (scale, seed, len, hash) in [
+        (1, 0, 3559, 0xccff_f36b_73ef_b67du64),
+        (20, 7, 14903, 0x1ee1_0ac2_3eaa_8c54),
+        (300, 7, 171193, 0x8b08_d971_0622_7435),
+        (2000, 7, 1122242, 0x70f4_93b2_2b22_c1a7),
+        (500, 42, 288377, 0x5511_bccf_57c2_1ce0),
+    ] {
+        let json = to_json(&generate(scale, seed, base()));
+        assert_eq!(json.len(), len, "scale {scale} seed {seed}: length");
+        assert_eq!(fnv1a(json.as_bytes()), hash, "scale {scale} seed {seed}: bytes");
+    }
+}
