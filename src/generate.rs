@@ -37,6 +37,16 @@
 //!   (subscription, region, SKU) deployed, mostly with headroom, a few at or
 //!   below the deployed total.
 //!
+//! That is the default shape, [`Profile::Spread`]. [`Profile::Concentrated`]
+//! puts the capacity in a few places, as real estates do: two regions
+//! (eastus2, swedencentral), 4-6 subscriptions in pairs of two billing
+//! accounts under one management group each (so management-group scopes
+//! span billing accounts), about `scale / 10` resources, every deployment
+//! resized 2-5 times at odd instants in the 30 days before the base, and
+//! about `scale / 20` reservations, nine in ten shared or scoped to a
+//! management group. Commitments, managed compute, prices and quotas follow
+//! the same rules as above.
+//!
 //! Decisions: the generator draws only integers from a `ChaCha8Rng` seeded
 //! with the seed (never floats, never a hash map's order), so the same
 //! `(scale, seed, base)` gives the same estate on every machine. Dates hang
@@ -149,10 +159,35 @@ const PARTNER_MODELS: &[&str] = &[
 /// Publisher surcharges per GPU-hour, in cents.
 const SURCHARGES: &[i64] = &[0, 50, 150, 210, 350];
 
+/// The shape of a synthetic estate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Many regions and subscriptions, most deployments never resized, every
+    /// scope type about as often (the shape described at the top).
+    #[default]
+    Spread,
+    /// PTU capacity in a few places: two regions, a handful of subscriptions
+    /// (their number does not grow with the scale), about ten deployments
+    /// per resource, each resized two to five times at odd minutes in the
+    /// 30 days before the base, and most reservations shared or scoped to a
+    /// management group (whose subscriptions may lie in several billing
+    /// accounts).
+    Concentrated,
+}
+
 /// A synthetic estate with `scale` deployments, dated around `base`, the same
 /// for the same (scale, seed, base) on every machine.
 pub fn generate(scale: usize, seed: u64, base: Time) -> Estate {
-    Builder::new(scale, seed, base).build()
+    generate_profile(scale, seed, base, Profile::Spread)
+}
+
+/// A synthetic estate of the given shape: the same for the same (scale,
+/// seed, base, profile) on every machine; [`Profile::Spread`] is
+/// [`generate`].
+pub fn generate_profile(scale: usize, seed: u64, base: Time, profile: Profile) -> Estate {
+    let mut b = Builder::new(scale, seed, base);
+    b.profile = profile;
+    b.build()
 }
 
 /// The seeded generator, drawing integers only.
@@ -269,6 +304,7 @@ struct Res {
 struct Builder {
     g: Gen,
     scale: usize,
+    profile: Profile,
     /// Midnight UTC of the base's day (clamped): every date hangs off it.
     anchor: Time,
     company: &'static str,
@@ -306,6 +342,7 @@ impl Builder {
         Builder {
             g,
             scale,
+            profile: Profile::Spread,
             anchor,
             company,
             regions: vec![],
@@ -333,6 +370,24 @@ impl Builder {
     /// 8-10 of the ten regions, in table order; at least one region without
     /// a Data Zone hosts only Regional deployments.
     fn regions(&mut self) {
+        if self.profile == Profile::Concentrated {
+            // Two regions with a Data Zone: eastus2 at list price and
+            // swedencentral a little above it.
+            for (name, pct) in [("eastus2", 100), ("swedencentral", self.g.range(100, 115))] {
+                let (_, data_zone, weight) = *REGIONS
+                    .iter()
+                    .find(|r| r.0 == name)
+                    .expect("a listed region");
+                self.regions.push(RegionInfo {
+                    name,
+                    data_zone,
+                    regional_only: false,
+                    weight,
+                    pct,
+                });
+            }
+            return;
+        }
         let mut order: Vec<usize> = (0..REGIONS.len()).collect();
         self.g.shuffle(&mut order);
         let n = 8 + self.g.index(3);
@@ -410,8 +465,33 @@ impl Builder {
             tree.push((bu_index, leaves));
         }
 
-        let n_subs = ((self.scale + 12) / 25).max(2);
+        let n_subs = match self.profile {
+            Profile::Spread => ((self.scale + 12) / 25).max(2),
+            Profile::Concentrated => 4 + self.g.index(3),
+        };
         for i in 0..n_subs {
+            if self.profile == Profile::Concentrated {
+                // Pairs of subscriptions of different billing accounts in
+                // one business unit's `prod` group: management-group scopes
+                // that span billing accounts.
+                let unit = (i / 2) % units.len();
+                let (leaf, env) = tree[unit].1[0];
+                let id = format!("sub-{}-{env}-{i:03}", units[unit]);
+                let billing_account = i % n_ba;
+                self.estate.billing_accounts[billing_account]
+                    .subscriptions
+                    .push(id.clone());
+                self.estate.management_groups[leaf]
+                    .subscriptions
+                    .push(id.clone());
+                self.subs.push(Sub {
+                    id,
+                    billing_account,
+                    leaf: Some(leaf),
+                    env,
+                });
+                continue;
+            }
             let unit = if i < units.len() {
                 i
             } else {
@@ -456,7 +536,10 @@ impl Builder {
     }
 
     fn resources(&mut self) {
-        let n_res = (self.scale / 4).max(1);
+        let n_res = match self.profile {
+            Profile::Spread => (self.scale / 4).max(1),
+            Profile::Concentrated => (self.scale / 10).max(1),
+        };
         let total_weight: u64 = self.regions.iter().map(|r| r.weight).sum();
         for i in 0..n_res {
             let sub = if i < self.subs.len() {
@@ -581,6 +664,13 @@ impl Builder {
                         (m, v, 5)
                     }
                 };
+                if self.profile == Profile::Concentrated {
+                    let dep = self.concentrated_deployment(r, k, sku, model, version, step);
+                    self.res[r].deployments.push(self.estate.deployments.len());
+                    self.dep_res.push(r);
+                    self.estate.deployments.push(dep);
+                    continue;
+                }
                 let created = if self.g.chance(1, 12) {
                     let days = self.g.range(1, 60);
                     self.g.on_day(self.anchor, days)
@@ -635,6 +725,65 @@ impl Builder {
                     deleted_approximate: false,
                 });
             }
+        }
+    }
+
+    /// A deployment of the concentrated profile: created 31-365 days before
+    /// the base, resized 2-5 times at odd instants in the 30 days before it,
+    /// one in ten deleted 1-20 days after its last resize.
+    fn concentrated_deployment(
+        &mut self,
+        r: usize,
+        k: usize,
+        sku: Sku,
+        model: &str,
+        version: &str,
+        step: i64,
+    ) -> Deployment {
+        let back = self.g.range(31, 365);
+        let created = self.g.on_day(self.anchor, -back);
+        let mut sizes = vec![Size {
+            at: created,
+            ptu: self.size(sku, step),
+            approximate: false,
+        }];
+        let n = self.g.range(2, 5);
+        let mut ats: Vec<Time> = (0..n)
+            .map(|_| {
+                let days = self.g.range(1, 30);
+                self.anchor - Duration::days(days) + self.g.odd_time_of_day()
+            })
+            .collect();
+        ats.sort_unstable();
+        ats.dedup();
+        for at in ats {
+            let prev = sizes.last().expect("created").ptu;
+            let mut ptu = self.size(sku, step);
+            if ptu == prev {
+                ptu += if sku == Sku::Regional { step } else { 5 };
+            }
+            sizes.push(Size {
+                at,
+                ptu,
+                approximate: false,
+            });
+        }
+        let deleted = if self.g.chance(1, 10) {
+            let last = sizes.last().expect("created").at;
+            let days = self.g.range(1, 20);
+            Some(self.g.on_day(day_start(last), days))
+        } else {
+            None
+        };
+        Deployment {
+            id: format!("{}/{}-{}", self.res[r].id, model, k + 1),
+            resource: self.res[r].id.clone(),
+            model: model.to_string(),
+            version: version.to_string(),
+            sku,
+            sizes,
+            deleted,
+            deleted_approximate: false,
         }
     }
 
@@ -845,7 +994,16 @@ impl Builder {
             };
             let region = self.res[r].region;
             let region_name = self.regions[region].name;
-            let kind = (i + offsets[1]) % 4;
+            let kind = match self.profile {
+                Profile::Spread => (i + offsets[1]) % 4,
+                // Mostly shared (the portal's default) or a management group.
+                Profile::Concentrated => match self.g.below(20) {
+                    0 => 0,
+                    1 | 2 => 1,
+                    3..=10 => 2,
+                    _ => 3,
+                },
+            };
             let scope = self.scope_of(r, kind);
             let term = if self.g.chance(2, 5) {
                 Term::OneMonth

@@ -585,3 +585,65 @@ fn the_spread_profile_gives_the_same_bytes_as_before_profiles_existed() {
         assert_eq!(fnv1a(json.as_bytes()), hash, "scale {scale} seed {seed}: bytes");
     }
 }
+
+#[test]
+fn the_concentrated_profile_is_valid_deterministic_and_concentrated() {
+    use ptudesk::generate::{Profile, generate_profile};
+    for seed in 0..20 {
+        for scale in [1, 2, 5, 19, 20, 99, 400] {
+            let e = generate_profile(scale, seed, base(), Profile::Concentrated);
+            check(&e, scale, seed);
+        }
+    }
+    let a = to_json(&generate_profile(2000, 7, base(), Profile::Concentrated));
+    assert_eq!(
+        a,
+        to_json(&generate_profile(2000, 7, base(), Profile::Concentrated))
+    );
+    assert_ne!(a, to_json(&generate(2000, 7, base())));
+
+    let e = generate_profile(2000, 7, base(), Profile::Concentrated);
+    check(&e, 2000, 7);
+    let regions: BTreeSet<&str> = e.resources.iter().map(|r| r.region.as_str()).collect();
+    assert_eq!(regions, BTreeSet::from(["eastus2", "swedencentral"]));
+    let subs: BTreeSet<&str> = e.resources.iter().map(|r| r.subscription.as_str()).collect();
+    assert!((4..=6).contains(&subs.len()), "{} subscriptions", subs.len());
+    assert_eq!(e.resources.len(), 200);
+    assert_eq!(e.reservations.len(), 100);
+    // Every deployment is resized 2-5 times in the 30 days before the base,
+    // never on a whole minute.
+    let month_before = base() - chrono::Duration::days(30);
+    for d in &e.deployments {
+        let recent: Vec<_> = d.sizes[1..].iter().map(|s| s.at).collect();
+        assert!((1..=5).contains(&recent.len()), "{}: {recent:?}", d.id);
+        for at in recent {
+            assert!(at >= month_before && at < base(), "{}: {at}", d.id);
+            assert!(!is_whole_hour(at), "{}: {at}", d.id);
+        }
+    }
+    let resized_twice = e.deployments.iter().filter(|d| d.sizes.len() >= 3).count();
+    assert!(resized_twice > 1800, "{resized_twice} resized at least twice");
+    // Most reservations are shared or scoped to a management group.
+    let broad = e
+        .reservations
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.scope,
+                Scope::Shared { .. } | Scope::ManagementGroup { .. }
+            )
+        })
+        .count();
+    assert!(broad >= 70, "{broad} of 100 shared or management-group");
+    // A management group holds subscriptions of two billing accounts.
+    let ba_of = |s: &str| {
+        e.billing_accounts
+            .iter()
+            .position(|b| b.subscriptions.iter().any(|x| x == s))
+    };
+    let spans = e.management_groups.iter().any(|m| {
+        let bas: BTreeSet<_> = m.subscriptions.iter().map(|s| ba_of(s)).collect();
+        bas.len() > 1
+    });
+    assert!(spans, "no management group spans billing accounts");
+}

@@ -137,6 +137,17 @@ pub struct GenerateArgs {
     /// Seed of the generator; the same seed gives the same bytes everywhere
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Shape of the estate: `spread` (many regions and subscriptions) or
+    /// `concentrated` (two regions, a handful of subscriptions, frequent
+    /// resizes, mostly shared and management-group reservations)
+    #[arg(long, value_enum, default_value_t = ProfileArg::Spread)]
+    pub profile: ProfileArg,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    Spread,
+    Concentrated,
 }
 
 /// A failure with the exit status it calls for.
@@ -277,7 +288,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Capacity(a)) => capacity::capacity(&cli.global, a, now),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
-            let estate = crate::generate::generate(a.scale as usize, a.seed, base);
+            let profile = match a.profile {
+                ProfileArg::Spread => crate::generate::Profile::Spread,
+                ProfileArg::Concentrated => crate::generate::Profile::Concentrated,
+            };
+            let estate =
+                crate::generate::generate_profile(a.scale as usize, a.seed, base, profile);
             out(&snapshot::to_json(&estate))
         }
         None => {
