@@ -2,7 +2,6 @@
 //! class by class (runs of identical hours, or single hours with a change
 //! inside), as the module documentation of [`crate::rating`] explains.
 
-use super::alloc::largest_remainder;
 use super::minutes::{Steps, Within};
 use super::prepare::{ChargeKind, InstrumentKind, Prepared, hour_index};
 use super::{
@@ -12,7 +11,7 @@ use crate::domain::Sku;
 use crate::domain::prices::PriceRef;
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A piece of a window from one class of one component.
 #[derive(Debug, Clone)]
@@ -525,7 +524,77 @@ struct Acc<'a> {
     deployments: Option<&'a mut DepAcc>,
 }
 
+/// An open run of one window subject within a component: extended while
+/// the next class has the same kind for it, turned into a [`Piece`] when a
+/// class without it comes (or the component ends).
+struct Run {
+    start_h: i64,
+    end_h: i64,
+    minutes: i64,
+    /// Idle cost per capacity denominator (double billing and unused).
+    by_cap: Vec<(i64, Decimal)>,
+}
+
+/// The open runs of one window kind, one slot per subject.
+struct Runs {
+    kind: WindowKind,
+    open: Vec<Option<Run>>,
+}
+
+impl Runs {
+    fn new(kind: WindowKind, n: usize) -> Runs {
+        Runs {
+            kind,
+            open: (0..n).map(|_| None).collect(),
+        }
+    }
+
+    /// Adds hours `[a, b)` with `minutes` (and a capacity's idle cost) to
+    /// subject `s`, closing its run first when it stopped before `a`.
+    fn add(
+        &mut self,
+        s: usize,
+        a: i64,
+        b: i64,
+        minutes: i64,
+        cap_cost: Option<(i64, Decimal)>,
+        close: &mut impl FnMut(WindowKind, usize, Run),
+    ) {
+        let slot = &mut self.open[s];
+        if slot.as_ref().is_some_and(|r| r.end_h != a) {
+            close(self.kind, s, slot.take().expect("open"));
+        }
+        let run = slot.get_or_insert_with(|| Run {
+            start_h: a,
+            end_h: a,
+            minutes: 0,
+            by_cap: Vec::new(),
+        });
+        run.end_h = b;
+        run.minutes += minutes;
+        if let Some((cap, cost)) = cap_cost {
+            match run.by_cap.iter_mut().find(|x| x.0 == cap) {
+                Some(x) => x.1 += cost,
+                None => run.by_cap.push((cap, cost)),
+            }
+        }
+    }
+
+    fn close_all(&mut self, close: &mut impl FnMut(WindowKind, usize, Run)) {
+        for (s, slot) in self.open.iter_mut().enumerate() {
+            if let Some(run) = slot.take() {
+                close(self.kind, s, run);
+            }
+        }
+    }
+}
+
 /// Rates one component over the window, class by class.
+///
+/// The values of the component's step functions are carried from class to
+/// class and updated only where a breakpoint falls (an hour with a change
+/// inside it integrates just the functions that change in it), and windows
+/// grow as open runs per subject, so that memory holds runs, not classes.
 fn rate_component(
     p: &Prepared,
     groups: &[usize],
@@ -534,72 +603,164 @@ fn rate_component(
     acc: &mut Acc,
 ) {
     let (from_m, to_m) = (ctx.from_h * 60, ctx.to_h * 60);
-    // Hours where a class starts, and hours with a change inside them.
-    let mut cuts: BTreeSet<i64> = BTreeSet::new();
-    let mut dirty: HashSet<i64> = HashSet::new();
-    cuts.insert(ctx.from_h);
-    cuts.insert(ctx.to_h);
-    let mut mark = |m: i64| {
-        if m > from_m && m < to_m {
-            let h = m.div_euclid(60);
-            cuts.insert(h);
-            if m.rem_euclid(60) != 0 {
-                dirty.insert(h);
-                cuts.insert(h + 1);
+    let n_groups = groups.len();
+    // Slots: the component's groups, then its instruments.
+    let steps: Vec<&Steps> = groups
+        .iter()
+        .map(|&g| &ctx.group_steps[g])
+        .chain(insts.iter().map(|&i| &ctx.inst_steps[i]))
+        .collect();
+    // Hours where a class starts, hours with a change inside them, and the
+    // breakpoints inside the window as (minute, slot, value).
+    let mut cuts: Vec<i64> = vec![ctx.from_h, ctx.to_h];
+    let mut dirty: Vec<i64> = Vec::new();
+    let mut events: Vec<(i64, usize, i64)> = Vec::new();
+    {
+        let mut mark = |m: i64| {
+            if m > from_m && m < to_m {
+                let h = m.div_euclid(60);
+                cuts.push(h);
+                if m.rem_euclid(60) != 0 {
+                    dirty.push(h);
+                    cuts.push(h + 1);
+                }
+                true
+            } else {
+                false
+            }
+        };
+        for (s, st) in steps.iter().enumerate() {
+            for &(m, v) in &st.0 {
+                if mark(m) {
+                    events.push((m, s, v));
+                }
             }
         }
-    };
-    for &g in groups {
-        ctx.group_steps[g].0.iter().for_each(|s| mark(s.0));
+        for &i in insts {
+            ctx.epochs[i].iter().for_each(|e| {
+                mark(e.0 * 60);
+            });
+        }
     }
-    for &i in insts {
-        ctx.inst_steps[i].0.iter().for_each(|s| mark(s.0));
-        ctx.epochs[i].iter().for_each(|e| mark(e.0 * 60));
-    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    dirty.sort_unstable();
+    dirty.dedup();
+    events.sort_unstable_by_key(|e| (e.0, e.1));
+    let mut current: Vec<i64> = steps.iter().map(|s| s.at(from_m)).collect();
+    let mut vals: Vec<i64> = vec![0; steps.len()];
+    let (mut next_event, mut next_dirty) = (0usize, 0usize);
 
     let local: HashMap<usize, usize> = groups.iter().enumerate().map(|(l, &g)| (g, l)).collect();
-    let commits: Vec<(usize, Option<usize>)> = insts
+    // Commitments: (slot, instrument, its local pool).
+    let commits: Vec<(usize, usize, Option<usize>)> = insts
         .iter()
-        .filter(|&&i| p.instruments[i].kind == InstrumentKind::Commitment)
-        .map(|&i| (i, ctx.commit_group[i].map(|g| local[&g])))
+        .enumerate()
+        .filter(|&(_, &i)| p.instruments[i].kind == InstrumentKind::Commitment)
+        .map(|(k, &i)| (n_groups + k, i, ctx.commit_group[i].map(|g| local[&g])))
         .collect();
-    let reservations: Vec<usize> = insts
+    // Reservations: (slot, instrument), their rank by first come first
+    // served, and their scope epochs over local pools.
+    let mut reservations: Vec<(usize, usize)> = insts
         .iter()
-        .copied()
-        .filter(|&i| p.instruments[i].kind == InstrumentKind::Reservation)
+        .enumerate()
+        .filter(|&(_, &i)| p.instruments[i].kind == InstrumentKind::Reservation)
+        .map(|(k, &i)| (n_groups + k, i))
         .collect();
-    let local_epochs: HashMap<usize, Vec<(i64, u8, Vec<usize>)>> = reservations
+    reservations.sort_by(|x, y| {
+        let (a, b) = (&p.instruments[x.1], &p.instruments[y.1]);
+        (a.order_instant, a.id.as_str(), x.1).cmp(&(b.order_instant, b.id.as_str(), y.1))
+    });
+    let local_epochs: Vec<Vec<(i64, u8, Vec<usize>)>> = reservations
         .iter()
-        .map(|&i| {
-            let e = ctx.epochs[i]
+        .map(|&(_, i)| {
+            ctx.epochs[i]
                 .iter()
                 .map(|(h, lvl, gs)| (*h, *lvl, gs.iter().map(|g| local[g]).collect()))
-                .collect();
-            (i, e)
+                .collect()
         })
         .collect();
 
-    let n_groups = groups.len();
     let mut usage = vec![0i64; n_groups];
     let mut rem = vec![0i64; n_groups];
     let mut ccov = vec![0i64; n_groups];
-    let mut overage: BTreeMap<usize, (i64, Decimal)> = BTreeMap::new();
-    // Active reservations in application order: (scope level, purchase
-    // instant, id, instrument, capacity, scope epoch).
-    type Entry<'a> = (u8, chrono::DateTime<Utc>, &'a str, usize, i64, usize);
-    let mut order: Vec<Entry> = Vec::new();
-    let mut weights: Vec<i64> = Vec::new();
+    let mut scratch: Vec<(i64, usize)> = Vec::new();
+    // Active reservations in application order: (scope level, rank, capacity, scope epoch).
+    let mut order: Vec<(u8, usize, i64, usize)> = Vec::new();
+    let mut idle_of: Vec<i64> = Vec::new();
+    // The pool's hourly price (one per component: one region and type).
+    let mut price: Option<Result<PriceRef, ()>> = None;
+    let mut paid_hourly = false;
 
-    let cut_list: Vec<i64> = cuts.into_iter().collect();
-    for w in cut_list.windows(2) {
+    let mut overage_runs = Runs::new(WindowKind::Overage, n_groups);
+    let mut unused_runs = Runs::new(WindowKind::Unused, insts.len());
+    let mut double_runs = Runs::new(WindowKind::DoubleBilling, insts.len());
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut close = |kind: WindowKind, s: usize, run: Run| {
+        let (subject, resource) = match kind {
+            WindowKind::Overage => {
+                let r = p.groups[groups[s]].resource;
+                (p.estate.resources[r].id.clone(), Some(r))
+            }
+            _ => (p.instruments[insts[s]].id.clone(), None),
+        };
+        pieces.push(Piece {
+            kind,
+            subject,
+            resource,
+            start_h: run.start_h,
+            end_h: run.end_h,
+            minutes: run.minutes,
+            cost_x60: Decimal::ZERO,
+            cost_by_capacity: run.by_cap.into_iter().collect(),
+        });
+    };
+    // Overage pieces get their cost once the price is known.
+    let mut overage_pieces: Vec<Piece> = Vec::new();
+    let mut close_overage = |kind: WindowKind, s: usize, run: Run| {
+        let r = p.groups[groups[s]].resource;
+        overage_pieces.push(Piece {
+            kind,
+            subject: p.estate.resources[r].id.clone(),
+            resource: Some(r),
+            start_h: run.start_h,
+            end_h: run.end_h,
+            minutes: run.minutes,
+            cost_x60: Decimal::ZERO,
+            cost_by_capacity: BTreeMap::new(),
+        });
+    };
+
+    for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
         let n = b - a;
-        let is_dirty = dirty.contains(&a);
+        let m0 = a * 60;
+        while next_event < events.len() && events[next_event].0 <= m0 {
+            let (_, s, v) = events[next_event];
+            current[s] = v;
+            next_event += 1;
+        }
+        while next_dirty < dirty.len() && dirty[next_dirty] < a {
+            next_dirty += 1;
+        }
+        let is_dirty = dirty.get(next_dirty) == Some(&a);
+        for (v, &c) in vals.iter_mut().zip(&current) {
+            *v = 60 * c;
+        }
+        if is_dirty {
+            // Only what changes inside the hour needs its minutes summed.
+            let mut k = next_event;
+            while k < events.len() && events[k].0 < m0 + 60 {
+                let s = events[k].1;
+                vals[s] = steps[s].integral(m0, m0 + 60);
+                k += 1;
+            }
+        }
         let value = |s: &Steps| {
             if is_dirty {
-                s.integral(a * 60, a * 60 + 60)
+                s.integral(m0, m0 + 60)
             } else {
-                60 * s.at(a * 60)
+                60 * s.at(m0)
             }
         };
 
@@ -608,8 +769,8 @@ fn rate_component(
         let tracking = acc.deployments.is_some();
         let mut cover: Vec<(usize, usize, i64, Decimal)> = Vec::new();
         let mut deployed = 0;
-        for (l, &g) in groups.iter().enumerate() {
-            usage[l] = value(&ctx.group_steps[g]);
+        for l in 0..n_groups {
+            usage[l] = vals[l];
             rem[l] = usage[l];
             ccov[l] = 0;
             deployed += usage[l];
@@ -617,8 +778,8 @@ fn rate_component(
         acc.totals.deployed_ptu_minutes += deployed * n;
 
         // 1. Commitments: their resource's Regional pool.
-        for &(i, g) in &commits {
-            let cap = value(&ctx.inst_steps[i]);
+        for &(s, i, g) in &commits {
+            let cap = vals[s];
             if cap == 0 {
                 continue;
             }
@@ -641,39 +802,34 @@ fn rate_component(
             let idle = cap - cov;
             if idle > 0 {
                 acc.totals.unused_commitment_ptu_minutes += idle * n;
-                let inst = &p.instruments[i];
-                acc.pieces.push(Piece {
-                    kind: WindowKind::Unused,
-                    subject: inst.id.clone(),
-                    resource: None,
-                    start_h: a,
-                    end_h: b,
-                    minutes: idle * n,
-                    cost_x60: Decimal::ZERO,
-                    cost_by_capacity: BTreeMap::from([(
-                        cap,
-                        inst.amortized(a, b) * Decimal::from(idle),
-                    )]),
-                });
+                let cost = p.instruments[i].amortized(a, b) * Decimal::from(idle);
+                unused_runs.add(
+                    s - n_groups,
+                    a,
+                    b,
+                    idle * n,
+                    Some((cap, cost)),
+                    &mut close,
+                );
             }
         }
 
         // 2. Reservations: narrowest scope first, then first come first served.
         order.clear();
-        for &i in &reservations {
-            let cap = value(&ctx.inst_steps[i]);
+        for (rank, &(s, _)) in reservations.iter().enumerate() {
+            let cap = vals[s];
             if cap == 0 {
                 continue;
             }
-            let ep = &local_epochs[&i];
+            let ep = &local_epochs[rank];
             let e = ep.iter().rposition(|x| x.0 <= a).unwrap_or(0);
-            let inst = &p.instruments[i];
-            order.push((ep[e].1, inst.order_instant, inst.id.as_str(), i, cap, e));
+            order.push((ep[e].1, rank, cap, e));
         }
-        order.sort();
-        let mut idle_of: Vec<i64> = Vec::with_capacity(order.len());
-        for &(_, _, _, i, cap, e) in &order {
-            let gs = &local_epochs[&i][e].2;
+        order.sort_unstable();
+        idle_of.clear();
+        for &(_, rank, cap, e) in &order {
+            let i = reservations[rank].1;
+            let gs = &local_epochs[rank][e].2;
             let elig: i64 = gs.iter().map(|&g| rem[g]).sum();
             let cov = cap.min(elig);
             let before: Vec<i64> = if tracking {
@@ -681,7 +837,7 @@ fn rate_component(
             } else {
                 Vec::new()
             };
-            take(&mut rem, gs, cov, elig, &mut weights);
+            take(&mut rem, gs, cov, elig, &mut scratch);
             if tracking && cov > 0 {
                 let per_minute =
                     p.instruments[i].amortized(a, b) / Decimal::from(cap) / Decimal::from(n);
@@ -702,74 +858,73 @@ fn rate_component(
 
         // 3. Double billing: idle reservation capacity beside commitment coverage it could have taken.
         let any_ccov = ccov.iter().any(|&c| c > 0);
-        for (k, &(_, _, _, i, cap, e)) in order.iter().enumerate() {
+        for (k, &(_, rank, cap, e)) in order.iter().enumerate() {
             let idle = idle_of[k];
             if idle == 0 {
                 continue;
             }
+            let (s, i) = reservations[rank];
             let inst = &p.instruments[i];
             let mut db = 0;
             if any_ccov && inst.sku == Sku::Regional {
-                let gs = &local_epochs[&i][e].2;
+                let gs = &local_epochs[rank][e].2;
                 let avail: i64 = gs.iter().map(|&g| ccov[g]).sum();
                 db = idle.min(avail);
-                take(&mut ccov, gs, db, avail, &mut weights);
+                take(&mut ccov, gs, db, avail, &mut scratch);
             }
             let unused = idle - db;
-            let amortized = if db > 0 || unused > 0 {
-                inst.amortized(a, b)
-            } else {
-                Decimal::ZERO
-            };
-            for (kind, m) in [
-                (WindowKind::DoubleBilling, db),
-                (WindowKind::Unused, unused),
-            ] {
-                if m > 0 {
-                    acc.pieces.push(Piece {
-                        kind,
-                        subject: inst.id.clone(),
-                        resource: None,
-                        start_h: a,
-                        end_h: b,
-                        minutes: m * n,
-                        cost_x60: Decimal::ZERO,
-                        cost_by_capacity: BTreeMap::from([(cap, amortized * Decimal::from(m))]),
-                    });
-                }
+            let amortized = inst.amortized(a, b);
+            if db > 0 {
+                double_runs.add(
+                    s - n_groups,
+                    a,
+                    b,
+                    db * n,
+                    Some((cap, amortized * Decimal::from(db))),
+                    &mut close,
+                );
+            }
+            if unused > 0 {
+                unused_runs.add(
+                    s - n_groups,
+                    a,
+                    b,
+                    unused * n,
+                    Some((cap, amortized * Decimal::from(unused))),
+                    &mut close,
+                );
             }
         }
 
         // 4. What is left pays the hourly rate.
-        overage.clear();
-        let mut hourly_x60 = Decimal::ZERO;
-        for (l, &g) in groups.iter().enumerate() {
+        let mut left = 0i64;
+        for l in 0..n_groups {
             if rem[l] == 0 {
                 continue;
             }
-            if acc.hourly_prices[g].is_none() {
-                match p.hourly_price(&p.groups[g]) {
-                    Ok(price) => acc.hourly_prices[g] = Some(price),
-                    Err(e) => {
-                        // The error names the first pool that needs the price in time.
-                        if acc.missing.as_ref().is_none_or(|m| (a, g) < (m.0, m.1)) {
-                            *acc.missing = Some((a, g, e));
-                        }
-                        continue;
+            if price.is_none() {
+                price = Some(p.hourly_price(&p.groups[groups[l]]).map_err(|e| {
+                    // The error names the first pool that needs the price in time.
+                    let g = groups[l];
+                    if acc.missing.as_ref().is_none_or(|m| (a, g) < (m.0, m.1)) {
+                        *acc.missing = Some((a, g, e));
                     }
-                }
+                }));
             }
-            let price = acc.hourly_prices[g].as_ref().expect("set").amount;
-            let x60 = price * Decimal::from(rem[l]);
-            hourly_x60 += x60;
-            acc.totals.hourly_ptu_minutes += rem[l] * n;
-            let o = overage
-                .entry(p.groups[g].resource)
-                .or_insert((0, Decimal::ZERO));
-            o.0 += rem[l];
-            o.1 += x60;
+            if !matches!(price, Some(Ok(_))) {
+                break;
+            }
+            left += rem[l];
+            overage_runs.add(l, a, b, rem[l] * n, None, &mut close_overage);
         }
-        if hourly_x60 != Decimal::ZERO {
+        let unit = match &price {
+            Some(Ok(x)) => x.amount,
+            _ => Decimal::ZERO,
+        };
+        if left > 0 {
+            paid_hourly = true;
+            acc.totals.hourly_ptu_minutes += left * n;
+            let hourly_x60 = unit * Decimal::from(left);
             let mut k = bucket_of(ctx.buckets, a);
             while k < ctx.buckets.len() && ctx.buckets[k].0 < b {
                 let hours = ctx.buckets[k].1.min(b) - ctx.buckets[k].0.max(a);
@@ -783,9 +938,6 @@ fn rate_component(
                 if usage[l] == 0 {
                     continue;
                 }
-                let price = acc.hourly_prices[g]
-                    .as_ref()
-                    .map_or(Decimal::ZERO, |x| x.amount);
                 for &d in &p.groups[g].deployments {
                     let u = value(&dacc.steps[d]);
                     if u == 0 {
@@ -796,7 +948,7 @@ fn rate_component(
                     let e = dacc.sums.entry(d).or_default();
                     e.deployed += u * n;
                     e.hourly_minutes += f * Decimal::from(rem[l]) * nd;
-                    e.hourly_cost_x60 += f * price * Decimal::from(rem[l]) * nd;
+                    e.hourly_cost_x60 += f * unit * Decimal::from(rem[l]) * nd;
                     for &(_, i, m, cost) in cover.iter().filter(|c| c.0 == l) {
                         let c = e.covered.entry(i).or_default();
                         c.0 += f * Decimal::from(m) * nd;
@@ -805,24 +957,26 @@ fn rate_component(
                 }
             }
         }
-        for (&r, &(m, x60)) in &overage {
-            acc.pieces.push(Piece {
-                kind: WindowKind::Overage,
-                subject: p.estate.resources[r].id.clone(),
-                resource: Some(r),
-                start_h: a,
-                end_h: b,
-                minutes: m * n,
-                cost_x60: x60 * Decimal::from(n),
-                cost_by_capacity: BTreeMap::new(),
-            });
-        }
     }
+    overage_runs.close_all(&mut close_overage);
+    unused_runs.close_all(&mut close);
+    double_runs.close_all(&mut close);
+    if let Some(Ok(x)) = price.filter(|_| paid_hourly) {
+        for pc in &mut overage_pieces {
+            pc.cost_x60 = x.amount * Decimal::from(pc.minutes);
+        }
+        acc.hourly_prices[groups[0]] = Some(x);
+    }
+    acc.pieces.extend(overage_pieces);
+    acc.pieces.extend(pieces);
 }
 
 /// Takes `amount` out of the pools `gs` of `pool` (whose sum is `avail`),
-/// in proportion to what each holds.
-fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, weights: &mut Vec<i64>) {
+/// in proportion to what each holds: the shares of
+/// [`largest_remainder`](super::alloc::largest_remainder) (each pool the
+/// floor of its exact share, the units left over one each to the largest
+/// remainders, ties to the earlier pool), without allocating.
+fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut Vec<(i64, usize)>) {
     if amount == 0 {
         return;
     }
@@ -832,10 +986,36 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, weights: &mut V
         }
         return;
     }
-    weights.clear();
-    weights.extend(gs.iter().map(|&g| pool[g]));
-    for (&g, s) in gs.iter().zip(largest_remainder(amount, weights)) {
+    scratch.clear();
+    let mut given = 0i64;
+    // Both below 2^31: every product fits in an i64.
+    let small = avail < 1 << 31;
+    for (k, &g) in gs.iter().enumerate() {
+        let w = pool[g];
+        let (s, r) = if small {
+            let exact = amount * w;
+            (exact / avail, exact % avail)
+        } else {
+            let exact = amount as i128 * w as i128;
+            ((exact / avail as i128) as i64, (exact % avail as i128) as i64)
+        };
         pool[g] -= s;
+        given += s;
+        if r > 0 {
+            scratch.push((r, k));
+        }
+    }
+    let left = (amount - given) as usize;
+    if left > 0 {
+        // The remainders sum to `left` x `avail`, each below `avail`: more
+        // than `left` of them are positive.
+        let by_rank = |x: &(i64, usize), y: &(i64, usize)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+        if left < scratch.len() {
+            scratch.select_nth_unstable_by(left - 1, by_rank);
+        }
+        for &(_, k) in &scratch[..left] {
+            pool[gs[k]] -= 1;
+        }
     }
 }
 
