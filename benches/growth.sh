@@ -29,7 +29,9 @@ measure() {
     code=$?
     if [ "$code" = 124 ]; then echo "> $TIMEOUT s"; return; fi
   fi
-  awk '{ printf "%.2f s / %d MB", $1, $2 / 1024 }' "$TMP/time"
+  # GNU time puts "Command exited with non-zero status N" (check's findings) first.
+  tail -n 1 "$TMP/time" | awk '{ printf "%.2f s / %d MB", $1, $2 / 1024 }'
+  if grep -q '^Error' "$TMP/err"; then printf ' (failed: %s)' "$(head -c 80 "$TMP/err")"; fi
 }
 
 printf '| profile | N | forecast 1 year | check |%s\n' "$( [ "$YEARS3" = 1 ] && echo ' forecast 3 years |')"

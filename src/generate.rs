@@ -1260,7 +1260,9 @@ impl Builder {
                 subscription: self.subs[sub].id.clone(),
                 region: self.regions[region].name.to_string(),
                 sku,
-                limit,
+                // Within what validation takes (a large concentrated estate
+                // deploys more than that in one subscription).
+                limit: limit.min(crate::domain::validate::MAX_PTU),
                 model: None,
                 version: None,
             });

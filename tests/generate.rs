@@ -602,6 +602,12 @@ fn the_concentrated_profile_is_valid_deterministic_and_concentrated() {
     );
     assert_ne!(a, to_json(&generate(2000, 7, base())));
 
+    // Quotas stay within what validation takes at a large scale.
+    check(
+        &generate_profile(20_000, 7, base(), Profile::Concentrated),
+        20_000,
+        7,
+    );
     let e = generate_profile(2000, 7, base(), Profile::Concentrated);
     check(&e, 2000, 7);
     let regions: BTreeSet<&str> = e.resources.iter().map(|r| r.region.as_str()).collect();
