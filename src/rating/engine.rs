@@ -133,6 +133,9 @@ pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, Rat
     let mut commit_group: Vec<Option<usize>> = vec![None; ni];
     let mut epochs: Vec<Epochs> = vec![Vec::new(); ni];
     let mut dsu = Dsu((0..ng + ni).collect());
+    // The pools a scope holds, once per (region, type, scope): many
+    // reservations share a scope.
+    let mut held: HashMap<(&str, Sku, &crate::domain::Scope), Vec<usize>> = HashMap::new();
     for (ii, inst) in p.instruments.iter().enumerate() {
         match inst.kind {
             InstrumentKind::Commitment => {
@@ -145,15 +148,20 @@ pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, Rat
             InstrumentKind::Reservation => {
                 let candidates = by_region_sku.get(&(inst.region.as_str(), inst.sku));
                 for (t, scope) in &inst.scopes {
-                    let gs: Vec<usize> = candidates
-                        .into_iter()
-                        .flatten()
-                        .copied()
-                        .filter(|&g| {
-                            p.scopes
-                                .contains(scope, &p.estate.resources[p.groups[g].resource])
+                    let gs = held
+                        .entry((inst.region.as_str(), inst.sku, scope))
+                        .or_insert_with(|| {
+                            candidates
+                                .into_iter()
+                                .flatten()
+                                .copied()
+                                .filter(|&g| {
+                                    p.scopes
+                                        .contains(scope, &p.estate.resources[p.groups[g].resource])
+                                })
+                                .collect()
                         })
-                        .collect();
+                        .clone();
                     for &g in &gs {
                         dsu.union(g, ng + ii);
                     }
