@@ -58,6 +58,7 @@ pub mod reference;
 pub mod refund;
 #[cfg(test)]
 mod tests;
+pub mod whatif;
 
 use crate::domain::Estate;
 use crate::domain::Sku;

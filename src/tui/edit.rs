@@ -494,24 +494,6 @@ impl Preview {
 /// A preview, or why the edit can't be made.
 pub type PreviewOutcome = Result<Preview, String>;
 
-fn total(
-    e: &Estate,
-    book: &PriceBook,
-    config: &Config,
-    from: Time,
-    to: Time,
-) -> Result<rating::Totals, String> {
-    let req = Request {
-        from,
-        to,
-        basis: Basis::Actual,
-        by: Bucket::Month,
-    };
-    rating::forecast(e, book, &req, &config.rating_options())
-        .map(|f| f.totals)
-        .map_err(|err| rating_words(e, &err))
-}
-
 /// The bills of every instrument in `[from, to)`, as the rating core
 /// prepares them: (instant, instrument, kind, amount).
 fn bills(
@@ -852,6 +834,36 @@ pub fn preview(
     next30: (Time, Time),
     now: Time,
 ) -> PreviewOutcome {
+    let current = std::sync::Arc::new(current.clone());
+    let mut baseline = rating::whatif::Baseline::default();
+    preview_with(
+        &mut baseline,
+        &current,
+        edit,
+        book,
+        config,
+        month,
+        next30,
+        now,
+    )
+}
+
+/// [`preview`] on a [`Baseline`](rating::whatif::Baseline) of the current
+/// estate: its totals are rated once per window and kept, and the edited
+/// estate is rated only in the (region, deployment type) keys the edit
+/// touches.
+#[allow(clippy::too_many_arguments)]
+pub fn preview_with(
+    baseline: &mut rating::whatif::Baseline,
+    current_arc: &std::sync::Arc<Estate>,
+    edit: &Edit,
+    book: &PriceBook,
+    config: &Config,
+    month: (Time, Time),
+    next30: (Time, Time),
+    now: Time,
+) -> PreviewOutcome {
+    let current: &Estate = current_arc;
     let edited = edit.apply(current)?;
     validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
     let checks = check(edit, current, &edited, book, config, now);
@@ -861,28 +873,52 @@ pub fn preview(
         to = to.max(ceil_hour(t) + Duration::hours(1));
     }
     to = to.min(from + Duration::days(3 * 366));
-    let charges = diff_bills(
-        &bills(current, book, config, from, to)?,
-        &bills(&edited, book, config, from, to)?,
-    );
+    // Bills differ only in the keys the edit touches.
+    let charges = match rating::whatif::touched(current, &edited) {
+        Some(t) => diff_bills(
+            &bills(&rating::whatif::restrict(current, &t), book, config, from, to)?,
+            &bills(&rating::whatif::restrict(&edited, &t), book, config, from, to)?,
+        ),
+        None => diff_bills(
+            &bills(current, book, config, from, to)?,
+            &bills(&edited, book, config, from, to)?,
+        ),
+    };
+    let mut both = |from: Time, to: Time| -> Result<(rating::Totals, rating::Totals), String> {
+        let req = Request {
+            from,
+            to,
+            basis: Basis::Actual,
+            by: Bucket::Month,
+        };
+        let opts = config.rating_options();
+        let before = baseline
+            .totals(current_arc, book, &req, &opts)
+            .map_err(|err| rating_words(current, &err))?;
+        let after = rating::whatif::totals_after(current, &edited, &before, book, &req, &opts)
+            .map_err(|err| rating_words(&edited, &err))?;
+        Ok((before, after))
+    };
     let day = match edit {
         Edit::Resize { at, .. } | Edit::Delete { at, .. } => {
             let h = ceil_hour(*at);
             let h1 = h + Duration::days(1);
+            let (before, after) = both(h, h1)?;
             Some(DayEffect {
                 from: h,
-                before: total(current, book, config, h, h1)?,
-                after: total(&edited, book, config, h, h1)?,
+                before,
+                after,
             })
         }
         _ => None,
     };
-    let cmp = |(from, to): (Time, Time)| -> Result<Compare, String> {
+    let mut cmp = |(from, to): (Time, Time)| -> Result<Compare, String> {
+        let (before, after) = both(from, to)?;
         Ok(Compare {
             from,
             to,
-            before: total(current, book, config, from, to)?.total(),
-            after: total(&edited, book, config, from, to)?.total(),
+            before: before.total(),
+            after: after.total(),
         })
     };
     let covers = covers(current, &edited, edit, book, config, now)?;

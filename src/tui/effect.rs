@@ -248,6 +248,8 @@ pub struct Worker {
     /// How `:sync` runs az (the program and its time limit); the
     /// subscriptions come with each sync.
     pub sync: crate::sync::Options,
+    /// The current estate's totals, kept for edit previews.
+    pub whatif: Arc<Mutex<crate::rating::whatif::Baseline>>,
 }
 
 fn busy_quiet(msg: &str) {
@@ -263,6 +265,7 @@ impl Worker {
             config: Arc::new(config),
             notifier: crate::alerts::evaluate,
             readonly,
+            whatif: Arc::default(),
         }
     }
 
@@ -487,7 +490,18 @@ impl Worker {
                 next30,
                 now,
             } => {
-                let p = edit::preview(&estate, &edit, &self.book, &self.config, month, next30, now);
+                // The current estate's totals are kept between previews.
+                let mut baseline = self.whatif.lock().unwrap_or_else(|e| e.into_inner());
+                let p = edit::preview_with(
+                    &mut baseline,
+                    &estate,
+                    &edit,
+                    &self.book,
+                    &self.config,
+                    month,
+                    next30,
+                    now,
+                );
                 vec![Action::Previewed(seq, Box::new(p))]
             }
             Effect::Save { edit, now } => {

@@ -1,0 +1,275 @@
+//! What-ifs that cost in proportion to what they change.
+//!
+//! Rating is additive over (region, deployment type) keys: every pool and
+//! every instrument belongs to exactly one key (a commitment to its
+//! resource's region and Regional, a reservation to its region and type),
+//! pools and instruments of different keys never share usage, and managed
+//! compute belongs to none. So the totals of an edited estate are the
+//! totals of the current one, less those of the current estate's part in
+//! the keys the edit touches, plus those of the edited estate's part in the
+//! same keys. [`Baseline`] keeps the current estate's totals per window, so
+//! that a what-if rates only the keys it touches, twice (before and after).
+
+use super::{Options, RatingError, Request, Totals, forecast};
+use crate::domain::prices::PriceBook;
+use crate::domain::{Estate, Sku};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A (region, deployment type) key.
+pub type Key = (String, Sku);
+
+/// What an edit touches: the keys whose pools or instruments differ, and
+/// whether managed compute does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub keys: BTreeSet<Key>,
+    pub managed_compute: bool,
+}
+
+impl Touched {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && !self.managed_compute
+    }
+}
+
+/// The keys whose rating may differ between two estates, or `None` when the
+/// change reaches every key (the currency, prices, billing accounts or
+/// management groups). Quotas never change a rating.
+pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
+    if before.currency != after.currency
+        || before.prices != after.prices
+        || before.billing_accounts != after.billing_accounts
+        || before.management_groups != after.management_groups
+    {
+        return None;
+    }
+    let mut t = Touched {
+        managed_compute: before.managed_compute != after.managed_compute,
+        ..Touched::default()
+    };
+    let region_of = |e: &Estate| -> HashMap<String, String> {
+        e.resources
+            .iter()
+            .map(|r| (r.id.clone(), r.region.clone()))
+            .collect()
+    };
+    let (rb, ra) = (region_of(before), region_of(after));
+    // Objects by id in both estates: each one that differs touches its key
+    // on either side.
+    fn diff<'a, T: PartialEq>(
+        b: &'a [T],
+        a: &'a [T],
+        id: impl Fn(&T) -> &str,
+        mut touch: impl FnMut(&T, bool),
+    ) {
+        let ib: HashMap<&str, &T> = b.iter().map(|x| (id(x), x)).collect();
+        let ia: HashMap<&str, &T> = a.iter().map(|x| (id(x), x)).collect();
+        for x in b {
+            if ia.get(id(x)).is_none_or(|y| *y != x) {
+                touch(x, false);
+            }
+        }
+        for x in a {
+            if ib.get(id(x)).is_none_or(|y| *y != x) {
+                touch(x, true);
+            }
+        }
+    }
+    let mut keys = BTreeSet::new();
+    diff(
+        &before.resources,
+        &after.resources,
+        |r| &r.id,
+        |r, _| {
+            for sku in [Sku::Global, Sku::DataZone, Sku::Regional] {
+                keys.insert((r.region.clone(), sku));
+            }
+        },
+    );
+    diff(
+        &before.deployments,
+        &after.deployments,
+        |d| &d.id,
+        |d, after| {
+            let regions = if after { &ra } else { &rb };
+            if let Some(region) = regions.get(&d.resource) {
+                keys.insert((region.clone(), d.sku));
+            }
+        },
+    );
+    diff(
+        &before.commitments,
+        &after.commitments,
+        |c| &c.id,
+        |c, after| {
+            let regions = if after { &ra } else { &rb };
+            if let Some(region) = regions.get(&c.resource) {
+                keys.insert((region.clone(), Sku::Regional));
+            }
+        },
+    );
+    diff(
+        &before.reservations,
+        &after.reservations,
+        |r| &r.id,
+        |r, _| {
+            keys.insert((r.region.clone(), r.sku));
+        },
+    );
+    t.keys = keys;
+    Some(t)
+}
+
+/// The part of an estate that the touched keys rate: their deployments,
+/// commitments and reservations (with every resource of their regions),
+/// managed compute only when touched; scopes, prices and the currency as
+/// they are.
+pub fn restrict(e: &Estate, t: &Touched) -> Estate {
+    let regions: BTreeSet<&str> = t.keys.iter().map(|k| k.0.as_str()).collect();
+    let region_of: HashMap<&str, &str> = e
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), r.region.as_str()))
+        .collect();
+    let holds = |region: &str, sku: Sku| t.keys.contains(&(region.to_string(), sku));
+    Estate {
+        schema: e.schema.clone(),
+        currency: e.currency.clone(),
+        billing_accounts: e.billing_accounts.clone(),
+        management_groups: e.management_groups.clone(),
+        prices: e.prices.clone(),
+        quotas: vec![],
+        resources: e
+            .resources
+            .iter()
+            .filter(|r| regions.contains(r.region.as_str()))
+            .cloned()
+            .collect(),
+        deployments: e
+            .deployments
+            .iter()
+            .filter(|d| {
+                region_of
+                    .get(d.resource.as_str())
+                    .is_some_and(|r| holds(r, d.sku))
+            })
+            .cloned()
+            .collect(),
+        commitments: e
+            .commitments
+            .iter()
+            .filter(|c| {
+                region_of
+                    .get(c.resource.as_str())
+                    .is_some_and(|r| holds(r, Sku::Regional))
+            })
+            .cloned()
+            .collect(),
+        reservations: e
+            .reservations
+            .iter()
+            .filter(|r| holds(&r.region, r.sku))
+            .cloned()
+            .collect(),
+        managed_compute: if t.managed_compute {
+            e.managed_compute.clone()
+        } else {
+            vec![]
+        },
+    }
+}
+
+/// `base - less + more`, field by field.
+fn shifted(base: &Totals, less: &Totals, more: &Totals) -> Totals {
+    macro_rules! f {
+        ($($x:ident),*) => {
+            Totals { $($x: base.$x - less.$x + more.$x),* }
+        };
+    }
+    f!(
+        hourly,
+        commitment,
+        reservation,
+        refunds,
+        managed_compute,
+        deployed_ptu_minutes,
+        commitment_covered_ptu_minutes,
+        reservation_covered_ptu_minutes,
+        hourly_ptu_minutes,
+        unused_commitment_ptu_minutes,
+        unused_reservation_ptu_minutes
+    )
+}
+
+/// The totals of `edited` over `req`, given the totals `before` of
+/// `current` over the same request: `before` shifted by a rating of only
+/// the keys the edit touches. An edit that reaches every key, or a touched
+/// part that fails to rate (a missing price: the whole estate's rating
+/// names it), rates the whole edited estate.
+pub fn totals_after(
+    current: &Estate,
+    edited: &Estate,
+    before: &Totals,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Totals, RatingError> {
+    let Some(t) = touched(current, edited) else {
+        return Ok(forecast(edited, book, req, opts)?.totals);
+    };
+    if t.is_empty() {
+        return Ok(before.clone());
+    }
+    let less = forecast(&restrict(current, &t), book, req, opts);
+    let more = forecast(&restrict(edited, &t), book, req, opts);
+    match (less, more) {
+        (Ok(less), Ok(more)) => Ok(shifted(before, &less.totals, &more.totals)),
+        _ => Ok(forecast(edited, book, req, opts)?.totals),
+    }
+}
+
+/// The current estate's totals per request, rated once while the estate
+/// is the same allocation, the price book the same and the options equal:
+/// what what-ifs on it start from.
+#[derive(Default)]
+pub struct Baseline {
+    estate: Option<Arc<Estate>>,
+    book: usize,
+    opts: Option<Options>,
+    totals: Vec<(Request, Result<Totals, RatingError>)>,
+}
+
+impl Baseline {
+    /// The totals of `estate` over `req`.
+    pub fn totals(
+        &mut self,
+        estate: &Arc<Estate>,
+        book: &PriceBook,
+        req: &Request,
+        opts: &Options,
+    ) -> Result<Totals, RatingError> {
+        let book_id = book as *const PriceBook as usize;
+        let same = self.estate.as_ref().is_some_and(|e| Arc::ptr_eq(e, estate))
+            && self.book == book_id
+            && self.opts.as_ref() == Some(opts);
+        if !same {
+            *self = Baseline {
+                estate: Some(estate.clone()),
+                book: book_id,
+                opts: Some(opts.clone()),
+                totals: vec![],
+            };
+        }
+        if let Some((_, t)) = self.totals.iter().find(|(r, _)| r == req) {
+            return t.clone();
+        }
+        let t = forecast(estate, book, req, opts).map(|f| f.totals);
+        // A few windows at a time (day, month, the next 30 days...).
+        if self.totals.len() >= 16 {
+            self.totals.remove(0);
+        }
+        self.totals.push((req.clone(), t.clone()));
+        t
+    }
+}
