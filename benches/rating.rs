@@ -9,6 +9,7 @@ use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::Time;
 use ptudesk::rating::{self, Basis, Bucket, Options, Request};
 use std::hint::black_box;
+use ptudesk::generate::{Profile, generate_profile};
 use std::time::{Duration, Instant};
 
 fn base() -> Time {
@@ -59,6 +60,19 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // Growth with the estate's size, on both profiles: one year, actual basis.
+    let mut g = c.benchmark_group("growth");
+    g.sample_size(10);
+    for profile in [Profile::Spread, Profile::Concentrated] {
+        for n in [1000, 2000, 4000, 8000] {
+            let e = generate_profile(n, 7, base(), profile);
+            g.bench_function(format!("forecast 1 year, {profile:?} {n}"), |b| {
+                b.iter(|| rating::forecast(black_box(&e), &book, &year, &opts).unwrap())
+            });
+        }
+    }
+    g.finish();
+
     // The whole process: parse the snapshot, validate, rate, print JSON.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("estate.json");
@@ -85,6 +99,21 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // One week of each benchmark estate, rated by both engines, compared.
+    for profile in [Profile::Spread, Profile::Concentrated] {
+        let e = generate_profile(2000, 7, base(), profile);
+        let fast = rating::forecast(&e, &book, &week, &opts).unwrap();
+        let slow = rating::reference::forecast(&e, &book, &week, &opts).unwrap();
+        if let Err(diff) = same(&fast, &slow) {
+            panic!("{profile:?} 2000, one week: the engines differ: {diff}");
+        }
+        println!(
+            "{profile:?} 2000, one week: the fast engine equals the reference ({} windows, total {})",
+            fast.windows.len(),
+            fast.totals.total().round_dp(2)
+        );
+    }
 
     // The naive reference on the same estate: one week (repeated), and the
     // whole year once (it takes tens of seconds, too long for criterion's
@@ -113,6 +142,74 @@ fn bench(c: &mut Criterion) {
         fast_year.as_secs_f64() * 1e3,
         naive_year.as_secs_f64() / fast_year.as_secs_f64()
     );
+}
+
+/// Two forecasts agree: every PTU-minute figure exactly, every money figure
+/// within 1e-12 and equal once rounded to cents.
+fn same(f: &rating::Forecast, r: &rating::Forecast) -> Result<(), String> {
+    use rust_decimal::Decimal;
+    let money = |what: &str, a: Decimal, b: Decimal| -> Result<(), String> {
+        if (a - b).abs() > Decimal::new(1, 12) || a.round_dp(2) != b.round_dp(2) {
+            return Err(format!("{what}: {a} vs {b}"));
+        }
+        Ok(())
+    };
+    let (t, u) = (&f.totals, &r.totals);
+    for (what, a, b) in [
+        ("hourly", t.hourly, u.hourly),
+        ("commitment", t.commitment, u.commitment),
+        ("reservation", t.reservation, u.reservation),
+        ("refunds", t.refunds, u.refunds),
+        ("managed compute", t.managed_compute, u.managed_compute),
+    ] {
+        money(what, a, b)?;
+    }
+    let minutes = |t: &rating::Totals| {
+        [
+            t.deployed_ptu_minutes,
+            t.commitment_covered_ptu_minutes,
+            t.reservation_covered_ptu_minutes,
+            t.hourly_ptu_minutes,
+            t.unused_commitment_ptu_minutes,
+            t.unused_reservation_ptu_minutes,
+        ]
+    };
+    if minutes(t) != minutes(u) {
+        return Err(format!("PTU-minutes: {:?} vs {:?}", minutes(t), minutes(u)));
+    }
+    if f.instruments.len() != r.instruments.len() {
+        return Err("instrument count".into());
+    }
+    for (a, b) in f.instruments.iter().zip(&r.instruments) {
+        if (&a.id, a.capacity_ptu_minutes, a.used_ptu_minutes)
+            != (&b.id, b.capacity_ptu_minutes, b.used_ptu_minutes)
+        {
+            return Err(format!("instrument {}: {a:?} vs {b:?}", a.id));
+        }
+        money(&a.id, a.charges, b.charges)?;
+    }
+    if f.windows.len() != r.windows.len() {
+        return Err(format!(
+            "{} windows vs {}",
+            f.windows.len(),
+            r.windows.len()
+        ));
+    }
+    for (a, b) in f.windows.iter().zip(&r.windows) {
+        if (a.kind, &a.subject, a.start, a.end, a.ptu_minutes, &a.explanation)
+            != (b.kind, &b.subject, b.start, b.end, b.ptu_minutes, &b.explanation)
+        {
+            return Err(format!("window {a:?} vs {b:?}"));
+        }
+        money(&a.subject, a.cost, b.cost)?;
+    }
+    if f.periods.len() != r.periods.len() {
+        return Err("period count".into());
+    }
+    for (a, b) in f.periods.iter().zip(&r.periods) {
+        money("period", a.total(), b.total())?;
+    }
+    Ok(())
 }
 
 criterion_group!(benches, bench);

@@ -666,6 +666,10 @@ struct Spec {
     by_month: bool,
     /// Management-group scopes on mg-root (false) or its children (true).
     mg_children: bool,
+    /// The tree: 0 nested (every management group inside one billing
+    /// account), 1 overlapping (mg-x holds s3 of ba1 and s4 of ba2, beside
+    /// shared scopes), 2 overlapping and deeper (s2 in mg-c under mg-a).
+    topology: u8,
     resources: Vec<ResSpec>,
     deployments: Vec<DepSpec>,
     commitments: Vec<ComSpec>,
@@ -682,6 +686,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
+            prop_oneof![2 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
         ),
         prop::collection::vec(res_spec(), 1..=5),
         prop::collection::vec(dep_spec(), 0..=deps),
@@ -692,7 +697,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
     )
         .prop_map(
             |(
-                (start_h, len_h, amortized, by_month, mg_children),
+                (start_h, len_h, amortized, by_month, mg_children, topology),
                 resources,
                 deployments,
                 commitments,
@@ -705,6 +710,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
                 amortized,
                 by_month,
                 mg_children,
+                topology,
                 resources,
                 deployments,
                 commitments,
@@ -717,8 +723,11 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
 
 fn spec() -> impl Strategy<Value = Spec> {
     prop_oneof![
-        9 => spec_with((1u32..=72).boxed(), 8, 5),
+        7 => spec_with((1u32..=72).boxed(), 8, 5),
         1 => spec_with((24 * 7..=24 * 21u32).boxed(), 4, 3),
+        // Concentrated: many deployments and reservations on at most five
+        // resources in two regions, resized at any instant.
+        2 => spec_with((1u32..=36).boxed(), 24, 9),
     ]
 }
 
@@ -831,6 +840,21 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             subscriptions: vec!["s4".into()],
         },
     ];
+    if s.topology >= 1 {
+        // mg-x spans both billing accounts: its scope overlaps ba1's shared
+        // scope without either holding the other.
+        e.management_groups[2].subscriptions.clear();
+        e.management_groups[3].subscriptions = vec!["s3".into(), "s4".into()];
+    }
+    if s.topology == 2 {
+        // A deeper tree: s2 two levels under mg-root.
+        e.management_groups[1].subscriptions.clear();
+        e.management_groups.push(ManagementGroup {
+            id: "mg-c".into(),
+            parent: Some("mg-a".into()),
+            subscriptions: vec!["s2".into()],
+        });
+    }
 
     // Prices.
     for (k, &(hourly, rm, ry, cm, verified, dp)) in s.prices.rows.iter().enumerate() {
@@ -1151,6 +1175,11 @@ struct Coverage {
     resizes_mid_hour: u32,
     /// A commitment renewing within the window.
     commitment_renewals: u32,
+    /// Reservations on mg-x (spanning both billing accounts) and shared on
+    /// ba1 both covering in one forecast: overlapping scopes.
+    overlapping_scopes: u32,
+    /// A forecast of many deployments (the concentrated shape).
+    concentrated: u32,
 }
 
 impl Coverage {
@@ -1250,6 +1279,23 @@ impl Coverage {
                     .chain(d.deleted)
                     .any(|x| in_window(x) && !whole(x))
             }));
+        let used_on = |scope: &Scope| {
+            e.reservations.iter().any(|r| {
+                in_use(&r.id) && (r.scope == *scope || r.scope_changes.iter().any(|c| c.scope == *scope))
+            })
+        };
+        let spans = e
+            .management_groups
+            .iter()
+            .any(|m| m.id == "mg-x" && m.subscriptions.len() > 1);
+        self.overlapping_scopes += yes(spans
+            && used_on(&Scope::ManagementGroup {
+                management_group: "mg-x".into(),
+            })
+            && used_on(&Scope::Shared {
+                billing_account: "ba1".into(),
+            }));
+        self.concentrated += yes(e.deployments.len() > 8 && t.deployed_ptu_minutes > 0);
         self.commitment_renewals += yes(e.commitments.iter().any(|c| {
             f.instruments
                 .iter()
@@ -1293,6 +1339,8 @@ impl Coverage {
         at_least("unverified prices", self.unverified, 10);
         at_least("missing prices (errors)", self.errors, 400);
         at_least("several periods", self.multi_day_periods, 8);
+        at_least("overlapping scopes", self.overlapping_scopes, 100);
+        at_least("concentrated estates", self.concentrated, 12);
     }
 }
 
@@ -1305,6 +1353,11 @@ fn the_fast_engine_equals_the_reference() {
         failure_persistence: None,
         ..Config::default()
     };
+    // No case would assert nothing.
+    assert!(
+        config.cases > 0,
+        "PROPTEST_CASES=0 runs no case: the property needs at least one"
+    );
     let mut runner = TestRunner::new(config);
     let coverage = std::cell::RefCell::new(Coverage::default());
     let started = std::time::Instant::now();
@@ -1324,6 +1377,11 @@ fn the_fast_engine_equals_the_reference() {
     if let Err(e) = result {
         panic!("{e}");
     }
+    assert_eq!(
+        coverage.borrow().cases,
+        cases(),
+        "the property ran fewer cases than asked"
+    );
     coverage.borrow().assert_covers();
 }
 
