@@ -7,9 +7,9 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::Time;
+use ptudesk::generate::{Profile, generate_profile};
 use ptudesk::rating::{self, Basis, Bucket, Options, Request};
 use std::hint::black_box;
-use ptudesk::generate::{Profile, generate_profile};
 use std::time::{Duration, Instant};
 
 fn base() -> Time {
@@ -196,9 +196,21 @@ fn same(f: &rating::Forecast, r: &rating::Forecast) -> Result<(), String> {
         ));
     }
     for (a, b) in f.windows.iter().zip(&r.windows) {
-        if (a.kind, &a.subject, a.start, a.end, a.ptu_minutes, &a.explanation)
-            != (b.kind, &b.subject, b.start, b.end, b.ptu_minutes, &b.explanation)
-        {
+        if (
+            a.kind,
+            &a.subject,
+            a.start,
+            a.end,
+            a.ptu_minutes,
+            &a.explanation,
+        ) != (
+            b.kind,
+            &b.subject,
+            b.start,
+            b.end,
+            b.ptu_minutes,
+            &b.explanation,
+        ) {
             return Err(format!("window {a:?} vs {b:?}"));
         }
         money(&a.subject, a.cost, b.cost)?;

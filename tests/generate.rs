@@ -582,7 +582,11 @@ fn the_spread_profile_gives_the_same_bytes_as_before_profiles_existed() {
     ] {
         let json = to_json(&generate(scale, seed, base()));
         assert_eq!(json.len(), len, "scale {scale} seed {seed}: length");
-        assert_eq!(fnv1a(json.as_bytes()), hash, "scale {scale} seed {seed}: bytes");
+        assert_eq!(
+            fnv1a(json.as_bytes()),
+            hash,
+            "scale {scale} seed {seed}: bytes"
+        );
     }
 }
 
@@ -612,8 +616,16 @@ fn the_concentrated_profile_is_valid_deterministic_and_concentrated() {
     check(&e, 2000, 7);
     let regions: BTreeSet<&str> = e.resources.iter().map(|r| r.region.as_str()).collect();
     assert_eq!(regions, BTreeSet::from(["eastus2", "swedencentral"]));
-    let subs: BTreeSet<&str> = e.resources.iter().map(|r| r.subscription.as_str()).collect();
-    assert!((4..=6).contains(&subs.len()), "{} subscriptions", subs.len());
+    let subs: BTreeSet<&str> = e
+        .resources
+        .iter()
+        .map(|r| r.subscription.as_str())
+        .collect();
+    assert!(
+        (4..=6).contains(&subs.len()),
+        "{} subscriptions",
+        subs.len()
+    );
     assert_eq!(e.resources.len(), 200);
     assert_eq!(e.reservations.len(), 100);
     // Every deployment is resized 2-5 times in the 30 days before the base,
@@ -628,7 +640,10 @@ fn the_concentrated_profile_is_valid_deterministic_and_concentrated() {
         }
     }
     let resized_twice = e.deployments.iter().filter(|d| d.sizes.len() >= 3).count();
-    assert!(resized_twice > 1800, "{resized_twice} resized at least twice");
+    assert!(
+        resized_twice > 1800,
+        "{resized_twice} resized at least twice"
+    );
     // Most reservations are shared or scoped to a management group.
     let broad = e
         .reservations

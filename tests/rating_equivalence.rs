@@ -1281,7 +1281,8 @@ impl Coverage {
             }));
         let used_on = |scope: &Scope| {
             e.reservations.iter().any(|r| {
-                in_use(&r.id) && (r.scope == *scope || r.scope_changes.iter().any(|c| c.scope == *scope))
+                in_use(&r.id)
+                    && (r.scope == *scope || r.scope_changes.iter().any(|c| c.scope == *scope))
             })
         };
         let spans = e

@@ -292,8 +292,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 ProfileArg::Spread => crate::generate::Profile::Spread,
                 ProfileArg::Concentrated => crate::generate::Profile::Concentrated,
             };
-            let estate =
-                crate::generate::generate_profile(a.scale as usize, a.seed, base, profile);
+            let estate = crate::generate::generate_profile(a.scale as usize, a.seed, base, profile);
             out(&snapshot::to_json(&estate))
         }
         None => {

@@ -811,14 +811,7 @@ fn rate_component(
             if idle > 0 {
                 acc.totals.unused_commitment_ptu_minutes += idle * n;
                 let cost = p.instruments[i].amortized(a, b) * Decimal::from(idle);
-                unused_runs.add(
-                    s - n_groups,
-                    a,
-                    b,
-                    idle * n,
-                    Some((cap, cost)),
-                    &mut close,
-                );
+                unused_runs.add(s - n_groups, a, b, idle * n, Some((cap, cost)), &mut close);
             }
         }
 
@@ -1005,7 +998,10 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
             (exact / avail, exact % avail)
         } else {
             let exact = amount as i128 * w as i128;
-            ((exact / avail as i128) as i64, (exact % avail as i128) as i64)
+            (
+                (exact / avail as i128) as i64,
+                (exact % avail as i128) as i64,
+            )
         };
         pool[g] -= s;
         given += s;

@@ -267,7 +267,7 @@ impl Baseline {
         let t = forecast(estate, book, req, opts).map(|f| f.totals);
         // A few windows at a time (day, month, the next 30 days...).
         if self.totals.len() >= 16 {
-            self.totals.remove(0);
+            let _oldest = self.totals.remove(0);
         }
         self.totals.push((req.clone(), t.clone()));
         t

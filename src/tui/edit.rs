@@ -876,8 +876,20 @@ pub fn preview_with(
     // Bills differ only in the keys the edit touches.
     let charges = match rating::whatif::touched(current, &edited) {
         Some(t) => diff_bills(
-            &bills(&rating::whatif::restrict(current, &t), book, config, from, to)?,
-            &bills(&rating::whatif::restrict(&edited, &t), book, config, from, to)?,
+            &bills(
+                &rating::whatif::restrict(current, &t),
+                book,
+                config,
+                from,
+                to,
+            )?,
+            &bills(
+                &rating::whatif::restrict(&edited, &t),
+                book,
+                config,
+                from,
+                to,
+            )?,
         ),
         None => diff_bills(
             &bills(current, book, config, from, to)?,
