@@ -273,3 +273,119 @@ impl Baseline {
         t
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Size;
+    use crate::generate::{Profile, generate_profile};
+    use crate::rating::{Basis, Bucket};
+    use chrono::{Duration, TimeZone, Utc};
+    use rust_decimal::Decimal;
+
+    fn close(a: &Totals, b: &Totals) {
+        let eps = Decimal::new(1, 12);
+        for (what, x, y) in [
+            ("hourly", a.hourly, b.hourly),
+            ("commitment", a.commitment, b.commitment),
+            ("reservation", a.reservation, b.reservation),
+            ("refunds", a.refunds, b.refunds),
+            ("managed compute", a.managed_compute, b.managed_compute),
+        ] {
+            assert!((x - y).abs() < eps, "{what}: {x} vs {y}");
+        }
+        let minutes = |t: &Totals| {
+            [
+                t.deployed_ptu_minutes,
+                t.commitment_covered_ptu_minutes,
+                t.reservation_covered_ptu_minutes,
+                t.hourly_ptu_minutes,
+                t.unused_commitment_ptu_minutes,
+                t.unused_reservation_ptu_minutes,
+            ]
+        };
+        assert_eq!(minutes(a), minutes(b));
+    }
+
+    #[test]
+    fn a_what_if_rated_in_part_equals_the_whole_rating() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        let req = Request {
+            from: base - Duration::days(10),
+            to: base + Duration::days(20),
+            basis: Basis::Actual,
+            by: Bucket::Month,
+        };
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let current = generate_profile(400, 3, base, profile);
+            let mut edited = current.clone();
+            // A resize at an odd minute, and a larger reservation.
+            let d = &mut edited.deployments[5];
+            let at = d.sizes.last().expect("created").at.max(base) + Duration::minutes(67);
+            let ptu = d.sizes.last().expect("created").ptu + 50;
+            d.sizes.push(Size {
+                at,
+                ptu,
+                approximate: false,
+            });
+            d.deleted = None;
+            edited.reservations[0].ptu += 50;
+
+            let t = touched(&current, &edited).expect("touches some keys");
+            assert!(!t.managed_compute);
+            assert!((1..=2).contains(&t.keys.len()), "{profile:?}: {t:?}");
+            let before = forecast(&current, &book, &req, &opts).unwrap().totals;
+            let whole = forecast(&edited, &book, &req, &opts).unwrap().totals;
+            assert_ne!(before, whole, "{profile:?}: the edit changes the totals");
+            let part = totals_after(&current, &edited, &before, &book, &req, &opts).unwrap();
+            close(&part, &whole);
+
+            // The baseline rates the current estate once per request.
+            let arc = Arc::new(current.clone());
+            let mut b = Baseline::default();
+            let first = b.totals(&arc, &book, &req, &opts).unwrap();
+            assert_eq!(first, before);
+            assert_eq!(b.totals(&arc, &book, &req, &opts).unwrap(), before);
+            assert_eq!(b.totals.len(), 1);
+        }
+    }
+
+    #[test]
+    fn prices_and_scopes_touch_every_key_and_nothing_touches_none() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let e = generate_profile(100, 1, base, Profile::Concentrated);
+        assert_eq!(touched(&e, &e), Some(Touched::default()));
+        let mut p = e.clone();
+        p.prices[0].hourly = Some(Decimal::new(12_345, 2));
+        assert_eq!(touched(&e, &p), None);
+        let mut m = e.clone();
+        let held = m
+            .management_groups
+            .iter_mut()
+            .find(|g| !g.subscriptions.is_empty())
+            .expect("a group holding subscriptions");
+        held.subscriptions.pop();
+        assert_eq!(touched(&e, &m), None);
+        // A quota never changes a rating.
+        let mut q = e.clone();
+        q.quotas.clear();
+        assert_eq!(touched(&e, &q), Some(Touched::default()));
+        // A restricted estate holds only its keys.
+        let key = (e.resources[0].region.clone(), e.deployments[0].sku);
+        let t = Touched {
+            keys: BTreeSet::from([key.clone()]),
+            managed_compute: false,
+        };
+        let r = restrict(&e, &t);
+        assert!(!r.deployments.is_empty());
+        assert!(r.deployments.len() < e.deployments.len());
+        assert!(r.managed_compute.is_empty());
+        assert!(
+            r.reservations
+                .iter()
+                .all(|x| (x.region.clone(), x.sku) == key)
+        );
+    }
+}
