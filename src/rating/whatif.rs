@@ -134,7 +134,7 @@ pub fn restrict(e: &Estate, t: &Touched) -> Estate {
         .collect();
     let holds = |region: &str, sku: Sku| t.keys.contains(&(region.to_string(), sku));
     Estate {
-        schema: e.schema.clone(),
+        schema: e.schema,
         currency: e.currency.clone(),
         billing_accounts: e.billing_accounts.clone(),
         management_groups: e.management_groups.clone(),
