@@ -303,8 +303,8 @@ pub fn evaluate(
         basis: Basis::Actual,
         by: Bucket::Month,
     };
-    let detailed = rating::forecast_detailed(estate, book, &req, &ctx.opts)?;
-    let horizon_f = &detailed.forecast;
+    let (horizon_forecast, bills) = rating::forecast_billed(estate, book, &req, &ctx.opts)?;
+    let horizon_f = &horizon_forecast;
     let mut earliest = from;
     estate.for_each_time(|t| earliest = earliest.min(t));
     let history_from = floor_hour(earliest.max(from - Duration::days(730)));
@@ -357,7 +357,7 @@ pub fn evaluate(
         &expiries,
         &mut out,
     )?;
-    let merged = renewals(&ctx, horizon_f, &detailed.bills, &mut out)?;
+    let merged = renewals(&ctx, horizon_f, &bills, &mut out)?;
     unused_and_mismatch(&ctx, horizon_f, &trigger_of, &merged, &mut out)?;
     models(&ctx, &mut out);
     quotas(&ctx, &mut out);
@@ -451,6 +451,8 @@ fn expiry_cost(
     region: &str,
 ) -> Result<(Decimal, Decimal, Vec<String>), RatingError> {
     let cf = renewed(ctx.estate, kind, source, end);
+    // Only the (region, deployment type) the renewal touches differs: rate that part.
+    let (now_part, cf_part) = rating::whatif::parts(ctx.estate, &cf);
     let resources: Vec<String> = ctx
         .estate
         .resources
@@ -460,8 +462,8 @@ fn expiry_cost(
         .collect();
     let start = ceil_hour(end);
     let to = ctx.to.max(start + Duration::hours(24));
-    let base = ctx.rate(ctx.estate, start, to)?;
-    let other = ctx.rate(&cf, start, to)?;
+    let base = ctx.rate(&now_part, start, to)?;
+    let other = ctx.rate(&cf_part, start, to)?;
     let affected: Vec<String> = resources
         .into_iter()
         .filter(|r| {
@@ -473,8 +475,8 @@ fn expiry_cost(
         if from == start && upto == to {
             return Ok(overage_of(&base, &affected) - overage_of(&other, &affected));
         }
-        Ok(overage_of(&ctx.rate(ctx.estate, from, upto)?, &affected)
-            - overage_of(&ctx.rate(&cf, from, upto)?, &affected))
+        Ok(overage_of(&ctx.rate(&now_part, from, upto)?, &affected)
+            - overage_of(&ctx.rate(&cf_part, from, upto)?, &affected))
     };
     let per_day = caused(start, start + Duration::hours(24))?;
     let cost = if start < ctx.to {

@@ -101,9 +101,11 @@ pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, Rat
         .groups
         .iter()
         .map(|g| {
+            // A deployment that exists only outside the window adds nothing in it.
             let parts: Vec<Steps> = g
                 .deployments
                 .iter()
+                .filter(|&&d| p.deployment_exists_within(d, req.from, req.to))
                 .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
                 .collect();
             Steps::sum(parts.iter())

@@ -394,7 +394,32 @@ pub fn forecast_detailed(
     check_request(req)?;
     let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
     let (forecast, periods, deployments) = engine::rate_full(&prepared, req, true)?;
-    let bills = prepared
+    let bills = billed(&prepared, req);
+    Ok(Detailed {
+        forecast,
+        periods: periods.unwrap_or_default(),
+        bills,
+        deployments: deployments.unwrap_or_default(),
+    })
+}
+
+/// Rates a window like [`forecast`], with the charges billed in it (no
+/// per-instrument or per-deployment detail: those are [`forecast_detailed`]'s).
+pub fn forecast_billed(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<(Forecast, Vec<BilledCharge>), RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let forecast = engine::rate(&prepared, req)?;
+    Ok((forecast, billed(&prepared, req)))
+}
+
+/// The charges billed in the window, instrument by instrument.
+fn billed(prepared: &prepare::Prepared, req: &Request) -> Vec<BilledCharge> {
+    prepared
         .instruments
         .iter()
         .flat_map(|i| {
@@ -411,13 +436,7 @@ pub fn forecast_detailed(
                     charge: b.kind,
                 })
         })
-        .collect();
-    Ok(Detailed {
-        forecast,
-        periods: periods.unwrap_or_default(),
-        bills,
-        deployments: deployments.unwrap_or_default(),
-    })
+        .collect()
 }
 
 /// The `periods` boundaries of a request: `[start, end)` in hours since the

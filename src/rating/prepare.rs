@@ -567,6 +567,12 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// True when the deployment exists at some instant of `[from, to)`
+    /// (whole hours): outside it, it counts no minute of the window.
+    pub fn deployment_exists_within(&self, d: usize, from: Time, to: Time) -> bool {
+        self.estate.deployments[d].created() < to && self.deployment_end(d).is_none_or(|e| e > from)
+    }
+
     /// The step points of a deployment's size: 0 before creation and after its end.
     pub fn deployment_points(&self, d: usize) -> Vec<(Time, i64)> {
         let dep = &self.estate.deployments[d];

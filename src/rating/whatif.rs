@@ -13,6 +13,7 @@
 use super::{Options, RatingError, Request, Totals, forecast};
 use crate::domain::prices::PriceBook;
 use crate::domain::{Estate, Sku};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -177,6 +178,21 @@ pub fn restrict(e: &Estate, t: &Touched) -> Estate {
         } else {
             vec![]
         },
+    }
+}
+
+/// The parts of two estates that a comparison of their ratings needs: both
+/// restricted to the keys the change touches, or both whole when it
+/// reaches every key. Totals, instrument figures and the windows of the
+/// touched keys differ between the parts as between the whole estates
+/// (a resource's overage in untouched deployment types is in neither part).
+pub fn parts<'a>(before: &'a Estate, after: &'a Estate) -> (Cow<'a, Estate>, Cow<'a, Estate>) {
+    match touched(before, after) {
+        Some(t) => (
+            Cow::Owned(restrict(before, &t)),
+            Cow::Owned(restrict(after, &t)),
+        ),
+        None => (Cow::Borrowed(before), Cow::Borrowed(after)),
     }
 }
 
