@@ -141,6 +141,7 @@ pub fn restrict(e: &Estate, t: &Touched) -> Estate {
         management_groups: e.management_groups.clone(),
         prices: e.prices.clone(),
         quotas: vec![],
+        model_capacities: e.model_capacities.clone(),
         resources: e
             .resources
             .iter()
