@@ -1111,6 +1111,8 @@ impl Builder {
                 refunded_approximate: false,
                 // A refund before the estate's present happened: Azure reported it.
                 refunded_reported: refunded_at.is_some(),
+                moved_at: None,
+                effective_from: None,
                 price,
             });
         }

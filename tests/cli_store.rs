@@ -1677,3 +1677,174 @@ fn model_specific_usage_rows_import_as_quota_rows_of_their_model() {
     );
     assert!(out.starts_with("Nothing changed"), "{out}");
 }
+
+/// The reservation charges of a forecast in the store, and its refunds.
+fn reservation_money(db: &Path, from: &str, to: &str, now: &str) -> (String, String) {
+    let f: Value = serde_json::from_str(&ok(
+        db,
+        &[
+            "forecast", "--from", from, "--to", to, "--now", now, "--format", "json",
+        ],
+    ))
+    .unwrap();
+    (
+        f["totals"]["reservation"].as_str().unwrap().to_string(),
+        f["totals"]["refunds"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_split_moves_ptus_to_its_parts_without_a_refund_or_a_double_charge() {
+    let (dir, db) = setup();
+    let split = shape("reservations-split.json");
+    let out = ok(&db, &["import", &split, "--now", "2026-12-15T00:00:00Z"]);
+    assert!(
+        out.contains("reservations       added 3, changed 0, unchanged 0"),
+        "{out}"
+    );
+    let e = exported(&db);
+    let at = "2026-12-10T14:20:36.312478200Z";
+    let r = |suffix: &str| -> Value {
+        e["reservations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"].as_str().unwrap().ends_with(suffix))
+            .unwrap()
+            .clone()
+    };
+    // The source stops at the split, unrefunded; the parts keep its term
+    // (start and expiry) and take over at the split.
+    let source = r("6b9f1c2d4e50");
+    assert_eq!(
+        (
+            &source["moved_at"],
+            &source["refunded_at"],
+            &source["start"]
+        ),
+        (
+            &Value::from(at),
+            &Value::Null,
+            &Value::from("2026-10-01T00:00:00Z")
+        )
+    );
+    for (suffix, ptu) in [("1d0b3a5c7e92", 60), ("2d1710765a7a", 40)] {
+        let part = r(suffix);
+        assert_eq!(
+            (&part["effective_from"], &part["start"], &part["ptu"]),
+            (
+                &Value::from(at),
+                &Value::from("2026-10-01T00:00:00Z"),
+                &Value::from(ptu)
+            ),
+            "{part:#}"
+        );
+    }
+    // The same money as had it never been split: each monthly period paid
+    // once (December's by the source, January's by the parts), no credit.
+    let (split_money, refunds) =
+        reservation_money(&db, "2026-12-01", "2027-02-01", "2026-12-15T00:00:00Z");
+    assert_eq!(refunds, "0.00");
+    let mut whole: Value = serde_json::from_str(&std::fs::read_to_string(&split).unwrap()).unwrap();
+    let p = &mut whole[0]["properties"];
+    p["provisioningState"] = "Succeeded".into();
+    p["displayProvisioningState"] = "Succeeded".into();
+    p["effectiveDateTime"] = "2026-10-01T00:00:00Z".into();
+    p.as_object_mut().unwrap().remove("extendedStatusInfo");
+    p.as_object_mut().unwrap().remove("splitProperties");
+    let whole = write(
+        dir.path(),
+        "whole.json",
+        &Value::Array(vec![whole[0].clone()]).to_string(),
+    );
+    let other = dir.path().join("whole.db");
+    ok(&other, &["import", &whole, "--now", "2026-12-15T00:00:00Z"]);
+    let (whole_money, _) =
+        reservation_money(&other, "2026-12-01", "2027-02-01", "2026-12-15T00:00:00Z");
+    assert_eq!(split_money, whole_money);
+    assert_ne!(split_money, "0.00");
+
+    // A store that knew the reservation whole sees the split as a move, not
+    // a refund.
+    let known = dir.path().join("known.db");
+    ok(&known, &["import", &whole, "--now", "2026-12-01T00:00:00Z"]);
+    ok(&known, &["import", &split, "--now", "2026-12-15T00:00:00Z"]);
+    assert_eq!(
+        reservation_money(&known, "2026-12-01", "2027-02-01", "2026-12-15T00:00:00Z"),
+        (whole_money, "0.00".to_string())
+    );
+}
+
+#[test]
+fn a_merged_survivor_keeps_the_original_expiry_and_takes_over_at_the_merge() {
+    let (_dir, db) = setup();
+    let out = ok(
+        &db,
+        &[
+            "import",
+            &shape("reservations-merge.json"),
+            "--now",
+            "2027-01-15T00:00:00Z",
+        ],
+    );
+    assert!(
+        out.contains("reservations       added 3, changed 0, unchanged 0"),
+        "{out}"
+    );
+    let e = exported(&db);
+    let at = "2027-01-05T10:08:10.709949700Z";
+    let list = e["reservations"].as_array().unwrap();
+    let survivor = list
+        .iter()
+        .find(|r| r["id"].as_str().unwrap().ends_with("f83e9b7126a9"))
+        .unwrap();
+    // No benefitStartTime: the term's start is the expiry less the term.
+    assert_eq!(survivor["start"], "2026-09-15T08:00:00Z");
+    assert_eq!(survivor["effective_from"], at);
+    assert_eq!(
+        list.iter()
+            .filter(|r| r["moved_at"] == at && r["refunded_at"].is_null())
+            .map(|r| r["ptu"].as_i64().unwrap())
+            .sum::<i64>(),
+        100
+    );
+    // The periods from 2027-01-15 are the survivor's: 100 PTU, twice; the
+    // sources bill nothing after the merge and nothing is refunded.
+    let f: Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "forecast",
+            "--from",
+            "2027-01-01",
+            "--to",
+            "2027-03-01",
+            "--now",
+            "2027-01-15T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(f["totals"]["refunds"], "0.00");
+    let charges: Vec<(bool, String)> = f["instruments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().ends_with("f83e9b7126a9"),
+                i["charges"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let survivor_charges = &charges.iter().find(|c| c.0).unwrap().1;
+    assert_ne!(survivor_charges, "0.00");
+    assert!(
+        charges.iter().filter(|c| !c.0).all(|c| c.1 == "0.00"),
+        "{charges:?}"
+    );
+    assert_eq!(
+        &f["totals"]["reservation"].as_str().unwrap(),
+        survivor_charges
+    );
+}

@@ -683,6 +683,8 @@ fn reservations_of_every_scope_type() {
         price: None,
         refunded_approximate: false,
         refunded_reported: false,
+        moved_at: None,
+        effective_from: None,
     };
     let expected = Batch {
         reservations: vec![

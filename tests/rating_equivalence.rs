@@ -1097,6 +1097,8 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             // Half the refunds reported by Azure (taken as recorded), half
             // checked against the rolling limit.
             refunded_reported: r.refund.as_ref().is_some_and(|(_, secs, _)| secs % 2 == 0),
+            moved_at: None,
+            effective_from: None,
             price: r.price.map(|p| Decimal::new(p as i64, 2)),
         });
     }

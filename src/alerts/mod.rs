@@ -625,7 +625,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             continue;
         };
         let Some(last) = ts.last() else { continue };
-        if last.refunded_at.is_some() {
+        if last.refunded_at.is_some() || last.moved_at.is_some() {
             continue;
         }
         let end = last.end;

@@ -916,6 +916,25 @@ pub struct Reservation {
     /// refused when it would pass it.
     #[serde(default, skip_serializing_if = "is_false")]
     pub refunded_reported: bool,
+    /// Split or merged away at this instant: its PTUs went on in other
+    /// reservations of its order (Azure marks it Cancelled with the status
+    /// Split or Merged). Coverage and billing stop here, with no refund
+    /// credit and no renewal.
+    #[serde(
+        default,
+        with = "serde_time::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub moved_at: Option<Time>,
+    /// A part of a split or the survivor of a merge: its term is the
+    /// original's (it runs from `start`), but it covers and bills only from
+    /// this instant; before it, the reservation it came from did.
+    #[serde(
+        default,
+        with = "serde_time::opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub effective_from: Option<Time>,
     /// Its own price per PTU per term (negotiated), else the price book's.
     #[serde(
         default,

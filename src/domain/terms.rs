@@ -195,6 +195,12 @@ pub struct ReservationTerm {
     pub end: Time,
     /// Coverage stops here when the term was refunded.
     pub refunded_at: Option<Time>,
+    /// Coverage and billing stop here when the reservation was split or
+    /// merged away in this term (no credit).
+    pub moved_at: Option<Time>,
+    /// Coverage starts here: the term's start, or for the first term of a
+    /// split part or merge survivor the instant it took effect.
+    pub covers_from: Time,
     /// First-come-first-served key: the purchase instant (an autorenewed term
     /// keeps the original's, a replacement takes its own start).
     pub order_instant: Time,
@@ -206,9 +212,24 @@ pub struct ReservationTerm {
 }
 
 impl ReservationTerm {
-    /// The instant coverage stops (refund or expiry).
+    /// The instant coverage stops (refund, split or merge, or expiry).
     pub fn coverage_end(&self) -> Time {
-        self.refunded_at.unwrap_or(self.end)
+        self.refunded_at.or(self.moved_at).unwrap_or(self.end)
+    }
+
+    /// Whether monthly period `i` is this term's to bill and amortize: a
+    /// period that starts before a split part took effect was the source's,
+    /// one that starts at or after a split or merge is the parts'. So the
+    /// PTUs of an order are paid once across a split or merge.
+    pub fn holds_period(&self, i: usize) -> bool {
+        let p = self.periods[i];
+        p >= self.covers_from && self.moved_at.is_none_or(|m| p < m)
+    }
+
+    /// Whether the term bills its price up front at its start: not a split
+    /// part's or merge survivor's first term (the source paid it).
+    pub fn bills_at_start(&self) -> bool {
+        self.covers_from == self.start
     }
 
     /// The end of period `i` (the next period's start, or the expiry).
@@ -273,6 +294,22 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
     let until = r
         .refunded_at
         .map_or(until, |t| until.max(t + chrono::Duration::seconds(1)));
+    let until = r
+        .moved_at
+        .map_or(until, |t| until.max(t + chrono::Duration::seconds(1)));
+    let first_end = add_months(r.start, r.term.months());
+    if let Some(e) = r.effective_from
+        && (e < r.start || e >= first_end)
+    {
+        return Err(TermError {
+            path: "effective_from".into(),
+            message: format!(
+                "expected an instant within the term it takes over, {} to {}",
+                super::time::fmt_time(r.start),
+                super::time::fmt_time(first_end)
+            ),
+        });
+    }
     let mut cur = ReservationTerm {
         id: r.id.clone(),
         n: 0,
@@ -285,8 +322,10 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
         term: r.term,
         billing: r.billing,
         start: r.start,
-        end: add_months(r.start, r.term.months()),
+        end: first_end,
         refunded_at: None,
+        moved_at: None,
+        covers_from: r.effective_from.unwrap_or(r.start),
         order_instant: r.start,
         periods: period_starts(r.start, r.term),
         own_price: r.price,
@@ -294,8 +333,10 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
     loop {
         let refunded_here = r.refunded_at.filter(|t| *t >= cur.start && *t < cur.end);
         cur.refunded_at = refunded_here;
+        let moved_here = r.moved_at.filter(|t| *t >= cur.covers_from && *t < cur.end);
+        cur.moved_at = moved_here;
         let end = cur.end;
-        let stop = refunded_here.is_some() || end >= until;
+        let stop = refunded_here.is_some() || moved_here.is_some() || end >= until;
         let setting = setting_before(
             &r.renewal,
             r.renewal_changes.iter().map(|ch| (ch.at, &ch.renewal)),
@@ -316,6 +357,8 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
                 start: end,
                 end: add_months(end, prev.term.months()),
                 refunded_at: None,
+                moved_at: None,
+                covers_from: end,
                 periods: period_starts(end, prev.term),
                 own_price: None,
                 ..prev
@@ -337,6 +380,8 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
                     start: end,
                     end: add_months(end, term.months()),
                     refunded_at: None,
+                    moved_at: None,
+                    covers_from: end,
                     order_instant: end,
                     periods: period_starts(end, term),
                     own_price: None,
@@ -362,6 +407,26 @@ pub fn reservation_terms(r: &Reservation, until: Time) -> Result<Vec<Reservation
         };
         return Err(TermError {
             path: "refunded_at".into(),
+            message,
+        });
+    }
+    if let Some(t) = r.moved_at
+        && terms.iter().all(|term| term.moved_at.is_none())
+    {
+        let covers_from = terms[0].covers_from;
+        let message = if t < covers_from {
+            format!(
+                "expected an instant at or after it took effect, {}",
+                super::time::fmt_time(covers_from)
+            )
+        } else {
+            format!(
+                "expected an instant within a term; the reservation expired at {}",
+                super::time::fmt_time(terms.last().expect("one term at least").end)
+            )
+        };
+        return Err(TermError {
+            path: "moved_at".into(),
             message,
         });
     }
@@ -435,6 +500,8 @@ mod tests {
             price: None,
             refunded_approximate: false,
             refunded_reported: false,
+            moved_at: None,
+            effective_from: None,
         }
     }
 

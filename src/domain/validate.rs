@@ -797,6 +797,12 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         if let Some(t) = r.refunded_at {
             check_time(&format!("{p}.refunded_at"), t)?;
         }
+        if let Some(t) = r.moved_at {
+            check_time(&format!("{p}.moved_at"), t)?;
+        }
+        if let Some(t) = r.effective_from {
+            check_time(&format!("{p}.effective_from"), t)?;
+        }
         if let Some(price) = r.price {
             check_price(&format!("{p}.price"), price)?;
         }
@@ -804,8 +810,8 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         // The instant the reservation stops for sure, if it does.
         let end = {
             let last = terms.last().expect("one term");
-            if last.refunded_at.is_some() {
-                last.refunded_at
+            if last.refunded_at.is_some() || last.moved_at.is_some() {
+                last.refunded_at.or(last.moved_at)
             } else if matches!(r.renewal, super::ReservationRenewal::None)
                 && r.renewal_changes.is_empty()
             {

@@ -1488,11 +1488,36 @@ impl<'f> Parser<'f> {
             self.opt_string(n.prop("displayProvisioningState"), "the provisioning state")?,
         ];
         let has_state = |s: &str| state.iter().flatten().any(|x| x.eq_ignore_ascii_case(s));
-        if has_state("Cancelled") {
+        // A split or merge moves PTUs between reservations of one order:
+        // Azure cancels the source with the status Split or Merged (no
+        // refund) and its parts or survivor take over at that instant.
+        let status = match n.prop("extendedStatusInfo") {
+            Some(x) => self.opt_string(x.get("statusCode"), "the status code")?,
+            None => None,
+        };
+        let moved = ["Split", "Merged"]
+            .iter()
+            .any(|s| has_state(s) || status.is_some_and(|x| x.eq_ignore_ascii_case(s)));
+        let part = n
+            .prop("splitProperties")
+            .is_some_and(|x| x.get("splitSource").is_some())
+            || n.prop("mergeProperties")
+                .and_then(|x| x.get("mergeSources"))
+                .is_some_and(|x| x.v.as_array().is_some_and(|a| !a.is_empty()));
+        if moved && part {
+            // Split off and then merged (or split) away: the instant it took
+            // over is no longer in Azure's listing.
+            batch.skipped.push(Skipped::new(
+                what,
+                "a part of an earlier split or merge, itself split or merged away: the instant it took over is no longer shown, so its PTUs are counted in the reservations that now hold them",
+            ));
+            return Ok(());
+        }
+        if !moved && has_state("Cancelled") {
             batch.cancelled_reservations.push(id);
             return Ok(());
         }
-        for s in ["Split", "Merged", "Failed"] {
+        for s in ["Failed"] {
             if has_state(s) {
                 batch.skipped.push(Skipped {
                     what,
@@ -1542,12 +1567,47 @@ impl<'f> Parser<'f> {
             })?,
             None => order_billing.unwrap_or(Billing::Upfront),
         };
-        let start_node = ["benefitStartTime", "effectiveDateTime", "purchaseDateTime"]
-            .into_iter()
-            .find_map(|k| n.prop(k));
-        let (start, start_path) = match &start_node {
-            Some(t) => (self.time(t, "the reservation's start")?, t.path.clone()),
-            None => (
+        // The instant of the split or merge, for the source and for the parts
+        // or survivor: `effectiveDateTime` (the new revision's start).
+        let taken_over = if moved || part {
+            let e = self.need_prop(
+                n,
+                "effectiveDateTime",
+                "the instant of the split or merge (effectiveDateTime)",
+            )?;
+            Some(self.time(&e, "the instant of the split or merge")?)
+        } else {
+            None
+        };
+        // A split part or merge survivor keeps the original term: its start
+        // is `benefitStartTime`, else its (original) expiry less the term;
+        // never its `effectiveDateTime`.
+        let start_node = if moved || part {
+            n.prop("benefitStartTime")
+        } else {
+            ["benefitStartTime", "effectiveDateTime", "purchaseDateTime"]
+                .into_iter()
+                .find_map(|k| n.prop(k))
+        };
+        let from_expiry = match (&start_node, moved || part) {
+            (None, true) => match n.prop("expiryDateTime").or_else(|| n.prop("expiryDate")) {
+                Some(en) => {
+                    let t = self.time(&en, "the reservation's expiry")?;
+                    Some((add_months(t, -term.months()), en.path.clone()))
+                }
+                None => {
+                    return Err(self.at(
+                        &n.prop_path("benefitStartTime"),
+                        "missing: expected the original term's start (benefitStartTime) or expiry (expiryDateTime) of a split or merged reservation",
+                    ));
+                }
+            },
+            _ => None,
+        };
+        let (start, start_path) = match (&start_node, from_expiry) {
+            (_, Some((t, path))) => (t, path),
+            (Some(t), None) => (self.time(t, "the reservation's start")?, t.path.clone()),
+            (None, None) => (
                 order_start.ok_or_else(|| {
                     self.at(
                         &n.prop_path("benefitStartTime"),
@@ -1653,6 +1713,8 @@ impl<'f> Parser<'f> {
             refunded_at: None,
             refunded_approximate: false,
             refunded_reported: false,
+            moved_at: taken_over.filter(|_| moved),
+            effective_from: taken_over.filter(|t| part && *t > start),
             price: None,
         });
         Ok(())

@@ -662,6 +662,10 @@ pub fn merge(
             match e.reservations.iter_mut().find(|x| x.id == r.id) {
                 Some(x) => {
                     x.name = r.name.clone();
+                    // Split or merged away: the PTUs moved on, nothing is refunded.
+                    if x.moved_at.is_none() && x.refunded_at.is_none() {
+                        x.moved_at = r.moved_at;
+                    }
                     if now >= x.start && *scope_at(x, now) != r.scope {
                         insert_dated(
                             &mut x.scope_changes,

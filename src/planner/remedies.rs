@@ -753,6 +753,8 @@ fn new_reservation(
         refunded_at: None,
         refunded_approximate: false,
         refunded_reported: false,
+        moved_at: None,
+        effective_from: None,
         price: None,
     }
 }

@@ -449,7 +449,7 @@ impl<'a> Prepared<'a> {
                 let unit = price.as_ref().map_or(Decimal::ZERO, |p| p.amount);
                 let lower = current.as_ref().map_or(unit, |c| c.amount.min(unit));
                 let (bills, spreads) = reservation_money(term, unit, lower, opts);
-                let capacity = vec![(term.start, term.ptu), (term.coverage_end(), 0)];
+                let capacity = vec![(term.covers_from, term.ptu), (term.coverage_end(), 0)];
                 // The scope in force at the term's start, then the changes within it.
                 let scopes_of = |term: &ReservationTerm| {
                     let mut scopes: Vec<(Time, Scope)> =
@@ -465,6 +465,8 @@ impl<'a> Prepared<'a> {
                 let last = terms.last().is_some_and(|l| l.id == term.id);
                 let end_reason = if term.refunded_at.is_some() {
                     "was refunded"
+                } else if term.moved_at.is_some() {
+                    "was split or merged"
                 } else {
                     "expired"
                 };
@@ -517,7 +519,9 @@ impl<'a> Prepared<'a> {
                     order_instant: term.order_instant,
                     bills,
                     spreads,
-                    end: Some(end).filter(|_| !continues || term.refunded_at.is_some()),
+                    end: Some(end).filter(|_| {
+                        !continues || term.refunded_at.is_some() || term.moved_at.is_some()
+                    }),
                     end_reason,
                 });
             }
@@ -898,7 +902,8 @@ fn reservation_money(
     let mut bills = Vec::new();
     let mut spreads = Vec::new();
     let refund = t.refunded_at;
-    if t.billing == Billing::Upfront {
+    // A split part's or merge survivor's first term was paid by its source.
+    if t.billing == Billing::Upfront && t.bills_at_start() {
         bills.push(Bill {
             at: t.start,
             amount: total,
@@ -909,6 +914,11 @@ fn reservation_money(
         // A monthly-billed term stops paying periods after a refund.
         if t.billing == Billing::Monthly && refund.is_some_and(|r| p > r) {
             break;
+        }
+        // Across a split or merge each period is paid once, by the
+        // reservation that holds the PTUs at its start.
+        if !t.holds_period(i) {
+            continue;
         }
         let amount = part(total, i as i64, n);
         let (d0, d1) = (p.date_naive(), t.period_end(i).date_naive());

@@ -403,8 +403,8 @@ fn instruments(
             let lower = current.as_ref().map_or(unit, |c| c.amount.min(unit));
             let (bills, spreads) = reservation_money(term, unit, lower, opts);
             let cover = Cover::Reservation {
-                start: term.start,
-                end: term.refunded_at.unwrap_or(term.end),
+                start: term.covers_from,
+                end: term.coverage_end(),
                 ptu: term.ptu,
             };
             let inst = Inst {
@@ -530,13 +530,16 @@ fn reservation_money(
     let n = t.periods.len() as i64;
     let mut bills = Vec::new();
     let mut spreads = Vec::new();
-    if t.billing == Billing::Upfront {
+    if t.billing == Billing::Upfront && t.bills_at_start() {
         bills.push((t.start, total, first));
     }
     for (i, &start) in t.periods.iter().enumerate() {
         let end = t.periods.get(i + 1).copied().unwrap_or(t.end);
         if t.billing == Billing::Monthly && t.refunded_at.is_some_and(|r| start > r) {
             break;
+        }
+        if !t.holds_period(i) {
+            continue;
         }
         let kind = if i == 0 { first } else { ChargeKind::Period };
         let amount = part(total, i as i64, n);

@@ -1185,3 +1185,51 @@ fn per_deployment_shares_follow_their_pools_and_add_up() {
         }
     }
 }
+
+/// A split moves PTUs: with a deployment using them, the split estate
+/// costs what the unsplit one does (upfront and monthly), in both engines,
+/// with no refund; the parts cover from the split, the source until it.
+#[test]
+fn a_split_reservation_costs_what_the_whole_one_did() {
+    for billing in ["upfront", "monthly"] {
+        let mut whole = res("r", REG, 100, sub("sub-a"), "2026-10-01T00:00:00Z", "P1Y");
+        whole["billing"] = json!(billing);
+        let mut source = whole.clone();
+        source["moved_at"] = json!("2026-12-10T14:00:00Z");
+        let part = |id: &str, ptu: i64| {
+            let mut p = whole.clone();
+            p["id"] = json!(id);
+            p["ptu"] = json!(ptu);
+            p["effective_from"] = json!("2026-12-10T14:00:00Z");
+            p
+        };
+        let deps = json!([dep("d", "aoai-a", REG, 100, "2026-09-01T00:00:00Z")]);
+        let a = estate(json!({"deployments": deps, "reservations": [whole]}));
+        let b = estate(json!({"deployments": deps,
+            "reservations": [source, part("r-60", 60), part("r-40", 40)]}));
+        let req = Request {
+            from: t("2026-10-01T00:00:00Z"),
+            to: t("2027-03-01T00:00:00Z"),
+            basis: Basis::Amortized,
+            by: Bucket::Month,
+        };
+        for basis in [Basis::Actual, Basis::Amortized] {
+            let req = Request {
+                basis,
+                ..req.clone()
+            };
+            let fa = forecast(&a, &PriceBook::empty(), &req, &Options::default()).unwrap();
+            let fb = forecast(&b, &PriceBook::empty(), &req, &Options::default()).unwrap();
+            let slow =
+                super::reference::forecast(&b, &PriceBook::empty(), &req, &Options::default())
+                    .unwrap();
+            assert_eq!(fb.totals, slow.totals, "{billing} {basis:?}");
+            assert_eq!(fa.totals.total(), fb.totals.total(), "{billing} {basis:?}");
+            assert_eq!(fb.totals.refunds, Decimal::ZERO);
+            assert_eq!(fb.totals.hourly, Decimal::ZERO, "{billing} {basis:?}");
+            for (p, a) in fa.periods.iter().zip(&fb.periods) {
+                assert_eq!(p.total(), a.total(), "{billing} {basis:?} {}", p.start);
+            }
+        }
+    }
+}

@@ -939,6 +939,8 @@ mod tests {
             refunded_at: None,
             refunded_approximate: false,
             refunded_reported: false,
+            moved_at: None,
+            effective_from: None,
             price: None,
         });
         let scoped = |e: &mut Estate| {

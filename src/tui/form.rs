@@ -843,6 +843,8 @@ impl Form {
                     refunded_at: None,
                     refunded_approximate: false,
                     refunded_reported: false,
+                    moved_at: None,
+                    effective_from: None,
                     price: None,
                 }))
             }
