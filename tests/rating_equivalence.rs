@@ -967,6 +967,12 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
         } else {
             cs.start.at(&c)
         };
+        // A commitment can't be bought on a resource already deleted (or
+        // purged): validation refuses it, so the generator never draws it.
+        let gone = e.resources[res].deleted.or(e.resources[res].purged);
+        if gone.is_some_and(|g| start >= g) {
+            continue;
+        }
         let ptu = cs.n as i64 * 50;
         let mut adds: Vec<(Time, i64)> = cs
             .adds
@@ -1021,7 +1027,9 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
             renewal_changes,
             price: cs.price.map(|p| Decimal::new(p as i64, 2)),
         });
-        if let (true, Some((gap, n, autorenew))) = (ends, cs.successor) {
+        if let (true, Some((gap, n, autorenew))) = (ends, cs.successor)
+            && gone.is_none_or(|g| add_months(start, 1) + gap.dur() < g)
+        {
             e.commitments.push(Commitment {
                 id: format!("c{}", e.commitments.len()),
                 resource: format!("aoai-{res}"),

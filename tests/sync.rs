@@ -158,7 +158,9 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
     for line in [
         "Synced 2 subscription(s) (contoso-prod (aaaaaaaa), contoso-dev (bbbbbbbb))",
         "(change #1)",
-        "resources          added 3, changed 0, unchanged 0",
+        // speech-eu is a SpeechServices account: skipped with the reason.
+        "resources          added 2, changed 0, unchanged 0",
+        "1 x kind SpeechServices does not host Azure OpenAI deployments",
         "deployments        added 3, changed 0, unchanged 0",
         "commitments        added 2, changed 0, unchanged 0",
         "reservations       added 1, changed 0, unchanged 0",
@@ -231,10 +233,7 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
     assert_eq!(f.commands(), expected);
 
     let e = f.export();
-    assert_eq!(
-        names(&e, "resources"),
-        ["aoai-east", "aoai-west", "speech-eu"]
-    );
+    assert_eq!(names(&e, "resources"), ["aoai-east", "aoai-west"]);
     assert_eq!(names(&e, "deployments"), ["batch", "chat", "global-41"]);
     let chat = find(&e, "deployments", "chat");
     assert_eq!(chat["sku"], "ProvisionedManaged");
@@ -515,7 +514,7 @@ fn a_subscription_without_permission_is_skipped_and_the_others_imported() {
         "{out}"
     );
     let e = f.export();
-    assert_eq!(names(&e, "resources"), ["aoai-east", "speech-eu"]);
+    assert_eq!(names(&e, "resources"), ["aoai-east"]);
     assert_eq!(names(&e, "deployments"), ["chat", "global-41"]);
     assert_eq!(names(&e, "commitments"), ["ptu-plan"]);
     assert_eq!(e["reservations"].as_array().unwrap().len(), 1);
@@ -802,7 +801,7 @@ fn an_account_azure_no_longer_lists_but_soft_deleted_bills_until_its_purge() {
     first_sync(&f);
     let out = f.sync_ok(&["softdel", "gone", "first"], &["--now", SECOND]);
     for line in [
-        "resources          added 0, changed 1, unchanged 2",
+        "resources          added 0, changed 1, unchanged 1",
         "account aoai-west deleted at 2026-12-03T08:00:00Z (from az cognitiveservices account list-deleted)",
         "account aoai-west purge scheduled at 2026-12-05T08:00:00Z (from az cognitiveservices account list-deleted)",
     ] {

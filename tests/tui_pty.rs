@@ -201,19 +201,19 @@ fn walks_the_demo_in_a_real_terminal() {
     // A plan: p on the commitment opens the Planner with its options side
     // by side, priced in the background.
     t.keys(&["p"]);
-    // Over the 90-day horizon the one-month term is recommended.
+    // The workload is open-ended (taken as 12 months), so the one-year
+    // overlap is recommended although the horizon is 90 days.
     t.wait_all(&[
-        "* overlap-1m",
         "Plan migrate cp-eastus2-prod",
-        " overlap ",
+        " overlap-1m ",
         " gap ",
         " managed ",
         "$291,600.00",
-        "overlap-1m: timeline, preconditions, notes",
+        "overlap: timeline, preconditions, notes",
     ]);
     // j: the next option's details.
     t.keys(&["j"]);
-    t.wait_for("gap: timeline");
+    t.wait_for("overlap-1m: timeline");
 
     // Quit: exit status 0, the terminal restored, the log in its file.
     t.keys(&["q"]);
