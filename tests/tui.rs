@@ -171,6 +171,36 @@ fn overview_at_80x24_and_too_small() {
 }
 
 #[test]
+fn keys_do_nothing_while_the_window_is_too_small() {
+    let (mut app, worker) = demo(true);
+    go(&mut app, &worker, &[Action::PaneReservations]);
+    assert!(matches!(
+        key(&app, KeyCode::Char('x')),
+        Some(Action::Refund)
+    ));
+    send(&mut app, &worker, Action::Resized(70, 20));
+    // Every key that acts on the estate or moves the view is ignored: the
+    // app is hidden behind the "please enlarge it" screen.
+    for c in ['r', 'e', 'n', 'x', 'u', 'a', '1', '?', ':', '/', 'o'] {
+        assert!(
+            key(&app, KeyCode::Char(c)).is_none(),
+            "{c} acts on a hidden screen"
+        );
+    }
+    for code in [KeyCode::Enter, KeyCode::Down, KeyCode::Tab, KeyCode::Esc] {
+        assert!(
+            key(&app, code).is_none(),
+            "{code:?} acts on a hidden screen"
+        );
+    }
+    assert!(matches!(key(&app, KeyCode::Char('q')), Some(Action::Quit)));
+    // Enlarged again, the keys act.
+    send(&mut app, &worker, Action::Resized(80, 24));
+    assert!(key(&app, KeyCode::Char('1')).is_some());
+    assert!(key(&app, KeyCode::Enter).is_some());
+}
+
+#[test]
 fn help_is_generated_from_the_live_keymap() {
     let (mut app, worker) = demo(true);
     press(&mut app, &worker, KeyCode::Char('?'));

@@ -502,6 +502,12 @@ impl App {
         self.back.clear();
     }
 
+    /// True while the window is below [`MIN_SIZE`]: the app is hidden
+    /// behind the "please enlarge it" screen.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+
     fn text_overlay(&self) -> bool {
         matches!(
             self.overlays.last(),
@@ -582,6 +588,14 @@ pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
     };
     if key.ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    if app.too_small() {
+        // The "needs at least 80x24" screen hides the app: no key may act
+        // on what the user cannot see, only the quit key leaves.
+        return app
+            .keymap
+            .lookup(key, app.pane)
+            .filter(|a| matches!(a, Action::Quit));
     }
     if app.text_overlay() {
         return match ev.code {
