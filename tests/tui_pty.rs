@@ -140,9 +140,9 @@ fn walks_the_demo_in_a_real_terminal() {
     // Every pane by its digit.
     for (key, text) in [
         ("2", "Quota: per subscription"),
-        ("3", "Deployments 12"),
+        ("3", "Deployments · 12 rows"),
         ("4", "Commitments (Manage Commitments)"),
-        ("5", "Reservations 4"),
+        ("5", "Reservations · 4 rows"),
         ("6", "Notifications"),
         ("7", "Where money leaks"),
         ("8", "No plan yet: pick a subject."),
@@ -166,12 +166,12 @@ fn walks_the_demo_in_a_real_terminal() {
     t.wait_for("/ filter");
     t.type_text("legacy");
     t.wait_until("the two legacy deployments alone", |s| {
-        s.contains("2 of 12, filter \"legacy\"")
+        s.contains("2 of 12 rows, filter \"legacy\"")
             && s.contains("chat-gpt4o-legacy")
             && !s.contains("rag-gpt4omini")
     });
     t.keys(&["Enter", "Escape"]);
-    t.wait_for("Deployments 12");
+    t.wait_for("Deployments · 12 rows");
 
     // Enter on a notification jumps to its subject; Esc comes back.
     t.keys(&["6"]);

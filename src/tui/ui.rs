@@ -1052,10 +1052,16 @@ pub fn draw_table(
     let year = app.now.year();
     let lay = layout_for(app, t, inner.width, v.col_offset);
     let mut title_spans = vec![Span::raw(title.to_string())];
+    // The count stands apart from the title text: "· 7 rows".
+    let rows = |n: usize| if n == 1 { "row" } else { "rows" };
     let count = if v.filter.is_empty() {
-        format!("{total} ")
+        format!("· {total} {} ", rows(total))
     } else {
-        format!("{shown} of {total}, filter \"{}\" ", v.filter)
+        format!(
+            "· {shown} of {total} {}, filter \"{}\" ",
+            rows(total),
+            v.filter
+        )
     };
     title_spans.push(Span::styled(count, app.theme.dim()));
     if let Some((c, desc)) = v.sort
