@@ -64,6 +64,10 @@ pub struct ExportArgs {
     /// FOCUS: end of the range
     #[arg(long, value_name = "T", value_parser = parse_time_arg)]
     pub to: Option<Time>,
+    /// FOCUS: the version of the specification written (1.0: what
+    /// focus-validator 1.0.0 checks; 1.2: adds the columns of 1.1 and 1.2)
+    #[arg(long, value_enum, value_name = "V", default_value = "1.0")]
+    pub focus_version: report::focus::Version,
 }
 
 #[derive(Args, Debug)]
@@ -394,7 +398,7 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
             note_unverified(&d.forecast);
             let (hourly, managed) = rating::usage_by_bucket(&estate, &book, &req, &opts)?;
             let rows = report::focus::rows(&estate, &book, &d.periods, &d.bills, &hourly, &managed);
-            let text = report::focus::csv(&estate.currency, &rows);
+            let text = report::focus::csv(&estate.currency, &rows, a.focus_version);
             match &a.out {
                 Some(p) => std::fs::write(p, text)
                     .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display()))),

@@ -371,6 +371,10 @@ pub struct BilledCharge {
     pub at: Time,
     pub amount: Decimal,
     pub charge: ChargeKind,
+    /// The PTUs the charge is for (negative for a refund).
+    pub ptu: i64,
+    /// The PTU-hours it pays for (negative for a refund: what it cancels).
+    pub ptu_hours: i64,
 }
 
 /// A forecast with each instrument's use and amortized cost per period
@@ -434,6 +438,8 @@ fn billed(prepared: &prepare::Prepared, req: &Request) -> Vec<BilledCharge> {
                     at: b.at,
                     amount: b.amount,
                     charge: b.kind,
+                    ptu: b.ptu,
+                    ptu_hours: b.ptu_hours,
                 })
         })
         .collect()

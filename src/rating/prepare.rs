@@ -35,6 +35,11 @@ pub struct Bill {
     pub at: Time,
     pub amount: Decimal,
     pub kind: ChargeKind,
+    /// The PTUs the charge is for (negative for a refund).
+    pub ptu: i64,
+    /// The PTU-hours the charge pays for (whole days of 24 hours, as the
+    /// amortized spread counts them; negative for a refund: what it cancels).
+    pub ptu_hours: i64,
 }
 
 /// A charge spread evenly over whole UTC days, each day evenly over its
@@ -854,13 +859,15 @@ fn commitment_money(terms: &[CommitmentTerm], unit: Decimal) -> (Vec<Bill>, Vec<
         };
         let amount = unit * Decimal::from(t.ptu);
         let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
+        let term_days = days_between(d0, d1);
         bills.push(Bill {
             at: t.start,
             amount,
             kind,
+            ptu: t.ptu,
+            ptu_hours: t.ptu * term_days * 24,
         });
-        spreads.push(Spread::new(d0, days_between(d0, d1), amount, kind));
-        let term_days = days_between(d0, d1);
+        spreads.push(Spread::new(d0, term_days, amount, kind));
         for &(at, add) in &t.additions {
             let left = days_between(at.date_naive(), d1).max(1);
             let amount = unit * Decimal::from(add) * Decimal::from(left) / Decimal::from(term_days);
@@ -868,6 +875,8 @@ fn commitment_money(terms: &[CommitmentTerm], unit: Decimal) -> (Vec<Bill>, Vec<
                 at,
                 amount,
                 kind: ChargeKind::Addition,
+                ptu: add,
+                ptu_hours: add * left * 24,
             });
             spreads.push(Spread::new(
                 at.date_naive(),
@@ -904,10 +913,13 @@ fn reservation_money(
     let refund = t.refunded_at;
     // A split part's or merge survivor's first term was paid by its source.
     if t.billing == Billing::Upfront && t.bills_at_start() {
+        let (d0, d1) = (t.start.date_naive(), t.end.date_naive());
         bills.push(Bill {
             at: t.start,
             amount: total,
             kind,
+            ptu: t.ptu,
+            ptu_hours: t.ptu * days_between(d0, d1) * 24,
         });
     }
     for (i, &p) in t.periods.iter().enumerate() {
@@ -927,6 +939,8 @@ fn reservation_money(
                 at: p,
                 amount,
                 kind: if i == 0 { kind } else { ChargeKind::Period },
+                ptu: t.ptu,
+                ptu_hours: t.ptu * days_between(d0, d1) * 24,
             });
         }
         spreads.push(Spread::new(
@@ -964,6 +978,8 @@ fn reservation_money(
             at: r,
             amount: credit,
             kind: ChargeKind::Refund,
+            ptu: -t.ptu,
+            ptu_hours: -(t.ptu * left * 24),
         });
         spreads.push(Spread::new(
             r.date_naive(),

@@ -1,5 +1,6 @@
-//! FOCUS 1.0 rows (the FinOps Open Cost and Usage Specification) of a rated
-//! window: every cost the rating core rates, day by day.
+//! FOCUS rows (the FinOps Open Cost and Usage Specification, version 1.0 or
+//! 1.2: [`Version`]) of a rated window: every cost the rating core rates,
+//! day by day.
 //!
 //! - per deployment and day, the PTU that pay the hourly rate: a Usage row,
 //!   `PricingCategory` Standard (on demand);
@@ -16,6 +17,12 @@
 //! `BilledCost` to the actual one. Amounts are written unrounded, as exact
 //! as the core rates them (rounding row by row would not add up to the
 //! rounded total). Text cells go through [`super::safe::write_record`].
+//!
+//! FOCUS 1.2 writes the same rows with the columns 1.1 and 1.2 added
+//! (`docs/outputs.md` lists them with their values) and without the
+//! 1.0-preview names that only focus-validator 1.0.0 checks; it also fills
+//! the unit prices and pricing quantities 1.2 requires on every Usage and
+//! Purchase row (1.0 output is unchanged).
 
 use super::safe;
 use crate::domain::Estate;
@@ -26,7 +33,18 @@ use crate::rating::engine::InstrumentPeriod;
 use crate::rating::{BilledCharge, ChargeKind, InstrumentKind, ManagedComputeUse, OnDemandUse};
 use rust_decimal::Decimal;
 
-/// The columns written, in order.
+/// The FOCUS version written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Version {
+    /// FOCUS 1.0 (what focus-validator 1.0.0 checks).
+    #[value(name = "1.0")]
+    V1_0,
+    /// FOCUS 1.2 (June 2025).
+    #[value(name = "1.2")]
+    V1_2,
+}
+
+/// The columns of a FOCUS 1.0 export, in order.
 pub const HEADER: [&str; 50] = [
     "BilledCost",
     "BillingAccountId",
@@ -83,6 +101,81 @@ pub const HEADER: [&str; 50] = [
     "Tags",
 ];
 
+/// The columns of a FOCUS 1.2 export, in order: the 1.0 columns (without
+/// the 1.0-preview names), then those added by 1.1 and 1.2, then ptudesk's
+/// own (`x_`).
+pub const HEADER_1_2: [&str; 59] = [
+    "AvailabilityZone",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingAccountType",
+    "BillingCurrency",
+    "BillingPeriodEnd",
+    "BillingPeriodStart",
+    "CapacityReservationId",
+    "CapacityReservationStatus",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "ChargePeriodEnd",
+    "ChargePeriodStart",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountId",
+    "CommitmentDiscountName",
+    "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountType",
+    "CommitmentDiscountUnit",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "ContractedCost",
+    "ContractedUnitPrice",
+    "EffectiveCost",
+    "InvoiceId",
+    "InvoiceIssuerName",
+    "ListCost",
+    "ListUnitPrice",
+    "PricingCategory",
+    "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "ServiceSubcategory",
+    "SkuId",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "SkuPriceId",
+    "SubAccountId",
+    "SubAccountName",
+    "SubAccountType",
+    "Tags",
+    "x_PtuDeploymentType",
+    "x_PtuChargeKind",
+];
+
+impl Version {
+    /// The columns written, in order.
+    pub fn header(self) -> &'static [&'static str] {
+        match self {
+            Version::V1_0 => &HEADER,
+            Version::V1_2 => &HEADER_1_2,
+        }
+    }
+}
+
 /// One row, by column.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
@@ -115,6 +208,31 @@ pub struct Row {
     sub_account: String,
     sku: Option<Sku>,
     kind: String,
+    /// What kind of sub account `sub_account` is (FOCUS 1.2).
+    sub_account_type: &'static str,
+    /// What kind of billing account `account` is (FOCUS 1.2).
+    account_type: &'static str,
+    /// The commitment discount's quantity in PTU-hours (FOCUS 1.1+).
+    cd_quantity: Option<Decimal>,
+    /// FOCUS 1.2 pricing, where it differs from 1.0's: the unit price, the
+    /// pricing quantity (PTU-hours) and the price list entry.
+    v12: Option<Pricing12>,
+    /// FOCUS 1.2 `SkuMeter`.
+    meter: &'static str,
+    /// FOCUS 1.2 `SkuPriceDetails` (a JSON object).
+    price_details: Option<serde_json::Value>,
+}
+
+/// The unit price and pricing quantity a FOCUS 1.2 row states where 1.0
+/// left them out: a committed row's on-demand equivalent, a purchase's
+/// price per PTU-hour.
+#[derive(Debug, Clone)]
+struct Pricing12 {
+    unit: Option<Decimal>,
+    /// PTU-hours.
+    quantity: Decimal,
+    list: Decimal,
+    sku_price_id: String,
 }
 
 /// An exact amount, as the core rated it (no rounding, no exponent).
@@ -132,7 +250,139 @@ fn opt(d: Option<Decimal>) -> String {
 }
 
 impl Row {
-    fn cells(&self, currency: &str) -> Vec<String> {
+    fn cells(&self, currency: &str, v: Version) -> Vec<String> {
+        match v {
+            Version::V1_0 => self.cells_1_0(currency),
+            Version::V1_2 => self.cells_1_2(currency),
+        }
+    }
+
+    fn cells_1_2(&self, currency: &str) -> Vec<String> {
+        let start = self.start.expect("a charge period");
+        let end = self.end.expect("a charge period");
+        let period = month_start(start);
+        let (list, list_unit, pricing_quantity, sku_price_id) = match &self.v12 {
+            Some(p) => (
+                p.list,
+                p.unit,
+                Some(amount(p.quantity)),
+                p.sku_price_id.clone(),
+            ),
+            None => (
+                self.list.unwrap_or(self.effective.max(self.billed)),
+                self.list_unit,
+                self.pricing_quantity.clone(),
+                self.sku_price_id.clone(),
+            ),
+        };
+        let text = |s: &str| s.to_string();
+        let when = |on: bool, s: &str| if on { s.to_string() } else { String::new() };
+        let cells: Vec<(&str, String)> = vec![
+            ("AvailabilityZone", String::new()),
+            ("BilledCost", amount(self.billed)),
+            ("BillingAccountId", self.account.clone()),
+            ("BillingAccountName", self.account.clone()),
+            (
+                "BillingAccountType",
+                when(!self.account.is_empty(), self.account_type),
+            ),
+            ("BillingCurrency", text(currency)),
+            ("BillingPeriodEnd", fmt_time(add_months(period, 1))),
+            ("BillingPeriodStart", fmt_time(period)),
+            ("CapacityReservationId", String::new()),
+            ("CapacityReservationStatus", String::new()),
+            ("ChargeCategory", text(self.category)),
+            ("ChargeClass", String::new()),
+            ("ChargeDescription", self.description.clone()),
+            ("ChargeFrequency", text(self.frequency)),
+            ("ChargePeriodEnd", fmt_time(end)),
+            ("ChargePeriodStart", fmt_time(start)),
+            ("CommitmentDiscountCategory", text(self.cd_category)),
+            ("CommitmentDiscountId", self.cd_id.clone()),
+            ("CommitmentDiscountName", self.cd_id.clone()),
+            ("CommitmentDiscountQuantity", opt(self.cd_quantity)),
+            ("CommitmentDiscountStatus", text(self.cd_status)),
+            ("CommitmentDiscountType", text(self.cd_type)),
+            (
+                "CommitmentDiscountUnit",
+                when(self.cd_quantity.is_some(), "PTU-Hours"),
+            ),
+            (
+                "ConsumedQuantity",
+                self.consumed.clone().unwrap_or_default(),
+            ),
+            (
+                "ConsumedUnit",
+                when(self.consumed.is_some(), self.consumed_unit),
+            ),
+            ("ContractedCost", amount(list)),
+            ("ContractedUnitPrice", opt(list_unit)),
+            ("EffectiveCost", amount(self.effective)),
+            ("InvoiceId", String::new()),
+            ("InvoiceIssuerName", text("Microsoft")),
+            ("ListCost", amount(list)),
+            ("ListUnitPrice", opt(list_unit)),
+            ("PricingCategory", text(self.pricing_category)),
+            ("PricingCurrency", text(currency)),
+            ("PricingCurrencyContractedUnitPrice", opt(list_unit)),
+            ("PricingCurrencyEffectiveCost", amount(self.effective)),
+            ("PricingCurrencyListUnitPrice", opt(list_unit)),
+            (
+                "PricingQuantity",
+                pricing_quantity.clone().unwrap_or_default(),
+            ),
+            (
+                "PricingUnit",
+                when(pricing_quantity.is_some(), self.pricing_unit_1_2()),
+            ),
+            ("ProviderName", text("Microsoft")),
+            ("PublisherName", text("Microsoft")),
+            ("RegionId", self.region.clone()),
+            ("RegionName", self.region.clone()),
+            ("ResourceId", self.resource_id.clone()),
+            ("ResourceName", self.resource_name.clone()),
+            ("ResourceType", text(self.resource_type)),
+            ("ServiceCategory", text("AI and Machine Learning")),
+            ("ServiceName", text(self.service)),
+            ("ServiceSubcategory", text(subcategory(self.service))),
+            ("SkuId", self.sku_id.clone()),
+            ("SkuMeter", when(!self.sku_id.is_empty(), self.meter)),
+            (
+                "SkuPriceDetails",
+                match (&self.price_details, sku_price_id.is_empty()) {
+                    (Some(d), false) => d.to_string(),
+                    _ => String::new(),
+                },
+            ),
+            ("SkuPriceId", sku_price_id),
+            ("SubAccountId", self.sub_account.clone()),
+            ("SubAccountName", self.sub_account.clone()),
+            (
+                "SubAccountType",
+                when(!self.sub_account.is_empty(), self.sub_account_type),
+            ),
+            ("Tags", text("{}")),
+            (
+                "x_PtuDeploymentType",
+                self.sku.map(|s| s.label().to_string()).unwrap_or_default(),
+            ),
+            ("x_PtuChargeKind", self.kind.clone()),
+        ];
+        debug_assert!(cells.iter().map(|c| c.0).eq(HEADER_1_2.iter().copied()));
+        cells.into_iter().map(|c| c.1).collect()
+    }
+
+    /// The pricing unit under FOCUS 1.2: every PTU row prices PTU-hours
+    /// (purchases included), managed compute its instance-hours.
+    fn pricing_unit_1_2(&self) -> &'static str {
+        if self.v12.is_some() {
+            "PTU-Hours"
+        } else {
+            self.pricing_unit
+        }
+    }
+
+    fn cells_1_0(&self, currency: &str) -> Vec<String> {
         let start = self.start.expect("a charge period");
         let end = self.end.expect("a charge period");
         let period = month_start(start);
@@ -211,8 +461,13 @@ fn account_of(e: &Estate, subscription: &str) -> String {
 }
 
 /// Where an instrument is billed: its resource's subscription (a
-/// commitment) or its purchase scope's (a reservation).
-fn instrument_account(e: &Estate, kind: InstrumentKind, id: &str) -> (String, String) {
+/// commitment) or its purchase scope's (a reservation), with what kind of
+/// sub account that is.
+fn instrument_account(
+    e: &Estate,
+    kind: InstrumentKind,
+    id: &str,
+) -> (String, String, &'static str) {
     let base = crate::domain::terms::base_id(id);
     match kind {
         InstrumentKind::Commitment => {
@@ -223,7 +478,7 @@ fn instrument_account(e: &Estate, kind: InstrumentKind, id: &str) -> (String, St
                 .and_then(|c| e.resources.iter().find(|r| r.id == c.resource))
                 .map(|r| r.subscription.clone())
                 .unwrap_or_default();
-            (account_of(e, &sub), sub)
+            (account_of(e, &sub), sub, "Subscription")
         }
         InstrumentKind::Reservation => {
             let scope = e
@@ -233,12 +488,16 @@ fn instrument_account(e: &Estate, kind: InstrumentKind, id: &str) -> (String, St
                 .map(|r| &r.scope);
             match scope {
                 Some(Scope::Subscription { subscription })
-                | Some(Scope::ResourceGroup { subscription, .. }) => {
-                    (account_of(e, subscription), subscription.clone())
-                }
-                Some(Scope::Shared { billing_account }) => {
-                    (billing_account.clone(), billing_account.clone())
-                }
+                | Some(Scope::ResourceGroup { subscription, .. }) => (
+                    account_of(e, subscription),
+                    subscription.clone(),
+                    "Subscription",
+                ),
+                Some(Scope::Shared { billing_account }) => (
+                    billing_account.clone(),
+                    billing_account.clone(),
+                    "Billing Account",
+                ),
                 Some(Scope::ManagementGroup { management_group }) => {
                     let sub = e
                         .management_groups
@@ -247,11 +506,25 @@ fn instrument_account(e: &Estate, kind: InstrumentKind, id: &str) -> (String, St
                         .and_then(|m| m.subscriptions.first())
                         .cloned()
                         .unwrap_or_default();
-                    (account_of(e, &sub), management_group.clone())
+                    (
+                        account_of(e, &sub),
+                        management_group.clone(),
+                        "Management Group",
+                    )
                 }
-                None => (account_of(e, ""), String::new()),
+                None => (account_of(e, ""), String::new(), ""),
             }
         }
+    }
+}
+
+/// What kind of billing account [`account_of`] found: one the estate lists,
+/// or (when it lists none) the subscription itself.
+fn account_type(e: &Estate, account: &str) -> &'static str {
+    if e.billing_accounts.iter().any(|b| b.id == account) {
+        "Billing Account"
+    } else {
+        "Subscription"
     }
 }
 
@@ -273,6 +546,34 @@ fn charge_name(k: ChargeKind) -> &'static str {
 }
 
 const SERVICE: &str = "Azure OpenAI Service";
+
+/// FOCUS 1.2 `SkuMeter` of every PTU row.
+const PTU_METER: &str = "Provisioned Throughput Units";
+
+/// FOCUS 1.2 `ServiceSubcategory` (under "AI and Machine Learning") of a
+/// `ServiceName` this export writes.
+fn subcategory(service: &str) -> &'static str {
+    if service == SERVICE {
+        "Generative AI"
+    } else {
+        "AI Platforms"
+    }
+}
+
+/// `SkuPriceDetails` of a PTU price: provider-defined keys only (none of
+/// the FOCUS-defined keys describes a deployment type or a pricing term).
+fn ptu_details(sku: Sku, term: &str) -> serde_json::Value {
+    serde_json::json!({
+        "x_DeploymentType": sku.azure_name(),
+        "x_PricingTerm": term,
+    })
+}
+
+/// The unit price of a charge of `amount` for `quantity` PTU-hours
+/// (non-negative: a refund is a negative amount for negative hours).
+fn unit_price(amount: Decimal, quantity: Decimal) -> Option<Decimal> {
+    (!quantity.is_zero()).then(|| (amount / quantity).abs())
+}
 
 /// The FOCUS rows of a rated window, sorted by charge period start.
 pub fn rows(
@@ -319,9 +620,13 @@ pub fn rows(
             service: SERVICE,
             sku_id: d.sku.azure_name().into(),
             sku_price_id: format!("{region}/{}/hourly", d.sku.azure_name()),
+            account_type: account_type(e, &account_of(e, &sub)),
             sub_account: sub,
+            sub_account_type: "Subscription",
             sku: Some(d.sku),
             kind: "hourly".into(),
+            meter: PTU_METER,
+            price_details: Some(ptu_details(d.sku, "Hourly")),
             ..Row::default()
         });
     }
@@ -354,12 +659,22 @@ pub fn rows(
             sku_id: mc.vm_sku.clone(),
             sku_price_id: format!("{}/{}/managed-compute", mc.region, mc.vm_sku),
             sub_account: mc.subscription.clone(),
+            sub_account_type: "Subscription",
+            account_type: account_type(e, &account_of(e, &mc.subscription)),
             kind: "managed_compute".into(),
+            meter: "Compute Hours",
+            price_details: Some(serde_json::json!({
+                "InstanceType": mc.vm_sku,
+                "x_PricingTerm": "Hourly",
+            })),
             ..Row::default()
         });
     }
     for p in periods {
-        let (account, sub) = instrument_account(e, p.kind, &p.id);
+        let (account, sub, sub_type) = instrument_account(e, p.kind, &p.id);
+        let hourly_price = book
+            .lookup(&p.region, p.sku, crate::domain::prices::PriceKind::Hourly)
+            .map(|x| x.amount);
         let unused = p.capacity_ptu_minutes - p.used_ptu_minutes;
         for (status, minutes, cost) in [
             ("Used", p.used_ptu_minutes, p.used_cost),
@@ -369,6 +684,7 @@ pub fn rows(
                 continue;
             }
             let qty = fmt_ptu_hours(minutes);
+            let ptu_hours = hours(Decimal::from(minutes));
             out.push(Row {
                 billed: Decimal::ZERO,
                 effective: cost,
@@ -406,23 +722,42 @@ pub fn rows(
                     type_name(p.kind).to_lowercase()
                 ),
                 sub_account: sub.clone(),
+                sub_account_type: sub_type,
+                account_type: account_type(e, &account),
                 sku: Some(p.sku),
                 kind: format!(
                     "{}_{}",
                     type_name(p.kind).to_lowercase(),
                     status.to_lowercase()
                 ),
+                cd_quantity: Some(ptu_hours),
+                v12: Some(Pricing12 {
+                    unit: hourly_price,
+                    quantity: ptu_hours,
+                    list: hourly_price.unwrap_or_default() * ptu_hours,
+                    sku_price_id: format!("{}/{}/hourly", p.region, p.sku.azure_name()),
+                }),
+                meter: PTU_METER,
+                price_details: Some(ptu_details(p.sku, "Hourly")),
                 ..Row::default()
             });
         }
     }
     for b in bills {
-        let (account, sub) = instrument_account(e, b.kind, &b.id);
+        let (account, sub, sub_type) = instrument_account(e, b.kind, &b.id);
         let day = day_start(b.at);
+        let ptu_hours = Decimal::from(b.ptu_hours);
+        let sku_price_id = format!(
+            "{}/{}/{}",
+            b.region,
+            b.sku.azure_name(),
+            type_name(b.kind).to_lowercase()
+        );
         out.push(Row {
             billed: b.amount,
             effective: Decimal::ZERO,
             list: Some(b.amount),
+            account_type: account_type(e, &account),
             account,
             start: Some(day),
             end: Some(day + chrono::Duration::days(1)),
@@ -447,15 +782,20 @@ pub fn rows(
             resource_type: type_name(b.kind),
             service: SERVICE,
             sku_id: b.sku.azure_name().into(),
-            sku_price_id: format!(
-                "{}/{}/{}",
-                b.region,
-                b.sku.azure_name(),
-                type_name(b.kind).to_lowercase()
-            ),
+            sku_price_id: sku_price_id.clone(),
             sub_account: sub,
+            sub_account_type: sub_type,
             sku: Some(b.sku),
             kind: charge_name(b.charge).into(),
+            cd_quantity: Some(ptu_hours),
+            v12: Some(Pricing12 {
+                unit: unit_price(b.amount, ptu_hours),
+                quantity: ptu_hours,
+                list: b.amount,
+                sku_price_id,
+            }),
+            meter: PTU_METER,
+            price_details: Some(ptu_details(b.sku, type_name(b.kind))),
             ..Row::default()
         });
     }
@@ -471,11 +811,11 @@ pub fn rows(
 }
 
 /// The rows as CSV text, every cell through the one CSV cell writer.
-pub fn csv(currency: &str, rows: &[Row]) -> String {
+pub fn csv(currency: &str, rows: &[Row], v: Version) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    safe::write_record(&mut w, HEADER).expect("in memory");
+    safe::write_record(&mut w, v.header()).expect("in memory");
     for r in rows {
-        safe::write_record(&mut w, r.cells(currency)).expect("in memory");
+        safe::write_record(&mut w, r.cells(currency, v)).expect("in memory");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
 }

@@ -573,6 +573,8 @@ pub fn bills(
                     at: b.at,
                     amount: b.amount,
                     charge: b.kind,
+                    ptu: b.ptu,
+                    ptu_hours: b.ptu_hours,
                 })
         })
         .collect();
