@@ -547,7 +547,11 @@ fn sizes_off_the_model_step() {
         "reservations": [reservation("res", REG, 60, "2026-11-01T00:00:00Z", "P1Y", "none")]
     }));
     let n = one(&check(&e), "deployment_size_off_step").clone();
-    assert!(n.action.contains("resize it to 100 PTU"), "{}", n.action);
+    assert!(
+        n.action.contains("resize d1 from 60 to 100 PTU"),
+        "{}",
+        n.action
+    );
     let ok = estate(json!({
         "deployments": [dep("d1", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None)],
         "reservations": [reservation("res", REG, 100, "2026-11-01T00:00:00Z", "P1Y", "none")]

@@ -875,3 +875,387 @@ fn text_shows_the_first_remedy_and_fix() {
         "{text}"
     );
 }
+
+/// Imports the estate into a fresh store, applies remedy `n` of
+/// notification `id` with `fix`, and returns `check --format json` after.
+fn fix_and_check(dir: &Path, parts: &Value, id: &str, n: usize) -> Vec<Value> {
+    let file = dir.join("estate.json");
+    std::fs::write(&file, snapshot(parts.clone()).to_string()).unwrap();
+    let o = run(dir, &["import", file.to_str().unwrap(), "--now", NOW]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let k = n.to_string();
+    let o = run(dir, &["fix", id, "--remedy", &k, "--apply", "--now", NOW]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&run(dir, &["check", "--now", NOW, "--format", "json"]).stdout).unwrap()
+}
+
+fn quota(subscription: &str, limit: i64) -> Value {
+    json!({"subscription": subscription, "region": "eastus2", "sku": REG, "limit": limit})
+}
+
+// sub-a's Regional quota is 300 PTU; 200 run and a 150 PTU deployment is
+// planned for 10 January: ask Azure for 50 more (ptudesk can't), or move the
+// new one to sub-b (300 free), or shrink chat to 150.
+#[test]
+fn a_quota_exceeded_by_a_planned_deployment_moves_or_resizes_to_fit() {
+    let parts = json!({
+        "deployments": [
+            dep("chat", "aoai-a", REG, 200, "2026-12-01T00:00:00Z", None),
+            dep("new", "aoai-a", REG, 150, "2027-01-10T00:00:00Z", None)
+        ],
+        "quotas": [quota("sub-a", 300), quota("sub-b", 300)]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "quota_exceeded");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            RemedyKind::RequestQuota,
+            RemedyKind::Resize,
+            RemedyKind::Move
+        ]
+    );
+    // Asking Azure is safe, changes nothing here and says so.
+    let ask = &n.remedies[0];
+    assert!(ask.safe && ask.changes.is_empty());
+    assert!(
+        ask.summary.contains("at least 50 PTU more"),
+        "{}",
+        ask.summary
+    );
+    assert!(ask.summary.contains("not a change ptudesk can make"));
+    // Its cost a day is what aoai-a pays hourly: 200 x 2.00 x 24 = 9,600 for
+    // 9 days, 350 x 2.00 x 24 = 16,800 for 21: 439,200 / 30 = $14,640.
+    assert_eq!(ask.cost_per_day, d("14640"));
+    // Shrinking chat by 50 from 10 January: 50 x 2.00 x (8,760 - 216) h =
+    // $854,400 over the year, 50 x 2.00 x 504 h = $50,400 in 30 days.
+    let resize = &n.remedies[1];
+    assert!(!resize.safe);
+    assert!(resize.summary.contains("resize chat from 200 to 150 PTU"));
+    assert_eq!(resize.saving_lifetime, d("854400"));
+    assert_eq!(resize.saving_horizon, d("50400"));
+    // Moving the planned deployment costs the same hourly rate: saves 0.
+    let mv = &n.remedies[2];
+    assert!(
+        mv.summary.contains("move new (150 PTU) to aoai-b"),
+        "{}",
+        mv.summary
+    );
+    assert_eq!(mv.saving_lifetime, Decimal::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+    // Applied: the quota holds.
+    let after = fix_and_check(dir.path(), &parts, &n.id, 3);
+    assert!(
+        after.iter().all(|x| x["kind"] != "quota_exceeded"),
+        "{after:#?}"
+    );
+}
+
+// 250 of a 270 PTU quota used (93%, above the 90% threshold): near the
+// limit, nothing to change yet; ask for more before the next deployment
+// needs it.
+#[test]
+fn a_quota_near_its_limit_asks_for_more_and_changes_nothing() {
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 250, "2026-12-01T00:00:00Z", None)],
+        "quotas": [quota("sub-a", 270)]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "quota_near_limit");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, vec![RemedyKind::RequestQuota, RemedyKind::None]);
+    assert!(n.remedies.iter().all(|r| r.saving_lifetime.is_zero()));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// gpt-4o 2024-11-20 runs on a resource with a commitment, which only
+// takes the commitment models: upgrade it in place to 2024-08-06 (saves
+// nothing, costs nothing), never move it off the commitment to pay hourly.
+#[test]
+fn an_unsupported_model_is_upgraded_in_place() {
+    let mut legacy = dep("legacy", "aoai-a", REG, 100, "2026-12-01T00:00:00Z", None);
+    legacy["version"] = json!("2024-11-20");
+    let parts = json!({
+        "deployments": [legacy],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-20T00:00:00Z", "ptu": 100,
+                         "additions": [], "renewal": {"mode": "autorenew"}}]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "commitment_model_unsupported");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    // Delete saves as little as the upgrade (the commitment is paid either
+    // way) and comes after every remedy that keeps the workload.
+    assert_eq!(
+        kinds,
+        vec![RemedyKind::Upgrade, RemedyKind::Move, RemedyKind::Delete]
+    );
+    let up = &n.remedies[0];
+    assert!(!up.safe, "test the workload on the new version first");
+    assert!(
+        up.summary.contains("to gpt-4o 2024-08-06 in place"),
+        "{}",
+        up.summary
+    );
+    assert_eq!(up.saving_lifetime, Decimal::ZERO);
+    // Moving it to aoai-b (no commitment) pays hourly beside the commitment:
+    // 100 x 2.00 x 8,760 h = $1,752,000 more over the year.
+    assert_eq!(n.remedies[1].saving_lifetime, d("-1752000"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+    let after = fix_and_check(dir.path(), &parts, &n.id, 1);
+    assert!(
+        after
+            .iter()
+            .all(|x| x["kind"] != "commitment_model_unsupported"),
+        "{after:#?}"
+    );
+}
+
+// A Global gpt-4o-mini deployment recorded at 22 PTU (sizes go 15, 20,
+// 25...): resize to 25 (safe, 3 PTU more) or 20 (less throughput).
+#[test]
+fn a_size_off_step_is_resized_to_the_step() {
+    let mut mini = dep("mini", "aoai-a", GLO, 22, "2026-12-01T00:00:00Z", None);
+    mini["model"] = json!("gpt-4o-mini");
+    mini["version"] = json!("2024-07-18");
+    let parts = json!({"deployments": [mini]});
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "deployment_size_off_step");
+    assert_eq!(n.remedies.len(), 2);
+    let up = &n.remedies[0];
+    assert_eq!(up.kind, RemedyKind::Resize);
+    assert!(up.safe && up.summary.contains("from 22 to 25 PTU"));
+    // 3 PTU x $1.00 x 8,760 h = $26,280 more a year; x 720 h = $2,160 in 30
+    // days; 25 x 1.00 x 24 = $600 a day.
+    assert_eq!(up.saving_lifetime, d("-26280"));
+    assert_eq!(up.saving_horizon, d("-2160"));
+    assert_eq!(up.cost_per_day, d("600"));
+    let down = &n.remedies[1];
+    assert!(!down.safe && down.summary.contains("from 22 to 20 PTU"));
+    assert_eq!(down.saving_lifetime, d("17520"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+    let after = fix_and_check(dir.path(), &parts, &n.id, 1);
+    assert!(
+        after
+            .iter()
+            .all(|x| x["kind"] != "deployment_size_off_step"),
+        "{after:#?}"
+    );
+}
+
+// DeepSeek-R1 recorded as a Regional deployment, a type it isn't offered
+// as: convert it to Global (100 PTU at $1.00 instead of $2.00 an hour),
+// never "delete" first.
+#[test]
+fn a_type_the_model_is_not_offered_as_is_converted() {
+    let mut r1 = dep("r1", "aoai-a", REG, 100, "2026-12-01T00:00:00Z", None);
+    r1["model"] = json!("DeepSeek-R1");
+    r1["version"] = json!("1");
+    let parts = json!({"deployments": [r1]});
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "deployment_size_off_step");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![RemedyKind::Convert, RemedyKind::Convert, RemedyKind::Delete]
+    );
+    let conv = &n.remedies[0];
+    assert!(
+        conv.summary.contains("to a Global deployment"),
+        "{}",
+        conv.summary
+    );
+    // Regional 100 x 2.00 x 8,760 = 1,752,000 less Global 100 x 1.00 x
+    // 8,760 = 876,000 less the day both run (100 x 2.00 x 24 = 4,800):
+    // $871,200.
+    assert_eq!(conv.saving_lifetime, d("871200"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// A one-year reservation planned for 10 January beside a commitment that
+// ends on 20 January: ten days paid twice. Buy it at the commitment's end.
+#[test]
+fn double_billing_redates_the_purchase_to_the_commitments_end() {
+    let mut r = res(
+        "res-new",
+        REG,
+        300,
+        "2027-01-10T00:00:00Z",
+        "P1Y",
+        "autorenew",
+        sub("sub-a"),
+    );
+    r["billing"] = json!("monthly");
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-12-20T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [r]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "double_billing_window");
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::Redate, "{:#?}", n.remedies);
+    assert!(first.safe);
+    assert!(
+        first.summary.contains("at 2027-01-20 00:00 UTC"),
+        "{}",
+        first.summary
+    );
+    // The reservation bills 300 x 11,000 / 12 = $275,000 a month, each
+    // monthly period amortized over its days: ten January days are 10/31 x
+    // 275,000 = $88,709.68, over the horizon and over the year alike (the
+    // year ends with 12 days of the December period instead of 22).
+    assert_eq!(first.saving_lifetime.round_dp(2), d("88709.68"));
+    assert_eq!(first.saving_horizon.round_dp(2), d("88709.68"));
+    assert_eq!(n.remedies.last().unwrap().kind, RemedyKind::None);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+    let after = fix_and_check(dir.path(), &parts, &n.id, 1);
+    assert!(
+        after.iter().all(|x| x["kind"] != "double_billing_window"),
+        "{after:#?}"
+    );
+}
+
+// A monthly commitment that autorenews on 20 January and a one-year
+// reservation planned for the 25th: the commitment would renew beside it
+// for ever. Turn the renewal off and buy on the 20th.
+#[test]
+fn double_billing_of_a_renewal_turns_it_off() {
+    let mut r = res(
+        "res-new",
+        REG,
+        300,
+        "2027-01-25T00:00:00Z",
+        "P1Y",
+        "autorenew",
+        sub("sub-a"),
+    );
+    r["billing"] = json!("monthly");
+    let parts = json!({
+        "deployments": [dep("chat", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [{"id": "cp", "resource": "aoai-a", "start": "2026-11-20T00:00:00Z", "ptu": 300,
+                         "additions": [], "renewal": {"mode": "autorenew"}}],
+        "reservations": [r]
+    });
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "double_billing_window");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            RemedyKind::RenewalOff,
+            RemedyKind::RenewalOff,
+            RemedyKind::Redate,
+            RemedyKind::None
+        ]
+    );
+    // Renewal off alone: the commitment's year from 20 January, 11 x
+    // 330,000 + 12/31 x 330,000 = 3,757,741.94, less five days hourly
+    // (300 x 2.00 x 120 h = 72,000): $3,685,741.94. With the purchase on
+    // the 20th instead: no hourly days, the reservation 5/31 x 275,000 =
+    // 44,354.84 earlier: 3,757,741.94 - 44,354.84 = $3,713,387.10.
+    assert_eq!(n.remedies[0].saving_lifetime.round_dp(2), d("3713387.10"));
+    assert_eq!(n.remedies[0].changes.len(), 2);
+    assert_eq!(n.remedies[1].saving_lifetime.round_dp(2), d("3685741.94"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}
+
+// Two idle one-month reservations to refund this week: res-a1 (80 PTU, on
+// the 3rd) cancels 17/31 x 80,000 = $43,870.97, leaving $6,129.03 of the
+// limit; res-b (50 PTU, on the 5th) would cancel 15/31 x 50,000 =
+// $24,193.55: refused. Keep res-b; refunding it instead of res-a1 loses
+// 43,870.97 - 24,193.55 = $19,677.42 of credit.
+#[test]
+fn a_refund_past_the_limit_is_kept_or_swapped() {
+    let mut a1 = res(
+        "res-a1",
+        REG,
+        80,
+        "2026-12-20T00:00:00Z",
+        "P1M",
+        "none",
+        sub("sub-a"),
+    );
+    a1["refunded_at"] = json!("2027-01-03T00:00:00Z");
+    let mut b = res(
+        "res-b",
+        REG,
+        50,
+        "2026-12-20T00:00:00Z",
+        "P1M",
+        "none",
+        sub("sub-a"),
+    );
+    b["refunded_at"] = json!("2027-01-05T00:00:00Z");
+    let parts = json!({"deployments": [], "reservations": [a1, b]});
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "refund_limit");
+    assert_eq!(n.subject, "res-b");
+    let kinds: Vec<RemedyKind> = n.remedies.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, vec![RemedyKind::CancelRefund, RemedyKind::Refund]);
+    assert_eq!(n.remedies[0].saving_lifetime, Decimal::ZERO);
+    assert!(n.remedies[1].summary.contains("instead of res-a1"));
+    assert_eq!(n.remedies[1].saving_lifetime.round_dp(2), d("-19677.42"));
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+    let after = fix_and_check(dir.path(), &parts, &n.id, 1);
+    assert!(
+        after.iter().all(|x| x["kind"] != "refund_limit"),
+        "{after:#?}"
+    );
+}
+
+// An idle one-year reservation (5 PTU, $55,000 up front, from 1 October)
+// to refund on 5 January: it cancels 269/365 x 55,000 = $40,534.25, but a
+// refund Azure reported on 1 March 2026 left only $22,857.14. Refund it on
+// 1 March 2027 instead, when that one has rolled off: it then cancels
+// 214/365 x 55,000 = $32,246.58, all of it saved.
+#[test]
+fn a_refund_past_the_limit_is_made_when_the_limit_restores() {
+    let mut old = res(
+        "r-old",
+        REG,
+        40,
+        "2026-02-20T00:00:00Z",
+        "P1M",
+        "none",
+        sub("sub-a"),
+    );
+    old["refunded_at"] = json!("2026-03-01T00:00:00Z");
+    old["refunded_reported"] = json!(true);
+    let mut y = res(
+        "res-y",
+        REG,
+        5,
+        "2026-10-01T00:00:00Z",
+        "P1Y",
+        "none",
+        sub("sub-b"),
+    );
+    y["refunded_at"] = json!("2027-01-05T00:00:00Z");
+    let parts = json!({"deployments": [], "reservations": [old, y]});
+    let list = check_at(&parts, NOW);
+    let n = one(&list, "refund_limit");
+    // r-old cancelled 19/28 x 40,000 = 27,142.86: 50,000 - 27,142.86 left.
+    assert!(n.message.contains("$22,857.14"), "{}", n.message);
+    let first = &n.remedies[0];
+    assert_eq!(first.kind, RemedyKind::Refund, "{:#?}", n.remedies);
+    assert!(
+        first.summary.contains("at 2027-03-01 00:00 UTC"),
+        "{}",
+        first.summary
+    );
+    assert_eq!(first.saving_lifetime.round_dp(2), d("32246.58"));
+    assert_eq!(first.saving_horizon, Decimal::ZERO);
+    assert_eq!(n.remedies[1].kind, RemedyKind::CancelRefund);
+    let dir = tempfile::tempdir().unwrap();
+    same(n, &bin_check(dir.path(), &parts, NOW));
+}

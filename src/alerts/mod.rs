@@ -169,10 +169,6 @@ impl<'a> Ctx<'a> {
         rating::forecast(estate, self.book, &req, &self.opts)
     }
 
-    fn push(&self, out: &mut Vec<Notification>, n: Draft) {
-        self.push_with(out, n, Decimal::ZERO, vec![]);
-    }
-
     /// The one remedy "do nothing", priced (it saves nothing).
     fn nothing(&self, why: &str) -> Result<Vec<Remedy>, RatingError> {
         let region = self
@@ -359,10 +355,26 @@ pub fn evaluate(
     )?;
     let merged = renewals(&ctx, horizon_f, &bills, &mut out)?;
     unused_and_mismatch(&ctx, horizon_f, &trigger_of, &merged, &mut out)?;
-    models(&ctx, &mut out);
-    quotas(&ctx, &mut out);
-    refunds(&ctx, &mut out);
-    sizes::off_step(estate, from, to, &mut |d| ctx.push(&mut out, d));
+    models(&ctx, &mut out)?;
+    quotas(&ctx, &mut out)?;
+    refunds(&ctx, &mut out)?;
+    let mut off = Vec::new();
+    sizes::off_step(estate, from, to, &mut |d| off.push(d));
+    for d in off {
+        let region = estate
+            .deployments
+            .iter()
+            .find(|x| x.id == d.subject)
+            .and_then(|x| estate.resource(&x.resource))
+            .map_or(String::new(), |r| r.region.clone());
+        let (remedies, _) = crate::planner::notice_remedies::for_size_off_step(
+            &ctx.pricer(&region),
+            &d.subject,
+            d.trigger,
+        )
+        .map_err(rating_err)?;
+        ctx.push_with(&mut out, d, Decimal::ZERO, remedies);
+    }
 
     // An idle reservation whose free re-scope is the first remedy of an
     // overage is that overage's decision: no second notification.
@@ -741,7 +753,21 @@ fn windows(
             }
             WindowKind::DoubleBilling => {
                 let commitments: Vec<String> = commitments_beside(ctx, &w.subject);
-                ctx.push(
+                let region = ctx
+                    .estate
+                    .reservations
+                    .iter()
+                    .find(|r| r.id == crate::domain::terms::base_id(&w.subject))
+                    .map_or(String::new(), |r| r.region.clone());
+                let remedies = crate::planner::notice_remedies::for_double_billing(
+                    &ctx.pricer(&region),
+                    &w.subject,
+                    &commitments,
+                    w.start,
+                    w.end,
+                )
+                .map_err(rating_err)?;
+                ctx.push_with(
                     out,
                     Draft {
                         kind: "double_billing_window",
@@ -767,6 +793,8 @@ fn windows(
                             None => "buy the reservation closer to the commitment's expiry".into(),
                         },
                     },
+                    Decimal::ZERO,
+                    remedies,
                 );
             }
             WindowKind::Unused => {}
@@ -1322,7 +1350,7 @@ fn renewals(
 }
 
 /// Deployments of models that a resource with an active commitment cannot run.
-fn models(ctx: &Ctx, out: &mut Vec<Notification>) {
+fn models(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
     let e = ctx.estate;
     for c in &e.commitments {
         let Some(res) = e.resource(&c.resource) else {
@@ -1351,7 +1379,13 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) {
                 continue;
             }
             let trigger = d.created().max(active_from);
-            ctx.push(
+            let (remedies, _) = crate::planner::notice_remedies::for_unsupported_model(
+                &ctx.pricer(&res.region),
+                &d.id,
+                &c.id,
+            )
+            .map_err(rating_err)?;
+            ctx.push_with(
                 out,
                 Draft {
                     kind: "commitment_model_unsupported",
@@ -1367,13 +1401,16 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) {
                     level: Decimal::ZERO,
                     action: format!("deploy {} {} on a resource without a commitment, covered by a reservation", d.model, d.version),
                 },
+                Decimal::ZERO,
+                remedies,
             );
         }
     }
+    Ok(())
 }
 
 /// Quota near or over its limit, now or within the horizon.
-fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
+fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
     let e = ctx.estate;
     for q in &e.quotas {
         // A model-specific row counts its model's deployments; the pooled
@@ -1450,7 +1487,10 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
                 format!("{used} of {} PTU quota used ({pct}%)", q.limit),
             )
         };
-        ctx.push(
+        let (remedies, _) =
+            crate::planner::notice_remedies::for_quota(&ctx.pricer(&q.region), q, when, used)
+                .map_err(rating_err)?;
+        ctx.push_with(
             out,
             Draft {
                 kind,
@@ -1473,8 +1513,11 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) {
                     q.subscription, q.region
                 ),
             },
+            Decimal::ZERO,
+            remedies,
         );
     }
+    Ok(())
 }
 
 /// What to do about an idle commitment, given the renewal setting in force:
@@ -1503,7 +1546,7 @@ fn commitment_unused_action(ctx: &Ctx, id: &str) -> String {
 
 /// Refunds that pass the rolling USD 50,000 limit: Azure refuses them, and
 /// the rating core rates them as never made.
-fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) {
+fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
     for r in rating::refunds(ctx.estate, ctx.book, &ctx.opts) {
         let t = r.at;
         if !r.refused
@@ -1513,7 +1556,18 @@ fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) {
             continue;
         }
         let left = r.headroom.max(Decimal::ZERO);
-        ctx.push(
+        let region = ctx
+            .estate
+            .reservations
+            .get(r.index)
+            .map_or(String::new(), |x| x.region.clone());
+        let remedies = crate::planner::notice_remedies::for_refund_limit(
+            &ctx.pricer(&region),
+            &r.reservation,
+            t,
+        )
+        .map_err(rating_err)?;
+        ctx.push_with(
             out,
             Draft {
                 kind: "refund_limit",
@@ -1534,8 +1588,11 @@ fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) {
                 level: r.cancelled,
                 action: "refund later (the limit restores 365 days after each refund), refund fewer reservations, or change their scope instead".into(),
             },
+            Decimal::ZERO,
+            remedies,
         );
     }
+    Ok(())
 }
 
 /// Acknowledgements that silence notifications.

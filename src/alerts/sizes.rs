@@ -97,7 +97,7 @@ pub(super) fn off_step(estate: &Estate, from: Time, to: Time, push: &mut dyn FnM
 }
 
 /// The nearest allowed size at or above `ptu`.
-fn nearest(ptu: i64, min: i64, step: i64) -> i64 {
+pub fn nearest(ptu: i64, min: i64, step: i64) -> i64 {
     if ptu <= min {
         min
     } else {

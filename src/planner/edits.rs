@@ -62,6 +62,11 @@ pub enum Edit {
     },
     /// Refunds (returns) a reservation at `at`.
     Refund { id: String, at: Time },
+    /// Withdraws a reservation's planned refund: it is kept.
+    CancelRefund { id: String },
+    /// Updates a deployment's model version in place (Azure keeps the
+    /// deployment, its size and its endpoint).
+    ModelVersion { deployment: String, version: String },
     /// Purges a soft-deleted resource at `at`: its deployments stop billing.
     PurgeResource { resource: String, at: Time },
     /// Recovers a soft-deleted resource: it is no longer deleted.
@@ -216,6 +221,27 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     .ok_or_else(|| missing("reservation", id, estate))?;
                 r.refunded_at = Some(*at);
                 r.refunded_approximate = false;
+            }
+            Edit::ModelVersion {
+                deployment,
+                version,
+            } => {
+                let d = e
+                    .deployments
+                    .iter_mut()
+                    .find(|d| &d.id == deployment)
+                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                d.version = version.clone();
+            }
+            Edit::CancelRefund { id } => {
+                let r = e
+                    .reservations
+                    .iter_mut()
+                    .find(|r| &r.id == id)
+                    .ok_or_else(|| missing("reservation", id, estate))?;
+                r.refunded_at = None;
+                r.refunded_approximate = false;
+                r.refunded_reported = false;
             }
             Edit::PurgeResource { resource, at } => {
                 let r = e

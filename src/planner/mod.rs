@@ -174,6 +174,7 @@ mod eval;
 pub mod lifetime;
 mod migrate;
 mod moves;
+pub mod notice_remedies;
 pub mod remedies;
 
 pub use edits::{Edit, apply_edits};

@@ -92,6 +92,17 @@ pub enum RemedyKind {
     Delete,
     Purge,
     Recover,
+    /// Ask Azure for more quota: not a change to the estate.
+    RequestQuota,
+    /// Redeploy on another resource (another subscription's quota, or a
+    /// resource without a commitment) and delete the old deployment.
+    Move,
+    /// Redeploy at a model version the resource's commitment supports.
+    Upgrade,
+    /// Move a planned purchase's date.
+    Redate,
+    /// Withdraw a planned refund and keep the reservation.
+    CancelRefund,
     None,
 }
 
@@ -111,6 +122,11 @@ impl RemedyKind {
             RemedyKind::Delete => "delete",
             RemedyKind::Purge => "purge",
             RemedyKind::Recover => "recover",
+            RemedyKind::RequestQuota => "request_quota",
+            RemedyKind::Move => "move",
+            RemedyKind::Upgrade => "upgrade",
+            RemedyKind::Redate => "redate",
+            RemedyKind::CancelRefund => "cancel_refund",
             RemedyKind::None => "none",
         }
     }
@@ -156,10 +172,12 @@ impl Remedy {
                 | Edit::RemoveReservation { id }
                 | Edit::ReservationScope { id, .. }
                 | Edit::ReservationRenewal { id, .. }
-                | Edit::Refund { id, .. } => id.clone(),
+                | Edit::Refund { id, .. }
+                | Edit::CancelRefund { id } => id.clone(),
                 Edit::AddDeployment(d) => d.id.clone(),
                 Edit::DeleteDeployment { deployment, .. }
-                | Edit::ResizeDeployment { deployment, .. } => deployment.clone(),
+                | Edit::ResizeDeployment { deployment, .. }
+                | Edit::ModelVersion { deployment, .. } => deployment.clone(),
                 Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
                     resource.clone()
                 }
@@ -195,7 +213,7 @@ impl Draft {
         }
     }
 
-    fn change(mut self, at: Time, action: impl Into<String>, edit: Edit) -> Draft {
+    pub(crate) fn change(mut self, at: Time, action: impl Into<String>, edit: Edit) -> Draft {
         self.steps.push(Step {
             at,
             action: action.into(),
@@ -204,7 +222,7 @@ impl Draft {
         self
     }
 
-    fn unsafe_because(mut self, why: impl Into<String>) -> Draft {
+    pub(crate) fn unsafe_because(mut self, why: impl Into<String>) -> Draft {
         self.safe = false;
         self.why_not = Some(why.into());
         self
@@ -579,6 +597,18 @@ impl<'a> Pricer<'a> {
     }
 }
 
+impl<'a> Pricer<'a> {
+    /// The price book it rates with (before the estate's own prices).
+    pub fn book(&self) -> &'a PriceBook {
+        self.book
+    }
+
+    /// The rating options it rates with.
+    pub fn options(&self) -> &rating::Options {
+        &self.opts
+    }
+}
+
 impl Pricer<'_> {
     /// Why each deployment type on `resource` pays the hourly rate over the
     /// horizon, in the rating core's words, one type at a time (each rated
@@ -606,11 +636,14 @@ impl Pricer<'_> {
     }
 }
 
-/// Safe first, then the largest saving over the lifetime; stable otherwise.
+/// Safe first, then the largest saving over the lifetime; deleting the
+/// workload after every remedy that keeps it (its saving is the workload
+/// itself); stable otherwise.
 pub fn order(list: &mut [Remedy]) {
     list.sort_by(|a, b| {
         b.safe
             .cmp(&a.safe)
+            .then((a.kind == RemedyKind::Delete).cmp(&(b.kind == RemedyKind::Delete)))
             .then(b.saving_lifetime.cmp(&a.saving_lifetime))
     });
 }
@@ -656,11 +689,11 @@ fn pct(d: Decimal) -> String {
     format!("{}%", (d * Decimal::from(100)).round())
 }
 
-fn money(d: Decimal) -> String {
+pub(crate) fn money(d: Decimal) -> String {
     format!("${}", fmt_money_grouped(d))
 }
 
-fn term_words(t: Term) -> &'static str {
+pub(crate) fn term_words(t: Term) -> &'static str {
     match t {
         Term::OneMonth => "one-month",
         Term::OneYear => "one-year",
@@ -686,7 +719,7 @@ pub fn commitment_renewal_at(c: &crate::domain::Commitment, t: Time) -> Commitme
 }
 
 /// An id none of the estate's objects uses yet.
-fn fresh_id(e: &Estate, base: &str) -> String {
+pub(crate) fn fresh_id(e: &Estate, base: &str) -> String {
     let used = |id: &str| {
         e.commitments.iter().any(|c| c.id == id)
             || e.reservations.iter().any(|r| r.id == id)
@@ -788,7 +821,7 @@ impl Expiring {
 
 /// The model's (minimum, step) for a type, from the sizes table; Global
 /// and Data Zone default to 15 in steps of 5, Regional to 50 in steps of 50.
-fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
+pub(crate) fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
     match crate::alerts::sizes::rule(model, sku) {
         Some(Some(r)) => r,
         _ => match sku {
@@ -799,7 +832,7 @@ fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
 }
 
 /// `ptu` rounded up to a size the model and type can take.
-fn round_up_size(ptu: i64, min: i64, step: i64) -> i64 {
+pub(crate) fn round_up_size(ptu: i64, min: i64, step: i64) -> i64 {
     if ptu <= min {
         return min;
     }
@@ -807,7 +840,7 @@ fn round_up_size(ptu: i64, min: i64, step: i64) -> i64 {
 }
 
 /// Why a conversion to `to` is not safe.
-fn conversion_caveat(to: Sku) -> String {
+pub(crate) fn conversion_caveat(to: Sku) -> String {
     let data = match to {
         Sku::Global => {
             "; a Global deployment may process data in any Azure region (check your data-residency rules)"
