@@ -621,3 +621,20 @@ fn hourly_overage_on_several_types_asks_for_a_reservation_of_each() {
         n.action
     );
 }
+
+#[test]
+fn the_horizon_is_whole_hours_from_the_current_hour() {
+    // A commitment bought 9 Dec 08:00, not renewing, expires 9 Jan 08:00 with
+    // 300 PTU on it. Seen at 09:00 or at 09:30 on 10 Dec, "the next 30 days"
+    // is [10 Dec 09:00, 9 Jan 09:00): 720 hours, the last of them hourly:
+    // 300 PTU x $2 = $600, never a 721st hour ($1,200).
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 300, "2026-11-01T00:00:00Z", None)],
+        "commitments": [commitment("2026-12-09T08:00:00Z", 300, "none")]
+    }));
+    for at in [NOW, "2026-12-10T09:30:00Z", "2026-12-10T09:59:59Z"] {
+        let list = check_at(&e, at, 30);
+        let n = one(&list, "commitment_expiring");
+        assert_eq!(n.cost_impact, d("600"), "at {at}");
+    }
+}

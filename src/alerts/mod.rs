@@ -16,7 +16,7 @@ use crate::config::{Alerts, Config};
 use crate::domain::money::{fmt_money_grouped, fmt_ptu_hours_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::terms;
-use crate::domain::time::{Time, ceil_hour, floor_hour, fmt_time};
+use crate::domain::time::{Time, ceil_hour, floor_hour, fmt_time, hours_ahead};
 use crate::domain::{
     CommitmentRenewal, CommitmentRenewalChange, Estate, ReservationRenewal,
     ReservationRenewalChange, Sku, commitment_supports,
@@ -277,8 +277,7 @@ pub fn evaluate(
     at: Time,
     horizon: Duration,
 ) -> Result<Vec<Notification>, RatingError> {
-    let from = floor_hour(at);
-    let to = ceil_hour(at + horizon).max(from + Duration::hours(1));
+    let (from, to) = hours_ahead(at, horizon);
     let ctx = Ctx {
         pricers: RefCell::new(BTreeMap::new()),
         estate,

@@ -78,6 +78,17 @@ pub fn floor_hour(t: Time) -> Time {
     floor_to(t, 3600)
 }
 
+/// The whole hours ahead of `t` that a duration spans: from the hour `t`
+/// falls in, as many whole hours as `d` takes, rounded up (at least one).
+/// "The next 30 days" seen at 09:30 is `[09:00, 09:00 + 720 h)`, never
+/// 721 hours: notifications, edit previews and checks share it.
+pub fn hours_ahead(t: Time, d: Duration) -> (Time, Time) {
+    let from = floor_hour(t);
+    let secs = d.num_seconds().max(1);
+    let hours = (secs + 3599) / 3600;
+    (from, from + Duration::hours(hours))
+}
+
 /// The whole multiple of `step` seconds (since the epoch) at or before `t`.
 fn floor_to(t: Time, step: i64) -> Time {
     let secs = t.timestamp().div_euclid(step) * step;
@@ -182,6 +193,27 @@ mod tests {
 
     fn t(s: &str) -> Time {
         parse_time_arg(s).unwrap()
+    }
+
+    #[test]
+    fn hours_ahead_counts_whole_hours_from_the_current_one() {
+        let d30 = Duration::days(30);
+        for at in ["2026-12-10T09:00:00Z", "2026-12-10T09:30:00Z"] {
+            assert_eq!(
+                hours_ahead(t(at), d30),
+                (t("2026-12-10T09:00:00Z"), t("2027-01-09T09:00:00Z"))
+            );
+        }
+        // Part of an hour is a whole hour; nothing is still one.
+        let at = t("2026-12-10T09:30:00Z");
+        assert_eq!(
+            hours_ahead(at, Duration::minutes(61)).1,
+            t("2026-12-10T11:00:00Z")
+        );
+        assert_eq!(
+            hours_ahead(at, Duration::zero()).1,
+            t("2026-12-10T10:00:00Z")
+        );
     }
 
     #[test]

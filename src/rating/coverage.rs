@@ -5,8 +5,9 @@
 
 use super::{Basis, Bucket, Options, RatingError, Request, forecast_detailed};
 use crate::domain::prices::PriceBook;
+use crate::domain::terms::is_term_of;
 use crate::domain::terms::scope_at;
-use crate::domain::time::{Time, floor_hour};
+use crate::domain::time::{Time, hours_ahead};
 use crate::domain::{Estate, Sku};
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -16,17 +17,7 @@ pub const NEXT_30_DAYS_HOURS: i64 = 720;
 
 /// The next 30 days from `t`: `[floor_hour(t), floor_hour(t) + 720 h)`.
 pub fn next_30_days(t: Time) -> (Time, Time) {
-    let from = floor_hour(t);
-    (from, from + Duration::hours(NEXT_30_DAYS_HOURS))
-}
-
-/// True when `term` is `id` or one of its renewed terms (`id/r1`, ...).
-fn is_term_of(term: &str, id: &str) -> bool {
-    term == id
-        || term
-            .strip_prefix(id)
-            .and_then(|rest| rest.strip_prefix("/r"))
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    hours_ahead(t, Duration::hours(NEXT_30_DAYS_HOURS))
 }
 
 /// Coverage over a window, in PTU-minutes.
