@@ -134,6 +134,44 @@ fn names(e: &Value, list: &str) -> Vec<String> {
     v
 }
 
+/// A sync's summary where the estate stayed as it was and only the service
+/// capacity was read again (re-dated: `changed` counts the rows).
+fn only_capacity_redated(out: &str, rows: usize) {
+    let kinds = [
+        "billing accounts",
+        "quotas",
+        "resources",
+        "deployments",
+        "commitments",
+        "reservations",
+    ];
+    for line in out.lines() {
+        let line = line.trim_start();
+        if kinds.iter().any(|k| line.starts_with(k)) {
+            assert!(
+                line.contains("add 0, ") && line.contains("change 0, ")
+                    || line.contains("added 0, changed 0"),
+                "{line:?} in:\n{out}"
+            );
+        }
+    }
+    let capacity = format!("change {rows}, unchanged 0");
+    let capacity_done = format!("added 0, changed {rows}, unchanged 0");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("model capacities")
+                && (l.contains(&capacity) || l.contains(&capacity_done))),
+        "{out}"
+    );
+}
+
+/// A snapshot without its service capacity (which each sync dates anew).
+fn estate_only(export: &str) -> Value {
+    let mut v: Value = serde_json::from_str(export).unwrap();
+    v.as_object_mut().unwrap().remove("model_capacities");
+    v
+}
+
 fn first_sync(f: &Fake) {
     f.sync_ok(&["first"], &["--now", FIRST]);
     f.commands();
@@ -201,6 +239,13 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
         format!(
             "az cognitiveservices usage list --location eastus2 --subscription {A} --output json"
         ),
+        // Service capacity, per model and version deployed (sorted).
+        format!(
+            "az rest --method get --url /subscriptions/{A}/providers/Microsoft.CognitiveServices/modelCapacities?api-version=2024-10-01&modelFormat=OpenAI&modelName=gpt-4.1&modelVersion=2025-04-14 --output json"
+        ),
+        format!(
+            "az rest --method get --url /subscriptions/{A}/providers/Microsoft.CognitiveServices/modelCapacities?api-version=2024-10-01&modelFormat=OpenAI&modelName=gpt-4o&modelVersion=2024-08-06 --output json"
+        ),
         format!("az cognitiveservices account list --subscription {B} --output json"),
         format!(
             "az cognitiveservices account deployment list --name AOAI-West --resource-group rg-apps --subscription {B} --output json"
@@ -220,6 +265,9 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
         ),
         format!(
             "az cognitiveservices usage list --location westus3 --subscription {B} --output json"
+        ),
+        format!(
+            "az rest --method get --url /subscriptions/{B}/providers/Microsoft.CognitiveServices/modelCapacities?api-version=2024-10-01&modelFormat=OpenAI&modelName=gpt-4o-mini&modelVersion=2024-07-18 --output json"
         ),
         format!("az rest --method get --url {ORDERS} --output json"),
         format!("az rest --method get --url {ORDERS_PAGE2} --output json"),
@@ -301,11 +349,12 @@ fn a_first_sync_imports_every_enabled_subscription_in_one_change() {
         "{log}"
     );
 
-    // The same answers again: nothing changes, the activity log is not asked.
+    // The same answers again: the estate stays as it was, the activity log
+    // is not asked; only the service capacity is dated anew (7 rows).
     let again = f.sync_ok(&["first"], &["--now", SECOND]);
-    assert!(again.starts_with("Nothing changed"), "{again}");
+    only_capacity_redated(&again, 7);
     assert!(!f.commands().iter().any(|c| c.contains("activity-log")));
-    assert_eq!(f.ok(&["log"]).lines().count(), 1);
+    assert_eq!(f.ok(&["log"]).lines().count(), 2);
 }
 
 #[test]
@@ -381,7 +430,9 @@ fn a_second_sync_dates_resizes_deletions_and_flips_from_azures_records() {
 
     let diff = f.ok(&["diff", "--since", "last-sync"]);
     for line in [
-        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (5):",
+        // Five changes to the estate, four capacity rows read again.
+        "Changes since the last sync (#2 at 2026-12-05T00:00:00Z) (9):",
+        "model capacity eastus2|ProvisionedManaged|gpt-4o|2024-08-06: 200 PTU available as of 2026-11-28T06:00:00Z -> 0 PTU available as of 2026-12-05T00:00:00Z",
         "deployments/chat resized 300 -> 400 PTU at 2026-12-03T10:15:02.4711234",
         "deployments/global-41 deleted at 2026-12-02T16:40:00Z",
         "+50 PTU added at 2026-12-04T11:00:00Z",
@@ -438,7 +489,11 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
 
     // diff marks every one of them.
     let diff = f.ok(&["diff", "--since", "last-sync"]);
-    let changes: Vec<&str> = diff.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    let changes: Vec<&str> = diff
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty() && !l.contains("model capacity "))
+        .collect();
     assert_eq!(changes.len(), 6, "{diff}");
     for line in &changes {
         assert!(
@@ -701,7 +756,8 @@ fn dry_run_says_what_would_change_and_writes_nothing() {
     assert_eq!(f.ok(&["log"]), log);
 
     let out = f.sync_ok(&["first"], &["--now", SECOND, "--dry-run"]);
-    assert!(out.starts_with("Dry run: nothing would change"), "{out}");
+    only_capacity_redated(&out, 7);
+    assert!(out.contains("nothing was written"), "{out}");
 }
 
 #[test]
@@ -853,7 +909,7 @@ fn an_account_azure_no_longer_lists_but_soft_deleted_bills_until_its_purge() {
         &["softdel", "gone", "first"],
         &["--now", "2026-12-05T01:00:00Z"],
     );
-    assert!(again.starts_with("Nothing changed"), "{again}");
+    only_capacity_redated(&again, 6);
 
     // Listed again before its purge: recovered.
     let out = f.sync_ok(&["first"], &["--now", "2026-12-05T02:00:00Z"]);
@@ -919,7 +975,7 @@ fn an_account_gone_from_the_deleted_list_too_is_purged_at_its_deletion() {
         out.contains("it was purged at 2026-12-02T07:30:00Z; an account recreated under the same name is not tracked"),
         "{out}"
     );
-    assert_eq!(f.ok(&["export"]), before);
+    assert_eq!(estate_only(&f.ok(&["export"])), estate_only(&before));
     assert!(
         !f.commands().iter().any(|c| c.contains("AOAI-West")),
         "its deployments are not read"
@@ -1532,4 +1588,109 @@ fn the_terminal_apps_sync_takes_allow_partial() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn sync_reads_service_capacity_for_the_models_deployed_dated_and_a_refusal_is_a_note() {
+    let f = fake();
+    first_sync(&f);
+    // Each model and version deployed, every region and SKU Azure reports,
+    // dated with the sync's instant (the Standard row skipped).
+    let e = f.export();
+    let caps: Vec<(String, String, String, i64, String)> = e["model_capacities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["region"].as_str().unwrap().to_string(),
+                c["sku"].as_str().unwrap().to_string(),
+                c["model"].as_str().unwrap().to_string(),
+                c["available"].as_i64().unwrap(),
+                c["as_of"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(caps.len(), 7, "{caps:?}");
+    assert!(caps.iter().all(|c| c.4 == FIRST), "{caps:?}");
+    assert!(caps.contains(&(
+        "eastus2".into(),
+        "ProvisionedManaged".into(),
+        "gpt-4.1".into(),
+        0,
+        FIRST.into()
+    )));
+    // `capacity` uses them offline, with their age: 200 Regional in eastus2
+    // as of the sync, read 2 h later.
+    let out = f.ok(&[
+        "capacity",
+        "--model",
+        "gpt-4o",
+        "--version",
+        "2024-08-06",
+        "--ptu",
+        "100",
+        "--type",
+        "Regional",
+        "--now",
+        "2026-11-28T08:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let east = v["places"]
+        .as_array()
+        .or_else(|| v.as_array())
+        .unwrap()
+        .iter()
+        .find(|p| p["region"] == "eastus2")
+        .unwrap_or_else(|| panic!("{out}"))
+        .clone();
+    assert_eq!(east["capacity"]["available"], 200, "{east}");
+    assert_eq!(east["capacity"]["as_of"], FIRST, "{east}");
+    assert_eq!(east["capacity"]["age_seconds"], 7200, "{east}");
+
+    // Azure refuses the capacity calls: a note, the rest imported, the
+    // store keeps the capacity it had with its date.
+    let o = f.sync(
+        &["second", "first"],
+        &[("AZ_FAKE_REFUSE", "modelCapacities")],
+        &["--now", SECOND],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(
+            "note: service capacity for gpt-4o 2024-08-06 not read under contoso-prod (aaaaaaaa)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("the store keeps the capacity it last read, with its date"));
+    assert!(
+        out.contains("deployments        added 0, changed 2"),
+        "{out}"
+    );
+    let e = f.export();
+    assert!(
+        e["model_capacities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["as_of"] == FIRST)
+    );
+
+    // An answer that is not JSON stops the sync like any other: nothing written.
+    let log = f.ok(&["log"]);
+    let o = f.sync(
+        &["first"],
+        &[("AZ_FAKE_GARBAGE", "modelCapacities")],
+        &["--now", SECOND],
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("modelCapacities"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(f.ok(&["log"]), log);
 }

@@ -19,7 +19,12 @@
 //!    them); `az cognitiveservices usage list` per region with accounts.
 //!    Only when an account the store holds is gone from the account list:
 //!    `az cognitiveservices account list-deleted` (soft-deleted accounts
-//!    with their deletion and scheduled purge dates).
+//!    with their deletion and scheduled purge dates). Per model and version
+//!    the subscription's provisioned deployments run: the service capacity
+//!    Azure has for it in every region (`modelCapacities` through `az
+//!    rest`), dated with the sync's instant. A refused or failing capacity
+//!    call is a note, not a stop: the store keeps the capacity it last read,
+//!    with its date.
 //! 3. Once, through `az rest` on Microsoft.Capacity's documented
 //!    endpoints (the `az reservations` commands live in an extension a fresh
 //!    az install lacks): the reservation orders, and each order's
@@ -59,6 +64,9 @@ use std::time::Duration;
 
 /// The API version of the top-level commitment plan calls made through `az rest`.
 pub const COMMITMENT_PLANS_API: &str = "2025-06-01";
+
+/// The API version of the `modelCapacities` calls made through `az rest`.
+pub const MODEL_CAPACITIES_API: &str = "2024-10-01";
 
 /// The API version of the Microsoft.Capacity (reservations) calls made through `az rest`.
 pub const RESERVATIONS_API: &str = "2022-11-01";
@@ -426,6 +434,8 @@ struct SubRead {
     batches: Vec<FileBatch>,
     listed: Listed,
     accounts: BTreeSet<String>,
+    /// What could not be read without stopping the sync (capacity).
+    notes: Vec<String>,
 }
 
 /// One sync in progress: az, the progress sink, the commands run.
@@ -749,7 +759,42 @@ impl<P: FnMut(&str)> Session<'_, P> {
             )?;
             read.batches.push(fb);
         }
+        self.model_capacities(sub, &mut read)?;
         Ok(read)
+    }
+
+    /// The service capacity Azure has, in every region, for each model and
+    /// version the subscription's provisioned deployments run. Dated with the sync's instant. A refused, failing or
+    /// silent call is noted and the sync carries on; az missing or signed
+    /// out, or an answer that is not a capacity list, stops it.
+    fn model_capacities(&mut self, sub: &Sub, read: &mut SubRead) -> Result<(), Halt> {
+        let models: BTreeSet<(String, String)> = read
+            .batches
+            .iter()
+            .flat_map(|fb| &fb.batch.deployments)
+            .filter(|d| !d.model.is_empty() && !d.version.is_empty())
+            .map(|d| (d.model.clone(), d.version.clone()))
+            .collect();
+        let tag = sub.label();
+        for (model, version) in models {
+            self.say(&format!("{tag}: service capacity for {model} {version}"));
+            let url = model_capacities_url(&sub.id, &model, &version);
+            match self.rest_pages(url, Format::ModelCapacities) {
+                Ok(pages) => read.batches.extend(pages.into_iter().map(|(fb, _)| fb)),
+                Err(RestFailure::Input(e)) => return Err(e.into()),
+                Err(RestFailure::Az(
+                    e @ (AzError::Denied { .. } | AzError::Failed { .. } | AzError::Timeout { .. }),
+                )) => read.notes.push(format!(
+                    "service capacity for {model} {version} not read under {tag}: {}; the store keeps the capacity it last read, with its date",
+                    SyncError::from(e)
+                )),
+                Err(RestFailure::Az(e)) => return Err(Halt::Fatal(e.into())),
+                Err(RestFailure::TooMany(line)) => read.notes.push(format!(
+                    "service capacity for {model} {version}: more than {MAX_PAGES} pages from `{line}`: the pages read are kept"
+                )),
+            }
+        }
+        Ok(())
     }
 
     /// Reservation orders and their reservations (tenant-wide, through
@@ -1068,6 +1113,7 @@ pub fn run(
                     ));
                 }
                 evidence.accounts.insert(sub.id.clone(), read.accounts);
+                notes.extend(read.notes);
                 batches.extend(read.batches);
                 listed.extend(read.listed);
                 synced.push((sub.id.clone(), sub.name.clone()));
@@ -1303,6 +1349,13 @@ pub fn plan_associations_command() -> String {
     )
 }
 
+/// The `modelCapacities` URL of one model version in a subscription.
+fn model_capacities_url(sub: &str, model: &str, version: &str) -> String {
+    format!(
+        "/subscriptions/{sub}/providers/Microsoft.CognitiveServices/modelCapacities?api-version={MODEL_CAPACITIES_API}&modelFormat=OpenAI&modelName={model}&modelVersion={version}"
+    )
+}
+
 /// The az command lines a sync runs, with placeholders, for the README
 /// and `ptudesk sync --help`.
 pub fn commands() -> Vec<String> {
@@ -1316,6 +1369,7 @@ pub fn commands() -> Vec<String> {
         plan_associations_command(),
         "az cognitiveservices usage list --location REGION --subscription SUB --output json".into(),
         "az cognitiveservices account list-deleted --subscription SUB --output json".into(),
+        format!("az rest --method get --url '{}' --output json", model_capacities_url("SUB", "MODEL", "VERSION")),
         format!("az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders?api-version={RESERVATIONS_API}' --output json"),
         format!("az rest --method get --url '/providers/Microsoft.Capacity/reservationOrders/ORDER/reservations?api-version={RESERVATIONS_API}' --output json"),
         format!("az monitor activity-log list --resource-id ID --start-time T --end-time NOW --max-events {MAX_EVENTS} --subscription SUB --output json"),

@@ -119,6 +119,37 @@ put('first',['cognitiveservices','usage','list','--location','westus3','--subscr
   usage("OpenAI.DataZoneProvisionedManaged","Data Zone Provisioned Managed Throughput Unit",50.0,100.0),
 ])
 
+# Service capacity (`modelCapacities` through `az rest`, the shape of Azure's
+# published example): per model version the estate deploys, every region and
+# SKU Azure reports. gpt-4.1 has none left for Regional anywhere; a Standard
+# row is not provisioned throughput (skipped).
+CAPI='2024-10-01'
+def capacities(sub, model, version): return rest(f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/modelCapacities?api-version={CAPI}&modelFormat=OpenAI&modelName={model}&modelVersion={version}")
+def cap(sub, loc, model, version, sku, avail):
+    return {"id":f"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/locations/{loc}/models/OpenAI.{model}.{version}/skuCapacities/{sku}",
+            "type":"Microsoft.CognitiveServices/locations/models/skuCapacities","name":sku,"location":loc,
+            "properties":{"model":{"format":"OpenAI","name":model,"version":version},"skuName":sku,"availableCapacity":avail,"availableFinetuneCapacity":0}}
+put('first',capacities(A,'gpt-4o','2024-08-06'),{"value":[
+  cap(A,'EastUS2','gpt-4o','2024-08-06','ProvisionedManaged',200),
+  cap(A,'EastUS2','gpt-4o','2024-08-06','GlobalProvisionedManaged',1000),
+  cap(A,'SwedenCentral','gpt-4o','2024-08-06','ProvisionedManaged',0),
+  cap(A,'WestUS3','gpt-4o','2024-08-06','ProvisionedManaged',500),
+  cap(A,'EastUS2','gpt-4o','2024-08-06','Standard',1000),
+]})
+put('first',capacities(A,'gpt-4.1','2025-04-14'),{"value":[
+  cap(A,'EastUS2','gpt-4.1','2025-04-14','ProvisionedManaged',0),
+  cap(A,'EastUS2','gpt-4.1','2025-04-14','GlobalProvisionedManaged',300),
+]})
+put('first',capacities(B,'gpt-4o-mini','2024-07-18'),{"value":[
+  cap(B,'WestUS3','gpt-4o-mini','2024-07-18','DataZoneProvisionedManaged',150),
+]})
+# Later: Regional gpt-4o capacity in eastus2 taken by others.
+put('second',capacities(A,'gpt-4o','2024-08-06'),{"value":[
+  cap(A,'EastUS2','gpt-4o','2024-08-06','ProvisionedManaged',0),
+  cap(A,'EastUS2','gpt-4o','2024-08-06','GlobalProvisionedManaged',900),
+  cap(A,'WestUS3','gpt-4o','2024-08-06','ProvisionedManaged',500),
+]})
+
 O1='c0de0001-0000-4000-8000-000000000001'; R1='d0de0001-0000-4000-8000-000000000001'
 O2='c0de0002-0000-4000-8000-000000000002'; R2='d0de0002-0000-4000-8000-000000000002'
 # Reservations through `az rest` on Microsoft.Capacity (REST {"value"} bodies,
