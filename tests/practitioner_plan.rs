@@ -187,6 +187,38 @@ fn same(set: &PlanSet, plan: &Value) {
             "{}",
             o.name
         );
+        // The option as a remedy: the object `check --format json` gives,
+        // its changes the edits `plan --apply` writes.
+        let r = o.remedy.as_ref().expect("priced");
+        let jr = &j["remedy"];
+        assert_eq!(jr["kind"], r.kind.name(), "{}", o.name);
+        assert_eq!(money(&jr["saving_lifetime"]), money(&j["saving_lifetime"]));
+        assert_eq!(money(&jr["saving_horizon"]), money(&j["saving_horizon"]));
+        assert_eq!(jr["safe"], r.safe);
+        assert_eq!(
+            jr["changes"].as_array().unwrap().len(),
+            o.edits.len(),
+            "{}",
+            o.name
+        );
+        let mut keys: Vec<&str> = jr.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "changes",
+                "committed_after_horizon",
+                "cost_per_day",
+                "kind",
+                "lifetime",
+                "objects",
+                "safe",
+                "saving_horizon",
+                "saving_lifetime",
+                "summary",
+                "why_not"
+            ]
+        );
     }
 }
 

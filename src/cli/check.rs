@@ -117,8 +117,10 @@ pub struct JsonNotification<'a> {
 /// One change a remedy makes: a plan step's shape, with the object it changes.
 #[derive(Serialize)]
 pub struct JsonChange<'a> {
-    pub at: String,
-    pub action: &'a str,
+    /// `null` for a change with no date of its own (dropping a planned
+    /// purchase, withdrawing a refund, recovering an account).
+    pub at: Option<String>,
+    pub action: std::borrow::Cow<'a, str>,
     pub object: String,
 }
 
@@ -140,30 +142,41 @@ pub struct JsonRemedy<'a> {
 
 pub fn json_remedy(r: &Remedy) -> JsonRemedy<'_> {
     let objects = r.objects();
+    let object = |c: &crate::planner::Edit| {
+        Remedy {
+            changes: vec![c.clone()],
+            ..r.clone()
+        }
+        .objects()
+        .join(",")
+    };
+    // A remedy drafted change by change has one step per change; a plan's
+    // option words its steps its own way, so its changes are described
+    // from the edits themselves.
+    let changes = if r.steps.len() == r.changes.len() {
+        r.steps
+            .iter()
+            .zip(&r.changes)
+            .map(|(s, c)| JsonChange {
+                at: Some(fmt_time(s.at)),
+                action: std::borrow::Cow::Borrowed(s.action.as_str()),
+                object: object(c),
+            })
+            .collect()
+    } else {
+        r.changes
+            .iter()
+            .map(|c| JsonChange {
+                at: c.at().map(fmt_time),
+                action: std::borrow::Cow::Owned(c.describe()),
+                object: object(c),
+            })
+            .collect()
+    };
     JsonRemedy {
         kind: r.kind.name(),
         summary: &r.summary,
-        changes: r
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| JsonChange {
-                at: fmt_time(s.at),
-                action: &s.action,
-                object: r
-                    .changes
-                    .get(i)
-                    .map(|c| {
-                        Remedy {
-                            changes: vec![c.clone()],
-                            ..r.clone()
-                        }
-                        .objects()
-                        .join(",")
-                    })
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        changes,
         objects,
         saving_lifetime: fmt_money(r.saving_lifetime),
         saving_horizon: fmt_money(r.saving_horizon),

@@ -361,6 +361,10 @@ struct JsonOption<'a> {
     preconditions: Vec<JsonPre<'a>>,
     windows: Vec<JsonWindow<'a>>,
     notes: &'a [String],
+    /// The option as a remedy, the shape `check --format json` gives
+    /// (docs/outputs.md#check-json): kind, changes, savings, safe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remedy: Option<super::check::JsonRemedy<'a>>,
 }
 
 fn json_costs(c: &Costs) -> JsonCosts {
@@ -477,6 +481,7 @@ fn json_option(o: &PlanOption) -> JsonOption<'_> {
             .collect(),
         windows: json_windows(&o.windows),
         notes: &o.notes,
+        remedy: o.remedy.as_ref().map(super::check::json_remedy),
     }
 }
 

@@ -73,6 +73,96 @@ pub enum Edit {
     RecoverResource { resource: String },
 }
 
+impl Edit {
+    /// When it takes effect (a purchase or a creation: its start; a
+    /// recovery: `None`, it has no date of its own).
+    pub fn at(&self) -> Option<Time> {
+        match self {
+            Edit::CommitmentRenewal { at, .. }
+            | Edit::CommitmentAddition { at, .. }
+            | Edit::ReservationScope { at, .. }
+            | Edit::DeleteDeployment { at, .. }
+            | Edit::ResizeDeployment { at, .. }
+            | Edit::ReservationRenewal { at, .. }
+            | Edit::Refund { at, .. }
+            | Edit::PurgeResource { at, .. } => Some(*at),
+            Edit::AddCommitment(c) => Some(c.start),
+            Edit::AddReservation(r) => Some(r.start),
+            Edit::ReplanReservation { start, .. } => Some(*start),
+            Edit::AddDeployment(d) => Some(d.created()),
+            Edit::RemoveReservation { .. }
+            | Edit::CancelRefund { .. }
+            | Edit::ModelVersion { .. }
+            | Edit::RecoverResource { .. } => None,
+        }
+    }
+
+    /// The change in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Edit::CommitmentRenewal {
+                commitment,
+                renewal,
+                ..
+            } => match renewal {
+                CommitmentRenewal::None => format!("set commitment {commitment} not to renew"),
+                CommitmentRenewal::Autorenew => format!("set commitment {commitment} to autorenew"),
+                CommitmentRenewal::AutorenewLower(p) => {
+                    format!("set commitment {commitment} to autorenew at {p} PTU")
+                }
+            },
+            Edit::AddCommitment(c) => {
+                format!("buy commitment {}: {} PTU on {}", c.id, c.ptu, c.resource)
+            }
+            Edit::CommitmentAddition {
+                commitment, ptu, ..
+            } => format!("add {ptu} PTU to commitment {commitment}"),
+            Edit::AddReservation(r) => {
+                format!("buy reservation {}: {}", r.id, describe_reservation(r))
+            }
+            Edit::ReplanReservation { id, start, ptu, .. } => format!(
+                "re-date reservation {id} to {} at {ptu} PTU",
+                crate::domain::time::fmt_time(*start)
+            ),
+            Edit::RemoveReservation { id } => format!("drop the planned reservation {id}"),
+            Edit::ReservationScope { id, scope, .. } => {
+                format!("re-scope reservation {id} to {scope}")
+            }
+            Edit::AddDeployment(d) => format!(
+                "deploy {} ({} PTU {}, {} {}) on {}",
+                d.id,
+                d.sizes.first().map_or(0, |s| s.ptu),
+                d.sku.label(),
+                d.model,
+                d.version,
+                d.resource
+            ),
+            Edit::DeleteDeployment { deployment, .. } => {
+                format!("delete deployment {deployment}")
+            }
+            Edit::ResizeDeployment {
+                deployment, ptu, ..
+            } => format!("resize {deployment} to {ptu} PTU"),
+            Edit::ReservationRenewal { id, renewal, .. } => match renewal {
+                ReservationRenewal::None => format!("set reservation {id} not to renew"),
+                ReservationRenewal::Autorenew => format!("set reservation {id} to autorenew"),
+                ReservationRenewal::Replace { ptu, .. } => match ptu {
+                    Some(p) => format!("set reservation {id} to renew as a {p} PTU replacement"),
+                    None => format!("set reservation {id} to renew as a replacement"),
+                },
+            },
+            Edit::Refund { id, .. } => format!("refund reservation {id}"),
+            Edit::CancelRefund { id } => format!("withdraw the refund of reservation {id}"),
+            Edit::ModelVersion {
+                deployment,
+                version,
+            } => format!("update {deployment} to model version {version}"),
+            Edit::PurgeResource { resource, .. } => format!("purge deleted account {resource}"),
+            Edit::RecoverResource { resource } => format!("recover deleted account {resource}"),
+        }
+    }
+}
+
 fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
     let known = match what {
         "commitment" => e.commitments.iter().map(|c| c.id.clone()).collect(),
