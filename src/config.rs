@@ -20,6 +20,9 @@ pub struct Config {
     pub rating: Rating,
     #[serde(default)]
     pub sync: Sync,
+    /// The mail server of `check --notify email:...` (none: email is off).
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
     /// The terminal app's key bindings: action name -> keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
@@ -84,6 +87,83 @@ impl Default for Sync {
     fn default() -> Self {
         Sync {
             timeout: crate::sync::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required, never skipped).
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+    /// No encryption: a relay on the same host or a trusted network only.
+    None,
+}
+
+/// The mail server `check --notify email:ADDRESS` sends through. The
+/// password is never in the file: `password_env` names the environment
+/// variable that holds it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    /// Default: 587 with STARTTLS, 465 with TLS, 25 with none.
+    pub port: Option<u16>,
+    #[serde(default = "starttls")]
+    pub security: SmtpSecurity,
+    /// The sender, `alerts@example.com` or `ptudesk <alerts@example.com>`.
+    pub from: String,
+    /// The login, when the server wants one (with `password_env`).
+    pub user: Option<String>,
+    /// The environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Refused with a message: passwords are not kept in the file.
+    #[serde(default)]
+    password: Option<toml::Value>,
+}
+
+fn starttls() -> SmtpSecurity {
+    SmtpSecurity::Starttls
+}
+
+impl Smtp {
+    /// The port: the one set, else the usual one for the security.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.password.is_some() {
+            return Err("smtp.password: the password is not kept in the settings file; put it in an environment variable and name that variable in smtp.password_env".into());
+        }
+        if self.host.trim().is_empty() {
+            return Err("smtp.host: expected the mail server's host name".into());
+        }
+        if self.port == Some(0) {
+            return Err("smtp.port: expected a port from 1 to 65535".into());
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "smtp.from: expected an address such as \"alerts@example.com\" or \"ptudesk <alerts@example.com>\", got {:?}",
+                self.from
+            ));
+        }
+        match (&self.user, &self.password_env) {
+            (Some(_), None) | (None, Some(_)) => Err(
+                "smtp: user and password_env go together (a login needs both; leave both out for a server without one)"
+                    .into(),
+            ),
+            (_, Some(v)) if v.is_empty() || v.contains('=') || v.contains('\0') => Err(format!(
+                "smtp.password_env: expected the name of an environment variable, got {v:?}"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -166,6 +246,9 @@ impl Config {
         if a.unused_window_days == 0 || a.horizon_days == 0 {
             return Err("alerts: unused_window_days and horizon_days must be at least 1".into());
         }
+        if let Some(smtp) = &self.smtp {
+            smtp.check()?;
+        }
         let fee = self.rating.early_termination_fee_pct;
         if fee.is_sign_negative() || fee > Decimal::from(100) {
             return Err(format!(
@@ -228,6 +311,49 @@ mod tests {
             c.rating_options().early_termination_fee_pct,
             Decimal::from(12)
         );
+    }
+
+    #[test]
+    fn the_mail_server_is_read_with_its_password_left_to_the_environment() {
+        assert_eq!(Config::default().smtp, None, "email is off by default");
+        let c = Config::parse(
+            "c.toml",
+            "[smtp]\nhost = \"mail.example.com\"\nfrom = \"ptudesk <a@example.com>\"\nuser = \"u\"\npassword_env = \"MAIL_PW\"\n",
+        )
+        .unwrap();
+        let smtp = c.smtp.unwrap();
+        assert_eq!(smtp.security, SmtpSecurity::Starttls);
+        assert_eq!(smtp.port(), 587);
+        assert_eq!(smtp.password_env.as_deref(), Some("MAIL_PW"));
+        let c = Config::parse(
+            "c.toml",
+            "[smtp]\nhost = \"h\"\nfrom = \"a@example.com\"\nsecurity = \"tls\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.smtp.unwrap().port(), 465);
+        for (bad, says) in [
+            (
+                "password = \"x\"\nuser = \"u\"",
+                "smtp.password: the password is not kept",
+            ),
+            ("user = \"u\"", "user and password_env go together"),
+            (
+                "password_env = \"A=B\"\nuser = \"u\"",
+                "smtp.password_env: expected the name",
+            ),
+            ("security = \"ssl\"", "unknown variant"),
+            ("port = 0", "smtp.port"),
+            ("hots = \"x\"", "hots"),
+        ] {
+            let text = format!("[smtp]\nhost = \"h\"\nfrom = \"a@example.com\"\n{bad}\n");
+            let err = Config::parse("c.toml", &text).unwrap_err();
+            assert!(
+                err.starts_with("c.toml: ") && err.contains(says),
+                "{bad}: {err}"
+            );
+        }
+        let err = Config::parse("c.toml", "[smtp]\nhost = \"h\"\nfrom = \"nobody\"\n").unwrap_err();
+        assert!(err.contains("smtp.from"), "{err}");
     }
 
     #[test]

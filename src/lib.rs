@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod generate;
 pub mod ingest;
+pub mod notify;
 pub mod planner;
 pub mod rating;
 pub mod report;

@@ -69,9 +69,14 @@ pub struct CheckArgs {
     /// Print nothing when nothing is wrong (exit 0)
     #[arg(long)]
     pub quiet: bool,
-    /// Post the notifications not sent there before, as the JSON array: webhook:URL
-    #[arg(long, value_name = "webhook:URL")]
-    pub notify: Option<String>,
+    /// Send the notifications not sent there before: webhook:URL (the JSON
+    /// array), slack:URL, teams:URL or email:ADDRESS[,ADDRESS...]; repeatable
+    #[arg(long, value_name = "CHANNEL")]
+    pub notify: Vec<String>,
+    /// Instead of each run's new notifications, one message a period to
+    /// each --notify channel: what is new, worse and fixed since its last
+    #[arg(long, value_name = "PERIOD", value_enum, requires = "notify")]
+    pub digest: Option<crate::notify::digest::Every>,
 }
 
 #[derive(Args, Debug)]
@@ -326,6 +331,7 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
             None => vec![],
         };
         let min = a.min_severity.unwrap_or(Severity::Info);
+        let raised: std::collections::HashSet<String> = list.iter().map(|n| n.id.clone()).collect();
         let (shown, hidden): (Vec<Notification>, Vec<Notification>) = list
             .into_iter()
             .filter(|n| n.severity >= min)
@@ -344,42 +350,19 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
             };
             out(&text)?;
         }
-        if let Some(target) = &a.notify {
-            let url = target.strip_prefix("webhook:").ok_or_else(|| {
-                Failure::input(format!("--notify expects webhook:URL, got {target:?}"))
-            })?;
-            let store = store
-                .as_mut()
-                .ok_or_else(|| Failure::input("--notify remembers what it sent in the store: it does not go with --scenario or --demo"))?;
-            let fresh: Vec<String> = shown.iter().map(|n| n.id.clone()).collect();
-            // Claimed under the write lock: an overlapping run skips these.
-            let claimed = store.claim_sent(&fresh, target, now)?;
-            let mine: std::collections::HashSet<&String> = claimed.iter().collect();
-            let batch: Vec<Notification> = shown
-                .iter()
-                .filter(|n| mine.contains(&n.id))
-                .cloned()
-                .collect();
-            if !batch.is_empty()
-                && let Err(fail) = post(url, &to_json(&batch))
-            {
-                let message = if fail.arrived_maybe {
-                    format!(
-                        "webhook {url}: {}; it may have arrived, so the {} notification{} count{} as sent and will not be posted again",
-                        fail.why,
-                        batch.len(),
-                        if batch.len() == 1 { "" } else { "s" },
-                        if batch.len() == 1 { "s" } else { "" },
-                    )
-                } else {
-                    store.release_sent(&claimed, target)?;
-                    format!(
-                        "webhook {url}: {}; nothing was marked as sent (the next run posts them again)",
-                        fail.why
-                    )
-                };
-                return Err(cannot(message));
-            }
+        if !a.notify.is_empty() {
+            super::notify::deliver(
+                &super::notify::Run {
+                    config: &config,
+                    targets: &a.notify,
+                    digest: a.digest,
+                    horizon,
+                    now,
+                },
+                store.as_mut(),
+                &shown,
+                &raised,
+            )?;
         }
         Ok(code)
     };
@@ -394,14 +377,14 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
 }
 
 /// Why a post failed, and whether the body may have reached the endpoint.
-struct PostFailure {
-    why: String,
-    arrived_maybe: bool,
+pub(super) struct PostFailure {
+    pub why: String,
+    pub arrived_maybe: bool,
 }
 
 /// How long a webhook may take to answer: `PTUDESK_WEBHOOK_TIMEOUT`
 /// seconds, else 15.
-fn webhook_timeout() -> std::time::Duration {
+pub(super) fn webhook_timeout() -> std::time::Duration {
     std::env::var("PTUDESK_WEBHOOK_TIMEOUT")
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
@@ -427,7 +410,7 @@ fn origin(uri: &ureq::http::Uri) -> Option<(String, String, u16)> {
 /// 307 or 308 to the same scheme, host and port, posted again with the
 /// body. Anything else fails: whether the body may have arrived decides if
 /// the claim is kept.
-fn post(url: &str, body: &str) -> Result<(), PostFailure> {
+pub(super) fn post(url: &str, body: &str) -> Result<(), PostFailure> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(webhook_timeout()))
         .max_redirects(0)

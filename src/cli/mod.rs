@@ -4,6 +4,7 @@
 pub mod capacity;
 pub mod check;
 pub mod fix;
+pub mod notify;
 pub mod plan;
 pub mod store;
 pub mod sync;

@@ -61,6 +61,7 @@ const SCHEMAS: &[&str] = &[
     include_str!("schema_3.sql"),
     include_str!("schema_4.sql"),
     include_str!("schema_5.sql"),
+    include_str!("schema_6.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -843,6 +844,59 @@ impl Store {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// The latest digest sent to `target` for a period of this kind
+    /// (`kind:` prefix, e.g. "daily:") before `period`: its period and the
+    /// items it reported (JSON, as [`Store::claim_digest`] took them).
+    pub fn last_digest(
+        &self,
+        target: &str,
+        kind: &str,
+        period: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT period, items FROM digests WHERE target = ?1 AND period LIKE ?2 || '%' \
+                 AND period < ?3 ORDER BY period DESC LIMIT 1",
+                params![target, kind, period],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Claims the digest of `period` for `target` under the write lock,
+    /// recording the items it reports: false when another run has sent or
+    /// claimed it. Send it, then keep the claim, or
+    /// [`Store::release_digest`] it when it surely did not arrive: one
+    /// digest a channel and period, even with runs that overlap.
+    pub fn claim_digest(
+        &mut self,
+        target: &str,
+        period: &str,
+        items: &str,
+        at: Time,
+    ) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO digests(target, period, at, items) VALUES (?1, ?2, ?3, ?4)",
+                params![target, period, fmt_time(at), items],
+            )
+            .map(|n| n == 1)
+        })
+    }
+
+    /// Gives back a digest's claim: it was not delivered, and the next run
+    /// in the period sends it.
+    pub fn release_digest(&mut self, target: &str, period: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM digests WHERE target = ?1 AND period = ?2",
+                params![target, period],
+            )
+            .map(|_| ())
         })
     }
 }
