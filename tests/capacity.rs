@@ -179,6 +179,29 @@ fn import_dates_capacity_answers_and_keeps_the_newest() {
         out.contains("  francecentral Regional 500 (96 d old) unknown"),
         "{out}"
     );
+    // The CSV tables carry them: one row each, dated.
+    let tables = d.join("tables");
+    ok(
+        d,
+        &db,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            tables.to_str().unwrap(),
+        ],
+    );
+    let csv = std::fs::read_to_string(tables.join("model_capacities.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "region,sku,model,version,available,as_of");
+    assert_eq!(lines.len(), 1 + rows.len(), "{csv}");
+    assert!(
+        lines.contains(
+            &"francecentral,ProvisionedManaged,gpt-4o,2024-08-06,500,2026-09-01T12:00:00Z"
+        ),
+        "{csv}"
+    );
 }
 
 const ESTATE: &str = concat!(

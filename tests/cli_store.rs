@@ -383,7 +383,7 @@ fn csv_and_focus_exports() {
             out_dir.to_str().unwrap(),
         ],
     );
-    assert!(out.starts_with("Wrote 12 tables"), "{out}");
+    assert!(out.starts_with("Wrote 13 tables"), "{out}");
     let deps = std::fs::read_to_string(out_dir.join("deployments.csv")).unwrap();
     assert_eq!(deps.lines().count(), 13);
     assert!(deps.starts_with("id,resource,model,version,sku,created,ptu_now,deleted"));

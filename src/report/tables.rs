@@ -332,6 +332,24 @@ pub fn tables(e: &Estate) -> Vec<Table> {
             })
             .collect(),
     });
+    out.push(Table {
+        name: "model_capacities",
+        header: vec!["region", "sku", "model", "version", "available", "as_of"],
+        rows: e
+            .model_capacities
+            .iter()
+            .map(|c| {
+                vec![
+                    c.region.clone(),
+                    c.sku.azure_name().to_string(),
+                    c.model.clone(),
+                    c.version.clone(),
+                    c.available.to_string(),
+                    fmt_time(c.as_of),
+                ]
+            })
+            .collect(),
+    });
     out
 }
 
