@@ -700,3 +700,27 @@ fn a_model_specific_quota_row_limits_its_model_and_the_pooled_row_counts_it_too(
         ]
     );
 }
+
+#[test]
+fn acknowledgements_are_listed_to_the_minute() {
+    // A stamp taken by a running clock carries nanoseconds; people read
+    // minutes ("acked 2026-11-22 09:00 UTC"), as everywhere on screen.
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let all: Value =
+        serde_json::from_slice(&run(&db, &["check", "--now", NOW, "--format", "json"]).stdout)
+            .unwrap();
+    let id = all[0]["id"].as_str().unwrap().to_string();
+    let stamp = "2026-11-22T09:00:07.123456789Z";
+    let o = run(&db, &["ack", &id, "--now", stamp]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list = text(&run(&db, &["ack", "--list", "--now", stamp]));
+    assert!(
+        list.contains(&format!("{id}  acked 2026-11-22 09:00 UTC")),
+        "{list}"
+    );
+    assert!(
+        !list.contains(".123") && !list.contains("09:00:07"),
+        "{list}"
+    );
+}

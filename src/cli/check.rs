@@ -7,7 +7,9 @@ use crate::alerts::{self, Ack, Notification, Severity};
 use crate::config::Config;
 use crate::domain::money::{fmt_money, fmt_money_grouped};
 use crate::domain::prices::PriceBook;
-use crate::domain::time::{Time, fmt_time, parse_duration_arg, parse_time_arg};
+use crate::domain::time::{
+    Time, fmt_minute, fmt_second, fmt_time, parse_duration_arg, parse_time_arg,
+};
 use crate::planner::remedies::Remedy;
 use crate::report::wrap;
 use crate::store::Store;
@@ -541,9 +543,9 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
                 ),
             };
             let until = k.until.map_or("until it gets worse".to_string(), |u| {
-                format!("until {}", fmt_time(u))
+                format!("until {}", fmt_minute(u))
             });
-            let _ = writeln!(s, "{}  acked {}  {until}  {state}", k.id, fmt_time(k.at));
+            let _ = writeln!(s, "{}  acked {}  {until}  {state}", k.id, fmt_minute(k.at));
             if !k.note.is_empty() {
                 let _ = writeln!(s, "    note: {}", k.note);
             }
@@ -554,8 +556,8 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
     if let Some(u) = a.until.filter(|u| *u <= now) {
         return Err(Failure::input(format!(
             "--until {} is not after now ({}): an acknowledgement that has already ended silences nothing",
-            fmt_time(u),
-            fmt_time(now)
+            fmt_second(u),
+            fmt_second(now)
         )));
     }
     let n = current.iter().find(|n| n.id == id).ok_or_else(|| {
@@ -572,7 +574,7 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
         n.kind,
         n.subject,
         a.until
-            .map_or(String::new(), |u| format!(" until {}", fmt_time(u))),
+            .map_or(String::new(), |u| format!(" until {}", fmt_minute(u))),
         n.id
     ))
 }

@@ -2,7 +2,7 @@
 
 use super::{Failure, Global, load_estate, out, store_path, window};
 use crate::domain::prices::PriceBook;
-use crate::domain::time::{Time, fmt_time, parse_time_arg};
+use crate::domain::time::{Time, fmt_second, fmt_time, parse_time_arg};
 use crate::ingest::batch::{Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
 use crate::ingest::{InputError, azure, read_input, snapshot};
@@ -429,7 +429,7 @@ pub fn log(g: &Global, a: &LogArgs) -> Result<(), Failure> {
             text,
             "#{:<4} {}  {:<7} {} object(s)  {}{}",
             c.id,
-            fmt_time(c.at),
+            fmt_second(c.at),
             c.source,
             c.objects,
             c.summary,
@@ -475,7 +475,7 @@ pub fn diff(g: &Global, a: &DiffArgs) -> Result<(), Failure> {
             // One second before it: the sync's own change is included.
             (
                 last.at - chrono::Duration::seconds(1),
-                format!("the last sync (#{} at {})", last.id, fmt_time(last.at)),
+                format!("the last sync (#{} at {})", last.id, fmt_second(last.at)),
             )
         }
     };

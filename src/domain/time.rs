@@ -146,6 +146,19 @@ pub fn fmt_time(t: Time) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// An instant as people read it on screen and in text output: to the
+/// minute, in UTC (`2026-12-07 03:32 UTC`). Machine outputs (JSON, CSV)
+/// keep [`fmt_time`].
+pub fn fmt_minute(t: Time) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// An instant to the whole second, RFC 3339 (`2026-12-07T03:32:45Z`): the
+/// audit log's stamps, which `export --at` takes back.
+pub fn fmt_second(t: Time) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Serde for times: RFC 3339 with any offset in, UTC with `Z` out.
 pub mod serde_time {
     use super::{Time, fmt_time};

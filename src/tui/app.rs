@@ -35,7 +35,7 @@ use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
 use crate::alerts::{Ack, Notification};
 use crate::domain::time::{
-    Time, add_months, floor_hour, fmt_time, is_whole_hour, month_start, parse_time_arg,
+    Time, add_months, floor_hour, is_whole_hour, month_start, parse_time_arg,
 };
 use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
@@ -2303,7 +2303,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             app.chart.to = add_months(f, 1);
             app.set_status(
                 Tone::Info,
-                format!("Now is {} (what-if).", fmt_time(app.now)),
+                format!(
+                    "Now is {} (what-if).",
+                    crate::domain::time::fmt_minute(app.now)
+                ),
             );
             app.load()
         }

@@ -221,6 +221,7 @@ pub fn day(t: Time) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// To the minute, without the zone (the header says UTC).
 pub fn minute(t: Time) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }

@@ -92,7 +92,7 @@ impl Edit {
 
     /// One line for the audit log and the status bar.
     pub fn summary(&self) -> String {
-        let at = fmt_time(self.at());
+        let at = crate::domain::time::fmt_second(self.at());
         match self {
             Edit::AddPtu {
                 commitment, ptu, ..

@@ -11,7 +11,7 @@ use crate::alerts::{Ack, Notification};
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
-use crate::domain::time::{Time, fmt_time};
+use crate::domain::time::Time;
 use crate::planner::{self, Params, PlanError, Subject};
 use crate::rating::{Basis, RatingError};
 use crate::store::Store;
@@ -395,7 +395,7 @@ impl Worker {
                 if let crate::sync::ReservationsRead::Unread { since, .. } = &report.reservations {
                     line.push_str(&format!(
                         "; reservations NOT read: unknown since {} (see Notifications)",
-                        crate::domain::time::fmt_time(*since)
+                        crate::domain::time::fmt_minute(*since)
                     ));
                 }
                 if report.change.is_some() {
@@ -621,7 +621,7 @@ impl Worker {
                             };
                             format!(
                                 "{}  #{:<4} {:<7} {what}: {}",
-                                fmt_time(a.at),
+                                crate::domain::time::fmt_second(a.at),
                                 a.change,
                                 c.map_or("", |c| c.source.as_str()),
                                 c.map_or("", |c| c.summary.as_str())
