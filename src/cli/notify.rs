@@ -1,4 +1,4 @@
-//! Delivery of `check --notify` to each channel (docs/outputs.md#notify).
+//! Delivery of `check --notify` to each channel (docs/outputs.md#notify-messages).
 //!
 //! Each channel is delivered at most once: a run claims, under the store's
 //! write lock, the notifications (or the digest period) not yet sent to

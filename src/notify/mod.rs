@@ -1,4 +1,4 @@
-//! Notifications where people read them (docs/outputs.md#notify): the
+//! Notifications where people read them (docs/outputs.md#notify-messages): the
 //! channels of `check --notify`, one message per channel and run (or per
 //! digest period), written for Slack (Block Kit), Microsoft Teams (an
 //! Adaptive Card in a message envelope) and email (plain text and HTML).
