@@ -247,6 +247,15 @@ pub enum Action {
     /// seq), with their acknowledgements.
     #[serde(skip)]
     Silenced(u64, Vec<(Notification, Ack)>),
+    /// A notification's remedies re-priced on the store's current estate
+    /// before remedy `index` of `shown` is applied: the notification as it
+    /// is now (`None`: no longer raised), or why it could not be evaluated.
+    #[serde(skip)]
+    Repriced {
+        shown: Box<Notification>,
+        index: usize,
+        fresh: Result<Option<Box<Notification>>, String>,
+    },
     /// An acknowledgement was made, taken back or restored: the message,
     /// and what `u` undoes now; or why not.
     #[serde(skip)]

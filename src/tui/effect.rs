@@ -93,6 +93,14 @@ pub enum Effect {
         changes: Vec<crate::planner::Edit>,
         now: Time,
     },
+    /// Evaluate the notifications again on the store's current estate and
+    /// send back notification `id` as it is now (its remedies re-priced),
+    /// to compare with `shown`, whose remedy `index` is about to be applied.
+    Reprice {
+        shown: Box<Notification>,
+        index: usize,
+        now: Time,
+    },
     /// Read the live estate through az into the store (`:sync`); its steps
     /// come back as they happen.
     Sync {
@@ -123,6 +131,7 @@ impl Effect {
             Effect::Plan { .. } => "plan",
             Effect::ApplyPlan { .. } => "apply plan",
             Effect::ApplyRemedy { .. } => "apply remedy",
+            Effect::Reprice { .. } => "re-price remedies",
             Effect::Sync { .. } => "sync",
         }
     }
@@ -729,6 +738,19 @@ impl Worker {
                         ),
                     },
                     Err(e) => Action::Wrote(Err(format!("Not applied: {e}")), false),
+                }]
+            }
+            Effect::Reprice { shown, index, now } => {
+                let horizon = chrono::Duration::days(self.config.alerts.horizon_days as i64);
+                let fresh = self.load_estate().and_then(|estate| {
+                    (self.notifier)(&estate, &self.book, &self.config, now, horizon)
+                        .map_err(|e| e.to_string())
+                });
+                vec![Action::Repriced {
+                    fresh: fresh
+                        .map(|list| list.into_iter().find(|n| n.id == shown.id).map(Box::new)),
+                    shown,
+                    index,
                 }]
             }
             // `run_streaming` runs syncs with their progress; this is without.
