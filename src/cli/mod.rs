@@ -6,6 +6,7 @@ pub mod check;
 pub mod fix;
 pub mod notify;
 pub mod plan;
+pub mod recommend;
 pub mod store;
 pub mod sync;
 
@@ -82,6 +83,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Read the live estate through your own az login and import it
     Sync(sync::SyncArgs),
+    /// What to reserve: quantity, term, scope and date per region and type, priced against staying hourly; the expiry ladder; --apply N writes one into the store
+    Recommend(recommend::RecommendArgs),
     /// Where N PTU of a model can go: service capacity (as last read), free quota, price; never calls Azure
     Capacity(capacity::CapacityArgs),
     /// Write a deterministic synthetic estate (a snapshot) to stdout
@@ -287,6 +290,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Plan(a)) => plan::plan(&cli.global, a, now),
         Some(Command::Sync(a)) => sync::sync(&cli.global, a, now),
         Some(Command::Capacity(a)) => capacity::capacity(&cli.global, a, now),
+        Some(Command::Recommend(a)) => recommend::recommend(&cli.global, a, now),
         Some(Command::Generate(a)) => {
             let base = cli.global.now.unwrap_or_else(generate_base);
             let profile = match a.profile {

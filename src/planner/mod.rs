@@ -175,6 +175,7 @@ pub mod lifetime;
 mod migrate;
 mod moves;
 pub mod notice_remedies;
+pub mod recommend;
 pub mod remedies;
 
 pub use edits::{Edit, apply_edits};

@@ -90,6 +90,31 @@ pub fn rate_with(
 /// Everything: the forecast, and with `detail` the per-instrument periods and
 /// the per-deployment use.
 pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, RatingError> {
+    rate_recording(p, req, detail, None)
+}
+
+/// One class of hours in which a resource's pool of one deployment type
+/// pays the hourly rate at a constant PTU-minutes an hour: hours
+/// `[start_h, end_h)`, `ptu_minutes` in each of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverageClass {
+    /// Index in `estate.resources`.
+    pub resource: usize,
+    pub sku: Sku,
+    pub start_h: i64,
+    pub end_h: i64,
+    /// PTU-minutes paid hourly in each hour of the class.
+    pub ptu_minutes: i64,
+}
+
+/// [`rate_full`], recording the hourly-rate usage class by class (windows
+/// merge adjacent classes; these keep each hour's own figure).
+pub fn rate_recording(
+    p: &Prepared,
+    req: &Request,
+    detail: bool,
+    mut overage: Option<&mut Vec<OverageClass>>,
+) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
     let buckets = super::buckets(req);
@@ -220,6 +245,7 @@ pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, Rat
                 details: details.as_mut(),
                 missing: &mut missing,
                 deployments: dep_acc.as_mut(),
+                overage: overage.as_deref_mut(),
             },
         );
     }
@@ -532,6 +558,7 @@ struct Acc<'a> {
     /// The earliest (hour, pool) that lacks an hourly price.
     missing: &'a mut Option<(i64, usize, RatingError)>,
     deployments: Option<&'a mut DepAcc>,
+    overage: Option<&'a mut Vec<OverageClass>>,
 }
 
 /// An open run of one window subject within a component: extended while
@@ -919,6 +946,16 @@ fn rate_component(
             }
             left += rem[l];
             overage_runs.add(l, a, b, rem[l] * n, None, &mut close_overage);
+            if let Some(o) = acc.overage.as_deref_mut() {
+                let g = &p.groups[groups[l]];
+                o.push(OverageClass {
+                    resource: g.resource,
+                    sku: g.sku,
+                    start_h: a,
+                    end_h: b,
+                    ptu_minutes: rem[l],
+                });
+            }
         }
         let unit = match &price {
             Some(Ok(x)) => x.amount,

@@ -361,6 +361,22 @@ pub fn forecast(
     engine::rate(&prepared, req)
 }
 
+/// A forecast and, class by class, the PTU-minutes an hour each resource's
+/// pool of each deployment type pays at the hourly rate (the hour-by-hour
+/// figures the forecast's merged overage windows add up).
+pub fn forecast_with_overage(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<(Forecast, Vec<engine::OverageClass>), RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let mut classes = Vec::new();
+    let (f, _, _) = engine::rate_recording(&prepared, req, false, Some(&mut classes))?;
+    Ok((f, classes))
+}
+
 /// A charge billed in a window, with its instrument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BilledCharge {
