@@ -14,7 +14,7 @@
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{Billing, Estate, Scope, Term};
-use ptudesk::planner::recommend::{Action, DemandSource, Report, Settings, TermChoice, recommend};
+use ptudesk::planner::recommend::{Action, DemandSource, Report, Settings, recommend};
 use ptudesk::planner::remedies::Lifetime;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
