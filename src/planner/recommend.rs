@@ -1349,3 +1349,48 @@ pub fn expiry_ladder(e: &Estate, now: Time, to: Time) -> (Vec<ExpiryMonth>, Vec<
     }
     (months, cliffs)
 }
+
+/// One month of a what-if: the estate's amortized total without and with
+/// the changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatIfMonth {
+    pub start: Time,
+    pub without: Decimal,
+    pub with: Decimal,
+}
+
+/// The forecast of the whole estate over `[floor_hour(now), ceil_hour(now +
+/// horizon))`, by month, amortized, without and with `changes`: what
+/// `forecast --basis amortized` shows before and after they are applied.
+pub fn what_if(
+    estate: &Estate,
+    book: &PriceBook,
+    opts: &rating::Options,
+    now: Time,
+    horizon: Duration,
+    changes: &[Edit],
+) -> Result<Vec<WhatIfMonth>, PlanError> {
+    let from = floor_hour(now);
+    let to = ceil_hour(now + horizon).max(from + Duration::hours(1));
+    let req = Request {
+        from,
+        to,
+        basis: Basis::Amortized,
+        by: Bucket::Month,
+    };
+    let with = apply_edits(estate, changes)?;
+    let (a, b) = rating::whatif::parts(estate, &with);
+    let before = rating::forecast(&a, book, &req, opts)?;
+    let after = rating::forecast(&b, book, &req, opts)?;
+    let whole = rating::forecast(estate, book, &req, opts)?;
+    Ok(whole
+        .periods
+        .iter()
+        .zip(before.periods.iter().zip(&after.periods))
+        .map(|(w, (x, y))| WhatIfMonth {
+            start: w.start,
+            without: w.total(),
+            with: w.total() - x.total() + y.total(),
+        })
+        .collect())
+}

@@ -177,6 +177,8 @@ pub enum Overlay {
         notification: Box<Notification>,
         selected: usize,
     },
+    /// What to reserve, beside the expiry ladder (`:recommend`).
+    Recommend(Box<super::recommend_view::RecommendState>),
     /// Pick one line (what to plan for a deployment, the resource to move to).
     Choose {
         title: String,
@@ -466,7 +468,7 @@ impl App {
         (self.size.1 as usize).saturating_sub(chrome).max(1)
     }
 
-    fn set_status(&mut self, tone: Tone, msg: impl Into<String>) {
+    pub(crate) fn set_status(&mut self, tone: Tone, msg: impl Into<String>) {
         self.status = Some((tone, msg.into()));
         self.status_age = 0;
     }
@@ -630,6 +632,22 @@ pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
     }
     if let Some(Overlay::Confirm { .. }) = app.overlays.last() {
         return app.keymap.confirm_lookup(key);
+    }
+    if let Some(Overlay::Recommend(_)) = app.overlays.last() {
+        // The Planner's keys: `a` (apply_plan) applies the chosen row.
+        return app.keymap.lookup(key, Pane::Planner).filter(|a| {
+            matches!(
+                a,
+                Action::Up
+                    | Action::Down
+                    | Action::Top
+                    | Action::Bottom
+                    | Action::Select
+                    | Action::Back
+                    | Action::Quit
+                    | Action::ApplyPlan
+            )
+        });
     }
     app.keymap.lookup(key, app.pane)
 }
@@ -1875,6 +1893,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             notification,
             selected,
         } => remedies_action(app, *notification, selected, action),
+        Overlay::Recommend(state) => super::recommend_view::action(app, *state, action),
         Overlay::Choose {
             items, selected, ..
         } => match action {
@@ -2318,6 +2337,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("export FILE", "write the store's estate as a snapshot file"),
     (
+        "recommend",
+        "what to reserve, beside the expiry ladder; enter: what-if, a: apply",
+    ),
+    (
         "forecast FROM..TO",
         "chart a range (dates or whole hours), e.g. 2027-01-01..2027-04-01",
     ),
@@ -2456,6 +2479,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         },
         "sync" => sync_command(app, rest),
+        "recommend" => super::recommend_view::open(app),
         "demo" => {
             app.set_status(Tone::Info, "Opening the demo estate in a throw-away store…");
             vec![Effect::OpenDemo { now: app.now }]

@@ -31,6 +31,7 @@ pub mod form_view;
 pub mod keymap;
 pub mod plan;
 pub mod plan_view;
+pub mod recommend_view;
 pub mod remedy_view;
 pub mod runtime;
 pub mod theme;

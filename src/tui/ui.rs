@@ -348,6 +348,12 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
         Some(Overlay::Remedies { .. }) => {
             fixed(&[("j/k", "choose"), ("enter/a", "apply"), ("esc", "close")])
         }
+        Some(Overlay::Recommend(_)) => fixed(&[
+            ("j/k", "choose"),
+            ("enter", "what-if"),
+            ("a", "apply"),
+            ("esc", "close"),
+        ]),
         Some(Overlay::Choose { .. }) => {
             fixed(&[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")])
         }
@@ -1770,6 +1776,7 @@ fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect)
             notification,
             selected,
         } => super::remedy_view::draw(app, f, body, notification, *selected),
+        Overlay::Recommend(state) => super::recommend_view::draw(app, f, body, state),
         Overlay::Filter(_) => {}
     }
 }
