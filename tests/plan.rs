@@ -1756,3 +1756,77 @@ fn a_model_specific_quota_row_is_checked_beside_the_pooled_one() {
     );
     assert_eq!(quota(&p, "no-overlap").0, "met");
 }
+
+/// Service capacity is a precondition beside quota: a target region whose
+/// last `modelCapacities` answer has less room than the move needs blocks
+/// every option that deploys there (quota being met), and says how old the
+/// answer is; room enough is met, with its age; no answer is unknown.
+#[test]
+fn a_target_without_service_capacity_blocks_the_move_beside_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(SIMPLE).unwrap()).unwrap();
+    let plan_with = |available: Option<i64>| {
+        let mut v = base.clone();
+        if let Some(a) = available {
+            v["model_capacities"] = serde_json::json!([{
+                "region": "eastus2", "sku": "ProvisionedManaged", "model": "gpt-4o",
+                "version": "2024-08-06", "available": a, "as_of": "2026-11-20T09:00:00Z"}]);
+        }
+        let file = dir.path().join(format!("cap-{available:?}.json"));
+        std::fs::write(&file, v.to_string()).unwrap();
+        json(
+            None,
+            &[
+                "--scenario",
+                file.to_str().unwrap(),
+                "--now",
+                NOW,
+                "plan",
+                "move",
+                "--deployment",
+                "chat",
+                "--to-resource",
+                "aoai-b",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let pre = |p: &Value, n: &str, check: &str| -> (String, String) {
+        let x = option(p, n)["preconditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["check"] == check)
+            .unwrap_or_else(|| panic!("no {check} precondition on {n}"))
+            .clone();
+        (
+            x["status"].as_str().unwrap().to_string(),
+            x["text"].as_str().unwrap().to_string(),
+        )
+    };
+    // 100 PTU free two days ago; the move needs 400.
+    let short = plan_with(Some(100));
+    for n in ["no-overlap", "overlap", "overlap-reservation"] {
+        assert_eq!(pre(&short, n, "quota").0, "met", "{n}");
+        let (status, text) = pre(&short, n, "capacity");
+        assert_eq!(status, "unmet", "{n}: {text}");
+        assert!(
+            text.contains("Azure had only 100 PTU free for gpt-4o 2024-08-06 Regional in eastus2 as of 2026-11-20T09:00:00Z (2 d old), 400 needed"),
+            "{text}"
+        );
+    }
+    // The best target without capacity is not recommended (every option
+    // deploys there: nothing is); with room, the reservation-based overlap is.
+    let roomy = plan_with(Some(1000));
+    assert_eq!(roomy["recommended"], "overlap-reservation");
+    assert!(short["recommended"].is_null(), "{}", short["recommended"]);
+    let (status, text) = pre(&roomy, "overlap-reservation", "capacity");
+    assert_eq!(status, "met", "{text}");
+    assert!(text.contains("(2 d old), room for 400"), "{text}");
+    assert!(text.contains("deploy first, then buy"), "{text}");
+    // No answer: unknown, and the plan says how to get one.
+    let (status, text) = pre(&plan_with(None), "overlap", "capacity");
+    assert_eq!(status, "unknown");
+    assert!(text.contains("run `ptudesk sync`"), "{text}");
+}

@@ -69,14 +69,7 @@ fn region_name(s: &str) -> String {
         .collect()
 }
 
-/// An age as a person says it: "12 min", "5 h", "3 d".
-pub fn fmt_age(seconds: i64) -> String {
-    match seconds {
-        s if s < 3600 => format!("{} min", s / 60),
-        s if s < 2 * 86_400 => format!("{} h", s / 3600),
-        s => format!("{} d", s / 86_400),
-    }
-}
+pub use crate::domain::capacity::fmt_age;
 
 pub fn capacity(g: &Global, a: &CapacityArgs, now: Time) -> Result<(), Failure> {
     let model = a.model.trim();

@@ -174,6 +174,37 @@ fn age(as_of: Time, now: Time) -> i64 {
     (now - as_of).num_seconds().max(0)
 }
 
+/// An age as a person says it: "12 min", "5 h", "3 d".
+pub fn fmt_age(seconds: i64) -> String {
+    match seconds {
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86_400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
+/// The service capacity Azure last reported for one model version in a
+/// region and deployment type, with its age at `now` (None: no answer).
+pub fn reported(
+    estate: &Estate,
+    region: &str,
+    sku: Sku,
+    model: &str,
+    version: &str,
+    now: Time,
+) -> Option<Reported> {
+    estate
+        .model_capacities
+        .iter()
+        .find(|c| c.region == region && c.sku == sku && c.model == model && c.version == version)
+        .map(|c| Reported {
+            available: c.available,
+            version: c.version.clone(),
+            as_of: c.as_of,
+            age_seconds: age(c.as_of, now),
+        })
+}
+
 /// Where `q.ptu` PTU of the model could go, best first: what fits, then
 /// the cheapest by the hourly price per month, then by region and type.
 pub fn places(estate: &Estate, book: &PriceBook, q: &Query, now: Time) -> Vec<Place> {

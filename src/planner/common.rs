@@ -626,6 +626,52 @@ pub(crate) fn quota_check(
     }
 }
 
+/// The service capacity precondition of deploying `ptu` PTU of a model
+/// version in a region and type: met when Azure's last answer had room for
+/// them, unmet when it had less, unknown without an answer; always with the
+/// answer's age, since capacity moves and is never held for anyone.
+pub(crate) fn capacity_check(
+    estate: &Estate,
+    now: Time,
+    region: &str,
+    sku: Sku,
+    model: &str,
+    version: &str,
+    ptu: i64,
+) -> Precondition {
+    use crate::domain::capacity::{fmt_age, reported};
+    let what = format!("{model} {version} {} in {region}", sku.label());
+    match reported(estate, region, sku, model, version, now) {
+        None => Precondition {
+            check: Check::Capacity,
+            status: Status::Unknown,
+            text: format!(
+                "Service capacity: no answer from Azure for {what} (run `ptudesk sync`, or import a modelCapacities answer): {ptu} PTU may not deploy"
+            ),
+        },
+        Some(c) if c.available >= ptu => Precondition {
+            check: Check::Capacity,
+            status: Status::Met,
+            text: format!(
+                "Service capacity: Azure had {} PTU free for {what} as of {} ({} old), room for {ptu}; not held for you: deploy first, then buy",
+                c.available,
+                crate::domain::time::fmt_time(c.as_of),
+                fmt_age(c.age_seconds)
+            ),
+        },
+        Some(c) => Precondition {
+            check: Check::Capacity,
+            status: Status::Unmet,
+            text: format!(
+                "Service capacity: Azure had only {} PTU free for {what} as of {} ({} old), {ptu} needed: deploy elsewhere (`ptudesk capacity --model {model} --version {version} --ptu {ptu}`) or wait and sync again",
+                c.available,
+                crate::domain::time::fmt_time(c.as_of),
+                fmt_age(c.age_seconds)
+            ),
+        },
+    }
+}
+
 /// The models a committed resource runs that a commitment doesn't support.
 pub(crate) fn unsupported_models<'e>(deps: impl Iterator<Item = &'e Deployment>) -> Vec<String> {
     deps.filter(|d| {

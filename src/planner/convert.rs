@@ -5,8 +5,8 @@
 //! the new reservation type; what becomes of the old discounts.
 
 use super::common::{
-    Ctx, Draft, ROLE_DEPLOYMENT, ROLE_RESERVATION, deployment_size, describe_renewal,
-    new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
+    Ctx, Draft, ROLE_DEPLOYMENT, ROLE_RESERVATION, capacity_check, deployment_size,
+    describe_renewal, new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
     renewals_for_idle, set_renewal, setting_at, trim_planned,
 };
 use super::{
@@ -399,6 +399,15 @@ fn checks(ctx: &Ctx, o: &mut PlanOption, c: &Conv) -> Result<(), PlanError> {
         &c.r.subscription,
         &c.r.region,
         c.to,
+    ));
+    o.preconditions.push(capacity_check(
+        ctx.estate,
+        ctx.now,
+        &c.r.region,
+        c.to,
+        &c.dep.model,
+        &c.dep.version,
+        c.ptu,
     ));
     o.pre(Check::Role, Status::Manual, ROLE_DEPLOYMENT);
     Ok(())

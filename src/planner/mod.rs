@@ -408,6 +408,10 @@ pub enum Check {
     Role,
     /// Someone else's agreement (the account team).
     Agreement,
+    /// Service capacity for the model where PTUs are added: Azure's last
+    /// `modelCapacities` answer, with its age (capacity can't be
+    /// requested, and a reservation doesn't guarantee it).
+    Capacity,
 }
 
 impl Check {
@@ -418,6 +422,7 @@ impl Check {
             Check::Enrollment => "enrollment",
             Check::Role => "role",
             Check::Agreement => "agreement",
+            Check::Capacity => "capacity",
         }
     }
 }

@@ -5,9 +5,10 @@
 //! commitment's expiry, downtime against hourly against one more renewal.
 
 use super::common::{
-    Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_COMMITMENT, ROLE_DEPLOYMENT, ROLE_RESERVATION, ceil50,
-    describe_renewal, new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
-    renewal_setting, set_renewal, setting_at, trim_planned, unsupported_models, widened,
+    Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_COMMITMENT, ROLE_DEPLOYMENT, ROLE_RESERVATION,
+    capacity_check, ceil50, describe_renewal, new_reservation, old_discounts, purchase,
+    quota_check, renewal_for_remaining, renewal_setting, set_renewal, setting_at, trim_planned,
+    unsupported_models, widened,
 };
 use super::{
     Check, DEPLOY_LAG_MINUTES, Edit, PlanError, PlanOption, PlanSet, Status, Subject, apply_edits,
@@ -860,6 +861,15 @@ fn checks(ctx: &Ctx, o: &mut PlanOption, m: &Move, commits: bool) -> Result<(), 
         &m.tgt.subscription,
         &m.tgt.region,
         m.dep.sku,
+    ));
+    o.preconditions.push(capacity_check(
+        ctx.estate,
+        ctx.now,
+        &m.tgt.region,
+        m.dep.sku,
+        &m.dep.model,
+        &m.dep.version,
+        m.ptu,
     ));
     let first = o
         .edits
