@@ -246,10 +246,10 @@ fn send(run: &Run, c: &Channel, m: &Message) -> Result<(), PostFailure> {
             let body = render::slack(&m.report(run.horizon, render::slack_cap));
             post(url, &crate::report::safe::json_safe(body.to_string()))
         }
-        Channel::Teams(url) => {
-            let body = render::teams(&m.report(run.horizon, |_| render::CHAT_ITEMS));
-            post(url, &crate::report::safe::json_safe(body.to_string()))
-        }
+        Channel::Teams(url) => post(
+            url,
+            &render::teams_within(|cap| m.report(run.horizon, |_| cap)),
+        ),
         Channel::Email(to) => {
             let smtp = run.config.smtp.as_ref().expect("checked before sending");
             mail(smtp, to, &m.report(run.horizon, |_| render::EMAIL_ITEMS))

@@ -18,6 +18,10 @@ use serde_json::{Value, json};
 pub const CHAT_ITEMS: usize = 20;
 /// The same for email, which is read at length.
 pub const EMAIL_ITEMS: usize = 50;
+/// The most a Teams message may weigh, in bytes of JSON: Teams refuses a
+/// message over about 28 KB, card included; this leaves room for what the
+/// workflow adds.
+pub const TEAMS_BYTES: usize = 25_000;
 /// Slack's limits (Block Kit reference).
 pub const SLACK_BLOCKS: usize = 50;
 pub const SLACK_SECTION_CHARS: usize = 3000;
@@ -150,6 +154,21 @@ pub fn teams(r: &Report) -> Value {
     })
 }
 
+/// The Teams message of the report `at(cap)` for the largest `cap` up to
+/// [`CHAT_ITEMS`] whose JSON stays within [`TEAMS_BYTES`] (one item at
+/// least): long messages show fewer notifications, the rest counted in
+/// "and N more".
+pub fn teams_within(at: impl Fn(usize) -> Report) -> String {
+    let mut cap = CHAT_ITEMS;
+    loop {
+        let body = crate::report::safe::json_safe(teams(&at(cap)).to_string());
+        if body.len() <= TEAMS_BYTES || cap == 1 {
+            return body;
+        }
+        cap -= 1;
+    }
+}
+
 /// The email's plain text part.
 pub fn email_text(r: &Report) -> String {
     let mut s = format!("{}\n\n{}\n", r.subject, r.summary);
@@ -272,6 +291,18 @@ mod tests {
                 "&lt;!channel&gt; &amp; co"
             );
         }
+        // Teams: long items mean fewer of them, within the size Teams takes.
+        let body = teams_within(|cap| report(cap, 1, &"x".repeat(40)));
+        assert!(body.len() <= TEAMS_BYTES, "{}", body.len());
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let containers = v["attachments"][0]["content"]["body"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "Container")
+            .count();
+        assert!((1..CHAT_ITEMS).contains(&containers), "{containers}");
+        assert!(teams_within(|cap| report(cap, 1, "x")).len() < TEAMS_BYTES);
         // Over the limit, the message is cut, not refused.
         let v = slack(&report(30, 3, "x"));
         assert_eq!(v["blocks"].as_array().unwrap().len(), SLACK_BLOCKS);
