@@ -844,6 +844,76 @@ fn notices_another_process_writing_the_store() {
 }
 
 #[test]
+fn a_write_during_a_load_is_noticed_afterwards() {
+    // Another process commits while the app is reading the store: what the
+    // app read may predate it, so the next check must still say "changed".
+    let (_app, worker) = demo(true);
+    let path = worker.slot.lock().unwrap().path.clone();
+    worker
+        .with_store(|_ours| {
+            let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
+            other
+                .transact::<String>("import", "another terminal", now(), |e| {
+                    let mut e = e.clone();
+                    e.deployments.retain(|d| d.id != "eval-o3");
+                    Ok(e)
+                })
+                .unwrap()
+                .unwrap();
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        worker.store_changed(),
+        "a write during the read is not seen"
+    );
+}
+
+#[test]
+fn bursts_of_writes_from_another_process_end_on_the_stores_estate() {
+    // 40 writes from another connection while the app keeps reloading on
+    // every change it notices; once the writer stops, one more check and
+    // reload at most, and the app shows exactly what the store holds.
+    let (mut app, worker) = demo(true);
+    let path = worker.slot.lock().unwrap().path.clone();
+    let writer = std::thread::spawn(move || {
+        let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
+        for i in 0..40 {
+            other
+                .transact::<String>("import", "burst", now(), |e| {
+                    let mut e = e.clone();
+                    // Odd writes drop one more deployment (down to two),
+                    // even ones write the same estate again.
+                    if i % 2 == 1 && e.deployments.len() > 2 {
+                        e.deployments.pop();
+                    }
+                    Ok(e)
+                })
+                .unwrap()
+                .unwrap();
+        }
+    });
+    while !writer.is_finished() {
+        if worker.store_changed() {
+            send(&mut app, &worker, Action::StoreChanged);
+        }
+    }
+    writer.join().unwrap();
+    if worker.store_changed() {
+        send(&mut app, &worker, Action::StoreChanged);
+    }
+    assert!(!worker.store_changed());
+    let held = open_store(&app, &worker).load().unwrap();
+    let t = app.table(Pane::Deployments).unwrap();
+    let mut shown: Vec<&str> = t.rows.iter().map(|r| r.key.as_str()).collect();
+    let mut stored: Vec<&str> = held.deployments.iter().map(|d| d.id.as_str()).collect();
+    shown.sort_unstable();
+    stored.sort_unstable();
+    assert_eq!(shown, stored);
+    assert_eq!(held.deployments.len(), 2);
+}
+
+#[test]
 fn an_empty_store_offers_import_or_demo() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, worker) = prepare(Options {

@@ -259,6 +259,15 @@ impl Store {
         &self.path
     }
 
+    /// SQLite's change marker for this connection (`PRAGMA data_version`):
+    /// it moves when another connection (another process) commits, never
+    /// for this connection's own writes.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     fn err(&self, e: rusqlite::Error) -> StoreError {
         sql(&self.path, e)
     }

@@ -16,9 +16,8 @@ use crate::planner::{self, Params, PlanError, Subject};
 use crate::rating::{Basis, RatingError};
 use crate::store::Store;
 use crate::store::entities::Kind;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 /// Work for the background.
 #[derive(Debug, Clone)]
@@ -205,24 +204,10 @@ pub struct StoreSlot {
     pub path: PathBuf,
     /// Keeps a throw-away store's folder alive; removed on drop.
     pub temp: Option<tempfile::TempDir>,
-    /// The file's signature after our last read or write.
-    pub seen: Option<Signature>,
-}
-
-/// Modification times and lengths of the store file and its WAL.
-pub type Signature = Vec<(Option<SystemTime>, u64)>;
-
-/// The store file's current signature.
-pub fn signature(path: &Path) -> Signature {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    [path.to_path_buf(), PathBuf::from(wal)]
-        .iter()
-        .map(|p| match std::fs::metadata(p) {
-            Ok(m) => (m.modified().ok(), m.len()),
-            Err(_) => (None, 0),
-        })
-        .collect()
+    /// The store's change marker ([`Store::data_version`]) taken before our
+    /// last read or write began: a write by another process during a load
+    /// moves the marker past it, so the next check reloads.
+    pub seen: Option<i64>,
 }
 
 /// Creates a throw-away store holding `estate`.
@@ -237,9 +222,10 @@ pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, St
         .transact::<String>(what, what, now, |_| Ok(estate.clone()))
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    let seen = store.data_version().ok();
     Ok(StoreSlot {
         store: Some(store),
-        seen: Some(signature(&path)),
+        seen,
         path,
         temp: Some(dir),
     })
@@ -299,19 +285,24 @@ impl Worker {
         }
         let store = slot.store.as_mut().expect("opened");
         store.busy_note = busy_quiet;
+        // The marker before the work: what another process commits while
+        // we read is noticed at the next check, never taken as seen.
+        let before = store.data_version().ok();
         let r = f(store);
-        let path = slot.path.clone();
-        slot.seen = Some(signature(&path));
+        slot.seen = before;
         r
     }
 
-    /// True when the store file changed since our last read or write.
+    /// True when another process committed to the store since our last
+    /// read or write began.
     pub fn store_changed(&self) -> bool {
         let Ok(slot) = self.slot.lock() else {
             return false;
         };
-        let now = signature(&slot.path);
-        slot.seen.as_ref().is_some_and(|s| *s != now)
+        match (&slot.store, slot.seen) {
+            (Some(store), Some(seen)) => store.data_version().is_ok_and(|v| v != seen),
+            _ => false,
+        }
     }
 
     /// Runs one effect to completion; the actions it answers with, in
@@ -378,9 +369,10 @@ impl Worker {
         let r = crate::sync::run(&path, &options, now, |step| {
             emit(Action::SyncProgress(step.to_string()))
         });
-        // Our own write: not "another process".
+        // Our own write, through a connection of its own: not "another
+        // process".
         if let Ok(mut slot) = self.slot.lock() {
-            slot.seen = Some(signature(&path));
+            slot.seen = slot.store.as_ref().and_then(|s| s.data_version().ok());
         }
         match r {
             Ok(report) => {
