@@ -520,3 +520,29 @@ fn a_recommendation_applied_is_seen_by_forecast_to_the_cent() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no recommendation 9"));
     assert_eq!(forecast_total(dir.path()), before);
 }
+
+// The README's example is this program's real output on the demo estate,
+// at the story's own "now".
+#[test]
+fn the_readme_shows_the_real_output_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &["--demo", "--now", "2026-11-22T09:00:00Z", "recommend"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    // The story: the eastus commitment expires on the 27th: 300 PTU bought
+    // for one year at the expiry; its cliff is warned of.
+    assert!(text.contains("buy 300 PTU Regional in eastus, one-year monthly, scope sub sub-prod, from 2026-11-27 09:00 UTC"), "{text}");
+    assert!(
+        text.contains("warning: expiry cliff in eastus Regional"),
+        "{text}"
+    );
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{text}```")),
+        "README.md's recommend example differs from the output:\n{text}"
+    );
+}
