@@ -1259,3 +1259,53 @@ fn a_refund_past_the_limit_is_made_when_the_limit_restores() {
     let dir = tempfile::tempdir().unwrap();
     same(n, &bin_check(dir.path(), &parts, NOW));
 }
+
+// A remedy that deploys PTUs where Azure's last capacity answer has no
+// room for them is not safe, and says so with the answer's age; with room,
+// nothing is said about capacity.
+#[test]
+fn a_remedy_adding_ptus_without_service_capacity_says_so() {
+    let with_capacity = |available: i64| {
+        json!({
+            "deployments": [
+                dep("chat", "aoai-a", REG, 100, "2026-11-01T00:00:00Z", None),
+                dep("glob", "aoai-a", GLO, 100, "2026-11-01T00:00:00Z", None)
+            ],
+            "reservations": [res("res-g", GLO, 200, "2026-11-01T00:00:00Z", "P1Y", "none", sub("sub-a"))],
+            "model_capacities": [{"region": "eastus2", "sku": GLO, "model": "gpt-4o",
+                "version": "2024-08-06", "available": available, "as_of": "2026-12-31T00:00:00Z"}]
+        })
+    };
+    let convert = |parts: &Value| {
+        let list = check_at(parts, NOW);
+        one(&list, "hourly_overage")
+            .remedies
+            .iter()
+            .find(|r| r.kind == RemedyKind::Convert)
+            .expect("convert")
+            .clone()
+    };
+    let none_left = with_capacity(0);
+    let conv = convert(&none_left);
+    assert!(!conv.safe);
+    let why = conv.why_not.clone().unwrap();
+    assert!(
+        why.starts_with("Service capacity: Azure had only 0 PTU free for gpt-4o 2024-08-06 Global in eastus2 as of 2026-12-31T00:00:00Z (24 h old), 100 needed"),
+        "{why}"
+    );
+    let roomy = convert(&with_capacity(500));
+    assert!(
+        !roomy
+            .why_not
+            .unwrap_or_default()
+            .contains("Service capacity"),
+        "room for 100"
+    );
+    // The binary says the same.
+    let dir = tempfile::tempdir().unwrap();
+    let list = check_at(&none_left, NOW);
+    same(
+        one(&list, "hourly_overage"),
+        &bin_check(dir.path(), &none_left, NOW),
+    );
+}

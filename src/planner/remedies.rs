@@ -429,6 +429,17 @@ impl<'a> Pricer<'a> {
             let cpd = self.focus_cost(&f.horizon, focus, &added) / self.days();
             (std::rc::Rc::new(f), cpd)
         };
+        // PTUs added where Azure's last answer has no room for them: not
+        // safe (capacity can't be requested), and said why.
+        let mut safe = d.safe;
+        let mut why_not = d.why_not;
+        for text in self.capacity_shortfalls(&d.changes) {
+            safe = false;
+            why_not = Some(match why_not {
+                Some(w) => format!("{text}; {w}"),
+                None => text,
+            });
+        }
         Ok(Some(Remedy {
             kind: d.kind,
             summary: d.summary,
@@ -439,9 +450,52 @@ impl<'a> Pricer<'a> {
             cost_per_day,
             committed_after_horizon: fig.after_horizon - base.after_horizon,
             lifetime,
-            safe: d.safe,
-            why_not: d.why_not,
+            safe,
+            why_not,
         }))
+    }
+
+    /// The service capacity precondition of each deployment a remedy
+    /// creates or grows, where it is not met (the PTUs added exceed what
+    /// Azure last reported free for the model there).
+    fn capacity_shortfalls(&self, changes: &[Edit]) -> Vec<String> {
+        let e = &self.estate;
+        let mut out = Vec::new();
+        for c in changes {
+            let (dep, ptu) = match c {
+                Edit::AddDeployment(x) => (x, x.sizes.iter().map(|s| s.ptu).max().unwrap_or(0)),
+                Edit::ResizeDeployment {
+                    deployment,
+                    at,
+                    ptu,
+                } => {
+                    let Some(x) = e.deployments.iter().find(|x| &x.id == deployment) else {
+                        continue;
+                    };
+                    (x, ptu - x.ptu_at(*at))
+                }
+                _ => continue,
+            };
+            let Some(region) = e.resource(&dep.resource).map(|r| r.region.as_str()) else {
+                continue;
+            };
+            if ptu <= 0 {
+                continue;
+            }
+            let p = super::common::capacity_check(
+                e,
+                self.now,
+                region,
+                dep.sku,
+                &dep.model,
+                &dep.version,
+                ptu,
+            );
+            if p.status == super::Status::Unmet {
+                out.push(p.text);
+            }
+        }
+        out
     }
 
     /// The hourly charges of the focus's resources and the charges of its
