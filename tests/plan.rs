@@ -280,7 +280,10 @@ fn move_small_estate_matches_the_arithmetic() {
             "overlap-reservation",
             "late-downtime",
             "late-hourly",
-            "late-renew"
+            "late-renew",
+            // The workload is open-ended: each purchase also on a one-year term.
+            "no-overlap-reservation-1y",
+            "overlap-reservation-1y"
         ]
     );
     // Option 1: delete 6 h before the expiry, commit and deploy at it.
@@ -310,7 +313,12 @@ fn move_small_estate_matches_the_arithmetic() {
     let o = option(&p, "overlap-reservation");
     assert_eq!(o["costs"]["reservation"], "297600.00");
     assert_eq!(o["costs"]["total"], "297600.00");
-    assert_eq!(p["recommended"], "overlap-reservation");
+    // Open-ended: the one-year term (248,000 a month here) is recommended.
+    assert_eq!(
+        option(&p, "overlap-reservation-1y")["costs"]["reservation"],
+        "248000.00"
+    );
+    assert_eq!(p["recommended"], "overlap-reservation-1y");
 
     // Running late: 24 h x 400 PTU x 2.00 hourly, against one more month.
     let late = |n: &str| d(option(&p, n)["costs"]["total"].as_str().unwrap());
@@ -367,8 +375,10 @@ fn quota_short_for_the_overlap_recommends_the_switchover() {
     };
     assert!(unmet("overlap") && unmet("overlap-reservation"));
     assert!(!unmet("no-overlap") && !unmet("no-overlap-reservation"));
-    // No safe option can be carried out: the cheapest one that can.
-    assert_eq!(p["recommended"], "no-overlap-reservation");
+    // No safe option can be carried out: the cheapest one that can (the
+    // one-year term, the workload being open-ended).
+    assert!(!unmet("no-overlap-reservation-1y"));
+    assert_eq!(p["recommended"], "no-overlap-reservation-1y");
 }
 
 #[test]
@@ -399,7 +409,14 @@ fn convert_small_estate_matches_the_arithmetic() {
     let o = option(&p, "with-downtime");
     assert_eq!(o["downtime"], "PT1H");
     assert_eq!(step_at(o, "Create deployment"), "2026-12-09T19:00:00Z");
-    assert_eq!(p["recommended"], "zero-downtime");
+    // Open-ended: the same purchase on a one-year term is cheaper over the
+    // twelve months, and recommended.
+    assert!(
+        option(&p, "zero-downtime-1y")["steps"]
+            .to_string()
+            .contains("1 year, billed monthly")
+    );
+    assert_eq!(p["recommended"], "zero-downtime-1y");
     assert_eq!(p["baseline"]["costs"]["total"], "400000.00");
 
     // --ptu sets the new size.

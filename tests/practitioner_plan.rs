@@ -669,5 +669,117 @@ fn converting_beside_a_one_year_reservation_offers_the_conversion_at_its_expiry(
         Some(30),
     );
     same(&set, &plan);
-    assert_eq!(set.recommended.as_deref(), Some("at-expiry"));
+    // The workload is open-ended: the Global reservation bought at the
+    // expiry also comes on a one-year term (310 a PTU-month against 372),
+    // cheaper over the lifetime, and recommended.
+    assert_eq!(set.recommended.as_deref(), Some("at-expiry-1y"));
+    assert!(saving(&plan, "at-expiry-1y") > saving(&plan, "at-expiry"));
+}
+
+fn move_chat() -> Subject {
+    Subject::Move {
+        deployment: "chat".into(),
+        to_resource: "aoai-b".into(),
+    }
+}
+
+#[test]
+fn a_move_of_an_open_ended_workload_offers_the_one_year_term() {
+    // Story: chat (100 PTU Regional, no discount, no deletion planned)
+    // moves from aoai-a to aoai-b; the reservation it buys there comes on a
+    // one-month term and, the lifetime being open-ended, on a one-year term
+    // too, which is recommended.
+    let v = estate(vec![regional("chat", "aoai-a", 100)], vec![], vec![]);
+    let (e, _dir, file) = both(&v);
+    let plan = cli(
+        &file,
+        &["move", "--deployment", "chat", "--to-resource", "aoai-b"],
+    );
+    assert_eq!(plan["lifetime"]["text"], "open-ended, taken as 12 months");
+    assert_eq!(plan["recommended"], "overlap-1y");
+    let o = option(&plan, "overlap-1y");
+    let (at, action) = step(o, "Buy reservation res-chat@aoai-b:");
+    assert_eq!(at, "2026-11-22T15:00:00Z");
+    assert!(action.contains("1 year, billed monthly"), "{action}");
+    // Over 22 Nov 09:00 -> 22 Nov 2027 09:00 (8,760 h), doing nothing pays
+    // 100 x 2.00 x 8,760 = 1,752,000 hourly. The overlap pays the old
+    // deployment 30 h (09:00 -> 15:00 the next day): 6,000; the year is
+    // 100 x 7,440 = 744,000 in monthly periods of 62,000, amortized over
+    // calendar days from 22 Nov (the first period's 30 days): the 9 hours
+    // of 22 Nov before the window (9/24 x 62,000 / 30 = 775) are made up by
+    // the 9 hours of 22 Nov 2027 the renewal's first period puts in it.
+    // Saves 1,752,000 - 6,000 - 744,000 = 1,002,000.
+    assert_eq!(saving(&plan, "overlap-1y"), d("1002000.00"));
+    // One-month terms: 12 x 74,400 = 892,800 (the same 9 hours in and out,
+    // 930 each), plus 6,000: saves 853,200, 148,800 less than the year.
+    assert_eq!(saving(&plan, "overlap"), d("853200.00"));
+    same(&lib(&e, move_chat(), None), &plan);
+}
+
+#[test]
+fn a_move_before_a_planned_deletion_keeps_one_month_terms() {
+    // Story: the same move, the workload retired on 1 Mar 2027 (planned):
+    // no one-year option; the one-month purchase stops renewing after the
+    // term that holds the deletion (22 Feb 15:00 .. 22 Mar 15:00).
+    let v = estate(
+        vec![dep(
+            "chat",
+            "aoai-a",
+            100,
+            "2026-10-01T00:00:00Z",
+            Some("2027-03-01T00:00:00Z"),
+            "ProvisionedManaged",
+        )],
+        vec![],
+        vec![],
+    );
+    let (e, _dir, file) = both(&v);
+    let plan = cli(
+        &file,
+        &["move", "--deployment", "chat", "--to-resource", "aoai-b"],
+    );
+    assert!(
+        plan["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| !o["name"].as_str().unwrap().ends_with("-1y")),
+        "{}",
+        plan["options"]
+    );
+    let (at, _) = step(
+        option(&plan, "overlap"),
+        "Set reservation res-chat@aoai-b not to renew",
+    );
+    assert_eq!(at, "2027-02-22T15:00:00Z");
+    same(&lib(&e, move_chat(), None), &plan);
+}
+
+#[test]
+fn a_move_before_a_deletion_fourteen_months_out_offers_the_year_and_stops_it() {
+    // Story: the same move, the workload retired on 22 Jan 2028: fourteen
+    // months, so the one-year term is offered, its renewal off from the
+    // start of its second year (22 Nov 2027 15:00), the term that holds the
+    // deletion.
+    let v = estate(
+        vec![dep(
+            "chat",
+            "aoai-a",
+            100,
+            "2026-10-01T00:00:00Z",
+            Some("2028-01-22T00:00:00Z"),
+            "ProvisionedManaged",
+        )],
+        vec![],
+        vec![],
+    );
+    let (e, _dir, file) = both(&v);
+    let plan = cli(
+        &file,
+        &["move", "--deployment", "chat", "--to-resource", "aoai-b"],
+    );
+    let o = option(&plan, "overlap-1y");
+    let (at, _) = step(o, "Set reservation res-chat@aoai-b not to renew");
+    assert_eq!(at, "2027-11-22T15:00:00Z");
+    same(&lib(&e, move_chat(), None), &plan);
 }

@@ -231,6 +231,10 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         seeds,
         mut options,
     } = draft;
+    if matches!(subject.kind(), PlanKind::Move | PlanKind::Convert) {
+        let extra = year_variants(ctx, &options);
+        options.extend(extra);
+    }
     let mut estates = Vec::new();
     for o in &options {
         let e = apply_edits(ctx.estate, &o.edits)?;
@@ -344,6 +348,94 @@ pub(crate) fn finish(ctx: &Ctx, draft: Draft) -> Result<PlanSet, PlanError> {
         slice,
         lifetime: ctx.lifetime,
     })
+}
+
+/// Whether a workload's lifetime warrants a one-year term beside the
+/// one-month one: open-ended, or a planned deletion twelve months away or
+/// more.
+fn year_is_worth_offering(ctx: &Ctx) -> bool {
+    match ctx.lifetime {
+        super::Lifetime::OpenEnded { .. } => true,
+        super::Lifetime::Until(t) => crate::domain::time::add_months(ctx.now, 12) <= t,
+    }
+}
+
+/// Moves and conversions buy one-month terms (renewal off at a planned
+/// deletion); where the lifetime warrants it, each option that buys a new
+/// one-month reservation also comes as `NAME-1y`: the same purchase on a
+/// one-year term billed monthly (its renewal off from the start of the
+/// term in force at a planned deletion), when a one-year price is known.
+fn year_variants(ctx: &Ctx, options: &[super::PlanOption]) -> Vec<super::PlanOption> {
+    use super::Edit;
+    use crate::domain::prices::PriceKind;
+    use crate::domain::{Billing, Term};
+    if !year_is_worth_offering(ctx) {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for o in options.iter().filter(|o| !o.contingency) {
+        let months: Vec<&crate::domain::Reservation> = o
+            .edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::AddReservation(r)
+                    if r.term == Term::OneMonth
+                        && ctx
+                            .prices
+                            .lookup(&r.region, r.sku, PriceKind::ReservationYear)
+                            .is_some() =>
+                {
+                    Some(r)
+                }
+                _ => None,
+            })
+            .collect();
+        if months.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = months.iter().map(|r| r.id.clone()).collect();
+        let mut v = o.clone();
+        v.name = format!("{}-1y", o.name);
+        v.title = format!("{} (one-year reservation term)", o.title);
+        v.remedy = None;
+        v.edits
+            .retain(|e| !matches!(e, Edit::ReservationRenewal { id, .. } if ids.contains(id)));
+        v.steps.retain(|s| {
+            !ids.iter().any(|id| {
+                s.action
+                    .starts_with(&format!("Set reservation {id} not to renew"))
+            })
+        });
+        let mut bought = Vec::new();
+        for e in v.edits.iter_mut() {
+            if let Edit::AddReservation(r) = e
+                && ids.contains(&r.id)
+            {
+                r.term = Term::OneYear;
+                r.billing = Billing::Monthly;
+                r.price = None;
+                let text = format!(
+                    "Buy reservation {}: {}",
+                    r.id,
+                    super::edits::describe_reservation(r)
+                );
+                for s in v.steps.iter_mut() {
+                    if s.action.starts_with(&format!("Buy reservation {}: ", r.id)) {
+                        s.action = text.clone();
+                    }
+                }
+                bought.push((r.id.clone(), r.start));
+            }
+        }
+        for (id, start) in bought {
+            super::common::stop_renewing_at_deletion(ctx, &mut v, &id, start, Term::OneYear);
+        }
+        v.note(
+            "One-year term: cheaper a month than one-month terms once kept for its break-even months; it commits to the whole year.",
+        );
+        out.push(v);
+    }
+    out
 }
 
 /// The lifetime as the remedies pricer takes it.
