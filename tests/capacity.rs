@@ -3,17 +3,15 @@
 //! `ptudesk capacity` answering where N PTU fit, with every figure worked by
 //! hand in the test.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/azure");
 
-fn exe() -> &'static str {
-    env!("CARGO_BIN_EXE_ptudesk")
-}
-
 fn run(dir: &Path, db: &Path, args: &[&str]) -> Output {
-    Command::new(exe())
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .env("PTUDESK_CONFIG", dir.join("no-config.toml"))

@@ -2,17 +2,19 @@
 //! warning, 2 critical, 3 could not check), quiet cron runs, filters,
 //! acknowledgements, and the webhook on a loopback server.
 
+mod common;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .env("PTUDESK_CONFIG", db.with_extension("toml"))

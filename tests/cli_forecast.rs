@@ -1,17 +1,15 @@
 //! `ptudesk forecast` and `ptudesk generate` run as a user runs them.
 
+mod common;
+
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::str::FromStr;
 
 fn ptudesk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
-        .args(args)
-        .env_remove("PTUDESK_DB")
-        .output()
-        .expect("runs")
+    common::ptudesk().args(args).output().expect("runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -494,7 +492,7 @@ fn an_overage_after_the_window_starts_names_the_expiry_before_it() {
 
 #[test]
 fn the_terminal_app_without_a_terminal_says_what_to_use() {
-    let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    let o = common::ptudesk()
         .args(["--demo", "--now", "2026-11-22T09:00:00Z"])
         .stdin(std::process::Stdio::null())
         .output()

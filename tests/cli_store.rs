@@ -2,18 +2,16 @@
 //! log, undo, diff; bad input leaves the store exactly as it was; a killed
 //! import is all or nothing; two processes share a store.
 
+mod common;
+
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn exe() -> &'static str {
-    env!("CARGO_BIN_EXE_ptudesk")
-}
-
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(exe())
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .output()
@@ -47,7 +45,7 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn demo_file(dir: &Path) -> String {
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .args(["export", "--demo", "--now", "2026-11-22T09:00:00Z"])
         .output()
         .unwrap();
@@ -80,7 +78,7 @@ fn import_then_export_round_trips_and_reimport_changes_nothing() {
     assert_eq!(log.lines().count(), 1, "{log}");
 
     // A generated estate too.
-    let g = Command::new(exe())
+    let g = common::ptudesk()
         .args(["generate", "--scale", "300", "--seed", "5"])
         .output()
         .unwrap();
@@ -99,7 +97,7 @@ fn the_store_feeds_forecast_and_lives_in_the_platform_data_folder() {
     let dir = tempfile::tempdir().unwrap();
     let demo = demo_file(dir.path());
     let home = dir.path().join("data");
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .args(["import", &demo])
         .env_remove("PTUDESK_DB")
         .env("XDG_DATA_HOME", &home)
@@ -528,7 +526,7 @@ const WAL_HEADER: u64 = 32;
 #[test]
 fn a_killed_import_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let big = Command::new(exe())
+    let big = common::ptudesk()
         .args(["generate", "--scale", "4000", "--seed", "11"])
         .output()
         .unwrap();
@@ -558,23 +556,19 @@ fn a_killed_import_is_all_or_nothing() {
     let after = export(&reference);
     assert_ne!(before, after);
 
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
-    );
+    let seed = common::seed(20261122);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     // (untouched: old state, no frames; mid-write: old state, frames written; after)
     let (mut untouched, mut mid_write, mut saw_after) = (0, 0, 0);
     let mut round = 0;
     while round < 24 || mid_write == 0 || saw_after == 0 {
         assert!(
             round < 120,
-            "after {round} rounds: {untouched} untouched, {mid_write} mid-write, {saw_after} after"
+            "seed {seed}, after {round} rounds: {untouched} untouched, {mid_write} mid-write, {saw_after} after"
         );
         let db = dir.path().join(format!("crash{round}.db"));
         std::fs::copy(&seed_db, &db).unwrap();
-        let mut child = Command::new(exe())
+        let mut child = common::ptudesk()
             .args(["import", &big_file, "--now", "2026-11-22T11:00:00Z"])
             .env("PTUDESK_DB", &db)
             .stdout(Stdio::null())
@@ -596,7 +590,11 @@ fn a_killed_import_is_all_or_nothing() {
         let _ = child.wait();
         let frames = wal_len(&db) > WAL_HEADER;
         let store = ptudesk::store::Store::open(&db).unwrap();
-        assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
+        assert_eq!(
+            store.integrity_check().unwrap(),
+            "ok",
+            "seed {seed}, round {round}"
+        );
         drop(store);
         let now = export(&db);
         if now == before && frames {
@@ -606,7 +604,7 @@ fn a_killed_import_is_all_or_nothing() {
         } else if now == after {
             saw_after += 1;
         } else {
-            panic!("round {round}: the store holds a partial import");
+            panic!("seed {seed}, round {round}: the store holds a partial import");
         }
         round += 1;
     }
@@ -645,7 +643,7 @@ fn two_processes_share_a_store() {
     let db = dir.path().join("shared.db");
     let demo = demo_file(dir.path());
     ok(&db, &["import", &demo, "--now", "2026-11-22T10:00:00Z"]);
-    let g = Command::new(exe())
+    let g = common::ptudesk()
         .args(["generate", "--scale", "1500", "--seed", "2"])
         .output()
         .unwrap();
@@ -748,7 +746,7 @@ fn spawn_import(
     env: &[(&str, &str)],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
-    let mut child = Command::new(exe())
+    let mut child = common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .envs(env.iter().copied())

@@ -2,6 +2,8 @@
 //! through the snapshot format, and shows every feature of the domain at
 //! scale.
 
+mod common;
+
 use chrono::{TimeZone, Utc};
 use ptudesk::domain::time::{Time, is_whole_hour};
 use ptudesk::domain::validate::validate;
@@ -548,7 +550,7 @@ fn coverage(e: &Estate, seed: u64) {
 #[test]
 fn a_scale_below_one_is_refused_with_its_range() {
     for bad in ["0", "-5"] {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+        let o = common::ptudesk()
             .args(["generate", "--scale", bad])
             .output()
             .unwrap();

@@ -2,14 +2,16 @@
 //! with one message in the format's words (the field, what it takes, what
 //! the file has), exit 1, and the store unchanged.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .env("PTUDESK_CONFIG", db.with_extension("toml"))

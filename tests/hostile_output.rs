@@ -3,16 +3,18 @@
 //! binary: text never carries a control character to the terminal, JSON
 //! escapes them and reads back unchanged, CSV cells are defused.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 /// Retitles the window (OSC 0), writes the clipboard (OSC 52), and a C1 CSI.
 const ESC: &str = "\u{1b}]0;pwned\u{7}\u{1b}]52;c;ZWNobyBoaQ==\u{7}\u{9b}31m\u{202e}";
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", db)
         .env("PTUDESK_CONFIG", db.with_extension("toml"))

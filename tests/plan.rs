@@ -3,6 +3,8 @@
 //! here from the rules in docs/, and on the demo; the recommendation; the
 //! margin; `--apply` against `forecast`, to the cent; undo; bad input.
 
+mod common;
+
 use ptudesk::domain::Estate;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
@@ -11,16 +13,14 @@ use ptudesk::rating::{self, Basis, Bucket, Request};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 const SIMPLE: &str = "tests/data/plan/simple.json";
 
 fn ptudesk(db: Option<&Path>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ptudesk"));
-    c.args(args)
-        .env_remove("PTUDESK_DB")
-        .env_remove("PTUDESK_CONFIG");
+    let mut c = common::ptudesk();
+    c.args(args);
     if let Some(db) = db {
         c.env("PTUDESK_DB", db);
     }
@@ -1582,7 +1582,7 @@ fn plans_rate_with_the_config_like_forecast() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "[rating]\nearly_termination_fee_pct = \"10\"\n").unwrap();
     let run = |args: &[&str]| -> Value {
-        let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+        let o = common::ptudesk()
             .args(args)
             .env("PTUDESK_DB", &db)
             .env("PTUDESK_CONFIG", &config)

@@ -10,6 +10,8 @@
 //! 2.00) = 68.5% of the hours (one month) and a one-year term when kept 11
 //! months (11,000 / 1,000).
 
+mod common;
+
 use ptudesk::alerts::{Notification, Severity, evaluate};
 use ptudesk::config::Config;
 use ptudesk::domain::Estate;
@@ -20,7 +22,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn t(s: &str) -> Time {
     parse_time_arg(s).unwrap()
@@ -152,7 +154,7 @@ fn sub(s: &str) -> Value {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", dir.join("s.db"))
         .env("PTUDESK_CONFIG", dir.join("c.toml"))

@@ -9,6 +9,8 @@
 //! reservation 7,440 (620 a month), a commitment 1,000 a month; Global
 //! hourly 1.00, reservation 372 a month. Now is 2026-11-22 09:00 UTC.
 
+mod common;
+
 use ptudesk::domain::Estate;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::terms::reservation_renewal_for;
@@ -18,7 +20,6 @@ use ptudesk::planner::{self, Lifetime, Params, PlanSet, Subject};
 use ptudesk::rating::{self, Basis, Bucket, Request};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use std::process::Command;
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 
@@ -107,12 +108,7 @@ fn cli(file: &str, args: &[&str]) -> Value {
     let mut all = vec!["--scenario", file, "--now", NOW, "plan"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json"]);
-    let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
-        .args(&all)
-        .env_remove("PTUDESK_DB")
-        .env_remove("PTUDESK_CONFIG")
-        .output()
-        .unwrap();
+    let o = common::ptudesk().args(&all).output().unwrap();
     assert!(
         o.status.success(),
         "{all:?}: {}",

@@ -4,6 +4,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -13,10 +15,6 @@ const FIRST: &str = "2026-11-28T06:00:00Z";
 const SECOND: &str = "2026-12-05T00:00:00Z";
 const A: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
-
-fn exe() -> &'static str {
-    env!("CARGO_BIN_EXE_ptudesk")
-}
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +55,7 @@ impl Fake {
             self.bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        Command::new(exe())
+        common::ptudesk()
             .arg("sync")
             .args(args)
             .env("PATH", path)
@@ -80,7 +78,7 @@ impl Fake {
     }
 
     fn ptudesk(&self, args: &[&str]) -> Output {
-        Command::new(exe())
+        common::ptudesk()
             .args(args)
             .env("PTUDESK_DB", &self.db)
             .output()
@@ -538,13 +536,13 @@ fn without_activity_log_entries_changes_are_dated_at_the_sync_time_as_approximat
     assert!(exported.contains("\"refunded_approximate\": true"));
     std::fs::write(&snapshot, &exported).unwrap();
     let other = f.dir.path().join("other.db");
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .args(["import", snapshot.to_str().unwrap(), "--now", later])
         .env("PTUDESK_DB", &other)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .arg("export")
         .env("PTUDESK_DB", &other)
         .output()
@@ -685,7 +683,7 @@ fn az_missing_or_not_logged_in_is_said_plainly() {
     let f = fake();
     let empty = f.dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .args(["sync", "--now", FIRST])
         .env("PATH", &empty)
         .env("PTUDESK_DB", &f.db)
@@ -796,7 +794,7 @@ fn named_subscriptions_only() {
 fn diff_since_last_sync_needs_a_sync() {
     let f = fake();
     let snapshot = f.dir.path().join("estate.json");
-    let o = Command::new(exe())
+    let o = common::ptudesk()
         .args(["export", "--demo", "--now", FIRST])
         .output()
         .unwrap();

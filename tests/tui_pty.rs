@@ -6,6 +6,8 @@
 //!
 //! Needs tmux (`.ci/run` installs it; `apt-get install tmux` elsewhere).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -20,6 +22,8 @@ impl Tmux {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
             .args(args)
             .output()
             .expect("tmux runs")
@@ -104,12 +108,8 @@ fn walks_the_demo_in_a_real_terminal() {
     let log = dir.path().join("ptudesk.log");
     let status = dir.path().join("status");
     let command = format!(
-        "env XDG_DATA_HOME={data} XDG_CONFIG_HOME={config} PTUDESK_CONFIG={none} PTUDESK_LOG={log} \
-         {exe} --demo --now 2026-11-22T09:00:00Z; echo \"exit=$?\" > {status}; sleep 600",
-        data = quote(&dir.path().join("data")),
-        config = quote(&dir.path().join("config")),
-        none = quote(&dir.path().join("no-config.toml")),
-        log = quote(&log),
+        "{env} {exe} --demo --now 2026-11-22T09:00:00Z; echo \"exit=$?\" > {status}; sleep 600",
+        env = common::env_prefix(&[("PTUDESK_LOG", &log)]),
         exe = quote(exe),
         status = quote(&status),
     );
@@ -217,22 +217,31 @@ fn walks_the_demo_in_a_real_terminal() {
 
     // Quit: exit status 0, the terminal restored, the log in its file.
     t.keys(&["q"]);
+    // The shell writes the status line after the app has ended: wait for
+    // the whole line, then for the main screen to be back.
     let start = Instant::now();
-    while !t.status_file().exists() {
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(t.status_file())
+            && s.ends_with('\n')
+        {
+            break s;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "ptudesk did not quit:\n{}",
             t.screen()
         );
         std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let status = std::fs::read_to_string(t.status_file()).unwrap();
+    };
     assert_eq!(status.trim(), "exit=0");
-    let s = t.screen();
-    assert!(
-        !s.contains("ptudesk · demo"),
-        "the alternate screen is gone: {s}"
+    t.wait_until("the main screen (the alternate screen gone)", |s| {
+        !s.contains("ptudesk · demo")
+    });
+    assert_eq!(
+        t.cmd(&["display-message", "-p", "-t", "main", "#{alternate_on}"])
+            .stdout,
+        b"0\n",
+        "the app left the alternate screen"
     );
     #[cfg(unix)]
     {

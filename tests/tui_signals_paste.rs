@@ -5,6 +5,8 @@
 //!
 //! Needs tmux (`.ci/run` installs it; `apt-get install tmux` elsewhere).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -21,6 +23,8 @@ impl Tmux {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
             .args(args)
             .output()
             .expect("tmux runs")
@@ -113,10 +117,11 @@ fn start(dir: &Path, db: &Path, tag: &str) -> Tmux {
         "this test drives the app inside tmux: install it (`apt-get install tmux`; .ci/run does)"
     );
     let app = format!(
-        "echo $$ > pid; exec env PTUDESK_DB={db} PTUDESK_CONFIG={none} PTUDESK_LOG={log} {exe} --now {NOW}",
-        db = quote(db),
-        none = quote(&dir.join("no-config.toml")),
-        log = quote(&dir.join("ptudesk.log")),
+        "echo $$ > pid; exec {env} {exe} --now {NOW}",
+        env = common::env_prefix(&[
+            ("PTUDESK_DB", db),
+            ("PTUDESK_LOG", &dir.join("ptudesk.log"))
+        ]),
         exe = quote(exe()),
     );
     let command = format!(
@@ -147,7 +152,7 @@ fn start(dir: &Path, db: &Path, tag: &str) -> Tmux {
 fn demo_store(dir: &Path) -> PathBuf {
     let db = dir.join("s.db");
     let run = |args: &[&str]| {
-        Command::new(exe())
+        common::ptudesk()
             .args(args)
             .env("PTUDESK_DB", &db)
             .env("PTUDESK_CONFIG", dir.join("no-config.toml"))
@@ -242,7 +247,7 @@ fn a_large_paste_arrives_in_one_piece_and_the_next_enter_counts() {
     t.keys(&["Escape", "q"]);
     assert_eq!(t.wait_file("status").trim(), "exit=0");
     // The note kept the first 1,000 characters, its line break a space.
-    let list = Command::new(exe())
+    let list = common::ptudesk()
         .args(["ack", "--list", "--now", NOW])
         .env("PTUDESK_DB", &db)
         .env("PTUDESK_CONFIG", dir.path().join("no-config.toml"))

@@ -3,6 +3,8 @@
 //! overlapping `check --notify` runs; and writes (`ack`, `unack`,
 //! `check --notify`) while a second connection holds the write lock.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -15,12 +17,10 @@ use std::time::Duration;
 const NOW: &str = "2026-11-22T09:00:00Z";
 
 fn ptudesk(db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ptudesk"));
+    let mut c = common::ptudesk();
     c.args(args)
         .env("PTUDESK_DB", db)
-        .env("PTUDESK_CONFIG", db.with_extension("toml"))
-        .env_remove("PTUDESK_BUSY_TIMEOUT")
-        .env_remove("PTUDESK_WEBHOOK_TIMEOUT");
+        .env("PTUDESK_CONFIG", db.with_extension("toml"));
     c
 }
 
