@@ -658,6 +658,56 @@ fn price_spec() -> impl Strategy<Value = PriceSpec> {
         })
 }
 
+/// Refunds drawn at the rolling limit (docs/reservations.md#the-refund-limit):
+/// a one-month reservation of 500 PTU paid up front, refunded on its first
+/// day (so it cancels its whole price), priced so that it cancels exactly
+/// the headroom left plus `delta_cents` (-1: a cent under, 0: at the limit,
+/// 1: a cent over); sometimes after an earlier refund of 20,000 (200 PTU
+/// at 100.00) that is 30 days before it, exactly 365 days before it (its
+/// part restored) or a second less (still counted).
+#[derive(Debug, Clone)]
+struct LimitSpec {
+    delta_cents: i8,
+    /// None, or the earlier refund: 0 30 days before, 1 365 days before, 2
+    /// 365 days less a second before.
+    earlier: Option<u8>,
+    earlier_reported: bool,
+    /// Hours into the window at which the reservation at the limit starts.
+    at_h: u32,
+    /// Minutes after its start that it is refunded.
+    after_min: u32,
+    region: u8,
+    sku: u8,
+    scope: ScopeSpec,
+}
+
+fn limit_spec() -> impl Strategy<Value = LimitSpec> {
+    (
+        -1i8..=1,
+        prop::option::of(0u8..3),
+        prop::bool::weighted(0.25),
+        0u32..72,
+        1u32..60,
+        0u8..2,
+        sku_index(),
+        scope_spec(),
+    )
+        .prop_map(
+            |(delta_cents, earlier, earlier_reported, at_h, after_min, region, sku, scope)| {
+                LimitSpec {
+                    delta_cents,
+                    earlier,
+                    earlier_reported,
+                    at_h,
+                    after_min,
+                    region,
+                    sku,
+                    scope,
+                }
+            },
+        )
+}
+
 #[derive(Debug, Clone)]
 struct Spec {
     start_h: u32,
@@ -676,6 +726,8 @@ struct Spec {
     reservations: Vec<ResvSpec>,
     managed: Vec<McSpec>,
     prices: PriceSpec,
+    /// Refunds at the rolling limit, added to the drawn reservations.
+    limit: Option<LimitSpec>,
 }
 
 fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strategy<Value = Spec> {
@@ -694,6 +746,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
         prop::collection::vec(resv_spec(), 0..=resvs),
         prop::collection::vec(mc_spec(), 0..=2),
         price_spec(),
+        prop::option::weighted(0.15, limit_spec()),
     )
         .prop_map(
             |(
@@ -704,6 +757,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
                 reservations,
                 managed,
                 prices,
+                limit,
             )| Spec {
                 start_h,
                 len_h,
@@ -717,6 +771,7 @@ fn spec_with(len: BoxedStrategy<u32>, deps: usize, resvs: usize) -> impl Strateg
                 reservations,
                 managed,
                 prices,
+                limit,
             },
         )
 }
@@ -1111,6 +1166,60 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
         });
     }
 
+    // Refunds at the rolling limit.
+    if let Some(l) = &s.limit {
+        let start = from + Duration::hours(l.at_h as i64);
+        let refund = start + Duration::minutes(l.after_min as i64);
+        let limit_resv =
+            |id: &str, ptu: i64, start: Time, refund: Time, price, reported| Reservation {
+                id: id.into(),
+                name: String::new(),
+                region: REGIONS[l.region as usize].into(),
+                sku: SKUS[l.sku as usize],
+                ptu,
+                term: Term::OneMonth,
+                billing: Billing::Upfront,
+                start,
+                scope: build_scope(&l.scope, s.mg_children),
+                scope_changes: vec![],
+                renewal: ReservationRenewal::None,
+                renewal_changes: vec![],
+                refunded_at: Some(refund),
+                refunded_approximate: false,
+                refunded_reported: reported,
+                moved_at: None,
+                effective_from: None,
+                price: Some(price),
+            };
+        let mut target = Decimal::from(50_000) + Decimal::new(l.delta_cents as i64, 2);
+        if let Some(k) = l.earlier {
+            let back = match k {
+                0 => Duration::days(30),
+                1 => Duration::days(365),
+                _ => Duration::days(365) - Duration::seconds(1),
+            };
+            let at = refund - back;
+            let day = at.duration_trunc(Duration::days(1)).unwrap();
+            e.reservations.push(limit_resv(
+                "rsv-limit-earlier",
+                200,
+                day,
+                at,
+                Decimal::from(100),
+                l.earlier_reported,
+            ));
+            target -= Decimal::from(20_000);
+        }
+        e.reservations.push(limit_resv(
+            "rsv-limit",
+            500,
+            start,
+            refund,
+            target / Decimal::from(500),
+            false,
+        ));
+    }
+
     // Managed compute.
     for (i, m) in s.managed.iter().enumerate() {
         let start = m.start.at(&c);
@@ -1168,6 +1277,15 @@ struct Coverage {
     refunds: u32,
     /// A refund Azure would refuse (past the rolling limit), rated as never made.
     refused_refunds: u32,
+    /// A checked refund cancelling a cent less than the headroom left.
+    refund_just_under_limit: u32,
+    /// A checked refund cancelling exactly the headroom left (granted).
+    refund_at_limit: u32,
+    /// A checked refund cancelling a cent more than the headroom left (refused).
+    refund_just_over_limit: u32,
+    /// Two refunds 365 days apart, or a second less: the earlier one's part
+    /// restored, or still counted, at the later one.
+    refund_limit_rolls: u32,
     renewed_terms: u32,
     managed_compute: u32,
     unverified: u32,
@@ -1220,9 +1338,25 @@ impl Coverage {
         self.double_billing_windows += yes(has(rating::WindowKind::DoubleBilling));
         self.unused_windows += yes(has(rating::WindowKind::Unused));
         self.refunds += yes(t.refunds != Decimal::ZERO);
-        self.refused_refunds += yes(rating::refunds(e, book, &rating::Options::default())
-            .iter()
-            .any(|x| x.refused && x.at < req.to));
+        let decided = rating::refunds(e, book, &rating::Options::default());
+        self.refused_refunds += yes(decided.iter().any(|x| x.refused && x.at < req.to));
+        let cent = Decimal::new(1, 2);
+        let near = |d: Decimal| {
+            decided
+                .iter()
+                .any(|x| !x.reported && x.at < req.to && x.cancelled - x.headroom == d)
+        };
+        self.refund_just_under_limit += yes(near(-cent));
+        self.refund_at_limit += yes(near(Decimal::ZERO));
+        self.refund_just_over_limit += yes(near(cent));
+        self.refund_limit_rolls += yes(decided.iter().any(|a| {
+            decided.iter().any(|b| {
+                let apart = b.at - a.at;
+                b.at < req.to
+                    && (apart == Duration::days(365)
+                        || apart == Duration::days(365) - Duration::seconds(1))
+            })
+        }));
         self.renewed_terms += yes(f
             .instruments
             .iter()
@@ -1332,6 +1466,22 @@ impl Coverage {
         at_least("double billing", self.double_billing_windows, 60);
         at_least("refunds", self.refunds, 25);
         at_least("refused refunds", self.refused_refunds, 50);
+        at_least(
+            "a refund a cent under the limit",
+            self.refund_just_under_limit,
+            100,
+        );
+        at_least("a refund at the limit", self.refund_at_limit, 100);
+        at_least(
+            "a refund a cent over the limit",
+            self.refund_just_over_limit,
+            100,
+        );
+        at_least(
+            "refunds 365 days apart (the limit rolling)",
+            self.refund_limit_rolls,
+            200,
+        );
         at_least("renewed reservation terms", self.renewed_terms, 15);
         at_least("commitment renewals", self.commitment_renewals, 60);
         at_least("scope changes", self.scope_changes, 60);
