@@ -4,15 +4,16 @@
 //! the newest on PyPI, knows 0.5, 1.0-preview and 1.0). Each rule below
 //! quotes the requirement it checks.
 
+mod common;
+
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::Command;
 use std::str::FromStr;
 
 fn ptudesk(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    let o = common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", dir.join("store.db"))
         .env("PTUDESK_CONFIG", dir.join("absent-config.toml"))

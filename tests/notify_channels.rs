@@ -6,6 +6,8 @@
 //! a header), Teams' message envelope around an Adaptive Card 1.4, a
 //! multipart/alternative mail with text/plain and text/html parts.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,13 +23,11 @@ const PASSWORD_VAR: &str = "PTUDESK_TEST_SMTP_PASSWORD";
 const HOSTILE: &str = "res-<b>x</b>&amp;*bold*_it_~s~`c`<!channel>[l](http://e.x){{DATE(2017-02-14T06:00:00Z, SHORT)}}";
 
 fn ptudesk(db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ptudesk"));
+    let mut c = common::ptudesk();
     c.args(args)
         .env("PTUDESK_DB", db)
         .env("PTUDESK_CONFIG", db.with_extension("toml"))
-        .env(PASSWORD_VAR, "s3cret pass")
-        .env_remove("PTUDESK_BUSY_TIMEOUT")
-        .env_remove("PTUDESK_WEBHOOK_TIMEOUT");
+        .env(PASSWORD_VAR, "s3cret pass");
     c
 }
 
