@@ -1,13 +1,15 @@
 //! The terminal app on `TestBackend`: every pane of the demo estate at a
-//! fixed now, driven through the same actions keys produce, snapshotted
-//! with insta; and `update` driven by actions, checked on its state.
+//! fixed now, rated by the real core with the real notification rules,
+//! driven through the same actions keys produce, snapshotted with insta;
+//! and `update` driven by actions, checked on its state and on the cells
+//! that carry each figure.
 
-use ptudesk::alerts::{Notification, Severity};
+mod common;
+
+use ptudesk::alerts::Notification;
 use ptudesk::config::Config;
-use ptudesk::domain::Estate;
-use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
-use ptudesk::rating::{ChargeKind, RatingError};
+use ptudesk::rating::{Basis, Bucket, ChargeKind, Request};
 use ptudesk::tui::action::TextKey;
 use ptudesk::tui::app::key_action;
 use ptudesk::tui::app::{Loadable, Overlay, form_preview, selected_option};
@@ -24,75 +26,29 @@ fn now() -> Time {
     parse_time_arg(NOW).unwrap()
 }
 
-/// Stand-in notifications, so that the panes' snapshots don't move with
-/// the notification rules (tested on their own in tests/alerts.rs).
-fn fixed_notifications(
-    _: &Estate,
-    _: &PriceBook,
-    _: &Config,
-    at: Time,
-    _: chrono::Duration,
-) -> Result<Vec<Notification>, RatingError> {
-    let n = |id: &str,
-             kind: &'static str,
-             severity,
-             subject: &str,
-             days: i64,
-             cost: i64,
-             message: &str| Notification {
-        id: id.into(),
-        kind,
-        severity,
-        subject: subject.into(),
-        at: at + chrono::Duration::days(days),
-        message: message.into(),
-        cost_impact: Decimal::from(cost),
-        level: Decimal::from(cost),
-        action: "act".into(),
-        cost_per_day: Decimal::ZERO,
-        remedies: vec![],
-    };
-    Ok(vec![
-        n(
-            "n1",
-            "reservation_renewal",
-            Severity::Info,
-            "res-swc-global",
-            11,
-            78000,
-            "res-swc-global renews",
-        ),
-        n(
-            "n2",
-            "commitment_expiring",
-            Severity::Critical,
-            "cp-eastus-legacy",
-            5,
-            52200,
-            "cp-eastus-legacy expires with 300 PTU deployed",
-        ),
-        n(
-            "n3",
-            "hourly_overage",
-            Severity::Warning,
-            "aoai-westus3-apps",
-            0,
-            108000,
-            "150 PTU pay the hourly rate",
-        ),
-        n(
-            "n4",
-            "quota_near_limit",
-            Severity::Warning,
-            "sub-prod/eastus2/ProvisionedManaged",
-            0,
-            0,
-            "quota at 95%",
-        ),
-    ])
+/// The demo estate at [`NOW`], rated by the real core, its notifications
+/// from the real rules (`alerts::evaluate`, the worker's own notifier).
+fn demo() -> (App, Worker) {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        clock_start: None,
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    assert!(
+        matches!(app.notifications, Loadable::Ready(_)),
+        "{:?}",
+        app.notifications
+    );
+    (app, worker)
 }
 
-fn demo(notifications: bool) -> (App, Worker) {
+/// The demo estate with no notifications at all.
+fn demo_without_notifications() -> (App, Worker) {
     let (mut app, mut worker) = prepare(Options {
         store: StoreChoice::Demo,
         now: Some(now()),
@@ -101,11 +57,7 @@ fn demo(notifications: bool) -> (App, Worker) {
         config: Config::default(),
     })
     .unwrap();
-    if notifications {
-        worker.notifier = fixed_notifications;
-    } else {
-        worker.notifier = |_, _, _, _, _| Ok(vec![]);
-    }
+    worker.notifier = |_, _, _, _, _| Ok(vec![]);
     let start = app.start();
     settle(&mut app, &worker, start);
     (app, worker)
@@ -154,7 +106,7 @@ const PANES: [(Action, &str); 8] = [
 
 #[test]
 fn every_pane_at_120x40() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     for (a, name) in PANES {
         go(&mut app, &worker, &[a]);
         insta::assert_snapshot!(name, screen(&mut app, 120, 40));
@@ -163,7 +115,7 @@ fn every_pane_at_120x40() {
 
 #[test]
 fn overview_at_80x24_and_too_small() {
-    let (mut app, _worker) = demo(true);
+    let (mut app, _worker) = demo();
     insta::assert_snapshot!("overview_80x24", screen(&mut app, 80, 24));
     let small = screen(&mut app, 60, 20);
     assert!(small.contains("needs at least 80x24"), "{small}");
@@ -172,7 +124,7 @@ fn overview_at_80x24_and_too_small() {
 
 #[test]
 fn keys_do_nothing_while_the_window_is_too_small() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneReservations]);
     assert!(matches!(
         key(&app, KeyCode::Char('x')),
@@ -202,7 +154,7 @@ fn keys_do_nothing_while_the_window_is_too_small() {
 
 #[test]
 fn help_is_generated_from_the_live_keymap() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     press(&mut app, &worker, KeyCode::Char('?'));
     assert!(matches!(app.overlays.last(), Some(Overlay::Help { .. })));
     insta::assert_snapshot!("help", screen(&mut app, 120, 40));
@@ -241,7 +193,7 @@ fn help_is_generated_from_the_live_keymap() {
 
 #[test]
 fn quota_expands_to_its_deployments() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(
         &mut app,
         &worker,
@@ -263,7 +215,7 @@ fn quota_expands_to_its_deployments() {
 
 #[test]
 fn filter_narrows_a_table_and_esc_clears_it() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     press(&mut app, &worker, KeyCode::Char('3'));
     assert_eq!(app.pane, Pane::Deployments);
     let all = app.view(Pane::Deployments).rows.len();
@@ -283,7 +235,7 @@ fn filter_narrows_a_table_and_esc_clears_it() {
 
 #[test]
 fn sorting_cycles_columns_and_reverses() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneDeployments]);
     let first = |app: &App| {
         let t = app.table(Pane::Deployments).unwrap();
@@ -303,7 +255,7 @@ fn sorting_cycles_columns_and_reverses() {
 
 #[test]
 fn deployment_details_with_history() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(
         &mut app,
         &worker,
@@ -330,7 +282,7 @@ fn open_store(app: &App, worker: &Worker) -> ptudesk::store::Store {
 
 #[test]
 fn add_ptu_is_priced_saved_and_undone() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // cp-eastus2-prod: the second commitment.
     go(&mut app, &worker, &[Action::PaneCommitments, Action::Down]);
     press(&mut app, &worker, KeyCode::Char('+'));
@@ -394,7 +346,7 @@ fn add_ptu_is_priced_saved_and_undone() {
 
 #[test]
 fn refund_checks_the_limit_and_confirms() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // res-swc-global (second row): refund its current term.
     go(&mut app, &worker, &[Action::PaneReservations, Action::Down]);
     press(&mut app, &worker, KeyCode::Char('x'));
@@ -441,7 +393,7 @@ fn refund_checks_the_limit_and_confirms() {
 
 #[test]
 fn refunds_past_the_rolling_limit_are_refused() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // res-eus2-regional: 400 PTU for a year at $2,916 — far past $50,000.
     go(
         &mut app,
@@ -465,7 +417,7 @@ fn refunds_past_the_rolling_limit_are_refused() {
 
 #[test]
 fn every_edit_previews() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     let check = |app: &mut App, pane: Action, down: usize, key: char| {
         send(app, &worker, pane);
         send(app, &worker, Action::Top);
@@ -500,7 +452,7 @@ fn every_edit_previews() {
 
 #[test]
 fn new_reservation_form_snapshot_and_renewal_change() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneReservations]);
     press(&mut app, &worker, KeyCode::Char('n'));
     insta::assert_snapshot!("5_new_reservation_form", screen(&mut app, 120, 40));
@@ -590,11 +542,27 @@ fn severities(app: &App) -> Vec<String> {
         .collect()
 }
 
+/// The selected notification's id.
+fn selected_notification(app: &App) -> Notification {
+    let t = app.table(Pane::Notifications).unwrap();
+    let key = &app.view(Pane::Notifications).selected_row(t).unwrap().key;
+    app.notification(key).unwrap().0.clone()
+}
+
 #[test]
 fn notifications_sorted_acknowledged_and_jumped_to() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneNotifications]);
-    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    let all = [
+        "critical", "critical", "warning", "warning", "warning", "warning", "info",
+    ];
+    assert_eq!(severities(&app), all);
+    // The earliest critical one first: the hourly overage on aoai-westus3-apps.
+    let first = selected_notification(&app);
+    assert_eq!(
+        (first.kind, first.subject.as_str()),
+        ("hourly_overage", "aoai-westus3-apps")
+    );
     // `a` opens a small form; Esc acknowledges nothing.
     press(&mut app, &worker, KeyCode::Char('a'));
     assert!(matches!(app.overlays.last(), Some(Overlay::Form(_))));
@@ -604,7 +572,7 @@ fn notifications_sorted_acknowledged_and_jumped_to() {
     assert!(acks(&worker).is_empty());
     // A note and an end date; Enter saves.
     press(&mut app, &worker, KeyCode::Char('a'));
-    type_text(&mut app, &worker, "renewal decided on Monday");
+    type_text(&mut app, &worker, "reservation ordered on Monday");
     press(&mut app, &worker, KeyCode::Tab);
     type_text(&mut app, &worker, "2026-12-01");
     press(&mut app, &worker, KeyCode::Enter);
@@ -612,15 +580,17 @@ fn notifications_sorted_acknowledged_and_jumped_to() {
     let msg = &app.status.as_ref().unwrap().1;
     assert!(
         msg.starts_with(
-            "Acknowledged commitment expiring cp-eastus-legacy: silenced until 2026-12-01 00:00"
+            "Acknowledged hourly overage aoai-westus3-apps: silenced until 2026-12-01 00:00"
         ),
         "{msg}"
     );
     let stored = acks(&worker);
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].note, "renewal decided on Monday");
+    assert_eq!(stored[0].id, first.id);
+    assert_eq!(stored[0].note, "reservation ordered on Monday");
     assert_eq!(stored[0].until, Some(parse_time_arg("2026-12-01").unwrap()));
-    assert_eq!(severities(&app), ["warning", "warning", "info"]);
+    let rest = &all[1..];
+    assert_eq!(severities(&app), rest);
     // The acknowledgement is kept out of the audit log; u takes it back.
     let log_len = open_store(&app, &worker).log().unwrap().len();
     press(&mut app, &worker, KeyCode::Char('u'));
@@ -634,15 +604,15 @@ fn notifications_sorted_acknowledged_and_jumped_to() {
         "{:?}",
         app.status
     );
-    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    assert_eq!(severities(&app), all);
     assert_eq!(open_store(&app, &worker).log().unwrap().len(), log_len);
     // u again puts it back.
     press(&mut app, &worker, KeyCode::Char('u'));
     assert_eq!(acks(&worker).len(), 1);
-    assert_eq!(severities(&app), ["warning", "warning", "info"]);
+    assert_eq!(severities(&app), rest);
     // A shows the acknowledged ones, dimmed; a on one takes it back.
     press(&mut app, &worker, KeyCode::Char('A'));
-    assert_eq!(severities(&app), ["critical", "warning", "warning", "info"]);
+    assert_eq!(severities(&app), all);
     let s = screen(&mut app, 120, 40);
     assert!(
         s.contains("[acknowledged 2026-11-22 09:00 until 2026-12-01 00:00]"),
@@ -654,62 +624,60 @@ fn notifications_sorted_acknowledged_and_jumped_to() {
     press(&mut app, &worker, KeyCode::Char('A'));
     // i shows the one selected in full: what to do and its id.
     press(&mut app, &worker, KeyCode::Char('i'));
-    let s = screen(&mut app, 80, 24);
-    assert!(s.contains("-> act"), "{s}");
-    assert!(s.contains("Id        n2"), "{s}");
-    assert!(s.contains("ptudesk ack n2"), "{s}");
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        s.contains("-> buy a one-year Regional reservation of 150 PTU in westus3"),
+        "{s}"
+    );
+    assert!(s.contains(&format!("Id        {}", first.id)), "{s}");
+    assert!(s.contains(&format!("ptudesk ack {}", first.id)), "{s}");
     press(&mut app, &worker, KeyCode::Esc);
-    // Enter: the critical one is about cp-eastus-legacy.
+    // Enter on one with remedies opens them; Esc closes them.
+    assert!(!first.remedies.is_empty());
     press(&mut app, &worker, KeyCode::Enter);
-    assert_eq!(app.pane, Pane::Commitments);
-    let t = app.table(Pane::Commitments).unwrap();
-    assert_eq!(
-        app.view(Pane::Commitments).selected_row(t).unwrap().key,
-        "cp-eastus-legacy"
-    );
-    // A resource subject goes to its deployments.
-    go(
-        &mut app,
-        &worker,
-        &[Action::PaneNotifications, Action::Down],
-    );
-    press(&mut app, &worker, KeyCode::Enter);
-    assert_eq!(app.pane, Pane::Deployments);
-    assert_eq!(app.view(Pane::Deployments).filter, "aoai-westus3-apps");
-    assert_eq!(app.view(Pane::Deployments).rows.len(), 2);
+    assert!(matches!(
+        app.overlays.last(),
+        Some(Overlay::Remedies { .. })
+    ));
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
+    assert_eq!(app.pane, Pane::Notifications);
 }
 
 #[test]
 fn esc_goes_back_after_a_jump() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneDeployments]);
     // Filter the deployments first: the jump replaces it, Esc restores it.
     press(&mut app, &worker, KeyCode::Char('/'));
     type_text(&mut app, &worker, "gpt41");
     press(&mut app, &worker, KeyCode::Enter);
+    // The forecast's costliest window: aoai-westus3-apps's overage.
+    go(&mut app, &worker, &[Action::PaneForecast, Action::Top]);
+    press(&mut app, &worker, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Deployments);
+    let jumped = app.view(Pane::Deployments).filter.clone();
+    assert_ne!(jumped, "gpt41");
+    assert!(!jumped.is_empty());
+    // One Esc: back to the window, the jump's filter gone.
+    press(&mut app, &worker, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Forecast);
+    assert_eq!(app.view(Pane::Forecast).selected, 0);
+    assert_eq!(app.view(Pane::Deployments).filter, "gpt41");
+    // The overview's second event -> its subject; Esc comes back to it.
     go(
         &mut app,
         &worker,
-        &[Action::PaneNotifications, Action::Down],
+        &[Action::PaneOverview, Action::Top, Action::Down],
     );
     press(&mut app, &worker, KeyCode::Enter);
-    assert_eq!(app.pane, Pane::Deployments);
-    assert_eq!(app.view(Pane::Deployments).filter, "aoai-westus3-apps");
-    // One Esc: back to the notification, the jump's filter gone.
+    assert_ne!(app.pane, Pane::Overview);
     press(&mut app, &worker, KeyCode::Esc);
-    assert_eq!(app.pane, Pane::Notifications);
-    assert_eq!(app.view(Pane::Notifications).selected, 1);
-    assert_eq!(app.view(Pane::Deployments).filter, "gpt41");
-    // Two jumps deep: Notifications -> Commitments; Esc, Esc.
-    go(&mut app, &worker, &[Action::Top]);
-    press(&mut app, &worker, KeyCode::Enter);
-    assert_eq!(app.pane, Pane::Commitments);
-    press(&mut app, &worker, KeyCode::Esc);
-    assert_eq!(app.pane, Pane::Notifications);
-    assert_eq!(app.view(Pane::Notifications).selected, 0);
+    assert_eq!(app.pane, Pane::Overview);
+    assert_eq!(app.view(Pane::Overview).selected, 1);
     // With nothing to go back to, Esc stays.
     press(&mut app, &worker, KeyCode::Esc);
-    assert_eq!(app.pane, Pane::Notifications);
+    assert_eq!(app.pane, Pane::Overview);
     // A pane switched to by hand forgets the way back.
     press(&mut app, &worker, KeyCode::Enter);
     press(&mut app, &worker, KeyCode::Char('2'));
@@ -730,31 +698,94 @@ fn esc_goes_back_after_a_jump() {
     assert_eq!(app.view(Pane::Quota).selected, quota_sel);
 }
 
+/// The Notifications pane lists what `ptudesk check --format json` lists on
+/// the same store at the same instant: the same notifications (by id), the
+/// same severities, subjects and costs, read from the cells the pane
+/// draws and from the drawn screen.
 #[test]
-fn the_real_notification_rules_are_wired() {
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Demo,
-        now: Some(now()),
-        clock_start: None,
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
-    assert!(
-        matches!(app.notifications, Loadable::Ready(_)),
-        "{:?}",
-        app.notifications
-    );
+fn the_notifications_pane_lists_what_check_lists() {
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneNotifications]);
-    let s = screen(&mut app, 120, 40);
-    assert!(s.contains("Notifications"), "{s}");
+    let db = worker.slot.lock().unwrap().path.clone();
+    let o = common::ptudesk()
+        .args(["check", "--now", NOW, "--format", "json"])
+        .env("PTUDESK_DB", &db)
+        .output()
+        .unwrap();
+    // Exit 2: a critical notification among them.
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut from_check: Vec<(String, String, String, String)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let cost: Decimal = n["cost_impact"].as_str().unwrap().parse().unwrap();
+            (
+                n["id"].as_str().unwrap().to_string(),
+                n["severity"].as_str().unwrap().to_string(),
+                n["subject"].as_str().unwrap().to_string(),
+                ptudesk::tui::data::money(cost),
+            )
+        })
+        .collect();
+    from_check.sort();
+    assert!(
+        from_check.len() >= 5,
+        "the demo raises several notifications: {from_check:?}"
+    );
+    assert!(
+        from_check.iter().any(|n| n.1 == "critical"),
+        "{from_check:?}"
+    );
+
+    let t = app.table(Pane::Notifications).unwrap();
+    let mut in_pane: Vec<(String, String, String, String)> = app
+        .view(Pane::Notifications)
+        .rows
+        .iter()
+        .map(|&(i, _)| {
+            let r = &t.rows[i];
+            (
+                r.key.clone(),
+                r.cells[0].clone(),
+                r.cells[3].clone(),
+                r.cells[4].clone(),
+            )
+        })
+        .collect();
+    in_pane.sort();
+    assert_eq!(in_pane, from_check);
+
+    // On screen: the title counts them, and each row's line carries its
+    // severity, subject and cost.
+    let s = screen(&mut app, 220, 60);
+    assert!(
+        s.contains(&format!("┌ Notifications · {} rows ─", from_check.len())),
+        "{s}"
+    );
+    let lines = screen_lines(&s);
+    for (_, severity, subject, cost) in &from_check {
+        assert!(
+            lines.iter().any(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                cells.first() == Some(&format!("│{severity}").as_str())
+                    && cells.contains(&subject.as_str())
+                    && cells.contains(&cost.as_str())
+            }),
+            "no line with {severity} {subject} {cost}:\n{s}"
+        );
+    }
 }
 
 #[test]
 fn forecast_range_basis_and_jump() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(
         &mut app,
         &worker,
@@ -763,9 +794,38 @@ fn forecast_range_basis_and_jump() {
     assert_eq!(app.pane, Pane::Forecast);
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("2027-01-01 .. 2027-04-01"), "{s}");
+    // The header carries the basis and the total the core rates for it
+    // (the word "amortized" alone is always in the key bar).
+    let header = |app: &mut App| screen_lines(&screen(app, 120, 40))[2].clone();
+    let rated = |basis: Basis| {
+        let estate = open_store(&app, &worker).load().unwrap();
+        let req = Request {
+            from: parse_time_arg("2027-01-01").unwrap(),
+            to: parse_time_arg("2027-04-01").unwrap(),
+            basis,
+            by: Bucket::Day,
+        };
+        let f =
+            ptudesk::rating::forecast(&estate, &worker.book, &req, &Default::default()).unwrap();
+        ptudesk::tui::data::money(f.totals.total())
+    };
+    let (actual, amortized) = (rated(Basis::Actual), rated(Basis::Amortized));
+    assert_ne!(actual, amortized);
+    let h = header(&mut app);
+    assert!(
+        h.starts_with(&format!(
+            "2027-01-01 .. 2027-04-01  actual (when billed)  total {actual} "
+        )),
+        "{h}"
+    );
     press(&mut app, &worker, KeyCode::Char('b'));
-    let s = screen(&mut app, 120, 40);
-    assert!(s.contains("amortized"), "{s}");
+    let h = header(&mut app);
+    assert!(
+        h.starts_with(&format!(
+            "2027-01-01 .. 2027-04-01  amortized (spread over the days paid for)  total {amortized} "
+        )),
+        "{h}"
+    );
     press(&mut app, &worker, KeyCode::Char('['));
     assert_eq!(app.chart.from, parse_time_arg("2026-12-01").unwrap());
     go(&mut app, &worker, &[Action::Command("forecast".into())]);
@@ -783,7 +843,7 @@ fn forecast_range_basis_and_jump() {
 
 #[test]
 fn palette_now_export_import_and_quit() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     press(&mut app, &worker, KeyCode::Char(':'));
     type_text(&mut app, &worker, "now 2026-11-28");
     insta::assert_snapshot!("palette", screen(&mut app, 120, 40));
@@ -822,7 +882,7 @@ fn palette_now_export_import_and_quit() {
 
 #[test]
 fn notices_another_process_writing_the_store() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     assert!(!worker.store_changed());
     {
         let mut other = open_store(&app, &worker);
@@ -940,7 +1000,7 @@ fn an_empty_store_offers_import_or_demo() {
 
 #[test]
 fn keys_map_to_actions_by_mode() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     for (c, p) in ('1'..='8').zip(Pane::ALL) {
         press(&mut app, &worker, KeyCode::Char(c));
         assert_eq!(app.pane, p);
@@ -969,7 +1029,7 @@ fn keys_map_to_actions_by_mode() {
 
 #[test]
 fn an_edit_form_at_80x24() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(
         &mut app,
         &worker,
@@ -990,7 +1050,7 @@ fn migrate_plan(app: &mut App, worker: &Worker) {
 
 #[test]
 fn p_on_a_commitment_plans_its_migration() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     migrate_plan(&mut app, &worker);
     assert_eq!(app.pane, Pane::Planner);
     let set = app.planner.ready().expect("planned").clone();
@@ -1037,7 +1097,7 @@ fn p_on_a_commitment_plans_its_migration() {
 
 #[test]
 fn applying_a_plan_writes_one_change_the_forecast_shows_and_u_undoes() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     migrate_plan(&mut app, &worker);
     let (set, o) = selected_option(&app)
         .map(|(s, o)| (s.clone(), o.clone()))
@@ -1149,7 +1209,7 @@ fn readonly_plans_but_does_not_apply() {
 
 #[test]
 fn planner_snapshots() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     migrate_plan(&mut app, &worker);
     insta::assert_snapshot!("8_planner_migrate", screen(&mut app, 120, 40));
     insta::assert_snapshot!("8_planner_migrate_80x24", screen(&mut app, 80, 24));
@@ -1157,7 +1217,21 @@ fn planner_snapshots() {
     press(&mut app, &worker, KeyCode::Char('G'));
     let s = screen(&mut app, 120, 40);
     assert!(s.contains(" managed: timeline"), "{s}");
-    assert!(s.contains("credit"), "{s}");
+    // Its credit in its own column (the last), its total in the details
+    // ("credit" alone is a row label, always there).
+    let lines = screen_lines(&s);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("│credit") && l.ends_with("││credit           -$41,600.00│")),
+        "{s}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("│Total $250,000.00 (actual basis)")),
+        "{s}"
+    );
     press(&mut app, &worker, KeyCode::PageDown);
     assert!(app.planner.scroll > 0);
     press(&mut app, &worker, KeyCode::Char('k'));
@@ -1168,7 +1242,7 @@ fn planner_snapshots() {
 
 #[test]
 fn a_deployment_offers_move_convert_and_discontinue() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // chat-gpt4o: the third deployment, on aoai-eastus2-prod.
     go(
         &mut app,
@@ -1269,7 +1343,7 @@ fn a_deployment_offers_move_convert_and_discontinue() {
 
 #[test]
 fn palette_plans_and_says_why_not() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(
         &mut app,
         &worker,
@@ -1325,7 +1399,7 @@ fn palette_plans_and_says_why_not() {
 
 #[test]
 fn sync_is_not_for_throwaway_or_readonly_stores() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::Command("sync".into())]);
     assert!(!app.syncing);
     let msg = &app.status.as_ref().unwrap().1;
@@ -1486,7 +1560,7 @@ fn charge_list(p: &ptudesk::tui::edit::Preview) -> Vec<(String, String, ChargeKi
 
 #[test]
 fn renewal_previews_list_the_renewals_they_add_or_cancel() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // cp-eastus-legacy is set not to renew; autorenew adds its renewal bill
     // on the 27th: 300 PTU at $312.
     open_edit(&mut app, &worker, Action::PaneCommitments, 0, 'r');
@@ -1539,7 +1613,7 @@ fn renewal_previews_list_the_renewals_they_add_or_cancel() {
 
 #[test]
 fn a_resize_shows_its_hourly_effect_a_day_and_follows_the_model_and_quota() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // chat-gpt4o: gpt-4o Regional, 300 PTU on sub-prod/eastus2 (quota 420,
     // 400 used with rag-gpt4omini).
     open_edit(&mut app, &worker, Action::PaneDeployments, 2, 'e');
@@ -1606,7 +1680,7 @@ fn a_resize_shows_its_hourly_effect_a_day_and_follows_the_model_and_quota() {
 
 #[test]
 fn saving_refuses_what_azure_refuses_even_if_the_form_is_bypassed() {
-    let (app, worker) = demo(true);
+    let (app, worker) = demo();
     let edit = ptudesk::tui::edit::Edit::Resize {
         deployment: "chat-gpt4o".into(),
         at: now(),
@@ -1625,7 +1699,7 @@ fn saving_refuses_what_azure_refuses_even_if_the_form_is_bypassed() {
 
 #[test]
 fn times_must_be_whole_and_additions_not_in_the_past() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     open_edit(&mut app, &worker, Action::PaneCommitments, 1, '+');
     // The first digit replaces the pre-filled 50.
     type_text(&mut app, &worker, "100");
@@ -1677,7 +1751,7 @@ fn times_must_be_whole_and_additions_not_in_the_past() {
 
 #[test]
 fn refunded_reservations_and_the_refund_limit() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // Refund res-swc-global, then x again: refused before any form.
     open_edit(&mut app, &worker, Action::PaneReservations, 1, 'x');
     press(&mut app, &worker, KeyCode::Enter);
@@ -1776,7 +1850,7 @@ fn palette_tab_completes_the_word_under_the_cursor_or_a_path() {
     assert_eq!(complete(&line, line.chars().count()).line, line);
     assert_eq!(complete("now 2026-1", 10).line, "now 2026-1");
     // Through the keys: Tab keeps what was typed.
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     press(&mut app, &worker, KeyCode::Char(':'));
     type_text(&mut app, &worker, &format!("import {d}/ou"));
     press(&mut app, &worker, KeyCode::Tab);
@@ -1791,7 +1865,7 @@ fn palette_tab_completes_the_word_under_the_cursor_or_a_path() {
 #[test]
 fn the_audit_log_stays_in_time_order() {
     // The demo store's first change is stamped with the app's now.
-    let (app, worker) = demo(true);
+    let (app, worker) = demo();
     let log = open_store(&app, &worker).log().unwrap();
     assert_eq!(log[0].at, now());
     // A store another tool wrote to with a later clock: an edit made with
@@ -1845,7 +1919,7 @@ fn the_audit_log_stays_in_time_order() {
 
 #[test]
 fn an_open_form_is_repriced_or_closed_when_the_store_changes() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     open_edit(&mut app, &worker, Action::PaneDeployments, 2, 'e');
     assert!(ptudesk::tui::app::form_target(&app).is_some());
     let title = |app: &App| match app.overlays.last() {
@@ -1910,7 +1984,7 @@ fn an_open_form_is_repriced_or_closed_when_the_store_changes() {
 
 #[test]
 fn status_messages_clear_on_the_next_action_or_after_a_while() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::Command("bogus".into())]);
     assert!(
         app.status
@@ -1955,7 +2029,7 @@ fn status_messages_clear_on_the_next_action_or_after_a_while() {
 
 #[test]
 fn help_scrolls_to_its_top_and_bottom() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     app.size = (120, 40);
     press(&mut app, &worker, KeyCode::Char('?'));
     press(&mut app, &worker, KeyCode::Char('G'));
@@ -2140,7 +2214,7 @@ const REQUIRED: [(Action, &str, &[&str]); 6] = [
 
 #[test]
 fn every_required_column_at_120x40_and_reachable_at_80x24() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     for (pane, first, cols) in REQUIRED {
         send(&mut app, &worker, pane.clone());
         let s = screen(&mut app, 120, 40);
@@ -2239,7 +2313,7 @@ fn every_required_column_at_120x40_and_reachable_at_80x24() {
 
 #[test]
 fn the_bottom_bar_keeps_help_and_quit_and_the_planner_agrees_with_the_help() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     for (pane, _) in PANES {
         send(&mut app, &worker, pane.clone());
         for (w, h) in [(80, 24), (120, 40)] {
@@ -2289,27 +2363,46 @@ fn the_bottom_bar_keeps_help_and_quit_and_the_planner_agrees_with_the_help() {
 
 #[test]
 fn the_overview_sizes_its_boxes_orders_notifications_by_cost_and_prices_far_renewals() {
-    let (mut app, _worker) = demo(true);
+    let (mut app, _worker) = demo();
     let s = screen(&mut app, 120, 40);
     let lines = screen_lines(&s);
-    // Every notification shows, by severity, then cost (108,000 before 0).
-    assert!(s.contains("Notifications (4) by severity and cost"), "{s}");
+    // Every notification the real rules raise shows, by severity, then
+    // cost: each line starts with its severity and cost.
+    assert!(s.contains("Notifications (7) by severity and cost"), "{s}");
     let at = |needle: &str| {
         lines
             .iter()
-            .position(|l| l.contains(needle))
+            .position(|l| l.starts_with(needle))
             .unwrap_or_else(|| panic!("{needle}:\n{s}"))
     };
-    assert!(at("$52,200.00  cp-eastus-legacy") < at("$108,000.00  aoai-westus3-apps"));
-    assert!(at("$108,000.00  aoai-westus3-apps") < at("$0.00  sub-prod/"));
-    assert!(at("$0.00  sub-prod/") < at("$78,000.00  res-swc-global"));
+    let order = [
+        "│critical $360,000.00  cp-eastus-legacy ",
+        "│critical $216,000.00  aoai-westus3-apps ",
+        "│warning   $78,000.00  res-swc-global/r3 ",
+        "│warning   $32,423.73  res-wus3-global ",
+        "│warning   $15,677.42  res-eus2-regional ",
+        "│warning        $0.00  sub-prod/",
+        "│info           $0.00  cp-eastus2-prod ",
+    ];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{w:?}:\n{s}");
+    }
     // The events box holds its rows, no more.
-    let ev = at("Next expiries, renewals and purchases");
-    let nt = at("Notifications (4)");
+    let ev = lines
+        .iter()
+        .position(|l| l.contains("Next expiries, renewals and purchases"))
+        .unwrap();
+    let nt = lines
+        .iter()
+        .position(|l| l.contains("Notifications (7)"))
+        .unwrap();
     let events = app.events_table.as_ref().unwrap().rows.len();
     assert_eq!(nt - ev, events + 3, "{s}");
     // The renewal in March has its amount.
-    let weu = &lines[at("2027-03-16 11:00 res-weu-datazone")];
+    let weu = lines
+        .iter()
+        .find(|l| l.contains("2027-03-16 11:00 res-weu-datazone"))
+        .unwrap();
     assert!(!weu.contains(" — "), "{weu}");
     assert!(weu.contains("$583,200.00"), "{weu}");
     // "Now" is this hour, month figures are labelled as the month's.
@@ -2325,14 +2418,14 @@ fn the_overview_sizes_its_boxes_orders_notifications_by_cost_and_prices_far_rene
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("Top notifications: "), "{s}");
     assert!(
-        s.contains(" of 4 by severity and cost (6 lists all)"),
+        s.contains("Top notifications: 3 of 7 by severity and cost (6 lists all)"),
         "{s}"
     );
 }
 
 #[test]
 fn details_align_their_columns_and_print_ptu_hours_one_way() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     // chat-gpt4o: deployed, covered and hourly PTU-hours in one column.
     let lines = details_after(
         &mut app,
@@ -2409,7 +2502,7 @@ fn details_align_their_columns_and_print_ptu_hours_one_way() {
 
 #[test]
 fn the_chart_shows_every_costing_day_and_marks_now() {
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneForecast]);
     for (w, h) in [(80, 24), (120, 40)] {
         let s = screen(&mut app, w, h);
@@ -2537,7 +2630,7 @@ fn a_long_message_wraps_under_the_pane() {
         r#"{"schema": "ptudesk.snapshot/1", "currency": "USD", "quotas": [{"subscription": "s", "region": "r", "sku": "ProvisionedManaged", "limit": "lots"}]}"#,
     )
     .unwrap();
-    let (mut app, worker) = demo(false);
+    let (mut app, worker) = demo_without_notifications();
     send(&mut app, &worker, Action::PaneDeployments);
     send(
         &mut app,
