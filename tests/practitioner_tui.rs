@@ -13,6 +13,8 @@
 //! 2027-01-01 00:00 UTC; the app's horizon is 30 days; an open-ended
 //! workload is taken as 12 months (8,760 hours).
 
+mod common;
+
 use ptudesk::config::Config;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{Estate, ReservationRenewal, Scope};
@@ -101,7 +103,7 @@ fn open(v: &Value, now: &str) -> (App, Worker, tempfile::TempDir, String) {
 /// The real binary's notification of `kind` on the same snapshot.
 fn bin(file: &str, now: &str, kind: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    let o = common::ptudesk()
         .args([
             "check",
             "--scenario",
@@ -578,12 +580,8 @@ fn the_real_binary_applies_the_free_rescope() {
     std::fs::write(&file, v.to_string()).unwrap();
     let exe = Path::new(env!("CARGO_BIN_EXE_ptudesk"));
     let command = format!(
-        "env XDG_DATA_HOME={data} XDG_CONFIG_HOME={config} PTUDESK_CONFIG={none} PTUDESK_LOG={log} \
-         {exe} --scenario {file} --now {NOW}; sleep 600",
-        data = quote(&dir.path().join("data")),
-        config = quote(&dir.path().join("config")),
-        none = quote(&dir.path().join("no-config.toml")),
-        log = quote(&dir.path().join("log")),
+        "{env} {exe} --scenario {file} --now {NOW}; sleep 600",
+        env = common::env_prefix(&[("PTUDESK_LOG", &dir.path().join("log"))]),
         exe = quote(exe),
         file = quote(&file),
     );
@@ -592,6 +590,8 @@ fn the_real_binary_applies_the_free_rescope() {
         Command::new("tmux")
             .arg("-L")
             .arg(&socket)
+            .arg("-f")
+            .arg("/dev/null")
             .args(args)
             .output()
             .unwrap()

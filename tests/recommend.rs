@@ -11,6 +11,8 @@
 //! Now is 2027-01-01 00:00 UTC and the horizon 365 days: the whole of 2027,
 //! 8,760 hours.
 
+mod common;
+
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{Billing, Estate, Scope, Term};
@@ -19,7 +21,7 @@ use ptudesk::planner::remedies::Lifetime;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn t(s: &str) -> Time {
     parse_time_arg(s).unwrap()
@@ -87,7 +89,7 @@ fn run_lib(e: &Estate, s: &Settings) -> Report {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ptudesk"))
+    common::ptudesk()
         .args(args)
         .env("PTUDESK_DB", dir.join("s.db"))
         .env("PTUDESK_CONFIG", dir.join("c.toml"))
