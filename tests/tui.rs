@@ -907,7 +907,7 @@ fn notices_another_process_writing_the_store() {
 fn a_write_during_a_load_is_noticed_afterwards() {
     // Another process commits while the app is reading the store: what the
     // app read may predate it, so the next check must still say "changed".
-    let (_app, worker) = demo(true);
+    let (_app, worker) = demo();
     let path = worker.slot.lock().unwrap().path.clone();
     worker
         .with_store(|_ours| {
@@ -934,7 +934,7 @@ fn bursts_of_writes_from_another_process_end_on_the_stores_estate() {
     // 40 writes from another connection while the app keeps reloading on
     // every change it notices; once the writer stops, one more check and
     // reload at most, and the app shows exactly what the store holds.
-    let (mut app, worker) = demo(true);
+    let (mut app, worker) = demo();
     let path = worker.slot.lock().unwrap().path.clone();
     let writer = std::thread::spawn(move || {
         let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
