@@ -934,10 +934,7 @@ fn bursts_of_writes_from_another_process_end_on_the_stores_estate() {
     // 40 writes from another connection while the app keeps reloading on
     // every change it notices; once the writer stops, one more check and
     // reload at most, and the app shows exactly what the store holds.
-    // About reloads only: no notifications (with the real rules, slower
-    // loads, this test failed 1 run in 3: the table kept 5 deployments
-    // while the store held 2 and no change was pending).
-    let (mut app, worker) = demo_without_notifications();
+    let (mut app, worker) = demo();
     let path = worker.slot.lock().unwrap().path.clone();
     let writer = std::thread::spawn(move || {
         let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
