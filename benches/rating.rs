@@ -73,6 +73,44 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    // A one-deployment edit previewed as the terminal app does (the
+    // worker keeps the current estate's totals between previews): a resize
+    // 50 PTU up an hour after the base, on estates of 2,000 and 20,000.
+    let mut g = c.benchmark_group("whatif");
+    g.sample_size(10);
+    let config = ptudesk::config::Config::default();
+    let now = base();
+    let month = (
+        ptudesk::domain::time::month_start(now),
+        ptudesk::domain::time::add_months(ptudesk::domain::time::month_start(now), 1),
+    );
+    let next30 = (now, now + chrono::Duration::days(30));
+    for profile in [Profile::Spread, Profile::Concentrated] {
+        for n in [2000, 20000] {
+            let e = std::sync::Arc::new(generate_profile(n, 7, base(), profile));
+            let d = e
+                .deployments
+                .iter()
+                .find(|d| d.created() < now && d.deleted.is_none() && d.ptu_at(now) > 0)
+                .expect("a deployment live at the base");
+            let edit = ptudesk::tui::edit::Edit::Resize {
+                deployment: d.id.clone(),
+                at: now + chrono::Duration::hours(1),
+                ptu: d.ptu_at(now) + 50,
+            };
+            let mut baseline = rating::whatif::Baseline::default();
+            let preview = |b: &mut rating::whatif::Baseline| {
+                ptudesk::tui::edit::preview_with(b, &e, &edit, &book, &config, month, next30, now)
+            };
+            // The first preview rates the current estate's windows once.
+            preview(&mut baseline).expect("the resize prices");
+            g.bench_function(format!("resize preview, {profile:?} {n}"), |b| {
+                b.iter(|| preview(&mut baseline).expect("the resize prices"))
+            });
+        }
+    }
+    g.finish();
+
     // The whole process: parse the snapshot, validate, rate, print JSON.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("estate.json");

@@ -267,9 +267,7 @@ fn parse_only(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
     };
     // serde takes a struct written as an array of its field values; the
     // format has objects only.
-    let input: serde_json::Value = parse_json(file, bytes)?;
-    let read = serde_json::to_value(&estate).expect("an estate always serializes");
-    if let Some(path) = array_for_object(&input, &read, "$".to_string()) {
+    if let Some(path) = array_for_object_in(file, bytes, &estate)? {
         return Err(err(
             path,
             "expected an object with named fields, got an array".into(),
@@ -310,6 +308,111 @@ fn array_for_object(
             .find_map(|(i, (v, w))| array_for_object(v, w, format!("{path}[{i}]"))),
         _ => None,
     }
+}
+
+/// The JSON path of the first place where the file has an array and what
+/// was read from it (`estate`) is an object, as [`array_for_object`] finds
+/// it on the whole document. The file is walked one element of a top-level
+/// list at a time, each compared with the same element as read, so that
+/// memory holds one element's JSON rather than the whole document twice.
+/// Lists are searched in the order of their names, elements in the order of
+/// the file.
+fn array_for_object_in(
+    file: &str,
+    bytes: &[u8],
+    estate: &Estate,
+) -> Result<Option<String>, InputError> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    /// Element `i` of the top-level list `key` as read; `None` past its end
+    /// or for a field that is not a list (the schema, the currency).
+    fn element(e: &Estate, key: &str, i: usize) -> Option<serde_json::Value> {
+        fn at<T: serde::Serialize>(v: &[T], i: usize) -> Option<serde_json::Value> {
+            v.get(i)
+                .map(|x| serde_json::to_value(x).expect("an estate always serializes"))
+        }
+        match key {
+            "billing_accounts" => at(&e.billing_accounts, i),
+            "management_groups" => at(&e.management_groups, i),
+            "prices" => at(&e.prices, i),
+            "quotas" => at(&e.quotas, i),
+            "resources" => at(&e.resources, i),
+            "deployments" => at(&e.deployments, i),
+            "commitments" => at(&e.commitments, i),
+            "reservations" => at(&e.reservations, i),
+            "managed_compute" => at(&e.managed_compute, i),
+            "model_capacities" => at(&e.model_capacities, i),
+            _ => None,
+        }
+    }
+
+    struct List<'a> {
+        estate: &'a Estate,
+        key: &'a str,
+    }
+    impl<'de> Visitor<'de> for List<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+            let mut first = None;
+            let mut i = 0;
+            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+                if first.is_none()
+                    && let Some(read) = element(self.estate, self.key, i)
+                {
+                    first = array_for_object(&v, &read, format!("$.{}[{i}]", self.key));
+                }
+                i += 1;
+            }
+            Ok(first)
+        }
+        fn visit_unit<E>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for List<'_> {
+        type Value = Option<String>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    struct Top<'a>(&'a Estate);
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            // The first finding per list, by the list's name.
+            let mut found: std::collections::BTreeMap<String, String> = Default::default();
+            while let Some(key) = map.next_key::<String>()? {
+                // Only the lists hold objects; the schema and currency are text.
+                if element(self.0, &key, 0).is_some() {
+                    let list = List {
+                        estate: self.0,
+                        key: &key,
+                    };
+                    if let Some(path) = map.next_value_seed(list)? {
+                        found.entry(key).or_insert(path);
+                    }
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found.into_values().next())
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.deserialize_map(Top(estate)).map_err(|e| InputError {
+        file: file.to_string(),
+        path: None,
+        message: format!("not valid JSON: {e}"),
+    })
 }
 
 /// Parses and validates a snapshot file's bytes: a whole estate on its own

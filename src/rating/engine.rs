@@ -724,6 +724,9 @@ fn rate_component(
     let mut scratch: Vec<(i64, usize)> = Vec::new();
     // Active reservations in application order: (scope level, rank, capacity, scope epoch).
     let mut order: Vec<(u8, usize, i64, usize)> = Vec::new();
+    // The same per scope level (resource group, subscription, management
+    // group, shared), each in rank order.
+    let mut by_level: [Vec<(u8, usize, i64, usize)>; 4] = Default::default();
     let mut idle_of: Vec<i64> = Vec::new();
     // The pool's hourly price (one per component: one region and type).
     let mut price: Option<Result<PriceRef, ()>> = None;
@@ -844,8 +847,11 @@ fn rate_component(
             }
         }
 
-        // 2. Reservations: narrowest scope first, then first come first served.
-        order.clear();
+        // 2. Reservations: narrowest scope first, then first come first
+        // served: ranks taken in order into one list per scope level.
+        for l in by_level.iter_mut() {
+            l.clear();
+        }
         for (rank, &(s, _)) in reservations.iter().enumerate() {
             let cap = vals[s];
             if cap == 0 {
@@ -853,9 +859,12 @@ fn rate_component(
             }
             let ep = &local_epochs[rank];
             let e = ep.iter().rposition(|x| x.0 <= a).unwrap_or(0);
-            order.push((ep[e].1, rank, cap, e));
+            by_level[usize::from(ep[e].1)].push((ep[e].1, rank, cap, e));
         }
-        order.sort_unstable();
+        order.clear();
+        for l in &by_level {
+            order.extend_from_slice(l);
+        }
         idle_of.clear();
         for &(_, rank, cap, e) in &order {
             let i = reservations[rank].1;
@@ -1032,6 +1041,9 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
     let small = avail < 1 << 31;
     for (k, &g) in gs.iter().enumerate() {
         let w = pool[g];
+        if w == 0 {
+            continue;
+        }
         let (s, r) = if small {
             let exact = amount * w;
             (exact / avail, exact % avail)

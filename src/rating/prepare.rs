@@ -248,6 +248,8 @@ struct Index {
     groups_by_resource: HashMap<usize, Vec<usize>>,
     commitments_by_resource: HashMap<usize, Vec<usize>>,
     reservations_by_region: HashMap<String, Vec<usize>>,
+    /// The same, per region and deployment type, in the same order.
+    reservations_by_region_sku: HashMap<String, HashMap<Sku, Vec<usize>>>,
 }
 
 impl Index {
@@ -280,11 +282,20 @@ impl Index {
                 (InstrumentKind::Commitment, Some(r)) => {
                     ix.commitments_by_resource.entry(r).or_default().push(ii)
                 }
-                _ => ix
-                    .reservations_by_region
-                    .entry(i.region.clone())
-                    .or_default()
-                    .push(ii),
+                _ => {
+                    ix.reservations_by_region
+                        .entry(i.region.clone())
+                        .or_default()
+                        .push(ii);
+                    if i.kind == InstrumentKind::Reservation {
+                        ix.reservations_by_region_sku
+                            .entry(i.region.clone())
+                            .or_default()
+                            .entry(i.sku)
+                            .or_default()
+                            .push(ii);
+                    }
+                }
             }
         }
         ix
@@ -725,20 +736,15 @@ impl<'a> Prepared<'a> {
                     }
                 }
             }
-            let in_region: Vec<&Instrument> = self
+            // The reservations of the region and type, in index order.
+            let matching: Vec<&Instrument> = self
                 .index
-                .reservations_by_region
+                .reservations_by_region_sku
                 .get(&res.region)
+                .and_then(|m| m.get(&sku))
                 .into_iter()
                 .flatten()
                 .map(|&i| self.any_instrument(i))
-                .collect();
-            let matching: Vec<&Instrument> = in_region
-                .iter()
-                .copied()
-                .filter(|i| {
-                    i.kind == InstrumentKind::Reservation && i.sku == sku && i.region == res.region
-                })
                 .collect();
             let in_scope_now: Vec<&str> = matching
                 .iter()
@@ -776,8 +782,14 @@ impl<'a> Prepared<'a> {
                     res.subscription
                 );
                 // A reservation of another type in scope is the classic mismatch.
+                let in_region = self
+                    .index
+                    .reservations_by_region
+                    .get(&res.region)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| self.any_instrument(i));
                 let other: Vec<String> = in_region
-                    .iter()
                     .filter(|i| {
                         i.kind == InstrumentKind::Reservation
                             && i.sku != sku
