@@ -23,14 +23,16 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export PTUDESK_CONFIG="$TMP/config.toml"
 
-# One measurement: "T s / M MB", or "> TIMEOUT s" when it ran out of time.
+# One measurement: "T s (CPU C s) / M MB", or "> TIMEOUT s" when it ran out of time.
 measure() {
-  if timeout "$TIMEOUT" /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"; then :; else
+  if timeout "$TIMEOUT" /usr/bin/time -f "%e %M %U %S" -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"; then :; else
     code=$?
     if [ "$code" = 124 ]; then echo "> $TIMEOUT s"; return; fi
   fi
   # GNU time puts "Command exited with non-zero status N" (check's findings) first.
-  tail -n 1 "$TMP/time" | awk '{ printf "%.2f s / %d MB", $1, $2 / 1024 }'
+  # Wall time, the CPU time (user + system: what a busy machine inflates
+  # less), peak resident memory.
+  tail -n 1 "$TMP/time" | awk '{ printf "%.2f s (CPU %.2f s) / %d MB", $1, $3 + $4, $2 / 1024 }'
   if grep -q '^Error' "$TMP/err"; then printf ' (failed: %s)' "$(head -c 80 "$TMP/err")"; fi
 }
 

@@ -288,26 +288,50 @@ fn parse_only(file: &str, bytes: &[u8]) -> Result<Estate, InputError> {
 }
 
 /// The JSON path of the first place where the file has an array and what
-/// was read from it is an object.
+/// was read from it is an object, below `path`.
 fn array_for_object(
     input: &serde_json::Value,
     read: &serde_json::Value,
     path: String,
 ) -> Option<String> {
-    use serde_json::Value;
-    match (input, read) {
-        (Value::Array(_), Value::Object(_)) => Some(path),
-        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
-            b.get(k)
-                .and_then(|w| array_for_object(v, w, format!("{path}.{k}")))
-        }),
-        (Value::Array(a), Value::Array(b)) => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (v, w))| array_for_object(v, w, format!("{path}[{i}]"))),
-        _ => None,
+    /// A step of a path below the starting point.
+    enum Step<'a> {
+        Key(&'a str),
+        Index(usize),
     }
+    /// The steps to the first such place, innermost first: the path is
+    /// written only when there is one.
+    fn find<'a>(input: &'a serde_json::Value, read: &serde_json::Value) -> Option<Vec<Step<'a>>> {
+        use serde_json::Value;
+        match (input, read) {
+            (Value::Array(_), Value::Object(_)) => Some(Vec::new()),
+            (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
+                let mut steps = find(v, b.get(k)?)?;
+                steps.push(Step::Key(k));
+                Some(steps)
+            }),
+            (Value::Array(a), Value::Array(b)) => {
+                a.iter().zip(b).enumerate().find_map(|(i, (v, w))| {
+                    let mut steps = find(v, w)?;
+                    steps.push(Step::Index(i));
+                    Some(steps)
+                })
+            }
+            _ => None,
+        }
+    }
+    let steps = find(input, read)?;
+    let mut path = path;
+    for step in steps.iter().rev() {
+        match step {
+            Step::Key(k) => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    Some(path)
 }
 
 /// The JSON path of the first place where the file has an array and what
@@ -363,7 +387,8 @@ fn array_for_object_in(
                 if first.is_none()
                     && let Some(read) = element(self.estate, self.key, i)
                 {
-                    first = array_for_object(&v, &read, format!("$.{}[{i}]", self.key));
+                    first = array_for_object(&v, &read, String::new())
+                        .map(|below| format!("$.{}[{i}]{below}", self.key));
                 }
                 i += 1;
             }

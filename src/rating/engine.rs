@@ -721,7 +721,7 @@ fn rate_component(
     let mut usage = vec![0i64; n_groups];
     let mut rem = vec![0i64; n_groups];
     let mut ccov = vec![0i64; n_groups];
-    let mut scratch: Vec<(i64, usize)> = Vec::new();
+    let mut scratch: Vec<u64> = Vec::new();
     // Active reservations in application order: (scope level, rank, capacity, scope epoch).
     let mut order: Vec<(u8, usize, i64, usize)> = Vec::new();
     // The same per scope level (resource group, subscription, management
@@ -1025,7 +1025,7 @@ fn rate_component(
 /// [`largest_remainder`](super::alloc::largest_remainder) (each pool the
 /// floor of its exact share, the units left over one each to the largest
 /// remainders, ties to the earlier pool), without allocating.
-fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut Vec<(i64, usize)>) {
+fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut Vec<u64>) {
     if amount == 0 {
         return;
     }
@@ -1035,25 +1035,54 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
         }
         return;
     }
+    // Remainders below 2^31 and positions below 2^32: each (remainder,
+    // position) pair packs into one integer that orders as the ranking does
+    // (the larger remainder first, then the earlier pool).
+    if avail >= 1 << 31 || u32::try_from(gs.len()).is_err() {
+        return take_wide(pool, gs, amount, avail);
+    }
     scratch.clear();
     let mut given = 0i64;
-    // Both below 2^31: every product fits in an i64.
-    let small = avail < 1 << 31;
     for (k, &g) in gs.iter().enumerate() {
         let w = pool[g];
         if w == 0 {
             continue;
         }
-        let (s, r) = if small {
-            let exact = amount * w;
-            (exact / avail, exact % avail)
-        } else {
-            let exact = amount as i128 * w as i128;
-            (
-                (exact / avail as i128) as i64,
-                (exact % avail as i128) as i64,
-            )
-        };
+        // Both below 2^31: the product fits in an i64.
+        let exact = amount * w;
+        let (s, r) = (exact / avail, exact % avail);
+        pool[g] -= s;
+        given += s;
+        if r > 0 {
+            scratch.push(((r as u64) << 32) | u64::from(u32::MAX - k as u32));
+        }
+    }
+    let left = (amount - given) as usize;
+    if left > 0 {
+        // The remainders sum to `left` x `avail`, each below `avail`: more
+        // than `left` of them are positive. The `left` largest keys go last.
+        let n = scratch.len();
+        if left < n {
+            scratch.select_nth_unstable(n - left);
+        }
+        for &key in &scratch[n - left..] {
+            let k = (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
+            pool[gs[k]] -= 1;
+        }
+    }
+}
+
+/// [`take`] for amounts whose products need 128 bits.
+fn take_wide(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64) {
+    let mut scratch: Vec<(i64, usize)> = Vec::new();
+    let mut given = 0i64;
+    for (k, &g) in gs.iter().enumerate() {
+        let w = pool[g];
+        let exact = amount as i128 * w as i128;
+        let (s, r) = (
+            (exact / avail as i128) as i64,
+            (exact % avail as i128) as i64,
+        );
         pool[g] -= s;
         given += s;
         if r > 0 {
@@ -1062,8 +1091,6 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
     }
     let left = (amount - given) as usize;
     if left > 0 {
-        // The remainders sum to `left` x `avail`, each below `avail`: more
-        // than `left` of them are positive.
         let by_rank = |x: &(i64, usize), y: &(i64, usize)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
         if left < scratch.len() {
             scratch.select_nth_unstable_by(left - 1, by_rank);
@@ -1115,4 +1142,58 @@ pub(crate) fn merge_pieces(p: &Prepared, mut pieces: Vec<Piece>) -> Vec<Window> 
         .collect();
     windows.sort_by(|x, y| (x.start, x.kind, &x.subject).cmp(&(y.start, y.kind, &y.subject)));
     windows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take;
+    use crate::rating::alloc::largest_remainder;
+    use rand::{RngExt, SeedableRng};
+
+    /// `take` leaves in each pool what it held less its
+    /// [`largest_remainder`] share, pools in any order (through `gs`), zeros
+    /// and equal remainders included, with 64-bit and 128-bit products.
+    #[test]
+    fn take_leaves_what_largest_remainder_shares_out() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
+        let mut scratch = Vec::new();
+        for case in 0..4000 {
+            let n = 1 + rng.random_range(0..40usize);
+            let big = case % 10 == 0;
+            let weights: Vec<i64> = (0..n)
+                .map(|_| match rng.random_range(0..4u32) {
+                    0 => 0,
+                    // Equal weights give equal remainders: ties to the earlier pool.
+                    1 => 60,
+                    _ if big => rng.random_range(1..1i64 << 40),
+                    _ => rng.random_range(1..5000),
+                })
+                .collect();
+            let avail: i64 = weights.iter().sum();
+            if avail == 0 {
+                continue;
+            }
+            let amount = rng.random_range(0..=avail);
+            // The pools sit at scattered places of a larger array.
+            let gs: Vec<usize> = (0..n).map(|k| 3 * k + 1).collect();
+            let mut pool = vec![7i64; 3 * n + 2];
+            for (k, &g) in gs.iter().enumerate() {
+                pool[g] = weights[k];
+            }
+            take(&mut pool, &gs, amount, avail, &mut scratch);
+            let shares = largest_remainder(amount, &weights);
+            for (k, &g) in gs.iter().enumerate() {
+                assert_eq!(
+                    pool[g],
+                    weights[k] - shares[k],
+                    "case {case}: pool {k} of {weights:?}, taking {amount}"
+                );
+            }
+            assert!(
+                pool.iter()
+                    .enumerate()
+                    .all(|(i, &v)| gs.contains(&i) || v == 7)
+            );
+        }
+    }
 }
