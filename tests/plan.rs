@@ -1834,9 +1834,10 @@ fn a_target_without_service_capacity_blocks_the_move_beside_quota() {
         );
     }
     // The best target without capacity is not recommended (every option
-    // deploys there: nothing is); with room, the reservation-based overlap is.
+    // deploys there: nothing is); with room, the reservation-based overlap
+    // is, on the one-year term (the workload is open-ended).
     let roomy = plan_with(Some(1000));
-    assert_eq!(roomy["recommended"], "overlap-reservation");
+    assert_eq!(roomy["recommended"], "overlap-reservation-1y");
     assert!(short["recommended"].is_null(), "{}", short["recommended"]);
     let (status, text) = pre(&roomy, "overlap-reservation", "capacity");
     assert_eq!(status, "met", "{text}");

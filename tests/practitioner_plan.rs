@@ -779,3 +779,42 @@ fn a_move_before_a_deletion_fourteen_months_out_offers_the_year_and_stops_it() {
     assert_eq!(at, "2027-11-22T15:00:00Z");
     same(&lib(&e, move_chat(), None), &plan);
 }
+
+#[test]
+fn the_managed_migration_buys_the_excess_now_and_later_deployments_when_deployed() {
+    // Story: 400 PTU on a 300 PTU commitment, 100 more planned for 15 Jan
+    // 2027. The managed migration covers the 100 over the commitment now
+    // (they pay hourly until the agreed date otherwise), buys the other
+    // 300 on the agreed date, and the 100 planned on 15 January when they
+    // are deployed (deploy first, then buy).
+    let v = estate(
+        vec![
+            regional("chat", "aoai-a", 400),
+            dep(
+                "chat-b",
+                "aoai-a",
+                100,
+                "2027-01-15T00:00:00Z",
+                None,
+                "ProvisionedManaged",
+            ),
+        ],
+        vec![commitment(300)],
+        vec![],
+    );
+    let (e, _dir, file) = both(&v);
+    let plan = cli(&file, &["migrate", "--commitment", "cp-a"]);
+    let o = option(&plan, "managed");
+    let (at, _) = step(o, "Buy reservation res-cp-a-excess: 100 PTU");
+    assert_eq!(at, NOW);
+    // On the agreed date 400 are deployed, 100 already reserved: 300.
+    step(o, "Buy reservation res-cp-a: 300 PTU");
+    let (at, _) = step(o, "Buy reservation res-cp-a-later: 100 PTU");
+    assert_eq!(at, "2027-01-15T00:00:00Z");
+    // Applied, nothing pays hourly on 15 January.
+    let set = lib(&e, migrate(), None);
+    same(&set, &plan);
+    let applied = planner::apply(&e, set.option("managed").unwrap()).unwrap();
+    let f = actual(&applied, "2027-01-15T00:00:00Z", "2027-01-16T00:00:00Z");
+    assert_eq!(f.totals.hourly, Decimal::ZERO);
+}

@@ -320,7 +320,17 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
     o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);
     d.options.push(o);
 
-    if let Some(o) = managed(ctx, &mut d, c, r, main_term, p_time, &res_id, &res_name)? {
+    if let Some(o) = managed(
+        ctx,
+        &mut d,
+        c,
+        r,
+        main_term,
+        p_time,
+        &res_id,
+        &res_name,
+        early.as_ref(),
+    )? {
         d.options.push(o);
     }
     d.notes.push(format!(
@@ -462,7 +472,7 @@ fn buy_early(
     );
     purchase(ctx, o, &[], res);
     o.note(format!(
-        "The {} PTU paying hourly before the expiry are covered from {} instead of paying the hourly rate until then; the purchase at the expiry is the rest.",
+        "The {} PTU paying hourly before the expiry are covered from {} instead of paying the hourly rate until then; the purchase at the expiry (or the agreed date) is the rest.",
         x.ptu,
         when(x.at)
     ));
@@ -535,6 +545,7 @@ fn managed(
     latest: Time,
     res_id: &str,
     res_name: &str,
+    early: Option<&Early>,
 ) -> Result<Option<PlanOption>, PlanError> {
     let lead = ctx.now + Duration::days(MANAGED_LEAD_DAYS);
     let mut dm = midnight(lead.date_naive());
@@ -662,16 +673,77 @@ fn managed(
         "managed quantity",
         quantity_fact(qty, &need, &r.subscription, &r.region, "on the agreed date"),
     );
-    let new = new_reservation(
-        res_id.to_string(),
-        res_name.to_string(),
-        r,
-        Sku::Regional,
-        qty,
-        term,
-        dm,
-    );
-    let id = purchase(ctx, &mut o, &planned, new);
+    // What is deployed beyond the commitment pays hourly until the agreed
+    // date: covered now (deploy first, then buy), the purchase on the date
+    // net of it.
+    let rest = match early.filter(|x| x.at < dm) {
+        Some(x) => buy_early(ctx, &mut o, Some(x), r, &subject.id, term, qty),
+        None => qty,
+    };
+    let id = if rest > 0 {
+        let new = new_reservation(
+            res_id.to_string(),
+            res_name.to_string(),
+            r,
+            Sku::Regional,
+            rest,
+            term,
+            dm,
+        );
+        purchase(ctx, &mut o, &planned, new)
+    } else {
+        ctx.unique_id(
+            &format!("res-{}-excess", subject.id),
+            &[ctx.unique_id(&format!("res-{}", subject.id), &[])],
+        )
+    };
+    // Deployments planned after the agreed date: each bought for when it
+    // is deployed, what no discount then covers.
+    let in_region = |res: &Resource| res.subscription == r.subscription && res.region == r.region;
+    let life_end = ctx.lifetime.end(ctx.now).max(ctx.to);
+    let mut later: Vec<Time> = ctx
+        .estate
+        .deployments
+        .iter()
+        .filter(|dep| {
+            dep.sku == Sku::Regional && ctx.estate.resource(&dep.resource).is_some_and(in_region)
+        })
+        .flat_map(|dep| dep.sizes.iter().map(|s| ceil_hour(s.at)))
+        .filter(|h| *h > ceil_hour(dm) && *h < life_end)
+        .collect();
+    later.sort();
+    later.dedup();
+    let mut taken = vec![id.clone()];
+    for h in later {
+        let mut with = super::apply_edits(ctx.estate, &o.edits)?;
+        with.commitments.retain(|x| !ids.contains(&x.id.as_str()));
+        let u = ctx.uncovered_where(&with, h, |dep, res| {
+            dep.sku == Sku::Regional && in_region(res)
+        })?;
+        if u.uncovered == 0 {
+            continue;
+        }
+        let extra_id = ctx.unique_id(&format!("res-{}-later", subject.id), &taken);
+        taken.push(extra_id.clone());
+        let extra = new_reservation(
+            extra_id,
+            format!(
+                "{} Regional (deployed after the managed migration)",
+                r.region
+            ),
+            r,
+            Sku::Regional,
+            u.uncovered,
+            term,
+            h,
+        );
+        purchase(ctx, &mut o, &[], extra);
+        o.note(format!(
+            "{} PTU deployed from {} are bought when deployed (deploy first, then buy), not on the agreed date.",
+            u.uncovered,
+            when(h)
+        ));
+    }
     // Cancelled within 2-3 business days, unless the terms end first.
     let first_end = group
         .iter()
