@@ -672,7 +672,8 @@ struct LimitSpec {
     /// 365 days less a second before.
     earlier: Option<u8>,
     earlier_reported: bool,
-    /// Hours into the window at which the reservation at the limit starts.
+    /// Hours into the window (modulo its length) at which the reservation
+    /// at the limit starts.
     at_h: u32,
     /// Minutes after its start that it is refunded.
     after_min: u32,
@@ -1168,7 +1169,8 @@ fn build(s: &Spec) -> (Estate, PriceBook, Request) {
 
     // Refunds at the rolling limit.
     if let Some(l) = &s.limit {
-        let start = from + Duration::hours(l.at_h as i64);
+        // Inside the window, so that its refund is rated there.
+        let start = from + Duration::hours((l.at_h % s.len_h.max(1)) as i64);
         let refund = start + Duration::minutes(l.after_min as i64);
         let limit_resv =
             |id: &str, ptu: i64, start: Time, refund: Time, price, reported| Reservation {
