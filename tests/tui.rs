@@ -905,27 +905,50 @@ fn notices_another_process_writing_the_store() {
 
 #[test]
 fn a_write_during_a_load_is_noticed_afterwards() {
-    // Another process commits while the app is reading the store: what the
-    // app read may predate it, so the next check must still say "changed".
+    // Another process commits while the app is busy with the store (here:
+    // inside a read of its own, as a load of acknowledgements or
+    // notifications after the estate's): what the panes show predates it,
+    // so the next check must still say "changed".
     let (_app, worker) = demo();
     let path = worker.slot.lock().unwrap().path.clone();
+    let write = || {
+        let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
+        other
+            .transact::<String>("import", "another terminal", now(), |e| {
+                let mut e = e.clone();
+                e.deployments.pop();
+                Ok(e)
+            })
+            .unwrap()
+            .unwrap();
+    };
+    assert!(!worker.store_changed());
     worker
         .with_store(|_ours| {
-            let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
-            other
-                .transact::<String>("import", "another terminal", now(), |e| {
-                    let mut e = e.clone();
-                    e.deployments.retain(|d| d.id != "eval-o3");
-                    Ok(e)
-                })
-                .unwrap()
-                .unwrap();
+            write();
             Ok(())
         })
         .unwrap();
+    assert!(worker.store_changed(), "a write during a read is not seen");
+
+    // A write before a later read (not the estate's) is not taken as seen.
+    let (_app, worker) = demo();
+    let path2 = worker.slot.lock().unwrap().path.clone();
+    let mut other = ptudesk::store::Store::open_existing(&path2).unwrap();
+    other
+        .transact::<String>("import", "another terminal", now(), |e| {
+            let mut e = e.clone();
+            e.deployments.pop();
+            Ok(e)
+        })
+        .unwrap()
+        .unwrap();
+    worker
+        .with_store(|s| s.acks().map_err(|e| e.to_string()))
+        .unwrap();
     assert!(
         worker.store_changed(),
-        "a write during the read is not seen"
+        "a read of acknowledgements took the estate's change as seen"
     );
 }
 

@@ -264,9 +264,19 @@ impl Worker {
         }
     }
 
-    /// Runs `f` on the store, opening it first if needed.
+    /// Runs `f` on the store, opening it first if needed. The change
+    /// marker is left alone: only a load of the estate the panes show
+    /// ([`Worker::load_estate`]) marks the store as seen.
     pub fn with_store<T>(
         &self,
+        f: impl FnOnce(&mut Store) -> Result<T, String>,
+    ) -> Result<T, String> {
+        self.on_store(false, f)
+    }
+
+    fn on_store<T>(
+        &self,
+        mark_seen: bool,
         f: impl FnOnce(&mut Store) -> Result<T, String>,
     ) -> Result<T, String> {
         let mut slot = self
@@ -285,11 +295,16 @@ impl Worker {
         }
         let store = slot.store.as_mut().expect("opened");
         store.busy_note = busy_quiet;
-        // The marker before the work: what another process commits while
-        // we read is noticed at the next check, never taken as seen.
+        // The marker before the read: what another process commits while
+        // we read is noticed at the next check, never taken as seen. Other
+        // reads (acknowledgements, notifications) and our own writes (which
+        // never move this connection's marker) leave it alone, so a write
+        // between the estate's load and theirs is not taken as seen either.
         let before = store.data_version().ok();
         let r = f(store);
-        slot.seen = before;
+        if mark_seen && r.is_ok() {
+            slot.seen = before;
+        }
         r
     }
 
@@ -413,7 +428,7 @@ impl Worker {
 
     fn load_estate(&self) -> Result<Estate, String> {
         let missing_ok = self.readonly;
-        let r = self.with_store(|s| s.load().map_err(|e| e.to_string()));
+        let r = self.on_store(true, |s| s.load().map_err(|e| e.to_string()));
         match r {
             Err(e) if missing_ok && e.starts_with("no store at") => Ok(Estate::empty()),
             r => r,
