@@ -903,38 +903,10 @@ fn notices_another_process_writing_the_store() {
     assert!(app.status.as_ref().unwrap().1.contains("another process"));
 }
 
-#[test]
-fn a_write_during_a_load_is_noticed_afterwards() {
-    // Another process commits while the app is busy with the store (here:
-    // inside a read of its own, as a load of acknowledgements or
-    // notifications after the estate's): what the panes show predates it,
-    // so the next check must still say "changed".
-    let (_app, worker) = demo();
-    let path = worker.slot.lock().unwrap().path.clone();
-    let write = || {
-        let mut other = ptudesk::store::Store::open_existing(&path).unwrap();
-        other
-            .transact::<String>("import", "another terminal", now(), |e| {
-                let mut e = e.clone();
-                e.deployments.pop();
-                Ok(e)
-            })
-            .unwrap()
-            .unwrap();
-    };
-    assert!(!worker.store_changed());
-    worker
-        .with_store(|_ours| {
-            write();
-            Ok(())
-        })
-        .unwrap();
-    assert!(worker.store_changed(), "a write during a read is not seen");
-
-    // A write before a later read (not the estate's) is not taken as seen.
-    let (_app, worker) = demo();
-    let path2 = worker.slot.lock().unwrap().path.clone();
-    let mut other = ptudesk::store::Store::open_existing(&path2).unwrap();
+/// Another process (a connection of its own) drops one deployment from
+/// the store at `path`.
+fn another_process_drops_a_deployment(path: &std::path::Path) {
+    let mut other = ptudesk::store::Store::open_existing(path).unwrap();
     other
         .transact::<String>("import", "another terminal", now(), |e| {
             let mut e = e.clone();
@@ -943,6 +915,28 @@ fn a_write_during_a_load_is_noticed_afterwards() {
         })
         .unwrap()
         .unwrap();
+}
+
+#[test]
+fn a_write_during_a_load_is_noticed_afterwards() {
+    // Another process commits while the app is busy with the store (here:
+    // inside a read of its own, as a load of acknowledgements or
+    // notifications after the estate's): what the panes show predates it,
+    // so the next check must still say "changed".
+    let (_app, worker) = demo();
+    let path = worker.slot.lock().unwrap().path.clone();
+    assert!(!worker.store_changed());
+    worker
+        .with_store(|_ours| {
+            another_process_drops_a_deployment(&path);
+            Ok(())
+        })
+        .unwrap();
+    assert!(worker.store_changed(), "a write during a read is not seen");
+
+    // A write before a later read (not the estate's) is not taken as seen.
+    let (_app, worker) = demo();
+    another_process_drops_a_deployment(&worker.slot.lock().unwrap().path.clone());
     worker
         .with_store(|s| s.acks().map_err(|e| e.to_string()))
         .unwrap();
