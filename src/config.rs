@@ -15,7 +15,7 @@ pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
-    pub alerts: Alerts,
+    pub alerts: crate::alerts::Settings,
     #[serde(default)]
     pub rating: Rating,
     #[serde(default)]
@@ -32,30 +32,6 @@ pub struct Config {
     /// The file the settings came from (None: the defaults), for messages.
     #[serde(skip)]
     pub file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Alerts {
-    pub expiry_lead_days: Vec<u32>,
-    pub critical_days: u32,
-    pub unused_threshold_pct: u32,
-    pub unused_window_days: u32,
-    pub quota_threshold_pct: u32,
-    pub horizon_days: u32,
-}
-
-impl Default for Alerts {
-    fn default() -> Self {
-        Alerts {
-            expiry_lead_days: vec![30, 14, 7, 1],
-            critical_days: 7,
-            unused_threshold_pct: 90,
-            unused_window_days: 7,
-            quota_threshold_pct: 90,
-            horizon_days: 30,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -187,9 +163,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// How `:sync` runs az with these settings (see [`crate::sync::Options::from_config`]).
+    /// The options the settings give (`[sync] timeout`): what `ptudesk
+    /// sync` uses without `--timeout`, and the terminal app's `:sync`.
     pub fn sync_options(&self) -> crate::sync::Options {
-        crate::sync::Options::from_config(self)
+        crate::sync::Options {
+            timeout: self.sync.timeout,
+            ..crate::sync::Options::default()
+        }
     }
 
     /// The rating options these settings give.

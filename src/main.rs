@@ -1,5 +1,5 @@
 use clap::Parser;
-use ptudesk::cli::{Cli, run};
+use ptudesk::cli::{Cli, Exit, run};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -8,7 +8,7 @@ fn main() {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
-                std::process::exit(0);
+                std::process::exit(Exit::Ok.code());
             }
             // Bad input on the command line is bad input like any other:
             // one line (clap's first), exit 1.
@@ -22,19 +22,15 @@ fn main() {
                         && !l.starts_with("For more information")
                 })
                 .collect();
-            eprintln!("{}", ptudesk::report::safe::plain_lines(&parts.join(" ")));
+            eprintln!("{}", ptudesk::safe::plain_lines(&parts.join(" ")));
             // `check` answers in the monitoring-plugin convention: 3 = could not check.
-            let is_check = std::env::args()
-                .skip(1)
-                .find(|a| !a.starts_with('-'))
-                .is_some_and(|a| a == "check");
-            std::process::exit(if is_check { 3 } else { 1 });
+            std::process::exit(Exit::for_usage_error().code());
         }
     };
     if let Err(f) = run(cli) {
         if !f.message.is_empty() {
-            eprintln!("error: {}", ptudesk::report::safe::plain_lines(&f.message));
+            eprintln!("error: {}", ptudesk::safe::plain_lines(&f.message));
         }
-        std::process::exit(f.code);
+        std::process::exit(f.exit.code());
     }
 }

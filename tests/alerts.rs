@@ -1,9 +1,9 @@
 //! Each notification kind: an estate that raises it, and a near miss that
 //! does not.
 
-use ptudesk::alerts::{Notification, Severity, evaluate};
-use ptudesk::config::Config;
+use ptudesk::alerts::evaluate;
 use ptudesk::domain::Estate;
+use ptudesk::domain::notice::{Notification, Severity};
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use rust_decimal::Decimal;
@@ -63,7 +63,8 @@ fn check_at(e: &Estate, at: &str, days: i64) -> Vec<Notification> {
     evaluate(
         e,
         &PriceBook::empty(),
-        &Config::default(),
+        &Default::default(),
+        Default::default(),
         t(at),
         chrono::Duration::days(days),
     )

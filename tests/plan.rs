@@ -267,6 +267,74 @@ fn margin_moves_the_purchase_time() {
     assert!(windows(o, "double_billing").is_empty());
 }
 
+/// Deploy first, then buy, by hand on the simple estate (docs/migrations.md#deploy-first-then-buy):
+/// `overlap-reservation` creates chat@aoai-b (400 PTU Regional) at
+/// 2026-12-08 18:00 and buys its reservation at 19:00, the first whole hour
+/// after. The hour between pays hourly: cp-a covers only aoai-a, so
+/// 400 PTU x 1 h x 2.00 = 800.00. The reservation: 400 PTU x 744.00 (one
+/// month, up front) = 297,600.00. Total 298,400.00. On the amortized basis
+/// the reservation's month is spread from the midnight of its purchase day
+/// as before, so the comparison with doing nothing moves by the 800.00 too.
+#[test]
+fn deploy_first_then_buy_prices_the_hour_between() {
+    let p = simple(&["move", "--deployment", "chat", "--to-resource", "aoai-b"]);
+    for name in [
+        "no-overlap",
+        "overlap",
+        "no-overlap-reservation",
+        "overlap-reservation",
+        "late-downtime",
+        "late-hourly",
+        "late-renew",
+        "no-overlap-reservation-1y",
+        "overlap-reservation-1y",
+    ] {
+        let o = option(&p, name);
+        let steps = o["steps"].as_array().unwrap();
+        let create = steps
+            .iter()
+            .position(|s| {
+                s["action"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Create deployment")
+            })
+            .unwrap_or_else(|| panic!("{name}: no creation in {steps:?}"));
+        let buy = steps
+            .iter()
+            .position(|s| s["action"].as_str().unwrap().starts_with("Buy "))
+            .unwrap_or_else(|| panic!("{name}: no purchase in {steps:?}"));
+        // The purchase comes after the creation, an hour later.
+        assert!(create < buy, "{name}: {steps:?}");
+        let at = |i: usize| {
+            chrono::DateTime::parse_from_rfc3339(steps[i]["at"].as_str().unwrap()).unwrap()
+        };
+        assert_eq!(at(buy) - at(create), chrono::Duration::hours(1), "{name}");
+    }
+
+    let o = option(&p, "overlap-reservation");
+    assert_eq!(
+        step_at(o, "Create deployment chat@aoai-b"),
+        "2026-12-08T18:00:00Z"
+    );
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-08T19:00:00Z");
+    assert_eq!(o["costs"]["hourly"], "800.00");
+    assert_eq!(o["costs"]["reservation"], "297600.00");
+    assert_eq!(o["costs"]["total"], "298400.00");
+    // The gap is the one hourly window: aoai-b, 18:00 to 19:00, 400 PTU-h.
+    let w = windows(o, "overage");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0]["subject"], "aoai-b");
+    assert_eq!(w[0]["start"], "2026-12-08T18:00:00Z");
+    assert_eq!(w[0]["end"], "2026-12-08T19:00:00Z");
+    assert_eq!(w[0]["ptu_hours"], "400.0000");
+    assert_eq!(w[0]["cost"], "800.00");
+    // Against doing nothing (amortized): 800.00 more than buying at the
+    // creation did (-21,677.42), over the horizon and over the lifetime.
+    assert_eq!(o["vs_nothing"], "-20877.42");
+    assert_eq!(o["saving_lifetime"], "1148000.00");
+}
+
 #[test]
 fn move_small_estate_matches_the_arithmetic() {
     let p = simple(&["move", "--deployment", "chat", "--to-resource", "aoai-b"]);
@@ -286,33 +354,40 @@ fn move_small_estate_matches_the_arithmetic() {
             "overlap-reservation-1y"
         ]
     );
-    // Option 1: delete 6 h before the expiry, commit and deploy at it.
+    // Option 1: delete 6 h before the expiry, deploy at it, commit the
+    // hour after (deploy first, then buy): that hour pays 400 x 2.00 hourly.
     let o = option(&p, "no-overlap");
     assert_eq!(step_at(o, "Stop traffic"), "2026-12-09T18:00:00Z");
-    assert_eq!(step_at(o, "Buy commitment"), "2026-12-10T00:00:00Z");
     assert_eq!(
         step_at(o, "Create deployment chat@aoai-b"),
         "2026-12-10T00:00:00Z"
     );
+    assert_eq!(step_at(o, "Buy commitment"), "2026-12-10T01:00:00Z");
     assert_eq!(o["downtime"], "PT6H");
     assert_eq!(o["costs"]["commitment"], "400000.00");
+    assert_eq!(o["costs"]["hourly"], "800.00");
     assert_eq!(o["safe"], false);
     // Option 2: both live for a day before the old one goes.
     let o = option(&p, "overlap");
-    assert_eq!(step_at(o, "Buy commitment"), "2026-12-08T18:00:00Z");
+    assert_eq!(
+        step_at(o, "Create deployment chat@aoai-b"),
+        "2026-12-08T18:00:00Z"
+    );
+    assert_eq!(step_at(o, "Buy commitment"), "2026-12-08T19:00:00Z");
     assert_eq!(
         step_at(o, "Once the Requests metric"),
         "2026-12-09T18:00:00Z"
     );
     assert_eq!(o["downtime"], "PT0S");
-    assert_eq!(o["costs"]["total"], "400000.00");
+    assert_eq!(o["costs"]["total"], "400800.00");
     let pre = o["preconditions"].to_string();
     assert!(pre.contains("800 Regional PTU"), "{pre}");
     assert!(pre.contains("1 August 2024"), "{pre}");
-    // Reservation-based: 297,600 for 400 PTU, one month.
+    // Reservation-based: 297,600 for 400 PTU, one month, plus the hour
+    // before it (see deploy_first_then_buy_prices_the_hour_between).
     let o = option(&p, "overlap-reservation");
     assert_eq!(o["costs"]["reservation"], "297600.00");
-    assert_eq!(o["costs"]["total"], "297600.00");
+    assert_eq!(o["costs"]["total"], "298400.00");
     // Open-ended: the one-year term (248,000 a month here) is recommended.
     assert_eq!(
         option(&p, "overlap-reservation-1y")["costs"]["reservation"],
@@ -401,14 +476,18 @@ fn convert_small_estate_matches_the_arithmetic() {
         step_at(o, "Once the Requests metric"),
         "2026-12-09T18:00:00Z"
     );
-    // A Global reservation: 372 x 400.
+    // A Global reservation: 372 x 400, bought the hour after the Global
+    // deployment is created (deploy first, then buy): that hour pays
+    // 400 PTU x 1.00 hourly.
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-08T19:00:00Z");
     assert_eq!(o["costs"]["reservation"], "148800.00");
-    assert_eq!(o["costs"]["hourly"], "0.00");
-    assert_eq!(o["costs"]["total"], "148800.00");
+    assert_eq!(o["costs"]["hourly"], "400.00");
+    assert_eq!(o["costs"]["total"], "149200.00");
     assert!(o["steps"].to_string().contains("400 PTU Global"));
     let o = option(&p, "with-downtime");
     assert_eq!(o["downtime"], "PT1H");
     assert_eq!(step_at(o, "Create deployment"), "2026-12-09T19:00:00Z");
+    assert_eq!(step_at(o, "Buy reservation"), "2026-12-09T20:00:00Z");
     // Open-ended: the same purchase on a one-year term is cheaper over the
     // twelve months, and recommended.
     assert!(
@@ -1329,7 +1408,9 @@ fn a_free_scope_change_makes_the_move_cost_nothing_extra() {
     assert!(names(&p).contains(&"no-overlap-rescope".to_string()));
     // Without the scope change, the planned purchase is resized to what
     // chat-gpt4o needs (300: 72,900 a month) and 100 PTU bought for the
-    // target (one month, 286 x 100 = 28,600): 3 x 101,500.
+    // target (one month, 286 x 100 = 28,600): 3 x 101,500; bought the hour
+    // after the new deployment is created, which pays 100 x 2.00 hourly
+    // (deploy first, then buy): 304,700.
     let o = option(&p, "overlap-reservation");
     assert!(
         o["steps"].to_string().contains(
@@ -1338,7 +1419,8 @@ fn a_free_scope_change_makes_the_move_cost_nothing_extra() {
         "{}",
         o["steps"]
     );
-    assert_eq!(o["costs"]["total"], "304500.00");
+    assert_eq!(o["costs"]["hourly"], "200.00");
+    assert_eq!(o["costs"]["total"], "304700.00");
     assert!(
         !windows(o, "unused")
             .iter()
@@ -1404,7 +1486,9 @@ fn a_conversion_resizes_or_drops_planned_purchases_it_leaves_idle() {
     // rag-gpt4omini (100) stays Regional once cp-eastus2-prod expires, so
     // the planned res-eus2-regional shrinks to 100 PTU (24,300 a month)
     // rather than idling 300 PTU for a year; the Global reservation is 300
-    // x 260 a month: 3 x (24,300 + 78,000).
+    // x 260 a month: 3 x (24,300 + 78,000), plus the hour between the
+    // Global deployment and its purchase (deploy first, then buy), 300 x
+    // 1.00 hourly.
     let p: Value = serde_json::from_str(&demo(
         &[
             "convert",
@@ -1426,7 +1510,8 @@ fn a_conversion_resizes_or_drops_planned_purchases_it_leaves_idle() {
             NOW,
             "{name}"
         );
-        assert_eq!(o["costs"]["total"], "306900.00", "{name}");
+        assert_eq!(o["costs"]["hourly"], "300.00", "{name}");
+        assert_eq!(o["costs"]["total"], "307200.00", "{name}");
         assert!(
             !windows(o, "unused")
                 .iter()
@@ -1467,9 +1552,10 @@ fn a_conversion_resizes_or_drops_planned_purchases_it_leaves_idle() {
         step_at(o, "Drop the planned purchase of reservation res-planned"),
         NOW
     );
-    // Only the Global reservation: 372 x 400.
+    // Only the Global reservation: 372 x 400, and the hour before it (deploy
+    // first, then buy): 400 x 1.00 hourly.
     assert_eq!(o["costs"]["reservation"], "148800.00");
-    assert_eq!(o["costs"]["total"], "148800.00");
+    assert_eq!(o["costs"]["total"], "149200.00");
 }
 
 #[test]
@@ -1511,7 +1597,8 @@ fn late_options_say_what_they_cost_and_renew_only_what_is_needed() {
     // The demo's rag move: past cp-eastus2-prod's expiry the old deployment
     // (100 PTU) is all that nothing covers (the planned reservation shrinks
     // to chat-gpt4o's 300): one more renewal at 100 PTU (312 x 100), not
-    // 400; hourly 100 x 2.00 x 24 a late day.
+    // 400; hourly 100 x 2.00 x 24 a late day, plus the hour between the new
+    // deployment and its reservation (deploy first, then buy), 100 x 2.00.
     let p: Value = serde_json::from_str(&demo(
         &[
             "move",
@@ -1528,7 +1615,7 @@ fn late_options_say_what_they_cost_and_renew_only_what_is_needed() {
     assert_eq!(renew["costs"]["commitment"], "31200.00");
     assert!(fact(&p, "break-even (late)").starts_with("6.5 days"));
     let hourly = option(&p, "late-hourly");
-    assert_eq!(hourly["costs"]["hourly"], "4800.00");
+    assert_eq!(hourly["costs"]["hourly"], "5000.00");
     assert!(hourly["notes"].to_string().contains("pays the hourly rate"));
 
     // A reservation with room for both: the old deployment costs nothing

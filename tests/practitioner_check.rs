@@ -12,12 +12,13 @@
 
 mod common;
 
-use ptudesk::alerts::{Notification, Severity, evaluate};
-use ptudesk::config::Config;
+use ptudesk::alerts::evaluate;
 use ptudesk::domain::Estate;
+use ptudesk::domain::notice::{Notification, Severity};
+use ptudesk::domain::plan::{Lifetime, RemedyKind};
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
-use ptudesk::planner::remedies::{self, Lifetime, Pricer, RemedyKind};
+use ptudesk::planner::remedies::{self, Pricer};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -126,7 +127,8 @@ fn check_at(parts: &Value, now: &str) -> Vec<Notification> {
     evaluate(
         &estate(parts.clone()),
         &PriceBook::default_book(),
-        &Config::default(),
+        &Default::default(),
+        Default::default(),
         t(now),
         chrono::Duration::days(30),
     )

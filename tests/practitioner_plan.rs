@@ -12,11 +12,12 @@
 mod common;
 
 use ptudesk::domain::Estate;
+use ptudesk::domain::plan::Lifetime;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::terms::reservation_renewal_for;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{ReservationRenewal, Sku};
-use ptudesk::planner::{self, Lifetime, Params, PlanSet, Subject};
+use ptudesk::planner::{self, Params, PlanSet, Subject};
 use ptudesk::rating::{self, Basis, Bucket, Request};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -530,8 +531,8 @@ fn a_commitment_smaller_than_deployed_covers_the_excess_now() {
 #[test]
 fn deploy_first_then_buy_the_excess_when_it_is_deployed() {
     // Story: chat-b (100 PTU) is planned for 1 Dec beside a 300 PTU
-    // commitment fully used by chat: its reservation is bought when it is
-    // deployed, not now.
+    // commitment fully used by chat: its reservation is bought the first
+    // whole hour after it is deployed (01:00), not now and not at 00:00.
     let v = estate(
         vec![
             regional("chat", "aoai-a", 300),
@@ -551,11 +552,11 @@ fn deploy_first_then_buy_the_excess_when_it_is_deployed() {
     let plan = cli(&file, &["migrate", "--commitment", "cp-a"]);
     let o = option(&plan, "overlap-1y");
     let (at, _) = step(o, "Buy reservation res-cp-a-excess: 100 PTU");
-    assert_eq!(at, "2026-12-01T00:00:00Z");
-    // It would pay hourly 1 Dec 00:00 -> 9 Dec 18:00 = 210 h: 100 x 2.00 x
-    // 210 = 42,000.
+    assert_eq!(at, "2026-12-01T01:00:00Z");
+    // It would pay hourly 1 Dec 01:00 -> 9 Dec 18:00 = 209 h: 100 x 2.00 x
+    // 209 = 41,800.
     assert!(
-        fact(&plan, "excess before the expiry").contains("(42,000.00 on the hourly meter"),
+        fact(&plan, "excess before the expiry").contains("(41,800.00 on the hourly meter"),
         "{}",
         fact(&plan, "excess before the expiry")
     );
@@ -634,14 +635,16 @@ fn converting_beside_a_one_year_reservation_offers_the_conversion_at_its_expiry(
     assert!(action.contains("2027-06-01 00:00 UTC"), "{action}");
     // Over the 30 days nothing changes yet: the same as doing nothing.
     assert_eq!(money(&o["vs_nothing"]), Decimal::ZERO);
-    // Converting now buys 100 Global PTU at 15:00 (now + 6 h) beside the
-    // idle res-y: 100 x 372 = 37,200 a term, amortized from midnight:
-    // 22 Nov .. 21 Dec (30 days, 1,240 a day): 15 h of 22 Nov = 775, 29
-    // days = 35,960; the renewal from 22 Dec (31 days, 1,200 a day): 9 h =
-    // 450. 37,185 more over the 30 days.
+    // Converting now creates 100 Global PTU at 15:00 (now + 6 h) and buys
+    // their reservation at 16:00 (deploy first, then buy) beside the idle
+    // res-y: the hour between pays 100 x 1.00 = 100 hourly; 100 x 372 =
+    // 37,200 a term, amortized from midnight: 22 Nov .. 21 Dec (30 days,
+    // 1,240 a day): 15 h of 22 Nov = 775, 29 days = 35,960; the renewal
+    // from 22 Dec (31 days, 1,200 a day): 9 h = 450. 37,285 more over the
+    // 30 days.
     assert_eq!(
         money(&option(&plan, "zero-downtime")["vs_nothing"]),
-        d("37185.00")
+        d("37285.00")
     );
     // Converting now costs more than doing nothing over the lifetime (a
     // Global reservation on top of res-y, idle to June); at its expiry it
@@ -694,8 +697,9 @@ fn a_move_of_an_open_ended_workload_offers_the_one_year_term() {
     assert_eq!(plan["lifetime"]["text"], "open-ended, taken as 12 months");
     assert_eq!(plan["recommended"], "overlap-1y");
     let o = option(&plan, "overlap-1y");
+    // Created at 15:00 (now + 6 h), bought the hour after.
     let (at, action) = step(o, "Buy reservation res-chat@aoai-b:");
-    assert_eq!(at, "2026-11-22T15:00:00Z");
+    assert_eq!(at, "2026-11-22T16:00:00Z");
     assert!(action.contains("1 year, billed monthly"), "{action}");
     // Over 22 Nov 09:00 -> 22 Nov 2027 09:00 (8,760 h), doing nothing pays
     // 100 x 2.00 x 8,760 = 1,752,000 hourly. The overlap pays the old
@@ -704,11 +708,13 @@ fn a_move_of_an_open_ended_workload_offers_the_one_year_term() {
     // calendar days from 22 Nov (the first period's 30 days): the 9 hours
     // of 22 Nov before the window (9/24 x 62,000 / 30 = 775) are made up by
     // the 9 hours of 22 Nov 2027 the renewal's first period puts in it.
-    // Saves 1,752,000 - 6,000 - 744,000 = 1,002,000.
-    assert_eq!(saving(&plan, "overlap-1y"), d("1002000.00"));
+    // The new deployment pays hourly the hour before its purchase (deploy
+    // first, then buy): 100 x 2.00 = 200. Saves 1,752,000 - 6,000 - 200 -
+    // 744,000 = 1,001,800.
+    assert_eq!(saving(&plan, "overlap-1y"), d("1001800.00"));
     // One-month terms: 12 x 74,400 = 892,800 (the same 9 hours in and out,
-    // 930 each), plus 6,000: saves 853,200, 148,800 less than the year.
-    assert_eq!(saving(&plan, "overlap"), d("853200.00"));
+    // 930 each), plus 6,200: saves 853,000, 148,800 less than the year.
+    assert_eq!(saving(&plan, "overlap"), d("853000.00"));
     same(&lib(&e, move_chat(), None), &plan);
 }
 
@@ -716,7 +722,8 @@ fn a_move_of_an_open_ended_workload_offers_the_one_year_term() {
 fn a_move_before_a_planned_deletion_keeps_one_month_terms() {
     // Story: the same move, the workload retired on 1 Mar 2027 (planned):
     // no one-year option; the one-month purchase stops renewing after the
-    // term that holds the deletion (22 Feb 15:00 .. 22 Mar 15:00).
+    // term that holds the deletion (22 Feb 16:00 .. 22 Mar 16:00: bought at
+    // 16:00, the hour after the deployment at 15:00).
     let v = estate(
         vec![dep(
             "chat",
@@ -747,7 +754,7 @@ fn a_move_before_a_planned_deletion_keeps_one_month_terms() {
         option(&plan, "overlap"),
         "Set reservation res-chat@aoai-b not to renew",
     );
-    assert_eq!(at, "2027-02-22T15:00:00Z");
+    assert_eq!(at, "2027-02-22T16:00:00Z");
     same(&lib(&e, move_chat(), None), &plan);
 }
 
@@ -755,7 +762,7 @@ fn a_move_before_a_planned_deletion_keeps_one_month_terms() {
 fn a_move_before_a_deletion_fourteen_months_out_offers_the_year_and_stops_it() {
     // Story: the same move, the workload retired on 22 Jan 2028: fourteen
     // months, so the one-year term is offered, its renewal off from the
-    // start of its second year (22 Nov 2027 15:00), the term that holds the
+    // start of its second year (22 Nov 2027 16:00), the term that holds the
     // deletion.
     let v = estate(
         vec![dep(
@@ -776,7 +783,7 @@ fn a_move_before_a_deletion_fourteen_months_out_offers_the_year_and_stops_it() {
     );
     let o = option(&plan, "overlap-1y");
     let (at, _) = step(o, "Set reservation res-chat@aoai-b not to renew");
-    assert_eq!(at, "2027-11-22T15:00:00Z");
+    assert_eq!(at, "2027-11-22T16:00:00Z");
     same(&lib(&e, move_chat(), None), &plan);
 }
 
@@ -785,8 +792,8 @@ fn the_managed_migration_buys_the_excess_now_and_later_deployments_when_deployed
     // Story: 400 PTU on a 300 PTU commitment, 100 more planned for 15 Jan
     // 2027. The managed migration covers the 100 over the commitment now
     // (they pay hourly until the agreed date otherwise), buys the other
-    // 300 on the agreed date, and the 100 planned on 15 January when they
-    // are deployed (deploy first, then buy).
+    // 300 on the agreed date, and the 100 planned on 15 January the first
+    // whole hour after they are deployed (deploy first, then buy).
     let v = estate(
         vec![
             regional("chat", "aoai-a", 400),
@@ -810,11 +817,13 @@ fn the_managed_migration_buys_the_excess_now_and_later_deployments_when_deployed
     // On the agreed date 400 are deployed, 100 already reserved: 300.
     step(o, "Buy reservation res-cp-a: 300 PTU");
     let (at, _) = step(o, "Buy reservation res-cp-a-later: 100 PTU");
-    assert_eq!(at, "2027-01-15T00:00:00Z");
-    // Applied, nothing pays hourly on 15 January.
+    assert_eq!(at, "2027-01-15T01:00:00Z");
+    // Applied, 15 January pays hourly only the hour between: 100 x 2.00.
     let set = lib(&e, migrate(), None);
     same(&set, &plan);
     let applied = planner::apply(&e, set.option("managed").unwrap()).unwrap();
     let f = actual(&applied, "2027-01-15T00:00:00Z", "2027-01-16T00:00:00Z");
+    assert_eq!(f.totals.hourly, d("200"));
+    let f = actual(&applied, "2027-01-15T01:00:00Z", "2027-01-16T00:00:00Z");
     assert_eq!(f.totals.hourly, Decimal::ZERO);
 }

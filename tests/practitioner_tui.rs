@@ -16,9 +16,9 @@
 mod common;
 
 use ptudesk::config::Config;
+use ptudesk::domain::plan::RemedyKind;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{Estate, ReservationRenewal, Scope};
-use ptudesk::planner::remedies::RemedyKind;
 use ptudesk::tui::app::{Loadable, Overlay, key_action};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
 use ptudesk::tui::{Action, App, Pane, Worker, draw};
@@ -137,7 +137,7 @@ fn press(app: &mut App, worker: &Worker, code: KeyCode) {
     }
 }
 
-fn notifications(app: &App) -> Vec<ptudesk::alerts::Notification> {
+fn notifications(app: &App) -> Vec<ptudesk::domain::notice::Notification> {
     match &app.notifications {
         Loadable::Ready(list) => list.as_ref().clone(),
         other => panic!("not loaded: {other:?}"),
@@ -146,7 +146,11 @@ fn notifications(app: &App) -> Vec<ptudesk::alerts::Notification> {
 
 /// Selects the notification of `kind` in the Notifications pane and opens
 /// its remedies with `enter`; returns it.
-fn open_remedies(app: &mut App, worker: &Worker, kind: &str) -> ptudesk::alerts::Notification {
+fn open_remedies(
+    app: &mut App,
+    worker: &Worker,
+    kind: &str,
+) -> ptudesk::domain::notice::Notification {
     send(app, worker, Action::PaneNotifications);
     let list = notifications(app);
     let n = list

@@ -13,11 +13,11 @@
 
 mod common;
 
+use ptudesk::domain::plan::Lifetime;
 use ptudesk::domain::prices::PriceBook;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::domain::{Billing, Estate, Scope, Term};
 use ptudesk::planner::recommend::{Action, DemandSource, Report, Settings, recommend};
-use ptudesk::planner::remedies::Lifetime;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -235,7 +235,7 @@ fn a_planned_deletion_in_four_months_buys_one_month_terms_that_stop_there() {
     assert_eq!(x.billing, Some(Billing::Upfront));
     assert_eq!(x.quantity, 200);
     match &x.changes[..] {
-        [ptudesk::planner::Edit::AddReservation(res)] => {
+        [ptudesk::domain::plan::Edit::AddReservation(res)] => {
             assert_eq!(res.renewal_changes.len(), 1);
             assert_eq!(res.renewal_changes[0].at, t("2027-04-01T00:00:00Z"));
             assert_eq!(
@@ -273,7 +273,7 @@ fn an_idle_reservation_in_reach_is_rescoped_and_nothing_bought() {
     assert!(
         x.changes
             .iter()
-            .all(|c| !matches!(c, ptudesk::planner::Edit::AddReservation(_)))
+            .all(|c| !matches!(c, ptudesk::domain::plan::Edit::AddReservation(_)))
     );
     // Through the binary, applied: the store's reservation covers sub-b.
     let dir = tempfile::tempdir().unwrap();

@@ -1494,7 +1494,7 @@ fn a_shared_plan_without_its_associations_names_the_az_rest_call_that_lists_them
         "--now",
         FIRST,
     ]);
-    let call = ptudesk::sync::plan_associations_command();
+    let call = ptudesk::ingest::azure::plan_associations_command();
     assert!(
         out.contains(&format!(
             "no account association in this import (import the plan's too: `{call}`, or run `ptudesk sync`)"

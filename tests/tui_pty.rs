@@ -157,7 +157,7 @@ fn walks_the_demo_in_a_real_terminal() {
 
     // Help, from the live keymap.
     t.keys(&["?"]);
-    t.wait_all(&["Help: keys from your keymap", "add PTU (add_ptu)"]);
+    t.wait_all(&["Help: keys from your keymap", "capacity (capacity)"]);
     t.keys(&["Escape"]);
     t.wait_for("enter expands");
 

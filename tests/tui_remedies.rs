@@ -6,9 +6,9 @@
 
 use ptudesk::config::Config;
 use ptudesk::domain::ReservationRenewal;
+use ptudesk::domain::plan::RemedyKind;
 use ptudesk::domain::terms::reservation_renewal_for;
 use ptudesk::domain::time::{Time, parse_time_arg};
-use ptudesk::planner::remedies::RemedyKind;
 use ptudesk::tui::app::{Loadable, Overlay, key_action};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
 use ptudesk::tui::{Action, App, Pane, Worker, draw};
@@ -239,7 +239,7 @@ fn a_purchase_remedy_opens_the_new_reservation_form_filled_in() {
     let Some(Overlay::Form(f)) = app.overlays.last() else {
         panic!("{:?}", app.overlays)
     };
-    let ptudesk::planner::Edit::AddReservation(r) = &buy.changes[0] else {
+    let ptudesk::domain::plan::Edit::AddReservation(r) = &buy.changes[0] else {
         panic!("{:?}", buy.changes)
     };
     // Every PTU of the 300 pays hourly 24 hours a day: a reservation of 300.

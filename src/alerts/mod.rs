@@ -12,8 +12,9 @@
 pub mod sizes;
 pub mod unknown;
 
-use crate::config::{Alerts, Config};
 use crate::domain::money::{fmt_money_grouped, fmt_ptu_hours_grouped};
+use crate::domain::notice::{Ack, Notification, Severity};
+use crate::domain::plan::{Remedy, RemedyKind};
 use crate::domain::prices::PriceBook;
 use crate::domain::terms;
 use crate::domain::time::{Time, ceil_hour, floor_hour, fmt_time, hours_ahead};
@@ -22,37 +23,41 @@ use crate::domain::{
     ReservationRenewalChange, Sku, commitment_supports,
 };
 use crate::planner::PlanError;
-use crate::planner::remedies::{self, Expiring, Idle, Pricer, Remedy, RemedyKind};
+use crate::planner::remedies::{self, Expiring, Idle, Pricer};
+use crate::rating::whatif::Key;
 use crate::rating::{
     self, Basis, Bucket, ChargeKind, Forecast, InstrumentKind, RatingError, Request, Window,
     WindowKind,
 };
 use chrono::Duration;
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How much a notification matters: money and time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
+/// The `[alerts]` settings: when a notification is raised and how far
+/// ahead `check` looks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub expiry_lead_days: Vec<u32>,
+    pub critical_days: u32,
+    pub unused_threshold_pct: u32,
+    pub unused_window_days: u32,
+    pub quota_threshold_pct: u32,
+    pub horizon_days: u32,
 }
 
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            expiry_lead_days: vec![30, 14, 7, 1],
+            critical_days: 7,
+            unused_threshold_pct: 90,
+            unused_window_days: 7,
+            quota_threshold_pct: 90,
+            horizon_days: 30,
         }
-    }
-
-    pub fn from_name(s: &str) -> Option<Severity> {
-        [Severity::Info, Severity::Warning, Severity::Critical]
-            .into_iter()
-            .find(|x| x.name() == s)
     }
 }
 
@@ -74,35 +79,6 @@ pub const KINDS: [&str; 15] = [
     "double_billing_window",
     "deployment_size_off_step",
 ];
-
-/// One notification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    /// Stable: a hash of kind, subject and the triggering instant.
-    pub id: String,
-    /// One of [`KINDS`].
-    pub kind: &'static str,
-    pub severity: Severity,
-    /// The id of the object it is about.
-    pub subject: String,
-    /// When it happens (or happened).
-    pub at: Time,
-    pub message: String,
-    /// The rated cost it causes within [at, at + horizon) of the check.
-    pub cost_impact: Decimal,
-    /// How bad it is, measured so that it does not move with the check's
-    /// instant or horizon: a rate (cost a day) for a condition that lasts,
-    /// the amount of a one-off charge, the PTU deployed against a quota.
-    /// An acknowledgement holds while this does not grow.
-    pub level: Decimal,
-    /// What avoids it: the first remedy in words, when there is one.
-    pub action: String,
-    /// What it costs a day from now on, from the rated hours.
-    pub cost_per_day: Decimal,
-    /// What can be done, priced: safe first, then by the saving over the
-    /// workload's lifetime.
-    pub remedies: Vec<Remedy>,
-}
 
 /// A horizon in words: "30 days", "day", "6 hours", "30 minutes".
 pub fn horizon_words(h: Duration) -> String {
@@ -143,10 +119,16 @@ fn short(t: Time) -> String {
 struct Ctx<'a> {
     /// Remedy pricers, one per region.
     pricers: RefCell<BTreeMap<String, std::rc::Rc<Pricer<'a>>>>,
+    /// The estate's part in one (region, deployment type) key
+    /// ([`rating::whatif::restrict`]), and the same with every refunded
+    /// reservation (exact for its instruments' figures), kept.
+    parts: RefCell<BTreeMap<(Key, bool), std::rc::Rc<Estate>>>,
+    /// Ratings of a key's part (without refunded reservations) by window.
+    part_ratings: RefCell<BTreeMap<(Key, Time, Time), std::rc::Rc<Forecast>>>,
     estate: &'a Estate,
     book: &'a PriceBook,
     opts: rating::Options,
-    settings: &'a Alerts,
+    settings: &'a Settings,
     at: Time,
     from: Time,
     to: Time,
@@ -159,6 +141,9 @@ impl<'a> Ctx<'a> {
         format!("the next {}", horizon_words(self.horizon))
     }
 
+    /// A forecast's figures: its windows unexplained (the rules read the
+    /// windows' times, subjects and costs; explanations come from
+    /// [`Pricer::hourly_explanations`]).
     fn rate(&self, estate: &Estate, from: Time, to: Time) -> Result<Forecast, RatingError> {
         let req = Request {
             from,
@@ -166,7 +151,51 @@ impl<'a> Ctx<'a> {
             basis: Basis::Actual,
             by: Bucket::Month,
         };
-        rating::forecast(estate, self.book, &req, &self.opts)
+        rating::whatif::forecast_unexplained(estate, self.book, &req, &self.opts)
+    }
+
+    /// The estate's part in `key`; with `refunded`, every refunded
+    /// reservation too (they count against the refund limit wherever they
+    /// are, so an instrument's figures in the part are the whole estate's).
+    fn part(&self, key: &Key, refunded: bool) -> std::rc::Rc<Estate> {
+        let k = (key.clone(), refunded);
+        if let Some(p) = self.parts.borrow().get(&k) {
+            return p.clone();
+        }
+        let t = rating::whatif::Touched {
+            keys: [key.clone()].into(),
+            managed_compute: false,
+        };
+        let mut part = rating::whatif::restrict(self.estate, &t);
+        if refunded {
+            part.reservations = self
+                .estate
+                .reservations
+                .iter()
+                .filter(|r| r.refunded_at.is_some() || (r.region == key.0 && r.sku == key.1))
+                .cloned()
+                .collect();
+        }
+        let p = std::rc::Rc::new(part);
+        self.parts.borrow_mut().insert(k, p.clone());
+        p
+    }
+
+    /// [`Ctx::rate`] of the part in `key` (as [`Ctx::part`] without
+    /// refunded reservations), kept per window.
+    fn rate_part(
+        &self,
+        key: &Key,
+        from: Time,
+        to: Time,
+    ) -> Result<std::rc::Rc<Forecast>, RatingError> {
+        let k = (key.clone(), from, to);
+        if let Some(f) = self.part_ratings.borrow().get(&k) {
+            return Ok(f.clone());
+        }
+        let f = std::rc::Rc::new(self.rate(&self.part(key, false), from, to)?);
+        self.part_ratings.borrow_mut().insert(k, f.clone());
+        Ok(f)
     }
 
     /// The one remedy "do nothing", priced (it saves nothing).
@@ -180,7 +209,7 @@ impl<'a> Ctx<'a> {
             .price_all(
                 vec![remedies::Draft::new(RemedyKind::None, why)],
                 &remedies::Focus::default(),
-                crate::planner::lifetime::Lifetime::open_ended(),
+                crate::domain::plan::Lifetime::open_ended(),
             )
             .map_err(rating_err)
     }
@@ -273,17 +302,20 @@ fn per_day(cost: Decimal, hours: i64) -> Decimal {
 pub fn evaluate(
     estate: &Estate,
     book: &PriceBook,
-    config: &Config,
+    settings: &Settings,
+    opts: rating::Options,
     at: Time,
     horizon: Duration,
 ) -> Result<Vec<Notification>, RatingError> {
     let (from, to) = hours_ahead(at, horizon);
     let ctx = Ctx {
         pricers: RefCell::new(BTreeMap::new()),
+        parts: RefCell::new(BTreeMap::new()),
+        part_ratings: RefCell::new(BTreeMap::new()),
         estate,
         book,
-        opts: config.rating_options(),
-        settings: &config.alerts,
+        opts,
+        settings,
         at,
         from,
         to,
@@ -308,17 +340,21 @@ pub fn evaluate(
     } else {
         None
     };
+    // The history's windows by kind and subject, in order.
+    let mut by_subject: std::collections::HashMap<(WindowKind, &str), Vec<&Window>> =
+        std::collections::HashMap::new();
+    if let Some(h) = history.as_ref() {
+        for x in &h.windows {
+            by_subject
+                .entry((x.kind, x.subject.as_str()))
+                .or_default()
+                .push(x);
+        }
+    }
     let trigger_of = |w: &Window| -> Time {
-        history
-            .as_ref()
-            .and_then(|h| {
-                h.windows.iter().find(|x| {
-                    x.kind == w.kind
-                        && x.subject == w.subject
-                        && x.start <= w.start
-                        && w.start < x.end
-                })
-            })
+        by_subject
+            .get(&(w.kind, w.subject.as_str()))
+            .and_then(|same| same.iter().find(|x| x.start <= w.start && w.start < x.end))
             .map_or(w.start, |x| x.start)
     };
 
@@ -326,14 +362,9 @@ pub fn evaluate(
     // week apart) keeps the start of its first occurrence.
     let pattern_start = |w: &Window| -> Time {
         let mut start = trigger_of(w);
-        if let Some(h) = history.as_ref() {
-            let first = start;
-            for x in h
-                .windows
-                .iter()
-                .filter(|x| x.kind == w.kind && x.subject == w.subject && x.start < first)
-                .rev()
-            {
+        let first = start;
+        if let Some(same) = by_subject.get(&(w.kind, w.subject.as_str())) {
+            for x in same.iter().filter(|x| x.start < first).rev() {
                 if x.end + Duration::days(7) >= start {
                     start = x.start;
                 } else {
@@ -461,9 +492,28 @@ fn expiry_cost(
     end: Time,
     region: &str,
 ) -> Result<(Decimal, Decimal, Vec<String>), RatingError> {
-    let cf = renewed(ctx.estate, kind, source, end);
-    // Only the (region, deployment type) the renewal touches differs: rate that part.
-    let (now_part, cf_part) = rating::whatif::parts(ctx.estate, &cf);
+    // Only the (region, deployment type) the renewal touches differs: rate
+    // that part ([`rating::whatif::parts`]), renewed in the part itself.
+    let key: Key = match kind {
+        InstrumentKind::Commitment => (region.to_string(), Sku::Regional),
+        InstrumentKind::Reservation => {
+            let r = &ctx.estate.reservations[source];
+            (r.region.clone(), r.sku)
+        }
+    };
+    let now_part = ctx.part(&key, false);
+    let in_part = match kind {
+        InstrumentKind::Commitment => now_part
+            .commitments
+            .iter()
+            .position(|c| c.id == ctx.estate.commitments[source].id),
+        InstrumentKind::Reservation => now_part
+            .reservations
+            .iter()
+            .position(|r| r.id == ctx.estate.reservations[source].id),
+    }
+    .expect("the part holds the instrument's key");
+    let cf_part = renewed(&now_part, kind, in_part, end);
     let resources: Vec<String> = ctx
         .estate
         .resources
@@ -473,7 +523,7 @@ fn expiry_cost(
         .collect();
     let start = ceil_hour(end);
     let to = ctx.to.max(start + Duration::hours(24));
-    let base = ctx.rate(&now_part, start, to)?;
+    let base = ctx.rate_part(&key, start, to)?;
     let other = ctx.rate(&cf_part, start, to)?;
     let affected: Vec<String> = resources
         .into_iter()
@@ -486,7 +536,7 @@ fn expiry_cost(
         if from == start && upto == to {
             return Ok(overage_of(&base, &affected) - overage_of(&other, &affected));
         }
-        Ok(overage_of(&ctx.rate(&now_part, from, upto)?, &affected)
+        Ok(overage_of(&*ctx.rate_part(&key, from, upto)?, &affected)
             - overage_of(&ctx.rate(&cf_part, from, upto)?, &affected))
     };
     let per_day = caused(start, start + Duration::hours(24))?;
@@ -643,9 +693,9 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
         if end < ctx.at || end > until || end <= last.start {
             continue;
         }
-        // Does it cover anything in its last day?
+        // Does it cover anything in its last day? (Its key's part says.)
         let last_day = ctx.rate(
-            e,
+            &ctx.part(&(r.region.clone(), r.sku), true),
             floor_hour(end - Duration::hours(24)).max(floor_hour(last.start)),
             ceil_hour(end),
         )?;
@@ -1592,36 +1642,6 @@ fn refunds(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
         );
     }
     Ok(())
-}
-
-/// Acknowledgements that silence notifications.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ack {
-    pub id: String,
-    pub at: Time,
-    pub until: Option<Time>,
-    pub note: String,
-    /// The cost when acknowledged (as `check` showed it).
-    pub cost: Decimal,
-    /// The notification's [`Notification::level`] and severity when
-    /// acknowledged: it returns if either grows.
-    pub level: Decimal,
-    pub severity: Severity,
-}
-
-impl Ack {
-    /// An acknowledgement of `n` made at `at`.
-    pub fn of(n: &Notification, at: Time, until: Option<Time>, note: &str) -> Ack {
-        Ack {
-            id: n.id.clone(),
-            at,
-            until,
-            note: note.to_string(),
-            cost: n.cost_impact,
-            level: n.level,
-            severity: n.severity,
-        }
-    }
 }
 
 /// True when `n` is silenced at `at`: acknowledged, not expired, and not

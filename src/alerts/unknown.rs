@@ -16,8 +16,9 @@
 //! Every region and deployment type is affected: a reservation's order
 //! list does not say its region or type, so nothing narrower is known.
 
-use super::{Notification, Severity, horizon_words, notification_id};
+use super::{horizon_words, notification_id};
 use crate::domain::money::fmt_money_grouped;
+use crate::domain::notice::{Notification, Severity};
 use crate::domain::time::fmt_time;
 use crate::store::Unread;
 use chrono::Duration;

@@ -280,8 +280,7 @@ pub fn to_json(q: &Query, places: &[Place], currency: &str, now: Time) -> String
             })
             .collect(),
     };
-    let mut s =
-        crate::report::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializable"));
+    let mut s = crate::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializable"));
     s.push('\n');
     s
 }

@@ -2,15 +2,16 @@
 //! cron. Exit codes follow the monitoring-plugin convention: 0 nothing, 1
 //! warning, 2 critical, 3 could not check.
 
-use super::{Failure, Global, load_estate, out, store_path};
-use crate::alerts::{self, Ack, Notification, Severity};
+use super::{Exit, Failure, Global, load_estate, out, store_path};
+use crate::alerts;
 use crate::config::Config;
 use crate::domain::money::{fmt_money, fmt_money_grouped};
+use crate::domain::notice::{Notification, Severity};
+use crate::domain::plan::Remedy;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{
     Time, fmt_minute, fmt_second, fmt_time, parse_duration_arg, parse_time_arg,
 };
-use crate::planner::remedies::Remedy;
 use crate::report::wrap;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -142,14 +143,14 @@ pub struct JsonRemedy<'a> {
     pub saving_horizon: String,
     pub cost_per_day: String,
     pub committed_after_horizon: String,
-    pub lifetime: crate::planner::lifetime::Lifetime,
+    pub lifetime: crate::domain::plan::Lifetime,
     pub safe: bool,
     pub why_not: Option<&'a str>,
 }
 
 pub fn json_remedy(r: &Remedy) -> JsonRemedy<'_> {
     let objects = r.objects();
-    let object = |c: &crate::planner::Edit| {
+    let object = |c: &crate::domain::plan::Edit| {
         Remedy {
             changes: vec![c.clone()],
             ..r.clone()
@@ -211,8 +212,7 @@ pub fn to_json(list: &[Notification]) -> String {
             remedies: n.remedies.iter().map(json_remedy).collect(),
         })
         .collect();
-    let mut s =
-        crate::report::safe::json_safe(serde_json::to_string_pretty(&items).expect("serializes"));
+    let mut s = crate::safe::json_safe(serde_json::to_string_pretty(&items).expect("serializes"));
     s.push('\n');
     s
 }
@@ -283,7 +283,7 @@ pub fn to_text(list: &[Notification], silenced: usize) -> String {
 fn cannot(e: impl ToString) -> Failure {
     Failure {
         message: e.to_string(),
-        code: 3,
+        exit: Exit::Unknown,
     }
 }
 
@@ -317,17 +317,24 @@ fn evaluate(
     } else {
         Some(Store::open_existing(&store_path(g)?)?)
     };
-    let mut list = alerts::evaluate(&estate, &PriceBook::default_book(), config, at, horizon)?;
+    let mut list = alerts::evaluate(
+        &estate,
+        &PriceBook::default_book(),
+        &config.alerts,
+        config.rating_options(),
+        at,
+        horizon,
+    )?;
     let unread = store.as_ref().map(Store::reservations_unread).transpose()?;
     alerts::unknown::temper(&mut list, unread.flatten().as_ref(), horizon);
     Ok((list, store))
 }
 
 pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
-    let run = || -> Result<i32, Failure> {
-        let config = Config::load().map_err(Failure::input)?;
-        let (at, horizon) = a.when.resolve(&config, now);
-        let (list, mut store) = evaluate(g, &config, at, horizon)?;
+    let run = || -> Result<Exit, Failure> {
+        let config = g.config()?;
+        let (at, horizon) = a.when.resolve(config, now);
+        let (list, mut store) = evaluate(g, config, at, horizon)?;
         let acks = match &store {
             Some(s) => s.acks()?,
             None => vec![],
@@ -338,14 +345,14 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
             .into_iter()
             .filter(|n| n.severity >= min)
             .partition(|n| !alerts::silenced(n, &acks, at));
-        let code = match shown.iter().map(|n| n.severity).max() {
-            Some(Severity::Critical) => 2,
-            Some(Severity::Warning) => 1,
-            _ => 0,
+        let exit = match shown.iter().map(|n| n.severity).max() {
+            Some(Severity::Critical) => Exit::Critical,
+            Some(Severity::Warning) => Exit::Warning,
+            _ => Exit::Ok,
         };
         // The list is printed before any post, so a webhook that is down
         // does not hide it.
-        if !(a.quiet && code == 0) {
+        if !(a.quiet && exit == Exit::Ok) {
             let text = match a.format {
                 CheckFormat::Text => to_text(&shown, hidden.len()),
                 CheckFormat::Json => to_json(&shown),
@@ -355,7 +362,7 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
         if !a.notify.is_empty() {
             super::notify::deliver(
                 &super::notify::Run {
-                    config: &config,
+                    config,
                     targets: &a.notify,
                     digest: a.digest,
                     horizon,
@@ -366,13 +373,13 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
                 &raised,
             )?;
         }
-        Ok(code)
+        Ok(exit)
     };
     match run() {
-        Ok(0) => Ok(()),
-        Ok(code) => Err(Failure {
+        Ok(Exit::Ok) => Ok(()),
+        Ok(exit) => Err(Failure {
             message: String::new(),
-            code,
+            exit,
         }),
         Err(f) => Err(cannot(f.message)),
     }
@@ -514,12 +521,13 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
         )));
     }
     let mut store = Store::open_existing(&store_path(g)?)?;
-    let config = Config::load().map_err(Failure::input)?;
-    let (at, horizon) = a.when.resolve(&config, now);
+    let config = g.config()?;
+    let (at, horizon) = a.when.resolve(config, now);
     let mut current = alerts::evaluate(
         &store.load()?,
         &PriceBook::default_book(),
-        &config,
+        &config.alerts,
+        config.rating_options(),
         at,
         horizon,
     )?;
@@ -567,7 +575,7 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
             alerts::horizon_words(horizon)
         ))
     })?;
-    store.put_ack(&Ack::of(n, now, a.until, &a.note))?;
+    crate::ops::acknowledge(&mut store, n, now, a.until, &a.note)?;
     out(&format!(
         "Silenced {} ({} {}){}; it comes back if it gets worse. `ptudesk unack {}` undoes this.\n",
         n.id,
@@ -581,7 +589,7 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
 
 pub fn unack(g: &Global, a: &UnackArgs) -> Result<(), Failure> {
     let mut store = Store::open_existing(&store_path(g)?)?;
-    if store.remove_ack(&a.id)? {
+    if crate::ops::take_back(&mut store, &a.id)? {
         out(&format!("{} is no longer silenced.\n", a.id))
     } else {
         Err(Failure::input(format!(

@@ -4,12 +4,12 @@
 
 use super::check::{When, json_remedy};
 use super::{Failure, Global, load_estate, out, store_path};
-use crate::alerts::{self, Notification};
-use crate::config::Config;
+use crate::alerts;
 use crate::domain::money::fmt_money_grouped;
+use crate::domain::notice::Notification;
+use crate::domain::plan::Remedy;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
-use crate::planner::remedies::Remedy;
 use crate::report::wrap;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -215,7 +215,7 @@ fn remedy_lines(s: &mut String, k: usize, r: &Remedy) {
 }
 
 pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
-    let config = Config::load().map_err(Failure::input)?;
+    let config = g.config()?;
     let at = a.when.at.unwrap_or(now);
     let horizon = a
         .when
@@ -224,7 +224,14 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
     let book = PriceBook::default_book();
     if !a.apply {
         let estate = load_estate(g, at)?;
-        let list = alerts::evaluate(&estate, &book, &config, at, horizon)?;
+        let list = alerts::evaluate(
+            &estate,
+            &book,
+            &config.alerts,
+            config.rating_options(),
+            at,
+            horizon,
+        )?;
         let n = find(&list, &a.id, at, horizon).map_err(Failure::input)?;
         if let Some(k) = a.remedy.filter(|k| *k == 0 || *k > n.remedies.len())
             && let Err(why) = choose(n, Some(k))
@@ -241,24 +248,24 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
     let mut store = Store::open_existing(&store_path(g)?)?;
     let mut shown: Option<(Notification, usize)> = None;
     let summary = format!("fix {}", a.id);
-    let written = store.transact("fix", &summary, now, |current| {
-        let list =
-            alerts::evaluate(current, &book, &config, at, horizon).map_err(|e| e.to_string())?;
+    let written = crate::ops::apply_remedy(&mut store, "fix", &summary, now, |current| {
+        let list = alerts::evaluate(
+            current,
+            &book,
+            &config.alerts,
+            config.rating_options(),
+            at,
+            horizon,
+        )
+        .map_err(|e| e.to_string())?;
         let n = find(&list, &a.id, at, horizon)?;
         let k = choose(n, a.remedy)?;
-        let e = crate::planner::apply_edits(current, &n.remedies[k].changes)
-            .map_err(|e| e.to_string())?;
-        crate::domain::validate::validate(&e).map_err(|v| {
-            format!(
-                "remedy {} ({}) would leave the estate invalid: {v}",
-                k + 1,
-                n.remedies[k].kind.name()
-            )
-        })?;
         shown = Some((n.clone(), k));
-        Ok::<_, String>(e)
+        Ok(crate::ops::Picked {
+            changes: n.remedies[k].changes.clone(),
+            name: format!("remedy {} ({})", k + 1, n.remedies[k].kind.name()),
+        })
     })?;
-    let written = written.map_err(Failure::input)?;
     let (n, k) = shown.expect("the remedy was chosen");
     out(&render(&n, a.format, Some((k, written.change))))
 }

@@ -16,6 +16,7 @@ use crate::domain::time::{Time, add_months, month_start, parse_time_arg};
 use crate::ingest::snapshot;
 use crate::rating::{self, Basis, Bucket, Request};
 use crate::report;
+use crate::safe;
 use chrono::{TimeZone, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -55,6 +56,22 @@ pub struct Global {
     /// Open the terminal app without edits
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// The settings, read once on first use ([`Global::config`]).
+    #[arg(skip)]
+    pub settings: std::cell::OnceCell<crate::config::Config>,
+}
+
+impl Global {
+    /// The settings (`PTUDESK_CONFIG` or the platform's config file over
+    /// the defaults), read the first time a command needs them and kept for
+    /// the rest of the run.
+    pub fn config(&self) -> Result<&crate::config::Config, Failure> {
+        if let Some(c) = self.settings.get() {
+            return Ok(c);
+        }
+        let c = crate::config::Config::load().map_err(Failure::input)?;
+        Ok(self.settings.get_or_init(|| c))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,18 +171,58 @@ pub enum ProfileArg {
     Concentrated,
 }
 
+/// The exit statuses, all of them (docs/outputs.md): `check` answers in
+/// the monitoring-plugin convention, every other command 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done; `check`: nothing to report.
+    Ok,
+    /// Bad input or a failed command: nothing written.
+    Failed,
+    /// `check`: the worst notification shown is a warning.
+    Warning,
+    /// `check`: the worst notification shown is critical.
+    Critical,
+    /// `check`: could not check (or could not deliver).
+    Unknown,
+}
+
+impl Exit {
+    /// The process's exit code.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed | Exit::Warning => 1,
+            Exit::Critical => 2,
+            Exit::Unknown => 3,
+        }
+    }
+
+    /// The status of a command line clap refused: `check` could not check
+    /// (3), any other command failed (1). Which command was meant is clap's
+    /// own reading of the arguments, errors ignored.
+    pub fn for_usage_error() -> Exit {
+        use clap::CommandFactory;
+        let meant = Cli::command().ignore_errors(true).try_get_matches().ok();
+        match meant.as_ref().and_then(|m| m.subcommand_name()) {
+            Some("check") => Exit::Unknown,
+            _ => Exit::Failed,
+        }
+    }
+}
+
 /// A failure with the exit status it calls for.
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
-    pub code: i32,
+    pub exit: Exit,
 }
 
 impl Failure {
     pub fn input(message: impl ToString) -> Failure {
         Failure {
             message: message.to_string(),
-            code: 1,
+            exit: Exit::Failed,
         }
     }
 }
@@ -215,11 +272,11 @@ pub fn window(from: Option<Time>, to: Option<Time>, now: Time) -> (Time, Time) {
 }
 
 /// Writes a command's output to stdout. Every control character but the
-/// line break is shown visibly ([`report::safe::plain_lines`]): text from
+/// line break is shown visibly ([`safe::plain_lines`]): text from
 /// the estate never drives the terminal. JSON and CSV producers escape
 /// their text as their formats say, so this leaves them unchanged.
 pub(crate) fn out(text: &str) -> Result<(), Failure> {
-    let text = report::safe::plain_lines(text);
+    let text = safe::plain_lines(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -250,9 +307,7 @@ fn forecast(g: &Global, a: &ForecastArgs, now: Time) -> Result<(), Failure> {
         &estate,
         &PriceBook::default_book(),
         &req,
-        &crate::config::Config::load()
-            .map_err(Failure::input)?
-            .rating_options(),
+        &g.config()?.rating_options(),
     )?;
     let text = match a.format {
         ForecastFormat::Table => report::forecast::to_table(&f),
@@ -272,7 +327,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     if cli.global.demo && cli.global.scenario.is_some() {
         return Err(Failure {
             message: "--demo and --scenario cannot be used together: --demo uses the bundled demo estate, --scenario FILE the estate in FILE; give one".into(),
-            code: if matches!(cli.command, Some(Command::Check(_))) { 3 } else { 1 },
+            exit: if matches!(cli.command, Some(Command::Check(_))) {
+                Exit::Unknown
+            } else {
+                Exit::Failed
+            },
         });
     }
     let now = cli.global.now.unwrap_or_else(Utc::now);
@@ -302,7 +361,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         None => {
             // No command: the terminal app, on the demo, a scenario or the store.
-            let config = crate::config::Config::load().map_err(Failure::input)?;
+            let config = cli.global.config()?.clone();
             let store = if cli.global.demo {
                 crate::tui::StoreChoice::Demo
             } else if let Some(file) = &cli.global.scenario {

@@ -8,8 +8,8 @@
 
 use super::Failure;
 use super::check::{PostFailure, post, webhook_timeout};
-use crate::alerts::Notification;
 use crate::config::{Config, Smtp, SmtpSecurity};
+use crate::domain::notice::Notification;
 use crate::domain::time::Time;
 use crate::notify::digest::{self, Every};
 use crate::notify::{Channel, Report, render};
@@ -76,7 +76,7 @@ pub fn deliver(
     } else {
         Err(Failure {
             message: failures.join("\n"),
-            code: 3,
+            exit: super::Exit::Unknown,
         })
     }
 }
@@ -228,9 +228,8 @@ impl Message<'_> {
                     "fixed": d.fixed,
                     "unchanged": d.unchanged.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
                 });
-                let mut s = crate::report::safe::json_safe(
-                    serde_json::to_string_pretty(&v).expect("serializes"),
-                );
+                let mut s =
+                    crate::safe::json_safe(serde_json::to_string_pretty(&v).expect("serializes"));
                 s.push('\n');
                 s
             }
@@ -244,7 +243,7 @@ fn send(run: &Run, c: &Channel, m: &Message) -> Result<(), PostFailure> {
         Channel::Webhook(url) => post(url, &m.json(run.horizon)),
         Channel::Slack(url) => {
             let body = render::slack(&m.report(run.horizon, render::slack_cap));
-            post(url, &crate::report::safe::json_safe(body.to_string()))
+            post(url, &crate::safe::json_safe(body.to_string()))
         }
         Channel::Teams(url) => post(
             url,

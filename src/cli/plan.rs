@@ -9,7 +9,7 @@ use crate::domain::Sku;
 use crate::domain::money::{fmt_money, fmt_money_grouped, fmt_ptu_hours, fmt_ptu_hours_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time, parse_duration_arg};
-use crate::planner::{self, Comparison, Costs, Params, PlanError, PlanOption, PlanSet, Subject};
+use crate::planner::{self, Comparison, Costs, Params, PlanOption, PlanSet, Subject};
 use crate::rating::{Basis, Window};
 use crate::report::{fit, wrap};
 use crate::store::Store;
@@ -187,9 +187,7 @@ pub fn plan(g: &Global, a: &PlanArgs, now: Time) -> Result<(), Failure> {
         ptu,
         // The same settings `forecast` rates with, so an applied plan
         // agrees with it (an early termination fee on a refund, say).
-        rating: crate::config::Config::load()
-            .map_err(Failure::input)?
-            .rating_options(),
+        rating: g.config()?.rating_options(),
     };
     let book = PriceBook::default_book();
     let Some(name) = &c.apply else {
@@ -203,18 +201,11 @@ pub fn plan(g: &Global, a: &PlanArgs, now: Time) -> Result<(), Failure> {
         ));
     }
     let mut store = Store::open_existing(&store_path(g)?)?;
-    let summary = format!("plan {} {}: {name}", subject.kind().name(), subject.label());
-    let mut planned: Option<PlanSet> = None;
-    let written = store.transact("plan", &summary, now, |current| {
-        let (estate, set, _) = planner::apply_named(current, &book, &subject, &params, name)?;
-        planned = Some(set);
-        Ok::<_, PlanError>(estate)
-    })?;
-    let written = written?;
-    let set = planned.expect("the plan was made");
+    let done = crate::ops::apply_plan(&mut store, "plan", &book, &subject, &params, name, now)?;
+    let set = done.set;
     let applied = Applied {
         option: name.clone(),
-        change: written.change,
+        change: done.written.change,
     };
     out(&render(&set, c.format, Some(&applied)))
 }
@@ -265,7 +256,7 @@ struct JsonPlan<'a> {
     margin: String,
     facts: Vec<JsonFact<'a>>,
     /// How long the workload needs its capacity: what options are compared over.
-    lifetime: planner::Lifetime,
+    lifetime: crate::domain::plan::Lifetime,
     baseline: JsonBaseline<'a>,
     options: Vec<JsonOption<'a>>,
     recommended: Option<&'a str>,
@@ -442,8 +433,7 @@ pub fn to_json(set: &PlanSet, applied: Option<&Applied>) -> String {
             change: a.change,
         }),
     };
-    let mut s =
-        crate::report::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializable"));
+    let mut s = crate::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializable"));
     s.push('\n');
     s
 }

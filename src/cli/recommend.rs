@@ -4,7 +4,6 @@
 //! [`crate::planner::recommend`].
 
 use super::{Failure, Global, load_estate, out, store_path};
-use crate::config::Config;
 use crate::domain::money::{fmt_money, fmt_money_grouped};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time, parse_duration_arg};
@@ -420,7 +419,7 @@ pub fn applied(
 }
 
 pub fn recommend(g: &Global, a: &RecommendArgs, now: Time) -> Result<(), Failure> {
-    let config = Config::load().map_err(Failure::input)?;
+    let config = g.config()?;
     let opts = config.rating_options();
     let book = PriceBook::default_book();
     let settings = a.settings()?;

@@ -3,15 +3,13 @@
 use super::{Failure, Global, load_estate, out, store_path, window};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_second, fmt_time, parse_time_arg};
-use crate::ingest::batch::{Format, Placement, Skipped};
-use crate::ingest::merge::{FileBatch, merge};
-use crate::ingest::{InputError, azure, read_input, snapshot};
+use crate::ingest::batch::{Format, Placement};
+use crate::ingest::{InputError, snapshot};
+use crate::ops;
 use crate::rating::{self, Basis, Bucket, Request};
 use crate::report;
 use crate::store::Store;
-use crate::store::entities::{self, Kind};
 use clap::{Args, ValueEnum};
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -105,155 +103,6 @@ fn input(e: InputError) -> Failure {
     Failure::input(e)
 }
 
-/// Parses one file into a batch (format from `--format` or its shape).
-pub fn parse_file(
-    path: &std::path::Path,
-    format: Option<Format>,
-    placement: &Placement,
-    now: Time,
-) -> Result<FileBatch, Failure> {
-    let bytes = read_input(path).map_err(input)?;
-    let file = path.display().to_string();
-    let format = match format {
-        Some(f) => f,
-        None => match azure::detect_or_empty(&file, &bytes).map_err(input)? {
-            Some(f) => f,
-            // An empty list (`[]`, `{"value": []}`) holds nothing to import.
-            None => {
-                return Ok(FileBatch {
-                    file,
-                    batch: Default::default(),
-                });
-            }
-        },
-    };
-    let batch = match format {
-        Format::Snapshot => crate::ingest::batch::Batch {
-            snapshot: Some(snapshot::parse_part(&file, &bytes).map_err(input)?),
-            ..Default::default()
-        },
-        other => azure::parse(&file, &bytes, other, placement, now).map_err(input)?,
-    };
-    Ok(FileBatch { file, batch })
-}
-
-/// The objects the batches mention, by kind and key.
-fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
-    let mut m = BTreeSet::new();
-    for fb in batches {
-        let b = &fb.batch;
-        if let Some(s) = &b.snapshot {
-            m.extend(
-                entities::objects(s)
-                    .into_keys()
-                    .filter(|k| k.0 != Kind::Setting),
-            );
-        }
-        m.extend(b.resources.iter().map(|r| (Kind::Resource, r.id.clone())));
-        m.extend(
-            b.deployments
-                .iter()
-                .map(|d| (Kind::Deployment, d.id.clone())),
-        );
-        m.extend(
-            b.commitments
-                .iter()
-                .map(|c| (Kind::Commitment, c.id.clone())),
-        );
-        m.extend(
-            b.shared_plans
-                .iter()
-                .map(|c| (Kind::Commitment, c.id.clone())),
-        );
-        m.extend(
-            b.reservations
-                .iter()
-                .map(|r| (Kind::Reservation, r.id.clone())),
-        );
-        m.extend(
-            b.quotas
-                .iter()
-                .map(|q| (Kind::Quota, entities::quota_key(q))),
-        );
-        m.extend(
-            b.prices
-                .iter()
-                .map(|p| (Kind::Price, entities::price_key(&p.region, p.sku))),
-        );
-        m.extend(
-            b.model_capacities
-                .iter()
-                .map(|c| (Kind::ModelCapacity, c.key())),
-        );
-        m.extend(
-            b.billing_accounts
-                .iter()
-                .map(|x| (Kind::BillingAccount, x.id.clone())),
-        );
-        m.extend(
-            b.management_groups
-                .iter()
-                .map(|x| (Kind::ManagementGroup, x.id.clone())),
-        );
-    }
-    m
-}
-
-/// The import summary: per kind added, changed, unchanged; then skipped,
-/// grouped by why. An object the merge skipped is counted as skipped only,
-/// not also as unchanged.
-pub fn summary(
-    deltas: &[entities::Delta],
-    mentioned: &BTreeSet<(Kind, String)>,
-    skipped: &[Skipped],
-) -> String {
-    let mut s = String::new();
-    let counts = entities::counts(deltas);
-    let touched: BTreeSet<(Kind, &str)> = deltas.iter().map(|d| (d.kind, d.key.as_str())).collect();
-    let mut per_kind: BTreeMap<Kind, (usize, usize, usize)> = BTreeMap::new();
-    for (k, (a, c, _)) in &counts {
-        let e = per_kind.entry(*k).or_default();
-        e.0 += a;
-        e.1 += c;
-    }
-    let left_out: BTreeSet<&str> = skipped.iter().filter_map(|x| x.object.as_deref()).collect();
-    for (k, key) in mentioned {
-        if !touched.contains(&(*k, key.as_str())) && !left_out.contains(key.as_str()) {
-            per_kind.entry(*k).or_default().2 += 1;
-        }
-    }
-    for (k, (added, changed, unchanged)) in &per_kind {
-        if *k == Kind::Setting {
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "  {:<18} added {added}, changed {changed}, unchanged {unchanged}",
-            k.plural()
-        );
-    }
-    if !skipped.is_empty() {
-        let mut by_why: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for x in skipped {
-            by_why
-                .entry(x.why.as_str())
-                .or_default()
-                .push(x.what.as_str());
-        }
-        let _ = writeln!(s, "  skipped {}:", skipped.len());
-        for (why, whats) in by_why {
-            let example = whats[0];
-            let more = if whats.len() > 1 {
-                format!(" and {} more", whats.len() - 1)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(s, "    {} x {why} (e.g. {example}{more})", whats.len());
-        }
-    }
-    s
-}
-
 pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
     let placement = Placement {
         subscription: a.subscription.clone(),
@@ -261,27 +110,13 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
         at: a.at,
     };
     // Everything is read and checked before the store is touched.
-    let mut batches = Vec::new();
-    for f in &a.files {
-        batches.push(parse_file(f, a.format, &placement, now)?);
-    }
+    let batches = ops::read_files(&a.files, a.format, &placement, now).map_err(input)?;
     let path = store_path(g)?;
     let mut store = Store::open(&path)?;
     let files: Vec<String> = a.files.iter().map(|f| f.display().to_string()).collect();
-    let what = format!("import {}", files.join(" "));
-    let mut skipped = Vec::new();
-    let written = store.transact("import", &what, now, |current| {
-        let (estate, sk) = merge(current, &batches, now)?;
-        skipped = sk;
-        Ok::<_, InputError>(estate)
-    })?;
-    let written = written.map_err(input)?;
-    let mentioned = mentioned(&batches);
-    let imported = mentioned.iter().any(|(_, key)| {
-        !skipped
-            .iter()
-            .any(|x| x.object.as_deref() == Some(key.as_str()))
-    });
+    let done = ops::import(&mut store, &a.files, &batches, now)?;
+    let (written, skipped, mentioned) = (&done.written, &done.skipped, &done.mentioned);
+    let imported = done.imported_any();
     let mut text = String::new();
     match written.change {
         None if !imported && !skipped.is_empty() => {
@@ -320,7 +155,11 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
             );
         }
     }
-    text.push_str(&summary(&written.deltas, &mentioned, &skipped));
+    text.push_str(&report::imports::summary(
+        &written.deltas,
+        mentioned,
+        skipped,
+    ));
     out(&text)
 }
 
@@ -329,7 +168,7 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
 /// data only (CSV, FOCUS) and can't carry it.
 pub fn note_unverified(f: &rating::Forecast) {
     if let Some(note) = unverified_note(f) {
-        eprintln!("{}", crate::report::safe::plain_lines(&note));
+        eprintln!("{}", crate::safe::plain_lines(&note));
     }
 }
 
@@ -390,14 +229,10 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
                 basis: Basis::Amortized,
                 by: Bucket::Day,
             };
-            let opts = crate::config::Config::load()
-                .map_err(Failure::input)?
-                .rating_options();
+            let opts = g.config()?.rating_options();
             let book = PriceBook::default_book();
-            let d = rating::forecast_detailed(&estate, &book, &req, &opts)?;
-            note_unverified(&d.forecast);
-            let (hourly, managed) = rating::usage_by_bucket(&estate, &book, &req, &opts)?;
-            let rows = report::focus::rows(&estate, &book, &d.periods, &d.bills, &hourly, &managed);
+            let (forecast, rows) = report::focus::rated_rows(&estate, &book, &req, &opts)?;
+            note_unverified(&forecast);
             let text = report::focus::csv(&estate.currency, &rows, a.focus_version);
             match &a.out {
                 Some(p) => std::fs::write(p, text)
@@ -449,7 +284,7 @@ pub fn log(g: &Global, a: &LogArgs) -> Result<(), Failure> {
 
 pub fn undo(g: &Global, now: Time) -> Result<(), Failure> {
     let mut store = Store::open_existing(&store_path(g)?)?;
-    match store.undo(now)? {
+    match ops::undo(&mut store, now)? {
         None => out("Nothing to undo.\n"),
         Some((c, undo_id)) => out(&format!(
             "Undid #{} ({}): put {} object(s) back as they were before it; recorded as #{undo_id}.\n",

@@ -47,12 +47,7 @@ pub fn sync(g: &Global, a: &SyncArgs, now: Time) -> Result<(), Failure> {
     // The settings file is read only when --timeout leaves it something to say.
     let timeout = match a.timeout {
         Some(t) => t,
-        None => {
-            crate::config::Config::load()
-                .map_err(Failure::input)?
-                .sync
-                .timeout
-        }
+        None => g.config()?.sync.timeout,
     };
     let options = crate::sync::Options {
         subscriptions: a.subscriptions.clone(),
@@ -64,13 +59,13 @@ pub fn sync(g: &Global, a: &SyncArgs, now: Time) -> Result<(), Failure> {
     let quiet = a.quiet;
     let report = crate::sync::run(&path, &options, now, |step| {
         if !quiet {
-            eprintln!("{}", crate::report::safe::plain_lines(step));
+            eprintln!("{}", crate::safe::plain_lines(step));
         }
     })
     .map_err(Failure::input)?;
     if quiet {
         for w in report.problems() {
-            eprintln!("{}", crate::report::safe::plain_lines(&w.to_string()));
+            eprintln!("{}", crate::safe::plain_lines(&w.to_string()));
         }
         Ok(())
     } else {

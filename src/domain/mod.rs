@@ -5,7 +5,11 @@
 
 pub mod capacity;
 pub mod money;
+pub mod notice;
+pub mod objects;
+pub mod plan;
 pub mod prices;
+pub mod sizes;
 pub mod terms;
 pub mod time;
 pub mod validate;

@@ -2061,3 +2061,14 @@ impl Accounts {
             .collect()
     }
 }
+
+/// The API version of the top-level commitment plan calls made through `az rest`.
+pub const COMMITMENT_PLANS_API: &str = "2025-06-01";
+
+/// The az command line (with placeholders) that lists a shared commitment
+/// plan's account associations: az has no command of its own for them.
+pub fn plan_associations_command() -> String {
+    format!(
+        "az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={COMMITMENT_PLANS_API}' --output json"
+    )
+}

@@ -142,7 +142,7 @@ pub fn price_key(region: &str, sku: Sku) -> String {
 /// The key of a quota in [`Batch::origins`]: the store's key
 /// (`subscription|region|SKU`, then `|model|version` for a model-specific row).
 pub fn quota_key(q: &Quota) -> String {
-    crate::store::entities::quota_key(q)
+    crate::domain::objects::quota_key(q)
 }
 
 /// A reservation order's details.

@@ -615,7 +615,7 @@ pub fn merge(
                 }
                 [] => format!(
                     "no account association in this import (import the plan's too: `{}`, or run `ptudesk sync`)",
-                    crate::sync::plan_associations_command()
+                    super::azure::plan_associations_command()
                 ),
                 many => format!("shared plan over {} accounts", many.len()),
             };

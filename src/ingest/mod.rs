@@ -6,6 +6,11 @@ pub mod batch;
 pub mod merge;
 pub mod snapshot;
 
+use crate::domain::objects::{self, Kind};
+use crate::domain::time::Time;
+use batch::{Format, Placement};
+use merge::FileBatch;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Bad input: which file, where in it, and what was expected.
@@ -116,4 +121,98 @@ pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u
         )),
         _ => Ok(Cow::Borrowed(bytes)),
     }
+}
+
+/// Parses one file into a batch (format from `--format` or its shape).
+pub fn parse_file(
+    path: &std::path::Path,
+    format: Option<Format>,
+    placement: &Placement,
+    now: Time,
+) -> Result<FileBatch, InputError> {
+    let bytes = read_input(path)?;
+    let file = path.display().to_string();
+    let format = match format {
+        Some(f) => f,
+        None => match azure::detect_or_empty(&file, &bytes)? {
+            Some(f) => f,
+            // An empty list (`[]`, `{"value": []}`) holds nothing to import.
+            None => {
+                return Ok(FileBatch {
+                    file,
+                    batch: Default::default(),
+                });
+            }
+        },
+    };
+    let batch = match format {
+        Format::Snapshot => batch::Batch {
+            snapshot: Some(snapshot::parse_part(&file, &bytes)?),
+            ..Default::default()
+        },
+        other => azure::parse(&file, &bytes, other, placement, now)?,
+    };
+    Ok(FileBatch { file, batch })
+}
+
+/// The objects the batches mention, by kind and key.
+pub fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
+    let mut m = BTreeSet::new();
+    for fb in batches {
+        let b = &fb.batch;
+        if let Some(s) = &b.snapshot {
+            m.extend(
+                objects::objects(s)
+                    .into_keys()
+                    .filter(|k| k.0 != Kind::Setting),
+            );
+        }
+        m.extend(b.resources.iter().map(|r| (Kind::Resource, r.id.clone())));
+        m.extend(
+            b.deployments
+                .iter()
+                .map(|d| (Kind::Deployment, d.id.clone())),
+        );
+        m.extend(
+            b.commitments
+                .iter()
+                .map(|c| (Kind::Commitment, c.id.clone())),
+        );
+        m.extend(
+            b.shared_plans
+                .iter()
+                .map(|c| (Kind::Commitment, c.id.clone())),
+        );
+        m.extend(
+            b.reservations
+                .iter()
+                .map(|r| (Kind::Reservation, r.id.clone())),
+        );
+        m.extend(
+            b.quotas
+                .iter()
+                .map(|q| (Kind::Quota, objects::quota_key(q))),
+        );
+        m.extend(
+            b.prices
+                .iter()
+                .map(|p| (Kind::Price, objects::price_key(&p.region, p.sku))),
+        );
+        m.extend(
+            b.model_capacities
+                .iter()
+                .map(|c| (Kind::ModelCapacity, c.key())),
+        );
+        m.extend(
+            b.billing_accounts
+                .iter()
+                .map(|x| (Kind::BillingAccount, x.id.clone())),
+        );
+        m.extend(
+            b.management_groups
+                .iter()
+                .map(|x| (Kind::ManagementGroup, x.id.clone())),
+        );
+    }
+    m
 }

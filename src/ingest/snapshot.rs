@@ -554,7 +554,7 @@ pub fn load(path: &std::path::Path) -> Result<Estate, InputError> {
 
 /// Writes an estate as a snapshot (pretty JSON, stable field order).
 pub fn to_json(estate: &Estate) -> String {
-    let mut s = crate::report::safe::json_safe(
+    let mut s = crate::safe::json_safe(
         serde_json::to_string_pretty(estate).expect("an estate always serializes"),
     );
     s.push('\n');

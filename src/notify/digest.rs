@@ -5,10 +5,10 @@
 //! records what it reported; the next one compares with that.
 
 use super::{Report, Section, counts, cut, dollars, order, over};
-use crate::alerts::{Notification, Severity};
 use crate::domain::money::parse_money;
+use crate::domain::notice::{Notification, Severity};
 use crate::domain::time::Time;
-use crate::report::safe;
+use crate::safe;
 use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -18,10 +18,10 @@
 pub mod digest;
 pub mod render;
 
-use crate::alerts::{Notification, Severity};
 use crate::domain::money::fmt_money_grouped;
+use crate::domain::notice::{Notification, Severity};
 use crate::domain::time::fmt_time;
-use crate::report::safe;
+use crate::safe;
 use rust_decimal::Decimal;
 
 /// Where `check --notify` sends.

@@ -10,7 +10,7 @@
 //! - Email: plain text and HTML (every value escaped).
 
 use super::{Report, Section};
-use crate::alerts::Severity;
+use crate::domain::notice::Severity;
 use serde_json::{Value, json};
 
 /// Notifications a message shows before "and N more": Slack and Teams,
@@ -161,7 +161,7 @@ pub fn teams(r: &Report) -> Value {
 pub fn teams_within(at: impl Fn(usize) -> Report) -> String {
     let mut cap = CHAT_ITEMS;
     loop {
-        let body = crate::report::safe::json_safe(teams(&at(cap)).to_string());
+        let body = crate::safe::json_safe(teams(&at(cap)).to_string());
         if body.len() <= TEAMS_BYTES || cap == 1 {
             return body;
         }

@@ -211,7 +211,7 @@ impl<'a> Ctx<'a> {
             }
             minutes += u.hourly_ptu_minutes;
             for c in &u.covered {
-                let id = super::eval::base_id(&c.instrument).to_string();
+                let id = crate::domain::terms::base_id(&c.instrument).to_string();
                 if c.ptu_minutes > Decimal::ZERO && !out.covering.contains(&id) {
                     out.covering.push(id);
                 }
@@ -251,7 +251,7 @@ impl<'a> Ctx<'a> {
             .filter(|u| u.id == dep)
             .flat_map(|u| u.covered.into_iter())
             .filter(|c| c.ptu_minutes > Decimal::ZERO)
-            .map(|c| super::eval::base_id(&c.instrument).to_string())
+            .map(|c| crate::domain::terms::base_id(&c.instrument).to_string())
             .collect();
         out.dedup();
         Ok(out)
@@ -952,7 +952,7 @@ pub(crate) fn old_discounts(
                     .iter()
                     .filter(|x| {
                         x.kind == crate::rating::WindowKind::Unused
-                            && super::eval::base_id(&x.subject) == id
+                            && crate::domain::terms::base_id(&x.subject) == id
                     })
                     .map(|x| x.cost)
                     .sum();

@@ -9,6 +9,7 @@ use super::common::{
     describe_renewal, new_reservation, old_discounts, purchase, quota_check, renewal_for_remaining,
     renewals_for_idle, set_renewal, setting_at, trim_planned,
 };
+use super::moves::bought_after;
 use super::{
     Check, DEPLOY_LAG_MINUTES, Edit, PlanError, PlanOption, PlanSet, Status, Subject, apply_edits,
     short_duration, when,
@@ -299,7 +300,9 @@ pub(crate) fn plan(ctx: &Ctx, dep_id: &str, to: Sku) -> Result<PlanSet, PlanErro
 }
 
 /// Buys a reservation of the new type for what no discount covers of the
-/// new deployment once the old one is gone (sized by rating the what-if);
+/// new deployment once the old one is gone (sized by rating the what-if),
+/// the hour after the new one is created at `at` (deploy first, then buy:
+/// [`bought_after`]);
 /// resizes or drops the purchases of the old type planned for the resource
 /// that nothing needs any more.
 fn fund(ctx: &Ctx, o: &mut PlanOption, c: &Conv, at: Time, settled: Time) -> Result<(), PlanError> {
@@ -346,7 +349,7 @@ fn fund(ctx: &Ctx, o: &mut PlanOption, c: &Conv, at: Time, settled: Time) -> Res
         c.to,
         need,
         Term::OneMonth,
-        at,
+        bought_after(at),
     );
     purchase(ctx, o, &planned, new);
     o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);

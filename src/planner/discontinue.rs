@@ -192,7 +192,7 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
             .filter(|w| w.kind == WindowKind::Unused)
             .map(|w| &w.subject),
     ) {
-        let base = super::eval::base_id(id).to_string();
+        let base = crate::domain::terms::base_id(id).to_string();
         if ctx.estate.reservations.iter().any(|r| r.id == base) && !idle.contains(&base) {
             idle.push(base);
         }
@@ -210,7 +210,8 @@ pub(crate) fn plan(ctx: &Ctx, rid: &str) -> Result<PlanSet, PlanError> {
 /// own: the discontinue option priced with and without those steps, over
 /// the lifetime, by the same pricer.
 fn renewal_saving(ctx: &Ctx, set: &mut PlanSet) -> Result<(), PlanError> {
-    use super::remedies::{Draft as RDraft, Focus, Pricer, RemedyKind};
+    use super::remedies::{Draft as RDraft, Focus, Pricer};
+    use crate::domain::plan::RemedyKind;
     let Some(o) = set.option("discontinue") else {
         return Ok(());
     };
@@ -255,9 +256,9 @@ fn renewal_saving(ctx: &Ctx, set: &mut PlanSet) -> Result<(), PlanError> {
         instruments: set.slice.reservations.iter().cloned().collect(),
     };
     let lifetime = match ctx.lifetime {
-        super::Lifetime::Until(t) => super::remedies::Lifetime::Until(t),
+        super::Lifetime::Until(t) => crate::domain::plan::Lifetime::Until(t),
         super::Lifetime::OpenEnded { assumed_months } => {
-            super::remedies::Lifetime::OpenEnded { assumed_months }
+            crate::domain::plan::Lifetime::OpenEnded { assumed_months }
         }
     };
     let Some(without) = pricer.price(d, &focus, lifetime)? else {

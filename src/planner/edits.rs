@@ -2,76 +2,13 @@
 //! in the snapshot's own terms.
 
 use super::PlanError;
+use crate::domain::plan::Edit;
 use crate::domain::terms::scope_at;
 use crate::domain::time::Time;
 use crate::domain::{
-    Billing, Commitment, CommitmentRenewal, CommitmentRenewalChange, Deployment, Estate,
-    Reservation, ReservationRenewal, Scope, ScopeChange, Term,
+    Billing, CommitmentRenewal, CommitmentRenewalChange, Estate, Reservation, ReservationRenewal,
+    Scope, ScopeChange, Term,
 };
-
-/// One change to the estate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Edit {
-    /// Sets a commitment's renewal from `at` on (a `renewal_changes` entry;
-    /// entries at or after `at` are superseded).
-    CommitmentRenewal {
-        commitment: String,
-        at: Time,
-        renewal: CommitmentRenewal,
-    },
-    /// Buys a commitment.
-    AddCommitment(Commitment),
-    /// Adds PTUs to a commitment at `at` (billed prorated).
-    CommitmentAddition {
-        commitment: String,
-        at: Time,
-        ptu: i64,
-    },
-    /// Buys a reservation.
-    AddReservation(Reservation),
-    /// Re-dates and resizes a future-dated reservation, keeping its id,
-    /// name and scope (the scope and renewal in force at the new start).
-    ReplanReservation {
-        id: String,
-        start: Time,
-        ptu: i64,
-        term: Term,
-        billing: Billing,
-    },
-    /// Drops a future-dated reservation (a purchase no longer planned).
-    RemoveReservation { id: String },
-    /// Changes a reservation's scope from `at`.
-    ReservationScope { id: String, at: Time, scope: Scope },
-    /// Creates a deployment (its first size's instant is the creation).
-    AddDeployment(Deployment),
-    /// Deletes a deployment at `at` (a later planned resize is dropped; a
-    /// deployment not yet created by then is dropped altogether).
-    DeleteDeployment { deployment: String, at: Time },
-    /// Resizes a deployment from `at` (later planned sizes are dropped).
-    ResizeDeployment {
-        deployment: String,
-        at: Time,
-        ptu: i64,
-    },
-    /// Sets a reservation's renewal from `at` on (entries at or after `at`
-    /// are superseded).
-    ReservationRenewal {
-        id: String,
-        at: Time,
-        renewal: ReservationRenewal,
-    },
-    /// Refunds (returns) a reservation at `at`.
-    Refund { id: String, at: Time },
-    /// Withdraws a reservation's planned refund: it is kept.
-    CancelRefund { id: String },
-    /// Updates a deployment's model version in place (Azure keeps the
-    /// deployment, its size and its endpoint).
-    ModelVersion { deployment: String, version: String },
-    /// Purges a soft-deleted resource at `at`: its deployments stop billing.
-    PurgeResource { resource: String, at: Time },
-    /// Recovers a soft-deleted resource: it is no longer deleted.
-    RecoverResource { resource: String },
-}
 
 impl Edit {
     /// When it takes effect (a purchase or a creation: its start; a

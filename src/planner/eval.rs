@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
 /// A reservation term's reservation (`res-1/r2` belongs to `res-1`).
-pub use crate::domain::terms::base_id;
+use crate::domain::terms::base_id;
 
 /// The resources, commitments and reservations a plan touches: from the
 /// seeds, every reservation (in any of the estates) that may cover one of
@@ -439,19 +439,19 @@ fn year_variants(ctx: &Ctx, options: &[super::PlanOption]) -> Vec<super::PlanOpt
 }
 
 /// The lifetime as the remedies pricer takes it.
-fn remedy_lifetime(l: super::Lifetime) -> super::remedies::Lifetime {
+fn remedy_lifetime(l: super::Lifetime) -> crate::domain::plan::Lifetime {
     match l {
-        super::Lifetime::Until(t) => super::remedies::Lifetime::Until(t),
+        super::Lifetime::Until(t) => crate::domain::plan::Lifetime::Until(t),
         super::Lifetime::OpenEnded { assumed_months } => {
-            super::remedies::Lifetime::OpenEnded { assumed_months }
+            crate::domain::plan::Lifetime::OpenEnded { assumed_months }
         }
     }
 }
 
 /// The remedy kind an option is, by what it changes.
-fn remedy_kind(kind: PlanKind, o: &super::PlanOption) -> super::remedies::RemedyKind {
+fn remedy_kind(kind: PlanKind, o: &super::PlanOption) -> crate::domain::plan::RemedyKind {
     use super::Edit;
-    use super::remedies::RemedyKind;
+    use crate::domain::plan::RemedyKind;
     match kind {
         PlanKind::Convert => RemedyKind::Convert,
         PlanKind::Discontinue => RemedyKind::Delete,

@@ -20,21 +20,13 @@
 //!   workload from its creation.
 
 use crate::domain::Estate;
+use crate::domain::plan::Lifetime;
 use crate::domain::time::{Time, add_months, fmt_time};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 /// The months an open-ended workload is taken to last, at least.
 pub const OPEN_ENDED_MONTHS: u32 = 12;
-
-/// How long a workload needs its capacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lifetime {
-    /// Until a planned deletion (the instant it stops).
-    Until(Time),
-    /// No deletion planned: taken as `assumed_months` (at least 12) from now.
-    OpenEnded { assumed_months: u32 },
-}
 
 impl Lifetime {
     /// Open-ended, taken as the default twelve months.

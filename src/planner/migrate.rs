@@ -5,6 +5,7 @@ use super::common::{
     Ctx, Draft, NO_NEW_ENROLLMENT, ROLE_RESERVATION, business_days_after, describe_renewal,
     new_reservation, purchase, set_renewal, set_renewal_at, setting_at,
 };
+use super::moves::bought_after;
 use super::{
     Check, Credit, MANAGED_LEAD_DAYS, PlanError, PlanOption, PlanSet, Status, Subject,
     short_duration, when,
@@ -385,8 +386,8 @@ pub(crate) fn plan(ctx: &Ctx, cid: &str) -> Result<PlanSet, PlanError> {
 /// Regional PTU in the subscription and region that pay the hourly rate
 /// before the commitment's expiry (a commitment smaller than what is
 /// deployed, or deployments beside it): the first whole hour from now, or
-/// from a deployment's creation or growth, where the core finds PTU no
-/// discount covers, and what those PTU cost on the hourly meter until the
+/// the first whole hour after a deployment's creation or growth (deploy
+/// first, then buy), where the core finds PTU no discount covers, and what those PTU cost on the hourly meter until the
 /// purchase time before the expiry.
 struct Early {
     at: Time,
@@ -407,7 +408,8 @@ fn early_excess(
             continue;
         }
         for sz in &dep.sizes {
-            let h = ceil_hour(sz.at);
+            // Deploy first, then buy: the hour after it is created or grown.
+            let h = bought_after(sz.at);
             if h > ctx.first && h < p_time && !hours.contains(&h) {
                 hours.push(h);
             }
@@ -697,8 +699,8 @@ fn managed(
             &[ctx.unique_id(&format!("res-{}", subject.id), &[])],
         )
     };
-    // Deployments planned after the agreed date: each bought for when it
-    // is deployed, what no discount then covers.
+    // Deployments planned after the agreed date: each bought the first
+    // whole hour after it is deployed, what no discount then covers.
     let in_region = |res: &Resource| res.subscription == r.subscription && res.region == r.region;
     let life_end = ctx.lifetime.end(ctx.now).max(ctx.to);
     let mut later: Vec<Time> = ctx
@@ -708,7 +710,7 @@ fn managed(
         .filter(|dep| {
             dep.sku == Sku::Regional && ctx.estate.resource(&dep.resource).is_some_and(in_region)
         })
-        .flat_map(|dep| dep.sizes.iter().map(|s| ceil_hour(s.at)))
+        .flat_map(|dep| dep.sizes.iter().map(|s| bought_after(s.at)))
         .filter(|h| *h > ceil_hour(dm) && *h < life_end)
         .collect();
     later.sort();
@@ -739,7 +741,7 @@ fn managed(
         );
         purchase(ctx, &mut o, &[], extra);
         o.note(format!(
-            "{} PTU deployed from {} are bought when deployed (deploy first, then buy), not on the agreed date.",
+            "{} PTU deployed by {} are bought then, the first whole hour after their deployment (deploy first, then buy), not on the agreed date.",
             u.uncovered,
             when(h)
         ));

@@ -178,8 +178,9 @@ pub mod notice_remedies;
 pub mod recommend;
 pub mod remedies;
 
-pub use edits::{Edit, apply_edits};
-pub use lifetime::{Lifetime, lifetime_of};
+use crate::domain::plan::{Edit, Lifetime, Step};
+pub use edits::apply_edits;
+pub use lifetime::lifetime_of;
 
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, ceil_hour, floor_hour};
@@ -363,13 +364,6 @@ impl Comparison {
     }
 }
 
-/// One dated step of a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub at: Time,
-    pub action: String,
-}
-
 /// Whether a precondition holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -482,7 +476,7 @@ pub struct PlanOption {
     /// The option as a remedy, priced by [`remedies::Pricer`] against doing
     /// nothing over the workload's lifetime and the horizon (the figures
     /// the recommendation ranks by).
-    pub remedy: Option<remedies::Remedy>,
+    pub remedy: Option<crate::domain::plan::Remedy>,
 }
 
 impl PlanOption {

@@ -24,6 +24,17 @@ use crate::domain::{
 use chrono::Duration;
 use rust_decimal::Decimal;
 
+/// Deploy first, then buy (docs/migrations.md#deploy-first-then-buy): a
+/// discount for PTUs a plan creates is bought at the first whole hour after
+/// the deployment is created, never at the same instant or before. A
+/// reservation or commitment doesn't hold service capacity, so it is bought
+/// once the deployment exists; it starts at its purchase, so the PTUs pay
+/// the hourly rate from the creation to then, and the rating prices that
+/// gap like any other hour. Used by moves, conversions and migrations.
+pub(crate) fn bought_after(created: Time) -> Time {
+    floor_hour(created) + Duration::hours(1)
+}
+
 /// What the plan knows about the move.
 struct Move<'a> {
     dep: &'a Deployment,
@@ -254,7 +265,7 @@ fn with_commitment(
             "Stop traffic to ",
             " and delete it (downtime starts)",
         );
-        fund_commitment(ctx, &mut o, m, e)?;
+        fund_commitment(ctx, &mut o, m, bought_after(e))?;
         trim_planned(
             ctx,
             &mut o,
@@ -284,7 +295,7 @@ fn with_commitment(
             "Overlap: commit and deploy on the target before the expiry, then delete the old",
         );
         set_renewal(ctx, &mut o, c, e, renewal);
-        fund_commitment(ctx, &mut o, m, x)?;
+        fund_commitment(ctx, &mut o, m, bought_after(x))?;
         trim_planned(
             ctx,
             &mut o,
@@ -736,8 +747,9 @@ fn commitment_price_known(ctx: &Ctx, tgt: &Resource) -> bool {
             .any(|c| c.resource == tgt.id && c.price.is_some())
 }
 
-/// Commits the new deployment's PTUs on the target at `at`: a new
-/// commitment, or PTUs added to one already there.
+/// Commits the new deployment's PTUs on the target at `at` (the hour after
+/// it is created: [`bought_after`]): a new commitment, or PTUs added to one
+/// already there.
 fn fund_commitment(ctx: &Ctx, o: &mut PlanOption, m: &Move, at: Time) -> Result<(), PlanError> {
     match ctx.active_commitment(&m.tgt.id, at)? {
         Some((tc, tt)) => {
@@ -810,7 +822,8 @@ fn fund_commitment(ctx: &Ctx, o: &mut PlanOption, m: &Move, at: Time) -> Result<
 /// Buys a reservation for what no discount covers of the new deployment
 /// once the move is done (sized by rating the what-if), if anything.
 /// Sized in the first whole hour after `settled`, when the old deployment
-/// is gone. Purchases planned for the source that the move leaves idle are
+/// is gone; bought the hour after the new one is created at `at`
+/// ([`bought_after`]). Purchases planned for the source that the move leaves idle are
 /// resized or dropped first.
 fn fund_reservation(
     ctx: &Ctx,
@@ -845,7 +858,7 @@ fn fund_reservation(
         m.dep.sku,
         need,
         Term::OneMonth,
-        at,
+        bought_after(at),
     );
     purchase(ctx, o, &planned, new);
     o.pre(Check::Role, Status::Manual, ROLE_RESERVATION);

@@ -33,12 +33,14 @@
 //!   reservation refunded where the limit allows, or the window accepted.
 
 use super::PlanError;
-use super::edits::{Edit, apply_edits};
+use super::edits::apply_edits;
 use super::remedies::{
-    Draft, Focus, Lifetime, Pricer, Remedy, RemedyKind, commitment_renewal_at, conversion_caveat,
-    fresh_id, lifetime_of, money, round_up_size, size_rule,
+    Draft, Focus, Pricer, commitment_renewal_at, conversion_caveat, fresh_id, lifetime_of, money,
+    round_up_size, size_rule,
 };
 use super::when;
+use crate::domain::plan::Edit;
+use crate::domain::plan::{Lifetime, Remedy, RemedyKind};
 use crate::domain::terms;
 use crate::domain::time::{Time, ceil_hour};
 use crate::domain::{CommitmentRenewal, Deployment, Estate, Quota, Size, Sku};
@@ -413,7 +415,7 @@ pub fn for_size_off_step(
         instruments: vec![],
     };
     let mut drafts = Vec::new();
-    match crate::alerts::sizes::rule(&dep.model, dep.sku) {
+    match crate::domain::sizes::rule(&dep.model, dep.sku) {
         Some(Some((min, step))) => {
             let at = if s.at > now { s.at } else { ceil_hour(now) };
             let later: Vec<&Size> = dep.sizes.iter().filter(|x| x.at > at).collect();
@@ -445,7 +447,7 @@ pub fn for_size_off_step(
                 dep.model,
                 dep.sku.label()
             );
-            let up = crate::alerts::sizes::nearest(s.ptu, min, step);
+            let up = crate::domain::sizes::nearest(s.ptu, min, step);
             drafts.push(resize(
                 Draft::new(
                     RemedyKind::Resize,
@@ -474,7 +476,7 @@ pub fn for_size_off_step(
         Some(None) => {
             let mut taken = e.clone();
             for to in [Sku::Global, Sku::DataZone, Sku::Regional] {
-                let Some(Some((min, step))) = crate::alerts::sizes::rule(&dep.model, to) else {
+                let Some(Some((min, step))) = crate::domain::sizes::rule(&dep.model, to) else {
                     continue;
                 };
                 let d = Draft::new(

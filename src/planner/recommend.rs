@@ -59,9 +59,10 @@
 //!   date. One-month terms that autorenew at the same size roll over every
 //!   month and are not counted as expiring.
 
-use super::edits::{Edit, apply_edits};
-use super::lifetime::{Lifetime, lifetime_of};
-use super::{PlanError, Step, when};
+use super::edits::apply_edits;
+use super::lifetime::lifetime_of;
+use super::{PlanError, when};
+use crate::domain::plan::{Edit, Lifetime, Step};
 use crate::domain::prices::{PriceBook, PriceKind};
 use crate::domain::terms::{self, base_id};
 use crate::domain::time::{Time, add_months, ceil_hour, floor_hour, month_start};

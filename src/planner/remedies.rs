@@ -15,7 +15,11 @@
 //!   part of the estate (its resources, deployments, commitments and
 //!   reservations, plus every refunded reservation, which counts against
 //!   the refund limit wherever it is). Figures are exactly those of the
-//!   whole estate for that region.
+//!   whole estate for that region. Within it, a remedy is rated only on
+//!   the (region, deployment type) keys its changes touch (rating is
+//!   additive over them, [`rating::whatif`]), before and after; savings so
+//!   found are kept to 12 decimal places (what lies below is the rounding
+//!   of 28-digit sums, not money).
 //! - Saving over the lifetime: the amortized cost from the current hour to
 //!   the lifetime's end, plus, for a lifetime that ends (a planned
 //!   deletion), what the estate still owes for terms in force at the end
@@ -42,23 +46,25 @@
 //!   bought at the first hour that pays hourly (never before the next whole
 //!   hour): deploy first, then buy.
 
-use super::edits::{Edit, apply_edits};
-use super::{PlanError, Step, when};
+use super::edits::apply_edits;
+use super::{PlanError, when};
 use crate::domain::money::fmt_money_grouped;
+use crate::domain::plan::{Edit, Lifetime, Remedy, RemedyKind, Step};
 use crate::domain::prices::{PriceBook, PriceKind};
 use crate::domain::time::{Time, add_months, ceil_hour, floor_hour};
 use crate::domain::{
     Billing, CommitmentRenewal, CommitmentRenewalChange, Estate, Reservation, ReservationRenewal,
     ReservationRenewalChange, Scope, Sku, Term, terms,
 };
+use crate::rating::whatif::Key;
 use crate::rating::{self, Basis, Bucket, Forecast, Request, WindowKind};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use super::lifetime::{Lifetime, lifetime_of};
+pub use super::lifetime::lifetime_of;
 
 /// The end of the window a lifetime's figures cover, from `from`.
 fn life_end(l: Lifetime, from: Time) -> Time {
@@ -74,36 +80,6 @@ fn life_months(l: Lifetime, now: Time) -> Decimal {
         }
         Lifetime::OpenEnded { assumed_months } => Decimal::from(assumed_months),
     }
-}
-
-/// The kinds of remedy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RemedyKind {
-    Rescope,
-    Convert,
-    RenewalOff,
-    RenewFewer,
-    ReplaceRenewal,
-    GrowCommitment,
-    Refund,
-    BuyReservation,
-    StayHourly,
-    Resize,
-    Delete,
-    Purge,
-    Recover,
-    /// Ask Azure for more quota: not a change to the estate.
-    RequestQuota,
-    /// Redeploy on another resource (another subscription's quota, or a
-    /// resource without a commitment) and delete the old deployment.
-    Move,
-    /// Redeploy at a model version the resource's commitment supports.
-    Upgrade,
-    /// Move a planned purchase's date.
-    Redate,
-    /// Withdraw a planned refund and keep the reservation.
-    CancelRefund,
-    None,
 }
 
 impl RemedyKind {
@@ -130,32 +106,6 @@ impl RemedyKind {
             RemedyKind::None => "none",
         }
     }
-}
-
-/// One thing the user can do about a notification, priced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remedy {
-    pub kind: RemedyKind,
-    /// One line: what to do, naming the objects it changes.
-    pub summary: String,
-    /// The changes to the estate (empty for stay hourly and do nothing).
-    pub changes: Vec<Edit>,
-    /// The changes in words, dated.
-    pub steps: Vec<Step>,
-    /// Amortized cost of doing nothing less the remedy's, over the
-    /// workload's lifetime (positive: it saves).
-    pub saving_lifetime: Decimal,
-    /// The same over the horizon.
-    pub saving_horizon: Decimal,
-    /// What the notification's objects cost a day once it is made.
-    pub cost_per_day: Decimal,
-    /// What it adds to the charges after the horizon of terms in force then.
-    pub committed_after_horizon: Decimal,
-    pub lifetime: Lifetime,
-    /// No downtime, no second deployment, nothing that depends on others.
-    pub safe: bool,
-    /// Why it is not safe, or why it may not be what you want.
-    pub why_not: Option<String>,
 }
 
 impl Remedy {
@@ -255,6 +205,92 @@ pub struct Pricer<'a> {
     from: Time,
     h_to: Time,
     base: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
+    /// The current estate's parts by the keys a remedy touches, with their
+    /// figures per lifetime (what-ifs rate only the part they change).
+    parts: RefCell<HashMap<BTreeSet<Key>, std::rc::Rc<Part>>>,
+    /// Per deployment type: the horizon rated with only that type's
+    /// deployments (the hourly profiles of the slice as it is).
+    profiles: RefCell<BTreeMap<Sku, std::rc::Rc<Forecast>>>,
+    /// Whether the slice is valid, and its deployments by the latest instant
+    /// each mentions, latest first (what a what-if's validation needs).
+    checked: RefCell<Option<SliceCheck>>,
+    /// Drafts' changes already rated, by lifetime: the part they touch and
+    /// its figures with them made (`None`: they leave the estate invalid).
+    edited: RefCell<EditedFigures>,
+}
+
+/// Rated changes: (lifetime's end and kind, the changes in `Debug` form)
+/// to the part and its figures after them, `None` when invalid.
+type EditedFigures =
+    HashMap<((Time, bool), String), Option<(std::rc::Rc<Part>, std::rc::Rc<Figures>)>>;
+
+/// What a lifetime's figures depend on: the end of its window and whether
+/// it ends (a planned deletion counts the terms in force after it).
+fn life_key(l: Lifetime, from: Time) -> (Time, bool) {
+    (life_end(l, from), matches!(l, Lifetime::Until(_)))
+}
+
+/// Whether a slice is valid, and its deployments' indexes by the latest
+/// instant each mentions, latest first.
+type SliceCheck = (bool, Vec<(Time, usize)>);
+
+/// The part of the slice in some (region, deployment type) keys, and its
+/// figures per lifetime.
+struct Part {
+    estate: Estate,
+    figures: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
+    /// Per instant: what each instrument (base id) still charges after it,
+    /// renewals off ([`Pricer::after_charges`]).
+    after: RefCell<BTreeMap<Time, std::rc::Rc<BTreeMap<String, Decimal>>>>,
+}
+
+/// The instruments (ids) whose charges `edits` may change, or `None` when
+/// they touch a refund (the refund limit joins every refunded reservation).
+fn changed_instruments(
+    before: &Estate,
+    after: &Estate,
+    edits: &[Edit],
+) -> Option<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for edit in edits {
+        match edit {
+            Edit::CommitmentRenewal { commitment, .. }
+            | Edit::CommitmentAddition { commitment, .. } => {
+                out.insert(commitment.clone());
+            }
+            Edit::AddCommitment(c) => {
+                out.insert(c.id.clone());
+            }
+            Edit::AddReservation(r) => {
+                out.insert(r.id.clone());
+            }
+            Edit::ReplanReservation { id, .. }
+            | Edit::RemoveReservation { id }
+            | Edit::ReservationScope { id, .. }
+            | Edit::ReservationRenewal { id, .. } => {
+                out.insert(id.clone());
+            }
+            Edit::Refund { .. } | Edit::CancelRefund { .. } => return None,
+            // A commitment's terms end with its resource's deletion or purge.
+            Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
+                for c in before.commitments.iter().chain(&after.commitments) {
+                    if &c.resource == resource {
+                        out.insert(c.id.clone());
+                    }
+                }
+            }
+            Edit::AddDeployment(_)
+            | Edit::DeleteDeployment { .. }
+            | Edit::ResizeDeployment { .. }
+            | Edit::ModelVersion { .. } => {}
+        }
+    }
+    let refunded = before
+        .reservations
+        .iter()
+        .chain(&after.reservations)
+        .any(|r| r.refunded_at.is_some() && out.contains(&r.id));
+    (!refunded).then_some(out)
 }
 
 /// The part of an estate in `regions`: its resources, deployments,
@@ -270,6 +306,123 @@ pub fn region_slice(estate: &Estate, regions: &BTreeSet<String>) -> Estate {
         .retain(|r| regions.contains(&r.region) || r.refunded_at.is_some());
     e.managed_compute.clear();
     e
+}
+
+/// The estate without its deployments (everything else cloned).
+fn without_deployments(e: &Estate) -> Estate {
+    Estate {
+        schema: e.schema,
+        currency: e.currency.clone(),
+        billing_accounts: e.billing_accounts.clone(),
+        management_groups: e.management_groups.clone(),
+        prices: e.prices.clone(),
+        quotas: e.quotas.clone(),
+        model_capacities: e.model_capacities.clone(),
+        resources: e.resources.clone(),
+        deployments: vec![],
+        commitments: e.commitments.clone(),
+        reservations: e.reservations.clone(),
+        managed_compute: e.managed_compute.clone(),
+    }
+}
+
+/// The estate with only the deployments `keep` selects.
+fn with_deployments(e: &Estate, keep: impl Fn(&crate::domain::Deployment) -> bool) -> Estate {
+    let mut out = without_deployments(e);
+    out.deployments = e.deployments.iter().filter(|d| keep(d)).cloned().collect();
+    out
+}
+
+/// The part of a slice that rates the (region, deployment type) `keys`:
+/// [`rating::whatif::restrict`], plus every refunded reservation (they
+/// count against the refund limit wherever they are), in the slice's order.
+fn part_of(e: &Estate, keys: &BTreeSet<Key>) -> Estate {
+    let t = rating::whatif::Touched {
+        keys: keys.clone(),
+        managed_compute: false,
+    };
+    let mut part = rating::whatif::restrict(e, &t);
+    part.reservations = e
+        .reservations
+        .iter()
+        .filter(|r| r.refunded_at.is_some() || keys.contains(&(r.region.clone(), r.sku)))
+        .cloned()
+        .collect();
+    part
+}
+
+/// The (region, deployment type) keys whose rating `edits` change, each
+/// object looked up in `e` or among those the edits add before it: `None`
+/// when an edit names an object neither holds.
+fn edit_keys(e: &Estate, edits: &[Edit]) -> Option<BTreeSet<Key>> {
+    let region = |res: &str| e.resource(res).map(|r| r.region.clone());
+    let mut commitments: Vec<(&str, &str)> = e
+        .commitments
+        .iter()
+        .map(|c| (c.id.as_str(), c.resource.as_str()))
+        .collect();
+    let mut reservations: Vec<(&str, Key)> = vec![];
+    let mut deployments: Vec<(&str, &str, Sku)> = vec![];
+    let reservation_key = |id: &str, added: &[(&str, Key)]| -> Option<Key> {
+        e.reservations
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| (r.region.clone(), r.sku))
+            .or_else(|| added.iter().find(|x| x.0 == id).map(|x| x.1.clone()))
+    };
+    let mut keys = BTreeSet::new();
+    for edit in edits {
+        match edit {
+            Edit::CommitmentRenewal { commitment, .. }
+            | Edit::CommitmentAddition { commitment, .. } => {
+                let res = commitments.iter().find(|c| c.0 == commitment)?.1;
+                keys.insert((region(res)?, Sku::Regional));
+            }
+            Edit::AddCommitment(c) => {
+                keys.insert((region(&c.resource)?, Sku::Regional));
+                commitments.push((&c.id, &c.resource));
+            }
+            Edit::AddReservation(r) => {
+                keys.insert((r.region.clone(), r.sku));
+                reservations.push((&r.id, (r.region.clone(), r.sku)));
+            }
+            Edit::ReplanReservation { id, .. }
+            | Edit::RemoveReservation { id }
+            | Edit::ReservationScope { id, .. }
+            | Edit::ReservationRenewal { id, .. }
+            | Edit::Refund { id, .. }
+            | Edit::CancelRefund { id } => {
+                keys.insert(reservation_key(id, &reservations)?);
+            }
+            Edit::AddDeployment(d) => {
+                keys.insert((region(&d.resource)?, d.sku));
+                deployments.push((&d.id, &d.resource, d.sku));
+            }
+            Edit::DeleteDeployment { deployment, .. }
+            | Edit::ResizeDeployment { deployment, .. }
+            | Edit::ModelVersion { deployment, .. } => {
+                let (res, sku) = e
+                    .deployments
+                    .iter()
+                    .find(|d| &d.id == deployment)
+                    .map(|d| (d.resource.as_str(), d.sku))
+                    .or_else(|| {
+                        deployments
+                            .iter()
+                            .find(|d| d.0 == deployment)
+                            .map(|d| (d.1, d.2))
+                    })?;
+                keys.insert((region(res)?, sku));
+            }
+            Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
+                let r = region(resource)?;
+                for sku in [Sku::Global, Sku::DataZone, Sku::Regional] {
+                    keys.insert((r.clone(), sku));
+                }
+            }
+        }
+    }
+    Some(keys)
 }
 
 impl<'a> Pricer<'a> {
@@ -295,6 +448,10 @@ impl<'a> Pricer<'a> {
             from,
             h_to,
             base: RefCell::new(BTreeMap::new()),
+            parts: RefCell::new(HashMap::new()),
+            profiles: RefCell::new(BTreeMap::new()),
+            checked: RefCell::new(None),
+            edited: RefCell::new(HashMap::new()),
         }
     }
 
@@ -312,24 +469,44 @@ impl<'a> Pricer<'a> {
         Decimal::from((self.h_to - self.from).num_hours().max(1)) / Decimal::from(24)
     }
 
-    fn rate(&self, e: &Estate, from: Time, to: Time, basis: Basis) -> Result<Forecast, PlanError> {
-        let req = Request {
+    fn request(&self, from: Time, to: Time, basis: Basis) -> Request {
+        Request {
             from,
             to,
             basis,
             by: Bucket::Month,
-        };
-        Ok(rating::forecast(e, self.book, &req, &self.opts)?)
+        }
+    }
+
+    /// A forecast's figures (its windows unexplained: remedies compare
+    /// totals, charges and window costs, never the text).
+    fn rate(&self, e: &Estate, from: Time, to: Time, basis: Basis) -> Result<Forecast, PlanError> {
+        let req = self.request(from, to, basis);
+        Ok(rating::whatif::forecast_unexplained(
+            e, self.book, &req, &self.opts,
+        )?)
     }
 
     /// What the terms in force at `at` still charge after it (amortized),
     /// every renewal turned off just before it.
     fn committed_after(&self, e: &Estate, at: Time) -> Result<Decimal, PlanError> {
+        Ok(self.after_charges(e, at, None)?.values().copied().sum())
+    }
+
+    /// [`Pricer::committed_after`] per instrument (base id), of the
+    /// instruments `only` names (all without it). Charges don't depend on
+    /// usage, so the probe holds no deployments.
+    fn after_charges(
+        &self,
+        e: &Estate,
+        at: Time,
+        only: Option<&BTreeSet<String>>,
+    ) -> Result<BTreeMap<String, Decimal>, PlanError> {
         let cut = at - Duration::seconds(1);
-        let mut probe = e.clone();
-        probe.deployments.clear();
+        let mut probe = without_deployments(e);
         probe.managed_compute.clear();
-        probe.commitments.retain(|c| c.start < at);
+        let keep = |id: &String| only.is_none_or(|o| o.contains(id));
+        probe.commitments.retain(|c| c.start < at && keep(&c.id));
         for c in &mut probe.commitments {
             let t = cut.max(c.start);
             c.renewal_changes.retain(|ch| ch.at < t);
@@ -339,7 +516,7 @@ impl<'a> Pricer<'a> {
                 approximate: false,
             });
         }
-        probe.reservations.retain(|r| r.start < at);
+        probe.reservations.retain(|r| r.start < at && keep(&r.id));
         for r in &mut probe.reservations {
             let t = cut.max(r.start);
             r.renewal_changes.retain(|ch| ch.at < t);
@@ -349,28 +526,90 @@ impl<'a> Pricer<'a> {
                 approximate: false,
             });
         }
+        let mut out = BTreeMap::new();
         if probe.commitments.is_empty() && probe.reservations.is_empty() {
-            return Ok(Decimal::ZERO);
+            return Ok(out);
         }
         let end = ceil_hour(add_months(at, 12) + Duration::days(2));
         let f = self.rate(&probe, at, end, Basis::Amortized)?;
-        Ok(f.totals.commitment + f.totals.reservation)
+        for i in &f.instruments {
+            *out.entry(crate::domain::terms::base_id(&i.id).to_string())
+                .or_insert(Decimal::ZERO) += i.charges;
+        }
+        Ok(out)
+    }
+
+    /// [`Pricer::committed_after`] of a part with `edits` made: the part's
+    /// own instruments' charges as they are (kept per instant), but those
+    /// the edits change, rated alone. Refunds count against a limit they
+    /// share, so edits that refund, or change a refunded reservation, rate
+    /// the whole edited part.
+    fn committed_after_edited(
+        &self,
+        part: &Part,
+        edited: &Estate,
+        edits: &[Edit],
+        at: Time,
+    ) -> Result<Decimal, PlanError> {
+        let Some(changed) = changed_instruments(&part.estate, edited, edits) else {
+            return self.committed_after(edited, at);
+        };
+        let cached = part.after.borrow().get(&at).cloned();
+        let current = match cached {
+            Some(c) => c,
+            None => {
+                let c = std::rc::Rc::new(self.after_charges(&part.estate, at, None)?);
+                part.after.borrow_mut().insert(at, c.clone());
+                c
+            }
+        };
+        let kept: Decimal = current
+            .iter()
+            .filter(|(id, _)| !changed.contains(*id))
+            .map(|(_, x)| *x)
+            .sum();
+        let redone: Decimal = self
+            .after_charges(edited, at, Some(&changed))?
+            .values()
+            .copied()
+            .sum();
+        Ok(kept + redone)
     }
 
     fn figures(&self, e: &Estate, lifetime: Lifetime) -> Result<Figures, PlanError> {
+        self.figures_with(e, lifetime, &|at| self.committed_after(e, at))
+    }
+
+    /// [`Pricer::figures`], with what is committed after an instant
+    /// from `after`.
+    fn figures_with(
+        &self,
+        e: &Estate,
+        lifetime: Lifetime,
+        after: &dyn Fn(Time) -> Result<Decimal, PlanError>,
+    ) -> Result<Figures, PlanError> {
         let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
         let l_end = life_end(lifetime, self.from);
+        // Amortized charges and hourly use are per hour, so a lifetime
+        // that outlasts the horizon costs the horizon's total plus the rest
+        // rated alone (the horizon is not rated twice).
         let mut life = if l_end == self.h_to {
             horizon.totals.total()
+        } else if l_end > self.h_to {
+            horizon.totals.total()
+                + self
+                    .rate(e, self.h_to, l_end, Basis::Amortized)?
+                    .totals
+                    .total()
         } else {
             self.rate(e, self.from, l_end, Basis::Amortized)?
                 .totals
                 .total()
         };
         if matches!(lifetime, Lifetime::Until(_)) {
-            life += self.committed_after(e, l_end)?;
+            life += after(l_end)?;
         }
-        let after_horizon = self.committed_after(e, self.h_to)?;
+        let after_horizon = after(self.h_to)?;
         Ok(Figures {
             horizon,
             life,
@@ -401,6 +640,14 @@ impl<'a> Pricer<'a> {
 
     /// Prices a draft: `None` when its changes would leave the estate
     /// invalid (it can't be carried out as drafted).
+    ///
+    /// Rating is additive over (region, deployment type) keys
+    /// ([`rating::whatif`]), so a draft is rated on the part of the slice
+    /// in the keys its changes touch (plus every refunded reservation, for
+    /// the refund limit), before and after, and its figures are the
+    /// differences; the part as it is is rated once per set of keys. A
+    /// draft whose objects can't be placed in keys, or whose part fails to
+    /// rate, is rated on the whole slice.
     pub fn price(
         &self,
         d: Draft,
@@ -408,26 +655,45 @@ impl<'a> Pricer<'a> {
         lifetime: Lifetime,
     ) -> Result<Option<Remedy>, PlanError> {
         let base = self.baseline(lifetime)?;
-        let (fig, cost_per_day) = if d.changes.is_empty() {
+        let added: Vec<String> = d
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Edit::AddReservation(r) => Some(r.id.clone()),
+                Edit::AddDeployment(x) => Some(x.resource.clone()),
+                _ => None,
+            })
+            .collect();
+        let (saving_lifetime, saving_horizon, cost_per_day, committed_after_horizon) = if d
+            .changes
+            .is_empty()
+        {
             let cpd = self.focus_cost(&base.horizon, focus, &[]) / self.days();
-            (base.clone(), cpd)
+            let fig = &base;
+            (
+                base.life - fig.life,
+                base.horizon.totals.total() - fig.horizon.totals.total(),
+                cpd,
+                fig.after_horizon - base.after_horizon,
+            )
+        } else if let Some(part) = self.price_in_part(&d.changes, focus, lifetime, &base, &added) {
+            match part {
+                Some(figures) => figures,
+                None => return Ok(None),
+            }
         } else {
             let e = apply_edits(&self.estate, &d.changes)?;
             if crate::domain::validate::validate(&e).is_err() {
                 return Ok(None);
             }
-            let f = self.figures(&e, lifetime)?;
-            let added: Vec<String> = d
-                .changes
-                .iter()
-                .filter_map(|c| match c {
-                    Edit::AddReservation(r) => Some(r.id.clone()),
-                    Edit::AddDeployment(x) => Some(x.resource.clone()),
-                    _ => None,
-                })
-                .collect();
-            let cpd = self.focus_cost(&f.horizon, focus, &added) / self.days();
-            (std::rc::Rc::new(f), cpd)
+            let fig = self.figures(&e, lifetime)?;
+            let cpd = self.focus_cost(&fig.horizon, focus, &added) / self.days();
+            (
+                base.life - fig.life,
+                base.horizon.totals.total() - fig.horizon.totals.total(),
+                cpd,
+                fig.after_horizon - base.after_horizon,
+            )
         };
         // PTUs added where Azure's last answer has no room for them: not
         // safe (capacity can't be requested), and said why.
@@ -445,10 +711,10 @@ impl<'a> Pricer<'a> {
             summary: d.summary,
             changes: d.changes,
             steps: d.steps,
-            saving_lifetime: base.life - fig.life,
-            saving_horizon: base.horizon.totals.total() - fig.horizon.totals.total(),
+            saving_lifetime,
+            saving_horizon,
             cost_per_day,
-            committed_after_horizon: fig.after_horizon - base.after_horizon,
+            committed_after_horizon,
             lifetime,
             safe,
             why_not,
@@ -496,6 +762,173 @@ impl<'a> Pricer<'a> {
             }
         }
         out
+    }
+
+    /// A draft's (saving over the lifetime, over the horizon, cost a day,
+    /// committed after the horizon) rated on the part of the slice its
+    /// changes touch: `Some(None)` when the changes leave the estate
+    /// invalid, `None` when the part can't answer (the whole slice must).
+    fn price_in_part(
+        &self,
+        edits: &[Edit],
+        focus: &Focus,
+        lifetime: Lifetime,
+        base: &Figures,
+        added: &[String],
+    ) -> Option<Option<(Decimal, Decimal, Decimal, Decimal)>> {
+        // Notifications share remedies (a purchase answers an overage and
+        // its recurring pattern): the same changes over the same lifetime
+        // are rated once.
+        let memo = (life_key(lifetime, self.from), format!("{edits:?}"));
+        let hit = self.edited.borrow().get(&memo).cloned();
+        let (part, fig) = match hit {
+            Some(Some(hit)) => hit,
+            Some(None) => return Some(None),
+            None => {
+                let keys = edit_keys(&self.estate, edits)?;
+                if !self.valid_after(edits)? {
+                    self.edited.borrow_mut().insert(memo, None);
+                    return Some(None);
+                }
+                let part = self.part(&keys);
+                let edited = apply_edits(&part.estate, edits).ok()?;
+                let fig = self
+                    .figures_with(&edited, lifetime, &|at| {
+                        self.committed_after_edited(&part, &edited, edits, at)
+                    })
+                    .ok()?;
+                let fig = std::rc::Rc::new(fig);
+                self.edited
+                    .borrow_mut()
+                    .insert(memo, Some((part.clone(), fig.clone())));
+                (part, fig)
+            }
+        };
+        let cur = self.part_figures(&part, lifetime)?;
+        let cpd = (self.focus_cost(&base.horizon, focus, added)
+            - self.focus_cost(&cur.horizon, focus, added)
+            + self.focus_cost(&fig.horizon, focus, added))
+            / self.days();
+        // A difference of two part ratings carries the last-digit rounding
+        // of its own sums (28 significant digits), not the whole slice's:
+        // below 1e-12 it is that rounding, so an unchanged total compares
+        // as the same (remedies are ordered and filtered on these).
+        let snap = |d: Decimal| d.round_dp(12);
+        Some(Some((
+            snap(cur.life - fig.life),
+            snap(cur.horizon.totals.total() - fig.horizon.totals.total()),
+            cpd,
+            snap(fig.after_horizon - cur.after_horizon),
+        )))
+    }
+
+    /// The slice's part in `keys`, kept for the next draft that touches
+    /// the same keys.
+    fn part(&self, keys: &BTreeSet<Key>) -> std::rc::Rc<Part> {
+        if let Some(p) = self.parts.borrow().get(keys) {
+            return p.clone();
+        }
+        let p = std::rc::Rc::new(Part {
+            estate: part_of(&self.estate, keys),
+            figures: RefCell::new(BTreeMap::new()),
+            after: RefCell::new(BTreeMap::new()),
+        });
+        self.parts.borrow_mut().insert(keys.clone(), p.clone());
+        p
+    }
+
+    /// A part's figures as it is, rated once per lifetime.
+    fn part_figures(&self, part: &Part, lifetime: Lifetime) -> Option<std::rc::Rc<Figures>> {
+        let key = (
+            life_end(lifetime, self.from),
+            matches!(lifetime, Lifetime::Until(_)),
+        );
+        if let Some(f) = part.figures.borrow().get(&key) {
+            return Some(f.clone());
+        }
+        let f = self
+            .figures_with(&part.estate, lifetime, &|at| {
+                self.committed_after_edited(part, &part.estate, &[], at)
+            })
+            .ok()?;
+        let f = std::rc::Rc::new(f);
+        part.figures.borrow_mut().insert(key, f.clone());
+        Some(f)
+    }
+
+    /// Whether the slice with `edits` made is valid, judged on the slice
+    /// without the deployments the edits leave alone (each deployment's
+    /// rules are its own and its resource's) but with the one of those that
+    /// mentions the latest instant (commitments are checked up to it), and
+    /// the ids the edits add checked against the deployments left out.
+    /// `None` when the slice itself is invalid or the edits can't be made.
+    fn valid_after(&self, edits: &[Edit]) -> Option<bool> {
+        let s = &self.estate;
+        let mut checked = self.checked.borrow_mut();
+        let (slice_ok, latest) = checked.get_or_insert_with(|| {
+            let ok = crate::domain::validate::validate(s).is_ok();
+            let mut by_latest: Vec<(Time, usize)> = s
+                .deployments
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| {
+                    d.sizes
+                        .iter()
+                        .map(|x| x.at)
+                        .chain(d.deleted)
+                        .max()
+                        .map(|t| (t, i))
+                })
+                .collect();
+            by_latest.sort_by(|a, b| b.cmp(a));
+            (ok, by_latest)
+        });
+        if !*slice_ok {
+            return None;
+        }
+        let mut named: HashSet<&str> = HashSet::new();
+        let mut named_res: HashSet<&str> = HashSet::new();
+        for e in edits {
+            match e {
+                Edit::DeleteDeployment { deployment, .. }
+                | Edit::ResizeDeployment { deployment, .. }
+                | Edit::ModelVersion { deployment, .. } => {
+                    named.insert(deployment);
+                }
+                Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
+                    named_res.insert(resource);
+                }
+                _ => {}
+            }
+        }
+        let kept = |d: &crate::domain::Deployment| {
+            named.contains(d.id.as_str()) || named_res.contains(d.resource.as_str())
+        };
+        let top = latest
+            .iter()
+            .map(|(_, i)| *i)
+            .find(|i| !kept(&s.deployments[*i]));
+        let in_v = |i: usize| kept(&s.deployments[i]) || Some(i) == top;
+        for e in edits {
+            if let Edit::AddDeployment(d) = e
+                && s.deployments
+                    .iter()
+                    .enumerate()
+                    .any(|(i, x)| x.id == d.id && !in_v(i))
+            {
+                return Some(false);
+            }
+        }
+        let mut v = without_deployments(s);
+        v.deployments = s
+            .deployments
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| in_v(*i))
+            .map(|(_, d)| d.clone())
+            .collect();
+        let v = apply_edits(&v, edits).ok()?;
+        Some(crate::domain::validate::validate(&v).is_ok())
     }
 
     /// The hourly charges of the focus's resources and the charges of its
@@ -621,23 +1054,43 @@ impl<'a> Pricer<'a> {
 
     /// Per hour of `[from, h_to)`, the PTU of `sku` deployed on resources
     /// that `pick` selects and that pays the hourly rate in `e` (each hour
-    /// at its window's rated average).
+    /// at its window's rated average). The slice's own profiles come from
+    /// one rating per deployment type.
     pub fn hourly_profile(
         &self,
         e: &Estate,
         sku: Sku,
         pick: &dyn Fn(&crate::domain::Resource) -> bool,
     ) -> Result<Vec<Decimal>, PlanError> {
-        let mut probe = e.clone();
-        probe.deployments.retain(|d| d.sku == sku);
         let n = (self.h_to - self.from).num_hours().max(1) as usize;
         let mut out = vec![Decimal::ZERO; n];
-        if probe.deployments.is_empty() {
+        if !e.deployments.iter().any(|d| d.sku == sku) {
             return Ok(out);
         }
-        let f = self.rate(&probe, self.from, self.h_to, Basis::Actual)?;
+        let f = if std::ptr::eq(e, &self.estate) {
+            let cached = self.profiles.borrow().get(&sku).cloned();
+            match cached {
+                Some(f) => f,
+                None => {
+                    let probe = with_deployments(e, |d| d.sku == sku);
+                    let f =
+                        std::rc::Rc::new(self.rate(&probe, self.from, self.h_to, Basis::Actual)?);
+                    self.profiles.borrow_mut().insert(sku, f.clone());
+                    f
+                }
+            }
+        } else {
+            let probe = with_deployments(e, |d| d.sku == sku);
+            std::rc::Rc::new(self.rate(&probe, self.from, self.h_to, Basis::Actual)?)
+        };
+        let index: HashMap<&str, &crate::domain::Resource> = e
+            .resources
+            .iter()
+            .rev()
+            .map(|r| (r.id.as_str(), r))
+            .collect();
         for w in f.windows.iter().filter(|w| w.kind == WindowKind::Overage) {
-            if !e.resource(&w.subject).is_some_and(pick) {
+            if !index.get(w.subject.as_str()).is_some_and(|r| pick(r)) {
                 continue;
             }
             let hours = (w.end - w.start).num_hours().max(1);
@@ -670,14 +1123,12 @@ impl Pricer<'_> {
     pub fn hourly_explanations(&self, resource: &str) -> Result<Vec<(Sku, String)>, PlanError> {
         let mut out = Vec::new();
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
-            let mut probe = self.estate.clone();
-            probe
-                .deployments
-                .retain(|d| d.sku == sku && d.resource == resource);
+            let probe = with_deployments(&self.estate, |d| d.sku == sku && d.resource == resource);
             if probe.deployments.is_empty() {
                 continue;
             }
-            let f = self.rate(&probe, self.from, self.h_to, Basis::Actual)?;
+            let req = self.request(self.from, self.h_to, Basis::Actual);
+            let f = rating::forecast(&probe, self.book, &req, &self.opts)?;
             if let Some(w) = f
                 .windows
                 .iter()
@@ -876,7 +1327,7 @@ impl Expiring {
 /// The model's (minimum, step) for a type, from the sizes table; Global
 /// and Data Zone default to 15 in steps of 5, Regional to 50 in steps of 50.
 pub(crate) fn size_rule(model: &str, sku: Sku) -> (i64, i64) {
-    match crate::alerts::sizes::rule(model, sku) {
+    match crate::domain::sizes::rule(model, sku) {
         Some(Some(r)) => r,
         _ => match sku {
             Sku::Regional => (50, 50),
@@ -1119,7 +1570,11 @@ pub fn for_hourly(
         drafts.extend(free);
 
         // Buy what still pays hourly, net of the free move; or stay hourly.
-        let after_free = apply_edits(e, &free_edits)?;
+        let after_free: std::borrow::Cow<Estate> = if free_edits.is_empty() {
+            std::borrow::Cow::Borrowed(e)
+        } else {
+            std::borrow::Cow::Owned(apply_edits(e, &free_edits)?)
+        };
         // What a reservation scoped to the subscription would cover: its
         // resources, and the others this decision sends to the hourly rate
         // (a narrower scope is applied first, so the shared capacity they
@@ -1244,7 +1699,7 @@ pub fn for_hourly(
                 ),
             )
             .unsafe_because(conversion_caveat(r.sku));
-            let mut taken = after_free.clone();
+            let mut taken = after_free.clone().into_owned();
             for dep in &sku_deps {
                 let (min, step) = size_rule(&dep.model, r.sku);
                 let ptu = round_up_size(dep.ptu_at(first_hour).max(1), min, step);

@@ -1,8 +1,9 @@
 //! Unit tests of the planner's pieces (the plans themselves: tests/plan.rs).
 
 use super::common::{business_days_after, ceil50, deployment_size, renewal_for_remaining};
-use super::eval::{base_id, closure};
+use super::eval::closure;
 use super::*;
+use crate::domain::terms::base_id;
 use crate::domain::time::parse_time_arg;
 use crate::domain::{CommitmentRenewal, Term};
 use rust_decimal::Decimal;

@@ -223,18 +223,10 @@ pub fn deployment_coverage(
         out.used_ptu_minutes += i.used_ptu_minutes;
     }
     for c in covering {
-        let base = base_of(c).to_string();
+        let base = crate::domain::terms::base_id(c).to_string();
         if !out.instruments.contains(&base) {
             out.instruments.push(base);
         }
     }
     Ok(Some(out))
-}
-
-/// A term's instrument (`res-1/r2` belongs to `res-1`).
-fn base_of(term: &str) -> &str {
-    match term.rsplit_once("/r") {
-        Some((base, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
-        _ => term,
-    }
 }

@@ -56,8 +56,9 @@ impl Dsu {
     }
 }
 
-/// A reservation's eligible groups per scope epoch: (from hour, level, groups).
-type Epochs = Vec<(i64, u8, Vec<usize>)>;
+/// A reservation's eligible groups per scope epoch: (from hour, level, the
+/// index of the set of groups its scope holds).
+type Epochs = Vec<(i64, u8, usize)>;
 
 /// Per-bucket money accumulators.
 #[derive(Clone, Default)]
@@ -90,7 +91,46 @@ pub fn rate_with(
 /// Everything: the forecast, and with `detail` the per-instrument periods and
 /// the per-deployment use.
 pub fn rate_full(p: &Prepared, req: &Request, detail: bool) -> Result<Rated, RatingError> {
-    rate_recording(p, req, detail, None)
+    let want = if detail {
+        Detail {
+            periods: true,
+            split: Split::Window,
+        }
+    } else {
+        Detail::NONE
+    };
+    rate_detail(p, req, want, None)
+}
+
+/// How far to split a pool's hourly figures among its deployments
+/// (docs/forecast.md#per-deployment-shares). The split costs a few exact
+/// divisions per deployment and class of hours: asked only where shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// No per-deployment figures.
+    None,
+    /// Each deployment's use over the whole window.
+    Window,
+    /// Each deployment's PTU-minutes and hourly-rate share in each bucket
+    /// (`periods` row) of the window, as if each bucket were rated on its
+    /// own; without what covered it (`covered` stays empty).
+    Buckets,
+}
+
+/// The detail a rating computes beside the forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// Each instrument's use and amortized cost per period.
+    pub periods: bool,
+    pub split: Split,
+}
+
+impl Detail {
+    /// The forecast alone.
+    pub const NONE: Detail = Detail {
+        periods: false,
+        split: Split::None,
+    };
 }
 
 /// One class of hours in which a resource's pool of one deployment type
@@ -113,6 +153,27 @@ pub fn rate_recording(
     p: &Prepared,
     req: &Request,
     detail: bool,
+    overage: Option<&mut Vec<OverageClass>>,
+) -> Result<Rated, RatingError> {
+    let want = if detail {
+        Detail {
+            periods: true,
+            split: Split::Window,
+        }
+    } else {
+        Detail::NONE
+    };
+    rate_detail(p, req, want, overage)
+}
+
+/// Rates a prepared window with the detail asked for, recording the
+/// hourly-rate usage class by class when `overage` is given. With
+/// [`Split::Buckets`], the per-deployment uses come one per (deployment,
+/// bucket) it used, in bucket order, then deployment order.
+pub fn rate_detail(
+    p: &Prepared,
+    req: &Request,
+    want: Detail,
     mut overage: Option<&mut Vec<OverageClass>>,
 ) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
@@ -162,7 +223,8 @@ pub fn rate_recording(
     let mut dsu = Dsu((0..ng + ni).collect());
     // The pools a scope holds, once per (region, type, scope): many
     // reservations share a scope.
-    let mut held: HashMap<(&str, Sku, &crate::domain::Scope), Vec<usize>> = HashMap::new();
+    let mut held: HashMap<(&str, Sku, &crate::domain::Scope), usize> = HashMap::new();
+    let mut sets: Vec<Vec<usize>> = Vec::new();
     for (ii, inst) in p.instruments.iter().enumerate() {
         match inst.kind {
             InstrumentKind::Commitment => {
@@ -175,24 +237,28 @@ pub fn rate_recording(
             InstrumentKind::Reservation => {
                 let candidates = by_region_sku.get(&(inst.region.as_str(), inst.sku));
                 for (t, scope) in &inst.scopes {
-                    let gs = held
+                    let set = *held
                         .entry((inst.region.as_str(), inst.sku, scope))
                         .or_insert_with(|| {
-                            candidates
-                                .into_iter()
-                                .flatten()
-                                .copied()
-                                .filter(|&g| {
-                                    p.scopes
-                                        .contains(scope, &p.estate.resources[p.groups[g].resource])
-                                })
-                                .collect()
-                        })
-                        .clone();
-                    for &g in &gs {
+                            sets.push(
+                                candidates
+                                    .into_iter()
+                                    .flatten()
+                                    .copied()
+                                    .filter(|&g| {
+                                        p.scopes.contains(
+                                            scope,
+                                            &p.estate.resources[p.groups[g].resource],
+                                        )
+                                    })
+                                    .collect(),
+                            );
+                            sets.len() - 1
+                        });
+                    for &g in &sets[set] {
                         dsu.union(g, ng + ii);
                     }
-                    epochs[ii].push((hour_index(*t), scope.level(), gs));
+                    epochs[ii].push((hour_index(*t), scope.level(), set));
                 }
             }
         }
@@ -212,12 +278,13 @@ pub fn rate_recording(
     let mut used = vec![0i64; ni];
     let mut pieces: Vec<Piece> = Vec::new();
     let mut hourly_prices: Vec<Option<PriceRef>> = vec![None; ng];
-    let mut details: Option<HashMap<(usize, usize), DetailSums>> = detail.then(HashMap::new);
+    let mut details: Option<HashMap<(usize, usize), DetailSums>> = want.periods.then(HashMap::new);
     let mut missing: Option<(i64, usize, RatingError)> = None;
-    let mut dep_acc: Option<DepAcc> = detail.then(|| DepAcc {
+    let mut dep_acc: Option<DepAcc> = (want.split != Split::None).then(|| DepAcc {
         steps: (0..p.estate.deployments.len())
             .map(|d| Steps::from_points(&p.deployment_points(d), Within::Max))
             .collect(),
+        by_bucket: want.split == Split::Buckets,
         sums: HashMap::new(),
     });
 
@@ -234,6 +301,7 @@ pub fn rate_recording(
                 inst_steps: &inst_steps,
                 commit_group: &commit_group,
                 epochs: &epochs,
+                sets: &sets,
             },
             &mut Acc {
                 sums: &mut sums,
@@ -384,9 +452,10 @@ pub fn rate_recording(
         let mut out: Vec<DeploymentUse> = acc
             .sums
             .into_iter()
-            .map(|(d, s)| DeploymentUse {
+            .map(|((d, k), s)| DeploymentUse {
                 id: p.estate.deployments[d].id.clone(),
                 index: d,
+                bucket: k,
                 deployed_ptu_minutes: s.deployed,
                 hourly_ptu_minutes: s.hourly_minutes,
                 hourly_cost: s.hourly_cost_x60 / Decimal::from(60),
@@ -401,7 +470,7 @@ pub fn rate_recording(
                     .collect(),
             })
             .collect();
-        out.sort_by_key(|u| u.index);
+        out.sort_by_key(|u| (u.bucket, u.index));
         out
     });
     let forecast = Forecast {
@@ -437,6 +506,8 @@ pub struct DeploymentUse {
     pub id: String,
     /// Index in `estate.deployments`.
     pub index: usize,
+    /// Index of the bucket (`periods` row) with [`Split::Buckets`]; 0 otherwise.
+    pub bucket: usize,
     pub deployed_ptu_minutes: i64,
     pub hourly_ptu_minutes: Decimal,
     pub hourly_cost: Decimal,
@@ -461,7 +532,10 @@ pub struct Coverage {
 
 struct DepAcc {
     steps: Vec<Steps>,
-    sums: HashMap<usize, DepSums>,
+    /// Sums per bucket rather than over the window.
+    by_bucket: bool,
+    /// Per (deployment, bucket; 0 when not by bucket).
+    sums: HashMap<(usize, usize), DepSums>,
 }
 
 #[derive(Default)]
@@ -545,6 +619,8 @@ struct ComponentCtx<'a> {
     inst_steps: &'a [Steps],
     commit_group: &'a [Option<usize>],
     epochs: &'a [Epochs],
+    /// The groups each scope holds, by the index the epochs give.
+    sets: &'a [Vec<usize>],
 }
 
 struct Acc<'a> {
@@ -708,15 +784,55 @@ fn rate_component(
         let (a, b) = (&p.instruments[x.1], &p.instruments[y.1]);
         (a.order_instant, a.id.as_str(), x.1).cmp(&(b.order_instant, b.id.as_str(), y.1))
     });
-    let local_epochs: Vec<Vec<(i64, u8, Vec<usize>)>> = reservations
+    // Scope epochs as (from hour, level, local set), the sets over local pools.
+    let mut local_set: HashMap<usize, usize> = HashMap::new();
+    let mut local_sets: Vec<Vec<usize>> = Vec::new();
+    let mut set_level: Vec<u8> = Vec::new();
+    let local_epochs: Vec<Vec<(i64, u8, usize)>> = reservations
         .iter()
         .map(|&(_, i)| {
             ctx.epochs[i]
                 .iter()
-                .map(|(h, lvl, gs)| (*h, *lvl, gs.iter().map(|g| local[g]).collect()))
+                .map(|&(h, lvl, set)| {
+                    let ls = *local_set.entry(set).or_insert_with(|| {
+                        local_sets.push(ctx.sets[set].iter().map(|g| local[g]).collect());
+                        set_level.push(lvl);
+                        local_sets.len() - 1
+                    });
+                    (h, lvl, ls)
+                })
                 .collect()
         })
         .collect();
+    // When the sets of one scope level never overlap (one subscription
+    // lies in one billing account and one management-group subtree), the
+    // reservations of different scopes of a level take from different
+    // pools: their order between scopes changes nothing, so each scope's
+    // reservations can be taken together as a chain, and a chain whose
+    // pools and capacities are those of an hour already rated leaves what
+    // it left then.
+    let disjoint = {
+        let mut owner: Vec<[usize; 4]> = vec![[usize::MAX; 4]; n_groups];
+        let mut ok = true;
+        'sets: for (ls, gs) in local_sets.iter().enumerate() {
+            let lvl = usize::from(set_level[ls]);
+            for &g in gs {
+                if owner[g][lvl] != usize::MAX && owner[g][lvl] != ls {
+                    ok = false;
+                    break 'sets;
+                }
+                owner[g][lvl] = ls;
+            }
+        }
+        ok
+    };
+    let mut chains: Vec<ChainCache> = (0..local_sets.len())
+        .map(|_| ChainCache::default())
+        .collect();
+    let mut chain_in: Vec<i64> = Vec::new();
+    let mut chain_caps: Vec<i64> = Vec::new();
+    let mut covs: Vec<i64> = Vec::new();
+    let mut states: Vec<i64> = Vec::new();
 
     let mut usage = vec![0i64; n_groups];
     let mut rem = vec![0i64; n_groups];
@@ -728,6 +844,8 @@ fn rate_component(
     // group, shared), each in rank order.
     let mut by_level: [Vec<(u8, usize, i64, usize)>; 4] = Default::default();
     let mut idle_of: Vec<i64> = Vec::new();
+    // With the per-deployment split: (bucket, hours) of the class.
+    let mut parts: Vec<(usize, i64)> = Vec::new();
     // The pool's hourly price (one per component: one region and type).
     let mut price: Option<Result<PriceRef, ()>> = None;
     let mut paid_hourly = false;
@@ -806,7 +924,7 @@ fn rate_component(
 
         // With detail: what covered each pool in this class, per hour:
         // (pool, instrument, PTU-minutes, amortized cost).
-        let tracking = acc.deployments.is_some();
+        let tracking = acc.deployments.as_ref().is_some_and(|d| !d.by_bucket);
         let mut cover: Vec<(usize, usize, i64, Decimal)> = Vec::new();
         let mut deployed = 0;
         for l in 0..n_groups {
@@ -866,33 +984,117 @@ fn rate_component(
             order.extend_from_slice(l);
         }
         idle_of.clear();
-        for &(_, rank, cap, e) in &order {
-            let i = reservations[rank].1;
-            let gs = &local_epochs[rank][e].2;
-            let elig: i64 = gs.iter().map(|&g| rem[g]).sum();
-            let cov = cap.min(elig);
-            let before: Vec<i64> = if tracking {
-                gs.iter().map(|&g| rem[g]).collect()
-            } else {
-                Vec::new()
-            };
-            take(&mut rem, gs, cov, elig, &mut scratch);
-            if tracking && cov > 0 {
-                let per_minute =
-                    p.instruments[i].amortized(a, b) / Decimal::from(cap) / Decimal::from(n);
-                for (k, &g) in gs.iter().enumerate() {
-                    let share = before[k] - rem[g];
-                    if share > 0 {
-                        cover.push((g, i, share, per_minute * Decimal::from(share)));
+        if disjoint && !tracking {
+            // Chains: the runs of one scope (sets are those of one level).
+            for l in by_level.iter_mut() {
+                l.sort_by_key(|&(_, rank, _, e)| local_epochs[rank][e].2);
+            }
+            order.clear();
+            for l in &by_level {
+                order.extend_from_slice(l);
+            }
+            covs.clear();
+            let mut j0 = 0;
+            while j0 < order.len() {
+                let set = local_epochs[order[j0].1][order[j0].3].2;
+                let mut j1 = j0 + 1;
+                while j1 < order.len() && local_epochs[order[j1].1][order[j1].3].2 == set {
+                    j1 += 1;
+                }
+                let gs = &local_sets[set];
+                chain_in.clear();
+                chain_in.extend(gs.iter().map(|&g| rem[g]));
+                chain_caps.clear();
+                chain_caps.extend(order[j0..j1].iter().map(|x| x.2));
+                let cache = &mut chains[set];
+                match cache.find(&chain_in, &chain_caps) {
+                    Found::All(hit) => {
+                        for (k, &g) in gs.iter().enumerate() {
+                            rem[g] = hit.output[k];
+                        }
+                        covs.extend_from_slice(&hit.covs);
+                    }
+                    found => {
+                        let start = covs.len();
+                        let sz = gs.len();
+                        // The takes of an hour rated with the same pools
+                        // and the same first capacities are the same.
+                        let keep = chain_caps.len() * sz <= KEPT_STATES;
+                        states.clear();
+                        let mut from = 0;
+                        if let Found::First(c, k) = found {
+                            from = k;
+                            covs.extend_from_slice(&c.covs[..k]);
+                            states.extend_from_slice(&c.states[..k * sz]);
+                            for (x, &g) in gs.iter().enumerate() {
+                                rem[g] = states[(k - 1) * sz + x];
+                            }
+                        }
+                        // Each take leaves exactly what it did not cover.
+                        let mut elig: i64 =
+                            chain_in.iter().sum::<i64>() - covs[start..].iter().sum::<i64>();
+                        for &cap in &chain_caps[from..] {
+                            let cov = cap.min(elig);
+                            take(&mut rem, gs, cov, elig, &mut scratch);
+                            covs.push(cov);
+                            elig -= cov;
+                            if keep {
+                                states.extend(gs.iter().map(|&g| rem[g]));
+                            }
+                        }
+                        if !keep {
+                            states.clear();
+                        }
+                        cache.store(
+                            &chain_in,
+                            &chain_caps,
+                            &states,
+                            gs.iter().map(|&g| rem[g]),
+                            &covs[start..],
+                        );
                     }
                 }
+                j0 = j1;
             }
-            acc.capacity[i] += cap * n;
-            acc.used[i] += cov * n;
-            add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
-            acc.totals.reservation_covered_ptu_minutes += cov * n;
-            acc.totals.unused_reservation_ptu_minutes += (cap - cov) * n;
-            idle_of.push(cap - cov);
+            for (k, &(_, rank, cap, _)) in order.iter().enumerate() {
+                let i = reservations[rank].1;
+                let cov = covs[k];
+                acc.capacity[i] += cap * n;
+                acc.used[i] += cov * n;
+                add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
+                acc.totals.reservation_covered_ptu_minutes += cov * n;
+                acc.totals.unused_reservation_ptu_minutes += (cap - cov) * n;
+                idle_of.push(cap - cov);
+            }
+        } else {
+            for &(_, rank, cap, e) in &order {
+                let i = reservations[rank].1;
+                let gs = &local_sets[local_epochs[rank][e].2];
+                let elig: i64 = gs.iter().map(|&g| rem[g]).sum();
+                let cov = cap.min(elig);
+                let before: Vec<i64> = if tracking {
+                    gs.iter().map(|&g| rem[g]).collect()
+                } else {
+                    Vec::new()
+                };
+                take(&mut rem, gs, cov, elig, &mut scratch);
+                if tracking && cov > 0 {
+                    let per_minute =
+                        p.instruments[i].amortized(a, b) / Decimal::from(cap) / Decimal::from(n);
+                    for (k, &g) in gs.iter().enumerate() {
+                        let share = before[k] - rem[g];
+                        if share > 0 {
+                            cover.push((g, i, share, per_minute * Decimal::from(share)));
+                        }
+                    }
+                }
+                acc.capacity[i] += cap * n;
+                acc.used[i] += cov * n;
+                add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
+                acc.totals.reservation_covered_ptu_minutes += cov * n;
+                acc.totals.unused_reservation_ptu_minutes += (cap - cov) * n;
+                idle_of.push(cap - cov);
+            }
         }
 
         // 3. Double billing: idle reservation capacity beside commitment coverage it could have taken.
@@ -906,7 +1108,7 @@ fn rate_component(
             let inst = &p.instruments[i];
             let mut db = 0;
             if any_ccov && inst.sku == Sku::Regional {
-                let gs = &local_epochs[rank][e].2;
+                let gs = &local_sets[local_epochs[rank][e].2];
                 let avail: i64 = gs.iter().map(|&g| ccov[g]).sum();
                 db = idle.min(avail);
                 take(&mut ccov, gs, db, avail, &mut scratch);
@@ -982,6 +1184,19 @@ fn rate_component(
             }
         }
         if let Some(dacc) = acc.deployments.as_deref_mut() {
+            // The class as a whole, or its hours in each bucket it touches
+            // (each bucket rated on its own sees the same classes, cut at
+            // its ends).
+            parts.clear();
+            if dacc.by_bucket {
+                let mut k = bucket_of(ctx.buckets, a);
+                while k < ctx.buckets.len() && ctx.buckets[k].0 < b {
+                    parts.push((k, ctx.buckets[k].1.min(b) - ctx.buckets[k].0.max(a)));
+                    k += 1;
+                }
+            } else {
+                parts.push((0, n));
+            }
             // Share each pool's hour among its deployments by their PTU-minutes.
             for (l, &g) in groups.iter().enumerate() {
                 if usage[l] == 0 {
@@ -993,15 +1208,17 @@ fn rate_component(
                         continue;
                     }
                     let f = Decimal::from(u) / Decimal::from(usage[l]);
-                    let nd = Decimal::from(n);
-                    let e = dacc.sums.entry(d).or_default();
-                    e.deployed += u * n;
-                    e.hourly_minutes += f * Decimal::from(rem[l]) * nd;
-                    e.hourly_cost_x60 += f * unit * Decimal::from(rem[l]) * nd;
-                    for &(_, i, m, cost) in cover.iter().filter(|c| c.0 == l) {
-                        let c = e.covered.entry(i).or_default();
-                        c.0 += f * Decimal::from(m) * nd;
-                        c.1 += f * cost * nd;
+                    for &(k, hours) in &parts {
+                        let nd = Decimal::from(hours);
+                        let e = dacc.sums.entry((d, k)).or_default();
+                        e.deployed += u * hours;
+                        e.hourly_minutes += f * Decimal::from(rem[l]) * nd;
+                        e.hourly_cost_x60 += f * unit * Decimal::from(rem[l]) * nd;
+                        for &(_, i, m, cost) in cover.iter().filter(|c| c.0 == l) {
+                            let c = e.covered.entry(i).or_default();
+                            c.0 += f * Decimal::from(m) * nd;
+                            c.1 += f * cost * nd;
+                        }
                     }
                 }
             }
@@ -1018,6 +1235,94 @@ fn rate_component(
     }
     acc.pieces.extend(overage_pieces);
     acc.pieces.extend(pieces);
+}
+
+/// The most pool values a chain keeps of the states between its takes
+/// (8 MB).
+const KEPT_STATES: usize = 1 << 20;
+
+/// What one scope's chain of reservations took in the last two different
+/// hours rated: the pools it was offered, the reservations' capacities in
+/// order, the pools it left, what each reservation covered, and (when not
+/// too many) the pools after each take.
+#[derive(Default)]
+struct ChainCache {
+    entries: [Option<Chain>; 2],
+    /// The entry to replace next.
+    next: usize,
+}
+
+struct Chain {
+    input: Vec<i64>,
+    caps: Vec<i64>,
+    output: Vec<i64>,
+    covs: Vec<i64>,
+    /// The pools after each take, one run of the chain's pools per take
+    /// (empty when not kept).
+    states: Vec<i64>,
+}
+
+/// What a chain's cache knows of an hour.
+enum Found<'c> {
+    /// All of it: the same pools and capacities.
+    All(&'c Chain),
+    /// The same pools and the same first `k` capacities (k > 0), with the
+    /// pools after each of those takes.
+    First(&'c Chain, usize),
+    Nothing,
+}
+
+impl ChainCache {
+    fn find(&self, input: &[i64], caps: &[i64]) -> Found<'_> {
+        let mut best = Found::Nothing;
+        let mut best_k = 0;
+        for c in self.entries.iter().flatten() {
+            if c.input != input {
+                continue;
+            }
+            if c.caps == caps {
+                return Found::All(c);
+            }
+            if c.states.is_empty() {
+                continue;
+            }
+            let k = c.caps.iter().zip(caps).take_while(|(x, y)| x == y).count();
+            if k > best_k {
+                best_k = k;
+                best = Found::First(c, k);
+            }
+        }
+        best
+    }
+
+    fn store(
+        &mut self,
+        input: &[i64],
+        caps: &[i64],
+        states: &[i64],
+        output: impl Iterator<Item = i64>,
+        covs: &[i64],
+    ) {
+        let slot = &mut self.entries[self.next];
+        self.next = 1 - self.next;
+        let c = slot.get_or_insert_with(|| Chain {
+            input: Vec::new(),
+            caps: Vec::new(),
+            output: Vec::new(),
+            covs: Vec::new(),
+            states: Vec::new(),
+        });
+        c.input.clear();
+        c.input.extend_from_slice(input);
+        c.caps.clear();
+        c.caps.extend_from_slice(caps);
+        c.output.clear();
+        c.output.extend(output);
+        c.covs.clear();
+        c.covs.extend_from_slice(covs);
+        c.states.clear();
+        c.states.extend_from_slice(states);
+    }
 }
 
 /// Takes `amount` out of the pools `gs` of `pool` (whose sum is `avail`),
@@ -1042,34 +1347,79 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
         return take_wide(pool, gs, amount, avail);
     }
     scratch.clear();
+    let d = avail as u64;
+    // Dividing by multiplying: with inv = floor((2^64 - 1) / avail), a
+    // product x below 2^62 (both factors below 2^31) has the quotient
+    // (x * inv) >> 64 or one more: the estimate falls short of x / avail
+    // by less than x / 2^64 + 2^-33 < 1.
+    let inv = u64::MAX / d;
+    let amt = amount as u64;
     let mut given = 0i64;
     for (k, &g) in gs.iter().enumerate() {
         let w = pool[g];
         if w == 0 {
             continue;
         }
-        // Both below 2^31: the product fits in an i64.
-        let exact = amount * w;
-        let (s, r) = (exact / avail, exact % avail);
-        pool[g] -= s;
-        given += s;
+        let exact = amt * w as u64;
+        let mut s = ((u128::from(exact) * u128::from(inv)) >> 64) as u64;
+        let mut r = exact - s * d;
+        if r >= d {
+            s += 1;
+            r -= d;
+        }
+        pool[g] -= s as i64;
+        given += s as i64;
         if r > 0 {
-            scratch.push(((r as u64) << 32) | u64::from(u32::MAX - k as u32));
+            scratch.push((r << 32) | u64::from(u32::MAX - k as u32));
         }
     }
     let left = (amount - given) as usize;
-    if left > 0 {
-        // The remainders sum to `left` x `avail`, each below `avail`: more
-        // than `left` of them are positive. The `left` largest keys go last.
-        let n = scratch.len();
+    if left == 0 {
+        return;
+    }
+    // The remainders sum to `left` x `avail`, each below `avail`: more
+    // than `left` of them are positive. The `left` largest keys get one
+    // more unit each.
+    let n = scratch.len();
+    let mut one_more = |key: u64| {
+        let k = (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
+        pool[gs[k]] -= 1;
+    };
+    if n < 256 {
         if left < n {
             scratch.select_nth_unstable(n - left);
         }
-        for &key in &scratch[n - left..] {
-            let k = (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
-            pool[gs[k]] -= 1;
+        scratch[n - left..].iter().for_each(|&key| one_more(key));
+        return;
+    }
+    // Counted first by the top 8 bits of their remainders: the keys of
+    // the higher counts all get one, and only those of the count where
+    // `left` is reached are ranked.
+    let shift = (64 - (d - 1).leading_zeros()).saturating_sub(8) + 32;
+    let mut counts = [0usize; 256];
+    for &key in scratch.iter() {
+        counts[(key >> shift) as usize] += 1;
+    }
+    let (mut above, mut t) = (0usize, 255usize);
+    while above + counts[t] < left {
+        above += counts[t];
+        t -= 1;
+    }
+    let need = left - above;
+    let mut tied: Vec<u64> = Vec::with_capacity(counts[t]);
+    for &key in scratch.iter() {
+        let b = (key >> shift) as usize;
+        if b > t {
+            one_more(key);
+        } else if b == t {
+            tied.push(key);
         }
     }
+    let m = tied.len();
+    if need < m {
+        tied.select_nth_unstable(m - need);
+    }
+    tied[m - need..].iter().for_each(|&key| one_more(key));
 }
 
 /// [`take`] for amounts whose products need 128 bits.
@@ -1125,6 +1475,7 @@ pub(crate) fn merge_pieces(p: &Prepared, mut pieces: Vec<Piece>) -> Vec<Window> 
         .map(|m| {
             let (start, end) = (hour_time(m.start_h), hour_time(m.end_h));
             let explanation = match (m.kind, m.resource) {
+                _ if !p.explain => String::new(),
                 (WindowKind::Overage, Some(r)) => p.explain_overage(r, start, end),
                 (WindowKind::DoubleBilling, _) => p.explain_double_billing(&m.subject),
                 _ => p.explain_unused(&m.subject),
@@ -1152,13 +1503,19 @@ mod tests {
 
     /// `take` leaves in each pool what it held less its
     /// [`largest_remainder`] share, pools in any order (through `gs`), zeros
-    /// and equal remainders included, with 64-bit and 128-bit products.
+    /// and equal remainders included, with 64-bit and 128-bit products, few
+    /// pools and many.
     #[test]
     fn take_leaves_what_largest_remainder_shares_out() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
         let mut scratch = Vec::new();
         for case in 0..4000 {
-            let n = 1 + rng.random_range(0..40usize);
+            // Past 256 positive remainders the largest are counted by their top bits first.
+            let n = if case % 25 == 3 {
+                256 + rng.random_range(0..700usize)
+            } else {
+                1 + rng.random_range(0..40usize)
+            };
             let big = case % 10 == 0;
             let weights: Vec<i64> = (0..n)
                 .map(|_| match rng.random_range(0..4u32) {

@@ -423,6 +423,69 @@ pub fn forecast_detailed(
     })
 }
 
+/// Rates a window like [`forecast_detailed`] without the per-deployment
+/// split (`deployments` stays empty): each instrument's use per period and
+/// the charges billed, for views that do not show deployments.
+pub fn forecast_periods(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Detailed, RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let want = engine::Detail {
+        periods: true,
+        split: engine::Split::None,
+    };
+    let (forecast, periods, _) = engine::rate_detail(&prepared, req, want, None)?;
+    let bills = billed(&prepared, req);
+    Ok(Detailed {
+        forecast,
+        periods: periods.unwrap_or_default(),
+        bills,
+        deployments: Vec::new(),
+    })
+}
+
+/// What a FOCUS-shaped export of a window needs, from one rating of it:
+/// each instrument's use and amortized cost per period, the charges billed,
+/// each deployment's hourly-rate usage and each managed-compute
+/// deployment's uptime per period.
+pub struct Export {
+    pub forecast: Forecast,
+    pub periods: Vec<engine::InstrumentPeriod>,
+    pub bills: Vec<BilledCharge>,
+    pub hourly: Vec<OnDemandUse>,
+    pub managed: Vec<ManagedComputeUse>,
+}
+
+/// Rates a window once for a FOCUS-shaped export: [`forecast_periods`] and
+/// [`usage_by_bucket`] together.
+pub fn forecast_export(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Export, RatingError> {
+    check_request(req)?;
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let want = engine::Detail {
+        periods: true,
+        split: engine::Split::Buckets,
+    };
+    let (forecast, periods, uses) = engine::rate_detail(&prepared, req, want, None)?;
+    let bills = billed(&prepared, req);
+    let buckets = buckets(req);
+    Ok(Export {
+        forecast,
+        periods: periods.unwrap_or_default(),
+        bills,
+        hourly: on_demand(&buckets, uses.unwrap_or_default()),
+        managed: managed_by_bucket(estate, &buckets),
+    })
+}
+
 /// Rates a window like [`forecast`], with the charges billed in it (no
 /// per-instrument or per-deployment detail: those are [`forecast_detailed`]'s).
 pub fn forecast_billed(
@@ -504,40 +567,51 @@ pub struct ManagedComputeUse {
 }
 
 /// The hourly-rate usage of each deployment and the uptime of each
-/// managed-compute deployment, per bucket of `req` (each bucket rated on its
-/// own): with [`forecast_detailed`]'s commitment and reservation detail, the
-/// whole of what a window costs, line by line.
+/// managed-compute deployment, per bucket of `req`, each bucket as if rated
+/// on its own (one rating of the window, its classes cut at the buckets'
+/// ends; a share of a pool, a quotient to 28 digits, may differ in its last
+/// digit): with [`forecast_detailed`]'s commitment and reservation detail,
+/// the whole of what a window costs, line by line.
 pub fn usage_by_bucket(
     estate: &Estate,
     book: &PriceBook,
     req: &Request,
     opts: &Options,
 ) -> Result<(Vec<OnDemandUse>, Vec<ManagedComputeUse>), RatingError> {
-    use crate::domain::time::ceil_minute;
     check_request(req)?;
-    let mut hourly = Vec::new();
+    let prepared = prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    let want = engine::Detail {
+        periods: false,
+        split: engine::Split::Buckets,
+    };
+    let (_, _, uses) = engine::rate_detail(&prepared, req, want, None)?;
+    let buckets = buckets(req);
+    Ok((
+        on_demand(&buckets, uses.unwrap_or_default()),
+        managed_by_bucket(estate, &buckets),
+    ))
+}
+
+/// The deployments' uses per bucket that pay the hourly rate.
+fn on_demand(buckets: &[(i64, i64)], uses: Vec<engine::DeploymentUse>) -> Vec<OnDemandUse> {
+    uses.into_iter()
+        .filter(|d| d.hourly_cost != Decimal::ZERO || d.hourly_ptu_minutes != Decimal::ZERO)
+        .map(|d| OnDemandUse {
+            deployment: d.index,
+            start: engine::hour_time(buckets[d.bucket].0),
+            end: engine::hour_time(buckets[d.bucket].1),
+            ptu_minutes: d.hourly_ptu_minutes,
+            cost: d.hourly_cost,
+        })
+        .collect()
+}
+
+/// Each managed-compute deployment's uptime per bucket, bucket by bucket.
+fn managed_by_bucket(estate: &Estate, buckets: &[(i64, i64)]) -> Vec<ManagedComputeUse> {
+    use crate::domain::time::ceil_minute;
     let mut managed = Vec::new();
-    for (a, b) in buckets(req) {
+    for &(a, b) in buckets {
         let (start, end) = (engine::hour_time(a), engine::hour_time(b));
-        let part = Request {
-            from: start,
-            to: end,
-            basis: req.basis,
-            by: req.by,
-        };
-        let prepared = prepare::Prepared::new(estate, book, start, end, opts)?;
-        let (_, _, deployments) = engine::rate_full(&prepared, &part, true)?;
-        for d in deployments.unwrap_or_default() {
-            if d.hourly_cost != Decimal::ZERO || d.hourly_ptu_minutes != Decimal::ZERO {
-                hourly.push(OnDemandUse {
-                    deployment: d.index,
-                    start,
-                    end,
-                    ptu_minutes: d.hourly_ptu_minutes,
-                    cost: d.hourly_cost,
-                });
-            }
-        }
         for (item, m) in estate.managed_compute.iter().enumerate() {
             let up_from =
                 chrono::DurationRound::duration_trunc(m.start, chrono::TimeDelta::minutes(1))
@@ -557,5 +631,5 @@ pub fn usage_by_bucket(
             });
         }
     }
-    Ok((hourly, managed))
+    managed
 }

@@ -236,6 +236,9 @@ pub struct Prepared<'a> {
     /// ended before the window began. A commitment each; a reservation's
     /// last term only.
     pub ended: Vec<Instrument>,
+    /// Whether windows carry their explanation (what-ifs that read only
+    /// figures turn it off).
+    pub explain: bool,
     index: Index,
 }
 
@@ -557,6 +560,7 @@ impl<'a> Prepared<'a> {
             scopes,
             prices_used,
             ended,
+            explain: true,
             index,
         })
     }

@@ -1233,3 +1233,112 @@ fn a_split_reservation_costs_what_the_whole_one_did() {
         }
     }
 }
+
+/// The per-bucket hourly-rate usage from one rating of a window is each
+/// bucket rated on its own (days and months, spread and concentrated
+/// estates, odd-minute resizes inside buckets), and a window's instrument
+/// periods come the same with or without the per-deployment split.
+#[test]
+fn usage_by_bucket_is_each_bucket_rated_on_its_own() {
+    use crate::generate::{Profile, generate_profile};
+    let book = PriceBook::default_book();
+    let opts = Options::default();
+    for (profile, from, to, by) in [
+        (
+            Profile::Spread,
+            "2026-12-28T00:00:00Z",
+            "2027-01-04T05:00:00Z",
+            Bucket::Day,
+        ),
+        (
+            Profile::Concentrated,
+            "2026-12-20T00:00:00Z",
+            "2027-01-02T00:00:00Z",
+            Bucket::Day,
+        ),
+        (
+            Profile::Concentrated,
+            "2026-11-15T00:00:00Z",
+            "2027-02-01T00:00:00Z",
+            Bucket::Month,
+        ),
+    ] {
+        let e = generate_profile(300, 11, t("2027-01-01"), profile);
+        let req = Request {
+            from: t(from),
+            to: t(to),
+            basis: Basis::Amortized,
+            by,
+        };
+        let (hourly, managed) = usage_by_bucket(&e, &book, &req, &opts).unwrap();
+        let mut want_hourly = Vec::new();
+        let mut want_managed = Vec::new();
+        for (a, b) in buckets(&req) {
+            let part = Request {
+                from: engine::hour_time(a),
+                to: engine::hour_time(b),
+                ..req.clone()
+            };
+            let alone = forecast_detailed(&e, &book, &part, &opts).unwrap();
+            for u in alone.deployments {
+                if u.hourly_cost != Decimal::ZERO || u.hourly_ptu_minutes != Decimal::ZERO {
+                    want_hourly.push(OnDemandUse {
+                        deployment: u.index,
+                        start: part.from,
+                        end: part.to,
+                        ptu_minutes: u.hourly_ptu_minutes,
+                        cost: u.hourly_cost,
+                    });
+                }
+            }
+            want_managed.extend(usage_by_bucket(&e, &book, &part, &opts).unwrap().1);
+        }
+        assert!(hourly.len() > 10, "{profile:?}: {} rows", hourly.len());
+        // The same rows; the figures the same but for the last of the 28
+        // digits of a deployment's share of its pool, which one rating of
+        // the window may add up over other runs of hours (a component of
+        // the window can be larger than the same pools' in one bucket).
+        assert_eq!(hourly.len(), want_hourly.len(), "{profile:?} {by:?}");
+        let tiny = Decimal::new(1, 20);
+        for (got, want) in hourly.iter().zip(&want_hourly) {
+            assert_eq!(
+                (got.deployment, got.start, got.end),
+                (want.deployment, want.start, want.end),
+                "{profile:?} {by:?}"
+            );
+            assert!(
+                (got.ptu_minutes - want.ptu_minutes).abs() < tiny
+                    && (got.cost - want.cost).abs() < tiny,
+                "{profile:?} {by:?}: {got:?} vs {want:?}"
+            );
+        }
+        assert_eq!(managed, want_managed, "{profile:?} {by:?}");
+
+        let with = forecast_detailed(&e, &book, &req, &opts).unwrap();
+        let without = forecast_periods(&e, &book, &req, &opts).unwrap();
+        assert_eq!(with.forecast, without.forecast);
+        assert_eq!(with.periods, without.periods);
+        assert_eq!(with.bills, without.bills);
+        assert!(without.deployments.is_empty() && !with.deployments.is_empty());
+        let export = forecast_export(&e, &book, &req, &opts).unwrap();
+        assert_eq!(export.forecast, with.forecast);
+        assert_eq!(export.periods, with.periods);
+        assert_eq!(export.bills, with.bills);
+        assert_eq!((export.hourly, export.managed), (hourly, managed));
+        // Without the split by bucket, the hourly usage adds up to the totals.
+        let minutes: Decimal = export_minutes(&e, &book, &req, &opts);
+        assert!(
+            (minutes - Decimal::from(with.forecast.totals.hourly_ptu_minutes)).abs()
+                < Decimal::new(1, 12)
+        );
+    }
+}
+
+fn export_minutes(e: &Estate, book: &PriceBook, req: &Request, opts: &Options) -> Decimal {
+    usage_by_bucket(e, book, req, opts)
+        .unwrap()
+        .0
+        .iter()
+        .map(|u| u.ptu_minutes)
+        .sum()
+}

@@ -197,6 +197,21 @@ pub fn parts<'a>(before: &'a Estate, after: &'a Estate) -> (Cow<'a, Estate>, Cow
     }
 }
 
+/// [`forecast`] with windows left unexplained (empty explanations): the
+/// same figures, for what-ifs that compare totals, charges and window costs
+/// and never show the text.
+pub fn forecast_unexplained(
+    estate: &Estate,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<super::Forecast, RatingError> {
+    super::check_request(req)?;
+    let mut prepared = super::prepare::Prepared::new(estate, book, req.from, req.to, opts)?;
+    prepared.explain = false;
+    super::engine::rate(&prepared, req)
+}
+
 /// `base - less + more`, field by field.
 fn shifted(base: &Totals, less: &Totals, more: &Totals) -> Totals {
     macro_rules! f {
@@ -366,6 +381,50 @@ mod tests {
             assert_eq!(first, before);
             assert_eq!(b.totals(&arc, &book, &req, &opts).unwrap(), before);
             assert_eq!(b.totals.len(), 1);
+        }
+    }
+
+    /// What-ifs rate a lifetime as the horizon plus the rest: totals are
+    /// additive over a window cut at a whole hour, on both bases, and the
+    /// unexplained forecast has the same figures.
+    #[test]
+    fn a_window_rated_in_two_pieces_adds_up_to_the_whole() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let e = generate_profile(300, 5, base, profile);
+            for basis in [Basis::Amortized, Basis::Actual] {
+                let req = |from, to| Request {
+                    from,
+                    to,
+                    basis,
+                    by: Bucket::Month,
+                };
+                let (a, cut, b) = (
+                    base - Duration::days(3),
+                    base + Duration::days(30) + Duration::hours(7),
+                    base + Duration::days(368),
+                );
+                let whole = forecast(&e, &book, &req(a, b), &opts).unwrap().totals;
+                let first = forecast(&e, &book, &req(a, cut), &opts).unwrap().totals;
+                let rest = forecast(&e, &book, &req(cut, b), &opts).unwrap().totals;
+                let sum = shifted(&first, &Totals::default(), &rest);
+                assert!(whole.total() > Decimal::ZERO);
+                close(&sum, &whole);
+                let quiet = forecast_unexplained(&e, &book, &req(a, b), &opts).unwrap();
+                let full = forecast(&e, &book, &req(a, b), &opts).unwrap();
+                assert_eq!(quiet.totals, full.totals, "{profile:?} {basis:?}");
+                assert_eq!(quiet.instruments, full.instruments);
+                assert_eq!(quiet.windows.len(), full.windows.len());
+                for (q, f) in quiet.windows.iter().zip(&full.windows) {
+                    assert_eq!(
+                        (q.kind, q.start, q.end, q.ptu_minutes, q.cost, &q.subject),
+                        (f.kind, f.start, f.end, f.ptu_minutes, f.cost, &f.subject)
+                    );
+                    assert!(q.explanation.is_empty() && !f.explanation.is_empty());
+                }
+            }
         }
     }
 

@@ -4,12 +4,12 @@
 //! instant is an estimate (an import or sync saw it, Azure recorded no
 //! time: the snapshot's `approximate` flags) says "(time approximate)".
 
+use crate::domain::objects::{Kind, Objects};
 use crate::domain::time::{Time, fmt_time};
 use crate::domain::{
     BillingAccount, Commitment, CommitmentRenewal, Deployment, ManagedCompute, ManagementGroup,
     PriceRow, Quota, Reservation, ReservationRenewal, Resource,
 };
-use crate::store::entities::{Kind, Objects};
 
 fn renewal_text(r: &CommitmentRenewal) -> String {
     match r {
@@ -421,7 +421,7 @@ fn simple<T: serde::de::DeserializeOwned>(
 /// The changes from `old` to `new`, one line each, grouped by kind.
 pub fn describe(old: &Objects, new: &Objects) -> Vec<String> {
     let mut lines = Vec::new();
-    for d in crate::store::entities::diff(old, new) {
+    for d in crate::domain::objects::diff(old, new) {
         let (b, a) = (
             d.before.as_ref().map(|o| o.doc.as_str()),
             d.after.as_ref().map(|o| o.doc.as_str()),

@@ -16,7 +16,7 @@
 //! So `EffectiveCost` sums to the amortized forecast of the window and
 //! `BilledCost` to the actual one. Amounts are written unrounded, as exact
 //! as the core rates them (rounding row by row would not add up to the
-//! rounded total). Text cells go through [`super::safe::write_record`].
+//! rounded total). Text cells go through [`crate::safe::write_record`].
 //!
 //! FOCUS 1.2 writes the same rows with the columns 1.1 and 1.2 added
 //! (`docs/outputs.md` lists them with their values) and without the
@@ -24,14 +24,15 @@
 //! the unit prices and pricing quantities 1.2 requires on every Usage and
 //! Purchase row (1.0 output is unchanged).
 
-use super::safe;
 use crate::domain::Estate;
 use crate::domain::money::fmt_ptu_hours;
 use crate::domain::time::{Time, add_months, day_start, fmt_time, month_start};
 use crate::domain::{Scope, Sku};
 use crate::rating::engine::InstrumentPeriod;
 use crate::rating::{BilledCharge, ChargeKind, InstrumentKind, ManagedComputeUse, OnDemandUse};
+use crate::safe;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// The FOCUS version written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -575,6 +576,70 @@ fn unit_price(amount: Decimal, quantity: Decimal) -> Option<Decimal> {
     (!quantity.is_zero()).then(|| (amount / quantity).abs())
 }
 
+/// Rates `req` once (the per-deployment split only by bucket, and only
+/// its hourly-rate part, which the rows show) and gives its forecast and
+/// FOCUS rows.
+pub fn rated_rows(
+    e: &Estate,
+    book: &crate::domain::prices::PriceBook,
+    req: &crate::rating::Request,
+    opts: &crate::rating::Options,
+) -> Result<(crate::rating::Forecast, Vec<Row>), crate::rating::RatingError> {
+    let x = crate::rating::forecast_export(e, book, req, opts)?;
+    let rows = rows(e, book, &x.periods, &x.bills, &x.hourly, &x.managed);
+    Ok((x.forecast, rows))
+}
+
+/// Who is billed where: the lookups the rows repeat, once.
+struct Accounts<'e> {
+    e: &'e Estate,
+    /// Resource by id.
+    resources: HashMap<&'e str, &'e crate::domain::Resource>,
+    /// The billing account of each subscription that one lists.
+    of_sub: HashMap<&'e str, &'e str>,
+    /// [`instrument_account`] by (kind, id).
+    instruments: HashMap<(InstrumentKind, String), (String, String, &'static str)>,
+}
+
+impl<'e> Accounts<'e> {
+    fn new(e: &'e Estate) -> Accounts<'e> {
+        let mut of_sub = HashMap::new();
+        // The first billing account listing a subscription, as `account_of` finds it.
+        for b in &e.billing_accounts {
+            for s in &b.subscriptions {
+                of_sub.entry(s.as_str()).or_insert(b.id.as_str());
+            }
+        }
+        let mut resources = HashMap::new();
+        for r in &e.resources {
+            resources.entry(r.id.as_str()).or_insert(r);
+        }
+        Accounts {
+            e,
+            resources,
+            of_sub,
+            instruments: HashMap::new(),
+        }
+    }
+
+    /// [`account_of`], looked up.
+    fn account_of(&self, subscription: &str) -> String {
+        match self.of_sub.get(subscription) {
+            Some(a) => a.to_string(),
+            None => account_of(self.e, subscription),
+        }
+    }
+
+    /// [`instrument_account`], once per instrument.
+    fn instrument(&mut self, kind: InstrumentKind, id: &str) -> (String, String, &'static str) {
+        let e = self.e;
+        self.instruments
+            .entry((kind, id.to_string()))
+            .or_insert_with(|| instrument_account(e, kind, id))
+            .clone()
+    }
+}
+
 /// The FOCUS rows of a rated window, sorted by charge period start.
 pub fn rows(
     e: &Estate,
@@ -586,10 +651,11 @@ pub fn rows(
 ) -> Vec<Row> {
     let book = book.over(&e.prices);
     let mut out = Vec::new();
+    let mut accounts = Accounts::new(e);
     let hours = |m: Decimal| m / Decimal::from(60);
     for h in hourly {
         let d = &e.deployments[h.deployment];
-        let res = e.resources.iter().find(|r| r.id == d.resource);
+        let res = accounts.resources.get(d.resource.as_str());
         let (region, sub) = res.map_or((String::new(), String::new()), |r| {
             (r.region.clone(), r.subscription.clone())
         });
@@ -602,7 +668,7 @@ pub fn rows(
             effective: h.cost,
             list: Some(h.cost),
             list_unit: price,
-            account: account_of(e, &sub),
+            account: accounts.account_of(&sub),
             start: Some(h.start),
             end: Some(h.end),
             category: "Usage",
@@ -620,7 +686,7 @@ pub fn rows(
             service: SERVICE,
             sku_id: d.sku.azure_name().into(),
             sku_price_id: format!("{region}/{}/hourly", d.sku.azure_name()),
-            account_type: account_type(e, &account_of(e, &sub)),
+            account_type: account_type(e, &accounts.account_of(&sub)),
             sub_account: sub,
             sub_account_type: "Subscription",
             sku: Some(d.sku),
@@ -640,7 +706,7 @@ pub fn rows(
             effective: m.cost,
             list: Some(m.cost),
             list_unit: Some(mc.hourly_rate() / Decimal::from(mc.instances.max(1))),
-            account: account_of(e, &mc.subscription),
+            account: accounts.account_of(&mc.subscription),
             start: Some(m.start),
             end: Some(m.end),
             category: "Usage",
@@ -660,7 +726,7 @@ pub fn rows(
             sku_price_id: format!("{}/{}/managed-compute", mc.region, mc.vm_sku),
             sub_account: mc.subscription.clone(),
             sub_account_type: "Subscription",
-            account_type: account_type(e, &account_of(e, &mc.subscription)),
+            account_type: account_type(e, &accounts.account_of(&mc.subscription)),
             kind: "managed_compute".into(),
             meter: "Compute Hours",
             price_details: Some(serde_json::json!({
@@ -671,7 +737,7 @@ pub fn rows(
         });
     }
     for p in periods {
-        let (account, sub, sub_type) = instrument_account(e, p.kind, &p.id);
+        let (account, sub, sub_type) = accounts.instrument(p.kind, &p.id);
         let hourly_price = book
             .lookup(&p.region, p.sku, crate::domain::prices::PriceKind::Hourly)
             .map(|x| x.amount);
@@ -744,7 +810,7 @@ pub fn rows(
         }
     }
     for b in bills {
-        let (account, sub, sub_type) = instrument_account(e, b.kind, &b.id);
+        let (account, sub, sub_type) = accounts.instrument(b.kind, &b.id);
         let day = day_start(b.at);
         let ptu_hours = Decimal::from(b.ptu_hours);
         let sku_price_id = format!(

@@ -161,8 +161,7 @@ pub fn to_json(f: &Forecast) -> String {
             })
             .collect(),
     };
-    let mut s =
-        crate::report::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializes"));
+    let mut s = crate::safe::json_safe(serde_json::to_string_pretty(&doc).expect("serializes"));
     s.push('\n');
     s
 }

@@ -4,8 +4,10 @@
 pub mod changes;
 pub mod focus;
 pub mod forecast;
-pub mod safe;
+pub mod imports;
 pub mod tables;
+
+use crate::safe;
 
 /// Wraps `text` into lines of at most `width` characters, each prefixed
 /// with `indent`; control characters are shown visibly ([`safe::plain`]).

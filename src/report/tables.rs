@@ -356,9 +356,9 @@ pub fn tables(e: &Estate) -> Vec<Table> {
 fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
     let mut w = csv::Writer::from_path(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    super::safe::write_record(&mut w, header).map_err(|e| e.to_string())?;
+    crate::safe::write_record(&mut w, header).map_err(|e| e.to_string())?;
     for r in rows {
-        super::safe::write_record(&mut w, r).map_err(|e| e.to_string())?;
+        crate::safe::write_record(&mut w, r).map_err(|e| e.to_string())?;
     }
     w.flush()
         .map_err(|e| format!("cannot write {}: {e}", path.display()))

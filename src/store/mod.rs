@@ -14,12 +14,10 @@
 //! - `changes` and `audit`: every change (an import, an edit, an undo) with
 //!   its time and source, and each object's document before and after.
 
-pub mod entities;
-
 use crate::domain::Estate;
+use crate::domain::objects::{self, Delta, Kind, Object, Objects};
 use crate::domain::time::{Time, fmt_time};
 use crate::domain::validate::validate;
-use entities::{Delta, Kind, Object, Objects};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
@@ -142,7 +140,7 @@ pub struct Store {
 }
 
 fn note_stderr(msg: &str) {
-    eprintln!("{}", crate::report::safe::plain_lines(msg));
+    eprintln!("{}", crate::safe::plain_lines(msg));
 }
 
 impl Store {
@@ -327,7 +325,7 @@ impl Store {
             path: self.path.display().to_string(),
             message,
         };
-        let estate = entities::estate(&objs).map_err(corrupt)?;
+        let estate = objects::estate(&objs).map_err(corrupt)?;
         validate(&estate).map_err(|v| corrupt(v.to_string()))?;
         Ok(estate)
     }
@@ -373,15 +371,15 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| e.to_string())?;
             let old_objs = Self::read_objects(&tx, &path).map_err(|e| e.to_string())?;
-            let old = entities::estate(&old_objs)?;
+            let old = objects::estate(&old_objs)?;
             let new = match edit(&old) {
                 Ok(n) => n,
                 Err(e) => return Ok(Err(e)),
             };
             validate(&new)
                 .map_err(|v| format!("the change would leave the estate invalid: {v}"))?;
-            let new_objs = entities::objects(&new);
-            let mut deltas = entities::diff(&old_objs, &new_objs);
+            let new_objs = objects::objects(&new);
+            let mut deltas = objects::diff(&old_objs, &new_objs);
             if deltas.iter().all(is_default_setting) {
                 // A store's first setting that says what its absence already
                 // meant (the currency USD) is not worth a change of its own.
@@ -639,7 +637,7 @@ impl Store {
                     }
                 }
             }
-            let estate = entities::estate(&objs)?;
+            let estate = objects::estate(&objs)?;
             validate(&estate)
                 .map_err(|v| format!("undoing change #{id} would leave the estate invalid: {v}"))?;
             let undo_summary = format!("undo #{id}: {summary}");
@@ -707,7 +705,7 @@ impl Store {
     }
 
     /// The acknowledgements (silenced notifications).
-    pub fn acks(&self) -> Result<Vec<crate::alerts::Ack>, StoreError> {
+    pub fn acks(&self) -> Result<Vec<crate::domain::notice::Ack>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, at, until, note, cost, severity, level FROM acks ORDER BY at, id")
@@ -738,7 +736,7 @@ impl Store {
                 Some(l) => crate::domain::money::parse_money(&l).map_err(corrupt)?,
                 None => cost,
             };
-            out.push(crate::alerts::Ack {
+            out.push(crate::domain::notice::Ack {
                 id,
                 at: parse_stored_time(&self.path, &at)?,
                 until: until
@@ -747,12 +745,12 @@ impl Store {
                 note,
                 cost,
                 level,
-                severity: crate::alerts::Severity::from_name(&severity).ok_or_else(|| {
-                    StoreError::Corrupt {
+                severity: crate::domain::notice::Severity::from_name(&severity).ok_or_else(
+                    || StoreError::Corrupt {
                         path: self.path.display().to_string(),
                         message: format!("unknown severity {severity:?}"),
-                    }
-                })?,
+                    },
+                )?,
             });
         }
         Ok(out)
@@ -786,7 +784,7 @@ impl Store {
     }
 
     /// Records (or replaces) an acknowledgement.
-    pub fn put_ack(&mut self, a: &crate::alerts::Ack) -> Result<(), StoreError> {
+    pub fn put_ack(&mut self, a: &crate::domain::notice::Ack) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO acks(id, at, until, note, cost, severity, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
@@ -1045,8 +1043,8 @@ fn is_default_setting(d: &Delta) -> bool {
     if d.kind != Kind::Setting || d.before.is_some() {
         return false;
     }
-    let defaults = entities::objects(
-        &entities::estate(&Objects::new()).expect("an empty store reads as an estate"),
+    let defaults = objects::objects(
+        &objects::estate(&Objects::new()).expect("an empty store reads as an estate"),
     );
     match (&d.after, defaults.get(&(d.kind, d.key.clone()))) {
         (Some(a), Some(def)) => a.doc == def.doc,

@@ -46,12 +46,12 @@ pub mod az;
 pub mod history;
 
 use crate::domain::Estate;
+use crate::domain::objects::{self, Delta, Kind};
 use crate::domain::time::{Time, fmt_time};
 use crate::ingest::InputError;
-use crate::ingest::azure;
+use crate::ingest::azure::{self, COMMITMENT_PLANS_API, plan_associations_command};
 use crate::ingest::batch::{Batch, Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
-use crate::store::entities::{self, Delta, Kind};
 use crate::store::{Store, StoreError};
 use az::{Az, AzError, AzOutput};
 use history::{Dated, Evidence, Listed, SoftDeleted};
@@ -61,9 +61,6 @@ use std::ffi::OsString;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The API version of the top-level commitment plan calls made through `az rest`.
-pub const COMMITMENT_PLANS_API: &str = "2025-06-01";
 
 /// The API version of the `modelCapacities` calls made through `az rest`.
 pub const MODEL_CAPACITIES_API: &str = "2024-10-01";
@@ -108,17 +105,6 @@ impl Default for Options {
             timeout: DEFAULT_TIMEOUT,
             program: az::default_program(),
             allow_partial: false,
-        }
-    }
-}
-
-impl Options {
-    /// The options the settings give (`[sync] timeout`): what `ptudesk
-    /// sync` uses without `--timeout`, and the terminal app's `:sync`.
-    pub fn from_config(config: &crate::config::Config) -> Options {
-        Options {
-            timeout: config.sync.timeout,
-            ..Options::default()
         }
     }
 }
@@ -1022,7 +1008,7 @@ fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
                 .iter()
                 .map(|r| (Kind::Reservation, r.id.clone())),
         );
-        m.extend(quotas.iter().map(|q| (Kind::Quota, entities::quota_key(q))));
+        m.extend(quotas.iter().map(|q| (Kind::Quota, objects::quota_key(q))));
         m.extend(
             billing_accounts
                 .iter()
@@ -1205,9 +1191,9 @@ pub fn run(
     if options.dry_run {
         let old = match &existing {
             Some(s) => s.objects()?,
-            None => entities::objects(&current),
+            None => objects::objects(&current),
         };
-        let cur = entities::estate(&old).map_err(|message| StoreError::Corrupt {
+        let cur = objects::estate(&old).map_err(|message| StoreError::Corrupt {
             path: store.display().to_string(),
             message,
         })?;
@@ -1215,7 +1201,7 @@ pub fn run(
         crate::domain::validate::validate(&new).map_err(|v| {
             StoreError::Rejected(format!("the change would leave the estate invalid: {v}"))
         })?;
-        report.deltas = entities::diff(&old, &entities::objects(&new));
+        report.deltas = objects::diff(&old, &objects::objects(&new));
         report.skipped = skipped;
         report.dated = dated;
         report.notes.extend(more);
@@ -1288,7 +1274,7 @@ impl SyncReport {
                 );
             }
         }
-        let summary = crate::cli::store::summary(&self.deltas, &self.mentioned, &self.skipped);
+        let summary = crate::report::imports::summary(&self.deltas, &self.mentioned, &self.skipped);
         for line in summary.lines() {
             if self.dry_run && line.contains(" added ") {
                 let line = line.replacen(" added ", " would add ", 1).replacen(
@@ -1339,14 +1325,6 @@ impl SyncReport {
         v.extend(self.notes.iter().map(|n| format!("note: {n}")));
         v
     }
-}
-
-/// The az command line (with placeholders) that lists a shared commitment
-/// plan's account associations: az has no command of its own for them.
-pub fn plan_associations_command() -> String {
-    format!(
-        "az rest --method get --url '/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.CognitiveServices/commitmentPlans/PLAN/accountAssociations?api-version={COMMITMENT_PLANS_API}' --output json"
-    )
 }
 
 /// The `modelCapacities` URL of one model version in a subscription.

@@ -8,7 +8,7 @@ use super::data::{ChartData, Data};
 use super::edit::PreviewOutcome;
 use super::effect::AckChange;
 use super::plan::AppliedPlan;
-use crate::alerts::{Ack, Notification};
+use crate::domain::notice::{Ack, Notification};
 use crate::planner::PlanSet;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -165,6 +165,9 @@ pub enum Action {
     RangePrev,
     /// Move the forecast range one month on
     RangeNext,
+    /// The forecast back to this month (after a plan's horizon or a
+    /// range of your own)
+    RangeThisMonth,
     /// Plan the selected row: a commitment's migration onto a reservation,
     /// or a deployment's move, conversion or its resource's discontinuing
     /// (a chooser); the options show in the Planner pane
@@ -175,6 +178,13 @@ pub enum Action {
     /// Apply the chosen plan option: its steps go into the store as
     /// future-dated plans, in one undoable change (asks first)
     ApplyPlan,
+    /// Scroll the Overview's region table down (when not every row fits)
+    RegionsDown,
+    /// Scroll the Overview's region table up
+    RegionsUp,
+    /// Capacity: where N PTU of the selected row's model can go (service
+    /// capacity, quota and price per region and type); again to go back
+    Capacity,
     /// Yes (in a confirmation)
     Confirm,
 
@@ -337,9 +347,13 @@ impl Action {
             Action::ToggleBasis => "actual/amortized",
             Action::RangePrev => "month back",
             Action::RangeNext => "month on",
+            Action::RangeThisMonth => "this month",
             Action::Plan => "plan",
             Action::PlanDiscontinue => "plan discontinue",
             Action::ApplyPlan => "apply the option",
+            Action::Capacity => "capacity",
+            Action::RegionsDown => "regions down",
+            Action::RegionsUp => "regions up",
             Action::Confirm => "yes",
             _ => "",
         }
@@ -398,9 +412,14 @@ impl Action {
             Action::NewReservation | Action::ChangeScope | Action::Refund => &[Reservations],
             Action::Resize | Action::Delete => &[Deployments],
             Action::Acknowledge | Action::ToggleAcknowledged | Action::Info => &[Notifications],
-            Action::ToggleBasis | Action::RangePrev | Action::RangeNext => &[Forecast],
+            Action::ToggleBasis
+            | Action::RangePrev
+            | Action::RangeNext
+            | Action::RangeThisMonth => &[Forecast],
             Action::Plan | Action::PlanDiscontinue => &[Commitments, Deployments],
             Action::ApplyPlan => &[Planner],
+            Action::Capacity => &[Quota],
+            Action::RegionsDown | Action::RegionsUp => &[Overview],
             _ => return None,
         })
     }
@@ -472,9 +491,13 @@ impl Action {
             ToggleBasis,
             RangePrev,
             RangeNext,
+            RangeThisMonth,
             Plan,
             PlanDiscontinue,
             ApplyPlan,
+            Capacity,
+            RegionsDown,
+            RegionsUp,
             Confirm,
         ]
     }

@@ -24,8 +24,9 @@
 //!   arguments (`~/` is the home folder); anything else is left alone.
 
 use super::action::{Action, Pane, TextKey};
+use super::capacity_view::CapacityView;
 use super::clock::Clock;
-use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone, base_id};
+use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
 use super::details;
 use super::edit::{Edit, PreviewOutcome};
 use super::effect::{AckChange, Effect};
@@ -33,7 +34,8 @@ use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
 use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
-use crate::alerts::{Ack, Notification};
+use crate::domain::notice::{Ack, Notification};
+use crate::domain::terms::base_id;
 use crate::domain::time::{
     Time, add_months, floor_hour, is_whole_hour, month_start, parse_time_arg,
 };
@@ -148,7 +150,7 @@ pub enum Confirmed {
     /// Write a notification's remedy (its changes) into the store.
     ApplyRemedy {
         summary: String,
-        changes: Vec<crate::planner::Edit>,
+        changes: Vec<crate::domain::plan::Edit>,
     },
 }
 
@@ -273,6 +275,11 @@ pub struct App {
     pub show_acknowledged: bool,
     /// The palette's completion note (the file names that match).
     pub palette_note: Option<String>,
+    /// The Quota pane's capacity mode (`c`, `:capacity`): where N PTU of
+    /// a model can go. None: the pane shows quota.
+    pub capacity: Option<super::capacity_view::CapacityView>,
+    /// The first row of the Overview's region table in view (`J` / `K`).
+    pub regions_offset: usize,
     /// The next load follows a write by another process.
     external_reload: bool,
     /// The filter a jump replaced on the pane it went to.
@@ -347,6 +354,8 @@ impl App {
             silenced: vec![],
             show_acknowledged: false,
             palette_note: None,
+            capacity: None,
+            regions_offset: 0,
             external_reload: false,
             pending_filter: String::new(),
             seq: 0,
@@ -409,7 +418,7 @@ impl App {
     pub fn table(&self, pane: Pane) -> Option<&Table> {
         let d = self.data()?;
         match pane {
-            Pane::Quota => Some(&d.quota),
+            Pane::Quota => Some(self.capacity.as_ref().map_or(&d.quota, |c| &c.table)),
             Pane::Deployments => Some(&d.deployments),
             Pane::Commitments => Some(&d.commitments),
             Pane::Reservations => Some(&d.reservations),
@@ -876,6 +885,9 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
             if app.now_pinned {
                 app.now = d.now;
             }
+            if let Some(c) = &app.capacity {
+                app.capacity = Some(CapacityView::new(&estate, c.query.clone(), app.now));
+            }
             app.data = Loadable::Ready(d);
             app.rebuild_events();
             app.refresh_all();
@@ -1143,7 +1155,13 @@ fn plan_applied(app: &mut App, result: Result<AppliedPlan, String>) -> Vec<Effec
         .retain(|o| !matches!(o, Overlay::Confirm { .. }));
     match result {
         Ok(a) => {
-            app.set_status(Tone::Ok, a.message.clone());
+            // Say how to get this month back.
+            let back = app
+                .keymap
+                .first_key("range_this_month")
+                .map(|k| format!(" ({k} in Forecast: back to this month)"))
+                .unwrap_or_default();
+            app.set_status(Tone::Ok, format!("{}{back}", a.message));
             app.planner.applied = Some(a.message);
             // The Forecast pane shows the plan's rated window.
             app.chart.from = a.from;
@@ -1267,6 +1285,8 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             if !v.filter.is_empty() {
                 v.filter.clear();
                 app.refresh(app.pane);
+            } else if app.pane == Pane::Quota && app.capacity.is_some() {
+                close_capacity(app);
             } else {
                 app.status = None;
             }
@@ -1432,6 +1452,17 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Capacity => capacity_key(app),
+        Action::RegionsDown | Action::RegionsUp => {
+            let rows = app.data().map_or(0, |d| d.overview.capacity.rows.len());
+            let most = rows.saturating_sub(super::ui::overview_region_rows(app, rows));
+            app.regions_offset = if matches!(action, Action::RegionsDown) {
+                (app.regions_offset + 1).min(most)
+            } else {
+                app.regions_offset.min(most).saturating_sub(1)
+            };
+            vec![]
+        }
         Action::Plan => plan_key(app),
         Action::PlanDiscontinue => plan_discontinue(app),
         Action::ApplyPlan => apply_selected(app),
@@ -1450,6 +1481,12 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
             app.chart.from = add_months(app.chart.from, k);
             app.chart.to = add_months(app.chart.to, k);
+            rechart(app)
+        }
+        Action::RangeThisMonth => {
+            let f = month_start(app.now);
+            app.chart.from = f;
+            app.chart.to = add_months(f, 1);
             rechart(app)
         }
         _ => vec![],
@@ -1481,6 +1518,28 @@ fn select(app: &mut App) -> Vec<Effect> {
             });
             vec![]
         }
+        // The capacity mode: to the deployments of the first account of
+        // yours where it fits.
+        Pane::Quota if app.capacity.is_some() => {
+            let on = app
+                .table(Pane::Quota)
+                .and_then(|t| app.view(Pane::Quota).selected_row(t))
+                .and_then(|r| r.cells.get(7).cloned())
+                .unwrap_or_default();
+            match on.split(", ").next().filter(|r| *r != "-" && !r.is_empty()) {
+                Some(resource) => {
+                    let resource = resource.to_string();
+                    jump(app, &resource)
+                }
+                None => {
+                    app.set_status(
+                        Tone::Info,
+                        "No account of yours can take it there (see Answer).",
+                    );
+                    vec![]
+                }
+            }
+        }
         Pane::Quota => {
             let v = app.views.get_mut(&Pane::Quota).expect("view");
             let child = v.rows.get(v.selected).and_then(|r| r.1).is_some();
@@ -1498,17 +1557,17 @@ fn select(app: &mut App) -> Vec<Effect> {
                 Pane::Deployments => (
                     format!("Deployment {key}"),
                     details::deployment(&d, &key),
-                    crate::store::entities::Kind::Deployment,
+                    crate::domain::objects::Kind::Deployment,
                 ),
                 Pane::Commitments => (
                     format!("Commitment {key}"),
                     details::commitment(&d, &key),
-                    crate::store::entities::Kind::Commitment,
+                    crate::domain::objects::Kind::Commitment,
                 ),
                 _ => (
                     format!("Reservation {key}"),
                     details::reservation(&d, &key),
-                    crate::store::entities::Kind::Reservation,
+                    crate::domain::objects::Kind::Reservation,
                 ),
             };
             app.overlays.push(Overlay::Detail {
@@ -1605,6 +1664,9 @@ fn jump_to(app: &mut App, d: &Arc<Data>, subject: &str) -> bool {
 }
 
 fn show_row(app: &mut App, pane: Pane, table: &Table, key: &str, filter: Option<&str>) {
+    if pane == Pane::Quota {
+        app.capacity = None;
+    }
     // Not `go`: a jump keeps the way back.
     app.pane = pane;
     let page = app.page();
@@ -2001,8 +2063,8 @@ fn remedies_action(app: &mut App, n: Notification, selected: usize, action: Acti
 
 /// The same remedy in a re-priced notification: same kind, same objects.
 fn same_remedy(
-    list: &[crate::planner::remedies::Remedy],
-    r: &crate::planner::remedies::Remedy,
+    list: &[crate::domain::plan::Remedy],
+    r: &crate::domain::plan::Remedy,
 ) -> Option<usize> {
     list.iter()
         .position(|x| x.kind == r.kind && x.objects() == r.objects() && x.summary == r.summary)
@@ -2111,9 +2173,9 @@ fn apply_remedy(
     app: &mut App,
     n: &Notification,
     i: usize,
-    r: crate::planner::remedies::Remedy,
+    r: crate::domain::plan::Remedy,
 ) -> Vec<Effect> {
-    use crate::planner::Edit as PlanEdit;
+    use crate::domain::plan::Edit as PlanEdit;
     if app.readonly {
         app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
         return vec![];
@@ -2366,6 +2428,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "sync [--allow-partial] [SUBSCRIPTION...]",
         "read the live estate through your az login, in the background (--allow-partial: import the rest if reservations can't be read)",
     ),
+    (
+        "capacity MODEL PTU [--version V] [--type T] [--region R]",
+        "where N PTU of a model can go: service capacity, quota, price (as `ptudesk capacity`)",
+    ),
     ("demo", "open the demo estate in a throw-away store"),
     ("undo", "undo the last saved change"),
     ("reload", "read the store again"),
@@ -2377,6 +2443,72 @@ pub const COMMANDS: &[(&str, &str)] = &[
 pub fn palette_matches(typed: &str) -> Vec<&'static (&'static str, &'static str)> {
     let word = typed.trim_start().split(' ').next().unwrap_or("");
     COMMANDS.iter().filter(|c| c.0.starts_with(word)).collect()
+}
+
+/// `c` in the Quota pane: the capacity mode on the selected row's model
+/// (or back to quota when it is open).
+fn capacity_key(app: &mut App) -> Vec<Effect> {
+    if app.capacity.is_some() {
+        close_capacity(app);
+        return vec![];
+    }
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    // A quota row's own key names no deployment: take its first child.
+    let key = {
+        let t = &d.quota;
+        let v = app.view(Pane::Quota);
+        v.rows.get(v.selected).and_then(|&(i, c)| {
+            let r = t.rows.get(i)?;
+            match c {
+                Some(c) => r.children.get(c).map(|k| k.key.clone()),
+                None => r.children.first().map(|k| k.key.clone()),
+            }
+        })
+    };
+    match key.and_then(|k| super::capacity_view::seed(&d.estate, &k, app.now)) {
+        Some(q) => open_capacity(app, &d, q),
+        None => {
+            app.set_status(
+                Tone::Warning,
+                "No deployment on this row: :capacity MODEL PTU asks about any model.",
+            );
+            vec![]
+        }
+    }
+}
+
+/// `:capacity MODEL PTU [--version V] [--type T] [--region R]`.
+fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        app.set_status(Tone::Warning, "Still reading the store: ask in a moment.");
+        return vec![];
+    };
+    let base = app.capacity.as_ref().map(|c| c.query.clone());
+    match super::capacity_view::parse(rest, base.as_ref()) {
+        Ok(q) => {
+            app.go(Pane::Quota);
+            open_capacity(app, &d, q)
+        }
+        Err(e) => {
+            app.set_status(Tone::Warning, e);
+            vec![]
+        }
+    }
+}
+
+fn open_capacity(app: &mut App, d: &Arc<Data>, q: crate::domain::capacity::Query) -> Vec<Effect> {
+    app.capacity = Some(CapacityView::new(&d.estate, q, app.now));
+    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
+    app.refresh(Pane::Quota);
+    vec![]
+}
+
+fn close_capacity(app: &mut App) {
+    app.capacity = None;
+    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
+    app.refresh(Pane::Quota);
 }
 
 /// Runs a palette command line.
@@ -2480,6 +2612,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         },
         "sync" => sync_command(app, rest),
         "recommend" => super::recommend_view::open(app),
+        "capacity" => capacity_command(app, rest),
         "demo" => {
             app.set_status(Tone::Info, "Opening the demo estate in a throw-away store…");
             vec![Effect::OpenDemo { now: app.now }]
@@ -2678,6 +2811,10 @@ pub fn hint_works(app: &App, a: &Action) -> bool {
         | Action::PlanDiscontinue => rows,
         Action::ToggleAcknowledged => app.show_acknowledged || !app.silenced.is_empty(),
         Action::NewReservation => app.data().is_some(),
+        Action::RegionsDown | Action::RegionsUp => app.data().is_some_and(|d| {
+            let rows = d.overview.capacity.rows.len();
+            super::ui::overview_region_rows(app, rows) < rows
+        }),
         _ => true,
     }
 }
@@ -2699,9 +2836,9 @@ pub fn notification_lines(
     width: usize,
 ) -> Vec<(String, Tone)> {
     let tone = match n.severity {
-        crate::alerts::Severity::Critical => Tone::Critical,
-        crate::alerts::Severity::Warning => Tone::Warning,
-        crate::alerts::Severity::Info => Tone::Info,
+        crate::domain::notice::Severity::Critical => Tone::Critical,
+        crate::domain::notice::Severity::Warning => Tone::Warning,
+        crate::domain::notice::Severity::Info => Tone::Info,
     };
     let field = |k: &str, v: String| (format!("{k:<10}{v}"), Tone::Plain);
     let wrapped = |text: &str, indent: &str, tone: Tone| -> Vec<(String, Tone)> {

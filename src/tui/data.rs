@@ -5,6 +5,7 @@
 //! of PTU-minutes the core counted.
 
 use crate::config::Config;
+use crate::domain::capacity;
 use crate::domain::money::fmt_money_grouped;
 use crate::domain::prices::PriceBook;
 use crate::domain::terms::{self, CommitmentTerm, ReservationTerm};
@@ -89,7 +90,7 @@ pub struct Column {
     pub grow: bool,
 }
 
-fn col(title: &'static str, width: u16, drop: u8) -> Column {
+pub(crate) fn col(title: &'static str, width: u16, drop: u8) -> Column {
     Column {
         title,
         width,
@@ -99,14 +100,14 @@ fn col(title: &'static str, width: u16, drop: u8) -> Column {
     }
 }
 
-fn num(title: &'static str, width: u16, drop: u8) -> Column {
+pub(crate) fn num(title: &'static str, width: u16, drop: u8) -> Column {
     Column {
         right: true,
         ..col(title, width, drop)
     }
 }
 
-fn grow(title: &'static str, width: u16, drop: u8) -> Column {
+pub(crate) fn grow(title: &'static str, width: u16, drop: u8) -> Column {
     Column {
         grow: true,
         ..col(title, width, drop)
@@ -184,6 +185,12 @@ pub struct Data {
     pub daily: HashMap<String, Vec<(Time, i64, i64)>>,
     /// Rating problems (a missing price): shown in the status line.
     pub warnings: Vec<String>,
+    /// Per commitment: its price per PTU a month (None: the price book
+    /// has none).
+    pub commitment_prices: HashMap<String, Option<Decimal>>,
+    /// The commitments' bills from the start of the earliest term in
+    /// force to this hour (each term's purchase or renewal).
+    pub term_bills: Vec<BilledCharge>,
 }
 
 /// The forecast pane's chart and windows for a range.
@@ -235,8 +242,7 @@ fn pct_cell(p: Option<Decimal>) -> String {
     p.map_or("—".into(), |p| format!("{p}%"))
 }
 
-/// The original id of a reservation term (`res-1/r2` -> `res-1`).
-pub use crate::domain::terms::base_id;
+use crate::domain::terms::base_id;
 
 /// The renewal settings in force for an expiry.
 pub use crate::domain::terms::{
@@ -406,7 +412,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
         );
         let daily = note(
             &mut warnings,
-            rating::forecast_detailed(
+            rating::forecast_periods(
                 e,
                 book,
                 &request(
@@ -509,7 +515,33 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     };
     let quota = quota_table(e, config, now);
     let deployments = deployments_table(e, now, &month_use, &covered_now);
-    let commitments = commitments_table(e, now, (hour_periods, hour_uses), &upcoming);
+    // Each commitment's bill for the term in force: the core's bills
+    // from the earliest such term's start to this hour.
+    let term_starts: Vec<Time> = e
+        .commitments
+        .iter()
+        .filter_map(|c| commitment_term(e, c, now).map(|(t, _)| t.start))
+        .collect();
+    let term_bills: Vec<BilledCharge> = match term_starts.iter().min() {
+        Some(&from) if has_anything && from <= hour0 => note(
+            &mut warnings,
+            bills(e, book, from, hour0 + Duration::hours(1), &opts),
+        )
+        .unwrap_or_default(),
+        _ => vec![],
+    };
+    let commitment_prices: HashMap<String, Option<Decimal>> = e
+        .commitments
+        .iter()
+        .map(|c| (c.id.clone(), commitment_price(e, book, c)))
+        .collect();
+    let commitments = commitments_table(
+        e,
+        &book.over(&e.prices),
+        now,
+        (hour_periods, hour_uses),
+        (&upcoming, &term_bills),
+    );
     let reservations = reservations_table(e, now, &daily, &upcoming, day0);
     Data {
         now,
@@ -527,6 +559,8 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
         upcoming,
         daily,
         warnings,
+        commitment_prices,
+        term_bills,
         estate,
     }
 }
@@ -899,9 +933,29 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                 Some(l) if l > 0 => gauge_text(used, l, GAUGE),
                 _ => String::new(),
             };
+            // Service capacity Azure last reported for each model version
+            // deployed here (None: never read).
+            let reported: Vec<Option<capacity::Reported>> = list
+                .iter()
+                .map(|d| capacity::reported(e, &region, sku, &d.model, &d.version, now))
+                .collect();
+            let tightest = reported.iter().flatten().min_by(|a, b| {
+                a.available
+                    .cmp(&b.available)
+                    .then(b.age_seconds.cmp(&a.age_seconds))
+            });
+            let unread = reported.iter().filter(|r| r.is_none()).count();
+            let cap_cell = match (tightest, unread) {
+                (None, 0) => String::new(),
+                (None, _) => "not read".to_string(),
+                (Some(c), 0) => capacity_cell(c),
+                (Some(c), n) => format!("{}, {n} not read", capacity_cell(c)),
+            };
+            let cap_sort = tightest.map_or(SortKey::Empty, |c| SortKey::num(c.available));
             let children = list
                 .iter()
-                .map(|d| Row {
+                .zip(&reported)
+                .map(|(d, r)| Row {
                     key: d.id.clone(),
                     // Drawn with columns of their own under the parent.
                     cells: vec![
@@ -909,6 +963,10 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                         d.resource.clone(),
                         format!("{} {}", d.model, d.version).trim().to_string(),
                         format!("{} PTU", live_ptu(e, d, now)),
+                        match r {
+                            Some(c) => format!("service capacity {}", capacity_cell(c)),
+                            None => "service capacity not read".to_string(),
+                        },
                     ],
                     sort: vec![],
                     tone: Tone::Dim,
@@ -927,6 +985,7 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                     pct_cell(share),
                     gauge,
                     flag,
+                    cap_cell,
                 ],
                 sort: vec![
                     SortKey::text(sub),
@@ -942,6 +1001,7 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                         Tone::Warning => "1",
                         _ => "2",
                     }),
+                    cap_sort,
                 ],
                 tone,
                 children,
@@ -960,6 +1020,9 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
             num("Use", 4, 2),
             col("Gauge", GAUGE as u16, 0),
             col("Flag", 10, 1),
+            // Azure's service capacity for the models deployed here: the
+            // tightest answer and its age.
+            col("Capacity", 9, 1),
         ],
         rows,
         empty:
@@ -967,6 +1030,11 @@ fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                 .into(),
         footer: None,
     }
+}
+
+/// A service capacity answer as a cell: "400 (3 h old)".
+pub fn capacity_cell(c: &capacity::Reported) -> String {
+    format!("{} ({} old)", c.available, capacity::fmt_age(c.age_seconds))
 }
 
 /// The quota gauge's width.
@@ -1074,11 +1142,40 @@ fn deployments_table(
 /// committed = the commitment's PTU-minutes in the hour, deployed = those
 /// of the Regional deployments on its resource, usage = deployed /
 /// committed (over 100% is overage that pays the hourly rate).
+/// A commitment's price per PTU a month (the price book's, for Regional in
+/// its resource's region) and the bill of its term in force.
+pub fn commitment_price(e: &Estate, book: &PriceBook, c: &Commitment) -> Option<Decimal> {
+    let region = e.resource(&c.resource)?.region.as_str();
+    book.over(&e.prices)
+        .lookup(
+            region,
+            Sku::Regional,
+            crate::domain::prices::PriceKind::CommitmentMonth,
+        )
+        .map(|p| p.amount)
+}
+
+/// The bill of the commitment's term in force at `now` (its purchase or
+/// renewal, as the core billed it), from `bills`.
+pub fn term_bill<'a>(
+    e: &Estate,
+    c: &Commitment,
+    now: Time,
+    bills: &'a [BilledCharge],
+) -> Option<&'a BilledCharge> {
+    let (t, _) = commitment_term(e, c, now)?;
+    bills
+        .iter()
+        .filter(|b| b.id == c.id && b.at >= t.start && b.at <= now)
+        .max_by_key(|b| b.at)
+}
+
 fn commitments_table(
     e: &Estate,
+    book: &PriceBook,
     now: Time,
     (hour_periods, hour_uses): (&[InstrumentPeriod], &[DeploymentUse]),
-    upcoming: &[BilledCharge],
+    (upcoming, term_bills): (&[BilledCharge], &[BilledCharge]),
 ) -> Table {
     let rows = e
         .commitments
@@ -1109,6 +1206,8 @@ fn commitments_table(
             let deployed = deployed_m / 60;
             let usage = pct(deployed_m.into(), committed_m.into());
             let next = upcoming.iter().find(|b| b.id == c.id && b.at >= now);
+            let price = commitment_price(e, book, c);
+            let bill = term_bill(e, c, now, term_bills).map(|b| b.amount);
             let (start, end, state) = match &term {
                 Some((t, s)) => (Some(t.start), Some(t.end), *s),
                 None => (None, None, "invalid"),
@@ -1171,6 +1270,8 @@ fn commitments_table(
                     next.map_or("—".into(), |b| minute(b.at)),
                     next.map_or("—".into(), |b| money(b.amount)),
                     warn.join("; "),
+                    price.map_or("no price".into(), money),
+                    bill.map_or("—".into(), money),
                 ],
                 sort: vec![
                     SortKey::text(&c.id),
@@ -1184,6 +1285,8 @@ fn commitments_table(
                     next.map_or(SortKey::Empty, |b| SortKey::time(b.at)),
                     next.map_or(SortKey::Empty, |b| SortKey::Num(b.amount)),
                     SortKey::text(warn.join("; ")),
+                    price.map_or(SortKey::Empty, SortKey::Num),
+                    bill.map_or(SortKey::Empty, SortKey::Num),
                 ],
                 tone,
                 children: vec![],
@@ -1206,6 +1309,11 @@ fn commitments_table(
             col("Next bill", 10, 0),
             num("Amount", 11, 1),
             grow("Warnings", 10, 1),
+            // The price per PTU a month, and what the term in force was
+            // billed (its purchase or renewal): behind `>` at 120 columns
+            // (the resource stays), and in the details.
+            num("Price/PTU", 9, 4),
+            num("Term bill", 11, 4),
         ],
         rows,
         empty: "No commitments (the older payment model; none can be bought since August 2024)."
@@ -1420,21 +1528,21 @@ pub fn chart(
         .map(|w| Row {
             key: w.subject.clone(),
             cells: vec![
+                money(w.cost),
                 w.kind.name().replace('_', " "),
                 w.subject.clone(),
                 minute(w.start),
                 minute(w.end),
                 ptu_hours(w.ptu_minutes),
-                money(w.cost),
                 w.explanation.clone(),
             ],
             sort: vec![
+                SortKey::Num(w.cost),
                 SortKey::text(w.kind.name()),
                 SortKey::text(&w.subject),
                 SortKey::time(w.start),
                 SortKey::time(w.end),
                 SortKey::num(w.ptu_minutes),
-                SortKey::Num(w.cost),
                 SortKey::text(&w.explanation),
             ],
             tone: match w.kind {
@@ -1453,14 +1561,16 @@ pub fn chart(
         totals: f.totals.clone(),
         windows: Table {
             columns: vec![
-                // Everything but "Why" fits at 80 columns (it shows under
-                // the table for the selected window).
+                // Money first: the cost is the first column, which stays
+                // on screen however narrow the window and wherever `<` /
+                // `>` scroll the rest. "Why" shows under the table for the
+                // selected window.
+                num("Cost", 11, 0),
                 col("Kind", 14, 0),
                 col("Subject", 14, 0),
                 col("Start", 10, 0),
                 col("End", 10, 0),
                 num("PTU-h", 12, 0),
-                num("Cost", 11, 0),
                 grow("Why", 20, 1),
             ],
             rows,

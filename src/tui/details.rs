@@ -2,10 +2,11 @@
 //! upcoming events). Text only; every amount is a rating-core figure.
 
 use super::data::{
-    self, Column, Data, Event, Row, SortKey, Table, Tone, base_id, day, minute, money, ptu_hours,
+    self, Column, Data, Event, Row, SortKey, Table, Tone, day, minute, money, ptu_hours,
 };
-use crate::alerts::{Notification, Severity};
+use crate::domain::notice::{Notification, Severity};
 use crate::domain::terms;
+use crate::domain::terms::base_id;
 use chrono::Duration;
 use rust_decimal::Decimal;
 
@@ -284,6 +285,31 @@ pub fn commitment(d: &Data, id: &str) -> Vec<(String, Tone)> {
             approx(a.approximate)
         )));
     }
+    out.extend([
+        line(format!(
+            "Price         {}",
+            match d.commitment_prices.get(id).copied().flatten() {
+                Some(p) => format!(
+                    "{} per PTU a month (Regional, the price book's)",
+                    data::money(p)
+                ),
+                None => "no price in the price book".to_string(),
+            }
+        )),
+        line(format!(
+            "Term bill     {}",
+            match data::term_bill(e, c, d.now, &d.term_bills) {
+                Some(b) => format!(
+                    "{} billed {} for {} PTU ({})",
+                    data::money(b.amount),
+                    minute(b.at),
+                    b.ptu,
+                    data::bill_label(b.charge)
+                ),
+                None => "none for a term in force".to_string(),
+            }
+        )),
+    ]);
     out.push((String::new(), Tone::Plain));
     out.push(head("Terms"));
     let deleted = e.resource(&c.resource).and_then(|r| r.deleted);

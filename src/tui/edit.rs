@@ -16,9 +16,10 @@
 //! why, and saving is refused. Saving applies the same function, with the
 //! same checks ([`apply_checked`]), inside one store transaction.
 
-use super::data::{self, base_id};
+use super::data;
 use crate::config::Config;
 use crate::domain::prices::PriceBook;
+use crate::domain::terms::base_id;
 use crate::domain::time::{Time, ceil_hour, floor_hour, fmt_time};
 use crate::domain::validate::validate;
 use crate::domain::{
@@ -630,13 +631,13 @@ pub fn check(
             deployment, ptu, ..
         } => {
             if let Some(d) = edited.deployments.iter().find(|d| &d.id == deployment) {
-                match crate::alerts::sizes::rule(&d.model, d.sku) {
+                match crate::domain::sizes::rule(&d.model, d.sku) {
                     Some(None) => c.blockers.push(format!(
                         "{} is not offered as a {} deployment: Azure refuses the size.",
                         d.model,
                         d.sku.label()
                     )),
-                    Some(Some((min, step))) if !crate::alerts::sizes::allowed(*ptu, min, step) => {
+                    Some(Some((min, step))) if !crate::domain::sizes::allowed(*ptu, min, step) => {
                         c.blockers.push(format!(
                             "{} {} deployments come in steps of {step} PTU from {min}: Azure refuses {ptu}; {}.",
                             d.model,

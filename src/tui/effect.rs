@@ -6,16 +6,16 @@
 use super::action::Action;
 use super::data;
 use super::edit::{self, Edit};
-use super::plan::{self, AppliedPlan};
-use crate::alerts::{Ack, Notification};
+use super::plan::AppliedPlan;
 use crate::config::Config;
 use crate::domain::Estate;
+use crate::domain::notice::{Ack, Notification};
+use crate::domain::objects::Kind;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
-use crate::planner::{self, Params, PlanError, Subject};
+use crate::planner::{self, Params, Subject};
 use crate::rating::{Basis, RatingError};
 use crate::store::Store;
-use crate::store::entities::Kind;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -89,7 +89,7 @@ pub enum Effect {
     /// store transaction.
     ApplyRemedy {
         summary: String,
-        changes: Vec<crate::planner::Edit>,
+        changes: Vec<crate::domain::plan::Edit>,
         now: Time,
     },
     /// Evaluate the notifications again on the store's current estate and
@@ -140,7 +140,8 @@ impl Effect {
 pub type Notifier = fn(
     &Estate,
     &PriceBook,
-    &Config,
+    &crate::alerts::Settings,
+    crate::rating::Options,
     Time,
     chrono::Duration,
 ) -> Result<Vec<Notification>, RatingError>;
@@ -177,9 +178,7 @@ pub fn acknowledge(
     } else {
         note.trim()
     };
-    store
-        .put_ack(&Ack::of(notification, now, until, note))
-        .map_err(|e| e.to_string())?;
+    crate::ops::acknowledge(store, notification, now, until, note).map_err(|e| e.to_string())?;
     let till = match until {
         Some(u) => format!("until {} or until it gets worse", data::minute(u)),
         None => "until it gets worse".to_string(),
@@ -470,21 +469,28 @@ impl Worker {
                 let unread = self
                     .with_store(|s| s.reservations_unread().map_err(|e| e.to_string()))
                     .unwrap_or_default();
-                let r = (self.notifier)(&estate, &self.book, &self.config, now, horizon)
-                    .map(|mut list| {
-                        crate::alerts::unknown::temper(&mut list, unread.as_ref(), horizon);
-                        let mut active = Vec::new();
-                        for n in list {
-                            if crate::alerts::silenced(&n, &acks, now) {
-                                let ack = acks.iter().find(|a| a.id == n.id).cloned();
-                                silenced.extend(ack.map(|a| (n, a)));
-                            } else {
-                                active.push(n);
-                            }
+                let r = (self.notifier)(
+                    &estate,
+                    &self.book,
+                    &self.config.alerts,
+                    self.config.rating_options(),
+                    now,
+                    horizon,
+                )
+                .map(|mut list| {
+                    crate::alerts::unknown::temper(&mut list, unread.as_ref(), horizon);
+                    let mut active = Vec::new();
+                    for n in list {
+                        if crate::alerts::silenced(&n, &acks, now) {
+                            let ack = acks.iter().find(|a| a.id == n.id).cloned();
+                            silenced.extend(ack.map(|a| (n, a)));
+                        } else {
+                            active.push(n);
                         }
-                        Arc::new(active)
-                    })
-                    .map_err(|e| e.to_string());
+                    }
+                    Arc::new(active)
+                })
+                .map_err(|e| e.to_string());
                 vec![Action::Notified(seq, r), Action::Silenced(seq, silenced)]
             }
             Effect::Chart {
@@ -540,13 +546,8 @@ impl Worker {
                 }]
             }
             Effect::Undo { now, any } => {
-                let last = self.with_store(|s| {
-                    let log = s.log().map_err(|e| e.to_string())?;
-                    Ok(log
-                        .into_iter()
-                        .rev()
-                        .find(|c| c.undoes.is_none() && c.undone_by.is_none()))
-                });
+                let last =
+                    self.with_store(|s| crate::ops::last_undoable(s).map_err(|e| e.to_string()));
                 match last {
                     Ok(Some(c)) if !any && c.source != "tui" => {
                         return vec![Action::AskUndo(format!(
@@ -557,10 +558,7 @@ impl Worker {
                     Err(e) => return vec![Action::Wrote(Err(format!("Undo failed: {e}")), false)],
                     _ => {}
                 }
-                let r = self.with_store(|s| {
-                    let at = stamp(s, now);
-                    s.undo(at).map_err(|e| e.to_string())
-                });
+                let r = self.with_store(|s| crate::ops::undo(s, now).map_err(|e| e.to_string()));
                 vec![match r {
                     Ok(None) => Action::Wrote(Ok("Nothing to undo.".into()), false),
                     Ok(Some((c, u))) => Action::Wrote(
@@ -602,7 +600,8 @@ impl Worker {
                 }))]
             }
             Effect::Unacknowledge { ack, label } => {
-                let r = self.with_store(|s| s.remove_ack(&ack.id).map_err(|e| e.to_string()));
+                let r = self
+                    .with_store(|s| crate::ops::take_back(s, &ack.id).map_err(|e| e.to_string()));
                 vec![Action::AckDone(match r {
                     Ok(true) => Ok((
                         format!(
@@ -615,7 +614,8 @@ impl Worker {
                 })]
             }
             Effect::RestoreAck { ack, label } => {
-                let r = self.with_store(|s| s.put_ack(&ack).map_err(|e| e.to_string()));
+                let r = self
+                    .with_store(|s| crate::ops::restore_ack(s, &ack).map_err(|e| e.to_string()));
                 vec![Action::AckDone(match r {
                     Ok(()) => Ok((format!("Acknowledged {label} again."), None)),
                     Err(e) => Err(format!("Not changed: {e}")),
@@ -673,28 +673,14 @@ impl Worker {
                 now,
             } => {
                 let params = self.plan_params(now);
-                let summary = plan::summary(&subject, &option);
-                let mut window = None;
+                let summary = crate::ops::plan_summary(&subject, &option);
                 let r = self.with_store(|s| {
-                    let at = stamp(s, now);
-                    s.transact("tui", &summary, at, |cur| {
-                        let set = planner::plans(cur, &self.book, &subject, &params)?;
-                        let chosen =
-                            set.option(&option)
-                                .ok_or_else(|| PlanError::UnknownOption {
-                                    name: option.clone(),
-                                    known: set.names().iter().map(|n| n.to_string()).collect(),
-                                })?;
-                        let e = planner::apply(cur, chosen)?;
-                        window = Some((set.from, set.to));
-                        Ok::<_, PlanError>(e)
-                    })
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())
+                    crate::ops::apply_plan(s, "tui", &self.book, &subject, &params, &option, now)
+                        .map_err(|e| e.to_string())
                 });
-                vec![Action::PlanApplied(match (r, window) {
-                    (Ok(w), Some((from, to))) => Ok(AppliedPlan {
-                        message: match w.change {
+                vec![Action::PlanApplied(match r {
+                    Ok(done) => Ok(AppliedPlan {
+                        message: match done.written.change {
                             Some(id) => format!(
                                 "Applied #{id}: {summary}; the Forecast pane shows it (u undoes it)."
                             ),
@@ -702,12 +688,11 @@ impl Worker {
                                 "Nothing written: the store already holds option {option}'s steps."
                             ),
                         },
-                        change: w.change,
-                        from,
-                        to,
+                        change: done.written.change,
+                        from: done.set.from,
+                        to: done.set.to,
                     }),
-                    (Ok(_), None) => Err("Not applied: the plan was not made".into()),
-                    (Err(e), _) => Err(format!("Not applied: {e}")),
+                    Err(e) => Err(format!("Not applied: {e}")),
                 })]
             }
             Effect::ApplyRemedy {
@@ -715,20 +700,15 @@ impl Worker {
                 changes,
                 now,
             } => {
-                // The same path as `plan --apply` and `fix --apply`: the
-                // changes made on the store's estate, checked, one change.
+                // The same path as `fix --apply`: the changes made on the
+                // store's estate, checked, one change.
                 let r = self.with_store(|s| {
-                    let at = stamp(s, now);
-                    s.transact("tui", &summary, at, |cur| {
-                        let e = planner::apply_edits(cur, &changes)?;
-                        crate::domain::validate::validate(&e).map_err(|v| {
-                            PlanError::WhatIf(format!(
-                                "the remedy would leave the estate invalid: {v}"
-                            ))
-                        })?;
-                        Ok::<_, PlanError>(e)
+                    crate::ops::apply_remedy(s, "tui", &summary, now, |_| {
+                        Ok(crate::ops::Picked {
+                            changes: changes.clone(),
+                            name: "the remedy".into(),
+                        })
                     })
-                    .map_err(|e| e.to_string())?
                     .map_err(|e| e.to_string())
                 });
                 vec![match r {
@@ -750,8 +730,15 @@ impl Worker {
             Effect::Reprice { shown, index, now } => {
                 let horizon = chrono::Duration::days(self.config.alerts.horizon_days as i64);
                 let fresh = self.load_estate().and_then(|estate| {
-                    (self.notifier)(&estate, &self.book, &self.config, now, horizon)
-                        .map_err(|e| e.to_string())
+                    (self.notifier)(
+                        &estate,
+                        &self.book,
+                        &self.config.alerts,
+                        self.config.rating_options(),
+                        now,
+                        horizon,
+                    )
+                    .map_err(|e| e.to_string())
                 });
                 vec![Action::Repriced {
                     fresh: fresh
@@ -770,26 +757,16 @@ impl Worker {
     }
 
     fn import(&self, files: &[PathBuf], now: Time) -> Action {
-        use crate::ingest::batch::Placement;
-        let placement = Placement::default();
-        let mut batches = Vec::new();
-        for f in files {
-            match crate::cli::store::parse_file(f, None, &placement, now) {
-                Ok(b) => batches.push(b),
-                Err(e) => {
-                    return Action::Wrote(Err(format!("Nothing imported: {}", e.message)), false);
-                }
-            }
-        }
+        let placement = crate::ingest::batch::Placement::default();
+        let batches = match crate::ops::read_files(files, None, &placement, now) {
+            Ok(b) => b,
+            Err(e) => return Action::Wrote(Err(format!("Nothing imported: {e}")), false),
+        };
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        let what = format!("import {}", names.join(" "));
         let r = self.with_store(|s| {
-            let at = stamp(s, now);
-            s.transact("import", &what, at, |cur| {
-                crate::ingest::merge::merge(cur, &batches, now).map(|(e, _)| e)
-            })
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
+            crate::ops::import(s, files, &batches, now)
+                .map(|i| i.written)
+                .map_err(|e| e.to_string())
         });
         match r {
             Ok(w) => match w.change {

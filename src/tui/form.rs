@@ -19,7 +19,7 @@
 use super::action::TextKey;
 use super::data::{self, commitment_setting, reservation_setting};
 use super::edit::{Edit, PreviewOutcome, new_reservation_id, scopes};
-use crate::alerts::Notification;
+use crate::domain::notice::Notification;
 use crate::domain::time::{Time, ceil_minute, fmt_time, midnight};
 use crate::domain::{
     Billing, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Scope, Sku, Term,
@@ -285,7 +285,7 @@ pub fn pasted(text: &str) -> String {
     text.chars()
         .filter_map(|c| match c {
             '\r' | '\n' | '\t' => Some(' '),
-            c if crate::report::safe::is_hostile(c) => None,
+            c if crate::safe::is_hostile(c) => None,
             c => Some(c),
         })
         .take(MAX_FIELD_CHARS)
@@ -393,7 +393,7 @@ fn no_such(kind: &str, id: &str) -> String {
 /// The (minimum, step) a deployment's size follows: the model's rule, else
 /// 25 (Regional) or 5 PTU steps (not checked: the table does not know it).
 pub fn size_steps(model: &str, sku: Sku) -> (i64, i64) {
-    match crate::alerts::sizes::rule(model, sku) {
+    match crate::domain::sizes::rule(model, sku) {
         Some(Some((min, step))) => (min, step),
         _ if sku == Sku::Regional => (25, 25),
         _ => (5, 5),

@@ -177,9 +177,13 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("toggle_basis", &["b"]),
     ("range_prev", &["["]),
     ("range_next", &["]"]),
+    ("range_this_month", &["t"]),
     ("plan", &["p"]),
     ("plan_discontinue", &["D"]),
     ("apply_plan", &["a"]),
+    ("capacity", &["c"]),
+    ("regions_down", &["J"]),
+    ("regions_up", &["K"]),
     ("confirm", &["y"]),
 ];
 

@@ -21,6 +21,7 @@
 
 pub mod action;
 pub mod app;
+pub mod capacity_view;
 pub mod clock;
 pub mod data;
 pub mod details;

@@ -9,8 +9,8 @@
 use super::app::App;
 use super::data::{Tone, minute, money};
 use super::ui::{block, tone_style};
-use crate::alerts::Notification;
-use crate::planner::remedies::Remedy;
+use crate::domain::notice::Notification;
+use crate::domain::plan::Remedy;
 use crate::report::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;

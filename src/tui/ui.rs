@@ -6,10 +6,10 @@ use super::action::{Action, Pane};
 use super::app::{App, COMMANDS, Loadable, MIN_SIZE, Overlay, TableView, palette_matches};
 use super::data::{self, Table, Tone, minute, money};
 use super::theme::Theme;
-use crate::alerts::Severity;
+use crate::domain::notice::Severity;
 use crate::domain::time::Time;
 use crate::rating::{Basis, Period};
-use crate::report::safe::plain;
+use crate::safe::plain;
 use chrono::Datelike;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -397,6 +397,7 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
             } else if (app.pane.has_table() || app.pane == Pane::Overview) && works(&Action::Select)
             {
                 let what = match app.pane {
+                    Pane::Quota if app.capacity.is_some() => "go to",
                     Pane::Quota => "expand",
                     Pane::Notifications | Pane::Forecast | Pane::Overview => "go to",
                     _ => "details",
@@ -554,13 +555,16 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
     }
     match app.pane {
         Pane::Overview => overview(app, f, area, &d),
-        Pane::Quota => table_pane(
-            app,
-            f,
-            area,
-            Pane::Quota,
-            " Quota: per subscription, region and type (enter expands) ",
-        ),
+        Pane::Quota => match &app.capacity {
+            Some(c) => table_pane(app, f, area, Pane::Quota, &c.title()),
+            None => table_pane(
+                app,
+                f,
+                area,
+                Pane::Quota,
+                " Quota: per subscription, region and type (enter expands) ",
+            ),
+        },
         Pane::Deployments => table_pane(app, f, area, Pane::Deployments, " Deployments "),
         Pane::Commitments => {
             // Committed, deployed and usage are the current hour's.
@@ -608,6 +612,16 @@ pub fn table_foot(app: &App, pane: Pane, width: u16, height: u16) -> Vec<String>
     let Some(t) = app.table(pane) else {
         return vec![];
     };
+    // The capacity mode's legend.
+    if pane == Pane::Quota
+        && let Some(c) = &app.capacity
+    {
+        return c
+            .legend()
+            .iter()
+            .flat_map(|l| wrap_at_most(l, " ", width as usize, 3))
+            .collect();
+    }
     let text = t.footer.and_then(|c| {
         app.view(pane)
             .selected_row(t)
@@ -1214,20 +1228,39 @@ pub fn column_keys(app: &App) -> String {
     format!("{l}/{r}")
 }
 
+/// The Overview's top boxes' height in a body `body_h` high: at least 10
+/// lines, at most half the body (which a long status message shortens).
+fn overview_top_height(cap_rows: usize, body_h: u16) -> u16 {
+    (cap_rows as u16 + 3).max(10).min(body_h / 2)
+}
+
+/// How many of the region table's `rows` the Overview shows in the
+/// current window (the rest scroll with `J` / `K`).
+pub fn overview_region_rows(app: &App, rows: usize) -> usize {
+    let status = status_lines(app, app.size.0).len().max(1) as u16;
+    // The window less the tab row, header, status and key bar.
+    let body = app.size.1.saturating_sub(3 + status);
+    (overview_top_height(rows, body).saturating_sub(3) as usize).min(rows)
+}
+
 fn overview(app: &App, f: &mut Frame, area: Rect, d: &data::Data) {
-    let cap_rows = d.overview.capacity.rows.len() as u16;
-    // At least 10 lines, at most half the body (which a long status
-    // message shortens).
-    let top_h = (cap_rows + 3).max(10).min(area.height / 2);
+    let cap_rows = d.overview.capacity.rows.len();
+    let top_h = overview_top_height(cap_rows, area.height);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(area);
     let fc_w = if area.width >= 110 { 40 } else { 28 };
     let [left, right] =
         Layout::horizontal([Constraint::Min(20), Constraint::Length(fc_w)]).areas(top);
+    // Scrolled by `J` / `K`: the first row in view is the selection (not
+    // drawn as one: the table is not focused).
+    let in_view = top_h.saturating_sub(3) as usize;
+    let offset = app
+        .regions_offset
+        .min(cap_rows.saturating_sub(in_view.max(1)));
     let cap_view = TableView {
-        rows: (0..d.overview.capacity.rows.len())
-            .map(|i| (i, None))
-            .collect(),
+        rows: (0..cap_rows).map(|i| (i, None)).collect(),
+        selected: offset,
+        offset,
         ..Default::default()
     };
     // "Now" is the hour that holds the app's now: what the core rated for it.
@@ -1240,10 +1273,21 @@ fn overview(app: &App, f: &mut Frame, area: Rect, d: &data::Data) {
             (hour + chrono::Duration::hours(1)).format("%H:%M")
         )
     } else {
+        format!(" PTU {} UTC by region, type ", hour.format("%H:%M"))
+    };
+    let cap_title = if cap_rows > in_view {
+        let keys = format!(
+            "{}/{}",
+            app.keymap.first_key("regions_down").unwrap_or_default(),
+            app.keymap.first_key("regions_up").unwrap_or_default()
+        );
         format!(
-            " PTU this hour ({} UTC) by region, type ",
-            hour.format("%H:%M")
+            "{cap_title}· {}-{} {keys} ",
+            offset + 1,
+            (offset + in_view).min(cap_rows)
         )
+    } else {
+        cap_title
     };
     draw_table(
         app,
@@ -1372,7 +1416,7 @@ fn top_notes(app: &App, width: usize) -> Vec<(Tone, Vec<String>)> {
         Loadable::Failed(e) => return vec![(Tone::Critical, vec![fit(e, width, false)])],
         Loadable::Loading => return vec![],
     };
-    let mut v: Vec<&crate::alerts::Notification> = list.iter().collect();
+    let mut v: Vec<&crate::domain::notice::Notification> = list.iter().collect();
     v.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

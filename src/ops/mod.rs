@@ -1,0 +1,221 @@
+//! The use cases, one function each: import files, undo, acknowledge and
+//! take back, apply a plan, apply a remedy. Both faces (the command line
+//! and the terminal app's worker) call these and only render what they
+//! return.
+//!
+//! Each write is one store transaction, stamped in the audit log with the
+//! caller's instant but never before the store's latest change (so the log
+//! stays in time order when a clock is pinned behind another tool's
+//! writes). Outcomes are typed; errors are [`OpsError`], whose text is the
+//! underlying error's.
+
+use crate::domain::Estate;
+use crate::domain::notice::{Ack, Notification};
+use crate::domain::objects::Kind;
+use crate::domain::plan::Edit;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::Time;
+use crate::ingest::InputError;
+use crate::ingest::batch::{Format, Placement, Skipped};
+use crate::ingest::merge::{FileBatch, merge};
+use crate::planner::{self, Params, PlanError, PlanSet, Subject};
+use crate::store::{Change, Store, StoreError, Written};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// Why a use case did nothing: the store is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The change was refused (a remedy that no longer applies, or would
+    /// leave the estate invalid).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// The stamp of a change written at `now`: `now`, never before the
+/// store's latest change.
+fn stamp(store: &Store, now: Time) -> Result<Time, StoreError> {
+    store.stamp(now)
+}
+
+/// What an import did.
+#[derive(Debug)]
+pub struct Imported {
+    /// The change recorded (none when the store already held everything).
+    pub written: Written,
+    /// What the merge left out, and why.
+    pub skipped: Vec<Skipped>,
+    /// The objects the files mention, by kind and key.
+    pub mentioned: BTreeSet<(Kind, String)>,
+}
+
+impl Imported {
+    /// True when something in the files was not skipped.
+    pub fn imported_any(&self) -> bool {
+        self.mentioned.iter().any(|(_, key)| {
+            !self
+                .skipped
+                .iter()
+                .any(|x| x.object.as_deref() == Some(key.as_str()))
+        })
+    }
+}
+
+/// Reads and checks every file before the store is touched (the format
+/// given, or each file's own shape).
+pub fn read_files(
+    files: &[PathBuf],
+    format: Option<Format>,
+    placement: &Placement,
+    now: Time,
+) -> Result<Vec<FileBatch>, InputError> {
+    files
+        .iter()
+        .map(|f| crate::ingest::parse_file(f, format, placement, now))
+        .collect()
+}
+
+/// Imports files already read ([`read_files`]) in one change, recorded as
+/// `import <files>`.
+pub fn import(
+    store: &mut Store,
+    files: &[PathBuf],
+    batches: &[FileBatch],
+    now: Time,
+) -> Result<Imported, OpsError> {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let what = format!("import {}", names.join(" "));
+    let mut skipped = Vec::new();
+    let at = stamp(store, now)?;
+    let written = store.transact("import", &what, at, |current| {
+        let (estate, sk) = merge(current, batches, now)?;
+        skipped = sk;
+        Ok::<_, InputError>(estate)
+    })??;
+    Ok(Imported {
+        written,
+        skipped,
+        mentioned: crate::ingest::mentioned(batches),
+    })
+}
+
+/// The change `undo` would revert: the latest that is neither an undo nor
+/// undone already.
+pub fn last_undoable(store: &Store) -> Result<Option<Change>, StoreError> {
+    Ok(store
+        .log()?
+        .into_iter()
+        .rev()
+        .find(|c| c.undoes.is_none() && c.undone_by.is_none()))
+}
+
+/// Reverts the latest change ([`last_undoable`]) as a new change: (the
+/// change undone, the undo's id), or `None` when there is nothing to undo.
+pub fn undo(store: &mut Store, now: Time) -> Result<Option<(Change, i64)>, StoreError> {
+    let at = stamp(store, now)?;
+    store.undo(at)
+}
+
+/// Silences `n` until it gets worse (its level or severity grows), or until
+/// `until`, with a note. Acknowledgements are not changes of the estate:
+/// they stay out of the audit log.
+pub fn acknowledge(
+    store: &mut Store,
+    n: &Notification,
+    now: Time,
+    until: Option<Time>,
+    note: &str,
+) -> Result<Ack, StoreError> {
+    let ack = Ack::of(n, now, until, note);
+    store.put_ack(&ack)?;
+    Ok(ack)
+}
+
+/// Takes back the acknowledgement of notification `id`: false when there
+/// was none.
+pub fn take_back(store: &mut Store, id: &str) -> Result<bool, StoreError> {
+    store.remove_ack(id)
+}
+
+/// Puts back an acknowledgement taken back (an undo of [`take_back`]).
+pub fn restore_ack(store: &mut Store, ack: &Ack) -> Result<(), StoreError> {
+    store.put_ack(ack)
+}
+
+/// How an applied plan is named in the audit log.
+pub fn plan_summary(subject: &Subject, option: &str) -> String {
+    format!(
+        "plan {} {}: {option}",
+        subject.kind().name(),
+        subject.label()
+    )
+}
+
+/// What applying a plan did.
+#[derive(Debug)]
+pub struct AppliedPlan {
+    /// The plans made on the store's estate, the applied option among them.
+    pub set: PlanSet,
+    pub written: Written,
+}
+
+/// Makes the plans for `subject` on the store's estate and writes option
+/// `option`'s steps as future-dated plans, in one change recorded by
+/// `source` (the face: `plan`, `tui`).
+pub fn apply_plan(
+    store: &mut Store,
+    source: &str,
+    book: &PriceBook,
+    subject: &Subject,
+    params: &Params,
+    option: &str,
+    now: Time,
+) -> Result<AppliedPlan, OpsError> {
+    let summary = plan_summary(subject, option);
+    let mut planned: Option<PlanSet> = None;
+    let at = stamp(store, now)?;
+    let written = store.transact(source, &summary, at, |current| {
+        let (estate, set, _) = planner::apply_named(current, book, subject, params, option)?;
+        planned = Some(set);
+        Ok::<_, PlanError>(estate)
+    })??;
+    let set = planned.expect("the plan was made when the transaction wrote");
+    Ok(AppliedPlan { set, written })
+}
+
+/// The remedy to apply, picked on the store's estate inside the
+/// transaction: its changes, and how to name it when they would leave the
+/// estate invalid.
+pub struct Picked {
+    pub changes: Vec<Edit>,
+    /// `the remedy`, `remedy 2 (rescope)`.
+    pub name: String,
+}
+
+/// Applies a remedy's changes in one change recorded by `source` as
+/// `summary`: `pick` chooses them on the store's current estate (a face
+/// that showed them passes them back; `fix --apply` evaluates again), they
+/// are made and the result checked.
+pub fn apply_remedy(
+    store: &mut Store,
+    source: &str,
+    summary: &str,
+    now: Time,
+    mut pick: impl FnMut(&Estate) -> Result<Picked, String>,
+) -> Result<Written, OpsError> {
+    let at = stamp(store, now)?;
+    let written = store.transact(source, summary, at, |current| {
+        let p = pick(current)?;
+        let e = planner::apply_edits(current, &p.changes).map_err(|e| e.to_string())?;
+        crate::domain::validate::validate(&e)
+            .map_err(|v| format!("{} would leave the estate invalid: {v}", p.name))?;
+        Ok::<_, String>(e)
+    })?;
+    written.map_err(OpsError::Refused)
+}

@@ -1,0 +1,232 @@
+//! The terminal app's blind spots found in an afternoon of use (issue 18,
+//! part 4), each checked on the cells that carry the figure: the demo
+//! estate at a fixed now, driven through the keys a user presses.
+
+mod common;
+
+use ptudesk::config::Config;
+use ptudesk::domain::time::{Time, parse_time_arg};
+use ptudesk::tui::app::{Loadable, Overlay, key_action};
+use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
+use ptudesk::tui::{Action, App, Pane, Worker, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const NOW: &str = "2026-11-22T09:00:00Z";
+
+fn now() -> Time {
+    parse_time_arg(NOW).unwrap()
+}
+
+fn demo() -> (App, Worker) {
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        clock_start: None,
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    assert!(matches!(app.data, Loadable::Ready(_)));
+    (app, worker)
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(app, f)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn press(app: &mut App, worker: &Worker, code: KeyCode) {
+    let a = key_action(app, &KeyEvent::new(code, KeyModifiers::NONE))
+        .unwrap_or_else(|| panic!("{code:?} does nothing here"));
+    send(app, worker, a);
+}
+
+/// The screen line holding `needle`.
+fn line_with<'a>(s: &'a str, needle: &str) -> &'a str {
+    s.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on\n{s}"))
+}
+
+#[test]
+fn at_80x24_the_forecast_windows_keep_their_cost() {
+    let (mut app, worker) = demo();
+    send(&mut app, &worker, Action::PaneForecast);
+    // December: the windows' subjects and whole-month dates are the
+    // widest; the cost stays on screen, first.
+    press(&mut app, &worker, KeyCode::Char(']'));
+    let s = screen(&mut app, 80, 24);
+    let t = app.table(Pane::Forecast).unwrap().clone();
+    assert!(t.rows.len() >= 2, "{s}");
+    let head = line_with(&s, "Kind");
+    assert!(head.contains("Cost"), "{s}");
+    // The rows in view (two at 80x24), costliest first.
+    for r in &t.rows[..2] {
+        let line = line_with(&s, &r.cells[2]);
+        assert!(line.contains(&format!("{} ", r.cells[0])), "{line}");
+        assert!(r.cells[0].starts_with('$'), "{:?}", r.cells);
+    }
+    // `>` scrolls the rest in and the cost stays.
+    press(&mut app, &worker, KeyCode::Char('>'));
+    let s = screen(&mut app, 80, 24);
+    assert!(line_with(&s, " Cost ").contains("Start"), "{s}");
+    assert!(s.contains(&t.rows[0].cells[0].clone()), "{s}");
+}
+
+#[test]
+fn after_applying_a_plan_t_returns_the_forecast_to_this_month() {
+    let (mut app, worker) = demo();
+    send(&mut app, &worker, Action::PaneCommitments);
+    send(&mut app, &worker, Action::Top);
+    send(&mut app, &worker, Action::Down);
+    press(&mut app, &worker, KeyCode::Char('p'));
+    assert_eq!(app.pane, Pane::Planner);
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(matches!(app.overlays.last(), Some(Overlay::Confirm { .. })));
+    press(&mut app, &worker, KeyCode::Char('y'));
+    assert_eq!(app.pane, Pane::Forecast);
+    // The plan's horizon, not this month; the status says how back.
+    let this_month = (
+        parse_time_arg("2026-11-01").unwrap(),
+        parse_time_arg("2026-12-01").unwrap(),
+    );
+    assert_ne!((app.chart.from, app.chart.to), this_month);
+    let status = app.status.as_ref().unwrap().1.clone();
+    assert!(
+        status.ends_with("(t in Forecast: back to this month)"),
+        "{status}"
+    );
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("t this month"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('t'));
+    assert_eq!((app.chart.from, app.chart.to), this_month);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("2026-11-01 .. 2026-12-01"), "{s}");
+}
+
+#[test]
+fn commitments_show_their_price_and_the_bill_of_the_term_in_force() {
+    let (mut app, worker) = demo();
+    send(&mut app, &worker, Action::PaneCommitments);
+    // The demo's price book: a commitment costs $312 per PTU a month in
+    // eastus and eastus2. cp-eastus-legacy renewed on 27 October at 300
+    // PTU: 300 x 312 = 93,600; cp-eastus2-prod bought 400 on 10 November:
+    // 400 x 312 = 124,800.
+    let t = app.table(Pane::Commitments).unwrap().clone();
+    let col = |title: &str| t.columns.iter().position(|c| c.title == title).unwrap();
+    let row = |id: &str| t.rows.iter().find(|r| r.key == id).unwrap();
+    let (price, bill) = (col("Price/PTU"), col("Term bill"));
+    assert_eq!(row("cp-eastus-legacy").cells[price], "$312.00");
+    assert_eq!(row("cp-eastus-legacy").cells[bill], "$93,600.00");
+    assert_eq!(row("cp-eastus2-prod").cells[price], "$312.00");
+    assert_eq!(row("cp-eastus2-prod").cells[bill], "$124,800.00");
+    // On screen at 120x40 behind `>` (the resource keeps its place).
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("+1 columns"), "{s}");
+    press(&mut app, &worker, KeyCode::Char('>'));
+    let s = screen(&mut app, 120, 40);
+    let head = line_with(&s, "Commitment ");
+    assert!(
+        head.contains("Price/PTU") && head.contains("Term bill"),
+        "{s}"
+    );
+    let legacy = line_with(&s, "cp-eastus-legacy");
+    assert!(legacy.contains("$312.00"), "{legacy}");
+    assert!(legacy.contains("$93,600.00"), "{legacy}");
+    assert!(
+        line_with(&s, "cp-eastus2-prod").contains("$124,800.00"),
+        "{s}"
+    );
+    // And in its details.
+    send(&mut app, &worker, Action::Top);
+    press(&mut app, &worker, KeyCode::Enter);
+    let s = screen(&mut app, 120, 40);
+    let first = app
+        .view(Pane::Commitments)
+        .selected_row(&t)
+        .unwrap()
+        .key
+        .clone();
+    let (p, b, at, ptu) = if first == "cp-eastus-legacy" {
+        ("$312.00", "$93,600.00", "2026-10-27 09:00", 300)
+    } else {
+        ("$312.00", "$124,800.00", "2026-11-10 00:00", 400)
+    };
+    assert!(
+        line_with(&s, "Price   ").contains(&format!("{p} per PTU a month")),
+        "{s}"
+    );
+    assert!(
+        line_with(&s, "Term bill   ").contains(&format!("{b} billed {at} for {ptu} PTU")),
+        "{s}"
+    );
+}
+
+#[test]
+fn the_overviews_region_table_scrolls() {
+    // A generated estate with 14 region and type rows; 7 fit at 80x24.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.json");
+    let out = common::ptudesk()
+        .args(["generate", "--scale", "60", "--seed", "7", "--now", NOW])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(&file, &out.stdout).unwrap();
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Scenario(file),
+        now: Some(now()),
+        clock_start: None,
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    let regions = app.data().unwrap().overview.capacity.clone();
+    let n = regions.rows.len();
+    assert!(n > 7, "{n} rows");
+    // A row as drawn: its region, type and deployed PTU.
+    let drawn = |s: &str, i: usize| {
+        let c = &regions.rows[i].cells;
+        let compact = match c[1].as_str() {
+            "Regional" => "Reg",
+            "Global" => "Glob",
+            _ => "DZ",
+        };
+        s.lines().any(|l| {
+            let w: Vec<&str> = l
+                .trim_start_matches(['"', '│'])
+                .split_whitespace()
+                .collect();
+            w.len() > 2 && w[0] == c[0] && w[1] == compact && w[2] == c[2]
+        })
+    };
+    let s = screen(&mut app, 80, 24);
+    assert!(drawn(&s, 0) && drawn(&s, 6), "{s}");
+    assert!(!drawn(&s, n - 1), "{s}");
+    assert!(s.contains("· 1-7 J/K "), "{s}");
+    assert!(s.contains("J regions down"), "{s}");
+    // J to the end: the last row in view, the first gone; more J stays.
+    for _ in 0..n + 3 {
+        press(&mut app, &worker, KeyCode::Char('J'));
+    }
+    let s = screen(&mut app, 80, 24);
+    assert!(drawn(&s, n - 1) && drawn(&s, n - 7), "{s}");
+    assert!(!drawn(&s, 0), "{s}");
+    assert!(s.contains(&format!("· {}-{n} J/K ", n - 6)), "{s}");
+    // K one back: the row above comes in at once.
+    press(&mut app, &worker, KeyCode::Char('K'));
+    let s = screen(&mut app, 80, 24);
+    assert!(drawn(&s, n - 8) && !drawn(&s, n - 1), "{s}");
+    // j/k still move in the events below.
+    let before = app.view(Pane::Overview).selected;
+    press(&mut app, &worker, KeyCode::Char('j'));
+    assert_eq!(app.view(Pane::Overview).selected, before + 1);
+}
