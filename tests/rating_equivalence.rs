@@ -23,6 +23,9 @@
 //! resizes mid-hour, ...) in a share of the cases well below what the
 //! generator gives, so that an edit of the generator cannot quietly stop
 //! covering one.
+//!
+//! One week of each benchmark estate (`generate --scale 2000 --seed 7`, both
+//! profiles) is compared too, once, as a plain test (about 30 s in debug).
 
 use chrono::{Duration, DurationRound, TimeZone, Utc};
 use proptest::prelude::*;
@@ -1820,4 +1823,43 @@ fn regression_an_exact_half_cent_stays_exact_across_scope_epochs() {
     assert_eq!(w.cost, Decimal::new(25, 3));
     assert_eq!(fmt_money(w.cost), "0.02");
     agree(&e, "2026-11-10T00:00:00Z", "2026-11-10T15:00:00Z");
+}
+
+// ---------------------------------------------------------------------------
+// The benchmark estates.
+
+/// One week of each benchmark estate (`generate --scale 2000 --seed 7`,
+/// `--profile spread` and `--profile concentrated`, from the generator's
+/// base), rated by both engines and compared as the property compares: the
+/// estates the speed work is measured on hold management groups spanning
+/// billing accounts beside shared scopes, which the proportional split is for.
+#[test]
+fn one_week_of_each_benchmark_estate_rates_alike() {
+    use ptudesk::generate::{Profile, generate_profile};
+    let base = ptudesk::cli::generate_base();
+    let req = Request {
+        from: base,
+        to: base + Duration::days(7),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    };
+    let book = PriceBook::default_book();
+    for profile in [Profile::Spread, Profile::Concentrated] {
+        let started = std::time::Instant::now();
+        let estate = generate_profile(2000, 7, base, profile);
+        let opts = Options::default();
+        let fast = rating::forecast(&estate, &book, &req, &opts);
+        let slow = reference::forecast(&estate, &book, &req, &opts);
+        if let Err(e) = compare_results(&fast, &slow) {
+            panic!("{profile:?} 2000, one week: the engines differ: {e}");
+        }
+        let f = fast.unwrap();
+        println!(
+            "{profile:?} 2000, one week: {} windows, {} instruments, total {} in {:.1?}",
+            f.windows.len(),
+            f.instruments.len(),
+            fmt_money(f.totals.total()),
+            started.elapsed()
+        );
+    }
 }
