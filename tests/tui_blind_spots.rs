@@ -6,6 +6,7 @@ mod common;
 
 use ptudesk::config::Config;
 use ptudesk::domain::time::{Time, parse_time_arg};
+use ptudesk::tui::action::TextKey;
 use ptudesk::tui::app::{Loadable, Overlay, key_action};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
 use ptudesk::tui::{Action, App, Pane, Worker, draw};
@@ -229,4 +230,91 @@ fn the_overviews_region_table_scrolls() {
     let before = app.view(Pane::Overview).selected;
     press(&mut app, &worker, KeyCode::Char('j'));
     assert_eq!(app.view(Pane::Overview).selected, before + 1);
+}
+
+fn type_text(app: &mut App, worker: &Worker, text: &str) {
+    for c in text.chars() {
+        send(app, worker, Action::Text(TextKey::Char(c)));
+    }
+}
+
+/// The selected row of a pane's table.
+fn selected(app: &App, pane: Pane) -> ptudesk::tui::data::Row {
+    let t = app.table(pane).unwrap();
+    app.view(pane).selected_row(t).unwrap().clone()
+}
+
+#[test]
+fn a_saved_edit_for_the_next_hour_is_marked_pending_on_its_row() {
+    let (mut app, worker) = demo();
+    // chat-gpt4o, 300 PTU, resized to 250 from 10:00 (now is 09:00).
+    send(&mut app, &worker, Action::PaneDeployments);
+    send(&mut app, &worker, Action::Top);
+    send(&mut app, &worker, Action::Down);
+    send(&mut app, &worker, Action::Down);
+    assert_eq!(selected(&app, Pane::Deployments).key, "chat-gpt4o");
+    press(&mut app, &worker, KeyCode::Char('e'));
+    send(&mut app, &worker, Action::Text(TextKey::Clear));
+    type_text(&mut app, &worker, "250");
+    send(&mut app, &worker, Action::Down);
+    type_text(&mut app, &worker, "2026-11-22 10:00");
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{:?}", app.status);
+    // Saved: the row keeps its size until 10:00 and says what comes.
+    let row = selected(&app, Pane::Deployments);
+    assert_eq!(row.cells[6], "300 → 250 PTU at 10:00");
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        line_with(&s, "chat-gpt4o ").contains("300 → 250 PTU at 10:00"),
+        "{s}"
+    );
+    let s = screen(&mut app, 80, 24);
+    assert!(line_with(&s, "chat-gpt4o ").contains("→ 250 PTU"), "{s}");
+    // res-swc-global's scope changed at 09:30: in force from 10:00.
+    send(&mut app, &worker, Action::PaneReservations);
+    send(&mut app, &worker, Action::Top);
+    send(&mut app, &worker, Action::Down);
+    let before = selected(&app, Pane::Reservations);
+    assert_eq!(before.key, "res-swc-global");
+    press(&mut app, &worker, KeyCode::Char('s'));
+    press(&mut app, &worker, KeyCode::Right);
+    send(&mut app, &worker, Action::Down);
+    type_text(&mut app, &worker, "2026-11-22 09:30");
+    press(&mut app, &worker, KeyCode::Enter);
+    assert!(app.overlays.is_empty(), "{:?}", app.status);
+    assert!(
+        app.status.as_ref().unwrap().1.starts_with(
+            "Saved #3: scope res-swc-global to sub sub-sandbox at 2026-11-22T09:30:00Z"
+        ),
+        "{:?}",
+        app.status
+    );
+    let row = selected(&app, Pane::Reservations);
+    assert_eq!(before.cells[4], "sub sub-research");
+    assert_eq!(
+        row.cells[4],
+        "→ sub sub-sandbox at 10:00 (now sub sub-research)"
+    );
+    // The narrow Scope column shows the arrow first; the line under the
+    // table has it in full.
+    let s = screen(&mut app, 120, 40);
+    assert!(line_with(&s, "res-swc-global ").contains(" → sub"), "{s}");
+    assert!(
+        line_with(&s, "res-swc-global: ")
+            .contains("scope → sub sub-sandbox at 10:00 (now sub sub-research)"),
+        "{s}"
+    );
+    // At 10:00 both are in force and the marks go.
+    send(
+        &mut app,
+        &worker,
+        Action::Command("now 2026-11-22T10:00:00Z".into()),
+    );
+    assert_eq!(app.now, parse_time_arg("2026-11-22T10:00:00Z").unwrap());
+    let t = app.table(Pane::Reservations).unwrap();
+    let r = t.rows.iter().find(|r| r.key == "res-swc-global").unwrap();
+    assert_eq!(r.cells[4], "sub sub-sandbox");
+    let t = app.table(Pane::Deployments).unwrap();
+    let d = t.rows.iter().find(|r| r.key == "chat-gpt4o").unwrap();
+    assert_eq!(d.cells[6], "250");
 }

@@ -233,6 +233,59 @@ pub fn minute(t: Time) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// When a pending change takes effect: the time alone on `now`'s day
+/// ("23:00"), else the date too.
+pub fn when(t: Time, now: Time) -> String {
+    if t.date_naive() == now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        minute(t)
+    }
+}
+
+/// How far ahead a row marks a saved change as pending: an edit saved
+/// for the next hour (a scope change always is), or later today. Plans
+/// further out show in the details, not on the row.
+pub const PENDING_WITHIN_HOURS: i64 = 24;
+
+/// A deployment's next saved change after `now` within
+/// [`PENDING_WITHIN_HOURS`] (a resize or its deletion), as its row marks
+/// it: "→ 150 PTU at 23:00", "→ deleted at 23:00". None for a deployment
+/// gone or not created yet.
+pub fn pending_size(d: &crate::domain::Deployment, now: Time) -> Option<String> {
+    if d.created() > now || d.deleted.is_some_and(|t| t <= now) {
+        return None;
+    }
+    let soon = now + Duration::hours(PENDING_WITHIN_HOURS);
+    let current = d.ptu_at(now);
+    let size = d
+        .sizes
+        .iter()
+        .find(|s| s.at > now && s.ptu != current)
+        .filter(|s| s.at <= soon);
+    let deleted = d.deleted.filter(|&t| t <= soon);
+    match (size, deleted) {
+        (Some(s), del) if del.is_none_or(|t| s.at < t) => {
+            Some(format!("→ {} PTU at {}", s.ptu, when(s.at, now)))
+        }
+        (_, Some(t)) => Some(format!("→ deleted at {}", when(t, now))),
+        _ => None,
+    }
+}
+
+/// A reservation's next scope after `now` within
+/// [`PENDING_WITHIN_HOURS`] (a change takes effect at the next whole
+/// hour): "→ sub sub-prod at 23:00".
+pub fn pending_scope(r: &crate::domain::Reservation, now: Time) -> Option<String> {
+    let soon = now + Duration::hours(PENDING_WITHIN_HOURS);
+    let current = crate::domain::terms::scope_at(r, now.max(r.start));
+    crate::domain::terms::scope_timeline(r)
+        .into_iter()
+        .find(|(at, s)| *at > now.max(r.start) && *s != current)
+        .filter(|(at, _)| *at <= soon)
+        .map(|(at, s)| format!("→ {s} at {}", when(at, now)))
+}
+
 /// A share of PTU-minutes as a whole percentage.
 pub fn pct(part: Decimal, whole: Decimal) -> Option<Decimal> {
     (whole > Decimal::ZERO).then(|| (part * Decimal::from(100) / whole).round())
@@ -1079,10 +1132,14 @@ fn deployments_table(
                 covered.get(&d.id).cloned().unwrap_or_else(|| "—".into())
             };
             let cost = uses.get(&d.id).map(|u| u.cost());
+            // A saved resize or deletion still to take effect.
+            let pending = pending_size(d, now);
             let tone = if gone || planned {
                 Tone::Dim
             } else if cover.contains("hourly") {
                 Tone::Warning
+            } else if pending.is_some() {
+                Tone::Info
             } else {
                 Tone::Plain
             };
@@ -1097,7 +1154,10 @@ fn deployments_table(
                     region.into(),
                     d.sku.label().into(),
                     format!("{} {}", d.model, d.version).trim().into(),
-                    ptu.to_string(),
+                    match &pending {
+                        Some(p) => format!("{ptu} {p}"),
+                        None => ptu.to_string(),
+                    },
                     cover.clone(),
                     cost.map_or("—".into(), money),
                 ],
@@ -1412,6 +1472,10 @@ fn reservations_table(
             };
             let setting = reservation_setting(r, end);
             let scope = crate::domain::terms::scope_at(r, now.max(r.start)).to_string();
+            // A saved scope change still to take effect.
+            let pending = (state != "refunded" && state != "expired")
+                .then(|| pending_scope(r, now))
+                .flatten();
             let next = upcoming
                 .iter()
                 .find(|b| base_id(&b.id) == r.id && b.at >= now);
@@ -1419,6 +1483,7 @@ fn reservations_table(
                 "expired" | "refunded" => Tone::Dim,
                 "planned" => Tone::Info,
                 _ if past.is_some_and(|p| p < Decimal::from(50)) => Tone::Warning,
+                _ if pending.is_some() => Tone::Info,
                 _ => Tone::Plain,
             };
             let expiry_cell = match state {
@@ -1436,7 +1501,11 @@ fn reservations_table(
                     },
                     r.region.clone(),
                     r.sku.label().into(),
-                    scope.clone(),
+                    // The scope to come first: a narrow column keeps it.
+                    match &pending {
+                        Some(p) => format!("{p} (now {scope})"),
+                        None => scope.clone(),
+                    },
                     ptu.to_string(),
                     term_code.to_string(),
                     billing.to_string(),
