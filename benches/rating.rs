@@ -78,7 +78,7 @@ fn bench(c: &mut Criterion) {
     // 50 PTU up an hour after the base, on estates of 2,000 and 20,000.
     let mut g = c.benchmark_group("whatif");
     g.sample_size(10);
-    let config = ptudesk::config::Config::default();
+    let opts = ptudesk::config::Config::default().rating_options();
     let now = base();
     let month = (
         ptudesk::domain::time::month_start(now),
@@ -93,14 +93,16 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .find(|d| d.created() < now && d.deleted.is_none() && d.ptu_at(now) > 0)
                 .expect("a deployment live at the base");
-            let edit = ptudesk::tui::edit::Edit::Resize {
+            let edit = ptudesk::domain::plan::Edit::ResizeDeployment {
                 deployment: d.id.clone(),
                 at: now + chrono::Duration::hours(1),
                 ptu: d.ptu_at(now) + 50,
             };
             let mut baseline = rating::whatif::Baseline::default();
             let preview = |b: &mut rating::whatif::Baseline| {
-                ptudesk::tui::edit::preview_with(b, &e, &edit, &book, &config, month, next30, now)
+                ptudesk::planner::preview::preview_with(
+                    b, &e, &edit, &book, &opts, month, next30, now,
+                )
             };
             // The first preview rates the current estate's windows once.
             preview(&mut baseline).expect("the resize prices");

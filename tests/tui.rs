@@ -1555,14 +1555,16 @@ fn open_edit(app: &mut App, worker: &Worker, pane: Action, down: usize, key: cha
     press(app, worker, KeyCode::Char(key));
 }
 
-fn preview(app: &App) -> ptudesk::tui::edit::Preview {
+fn preview(app: &App) -> ptudesk::planner::preview::Preview {
     form_preview(app)
         .expect("a form")
         .clone()
         .unwrap_or_else(|e| panic!("not possible: {e}"))
 }
 
-fn charge_list(p: &ptudesk::tui::edit::Preview) -> Vec<(String, String, ChargeKind, Decimal)> {
+fn charge_list(
+    p: &ptudesk::planner::preview::Preview,
+) -> Vec<(String, String, ChargeKind, Decimal)> {
     p.charges
         .iter()
         .map(|c| {
@@ -1699,7 +1701,7 @@ fn a_resize_shows_its_hourly_effect_a_day_and_follows_the_model_and_quota() {
 #[test]
 fn saving_refuses_what_azure_refuses_even_if_the_form_is_bypassed() {
     let (app, worker) = demo();
-    let edit = ptudesk::tui::edit::Edit::Resize {
+    let edit = ptudesk::domain::plan::Edit::ResizeDeployment {
         deployment: "chat-gpt4o".into(),
         at: now(),
         ptu: 35,
@@ -2770,7 +2772,11 @@ fn the_clock_ticks_across_an_hour_and_stamps_what_happens_when_it_happens() {
         &[Action::PaneCommitments, Action::Top, Action::Down],
     );
     press(&mut app, &worker, KeyCode::Char('+'));
-    let at = open_form(&app).edit().unwrap().at();
+    let at = open_form(&app)
+        .edit()
+        .unwrap()
+        .at()
+        .expect("an addition takes effect at an instant");
     assert_eq!(at, parse_time_arg("2026-11-22T10:07:00Z").unwrap());
     hand.set(parse_time_arg("2026-11-22T10:06:45.999Z").unwrap());
     send(&mut app, &worker, Action::Select);

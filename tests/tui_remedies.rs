@@ -245,7 +245,7 @@ fn a_purchase_remedy_opens_the_new_reservation_form_filled_in() {
     // Every PTU of the 300 pays hourly 24 hours a day: a reservation of 300.
     assert_eq!(r.ptu, 300);
     let edit = f.edit().unwrap();
-    let ptudesk::tui::edit::Edit::NewReservation(made) = edit else {
+    let ptudesk::domain::plan::Edit::AddReservation(made) = edit else {
         panic!("{edit:?}")
     };
     assert_eq!(

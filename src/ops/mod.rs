@@ -1,5 +1,5 @@
-//! The use cases, one function each: import files, undo, acknowledge and
-//! take back, apply a plan, apply a remedy. Both faces (the command line
+//! The use cases, one function each: import files, save an edit, undo,
+//! acknowledge and take back, apply a plan, apply a remedy. Both faces (the command line
 //! and the terminal app's worker) call these and only render what they
 //! return.
 //!
@@ -19,6 +19,7 @@ use crate::ingest::InputError;
 use crate::ingest::batch::{Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
 use crate::planner::{self, Params, PlanError, PlanSet, Subject};
+use crate::rating::Options;
 use crate::store::{Change, Store, StoreError, Written};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -103,6 +104,26 @@ pub fn import(
         skipped,
         mentioned: crate::ingest::mentioned(batches),
     })
+}
+
+/// Saves one edit made by hand (a form) in one change recorded by `source`
+/// as the edit's summary: made on the store's current estate with the
+/// checks its preview showed ([`planner::preview::apply_checked`]), so
+/// what the preview refuses is never saved.
+pub fn save_edit(
+    store: &mut Store,
+    source: &str,
+    edit: &Edit,
+    book: &PriceBook,
+    opts: &Options,
+    now: Time,
+) -> Result<Written, OpsError> {
+    let summary = edit.summary();
+    let at = stamp(store, now)?;
+    let written = store.transact(source, &summary, at, |current| {
+        planner::preview::apply_checked(edit, current, book, opts, now)
+    })?;
+    written.map_err(OpsError::Refused)
 }
 
 /// The change `undo` would revert: the latest that is neither an undo nor

@@ -100,6 +100,237 @@ impl Edit {
     }
 }
 
+impl Edit {
+    /// Refunds and deletions ask for a confirmation before saving.
+    pub fn destructive(&self) -> bool {
+        matches!(self, Edit::Refund { .. } | Edit::DeleteDeployment { .. })
+    }
+
+    /// One line for the audit log and the status bar, with the instant it
+    /// takes effect (to the second).
+    pub fn summary(&self) -> String {
+        let Some(at) = self.at().map(crate::domain::time::fmt_second) else {
+            return self.describe();
+        };
+        match self {
+            Edit::CommitmentAddition {
+                commitment, ptu, ..
+            } => format!("add {ptu} PTU to {commitment} at {at}"),
+            Edit::CommitmentRenewal {
+                commitment,
+                renewal,
+                ..
+            } => format!(
+                "set {commitment} to {} at {at}",
+                commitment_renewal_label(*renewal)
+            ),
+            Edit::AddReservation(r) => format!(
+                "buy reservation {} ({} PTU {} {} {}) at {at}",
+                r.id,
+                r.ptu,
+                r.region,
+                r.sku.label(),
+                r.term.code()
+            ),
+            Edit::ReservationScope { id, scope, .. } => format!("scope {id} to {scope} at {at}"),
+            Edit::ReservationRenewal { id, renewal, .. } => {
+                format!("set {id} to {} at {at}", reservation_renewal_label(renewal))
+            }
+            Edit::Refund { id, .. } => format!("refund {id} at {at}"),
+            Edit::ResizeDeployment {
+                deployment, ptu, ..
+            } => format!("resize {deployment} to {ptu} PTU at {at}"),
+            Edit::DeleteDeployment { deployment, .. } => format!("delete {deployment} at {at}"),
+            _ => format!("{} at {at}", self.describe()),
+        }
+    }
+}
+
+/// A commitment's renewal setting in a few words.
+pub fn commitment_renewal_label(r: CommitmentRenewal) -> String {
+    match r {
+        CommitmentRenewal::Autorenew => "autorenew".into(),
+        CommitmentRenewal::AutorenewLower(p) => format!("renew at {p}"),
+        CommitmentRenewal::None => "don't renew".into(),
+    }
+}
+
+/// A reservation's renewal setting in a few words.
+pub fn reservation_renewal_label(r: &ReservationRenewal) -> String {
+    match r {
+        ReservationRenewal::None => "don't renew".into(),
+        ReservationRenewal::Autorenew => "autorenew".into(),
+        ReservationRenewal::Replace { ptu, term, .. } => {
+            let mut s = "replace".to_string();
+            if let Some(p) = ptu {
+                s.push_str(&format!(" {p}"));
+            }
+            if let Some(t) = term {
+                s.push_str(&format!(" {}", t.code()));
+            }
+            s
+        }
+    }
+}
+
+/// The estate with one edit made by hand (a form, not a plan): refused,
+/// with why in the user's words, where Azure would refuse it or where it
+/// would contradict a later change the estate records (a plan's
+/// [`apply_edits`] supersedes later entries instead). Not validated:
+/// `preview::apply_checked` does that.
+pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
+    let mut e = e.clone();
+    let missing =
+        |kind: &str, id: &str| format!("no {kind} {id} in the store (changed meanwhile?)");
+    match edit {
+        Edit::CommitmentAddition {
+            commitment,
+            at,
+            ptu,
+        } => {
+            if *ptu <= 0 || ptu % 50 != 0 {
+                return Err(format!("commitments grow in steps of 50 PTU, not {ptu}"));
+            }
+            let c = e
+                .commitments
+                .iter_mut()
+                .find(|c| &c.id == commitment)
+                .ok_or_else(|| missing("commitment", commitment))?;
+            if c.additions.last().is_some_and(|a| a.at > *at) {
+                return Err("an addition must come after the commitment's last one".into());
+            }
+            c.additions.push(crate::domain::Addition {
+                at: *at,
+                ptu: *ptu,
+                approximate: false,
+            });
+        }
+        Edit::CommitmentRenewal {
+            commitment,
+            at,
+            renewal,
+        } => {
+            let c = e
+                .commitments
+                .iter_mut()
+                .find(|c| &c.id == commitment)
+                .ok_or_else(|| missing("commitment", commitment))?;
+            if let CommitmentRenewal::AutorenewLower(p) = renewal
+                && (*p <= 0 || p % 50 != 0)
+            {
+                return Err(format!(
+                    "renewal PTU must be a positive multiple of 50, not {p}"
+                ));
+            }
+            if c.renewal_changes.last().is_some_and(|ch| ch.at > *at) {
+                return Err("the renewal was changed later than that already".into());
+            }
+            c.renewal_changes.push(CommitmentRenewalChange {
+                at: *at,
+                renewal: *renewal,
+                approximate: false,
+            });
+        }
+        Edit::AddReservation(r) => {
+            if e.reservations.iter().any(|x| x.id == r.id) {
+                return Err(format!("a reservation {} exists already", r.id));
+            }
+            if r.ptu <= 0 {
+                return Err("a reservation needs at least 1 PTU".into());
+            }
+            e.reservations.push(r.clone());
+        }
+        Edit::ReservationScope { id, at, scope } => {
+            let r = e
+                .reservations
+                .iter_mut()
+                .find(|r| &r.id == id)
+                .ok_or_else(|| missing("reservation", id))?;
+            if r.scope_changes.last().is_some_and(|ch| ch.at > *at) {
+                return Err("the scope was changed later than that already".into());
+            }
+            r.scope_changes.push(ScopeChange {
+                at: *at,
+                scope: scope.clone(),
+                approximate: false,
+            });
+        }
+        Edit::ReservationRenewal { id, at, renewal } => {
+            let r = e
+                .reservations
+                .iter_mut()
+                .find(|r| &r.id == id)
+                .ok_or_else(|| missing("reservation", id))?;
+            if r.renewal_changes.last().is_some_and(|ch| ch.at > *at) {
+                return Err("the renewal was changed later than that already".into());
+            }
+            r.renewal_changes
+                .push(crate::domain::ReservationRenewalChange {
+                    at: *at,
+                    renewal: renewal.clone(),
+                    approximate: false,
+                });
+        }
+        Edit::Refund { id, at } => {
+            let r = e
+                .reservations
+                .iter_mut()
+                .find(|r| &r.id == id)
+                .ok_or_else(|| missing("reservation", id))?;
+            if let Some(t) = r.refunded_at {
+                return Err(format!(
+                    "{id} was refunded already at {}",
+                    crate::domain::time::fmt_time(t)
+                ));
+            }
+            r.refunded_at = Some(*at);
+        }
+        Edit::ResizeDeployment {
+            deployment,
+            at,
+            ptu,
+        } => {
+            if *ptu <= 0 {
+                return Err("a deployment needs at least 1 PTU (delete it instead)".into());
+            }
+            let d = e
+                .deployments
+                .iter_mut()
+                .find(|d| &d.id == deployment)
+                .ok_or_else(|| missing("deployment", deployment))?;
+            if d.deleted.is_some_and(|t| t <= *at) {
+                return Err(format!("{deployment} is deleted by then"));
+            }
+            if d.sizes.last().is_some_and(|s| s.at >= *at) {
+                return Err("a resize must come after the deployment's last size change".into());
+            }
+            d.sizes.push(crate::domain::Size {
+                at: *at,
+                ptu: *ptu,
+                approximate: false,
+            });
+        }
+        Edit::DeleteDeployment { deployment, at } => {
+            let d = e
+                .deployments
+                .iter_mut()
+                .find(|d| &d.id == deployment)
+                .ok_or_else(|| missing("deployment", deployment))?;
+            if d.deleted.is_some_and(|t| t <= *at) {
+                return Err(format!("{deployment} is deleted already"));
+            }
+            if d.created() >= *at {
+                return Err("a deletion must come after the deployment's creation".into());
+            }
+            d.deleted = Some(*at);
+        }
+        other => {
+            return apply_edits(&e, std::slice::from_ref(other)).map_err(|x| x.to_string());
+        }
+    }
+    Ok(e)
+}
+
 fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
     let known = match what {
         "commitment" => e.commitments.iter().map(|c| c.id.clone()).collect(),

@@ -175,11 +175,12 @@ pub mod lifetime;
 mod migrate;
 mod moves;
 pub mod notice_remedies;
+pub mod preview;
 pub mod recommend;
 pub mod remedies;
 
 use crate::domain::plan::{Edit, Lifetime, Step};
-pub use edits::apply_edits;
+pub use edits::{apply_by_hand, apply_edits, commitment_renewal_label, reservation_renewal_label};
 pub use lifetime::lifetime_of;
 
 use crate::domain::prices::PriceBook;

@@ -5,11 +5,11 @@
 //! are results of background work coming back to the app, never bound.
 
 use super::data::{ChartData, Data};
-use super::edit::PreviewOutcome;
 use super::effect::AckChange;
 use super::plan::AppliedPlan;
 use crate::domain::notice::{Ack, Notification};
 use crate::planner::PlanSet;
+use crate::planner::preview::PreviewOutcome;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

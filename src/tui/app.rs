@@ -28,17 +28,18 @@ use super::capacity_view::CapacityView;
 use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
 use super::details;
-use super::edit::{Edit, PreviewOutcome};
 use super::effect::{AckChange, Effect};
 use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
 use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
 use crate::domain::notice::{Ack, Notification};
+use crate::domain::plan::Edit;
 use crate::domain::terms::base_id;
 use crate::domain::time::{
     Time, add_months, floor_hour, is_whole_hour, month_start, parse_time_arg,
 };
+use crate::planner::preview::PreviewOutcome;
 use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -140,7 +141,7 @@ fn row_key(t: &Table, i: usize, c: Option<usize>) -> Option<String> {
 /// What to do once a confirmation says yes.
 #[derive(Debug, Clone)]
 pub enum Confirmed {
-    Save(Edit),
+    Save(Box<Edit>),
     Undo,
     /// Write a plan option into the store.
     ApplyPlan {
@@ -1824,7 +1825,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             Action::Confirm | Action::Select => {
                 app.overlays.pop();
                 match then {
-                    Confirmed::Save(edit) => save(app, edit),
+                    Confirmed::Save(edit) => save(app, *edit),
                     Confirmed::Undo => {
                         app.writing = true;
                         vec![Effect::Undo {
@@ -2175,7 +2176,6 @@ fn apply_remedy(
     i: usize,
     r: crate::domain::plan::Remedy,
 ) -> Vec<Effect> {
-    use crate::domain::plan::Edit as PlanEdit;
     if app.readonly {
         app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
         return vec![];
@@ -2188,7 +2188,7 @@ fn apply_remedy(
         return vec![];
     }
     // A purchase alone: the new-reservation form, filled in from it.
-    if let [PlanEdit::AddReservation(res)] = r.changes.as_slice() {
+    if let [Edit::AddReservation(res)] = r.changes.as_slice() {
         let Some(d) = app.data().cloned() else {
             return vec![];
         };
@@ -2352,7 +2352,7 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 };
                 app.overlays.push(Overlay::Confirm {
                     message: format!("{}{cost}?", capitalize(&edit.summary())),
-                    then: Confirmed::Save(edit),
+                    then: Confirmed::Save(Box::new(edit)),
                 });
                 vec![]
             } else {

@@ -8,11 +8,9 @@ use crate::config::Config;
 use crate::domain::capacity;
 use crate::domain::money::fmt_money_grouped;
 use crate::domain::prices::PriceBook;
-use crate::domain::terms::{self, CommitmentTerm, ReservationTerm};
 use crate::domain::time::{Time, add_months, day_start, floor_hour, month_start};
 use crate::domain::{
-    Commitment, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Sku,
-    commitment_supports,
+    Commitment, CommitmentRenewal, Estate, ReservationRenewal, Sku, commitment_supports,
 };
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{
@@ -302,78 +300,8 @@ pub use crate::domain::terms::{
     commitment_renewal_for as commitment_setting, reservation_renewal_for as reservation_setting,
 };
 
-pub fn commitment_renewal_label(r: CommitmentRenewal) -> String {
-    match r {
-        CommitmentRenewal::Autorenew => "autorenew".into(),
-        CommitmentRenewal::AutorenewLower(p) => format!("renew at {p}"),
-        CommitmentRenewal::None => "don't renew".into(),
-    }
-}
-
-pub fn reservation_renewal_label(r: &ReservationRenewal) -> String {
-    match r {
-        ReservationRenewal::None => "don't renew".into(),
-        ReservationRenewal::Autorenew => "autorenew".into(),
-        ReservationRenewal::Replace { ptu, term, .. } => {
-            let mut s = "replace".to_string();
-            if let Some(p) = ptu {
-                s.push_str(&format!(" {p}"));
-            }
-            if let Some(t) = term {
-                s.push_str(&format!(" {}", t.code()));
-            }
-            s
-        }
-    }
-}
-
-/// The commitment's term in force at `now`, else the next one, else the last.
-pub fn commitment_term(
-    e: &Estate,
-    c: &Commitment,
-    now: Time,
-) -> Option<(CommitmentTerm, &'static str)> {
-    let deleted = e.resource(&c.resource).and_then(|r| r.deleted);
-    let terms = terms::commitment_terms(c, deleted, now + Duration::seconds(1)).ok()?;
-    if let Some(t) = terms.iter().find(|t| t.start <= now && now < t.end) {
-        return Some((t.clone(), "active"));
-    }
-    if let Some(t) = terms.iter().find(|t| t.start > now) {
-        return Some((t.clone(), "planned"));
-    }
-    terms.last().map(|t| (t.clone(), "expired"))
-}
-
-/// The reservation's term in force at `now`, else the next one, else the last.
-pub fn reservation_term(r: &Reservation, now: Time) -> Option<(ReservationTerm, &'static str)> {
-    let terms = terms::reservation_terms(r, now + Duration::seconds(1)).ok()?;
-    if let Some(t) = terms
-        .iter()
-        .find(|t| t.start <= now && now < t.coverage_end())
-    {
-        return Some((t.clone(), "active"));
-    }
-    if let Some(t) = terms.iter().find(|t| t.start > now) {
-        return Some((t.clone(), "planned"));
-    }
-    terms.last().map(|t| {
-        let state = if t.refunded_at.is_some() {
-            "refunded"
-        } else {
-            "expired"
-        };
-        (t.clone(), state)
-    })
-}
-
-/// Live PTU of a deployment at `t` (0 once its resource is purged).
-pub fn live_ptu(e: &Estate, d: &crate::domain::Deployment, t: Time) -> i64 {
-    let purged = e
-        .resource(&d.resource)
-        .and_then(|r| r.purged)
-        .is_some_and(|p| p <= t);
-    if purged { 0 } else { d.ptu_at(t) }
-}
+pub use crate::planner::preview::{commitment_term, live_ptu, reservation_term};
+pub use crate::planner::{commitment_renewal_label, reservation_renewal_label};
 
 fn note<T>(warnings: &mut Vec<String>, r: Result<T, rating::RatingError>) -> Option<T> {
     match r {

@@ -5,12 +5,12 @@
 
 use super::action::Action;
 use super::data;
-use super::edit::{self, Edit};
 use super::plan::AppliedPlan;
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::notice::{Ack, Notification};
 use crate::domain::objects::Kind;
+use crate::domain::plan::Edit;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::planner::{self, Params, Subject};
@@ -89,7 +89,7 @@ pub enum Effect {
     /// store transaction.
     ApplyRemedy {
         summary: String,
-        changes: Vec<crate::domain::plan::Edit>,
+        changes: Vec<Edit>,
         now: Time,
     },
     /// Evaluate the notifications again on the store's current estate and
@@ -187,14 +187,6 @@ pub fn acknowledge(
         "Acknowledged {}: silenced {till} (u undoes it).",
         ack_label(notification)
     ))
-}
-
-/// The time a write is stamped with in the audit log: the app's now, but
-/// never before the store's latest change, so that the log stays in time
-/// order when the app's clock is pinned (`--now`, `:now`) behind another
-/// tool's writes.
-pub fn stamp(store: &Store, now: Time) -> Time {
-    store.stamp(now).unwrap_or(now)
 }
 
 /// The store the app works on: a file, or a throw-away copy (the demo).
@@ -514,12 +506,12 @@ impl Worker {
             } => {
                 // The current estate's totals are kept between previews.
                 let mut baseline = self.whatif.lock().unwrap_or_else(|e| e.into_inner());
-                let p = edit::preview_with(
+                let p = crate::planner::preview::preview_with(
                     &mut baseline,
                     &estate,
                     &edit,
                     &self.book,
-                    &self.config,
+                    &self.config.rating_options(),
                     month,
                     next30,
                     now,
@@ -528,12 +520,10 @@ impl Worker {
             }
             Effect::Save { edit, now } => {
                 let summary = edit.summary();
+                let opts = self.config.rating_options();
                 let r = self.with_store(|s| {
-                    let at = stamp(s, now);
-                    s.transact("tui", &summary, at, |cur| {
-                        edit::apply_checked(&edit, cur, &self.book, &self.config, now)
-                    })
-                    .map_err(|e| e.to_string())?
+                    crate::ops::save_edit(s, "tui", &edit, &self.book, &opts, now)
+                        .map_err(|e| e.to_string())
                 });
                 vec![match r {
                     Ok(w) => match w.change {

@@ -18,12 +18,14 @@
 
 use super::action::TextKey;
 use super::data::{self, commitment_setting, reservation_setting};
-use super::edit::{Edit, PreviewOutcome, new_reservation_id, scopes};
+use super::edit::{new_reservation_id, scopes};
 use crate::domain::notice::Notification;
+use crate::domain::plan::Edit;
 use crate::domain::time::{Time, ceil_minute, fmt_time, midnight};
 use crate::domain::{
     Billing, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Scope, Sku, Term,
 };
+use crate::planner::preview::PreviewOutcome;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tui_input::{Input, InputRequest};
 
@@ -786,7 +788,7 @@ impl Form {
     pub fn edit(&self) -> Result<Edit, String> {
         let f = &self.fields;
         Ok(match &self.target {
-            Target::AddPtu(c) => Edit::AddPtu {
+            Target::AddPtu(c) => Edit::CommitmentAddition {
                 commitment: c.clone(),
                 ptu: f[0].number_value()?,
                 at: f[1].time_value()?,
@@ -801,7 +803,7 @@ impl Form {
                 at: f[2].time_value()?,
             },
             Target::ReservationRenewal(r) => Edit::ReservationRenewal {
-                reservation: r.clone(),
+                id: r.clone(),
                 renewal: if f[0].choice_index() == 0 {
                     ReservationRenewal::Autorenew
                 } else {
@@ -815,7 +817,7 @@ impl Form {
                     .get(f[6].choice_index())
                     .cloned()
                     .ok_or("no scope to choose: the store knows no subscription yet")?;
-                Edit::NewReservation(Box::new(Reservation {
+                Edit::AddReservation(Reservation {
                     id: self.new_id.clone(),
                     name: f[0].value().trim().to_string(),
                     region: self.regions[f[1].choice_index()].clone(),
@@ -846,10 +848,10 @@ impl Form {
                     moved_at: None,
                     effective_from: None,
                     price: None,
-                }))
+                })
             }
-            Target::ScopeChange(r) => Edit::ScopeChange {
-                reservation: r.clone(),
+            Target::ScopeChange(r) => Edit::ReservationScope {
+                id: r.clone(),
                 scope: self
                     .scopes
                     .get(f[0].choice_index())
@@ -858,15 +860,15 @@ impl Form {
                 at: f[1].time_value()?,
             },
             Target::Refund(r) => Edit::Refund {
-                reservation: r.clone(),
+                id: r.clone(),
                 at: f[0].time_value()?,
             },
-            Target::Resize(d) => Edit::Resize {
+            Target::Resize(d) => Edit::ResizeDeployment {
                 deployment: d.clone(),
                 ptu: f[0].number_value()?,
                 at: f[1].time_value()?,
             },
-            Target::Delete(d) => Edit::Delete {
+            Target::Delete(d) => Edit::DeleteDeployment {
                 deployment: d.clone(),
                 at: f[0].time_value()?,
             },
@@ -897,7 +899,7 @@ mod tests {
         assert_eq!(f.fields[0].display(), "50", "never below the minimum");
         assert!(!f.fields[0].key(TextKey::Char('x')));
         match f.edit().unwrap() {
-            Edit::AddPtu { ptu, at, .. } => {
+            Edit::CommitmentAddition { ptu, at, .. } => {
                 assert_eq!(ptu, 50);
                 assert_eq!(at, now());
             }

@@ -6,9 +6,9 @@
 
 use super::app::App;
 use super::data::{bill_label, day, delta, minute, money};
-use super::edit::{Preview, group_charges};
 use super::form::Form;
 use super::ui::block;
+use crate::planner::preview::{Preview, group_charges};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
