@@ -16,7 +16,8 @@
 //! and prices (sometimes unverified, from the default book, or missing).
 //!
 //! `PROPTEST_CASES` sets the number of cases (1024 by default, about 10 s in
-//! debug), `PROPTEST_RNG_SEED` fixes the random seed; `--nocapture` prints
+//! debug), `PROPTEST_RNG_SEED` the random seed (fixed, and printed, when
+//! unset); `--nocapture` prints
 //! what the cases exercised. The run fails unless the cases exercised each
 //! rule it is for (double billing, refunds, renewed terms, commitment
 //! renewals, scope changes, coverage through nested management groups,
@@ -1512,11 +1513,18 @@ impl Coverage {
 
 #[test]
 fn the_fast_engine_equals_the_reference() {
-    use proptest::test_runner::{Config, TestRunner};
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+    // A fixed seed, printed: `PROPTEST_RNG_SEED=N` draws other estates.
+    let seed = match Config::default().rng_seed {
+        RngSeed::Fixed(n) => n,
+        RngSeed::Random => 20261207,
+    };
+    eprintln!("seed {seed} (PROPTEST_RNG_SEED={seed} repeats it)");
     let config = Config {
         cases: cases(),
         max_shrink_iters: 4096,
         failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed),
         ..Config::default()
     };
     // No case would assert nothing.
