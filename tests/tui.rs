@@ -181,7 +181,7 @@ fn help_is_generated_from_the_live_keymap() {
     assert!(matches!(key(&app, KeyCode::Char('Q')), Some(Action::Quit)));
     press(&mut app, &worker, KeyCode::Char('?'));
     // Tall enough for the Commitments keys under the Quota ones.
-    let help = screen(&mut app, 120, 48);
+    let help = screen(&mut app, 120, 50);
     assert!(
         help.contains(&format!("  {:<22}quit (quit)", "Q")),
         "{help}"
@@ -235,7 +235,7 @@ fn filter_narrows_a_table_and_esc_clears_it() {
 }
 
 #[test]
-fn sorting_cycles_columns_and_reverses() {
+fn sorting_by_the_cursors_column_and_reverses() {
     let (mut app, worker) = demo();
     go(&mut app, &worker, &[Action::PaneDeployments]);
     let first = |app: &App| {
@@ -246,7 +246,8 @@ fn sorting_cycles_columns_and_reverses() {
             .key
             .clone()
     };
-    send(&mut app, &worker, Action::SortNext); // by deployment id
+    // The column cursor starts on the first column: the deployment id.
+    send(&mut app, &worker, Action::Sort);
     send(&mut app, &worker, Action::Top);
     assert_eq!(first(&app), "batch-gpt4omini-legacy");
     send(&mut app, &worker, Action::SortReverse);
@@ -2096,7 +2097,7 @@ fn an_empty_store_offers_only_keys_that_work() {
             "enter",
             "u undo",
             "/ filter",
-            "o sort",
+            " sort",
             "+ add PTU",
             "a acknowledge",
         ] {

@@ -318,3 +318,85 @@ fn a_saved_edit_for_the_next_hour_is_marked_pending_on_its_row() {
     let d = t.rows.iter().find(|r| r.key == "chat-gpt4o").unwrap();
     assert_eq!(d.cells[6], "250");
 }
+
+/// The column the header marks as under the cursor: the title drawn in
+/// the selection's style on the table's header line.
+fn cursor_title(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let selected = app.theme.selected();
+    // The header: the line under the table's top border.
+    let y = (0..h)
+        .find(|&y| buf[(0, y)].symbol() == "┌")
+        .expect("a table")
+        + 1;
+    (0..w)
+        .filter(|&x| {
+            let c = &buf[(x, y)];
+            c.fg == selected.fg.unwrap_or(c.fg)
+                && c.bg == selected.bg.unwrap_or(c.bg)
+                && c.modifier.contains(selected.add_modifier)
+                && !selected.add_modifier.is_empty()
+        })
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn o_sorts_by_the_column_under_the_cursor_and_h_reaches_the_cost_at_once() {
+    let (mut app, worker) = demo();
+    send(&mut app, &worker, Action::PaneDeployments);
+    screen(&mut app, 120, 40);
+    let t = app.table(Pane::Deployments).unwrap().clone();
+    let cost = t.columns.len() - 1;
+    assert_eq!(t.columns[cost].title, "This month");
+    // The cursor starts on the first column; `h` goes round to the last,
+    // the cost: two presses sort by it, costliest first.
+    assert_eq!(cursor_title(&mut app, 120, 40), "Deployment");
+    press(&mut app, &worker, KeyCode::Char('h'));
+    assert_eq!(cursor_title(&mut app, 120, 40), "This month");
+    press(&mut app, &worker, KeyCode::Char('O'));
+    assert_eq!(app.view(Pane::Deployments).sort, Some((cost, true)));
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("sorted by This month ▼"), "{s}");
+    let dearest = t
+        .rows
+        .iter()
+        .max_by_key(|r| match &r.sort[cost] {
+            ptudesk::tui::data::SortKey::Num(n) => *n,
+            _ => rust_decimal::Decimal::MIN,
+        })
+        .unwrap();
+    send(&mut app, &worker, Action::Top);
+    assert_eq!(selected(&app, Pane::Deployments).key, dearest.key);
+    assert_eq!(dearest.key, "support-gpt4o");
+    // `l` and `o`: by the next column (round to the first), ascending;
+    // `o` again: the table's own order.
+    press(&mut app, &worker, KeyCode::Char('l'));
+    press(&mut app, &worker, KeyCode::Char('l'));
+    assert_eq!(cursor_title(&mut app, 120, 40), "Resource");
+    press(&mut app, &worker, KeyCode::Char('o'));
+    assert_eq!(app.view(Pane::Deployments).sort, Some((1, false)));
+    press(&mut app, &worker, KeyCode::Char('o'));
+    assert_eq!(app.view(Pane::Deployments).sort, None);
+    // At 80x24 the cursor only lands on columns in view; past the last in
+    // view the columns scroll and it lands on one brought in.
+    let (mut app, worker) = demo();
+    send(&mut app, &worker, Action::PaneDeployments);
+    screen(&mut app, 80, 24);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..t.columns.len() + 3 {
+        press(&mut app, &worker, KeyCode::Char('l'));
+        let s = screen(&mut app, 80, 24);
+        let title = cursor_title(&mut app, 80, 24);
+        let head = line_with(&s, "│Deployment ");
+        assert!(!title.is_empty() && head.contains(&title), "{title:?}\n{s}");
+        seen.insert(app.view(Pane::Deployments).sort_cursor);
+    }
+    // Every column reached, hidden ones by scrolling.
+    assert_eq!(seen.len(), t.columns.len(), "{seen:?}");
+}

@@ -126,10 +126,19 @@ pub enum Action {
     PaneForecast,
     /// Pane 8: planner
     PanePlanner,
-    /// Sort by the next column
-    SortNext,
-    /// Reverse the sort order
+    /// Sort by the column under the column cursor (again on the same
+    /// column: back to the table's own order)
+    Sort,
+    /// Reverse the sort order (unsorted: by the cursor's column, descending)
     SortReverse,
+    /// Move the column cursor (the column `sort` sorts by) one column left
+    /// (past the first in view: the columns scroll, or it goes round to the
+    /// last column)
+    ColumnCursorLeft,
+    /// Move the column cursor one column right (past the last in view: the
+    /// columns scroll, as `columns_right` does, or it goes round to the
+    /// first)
+    ColumnCursorRight,
     /// Scroll the table's columns left (when not all fit)
     ColumnsLeft,
     /// Scroll the table's columns right (when not all fit)
@@ -328,8 +337,10 @@ impl Action {
             Action::PaneNotifications => "notifications",
             Action::PaneForecast => "forecast",
             Action::PanePlanner => "planner",
-            Action::SortNext => "sort",
+            Action::Sort => "sort by the column",
             Action::SortReverse => "reverse sort",
+            Action::ColumnCursorLeft => "column cursor left",
+            Action::ColumnCursorRight => "column cursor right",
             Action::ColumnsLeft => "columns left",
             Action::ColumnsRight => "columns right",
             Action::Undo => "undo",
@@ -406,7 +417,11 @@ impl Action {
             | Action::Select
             | Action::ColumnsLeft
             | Action::ColumnsRight => LISTS,
-            Action::Filter | Action::SortNext | Action::SortReverse => FILTERABLE,
+            Action::Filter
+            | Action::Sort
+            | Action::SortReverse
+            | Action::ColumnCursorLeft
+            | Action::ColumnCursorRight => FILTERABLE,
             Action::AddPtu => &[Commitments],
             Action::SetRenewal => &[Commitments, Reservations],
             Action::NewReservation | Action::ChangeScope | Action::Refund => &[Reservations],
@@ -472,7 +487,9 @@ impl Action {
             Bottom,
             Select,
             Filter,
-            SortNext,
+            ColumnCursorLeft,
+            ColumnCursorRight,
+            Sort,
             SortReverse,
             ColumnsLeft,
             ColumnsRight,

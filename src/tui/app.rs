@@ -61,6 +61,10 @@ pub struct TableView {
     pub rows: Vec<(usize, Option<usize>)>,
     /// Columns scrolled past when not all fit (`<` / `>`).
     pub col_offset: usize,
+    /// The column cursor (`h` / `l`): the column `o` sorts by, a column
+    /// index of the table. Only a column in view takes it (see
+    /// [`super::ui::cursor_column`]).
+    pub sort_cursor: usize,
 }
 
 impl TableView {
@@ -1324,20 +1328,62 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::SortNext | Action::SortReverse => {
-            let ncols = app.table(app.pane).map_or(0, |t| t.columns.len());
-            if ncols == 0 {
+        Action::Sort | Action::SortReverse => {
+            let Some(col) = super::ui::cursor_column(app, app.pane) else {
                 return vec![];
-            }
+            };
             let v = app.views.get_mut(&app.pane).expect("view");
+            v.sort_cursor = col;
             v.sort = match (&action, v.sort) {
-                (Action::SortNext, None) => Some((0, false)),
-                (Action::SortNext, Some((c, _))) if c + 1 >= ncols => None,
-                (Action::SortNext, Some((c, d))) => Some((c + 1, d)),
-                (_, None) => Some((0, true)),
+                // Again on the sorted column: the table's own order.
+                (Action::Sort, Some((c, _))) if c == col => None,
+                (Action::Sort, _) => Some((col, false)),
+                (_, None) => Some((col, true)),
                 (_, Some((c, d))) => Some((c, !d)),
             };
             app.refresh(app.pane);
+            vec![]
+        }
+        Action::ColumnCursorLeft | Action::ColumnCursorRight => {
+            let right = matches!(action, Action::ColumnCursorRight);
+            let shown = super::ui::shown_columns(app, app.pane);
+            let Some(col) = super::ui::cursor_column(app, app.pane) else {
+                return vec![];
+            };
+            let pos = shown.iter().position(|&c| c == col).unwrap_or(0);
+            let next = if right {
+                shown.get(pos + 1).copied()
+            } else {
+                pos.checked_sub(1).map(|p| shown[p])
+            };
+            let next = match next {
+                Some(c) => c,
+                // Past the edge: the columns scroll that way, and the
+                // cursor goes to the nearest column brought in.
+                None => {
+                    let max = super::ui::max_column_offset(app, app.pane);
+                    let v = app.views.get_mut(&app.pane).expect("view");
+                    let was = v.col_offset.min(max);
+                    v.col_offset = if right {
+                        (was + 1).min(max)
+                    } else {
+                        was.saturating_sub(1)
+                    };
+                    if v.col_offset == was {
+                        // Nothing more that way: round to the other end
+                        // (`h` on the first column: the last one, often
+                        // the cost).
+                        let end = if right { shown.first() } else { shown.last() };
+                        end.copied().unwrap_or(col)
+                    } else {
+                        let now_shown = super::ui::shown_columns(app, app.pane);
+                        let mut new = now_shown.iter().filter(|c| !shown.contains(c));
+                        let pick = if right { new.next() } else { new.next_back() };
+                        pick.copied().unwrap_or(col)
+                    }
+                }
+            };
+            app.views.get_mut(&app.pane).expect("view").sort_cursor = next;
             vec![]
         }
         Action::ColumnsLeft | Action::ColumnsRight => {
@@ -2797,7 +2843,11 @@ pub fn hint_works(app: &App, a: &Action) -> bool {
     let has_table = app.table(app.pane).is_some_and(|t| !t.rows.is_empty());
     match a {
         Action::Select | Action::PageDown => rows,
-        Action::Filter | Action::SortNext | Action::SortReverse => has_table,
+        Action::Filter
+        | Action::Sort
+        | Action::SortReverse
+        | Action::ColumnCursorLeft
+        | Action::ColumnCursorRight => has_table,
         Action::Undo => app.undoable.is_some() || app.last_ack.is_some(),
         Action::AddPtu
         | Action::SetRenewal

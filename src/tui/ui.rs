@@ -424,7 +424,17 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
             }
             if app.pane.has_table() && works(&Action::Filter) {
                 push(first("filter"), "filter", 2);
-                push(first("sort_next"), "sort", 3);
+                // The column cursor and the sort: "h/l o sort".
+                let keys = match (
+                    first("column_cursor_left"),
+                    first("column_cursor_right"),
+                    first("sort"),
+                ) {
+                    (Some(l), Some(r), Some(o)) => Some(format!("{l}/{r} {o}")),
+                    (_, _, o) => o,
+                };
+                // Before undo when the bar is short of room.
+                push(keys, "sort", 4);
             }
             if columns_hidden(app) {
                 push(Some(column_keys(app)), "columns", 2);
@@ -1015,6 +1025,34 @@ fn layout_with(
     }
 }
 
+/// The columns of a pane's table in view at the window's width, in table
+/// order.
+pub fn shown_columns(app: &App, pane: Pane) -> Vec<usize> {
+    match app.table(pane) {
+        Some(t) => {
+            let v = app.view(pane);
+            layout_for(app, t, app.size.0.saturating_sub(2), v.col_offset)
+                .shown
+                .iter()
+                .map(|c| c.0)
+                .collect()
+        }
+        None => vec![],
+    }
+}
+
+/// The column under a pane's column cursor: the cursor's column when in
+/// view, else the first column (always in view). None without a table.
+pub fn cursor_column(app: &App, pane: Pane) -> Option<usize> {
+    let shown = shown_columns(app, pane);
+    let cursor = app.view(pane).sort_cursor;
+    if shown.contains(&cursor) {
+        Some(cursor)
+    } else {
+        shown.first().copied()
+    }
+}
+
 /// The largest useful column offset of a pane's table at the window's
 /// width (tables span the window, less their borders).
 pub fn max_column_offset(app: &App, pane: Pane) -> usize {
@@ -1148,6 +1186,21 @@ pub fn draw_table(
         inner.width as usize,
         app.theme.header(),
     );
+    // The column cursor (`h` / `l`, the column `o` sorts by) on a
+    // sortable pane's title: the cursor's column, or the first in view.
+    let sortable = Action::Sort.panes().is_some_and(|p| p.contains(&app.pane));
+    if focused && sortable {
+        let cursor = lay
+            .shown
+            .iter()
+            .position(|c| c.0 == v.sort_cursor)
+            .unwrap_or(0);
+        let x: u16 = lay.shown[..cursor].iter().map(|c| c.1 + 1).sum();
+        let w = lay.shown[cursor].1.min(inner.width.saturating_sub(x));
+        if w > 0 {
+            buf.set_style(Rect::new(inner.x + x, inner.y, w, 1), app.theme.selected());
+        }
+    }
     let h = inner.height.saturating_sub(1).max(1) as usize;
     let sel = v.selected.min(v.rows.len() - 1);
     let off = v
