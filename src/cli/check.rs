@@ -5,17 +5,15 @@
 use super::{Exit, Failure, Global, load_estate, out, store_path};
 use crate::alerts;
 use crate::config::Config;
-use crate::domain::money::{fmt_money, fmt_money_grouped};
+use crate::domain::money::fmt_money_grouped;
 use crate::domain::notice::{Notification, Severity};
-use crate::domain::plan::Remedy;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{
     Time, fmt_minute, fmt_second, fmt_time, parse_duration_arg, parse_time_arg,
 };
-use crate::report::wrap;
+use crate::report::notices;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
 use std::fmt::Write;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -107,179 +105,6 @@ pub struct UnackArgs {
     pub id: String,
 }
 
-/// The JSON form of a notification (docs/outputs.md#check-json).
-#[derive(Serialize)]
-pub struct JsonNotification<'a> {
-    pub id: &'a str,
-    pub kind: &'a str,
-    pub severity: &'a str,
-    pub subject: &'a str,
-    pub at: String,
-    pub message: &'a str,
-    pub cost_impact: String,
-    pub cost_per_day: String,
-    pub action: &'a str,
-    pub remedies: Vec<JsonRemedy<'a>>,
-}
-
-/// One change a remedy makes: a plan step's shape, with the object it changes.
-#[derive(Serialize)]
-pub struct JsonChange<'a> {
-    /// `null` for a change with no date of its own (dropping a planned
-    /// purchase, withdrawing a refund, recovering an account).
-    pub at: Option<String>,
-    pub action: std::borrow::Cow<'a, str>,
-    pub object: String,
-}
-
-/// The JSON form of a remedy (docs/outputs.md#check-json).
-#[derive(Serialize)]
-pub struct JsonRemedy<'a> {
-    pub kind: &'static str,
-    pub summary: &'a str,
-    pub changes: Vec<JsonChange<'a>>,
-    pub objects: Vec<String>,
-    pub saving_lifetime: String,
-    pub saving_horizon: String,
-    pub cost_per_day: String,
-    pub committed_after_horizon: String,
-    pub lifetime: crate::domain::plan::Lifetime,
-    pub safe: bool,
-    pub why_not: Option<&'a str>,
-}
-
-pub fn json_remedy(r: &Remedy) -> JsonRemedy<'_> {
-    let objects = r.objects();
-    let object = |c: &crate::domain::plan::Edit| {
-        Remedy {
-            changes: vec![c.clone()],
-            ..r.clone()
-        }
-        .objects()
-        .join(",")
-    };
-    // A remedy drafted change by change has one step per change; a plan's
-    // option words its steps its own way, so its changes are described
-    // from the edits themselves.
-    let changes = if r.steps.len() == r.changes.len() {
-        r.steps
-            .iter()
-            .zip(&r.changes)
-            .map(|(s, c)| JsonChange {
-                at: Some(fmt_time(s.at)),
-                action: std::borrow::Cow::Borrowed(s.action.as_str()),
-                object: object(c),
-            })
-            .collect()
-    } else {
-        r.changes
-            .iter()
-            .map(|c| JsonChange {
-                at: c.at().map(fmt_time),
-                action: std::borrow::Cow::Owned(c.describe()),
-                object: object(c),
-            })
-            .collect()
-    };
-    JsonRemedy {
-        kind: r.kind.name(),
-        summary: &r.summary,
-        changes,
-        objects,
-        saving_lifetime: fmt_money(r.saving_lifetime),
-        saving_horizon: fmt_money(r.saving_horizon),
-        cost_per_day: fmt_money(r.cost_per_day),
-        committed_after_horizon: fmt_money(r.committed_after_horizon),
-        lifetime: r.lifetime,
-        safe: r.safe,
-        why_not: r.why_not.as_deref(),
-    }
-}
-
-pub fn to_json(list: &[Notification]) -> String {
-    let items: Vec<JsonNotification> = list
-        .iter()
-        .map(|n| JsonNotification {
-            id: &n.id,
-            kind: n.kind,
-            severity: n.severity.name(),
-            subject: &n.subject,
-            at: fmt_time(n.at),
-            message: &n.message,
-            cost_impact: fmt_money(n.cost_impact),
-            cost_per_day: fmt_money(n.cost_per_day),
-            action: &n.action,
-            remedies: n.remedies.iter().map(json_remedy).collect(),
-        })
-        .collect();
-    let mut s = crate::safe::json_safe(serde_json::to_string_pretty(&items).expect("serializes"));
-    s.push('\n');
-    s
-}
-
-/// Notifications for people, 80 columns.
-pub fn to_text(list: &[Notification], silenced: usize) -> String {
-    let mut s = String::new();
-    if list.is_empty() {
-        s.push_str("No notifications.");
-    } else {
-        let _ = write!(
-            s,
-            "{} notification{}",
-            list.len(),
-            if list.len() == 1 { "" } else { "s" }
-        );
-    }
-    if silenced > 0 {
-        let _ = write!(s, " ({silenced} silenced; `ptudesk ack --list`)");
-    }
-    s.push('\n');
-    for n in list {
-        s.push('\n');
-        let cost = format!(
-            "${}",
-            crate::domain::money::fmt_money_grouped(n.cost_impact)
-        );
-        let lead = format!("{:<9}{}  ", n.severity.name().to_uppercase(), n.kind);
-        let room = 80usize
-            .saturating_sub(lead.chars().count() + cost.len() + 1)
-            .max(12);
-        let head = format!("{lead}{}", crate::report::fit(&n.subject, room));
-        let _ = writeln!(
-            s,
-            "{head}{:>width$}",
-            cost,
-            width = 80usize
-                .saturating_sub(head.chars().count())
-                .max(cost.len() + 1)
-        );
-        for line in wrap(&n.message, "  ", 80) {
-            let _ = writeln!(s, "{line}");
-        }
-        for line in wrap(&format!("-> {}", n.action), "  ", 80) {
-            let _ = writeln!(s, "{line}");
-        }
-        if let Some(r) = n.remedies.first()
-            && (r.saving_lifetime != rust_decimal::Decimal::ZERO || n.remedies.len() > 1)
-        {
-            let _ = writeln!(
-                s,
-                "   saves ${} over the lifetime ({}), ${} over the horizon",
-                fmt_money_grouped(r.saving_lifetime),
-                r.lifetime.describe(),
-                fmt_money_grouped(r.saving_horizon)
-            );
-        }
-        let more = if n.remedies.len() > 1 {
-            format!("; {} remedies: `ptudesk fix {}`", n.remedies.len(), n.id)
-        } else {
-            format!("; `ptudesk fix {}`", n.id)
-        };
-        let _ = writeln!(s, "  id {}  at {}{more}", n.id, fmt_time(n.at));
-    }
-    s
-}
-
 fn cannot(e: impl ToString) -> Failure {
     Failure {
         message: e.to_string(),
@@ -354,8 +179,8 @@ pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
         // does not hide it.
         if !(a.quiet && exit == Exit::Ok) {
             let text = match a.format {
-                CheckFormat::Text => to_text(&shown, hidden.len()),
-                CheckFormat::Json => to_json(&shown),
+                CheckFormat::Text => notices::to_text(&shown, hidden.len()),
+                CheckFormat::Json => notices::to_json(&shown),
             };
             out(&text)?;
         }

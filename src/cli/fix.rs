@@ -2,19 +2,15 @@
 //! priced, and one of them written into the store as one undoable change
 //! (the same edits, validation and transaction as `plan --apply`).
 
-use super::check::{When, json_remedy};
+use super::check::When;
 use super::{Failure, Global, load_estate, out, store_path};
 use crate::alerts;
-use crate::domain::money::fmt_money_grouped;
 use crate::domain::notice::Notification;
-use crate::domain::plan::Remedy;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
-use crate::report::wrap;
+use crate::report::notices;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
-use serde::Serialize;
-use std::fmt::Write;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FixFormat {
@@ -89,131 +85,6 @@ fn choose(n: &Notification, which: Option<usize>) -> Result<usize, String> {
     }
 }
 
-#[derive(Serialize)]
-struct JsonFix<'a> {
-    id: &'a str,
-    kind: &'a str,
-    severity: &'a str,
-    subject: &'a str,
-    message: &'a str,
-    cost_impact: String,
-    cost_per_day: String,
-    remedies: Vec<super::check::JsonRemedy<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    applied: Option<JsonApplied>,
-}
-
-#[derive(Serialize)]
-struct JsonApplied {
-    remedy: usize,
-    change: Option<i64>,
-}
-
-fn render(n: &Notification, format: FixFormat, applied: Option<(usize, Option<i64>)>) -> String {
-    match format {
-        FixFormat::Json => {
-            let doc = JsonFix {
-                id: &n.id,
-                kind: n.kind,
-                severity: n.severity.name(),
-                subject: &n.subject,
-                message: &n.message,
-                cost_impact: crate::domain::money::fmt_money(n.cost_impact),
-                cost_per_day: crate::domain::money::fmt_money(n.cost_per_day),
-                remedies: n.remedies.iter().map(json_remedy).collect(),
-                applied: applied.map(|(k, change)| JsonApplied {
-                    remedy: k + 1,
-                    change,
-                }),
-            };
-            let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
-            s.push('\n');
-            s
-        }
-        FixFormat::Table => {
-            let mut s = String::new();
-            let _ = writeln!(
-                s,
-                "{} {} {} ({}): ${} over the horizon, ${} a day",
-                n.id,
-                n.kind,
-                n.subject,
-                n.severity.name(),
-                fmt_money_grouped(n.cost_impact),
-                fmt_money_grouped(n.cost_per_day)
-            );
-            for l in wrap(&n.message, "  ", 80) {
-                let _ = writeln!(s, "{l}");
-            }
-            if let Some(r) = n.remedies.first() {
-                let _ = writeln!(s, "Lifetime: {}", r.lifetime.describe());
-            }
-            let _ = writeln!(
-                s,
-                "\nRemedies, safe first, then by saving over the lifetime (rated against doing nothing, amortized):"
-            );
-            if n.remedies.is_empty() {
-                let _ = writeln!(s, "  none known: {}", n.action);
-            }
-            for (i, r) in n.remedies.iter().enumerate() {
-                remedy_lines(&mut s, i + 1, r);
-            }
-            if let Some((k, change)) = applied {
-                s.push('\n');
-                let text = match change {
-                    Some(id) => format!(
-                        "Applied remedy {} ({}) as change #{id}. `ptudesk undo` reverts it.",
-                        k + 1,
-                        n.remedies[k].kind.name()
-                    ),
-                    None => format!(
-                        "Nothing written: the store already holds remedy {}'s changes.",
-                        k + 1
-                    ),
-                };
-                for l in wrap(&text, "", 80) {
-                    let _ = writeln!(s, "{l}");
-                }
-            } else if n.remedies.iter().any(|r| !r.changes.is_empty()) {
-                let _ = writeln!(
-                    s,
-                    "\n`ptudesk fix {} --apply [--remedy N]` writes one into the store.",
-                    n.id
-                );
-            }
-            s
-        }
-    }
-}
-
-fn remedy_lines(s: &mut String, k: usize, r: &Remedy) {
-    let _ = writeln!(
-        s,
-        "\n{k}. {} ({}){}",
-        r.kind.name(),
-        if r.safe { "safe" } else { "not safe" },
-        r.why_not
-            .as_deref()
-            .map_or(String::new(), |w| format!(": {w}"))
-    );
-    for l in wrap(&r.summary, "   ", 80) {
-        let _ = writeln!(s, "{l}");
-    }
-    let _ = writeln!(
-        s,
-        "   saves ${} over the lifetime, ${} over the horizon; costs ${} a day; commits ${} after the horizon",
-        fmt_money_grouped(r.saving_lifetime),
-        fmt_money_grouped(r.saving_horizon),
-        fmt_money_grouped(r.cost_per_day),
-        fmt_money_grouped(r.committed_after_horizon)
-    );
-    for st in &r.steps {
-        for l in wrap(&format!("{}  {}", fmt_time(st.at), st.action), "   - ", 80) {
-            let _ = writeln!(s, "{l}");
-        }
-    }
-}
-
 pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
     let config = g.config()?;
     let at = a.when.at.unwrap_or(now);
@@ -268,4 +139,11 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
     })?;
     let (n, k) = shown.expect("the remedy was chosen");
     out(&render(&n, a.format, Some((k, written.change))))
+}
+
+fn render(n: &Notification, format: FixFormat, applied: Option<(usize, Option<i64>)>) -> String {
+    match format {
+        FixFormat::Json => notices::fix_json(n, applied),
+        FixFormat::Table => notices::fix_text(n, applied),
+    }
 }

@@ -207,11 +207,11 @@ impl Message<'_> {
     /// digest, an object (docs/outputs.md#digest-json).
     fn json(&self, horizon: chrono::Duration) -> String {
         match self {
-            Message::Run(batch) => super::check::to_json(batch),
+            Message::Run(batch) => crate::report::notices::to_json(batch),
             Message::Digest(d) => {
                 let list = |v: &[&Notification]| -> serde_json::Value {
                     let owned: Vec<Notification> = v.iter().map(|n| (*n).clone()).collect();
-                    serde_json::from_str(&super::check::to_json(&owned)).expect("JSON")
+                    serde_json::from_str(&crate::report::notices::to_json(&owned)).expect("JSON")
                 };
                 let worse: Vec<&Notification> = d.worse.iter().map(|(n, _)| *n).collect();
                 let total: rust_decimal::Decimal = d.current.iter().map(|n| n.cost_impact).sum();

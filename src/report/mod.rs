@@ -5,6 +5,9 @@ pub mod changes;
 pub mod focus;
 pub mod forecast;
 pub mod imports;
+pub mod notices;
+pub mod plans;
+pub mod recommendations;
 pub mod tables;
 
 use crate::safe;
