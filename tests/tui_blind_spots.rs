@@ -400,3 +400,144 @@ fn o_sorts_by_the_column_under_the_cursor_and_h_reaches_the_cost_at_once() {
     // Every column reached, hidden ones by scrolling.
     assert_eq!(seen.len(), t.columns.len(), "{seen:?}");
 }
+
+/// The binary on the app's own store, another process.
+fn cli(worker: &Worker, args: &[&str]) -> String {
+    let db = worker.slot.lock().unwrap().path.clone();
+    let o = common::ptudesk()
+        .args(args)
+        .env("PTUDESK_DB", db)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn export_writes_csv_tables_and_focus_rows_as_the_cli_does() {
+    let (mut app, worker) = demo();
+    let dir = tempfile::tempdir().unwrap();
+    let status = |app: &App| app.status.as_ref().unwrap().1.clone();
+    // CSV: one file per table, the same files `export --format csv` writes.
+    let tui_csv = dir.path().join("tui csv");
+    let cli_csv = dir.path().join("cli-csv");
+    send(
+        &mut app,
+        &worker,
+        Action::Command(format!("export csv {}", tui_csv.display())),
+    );
+    assert!(status(&app).starts_with("Wrote "), "{}", status(&app));
+    cli(
+        &worker,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            cli_csv.to_str().unwrap(),
+        ],
+    );
+    let (a, b) = (files_in(&tui_csv), files_in(&cli_csv));
+    assert!(a.len() >= 4, "{a:?}");
+    assert!(
+        a.iter()
+            .any(|(n, t)| n == "deployments.csv" && t.contains("chat-gpt4o"))
+    );
+    assert_eq!(a, b);
+    assert!(
+        status(&app).starts_with(&format!("Wrote {} CSV tables into ", a.len())),
+        "{}",
+        status(&app)
+    );
+    // FOCUS: this month by default, FOCUS 1.0; a range and 1.2 as asked.
+    let tui_focus = dir.path().join("tui.csv");
+    let cli_focus = dir.path().join("cli.csv");
+    send(
+        &mut app,
+        &worker,
+        Action::Command(format!("export focus {}", tui_focus.display())),
+    );
+    assert!(
+        status(&app).contains("FOCUS 1.0 rows (2026-11-01 00:00 .. 2026-12-01 00:00)"),
+        "{}",
+        status(&app)
+    );
+    cli(
+        &worker,
+        &[
+            "export",
+            "--format",
+            "focus",
+            "--now",
+            NOW,
+            "--out",
+            cli_focus.to_str().unwrap(),
+        ],
+    );
+    let tui_rows = std::fs::read_to_string(&tui_focus).unwrap();
+    assert!(tui_rows.starts_with("BilledCost,"), "{tui_rows}");
+    assert!(tui_rows.lines().count() > 10);
+    assert_eq!(tui_rows, std::fs::read_to_string(&cli_focus).unwrap());
+    send(
+        &mut app,
+        &worker,
+        Action::Command(format!(
+            "export focus {} 2026-12-01..2027-01-01 1.2",
+            tui_focus.display()
+        )),
+    );
+    assert!(status(&app).contains("FOCUS 1.2 rows"), "{}", status(&app));
+    cli(
+        &worker,
+        &[
+            "export",
+            "--format",
+            "focus",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2027-01-01",
+            "--focus-version",
+            "1.2",
+            "--out",
+            cli_focus.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&tui_focus).unwrap(),
+        std::fs::read_to_string(&cli_focus).unwrap()
+    );
+    // A snapshot as before; a format without its file says how.
+    let snap = dir.path().join("estate.json");
+    send(
+        &mut app,
+        &worker,
+        Action::Command(format!("export {}", snap.display())),
+    );
+    assert!(
+        std::fs::read_to_string(&snap)
+            .unwrap()
+            .contains("cp-eastus-legacy")
+    );
+    send(&mut app, &worker, Action::Command("export csv".into()));
+    assert!(status(&app).starts_with("Usage: :export FILE, :export csv DIR"));
+}

@@ -28,7 +28,7 @@ use super::capacity_view::CapacityView;
 use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
 use super::details;
-use super::effect::{AckChange, Effect};
+use super::effect::{AckChange, Effect, ExportWhat};
 use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
 use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
@@ -2443,7 +2443,18 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "import FILE...",
         "import snapshot, az CLI or price files into the store",
     ),
-    ("export FILE", "write the store's estate as a snapshot file"),
+    (
+        "export FILE",
+        "write the store's estate as a snapshot file (import reads it back)",
+    ),
+    (
+        "export csv DIR",
+        "one CSV file per table into DIR (as export --format csv)",
+    ),
+    (
+        "export focus FILE [A..B] [1.2]",
+        "FOCUS rows rated by the core, this month unless A..B, FOCUS 1.0 unless 1.2 (as export --format focus)",
+    ),
     (
         "recommend",
         "what to reserve, beside the expiry ladder; enter: what-if, a: apply",
@@ -2584,15 +2595,16 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 now: app.now,
             }]
         }
-        "export" => {
-            if rest.is_empty() {
-                app.set_status(Tone::Warning, "Usage: :export FILE");
-                return vec![];
+        "export" => match parse_export(rest, app.now) {
+            Ok((file, what)) => {
+                app.set_status(Tone::Info, format!("Exporting to {}…", file.display()));
+                vec![Effect::Export { file, what }]
             }
-            vec![Effect::Export {
-                file: expand_home(rest),
-            }]
-        }
+            Err(e) => {
+                app.set_status(Tone::Warning, e);
+                vec![]
+            }
+        },
         "forecast" => {
             let parsed = if rest.is_empty() {
                 let f = month_start(app.now);
@@ -2943,6 +2955,57 @@ pub fn notification_lines(
 }
 
 /// Parses `FROM..TO` (dates or whole UTC hours).
+/// `:export`'s arguments, shaped as `ptudesk export --format`'s:
+/// `FILE` or `snapshot FILE` (a snapshot), `csv DIR` (one file per
+/// table), `focus FILE [FROM..TO] [1.0|1.2]` (FOCUS rows over the month
+/// containing `now` unless a range is given; FOCUS 1.0 unless 1.2).
+pub fn parse_export(rest: &str, now: Time) -> Result<(PathBuf, ExportWhat), String> {
+    const USAGE: &str =
+        "Usage: :export FILE, :export csv DIR, or :export focus FILE [FROM..TO] [1.0|1.2]";
+    let rest = rest.trim();
+    let (word, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let tail = tail.trim();
+    let path = |p: &str| -> Result<PathBuf, String> {
+        if p.is_empty() {
+            Err(USAGE.to_string())
+        } else {
+            Ok(expand_home(p))
+        }
+    };
+    match word {
+        "" => Err(USAGE.into()),
+        "snapshot" => Ok((path(tail)?, ExportWhat::Snapshot)),
+        "csv" => Ok((path(tail)?, ExportWhat::Csv)),
+        "focus" => {
+            // From the end: a version, then a range; the rest is the file.
+            let mut words: Vec<&str> = tail.split_whitespace().collect();
+            let mut version = crate::report::focus::Version::V1_0;
+            let mut range = None;
+            while let Some(&last) = words.last() {
+                if range.is_none() && words.len() > 1 && last.contains("..") {
+                    range = Some(parse_range(last)?);
+                } else if last == "1.0" && words.len() > 1 {
+                    version = crate::report::focus::Version::V1_0;
+                } else if last == "1.2" && words.len() > 1 {
+                    version = crate::report::focus::Version::V1_2;
+                } else {
+                    break;
+                }
+                words.pop();
+            }
+            let (from, to) = range.unwrap_or_else(|| {
+                let f = month_start(now);
+                (f, add_months(f, 1))
+            });
+            Ok((
+                path(&words.join(" "))?,
+                ExportWhat::Focus { from, to, version },
+            ))
+        }
+        _ => Ok((path(rest)?, ExportWhat::Snapshot)),
+    }
+}
+
 pub fn parse_range(s: &str) -> Result<(Time, Time), String> {
     let (a, b) = s
         .split_once("..")

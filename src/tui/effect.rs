@@ -54,8 +54,9 @@ pub enum Effect {
     Undo { now: Time, any: bool },
     /// Import files into the store in one transaction.
     Import { files: Vec<PathBuf>, now: Time },
-    /// Write the store's estate as a snapshot.
-    Export { file: PathBuf },
+    /// Write the store's estate as a snapshot, CSV tables or FOCUS rows
+    /// (what `ptudesk export --format` writes).
+    Export { file: PathBuf, what: ExportWhat },
     /// Silence a notification (until it gets worse, or until `until`).
     Acknowledge {
         notification: Box<Notification>,
@@ -133,6 +134,30 @@ impl Effect {
             Effect::Reprice { .. } => "re-price remedies",
             Effect::Sync { .. } => "sync",
         }
+    }
+}
+
+/// What `:export` writes: as `ptudesk export --format snapshot|csv|focus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportWhat {
+    /// The estate as a snapshot file (what `import` reads back).
+    Snapshot,
+    /// One CSV file per table, into a folder.
+    Csv,
+    /// FOCUS usage rows over `[from, to)`, rated by the core (amortized,
+    /// by day), in a FOCUS version.
+    Focus {
+        from: Time,
+        to: Time,
+        version: crate::report::focus::Version,
+    },
+}
+
+/// A FOCUS version as `--focus-version` spells it.
+pub fn focus_version_name(v: crate::report::focus::Version) -> &'static str {
+    match v {
+        crate::report::focus::Version::V1_0 => "1.0",
+        crate::report::focus::Version::V1_2 => "1.2",
     }
 }
 
@@ -417,6 +442,55 @@ impl Worker {
         }
     }
 
+    /// Writes `e` as `what` to `file` with the functions `ptudesk export`
+    /// uses; the status line's message.
+    fn export(
+        &self,
+        e: &Estate,
+        file: &std::path::Path,
+        what: &ExportWhat,
+    ) -> Result<String, String> {
+        use crate::report;
+        let write = |text: &str| {
+            std::fs::write(file, text)
+                .map_err(|err| format!("cannot write {}: {err}", file.display()))
+        };
+        match what {
+            ExportWhat::Snapshot => {
+                write(&crate::ingest::snapshot::to_json(e))?;
+                Ok(format!("Exported the store to {}.", file.display()))
+            }
+            ExportWhat::Csv => {
+                let written = report::tables::write_tables(e, file)?;
+                Ok(format!(
+                    "Wrote {} CSV tables into {}.",
+                    written.len(),
+                    file.display()
+                ))
+            }
+            ExportWhat::Focus { from, to, version } => {
+                let req = crate::rating::Request {
+                    from: *from,
+                    to: *to,
+                    basis: Basis::Amortized,
+                    by: crate::rating::Bucket::Day,
+                };
+                let opts = self.config.rating_options();
+                let (_, rows) = report::focus::rated_rows(e, &self.book, &req, &opts)
+                    .map_err(|err| err.to_string())?;
+                write(&report::focus::csv(&e.currency, &rows, *version))?;
+                Ok(format!(
+                    "Wrote {} FOCUS {} rows ({} .. {}) to {}.",
+                    rows.len(),
+                    focus_version_name(*version),
+                    data::minute(*from),
+                    data::minute(*to),
+                    file.display()
+                ))
+            }
+        }
+    }
+
     fn load_estate(&self) -> Result<Estate, String> {
         let missing_ok = self.readonly;
         let r = self.on_store(true, |s| s.load().map_err(|e| e.to_string()));
@@ -562,15 +636,11 @@ impl Worker {
                 }]
             }
             Effect::Import { files, now } => vec![self.import(&files, now)],
-            Effect::Export { file } => {
-                let r = self.load_estate().and_then(|e| {
-                    std::fs::write(&file, crate::ingest::snapshot::to_json(&e))
-                        .map_err(|e| format!("cannot write {}: {e}", file.display()))
-                });
-                vec![Action::Wrote(
-                    r.map(|_| format!("Exported the store to {}.", file.display())),
-                    false,
-                )]
+            Effect::Export { file, what } => {
+                let r = self
+                    .load_estate()
+                    .and_then(|e| self.export(&e, &file, &what));
+                vec![Action::Wrote(r, false)]
             }
             Effect::Acknowledge {
                 notification,
