@@ -4,12 +4,10 @@
 //! [`crate::planner::recommend`].
 
 use super::{Failure, Global, load_estate, out, store_path};
+use crate::domain::Billing;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, parse_duration_arg};
-use crate::domain::{Billing, Estate};
-use crate::planner::recommend::{
-    Report, ScopeMode, Settings, TermChoice, recommend as run_recommend,
-};
+use crate::planner::recommend::{ScopeMode, Settings, TermChoice, recommend as run_recommend};
 use crate::report::recommendations;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -114,41 +112,6 @@ impl RecommendArgs {
     }
 }
 
-/// Recommendation `n` of a report, checked: it exists and changes something.
-fn pick(r: &Report, n: usize) -> Result<&crate::planner::recommend::Recommendation, String> {
-    let Some(x) = r.rows.iter().find(|x| x.n == n) else {
-        return Err(format!(
-            "no recommendation {n}: there {} {} (numbered from 1)",
-            if r.rows.len() == 1 { "is" } else { "are" },
-            r.rows.len()
-        ));
-    };
-    if x.applied_changes().is_empty() {
-        return Err(format!(
-            "recommendation {n} changes nothing ({}): nothing to apply",
-            x.action.name()
-        ));
-    }
-    Ok(x)
-}
-
-/// Recommendation `n` applied to `current`, validated.
-pub fn applied(
-    current: &Estate,
-    book: &PriceBook,
-    opts: &crate::rating::Options,
-    at: Time,
-    s: &Settings,
-    n: usize,
-) -> Result<(Estate, Report), String> {
-    let r = run_recommend(current, book, opts, at, s).map_err(|e| e.to_string())?;
-    let x = pick(&r, n)?;
-    let e = crate::planner::apply_edits(current, x.applied_changes()).map_err(|e| e.to_string())?;
-    crate::domain::validate::validate(&e)
-        .map_err(|v| format!("recommendation {n} would leave the estate invalid: {v}"))?;
-    Ok((e, r))
-}
-
 pub fn recommend(g: &Global, a: &RecommendArgs, now: Time) -> Result<(), Failure> {
     let config = g.config()?;
     let opts = config.rating_options();
@@ -169,19 +132,8 @@ pub fn recommend(g: &Global, a: &RecommendArgs, now: Time) -> Result<(), Failure
         ));
     }
     let mut store = Store::open_existing(&store_path(g)?)?;
-    let mut shown: Option<Report> = None;
-    let written = store.transact(
-        "recommend",
-        &format!("recommend --apply {n}"),
-        now,
-        |current| {
-            let (e, r) = applied(current, &book, &opts, now, &settings, n)?;
-            shown = Some(r);
-            Ok::<_, String>(e)
-        },
-    )?;
-    let written = written.map_err(Failure::input)?;
-    let r = shown.expect("a report");
+    let (written, r) =
+        crate::ops::apply_recommendation(&mut store, "recommend", &book, &opts, &settings, n, now)?;
     let text = match a.format {
         RecommendFormat::Json => recommendations::applied_json(&r, n, written.change),
         RecommendFormat::Table => recommendations::applied_text(&r, n, written.change),

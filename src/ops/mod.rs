@@ -1,5 +1,5 @@
 //! The use cases, one function each: import files, save an edit, undo,
-//! acknowledge and take back, apply a plan, apply a remedy. Both faces (the command line
+//! acknowledge and take back, apply a plan, a recommendation or a remedy. Both faces (the command line
 //! and the terminal app's worker) call these and only render what they
 //! return.
 //!
@@ -18,6 +18,7 @@ use crate::domain::time::Time;
 use crate::ingest::InputError;
 use crate::ingest::batch::{Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
+use crate::planner::recommend::{Recommendation, Report, Settings, recommend};
 use crate::planner::{self, Params, PlanError, PlanSet, Subject};
 use crate::rating::Options;
 use crate::store::{Change, Store, StoreError, Written};
@@ -210,6 +211,55 @@ pub fn apply_plan(
     Ok(AppliedPlan { set, written })
 }
 
+/// Recommendation `n` of a report, checked: it exists and changes something.
+fn pick(r: &Report, n: usize) -> Result<&Recommendation, String> {
+    let Some(x) = r.rows.iter().find(|x| x.n == n) else {
+        return Err(format!(
+            "no recommendation {n}: there {} {} (numbered from 1)",
+            if r.rows.len() == 1 { "is" } else { "are" },
+            r.rows.len()
+        ));
+    };
+    if x.applied_changes().is_empty() {
+        return Err(format!(
+            "recommendation {n} changes nothing ({}): nothing to apply",
+            x.action.name()
+        ));
+    }
+    Ok(x)
+}
+
+/// Makes the recommendations on the store's estate and writes
+/// recommendation `n`'s changes, validated, in one change recorded by
+/// `source` as `recommend --apply N`: the change and the report it was
+/// picked from.
+pub fn apply_recommendation(
+    store: &mut Store,
+    source: &str,
+    book: &PriceBook,
+    opts: &Options,
+    settings: &Settings,
+    n: usize,
+    now: Time,
+) -> Result<(Written, Report), OpsError> {
+    let mut shown: Option<Report> = None;
+    let at = stamp(store, now)?;
+    let written = store.transact(source, &format!("recommend --apply {n}"), at, |current| {
+        let r = recommend(current, book, opts, now, settings).map_err(|e| e.to_string())?;
+        let x = pick(&r, n)?;
+        let e = planner::apply_edits(current, x.applied_changes()).map_err(|e| e.to_string())?;
+        crate::domain::validate::validate(&e)
+            .map_err(|v| format!("recommendation {n} would leave the estate invalid: {v}"))?;
+        shown = Some(r);
+        Ok::<_, String>(e)
+    })?;
+    let written = written.map_err(OpsError::Refused)?;
+    Ok((
+        written,
+        shown.expect("the report was made when the transaction wrote"),
+    ))
+}
+
 /// The remedy to apply, picked on the store's estate inside the
 /// transaction: its changes, and how to name it when they would leave the
 /// estate invalid.
@@ -239,4 +289,84 @@ pub fn apply_remedy(
         Ok::<_, String>(e)
     })?;
     written.map_err(OpsError::Refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_time_arg;
+
+    fn now() -> Time {
+        parse_time_arg("2026-11-22T09:00:00Z").unwrap()
+    }
+
+    /// A store holding the demo estate, written at `at`.
+    fn demo_store(dir: &std::path::Path, at: Time) -> Store {
+        let mut store = Store::open(&dir.join("ptudesk.db")).unwrap();
+        let estate = crate::demo::estate(now());
+        store
+            .transact::<String>("test", "demo", at, |_| Ok(estate.clone()))
+            .unwrap()
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn a_recommendation_applied_behind_the_latest_change_is_stamped_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let later = now() + chrono::Duration::hours(2);
+        let mut store = demo_store(dir.path(), later);
+        let book = PriceBook::default_book();
+        let settings = Settings::new();
+        let report = recommend(
+            &store.load().unwrap(),
+            &book,
+            &Options::default(),
+            now(),
+            &settings,
+        )
+        .unwrap();
+        let n = report
+            .rows
+            .iter()
+            .find(|x| !x.applied_changes().is_empty())
+            .expect("the demo has a recommendation that changes something")
+            .n;
+        let (written, _) = apply_recommendation(
+            &mut store,
+            "recommend",
+            &book,
+            &Options::default(),
+            &settings,
+            n,
+            now(),
+        )
+        .unwrap();
+        let log = store.log().unwrap();
+        let last = log.last().unwrap();
+        assert_eq!(Some(last.id), written.change);
+        assert_eq!(last.summary, format!("recommend --apply {n}"));
+        assert_eq!(last.at, later, "not before the store's latest change");
+    }
+
+    #[test]
+    fn an_unknown_recommendation_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = demo_store(dir.path(), now());
+        let err = apply_recommendation(
+            &mut store,
+            "recommend",
+            &PriceBook::default_book(),
+            &Options::default(),
+            &Settings::new(),
+            999,
+            now(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("no recommendation 999"),
+            "{err}"
+        );
+        assert_eq!(store.log().unwrap().len(), 1);
+    }
 }
