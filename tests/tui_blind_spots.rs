@@ -541,3 +541,110 @@ fn export_writes_csv_tables_and_focus_rows_as_the_cli_does() {
     send(&mut app, &worker, Action::Command("export csv".into()));
     assert!(status(&app).starts_with("Usage: :export FILE, :export csv DIR"));
 }
+
+/// The horizon the worker last asked the notification rules for, in hours.
+static HORIZON_HOURS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+#[test]
+fn the_next_30_days_are_the_same_720_hours_in_notifications_and_previews() {
+    use ptudesk::domain::time::hours_ahead;
+    use ptudesk::rating::coverage::NEXT_30_DAYS_HOURS;
+    use std::sync::atomic::Ordering;
+    let (mut app, mut worker) = prepare(Options {
+        store: StoreChoice::Demo,
+        now: Some(now()),
+        clock_start: None,
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    // The real rules, with the horizon they are asked for noted.
+    worker.notifier = |e, book, settings, opts, at, horizon| {
+        HORIZON_HOURS.store(horizon.num_hours(), Ordering::SeqCst);
+        ptudesk::alerts::evaluate(e, book, settings, opts, at, horizon)
+    };
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    // Half past the hour: both count whole hours from 09:00.
+    send(
+        &mut app,
+        &worker,
+        Action::Command("now 2026-11-22T09:30:00Z".into()),
+    );
+    let hour = parse_time_arg("2026-11-22T09:00:00Z").unwrap();
+    let window = (hour, hour + chrono::Duration::hours(720));
+    assert_eq!(NEXT_30_DAYS_HOURS, 720);
+    let horizon = HORIZON_HOURS.load(Ordering::SeqCst);
+    assert_eq!(horizon, 720, "the notifications' horizon");
+    assert_eq!(
+        hours_ahead(app.now, chrono::Duration::hours(horizon)),
+        window
+    );
+    assert_eq!(app.data().unwrap().baseline.next30, window);
+    // A preview's "Next 30 days" line: the same window.
+    send(&mut app, &worker, Action::PaneDeployments);
+    send(&mut app, &worker, Action::Top);
+    press(&mut app, &worker, KeyCode::Char('e'));
+    let p = ptudesk::tui::app::form_preview(&app)
+        .expect("a form")
+        .clone()
+        .unwrap();
+    assert_eq!((p.next30.from, p.next30.to), window);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Next 30 days"), "{s}");
+}
+
+#[test]
+fn pane_titles_keep_their_count_apart_from_the_text() {
+    let (mut app, worker) = demo();
+    // A bare number just before the border (the count glued onto the
+    // text: "... the whole month 6", "... 09:00 UTC 2").
+    let glued = |s: &str| -> Option<String> {
+        for line in s.lines().filter(|l| l.contains('┌')) {
+            for seg in line.split('┌').skip(1) {
+                let words: Vec<&str> = seg.split_whitespace().collect();
+                for (i, w) in words.iter().enumerate() {
+                    let border = words.get(i + 1).is_none_or(|n| n.starts_with(['─', '┐']));
+                    let number = w.chars().all(|c| c.is_ascii_digit());
+                    if number && border && (i == 0 || words[i - 1] != "·") {
+                        return Some(line.to_string());
+                    }
+                }
+            }
+        }
+        None
+    };
+    for (pane, rows) in [
+        (Action::PaneOverview, None),
+        (Action::PaneQuota, Some(Pane::Quota)),
+        (Action::PaneDeployments, Some(Pane::Deployments)),
+        (Action::PaneCommitments, Some(Pane::Commitments)),
+        (Action::PaneReservations, Some(Pane::Reservations)),
+        (Action::PaneNotifications, Some(Pane::Notifications)),
+        (Action::PaneForecast, Some(Pane::Forecast)),
+        (Action::PanePlanner, None),
+    ] {
+        send(&mut app, &worker, pane);
+        for (w, h) in [(120, 40), (80, 24)] {
+            let s = screen(&mut app, w, h);
+            assert_eq!(glued(&s), None, "{s}");
+            // (At 80x24 the Forecast's chart leaves its windows no room.)
+            if let Some(p) = rows.filter(|_| w == 120) {
+                let n = app.table(p).unwrap().rows.len();
+                let word = if n == 1 { "row" } else { "rows" };
+                assert!(s.contains(&format!(" · {n} {word} ")), "{s}");
+            }
+        }
+    }
+    // The Overview's region table: its row count after "·" too.
+    send(&mut app, &worker, Action::PaneOverview);
+    let s = screen(&mut app, 120, 40);
+    let n = app.data().unwrap().overview.capacity.rows.len();
+    assert!(
+        line_with(&s, "PTU this hour").contains(&format!("the whole month · {n} ")),
+        "{s}"
+    );
+    // And the glue is seen: the check above fails on it.
+    assert!(glued("┌ Forecast windows: the whole month 6 ─┐").is_some());
+    assert!(glued("┌ Windows · 6 rows ─┐").is_none());
+}
