@@ -173,6 +173,32 @@ fn walks_the_demo_in_a_real_terminal() {
     t.keys(&["Enter", "Escape"]);
     t.wait_for("Deployments · 12 rows");
 
+    // Sorting by cost: `h` puts the column cursor on the last column (the
+    // cost), `O` sorts by it, costliest first.
+    t.keys(&["h", "O"]);
+    t.wait_until("sorted by this month's cost, costliest first", |s| {
+        s.contains("sorted by This month ▼")
+            && s.lines()
+                .find(|l| l.contains("│Deployment "))
+                .and_then(|_| s.lines().skip_while(|l| !l.contains("│Deployment ")).nth(1))
+                .is_some_and(|l| l.contains("support-gpt4o"))
+    });
+
+    // Too small a window: the app hides and only q and resizing work; a
+    // refund key pressed there opens nothing.
+    t.keys(&["5"]);
+    t.wait_for("Reservations · 4 rows");
+    let resize = |w: &str, h: &str| {
+        let o = t.cmd(&["resize-window", "-t", "main", "-x", w, "-y", h]);
+        assert!(o.status.success(), "tmux resize-window: {o:?}");
+    };
+    resize("60", "20");
+    t.wait_for("needs at least 80x24");
+    t.keys(&["x", "Enter", "y"]);
+    resize("120", "40");
+    let s = t.wait_for("Reservations · 4 rows");
+    assert!(!s.contains("Refund res-") && !s.contains("Saved #"), "{s}");
+
     // Enter on a notification jumps to its subject; Esc comes back.
     t.keys(&["6"]);
     t.wait_for("a acknowledge");
