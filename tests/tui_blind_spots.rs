@@ -270,6 +270,15 @@ fn a_saved_edit_for_the_next_hour_is_marked_pending_on_its_row() {
     );
     let s = screen(&mut app, 80, 24);
     assert!(line_with(&s, "chat-gpt4o ").contains("→ 250 PTU"), "{s}");
+    // Its details list the size to come as such.
+    press(&mut app, &worker, KeyCode::Enter);
+    let s = screen(&mut app, 120, 40);
+    assert!(
+        line_with(&s, "2026-11-22 10:00  250 PTU").contains("250 PTU  (to come)"),
+        "{s}"
+    );
+    press(&mut app, &worker, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
     // res-swc-global's scope changed at 09:30: in force from 10:00.
     send(&mut app, &worker, Action::PaneReservations);
     send(&mut app, &worker, Action::Top);

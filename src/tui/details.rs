@@ -128,6 +128,11 @@ fn head(s: impl Into<String>) -> (String, Tone) {
     (s.into(), Tone::Info)
 }
 
+/// "  (to come)" after a saved change that takes effect after `now`.
+fn to_come(at: crate::domain::time::Time, now: crate::domain::time::Time) -> &'static str {
+    if at > now { "  (to come)" } else { "" }
+}
+
 /// A deployment's details: where it runs, its sizes over time, what covers
 /// it, and this month's cost.
 pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
@@ -160,10 +165,11 @@ pub fn deployment(d: &Data, id: &str) -> Vec<(String, Tone)> {
     ];
     for s in &dep.sizes {
         out.push(line(format!(
-            "  {}  {} PTU{}",
+            "  {}  {} PTU{}{}",
             minute(s.at),
             s.ptu,
-            approx(s.approximate)
+            approx(s.approximate),
+            to_come(s.at, d.now)
         )));
     }
     // The end of the deployment, and of its resource (it bills until the purge).
@@ -365,9 +371,10 @@ pub fn reservation(d: &Data, id: &str) -> Vec<(String, Tone)> {
     for (at, s) in terms::scope_timeline(r) {
         let estimated = r.scope_changes.iter().any(|c| c.at == at && c.approximate);
         out.push(line(format!(
-            "  from {}  {s}{}",
+            "  from {}  {s}{}{}",
             minute(at),
-            approx(estimated)
+            approx(estimated),
+            to_come(at, d.now)
         )));
     }
     if let Some(t) = r.refunded_at {
