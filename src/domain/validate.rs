@@ -48,21 +48,21 @@ fn latest() -> Time {
     Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0).unwrap()
 }
 
-fn check_time(path: &str, t: Time) -> Result<(), Invalid> {
+fn check_time(path: impl Fn() -> String, t: Time) -> Result<(), Invalid> {
     if t < earliest() || t >= latest() {
         return Err(bad(
-            path,
+            path(),
             format!("expected a time between 2000 and 2200, got {}", fmt_time(t)),
         ));
     }
     Ok(())
 }
 
-fn check_id(path: &str, id: &str) -> Result<(), Invalid> {
+fn check_id(path: impl Fn() -> String, id: &str) -> Result<(), Invalid> {
     if id.trim().is_empty() {
-        return Err(bad(path, "expected a non-empty id"));
+        return Err(bad(path(), "expected a non-empty id"));
     }
-    check_len(path, id)
+    check_len(&path, id)
 }
 
 /// The longest text an estate holds in one field (ids, names, models,
@@ -73,11 +73,14 @@ pub const MAX_TEXT_CHARS: usize = 1024;
 /// Azure allows six levels of management groups below the root.
 pub const MAX_MG_DEPTH: usize = 6;
 
-fn check_len(path: &str, s: &str) -> Result<(), Invalid> {
+fn check_len(path: impl Fn() -> String, s: &str) -> Result<(), Invalid> {
+    if s.len() <= MAX_TEXT_CHARS {
+        return Ok(());
+    }
     let n = s.chars().count();
     if n > MAX_TEXT_CHARS {
         return Err(bad(
-            path,
+            path(),
             format!("expected at most {MAX_TEXT_CHARS} characters, got {n}"),
         ));
     }
@@ -87,23 +90,23 @@ fn check_len(path: &str, s: &str) -> Result<(), Invalid> {
 /// Every text field of the estate within [`MAX_TEXT_CHARS`].
 fn check_lengths(e: &Estate) -> Result<(), Invalid> {
     for (i, b) in e.billing_accounts.iter().enumerate() {
-        check_len(&format!("$.billing_accounts[{i}].id"), &b.id)?;
+        check_len(|| format!("$.billing_accounts[{i}].id"), &b.id)?;
         for (j, s) in b.subscriptions.iter().enumerate() {
-            check_len(&format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
+            check_len(|| format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
         }
     }
     for (i, m) in e.management_groups.iter().enumerate() {
-        check_len(&format!("$.management_groups[{i}].id"), &m.id)?;
+        check_len(|| format!("$.management_groups[{i}].id"), &m.id)?;
         for (j, s) in m.subscriptions.iter().enumerate() {
-            check_len(&format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
+            check_len(|| format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
         }
     }
     for (i, p) in e.prices.iter().enumerate() {
-        check_len(&format!("$.prices[{i}].region"), &p.region)?;
+        check_len(|| format!("$.prices[{i}].region"), &p.region)?;
     }
     for (i, q) in e.quotas.iter().enumerate() {
-        check_len(&format!("$.quotas[{i}].subscription"), &q.subscription)?;
-        check_len(&format!("$.quotas[{i}].region"), &q.region)?;
+        check_len(|| format!("$.quotas[{i}].subscription"), &q.subscription)?;
+        check_len(|| format!("$.quotas[{i}].region"), &q.region)?;
     }
     for (i, r) in e.resources.iter().enumerate() {
         for (f, v) in [
@@ -112,7 +115,7 @@ fn check_lengths(e: &Estate) -> Result<(), Invalid> {
             ("resource_group", &r.resource_group),
             ("region", &r.region),
         ] {
-            check_len(&format!("$.resources[{i}].{f}"), v)?;
+            check_len(|| format!("$.resources[{i}].{f}"), v)?;
         }
     }
     for (i, d) in e.deployments.iter().enumerate() {
@@ -122,16 +125,16 @@ fn check_lengths(e: &Estate) -> Result<(), Invalid> {
             ("model", &d.model),
             ("version", &d.version),
         ] {
-            check_len(&format!("$.deployments[{i}].{f}"), v)?;
+            check_len(|| format!("$.deployments[{i}].{f}"), v)?;
         }
     }
     for (i, c) in e.commitments.iter().enumerate() {
-        check_len(&format!("$.commitments[{i}].id"), &c.id)?;
-        check_len(&format!("$.commitments[{i}].resource"), &c.resource)?;
+        check_len(|| format!("$.commitments[{i}].id"), &c.id)?;
+        check_len(|| format!("$.commitments[{i}].resource"), &c.resource)?;
     }
     for (i, r) in e.reservations.iter().enumerate() {
         for (f, v) in [("id", &r.id), ("name", &r.name), ("region", &r.region)] {
-            check_len(&format!("$.reservations[{i}].{f}"), v)?;
+            check_len(|| format!("$.reservations[{i}].{f}"), v)?;
         }
     }
     for (i, m) in e.managed_compute.iter().enumerate() {
@@ -141,20 +144,20 @@ fn check_lengths(e: &Estate) -> Result<(), Invalid> {
             ("region", &m.region),
             ("vm_sku", &m.vm_sku),
         ] {
-            check_len(&format!("$.managed_compute[{i}].{f}"), v)?;
+            check_len(|| format!("$.managed_compute[{i}].{f}"), v)?;
         }
     }
     Ok(())
 }
 
-fn check_region(path: &str, region: &str) -> Result<(), Invalid> {
+fn check_region(path: impl Fn() -> String, region: &str) -> Result<(), Invalid> {
     if region.is_empty()
         || !region
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     {
         return Err(bad(
-            path,
+            path(),
             format!(
                 "expected an Azure short region name such as eastus2 (lowercase, no spaces), got {region:?}"
             ),
@@ -163,43 +166,43 @@ fn check_region(path: &str, region: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_ptu(path: &str, ptu: i64) -> Result<(), Invalid> {
+fn check_ptu(path: impl Fn() -> String, ptu: i64) -> Result<(), Invalid> {
     if ptu <= 0 {
         return Err(bad(
-            path,
+            path(),
             format!("expected a positive number of PTU, got {ptu}"),
         ));
     }
     if ptu > MAX_PTU {
         return Err(bad(
-            path,
+            path(),
             format!("expected at most {MAX_PTU} PTU, got {ptu}"),
         ));
     }
     Ok(())
 }
 
-fn check_ptu_50(path: &str, ptu: i64) -> Result<(), Invalid> {
-    check_ptu(path, ptu)?;
+fn check_ptu_50(path: impl Fn() -> String, ptu: i64) -> Result<(), Invalid> {
+    check_ptu(&path, ptu)?;
     if ptu % 50 != 0 {
         return Err(bad(
-            path,
+            path(),
             format!("expected a multiple of 50 PTU (commitments come in 50-PTU steps), got {ptu}"),
         ));
     }
     Ok(())
 }
 
-fn check_price(path: &str, p: Decimal) -> Result<(), Invalid> {
+fn check_price(path: impl Fn() -> String, p: Decimal) -> Result<(), Invalid> {
     if p.is_sign_negative() && !p.is_zero() {
         return Err(bad(
-            path,
+            path(),
             format!("expected a price of zero or more, got {p}"),
         ));
     }
     if p > Decimal::from(MAX_PRICE) {
         return Err(bad(
-            path,
+            path(),
             format!("expected a price of at most {MAX_PRICE}, got {p}"),
         ));
     }
@@ -242,7 +245,7 @@ fn check_order(
 fn unique<'a>(what: &str, list: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Invalid> {
     let mut seen = HashSet::new();
     for (i, id) in ids.enumerate() {
-        check_id(&format!("$.{list}[{i}].id"), id)?;
+        check_id(|| format!("$.{list}[{i}].id"), id)?;
         if !seen.insert(id) {
             return Err(bad(
                 format!("$.{list}[{i}].id"),
@@ -346,7 +349,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     let mut sub_ba: HashMap<&str, &str> = HashMap::new();
     for (i, b) in e.billing_accounts.iter().enumerate() {
         for (j, s) in b.subscriptions.iter().enumerate() {
-            check_id(&format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
+            check_id(|| format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
             if let Some(other) = sub_ba.insert(s, &b.id) {
                 return Err(bad(
                     format!("$.billing_accounts[{i}].subscriptions[{j}]"),
@@ -372,7 +375,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         }
         parents.insert(&m.id, m.parent.as_deref());
         for (j, s) in m.subscriptions.iter().enumerate() {
-            check_id(&format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
+            check_id(|| format!("$.management_groups[{i}].subscriptions[{j}]"), s)?;
             if let Some(other) = sub_mg.insert(s, &m.id) {
                 return Err(bad(
                     format!("$.management_groups[{i}].subscriptions[{j}]"),
@@ -419,7 +422,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     let mut price_keys = HashSet::new();
     for (i, p) in e.prices.iter().enumerate() {
         if p.region != "*" {
-            check_region(&format!("$.prices[{i}].region"), &p.region)?;
+            check_region(|| format!("$.prices[{i}].region"), &p.region)?;
         }
         if !price_keys.insert((p.region.as_str(), p.sku)) {
             return Err(bad(
@@ -437,7 +440,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             ("commitment_month", p.commitment_month),
         ] {
             if let Some(v) = v {
-                check_price(&format!("$.prices[{i}].{field}"), v)?;
+                check_price(|| format!("$.prices[{i}].{field}"), v)?;
             }
         }
     }
@@ -445,18 +448,18 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     // Resources.
     let mut resources = HashMap::new();
     for (i, r) in e.resources.iter().enumerate() {
-        check_id(&format!("$.resources[{i}].subscription"), &r.subscription)?;
+        check_id(|| format!("$.resources[{i}].subscription"), &r.subscription)?;
         check_id(
-            &format!("$.resources[{i}].resource_group"),
+            || format!("$.resources[{i}].resource_group"),
             &r.resource_group,
         )?;
-        check_region(&format!("$.resources[{i}].region"), &r.region)?;
+        check_region(|| format!("$.resources[{i}].region"), &r.region)?;
         known_subs.insert(&r.subscription);
         if let Some(d) = r.deleted {
-            check_time(&format!("$.resources[{i}].deleted"), d)?;
+            check_time(|| format!("$.resources[{i}].deleted"), d)?;
         }
         if let Some(p) = r.purged {
-            check_time(&format!("$.resources[{i}].purged"), p)?;
+            check_time(|| format!("$.resources[{i}].purged"), p)?;
             if let Some(d) = r.deleted
                 && p < d
             {
@@ -476,8 +479,8 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     }
 
     for (i, q) in e.quotas.iter().enumerate() {
-        check_id(&format!("$.quotas[{i}].subscription"), &q.subscription)?;
-        check_region(&format!("$.quotas[{i}].region"), &q.region)?;
+        check_id(|| format!("$.quotas[{i}].subscription"), &q.subscription)?;
+        check_region(|| format!("$.quotas[{i}].region"), &q.region)?;
         if q.limit < 0 || q.limit > MAX_PTU {
             return Err(bad(
                 format!("$.quotas[{i}].limit"),
@@ -528,9 +531,9 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     let mut capacity_keys = HashSet::new();
     for (i, c) in e.model_capacities.iter().enumerate() {
         let p = format!("$.model_capacities[{i}]");
-        check_region(&format!("{p}.region"), &c.region)?;
-        check_id(&format!("{p}.model"), &c.model)?;
-        check_id(&format!("{p}.version"), &c.version)?;
+        check_region(|| format!("{p}.region"), &c.region)?;
+        check_id(|| format!("{p}.model"), &c.model)?;
+        check_id(|| format!("{p}.version"), &c.version)?;
         if c.available < 0 || c.available > MAX_PTU {
             return Err(bad(
                 format!("{p}.available"),
@@ -570,13 +573,13 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             ));
         }
         for (j, s) in d.sizes.iter().enumerate() {
-            check_time(&format!("{p}.sizes[{j}].at"), s.at)?;
-            check_ptu(&format!("{p}.sizes[{j}].ptu"), s.ptu)?;
+            check_time(|| format!("{p}.sizes[{j}].at"), s.at)?;
+            check_ptu(|| format!("{p}.sizes[{j}].ptu"), s.ptu)?;
         }
         let times: Vec<Time> = d.sizes.iter().map(|s| s.at).collect();
         check_order(|j| format!("{p}.sizes[{j}].at"), &times, Some("sizes"))?;
         if let Some(del) = d.deleted {
-            check_time(&format!("{p}.deleted"), del)?;
+            check_time(|| format!("{p}.deleted"), del)?;
             if del <= d.created() {
                 return Err(bad(
                     format!("{p}.deleted"),
@@ -623,7 +626,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 ),
             ));
         };
-        check_time(&format!("{p}.start"), c.start)?;
+        check_time(|| format!("{p}.start"), c.start)?;
         if let Some(gone) = res.deleted.or(res.purged)
             && c.start >= gone
         {
@@ -636,18 +639,18 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 ),
             ));
         }
-        check_ptu_50(&format!("{p}.ptu"), c.ptu)?;
+        check_ptu_50(|| format!("{p}.ptu"), c.ptu)?;
         for (j, a) in c.additions.iter().enumerate() {
-            check_time(&format!("{p}.additions[{j}].at"), a.at)?;
-            check_ptu_50(&format!("{p}.additions[{j}].ptu"), a.ptu)?;
+            check_time(|| format!("{p}.additions[{j}].at"), a.at)?;
+            check_ptu_50(|| format!("{p}.additions[{j}].ptu"), a.ptu)?;
         }
         let times: Vec<Time> = c.additions.iter().map(|a| a.at).collect();
         check_order(|j| format!("{p}.additions[{j}].at"), &times, None)?;
         if let super::CommitmentRenewal::AutorenewLower(n) = c.renewal {
-            check_ptu_50(&format!("{p}.renewal.ptu"), n)?;
+            check_ptu_50(|| format!("{p}.renewal.ptu"), n)?;
         }
         for (j, ch) in c.renewal_changes.iter().enumerate() {
-            check_time(&format!("{p}.renewal_changes[{j}].at"), ch.at)?;
+            check_time(|| format!("{p}.renewal_changes[{j}].at"), ch.at)?;
             if ch.at < c.start {
                 return Err(bad(
                     format!("{p}.renewal_changes[{j}].at"),
@@ -658,13 +661,13 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 ));
             }
             if let super::CommitmentRenewal::AutorenewLower(n) = ch.renewal {
-                check_ptu_50(&format!("{p}.renewal_changes[{j}].renewal.ptu"), n)?;
+                check_ptu_50(|| format!("{p}.renewal_changes[{j}].renewal.ptu"), n)?;
             }
         }
         let times: Vec<Time> = c.renewal_changes.iter().map(|a| a.at).collect();
         check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, None)?;
         if let Some(price) = c.price {
-            check_price(&format!("{p}.price"), price)?;
+            check_price(|| format!("{p}.price"), price)?;
         }
         let last_mention = [
             Some(c.start),
@@ -710,7 +713,7 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 subscription,
                 resource_group,
             } => {
-                check_id(&format!("{path}.resource_group"), resource_group)?;
+                check_id(|| format!("{path}.resource_group"), resource_group)?;
                 if !known_subs.contains(subscription.as_str()) {
                     return Err(bad(
                         format!("{path}.subscription"),
@@ -753,12 +756,12 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     let mut mg_spans: Vec<(usize, &str, Time, Option<Time>)> = Vec::new();
     for (i, r) in e.reservations.iter().enumerate() {
         let p = format!("$.reservations[{i}]");
-        check_region(&format!("{p}.region"), &r.region)?;
-        check_ptu(&format!("{p}.ptu"), r.ptu)?;
-        check_time(&format!("{p}.start"), r.start)?;
+        check_region(|| format!("{p}.region"), &r.region)?;
+        check_ptu(|| format!("{p}.ptu"), r.ptu)?;
+        check_time(|| format!("{p}.start"), r.start)?;
         check_scope(&format!("{p}.scope"), &r.scope)?;
         for (j, ch) in r.scope_changes.iter().enumerate() {
-            check_time(&format!("{p}.scope_changes[{j}].at"), ch.at)?;
+            check_time(|| format!("{p}.scope_changes[{j}].at"), ch.at)?;
             if ch.at < r.start {
                 return Err(bad(
                     format!("{p}.scope_changes[{j}].at"),
@@ -774,13 +777,13 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         check_order(|j| format!("{p}.scope_changes[{j}].at"), &times, None)?;
         let check_renewal = |path: String, rn: &super::ReservationRenewal| -> Result<(), Invalid> {
             if let super::ReservationRenewal::Replace { ptu: Some(n), .. } = rn {
-                check_ptu(&format!("{path}.ptu"), *n)?;
+                check_ptu(|| format!("{path}.ptu"), *n)?;
             }
             Ok(())
         };
         check_renewal(format!("{p}.renewal"), &r.renewal)?;
         for (j, ch) in r.renewal_changes.iter().enumerate() {
-            check_time(&format!("{p}.renewal_changes[{j}].at"), ch.at)?;
+            check_time(|| format!("{p}.renewal_changes[{j}].at"), ch.at)?;
             if ch.at < r.start {
                 return Err(bad(
                     format!("{p}.renewal_changes[{j}].at"),
@@ -795,16 +798,16 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         let times: Vec<Time> = r.renewal_changes.iter().map(|a| a.at).collect();
         check_order(|j| format!("{p}.renewal_changes[{j}].at"), &times, None)?;
         if let Some(t) = r.refunded_at {
-            check_time(&format!("{p}.refunded_at"), t)?;
+            check_time(|| format!("{p}.refunded_at"), t)?;
         }
         if let Some(t) = r.moved_at {
-            check_time(&format!("{p}.moved_at"), t)?;
+            check_time(|| format!("{p}.moved_at"), t)?;
         }
         if let Some(t) = r.effective_from {
-            check_time(&format!("{p}.effective_from"), t)?;
+            check_time(|| format!("{p}.effective_from"), t)?;
         }
         if let Some(price) = r.price {
-            check_price(&format!("{p}.price"), price)?;
+            check_price(|| format!("{p}.price"), price)?;
         }
         let terms = terms::reservation_terms(r, r.start).map_err(|err| term_error(&p, err))?;
         // The instant the reservation stops for sure, if it does.
@@ -852,8 +855,8 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
     // Managed compute.
     for (i, m) in e.managed_compute.iter().enumerate() {
         let p = format!("$.managed_compute[{i}]");
-        check_id(&format!("{p}.subscription"), &m.subscription)?;
-        check_region(&format!("{p}.region"), &m.region)?;
+        check_id(|| format!("{p}.subscription"), &m.subscription)?;
+        check_region(|| format!("{p}.region"), &m.region)?;
         if m.instances <= 0 || m.instances > 10_000 {
             return Err(bad(
                 format!("{p}.instances"),
@@ -869,11 +872,11 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 ),
             ));
         }
-        check_price(&format!("{p}.vm_hourly"), m.vm_hourly)?;
-        check_price(&format!("{p}.surcharge_gpu_hourly"), m.surcharge_gpu_hourly)?;
-        check_time(&format!("{p}.start"), m.start)?;
+        check_price(|| format!("{p}.vm_hourly"), m.vm_hourly)?;
+        check_price(|| format!("{p}.surcharge_gpu_hourly"), m.surcharge_gpu_hourly)?;
+        check_time(|| format!("{p}.start"), m.start)?;
         if let Some(end) = m.end {
-            check_time(&format!("{p}.end"), end)?;
+            check_time(|| format!("{p}.end"), end)?;
             if end <= m.start {
                 return Err(bad(
                     format!("{p}.end"),

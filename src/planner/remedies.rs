@@ -308,7 +308,10 @@ pub fn region_slice(estate: &Estate, regions: &BTreeSet<String>) -> Estate {
     e
 }
 
-/// The estate without its deployments (everything else cloned).
+/// The estate without its deployments, quotas and service capacities
+/// (everything else cloned): what a rating reads, and what the validation
+/// of edited deployments and instruments reads (quotas and capacities are
+/// validated on their own, and no edit changes them).
 fn without_deployments(e: &Estate) -> Estate {
     Estate {
         schema: e.schema,
@@ -316,8 +319,8 @@ fn without_deployments(e: &Estate) -> Estate {
         billing_accounts: e.billing_accounts.clone(),
         management_groups: e.management_groups.clone(),
         prices: e.prices.clone(),
-        quotas: e.quotas.clone(),
-        model_capacities: e.model_capacities.clone(),
+        quotas: vec![],
+        model_capacities: vec![],
         resources: e.resources.clone(),
         deployments: vec![],
         commitments: e.commitments.clone(),
