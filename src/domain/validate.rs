@@ -873,7 +873,10 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             ));
         }
         check_price(|| format!("{p}.vm_hourly"), m.vm_hourly)?;
-        check_price(|| format!("{p}.surcharge_gpu_hourly"), m.surcharge_gpu_hourly)?;
+        check_price(
+            || format!("{p}.surcharge_gpu_hourly"),
+            m.surcharge_gpu_hourly,
+        )?;
         check_time(|| format!("{p}.start"), m.start)?;
         if let Some(end) = m.end {
             check_time(|| format!("{p}.end"), end)?;
