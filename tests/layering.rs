@@ -46,9 +46,6 @@ const KNOWN_LOOPS: &[(&str, &[&str])] = &[
     // The refund's figures (refund.rs) and the rating's preparation
     // (prepare.rs) read each other.
     ("rating", &["prepare", "refund"]),
-    // `check --notify` (check.rs) and `notify` (notify.rs) share the
-    // webhook poster and the notifications' JSON.
-    ("cli", &["check", "notify"]),
 ];
 
 fn layer(module: &str) -> Option<usize> {

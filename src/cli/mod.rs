@@ -9,6 +9,7 @@ pub mod plan;
 pub mod recommend;
 pub mod store;
 pub mod sync;
+mod webhook;
 
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;

@@ -7,7 +7,7 @@
 //! the run then exits 3 naming each failing channel.
 
 use super::Failure;
-use super::check::{PostFailure, post, webhook_timeout};
+use super::webhook::{PostFailure, post, webhook_timeout};
 use crate::config::{Config, Smtp, SmtpSecurity};
 use crate::domain::notice::Notification;
 use crate::domain::time::Time;
