@@ -214,7 +214,7 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
             let dir = a.out.as_ref().ok_or_else(|| {
                 Failure::input("--format csv writes one file per table: give --out DIR")
             })?;
-            let written = report::tables::write_tables(&estate, dir).map_err(Failure::input)?;
+            let written = report::tables::write_tables(&estate, dir)?;
             out(&format!(
                 "Wrote {} tables into {}\n",
                 written.len(),

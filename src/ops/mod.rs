@@ -212,19 +212,19 @@ pub fn apply_plan(
 }
 
 /// Recommendation `n` of a report, checked: it exists and changes something.
-fn pick(r: &Report, n: usize) -> Result<&Recommendation, String> {
+fn pick(r: &Report, n: usize) -> Result<&Recommendation, OpsError> {
     let Some(x) = r.rows.iter().find(|x| x.n == n) else {
-        return Err(format!(
+        return Err(OpsError::Refused(format!(
             "no recommendation {n}: there {} {} (numbered from 1)",
             if r.rows.len() == 1 { "is" } else { "are" },
             r.rows.len()
-        ));
+        )));
     };
     if x.applied_changes().is_empty() {
-        return Err(format!(
+        return Err(OpsError::Refused(format!(
             "recommendation {n} changes nothing ({}): nothing to apply",
             x.action.name()
-        ));
+        )));
     }
     Ok(x)
 }
@@ -245,15 +245,17 @@ pub fn apply_recommendation(
     let mut shown: Option<Report> = None;
     let at = stamp(store, now)?;
     let written = store.transact(source, &format!("recommend --apply {n}"), at, |current| {
-        let r = recommend(current, book, opts, now, settings).map_err(|e| e.to_string())?;
+        let r = recommend(current, book, opts, now, settings)?;
         let x = pick(&r, n)?;
-        let e = planner::apply_edits(current, x.applied_changes()).map_err(|e| e.to_string())?;
-        crate::domain::validate::validate(&e)
-            .map_err(|v| format!("recommendation {n} would leave the estate invalid: {v}"))?;
+        let e = planner::apply_edits(current, x.applied_changes())?;
+        crate::domain::validate::validate(&e).map_err(|v| {
+            OpsError::Refused(format!(
+                "recommendation {n} would leave the estate invalid: {v}"
+            ))
+        })?;
         shown = Some(r);
-        Ok::<_, String>(e)
-    })?;
-    let written = written.map_err(OpsError::Refused)?;
+        Ok::<_, OpsError>(e)
+    })??;
     Ok((
         written,
         shown.expect("the report was made when the transaction wrote"),

@@ -353,20 +353,40 @@ pub fn tables(e: &Estate) -> Vec<Table> {
     out
 }
 
-fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), String> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    crate::safe::write_record(&mut w, header).map_err(|e| e.to_string())?;
+/// Why the tables were not all written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create {}: {source}", path.display())]
+    Folder {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    File {
+        path: std::path::PathBuf,
+        source: csv::Error,
+    },
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> Result<(), WriteError> {
+    let failed = |source: csv::Error| WriteError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv::Writer::from_path(path).map_err(failed)?;
+    crate::safe::write_record(&mut w, header).map_err(failed)?;
     for r in rows {
-        crate::safe::write_record(&mut w, r).map_err(|e| e.to_string())?;
+        crate::safe::write_record(&mut w, r).map_err(failed)?;
     }
-    w.flush()
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    w.flush().map_err(|e| failed(e.into()))
 }
 
 /// Writes every table as `<dir>/<table>.csv`; returns the files written.
-pub fn write_tables(e: &Estate, dir: &Path) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn write_tables(e: &Estate, dir: &Path) -> Result<Vec<String>, WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::Folder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
     for table in tables(e) {
         let path = dir.join(format!("{}.csv", table.name));

@@ -461,7 +461,7 @@ impl Worker {
                 Ok(format!("Exported the store to {}.", file.display()))
             }
             ExportWhat::Csv => {
-                let written = report::tables::write_tables(e, file)?;
+                let written = report::tables::write_tables(e, file).map_err(|e| e.to_string())?;
                 Ok(format!(
                     "Wrote {} CSV tables into {}.",
                     written.len(),
