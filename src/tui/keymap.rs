@@ -189,6 +189,34 @@ pub const DEFAULTS: &[(&str, &[&str])] = &[
     ("confirm", &["y"]),
 ];
 
+/// Former action names still read from the config file: (old, new). A
+/// user's `[keys]` written before a rename keeps working.
+pub const ALIASES: &[(&str, &str)] = &[
+    // `sort_next` cycled the sort column; `sort` sorts by the column cursor.
+    ("sort_next", "sort"),
+];
+
+/// The config file's `[keys]` with former names read as today's; naming
+/// one action under both names is refused.
+fn resolve_aliases(
+    overrides: &BTreeMap<String, Vec<String>>,
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut out = BTreeMap::new();
+    for (name, keys) in overrides {
+        let (name, old) = match ALIASES.iter().find(|(old, _)| old == name) {
+            Some((old, new)) => (new.to_string(), Some(*old)),
+            None => (name.clone(), None),
+        };
+        if out.insert(name.clone(), keys.clone()).is_some() {
+            return Err(format!(
+                "keys.{}: the same action as keys.{name}; keep one of them",
+                old.unwrap_or(&name)
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// One action and its keys.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -212,6 +240,7 @@ impl Default for Keymap {
 impl Keymap {
     /// The defaults with the config file's `[keys]` over them.
     pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+        let overrides = &resolve_aliases(overrides)?;
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
                 let known: Vec<String> =
@@ -390,6 +419,30 @@ mod tests {
         ));
         o.insert("jump".to_string(), vec!["x".to_string()]);
         assert!(Keymap::new(&o).unwrap_err().contains("keys.jump"));
+    }
+
+    #[test]
+    fn a_former_action_name_still_binds() {
+        // `sort_next` was renamed `sort`: a config naming it keeps working.
+        let mut o = BTreeMap::new();
+        o.insert("sort_next".to_string(), vec!["S".to_string()]);
+        let km = Keymap::new(&o).unwrap();
+        assert!(matches!(
+            km.lookup(Key::plain(KeyCode::Char('S')), Pane::Deployments),
+            Some(Action::Sort)
+        ));
+        assert!(
+            km.lookup(Key::plain(KeyCode::Char('o')), Pane::Deployments)
+                .is_none()
+        );
+        assert_eq!(km.keys_of("sort"), "S");
+        // Both names at once say the same thing twice.
+        o.insert("sort".to_string(), vec!["o".to_string()]);
+        let err = Keymap::new(&o).unwrap_err();
+        assert!(
+            err.contains("keys.sort_next") && err.contains("keys.sort;"),
+            "{err}"
+        );
     }
 
     #[test]
