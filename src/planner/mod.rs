@@ -37,7 +37,7 @@
 //!
 //! To write a plan into the store, run [`plans`] and [`apply`] on the
 //! estate `Store::transact` hands over, so the plan is made on exactly what
-//! is written (see `cli::plan`).
+//! is written (see `ops::apply_plan`).
 //!
 //! # Decisions where the sources are silent
 //!
