@@ -8,6 +8,7 @@ use crate::alerts;
 use crate::domain::notice::Notification;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
+use crate::ops::OpsError::Refused;
 use crate::report::notices;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -128,9 +129,9 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
             at,
             horizon,
         )
-        .map_err(|e| e.to_string())?;
-        let n = find(&list, &a.id, at, horizon)?;
-        let k = choose(n, a.remedy)?;
+        .map_err(|e| Refused(e.to_string()))?;
+        let n = find(&list, &a.id, at, horizon).map_err(Refused)?;
+        let k = choose(n, a.remedy).map_err(Refused)?;
         shown = Some((n.clone(), k));
         Ok(crate::ops::Picked {
             changes: n.remedies[k].changes.clone(),

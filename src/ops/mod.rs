@@ -280,17 +280,17 @@ pub fn apply_remedy(
     source: &str,
     summary: &str,
     now: Time,
-    mut pick: impl FnMut(&Estate) -> Result<Picked, String>,
+    mut pick: impl FnMut(&Estate) -> Result<Picked, OpsError>,
 ) -> Result<Written, OpsError> {
     let at = stamp(store, now)?;
-    let written = store.transact(source, summary, at, |current| {
+    store.transact(source, summary, at, |current| {
         let p = pick(current)?;
-        let e = planner::apply_edits(current, &p.changes).map_err(|e| e.to_string())?;
-        crate::domain::validate::validate(&e)
-            .map_err(|v| format!("{} would leave the estate invalid: {v}", p.name))?;
-        Ok::<_, String>(e)
-    })?;
-    written.map_err(OpsError::Refused)
+        let e = planner::apply_edits(current, &p.changes)?;
+        crate::domain::validate::validate(&e).map_err(|v| {
+            OpsError::Refused(format!("{} would leave the estate invalid: {v}", p.name))
+        })?;
+        Ok::<_, OpsError>(e)
+    })?
 }
 
 #[cfg(test)]
