@@ -63,7 +63,7 @@ pub struct TableView {
     pub col_offset: usize,
     /// The column cursor (`h` / `l`): the column `o` sorts by, a column
     /// index of the table. Only a column in view takes it (see
-    /// [`super::ui::cursor_column`]).
+    /// [`super::table::cursor_column`]).
     pub sort_cursor: usize,
 }
 
@@ -470,13 +470,15 @@ impl App {
             + match self.pane {
                 Pane::Forecast => 5 + (self.size.1 as usize).saturating_sub(4) / 2,
                 Pane::Overview => (self.size.1 as usize).saturating_sub(4) / 2 + 6,
-                Pane::Reservations => 7 + super::ui::reservations_foot(self, self.size.0).len(),
+                Pane::Reservations => {
+                    7 + super::panes::reservations::reservations_foot(self, self.size.0).len()
+                }
                 // Under the table, the selected row's long cell; the pane is the
                 // window less the tab row, status, message and key bar.
                 _ => {
                     let (w, h) = self.size;
                     let pane = h.saturating_sub(3 + status as u16);
-                    7 + super::ui::table_foot(self, self.pane, w, pane).len()
+                    7 + super::table::table_foot(self, self.pane, w, pane).len()
                 }
             };
         (self.size.1 as usize).saturating_sub(chrome).max(1)
@@ -1329,7 +1331,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Sort | Action::SortReverse => {
-            let Some(col) = super::ui::cursor_column(app, app.pane) else {
+            let Some(col) = super::table::cursor_column(app, app.pane) else {
                 return vec![];
             };
             let v = app.views.get_mut(&app.pane).expect("view");
@@ -1346,8 +1348,8 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ColumnCursorLeft | Action::ColumnCursorRight => {
             let right = matches!(action, Action::ColumnCursorRight);
-            let shown = super::ui::shown_columns(app, app.pane);
-            let Some(col) = super::ui::cursor_column(app, app.pane) else {
+            let shown = super::table::shown_columns(app, app.pane);
+            let Some(col) = super::table::cursor_column(app, app.pane) else {
                 return vec![];
             };
             let pos = shown.iter().position(|&c| c == col).unwrap_or(0);
@@ -1361,7 +1363,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
                 // Past the edge: the columns scroll that way, and the
                 // cursor goes to the nearest column brought in.
                 None => {
-                    let max = super::ui::max_column_offset(app, app.pane);
+                    let max = super::table::max_column_offset(app, app.pane);
                     let v = app.views.get_mut(&app.pane).expect("view");
                     let was = v.col_offset.min(max);
                     v.col_offset = if right {
@@ -1376,7 +1378,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
                         let end = if right { shown.first() } else { shown.last() };
                         end.copied().unwrap_or(col)
                     } else {
-                        let now_shown = super::ui::shown_columns(app, app.pane);
+                        let now_shown = super::table::shown_columns(app, app.pane);
                         let mut new = now_shown.iter().filter(|c| !shown.contains(c));
                         let pick = if right { new.next() } else { new.next_back() };
                         pick.copied().unwrap_or(col)
@@ -1387,7 +1389,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::ColumnsLeft | Action::ColumnsRight => {
-            let max = super::ui::max_column_offset(app, app.pane);
+            let max = super::table::max_column_offset(app, app.pane);
             let v = app.views.get_mut(&app.pane).expect("view");
             v.col_offset = match action {
                 Action::ColumnsLeft => v.col_offset.min(max).saturating_sub(1),
@@ -1502,7 +1504,7 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Capacity => capacity_key(app),
         Action::RegionsDown | Action::RegionsUp => {
             let rows = app.data().map_or(0, |d| d.overview.capacity.rows.len());
-            let most = rows.saturating_sub(super::ui::overview_region_rows(app, rows));
+            let most = rows.saturating_sub(super::panes::overview::overview_region_rows(app, rows));
             app.regions_offset = if matches!(action, Action::RegionsDown) {
                 (app.regions_offset + 1).min(most)
             } else {
@@ -2875,7 +2877,7 @@ pub fn hint_works(app: &App, a: &Action) -> bool {
         Action::NewReservation => app.data().is_some(),
         Action::RegionsDown | Action::RegionsUp => app.data().is_some_and(|d| {
             let rows = d.overview.capacity.rows.len();
-            super::ui::overview_region_rows(app, rows) < rows
+            super::panes::overview::overview_region_rows(app, rows) < rows
         }),
         _ => true,
     }

@@ -7,7 +7,7 @@
 use super::app::App;
 use super::data::{bill_label, day, delta, minute, money};
 use super::form::Form;
-use super::ui::block;
+use super::table::block;
 use crate::planner::preview::{Preview, group_charges};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -13,7 +13,7 @@
 //!   ratatui backend, so tests draw on `TestBackend`;
 //! - [`keymap::Keymap`] is the one list behind key lookup, the bottom bar
 //!   and the `?` help;
-//! - the Planner pane ([`plan`], drawn by [`plan_view`]) shows
+//! - the Planner pane ([`plan`], drawn by [`panes::planner`]) shows
 //!   [`crate::planner`]'s options for a subject picked with `p`, priced in
 //!   the worker; applying one is one store change, undone with `u`;
 //! - `:sync` runs [`crate::sync::run`] in the worker, its steps streamed
@@ -30,13 +30,15 @@ pub mod effect;
 pub mod form;
 pub mod form_view;
 pub mod keymap;
+pub mod panes;
 pub mod plan;
-pub mod plan_view;
 pub mod recommend_view;
 pub mod remedy_view;
 pub mod runtime;
+pub mod table;
 pub mod theme;
 pub mod ui;
+pub mod widgets;
 
 pub use action::{Action, Pane};
 pub use app::{App, update};

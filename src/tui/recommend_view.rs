@@ -8,7 +8,7 @@
 use super::app::{App, Confirmed, Overlay};
 use super::data::{Tone, money};
 use super::effect::Effect;
-use super::ui::{block, tone_style};
+use super::table::{block, tone_style};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::planner::recommend::{Action as Rec, Report, Settings, WhatIfMonth, recommend, what_if};

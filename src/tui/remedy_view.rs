@@ -8,7 +8,7 @@
 
 use super::app::App;
 use super::data::{Tone, minute, money};
-use super::ui::{block, tone_style};
+use super::table::{block, tone_style};
 use crate::domain::notice::Notification;
 use crate::domain::plan::Remedy;
 use crate::report::wrap;

@@ -5,15 +5,15 @@
 //! steps, windows, preconditions and notes, then the plan's facts. Every
 //! figure is the planner's (rated by the core); this only formats.
 
-use super::app::{App, Loadable, selected_option};
-use super::data::{Tone, delta, minute, money};
-use super::plan::{self, Choice, mark};
-use super::theme::Theme;
-use super::ui::{block, draw_table, tone_style};
 use crate::domain::time::Time;
 use crate::planner::{self, PlanOption, PlanSet, Status};
 use crate::rating::WindowKind;
 use crate::report::wrap;
+use crate::tui::app::{App, Loadable, selected_option};
+use crate::tui::data::{Tone, delta, minute, money};
+use crate::tui::plan::{self, Choice, mark};
+use crate::tui::table::{block, draw_table, tone_style};
+use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -203,7 +203,7 @@ fn ready(app: &App, f: &mut Frame, area: Rect, set: &PlanSet) {
             f,
             opts,
             t,
-            app.view(super::action::Pane::Planner),
+            app.view(crate::tui::action::Pane::Planner),
             " Options over the horizon (* recommended, ! blocked, + if late) ",
             true,
         );
@@ -537,8 +537,8 @@ pub fn detail_lines(app: &App, set: &PlanSet, o: &PlanOption, width: usize) -> V
     }
     hanging(&mut lines, vec![], &summary, 0, width, th.dim());
     // The timeline: the rated window, the windows, the steps.
-    let from = super::data::day(set.from);
-    let to = super::data::day(set.to);
+    let from = crate::tui::data::day(set.from);
+    let to = crate::tui::data::day(set.to);
     let axis_w = width.saturating_sub(from.len() + to.len() + 4);
     let mut spans = vec![Span::styled(format!("{from} ├"), th.dim())];
     spans.extend(axis(app, set, o, axis_w, true));

@@ -1,0 +1,85 @@
+//! The Forecast pane: the range's total by part, daily cost as stacked
+//! bars, and the windows where money leaks.
+
+use crate::rating::Basis;
+use crate::tui::action::Pane;
+use crate::tui::app::{App, Loadable};
+use crate::tui::data::{self, money};
+use crate::tui::table::{block, failed, loading, table_pane};
+use crate::tui::widgets::bars::StackedBars;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Draws the pane.
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let c = match &app.chart.data {
+        Loadable::Ready(c) => c.clone(),
+        Loadable::Loading => return loading(app, f, area, "Rating the range"),
+        Loadable::Failed(e) => return failed(app, f, area, e),
+    };
+    let t = &c.totals;
+    let basis = match c.basis {
+        Basis::Actual => "actual (when billed)",
+        Basis::Amortized => "amortized (spread over the days paid for)",
+    };
+    let mut head_lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} .. {}", data::day(c.from), data::day(c.to)),
+            app.theme.bold("header"),
+        ),
+        Span::raw(format!("  {basis}  total ")),
+        Span::styled(money(t.total()), app.theme.bold("accent")),
+    ])];
+    // The legend with each part's total, on as many lines as it needs.
+    let items = [
+        ("█ hourly ", "hourly", Some(t.hourly)),
+        ("▓ commitment ", "commitment", Some(t.commitment)),
+        ("▒ reservation ", "reservation", Some(t.reservation)),
+        ("░ managed ", "managed_compute", Some(t.managed_compute)),
+        ("┊ now", "accent", None),
+    ];
+    let mut line: Vec<Span> = Vec::new();
+    let mut used = 0usize;
+    for (label, role, amount) in items {
+        let fig = amount
+            .map(|a| format!("{}  ", money(a)))
+            .unwrap_or_default();
+        let w = label.chars().count() + fig.chars().count();
+        if used > 0 && used + w > area.width as usize {
+            head_lines.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        line.push(Span::styled(label, app.theme.fg(role)));
+        line.push(Span::raw(fig));
+        used += w;
+    }
+    head_lines.push(Line::from(line));
+    let chart_h = (area.height / 2).max(8);
+    let [head, chart, windows] = Layout::vertical([
+        Constraint::Length(head_lines.len() as u16),
+        Constraint::Length(chart_h),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(head_lines), head);
+    let b = block(app, " Daily cost ");
+    let inner = b.inner(chart);
+    f.render_widget(b, chart);
+    f.render_widget(
+        StackedBars {
+            periods: &c.periods,
+            theme: &app.theme,
+            now: app.now,
+        },
+        inner,
+    );
+    table_pane(
+        app,
+        f,
+        windows,
+        Pane::Forecast,
+        " Where money leaks: overage, double billing, unused (enter goes to the subject) ",
+    );
+}
