@@ -1,21 +1,22 @@
 //! What the panes show, computed off the render path from the estate and
 //! the rating core: tables of display strings with sort keys, built once
-//! per load. Every amount comes from `crate::rating`; this module only
+//! per load. [`compute`] rates the estate and hands the figures to each
+//! pane's table builder (`panes::<pane>`); the types and the cell formats
+//! the panes share are here. Every amount comes from `crate::rating`; this module only
 //! picks, groups PTU counts and formats. Ratios shown as percentages are
 //! of PTU-minutes the core counted.
 
+use super::panes::{commitments, deployments, overview, quota, reservations};
 use crate::config::Config;
+use crate::domain::Estate;
 use crate::domain::capacity;
 use crate::domain::money::fmt_money_grouped;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, day_start, floor_hour, month_start};
-use crate::domain::{
-    Commitment, CommitmentRenewal, Estate, ReservationRenewal, Sku, commitment_supports,
-};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{
     self, Basis, BilledCharge, Bucket, ChargeKind, Forecast, InstrumentKind, Period, Request,
-    Totals, WindowKind,
+    Totals,
 };
 use chrono::{Datelike, Duration};
 use rust_decimal::Decimal;
@@ -289,11 +290,11 @@ pub fn pct(part: Decimal, whole: Decimal) -> Option<Decimal> {
     (whole > Decimal::ZERO).then(|| (part * Decimal::from(100) / whole).round())
 }
 
-fn pct_cell(p: Option<Decimal>) -> String {
+pub(crate) fn pct_cell(p: Option<Decimal>) -> String {
     p.map_or("—".into(), |p| format!("{p}%"))
 }
 
-use crate::domain::terms::base_id;
+pub(crate) use crate::domain::terms::base_id;
 
 /// The renewal settings in force for an expiry.
 pub use crate::domain::terms::{
@@ -303,7 +304,7 @@ pub use crate::domain::terms::{
 pub use crate::planner::preview::{commitment_term, live_ptu, reservation_term};
 pub use crate::planner::{commitment_renewal_label, reservation_renewal_label};
 
-fn note<T>(warnings: &mut Vec<String>, r: Result<T, rating::RatingError>) -> Option<T> {
+pub(crate) fn note<T>(warnings: &mut Vec<String>, r: Result<T, rating::RatingError>) -> Option<T> {
     match r {
         Ok(v) => Some(v),
         Err(err) => {
@@ -316,7 +317,7 @@ fn note<T>(warnings: &mut Vec<String>, r: Result<T, rating::RatingError>) -> Opt
     }
 }
 
-fn request(from: Time, to: Time, basis: Basis, by: Bucket) -> Request {
+pub(crate) fn request(from: Time, to: Time, basis: Basis, by: Bucket) -> Request {
     Request {
         from,
         to,
@@ -473,7 +474,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     let hour_uses: &[DeploymentUse] = hour.as_ref().map_or(&[], |d| &d.deployments);
 
     let overview = Overview {
-        capacity: capacity_table(
+        capacity: overview::capacity_table(
             e,
             (hour_periods, hour_uses),
             (month_periods, &month_use),
@@ -491,11 +492,11 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
                 next_am.as_ref().map(|f| f.totals.clone()),
             ),
         ],
-        events: events(e, now, &upcoming),
+        events: overview::events(e, now, &upcoming),
         unverified_prices: month_f.map_or(0, |f| f.unverified_prices.len()),
     };
-    let quota = quota_table(e, config, now);
-    let deployments = deployments_table(e, now, &month_use, &covered_now);
+    let quota = quota::quota_table(e, config, now);
+    let deployments = deployments::deployments_table(e, now, &month_use, &covered_now);
     // Each commitment's bill for the term in force: the core's bills
     // from the earliest such term's start to this hour.
     let term_starts: Vec<Time> = e
@@ -514,16 +515,16 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     let commitment_prices: HashMap<String, Option<Decimal>> = e
         .commitments
         .iter()
-        .map(|c| (c.id.clone(), commitment_price(e, book, c)))
+        .map(|c| (c.id.clone(), commitments::commitment_price(e, book, c)))
         .collect();
-    let commitments = commitments_table(
+    let commitments = commitments::commitments_table(
         e,
         &book.over(&e.prices),
         now,
         (hour_periods, hour_uses),
         (&upcoming, &term_bills),
     );
-    let reservations = reservations_table(e, now, &daily, &upcoming, day0);
+    let reservations = reservations::reservations_table(e, now, &daily, &upcoming, day0);
     Data {
         now,
         overview,
@@ -546,7 +547,7 @@ pub fn compute(estate: Arc<Estate>, book: &PriceBook, config: &Config, now: Time
     }
 }
 
-fn region_of<'a>(e: &'a Estate, resource: &str) -> &'a str {
+pub(crate) fn region_of<'a>(e: &'a Estate, resource: &str) -> &'a str {
     e.resource(resource).map_or("?", |r| r.region.as_str())
 }
 
@@ -621,135 +622,6 @@ fn bills_horizon(e: &Estate, now: Time, hour0: Time) -> Time {
     far
 }
 
-/// Column titles for a month's utilization and coverage.
-fn month_titles(month: u32) -> (&'static str, &'static str) {
-    const T: [(&str, &str); 12] = [
-        ("Util Jan", "Cover Jan"),
-        ("Util Feb", "Cover Feb"),
-        ("Util Mar", "Cover Mar"),
-        ("Util Apr", "Cover Apr"),
-        ("Util May", "Cover May"),
-        ("Util Jun", "Cover Jun"),
-        ("Util Jul", "Cover Jul"),
-        ("Util Aug", "Cover Aug"),
-        ("Util Sep", "Cover Sep"),
-        ("Util Oct", "Cover Oct"),
-        ("Util Nov", "Cover Nov"),
-        ("Util Dec", "Cover Dec"),
-    ];
-    T[(month.clamp(1, 12) - 1) as usize]
-}
-
-/// The overview's capacity by region and deployment type: deployed,
-/// committed and reserved PTU and the utilization and coverage in the
-/// current hour (the rating core's figures for the hour that holds now),
-/// then utilization and coverage over the whole month (`month`, 1-12).
-fn capacity_table(
-    e: &Estate,
-    hour: (&[InstrumentPeriod], &[DeploymentUse]),
-    (month_periods, month_uses): (&[InstrumentPeriod], &HashMap<String, DeploymentUse>),
-    month: u32,
-) -> Table {
-    /// PTU-minutes: deployed, committed, reserved; capacity and used; and
-    /// the deployed minutes that paid the hourly rate.
-    #[derive(Default, Clone, Copy)]
-    struct Use {
-        deployed: i64,
-        committed: i64,
-        reserved: i64,
-        cap: i64,
-        used: i64,
-        hourly: Decimal,
-    }
-    let key = |d: &crate::domain::Deployment| (region_of(e, &d.resource).to_string(), d.sku);
-    let mut by: BTreeMap<(String, Sku), (Use, Use)> = BTreeMap::new();
-    for u in hour.1 {
-        if let Some(d) = e.deployments.get(u.index) {
-            let a = &mut by.entry(key(d)).or_default().0;
-            a.deployed += u.deployed_ptu_minutes;
-            a.hourly += u.hourly_ptu_minutes;
-        }
-    }
-    for p in hour.0 {
-        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().0;
-        match p.kind {
-            InstrumentKind::Commitment => a.committed += p.capacity_ptu_minutes,
-            InstrumentKind::Reservation => a.reserved += p.capacity_ptu_minutes,
-        }
-        a.cap += p.capacity_ptu_minutes;
-        a.used += p.used_ptu_minutes;
-    }
-    for u in month_uses.values() {
-        if let Some(d) = e.deployments.get(u.index) {
-            let a = &mut by.entry(key(d)).or_default().1;
-            a.deployed += u.deployed_ptu_minutes;
-            a.hourly += u.hourly_ptu_minutes;
-        }
-    }
-    for p in month_periods {
-        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().1;
-        a.cap += p.capacity_ptu_minutes;
-        a.used += p.used_ptu_minutes;
-    }
-    let util = |a: &Use| pct(a.used.into(), a.cap.into());
-    let cover = |a: &Use| pct(Decimal::from(a.deployed) - a.hourly, a.deployed.into());
-    let rows = by
-        .into_iter()
-        .filter(|(_, (h, m))| h.deployed + h.cap + m.deployed + m.cap > 0)
-        .map(|((region, sku), (h, m))| {
-            let tone = if h.hourly > Decimal::ZERO {
-                Tone::Warning
-            } else {
-                Tone::Plain
-            };
-            Row {
-                key: format!("{region}/{}", sku.azure_name()),
-                cells: vec![
-                    region.clone(),
-                    sku.label().into(),
-                    hour_ptu(h.deployed),
-                    hour_ptu(h.committed),
-                    hour_ptu(h.reserved),
-                    pct_cell(util(&h)),
-                    pct_cell(cover(&h)),
-                    pct_cell(util(&m)),
-                    pct_cell(cover(&m)),
-                ],
-                sort: vec![
-                    SortKey::text(region),
-                    SortKey::text(sku.label()),
-                    SortKey::num(h.deployed),
-                    SortKey::num(h.committed),
-                    SortKey::num(h.reserved),
-                    util(&h).map_or(SortKey::Empty, SortKey::Num),
-                    cover(&h).map_or(SortKey::Empty, SortKey::Num),
-                    util(&m).map_or(SortKey::Empty, SortKey::Num),
-                    cover(&m).map_or(SortKey::Empty, SortKey::Num),
-                ],
-                tone,
-                children: vec![],
-            }
-        })
-        .collect();
-    let (month_util, month_cover) = month_titles(month);
-    Table {
-        columns: vec![
-            col("Region", 10, 0),
-            col("SKU", 4, 0),
-            num("Deploy", 6, 0),
-            num("Commit", 6, 0),
-            num("Reserve", 7, 0),
-            num("Util", 4, 0),
-            num("Cover", 5, 0),
-            num(month_util, 8, 1),
-            num(month_cover, 9, 1),
-        ],
-        rows,
-        empty: "Nothing deployed, committed or reserved.".into(),
-        footer: None,
-    }
-}
-
 pub fn bill_label(k: ChargeKind) -> &'static str {
     match k {
         ChargeKind::Purchase => "purchase",
@@ -760,266 +632,13 @@ pub fn bill_label(k: ChargeKind) -> &'static str {
     }
 }
 
-fn events(e: &Estate, now: Time, upcoming: &[BilledCharge]) -> Vec<Event> {
-    let bill_at = |pred: &dyn Fn(&BilledCharge) -> bool, at: Time| -> Option<Decimal> {
-        let v: Vec<&BilledCharge> = upcoming.iter().filter(|b| b.at == at && pred(b)).collect();
-        (!v.is_empty()).then(|| v.iter().map(|b| b.amount).sum())
-    };
-    let mut out = Vec::new();
-    for c in &e.commitments {
-        let Some((t, state)) = commitment_term(e, c, now) else {
-            continue;
-        };
-        let deployed: i64 = e
-            .deployments
-            .iter()
-            .filter(|d| d.resource == c.resource && d.sku == Sku::Regional)
-            .map(|d| live_ptu(e, d, t.end.max(now)))
-            .sum();
-        if state == "planned" {
-            out.push(Event {
-                at: t.start,
-                id: c.id.clone(),
-                what: format!("commitment starts, {} PTU", t.ptu),
-                amount: bill_at(&|b| b.id == c.id, t.start),
-                note: String::new(),
-                tone: Tone::Info,
-            });
-        }
-        if state == "expired" {
-            continue;
-        }
-        match commitment_setting(c, t.end) {
-            CommitmentRenewal::None => out.push(Event {
-                at: t.end,
-                id: c.id.clone(),
-                what: "commitment expires".into(),
-                amount: None,
-                note: if deployed > 0 {
-                    format!("{deployed} PTU deployed at expiry")
-                } else {
-                    String::new()
-                },
-                tone: if deployed > 0 {
-                    Tone::Critical
-                } else {
-                    Tone::Plain
-                },
-            }),
-            s => out.push(Event {
-                at: t.end,
-                id: c.id.clone(),
-                what: format!(
-                    "commitment renews at {} PTU",
-                    match s {
-                        CommitmentRenewal::AutorenewLower(p) => p,
-                        _ => t.ptu_at_end(),
-                    }
-                ),
-                amount: bill_at(&|b| b.id == c.id, t.end),
-                note: String::new(),
-                tone: Tone::Info,
-            }),
-        }
-    }
-    for r in &e.reservations {
-        let Some((t, state)) = reservation_term(r, now) else {
-            continue;
-        };
-        let mine = |b: &BilledCharge| base_id(&b.id) == r.id;
-        if state == "planned" {
-            out.push(Event {
-                at: t.start,
-                id: r.id.clone(),
-                what: format!("reservation purchase, {} PTU {}", t.ptu, t.term.code()),
-                amount: bill_at(&mine, t.start),
-                note: format!("{} {}", r.region, r.sku.label()),
-                tone: Tone::Info,
-            });
-        }
-        if state == "expired" || state == "refunded" {
-            continue;
-        }
-        match reservation_setting(r, t.end) {
-            ReservationRenewal::None => out.push(Event {
-                at: t.end,
-                id: r.id.clone(),
-                what: "reservation expires".into(),
-                amount: None,
-                note: String::new(),
-                tone: Tone::Warning,
-            }),
-            s => out.push(Event {
-                at: t.end,
-                id: r.id.clone(),
-                what: format!(
-                    "reservation {}",
-                    reservation_renewal_label(&s).replace("autorenew", "renews")
-                ),
-                amount: bill_at(&mine, t.end),
-                note: String::new(),
-                tone: Tone::Info,
-            }),
-        }
-    }
-    out.retain(|ev| ev.at >= now);
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
-    out
-}
-
-fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
-    let threshold = Decimal::from(config.alerts.quota_threshold_pct);
-    // (subscription, region, sku) -> deployments
-    let mut deps: BTreeMap<(String, String, Sku), Vec<&crate::domain::Deployment>> =
-        BTreeMap::new();
-    for d in &e.deployments {
-        let Some(r) = e.resource(&d.resource) else {
-            continue;
-        };
-        if live_ptu(e, d, now) > 0 {
-            deps.entry((r.subscription.clone(), r.region.clone(), d.sku))
-                .or_default()
-                .push(d);
-        }
-    }
-    let mut keys: BTreeMap<(String, String, Sku), Option<i64>> = BTreeMap::new();
-    // The pooled rows (model-specific ones are checked by `check`).
-    for q in e.quotas.iter().filter(|q| q.model.is_none()) {
-        keys.insert(
-            (q.subscription.clone(), q.region.clone(), q.sku),
-            Some(q.limit),
-        );
-    }
-    for k in deps.keys() {
-        keys.entry(k.clone()).or_insert(None);
-    }
-    let rows = keys
-        .into_iter()
-        .map(|((sub, region, sku), limit)| {
-            let list = deps
-                .get(&(sub.clone(), region.clone(), sku))
-                .cloned()
-                .unwrap_or_default();
-            let used: i64 = list.iter().map(|d| live_ptu(e, d, now)).sum();
-            let share = limit.and_then(|l| pct(used.into(), l.into()));
-            let (flag, tone) = match limit {
-                Some(l) if used > l => ("over limit".to_string(), Tone::Critical),
-                Some(l) if l > 0 && share.is_some_and(|s| s >= threshold) => {
-                    ("near limit".to_string(), Tone::Warning)
-                }
-                None => ("no quota known".to_string(), Tone::Dim),
-                _ => (String::new(), Tone::Plain),
-            };
-            let gauge = match limit {
-                Some(l) if l > 0 => gauge_text(used, l, GAUGE),
-                _ => String::new(),
-            };
-            // Service capacity Azure last reported for each model version
-            // deployed here (None: never read).
-            let reported: Vec<Option<capacity::Reported>> = list
-                .iter()
-                .map(|d| capacity::reported(e, &region, sku, &d.model, &d.version, now))
-                .collect();
-            let tightest = reported.iter().flatten().min_by(|a, b| {
-                a.available
-                    .cmp(&b.available)
-                    .then(b.age_seconds.cmp(&a.age_seconds))
-            });
-            let unread = reported.iter().filter(|r| r.is_none()).count();
-            let cap_cell = match (tightest, unread) {
-                (None, 0) => String::new(),
-                (None, _) => "not read".to_string(),
-                (Some(c), 0) => capacity_cell(c),
-                (Some(c), n) => format!("{}, {n} not read", capacity_cell(c)),
-            };
-            let cap_sort = tightest.map_or(SortKey::Empty, |c| SortKey::num(c.available));
-            let children = list
-                .iter()
-                .zip(&reported)
-                .map(|(d, r)| Row {
-                    key: d.id.clone(),
-                    // Drawn with columns of their own under the parent.
-                    cells: vec![
-                        d.id.clone(),
-                        d.resource.clone(),
-                        format!("{} {}", d.model, d.version).trim().to_string(),
-                        format!("{} PTU", live_ptu(e, d, now)),
-                        match r {
-                            Some(c) => format!("service capacity {}", capacity_cell(c)),
-                            None => "service capacity not read".to_string(),
-                        },
-                    ],
-                    sort: vec![],
-                    tone: Tone::Dim,
-                    children: vec![],
-                })
-                .collect();
-            Row {
-                key: format!("{sub}/{region}/{}", sku.azure_name()),
-                cells: vec![
-                    sub.clone(),
-                    region.clone(),
-                    sku.label().into(),
-                    limit.map_or("?".into(), |l| l.to_string()),
-                    used.to_string(),
-                    limit.map_or("?".into(), |l| (l - used).to_string()),
-                    pct_cell(share),
-                    gauge,
-                    flag,
-                    cap_cell,
-                ],
-                sort: vec![
-                    SortKey::text(sub),
-                    SortKey::text(region),
-                    SortKey::text(sku.label()),
-                    limit.map_or(SortKey::Empty, SortKey::num),
-                    SortKey::num(used),
-                    limit.map_or(SortKey::Empty, |l| SortKey::num(l - used)),
-                    share.map_or(SortKey::Empty, SortKey::Num),
-                    share.map_or(SortKey::Empty, SortKey::Num),
-                    SortKey::text(match tone {
-                        Tone::Critical => "0",
-                        Tone::Warning => "1",
-                        _ => "2",
-                    }),
-                    cap_sort,
-                ],
-                tone,
-                children,
-            }
-        })
-        .collect();
-    Table {
-        columns: vec![
-            // Everything fits at 80 columns.
-            col("Subscription", 12, 0),
-            col("Region", 10, 0),
-            col("SKU", 4, 0),
-            num("Limit", 5, 0),
-            num("Used", 4, 0),
-            num("Free", 4, 0),
-            num("Use", 4, 2),
-            col("Gauge", GAUGE as u16, 0),
-            col("Flag", 10, 1),
-            // Azure's service capacity for the models deployed here: the
-            // tightest answer and its age.
-            col("Capacity", 9, 1),
-        ],
-        rows,
-        empty:
-            "No quota known and nothing deployed: import `az cognitiveservices usage list` output."
-                .into(),
-        footer: None,
-    }
-}
-
 /// A service capacity answer as a cell: "400 (3 h old)".
 pub fn capacity_cell(c: &capacity::Reported) -> String {
     format!("{} ({} old)", c.available, capacity::fmt_age(c.age_seconds))
 }
 
 /// The quota gauge's width.
-const GAUGE: usize = 12;
+pub(crate) const GAUGE: usize = 12;
 
 /// A bar of `width` cells, full in proportion to `used / limit`: `█` for
 /// the share used (in eighths), `·` for the rest (none used).
@@ -1035,546 +654,6 @@ pub fn gauge_text(used: i64, limit: i64, width: usize) -> String {
         s.push('·');
     }
     s
-}
-
-fn deployments_table(
-    e: &Estate,
-    now: Time,
-    uses: &HashMap<String, DeploymentUse>,
-    covered: &HashMap<String, String>,
-) -> Table {
-    let rows = e
-        .deployments
-        .iter()
-        .map(|d| {
-            let r = e.resource(&d.resource);
-            let ptu = live_ptu(e, d, now);
-            let gone = d.deleted.is_some_and(|t| t <= now)
-                || r.and_then(|r| r.purged).is_some_and(|t| t <= now);
-            let planned = d.created() > now;
-            let cover = if gone {
-                "deleted".to_string()
-            } else if planned {
-                format!("planned {}", day(d.created()))
-            } else {
-                covered.get(&d.id).cloned().unwrap_or_else(|| "—".into())
-            };
-            let cost = uses.get(&d.id).map(|u| u.cost());
-            // A saved resize or deletion still to take effect.
-            let pending = pending_size(d, now);
-            let tone = if gone || planned {
-                Tone::Dim
-            } else if cover.contains("hourly") {
-                Tone::Warning
-            } else if pending.is_some() {
-                Tone::Info
-            } else {
-                Tone::Plain
-            };
-            let sub = r.map_or("?", |r| r.subscription.as_str());
-            let region = r.map_or("?", |r| r.region.as_str());
-            Row {
-                key: d.id.clone(),
-                cells: vec![
-                    d.id.clone(),
-                    d.resource.clone(),
-                    sub.into(),
-                    region.into(),
-                    d.sku.label().into(),
-                    format!("{} {}", d.model, d.version).trim().into(),
-                    match &pending {
-                        Some(p) => format!("{ptu} {p}"),
-                        None => ptu.to_string(),
-                    },
-                    cover.clone(),
-                    cost.map_or("—".into(), money),
-                ],
-                sort: vec![
-                    SortKey::text(&d.id),
-                    SortKey::text(&d.resource),
-                    SortKey::text(sub),
-                    SortKey::text(region),
-                    SortKey::text(d.sku.label()),
-                    SortKey::text(format!("{} {}", d.model, d.version)),
-                    SortKey::num(ptu),
-                    SortKey::text(cover),
-                    cost.map_or(SortKey::Empty, SortKey::Num),
-                ],
-                tone,
-                children: vec![],
-            }
-        })
-        .collect();
-    Table {
-        columns: vec![
-            // At 80 columns: the id, resource, type, model, PTU, what covers
-            // it and its cost; `>` brings in the region and subscription.
-            col("Deployment", 16, 0),
-            col("Resource", 12, 2),
-            col("Subscription", 8, 4),
-            col("Region", 8, 3),
-            col("SKU", 4, 0),
-            col("Model", 14, 1),
-            num("PTU", 3, 0),
-            col("Covered now", 12, 0),
-            num("This month", 11, 0),
-        ],
-        rows,
-        empty: "No deployments.".into(),
-        footer: None,
-    }
-}
-
-/// The commitments as the Manage Commitments view lists them. Committed,
-/// deployed and usage are the current hour's, from the rating core:
-/// committed = the commitment's PTU-minutes in the hour, deployed = those
-/// of the Regional deployments on its resource, usage = deployed /
-/// committed (over 100% is overage that pays the hourly rate).
-/// A commitment's price per PTU a month (the price book's, for Regional in
-/// its resource's region) and the bill of its term in force.
-pub fn commitment_price(e: &Estate, book: &PriceBook, c: &Commitment) -> Option<Decimal> {
-    let region = e.resource(&c.resource)?.region.as_str();
-    book.over(&e.prices)
-        .lookup(
-            region,
-            Sku::Regional,
-            crate::domain::prices::PriceKind::CommitmentMonth,
-        )
-        .map(|p| p.amount)
-}
-
-/// The bill of the commitment's term in force at `now` (its purchase or
-/// renewal, as the core billed it), from `bills`.
-pub fn term_bill<'a>(
-    e: &Estate,
-    c: &Commitment,
-    now: Time,
-    bills: &'a [BilledCharge],
-) -> Option<&'a BilledCharge> {
-    let (t, _) = commitment_term(e, c, now)?;
-    bills
-        .iter()
-        .filter(|b| b.id == c.id && b.at >= t.start && b.at <= now)
-        .max_by_key(|b| b.at)
-}
-
-fn commitments_table(
-    e: &Estate,
-    book: &PriceBook,
-    now: Time,
-    (hour_periods, hour_uses): (&[InstrumentPeriod], &[DeploymentUse]),
-    (upcoming, term_bills): (&[BilledCharge], &[BilledCharge]),
-) -> Table {
-    let rows = e
-        .commitments
-        .iter()
-        .map(|c| {
-            let term = commitment_term(e, c, now);
-            let committed_m: i64 = hour_periods
-                .iter()
-                .filter(|p| p.id == c.id && p.kind == InstrumentKind::Commitment)
-                .map(|p| p.capacity_ptu_minutes)
-                .sum();
-            let live: Vec<&crate::domain::Deployment> = e
-                .deployments
-                .iter()
-                .filter(|d| {
-                    d.resource == c.resource && d.sku == Sku::Regional && live_ptu(e, d, now) > 0
-                })
-                .collect();
-            let deployed_m: i64 = hour_uses
-                .iter()
-                .filter(|u| {
-                    e.deployments
-                        .get(u.index)
-                        .is_some_and(|d| d.resource == c.resource && d.sku == Sku::Regional)
-                })
-                .map(|u| u.deployed_ptu_minutes)
-                .sum();
-            let deployed = deployed_m / 60;
-            let usage = pct(deployed_m.into(), committed_m.into());
-            let next = upcoming.iter().find(|b| b.id == c.id && b.at >= now);
-            let price = commitment_price(e, book, c);
-            let bill = term_bill(e, c, now, term_bills).map(|b| b.amount);
-            let (start, end, state) = match &term {
-                Some((t, s)) => (Some(t.start), Some(t.end), *s),
-                None => (None, None, "invalid"),
-            };
-            let setting = end
-                .map(|end| commitment_setting(c, end))
-                .unwrap_or(c.renewal);
-            let mut warn: Vec<String> = Vec::new();
-            let mut tone = Tone::Plain;
-            if state == "active" && deployed_m > committed_m {
-                warn.push(format!(
-                    "{} PTU overage",
-                    hour_ptu(deployed_m - committed_m)
-                ));
-                tone = Tone::Warning;
-            }
-            if state != "expired" && setting == CommitmentRenewal::None && deployed > 0 {
-                let days = end.map_or(0, |t| (t - now).num_days());
-                warn.push(format!("expires in {days}d with {deployed} PTU deployed"));
-                tone = if days < 7 {
-                    Tone::Critical
-                } else {
-                    Tone::Warning
-                };
-            }
-            if state == "expired" {
-                if deployed > 0 {
-                    warn.push(format!("expired: {deployed} PTU pay hourly"));
-                    tone = Tone::Critical;
-                } else {
-                    warn.push("expired".into());
-                    tone = Tone::Dim;
-                }
-            }
-            if state == "planned" {
-                warn.push("planned".into());
-            }
-            let unsupported: Vec<&str> = live
-                .iter()
-                .filter(|d| !commitment_supports(&d.model, &d.version))
-                .map(|d| d.id.as_str())
-                .collect();
-            if !unsupported.is_empty() && state == "active" {
-                warn.push(format!("model not allowed: {}", unsupported.join(", ")));
-                if tone == Tone::Plain {
-                    tone = Tone::Warning;
-                }
-            }
-            Row {
-                key: c.id.clone(),
-                cells: vec![
-                    c.id.clone(),
-                    c.resource.clone(),
-                    hour_ptu(committed_m),
-                    hour_ptu(deployed_m),
-                    pct_cell(usage),
-                    start.map_or("—".into(), day),
-                    end.map_or("—".into(), minute),
-                    commitment_renewal_label(setting),
-                    next.map_or("—".into(), |b| minute(b.at)),
-                    next.map_or("—".into(), |b| money(b.amount)),
-                    warn.join("; "),
-                    price.map_or("no price".into(), money),
-                    bill.map_or("—".into(), money),
-                ],
-                sort: vec![
-                    SortKey::text(&c.id),
-                    SortKey::text(&c.resource),
-                    SortKey::num(committed_m),
-                    SortKey::num(deployed_m),
-                    usage.map_or(SortKey::Empty, SortKey::Num),
-                    start.map_or(SortKey::Empty, SortKey::time),
-                    end.map_or(SortKey::Empty, SortKey::time),
-                    SortKey::text(commitment_renewal_label(setting)),
-                    next.map_or(SortKey::Empty, |b| SortKey::time(b.at)),
-                    next.map_or(SortKey::Empty, |b| SortKey::Num(b.amount)),
-                    SortKey::text(warn.join("; ")),
-                    price.map_or(SortKey::Empty, SortKey::Num),
-                    bill.map_or(SortKey::Empty, SortKey::Num),
-                ],
-                tone,
-                children: vec![],
-            }
-        })
-        .collect();
-    Table {
-        columns: vec![
-            // At 80 columns: the id, PTU and usage now, expiry, renewal and
-            // the next bill's date; `>` brings in its amount, the warnings
-            // (also under the table), start and resource.
-            col("Commitment", 16, 0),
-            col("Resource", 12, 3),
-            num("Commit", 6, 0),
-            num("Deploy", 6, 0),
-            num("Usage", 5, 0),
-            col("Start", 5, 2),
-            col("Expiry", 10, 0),
-            col("Renewal", 11, 0),
-            col("Next bill", 10, 0),
-            num("Amount", 11, 1),
-            grow("Warnings", 10, 1),
-            // The price per PTU a month, and what the term in force was
-            // billed (its purchase or renewal): behind `>` at 120 columns
-            // (the resource stays), and in the details.
-            num("Price/PTU", 9, 4),
-            num("Term bill", 11, 4),
-        ],
-        rows,
-        empty: "No commitments (the older payment model; none can be bought since August 2024)."
-            .into(),
-        footer: Some(10),
-    }
-}
-
-/// Marks per 30 days in a reservation's sparkline (5 days a mark).
-pub const SPARK_BINS: usize = 6;
-
-/// What the sparkline's marks mean (the same marks as the gauges: `·` is
-/// "none used" everywhere).
-pub const SPARK_LEGEND: &str =
-    "▁▂▃▄▅▆▇█ share used (any use shows), · none used, blank: not in force, │ now";
-
-/// Daily use as `bins` marks, the days split evenly among them: blank
-/// when the reservation was not in force (no capacity), `·` when in force
-/// and unused, else `▁`..`█` by the share of capacity used, rounded up
-/// (any use shows).
-pub fn sparkline(days: &[(Time, i64, i64)], bins: usize) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let n = days.len();
-    (0..bins)
-        .map(|j| {
-            let ch = &days[j * n / bins..(j + 1) * n / bins];
-            let cap: i64 = ch.iter().map(|d| d.1).sum();
-            let used: i64 = ch.iter().map(|d| d.2).sum();
-            if cap <= 0 {
-                ' '
-            } else if used <= 0 {
-                '·'
-            } else {
-                let level = ((used * 8 + cap - 1) / cap).clamp(1, 8);
-                BARS[level as usize - 1]
-            }
-        })
-        .collect()
-}
-
-fn reservations_table(
-    e: &Estate,
-    now: Time,
-    daily: &HashMap<String, Vec<(Time, i64, i64)>>,
-    upcoming: &[BilledCharge],
-    day0: Time,
-) -> Table {
-    let rows = e
-        .reservations
-        .iter()
-        .map(|r| {
-            let term = reservation_term(r, now);
-            let days = daily.get(&r.id).cloned().unwrap_or_default();
-            let share = |from: Time, to: Time| {
-                let (c, u) = days
-                    .iter()
-                    .filter(|d| d.0 >= from && d.0 < to)
-                    .fold((0i64, 0i64), |a, d| (a.0 + d.1, a.1 + d.2));
-                pct(u.into(), c.into())
-            };
-            let past = share(day0 - Duration::days(30), day0);
-            let ahead = share(day0, day0 + Duration::days(30));
-            // The last 30 days, `│` for now, the next 30.
-            let spark = {
-                let span = |from: i64, to: i64| -> Vec<(Time, i64, i64)> {
-                    (from..to)
-                        .map(|i| {
-                            let t = day0 + Duration::days(i);
-                            days.iter().find(|d| d.0 == t).copied().unwrap_or((t, 0, 0))
-                        })
-                        .collect()
-                };
-                format!(
-                    "{}│{}",
-                    sparkline(&span(-30, 0), SPARK_BINS),
-                    sparkline(&span(0, 30), SPARK_BINS)
-                )
-            };
-            let (ptu, start, end, state, term_code, billing) = match &term {
-                Some((t, s)) => (
-                    t.ptu,
-                    t.start,
-                    t.coverage_end(),
-                    *s,
-                    t.term.code(),
-                    t.billing.code(),
-                ),
-                None => (
-                    r.ptu,
-                    r.start,
-                    r.start,
-                    "invalid",
-                    r.term.code(),
-                    r.billing.code(),
-                ),
-            };
-            let setting = reservation_setting(r, end);
-            let scope = crate::domain::terms::scope_at(r, now.max(r.start)).to_string();
-            // A saved scope change still to take effect.
-            let pending = (state != "refunded" && state != "expired")
-                .then(|| pending_scope(r, now))
-                .flatten();
-            let next = upcoming
-                .iter()
-                .find(|b| base_id(&b.id) == r.id && b.at >= now);
-            let tone = match state {
-                "expired" | "refunded" => Tone::Dim,
-                "planned" => Tone::Info,
-                _ if past.is_some_and(|p| p < Decimal::from(50)) => Tone::Warning,
-                _ if pending.is_some() => Tone::Info,
-                _ => Tone::Plain,
-            };
-            let expiry_cell = match state {
-                "refunded" => format!("ref. {}", day(end)),
-                _ => minute(end),
-            };
-            Row {
-                key: r.id.clone(),
-                cells: vec![
-                    r.id.clone(),
-                    if r.name.is_empty() {
-                        r.id.clone()
-                    } else {
-                        r.name.clone()
-                    },
-                    r.region.clone(),
-                    r.sku.label().into(),
-                    // The scope to come first: a narrow column keeps it.
-                    match &pending {
-                        Some(p) => format!("{p} (now {scope})"),
-                        None => scope.clone(),
-                    },
-                    ptu.to_string(),
-                    term_code.to_string(),
-                    billing.to_string(),
-                    day(start),
-                    expiry_cell,
-                    if state == "refunded" {
-                        "refunded".into()
-                    } else {
-                        reservation_renewal_label(&setting)
-                    },
-                    pct_cell(past),
-                    pct_cell(ahead),
-                    spark,
-                    next.map_or("—".into(), |b| minute(b.at)),
-                    next.map_or("—".into(), |b| money(b.amount)),
-                ],
-                sort: vec![
-                    SortKey::text(&r.id),
-                    SortKey::text(&r.name),
-                    SortKey::text(&r.region),
-                    SortKey::text(r.sku.label()),
-                    SortKey::text(scope),
-                    SortKey::num(ptu),
-                    SortKey::text(term_code),
-                    SortKey::text(billing),
-                    SortKey::time(start),
-                    SortKey::time(end),
-                    SortKey::text(reservation_renewal_label(&setting)),
-                    past.map_or(SortKey::Empty, SortKey::Num),
-                    ahead.map_or(SortKey::Empty, SortKey::Num),
-                    past.map_or(SortKey::Empty, SortKey::Num),
-                    next.map_or(SortKey::Empty, |b| SortKey::time(b.at)),
-                    next.map_or(SortKey::Empty, |b| SortKey::Num(b.amount)),
-                ],
-                tone,
-                children: vec![],
-            }
-        })
-        .collect();
-    Table {
-        columns: vec![
-            // At 80 columns: the id, type, PTU, expiry, renewal, use over
-            // the last 30 days, the sparkline and some of the region; `>`
-            // brings in the forecast use, name, scope, term, billing, start
-            // and next bill. At 120 all but the next bill fit.
-            col("Reservation", 16, 0),
-            grow("Name", 8, 2),
-            col("Region", 8, 1),
-            col("SKU", 4, 0),
-            col("Scope", 10, 2),
-            num("PTU", 3, 0),
-            col("Term", 4, 2),
-            col("Billing", 7, 2),
-            col("Start", 5, 3),
-            col("Expiry", 11, 0),
-            col("Renewal", 7, 0),
-            num("Use", 4, 0),
-            num("Fcst", 4, 1),
-            col("-30d  │  +30d", 13, 0),
-            col("Next bill", 10, 4),
-            num("Amount", 11, 4),
-        ],
-        rows,
-        empty: "No reservations: press n to price a new one.".into(),
-        footer: None,
-    }
-}
-
-/// Rates a range for the forecast pane: daily periods and the windows.
-pub fn chart(
-    estate: &Estate,
-    book: &PriceBook,
-    config: &Config,
-    from: Time,
-    to: Time,
-    basis: Basis,
-) -> Result<ChartData, String> {
-    let f = rating::forecast(
-        estate,
-        book,
-        &request(from, to, basis, Bucket::Day),
-        &config.rating_options(),
-    )
-    .map_err(|e| e.to_string())?;
-    let mut windows: Vec<&rating::Window> = f.windows.iter().collect();
-    windows.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.start.cmp(&b.start)));
-    let rows = windows
-        .into_iter()
-        .map(|w| Row {
-            key: w.subject.clone(),
-            cells: vec![
-                money(w.cost),
-                w.kind.name().replace('_', " "),
-                w.subject.clone(),
-                minute(w.start),
-                minute(w.end),
-                ptu_hours(w.ptu_minutes),
-                w.explanation.clone(),
-            ],
-            sort: vec![
-                SortKey::Num(w.cost),
-                SortKey::text(w.kind.name()),
-                SortKey::text(&w.subject),
-                SortKey::time(w.start),
-                SortKey::time(w.end),
-                SortKey::num(w.ptu_minutes),
-                SortKey::text(&w.explanation),
-            ],
-            tone: match w.kind {
-                WindowKind::Overage => Tone::Critical,
-                WindowKind::DoubleBilling => Tone::Warning,
-                WindowKind::Unused => Tone::Plain,
-            },
-            children: vec![],
-        })
-        .collect();
-    Ok(ChartData {
-        from,
-        to,
-        basis,
-        periods: f.periods.clone(),
-        totals: f.totals.clone(),
-        windows: Table {
-            columns: vec![
-                // Money first: the cost is the first column, which stays
-                // on screen however narrow the window and wherever `<` /
-                // `>` scroll the rest. "Why" shows under the table for the
-                // selected window.
-                num("Cost", 11, 0),
-                col("Kind", 14, 0),
-                col("Subject", 14, 0),
-                col("Start", 10, 0),
-                col("End", 10, 0),
-                num("PTU-h", 12, 0),
-                grow("Why", 20, 1),
-            ],
-            rows,
-            empty: "No overage, double-billing or unused windows in this range.".into(),
-            footer: Some(6),
-        },
-    })
 }
 
 /// PTU-minutes (a deployment's share of a pool may be fractional) as
@@ -1598,6 +677,7 @@ pub fn ptu_hours(minutes: impl Into<Decimal>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::panes::reservations::{SPARK_LEGEND, sparkline};
 
     #[test]
     fn formats() {

@@ -566,8 +566,15 @@ impl Worker {
                 to,
                 basis,
             } => {
-                let r =
-                    data::chart(&estate, &self.book, &self.config, from, to, basis).map(Arc::new);
+                let r = super::panes::forecast::chart(
+                    &estate,
+                    &self.book,
+                    &self.config,
+                    from,
+                    to,
+                    basis,
+                )
+                .map(Arc::new);
                 vec![Action::Charted(seq, r)]
             }
             Effect::Preview {

@@ -1,10 +1,17 @@
 //! The Forecast pane: the range's total by part, daily cost as stacked
 //! bars, and the windows where money leaks.
 
-use crate::rating::Basis;
+use crate::config::Config;
+use crate::domain::Estate;
+use crate::domain::prices::PriceBook;
+use crate::domain::time::Time;
+use crate::rating::{self, Basis, Bucket, WindowKind};
 use crate::tui::action::Pane;
 use crate::tui::app::{App, Loadable};
-use crate::tui::data::{self, money};
+use crate::tui::data;
+use crate::tui::data::{
+    ChartData, Row, SortKey, Table, Tone, col, grow, minute, money, num, ptu_hours, request,
+};
 use crate::tui::table::{block, failed, loading, table_pane};
 use crate::tui::widgets::bars::StackedBars;
 use ratatui::Frame;
@@ -82,4 +89,81 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Pane::Forecast,
         " Where money leaks: overage, double billing, unused (enter goes to the subject) ",
     );
+}
+
+// The rows: built off the render path, once per load, by [`data::compute`](crate::tui::data::compute).
+
+/// Rates a range for the forecast pane: daily periods and the windows.
+pub fn chart(
+    estate: &Estate,
+    book: &PriceBook,
+    config: &Config,
+    from: Time,
+    to: Time,
+    basis: Basis,
+) -> Result<ChartData, String> {
+    let f = rating::forecast(
+        estate,
+        book,
+        &request(from, to, basis, Bucket::Day),
+        &config.rating_options(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut windows: Vec<&rating::Window> = f.windows.iter().collect();
+    windows.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.start.cmp(&b.start)));
+    let rows = windows
+        .into_iter()
+        .map(|w| Row {
+            key: w.subject.clone(),
+            cells: vec![
+                money(w.cost),
+                w.kind.name().replace('_', " "),
+                w.subject.clone(),
+                minute(w.start),
+                minute(w.end),
+                ptu_hours(w.ptu_minutes),
+                w.explanation.clone(),
+            ],
+            sort: vec![
+                SortKey::Num(w.cost),
+                SortKey::text(w.kind.name()),
+                SortKey::text(&w.subject),
+                SortKey::time(w.start),
+                SortKey::time(w.end),
+                SortKey::num(w.ptu_minutes),
+                SortKey::text(&w.explanation),
+            ],
+            tone: match w.kind {
+                WindowKind::Overage => Tone::Critical,
+                WindowKind::DoubleBilling => Tone::Warning,
+                WindowKind::Unused => Tone::Plain,
+            },
+            children: vec![],
+        })
+        .collect();
+    Ok(ChartData {
+        from,
+        to,
+        basis,
+        periods: f.periods.clone(),
+        totals: f.totals.clone(),
+        windows: Table {
+            columns: vec![
+                // Money first: the cost is the first column, which stays
+                // on screen however narrow the window and wherever `<` /
+                // `>` scroll the rest. "Why" shows under the table for the
+                // selected window.
+                num("Cost", 11, 0),
+                col("Kind", 14, 0),
+                col("Subject", 14, 0),
+                col("Start", 10, 0),
+                col("End", 10, 0),
+                num("PTU-h", 12, 0),
+                grow("Why", 20, 1),
+            ],
+            rows,
+            empty: "No overage, double-billing or unused windows in this range.".into(),
+            footer: Some(6),
+        },
+    })
 }

@@ -3,9 +3,19 @@
 //! and the top notifications.
 
 use crate::domain::notice::Severity;
+use crate::domain::terms::base_id;
+use crate::domain::time::Time;
+use crate::domain::{CommitmentRenewal, Estate, ReservationRenewal, Sku};
+use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
+use crate::rating::{BilledCharge, InstrumentKind};
 use crate::tui::action::Pane;
 use crate::tui::app::{App, Loadable, TableView};
-use crate::tui::data::{self, Tone, money};
+use crate::tui::data;
+use crate::tui::data::{
+    Event, Row, SortKey, Table, Tone, col, commitment_setting, commitment_term, hour_ptu, live_ptu,
+    money, num, pct, pct_cell, region_of, reservation_renewal_label, reservation_setting,
+    reservation_term,
+};
 use crate::tui::table::{block, draw_table, tone_style};
 use crate::tui::ui::status_lines;
 use crate::tui::widgets::columns::fit;
@@ -14,6 +24,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
 
 /// The Overview's top boxes' height in a body `body_h` high: at least 10
 /// lines, at most half the body (which a long status message shortens).
@@ -244,4 +255,242 @@ fn top_notes(app: &App, width: usize) -> Vec<(Tone, Vec<String>)> {
             (tone, lines)
         })
         .collect()
+}
+
+// The rows: built off the render path, once per load, by [`data::compute`](crate::tui::data::compute).
+
+/// Column titles for a month's utilization and coverage.
+pub(crate) fn month_titles(month: u32) -> (&'static str, &'static str) {
+    const T: [(&str, &str); 12] = [
+        ("Util Jan", "Cover Jan"),
+        ("Util Feb", "Cover Feb"),
+        ("Util Mar", "Cover Mar"),
+        ("Util Apr", "Cover Apr"),
+        ("Util May", "Cover May"),
+        ("Util Jun", "Cover Jun"),
+        ("Util Jul", "Cover Jul"),
+        ("Util Aug", "Cover Aug"),
+        ("Util Sep", "Cover Sep"),
+        ("Util Oct", "Cover Oct"),
+        ("Util Nov", "Cover Nov"),
+        ("Util Dec", "Cover Dec"),
+    ];
+    T[(month.clamp(1, 12) - 1) as usize]
+}
+
+/// The overview's capacity by region and deployment type: deployed,
+/// committed and reserved PTU and the utilization and coverage in the
+/// current hour (the rating core's figures for the hour that holds now),
+/// then utilization and coverage over the whole month (`month`, 1-12).
+pub(crate) fn capacity_table(
+    e: &Estate,
+    hour: (&[InstrumentPeriod], &[DeploymentUse]),
+    (month_periods, month_uses): (&[InstrumentPeriod], &HashMap<String, DeploymentUse>),
+    month: u32,
+) -> Table {
+    /// PTU-minutes: deployed, committed, reserved; capacity and used; and
+    /// the deployed minutes that paid the hourly rate.
+    #[derive(Default, Clone, Copy)]
+    struct Use {
+        deployed: i64,
+        committed: i64,
+        reserved: i64,
+        cap: i64,
+        used: i64,
+        hourly: Decimal,
+    }
+    let key = |d: &crate::domain::Deployment| (region_of(e, &d.resource).to_string(), d.sku);
+    let mut by: BTreeMap<(String, Sku), (Use, Use)> = BTreeMap::new();
+    for u in hour.1 {
+        if let Some(d) = e.deployments.get(u.index) {
+            let a = &mut by.entry(key(d)).or_default().0;
+            a.deployed += u.deployed_ptu_minutes;
+            a.hourly += u.hourly_ptu_minutes;
+        }
+    }
+    for p in hour.0 {
+        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().0;
+        match p.kind {
+            InstrumentKind::Commitment => a.committed += p.capacity_ptu_minutes,
+            InstrumentKind::Reservation => a.reserved += p.capacity_ptu_minutes,
+        }
+        a.cap += p.capacity_ptu_minutes;
+        a.used += p.used_ptu_minutes;
+    }
+    for u in month_uses.values() {
+        if let Some(d) = e.deployments.get(u.index) {
+            let a = &mut by.entry(key(d)).or_default().1;
+            a.deployed += u.deployed_ptu_minutes;
+            a.hourly += u.hourly_ptu_minutes;
+        }
+    }
+    for p in month_periods {
+        let a = &mut by.entry((p.region.clone(), p.sku)).or_default().1;
+        a.cap += p.capacity_ptu_minutes;
+        a.used += p.used_ptu_minutes;
+    }
+    let util = |a: &Use| pct(a.used.into(), a.cap.into());
+    let cover = |a: &Use| pct(Decimal::from(a.deployed) - a.hourly, a.deployed.into());
+    let rows = by
+        .into_iter()
+        .filter(|(_, (h, m))| h.deployed + h.cap + m.deployed + m.cap > 0)
+        .map(|((region, sku), (h, m))| {
+            let tone = if h.hourly > Decimal::ZERO {
+                Tone::Warning
+            } else {
+                Tone::Plain
+            };
+            Row {
+                key: format!("{region}/{}", sku.azure_name()),
+                cells: vec![
+                    region.clone(),
+                    sku.label().into(),
+                    hour_ptu(h.deployed),
+                    hour_ptu(h.committed),
+                    hour_ptu(h.reserved),
+                    pct_cell(util(&h)),
+                    pct_cell(cover(&h)),
+                    pct_cell(util(&m)),
+                    pct_cell(cover(&m)),
+                ],
+                sort: vec![
+                    SortKey::text(region),
+                    SortKey::text(sku.label()),
+                    SortKey::num(h.deployed),
+                    SortKey::num(h.committed),
+                    SortKey::num(h.reserved),
+                    util(&h).map_or(SortKey::Empty, SortKey::Num),
+                    cover(&h).map_or(SortKey::Empty, SortKey::Num),
+                    util(&m).map_or(SortKey::Empty, SortKey::Num),
+                    cover(&m).map_or(SortKey::Empty, SortKey::Num),
+                ],
+                tone,
+                children: vec![],
+            }
+        })
+        .collect();
+    let (month_util, month_cover) = month_titles(month);
+    Table {
+        columns: vec![
+            col("Region", 10, 0),
+            col("SKU", 4, 0),
+            num("Deploy", 6, 0),
+            num("Commit", 6, 0),
+            num("Reserve", 7, 0),
+            num("Util", 4, 0),
+            num("Cover", 5, 0),
+            num(month_util, 8, 1),
+            num(month_cover, 9, 1),
+        ],
+        rows,
+        empty: "Nothing deployed, committed or reserved.".into(),
+        footer: None,
+    }
+}
+
+pub(crate) fn events(e: &Estate, now: Time, upcoming: &[BilledCharge]) -> Vec<Event> {
+    let bill_at = |pred: &dyn Fn(&BilledCharge) -> bool, at: Time| -> Option<Decimal> {
+        let v: Vec<&BilledCharge> = upcoming.iter().filter(|b| b.at == at && pred(b)).collect();
+        (!v.is_empty()).then(|| v.iter().map(|b| b.amount).sum())
+    };
+    let mut out = Vec::new();
+    for c in &e.commitments {
+        let Some((t, state)) = commitment_term(e, c, now) else {
+            continue;
+        };
+        let deployed: i64 = e
+            .deployments
+            .iter()
+            .filter(|d| d.resource == c.resource && d.sku == Sku::Regional)
+            .map(|d| live_ptu(e, d, t.end.max(now)))
+            .sum();
+        if state == "planned" {
+            out.push(Event {
+                at: t.start,
+                id: c.id.clone(),
+                what: format!("commitment starts, {} PTU", t.ptu),
+                amount: bill_at(&|b| b.id == c.id, t.start),
+                note: String::new(),
+                tone: Tone::Info,
+            });
+        }
+        if state == "expired" {
+            continue;
+        }
+        match commitment_setting(c, t.end) {
+            CommitmentRenewal::None => out.push(Event {
+                at: t.end,
+                id: c.id.clone(),
+                what: "commitment expires".into(),
+                amount: None,
+                note: if deployed > 0 {
+                    format!("{deployed} PTU deployed at expiry")
+                } else {
+                    String::new()
+                },
+                tone: if deployed > 0 {
+                    Tone::Critical
+                } else {
+                    Tone::Plain
+                },
+            }),
+            s => out.push(Event {
+                at: t.end,
+                id: c.id.clone(),
+                what: format!(
+                    "commitment renews at {} PTU",
+                    match s {
+                        CommitmentRenewal::AutorenewLower(p) => p,
+                        _ => t.ptu_at_end(),
+                    }
+                ),
+                amount: bill_at(&|b| b.id == c.id, t.end),
+                note: String::new(),
+                tone: Tone::Info,
+            }),
+        }
+    }
+    for r in &e.reservations {
+        let Some((t, state)) = reservation_term(r, now) else {
+            continue;
+        };
+        let mine = |b: &BilledCharge| base_id(&b.id) == r.id;
+        if state == "planned" {
+            out.push(Event {
+                at: t.start,
+                id: r.id.clone(),
+                what: format!("reservation purchase, {} PTU {}", t.ptu, t.term.code()),
+                amount: bill_at(&mine, t.start),
+                note: format!("{} {}", r.region, r.sku.label()),
+                tone: Tone::Info,
+            });
+        }
+        if state == "expired" || state == "refunded" {
+            continue;
+        }
+        match reservation_setting(r, t.end) {
+            ReservationRenewal::None => out.push(Event {
+                at: t.end,
+                id: r.id.clone(),
+                what: "reservation expires".into(),
+                amount: None,
+                note: String::new(),
+                tone: Tone::Warning,
+            }),
+            s => out.push(Event {
+                at: t.end,
+                id: r.id.clone(),
+                what: format!(
+                    "reservation {}",
+                    reservation_renewal_label(&s).replace("autorenew", "renews")
+                ),
+                amount: bill_at(&mine, t.end),
+                note: String::new(),
+                tone: Tone::Info,
+            }),
+        }
+    }
+    out.retain(|ev| ev.at >= now);
+    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    out
 }
