@@ -35,7 +35,7 @@
 use super::PlanError;
 use super::edits::apply_edits;
 use super::remedies::{
-    Draft, Focus, Pricer, commitment_renewal_at, conversion_caveat, fresh_id, lifetime_of, money,
+    Draft, Focus, Pricer, commitment_renewal_at, conversion_caveat, lifetime_of, money,
     round_up_size, size_rule,
 };
 use super::when;
@@ -55,6 +55,44 @@ fn sku_word(s: Sku) -> &'static str {
     }
 }
 
+/// The ids an estate holds, and those drafts add: what a new
+/// deployment's fresh id must differ from ([`fresh_id`]'s rule, without a
+/// copy of the estate).
+struct Taken<'e> {
+    estate: &'e Estate,
+    added: Vec<String>,
+}
+
+impl<'e> Taken<'e> {
+    fn new(estate: &'e Estate) -> Taken<'e> {
+        Taken {
+            estate,
+            added: Vec::new(),
+        }
+    }
+
+    fn fresh(&mut self, base: &str) -> String {
+        let e = self.estate;
+        let added = &self.added;
+        let used = |id: &str| {
+            e.commitments.iter().any(|c| c.id == id)
+                || e.reservations.iter().any(|r| r.id == id)
+                || e.deployments.iter().any(|d| d.id == id)
+                || added.iter().any(|a| a == id)
+        };
+        let id = if !used(base) {
+            base.to_string()
+        } else {
+            (2..)
+                .map(|n| format!("{base}-{n}"))
+                .find(|id| !used(id))
+                .expect("a suffix is free")
+        };
+        self.added.push(id.clone());
+        id
+    }
+}
+
 /// `d` with `dep` redeployed: a new deployment changed by `change` and
 /// sized by `size`, from the next whole hour (or, for a planned deployment,
 /// from its creation, the planned one dropped); the old one deleted a day
@@ -62,7 +100,7 @@ fn sku_word(s: Sku) -> &'static str {
 #[allow(clippy::too_many_arguments)]
 fn redeploy(
     d: Draft,
-    taken: &mut Estate,
+    taken: &mut Taken,
     dep: &Deployment,
     now: Time,
     suffix: &str,
@@ -76,7 +114,7 @@ fn redeploy(
         ceil_hour(now)
     };
     let mut nd = dep.clone();
-    nd.id = fresh_id(taken, &format!("{}-{suffix}", dep.id));
+    nd.id = taken.fresh(&format!("{}-{suffix}", dep.id));
     change(&mut nd);
     let mut sizes = vec![Size {
         at,
@@ -89,7 +127,6 @@ fn redeploy(
         approximate: false,
     }));
     nd.sizes = sizes;
-    taken.deployments.push(nd.clone());
     let gone = if planned { at } else { at + Duration::days(1) };
     let what = format!(
         "deploy {} ({} PTU {}, {} {}) on {}",
@@ -231,7 +268,7 @@ pub fn for_quota(
         }
     }
     // Move a deployment to a subscription whose quota has room.
-    let mut taken = e.clone();
+    let mut taken = Taken::new(e);
     for o in e.quotas.iter().filter(|o| {
         o.region == q.region
             && o.sku == q.sku
@@ -311,7 +348,7 @@ pub fn for_unsupported_model(
         instruments: vec![commitment.to_string()],
     };
     let mut drafts = Vec::new();
-    let mut taken = e.clone();
+    let mut taken = Taken::new(e);
     if let Some((_, v)) = crate::domain::COMMITMENT_MODELS
         .iter()
         .rev()
@@ -474,7 +511,7 @@ pub fn for_size_off_step(
             }
         }
         Some(None) => {
-            let mut taken = e.clone();
+            let mut taken = Taken::new(e);
             for to in [Sku::Global, Sku::DataZone, Sku::Regional] {
                 let Some(Some((min, step))) = crate::domain::sizes::rule(&dep.model, to) else {
                     continue;

@@ -159,13 +159,56 @@ pub struct Group {
 
 /// Which subscriptions each management group and billing account holds.
 #[derive(Debug, Clone, Default)]
-pub struct ScopeIndex {
+pub struct ScopeIndex(std::sync::Arc<ScopeSets>);
+
+#[derive(Debug, Default)]
+pub struct ScopeSets {
     mg_subs: HashMap<String, HashSet<String>>,
     ba_subs: HashMap<String, HashSet<String>>,
 }
 
+/// The estate's management groups and billing accounts the last index on
+/// this thread was built from, and that index: what-ifs rate many estates
+/// with the same scopes (no edit changes them), each preparing its own.
+type LastScopes = Option<(
+    Vec<crate::domain::ManagementGroup>,
+    Vec<crate::domain::BillingAccount>,
+    ScopeIndex,
+)>;
+
+thread_local! {
+    static LAST_SCOPES: std::cell::RefCell<LastScopes> = const { std::cell::RefCell::new(None) };
+}
+
+impl std::ops::Deref for ScopeIndex {
+    type Target = ScopeSets;
+    fn deref(&self) -> &ScopeSets {
+        &self.0
+    }
+}
+
 impl ScopeIndex {
     pub fn new(e: &Estate) -> ScopeIndex {
+        LAST_SCOPES.with(|last| {
+            if let Some((m, b, ix)) = &*last.borrow()
+                && *m == e.management_groups
+                && *b == e.billing_accounts
+            {
+                return ix.clone();
+            }
+            let ix = ScopeIndex(std::sync::Arc::new(ScopeSets::new(e)));
+            *last.borrow_mut() = Some((
+                e.management_groups.clone(),
+                e.billing_accounts.clone(),
+                ix.clone(),
+            ));
+            ix
+        })
+    }
+}
+
+impl ScopeSets {
+    fn new(e: &Estate) -> ScopeSets {
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
         for m in &e.management_groups {
             if let Some(p) = &m.parent {
@@ -193,9 +236,11 @@ impl ScopeIndex {
             .iter()
             .map(|b| (b.id.clone(), b.subscriptions.iter().cloned().collect()))
             .collect();
-        ScopeIndex { mg_subs, ba_subs }
+        ScopeSets { mg_subs, ba_subs }
     }
+}
 
+impl ScopeSets {
     /// True when `scope` holds the resource.
     pub fn contains(&self, scope: &Scope, r: &Resource) -> bool {
         match scope {
