@@ -31,7 +31,13 @@ use super::details;
 use super::effect::{AckChange, Effect, ExportWhat};
 use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
-use super::plan::{self, AppliedPlan, Choice, ChoiceThen, PlannerState};
+use super::panes;
+use super::panes::forecast::rechart;
+use super::panes::notifications::ack_words;
+pub use super::panes::planner::selected_option;
+use super::panes::planner::{apply_selected, open_plan, plan_applied, planned, replan};
+use super::panes::quota::{capacity_command, close_capacity};
+use super::plan::{self, Choice, ChoiceThen, PlannerState};
 use super::theme::Theme;
 use crate::domain::notice::{Ack, Notification};
 use crate::domain::plan::Edit;
@@ -39,8 +45,8 @@ use crate::domain::terms::base_id;
 use crate::domain::time::{
     Time, add_months, floor_hour, is_whole_hour, month_start, parse_time_arg,
 };
+use crate::planner::Subject;
 use crate::planner::preview::PreviewOutcome;
-use crate::planner::{PlanSet, Subject};
 use crate::rating::Basis;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,7 +130,7 @@ impl TableView {
         }
     }
 
-    fn select(&mut self, to: usize, page: usize) {
+    pub(crate) fn select(&mut self, to: usize, page: usize) {
         self.selected = to.min(self.rows.len().saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -290,10 +296,10 @@ pub struct App {
     /// The filter a jump replaced on the pane it went to.
     pending_filter: String,
     seq: u64,
-    plan_seq: u64,
+    pub(crate) plan_seq: u64,
     load_seq: u64,
     notify_seq: u64,
-    chart_seq: u64,
+    pub(crate) chart_seq: u64,
 }
 
 /// The smallest window the app draws in.
@@ -376,12 +382,12 @@ impl App {
         self.load()
     }
 
-    fn next_seq(&mut self) -> u64 {
+    pub(crate) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
     }
 
-    fn load(&mut self) -> Vec<Effect> {
+    pub(crate) fn load(&mut self) -> Vec<Effect> {
         let seq = self.next_seq();
         self.load_seq = seq;
         self.rated_hour = floor_hour(self.now);
@@ -447,7 +453,7 @@ impl App {
         &self.views[&pane]
     }
 
-    fn refresh(&mut self, pane: Pane) {
+    pub(crate) fn refresh(&mut self, pane: Pane) {
         let table = self.table(pane).cloned();
         let v = self.views.get_mut(&pane).expect("every pane has a view");
         match table {
@@ -509,13 +515,13 @@ impl App {
         false
     }
 
-    fn selected_key(&self) -> Option<String> {
+    pub(crate) fn selected_key(&self) -> Option<String> {
         let t = self.table(self.pane)?;
         self.view(self.pane).selected_row(t).map(|r| r.key.clone())
     }
 
     /// Switches panes by hand (or by a command): the jumps are forgotten.
-    fn go(&mut self, pane: Pane) {
+    pub(crate) fn go(&mut self, pane: Pane) {
         self.pane = pane;
         self.back.clear();
     }
@@ -537,7 +543,7 @@ impl App {
 // The notifications and overview tables are derived in the app (they mix
 // loads); kept alongside the state so views can index them.
 impl App {
-    fn rebuild_notifications(&mut self) {
+    pub(crate) fn rebuild_notifications(&mut self) {
         self.notification_table = match &self.notifications {
             Loadable::Ready(list) if self.show_acknowledged => {
                 let mut all: Vec<Notification> = list.to_vec();
@@ -988,202 +994,6 @@ fn renotify(app: &mut App) -> Vec<Effect> {
     }]
 }
 
-/// Plans the Planner's subject again (after a reload), keeping what it
-/// shows until the new options arrive.
-fn replan(app: &mut App) -> Vec<Effect> {
-    let (Some(subject), Some(d)) = (app.planner.subject.clone(), app.data().cloned()) else {
-        return vec![];
-    };
-    let seq = app.next_seq();
-    app.plan_seq = seq;
-    vec![Effect::Plan {
-        seq,
-        estate: d.estate.clone(),
-        subject,
-        now: app.now,
-    }]
-}
-
-/// Opens the Planner pane on a subject and asks the worker for its options.
-pub fn open_plan(app: &mut App, subject: Subject) -> Vec<Effect> {
-    if app.data().is_none() {
-        app.set_status(Tone::Warning, "Still reading the store: plan in a moment.");
-        return vec![];
-    }
-    app.planner = PlannerState {
-        subject: Some(subject),
-        ..Default::default()
-    };
-    *app.views.get_mut(&Pane::Planner).expect("view") = TableView::default();
-    app.go(Pane::Planner);
-    replan(app)
-}
-
-fn planned(app: &mut App, result: Result<Arc<PlanSet>, String>) {
-    let fresh = app.view(Pane::Planner).rows.is_empty();
-    match result {
-        Ok(set) => {
-            app.planner.table = Some(plan::options_table(&set));
-            app.planner.plans = Loadable::Ready(set.clone());
-            app.refresh(Pane::Planner);
-            if fresh
-                && let Some(i) = set
-                    .recommended
-                    .as_deref()
-                    .and_then(|r| set.options.iter().position(|o| o.name == r))
-            {
-                let page = app.page();
-                app.views
-                    .get_mut(&Pane::Planner)
-                    .expect("view")
-                    .select(i, page);
-            }
-        }
-        Err(e) => {
-            app.planner.table = None;
-            app.planner.plans = Loadable::Failed(e);
-            app.refresh(Pane::Planner);
-        }
-    }
-}
-
-/// The option selected in the Planner pane.
-pub fn selected_option(app: &App) -> Option<(&Arc<PlanSet>, &crate::planner::PlanOption)> {
-    let set = app.planner.ready()?;
-    let t = app.planner.table.as_ref()?;
-    let key = &app.view(Pane::Planner).selected_row(t)?.key;
-    Some((set, set.option(key)?))
-}
-
-/// `p`: a commitment's migration; for a deployment, a chooser.
-fn plan_key(app: &mut App) -> Vec<Effect> {
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    let Some(key) = app.selected_key() else {
-        app.set_status(Tone::Warning, "Select a row to plan first.");
-        return vec![];
-    };
-    match app.pane {
-        Pane::Commitments => open_plan(app, Subject::Migrate { commitment: key }),
-        Pane::Deployments => {
-            let items = plan::deployment_choices(&d.estate, &key);
-            if items.is_empty() {
-                return vec![];
-            }
-            app.overlays.push(Overlay::Choose {
-                title: format!("Plan for deployment {key}"),
-                items,
-                selected: 0,
-            });
-            vec![]
-        }
-        _ => vec![],
-    }
-}
-
-/// `D`: discontinue the selected row's resource.
-fn plan_discontinue(app: &mut App) -> Vec<Effect> {
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    let Some(key) = app.selected_key() else {
-        app.set_status(Tone::Warning, "Select a row to plan first.");
-        return vec![];
-    };
-    let e = &d.estate;
-    let resource = match app.pane {
-        Pane::Commitments => e
-            .commitments
-            .iter()
-            .find(|c| c.id == key)
-            .map(|c| c.resource.clone()),
-        Pane::Deployments => e
-            .deployments
-            .iter()
-            .find(|x| x.id == key)
-            .map(|x| x.resource.clone()),
-        _ => None,
-    };
-    match resource {
-        Some(resource) => open_plan(app, Subject::Discontinue { resource }),
-        None => vec![],
-    }
-}
-
-/// Enter or `a` on an option: ask, then apply.
-fn apply_selected(app: &mut App) -> Vec<Effect> {
-    if app.readonly {
-        app.set_status(
-            Tone::Warning,
-            "Read-only (--readonly): plans are shown, not applied.",
-        );
-        return vec![];
-    }
-    let Some((set, o)) = selected_option(app) else {
-        app.set_status(
-            Tone::Warning,
-            "No plan option to apply: press p on a commitment or a deployment first.",
-        );
-        return vec![];
-    };
-    let mut message = format!(
-        "Apply option {} of plan {}? Its {} step(s) go into the store as future-dated plans: total {}, {} against doing nothing over the horizon (the planner's figures). u undoes it.",
-        o.name,
-        plan::title(&set.subject),
-        o.steps.len(),
-        data::money(o.costs.total()),
-        data::delta(o.vs_nothing),
-    );
-    if let Some(p) = o
-        .preconditions
-        .iter()
-        .find(|p| p.status == crate::planner::Status::Unmet)
-    {
-        message.push_str(&format!(
-            " A precondition fails: {}.",
-            p.text.trim_end_matches('.')
-        ));
-    }
-    if o.contingency {
-        message.push_str(" This option is what to do if things run late.");
-    }
-    let then = Confirmed::ApplyPlan {
-        subject: set.subject.clone(),
-        option: o.name.clone(),
-    };
-    app.overlays.push(Overlay::Confirm { message, then });
-    vec![]
-}
-
-fn plan_applied(app: &mut App, result: Result<AppliedPlan, String>) -> Vec<Effect> {
-    app.writing = false;
-    app.overlays
-        .retain(|o| !matches!(o, Overlay::Confirm { .. }));
-    match result {
-        Ok(a) => {
-            // Say how to get this month back.
-            let back = app
-                .keymap
-                .first_key("range_this_month")
-                .map(|k| format!(" ({k} in Forecast: back to this month)"))
-                .unwrap_or_default();
-            app.set_status(Tone::Ok, format!("{}{back}", a.message));
-            app.planner.applied = Some(a.message);
-            // The Forecast pane shows the plan's rated window.
-            app.chart.from = a.from;
-            app.chart.to = a.to;
-            app.chart.data = Loadable::Loading;
-            app.go(Pane::Forecast);
-            app.load()
-        }
-        Err(e) => {
-            app.set_status(Tone::Critical, e);
-            vec![]
-        }
-    }
-}
-
 /// `:sync [--allow-partial] [SUBSCRIPTION...]`.
 fn sync_command(app: &mut App, rest: &str) -> Vec<Effect> {
     if app.throwaway {
@@ -1219,22 +1029,6 @@ fn sync_command(app: &mut App, rest: &str) -> Vec<Effect> {
         subscriptions: subscriptions.into_iter().map(String::from).collect(),
         now: app.now,
         allow_partial: !flags.is_empty(),
-    }]
-}
-
-fn rechart(app: &mut App) -> Vec<Effect> {
-    let Some(d) = app.data() else { return vec![] };
-    let estate = d.estate.clone();
-    let seq = app.next_seq();
-    app.chart_seq = seq;
-    app.chart.data = Loadable::Loading;
-    app.refresh(Pane::Forecast);
-    vec![Effect::Chart {
-        seq,
-        estate,
-        from: app.chart.from,
-        to: app.chart.to,
-        basis: app.chart.basis,
     }]
 }
 
@@ -1447,96 +1241,16 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Refund
         | Action::Resize
         | Action::Delete => open_form(app, &action),
-        Action::Acknowledge => {
-            let Some(key) = app.selected_key() else {
-                app.set_status(Tone::Warning, "Select a notification first.");
-                return vec![];
-            };
-            match app.notification(&key).map(|(n, a)| (n.clone(), a.cloned())) {
-                // An acknowledged one: take the acknowledgement back.
-                Some((n, Some(a))) => {
-                    app.writing = true;
-                    vec![Effect::Unacknowledge {
-                        ack: Box::new(a),
-                        label: super::effect::ack_label(&n),
-                    }]
-                }
-                Some((n, None)) => {
-                    app.overlays
-                        .push(Overlay::Form(Box::new(Form::acknowledge(&n))));
-                    vec![]
-                }
-                None => vec![],
-            }
+        Action::Acknowledge | Action::ToggleAcknowledged | Action::Info => {
+            panes::notifications::on_action(app, action)
         }
-        Action::ToggleAcknowledged => {
-            app.show_acknowledged = !app.show_acknowledged;
-            app.rebuild_notifications();
-            let n = app.silenced.len();
-            app.set_status(
-                Tone::Info,
-                if app.show_acknowledged {
-                    format!("Showing {n} acknowledged notification(s), dimmed: a takes one back.")
-                } else {
-                    "Acknowledged notifications hidden.".to_string()
-                },
-            );
-            vec![]
-        }
-        Action::Info => {
-            let Some(key) = app.selected_key() else {
-                return vec![];
-            };
-            if let Some((n, a)) = app.notification(&key) {
-                // The popup's text width (it is drawn 110 wide at most).
-                let width = (app.size.0.saturating_sub(6).min(110)).saturating_sub(2);
-                let lines = notification_lines(n, a, width as usize);
-                let title = format!("Notification {}", n.id);
-                app.overlays.push(Overlay::Detail {
-                    title,
-                    key: String::new(),
-                    lines,
-                    scroll: 0,
-                });
-            }
-            vec![]
-        }
-        Action::Capacity => capacity_key(app),
-        Action::RegionsDown | Action::RegionsUp => {
-            let rows = app.data().map_or(0, |d| d.overview.capacity.rows.len());
-            let most = rows.saturating_sub(super::panes::overview::overview_region_rows(app, rows));
-            app.regions_offset = if matches!(action, Action::RegionsDown) {
-                (app.regions_offset + 1).min(most)
-            } else {
-                app.regions_offset.min(most).saturating_sub(1)
-            };
-            vec![]
-        }
-        Action::Plan => plan_key(app),
-        Action::PlanDiscontinue => plan_discontinue(app),
-        Action::ApplyPlan => apply_selected(app),
-        Action::ToggleBasis => {
-            app.chart.basis = match app.chart.basis {
-                Basis::Actual => Basis::Amortized,
-                Basis::Amortized => Basis::Actual,
-            };
-            rechart(app)
-        }
-        Action::RangePrev | Action::RangeNext => {
-            let k = if matches!(action, Action::RangePrev) {
-                -1
-            } else {
-                1
-            };
-            app.chart.from = add_months(app.chart.from, k);
-            app.chart.to = add_months(app.chart.to, k);
-            rechart(app)
-        }
-        Action::RangeThisMonth => {
-            let f = month_start(app.now);
-            app.chart.from = f;
-            app.chart.to = add_months(f, 1);
-            rechart(app)
+        Action::Capacity => panes::quota::capacity_key(app),
+        Action::RegionsDown | Action::RegionsUp => panes::overview::on_action(app, action),
+        Action::Plan => panes::planner::plan_key(app),
+        Action::PlanDiscontinue => panes::planner::plan_discontinue(app),
+        Action::ApplyPlan => panes::planner::apply_selected(app),
+        Action::ToggleBasis | Action::RangePrev | Action::RangeNext | Action::RangeThisMonth => {
+            panes::forecast::on_action(app, action)
         }
         _ => vec![],
     }
@@ -1554,53 +1268,8 @@ fn select(app: &mut App) -> Vec<Effect> {
     };
     match app.pane {
         Pane::Overview | Pane::Forecast => jump(app, &key),
-        Pane::Notifications => {
-            let Some(n) = app.notification(&key).map(|(n, _)| n.clone()) else {
-                return vec![];
-            };
-            if n.remedies.is_empty() {
-                return jump(app, &n.subject);
-            }
-            app.overlays.push(Overlay::Remedies {
-                notification: Box::new(n),
-                selected: 0,
-            });
-            vec![]
-        }
-        // The capacity mode: to the deployments of the first account of
-        // yours where it fits.
-        Pane::Quota if app.capacity.is_some() => {
-            let on = app
-                .table(Pane::Quota)
-                .and_then(|t| app.view(Pane::Quota).selected_row(t))
-                .and_then(|r| r.cells.get(7).cloned())
-                .unwrap_or_default();
-            match on.split(", ").next().filter(|r| *r != "-" && !r.is_empty()) {
-                Some(resource) => {
-                    let resource = resource.to_string();
-                    jump(app, &resource)
-                }
-                None => {
-                    app.set_status(
-                        Tone::Info,
-                        "No account of yours can take it there (see Answer).",
-                    );
-                    vec![]
-                }
-            }
-        }
-        Pane::Quota => {
-            let v = app.views.get_mut(&Pane::Quota).expect("view");
-            let child = v.rows.get(v.selected).and_then(|r| r.1).is_some();
-            if child {
-                return jump(app, &key);
-            }
-            if !v.expanded.remove(&key) {
-                v.expanded.insert(key);
-            }
-            app.refresh(Pane::Quota);
-            vec![]
-        }
+        Pane::Notifications => panes::notifications::select(app, &key),
+        Pane::Quota => panes::quota::select(app, key),
         Pane::Deployments | Pane::Commitments | Pane::Reservations => {
             let (title, lines, kind) = match app.pane {
                 Pane::Deployments => (
@@ -2415,7 +2084,7 @@ fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -2502,72 +2171,6 @@ pub const COMMANDS: &[(&str, &str)] = &[
 pub fn palette_matches(typed: &str) -> Vec<&'static (&'static str, &'static str)> {
     let word = typed.trim_start().split(' ').next().unwrap_or("");
     COMMANDS.iter().filter(|c| c.0.starts_with(word)).collect()
-}
-
-/// `c` in the Quota pane: the capacity mode on the selected row's model
-/// (or back to quota when it is open).
-fn capacity_key(app: &mut App) -> Vec<Effect> {
-    if app.capacity.is_some() {
-        close_capacity(app);
-        return vec![];
-    }
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    // A quota row's own key names no deployment: take its first child.
-    let key = {
-        let t = &d.quota;
-        let v = app.view(Pane::Quota);
-        v.rows.get(v.selected).and_then(|&(i, c)| {
-            let r = t.rows.get(i)?;
-            match c {
-                Some(c) => r.children.get(c).map(|k| k.key.clone()),
-                None => r.children.first().map(|k| k.key.clone()),
-            }
-        })
-    };
-    match key.and_then(|k| super::capacity_view::seed(&d.estate, &k, app.now)) {
-        Some(q) => open_capacity(app, &d, q),
-        None => {
-            app.set_status(
-                Tone::Warning,
-                "No deployment on this row: :capacity MODEL PTU asks about any model.",
-            );
-            vec![]
-        }
-    }
-}
-
-/// `:capacity MODEL PTU [--version V] [--type T] [--region R]`.
-fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
-    let Some(d) = app.data().cloned() else {
-        app.set_status(Tone::Warning, "Still reading the store: ask in a moment.");
-        return vec![];
-    };
-    let base = app.capacity.as_ref().map(|c| c.query.clone());
-    match super::capacity_view::parse(rest, base.as_ref()) {
-        Ok(q) => {
-            app.go(Pane::Quota);
-            open_capacity(app, &d, q)
-        }
-        Err(e) => {
-            app.set_status(Tone::Warning, e);
-            vec![]
-        }
-    }
-}
-
-fn open_capacity(app: &mut App, d: &Arc<Data>, q: crate::domain::capacity::Query) -> Vec<Effect> {
-    app.capacity = Some(CapacityView::new(&d.estate, q, app.now));
-    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
-    app.refresh(Pane::Quota);
-    vec![]
-}
-
-fn close_capacity(app: &mut App) {
-    app.capacity = None;
-    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
-    app.refresh(Pane::Quota);
 }
 
 /// Runs a palette command line.
@@ -2881,79 +2484,6 @@ pub fn hint_works(app: &App, a: &Action) -> bool {
         }),
         _ => true,
     }
-}
-
-/// An acknowledgement in a few words.
-pub fn ack_words(a: &Ack) -> String {
-    let mut s = format!("acknowledged {}", data::minute(a.at));
-    if let Some(u) = a.until {
-        s.push_str(&format!(" until {}", data::minute(u)));
-    }
-    s
-}
-
-/// The notification popup's lines (`i` in the Notifications pane),
-/// wrapped to `width`.
-pub fn notification_lines(
-    n: &Notification,
-    ack: Option<&Ack>,
-    width: usize,
-) -> Vec<(String, Tone)> {
-    let tone = match n.severity {
-        crate::domain::notice::Severity::Critical => Tone::Critical,
-        crate::domain::notice::Severity::Warning => Tone::Warning,
-        crate::domain::notice::Severity::Info => Tone::Info,
-    };
-    let field = |k: &str, v: String| (format!("{k:<10}{v}"), Tone::Plain);
-    let wrapped = |text: &str, indent: &str, tone: Tone| -> Vec<(String, Tone)> {
-        crate::report::wrap(text, indent, width)
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let l = if i == 0 {
-                    l.trim_start().to_string()
-                } else {
-                    l
-                };
-                (l, tone)
-            })
-            .collect()
-    };
-    let mut out = wrapped(&n.message, "", tone);
-    out.extend(wrapped(&format!("-> {}", n.action), "   ", Tone::Plain));
-    out.extend(vec![
-        (String::new(), Tone::Plain),
-        field("Severity", n.severity.name().to_string()),
-        field("Kind", n.kind.replace('_', " ")),
-        field("Subject", n.subject.clone()),
-        field("When", data::minute(n.at)),
-        field("Cost", data::money(n.cost_impact)),
-        field("Id", n.id.clone()),
-        (String::new(), Tone::Plain),
-    ]);
-    match ack {
-        Some(a) => {
-            out.extend(wrapped(
-                &format!("{}: {}", capitalize(&ack_words(a)), a.note),
-                "",
-                Tone::Dim,
-            ));
-            out.extend(wrapped(
-                &format!("a takes it back (or `ptudesk unack {}`).", n.id),
-                "",
-                Tone::Dim,
-            ));
-        }
-        None => out.extend(wrapped(
-            &format!(
-                "a acknowledges it (or `ptudesk ack {}`); enter goes to {}.",
-                n.id, n.subject
-            ),
-            "",
-            Tone::Dim,
-        )),
-    }
-    out
 }
 
 /// Parses `FROM..TO` (dates or whole UTC hours).

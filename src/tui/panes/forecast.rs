@@ -5,13 +5,16 @@ use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
+use crate::domain::time::{add_months, month_start};
 use crate::rating::{self, Basis, Bucket, WindowKind};
+use crate::tui::action::Action;
 use crate::tui::action::Pane;
 use crate::tui::app::{App, Loadable};
 use crate::tui::data;
 use crate::tui::data::{
     ChartData, Row, SortKey, Table, Tone, col, grow, minute, money, num, ptu_hours, request,
 };
+use crate::tui::effect::Effect;
 use crate::tui::table::{block, failed, loading, table_pane};
 use crate::tui::widgets::bars::StackedBars;
 use ratatui::Frame;
@@ -166,4 +169,53 @@ pub fn chart(
             footer: Some(6),
         },
     })
+}
+
+// The keys: what `app::update` routes to this pane.
+
+/// The pane's own keys: the basis, the range a month back or on, this
+/// month.
+pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::ToggleBasis => {
+            app.chart.basis = match app.chart.basis {
+                Basis::Actual => Basis::Amortized,
+                Basis::Amortized => Basis::Actual,
+            };
+            rechart(app)
+        }
+        Action::RangePrev | Action::RangeNext => {
+            let k = if matches!(action, Action::RangePrev) {
+                -1
+            } else {
+                1
+            };
+            app.chart.from = add_months(app.chart.from, k);
+            app.chart.to = add_months(app.chart.to, k);
+            rechart(app)
+        }
+        Action::RangeThisMonth => {
+            let f = month_start(app.now);
+            app.chart.from = f;
+            app.chart.to = add_months(f, 1);
+            rechart(app)
+        }
+        _ => vec![],
+    }
+}
+
+pub(crate) fn rechart(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.data() else { return vec![] };
+    let estate = d.estate.clone();
+    let seq = app.next_seq();
+    app.chart_seq = seq;
+    app.chart.data = Loadable::Loading;
+    app.refresh(Pane::Forecast);
+    vec![Effect::Chart {
+        seq,
+        estate,
+        from: app.chart.from,
+        to: app.chart.to,
+        basis: app.chart.basis,
+    }]
 }

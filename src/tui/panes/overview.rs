@@ -8,6 +8,7 @@ use crate::domain::time::Time;
 use crate::domain::{CommitmentRenewal, Estate, ReservationRenewal, Sku};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
+use crate::tui::action::Action;
 use crate::tui::action::Pane;
 use crate::tui::app::{App, Loadable, TableView};
 use crate::tui::data;
@@ -16,6 +17,7 @@ use crate::tui::data::{
     money, num, pct, pct_cell, region_of, reservation_renewal_label, reservation_setting,
     reservation_term,
 };
+use crate::tui::effect::Effect;
 use crate::tui::table::{block, draw_table, tone_style};
 use crate::tui::ui::status_lines;
 use crate::tui::widgets::columns::fit;
@@ -493,4 +495,18 @@ pub(crate) fn events(e: &Estate, now: Time, upcoming: &[BilledCharge]) -> Vec<Ev
     out.retain(|ev| ev.at >= now);
     out.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
     out
+}
+
+// The keys: what `app::update` routes to this pane.
+
+/// `J` / `K`: the region table scrolls.
+pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let rows = app.data().map_or(0, |d| d.overview.capacity.rows.len());
+    let most = rows.saturating_sub(overview_region_rows(app, rows));
+    app.regions_offset = if matches!(action, Action::RegionsDown) {
+        (app.regions_offset + 1).min(most)
+    } else {
+        app.regions_offset.min(most).saturating_sub(1)
+    };
+    vec![]
 }

@@ -8,14 +8,19 @@ use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
 use crate::tui::action::Pane;
 use crate::tui::app::App;
+use crate::tui::app::{TableView, jump};
+use crate::tui::capacity_view::CapacityView;
+use crate::tui::data::Data;
 use crate::tui::data::{
     GAUGE, Row, SortKey, Table, Tone, capacity_cell, col, gauge_text, live_ptu, num, pct, pct_cell,
 };
+use crate::tui::effect::Effect;
 use crate::tui::table::table_pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
@@ -177,4 +182,109 @@ pub(crate) fn quota_table(e: &Estate, config: &Config, now: Time) -> Table {
                 .into(),
         footer: None,
     }
+}
+
+// The keys: what `app::update` routes to this pane.
+
+/// Enter: in the capacity mode, the deployments of the first account of
+/// yours where it fits; else a quota row expands (or collapses), and a
+/// deployment under it is shown in Deployments.
+pub(crate) fn select(app: &mut App, key: String) -> Vec<Effect> {
+    if app.capacity.is_some() {
+        let on = app
+            .table(Pane::Quota)
+            .and_then(|t| app.view(Pane::Quota).selected_row(t))
+            .and_then(|r| r.cells.get(7).cloned())
+            .unwrap_or_default();
+        match on.split(", ").next().filter(|r| *r != "-" && !r.is_empty()) {
+            Some(resource) => {
+                let resource = resource.to_string();
+                jump(app, &resource)
+            }
+            None => {
+                app.set_status(
+                    Tone::Info,
+                    "No account of yours can take it there (see Answer).",
+                );
+                vec![]
+            }
+        }
+    } else {
+        let v = app.views.get_mut(&Pane::Quota).expect("view");
+        let child = v.rows.get(v.selected).and_then(|r| r.1).is_some();
+        if child {
+            return jump(app, &key);
+        }
+        if !v.expanded.remove(&key) {
+            v.expanded.insert(key);
+        }
+        app.refresh(Pane::Quota);
+        vec![]
+    }
+}
+
+/// `c` in the Quota pane: the capacity mode on the selected row's model
+/// (or back to quota when it is open).
+pub(crate) fn capacity_key(app: &mut App) -> Vec<Effect> {
+    if app.capacity.is_some() {
+        close_capacity(app);
+        return vec![];
+    }
+    let Some(d) = app.data().cloned() else {
+        return vec![];
+    };
+    // A quota row's own key names no deployment: take its first child.
+    let key = {
+        let t = &d.quota;
+        let v = app.view(Pane::Quota);
+        v.rows.get(v.selected).and_then(|&(i, c)| {
+            let r = t.rows.get(i)?;
+            match c {
+                Some(c) => r.children.get(c).map(|k| k.key.clone()),
+                None => r.children.first().map(|k| k.key.clone()),
+            }
+        })
+    };
+    match key.and_then(|k| crate::tui::capacity_view::seed(&d.estate, &k, app.now)) {
+        Some(q) => open_capacity(app, &d, q),
+        None => {
+            app.set_status(
+                Tone::Warning,
+                "No deployment on this row: :capacity MODEL PTU asks about any model.",
+            );
+            vec![]
+        }
+    }
+}
+
+/// `:capacity MODEL PTU [--version V] [--type T] [--region R]`.
+pub(crate) fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
+    let Some(d) = app.data().cloned() else {
+        app.set_status(Tone::Warning, "Still reading the store: ask in a moment.");
+        return vec![];
+    };
+    let base = app.capacity.as_ref().map(|c| c.query.clone());
+    match crate::tui::capacity_view::parse(rest, base.as_ref()) {
+        Ok(q) => {
+            app.go(Pane::Quota);
+            open_capacity(app, &d, q)
+        }
+        Err(e) => {
+            app.set_status(Tone::Warning, e);
+            vec![]
+        }
+    }
+}
+
+fn open_capacity(app: &mut App, d: &Arc<Data>, q: crate::domain::capacity::Query) -> Vec<Effect> {
+    app.capacity = Some(CapacityView::new(&d.estate, q, app.now));
+    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
+    app.refresh(Pane::Quota);
+    vec![]
+}
+
+pub(crate) fn close_capacity(app: &mut App) {
+    app.capacity = None;
+    *app.views.get_mut(&Pane::Quota).expect("view") = TableView::default();
+    app.refresh(Pane::Quota);
 }
