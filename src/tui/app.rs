@@ -27,9 +27,7 @@ use super::action::{Action, Pane, TextKey};
 use super::capacity_view::CapacityView;
 use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
-use super::details;
 use super::effect::{AckChange, Effect, ExportWhat};
-use super::form::{Form, Target, edit_input};
 use super::keymap::{Key, Keymap};
 use super::panes;
 use super::panes::forecast::rechart;
@@ -38,6 +36,9 @@ pub use super::panes::planner::selected_option;
 use super::panes::planner::{apply_selected, open_plan, plan_applied, planned, replan};
 use super::panes::quota::{capacity_command, close_capacity};
 use super::plan::{self, Choice, ChoiceThen, PlannerState};
+use super::popups::detail as details;
+use super::popups::form::{Form, Target, edit_input};
+pub use super::popups::palette::{COMMANDS, Completed, complete, expand_home, palette_matches};
 use super::theme::Theme;
 use crate::domain::notice::{Ack, Notification};
 use crate::domain::plan::Edit;
@@ -191,7 +192,7 @@ pub enum Overlay {
         selected: usize,
     },
     /// What to reserve, beside the expiry ladder (`:recommend`).
-    Recommend(Box<super::recommend_view::RecommendState>),
+    Recommend(Box<super::popups::recommend::RecommendState>),
     /// Pick one line (what to plan for a deployment, the resource to move to).
     Choose {
         title: String,
@@ -1617,7 +1618,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
                     if let Some(Overlay::Filter(input)) = app.overlays.last_mut()
                         && match action {
                             Action::Text(k) => edit_input(input, k),
-                            Action::Paste(s) => super::form::paste_input(input, &s),
+                            Action::Paste(s) => super::popups::form::paste_input(input, &s),
                             _ => false,
                         }
                     {
@@ -1661,7 +1662,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             }
             Action::Paste(s) => {
                 if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
-                    super::form::paste_input(i, &s);
+                    super::popups::form::paste_input(i, &s);
                 }
                 app.palette_note = None;
                 vec![]
@@ -1673,7 +1674,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
             notification,
             selected,
         } => remedies_action(app, *notification, selected, action),
-        Overlay::Recommend(state) => super::recommend_view::action(app, *state, action),
+        Overlay::Recommend(state) => super::popups::recommend::action(app, *state, action),
         Overlay::Choose {
             items, selected, ..
         } => match action {
@@ -2108,71 +2109,6 @@ fn save(app: &mut App, edit: Edit) -> Vec<Effect> {
     }]
 }
 
-/// The palette's commands: (usage, what it does).
-pub const COMMANDS: &[(&str, &str)] = &[
-    (
-        "import FILE...",
-        "import snapshot, az CLI or price files into the store",
-    ),
-    (
-        "export FILE",
-        "write the store's estate as a snapshot file (import reads it back)",
-    ),
-    (
-        "export csv DIR",
-        "one CSV file per table into DIR (as export --format csv)",
-    ),
-    (
-        "export focus FILE [A..B] [1.2]",
-        "FOCUS rows rated by the core, this month unless A..B, FOCUS 1.0 unless 1.2 (as export --format focus)",
-    ),
-    (
-        "recommend",
-        "what to reserve, beside the expiry ladder; enter: what-if, a: apply",
-    ),
-    (
-        "forecast FROM..TO",
-        "chart a range (dates or whole hours), e.g. 2027-01-01..2027-04-01",
-    ),
-    (
-        "now T",
-        "treat T as now (what-if); `now clock` for the clock",
-    ),
-    ("basis actual|amortized", "the forecast chart's basis"),
-    (
-        "plan migrate ID",
-        "plan moving off a commitment onto a reservation",
-    ),
-    (
-        "plan move DEP RESOURCE",
-        "plan moving a deployment to another resource",
-    ),
-    (
-        "plan convert DEP Global|DataZone",
-        "plan converting a deployment to Global or Data Zone",
-    ),
-    ("plan discontinue RESOURCE", "plan to stop using a resource"),
-    (
-        "sync [--allow-partial] [SUBSCRIPTION...]",
-        "read the live estate through your az login, in the background (--allow-partial: import the rest if reservations can't be read)",
-    ),
-    (
-        "capacity MODEL PTU [--version V] [--type T] [--region R]",
-        "where N PTU of a model can go: service capacity, quota, price (as `ptudesk capacity`)",
-    ),
-    ("demo", "open the demo estate in a throw-away store"),
-    ("undo", "undo the last saved change"),
-    ("reload", "read the store again"),
-    ("help", "every key"),
-    ("q", "quit"),
-];
-
-/// Commands whose name starts with what was typed.
-pub fn palette_matches(typed: &str) -> Vec<&'static (&'static str, &'static str)> {
-    let word = typed.trim_start().split(' ').next().unwrap_or("");
-    COMMANDS.iter().filter(|c| c.0.starts_with(word)).collect()
-}
-
 /// Runs a palette command line.
 pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
     let line = line.trim().trim_start_matches(':').trim();
@@ -2274,7 +2210,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         },
         "sync" => sync_command(app, rest),
-        "recommend" => super::recommend_view::open(app),
+        "recommend" => super::popups::recommend::open(app),
         "capacity" => capacity_command(app, rest),
         "demo" => {
             app.set_status(Tone::Info, "Opening the demo estate in a throw-away store…");
@@ -2295,161 +2231,6 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 vec![]
             }
         },
-    }
-}
-
-/// A path as typed: a leading `~/` is the home folder.
-pub fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(p),
-    }
-}
-
-/// A palette line after Tab: the line, the cursor (in characters), and
-/// what to show about the candidates when there are several.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completed {
-    pub line: String,
-    pub cursor: usize,
-    pub note: Option<String>,
-}
-
-fn common_prefix<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let mut it = names.into_iter();
-    let Some(first) = it.next() else {
-        return String::new();
-    };
-    let mut p: Vec<char> = first.chars().collect();
-    for n in it {
-        let k = p
-            .iter()
-            .zip(n.chars())
-            .take_while(|(a, b)| **a == *b)
-            .count();
-        p.truncate(k);
-    }
-    p.into_iter().collect()
-}
-
-/// Tab in the palette: with the cursor in the command word, completes the
-/// word (keeping what follows it); in an argument of `:import` or
-/// `:export`, completes the file path before the cursor from its folder;
-/// anything else is left as it is.
-pub fn complete(line: &str, cursor: usize) -> Completed {
-    let chars: Vec<char> = line.chars().collect();
-    let cursor = cursor.min(chars.len());
-    let same = |note: Option<String>| Completed {
-        line: line.to_string(),
-        cursor,
-        note,
-    };
-    let lead = chars.iter().take_while(|c| c.is_whitespace()).count();
-    let word_end = lead
-        + chars[lead..]
-            .iter()
-            .take_while(|c| !c.is_whitespace())
-            .count();
-    let collect = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
-    if cursor <= word_end {
-        let typed = collect(lead, cursor);
-        let mut names: Vec<&str> = COMMANDS
-            .iter()
-            .map(|c| c.0.split(' ').next().unwrap_or(c.0))
-            .filter(|n| n.starts_with(&typed))
-            .collect();
-        names.dedup();
-        if names.is_empty() {
-            return same(Some(format!("no command starts with {typed:?}")));
-        }
-        let word = if names.len() == 1 {
-            names[0].to_string()
-        } else {
-            common_prefix(names.iter().copied())
-        };
-        let rest = collect(word_end, chars.len());
-        let mut out = collect(0, lead) + &word;
-        if names.len() == 1 && !rest.starts_with(' ') {
-            out.push(' ');
-        }
-        let mut at = out.chars().count();
-        if names.len() == 1 && rest.starts_with(' ') {
-            at += 1;
-        }
-        out.push_str(&rest);
-        let note = (names.len() > 1).then(|| names.join("  "));
-        return Completed {
-            line: out,
-            cursor: at,
-            note,
-        };
-    }
-    let cmd = collect(lead, word_end);
-    if cmd != "import" && cmd != "export" {
-        return same(None);
-    }
-    // The path being typed: from the space before the cursor to the cursor.
-    let start = chars[..cursor]
-        .iter()
-        .rposition(|c| c.is_whitespace())
-        .map_or(0, |i| i + 1);
-    let typed = collect(start, cursor);
-    let (dir, prefix) = match typed.rfind('/') {
-        Some(i) => (&typed[..=i], &typed[i + 1..]),
-        None => ("", typed.as_str()),
-    };
-    let folder = if dir.is_empty() {
-        PathBuf::from(".")
-    } else {
-        expand_home(dir)
-    };
-    let Ok(entries) = std::fs::read_dir(&folder) else {
-        return same(Some(format!("no folder {}", folder.display())));
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let hidden = name.starts_with('.') && !prefix.starts_with('.');
-            (name.starts_with(prefix) && !hidden).then(|| {
-                if e.path().is_dir() {
-                    format!("{name}/")
-                } else {
-                    name
-                }
-            })
-        })
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return same(Some(format!("no file matches {typed}")));
-    }
-    let mut done = if names.len() == 1 {
-        names[0].clone()
-    } else {
-        common_prefix(names.iter().map(String::as_str))
-    };
-    // The only match, a file, for :import: a space, ready for the next.
-    let rest = collect(cursor, chars.len());
-    if names.len() == 1 && !done.ends_with('/') && cmd == "import" && !rest.starts_with(' ') {
-        done.push(' ');
-    }
-    let mut out = collect(0, start) + dir + &done;
-    let at = out.chars().count();
-    out.push_str(&rest);
-    let note = (names.len() > 1).then(|| {
-        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
-        let more = names.len().saturating_sub(8);
-        let mut n = format!("{} files: {}", names.len(), shown.join("  "));
-        if more > 0 {
-            n.push_str(&format!("  … {more} more"));
-        }
-        n
-    });
-    Completed {
-        line: out,
-        cursor: at,
-        note,
     }
 }
 

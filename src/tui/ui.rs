@@ -3,16 +3,19 @@
 //! rows costs what a screenful does.
 
 use super::action::{Action, Pane};
-use super::app::{App, COMMANDS, Loadable, MIN_SIZE, Overlay, palette_matches};
+use super::app::{App, Loadable, MIN_SIZE, Overlay};
 use super::data::minute;
 use super::panes;
+use super::popups;
+/// The help text, at its former path (`ui::help_lines`).
+pub use super::popups::help::help_lines;
 use super::table::{block, column_keys, failed, layout_for, loading, tone_style, wrap_at_most};
 use crate::domain::notice::Severity;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// Draws the whole screen.
 pub fn draw(app: &App, f: &mut Frame) {
@@ -35,7 +38,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_status(app, f, status);
     draw_keys(app, f, keys);
     for o in &app.overlays {
-        draw_overlay(app, f, o, body, status);
+        popups::draw(app, f, o, body, status);
     }
 }
 
@@ -512,208 +515,6 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
         Pane::Forecast => panes::forecast::draw(app, f, area),
         Pane::Planner => panes::planner::draw(app, f, area),
     }
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-fn draw_overlay(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect) {
-    match o {
-        Overlay::Help { scroll } => {
-            let r = centered(body, body.width.saturating_sub(6).min(100), body.height);
-            f.render_widget(Clear, r);
-            let lines = help_lines(app);
-            f.render_widget(
-                Paragraph::new(lines)
-                    .scroll((*scroll, 0))
-                    .block(block(app, " Help: keys from your keymap (esc closes) ")),
-                r,
-            );
-        }
-        Overlay::Detail {
-            title,
-            lines,
-            scroll,
-            ..
-        } => {
-            let r = centered(body, body.width.saturating_sub(6).min(110), body.height);
-            f.render_widget(Clear, r);
-            let text: Vec<Line> = lines
-                .iter()
-                .map(|(s, t)| Line::from(Span::styled(s.clone(), tone_style(&app.theme, *t))))
-                .collect();
-            f.render_widget(
-                Paragraph::new(text)
-                    .scroll((*scroll, 0))
-                    .block(block(app, format!(" {title} "))),
-                r,
-            );
-        }
-        Overlay::Form(form) => super::form_view::draw(app, f, form, body),
-        Overlay::Confirm { message, .. } => {
-            let w = body.width.saturating_sub(10).min(72);
-            let text_lines = crate::report::wrap(message, "", w.saturating_sub(4) as usize);
-            let h = text_lines.len() as u16 + 4;
-            let r = centered(body, w, h);
-            f.render_widget(Clear, r);
-            let mut lines: Vec<Line> = text_lines.into_iter().map(Line::from).collect();
-            lines.push(Line::default());
-            lines.push(Line::from(vec![
-                Span::styled("y", app.theme.bold("accent")),
-                Span::raw(" yes    "),
-                Span::styled("n", app.theme.bold("accent")),
-                Span::raw(" no"),
-            ]));
-            f.render_widget(Paragraph::new(lines).block(block(app, " Confirm ")), r);
-        }
-        Overlay::Palette(input) => {
-            let matches = palette_matches(input.value());
-            let list: Vec<&(&str, &str)> = if matches.is_empty() {
-                COMMANDS.iter().collect()
-            } else {
-                matches
-            };
-            let h = (list.len() as u16 + 2).min(body.height);
-            let w = body.width.min(90);
-            let r = Rect::new(body.x, status.y.saturating_sub(h), w, h);
-            f.render_widget(Clear, r);
-            let lines: Vec<Line> = list
-                .iter()
-                .map(|(c, d)| {
-                    Line::from(vec![
-                        Span::styled(format!(" :{c:<33}"), app.theme.fg("accent")),
-                        Span::raw(d.to_string()),
-                    ])
-                })
-                .collect();
-            let title = app.palette_note.as_deref().unwrap_or("Commands");
-            f.render_widget(
-                Paragraph::new(lines).block(block(app, format!(" {title} "))),
-                r,
-            );
-        }
-        Overlay::Choose {
-            title,
-            items,
-            selected,
-        } => panes::planner::draw_chooser(app, f, body, title, items, *selected),
-        Overlay::Remedies {
-            notification,
-            selected,
-        } => super::remedy_view::draw(app, f, body, notification, *selected),
-        Overlay::Recommend(state) => super::recommend_view::draw(app, f, body, state),
-        Overlay::Filter(_) => {}
-    }
-}
-
-/// The help text, generated from the live keymap.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let km = &app.keymap;
-    let mut lines: Vec<Line> = Vec::new();
-    let row = |keys: String, what: String| -> Line<'static> {
-        Line::from(vec![
-            Span::styled(format!("  {keys:<22}"), app.theme.bold("accent")),
-            Span::raw(what),
-        ])
-    };
-    let section =
-        |title: &str| Line::from(Span::styled(title.to_string(), app.theme.bold("header")));
-    lines.push(section("Everywhere"));
-    for b in &km.bindings {
-        if b.action.panes().is_none() && !b.keys.is_empty() && b.action.pane().is_none() {
-            lines.push(row(
-                km.keys_of(&b.name),
-                format!("{} ({})", b.action.describe(), b.name),
-            ));
-        }
-    }
-    let digits: Vec<String> = km
-        .bindings
-        .iter()
-        .filter(|b| b.action.pane().is_some())
-        .filter_map(|b| b.keys.first().map(|k| k.label()))
-        .collect();
-    lines.push(row(digits.join(" "), "the panes, in order".into()));
-    lines.push(Line::default());
-    lines.push(section("Tables"));
-    for b in &km.bindings {
-        if b.action.panes().is_some_and(|p| p.len() > 2) && !b.keys.is_empty() {
-            lines.push(row(
-                km.keys_of(&b.name),
-                format!("{} ({})", b.action.describe(), b.name),
-            ));
-        }
-    }
-    for pane in Pane::ALL {
-        let own: Vec<_> = km
-            .bindings
-            .iter()
-            .filter(|b| {
-                b.action
-                    .panes()
-                    .is_some_and(|p| p.len() <= 2 && p.contains(&pane))
-            })
-            .collect();
-        if own.is_empty() {
-            continue;
-        }
-        lines.push(Line::default());
-        lines.push(section(pane.title()));
-        if pane == Pane::Planner {
-            // What the bottom bar says there: j/k choose, enter/a apply.
-            lines.push(row(
-                format!("{}/{}", km.keys_of("down"), km.keys_of("up")),
-                "choose the option".into(),
-            ));
-        }
-        for b in own {
-            let keys = match b.action {
-                // Enter applies the chosen option too.
-                Action::ApplyPlan => format!("{}/{}", km.keys_of("select"), km.keys_of(&b.name)),
-                _ => km.keys_of(&b.name),
-            };
-            lines.push(row(keys, format!("{} ({})", b.action.describe(), b.name)));
-        }
-    }
-    lines.push(Line::default());
-    lines.push(section("Edit forms (every change is priced before saving)"));
-    lines.push(row("↑ ↓ tab".into(), "move between fields".into()));
-    lines.push(row(
-        "← → + - space".into(),
-        "change a choice or step a number".into(),
-    ));
-    lines.push(row(
-        "digits, text".into(),
-        "type a number, name or time (2026-11-05, 2026-11-05 09:00 UTC, RFC 3339); the first key replaces the value".into(),
-    ));
-    lines.push(row(
-        "enter".into(),
-        "save (refunds and deletions ask first)".into(),
-    ));
-    lines.push(row("esc".into(), "cancel".into()));
-    lines.push(Line::default());
-    lines.push(section("Command palette (:)"));
-    for (c, d) in COMMANDS {
-        lines.push(row(format!(":{c}"), d.to_string()));
-    }
-    lines.push(row(
-        ":ACTION".into(),
-        "any action by its name, e.g. :add_ptu".into(),
-    ));
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Keys and colours: [keys] and [colors] in config.toml in your config folder. NO_COLOR turns colour off.",
-        app.theme.dim(),
-    )));
-    lines
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@
 //! changes; below, the chosen one's steps. Every figure is the remedies
 //! pricer's (rated by the core); this only formats.
 
-use super::app::App;
-use super::data::{Tone, minute, money};
-use super::table::{block, tone_style};
 use crate::domain::notice::Notification;
 use crate::domain::plan::Remedy;
 use crate::report::wrap;
+use crate::tui::app::App;
+use crate::tui::data::{Tone, minute, money};
+use crate::tui::table::{block, tone_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;

@@ -4,11 +4,11 @@
 //! metered effect on a day, the forecast deltas, and, in words, why Azure
 //! would refuse it (saving is refused then) or what to know.
 
-use super::app::App;
-use super::data::{bill_label, day, delta, minute, money};
-use super::form::Form;
-use super::table::block;
 use crate::planner::preview::{Preview, group_charges};
+use crate::tui::app::App;
+use crate::tui::data::{bill_label, day, delta, minute, money};
+use crate::tui::popups::form::Form;
+use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};

@@ -5,13 +5,13 @@
 //! undoes it). Every figure is the planner's and the rating core's; this
 //! only formats.
 
-use super::app::{App, Confirmed, Overlay};
-use super::data::{Tone, money};
-use super::effect::Effect;
-use super::table::{block, tone_style};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::planner::recommend::{Action as Rec, Report, Settings, WhatIfMonth, recommend, what_if};
+use crate::tui::app::{App, Confirmed, Overlay};
+use crate::tui::data::{Tone, money};
+use crate::tui::effect::Effect;
+use crate::tui::table::{block, tone_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,8 +58,12 @@ pub fn open(app: &mut App) -> Vec<Effect> {
 }
 
 /// Keys in the overlay.
-pub fn action(app: &mut App, mut s: RecommendState, action: super::action::Action) -> Vec<Effect> {
-    use super::action::Action;
+pub fn action(
+    app: &mut App,
+    mut s: RecommendState,
+    action: crate::tui::action::Action,
+) -> Vec<Effect> {
+    use crate::tui::action::Action;
     let last = s.report.rows.len().saturating_sub(1);
     match action {
         Action::Back => {

@@ -16,9 +16,8 @@
 //! - fields that don't apply are hidden (the PTU at renewal shows only for
 //!   "renew at fewer PTU").
 
-use super::action::TextKey;
-use super::data::{self, commitment_setting, reservation_setting};
-use super::edit::{new_reservation_id, scopes};
+pub mod draw;
+
 use crate::domain::notice::Notification;
 use crate::domain::plan::Edit;
 use crate::domain::time::{Time, ceil_minute, fmt_time, midnight};
@@ -26,6 +25,9 @@ use crate::domain::{
     Billing, CommitmentRenewal, Estate, Reservation, ReservationRenewal, Scope, Sku, Term,
 };
 use crate::planner::preview::PreviewOutcome;
+use crate::tui::action::TextKey;
+use crate::tui::data::{self, commitment_setting, reservation_setting};
+use crate::tui::edit::{new_reservation_id, scopes};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tui_input::{Input, InputRequest};
 

@@ -1,13 +1,20 @@
 //! Detail popups and the tables derived from several loads (notifications,
 //! upcoming events). Text only; every amount is a rating-core figure.
 
-use super::data::{
-    self, Column, Data, Event, Row, SortKey, Table, Tone, day, minute, money, ptu_hours,
-};
 use crate::domain::notice::{Notification, Severity};
 use crate::domain::terms;
 use crate::domain::terms::base_id;
+use crate::tui::app::App;
+use crate::tui::data::{
+    self, Column, Data, Event, Row, SortKey, Table, Tone, day, minute, money, ptu_hours,
+};
+use crate::tui::popups::centered;
+use crate::tui::table::{block, tone_style};
 use chrono::Duration;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
 use rust_decimal::Decimal;
 
 fn c(title: &'static str, width: u16, drop: u8, right: bool, grow: bool) -> Column {
@@ -304,7 +311,7 @@ pub fn commitment(d: &Data, id: &str) -> Vec<(String, Tone)> {
         )),
         line(format!(
             "Term bill     {}",
-            match super::panes::commitments::term_bill(e, c, d.now, &d.term_bills) {
+            match crate::tui::panes::commitments::term_bill(e, c, d.now, &d.term_bills) {
                 Some(b) => format!(
                     "{} billed {} for {} PTU ({})",
                     data::money(b.amount),
@@ -471,4 +478,27 @@ fn bills(d: &Data, out: &mut Vec<(String, Tone)>, mine: impl Fn(&str) -> bool) {
             money(b.amount)
         )));
     }
+}
+
+/// Draws a detail popup: `title`, its `lines`, scrolled `scroll` lines.
+pub fn draw(
+    app: &App,
+    f: &mut Frame,
+    body: Rect,
+    title: &str,
+    lines: &[(String, Tone)],
+    scroll: u16,
+) {
+    let r = centered(body, body.width.saturating_sub(6).min(110), body.height);
+    f.render_widget(Clear, r);
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|(s, t)| Line::from(Span::styled(s.clone(), tone_style(&app.theme, *t))))
+        .collect();
+    f.render_widget(
+        Paragraph::new(text)
+            .scroll((scroll, 0))
+            .block(block(app, format!(" {title} "))),
+        r,
+    );
 }
