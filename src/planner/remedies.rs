@@ -1125,8 +1125,31 @@ impl Pricer<'_> {
     /// alone, so one type's discounts never explain another's hourly PTU).
     pub fn hourly_explanations(&self, resource: &str) -> Result<Vec<(Sku, String)>, PlanError> {
         let mut out = Vec::new();
+        // The resource's own commitments, and the reservations whose scope
+        // ever holds it (or that were refunded: the refund limit joins
+        // them): every instrument an explanation of its hours can name or
+        // that can cover them.
+        let Some(res) = self.estate.resource(resource) else {
+            return Ok(out);
+        };
+        let scopes = rating::prepare::ScopeIndex::new(&self.estate);
+        let mut near = without_deployments(&self.estate);
+        near.commitments.retain(|c| c.resource == resource);
+        near.reservations.retain(|r| {
+            r.refunded_at.is_some()
+                || std::iter::once(&r.scope)
+                    .chain(r.scope_changes.iter().map(|c| &c.scope))
+                    .any(|s| scopes.contains(s, res))
+        });
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
-            let probe = with_deployments(&self.estate, |d| d.sku == sku && d.resource == resource);
+            let mut probe = near.clone();
+            probe.deployments = self
+                .estate
+                .deployments
+                .iter()
+                .filter(|d| d.sku == sku && d.resource == resource)
+                .cloned()
+                .collect();
             if probe.deployments.is_empty() {
                 continue;
             }

@@ -350,6 +350,70 @@ impl Index {
     }
 }
 
+/// The refunds of the last estates rated on this thread: each refunded
+/// reservation with the book's current prices of its region and type, the
+/// options, and which of them the limit refuses.
+type RefundKey = (
+    Vec<(crate::domain::Reservation, Option<Decimal>, Option<Decimal>)>,
+    Options,
+);
+
+thread_local! {
+    static LAST_REFUSED: std::cell::RefCell<Option<(RefundKey, Vec<bool>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// [`super::refund::refused`], kept for the same refunded reservations at
+/// the same prices and options: what-ifs rate many parts that all carry
+/// every refunded reservation (the limit joins them), unchanged. The
+/// decision reads only the refunded reservations, their prices and the
+/// options.
+fn refused(estate: &Estate, book: &PriceBook, opts: &Options) -> HashSet<usize> {
+    let refunded: Vec<usize> = estate
+        .reservations
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.refunded_at.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if refunded.is_empty() {
+        return HashSet::new();
+    }
+    let price = |r: &crate::domain::Reservation, kind| {
+        book.lookup(&r.region, r.sku, kind).map(|p| p.amount)
+    };
+    let key: RefundKey = (
+        refunded
+            .iter()
+            .map(|&i| {
+                let r = &estate.reservations[i];
+                (
+                    r.clone(),
+                    price(r, PriceKind::ReservationMonth),
+                    price(r, PriceKind::ReservationYear),
+                )
+            })
+            .collect(),
+        opts.clone(),
+    );
+    LAST_REFUSED.with(|last| {
+        if let Some((k, flags)) = &*last.borrow()
+            && *k == key
+        {
+            return refunded
+                .iter()
+                .zip(flags)
+                .filter(|x| *x.1)
+                .map(|x| *x.0)
+                .collect();
+        }
+        let set = super::refund::refused(estate, book, opts);
+        let flags = refunded.iter().map(|i| set.contains(i)).collect();
+        *last.borrow_mut() = Some((key, flags));
+        set
+    })
+}
+
 fn own_price(region: &str, sku: Sku, kind: PriceKind, amount: Decimal) -> PriceRef {
     PriceRef {
         region: region.to_string(),
@@ -484,7 +548,7 @@ impl<'a> Prepared<'a> {
         }
 
         // A refund Azure refuses (the rolling limit) is rated as never made.
-        let refused = super::refund::refused(estate, &book, opts);
+        let refused = refused(estate, &book, opts);
         for (ri, r) in estate.reservations.iter().enumerate() {
             let kept;
             let r = if refused.contains(&ri) {
