@@ -24,7 +24,6 @@
 //!   arguments (`~/` is the home folder); anything else is left alone.
 
 use super::action::{Action, Pane, TextKey};
-use super::capacity_view::CapacityView;
 use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
 use super::effect::{AckChange, Effect, ExportWhat};
@@ -32,10 +31,11 @@ use super::keymap::{Key, Keymap};
 use super::panes;
 use super::panes::forecast::rechart;
 use super::panes::notifications::ack_words;
+use super::panes::planner::plan::{self, Choice, ChoiceThen, PlannerState};
 pub use super::panes::planner::selected_option;
 use super::panes::planner::{apply_selected, open_plan, plan_applied, planned, replan};
+use super::panes::quota::capacity_view::CapacityView;
 use super::panes::quota::{capacity_command, close_capacity};
-use super::plan::{self, Choice, ChoiceThen, PlannerState};
 use super::popups::detail as details;
 use super::popups::form::{Form, Target, edit_input};
 pub use super::popups::palette::{COMMANDS, Completed, complete, expand_home, palette_matches};
@@ -289,7 +289,7 @@ pub struct App {
     pub palette_note: Option<String>,
     /// The Quota pane's capacity mode (`c`, `:capacity`): where N PTU of
     /// a model can go. None: the pane shows quota.
-    pub capacity: Option<super::capacity_view::CapacityView>,
+    pub capacity: Option<super::panes::quota::capacity_view::CapacityView>,
     /// The first row of the Overview's region table in view (`J` / `K`).
     pub regions_offset: usize,
     /// The next load follows a write by another process.

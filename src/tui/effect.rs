@@ -5,7 +5,7 @@
 
 use super::action::Action;
 use super::data;
-use super::plan::AppliedPlan;
+use super::panes::planner::plan::AppliedPlan;
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::notice::{Ack, Notification};

@@ -13,7 +13,7 @@
 //!   ratatui backend, so tests draw on `TestBackend`;
 //! - [`keymap::Keymap`] is the one list behind key lookup, the bottom bar
 //!   and the `?` help;
-//! - the Planner pane ([`plan`], drawn by [`panes::planner`]) shows
+//! - the Planner pane ([`panes::planner::plan`], drawn by [`panes::planner::draw`]) shows
 //!   [`crate::planner`]'s options for a subject picked with `p`, priced in
 //!   the worker; applying one is one store change, undone with `u`;
 //! - `:sync` runs [`crate::sync::run`] in the worker, its steps streamed
@@ -21,14 +21,12 @@
 
 pub mod action;
 pub mod app;
-pub mod capacity_view;
 pub mod clock;
 pub mod data;
 pub mod edit;
 pub mod effect;
 pub mod keymap;
 pub mod panes;
-pub mod plan;
 pub mod popups;
 pub mod runtime;
 pub mod table;

@@ -4,11 +4,9 @@
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
-use crate::domain::time::Time;
-use crate::domain::time::{add_months, month_start};
+use crate::domain::time::{Time, add_months, month_start};
 use crate::rating::{self, Basis, Bucket, WindowKind};
-use crate::tui::action::Action;
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Pane};
 use crate::tui::app::{App, Loadable};
 use crate::tui::data;
 use crate::tui::data::{

@@ -1,10 +1,8 @@
 //! The Notifications pane: what the alert rules found, most severe first.
 
 use crate::domain::notice::{Ack, Notification};
-use crate::tui::action::Action;
-use crate::tui::action::Pane;
-use crate::tui::app::{App, Loadable};
-use crate::tui::app::{Overlay, capitalize, jump};
+use crate::tui::action::{Action, Pane};
+use crate::tui::app::{App, Loadable, Overlay, capitalize, jump};
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
 use crate::tui::form::Form;

@@ -8,8 +8,7 @@ use crate::domain::time::Time;
 use crate::domain::{CommitmentRenewal, Estate, ReservationRenewal, Sku};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
-use crate::tui::action::Action;
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Pane};
 use crate::tui::app::{App, Loadable, TableView};
 use crate::tui::data;
 use crate::tui::data::{

@@ -1,8 +1,7 @@
 //! The `?` help: every key from the live keymap, by where it works.
 
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::App;
-use crate::tui::app::COMMANDS;
+use crate::tui::app::{App, COMMANDS};
 use crate::tui::popups::centered;
 use crate::tui::table::block;
 use ratatui::Frame;

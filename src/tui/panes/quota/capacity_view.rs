@@ -12,12 +12,11 @@
 //! and the eight pane keys stay as they are. `c` opens it on the selected
 //! row's model, `:capacity` asks anything, `c` or esc returns to quota.
 
-use super::data::{Row, SortKey, Table, Tone, capacity_cell, money};
-use crate::domain::Sku;
 use crate::domain::capacity::{self, HOURS_PER_MONTH, Place, Query, Verdict};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
-use crate::domain::{Estate, validate::MAX_PTU};
+use crate::domain::{Estate, Sku, validate::MAX_PTU};
+use crate::tui::data::{Row, SortKey, Table, Tone, capacity_cell, money};
 
 /// What the capacity mode shows: the question and its answer as a table.
 #[derive(Debug, Clone)]
@@ -120,14 +119,14 @@ fn table(places: &[Place]) -> Table {
         .collect();
     Table {
         columns: vec![
-            super::data::col("Region", 10, 0),
-            super::data::col("Type", 9, 0),
-            super::data::col("Capacity", 14, 0),
-            super::data::num("Free quota", 10, 1),
-            super::data::col("Answer", 12, 0),
-            super::data::num("Hourly/month", 12, 0),
-            super::data::num("Reserved/month", 12, 1),
-            super::data::grow("On", 10, 2),
+            crate::tui::data::col("Region", 10, 0),
+            crate::tui::data::col("Type", 9, 0),
+            crate::tui::data::col("Capacity", 14, 0),
+            crate::tui::data::num("Free quota", 10, 1),
+            crate::tui::data::col("Answer", 12, 0),
+            crate::tui::data::num("Hourly/month", 12, 0),
+            crate::tui::data::num("Reserved/month", 12, 1),
+            crate::tui::data::grow("On", 10, 2),
         ],
         rows,
         empty: "No region known for this model: import a modelCapacities answer or run :sync."

@@ -1,20 +1,20 @@
 //! The Quota pane: quota per subscription, region and type (enter expands
 //! a row into its deployments), or the capacity check's table when one is
-//! open ([`CapacityView`](crate::tui::capacity_view::CapacityView)).
+//! open ([`capacity_view::CapacityView`]).
+
+pub mod capacity_view;
 
 use crate::config::Config;
-use crate::domain::capacity;
 use crate::domain::time::Time;
-use crate::domain::{Estate, Sku};
+use crate::domain::{Estate, Sku, capacity};
 use crate::tui::action::Pane;
-use crate::tui::app::App;
-use crate::tui::app::{TableView, jump};
-use crate::tui::capacity_view::CapacityView;
+use crate::tui::app::{App, TableView, jump};
 use crate::tui::data::Data;
 use crate::tui::data::{
     GAUGE, Row, SortKey, Table, Tone, capacity_cell, col, gauge_text, live_ptu, num, pct, pct_cell,
 };
 use crate::tui::effect::Effect;
+use crate::tui::panes::quota::capacity_view::CapacityView;
 use crate::tui::table::table_pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -245,7 +245,7 @@ pub(crate) fn capacity_key(app: &mut App) -> Vec<Effect> {
             }
         })
     };
-    match key.and_then(|k| crate::tui::capacity_view::seed(&d.estate, &k, app.now)) {
+    match key.and_then(|k| crate::tui::panes::quota::capacity_view::seed(&d.estate, &k, app.now)) {
         Some(q) => open_capacity(app, &d, q),
         None => {
             app.set_status(
@@ -264,7 +264,7 @@ pub(crate) fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
         return vec![];
     };
     let base = app.capacity.as_ref().map(|c| c.query.clone());
-    match crate::tui::capacity_view::parse(rest, base.as_ref()) {
+    match crate::tui::panes::quota::capacity_view::parse(rest, base.as_ref()) {
         Ok(q) => {
             app.go(Pane::Quota);
             open_capacity(app, &d, q)

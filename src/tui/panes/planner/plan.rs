@@ -4,11 +4,11 @@
 //! `:plan ...` palette commands. Every amount shown comes from the
 //! planner's [`PlanSet`]; this module only picks and formats.
 
-use super::app::Loadable;
-use super::data::{Column, Row, SortKey, Table, Tone, delta, money};
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
 use crate::planner::{self, PlanOption, PlanSet, Subject};
+use crate::tui::app::Loadable;
+use crate::tui::data::{Column, Row, SortKey, Table, Tone, delta, money};
 use std::sync::Arc;
 
 /// What the Planner pane shows.
