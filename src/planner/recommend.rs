@@ -417,7 +417,9 @@ impl Ctx<'_> {
         let (f, classes) = rating::forecast_with_overage(e, self.book, &req, self.opts)?;
         let n = hours(self.from, self.to);
         let from_h = crate::rating::prepare::hour_index(self.from);
-        let mut by_resource: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        // Per resource index first (a class names its resource by index),
+        // then by id.
+        let mut by_index: Vec<Option<Vec<i64>>> = vec![None; e.resources.len()];
         for OverageClass {
             resource,
             start_h,
@@ -426,13 +428,22 @@ impl Ctx<'_> {
             ..
         } in classes
         {
-            let v = by_resource
-                .entry(e.resources[resource].id.clone())
-                .or_insert_with(|| vec![0; n]);
+            let v = by_index[resource].get_or_insert_with(|| vec![0; n]);
             let a = (start_h - from_h).max(0) as usize;
             let b = ((end_h - from_h).max(0) as usize).min(n);
             for x in v.iter_mut().take(b).skip(a) {
                 *x += ptu_minutes;
+            }
+        }
+        let mut by_resource: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (i, v) in by_index.into_iter().enumerate() {
+            if let Some(v) = v {
+                let slot = by_resource
+                    .entry(e.resources[i].id.clone())
+                    .or_insert_with(|| vec![0; n]);
+                for (x, y) in slot.iter_mut().zip(v) {
+                    *x += y;
+                }
             }
         }
         Ok(Rated { f, by_resource })
