@@ -28,7 +28,6 @@ use super::clock::Clock;
 use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
 use super::effect::{AckChange, Effect, ExportWhat};
 use super::keymap::{Key, Keymap};
-use super::panes;
 use super::panes::forecast::rechart;
 use super::panes::notifications::ack_words;
 use super::panes::planner::plan::{self, Choice, ChoiceThen, PlannerState};
@@ -1243,15 +1242,15 @@ fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Resize
         | Action::Delete => open_form(app, &action),
         Action::Acknowledge | Action::ToggleAcknowledged | Action::Info => {
-            panes::notifications::on_action(app, action)
+            super::panes::notifications::on_action(app, action)
         }
-        Action::Capacity => panes::quota::capacity_key(app),
-        Action::RegionsDown | Action::RegionsUp => panes::overview::on_action(app, action),
-        Action::Plan => panes::planner::plan_key(app),
-        Action::PlanDiscontinue => panes::planner::plan_discontinue(app),
-        Action::ApplyPlan => panes::planner::apply_selected(app),
+        Action::Capacity => super::panes::quota::capacity_key(app),
+        Action::RegionsDown | Action::RegionsUp => super::panes::overview::on_action(app, action),
+        Action::Plan => super::panes::planner::plan_key(app),
+        Action::PlanDiscontinue => super::panes::planner::plan_discontinue(app),
+        Action::ApplyPlan => super::panes::planner::apply_selected(app),
         Action::ToggleBasis | Action::RangePrev | Action::RangeNext | Action::RangeThisMonth => {
-            panes::forecast::on_action(app, action)
+            super::panes::forecast::on_action(app, action)
         }
         _ => vec![],
     }
@@ -1269,8 +1268,8 @@ fn select(app: &mut App) -> Vec<Effect> {
     };
     match app.pane {
         Pane::Overview | Pane::Forecast => jump(app, &key),
-        Pane::Notifications => panes::notifications::select(app, &key),
-        Pane::Quota => panes::quota::select(app, key),
+        Pane::Notifications => super::panes::notifications::select(app, &key),
+        Pane::Quota => super::panes::quota::select(app, key),
         Pane::Deployments | Pane::Commitments | Pane::Reservations => {
             let (title, lines, kind) = match app.pane {
                 Pane::Deployments => (

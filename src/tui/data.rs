@@ -6,7 +6,11 @@
 //! picks, groups PTU counts and formats. Ratios shown as percentages are
 //! of PTU-minutes the core counted.
 
-use super::panes::{commitments, deployments, overview, quota, reservations};
+use super::panes::commitments;
+use super::panes::deployments;
+use super::panes::overview;
+use super::panes::quota;
+use super::panes::reservations;
 use crate::config::Config;
 use crate::domain::Estate;
 use crate::domain::capacity;

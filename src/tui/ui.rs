@@ -5,7 +5,6 @@
 use super::action::{Action, Pane};
 use super::app::{App, Loadable, MIN_SIZE, Overlay};
 use super::data::minute;
-use super::panes;
 use super::popups;
 /// The help text, at its former path (`ui::help_lines`).
 pub use super::popups::help::help_lines;
@@ -506,14 +505,14 @@ fn draw_body(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     match app.pane {
-        Pane::Overview => panes::overview::draw(app, f, area, &d),
-        Pane::Quota => panes::quota::draw(app, f, area),
-        Pane::Deployments => panes::deployments::draw(app, f, area),
-        Pane::Commitments => panes::commitments::draw(app, f, area, &d),
-        Pane::Reservations => panes::reservations::draw(app, f, area),
-        Pane::Notifications => panes::notifications::draw(app, f, area),
-        Pane::Forecast => panes::forecast::draw(app, f, area),
-        Pane::Planner => panes::planner::draw(app, f, area),
+        Pane::Overview => super::panes::overview::draw(app, f, area, &d),
+        Pane::Quota => super::panes::quota::draw(app, f, area),
+        Pane::Deployments => super::panes::deployments::draw(app, f, area),
+        Pane::Commitments => super::panes::commitments::draw(app, f, area, &d),
+        Pane::Reservations => super::panes::reservations::draw(app, f, area),
+        Pane::Notifications => super::panes::notifications::draw(app, f, area),
+        Pane::Forecast => super::panes::forecast::draw(app, f, area),
+        Pane::Planner => super::panes::planner::draw(app, f, area),
     }
 }
 

@@ -311,7 +311,7 @@ pub fn commitment(d: &Data, id: &str) -> Vec<(String, Tone)> {
         )),
         line(format!(
             "Term bill     {}",
-            match crate::tui::panes::commitments::term_bill(e, c, d.now, &d.term_bills) {
+            match super::super::panes::commitments::term_bill(e, c, d.now, &d.term_bills) {
                 Some(b) => format!(
                     "{} billed {} for {} PTU ({})",
                     data::money(b.amount),

@@ -44,7 +44,7 @@ pub fn draw(app: &App, f: &mut Frame, o: &Overlay, body: Rect, status: Rect) {
             title,
             items,
             selected,
-        } => crate::tui::panes::planner::draw_chooser(app, f, body, title, items, *selected),
+        } => super::panes::planner::draw_chooser(app, f, body, title, items, *selected),
         Overlay::Remedies {
             notification,
             selected,

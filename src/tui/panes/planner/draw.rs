@@ -5,6 +5,7 @@
 //! steps, windows, preconditions and notes, then the plan's facts. Every
 //! figure is the planner's (rated by the core); this only formats.
 
+use super::plan::{self, Choice, mark};
 use super::selected_option;
 use crate::domain::time::Time;
 use crate::planner::{self, PlanOption, PlanSet, Status};
@@ -12,7 +13,6 @@ use crate::rating::WindowKind;
 use crate::report::wrap;
 use crate::tui::app::{App, Loadable};
 use crate::tui::data::{Tone, delta, minute, money};
-use crate::tui::panes::planner::plan::{self, Choice, mark};
 use crate::tui::table::{block, draw_table, tone_style};
 use crate::tui::theme::Theme;
 use ratatui::Frame;

@@ -13,7 +13,7 @@ use crate::tui::action::Pane;
 use crate::tui::app::{App, Confirmed, Loadable, Overlay, TableView};
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
-use crate::tui::panes::planner::plan::{AppliedPlan, PlannerState};
+use plan::{AppliedPlan, PlannerState};
 use std::sync::Arc;
 
 // The keys: what `app::update` routes to this pane.

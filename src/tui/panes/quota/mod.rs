@@ -14,8 +14,8 @@ use crate::tui::data::{
     GAUGE, Row, SortKey, Table, Tone, capacity_cell, col, gauge_text, live_ptu, num, pct, pct_cell,
 };
 use crate::tui::effect::Effect;
-use crate::tui::panes::quota::capacity_view::CapacityView;
 use crate::tui::table::table_pane;
+use capacity_view::CapacityView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
@@ -245,7 +245,7 @@ pub(crate) fn capacity_key(app: &mut App) -> Vec<Effect> {
             }
         })
     };
-    match key.and_then(|k| crate::tui::panes::quota::capacity_view::seed(&d.estate, &k, app.now)) {
+    match key.and_then(|k| capacity_view::seed(&d.estate, &k, app.now)) {
         Some(q) => open_capacity(app, &d, q),
         None => {
             app.set_status(
@@ -264,7 +264,7 @@ pub(crate) fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
         return vec![];
     };
     let base = app.capacity.as_ref().map(|c| c.query.clone());
-    match crate::tui::panes::quota::capacity_view::parse(rest, base.as_ref()) {
+    match capacity_view::parse(rest, base.as_ref()) {
         Ok(q) => {
             app.go(Pane::Quota);
             open_capacity(app, &d, q)
