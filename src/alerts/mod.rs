@@ -1657,3 +1657,6 @@ pub fn silenced(n: &Notification, acks: &[Ack], at: Time) -> bool {
             && n.severity <= a.severity
     })
 }
+
+#[cfg(test)]
+mod tests;

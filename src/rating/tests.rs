@@ -738,6 +738,53 @@ fn a_second_refund_past_the_limit_is_refused_unless_azure_reported_it() {
 }
 
 #[test]
+fn a_refund_cancelling_exactly_what_is_left_of_the_limit_is_granted() {
+    // 100 PTU up front for a year at its own 500 a PTU-year, refunded at its
+    // start: the whole 50,000 cancelled, exactly the limit: granted, the
+    // 50,000 credited. At 500.0001 it cancels 50,000.01, a cent past the
+    // limit: refused, no credit.
+    let at = |price: &str| {
+        let mut r = refunded(
+            "r1",
+            100,
+            "2027-05-01T00:00:00Z",
+            "upfront",
+            "2027-05-01T00:00:00Z",
+        );
+        r["price"] = json!(price);
+        estate(json!({"reservations": [r]}))
+    };
+    let book = PriceBook::empty();
+    let opts = Options::default();
+    let e = at("500");
+    let list = refunds(&e, &book, &opts);
+    assert_eq!(
+        (list[0].cancelled, list[0].headroom, list[0].refused),
+        (d("50000"), d("50000"), false)
+    );
+    assert_eq!(list[0].excess(), Decimal::ZERO);
+    let f = rate(
+        &e,
+        "2027-05-01T00:00:00Z",
+        "2027-06-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, d("-50000"));
+
+    let e = at("500.0001");
+    let list = refunds(&e, &book, &opts);
+    assert_eq!((list[0].cancelled, list[0].refused), (d("50000.01"), true));
+    assert_eq!(list[0].excess(), d("0.01"));
+    let f = rate(
+        &e,
+        "2027-05-01T00:00:00Z",
+        "2027-06-01T00:00:00Z",
+        Basis::Actual,
+    );
+    assert_eq!(f.totals.refunds, Decimal::ZERO);
+}
+
+#[test]
 fn narrower_scopes_apply_first_and_usage_falls_through() {
     // rg-a reservation (bought later) applies before the subscription one; the
     // subscription reservation covers what the resource-group one leaves.
@@ -1341,4 +1388,44 @@ fn export_minutes(e: &Estate, book: &PriceBook, req: &Request, opts: &Options) -
         .iter()
         .map(|u| u.ptu_minutes)
         .sum()
+}
+
+#[test]
+fn the_next_30_days_are_720_whole_hours_from_the_current_hour() {
+    assert_eq!(
+        coverage::next_30_days(t("2027-01-10T09:40:12Z")),
+        (t("2027-01-10T09:00:00Z"), t("2027-02-09T09:00:00Z"))
+    );
+}
+
+#[test]
+fn what_covers_a_deployment_half_covered_by_a_reservation() {
+    // d1: 200 Regional PTU in sub-a; the reservation: 100 PTU on sub-a.
+    // Over one day: 200 x 1,440 = 288,000 PTU-minutes deployed, 144,000
+    // covered, the reservation's 144,000 of capacity all used.
+    let e = estate(json!({
+        "deployments": [dep("d1", "aoai-a", REG, 200, "2027-01-01T00:00:00Z")],
+        "reservations": [res("res", REG, 100, sub("sub-a"), "2027-01-01T00:00:00Z", "P1M")]
+    }));
+    let (from, to) = (t("2027-01-02T00:00:00Z"), t("2027-01-03T00:00:00Z"));
+    let c =
+        coverage::deployment_coverage(&e, &PriceBook::empty(), &Options::default(), "d1", from, to)
+            .unwrap()
+            .expect("d1 is in the estate");
+    assert_eq!(
+        c,
+        coverage::Covers {
+            from,
+            to,
+            covered_ptu_minutes: 144_000,
+            deployed_ptu_minutes: 288_000,
+            capacity_ptu_minutes: 144_000,
+            used_ptu_minutes: 144_000,
+            instruments: vec!["res".into()],
+        }
+    );
+    let none =
+        coverage::deployment_coverage(&e, &PriceBook::empty(), &Options::default(), "d9", from, to)
+            .unwrap();
+    assert_eq!(none, None);
 }
