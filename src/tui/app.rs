@@ -548,7 +548,7 @@ impl App {
             Loadable::Ready(list) if self.show_acknowledged => {
                 let mut all: Vec<Notification> = list.to_vec();
                 all.extend(self.silenced.iter().map(|(n, _)| n.clone()));
-                let mut t = details::notification_table(&all);
+                let mut t = super::panes::notifications::notification_table(&all);
                 // The acknowledged ones dimmed, saying so.
                 for r in &mut t.rows {
                     if let Some((_, a)) = self.silenced.iter().find(|(n, _)| n.id == r.key) {
@@ -560,7 +560,7 @@ impl App {
                 }
                 Some(t)
             }
-            Loadable::Ready(list) => Some(details::notification_table(list)),
+            Loadable::Ready(list) => Some(super::panes::notifications::notification_table(list)),
             _ => None,
         };
         self.refresh(Pane::Notifications);
@@ -583,7 +583,7 @@ impl App {
     fn rebuild_events(&mut self) {
         self.events_table = self
             .data()
-            .map(|d| details::events_table(&d.overview.events));
+            .map(|d| super::panes::overview::events_table(&d.overview.events));
         self.refresh(Pane::Overview);
     }
 }

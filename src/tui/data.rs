@@ -117,6 +117,17 @@ pub(crate) fn grow(title: &'static str, width: u16, drop: u8) -> Column {
     }
 }
 
+/// A column with every field given.
+pub(crate) fn c(title: &'static str, width: u16, drop: u8, right: bool, grow: bool) -> Column {
+    Column {
+        title,
+        width,
+        right,
+        drop,
+        grow,
+    }
+}
+
 /// One row: display cells, sort keys, the id of what it shows (for jumps
 /// and edits), and rows shown under it when expanded.
 #[derive(Debug, Clone, Default)]

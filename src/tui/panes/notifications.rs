@@ -1,9 +1,9 @@
 //! The Notifications pane: what the alert rules found, most severe first.
 
-use crate::domain::notice::{Ack, Notification};
+use crate::domain::notice::{Ack, Notification, Severity};
 use crate::tui::action::{Action, Pane};
 use crate::tui::app::{App, Loadable, Overlay, capitalize, jump};
-use crate::tui::data::{self, Tone};
+use crate::tui::data::{self, Row, SortKey, Table, Tone, c, minute, money};
 use crate::tui::effect::Effect;
 use crate::tui::form::Form;
 use crate::tui::table::{failed, loading, table_pane};
@@ -16,6 +16,64 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Loadable::Ready(_) => table_pane(app, f, area, Pane::Notifications, " Notifications "),
         Loadable::Loading => loading(app, f, area, "Checking the notifications"),
         Loadable::Failed(e) => failed(app, f, area, e),
+    }
+}
+
+/// The notifications, most severe first, then by date.
+pub fn notification_table(list: &[Notification]) -> Table {
+    let mut v: Vec<&Notification> = list.iter().collect();
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.at.cmp(&b.at))
+            .then(a.id.cmp(&b.id))
+    });
+    let rows = v
+        .into_iter()
+        .map(|n| Row {
+            key: n.id.clone(),
+            cells: vec![
+                n.severity.name().into(),
+                minute(n.at),
+                n.kind.replace('_', " "),
+                n.subject.clone(),
+                money(n.cost_impact),
+                n.message.clone(),
+            ],
+            sort: vec![
+                SortKey::num(match n.severity {
+                    Severity::Critical => 2,
+                    Severity::Warning => 1,
+                    Severity::Info => 0,
+                }),
+                SortKey::time(n.at),
+                SortKey::text(n.kind),
+                SortKey::text(&n.subject),
+                SortKey::Num(n.cost_impact),
+                SortKey::text(&n.message),
+            ],
+            tone: match n.severity {
+                Severity::Critical => Tone::Critical,
+                Severity::Warning => Tone::Warning,
+                Severity::Info => Tone::Info,
+            },
+            children: vec![],
+        })
+        .collect();
+    Table {
+        columns: vec![
+            // At 80 columns: severity, when, subject, cost and the message
+            // (in full under the table); `>` brings in the kind.
+            c("Severity", 8, 0, false, false),
+            c("When", 10, 1, false, false),
+            c("Kind", 12, 2, false, false),
+            c("Subject", 14, 0, false, false),
+            c("Cost", 11, 0, true, false),
+            c("Message", 16, 0, false, true),
+        ],
+        rows,
+        empty: "Nothing to report: no notification is in force or due.".into(),
+        footer: Some(5),
     }
 }
 

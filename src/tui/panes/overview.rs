@@ -16,6 +16,7 @@ use crate::tui::data::{
     money, num, pct, pct_cell, region_of, reservation_renewal_label, reservation_setting,
     reservation_term,
 };
+use crate::tui::data::{c, minute};
 use crate::tui::effect::Effect;
 use crate::tui::table::{block, draw_table, tone_style};
 use crate::tui::ui::status_lines;
@@ -256,6 +257,38 @@ fn top_notes(app: &App, width: usize) -> Vec<(Tone, Vec<String>)> {
             (tone, lines)
         })
         .collect()
+}
+
+/// Upcoming expiries, renewals and planned purchases.
+pub fn events_table(events: &[Event]) -> Table {
+    let rows = events
+        .iter()
+        .map(|e| Row {
+            key: e.id.clone(),
+            cells: vec![
+                minute(e.at),
+                e.id.clone(),
+                e.what.clone(),
+                e.amount.map_or("—".into(), money),
+                e.note.clone(),
+            ],
+            sort: vec![],
+            tone: e.tone,
+            children: vec![],
+        })
+        .collect();
+    Table {
+        columns: vec![
+            c("When", 10, 0, false, false),
+            c("Instrument", 16, 0, false, false),
+            c("Event", 18, 0, false, false),
+            c("Amount", 11, 0, true, false),
+            c("Note", 10, 1, false, true),
+        ],
+        rows,
+        empty: "No expiry, renewal or purchase ahead.".into(),
+        footer: None,
+    }
 }
 
 // The rows: built off the render path, once per load, by [`data::compute`](crate::tui::data::compute).

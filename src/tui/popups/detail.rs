@@ -1,13 +1,10 @@
-//! Detail popups and the tables derived from several loads (notifications,
-//! upcoming events). Text only; every amount is a rating-core figure.
+//! Detail popups: a deployment, commitment or reservation in full (enter
+//! on its row). Text only; every amount is a rating-core figure.
 
-use crate::domain::notice::{Notification, Severity};
 use crate::domain::terms;
 use crate::domain::terms::base_id;
 use crate::tui::app::App;
-use crate::tui::data::{
-    self, Column, Data, Event, Row, SortKey, Table, Tone, day, minute, money, ptu_hours,
-};
+use crate::tui::data::{self, Data, Tone, day, minute, money, ptu_hours};
 use crate::tui::popups::centered;
 use crate::tui::table::{block, tone_style};
 use chrono::Duration;
@@ -16,106 +13,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use rust_decimal::Decimal;
-
-fn c(title: &'static str, width: u16, drop: u8, right: bool, grow: bool) -> Column {
-    Column {
-        title,
-        width,
-        right,
-        drop,
-        grow,
-    }
-}
-
-/// The notifications, most severe first, then by date.
-pub fn notification_table(list: &[Notification]) -> Table {
-    let mut v: Vec<&Notification> = list.iter().collect();
-    v.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.at.cmp(&b.at))
-            .then(a.id.cmp(&b.id))
-    });
-    let rows = v
-        .into_iter()
-        .map(|n| Row {
-            key: n.id.clone(),
-            cells: vec![
-                n.severity.name().into(),
-                minute(n.at),
-                n.kind.replace('_', " "),
-                n.subject.clone(),
-                money(n.cost_impact),
-                n.message.clone(),
-            ],
-            sort: vec![
-                SortKey::num(match n.severity {
-                    Severity::Critical => 2,
-                    Severity::Warning => 1,
-                    Severity::Info => 0,
-                }),
-                SortKey::time(n.at),
-                SortKey::text(n.kind),
-                SortKey::text(&n.subject),
-                SortKey::Num(n.cost_impact),
-                SortKey::text(&n.message),
-            ],
-            tone: match n.severity {
-                Severity::Critical => Tone::Critical,
-                Severity::Warning => Tone::Warning,
-                Severity::Info => Tone::Info,
-            },
-            children: vec![],
-        })
-        .collect();
-    Table {
-        columns: vec![
-            // At 80 columns: severity, when, subject, cost and the message
-            // (in full under the table); `>` brings in the kind.
-            c("Severity", 8, 0, false, false),
-            c("When", 10, 1, false, false),
-            c("Kind", 12, 2, false, false),
-            c("Subject", 14, 0, false, false),
-            c("Cost", 11, 0, true, false),
-            c("Message", 16, 0, false, true),
-        ],
-        rows,
-        empty: "Nothing to report: no notification is in force or due.".into(),
-        footer: Some(5),
-    }
-}
-
-/// Upcoming expiries, renewals and planned purchases.
-pub fn events_table(events: &[Event]) -> Table {
-    let rows = events
-        .iter()
-        .map(|e| Row {
-            key: e.id.clone(),
-            cells: vec![
-                minute(e.at),
-                e.id.clone(),
-                e.what.clone(),
-                e.amount.map_or("—".into(), money),
-                e.note.clone(),
-            ],
-            sort: vec![],
-            tone: e.tone,
-            children: vec![],
-        })
-        .collect();
-    Table {
-        columns: vec![
-            c("When", 10, 0, false, false),
-            c("Instrument", 16, 0, false, false),
-            c("Event", 18, 0, false, false),
-            c("Amount", 11, 0, true, false),
-            c("Note", 10, 1, false, true),
-        ],
-        rows,
-        empty: "No expiry, renewal or purchase ahead.".into(),
-        footer: None,
-    }
-}
 
 /// The mark on an instant an import or sync estimated (Azure showed the
 /// change, not when it happened).
