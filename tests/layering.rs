@@ -589,6 +589,7 @@ const KNOWN_TUI_LOOPS: &[&[&str]] = &[&[
     "popups::help",
     "popups::palette",
     "popups::recommend",
+    "popups::remedies",
     "table",
     "ui",
     "widgets::columns",

@@ -25,7 +25,7 @@
 
 use super::action::{Action, Pane, TextKey};
 use super::clock::Clock;
-use super::data::{self, ChartData, Data, Row, SortKey, Table, Tone};
+use super::data::{ChartData, Data, Row, SortKey, Table, Tone};
 use super::effect::{AckChange, Effect, ExportWhat};
 use super::keymap::{Key, Keymap};
 use super::panes::forecast::rechart;
@@ -36,8 +36,11 @@ use super::panes::planner::{apply_selected, open_plan, plan_applied, planned, re
 use super::panes::quota::capacity_view::CapacityView;
 use super::panes::quota::{capacity_command, close_capacity};
 use super::popups::detail as details;
-use super::popups::form::{Form, Target, edit_input};
+use super::popups::form::keys::{form_action, open_form, refit_form, save};
+pub use super::popups::form::keys::{form_preview, form_target};
+use super::popups::form::{Form, edit_input};
 pub use super::popups::palette::{COMMANDS, Completed, complete, expand_home, palette_matches};
+use super::popups::remedies::keys::{remedies_action, repriced};
 use super::theme::Theme;
 use crate::domain::notice::{Ack, Notification};
 use crate::domain::plan::Edit;
@@ -46,7 +49,6 @@ use crate::domain::time::{
     Time, add_months, floor_hour, is_whole_hour, month_start, parse_time_arg,
 };
 use crate::planner::Subject;
-use crate::planner::preview::PreviewOutcome;
 use crate::rating::Basis;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{BTreeMap, BTreeSet};
@@ -931,55 +933,6 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
     }
 }
 
-/// After a reload, an open edit form is priced again against the new
-/// estate with a title that says what it is now; if its subject is gone,
-/// it closes. After another process's write, the status says which.
-fn refit_form(app: &mut App, external: bool) -> Vec<Effect> {
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    let Some(i) = app.overlays.iter().rposition(
-        |o| matches!(o, Overlay::Form(f) if !matches!(f.target, Target::Acknowledge(_))),
-    ) else {
-        return vec![];
-    };
-    let Overlay::Form(f) = &mut app.overlays[i] else {
-        return vec![];
-    };
-    match Form::for_target(&d.estate, &f.target, app.now) {
-        Ok(fresh) => {
-            f.title = fresh.title;
-            if external {
-                app.set_status(
-                    Tone::Info,
-                    "The store changed (another process wrote to it): reloaded; the open form is re-priced against it.",
-                );
-            }
-            // The form may be under a confirmation: price it where it is.
-            let top = app.overlays.len() - 1;
-            if i == top {
-                reprice(app)
-            } else {
-                let seq = app.next_seq();
-                let Overlay::Form(f) = &mut app.overlays[i] else {
-                    return vec![];
-                };
-                f.seq = seq;
-                price_effect(app.now, &d, f, seq)
-            }
-        }
-        Err(why) => {
-            // A confirmation of its save goes with it.
-            app.overlays.truncate(i);
-            app.set_status(
-                Tone::Warning,
-                format!("The store changed: the edit form closed, nothing saved. {why}"),
-            );
-            vec![]
-        }
-    }
-}
-
 /// Evaluates the notifications again (after an acknowledgement).
 fn renotify(app: &mut App) -> Vec<Effect> {
     let Some(d) = app.data().cloned() else {
@@ -1402,87 +1355,6 @@ fn show_row(app: &mut App, pane: Pane, table: &Table, key: &str, filter: Option<
     }
 }
 
-fn open_form(app: &mut App, action: &Action) -> Vec<Effect> {
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    let e = &d.estate;
-    let now = app.now;
-    let what = match app.pane {
-        Pane::Commitments => "commitment",
-        Pane::Reservations => "reservation",
-        _ => "deployment",
-    };
-    let key = app.selected_key();
-    let form = match (action, key) {
-        (Action::NewReservation, key) => {
-            let like = key.and_then(|k| e.reservations.iter().find(|r| r.id == k));
-            Ok(Form::new_reservation(e, like, now))
-        }
-        (_, None) => Err(format!("Select a {what} first.")),
-        (Action::AddPtu, Some(k)) => Form::add_ptu(e, &k, now),
-        (Action::SetRenewal, Some(k)) if app.pane == Pane::Commitments => {
-            Form::commitment_renewal(e, &k, now)
-        }
-        (Action::SetRenewal, Some(k)) => Form::reservation_renewal(e, &k, now),
-        (Action::ChangeScope, Some(k)) => Form::scope_change(e, &k, now),
-        (Action::Refund, Some(k)) => Form::refund(e, &k, now),
-        (Action::Resize, Some(k)) => Form::resize(e, &k, now),
-        (Action::Delete, Some(k)) => Form::delete(e, &k, now),
-        _ => return vec![],
-    };
-    match form {
-        Ok(f) => {
-            app.overlays.push(Overlay::Form(Box::new(f)));
-            reprice(app)
-        }
-        Err(why) => {
-            app.set_status(Tone::Warning, why);
-            vec![]
-        }
-    }
-}
-
-/// The preview effect of a form (or its error, kept in the form).
-fn price_effect(now: Time, d: &Arc<Data>, f: &mut Form, seq: u64) -> Vec<Effect> {
-    if let Target::Acknowledge(_) = f.target {
-        // Not priced: it changes no charge. Its fields are checked here.
-        f.preview = f.ack_values().err().map(Err);
-        return vec![];
-    }
-    match f.edit() {
-        Ok(edit) => {
-            f.preview = None;
-            vec![Effect::Preview {
-                seq,
-                estate: d.estate.clone(),
-                edit: Box::new(edit),
-                month: d.baseline.month,
-                next30: d.baseline.next30,
-                now,
-            }]
-        }
-        Err(e) => {
-            f.preview = Some(Err(e));
-            vec![]
-        }
-    }
-}
-
-/// Prices the open form again.
-fn reprice(app: &mut App) -> Vec<Effect> {
-    let seq = app.next_seq();
-    let now = app.now;
-    let Some(d) = app.data().cloned() else {
-        return vec![];
-    };
-    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
-        return vec![];
-    };
-    f.seq = seq;
-    price_effect(now, &d, f, seq)
-}
-
 fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect> {
     match overlay {
         Overlay::Help { scroll } => {
@@ -1729,383 +1601,12 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
     }
 }
 
-/// Keys in a notification's remedies: choose one (j/k), apply it (enter
-/// or a): a purchase opens the new-reservation form filled in from it;
-/// other changes ask, then go into the store as one change (`u` undoes).
-fn remedies_action(app: &mut App, n: Notification, selected: usize, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Back => {
-            app.overlays.pop();
-            vec![]
-        }
-        Action::Quit => {
-            app.quit = true;
-            vec![]
-        }
-        Action::Up | Action::Down | Action::Top | Action::Bottom => {
-            let last = n.remedies.len().saturating_sub(1);
-            let to = match action {
-                Action::Up => selected.saturating_sub(1),
-                Action::Down => (selected + 1).min(last),
-                Action::Top => 0,
-                _ => last,
-            };
-            if let Some(Overlay::Remedies { selected, .. }) = app.overlays.last_mut() {
-                *selected = to;
-            }
-            vec![]
-        }
-        Action::Select | Action::Acknowledge | Action::ApplyPlan => {
-            let Some(r) = n.remedies.get(selected) else {
-                return vec![];
-            };
-            if app.readonly {
-                app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
-                return vec![];
-            }
-            if r.changes.is_empty() {
-                return apply_remedy(app, &n, selected, r.clone());
-            }
-            // Priced when the notifications were evaluated: price it again
-            // on the store's estate as it is now before anything is written.
-            app.set_status(Tone::Info, "Pricing the remedies on the current estate…");
-            vec![Effect::Reprice {
-                shown: Box::new(n),
-                index: selected,
-                now: app.now,
-            }]
-        }
-        _ => vec![],
-    }
-}
-
-/// The same remedy in a re-priced notification: same kind, same objects.
-fn same_remedy(
-    list: &[crate::domain::plan::Remedy],
-    r: &crate::domain::plan::Remedy,
-) -> Option<usize> {
-    list.iter()
-        .position(|x| x.kind == r.kind && x.objects() == r.objects() && x.summary == r.summary)
-        .or_else(|| {
-            list.iter()
-                .position(|x| x.kind == r.kind && x.objects() == r.objects())
-        })
-}
-
-/// The remedies re-priced on the current estate: the same figures and
-/// changes go on to be applied; otherwise the popup shows the new figures
-/// and nothing is written until the user applies again.
-fn repriced(
-    app: &mut App,
-    shown: Notification,
-    index: usize,
-    fresh: Result<Option<Box<Notification>>, String>,
-) -> Vec<Effect> {
-    // Only while the popup it came from is still open.
-    let open = matches!(
-        app.overlays.last(),
-        Some(Overlay::Remedies { notification, .. }) if notification.id == shown.id
-    );
-    if !open {
-        return vec![];
-    }
-    let Some(r) = shown.remedies.get(index).cloned() else {
-        return vec![];
-    };
-    let fresh = match fresh {
-        Err(e) => {
-            app.set_status(
-                Tone::Critical,
-                format!("Not applied: the remedies could not be priced again: {e}"),
-            );
-            return vec![];
-        }
-        Ok(None) => {
-            app.overlays.pop();
-            app.set_status(
-                Tone::Warning,
-                format!(
-                    "Not applied: {} is no longer raised on the current estate (the store changed since it was evaluated).",
-                    shown.id
-                ),
-            );
-            return app.load();
-        }
-        Ok(Some(n)) => *n,
-    };
-    let Some(j) = same_remedy(&fresh.remedies, &r) else {
-        if let Some(Overlay::Remedies {
-            notification,
-            selected,
-        }) = app.overlays.last_mut()
-        {
-            **notification = fresh.clone();
-            *selected = 0;
-        }
-        app.set_status(
-            Tone::Warning,
-            format!(
-                "Not applied: the estate changed since {} was evaluated and remedy {} ({}) is no longer offered; its remedies now are shown.",
-                shown.id,
-                index + 1,
-                r.kind.name()
-            ),
-        );
-        return vec![];
-    };
-    let now_r = fresh.remedies[j].clone();
-    let unchanged = now_r.changes == r.changes
-        && now_r.saving_lifetime == r.saving_lifetime
-        && now_r.saving_horizon == r.saving_horizon
-        && now_r.cost_per_day == r.cost_per_day
-        && now_r.committed_after_horizon == r.committed_after_horizon;
-    if unchanged {
-        return apply_remedy(app, &fresh, j, now_r);
-    }
-    if let Some(Overlay::Remedies {
-        notification,
-        selected,
-    }) = app.overlays.last_mut()
-    {
-        **notification = fresh.clone();
-        *selected = j;
-    }
-    app.set_status(
-        Tone::Warning,
-        format!(
-            "The estate changed since {} was evaluated: remedy {} ({}) now saves {} over the lifetime (was {}), {} over the horizon (was {}). Nothing written; enter applies it at these figures.",
-            shown.id,
-            j + 1,
-            now_r.kind.name(),
-            data::money(now_r.saving_lifetime),
-            data::money(r.saving_lifetime),
-            data::money(now_r.saving_horizon),
-            data::money(r.saving_horizon),
-        ),
-    );
-    vec![]
-}
-
-/// Applies remedy number `i` (from 0) of a notification.
-fn apply_remedy(
-    app: &mut App,
-    n: &Notification,
-    i: usize,
-    r: crate::domain::plan::Remedy,
-) -> Vec<Effect> {
-    if app.readonly {
-        app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
-        return vec![];
-    }
-    if r.changes.is_empty() {
-        app.set_status(
-            Tone::Info,
-            format!("Remedy {}: {} (nothing to write).", i + 1, r.summary),
-        );
-        return vec![];
-    }
-    // A purchase alone: the new-reservation form, filled in from it.
-    if let [Edit::AddReservation(res)] = r.changes.as_slice() {
-        let Some(d) = app.data().cloned() else {
-            return vec![];
-        };
-        app.overlays.pop();
-        let form = Form::purchase(&d.estate, res, app.now);
-        app.overlays.push(Overlay::Form(Box::new(form)));
-        app.set_status(
-            Tone::Info,
-            format!(
-                "Remedy {} of {}: the purchase, filled in; check it and save (u undoes it).",
-                i + 1,
-                n.id
-            ),
-        );
-        return reprice(app);
-    }
-    let summary = format!("fix {} remedy {}: {}", n.id, i + 1, r.kind.name());
-    let message = format!(
-        "Apply remedy {} of {} ({})? {} It saves {} over the lifetime ({}), {} over the horizon; one change, u undoes it.",
-        i + 1,
-        n.id,
-        r.kind.name(),
-        r.summary.trim_end_matches('.'),
-        data::money(r.saving_lifetime),
-        r.lifetime.describe(),
-        data::money(r.saving_horizon),
-    );
-    app.overlays.push(Overlay::Confirm {
-        message,
-        then: Confirmed::ApplyRemedy {
-            summary,
-            changes: r.changes,
-        },
-    });
-    vec![]
-}
-
-fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(Overlay::Form(f)) = app.overlays.last_mut() else {
-        return vec![];
-    };
-    match action {
-        Action::Back => {
-            let ack = matches!(f.target, Target::Acknowledge(_));
-            app.overlays.pop();
-            app.set_status(
-                Tone::Info,
-                if ack {
-                    "Not acknowledged."
-                } else {
-                    "Edit cancelled: nothing saved."
-                },
-            );
-            vec![]
-        }
-        Action::Up | Action::PrevPane => {
-            f.move_focus(-1);
-            vec![]
-        }
-        Action::Down | Action::NextPane => {
-            f.move_focus(1);
-            vec![]
-        }
-        Action::Text(k) => {
-            let focus = f.focus;
-            if f.fields[focus].key(k) {
-                f.sync_fields();
-                reprice(app)
-            } else {
-                vec![]
-            }
-        }
-        // A paste is one edit: one reprice, however long it was.
-        Action::Paste(s) => {
-            let focus = f.focus;
-            if f.fields[focus].paste(&s) {
-                f.sync_fields();
-                reprice(app)
-            } else {
-                vec![]
-            }
-        }
-        Action::Select if matches!(f.target, Target::Acknowledge(_)) => {
-            let Target::Acknowledge(id) = f.target.clone() else {
-                return vec![];
-            };
-            let (note, until) = match f.ack_values() {
-                Ok(v) => v,
-                Err(e) => {
-                    app.set_status(Tone::Critical, format!("Not acknowledged: {e}"));
-                    return vec![];
-                }
-            };
-            if let Some(u) = until.filter(|u| *u <= app.now) {
-                app.set_status(
-                    Tone::Critical,
-                    format!(
-                        "Not acknowledged: Until {} is not after now ({}).",
-                        data::minute(u),
-                        data::minute(app.now)
-                    ),
-                );
-                return vec![];
-            }
-            let Some(n) = app.notification(&id).map(|(n, _)| n.clone()) else {
-                app.overlays.pop();
-                app.set_status(
-                    Tone::Info,
-                    "That notification is gone: nothing to acknowledge.",
-                );
-                return vec![];
-            };
-            app.writing = true;
-            vec![Effect::Acknowledge {
-                notification: Box::new(n),
-                now: app.now,
-                until,
-                note,
-            }]
-        }
-        Action::Select => {
-            let edit = match f.edit() {
-                Ok(e) => e,
-                Err(e) => {
-                    app.set_status(Tone::Critical, format!("Can't save: {e}"));
-                    return vec![];
-                }
-            };
-            match &f.preview {
-                Some(Err(e)) => {
-                    let e = e.clone();
-                    app.set_status(Tone::Critical, format!("Can't save: {e}"));
-                    return vec![];
-                }
-                Some(Ok(p)) if !p.can_save() => {
-                    let why = p.blockers.join(" ");
-                    app.set_status(Tone::Critical, format!("Can't save: {why}"));
-                    return vec![];
-                }
-                None => {
-                    app.set_status(Tone::Info, "Still pricing: press Enter again in a moment.");
-                    return vec![];
-                }
-                _ => {}
-            }
-            if app.readonly {
-                app.set_status(
-                    Tone::Warning,
-                    "Read-only (--readonly): priced only, nothing saved.",
-                );
-                return vec![];
-            }
-            if edit.destructive() {
-                let cost = match &f.preview {
-                    Some(Ok(p)) => format!(
-                        " (billed {}, this month {})",
-                        data::delta(p.billed()),
-                        data::delta(p.month.delta())
-                    ),
-                    _ => String::new(),
-                };
-                app.overlays.push(Overlay::Confirm {
-                    message: format!("{}{cost}?", capitalize(&edit.summary())),
-                    then: Confirmed::Save(Box::new(edit)),
-                });
-                vec![]
-            } else {
-                save(app, edit)
-            }
-        }
-        Action::Quit => {
-            app.quit = true;
-            vec![]
-        }
-        _ => vec![],
-    }
-}
-
 pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
-}
-
-fn save(app: &mut App, edit: Edit) -> Vec<Effect> {
-    if app.readonly {
-        app.set_status(
-            Tone::Warning,
-            "Read-only (--readonly): priced only, nothing saved.",
-        );
-        return vec![];
-    }
-    app.writing = true;
-    app.set_status(Tone::Info, format!("Saving: {}…", edit.summary()));
-    vec![Effect::Save {
-        edit: Box::new(edit),
-        now: app.now,
-    }]
 }
 
 /// Runs a palette command line.
@@ -2334,22 +1835,6 @@ pub fn parse_range(s: &str) -> Result<(Time, Time), String> {
         return Err("the chart shows at most three years".into());
     }
     Ok((from, to))
-}
-
-/// The preview of the open form, if any (for tests and benches).
-pub fn form_preview(app: &App) -> Option<&PreviewOutcome> {
-    app.overlays.iter().rev().find_map(|o| match o {
-        Overlay::Form(f) => f.preview.as_ref(),
-        _ => None,
-    })
-}
-
-/// The open form's target (for tests).
-pub fn form_target(app: &App) -> Option<&Target> {
-    app.overlays.iter().rev().find_map(|o| match o {
-        Overlay::Form(f) => Some(&f.target),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

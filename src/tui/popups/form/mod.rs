@@ -17,6 +17,7 @@
 //!   "renew at fewer PTU").
 
 pub mod draw;
+pub mod keys;
 
 use crate::domain::notice::Notification;
 use crate::domain::plan::Edit;

@@ -6,6 +6,8 @@
 //! changes; below, the chosen one's steps. Every figure is the remedies
 //! pricer's (rated by the core); this only formats.
 
+pub mod keys;
+
 use crate::domain::notice::Notification;
 use crate::domain::plan::Remedy;
 use crate::report::wrap;
