@@ -565,6 +565,28 @@ fn tui_node(src: &Path, path: &[String]) -> Option<String> {
     }
 }
 
+/// The pane an arrow to `tui::panes` reaches, read from its line
+/// (`crate::tui::panes::quota::...`: the reader keeps two segments of a
+/// `crate::` path). None when the line names no one pane.
+fn pane_on_line(src: &Path, a: &Arrow) -> Option<String> {
+    let text = std::fs::read_to_string(src.join(&a.file)).ok()?;
+    let line = text.lines().nth(a.line - 1)?;
+    let rest = &line[line.find("panes::")? + "panes::".len()..];
+    let pane: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if pane.is_empty() {
+        return None;
+    }
+    src.join("tui/panes")
+        .join(&pane)
+        .with_extension("rs")
+        .is_file()
+        .then_some(pane.clone())
+        .or_else(|| src.join("tui/panes").join(&pane).is_dir().then_some(pane))
+}
+
 /// Loops among the terminal app's files known today, each to be cut:
 /// exactly these nodes (see [`tui_node`]), so that a new loop, or one that
 /// grows, fails. The state (`App`) and `update` share `app.rs`, so every
@@ -599,9 +621,9 @@ const KNOWN_TUI_LOOPS: &[&[&str]] = &[&[
 /// files (`panes/<pane>.rs`, or all of `panes/<pane>/`) are one node, so
 /// they may import each other; any other loop is reported unless it is one
 /// of [`KNOWN_TUI_LOOPS`]. A pane is reached by a path that names it
-/// (`super::panes::quota::...`): `crate::` paths are read two segments
-/// deep, so `crate::tui::panes::quota` and `use super::panes::{a, b}`
-/// would hide which pane, and are reported too.
+/// (`crate::tui::panes::quota::...`, the pane read from its line by
+/// [`pane_on_line`]); `use super::panes::{a, b}` or `use super::panes;`
+/// would hide which pane, and are reported.
 fn tui_loops(arrows: &[Arrow]) -> Vec<Vec<String>> {
     let src = src_dir();
     let mut edges: Graph = BTreeMap::new();
@@ -610,16 +632,19 @@ fn tui_loops(arrows: &[Arrow]) -> Vec<Vec<String>> {
         if a.from[0] != "tui" || a.to[0] != "tui" {
             continue;
         }
-        let (Some(from), Some(to)) = (tui_node(&src, &a.from), tui_node(&src, &a.to)) else {
+        let (Some(from), Some(mut to)) = (tui_node(&src, &a.from), tui_node(&src, &a.to)) else {
             continue;
         };
         if to == "panes" && from != "panes" {
-            out.push(vec![format!(
-                "{}:{}: {} names no pane",
-                a.file,
-                a.line,
-                a.to.join("::")
-            )]);
+            match pane_on_line(&src, a) {
+                Some(p) => to = format!("panes::{p}"),
+                None => out.push(vec![format!(
+                    "{}:{}: {} names no pane",
+                    a.file,
+                    a.line,
+                    a.to.join("::")
+                )]),
+            }
         }
         if from != to {
             edges.entry(from).or_default().insert(to);

@@ -1,6 +1,8 @@
 //! The command palette (`:`): the commands matching what is typed, above
 //! the status line.
 
+pub mod run;
+
 use crate::tui::app::App;
 use crate::tui::table::block;
 use ratatui::Frame;
