@@ -1,10 +1,14 @@
 //! Advice speed: `check`'s evaluation (every notification with its
-//! remedies priced) on `generate --seed 7` estates of both profiles at
-//! growth sizes, and `plan migrate` on the first commitment with an expiry
-//! ahead.
+//! remedies priced) on `generate --scale 2000 --seed 7` estates of both
+//! profiles (the size the targets name: `check` < 1 s, concentrated
+//! < 0.5 s), and `plan migrate` on the first commitment with an expiry
+//! ahead (concentrated < 0.3 s). `recommend` has its own bench
+//! (`--bench recommend`).
 //!
-//! Run: `cargo bench --bench check` (whole-process times and peak memory at
-//! larger sizes: `benches/growth.sh`).
+//! Run: `cargo bench --bench check`; other sizes with
+//! `PTUDESK_BENCH_SIZES=1000,2000,4000 cargo bench --bench check`
+//! (whole-process times and peak memory at larger sizes:
+//! `benches/growth.sh`).
 
 use chrono::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -13,6 +17,15 @@ use ptudesk::domain::prices::PriceBook;
 use ptudesk::generate::{Profile, generate_profile};
 use ptudesk::planner::{self, Params, Subject};
 use std::hint::black_box;
+
+/// The estate sizes: `PTUDESK_BENCH_SIZES` (comma-separated), else 2,000.
+fn sizes() -> Vec<usize> {
+    std::env::var("PTUDESK_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| vec![2000])
+}
 
 fn bench(c: &mut Criterion) {
     let base = ptudesk::cli::generate_base();
@@ -23,7 +36,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("check");
     g.sample_size(10);
     for profile in [Profile::Spread, Profile::Concentrated] {
-        for n in [1000, 2000, 4000, 8000] {
+        for n in sizes() {
             let e = generate_profile(n, 7, base, profile);
             g.bench_function(format!("evaluate with remedies, {profile:?} {n}"), |b| {
                 b.iter(|| {
@@ -45,7 +58,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("plan");
     g.sample_size(10);
     for profile in [Profile::Spread, Profile::Concentrated] {
-        for n in [1000, 2000, 4000, 8000] {
+        for n in sizes() {
             let e = generate_profile(n, 7, base, profile);
             let params = Params::new(base);
             // The first commitment with an expiry left to plan around.
