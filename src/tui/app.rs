@@ -29,15 +29,15 @@ use super::data::{ChartData, Data, Row, SortKey, Table, Tone};
 use super::effect::{AckChange, Effect};
 use super::keymap::{Key, Keymap};
 use super::panes::notifications::ack_words;
-use super::panes::planner::plan::{self, Choice, ChoiceThen, PlannerState};
+use super::panes::planner::plan::{Choice, PlannerState};
 pub use super::panes::planner::selected_option;
-use super::panes::planner::{apply_selected, open_plan, plan_applied, planned, replan};
+use super::panes::planner::{apply_selected, plan_applied, planned, replan};
 use super::panes::quota::capacity_view::CapacityView;
 use super::panes::quota::close_capacity;
 use super::popups::detail as details;
-use super::popups::form::keys::{form_action, open_form, refit_form, save};
+use super::popups::form::Form;
+use super::popups::form::keys::{form_action, open_form, refit_form};
 pub use super::popups::form::keys::{form_preview, form_target};
-use super::popups::form::{Form, edit_input};
 pub use super::popups::palette::run::{command, parse_export, parse_range};
 pub use super::popups::palette::{COMMANDS, Completed, complete, expand_home, palette_matches};
 use super::popups::remedies::keys::{remedies_action, repriced};
@@ -944,7 +944,7 @@ fn renotify(app: &mut App) -> Vec<Effect> {
     }]
 }
 
-fn move_selection(app: &mut App, action: &Action) {
+pub(crate) fn move_selection(app: &mut App, action: &Action) {
     let page = app.page();
     let v = app.views.get_mut(&app.pane).expect("view");
     let last = v.rows.len().saturating_sub(1);
@@ -1316,189 +1316,11 @@ fn show_row(app: &mut App, pane: Pane, table: &Table, key: &str, filter: Option<
 
 fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect> {
     match overlay {
-        Overlay::Help { scroll } => {
-            // The help's last screenful starts here (its box has borders).
-            let last = (super::ui::help_lines(app).len() as u16)
-                .saturating_sub(app.size.1.saturating_sub(4 + 2));
-            match action {
-                Action::Back | Action::Help | Action::Select => {
-                    app.overlays.pop();
-                }
-                Action::Quit => app.quit = true,
-                Action::Up
-                | Action::Down
-                | Action::PageUp
-                | Action::PageDown
-                | Action::Top
-                | Action::Bottom => {
-                    let s = match action {
-                        Action::Up => scroll.saturating_sub(1),
-                        Action::Down => scroll + 1,
-                        Action::PageUp => scroll.saturating_sub(10),
-                        Action::PageDown => scroll + 10,
-                        Action::Bottom => last,
-                        _ => 0,
-                    }
-                    .min(last);
-                    if let Some(Overlay::Help { scroll }) = app.overlays.last_mut() {
-                        *scroll = s;
-                    }
-                }
-                _ => {}
-            }
-            vec![]
-        }
-        Overlay::Detail { .. } => {
-            match action {
-                Action::Back | Action::Select => {
-                    app.overlays.pop();
-                }
-                Action::Quit => app.quit = true,
-                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top => {
-                    if let Some(Overlay::Detail { scroll, .. }) = app.overlays.last_mut() {
-                        *scroll = match action {
-                            Action::Up => scroll.saturating_sub(1),
-                            Action::Down => *scroll + 1,
-                            Action::PageUp => scroll.saturating_sub(10),
-                            Action::PageDown => *scroll + 10,
-                            _ => 0,
-                        };
-                    }
-                }
-                _ => {}
-            }
-            vec![]
-        }
-        Overlay::Confirm { then, .. } => match action {
-            Action::Confirm | Action::Select => {
-                app.overlays.pop();
-                match then {
-                    Confirmed::Save(edit) => save(app, *edit),
-                    Confirmed::Undo => {
-                        app.writing = true;
-                        vec![Effect::Undo {
-                            now: app.now,
-                            any: true,
-                        }]
-                    }
-                    Confirmed::ApplyRemedy { summary, changes } => {
-                        // The remedies are of the estate before the change.
-                        app.overlays
-                            .retain(|o| !matches!(o, Overlay::Remedies { .. }));
-                        if app.readonly {
-                            app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
-                            return vec![];
-                        }
-                        app.writing = true;
-                        app.set_status(Tone::Info, format!("Applying {summary}…"));
-                        vec![Effect::ApplyRemedy {
-                            summary,
-                            changes,
-                            now: app.now,
-                        }]
-                    }
-                    Confirmed::ApplyPlan { subject, option } => {
-                        if app.readonly {
-                            app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
-                            return vec![];
-                        }
-                        app.writing = true;
-                        app.set_status(
-                            Tone::Info,
-                            format!("Applying {}…", plan::summary(&subject, &option)),
-                        );
-                        vec![Effect::ApplyPlan {
-                            subject,
-                            option,
-                            now: app.now,
-                        }]
-                    }
-                }
-            }
-            Action::Back => {
-                app.overlays.pop();
-                let msg = match then {
-                    Confirmed::ApplyPlan { .. } | Confirmed::ApplyRemedy { .. } => {
-                        "Not applied: nothing written."
-                    }
-                    _ => "Not saved.",
-                };
-                app.set_status(Tone::Info, msg);
-                vec![]
-            }
-            Action::Quit => {
-                app.quit = true;
-                vec![]
-            }
-            _ => vec![],
-        },
-        Overlay::Filter(_) => {
-            let pane = app.pane;
-            match action {
-                Action::Back => {
-                    app.overlays.pop();
-                    app.views.get_mut(&pane).expect("view").filter.clear();
-                    app.refresh(pane);
-                }
-                Action::Select => {
-                    app.overlays.pop();
-                }
-                Action::Up | Action::Down => move_selection(app, &action),
-                Action::Text(_) | Action::Paste(_) => {
-                    if let Some(Overlay::Filter(input)) = app.overlays.last_mut()
-                        && match action {
-                            Action::Text(k) => edit_input(input, k),
-                            Action::Paste(s) => super::popups::form::paste_input(input, &s),
-                            _ => false,
-                        }
-                    {
-                        let text = input.value().to_string();
-                        let v = app.views.get_mut(&pane).expect("view");
-                        v.filter = text;
-                        v.selected = 0;
-                        v.offset = 0;
-                        app.refresh(pane);
-                    }
-                }
-                _ => {}
-            }
-            vec![]
-        }
-        Overlay::Palette(input) => match action {
-            Action::Back => {
-                app.overlays.pop();
-                app.palette_note = None;
-                vec![]
-            }
-            Action::Select => {
-                app.overlays.pop();
-                app.palette_note = None;
-                command(app, input.value())
-            }
-            Action::NextPane => {
-                let c = complete(input.value(), input.cursor());
-                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
-                    *i = Input::new(c.line).with_cursor(c.cursor);
-                }
-                app.palette_note = c.note;
-                vec![]
-            }
-            Action::Text(k) => {
-                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
-                    edit_input(i, k);
-                }
-                app.palette_note = None;
-                vec![]
-            }
-            Action::Paste(s) => {
-                if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
-                    super::popups::form::paste_input(i, &s);
-                }
-                app.palette_note = None;
-                vec![]
-            }
-            _ => vec![],
-        },
+        Overlay::Help { scroll } => super::popups::help::on_action(app, scroll, action),
+        Overlay::Detail { .. } => super::popups::detail::on_action(app, action),
+        Overlay::Confirm { then, .. } => super::popups::confirm::on_action(app, then, action),
+        Overlay::Filter(_) => super::popups::filter::on_action(app, action),
+        Overlay::Palette(input) => super::popups::palette::on_action(app, input, action),
         Overlay::Form(_) => form_action(app, action),
         Overlay::Remedies {
             notification,
@@ -1507,56 +1329,7 @@ fn overlay_action(app: &mut App, overlay: Overlay, action: Action) -> Vec<Effect
         Overlay::Recommend(state) => super::popups::recommend::action(app, *state, action),
         Overlay::Choose {
             items, selected, ..
-        } => match action {
-            Action::Back => {
-                app.overlays.pop();
-                vec![]
-            }
-            Action::Quit => {
-                app.quit = true;
-                vec![]
-            }
-            Action::Up | Action::Down | Action::Top | Action::Bottom => {
-                let last = items.len().saturating_sub(1);
-                let to = match action {
-                    Action::Up => selected.saturating_sub(1),
-                    Action::Down => (selected + 1).min(last),
-                    Action::Top => 0,
-                    _ => last,
-                };
-                if let Some(Overlay::Choose { selected, .. }) = app.overlays.last_mut() {
-                    *selected = to;
-                }
-                vec![]
-            }
-            Action::Select => {
-                app.overlays.pop();
-                match items.get(selected).map(|c| c.then.clone()) {
-                    Some(ChoiceThen::Plan(subject)) => open_plan(app, subject),
-                    Some(ChoiceThen::PickResource { deployment }) => {
-                        let Some(d) = app.data().cloned() else {
-                            return vec![];
-                        };
-                        let items = plan::resource_choices(&d.estate, &deployment);
-                        if items.is_empty() {
-                            app.set_status(
-                                Tone::Warning,
-                                format!("No other resource to move {deployment} to."),
-                            );
-                        } else {
-                            app.overlays.push(Overlay::Choose {
-                                title: format!("Move {deployment} to"),
-                                items,
-                                selected: 0,
-                            });
-                        }
-                        vec![]
-                    }
-                    None => vec![],
-                }
-            }
-            _ => vec![],
-        },
+        } => super::panes::planner::choose_action(app, items, selected, action),
     }
 }
 

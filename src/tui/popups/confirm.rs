@@ -1,7 +1,12 @@
 //! A confirmation: the question, then `y` yes and `n` no.
 
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Confirmed, Overlay};
+use crate::tui::data::Tone;
+use crate::tui::effect::Effect;
+use crate::tui::panes::planner::plan;
 use crate::tui::popups::centered;
+use crate::tui::popups::form::keys::save;
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,4 +29,72 @@ pub fn draw(app: &App, f: &mut Frame, body: Rect, message: &str) {
         Span::raw(" no"),
     ]));
     f.render_widget(Paragraph::new(lines).block(block(app, " Confirm ")), r);
+}
+
+/// Keys while a confirmation is open: yes does what was asked (`then`),
+/// no says nothing was written.
+pub(crate) fn on_action(app: &mut App, then: Confirmed, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Confirm | Action::Select => {
+            app.overlays.pop();
+            match then {
+                Confirmed::Save(edit) => save(app, *edit),
+                Confirmed::Undo => {
+                    app.writing = true;
+                    vec![Effect::Undo {
+                        now: app.now,
+                        any: true,
+                    }]
+                }
+                Confirmed::ApplyRemedy { summary, changes } => {
+                    // The remedies are of the estate before the change.
+                    app.overlays
+                        .retain(|o| !matches!(o, Overlay::Remedies { .. }));
+                    if app.readonly {
+                        app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
+                        return vec![];
+                    }
+                    app.writing = true;
+                    app.set_status(Tone::Info, format!("Applying {summary}…"));
+                    vec![Effect::ApplyRemedy {
+                        summary,
+                        changes,
+                        now: app.now,
+                    }]
+                }
+                Confirmed::ApplyPlan { subject, option } => {
+                    if app.readonly {
+                        app.set_status(Tone::Warning, "Read-only (--readonly): not applied.");
+                        return vec![];
+                    }
+                    app.writing = true;
+                    app.set_status(
+                        Tone::Info,
+                        format!("Applying {}…", plan::summary(&subject, &option)),
+                    );
+                    vec![Effect::ApplyPlan {
+                        subject,
+                        option,
+                        now: app.now,
+                    }]
+                }
+            }
+        }
+        Action::Back => {
+            app.overlays.pop();
+            let msg = match then {
+                Confirmed::ApplyPlan { .. } | Confirmed::ApplyRemedy { .. } => {
+                    "Not applied: nothing written."
+                }
+                _ => "Not saved.",
+            };
+            app.set_status(Tone::Info, msg);
+            vec![]
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![]
+        }
+        _ => vec![],
+    }
 }

@@ -3,8 +3,10 @@
 
 use crate::domain::terms;
 use crate::domain::terms::base_id;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Overlay};
 use crate::tui::data::{self, Data, Tone, day, minute, money, ptu_hours};
+use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
 use crate::tui::table::{block, tone_style};
 use chrono::Duration;
@@ -398,4 +400,27 @@ pub fn draw(
             .block(block(app, format!(" {title} "))),
         r,
     );
+}
+
+/// Keys while a detail popup is open: scroll, close.
+pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back | Action::Select => {
+            app.overlays.pop();
+        }
+        Action::Quit => app.quit = true,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top => {
+            if let Some(Overlay::Detail { scroll, .. }) = app.overlays.last_mut() {
+                *scroll = match action {
+                    Action::Up => scroll.saturating_sub(1),
+                    Action::Down => *scroll + 1,
+                    Action::PageUp => scroll.saturating_sub(10),
+                    Action::PageDown => *scroll + 10,
+                    _ => 0,
+                };
+            }
+        }
+        _ => {}
+    }
+    vec![]
 }

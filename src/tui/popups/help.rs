@@ -1,7 +1,8 @@
 //! The `?` help: every key from the live keymap, by where it works.
 
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, COMMANDS};
+use crate::tui::app::{App, COMMANDS, Overlay};
+use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
 use crate::tui::table::block;
 use ratatui::Frame;
@@ -122,4 +123,38 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         app.theme.dim(),
     )));
     lines
+}
+
+/// Keys while the help is open: scroll, close.
+pub(crate) fn on_action(app: &mut App, scroll: u16, action: Action) -> Vec<Effect> {
+    // The help's last screenful starts here (its box has borders).
+    let last = (crate::tui::ui::help_lines(app).len() as u16)
+        .saturating_sub(app.size.1.saturating_sub(4 + 2));
+    match action {
+        Action::Back | Action::Help | Action::Select => {
+            app.overlays.pop();
+        }
+        Action::Quit => app.quit = true,
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => {
+            let s = match action {
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => scroll + 1,
+                Action::PageUp => scroll.saturating_sub(10),
+                Action::PageDown => scroll + 10,
+                Action::Bottom => last,
+                _ => 0,
+            }
+            .min(last);
+            if let Some(Overlay::Help { scroll }) = app.overlays.last_mut() {
+                *scroll = s;
+            }
+        }
+        _ => {}
+    }
+    vec![]
 }

@@ -6,6 +6,7 @@
 
 pub mod confirm;
 pub mod detail;
+pub mod filter;
 pub mod form;
 pub mod help;
 pub mod palette;

@@ -9,10 +9,11 @@ pub mod plan;
 pub use draw::{draw, draw_chooser};
 
 use crate::planner::{PlanSet, Subject};
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Pane};
 use crate::tui::app::{App, Confirmed, Loadable, Overlay, TableView};
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
+use crate::tui::panes::planner::plan::{Choice, ChoiceThen};
 use plan::{AppliedPlan, PlannerState};
 use std::sync::Arc;
 
@@ -211,5 +212,64 @@ pub(crate) fn plan_applied(app: &mut App, result: Result<AppliedPlan, String>) -
             app.set_status(Tone::Critical, e);
             vec![]
         }
+    }
+}
+
+/// Keys while the plan chooser is open: choose a subject, plan it.
+pub(crate) fn choose_action(
+    app: &mut App,
+    items: Vec<Choice>,
+    selected: usize,
+    action: Action,
+) -> Vec<Effect> {
+    match action {
+        Action::Back => {
+            app.overlays.pop();
+            vec![]
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![]
+        }
+        Action::Up | Action::Down | Action::Top | Action::Bottom => {
+            let last = items.len().saturating_sub(1);
+            let to = match action {
+                Action::Up => selected.saturating_sub(1),
+                Action::Down => (selected + 1).min(last),
+                Action::Top => 0,
+                _ => last,
+            };
+            if let Some(Overlay::Choose { selected, .. }) = app.overlays.last_mut() {
+                *selected = to;
+            }
+            vec![]
+        }
+        Action::Select => {
+            app.overlays.pop();
+            match items.get(selected).map(|c| c.then.clone()) {
+                Some(ChoiceThen::Plan(subject)) => open_plan(app, subject),
+                Some(ChoiceThen::PickResource { deployment }) => {
+                    let Some(d) = app.data().cloned() else {
+                        return vec![];
+                    };
+                    let items = plan::resource_choices(&d.estate, &deployment);
+                    if items.is_empty() {
+                        app.set_status(
+                            Tone::Warning,
+                            format!("No other resource to move {deployment} to."),
+                        );
+                    } else {
+                        app.overlays.push(Overlay::Choose {
+                            title: format!("Move {deployment} to"),
+                            items,
+                            selected: 0,
+                        });
+                    }
+                    vec![]
+                }
+                None => vec![],
+            }
+        }
+        _ => vec![],
     }
 }

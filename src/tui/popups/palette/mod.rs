@@ -3,7 +3,10 @@
 
 pub mod run;
 
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Overlay};
+use crate::tui::effect::Effect;
+use crate::tui::popups::form::edit_input;
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -259,5 +262,44 @@ pub fn complete(line: &str, cursor: usize) -> Completed {
         line: out,
         cursor: at,
         note,
+    }
+}
+
+/// Keys while the palette is open: type, complete (tab), run (enter).
+pub(crate) fn on_action(app: &mut App, input: Input, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back => {
+            app.overlays.pop();
+            app.palette_note = None;
+            vec![]
+        }
+        Action::Select => {
+            app.overlays.pop();
+            app.palette_note = None;
+            run::command(app, input.value())
+        }
+        Action::NextPane => {
+            let c = complete(input.value(), input.cursor());
+            if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                *i = Input::new(c.line).with_cursor(c.cursor);
+            }
+            app.palette_note = c.note;
+            vec![]
+        }
+        Action::Text(k) => {
+            if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                edit_input(i, k);
+            }
+            app.palette_note = None;
+            vec![]
+        }
+        Action::Paste(s) => {
+            if let Some(Overlay::Palette(i)) = app.overlays.last_mut() {
+                crate::tui::popups::form::paste_input(i, &s);
+            }
+            app.palette_note = None;
+            vec![]
+        }
+        _ => vec![],
     }
 }

@@ -10,7 +10,7 @@ use crate::tui::data::Tone;
 use crate::tui::effect::{Effect, ExportWhat};
 use crate::tui::panes::forecast::rechart;
 use crate::tui::panes::planner::open_plan;
-use crate::tui::panes::planner::plan::{self};
+use crate::tui::panes::planner::plan;
 use crate::tui::panes::quota::capacity_command;
 use std::path::PathBuf;
 
