@@ -49,6 +49,7 @@
 //! property test holds the two equal on random estates.
 
 pub mod alloc;
+pub mod bills;
 pub mod coverage;
 pub mod engine;
 pub mod minutes;

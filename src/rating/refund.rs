@@ -21,7 +21,7 @@
 //! is exact for an estate of one and errs towards refusing otherwise.
 //! Amounts are taken as USD whatever the estate's currency.
 
-use super::prepare;
+use super::bills;
 use super::{Options, REFUND_LIMIT_USD};
 use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
@@ -71,7 +71,7 @@ pub(crate) fn decide(estate: &Estate, book: &PriceBook, opts: &Options) -> Vec<R
         .iter()
         .enumerate()
         .filter_map(|(index, r)| {
-            let (term, credit, cancelled) = prepare::refund_of(r, book, opts)?;
+            let (term, credit, cancelled) = bills::refund_of(r, book, opts)?;
             Some(Refund {
                 at: term.refunded_at?,
                 reservation: r.id.clone(),
