@@ -1036,73 +1036,12 @@ pub(crate) fn pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::Sort | Action::SortReverse => {
-            let Some(col) = super::table::cursor_column(app, app.pane) else {
-                return vec![];
-            };
-            let v = app.views.get_mut(&app.pane).expect("view");
-            v.sort_cursor = col;
-            v.sort = match (&action, v.sort) {
-                // Again on the sorted column: the table's own order.
-                (Action::Sort, Some((c, _))) if c == col => None,
-                (Action::Sort, _) => Some((col, false)),
-                (_, None) => Some((col, true)),
-                (_, Some((c, d))) => Some((c, !d)),
-            };
-            app.refresh(app.pane);
-            vec![]
-        }
-        Action::ColumnCursorLeft | Action::ColumnCursorRight => {
-            let right = matches!(action, Action::ColumnCursorRight);
-            let shown = super::table::shown_columns(app, app.pane);
-            let Some(col) = super::table::cursor_column(app, app.pane) else {
-                return vec![];
-            };
-            let pos = shown.iter().position(|&c| c == col).unwrap_or(0);
-            let next = if right {
-                shown.get(pos + 1).copied()
-            } else {
-                pos.checked_sub(1).map(|p| shown[p])
-            };
-            let next = match next {
-                Some(c) => c,
-                // Past the edge: the columns scroll that way, and the
-                // cursor goes to the nearest column brought in.
-                None => {
-                    let max = super::table::max_column_offset(app, app.pane);
-                    let v = app.views.get_mut(&app.pane).expect("view");
-                    let was = v.col_offset.min(max);
-                    v.col_offset = if right {
-                        (was + 1).min(max)
-                    } else {
-                        was.saturating_sub(1)
-                    };
-                    if v.col_offset == was {
-                        // Nothing more that way: round to the other end
-                        // (`h` on the first column: the last one, often
-                        // the cost).
-                        let end = if right { shown.first() } else { shown.last() };
-                        end.copied().unwrap_or(col)
-                    } else {
-                        let now_shown = super::table::shown_columns(app, app.pane);
-                        let mut new = now_shown.iter().filter(|c| !shown.contains(c));
-                        let pick = if right { new.next() } else { new.next_back() };
-                        pick.copied().unwrap_or(col)
-                    }
-                }
-            };
-            app.views.get_mut(&app.pane).expect("view").sort_cursor = next;
-            vec![]
-        }
-        Action::ColumnsLeft | Action::ColumnsRight => {
-            let max = super::table::max_column_offset(app, app.pane);
-            let v = app.views.get_mut(&app.pane).expect("view");
-            v.col_offset = match action {
-                Action::ColumnsLeft => v.col_offset.min(max).saturating_sub(1),
-                _ => (v.col_offset + 1).min(max),
-            };
-            vec![]
-        }
+        Action::Sort
+        | Action::SortReverse
+        | Action::ColumnCursorLeft
+        | Action::ColumnCursorRight
+        | Action::ColumnsLeft
+        | Action::ColumnsRight => super::table::on_action(app, action),
         Action::Select => select(app),
         Action::Undo => match app.last_ack.take() {
             Some(AckChange::Acked { id, label }) => {

@@ -1,12 +1,13 @@
 //! Drawing shared by the panes and popups over the app's state: the bordered
 //! block, a pane's table with its title, count, column cursor and foot, and
-//! the loading and failure boxes. The column layout itself is
+//! the loading and failure boxes; and the keys every table has (sort, the
+//! column cursor, scrolling the columns). The column layout itself is
 //! [`widgets::columns`](super::widgets::columns).
 
-use super::action::Action;
-use super::action::Pane;
+use super::action::{Action, Pane};
 use super::app::{App, TableView};
 use super::data::{self, Table, Tone};
+use super::effect::Effect;
 use super::theme::Theme;
 use super::widgets::columns::{ColumnLayout, column_needs, compact_cell, fit, layout_with};
 use crate::safe::plain;
@@ -374,4 +375,81 @@ pub fn column_keys(app: &App) -> String {
     let l = app.keymap.first_key("columns_left").unwrap_or_default();
     let r = app.keymap.first_key("columns_right").unwrap_or_default();
     format!("{l}/{r}")
+}
+
+/// The keys of any pane's table: sort by the column under the cursor (again
+/// on the sorted column: the table's own order), move the column cursor
+/// (past the edge the columns scroll, and at the end it goes round), scroll
+/// the columns.
+pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Sort | Action::SortReverse => {
+            let Some(col) = cursor_column(app, app.pane) else {
+                return vec![];
+            };
+            let v = app.views.get_mut(&app.pane).expect("view");
+            v.sort_cursor = col;
+            v.sort = match (&action, v.sort) {
+                // Again on the sorted column: the table's own order.
+                (Action::Sort, Some((c, _))) if c == col => None,
+                (Action::Sort, _) => Some((col, false)),
+                (_, None) => Some((col, true)),
+                (_, Some((c, d))) => Some((c, !d)),
+            };
+            app.refresh(app.pane);
+            vec![]
+        }
+        Action::ColumnCursorLeft | Action::ColumnCursorRight => {
+            let right = matches!(action, Action::ColumnCursorRight);
+            let shown = shown_columns(app, app.pane);
+            let Some(col) = cursor_column(app, app.pane) else {
+                return vec![];
+            };
+            let pos = shown.iter().position(|&c| c == col).unwrap_or(0);
+            let next = if right {
+                shown.get(pos + 1).copied()
+            } else {
+                pos.checked_sub(1).map(|p| shown[p])
+            };
+            let next = match next {
+                Some(c) => c,
+                // Past the edge: the columns scroll that way, and the
+                // cursor goes to the nearest column brought in.
+                None => {
+                    let max = max_column_offset(app, app.pane);
+                    let v = app.views.get_mut(&app.pane).expect("view");
+                    let was = v.col_offset.min(max);
+                    v.col_offset = if right {
+                        (was + 1).min(max)
+                    } else {
+                        was.saturating_sub(1)
+                    };
+                    if v.col_offset == was {
+                        // Nothing more that way: round to the other end
+                        // (`h` on the first column: the last one, often
+                        // the cost).
+                        let end = if right { shown.first() } else { shown.last() };
+                        end.copied().unwrap_or(col)
+                    } else {
+                        let now_shown = shown_columns(app, app.pane);
+                        let mut new = now_shown.iter().filter(|c| !shown.contains(c));
+                        let pick = if right { new.next() } else { new.next_back() };
+                        pick.copied().unwrap_or(col)
+                    }
+                }
+            };
+            app.views.get_mut(&app.pane).expect("view").sort_cursor = next;
+            vec![]
+        }
+        Action::ColumnsLeft | Action::ColumnsRight => {
+            let max = max_column_offset(app, app.pane);
+            let v = app.views.get_mut(&app.pane).expect("view");
+            v.col_offset = match action {
+                Action::ColumnsLeft => v.col_offset.min(max).saturating_sub(1),
+                _ => (v.col_offset + 1).min(max),
+            };
+            vec![]
+        }
+        _ => vec![],
+    }
 }
