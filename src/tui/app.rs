@@ -34,7 +34,6 @@ pub use super::panes::planner::selected_option;
 use super::panes::planner::{apply_selected, plan_applied, planned, replan};
 use super::panes::quota::capacity_view::CapacityView;
 use super::panes::quota::close_capacity;
-use super::popups::detail as details;
 use super::popups::form::Form;
 use super::popups::form::keys::{form_action, open_form, refit_form};
 pub use super::popups::form::keys::{form_preview, form_target};
@@ -1122,30 +1121,7 @@ fn select(app: &mut App) -> Vec<Effect> {
         Pane::Notifications => super::panes::notifications::select(app, &key),
         Pane::Quota => super::panes::quota::select(app, key),
         Pane::Deployments | Pane::Commitments | Pane::Reservations => {
-            let (title, lines, kind) = match app.pane {
-                Pane::Deployments => (
-                    format!("Deployment {key}"),
-                    details::deployment(&d, &key),
-                    crate::domain::objects::Kind::Deployment,
-                ),
-                Pane::Commitments => (
-                    format!("Commitment {key}"),
-                    details::commitment(&d, &key),
-                    crate::domain::objects::Kind::Commitment,
-                ),
-                _ => (
-                    format!("Reservation {key}"),
-                    details::reservation(&d, &key),
-                    crate::domain::objects::Kind::Reservation,
-                ),
-            };
-            app.overlays.push(Overlay::Detail {
-                title,
-                key: key.clone(),
-                lines,
-                scroll: 0,
-            });
-            vec![Effect::History { kind, key }]
+            super::popups::detail::open(app, &d, key)
         }
         Pane::Planner => vec![],
     }

@@ -3,7 +3,7 @@
 
 use crate::domain::terms;
 use crate::domain::terms::base_id;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Pane};
 use crate::tui::app::{App, Overlay};
 use crate::tui::data::{self, Data, Tone, day, minute, money, ptu_hours};
 use crate::tui::effect::Effect;
@@ -423,4 +423,33 @@ pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+/// Enter on a deployment, commitment or reservation: its details, and its
+/// history asked of the worker.
+pub(crate) fn open(app: &mut App, d: &Data, key: String) -> Vec<Effect> {
+    let (title, lines, kind) = match app.pane {
+        Pane::Deployments => (
+            format!("Deployment {key}"),
+            deployment(d, &key),
+            crate::domain::objects::Kind::Deployment,
+        ),
+        Pane::Commitments => (
+            format!("Commitment {key}"),
+            commitment(d, &key),
+            crate::domain::objects::Kind::Commitment,
+        ),
+        _ => (
+            format!("Reservation {key}"),
+            reservation(d, &key),
+            crate::domain::objects::Kind::Reservation,
+        ),
+    };
+    app.overlays.push(Overlay::Detail {
+        title,
+        key: key.clone(),
+        lines,
+        scroll: 0,
+    });
+    vec![Effect::History { kind, key }]
 }
