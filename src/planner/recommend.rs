@@ -414,7 +414,14 @@ impl Ctx<'_> {
             basis: Basis::Amortized,
             by: Bucket::Month,
         };
-        let (f, classes) = rating::forecast_with_overage(e, self.book, &req, self.opts)?;
+        // `rating::forecast_with_overage` without the windows'
+        // explanations: nothing here reads them.
+        rating::check_request(&req)?;
+        let mut prepared =
+            rating::prepare::Prepared::new(e, self.book, req.from, req.to, self.opts)?;
+        prepared.explain = false;
+        let mut classes = Vec::new();
+        let (f, _, _) = rating::engine::rate_recording(&prepared, &req, false, Some(&mut classes))?;
         let n = hours(self.from, self.to);
         let from_h = crate::rating::prepare::hour_index(self.from);
         // Per resource index first (a class names its resource by index),
