@@ -338,6 +338,11 @@ fn a_reservation_bought_before_the_commitment_ends_is_a_double_billing_window() 
         r.summary
     );
     assert!((r.saving_horizon - expected).abs() < d("0.000001"));
+    // Bought 5 Dec, before the instant checked: the window began then, and
+    // the notification is dated then, not at the horizon's start.
+    let list = check(&e("2026-12-05T00:00:00Z"));
+    let n = one(&list, "double_billing_window");
+    assert_eq!(n.at, t("2026-12-05T00:00:00Z"));
     // Bought at the commitment's end: no overlap.
     assert!(of(&check(&e("2026-12-20T00:00:00Z")), "double_billing_window").is_empty());
 }
