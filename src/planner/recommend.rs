@@ -808,14 +808,12 @@ pub fn recommend(
                     scope: target,
                 });
             }
-            let after_free;
             let rated_free;
-            let (w_est, w_rated) = if changes.is_empty() {
-                (part, base)
+            let w_rated = if changes.is_empty() {
+                base
             } else {
-                after_free = apply_edits(part, &changes)?;
-                rated_free = ctx.rate(&after_free)?;
-                (&after_free, &rated_free)
+                rated_free = ctx.rate(&apply_edits(part, &changes)?)?;
+                &rated_free
             };
             let prof = profile(w_rated, &resources, n);
 
@@ -1019,11 +1017,12 @@ pub fn recommend(
                     ),
                 };
                 if !changes.is_empty() {
-                    let after = ctx.rate(w_est)?;
+                    // The re-scoped part, rated above.
+                    let after = w_rated;
                     row.action = Action::Rescope;
-                    row.saving_horizon = saving_of(&after);
+                    row.saving_horizon = saving_of(after);
                     row.saving_month = per_month(row.saving_horizon);
-                    row.coverage_after = coverage(hourly_of(&after));
+                    row.coverage_after = coverage(hourly_of(after));
                     row.summary = format!(
                         "re-scope idle reservation {} to cover {}; buy nothing",
                         rescoped.join(", "),
