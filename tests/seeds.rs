@@ -7,7 +7,9 @@
 //!   `common::seed` (`PTUDESK_TEST_SEED`, printed);
 //! - a proptest runner built in a test (`TestRunner::new`) runs on a fixed
 //!   `RngSeed` (`PROPTEST_RNG_SEED`, printed), or on a seeded `TestRng`
-//!   (`TestRunner::new_with_rng`).
+//!   (`TestRunner::new_with_rng`);
+//! - a property test in the library (`proptest!` in src/) names a
+//!   `proptest_config` on a fixed `RngSeed`.
 
 use std::path::{Path, PathBuf};
 
@@ -67,7 +69,25 @@ fn random_tests_take_a_fixed_printed_seed() {
             found.push(format!("{name}: TestRunner::new without a fixed RngSeed"));
         }
     }
+    // Property tests inside the library (`proptest!` in src/) run on a
+    // fixed seed too.
+    let mut lib = Vec::new();
+    sources(&root.join("src"), &mut lib);
+    let mut properties = 0;
+    for f in &lib {
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = f.strip_prefix(root).unwrap().display().to_string();
+        let n = text.matches("proptest! {").count();
+        properties += n;
+        if n > 0
+            && (!text.contains("#![proptest_config(")
+                || !text.contains("rng_seed: RngSeed::Fixed("))
+        {
+            found.push(format!("{name}: proptest! without a fixed RngSeed"));
+        }
+    }
     assert!(found.is_empty(), "{}", found.join("\n"));
+    assert!(properties >= 1, "read the library's property tests");
     // The kill test and the two property runners are still read.
     assert!(
         seeded >= 1 && runners >= 2,
