@@ -1429,3 +1429,84 @@ fn what_covers_a_deployment_half_covered_by_a_reservation() {
             .unwrap();
     assert_eq!(none, None);
 }
+
+/// A window's usage line by line, as the FOCUS export reads it: each
+/// deployment's hourly-rate use and each managed-compute deployment's
+/// uptime per day. A deployment paying the hourly rate at a price of zero
+/// still has its use (PTU-minutes at no cost).
+#[test]
+fn usage_by_bucket_lists_hourly_use_and_managed_uptime_per_day() {
+    let e = estate(json!({
+        "prices": [
+            {"region": "eastus2", "sku": "ProvisionedManaged", "hourly": "2.00",
+             "reservation_month": "286", "reservation_year": "2916"},
+            {"region": "eastus2", "sku": "GlobalProvisionedManaged", "hourly": "0.00",
+             "reservation_month": "260", "reservation_year": "2652"}
+        ],
+        "deployments": [
+            dep("reg", "aoai-a", REG, 100, "2026-12-10T00:00:00Z"),
+            dep("free", "aoai-b", "GlobalProvisionedManaged", 50, "2026-12-11T00:00:00Z")
+        ],
+        "managed_compute": [{"id": "cohere", "subscription": "sub-b", "region": "eastus2",
+            "vm_sku": "Standard_NC24ads_A100_v4", "instances": 2, "gpus_per_instance": 1,
+            "vm_hourly": "3.67", "surcharge_gpu_hourly": "1.50",
+            "start": "2026-12-10T10:00:00Z", "end": "2026-12-10T11:30:20Z"}]
+    }));
+    let req = Request {
+        from: t("2026-12-10T00:00:00Z"),
+        to: t("2026-12-12T00:00:00Z"),
+        basis: Basis::Actual,
+        by: Bucket::Day,
+    };
+    let (hourly, managed) =
+        usage_by_bucket(&e, &PriceBook::empty(), &req, &Options::default()).unwrap();
+    let mut lines: Vec<(String, Time, Decimal, Decimal)> = hourly
+        .iter()
+        .map(|u| {
+            (
+                e.deployments[u.deployment].id.clone(),
+                u.start,
+                u.ptu_minutes,
+                u.cost,
+            )
+        })
+        .collect();
+    lines.sort();
+    // 100 PTU x 1,440 minutes a day at $2 an hour: 144,000 PTU-minutes,
+    // $4,800 a day; 50 PTU Global from the 11th at $0: 72,000, $0.
+    assert_eq!(
+        lines,
+        vec![
+            (
+                "free".to_string(),
+                t("2026-12-11T00:00:00Z"),
+                d("72000"),
+                d("0")
+            ),
+            (
+                "reg".to_string(),
+                t("2026-12-10T00:00:00Z"),
+                d("144000"),
+                d("4800")
+            ),
+            (
+                "reg".to_string(),
+                t("2026-12-11T00:00:00Z"),
+                d("144000"),
+                d("4800")
+            ),
+        ]
+    );
+    // Up 10:00 to 11:30:20 on the 10th: 91 started minutes at
+    // (3.67 + 1.50) x 2 = $10.34 an hour; nothing on the 11th.
+    assert_eq!(
+        managed,
+        vec![ManagedComputeUse {
+            item: 0,
+            start: t("2026-12-10T00:00:00Z"),
+            end: t("2026-12-11T00:00:00Z"),
+            minutes: 91,
+            cost: d("10.34") * d("91") / d("60"),
+        }]
+    );
+}
