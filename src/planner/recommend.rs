@@ -442,17 +442,13 @@ impl Ctx<'_> {
                 *x += ptu_minutes;
             }
         }
-        let mut by_resource: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for (i, v) in by_index.into_iter().enumerate() {
-            if let Some(v) = v {
-                let slot = by_resource
-                    .entry(e.resources[i].id.clone())
-                    .or_insert_with(|| vec![0; n]);
-                for (x, y) in slot.iter_mut().zip(v) {
-                    *x += y;
-                }
-            }
-        }
+        // Resource ids are unique (validated), so each index's hours are
+        // its id's.
+        let by_resource: BTreeMap<String, Vec<i64>> = by_index
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((e.resources[i].id.clone(), v?)))
+            .collect();
         Ok(Rated { f, by_resource })
     }
 
