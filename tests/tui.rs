@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::tui::screen;
+
 use ptudesk::config::Config;
 use ptudesk::domain::notice::Notification;
 use ptudesk::domain::time::{Time, parse_time_arg};
@@ -14,9 +16,7 @@ use ptudesk::tui::action::TextKey;
 use ptudesk::tui::app::key_action;
 use ptudesk::tui::app::{Loadable, Overlay, form_preview, selected_option};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
-use ptudesk::tui::{Action, App, Pane, Worker, draw};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ptudesk::tui::{Action, App, Pane, Worker};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
@@ -61,13 +61,6 @@ fn demo_without_notifications() -> (App, Worker) {
     let start = app.start();
     settle(&mut app, &worker, start);
     (app, worker)
-}
-
-fn screen(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(app, f)).unwrap();
-    format!("{}", t.backend())
 }
 
 fn go(app: &mut App, worker: &Worker, actions: &[Action]) {

@@ -4,15 +4,17 @@
 
 mod common;
 
+use common::tui::{press, screen};
+
 use ptudesk::config::Config;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::tui::action::TextKey;
-use ptudesk::tui::app::{Loadable, Overlay, key_action};
+use ptudesk::tui::app::Overlay;
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
 use ptudesk::tui::{Action, App, Pane, Worker, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 const NOW: &str = "2026-11-22T09:00:00Z";
 
@@ -21,31 +23,7 @@ fn now() -> Time {
 }
 
 fn demo() -> (App, Worker) {
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Demo,
-        now: Some(now()),
-        clock_start: None,
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
-    assert!(matches!(app.data, Loadable::Ready(_)));
-    (app, worker)
-}
-
-fn screen(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(app, f)).unwrap();
-    format!("{}", t.backend())
-}
-
-fn press(app: &mut App, worker: &Worker, code: KeyCode) {
-    let a = key_action(app, &KeyEvent::new(code, KeyModifiers::NONE))
-        .unwrap_or_else(|| panic!("{code:?} does nothing here"));
-    send(app, worker, a);
+    common::tui::demo(now())
 }
 
 /// The screen line holding `needle`.

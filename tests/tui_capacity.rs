@@ -6,15 +6,13 @@
 
 mod common;
 
-use ptudesk::config::Config;
+use common::tui::{press, screen};
+
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::tui::action::TextKey;
-use ptudesk::tui::app::{Loadable, key_action};
-use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
-use ptudesk::tui::{Action, App, Pane, Worker, draw};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ptudesk::tui::runtime::send;
+use ptudesk::tui::{Action, App, Pane, Worker};
+use ratatui::crossterm::event::KeyCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -27,35 +25,11 @@ fn now() -> Time {
 }
 
 fn demo() -> (App, Worker) {
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Demo,
-        now: Some(now()),
-        clock_start: None,
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
-    assert!(matches!(app.data, Loadable::Ready(_)));
-    (app, worker)
+    common::tui::demo(now())
 }
 
 fn store_path(worker: &Worker) -> PathBuf {
     worker.slot.lock().unwrap().path.clone()
-}
-
-fn screen(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(app, f)).unwrap();
-    format!("{}", t.backend())
-}
-
-fn press(app: &mut App, worker: &Worker, code: KeyCode) {
-    let a = key_action(app, &KeyEvent::new(code, KeyModifiers::NONE))
-        .unwrap_or_else(|| panic!("{code:?} does nothing here"));
-    send(app, worker, a);
 }
 
 /// The binary on the app's own store, another process.

@@ -4,6 +4,9 @@
 //! to the store, and `u` undoes it; a purchase opens the new-reservation
 //! form filled in from it.
 
+mod common;
+
+use common::tui::screen;
 use ptudesk::config::Config;
 use ptudesk::domain::ReservationRenewal;
 use ptudesk::domain::plan::RemedyKind;
@@ -11,9 +14,7 @@ use ptudesk::domain::terms::reservation_renewal_for;
 use ptudesk::domain::time::{Time, parse_time_arg};
 use ptudesk::tui::app::{Loadable, Overlay, key_action};
 use ptudesk::tui::runtime::{Options, StoreChoice, prepare, send, settle};
-use ptudesk::tui::{Action, App, Pane, Worker, draw};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ptudesk::tui::{Action, App, Pane, Worker};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 
@@ -69,13 +70,6 @@ fn log_len(worker: &Worker) -> usize {
         .log()
         .unwrap()
         .len()
-}
-
-fn screen(app: &mut App, w: u16, h: u16) -> String {
-    app.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw(app, f)).unwrap();
-    format!("{}", t.backend())
 }
 
 fn press(app: &mut App, worker: &Worker, code: KeyCode) {

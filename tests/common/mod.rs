@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod tui;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
