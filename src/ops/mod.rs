@@ -1,7 +1,8 @@
-//! The use cases, one function each: import files, save an edit, undo,
-//! acknowledge and take back, apply a plan, a recommendation or a remedy. Both faces (the command line
-//! and the terminal app's worker) call these and only render what they
-//! return.
+//! The use cases, one function each: import files or what a sync read,
+//! save an edit, undo, acknowledge and take back, apply a plan, a
+//! recommendation or a remedy. Both faces (the command line and the
+//! terminal app's worker) call these, directly or through `sync`, and only
+//! render what they return.
 //!
 //! Each write is one store transaction, stamped in the audit log with the
 //! caller's instant but never before the store's latest change (so the log
@@ -44,6 +45,31 @@ pub enum OpsError {
 /// store's latest change.
 fn stamp(store: &Store, now: Time) -> Result<Time, StoreError> {
     store.stamp(now)
+}
+
+/// Writes one change recorded by `source` as `summary` at `at`, noting
+/// `marks` in the same transaction ([`Store::transact_noting`]): the change
+/// and what `edit` said beside the estate it made (from its last run: a
+/// busy store runs it again).
+fn write<T, E>(
+    store: &mut Store,
+    source: &str,
+    summary: &str,
+    at: Time,
+    marks: &[(&str, Option<String>)],
+    mut edit: impl FnMut(&Estate) -> Result<(Estate, T), E>,
+) -> Result<(Written, T), OpsError>
+where
+    OpsError: From<E>,
+{
+    let mut beside = None;
+    let written = store.transact_noting(source, summary, at, marks, |current| {
+        let (estate, t) = edit(current)?;
+        beside = Some(t);
+        Ok::<_, E>(estate)
+    })??;
+    let t = beside.expect("the edit ran when the transaction wrote");
+    Ok((written, t))
 }
 
 /// What an import did.
@@ -93,18 +119,36 @@ pub fn import(
 ) -> Result<Imported, OpsError> {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let what = format!("import {}", names.join(" "));
-    let mut skipped = Vec::new();
     let at = stamp(store, now)?;
-    let written = store.transact("import", &what, at, |current| {
-        let (estate, sk) = merge(current, batches, now)?;
-        skipped = sk;
-        Ok::<_, InputError>(estate)
-    })??;
+    let (written, skipped) = write(store, "import", &what, at, &[], |current| {
+        merge(current, batches, now)
+    })?;
     Ok(Imported {
         written,
         skipped,
         mentioned: crate::ingest::mentioned(batches),
     })
+}
+
+/// Imports what a sync read in one change recorded by `source` as
+/// `summary`, and notes in the same transaction, whether or not the estate
+/// changed, which parts it could or could not read (`marks`: `Some(why)`
+/// marks a part unread since `now`, `None` clears the mark). `edit` makes
+/// the estate from the store's current one (the merge and the history
+/// dated); what it says beside the estate comes back with the change.
+///
+/// The marks are dated `now`, when the sync read Azure; the change is
+/// stamped as every change is, never before the store's latest (the store
+/// applies [`Store::stamp`]'s rule as it writes).
+pub fn apply_sync<T>(
+    store: &mut Store,
+    source: &str,
+    summary: &str,
+    marks: &[(&str, Option<String>)],
+    now: Time,
+    edit: impl FnMut(&Estate) -> Result<(Estate, T), InputError>,
+) -> Result<(Written, T), OpsError> {
+    write(store, source, summary, now, marks, edit)
 }
 
 /// Saves one edit made by hand (a form) in one change recorded by `source`
@@ -121,10 +165,12 @@ pub fn save_edit(
 ) -> Result<Written, OpsError> {
     let summary = edit.summary();
     let at = stamp(store, now)?;
-    let written = store.transact(source, &summary, at, |current| {
+    let (written, ()) = write(store, source, &summary, at, &[], |current| {
         planner::preview::apply_checked(edit, current, book, opts, now)
+            .map(|e| (e, ()))
+            .map_err(OpsError::Refused)
     })?;
-    written.map_err(OpsError::Refused)
+    Ok(written)
 }
 
 /// The change `undo` would revert: the latest that is neither an undo nor
@@ -200,14 +246,11 @@ pub fn apply_plan(
     now: Time,
 ) -> Result<AppliedPlan, OpsError> {
     let summary = plan_summary(subject, option);
-    let mut planned: Option<PlanSet> = None;
     let at = stamp(store, now)?;
-    let written = store.transact(source, &summary, at, |current| {
+    let (written, set) = write(store, source, &summary, at, &[], |current| {
         let (estate, set, _) = planner::apply_named(current, book, subject, params, option)?;
-        planned = Some(set);
-        Ok::<_, PlanError>(estate)
-    })??;
-    let set = planned.expect("the plan was made when the transaction wrote");
+        Ok::<_, PlanError>((estate, set))
+    })?;
     Ok(AppliedPlan { set, written })
 }
 
@@ -242,9 +285,9 @@ pub fn apply_recommendation(
     n: usize,
     now: Time,
 ) -> Result<(Written, Report), OpsError> {
-    let mut shown: Option<Report> = None;
     let at = stamp(store, now)?;
-    let written = store.transact(source, &format!("recommend --apply {n}"), at, |current| {
+    let summary = format!("recommend --apply {n}");
+    write(store, source, &summary, at, &[], |current| {
         let r = recommend(current, book, opts, now, settings)?;
         let x = pick(&r, n)?;
         let e = planner::apply_edits(current, x.applied_changes())?;
@@ -253,13 +296,8 @@ pub fn apply_recommendation(
                 "recommendation {n} would leave the estate invalid: {v}"
             ))
         })?;
-        shown = Some(r);
-        Ok::<_, OpsError>(e)
-    })??;
-    Ok((
-        written,
-        shown.expect("the report was made when the transaction wrote"),
-    ))
+        Ok::<_, OpsError>((e, r))
+    })
 }
 
 /// The remedy to apply, picked on the store's estate inside the
@@ -283,14 +321,15 @@ pub fn apply_remedy(
     mut pick: impl FnMut(&Estate) -> Result<Picked, OpsError>,
 ) -> Result<Written, OpsError> {
     let at = stamp(store, now)?;
-    store.transact(source, summary, at, |current| {
+    let (written, ()) = write(store, source, summary, at, &[], |current| {
         let p = pick(current)?;
         let e = planner::apply_edits(current, &p.changes)?;
         crate::domain::validate::validate(&e).map_err(|v| {
             OpsError::Refused(format!("{} would leave the estate invalid: {v}", p.name))
         })?;
-        Ok::<_, OpsError>(e)
-    })?
+        Ok::<_, OpsError>((e, ()))
+    })?;
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -349,6 +388,51 @@ mod tests {
         assert_eq!(Some(last.id), written.change);
         assert_eq!(last.summary, format!("recommend --apply {n}"));
         assert_eq!(last.at, later, "not before the store's latest change");
+    }
+
+    #[test]
+    fn a_sync_notes_what_it_could_not_read_with_its_change_or_writes_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let later = now() + chrono::Duration::hours(2);
+        let mut store = demo_store(dir.path(), later);
+        let part = crate::store::UNREAD_RESERVATIONS;
+        let marks = [(part, Some("no permission".to_string()))];
+        let refused = apply_sync(&mut store, "sync", "sync a", &marks, now(), |_| {
+            Err::<(Estate, ()), _>(InputError {
+                file: "az".into(),
+                path: None,
+                message: "bad answer".into(),
+            })
+        })
+        .unwrap_err();
+        assert!(matches!(refused, OpsError::Input(_)), "{refused}");
+        assert!(
+            store.unread().unwrap().is_empty(),
+            "no mark without the change"
+        );
+        assert_eq!(store.log().unwrap().len(), 1);
+
+        let (written, said) = apply_sync(&mut store, "sync", "sync a", &marks, now(), |cur| {
+            let mut e = cur.clone();
+            e.deployments.pop();
+            Ok::<_, InputError>((e, "dated"))
+        })
+        .unwrap();
+        assert_eq!(said, "dated");
+        let log = store.log().unwrap();
+        let last = log.last().unwrap();
+        assert_eq!(Some(last.id), written.change);
+        assert_eq!(
+            (last.source.as_str(), last.summary.as_str()),
+            ("sync", "sync a")
+        );
+        assert_eq!(last.at, later, "not before the store's latest change");
+        let unread = store.unread().unwrap();
+        assert_eq!(unread.len(), 1);
+        assert_eq!(
+            (unread[0].since, unread[0].why.as_str()),
+            (now(), "no permission")
+        );
     }
 
     #[test]

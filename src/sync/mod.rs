@@ -214,6 +214,21 @@ pub enum SyncError {
     Az(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Ops(crate::ops::OpsError),
+}
+
+impl From<crate::ops::OpsError> for SyncError {
+    /// The store's and the files' errors keep their own words (a bad
+    /// answer from Azure says nothing was written).
+    fn from(e: crate::ops::OpsError) -> SyncError {
+        use crate::ops::OpsError;
+        match e {
+            OpsError::Store(e) => SyncError::Store(e),
+            OpsError::Input(e) => SyncError::Input(e),
+            e => SyncError::Ops(e),
+        }
+    }
 }
 
 fn exit_text(code: Option<i32>) -> String {
@@ -1210,22 +1225,19 @@ pub fn run(
     drop(existing);
     let mut st = Store::open(store)?;
     let what = format!("sync {}", names.join(", "));
-    let mut side = (vec![], vec![], vec![]);
     let unread = match &report.reservations {
         ReservationsRead::Read { .. } => None,
         ReservationsRead::Unread { command, why, .. } => Some(format!("`{command}`: {why}")),
     };
     let marks = [(crate::store::UNREAD_RESERVATIONS, unread)];
-    let written = st.transact_noting(SOURCE, &what, now, &marks, |cur| {
-        let (e, skipped, dated, more) = edit(cur)?;
-        side = (skipped, dated, more);
-        Ok::<_, InputError>(e)
-    })?;
-    let written = written.map_err(SyncError::Input)?;
+    let (written, (skipped, dated, more)) =
+        crate::ops::apply_sync(&mut st, SOURCE, &what, &marks, now, |cur| {
+            edit(cur).map(|(e, skipped, dated, more)| (e, (skipped, dated, more)))
+        })?;
     report.change = written.change;
     report.deltas = written.deltas;
-    let more;
-    (report.skipped, report.dated, more) = side;
+    report.skipped = skipped;
+    report.dated = dated;
     report.notes.extend(more);
     Ok(report)
 }
