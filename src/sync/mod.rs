@@ -50,7 +50,7 @@ use crate::domain::objects::{self, Delta, Kind};
 use crate::domain::time::{Time, fmt_time};
 use crate::ingest::InputError;
 use crate::ingest::azure::{self, COMMITMENT_PLANS_API, plan_associations_command};
-use crate::ingest::batch::{Batch, Format, Placement, Skipped};
+use crate::ingest::batch::{Format, Placement, Skipped};
 use crate::ingest::merge::{FileBatch, merge};
 use crate::store::{Store, StoreError};
 use az::{Az, AzError, AzOutput};
@@ -995,49 +995,6 @@ fn parse_azure_time(s: &str) -> Option<Time> {
         })
 }
 
-/// The objects the batches mention, by kind and key.
-fn mentioned(batches: &[FileBatch]) -> BTreeSet<(Kind, String)> {
-    let mut m = BTreeSet::new();
-    for b in batches.iter().map(|fb| &fb.batch) {
-        let Batch {
-            resources,
-            deployments,
-            commitments,
-            reservations,
-            shared_plans,
-            billing_accounts,
-            management_groups,
-            quotas,
-            ..
-        } = b;
-        m.extend(resources.iter().map(|r| (Kind::Resource, r.id.clone())));
-        m.extend(deployments.iter().map(|d| (Kind::Deployment, d.id.clone())));
-        m.extend(
-            commitments
-                .iter()
-                .chain(shared_plans)
-                .map(|c| (Kind::Commitment, c.id.clone())),
-        );
-        m.extend(
-            reservations
-                .iter()
-                .map(|r| (Kind::Reservation, r.id.clone())),
-        );
-        m.extend(quotas.iter().map(|q| (Kind::Quota, objects::quota_key(q))));
-        m.extend(
-            billing_accounts
-                .iter()
-                .map(|x| (Kind::BillingAccount, x.id.clone())),
-        );
-        m.extend(
-            management_groups
-                .iter()
-                .map(|x| (Kind::ManagementGroup, x.id.clone())),
-        );
-    }
-    m
-}
-
 /// Runs a sync into the store at `store` (created on the first sync that
 /// changes something; never with `dry_run`). `progress` hears one line per
 /// step ("contoso-prod (aaaaaaaa): deployments of aoai-east"), on the
@@ -1194,7 +1151,7 @@ pub fn run(
         dry_run: options.dry_run,
         change: None,
         deltas: vec![],
-        mentioned: mentioned(&batches),
+        mentioned: crate::ingest::mentioned(&batches),
         skipped: vec![],
         subscriptions: synced,
         skipped_subscriptions: skipped_subs,
