@@ -11,6 +11,40 @@ use std::path::{Path, PathBuf};
 /// The defaults, as shipped.
 pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
 
+/// Why a settings file was not taken: every message starts with the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    /// Not TOML, or not the settings' shape (an unknown setting, a wrong
+    /// type): the parser's message.
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: {invalid}")]
+    Invalid { file: String, invalid: Invalid },
+}
+
+/// A setting whose value is refused: `alerts.unused_threshold_pct:
+/// expected a percentage from 1 to 100, got 180`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {why}")]
+pub struct Invalid {
+    /// The setting (`smtp.port`), or its section when the rule joins
+    /// several (`smtp`, `alerts`).
+    pub setting: String,
+    pub why: String,
+}
+
+fn invalid(setting: impl Into<String>, why: impl Into<String>) -> Invalid {
+    Invalid {
+        setting: setting.into(),
+        why: why.into(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -115,29 +149,36 @@ impl Smtp {
         })
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Invalid> {
         if self.password.is_some() {
-            return Err("smtp.password: the password is not kept in the settings file; put it in an environment variable and name that variable in smtp.password_env".into());
+            return Err(invalid(
+                "smtp.password",
+                "the password is not kept in the settings file; put it in an environment variable and name that variable in smtp.password_env",
+            ));
         }
         if self.host.trim().is_empty() {
-            return Err("smtp.host: expected the mail server's host name".into());
+            return Err(invalid("smtp.host", "expected the mail server's host name"));
         }
         if self.port == Some(0) {
-            return Err("smtp.port: expected a port from 1 to 65535".into());
+            return Err(invalid("smtp.port", "expected a port from 1 to 65535"));
         }
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(format!(
-                "smtp.from: expected an address such as \"alerts@example.com\" or \"ptudesk <alerts@example.com>\", got {:?}",
-                self.from
+            return Err(invalid(
+                "smtp.from",
+                format!(
+                    "expected an address such as \"alerts@example.com\" or \"ptudesk <alerts@example.com>\", got {:?}",
+                    self.from
+                ),
             ));
         }
         match (&self.user, &self.password_env) {
-            (Some(_), None) | (None, Some(_)) => Err(
-                "smtp: user and password_env go together (a login needs both; leave both out for a server without one)"
-                    .into(),
-            ),
-            (_, Some(v)) if v.is_empty() || v.contains('=') || v.contains('\0') => Err(format!(
-                "smtp.password_env: expected the name of an environment variable, got {v:?}"
+            (Some(_), None) | (None, Some(_)) => Err(invalid(
+                "smtp",
+                "user and password_env go together (a login needs both; leave both out for a server without one)",
+            )),
+            (_, Some(v)) if v.is_empty() || v.contains('=') || v.contains('\0') => Err(invalid(
+                "smtp.password_env",
+                format!("expected the name of an environment variable, got {v:?}"),
             )),
             _ => Ok(()),
         }
@@ -149,7 +190,7 @@ fn timeout<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration
     let fail = |m: String| serde::de::Error::custom(format!("sync.timeout: {m}"));
     match toml::Value::deserialize(d)? {
         toml::Value::Integer(n) if n > 0 => Ok(std::time::Duration::from_secs(n as u64)),
-        toml::Value::String(t) => crate::sync::parse_timeout(&t).map_err(fail),
+        toml::Value::String(t) => crate::sync::parse_timeout(&t).map_err(|e| fail(e.to_string())),
         other => Err(fail(format!(
             "expected a duration such as \"60s\" or \"5m\", or a number of seconds above zero, got {other}"
         ))),
@@ -180,9 +221,13 @@ impl Config {
     }
 
     /// Parses a settings file's text over the defaults.
-    pub fn parse(file: &str, text: &str) -> Result<Config, String> {
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        let syntax = |message: String| ConfigError::Syntax {
+            file: file.to_string(),
+            message,
+        };
         let mut base: toml::Table = toml::from_str(DEFAULT_TOML).expect("defaults parse");
-        let user: toml::Table = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let user: toml::Table = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
         for (section, value) in user {
             match (base.get_mut(&section), value) {
                 (Some(toml::Value::Table(b)), toml::Value::Table(u)) => {
@@ -197,42 +242,50 @@ impl Config {
         }
         let config: Config = toml::Value::Table(base)
             .try_into()
-            .map_err(|e: toml::de::Error| format!("{file}: {}", e.message()))?;
-        config.check().map_err(|m| format!("{file}: {m}"))?;
+            .map_err(|e: toml::de::Error| syntax(e.message().to_string()))?;
+        config.check().map_err(|invalid| ConfigError::Invalid {
+            file: file.to_string(),
+            invalid,
+        })?;
         Ok(Config {
             file: Some(PathBuf::from(file)),
             ..config
         })
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Invalid> {
         let a = &self.alerts;
         if a.expiry_lead_days.is_empty() || a.expiry_lead_days.contains(&0) {
-            return Err(
-                "alerts.expiry_lead_days: expected a list of positive days such as [30, 14, 7, 1]"
-                    .into(),
-            );
+            return Err(invalid(
+                "alerts.expiry_lead_days",
+                "expected a list of positive days such as [30, 14, 7, 1]",
+            ));
         }
         for (name, v) in [
             ("unused_threshold_pct", a.unused_threshold_pct),
             ("quota_threshold_pct", a.quota_threshold_pct),
         ] {
             if v == 0 || v > 100 {
-                return Err(format!(
-                    "alerts.{name}: expected a percentage from 1 to 100, got {v}"
+                return Err(invalid(
+                    format!("alerts.{name}"),
+                    format!("expected a percentage from 1 to 100, got {v}"),
                 ));
             }
         }
         if a.unused_window_days == 0 || a.horizon_days == 0 {
-            return Err("alerts: unused_window_days and horizon_days must be at least 1".into());
+            return Err(invalid(
+                "alerts",
+                "unused_window_days and horizon_days must be at least 1",
+            ));
         }
         if let Some(smtp) = &self.smtp {
             smtp.check()?;
         }
         let fee = self.rating.early_termination_fee_pct;
         if fee.is_sign_negative() || fee > Decimal::from(100) {
-            return Err(format!(
-                "rating.early_termination_fee_pct: expected 0 to 100, got {fee}"
+            return Err(invalid(
+                "rating.early_termination_fee_pct",
+                format!("expected 0 to 100, got {fee}"),
             ));
         }
         Ok(())
@@ -249,16 +302,18 @@ impl Config {
     }
 
     /// Loads the settings: the file if there is one, else the defaults.
-    pub fn load() -> Result<Config, String> {
+    pub fn load() -> Result<Config, ConfigError> {
         match Self::path() {
             Some(p) if p.exists() => Self::load_from(&p),
             _ => Ok(Config::default()),
         }
     }
 
-    pub fn load_from(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&path.display().to_string(), &text)
     }
 }
@@ -280,11 +335,17 @@ mod tests {
         assert_eq!(c.alerts.quota_threshold_pct, 80);
         assert_eq!(c.alerts.critical_days, 7, "left out keeps the default");
         assert_eq!(c.keys["quit"], vec!["x".to_string()]);
-        let err = Config::parse("c.toml", "[alerts]\nquota_treshold_pct = 80\n").unwrap_err();
+        let err = Config::parse("c.toml", "[alerts]\nquota_treshold_pct = 80\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("quota_treshold_pct"), "{err}");
-        let err = Config::parse("c.toml", "[alerts]\nquota_threshold_pct = 180\n").unwrap_err();
+        let err = Config::parse("c.toml", "[alerts]\nquota_threshold_pct = 180\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("percentage"), "{err}");
-        let err = Config::parse("c.toml", "[alerts\n").unwrap_err();
+        let err = Config::parse("c.toml", "[alerts\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("c.toml"), "{err}");
         let c = Config::parse("c.toml", "[rating]\nearly_termination_fee_pct = \"12\"\n").unwrap();
         assert_eq!(
@@ -326,13 +387,15 @@ mod tests {
             ("hots = \"x\"", "hots"),
         ] {
             let text = format!("[smtp]\nhost = \"h\"\nfrom = \"a@example.com\"\n{bad}\n");
-            let err = Config::parse("c.toml", &text).unwrap_err();
+            let err = Config::parse("c.toml", &text).unwrap_err().to_string();
             assert!(
                 err.starts_with("c.toml: ") && err.contains(says),
                 "{bad}: {err}"
             );
         }
-        let err = Config::parse("c.toml", "[smtp]\nhost = \"h\"\nfrom = \"nobody\"\n").unwrap_err();
+        let err = Config::parse("c.toml", "[smtp]\nhost = \"h\"\nfrom = \"nobody\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("smtp.from"), "{err}");
     }
 
@@ -350,13 +413,17 @@ mod tests {
         let c = Config::parse("c.toml", "[sync]\ntimeout = 7\n").unwrap();
         assert_eq!(c.sync.timeout, Duration::from_secs(7));
         for bad in ["\"0s\"", "0", "\"soon\"", "-3", "true"] {
-            let err = Config::parse("c.toml", &format!("[sync]\ntimeout = {bad}\n")).unwrap_err();
+            let err = Config::parse("c.toml", &format!("[sync]\ntimeout = {bad}\n"))
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.starts_with("c.toml: sync.timeout: expected"),
                 "{bad}: {err}"
             );
         }
-        let err = Config::parse("c.toml", "[sync]\ntimeout_secs = 7\n").unwrap_err();
+        let err = Config::parse("c.toml", "[sync]\ntimeout_secs = 7\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("timeout_secs"), "{err}");
     }
 }

@@ -23,6 +23,34 @@ use time::{Time, serde_time};
 /// The snapshot schema this program reads and writes.
 pub const SCHEMA: &str = "ptudesk.snapshot/1";
 
+/// A value that does not read as what was expected: `expected an RFC 3339
+/// time ..., got "soon"`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected {what}, got {got}")]
+pub struct Unexpected {
+    /// What was expected (`a duration such as 90d, 6h or 30m`).
+    pub what: &'static str,
+    /// What was given, as the message quotes it.
+    pub got: String,
+}
+
+impl Unexpected {
+    /// `got` quoted as a string (`"soon"`).
+    pub fn quoted(what: &'static str, got: &str) -> Unexpected {
+        Unexpected {
+            what,
+            got: format!("{got:?}"),
+        }
+    }
+}
+
+/// For callers whose own errors are text (command-line value parsers).
+impl From<Unexpected> for String {
+    fn from(e: Unexpected) -> String {
+        e.to_string()
+    }
+}
+
 /// Azure's three provisioned deployment types. Discounts never cross types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Sku {

@@ -1,6 +1,7 @@
 //! Money: exact decimals, parsed from a JSON string or number without ever
 //! passing through a float, written as strings, rounded only for display.
 
+use super::Unexpected;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serializer};
@@ -58,7 +59,7 @@ pub fn fmt_ptu_hours(minutes: i64) -> String {
 }
 
 /// Parses a money string exactly.
-pub fn parse_money(s: &str) -> Result<Decimal, String> {
+pub fn parse_money(s: &str) -> Result<Decimal, Unexpected> {
     let t = s.trim();
     let digits = t.strip_prefix('-').unwrap_or(t);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
@@ -67,8 +68,7 @@ pub fn parse_money(s: &str) -> Result<Decimal, String> {
         && !frac.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit());
-    let wrong =
-        || format!("expected an amount of money as a plain decimal such as \"2.00\", got {s:?}");
+    let wrong = || Unexpected::quoted("an amount of money as a plain decimal such as \"2.00\"", s);
     if !plain {
         return Err(wrong());
     }
@@ -77,10 +77,12 @@ pub fn parse_money(s: &str) -> Result<Decimal, String> {
 
 /// A JSON number's exact text as money: a plain decimal, or one in
 /// scientific notation (`1.25E-4`, as some APIs write small prices).
-pub fn parse_money_number(s: &str) -> Result<Decimal, String> {
+pub fn parse_money_number(s: &str) -> Result<Decimal, Unexpected> {
     parse_money(s).or_else(|_| {
-        Decimal::from_scientific(s.trim())
-            .map_err(|_| format!("expected an amount of money such as \"2.00\", got {s}"))
+        Decimal::from_scientific(s.trim()).map_err(|_| Unexpected {
+            what: "an amount of money such as \"2.00\"",
+            got: s.to_string(),
+        })
     })
 }
 

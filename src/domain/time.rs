@@ -8,6 +8,7 @@
 //! 28 Mar), which is the rule for commitment terms and reservation periods alike
 //! (docs/commitments.md#terms-and-renewal-dates).
 
+use super::Unexpected;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
 /// A UTC instant.
@@ -107,7 +108,7 @@ fn ceil_to(t: Time, step: i64) -> Time {
 
 /// Parses `T` as the command line takes it: an RFC 3339 time (any offset,
 /// converted to UTC) or a date, meaning that day's 00:00 UTC.
-pub fn parse_time_arg(s: &str) -> Result<Time, String> {
+pub fn parse_time_arg(s: &str) -> Result<Time, Unexpected> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -115,15 +116,16 @@ pub fn parse_time_arg(s: &str) -> Result<Time, String> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(midnight(d));
     }
-    Err(format!(
-        "expected an RFC 3339 time (2026-12-01T08:00:00Z) or a date (2026-12-01), got {s:?}"
+    Err(Unexpected::quoted(
+        "an RFC 3339 time (2026-12-01T08:00:00Z) or a date (2026-12-01)",
+        s,
     ))
 }
 
 /// Parses a duration such as `90d`, `6h` or `30m`.
-pub fn parse_duration_arg(s: &str) -> Result<Duration, String> {
+pub fn parse_duration_arg(s: &str) -> Result<Duration, Unexpected> {
     let s = s.trim();
-    let err = || format!("expected a duration such as 90d, 6h or 30m, got {s:?}");
+    let err = || Unexpected::quoted("a duration such as 90d, 6h or 30m", s);
     if s.len() < 2 {
         return Err(err());
     }
@@ -161,7 +163,7 @@ pub fn fmt_second(t: Time) -> String {
 
 /// Serde for times: RFC 3339 with any offset in, UTC with `Z` out.
 pub mod serde_time {
-    use super::{Time, fmt_time};
+    use super::{Time, Unexpected, fmt_time};
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
@@ -174,12 +176,10 @@ pub mod serde_time {
         parse(&s).map_err(D::Error::custom)
     }
 
-    pub(crate) fn parse(s: &str) -> Result<Time, String> {
+    pub(crate) fn parse(s: &str) -> Result<Time, Unexpected> {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                format!("expected an RFC 3339 time such as 2026-11-01T00:00:00Z, got {s:?}")
-            })
+            .map_err(|_| Unexpected::quoted("an RFC 3339 time such as 2026-11-01T00:00:00Z", s))
     }
 
     /// The same for `Option<Time>` (`null` or absent is `None`).

@@ -726,9 +726,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, at, until, note, cost, severity, level) = row.map_err(|e| self.err(e))?;
-            let corrupt = |m: String| StoreError::Corrupt {
+            let corrupt = |m: crate::domain::Unexpected| StoreError::Corrupt {
                 path: self.path.display().to_string(),
-                message: m,
+                message: m.to_string(),
             };
             let cost = crate::domain::money::parse_money(&cost).map_err(corrupt)?;
             // Acks from schema 2 carry no level: their cost stands in.
@@ -918,7 +918,7 @@ fn sql(path: &Path, e: rusqlite::Error) -> StoreError {
 fn parse_stored_time(path: &Path, s: &str) -> Result<Time, StoreError> {
     crate::domain::time::parse_time_arg(s).map_err(|m| StoreError::Corrupt {
         path: path.display().to_string(),
-        message: m,
+        message: m.to_string(),
     })
 }
 

@@ -45,9 +45,9 @@
 pub mod az;
 pub mod history;
 
-use crate::domain::Estate;
 use crate::domain::objects::{self, Delta, Kind};
 use crate::domain::time::{Time, fmt_time};
+use crate::domain::{Estate, Unexpected};
 use crate::ingest::InputError;
 use crate::ingest::azure::{self, COMMITMENT_PLANS_API, plan_associations_command};
 use crate::ingest::batch::{Format, Placement, Skipped};
@@ -111,22 +111,23 @@ impl Default for Options {
 
 /// A time limit as `--timeout` and the settings file write it: `60s`, or
 /// any duration `ptudesk` reads (`5m`, `1h`); more than zero.
-pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+pub fn parse_timeout(s: &str) -> Result<Duration, Unexpected> {
     let t = s.trim();
+    let wrong = |what| Unexpected::quoted(what, s);
     let d = match t.strip_suffix('s') {
         Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
             let secs: u64 = n
                 .parse()
-                .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?;
+                .map_err(|_| wrong("a duration such as 60s or 5m"))?;
             Duration::from_secs(secs)
         }
         _ => crate::domain::time::parse_duration_arg(t)
-            .map_err(|_| format!("expected a duration such as 60s or 5m, got {s:?}"))?
+            .map_err(|_| wrong("a duration such as 60s or 5m"))?
             .to_std()
-            .map_err(|_| format!("expected a positive duration, got {s:?}"))?,
+            .map_err(|_| wrong("a positive duration"))?,
     };
     if d.is_zero() {
-        return Err(format!("expected a duration above zero, got {s:?}"));
+        return Err(wrong("a duration above zero"));
     }
     Ok(d)
 }
