@@ -144,7 +144,7 @@ pub fn quota_key(q: &crate::domain::Quota) -> String {
 pub fn objects(e: &Estate) -> Objects {
     let mut out = Objects::new();
     out.insert(
-        (Kind::Setting, "currency".into()),
+        (Kind::Setting, CURRENCY.into()),
         Object {
             ord: 0,
             doc: doc(&e.currency),
@@ -178,7 +178,37 @@ pub fn objects(e: &Estate) -> Objects {
     out
 }
 
-fn take<T: DeserializeOwned>(objs: &Objects, kind: Kind) -> Result<Vec<T>, String> {
+/// A stored object that does not read back as its kind: `stored
+/// deployment "d1" does not read back: missing field ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub kind: Kind,
+    pub key: String,
+    /// What the JSON reader said.
+    pub message: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let Unreadable { kind, key, message } = self;
+        if *kind == Kind::Setting && key == CURRENCY {
+            write!(f, "stored currency does not read back: {message}")
+        } else {
+            write!(
+                f,
+                "stored {} {key:?} does not read back: {message}",
+                kind.name()
+            )
+        }
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+/// The setting that holds the estate's currency.
+const CURRENCY: &str = "currency";
+
+fn take<T: DeserializeOwned>(objs: &Objects, kind: Kind) -> Result<Vec<T>, Unreadable> {
     let mut items: Vec<(&Object, &String)> = objs
         .range((kind, String::new())..)
         .take_while(|((k, _), _)| *k == kind)
@@ -188,17 +218,23 @@ fn take<T: DeserializeOwned>(objs: &Objects, kind: Kind) -> Result<Vec<T>, Strin
     items
         .into_iter()
         .map(|(o, key)| {
-            serde_json::from_str(&o.doc)
-                .map_err(|e| format!("stored {} {key:?} does not read back: {e}", kind.name()))
+            serde_json::from_str(&o.doc).map_err(|e| Unreadable {
+                kind,
+                key: key.clone(),
+                message: e.to_string(),
+            })
         })
         .collect()
 }
 
 /// Objects as an estate (lists in their stored order).
-pub fn estate(objs: &Objects) -> Result<Estate, String> {
-    let currency = match objs.get(&(Kind::Setting, "currency".into())) {
-        Some(o) => serde_json::from_str(&o.doc)
-            .map_err(|e| format!("stored currency does not read back: {e}"))?,
+pub fn estate(objs: &Objects) -> Result<Estate, Unreadable> {
+    let currency = match objs.get(&(Kind::Setting, CURRENCY.into())) {
+        Some(o) => serde_json::from_str(&o.doc).map_err(|e| Unreadable {
+            kind: Kind::Setting,
+            key: CURRENCY.into(),
+            message: e.to_string(),
+        })?,
         None => "USD".to_string(),
     };
     Ok(Estate {
@@ -292,5 +328,35 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(counts(&d)[&Kind::Deployment], (0, 1, 0));
         assert_eq!(counts(&d)[&Kind::Resource], (0, 0, 1));
+    }
+
+    #[test]
+    fn an_object_that_does_not_read_back_is_named_by_kind_and_key() {
+        let e = crate::demo::estate(crate::domain::time::parse_time_arg("2026-11-22").unwrap());
+        let mut objs = objects(&e);
+        let key = e.deployments[0].id.clone();
+        objs.get_mut(&(Kind::Deployment, key.clone())).unwrap().doc = "{}".into();
+        let err = estate(&objs).unwrap_err();
+        assert_eq!(
+            (err.kind, err.key.as_str()),
+            (Kind::Deployment, key.as_str())
+        );
+        let head = format!("stored deployment {key:?} does not read back: ");
+        assert!(err.to_string().starts_with(&head), "{err}");
+
+        let mut objs = objects(&e);
+        objs.insert(
+            (Kind::Setting, CURRENCY.into()),
+            Object {
+                ord: 0,
+                doc: "7".into(),
+            },
+        );
+        let err = estate(&objs).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("stored currency does not read back: "),
+            "{err}"
+        );
     }
 }

@@ -325,7 +325,7 @@ impl Store {
             path: self.path.display().to_string(),
             message,
         };
-        let estate = objects::estate(&objs).map_err(corrupt)?;
+        let estate = objects::estate(&objs).map_err(|e| corrupt(e.to_string()))?;
         validate(&estate).map_err(|v| corrupt(v.to_string()))?;
         Ok(estate)
     }
@@ -371,7 +371,7 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| e.to_string())?;
             let old_objs = Self::read_objects(&tx, &path).map_err(|e| e.to_string())?;
-            let old = objects::estate(&old_objs)?;
+            let old = objects::estate(&old_objs).map_err(|e| e.to_string())?;
             let new = match edit(&old) {
                 Ok(n) => n,
                 Err(e) => return Ok(Err(e)),
@@ -637,7 +637,7 @@ impl Store {
                     }
                 }
             }
-            let estate = objects::estate(&objs)?;
+            let estate = objects::estate(&objs).map_err(|e| e.to_string())?;
             validate(&estate)
                 .map_err(|v| format!("undoing change #{id} would leave the estate invalid: {v}"))?;
             let undo_summary = format!("undo #{id}: {summary}");

@@ -1166,9 +1166,9 @@ pub fn run(
             Some(s) => s.objects()?,
             None => objects::objects(&current),
         };
-        let cur = objects::estate(&old).map_err(|message| StoreError::Corrupt {
+        let cur = objects::estate(&old).map_err(|e| StoreError::Corrupt {
             path: store.display().to_string(),
-            message,
+            message: e.to_string(),
         })?;
         let (new, skipped, dated, more) = edit(&cur).map_err(SyncError::Input)?;
         crate::domain::validate::validate(&new).map_err(|v| {
