@@ -323,14 +323,16 @@ fn arrows(file: &str, from: &[String], text: &str) -> Vec<Arrow> {
         };
         let (first, a) = ident_at(&b, k);
         if !first.is_empty() {
+            // Every segment of the path (`tui::panes::planner::state::X`).
             let mut tail = vec![first];
-            let (second, _) = if b.get(a) == Some(&':') && b.get(a + 1) == Some(&':') {
-                ident_at(&b, a + 2)
-            } else {
-                (String::new(), a)
-            };
-            if !second.is_empty() {
-                tail.push(second);
+            let mut at = a;
+            while b.get(at) == Some(&':') && b.get(at + 1) == Some(&':') {
+                let (next, after) = ident_at(&b, at + 2);
+                if next.is_empty() {
+                    break;
+                }
+                tail.push(next);
+                at = after;
             }
             push(tail);
             i = a;
@@ -356,11 +358,14 @@ fn arrows(file: &str, from: &[String], text: &str) -> Vec<Arrow> {
                         let (w, a) = ident_at(&b, j);
                         if w != "self" {
                             let mut tail = vec![w];
-                            if b.get(a) == Some(&':') && b.get(a + 1) == Some(&':') {
-                                let (s, _) = ident_at(&b, a + 2);
-                                if !s.is_empty() {
-                                    tail.push(s);
+                            let mut at = a;
+                            while b.get(at) == Some(&':') && b.get(at + 1) == Some(&':') {
+                                let (s, after) = ident_at(&b, at + 2);
+                                if s.is_empty() {
+                                    break;
                                 }
+                                tail.push(s);
+                                at = after;
                             }
                             push(tail);
                         }
@@ -539,8 +544,11 @@ fn internal_loops(arrows: &[Arrow], module: &str) -> Vec<Vec<String>> {
 /// The node of a path below `tui` for [`tui_loops`]: a file of `tui/`
 /// (`app`), or one entry of its directories (`panes::planner` for every
 /// file of `panes/planner/`, `popups::form`, `widgets::bars`); a
-/// directory's own `mod.rs` is the directory (`popups`). None for
-/// `tui/mod.rs` and the names it re-exports.
+/// directory's own `mod.rs` is the directory (`popups`). A pane's or
+/// popup's `state.rs` (`panes/planner/state.rs`) is a node of its own,
+/// `panes::planner::state`: the app's state (`tui/state.rs`) holds it, so
+/// it sits below the state while the pane's drawing and keys sit above.
+/// None for `tui/mod.rs` and the names it re-exports.
 fn tui_node(src: &Path, path: &[String]) -> Option<String> {
     let dir = src.join("tui");
     let second = path.get(1)?;
@@ -552,6 +560,12 @@ fn tui_node(src: &Path, path: &[String]) -> Option<String> {
     }
     match path.get(2) {
         Some(third)
+            if dir.join(second).join(third).join("state.rs").is_file()
+                && path.get(3).is_some_and(|s| s == "state") =>
+        {
+            Some(format!("{second}::{third}::state"))
+        }
+        Some(third)
             if dir.join(second).join(format!("{third}.rs")).is_file()
                 || dir.join(second).join(third).is_dir() =>
         {
@@ -561,9 +575,9 @@ fn tui_node(src: &Path, path: &[String]) -> Option<String> {
     }
 }
 
-/// The pane an arrow to `tui::panes` reaches, read from its line
-/// (`crate::tui::panes::quota::...`: the reader keeps two segments of a
-/// `crate::` path). None when the line names no one pane.
+/// The pane an arrow that stops at `tui::panes` reaches, read from its
+/// line (an arrow whose path goes on to a pane has its node already).
+/// None when the line names no one pane (`use super::panes::{a, b}`).
 fn pane_on_line(src: &Path, a: &Arrow) -> Option<String> {
     let text = std::fs::read_to_string(src.join(&a.file)).ok()?;
     let line = text.lines().nth(a.line - 1)?;
@@ -585,35 +599,10 @@ fn pane_on_line(src: &Path, a: &Arrow) -> Option<String> {
 
 /// Loops among the terminal app's files known today, each to be cut:
 /// exactly these nodes (see [`tui_node`]), so that a new loop, or one that
-/// grows, fails. The state (`App`) and `update` share `app.rs`, so every
-/// file that reads the state and is called by `update` is in one loop.
-const KNOWN_TUI_LOOPS: &[&[&str]] = &[&[
-    "action",
-    "app",
-    "data",
-    "effect",
-    "keymap",
-    "panes::commitments",
-    "panes::deployments",
-    "panes::forecast",
-    "panes::notifications",
-    "panes::overview",
-    "panes::planner",
-    "panes::quota",
-    "panes::reservations",
-    "popups",
-    "popups::confirm",
-    "popups::detail",
-    "popups::filter",
-    "popups::form",
-    "popups::help",
-    "popups::palette",
-    "popups::recommend",
-    "popups::remedies",
-    "table",
-    "ui",
-    "widgets::columns",
-]];
+/// grows, fails. None: the state (`state.rs`, with each pane's and popup's
+/// own `state.rs` below it) is under the panes and popups, which are under
+/// the drawing (`ui.rs`) and `update` (`app.rs`).
+const KNOWN_TUI_LOOPS: &[&[&str]] = &[];
 
 /// The terminal app's own rule: no loop outside one pane's files. A pane's
 /// files (`panes/<pane>.rs`, or all of `panes/<pane>/`) are one node, so

@@ -6,7 +6,7 @@
 
 use super::data::{ChartData, Data};
 use super::effect::AckChange;
-use super::panes::planner::plan::AppliedPlan;
+use super::panes::planner::state::AppliedPlan;
 use crate::domain::notice::{Ack, Notification};
 use crate::planner::PlanSet;
 use crate::planner::preview::PreviewOutcome;

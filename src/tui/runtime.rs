@@ -8,10 +8,11 @@
 
 use super::action::Action;
 use super::app::{App, key_action, update};
-use super::effect::{Effect, StoreSlot, Worker, throwaway};
+use super::effect::Effect;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::ui;
+use super::worker::{StoreSlot, Worker, throwaway};
 use crate::config::Config;
 use crate::domain::time::Time;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};

@@ -5,9 +5,9 @@
 //! [`widgets::columns`](super::widgets::columns).
 
 use super::action::{Action, Pane};
-use super::app::{App, TableView};
 use super::data::{self, Table, Tone};
 use super::effect::Effect;
+use super::state::{App, Overlay, TableView};
 use super::theme::Theme;
 use super::widgets::columns::{ColumnLayout, column_needs, compact_cell, fit, layout_with};
 use crate::safe::plain;
@@ -20,6 +20,26 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Weak};
+
+/// The status message wrapped to the window `width`, at most three lines
+/// (a long error in full, as far as it goes); empty while a filter or the
+/// palette is being typed there, or without a message.
+pub fn status_lines(app: &App, width: u16) -> Vec<String> {
+    if matches!(
+        app.overlays.last(),
+        Some(Overlay::Filter(_)) | Some(Overlay::Palette(_))
+    ) {
+        return vec![];
+    }
+    let Some((_, msg)) = &app.status else {
+        return vec![];
+    };
+    let width = width as usize;
+    if msg.chars().count() <= width {
+        return vec![msg.clone()];
+    }
+    wrap_at_most(msg, "", width, 3)
+}
 
 pub(crate) fn tone_style(theme: &Theme, tone: Tone) -> Style {
     match tone {

@@ -3,12 +3,15 @@
 //! rows costs what a screenful does.
 
 use super::action::{Action, Pane};
-use super::app::{App, Loadable, MIN_SIZE, Overlay};
+use super::data::Loadable;
 use super::data::minute;
 use super::popups;
 /// The help text, at its former path (`ui::help_lines`).
 pub use super::popups::help::help_lines;
-use super::table::{block, column_keys, failed, layout_for, loading, tone_style, wrap_at_most};
+use super::state::{App, DrawnPage, MIN_SIZE, Overlay};
+/// The status message's lines, at their former path (`ui::status_lines`).
+pub use super::table::status_lines;
+use super::table::{block, column_keys, failed, layout_for, loading, tone_style};
 use crate::domain::notice::Severity;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
@@ -18,6 +21,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 /// Draws the whole screen.
 pub fn draw(app: &App, f: &mut Frame) {
+    app.drawn_page.set(Some(DrawnPage {
+        pane: app.pane,
+        size: app.size,
+        rows: page(app),
+    }));
     let area = f.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         too_small(f, area);
@@ -257,24 +265,63 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-/// The status message wrapped to the window `width`, at most three lines
-/// (a long error in full, as far as it goes); empty while a filter or the
-/// palette is being typed there, or without a message.
-pub fn status_lines(app: &App, width: u16) -> Vec<String> {
-    if matches!(
-        app.overlays.last(),
-        Some(Overlay::Filter(_)) | Some(Overlay::Palette(_))
-    ) {
-        return vec![];
+/// Rows a page holds in the current window (the table's body height),
+/// as this frame lays it out: the window less the tab row, header, status
+/// lines, key bar and the pane's own chrome (its borders, header row and
+/// what it shows under or beside the table). `draw` records it for
+/// [`App::page`].
+fn page(app: &App) -> usize {
+    // A long status message takes more than its one line.
+    let status = status_lines(app, app.size.0).len().max(1);
+    let chrome = status - 1
+        + match app.pane {
+            Pane::Forecast => 5 + (app.size.1 as usize).saturating_sub(4) / 2,
+            Pane::Overview => (app.size.1 as usize).saturating_sub(4) / 2 + 6,
+            Pane::Reservations => {
+                7 + super::panes::reservations::reservations_foot(app, app.size.0).len()
+            }
+            // Under the table, the selected row's long cell; the pane is the
+            // window less the tab row, status, message and key bar.
+            _ => {
+                let (w, h) = app.size;
+                let pane = h.saturating_sub(3 + status as u16);
+                7 + super::table::table_foot(app, app.pane, w, pane).len()
+            }
+        };
+    (app.size.1 as usize).saturating_sub(chrome).max(1)
+}
+
+/// True when a key the bottom bar would offer does something here: no
+/// "details" without a row, no undo with nothing to undo.
+pub fn hint_works(app: &App, a: &Action) -> bool {
+    let rows = !app.view(app.pane).rows.is_empty();
+    let has_table = app.table(app.pane).is_some_and(|t| !t.rows.is_empty());
+    match a {
+        Action::Select | Action::PageDown => rows,
+        Action::Filter
+        | Action::Sort
+        | Action::SortReverse
+        | Action::ColumnCursorLeft
+        | Action::ColumnCursorRight => has_table,
+        Action::Undo => app.undoable.is_some() || app.last_ack.is_some(),
+        Action::AddPtu
+        | Action::SetRenewal
+        | Action::ChangeScope
+        | Action::Refund
+        | Action::Resize
+        | Action::Delete
+        | Action::Acknowledge
+        | Action::Info
+        | Action::Plan
+        | Action::PlanDiscontinue => rows,
+        Action::ToggleAcknowledged => app.show_acknowledged || !app.silenced.is_empty(),
+        Action::NewReservation => app.data().is_some(),
+        Action::RegionsDown | Action::RegionsUp => app.data().is_some_and(|d| {
+            let rows = d.overview.capacity.rows.len();
+            super::panes::overview::overview_region_rows(app, rows) < rows
+        }),
+        _ => true,
     }
-    let Some((_, msg)) = &app.status else {
-        return vec![];
-    };
-    let width = width as usize;
-    if msg.chars().count() <= width {
-        return vec![msg.clone()];
-    }
-    wrap_at_most(msg, "", width, 3)
 }
 
 /// One hint of the bottom bar: keys, what they do, and a rank: when the
@@ -345,7 +392,7 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
                 }
             };
             // Only keys that do something here (an empty table has no rows to act on).
-            let works = |a: &Action| super::app::hint_works(app, a);
+            let works = |a: &Action| hint_works(app, a);
             let planner_ready = app.pane == Pane::Planner && app.planner.ready().is_some();
             if planner_ready {
                 // j/k choose the option; Enter and `a` both apply it.

@@ -7,12 +7,12 @@ use crate::domain::{Commitment, CommitmentRenewal, Estate, Sku, commitment_suppo
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
 use crate::tui::action::Pane;
-use crate::tui::app::App;
 use crate::tui::data::Data;
 use crate::tui::data::{
     Row, SortKey, Table, Tone, col, commitment_renewal_label, commitment_setting, commitment_term,
     day, grow, hour_ptu, live_ptu, minute, money, num, pct, pct_cell,
 };
+use crate::tui::state::App;
 use crate::tui::table::table_pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -7,12 +7,13 @@ use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, month_start};
 use crate::rating::{self, Basis, Bucket, WindowKind};
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Loadable};
 use crate::tui::data;
+use crate::tui::data::Loadable;
 use crate::tui::data::{
     ChartData, Row, SortKey, Table, Tone, col, grow, minute, money, num, ptu_hours, request,
 };
 use crate::tui::effect::Effect;
+use crate::tui::state::App;
 use crate::tui::table::{block, failed, loading, table_pane};
 use crate::tui::widgets::bars::StackedBars;
 use ratatui::Frame;

@@ -2,10 +2,11 @@
 
 use crate::domain::notice::{Ack, Notification, Severity};
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Loadable, Overlay, capitalize, jump};
 use crate::tui::data::{self, Row, SortKey, Table, Tone, c, minute, money};
+use crate::tui::data::{Loadable, capitalize};
 use crate::tui::effect::Effect;
 use crate::tui::form::Form;
+use crate::tui::state::{App, Overlay, jump};
 use crate::tui::table::{failed, loading, table_pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;

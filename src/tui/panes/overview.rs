@@ -9,8 +9,8 @@ use crate::domain::{CommitmentRenewal, Estate, ReservationRenewal, Sku};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Loadable, TableView};
 use crate::tui::data;
+use crate::tui::data::Loadable;
 use crate::tui::data::{
     Event, Row, SortKey, Table, Tone, col, commitment_setting, commitment_term, hour_ptu, live_ptu,
     money, num, pct, pct_cell, region_of, reservation_renewal_label, reservation_setting,
@@ -18,8 +18,9 @@ use crate::tui::data::{
 };
 use crate::tui::data::{c, minute};
 use crate::tui::effect::Effect;
+use crate::tui::state::{App, TableView};
+use crate::tui::table::status_lines;
 use crate::tui::table::{block, draw_table, tone_style};
-use crate::tui::ui::status_lines;
 use crate::tui::widgets::columns::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -6,11 +6,11 @@ use crate::domain::terms::base_id;
 use crate::domain::time::Time;
 use crate::rating::BilledCharge;
 use crate::tui::action::Pane;
-use crate::tui::app::App;
 use crate::tui::data::{
     Row, SortKey, Table, Tone, col, day, grow, minute, money, num, pct, pct_cell, pending_scope,
     reservation_renewal_label, reservation_setting, reservation_term,
 };
+use crate::tui::state::App;
 use crate::tui::table::draw_table;
 use crate::tui::widgets::columns::fit;
 use chrono::Duration;

@@ -1,12 +1,12 @@
 //! A confirmation: the question, then `y` yes and `n` no.
 
 use crate::tui::action::Action;
-use crate::tui::app::{App, Confirmed, Overlay};
 use crate::tui::data::Tone;
 use crate::tui::effect::Effect;
-use crate::tui::panes::planner::plan;
+use crate::tui::panes::planner::state as plan;
 use crate::tui::popups::centered;
 use crate::tui::popups::form::keys::save;
+use crate::tui::state::{App, Confirmed, Overlay};
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -4,10 +4,10 @@
 use crate::domain::terms;
 use crate::domain::terms::base_id;
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Overlay};
 use crate::tui::data::{self, Data, Tone, day, minute, money, ptu_hours};
 use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
+use crate::tui::state::{App, Overlay};
 use crate::tui::table::{block, tone_style};
 use chrono::Duration;
 use ratatui::Frame;

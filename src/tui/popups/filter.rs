@@ -2,9 +2,9 @@
 //! as it changes.
 
 use crate::tui::action::Action;
-use crate::tui::app::{App, Overlay, move_selection};
 use crate::tui::effect::Effect;
 use crate::tui::popups::form::edit_input;
+use crate::tui::state::{App, Overlay, move_selection};
 
 /// Keys while the filter is typed: the text filters the pane's table as it
 /// changes; enter keeps it, esc clears it.

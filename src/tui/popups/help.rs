@@ -1,9 +1,10 @@
 //! The `?` help: every key from the live keymap, by where it works.
 
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, COMMANDS, Overlay};
 use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
+use crate::tui::popups::palette::COMMANDS;
+use crate::tui::state::{App, Overlay};
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -128,8 +129,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
 /// Keys while the help is open: scroll, close.
 pub(crate) fn on_action(app: &mut App, scroll: u16, action: Action) -> Vec<Effect> {
     // The help's last screenful starts here (its box has borders).
-    let last = (crate::tui::ui::help_lines(app).len() as u16)
-        .saturating_sub(app.size.1.saturating_sub(4 + 2));
+    let last = (help_lines(app).len() as u16).saturating_sub(app.size.1.saturating_sub(4 + 2));
     match action {
         Action::Back | Action::Help | Action::Select => {
             app.overlays.pop();

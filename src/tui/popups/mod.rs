@@ -13,7 +13,7 @@ pub mod palette;
 pub mod recommend;
 pub mod remedies;
 
-use crate::tui::app::{App, Overlay};
+use crate::tui::state::{App, Overlay};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 

@@ -7,25 +7,16 @@
 
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
-use crate::planner::recommend::{Action as Rec, Report, Settings, WhatIfMonth, recommend, what_if};
-use crate::tui::app::{App, Confirmed, Overlay};
+use crate::planner::recommend::{Action as Rec, Settings, recommend, what_if};
 use crate::tui::data::{Tone, money};
 use crate::tui::effect::Effect;
+use crate::tui::state::{App, Confirmed, Overlay, RecommendState};
 use crate::tui::table::{block, tone_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use std::sync::Arc;
-
-/// The overlay's state.
-#[derive(Debug, Clone)]
-pub struct RecommendState {
-    pub report: Arc<Report>,
-    pub selected: usize,
-    /// The what-if of a row (its index), when shown.
-    pub what_if: Option<(usize, Vec<WhatIfMonth>)>,
-}
 
 /// Computes the recommendations for the app's estate at its now and opens
 /// the overlay.

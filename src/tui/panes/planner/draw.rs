@@ -5,14 +5,15 @@
 //! steps, windows, preconditions and notes, then the plan's facts. Every
 //! figure is the planner's (rated by the core); this only formats.
 
-use super::plan::{self, Choice, mark};
 use super::selected_option;
+use super::state::{self, Choice, mark};
 use crate::domain::time::Time;
 use crate::planner::{self, PlanOption, PlanSet, Status};
 use crate::rating::WindowKind;
 use crate::report::wrap;
-use crate::tui::app::{App, Loadable};
+use crate::tui::data::Loadable;
 use crate::tui::data::{Tone, delta, minute, money};
+use crate::tui::state::App;
 use crate::tui::table::{block, draw_table, tone_style};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -39,7 +40,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let Some(subject) = &app.planner.subject else {
         return empty(app, f, area);
     };
-    let title = plan::title(subject);
+    let title = state::title(subject);
     match &app.planner.plans {
         Loadable::Loading => f.render_widget(
             Paragraph::new(Line::from(Span::styled(
@@ -153,7 +154,7 @@ fn ready(app: &App, f: &mut Frame, area: Rect, set: &PlanSet) {
         fit(
             vec![
                 Span::styled(
-                    format!("Plan {}", plan::title(&set.subject)),
+                    format!("Plan {}", state::title(&set.subject)),
                     app.theme.bold("header"),
                 ),
                 Span::styled(

@@ -1,20 +1,21 @@
-//! The Planner pane: [`plan`] holds its state and options table, [`draw`]
+//! The Planner pane: [`state`] holds its state and options table, [`draw`]
 //! draws it (and the plan chooser), and its keys are here: `p` plans the
 //! selected commitment or deployment, `D` discontinues its resource, enter
 //! or `a` applies an option.
 
 pub mod draw;
-pub mod plan;
+pub mod state;
 
 pub use draw::{draw, draw_chooser};
 
 use crate::planner::{PlanSet, Subject};
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Confirmed, Loadable, Overlay, TableView};
+use crate::tui::data::Loadable;
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
-use crate::tui::panes::planner::plan::{Choice, ChoiceThen};
-use plan::{AppliedPlan, PlannerState};
+use crate::tui::panes::planner::state::{Choice, ChoiceThen};
+use crate::tui::state::{App, Confirmed, Overlay, TableView};
+use state::{AppliedPlan, PlannerState};
 use std::sync::Arc;
 
 // The keys: what `app::update` routes to this pane.
@@ -54,7 +55,7 @@ pub(crate) fn planned(app: &mut App, result: Result<Arc<PlanSet>, String>) {
     let fresh = app.view(Pane::Planner).rows.is_empty();
     match result {
         Ok(set) => {
-            app.planner.table = Some(plan::options_table(&set));
+            app.planner.table = Some(state::options_table(&set));
             app.planner.plans = Loadable::Ready(set.clone());
             app.refresh(Pane::Planner);
             if fresh
@@ -98,7 +99,7 @@ pub(crate) fn plan_key(app: &mut App) -> Vec<Effect> {
     match app.pane {
         Pane::Commitments => open_plan(app, Subject::Migrate { commitment: key }),
         Pane::Deployments => {
-            let items = plan::deployment_choices(&d.estate, &key);
+            let items = state::deployment_choices(&d.estate, &key);
             if items.is_empty() {
                 return vec![];
             }
@@ -161,7 +162,7 @@ pub(crate) fn apply_selected(app: &mut App) -> Vec<Effect> {
     let mut message = format!(
         "Apply option {} of plan {}? Its {} step(s) go into the store as future-dated plans: total {}, {} against doing nothing over the horizon (the planner's figures). u undoes it.",
         o.name,
-        plan::title(&set.subject),
+        state::title(&set.subject),
         o.steps.len(),
         data::money(o.costs.total()),
         data::delta(o.vs_nothing),
@@ -252,7 +253,7 @@ pub(crate) fn choose_action(
                     let Some(d) = app.data().cloned() else {
                         return vec![];
                     };
-                    let items = plan::resource_choices(&d.estate, &deployment);
+                    let items = state::resource_choices(&d.estate, &deployment);
                     if items.is_empty() {
                         app.set_status(
                             Tone::Warning,

@@ -1,24 +1,24 @@
 //! The Quota pane: quota per subscription, region and type (enter expands
 //! a row into its deployments), or the capacity check's table when one is
-//! open ([`capacity_view::CapacityView`]).
+//! open ([`state::CapacityView`]).
 
-pub mod capacity_view;
+pub mod state;
 
 use crate::config::Config;
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku, capacity};
 use crate::tui::action::Pane;
-use crate::tui::app::{App, TableView, jump};
 use crate::tui::data::Data;
 use crate::tui::data::{
     GAUGE, Row, SortKey, Table, Tone, capacity_cell, col, gauge_text, live_ptu, num, pct, pct_cell,
 };
 use crate::tui::effect::Effect;
+use crate::tui::state::{App, TableView, jump};
 use crate::tui::table::table_pane;
-use capacity_view::CapacityView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
+use state::CapacityView;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -245,7 +245,7 @@ pub(crate) fn capacity_key(app: &mut App) -> Vec<Effect> {
             }
         })
     };
-    match key.and_then(|k| capacity_view::seed(&d.estate, &k, app.now)) {
+    match key.and_then(|k| state::seed(&d.estate, &k, app.now)) {
         Some(q) => open_capacity(app, &d, q),
         None => {
             app.set_status(
@@ -264,7 +264,7 @@ pub(crate) fn capacity_command(app: &mut App, rest: &str) -> Vec<Effect> {
         return vec![];
     };
     let base = app.capacity.as_ref().map(|c| c.query.clone());
-    match capacity_view::parse(rest, base.as_ref()) {
+    match state::parse(rest, base.as_ref()) {
         Ok(q) => {
             app.go(Pane::Quota);
             open_capacity(app, &d, q)

@@ -5,9 +5,9 @@
 //! would refuse it (saving is refused then) or what to know.
 
 use crate::planner::preview::{Preview, group_charges};
-use crate::tui::app::App;
 use crate::tui::data::{bill_label, day, delta, minute, money};
 use crate::tui::popups::form::Form;
+use crate::tui::state::App;
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};

@@ -5,10 +5,11 @@ use crate::domain::plan::Edit;
 use crate::domain::time::Time;
 use crate::planner::preview::PreviewOutcome;
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, Confirmed, Overlay, capitalize};
+use crate::tui::data::capitalize;
 use crate::tui::data::{self, Data, Tone};
 use crate::tui::effect::Effect;
 use crate::tui::popups::form::{Form, Target};
+use crate::tui::state::{App, Confirmed, Overlay};
 use std::sync::Arc;
 
 /// After a reload, an open edit form is priced again against the new

@@ -4,9 +4,9 @@
 pub mod run;
 
 use crate::tui::action::Action;
-use crate::tui::app::{App, Overlay};
 use crate::tui::effect::Effect;
 use crate::tui::popups::form::edit_input;
+use crate::tui::state::{App, Overlay};
 use crate::tui::table::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;

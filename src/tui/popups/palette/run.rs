@@ -5,13 +5,13 @@ use super::expand_home;
 use crate::domain::time::{Time, add_months, is_whole_hour, month_start, parse_time_arg};
 use crate::rating::Basis;
 use crate::tui::action::{Action, Pane};
-use crate::tui::app::{App, pane_action};
 use crate::tui::data::Tone;
 use crate::tui::effect::{Effect, ExportWhat};
 use crate::tui::panes::forecast::rechart;
 use crate::tui::panes::planner::open_plan;
-use crate::tui::panes::planner::plan;
+use crate::tui::panes::planner::state as plan;
 use crate::tui::panes::quota::capacity_command;
+use crate::tui::state::App;
 use std::path::PathBuf;
 
 /// Runs a palette command line.
@@ -127,7 +127,12 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 .find(|p| p.title().eq_ignore_ascii_case(other))
                 .and_then(|p| Action::from_name(&format!("pane_{}", p.title().to_lowercase())))
         }) {
-            Some(a) => pane_action(app, a),
+            // Run by `update` once the palette is done (it routes actions
+            // to the panes).
+            Some(a) => {
+                app.queued.push(a);
+                vec![]
+            }
             None => {
                 app.set_status(
                     Tone::Warning,

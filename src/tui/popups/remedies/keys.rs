@@ -4,11 +4,11 @@
 use crate::domain::notice::Notification;
 use crate::domain::plan::Edit;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Confirmed, Overlay};
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
 use crate::tui::popups::form::Form;
 use crate::tui::popups::form::keys::reprice;
+use crate::tui::state::{App, Confirmed, Overlay};
 
 /// Keys in a notification's remedies: choose one (j/k), apply it (enter
 /// or a): a purchase opens the new-reservation form filled in from it;

@@ -7,7 +7,7 @@
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
 use crate::planner::{self, PlanOption, PlanSet, Subject};
-use crate::tui::app::Loadable;
+use crate::tui::data::Loadable;
 use crate::tui::data::{Column, Row, SortKey, Table, Tone, delta, money};
 use std::sync::Arc;
 
