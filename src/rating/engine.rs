@@ -837,7 +837,9 @@ fn rate_component(
     let mut usage = vec![0i64; n_groups];
     let mut rem = vec![0i64; n_groups];
     let mut ccov = vec![0i64; n_groups];
-    let mut scratch: Vec<u64> = Vec::new();
+    let mut scratch = TakeScratch::default();
+    // A chain's pools side by side while it takes.
+    let mut cur: Vec<i64> = Vec::new();
     // Active reservations in application order: (scope level, rank, capacity, scope epoch).
     let mut order: Vec<(u8, usize, i64, usize)> = Vec::new();
     // The same per scope level (resource group, subscription, management
@@ -1021,35 +1023,39 @@ fn rate_component(
                         // and the same first capacities are the same.
                         let keep = chain_caps.len() * sz <= KEPT_STATES;
                         states.clear();
+                        cur.clear();
                         let mut from = 0;
                         if let Found::First(c, k) = found {
                             from = k;
                             covs.extend_from_slice(&c.covs[..k]);
                             states.extend_from_slice(&c.states[..k * sz]);
-                            for (x, &g) in gs.iter().enumerate() {
-                                rem[g] = states[(k - 1) * sz + x];
-                            }
+                            cur.extend_from_slice(&states[(k - 1) * sz..]);
+                        } else {
+                            cur.extend_from_slice(&chain_in);
                         }
                         // Each take leaves exactly what it did not cover.
                         let mut elig: i64 =
                             chain_in.iter().sum::<i64>() - covs[start..].iter().sum::<i64>();
                         for &cap in &chain_caps[from..] {
                             let cov = cap.min(elig);
-                            take(&mut rem, gs, cov, elig, &mut scratch);
+                            take_dense(&mut cur, cov, elig, &mut scratch);
                             covs.push(cov);
                             elig -= cov;
                             if keep {
-                                states.extend(gs.iter().map(|&g| rem[g]));
+                                states.extend_from_slice(&cur);
                             }
                         }
                         if !keep {
                             states.clear();
                         }
+                        for (&g, &v) in gs.iter().zip(&cur) {
+                            rem[g] = v;
+                        }
                         cache.store(
                             &chain_in,
                             &chain_caps,
                             &states,
-                            gs.iter().map(|&g| rem[g]),
+                            cur.iter().copied(),
                             &covs[start..],
                         );
                     }
@@ -1325,28 +1331,54 @@ impl ChainCache {
     }
 }
 
+/// Reused buffers of [`take`] and [`take_dense`].
+#[derive(Default)]
+struct TakeScratch {
+    /// The pools of a gathered take, side by side.
+    pools: Vec<i64>,
+    /// Each pool's remainder (its exact share's numerator modulo `avail`).
+    rems: Vec<u64>,
+    /// Packed (remainder, position) keys of the pools ranked one by one.
+    keys: Vec<u64>,
+}
+
 /// Takes `amount` out of the pools `gs` of `pool` (whose sum is `avail`),
-/// in proportion to what each holds: the shares of
+/// in proportion to what each holds: [`take_dense`] on the pools gathered
+/// side by side, then put back.
+fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut TakeScratch) {
+    if amount == 0 {
+        return;
+    }
+    let mut pools = std::mem::take(&mut scratch.pools);
+    pools.clear();
+    pools.extend(gs.iter().map(|&g| pool[g]));
+    take_dense(&mut pools, amount, avail, scratch);
+    for (&g, &v) in gs.iter().zip(&pools) {
+        pool[g] = v;
+    }
+    scratch.pools = pools;
+}
+
+/// Takes `amount` out of the pools `w` (whose sum is `avail`), in
+/// proportion to what each holds: the shares of
 /// [`largest_remainder`](super::alloc::largest_remainder) (each pool the
 /// floor of its exact share, the units left over one each to the largest
-/// remainders, ties to the earlier pool), without allocating.
-fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut Vec<u64>) {
+/// remainders, ties to the earlier pool), without allocating once the
+/// scratch buffers have grown.
+fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch) {
     if amount == 0 {
         return;
     }
     if amount == avail {
-        for &g in gs {
-            pool[g] = 0;
-        }
+        w.fill(0);
         return;
     }
     // Remainders below 2^31 and positions below 2^32: each (remainder,
     // position) pair packs into one integer that orders as the ranking does
     // (the larger remainder first, then the earlier pool).
-    if avail >= 1 << 31 || u32::try_from(gs.len()).is_err() {
-        return take_wide(pool, gs, amount, avail);
+    if avail >= 1 << 31 || u32::try_from(w.len()).is_err() {
+        return take_wide(w, amount, avail);
     }
-    scratch.clear();
     let d = avail as u64;
     // Dividing by multiplying: with inv = floor((2^64 - 1) / avail), a
     // product x below 2^62 (both factors below 2^31) has the quotient
@@ -1354,86 +1386,88 @@ fn take(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64, scratch: &mut V
     // by less than x / 2^64 + 2^-33 < 1.
     let inv = u64::MAX / d;
     let amt = amount as u64;
-    let mut given = 0i64;
-    for (k, &g) in gs.iter().enumerate() {
-        let w = pool[g];
-        if w == 0 {
-            continue;
-        }
-        let exact = amt * w as u64;
+    // The remainders are counted by their top 8 bits on the way (used
+    // below from 128 pools).
+    let shift = (64 - (d - 1).leading_zeros()).saturating_sub(8);
+    let mut counts = [0u32; 256];
+    let mut given = 0u64;
+    let rems = &mut scratch.rems;
+    rems.clear();
+    rems.resize(w.len(), 0);
+    for (x, rk) in w.iter_mut().zip(rems.iter_mut()) {
+        let exact = amt * *x as u64;
         let mut s = ((u128::from(exact) * u128::from(inv)) >> 64) as u64;
         let mut r = exact - s * d;
-        if r >= d {
-            s += 1;
-            r -= d;
-        }
-        pool[g] -= s as i64;
-        given += s as i64;
-        if r > 0 {
-            scratch.push((r << 32) | u64::from(u32::MAX - k as u32));
-        }
+        let over = u64::from(r >= d);
+        s += over;
+        r -= over * d;
+        *x -= s as i64;
+        given += s;
+        *rk = r;
+        counts[(r >> shift) as usize & 255] += 1;
     }
-    let left = (amount - given) as usize;
+    let left = (amt - given) as usize;
     if left == 0 {
         return;
     }
     // The remainders sum to `left` x `avail`, each below `avail`: more
-    // than `left` of them are positive. The `left` largest keys get one
-    // more unit each.
-    let n = scratch.len();
-    let mut one_more = |key: u64| {
-        let k = (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
-        pool[gs[k]] -= 1;
-    };
-    if n < 256 {
+    // than `left` of them are positive. The `left` largest get one more
+    // unit each.
+    let key = |k: usize, r: u64| (r << 32) | u64::from(u32::MAX - k as u32);
+    let pos = |key: u64| (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
+    let keys = &mut scratch.keys;
+    keys.clear();
+    if w.len() < 128 {
+        keys.extend(
+            rems.iter()
+                .enumerate()
+                .filter(|x| *x.1 > 0)
+                .map(|(k, &r)| key(k, r)),
+        );
+        let n = keys.len();
         if left < n {
-            scratch.select_nth_unstable(n - left);
+            keys.select_nth_unstable(n - left);
         }
-        scratch[n - left..].iter().for_each(|&key| one_more(key));
+        keys[n - left..].iter().for_each(|&key| w[pos(key)] -= 1);
         return;
     }
-    // Counted first by the top 8 bits of their remainders: the keys of
-    // the higher counts all get one, and only those of the count where
-    // `left` is reached are ranked.
-    let shift = (64 - (d - 1).leading_zeros()).saturating_sub(8) + 32;
-    let mut counts = [0usize; 256];
-    for &key in scratch.iter() {
-        counts[(key >> shift) as usize] += 1;
-    }
+    // By the counts: the pools of the higher counts all get one, and only
+    // those of the count where `left` is reached are ranked (positive
+    // remainders of `[lo, hi)`).
     let (mut above, mut t) = (0usize, 255usize);
-    while above + counts[t] < left {
-        above += counts[t];
+    while above + (counts[t] as usize) < left {
+        above += counts[t] as usize;
         t -= 1;
     }
+    let (lo, hi) = (((t as u64) << shift).max(1), (t as u64 + 1) << shift);
+    for (x, &r) in w.iter_mut().zip(rems.iter()) {
+        *x -= i64::from(r >= hi);
+    }
+    keys.extend(
+        rems.iter()
+            .enumerate()
+            .filter(|x| x.1.wrapping_sub(lo) < hi - lo)
+            .map(|(k, &r)| key(k, r)),
+    );
     let need = left - above;
-    let mut tied: Vec<u64> = Vec::with_capacity(counts[t]);
-    for &key in scratch.iter() {
-        let b = (key >> shift) as usize;
-        if b > t {
-            one_more(key);
-        } else if b == t {
-            tied.push(key);
-        }
-    }
-    let m = tied.len();
+    let m = keys.len();
     if need < m {
-        tied.select_nth_unstable(m - need);
+        keys.select_nth_unstable(m - need);
     }
-    tied[m - need..].iter().for_each(|&key| one_more(key));
+    keys[m - need..].iter().for_each(|&key| w[pos(key)] -= 1);
 }
 
-/// [`take`] for amounts whose products need 128 bits.
-fn take_wide(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64) {
+/// [`take_dense`] for amounts whose products need 128 bits.
+fn take_wide(w: &mut [i64], amount: i64, avail: i64) {
     let mut scratch: Vec<(i64, usize)> = Vec::new();
     let mut given = 0i64;
-    for (k, &g) in gs.iter().enumerate() {
-        let w = pool[g];
-        let exact = amount as i128 * w as i128;
+    for (k, x) in w.iter_mut().enumerate() {
+        let exact = amount as i128 * *x as i128;
         let (s, r) = (
             (exact / avail as i128) as i64,
             (exact % avail as i128) as i64,
         );
-        pool[g] -= s;
+        *x -= s;
         given += s;
         if r > 0 {
             scratch.push((r, k));
@@ -1446,7 +1480,7 @@ fn take_wide(pool: &mut [i64], gs: &[usize], amount: i64, avail: i64) {
             scratch.select_nth_unstable_by(left - 1, by_rank);
         }
         for &(_, k) in &scratch[..left] {
-            pool[gs[k]] -= 1;
+            w[k] -= 1;
         }
     }
 }
@@ -1508,11 +1542,11 @@ mod tests {
     #[test]
     fn take_leaves_what_largest_remainder_shares_out() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
-        let mut scratch = Vec::new();
+        let mut scratch = super::TakeScratch::default();
         for case in 0..4000 {
-            // Past 256 positive remainders the largest are counted by their top bits first.
+            // From 128 pools the largest remainders are counted by their top bits first.
             let n = if case % 25 == 3 {
-                256 + rng.random_range(0..700usize)
+                100 + rng.random_range(0..900usize)
             } else {
                 1 + rng.random_range(0..40usize)
             };
