@@ -8,7 +8,7 @@ use crate::alerts;
 use crate::domain::notice::Notification;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
-use crate::ops::OpsError::Refused;
+use crate::ops::OpsError::{self, Refused};
 use crate::report::notices;
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -41,34 +41,36 @@ fn find<'a>(
     id: &str,
     at: Time,
     horizon: chrono::Duration,
-) -> Result<&'a Notification, String> {
+) -> Result<&'a Notification, OpsError> {
     list.iter().find(|n| n.id == id).ok_or_else(|| {
-        format!(
+        Refused(format!(
             "no notification {id} in force at {} or due within the next {} (see `ptudesk check`; give `fix` the same --at and --horizon)",
             fmt_time(at),
             alerts::horizon_words(horizon)
-        )
+        ))
     })
 }
 
 /// The remedy `--remedy N` names, else the first safe one that changes
 /// something: its index.
-fn choose(n: &Notification, which: Option<usize>) -> Result<usize, String> {
+fn choose(n: &Notification, which: Option<usize>) -> Result<usize, OpsError> {
     match which {
-        Some(0) => Err("--remedy counts from 1, as `ptudesk fix` prints them".into()),
-        Some(k) if k > n.remedies.len() => Err(format!(
+        Some(0) => Err(Refused(
+            "--remedy counts from 1, as `ptudesk fix` prints them".into(),
+        )),
+        Some(k) if k > n.remedies.len() => Err(Refused(format!(
             "notification {} has {} remed{}; --remedy {k} is not one of them",
             n.id,
             n.remedies.len(),
             if n.remedies.len() == 1 { "y" } else { "ies" }
-        )),
+        ))),
         Some(k) => {
             let r = &n.remedies[k - 1];
             if r.changes.is_empty() {
-                Err(format!(
+                Err(Refused(format!(
                     "remedy {k} ({}) changes nothing in the estate: there is nothing to apply",
                     r.kind.name()
-                ))
+                )))
             } else {
                 Ok(k - 1)
             }
@@ -78,10 +80,10 @@ fn choose(n: &Notification, which: Option<usize>) -> Result<usize, String> {
             .iter()
             .position(|r| r.safe && !r.changes.is_empty())
             .ok_or_else(|| {
-                format!(
+                Refused(format!(
                     "notification {} has no safe remedy that changes the estate; choose one with --remedy N",
                     n.id
-                )
+                ))
             }),
     }
 }
@@ -130,8 +132,8 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
             horizon,
         )
         .map_err(|e| Refused(e.to_string()))?;
-        let n = find(&list, &a.id, at, horizon).map_err(Refused)?;
-        let k = choose(n, a.remedy).map_err(Refused)?;
+        let n = find(&list, &a.id, at, horizon)?;
+        let k = choose(n, a.remedy)?;
         shown = Some((n.clone(), k));
         Ok(crate::ops::Picked {
             changes: n.remedies[k].changes.clone(),
