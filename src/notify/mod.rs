@@ -37,26 +37,41 @@ pub enum Channel {
     Email(Vec<String>),
 }
 
+/// Why a `--notify` channel was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    #[error(
+        "--notify: expected webhook:URL, slack:URL, teams:URL or email:ADDRESS[,ADDRESS...], got {0:?}"
+    )]
+    Shape(String),
+    #[error("--notify {kind}: expected an http:// or https:// URL, got {url:?}")]
+    NotHttp { kind: String, url: String },
+    #[error("--notify {kind}: {url:?} is not a URL")]
+    NotUrl { kind: String, url: String },
+    #[error(
+        "--notify email: expected addresses such as finops@example.com separated by commas, got {0:?}"
+    )]
+    Address(String),
+}
+
 /// `http(s)://host...`, with a host.
-fn check_url(kind: &str, url: &str) -> Result<(), String> {
+fn check_url(kind: &str, url: &str) -> Result<(), ChannelError> {
     let lower = url.to_ascii_lowercase();
+    let (kind, given) = (kind.to_string(), url.to_string());
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return Err(format!(
-            "--notify {kind}: expected an http:// or https:// URL, got {url:?}"
-        ));
+        return Err(ChannelError::NotHttp { kind, url: given });
     }
     match url.parse::<ureq::http::Uri>() {
         Ok(u) if u.host().is_some_and(|h| !h.is_empty()) => Ok(()),
-        _ => Err(format!("--notify {kind}: {url:?} is not a URL")),
+        _ => Err(ChannelError::NotUrl { kind, url: given }),
     }
 }
 
 impl Channel {
     /// `webhook:URL`, `slack:URL`, `teams:URL` or `email:ADDRESS[,ADDRESS...]`.
-    pub fn parse(s: &str) -> Result<Channel, String> {
-        let expected = "expected webhook:URL, slack:URL, teams:URL or email:ADDRESS[,ADDRESS...]";
+    pub fn parse(s: &str) -> Result<Channel, ChannelError> {
         let Some((kind, rest)) = s.split_once(':') else {
-            return Err(format!("--notify: {expected}, got {s:?}"));
+            return Err(ChannelError::Shape(s.to_string()));
         };
         match kind {
             "webhook" | "slack" | "teams" => {
@@ -71,9 +86,7 @@ impl Channel {
                 let mut to = Vec::new();
                 for a in rest.split(',').map(str::trim) {
                     if a.parse::<lettre::Address>().is_err() {
-                        return Err(format!(
-                            "--notify email: expected addresses such as finops@example.com separated by commas, got {a:?}"
-                        ));
+                        return Err(ChannelError::Address(a.to_string()));
                     }
                     let a = a.to_ascii_lowercase();
                     if !to.contains(&a) {
@@ -83,7 +96,7 @@ impl Channel {
                 to.sort();
                 Ok(Channel::Email(to))
             }
-            _ => Err(format!("--notify: {expected}, got {s:?}")),
+            _ => Err(ChannelError::Shape(s.to_string())),
         }
     }
 
@@ -369,5 +382,26 @@ mod tests {
         ] {
             assert!(Channel::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_refused_channel_says_which_part_and_what_was_expected() {
+        let said = |s: &str| Channel::parse(s).unwrap_err().to_string();
+        assert_eq!(
+            said("slack"),
+            "--notify: expected webhook:URL, slack:URL, teams:URL or email:ADDRESS[,ADDRESS...], got \"slack\""
+        );
+        assert_eq!(
+            said("teams:ftp://x/y"),
+            "--notify teams: expected an http:// or https:// URL, got \"ftp://x/y\""
+        );
+        assert_eq!(
+            said("webhook:http://"),
+            "--notify webhook: \"http://\" is not a URL"
+        );
+        assert_eq!(
+            Channel::parse("email:a@example.com, nobody"),
+            Err(ChannelError::Address("nobody".into()))
+        );
     }
 }
