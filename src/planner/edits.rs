@@ -6,8 +6,8 @@ use crate::domain::plan::Edit;
 use crate::domain::terms::scope_at;
 use crate::domain::time::Time;
 use crate::domain::{
-    Billing, CommitmentRenewal, CommitmentRenewalChange, Estate, Reservation, ReservationRenewal,
-    Scope, ScopeChange, Term,
+    Billing, Commitment, CommitmentRenewal, CommitmentRenewalChange, Deployment, Estate,
+    Reservation, ReservationRenewal, Resource, Scope, ScopeChange, Term,
 };
 
 impl Edit {
@@ -180,8 +180,6 @@ pub fn reservation_renewal_label(r: &ReservationRenewal) -> String {
 /// `preview::apply_checked` does that.
 pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
     let mut e = e.clone();
-    let missing =
-        |kind: &str, id: &str| format!("no {kind} {id} in the store (changed meanwhile?)");
     match edit {
         Edit::CommitmentAddition {
             commitment,
@@ -191,11 +189,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             if *ptu <= 0 || ptu % 50 != 0 {
                 return Err(format!("commitments grow in steps of 50 PTU, not {ptu}"));
             }
-            let c = e
-                .commitments
-                .iter_mut()
-                .find(|c| &c.id == commitment)
-                .ok_or_else(|| missing("commitment", commitment))?;
+            let c = commitment_mut(&mut e, commitment).map_err(Missing::by_hand)?;
             if c.additions.last().is_some_and(|a| a.at > *at) {
                 return Err("an addition must come after the commitment's last one".into());
             }
@@ -210,11 +204,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             at,
             renewal,
         } => {
-            let c = e
-                .commitments
-                .iter_mut()
-                .find(|c| &c.id == commitment)
-                .ok_or_else(|| missing("commitment", commitment))?;
+            let c = commitment_mut(&mut e, commitment).map_err(Missing::by_hand)?;
             if let CommitmentRenewal::AutorenewLower(p) = renewal
                 && (*p <= 0 || p % 50 != 0)
             {
@@ -241,11 +231,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             e.reservations.push(r.clone());
         }
         Edit::ReservationScope { id, at, scope } => {
-            let r = e
-                .reservations
-                .iter_mut()
-                .find(|r| &r.id == id)
-                .ok_or_else(|| missing("reservation", id))?;
+            let r = reservation_mut(&mut e, id).map_err(Missing::by_hand)?;
             if r.scope_changes.last().is_some_and(|ch| ch.at > *at) {
                 return Err("the scope was changed later than that already".into());
             }
@@ -256,11 +242,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             });
         }
         Edit::ReservationRenewal { id, at, renewal } => {
-            let r = e
-                .reservations
-                .iter_mut()
-                .find(|r| &r.id == id)
-                .ok_or_else(|| missing("reservation", id))?;
+            let r = reservation_mut(&mut e, id).map_err(Missing::by_hand)?;
             if r.renewal_changes.last().is_some_and(|ch| ch.at > *at) {
                 return Err("the renewal was changed later than that already".into());
             }
@@ -272,11 +254,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
                 });
         }
         Edit::Refund { id, at } => {
-            let r = e
-                .reservations
-                .iter_mut()
-                .find(|r| &r.id == id)
-                .ok_or_else(|| missing("reservation", id))?;
+            let r = reservation_mut(&mut e, id).map_err(Missing::by_hand)?;
             if let Some(t) = r.refunded_at {
                 return Err(format!(
                     "{id} was refunded already at {}",
@@ -293,11 +271,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             if *ptu <= 0 {
                 return Err("a deployment needs at least 1 PTU (delete it instead)".into());
             }
-            let d = e
-                .deployments
-                .iter_mut()
-                .find(|d| &d.id == deployment)
-                .ok_or_else(|| missing("deployment", deployment))?;
+            let d = deployment_mut(&mut e, deployment).map_err(Missing::by_hand)?;
             if d.deleted.is_some_and(|t| t <= *at) {
                 return Err(format!("{deployment} is deleted by then"));
             }
@@ -311,11 +285,7 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
             });
         }
         Edit::DeleteDeployment { deployment, at } => {
-            let d = e
-                .deployments
-                .iter_mut()
-                .find(|d| &d.id == deployment)
-                .ok_or_else(|| missing("deployment", deployment))?;
+            let d = deployment_mut(&mut e, deployment).map_err(Missing::by_hand)?;
             if d.deleted.is_some_and(|t| t <= *at) {
                 return Err(format!("{deployment} is deleted already"));
             }
@@ -329,6 +299,58 @@ pub fn apply_by_hand(e: &Estate, edit: &Edit) -> Result<Estate, String> {
         }
     }
     Ok(e)
+}
+
+/// What an edit names and the estate lacks: its kind and id.
+struct Missing {
+    what: &'static str,
+    id: String,
+}
+
+impl Missing {
+    /// As a plan's error, listing what `estate` holds of that kind.
+    fn in_plan(self, estate: &Estate) -> PlanError {
+        missing(self.what, &self.id, estate)
+    }
+
+    /// As a form's refusal.
+    fn by_hand(self) -> String {
+        format!(
+            "no {} {} in the store (changed meanwhile?)",
+            self.what, self.id
+        )
+    }
+}
+
+/// The item of `list` whose key is `id`, to change.
+fn named<'e, T>(
+    list: &'e mut [T],
+    id: &str,
+    what: &'static str,
+    key: impl Fn(&T) -> &str,
+) -> Result<&'e mut T, Missing> {
+    list.iter_mut()
+        .find(|x| key(x) == id)
+        .ok_or_else(|| Missing {
+            what,
+            id: id.to_string(),
+        })
+}
+
+fn commitment_mut<'e>(e: &'e mut Estate, id: &str) -> Result<&'e mut Commitment, Missing> {
+    named(&mut e.commitments, id, "commitment", |c| &c.id)
+}
+
+fn reservation_mut<'e>(e: &'e mut Estate, id: &str) -> Result<&'e mut Reservation, Missing> {
+    named(&mut e.reservations, id, "reservation", |r| &r.id)
+}
+
+fn deployment_mut<'e>(e: &'e mut Estate, id: &str) -> Result<&'e mut Deployment, Missing> {
+    named(&mut e.deployments, id, "deployment", |d| &d.id)
+}
+
+fn resource_mut<'e>(e: &'e mut Estate, id: &str) -> Result<&'e mut Resource, Missing> {
+    named(&mut e.resources, id, "resource", |r| &r.id)
 }
 
 fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
@@ -356,11 +378,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 renewal,
             } => {
-                let c = e
-                    .commitments
-                    .iter_mut()
-                    .find(|c| &c.id == commitment)
-                    .ok_or_else(|| missing("commitment", commitment, estate))?;
+                let c = commitment_mut(&mut e, commitment).map_err(|m| m.in_plan(estate))?;
                 c.renewal_changes.retain(|ch| ch.at < *at);
                 c.renewal_changes.push(CommitmentRenewalChange {
                     at: *at,
@@ -374,11 +392,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 ptu,
             } => {
-                let c = e
-                    .commitments
-                    .iter_mut()
-                    .find(|c| &c.id == commitment)
-                    .ok_or_else(|| missing("commitment", commitment, estate))?;
+                let c = commitment_mut(&mut e, commitment).map_err(|m| m.in_plan(estate))?;
                 let pos = c.additions.partition_point(|a| a.at <= *at);
                 c.additions.insert(
                     pos,
@@ -397,11 +411,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 term,
                 billing,
             } => {
-                let r = e
-                    .reservations
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| missing("reservation", id, estate))?;
+                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
                 replan(r, *start, *ptu, *term, *billing);
             }
             Edit::RemoveReservation { id } => {
@@ -412,11 +422,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 }
             }
             Edit::ReservationScope { id, at, scope } => {
-                let r = e
-                    .reservations
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| missing("reservation", id, estate))?;
+                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
                 r.scope_changes.retain(|s| s.at < *at);
                 r.scope_changes.push(ScopeChange {
                     at: *at,
@@ -445,11 +451,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 ptu,
             } => {
-                let d = e
-                    .deployments
-                    .iter_mut()
-                    .find(|d| &d.id == deployment)
-                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                let d = deployment_mut(&mut e, deployment).map_err(|m| m.in_plan(estate))?;
                 d.sizes.retain(|s| s.at < *at);
                 d.sizes.push(crate::domain::Size {
                     at: *at,
@@ -458,11 +460,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 });
             }
             Edit::ReservationRenewal { id, at, renewal } => {
-                let r = e
-                    .reservations
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| missing("reservation", id, estate))?;
+                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
                 r.renewal_changes.retain(|ch| ch.at < *at);
                 r.renewal_changes
                     .push(crate::domain::ReservationRenewalChange {
@@ -472,11 +470,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     });
             }
             Edit::Refund { id, at } => {
-                let r = e
-                    .reservations
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| missing("reservation", id, estate))?;
+                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
                 r.refunded_at = Some(*at);
                 r.refunded_approximate = false;
             }
@@ -484,38 +478,22 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 deployment,
                 version,
             } => {
-                let d = e
-                    .deployments
-                    .iter_mut()
-                    .find(|d| &d.id == deployment)
-                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                let d = deployment_mut(&mut e, deployment).map_err(|m| m.in_plan(estate))?;
                 d.version = version.clone();
             }
             Edit::CancelRefund { id } => {
-                let r = e
-                    .reservations
-                    .iter_mut()
-                    .find(|r| &r.id == id)
-                    .ok_or_else(|| missing("reservation", id, estate))?;
+                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
                 r.refunded_at = None;
                 r.refunded_approximate = false;
                 r.refunded_reported = false;
             }
             Edit::PurgeResource { resource, at } => {
-                let r = e
-                    .resources
-                    .iter_mut()
-                    .find(|r| &r.id == resource)
-                    .ok_or_else(|| missing("resource", resource, estate))?;
+                let r = resource_mut(&mut e, resource).map_err(|m| m.in_plan(estate))?;
                 r.purged = Some(*at);
                 r.purged_approximate = false;
             }
             Edit::RecoverResource { resource } => {
-                let r = e
-                    .resources
-                    .iter_mut()
-                    .find(|r| &r.id == resource)
-                    .ok_or_else(|| missing("resource", resource, estate))?;
+                let r = resource_mut(&mut e, resource).map_err(|m| m.in_plan(estate))?;
                 r.deleted = None;
                 r.deleted_approximate = false;
                 r.purged = None;
@@ -601,4 +579,48 @@ pub(crate) fn replanned(
     let mut r = r.clone();
     replan(&mut r, start, ptu, term, billing);
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_time_arg;
+
+    #[test]
+    fn an_edit_naming_what_the_estate_lacks_is_refused_by_a_form_and_a_plan_in_their_words() {
+        let at = parse_time_arg("2026-11-22T09:00:00Z").unwrap();
+        let e = crate::demo::estate(at);
+        let refund = Edit::Refund {
+            id: "r-gone".into(),
+            at,
+        };
+        assert_eq!(
+            apply_by_hand(&e, &refund).unwrap_err(),
+            "no reservation r-gone in the store (changed meanwhile?)"
+        );
+        let resize = Edit::ResizeDeployment {
+            deployment: "d-gone".into(),
+            at,
+            ptu: 50,
+        };
+        assert_eq!(
+            apply_edits(&e, &[resize]).unwrap_err(),
+            PlanError::Unknown {
+                what: "deployment",
+                id: "d-gone".into(),
+                known: e.deployments.iter().map(|d| d.id.clone()).collect(),
+            }
+        );
+        let purge = Edit::PurgeResource {
+            resource: "a-gone".into(),
+            at,
+        };
+        assert!(matches!(
+            apply_by_hand(&e, &purge),
+            Err(m) if m.starts_with("no resource \"a-gone\" in the estate")
+        ));
+        let id = e.reservations[0].id.clone();
+        let done = apply_by_hand(&e, &Edit::Refund { id: id.clone(), at }).unwrap();
+        assert_eq!(done.reservations[0].refunded_at, Some(at));
+    }
 }
