@@ -270,6 +270,20 @@ impl Store {
         sql(&self.path, e)
     }
 
+    /// The store holds something that does not read back.
+    fn corrupt(&self, message: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The object kind an audit entry names by its table.
+    fn logged_kind(&self, table: &str) -> Result<Kind, StoreError> {
+        Kind::from_table(table)
+            .ok_or_else(|| self.corrupt(format!("unknown object kind {table:?} in the audit log")))
+    }
+
     /// The schema version of the open store.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn
@@ -321,12 +335,8 @@ impl Store {
     }
 
     fn checked(&self, objs: Objects) -> Result<Estate, StoreError> {
-        let corrupt = |message: String| StoreError::Corrupt {
-            path: self.path.display().to_string(),
-            message,
-        };
-        let estate = objects::estate(&objs).map_err(|e| corrupt(e.to_string()))?;
-        validate(&estate).map_err(|v| corrupt(v.to_string()))?;
+        let estate = objects::estate(&objs).map_err(|e| self.corrupt(e))?;
+        validate(&estate).map_err(|v| self.corrupt(v))?;
         Ok(estate)
     }
 
@@ -501,10 +511,7 @@ impl Store {
             if since.is_some_and(|s| at <= s) {
                 continue;
             }
-            let kind = Kind::from_table(&kind).ok_or_else(|| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                message: format!("unknown object kind {kind:?} in the audit log"),
-            })?;
+            let kind = self.logged_kind(&kind)?;
             out.push(AuditEntry {
                 change,
                 at,
@@ -552,10 +559,7 @@ impl Store {
             if parse_stored_time(&self.path, &changed)? <= at {
                 continue;
             }
-            let kind = Kind::from_table(&kind).ok_or_else(|| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                message: format!("unknown object kind {kind:?} in the audit log"),
-            })?;
+            let kind = self.logged_kind(&kind)?;
             match before {
                 Some(doc) => {
                     objs.insert(
@@ -726,14 +730,10 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, at, until, note, cost, severity, level) = row.map_err(|e| self.err(e))?;
-            let corrupt = |m: crate::domain::Unexpected| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                message: m.to_string(),
-            };
-            let cost = crate::domain::money::parse_money(&cost).map_err(corrupt)?;
+            let cost = crate::domain::money::parse_money(&cost).map_err(|m| self.corrupt(m))?;
             // Acks from schema 2 carry no level: their cost stands in.
             let level = match level {
-                Some(l) => crate::domain::money::parse_money(&l).map_err(corrupt)?,
+                Some(l) => crate::domain::money::parse_money(&l).map_err(|m| self.corrupt(m))?,
                 None => cost,
             };
             out.push(crate::domain::notice::Ack {
@@ -745,12 +745,8 @@ impl Store {
                 note,
                 cost,
                 level,
-                severity: crate::domain::notice::Severity::from_name(&severity).ok_or_else(
-                    || StoreError::Corrupt {
-                        path: self.path.display().to_string(),
-                        message: format!("unknown severity {severity:?}"),
-                    },
-                )?,
+                severity: crate::domain::notice::Severity::from_name(&severity)
+                    .ok_or_else(|| self.corrupt(format!("unknown severity {severity:?}")))?,
             });
         }
         Ok(out)
