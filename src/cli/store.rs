@@ -167,33 +167,9 @@ pub fn import(g: &Global, a: &ImportArgs, now: Time) -> Result<(), Failure> {
 /// the same condition and wording as the table's note, for outputs that are
 /// data only (CSV, FOCUS) and can't carry it.
 pub fn note_unverified(f: &rating::Forecast) {
-    if let Some(note) = unverified_note(f) {
+    if let Some(note) = crate::report::forecast::unverified_note(f) {
         eprintln!("{}", crate::safe::plain_lines(&note));
     }
-}
-
-/// The one-line note for [`note_unverified`], if the forecast rests on an unverified price.
-pub fn unverified_note(f: &rating::Forecast) -> Option<String> {
-    if f.unverified_prices.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = f
-        .unverified_prices
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {} {} {}",
-                p.region,
-                p.sku.label(),
-                p.kind.field(),
-                p.amount
-            )
-        })
-        .collect();
-    Some(format!(
-        "note: these figures rest on unverified prices ({}); import a current price list to replace them",
-        list.join(", ")
-    ))
 }
 
 pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {

@@ -485,30 +485,49 @@ pub fn to_table(f: &Forecast) -> String {
         }
     }
 
-    if !f.unverified_prices.is_empty() {
+    if let Some(list) = unverified_prices(f) {
         s.push('\n');
-        let list: Vec<String> = f
-            .unverified_prices
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {} {} {}",
-                    p.region,
-                    p.sku.label(),
-                    p.kind.field(),
-                    p.amount
-                )
-            })
-            .collect();
         let text = format!(
-            "Note: this forecast rests on unverified prices ({}). Import a current price list to replace them.",
-            list.join(", ")
+            "Note: this forecast rests on unverified prices ({list}). Import a current price list to replace them."
         );
         for line in wrap(&text, "", 80) {
             let _ = writeln!(s, "{line}");
         }
     }
     s
+}
+
+/// The unverified prices a forecast rests on, in a few words each
+/// (`eastus Global monthly 260`), or `None`.
+fn unverified_prices(f: &Forecast) -> Option<String> {
+    if f.unverified_prices.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = f
+        .unverified_prices
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {}",
+                p.region,
+                p.sku.label(),
+                p.kind.field(),
+                p.amount
+            )
+        })
+        .collect();
+    Some(list.join(", "))
+}
+
+/// The one-line note for outputs that are data only (CSV, FOCUS), if the
+/// forecast rests on an unverified price: the same condition and prices as
+/// the table's note.
+pub fn unverified_note(f: &Forecast) -> Option<String> {
+    unverified_prices(f).map(|list| {
+        format!(
+            "note: these figures rest on unverified prices ({list}); import a current price list to replace them"
+        )
+    })
 }
 
 #[cfg(test)]
