@@ -49,8 +49,9 @@ struct JsonInstrument<'a> {
     charges: String,
 }
 
+/// A window as the forecast's and the plans' JSON write it.
 #[derive(Serialize)]
-struct JsonWindow<'a> {
+pub(super) struct JsonWindow<'a> {
     kind: &'static str,
     start: String,
     end: String,
@@ -58,6 +59,20 @@ struct JsonWindow<'a> {
     cost: String,
     subject: &'a str,
     explanation: &'a str,
+}
+
+impl JsonWindow<'_> {
+    pub(super) fn of(w: &Window) -> JsonWindow<'_> {
+        JsonWindow {
+            kind: w.kind.name(),
+            start: fmt_time(w.start),
+            end: fmt_time(w.end),
+            ptu_hours: fmt_ptu_hours(w.ptu_minutes),
+            cost: fmt_money(w.cost),
+            subject: &w.subject,
+            explanation: &w.explanation,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -123,19 +138,7 @@ pub fn to_json(f: &Forecast) -> String {
                 charges: fmt_money(i.charges),
             })
             .collect(),
-        windows: f
-            .windows
-            .iter()
-            .map(|w| JsonWindow {
-                kind: w.kind.name(),
-                start: fmt_time(w.start),
-                end: fmt_time(w.end),
-                ptu_hours: fmt_ptu_hours(w.ptu_minutes),
-                cost: fmt_money(w.cost),
-                subject: &w.subject,
-                explanation: &w.explanation,
-            })
-            .collect(),
+        windows: f.windows.iter().map(JsonWindow::of).collect(),
         periods: f
             .periods
             .iter()

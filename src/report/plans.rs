@@ -2,8 +2,9 @@
 //! nothing) for people (a table that fits 80 columns) and for scripts
 //! (JSON, docs/outputs.md).
 
+use super::forecast::JsonWindow;
 use super::{fit, wrap};
-use crate::domain::money::{fmt_money, fmt_money_grouped, fmt_ptu_hours, fmt_ptu_hours_grouped};
+use crate::domain::money::{fmt_money, fmt_money_grouped, fmt_ptu_hours_grouped};
 use crate::domain::time::{Time, fmt_time};
 use crate::planner::{self, Comparison, Costs, PlanOption, PlanSet};
 use crate::rating::{Basis, Window};
@@ -116,17 +117,6 @@ struct JsonPre<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonWindow<'a> {
-    kind: &'static str,
-    start: String,
-    end: String,
-    ptu_hours: String,
-    cost: String,
-    subject: &'a str,
-    explanation: &'a str,
-}
-
-#[derive(Serialize)]
 struct JsonOption<'a> {
     name: &'a str,
     title: &'a str,
@@ -178,17 +168,7 @@ fn json_comparison(c: &Comparison) -> JsonComparison {
 }
 
 fn json_windows(ws: &[Window]) -> Vec<JsonWindow<'_>> {
-    ws.iter()
-        .map(|w| JsonWindow {
-            kind: w.kind.name(),
-            start: fmt_time(w.start),
-            end: fmt_time(w.end),
-            ptu_hours: fmt_ptu_hours(w.ptu_minutes),
-            cost: fmt_money(w.cost),
-            subject: &w.subject,
-            explanation: &w.explanation,
-        })
-        .collect()
+    ws.iter().map(JsonWindow::of).collect()
 }
 
 /// The plan as JSON: `{"subject", "options": [{"name", "steps": [{"at",
