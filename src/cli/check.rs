@@ -5,6 +5,7 @@
 use super::{Exit, Failure, Global, load_estate, out, store_path};
 use crate::alerts;
 use crate::config::Config;
+use crate::domain::Estate;
 use crate::domain::money::fmt_money_grouped;
 use crate::domain::notice::{Notification, Severity};
 use crate::domain::prices::PriceBook;
@@ -12,7 +13,7 @@ use crate::domain::time::{
     Time, fmt_minute, fmt_second, fmt_time, parse_duration_arg, parse_time_arg,
 };
 use crate::report::notices;
-use crate::store::Store;
+use crate::store::{Store, Unread};
 use clap::{Args, ValueEnum};
 use std::fmt::Write;
 
@@ -142,17 +143,30 @@ fn evaluate(
     } else {
         Some(Store::open_existing(&store_path(g)?)?)
     };
+    let unread = store.as_ref().map(Store::reservations_unread).transpose()?;
+    let list = tempered(&estate, config, at, horizon, unread.flatten().as_ref())?;
+    Ok((list, store))
+}
+
+/// The notifications of `estate` at `at`, those about overage that
+/// reservations the store could not read might cover held back.
+fn tempered(
+    estate: &Estate,
+    config: &Config,
+    at: Time,
+    horizon: chrono::Duration,
+    unread: Option<&Unread>,
+) -> Result<Vec<Notification>, Failure> {
     let mut list = alerts::evaluate(
-        &estate,
+        estate,
         &PriceBook::default_book(),
         &config.alerts,
         config.rating_options(),
         at,
         horizon,
     )?;
-    let unread = store.as_ref().map(Store::reservations_unread).transpose()?;
-    alerts::unknown::temper(&mut list, unread.flatten().as_ref(), horizon);
-    Ok((list, store))
+    alerts::unknown::temper(&mut list, unread, horizon);
+    Ok(list)
 }
 
 pub fn check(g: &Global, a: &CheckArgs, now: Time) -> Result<(), Failure> {
@@ -226,15 +240,8 @@ pub fn ack(g: &Global, a: &AckArgs, now: Time) -> Result<(), Failure> {
     let mut store = Store::open_existing(&store_path(g)?)?;
     let config = g.config()?;
     let (at, horizon) = a.when.resolve(config, now);
-    let mut current = alerts::evaluate(
-        &store.load()?,
-        &PriceBook::default_book(),
-        &config.alerts,
-        config.rating_options(),
-        at,
-        horizon,
-    )?;
-    alerts::unknown::temper(&mut current, store.reservations_unread()?.as_ref(), horizon);
+    let unread = store.reservations_unread()?;
+    let current = tempered(&store.load()?, config, at, horizon, unread.as_ref())?;
     if a.list {
         let acks = store.acks()?;
         let mut s = String::new();
