@@ -726,3 +726,53 @@ fn acknowledgements_are_listed_to_the_minute() {
         "{list}"
     );
 }
+
+#[test]
+fn fix_finds_a_notification_as_check_showed_it_while_reservations_are_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let json = |o: &Output| -> Value { serde_json::from_slice(&o.stdout).unwrap() };
+    let overage = |list: &Value| -> Value {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "hourly_overage")
+            .expect("the demo has hourly overage")
+            .clone()
+    };
+    let before = overage(&json(&run(
+        &db,
+        &["check", "--now", NOW, "--format", "json"],
+    )));
+    assert_eq!(before["severity"], "critical");
+    let id = before["id"].as_str().unwrap().to_string();
+
+    // A sync that could not read the reservations marks them unknown.
+    let mut store = ptudesk::store::Store::open(&db).unwrap();
+    let now = ptudesk::domain::time::parse_time_arg(NOW).unwrap();
+    store
+        .transact_noting::<std::convert::Infallible>(
+            "sync",
+            "sync",
+            now,
+            &[(
+                ptudesk::store::UNREAD_RESERVATIONS,
+                Some("no permission".into()),
+            )],
+            |e| Ok(e.clone()),
+        )
+        .unwrap()
+        .unwrap();
+    drop(store);
+
+    let checked = overage(&json(&run(
+        &db,
+        &["check", "--now", NOW, "--format", "json"],
+    )));
+    assert_eq!(checked["id"], id.as_str());
+    assert_eq!(checked["severity"], "warning", "held back: {checked}");
+    let fixed = json(&run(&db, &["fix", &id, "--now", NOW, "--format", "json"]));
+    for field in ["severity", "message", "cost_impact", "remedies"] {
+        assert_eq!(fixed[field], checked[field], "{field}");
+    }
+}

@@ -149,8 +149,9 @@ fn evaluate(
 }
 
 /// The notifications of `estate` at `at`, those about overage that
-/// reservations the store could not read might cover held back.
-fn tempered(
+/// reservations the store could not read might cover held back: what
+/// `check` lists and `fix` finds.
+pub(super) fn tempered(
     estate: &Estate,
     config: &Config,
     at: Time,

@@ -2,11 +2,10 @@
 //! priced, and one of them written into the store as one undoable change
 //! (the same edits, validation and transaction as `plan --apply`).
 
-use super::check::When;
+use super::check::{When, tempered};
 use super::{Failure, Global, load_estate, out, store_path};
 use crate::alerts;
 use crate::domain::notice::Notification;
-use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, fmt_time};
 use crate::ops::OpsError::{self, Refused};
 use crate::report::notices;
@@ -95,17 +94,16 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
         .when
         .horizon
         .unwrap_or_else(|| chrono::Duration::days(config.alerts.horizon_days as i64));
-    let book = PriceBook::default_book();
+    // What the store could not read tempers the notifications as `check`
+    // showed them.
+    let unread = if g.scenario.is_some() || g.demo {
+        None
+    } else {
+        Store::open_existing(&store_path(g)?)?.reservations_unread()?
+    };
     if !a.apply {
         let estate = load_estate(g, at)?;
-        let list = alerts::evaluate(
-            &estate,
-            &book,
-            &config.alerts,
-            config.rating_options(),
-            at,
-            horizon,
-        )?;
+        let list = tempered(&estate, config, at, horizon, unread.as_ref())?;
         let n = find(&list, &a.id, at, horizon).map_err(Failure::input)?;
         if let Some(k) = a.remedy.filter(|k| *k == 0 || *k > n.remedies.len())
             && let Err(why) = choose(n, Some(k))
@@ -123,15 +121,8 @@ pub fn fix(g: &Global, a: &FixArgs, now: Time) -> Result<(), Failure> {
     let mut shown: Option<(Notification, usize)> = None;
     let summary = format!("fix {}", a.id);
     let written = crate::ops::apply_remedy(&mut store, "fix", &summary, now, |current| {
-        let list = alerts::evaluate(
-            current,
-            &book,
-            &config.alerts,
-            config.rating_options(),
-            at,
-            horizon,
-        )
-        .map_err(|e| Refused(e.to_string()))?;
+        let list = tempered(current, config, at, horizon, unread.as_ref())
+            .map_err(|e| Refused(e.message))?;
         let n = find(&list, &a.id, at, horizon)?;
         let k = choose(n, a.remedy)?;
         shown = Some((n.clone(), k));
