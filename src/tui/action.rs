@@ -385,7 +385,10 @@ impl Action {
         })
     }
 
-    /// Where a bindable action works: `None` everywhere, else in these panes.
+    /// Where a command every list has works (moving, filtering, sorting):
+    /// in these panes. `None` for the rest: the commands that work
+    /// everywhere, and a pane's own commands, which its file declares
+    /// ([`Command`]; the keymap holds where they work).
     pub fn panes(&self) -> Option<&'static [Pane]> {
         use Pane::*;
         const FILTERABLE: &[Pane] = &[
@@ -422,19 +425,6 @@ impl Action {
             | Action::SortReverse
             | Action::ColumnCursorLeft
             | Action::ColumnCursorRight => FILTERABLE,
-            Action::AddPtu => &[Commitments],
-            Action::SetRenewal => &[Commitments, Reservations],
-            Action::NewReservation | Action::ChangeScope | Action::Refund => &[Reservations],
-            Action::Resize | Action::Delete => &[Deployments],
-            Action::Acknowledge | Action::ToggleAcknowledged | Action::Info => &[Notifications],
-            Action::ToggleBasis
-            | Action::RangePrev
-            | Action::RangeNext
-            | Action::RangeThisMonth => &[Forecast],
-            Action::Plan | Action::PlanDiscontinue => &[Commitments, Deployments],
-            Action::ApplyPlan => &[Planner],
-            Action::Capacity => &[Quota],
-            Action::RegionsDown | Action::RegionsUp => &[Overview],
             _ => return None,
         })
     }
@@ -517,6 +507,39 @@ impl Action {
             RegionsUp,
             Confirm,
         ]
+    }
+}
+
+/// A command a pane offers, declared in that pane's file (`commands()`):
+/// its action, the panes it shows in, and its rank in the key bar (None:
+/// the help lists it, the bar doesn't; when the bar is short the highest
+/// rank leaves first). Its keys come from the keymap and its label from
+/// [`Action::describe`]. The keymap (where a key works), the key bar and
+/// the help read these lists.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub action: Action,
+    pub on: &'static [Pane],
+    pub bar: Option<u8>,
+}
+
+impl Command {
+    /// A command shown in the bar at `rank`.
+    pub fn new(action: Action, on: &'static [Pane], rank: u8) -> Command {
+        Command {
+            action,
+            on,
+            bar: Some(rank),
+        }
+    }
+
+    /// A command the help lists and the bar leaves out.
+    pub fn help_only(action: Action, on: &'static [Pane]) -> Command {
+        Command {
+            action,
+            on,
+            bar: None,
+        }
     }
 }
 

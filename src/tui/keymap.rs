@@ -11,7 +11,7 @@
 //! Reservations pane where refund works too. Text fields (filter, palette,
 //! forms) take typed keys as text whatever the keymap says.
 
-use super::action::{Action, Pane};
+use super::action::{Action, Command, Pane};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
@@ -229,17 +229,17 @@ pub struct Binding {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     pub bindings: Vec<Binding>,
-}
-
-impl Default for Keymap {
-    fn default() -> Self {
-        Keymap::new(&BTreeMap::new()).expect("the defaults are valid")
-    }
+    /// The panes' own commands (`tui::commands::all`): where each works.
+    pub commands: Vec<Command>,
 }
 
 impl Keymap {
-    /// The defaults with the config file's `[keys]` over them.
-    pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
+    /// The defaults with the config file's `[keys]` over them; `commands`
+    /// are the panes' own (`tui::commands::all`), saying where each works.
+    pub fn new(
+        overrides: &BTreeMap<String, Vec<String>>,
+        commands: Vec<Command>,
+    ) -> Result<Keymap, String> {
         let overrides = &resolve_aliases(overrides)?;
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
@@ -268,8 +268,20 @@ impl Keymap {
                 .collect::<Result<Vec<_>, _>>()?;
             bindings.push(Binding { action, name, keys });
         }
-        check_conflicts(&bindings)?;
-        Ok(Keymap { bindings })
+        let km = Keymap { bindings, commands };
+        km.check_conflicts()?;
+        Ok(km)
+    }
+
+    /// Where an action works: `None` everywhere, else in these panes (a
+    /// list's commands, [`Action::panes`], or a pane's own).
+    pub fn panes_of(&self, a: &Action) -> Option<&[Pane]> {
+        a.panes().or_else(|| {
+            self.commands
+                .iter()
+                .find(|c| c.action.name() == a.name())
+                .map(|c| c.on)
+        })
     }
 
     /// The action a key means in a confirmation (the keymap's `confirm`
@@ -300,10 +312,10 @@ impl Keymap {
             .bindings
             .iter()
             .filter(|b| b.keys.contains(&key))
-            .filter(|b| b.action.panes().is_none_or(|ps| ps.contains(&pane)));
+            .filter(|b| self.panes_of(&b.action).is_none_or(|ps| ps.contains(&pane)));
         let mut global = None;
         for b in hits {
-            if b.action.panes().is_some() {
+            if self.panes_of(&b.action).is_some() {
                 return Some(b.action.clone());
             }
             global.get_or_insert(b.action.clone());
@@ -330,6 +342,36 @@ impl Keymap {
     }
 }
 
+impl Keymap {
+    /// Refuses one key bound to two actions that apply in the same pane or mode.
+    fn check_conflicts(&self) -> Result<(), String> {
+        let bindings = &self.bindings;
+        for (i, a) in bindings.iter().enumerate() {
+            for b in &bindings[i + 1..] {
+                let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) else {
+                    continue;
+                };
+                let (ma, mb) = (
+                    modes(&a.action, self.panes_of(&a.action)),
+                    modes(&b.action, self.panes_of(&b.action)),
+                );
+                if let Some(m) = ma.iter().find(|m| mb.contains(m)) {
+                    return Err(format!(
+                        "keys: {:?} is bound to both {} ({}) and {} ({}), which both work in {}; a key can serve two actions only where they never apply together. Give one of them another key in [keys]",
+                        key.label(),
+                        a.name,
+                        a.action.describe(),
+                        b.name,
+                        b.action.describe(),
+                        mode_words(*m),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where an action applies, for the conflict check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -337,8 +379,8 @@ enum Mode {
     Confirm,
 }
 
-fn modes(a: &Action) -> Vec<Mode> {
-    let panes: Vec<Mode> = match a.panes() {
+fn modes(a: &Action, panes: Option<&[Pane]>) -> Vec<Mode> {
+    let panes: Vec<Mode> = match panes {
         None => Pane::ALL.iter().map(|p| Mode::Pane(*p)).collect(),
         Some(ps) => ps.iter().map(|p| Mode::Pane(*p)).collect(),
     };
@@ -357,33 +399,10 @@ fn mode_words(m: Mode) -> String {
     }
 }
 
-/// Refuses one key bound to two actions that apply in the same pane or mode.
-fn check_conflicts(bindings: &[Binding]) -> Result<(), String> {
-    for (i, a) in bindings.iter().enumerate() {
-        for b in &bindings[i + 1..] {
-            let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) else {
-                continue;
-            };
-            let (ma, mb) = (modes(&a.action), modes(&b.action));
-            if let Some(m) = ma.iter().find(|m| mb.contains(m)) {
-                return Err(format!(
-                    "keys: {:?} is bound to both {} ({}) and {} ({}), which both work in {}; a key can serve two actions only where they never apply together. Give one of them another key in [keys]",
-                    key.label(),
-                    a.name,
-                    a.action.describe(),
-                    b.name,
-                    b.action.describe(),
-                    mode_words(*m),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::commands::all;
 
     #[test]
     fn parses_and_labels_keys() {
@@ -399,7 +418,7 @@ mod tests {
 
     #[test]
     fn overrides_and_pane_bindings() {
-        let km = Keymap::default();
+        let km = Keymap::new(&BTreeMap::new(), all()).unwrap();
         let r = Key::plain(KeyCode::Char('r'));
         assert!(matches!(
             km.lookup(r, Pane::Commitments),
@@ -408,7 +427,7 @@ mod tests {
         assert!(km.lookup(r, Pane::Overview).is_none());
         let mut o = BTreeMap::new();
         o.insert("quit".to_string(), vec!["Q".to_string()]);
-        let km = Keymap::new(&o).unwrap();
+        let km = Keymap::new(&o, all()).unwrap();
         assert!(
             km.lookup(Key::plain(KeyCode::Char('q')), Pane::Overview)
                 .is_none()
@@ -418,7 +437,7 @@ mod tests {
             Some(Action::Quit)
         ));
         o.insert("jump".to_string(), vec!["x".to_string()]);
-        assert!(Keymap::new(&o).unwrap_err().contains("keys.jump"));
+        assert!(Keymap::new(&o, all()).unwrap_err().contains("keys.jump"));
     }
 
     #[test]
@@ -426,7 +445,7 @@ mod tests {
         // `sort_next` was renamed `sort`: a config naming it keeps working.
         let mut o = BTreeMap::new();
         o.insert("sort_next".to_string(), vec!["S".to_string()]);
-        let km = Keymap::new(&o).unwrap();
+        let km = Keymap::new(&o, all()).unwrap();
         assert!(matches!(
             km.lookup(Key::plain(KeyCode::Char('S')), Pane::Deployments),
             Some(Action::Sort)
@@ -438,7 +457,7 @@ mod tests {
         assert_eq!(km.keys_of("sort"), "S");
         // Both names at once say the same thing twice.
         o.insert("sort".to_string(), vec!["o".to_string()]);
-        let err = Keymap::new(&o).unwrap_err();
+        let err = Keymap::new(&o, all()).unwrap_err();
         assert!(
             err.contains("keys.sort_next") && err.contains("keys.sort;"),
             "{err}"
@@ -448,7 +467,7 @@ mod tests {
     #[test]
     fn a_key_serves_two_actions_only_where_they_never_meet() {
         // The defaults share `a` between Notifications and the Planner.
-        let km = Keymap::default();
+        let km = Keymap::new(&BTreeMap::new(), all()).unwrap();
         let a = Key::plain(KeyCode::Char('a'));
         assert!(matches!(
             km.lookup(a, Pane::Notifications),
@@ -461,18 +480,18 @@ mod tests {
         // j moves down in Reservations, where refund works too.
         let mut o = BTreeMap::new();
         o.insert("refund".to_string(), vec!["j".to_string()]);
-        let err = Keymap::new(&o).unwrap_err();
+        let err = Keymap::new(&o, all()).unwrap_err();
         assert!(err.contains("\"j\""), "{err}");
         assert!(err.contains("refund") && err.contains("down"), "{err}");
         assert!(err.contains("Reservations pane"), "{err}");
         // A global key taken by a pane's action collides in that pane.
         let mut o = BTreeMap::new();
         o.insert("quit".to_string(), vec!["x".to_string()]);
-        assert!(Keymap::new(&o).unwrap_err().contains("quit"));
+        assert!(Keymap::new(&o, all()).unwrap_err().contains("quit"));
         // Refund on `a`: acknowledge and apply never work in Reservations.
         let mut o = BTreeMap::new();
         o.insert("refund".to_string(), vec!["a".to_string()]);
-        let km = Keymap::new(&o).unwrap();
+        let km = Keymap::new(&o, all()).unwrap();
         assert!(matches!(
             km.lookup(a, Pane::Reservations),
             Some(Action::Refund)
@@ -480,6 +499,10 @@ mod tests {
         // Yes on esc would make a confirmation undecidable.
         let mut o = BTreeMap::new();
         o.insert("confirm".to_string(), vec!["esc".to_string()]);
-        assert!(Keymap::new(&o).unwrap_err().contains("a confirmation"));
+        assert!(
+            Keymap::new(&o, all())
+                .unwrap_err()
+                .contains("a confirmation")
+        );
     }
 }

@@ -29,6 +29,7 @@
 pub mod action;
 pub mod app;
 pub mod clock;
+pub mod commands;
 pub mod compute;
 pub mod data;
 pub mod edit;

@@ -52,7 +52,7 @@ pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
         Some(f) => format!("{}: {e}", f.display()),
         None => e,
     };
-    let keymap = Keymap::new(&opts.config.keys).map_err(named)?;
+    let keymap = Keymap::new(&opts.config.keys, super::commands::all()).map_err(named)?;
     let theme = Theme::new(&opts.config.colors, Theme::no_color_env()).map_err(named)?;
     // Pinned at --now, else running from --clock-start or the computer's clock.
     let now = opts

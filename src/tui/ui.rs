@@ -349,37 +349,18 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
     let km = &app.keymap;
     let first = |name: &str| km.first_key(name);
     match app.overlays.last() {
-        Some(Overlay::Help { .. }) => fixed(&[("esc", "close"), ("↑↓", "scroll")]),
-        Some(Overlay::Detail { .. }) => fixed(&[("esc", "close"), ("↑↓", "scroll")]),
+        // Each popup's keys, as its file declares them.
+        Some(Overlay::Help { .. }) => fixed(popups::help::KEYS),
+        Some(Overlay::Detail { .. }) => fixed(popups::detail::KEYS),
         // Read-only: Enter saves nothing (the form's title says so).
-        Some(Overlay::Form(_)) if app.readonly => {
-            fixed(&[("↑↓/tab", "field"), ("←→/+-", "change"), ("esc", "close")])
-        }
-        Some(Overlay::Form(_)) => fixed(&[
-            ("↑↓/tab", "field"),
-            ("←→/+-", "change"),
-            ("enter", "save"),
-            ("esc", "cancel"),
-        ]),
-        Some(Overlay::Confirm { .. }) => fixed(&[("y/enter", "yes"), ("n/esc", "no")]),
-        Some(Overlay::Remedies { .. }) => {
-            fixed(&[("j/k", "choose"), ("enter/a", "apply"), ("esc", "close")])
-        }
-        Some(Overlay::Recommend(_)) => fixed(&[
-            ("j/k", "choose"),
-            ("enter", "what-if"),
-            ("a", "apply"),
-            ("esc", "close"),
-        ]),
-        Some(Overlay::Choose { .. }) => {
-            fixed(&[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")])
-        }
-        Some(Overlay::Filter(_)) => {
-            fixed(&[("type", "to filter"), ("enter", "keep"), ("esc", "clear")])
-        }
-        Some(Overlay::Palette(_)) => {
-            fixed(&[("enter", "run"), ("tab", "complete"), ("esc", "close")])
-        }
+        Some(Overlay::Form(_)) if app.readonly => fixed(popups::form::KEYS_READONLY),
+        Some(Overlay::Form(_)) => fixed(popups::form::KEYS),
+        Some(Overlay::Confirm { .. }) => fixed(popups::confirm::KEYS),
+        Some(Overlay::Remedies { .. }) => fixed(popups::remedies::KEYS),
+        Some(Overlay::Recommend(_)) => fixed(popups::recommend::KEYS),
+        Some(Overlay::Choose { .. }) => fixed(super::panes::planner::CHOOSER_KEYS),
+        Some(Overlay::Filter(_)) => fixed(popups::filter::KEYS),
+        Some(Overlay::Palette(_)) => fixed(popups::palette::KEYS),
         None => {
             let mut out: Vec<Hint> = Vec::new();
             let mut push = |keys: Option<String>, what: &str, rank: u8| {
@@ -421,22 +402,15 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
                 };
                 push(first("select"), what, 1);
             }
-            for a in Action::bindable() {
-                let mine = a
-                    .panes()
-                    .is_some_and(|ps| ps.contains(&app.pane) && ps.len() <= 2);
-                if !mine
-                    || (app.readonly && a.writes())
-                    || matches!(a, Action::ApplyPlan)
-                    || !works(&a)
-                {
+            // The pane's own commands, as its file declares them.
+            for c in super::commands::of(app.pane) {
+                let a = &c.action;
+                let Some(rank) = c.bar else {
+                    continue;
+                };
+                if (app.readonly && a.writes()) || !works(a) {
                     continue;
                 }
-                let rank = if matches!(a, Action::PlanDiscontinue) {
-                    3
-                } else {
-                    1
-                };
                 push(first(&a.name().unwrap_or_default()), a.describe(), rank);
             }
             if app.pane.has_table() && works(&Action::Filter) {

@@ -6,7 +6,7 @@ use crate::domain::time::Time;
 use crate::domain::{Commitment, CommitmentRenewal, Estate, Sku, commitment_supports};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::Data;
 use crate::tui::data::{
     Row, SortKey, Table, Tone, col, commitment_renewal_label, commitment_setting, commitment_term,
@@ -17,6 +17,20 @@ use crate::tui::table::table_pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use rust_decimal::Decimal;
+
+/// The Commitments pane's own commands; setting the renewal works on
+/// reservations too (planning is the Planner's,
+/// [`crate::tui::panes::planner::commands`]).
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::AddPtu, &[Pane::Commitments], 1),
+        Command::new(
+            Action::SetRenewal,
+            &[Pane::Commitments, Pane::Reservations],
+            1,
+        ),
+    ]
+}
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect, d: &Data) {

@@ -3,13 +3,22 @@
 use crate::domain::Estate;
 use crate::domain::time::Time;
 use crate::rating::engine::DeploymentUse;
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::{Row, SortKey, Table, Tone, col, day, live_ptu, money, num, pending_size};
 use crate::tui::state::App;
 use crate::tui::table::table_pane;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use std::collections::HashMap;
+
+/// The Deployments pane's own commands (planning a deployment is the
+/// Planner's, [`crate::tui::panes::planner::commands`]).
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::Resize, &[Pane::Deployments], 1),
+        Command::new(Action::Delete, &[Pane::Deployments], 1),
+    ]
+}
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {

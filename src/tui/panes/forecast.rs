@@ -6,7 +6,7 @@ use crate::domain::Estate;
 use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, month_start};
 use crate::rating::{self, Basis, Bucket, WindowKind};
-use crate::tui::action::{Action, Pane};
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data;
 use crate::tui::data::Loadable;
 use crate::tui::data::{
@@ -20,6 +20,16 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// The Forecast pane's own commands: the basis and the range.
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::ToggleBasis, &[Pane::Forecast], 1),
+        Command::new(Action::RangePrev, &[Pane::Forecast], 1),
+        Command::new(Action::RangeNext, &[Pane::Forecast], 1),
+        Command::new(Action::RangeThisMonth, &[Pane::Forecast], 1),
+    ]
+}
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {

@@ -1,7 +1,7 @@
 //! The Notifications pane: what the alert rules found, most severe first.
 
 use crate::domain::notice::{Ack, Notification, Severity};
-use crate::tui::action::{Action, Pane};
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::{self, Row, SortKey, Table, Tone, c, minute, money};
 use crate::tui::data::{Loadable, capitalize};
 use crate::tui::effect::Effect;
@@ -10,6 +10,15 @@ use crate::tui::state::{App, Overlay, jump};
 use crate::tui::table::{failed, loading, table_pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+
+/// The Notifications pane's own commands.
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::Acknowledge, &[Pane::Notifications], 1),
+        Command::new(Action::ToggleAcknowledged, &[Pane::Notifications], 1),
+        Command::new(Action::Info, &[Pane::Notifications], 1),
+    ]
+}
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {

@@ -8,7 +8,7 @@ use crate::domain::time::Time;
 use crate::domain::{CommitmentRenewal, Estate, ReservationRenewal, Sku};
 use crate::rating::engine::{DeploymentUse, InstrumentPeriod};
 use crate::rating::{BilledCharge, InstrumentKind};
-use crate::tui::action::{Action, Pane};
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data;
 use crate::tui::data::Loadable;
 use crate::tui::data::{
@@ -28,6 +28,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
+
+/// The Overview's own commands: scrolling the region table.
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::RegionsDown, &[Pane::Overview], 1),
+        Command::new(Action::RegionsUp, &[Pane::Overview], 1),
+    ]
+}
 
 /// The Overview's top boxes' height in a body `body_h` high: at least 10
 /// lines, at most half the body (which a long status message shortens).

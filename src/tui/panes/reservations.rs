@@ -5,7 +5,7 @@ use crate::domain::Estate;
 use crate::domain::terms::base_id;
 use crate::domain::time::Time;
 use crate::rating::BilledCharge;
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::{
     Row, SortKey, Table, Tone, col, day, grow, minute, money, num, pct, pct_cell, pending_scope,
     reservation_renewal_label, reservation_setting, reservation_term,
@@ -20,6 +20,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+
+/// The Reservations pane's own commands (setting the renewal is declared
+/// with the Commitments pane's, [`crate::tui::panes::commitments::commands`]).
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::new(Action::NewReservation, &[Pane::Reservations], 1),
+        Command::new(Action::ChangeScope, &[Pane::Reservations], 1),
+        Command::new(Action::Refund, &[Pane::Reservations], 1),
+    ]
+}
 
 /// The reservations, with the selected one's name and scope in full and
 /// the legend of the use columns and the sparkline under the table.

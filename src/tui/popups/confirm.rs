@@ -13,6 +13,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+/// The key bar while a confirmation asks.
+pub const KEYS: &[(&str, &str)] = &[("y/enter", "yes"), ("n/esc", "no")];
+
 /// Draws the question `message`.
 pub fn draw(app: &App, f: &mut Frame, body: Rect, message: &str) {
     let w = body.width.saturating_sub(10).min(72);

@@ -16,6 +16,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use rust_decimal::Decimal;
 
+/// The key bar while a detail is open.
+pub const KEYS: &[(&str, &str)] = &[("esc", "close"), ("↑↓", "scroll")];
+
 /// The mark on an instant an import or sync estimated (Azure showed the
 /// change, not when it happened).
 fn approx(estimated: bool) -> &'static str {

@@ -6,6 +6,9 @@ use crate::tui::effect::Effect;
 use crate::tui::popups::form::edit_input;
 use crate::tui::state::{App, Overlay, move_selection};
 
+/// The key bar while a filter is typed.
+pub const KEYS: &[(&str, &str)] = &[("type", "to filter"), ("enter", "keep"), ("esc", "clear")];
+
 /// Keys while the filter is typed: the text filters the pane's table as it
 /// changes; enter keeps it, esc clears it.
 pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {

@@ -1,6 +1,7 @@
 //! The `?` help: every key from the live keymap, by where it works.
 
 use crate::tui::action::{Action, Pane};
+use crate::tui::commands;
 use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
 use crate::tui::popups::palette::COMMANDS;
@@ -10,6 +11,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
+
+/// The key bar while the help is open.
+pub const KEYS: &[(&str, &str)] = &[("esc", "close"), ("↑↓", "scroll")];
 
 /// Draws the help, scrolled `scroll` lines.
 pub fn draw(app: &App, f: &mut Frame, body: Rect, scroll: u16) {
@@ -38,7 +42,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         |title: &str| Line::from(Span::styled(title.to_string(), app.theme.bold("header")));
     lines.push(section("Everywhere"));
     for b in &km.bindings {
-        if b.action.panes().is_none() && !b.keys.is_empty() && b.action.pane().is_none() {
+        if km.panes_of(&b.action).is_none() && !b.keys.is_empty() && b.action.pane().is_none() {
             lines.push(row(
                 km.keys_of(&b.name),
                 format!("{} ({})", b.action.describe(), b.name),
@@ -62,16 +66,9 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             ));
         }
     }
+    // Each pane's own commands, as its file declares them.
     for pane in Pane::ALL {
-        let own: Vec<_> = km
-            .bindings
-            .iter()
-            .filter(|b| {
-                b.action
-                    .panes()
-                    .is_some_and(|p| p.len() <= 2 && p.contains(&pane))
-            })
-            .collect();
+        let own = commands::of(pane);
         if own.is_empty() {
             continue;
         }
@@ -84,13 +81,14 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 "choose the option".into(),
             ));
         }
-        for b in own {
-            let keys = match b.action {
+        for c in own {
+            let name = c.action.name().unwrap_or_default();
+            let keys = match c.action {
                 // Enter applies the chosen option too.
-                Action::ApplyPlan => format!("{}/{}", km.keys_of("select"), km.keys_of(&b.name)),
-                _ => km.keys_of(&b.name),
+                Action::ApplyPlan => format!("{}/{}", km.keys_of("select"), km.keys_of(&name)),
+                _ => km.keys_of(&name),
             };
-            lines.push(row(keys, format!("{} ({})", b.action.describe(), b.name)));
+            lines.push(row(keys, format!("{} ({name})", c.action.describe())));
         }
     }
     lines.push(Line::default());

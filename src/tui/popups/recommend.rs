@@ -18,6 +18,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use std::sync::Arc;
 
+/// The key bar while the recommendations are open.
+pub const KEYS: &[(&str, &str)] = &[
+    ("j/k", "choose"),
+    ("enter", "what-if"),
+    ("a", "apply"),
+    ("esc", "close"),
+];
+
 /// Computes the recommendations for the app's estate at its now and opens
 /// the overlay.
 pub fn open(app: &mut App) -> Vec<Effect> {

@@ -9,7 +9,7 @@ pub mod state;
 pub use draw::{draw, draw_chooser};
 
 use crate::planner::{PlanSet, Subject};
-use crate::tui::action::{Action, Pane};
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::Loadable;
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
@@ -17,6 +17,23 @@ use crate::tui::panes::planner::state::{Choice, ChoiceThen};
 use crate::tui::state::{App, Confirmed, Overlay, TableView};
 use state::{AppliedPlan, PlannerState};
 use std::sync::Arc;
+
+/// The key bar while the plan chooser is open.
+pub const CHOOSER_KEYS: &[(&str, &str)] =
+    &[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")];
+
+/// The Planner's commands: planning a commitment or deployment starts on
+/// their panes (`p`, `D`; `D` leaves the bar first when it is short);
+/// applying the chosen option works here (the bar shows it with Enter,
+/// see `ui::key_hints`).
+pub fn commands() -> Vec<Command> {
+    const PLANNED: &[Pane] = &[Pane::Commitments, Pane::Deployments];
+    vec![
+        Command::new(Action::Plan, PLANNED, 1),
+        Command::new(Action::PlanDiscontinue, PLANNED, 3),
+        Command::help_only(Action::ApplyPlan, &[Pane::Planner]),
+    ]
+}
 
 // The keys: what `app::update` routes to this pane.
 

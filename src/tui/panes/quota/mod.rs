@@ -7,7 +7,7 @@ pub mod state;
 use crate::config::Config;
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku, capacity};
-use crate::tui::action::Pane;
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::data::Data;
 use crate::tui::data::{
     GAUGE, Row, SortKey, Table, Tone, capacity_cell, col, gauge_text, live_ptu, num, pct, pct_cell,
@@ -21,6 +21,11 @@ use rust_decimal::Decimal;
 use state::CapacityView;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The Quota pane's own commands: the capacity mode.
+pub fn commands() -> Vec<Command> {
+    vec![Command::new(Action::Capacity, &[Pane::Quota], 1)]
+}
 
 /// Draws the pane.
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {

@@ -21,3 +21,16 @@ pub mod keys;
 pub mod state;
 
 pub use state::*;
+
+/// The key bar while a form is open.
+pub const KEYS: &[(&str, &str)] = &[
+    ("↑↓/tab", "field"),
+    ("←→/+-", "change"),
+    ("enter", "save"),
+    ("esc", "cancel"),
+];
+
+/// The key bar while a form is open read-only (`--readonly`): Enter saves
+/// nothing (the form's title says so).
+pub const KEYS_READONLY: &[(&str, &str)] =
+    &[("↑↓/tab", "field"), ("←→/+-", "change"), ("esc", "close")];

@@ -15,6 +15,9 @@ use ratatui::widgets::{Clear, Paragraph};
 use std::path::PathBuf;
 use tui_input::Input;
 
+/// The key bar while the palette is open.
+pub const KEYS: &[(&str, &str)] = &[("enter", "run"), ("tab", "complete"), ("esc", "close")];
+
 /// Draws the commands matching `input` (all of them when none match).
 pub fn draw(app: &App, f: &mut Frame, body: Rect, status: Rect, input: &Input) {
     let matches = palette_matches(input.value());

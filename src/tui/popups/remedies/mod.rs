@@ -20,6 +20,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Borders, Clear, Paragraph};
 
+/// The key bar while the remedies are open.
+pub const KEYS: &[(&str, &str)] = &[("j/k", "choose"), ("enter/a", "apply"), ("esc", "close")];
+
 /// Columns a card needs.
 const CARD_MIN: u16 = 30;
 
