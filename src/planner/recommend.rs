@@ -404,6 +404,10 @@ struct Ctx<'a> {
     opts: &'a rating::Options,
     from: Time,
     to: Time,
+    /// Overage-class buffers of finished ratings, for the next: a rating
+    /// records hundreds of thousands of classes, and memory used before
+    /// costs no page faults.
+    spare: std::sync::Mutex<Vec<Vec<OverageClass>>>,
 }
 
 impl Ctx<'_> {
@@ -420,7 +424,12 @@ impl Ctx<'_> {
         let mut prepared =
             rating::prepare::Prepared::new(e, self.book, req.from, req.to, self.opts)?;
         prepared.explain = false;
-        let mut classes = Vec::new();
+        let mut classes = self
+            .spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
         let (f, _, _) = rating::engine::rate_recording(&prepared, &req, false, Some(&mut classes))?;
         let n = hours(self.from, self.to);
         let from_h = crate::rating::prepare::hour_index(self.from);
@@ -433,7 +442,7 @@ impl Ctx<'_> {
             end_h,
             ptu_minutes,
             ..
-        } in classes
+        } in classes.drain(..)
         {
             let v = by_index[resource].get_or_insert_with(|| vec![0; n]);
             let a = (start_h - from_h).max(0) as usize;
@@ -441,6 +450,9 @@ impl Ctx<'_> {
             for x in v.iter_mut().take(b).skip(a) {
                 *x += ptu_minutes;
             }
+        }
+        if let Ok(mut s) = self.spare.lock() {
+            s.push(classes);
         }
         // Resource ids are unique (validated), so each index's hours are
         // its id's.
@@ -650,6 +662,54 @@ fn renewal_off_for(start: Time, term: Term, end: Time) -> Time {
     }
 }
 
+/// Each key's part of `demand`, rated, in the keys' order. The parts are
+/// independent, so where the machine runs two threads at once a second one
+/// takes the next key not yet started while this one rates another (the
+/// ratings are pure: the same figures either way).
+fn rate_parts(
+    ctx: &Ctx,
+    demand: &Estate,
+    keys: &BTreeSet<(String, Sku)>,
+) -> Vec<Result<(Estate, Rated), PlanError>> {
+    let keys: Vec<&(String, Sku)> = keys.iter().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(key) = keys.get(i) else {
+                return done;
+            };
+            let part = restrict(
+                demand,
+                &Touched {
+                    keys: BTreeSet::from([(*key).clone()]),
+                    managed_compute: false,
+                },
+            );
+            let rated = ctx.rate(&part).map(|r| (part, r));
+            done.push((i, rated));
+        }
+    };
+    let two = keys.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut done = if two {
+        std::thread::scope(|s| {
+            let other = s.spawn(work);
+            let mut mine = work();
+            mine.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+            mine
+        })
+    } else {
+        work()
+    };
+    done.sort_by_key(|x| x.0);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// The recommendations and the expiry ladder for `estate` at `now`.
 pub fn recommend(
     estate: &Estate,
@@ -669,6 +729,7 @@ pub fn recommend(
         opts,
         from,
         to,
+        spare: std::sync::Mutex::new(Vec::new()),
     };
     let scopes = rating::prepare::ScopeIndex::new(&demand);
 
@@ -683,15 +744,8 @@ pub fn recommend(
         }
     }
     let mut parts: BTreeMap<(String, Sku), (Estate, Rated)> = BTreeMap::new();
-    for key in &keys {
-        let part = restrict(
-            &demand,
-            &Touched {
-                keys: BTreeSet::from([key.clone()]),
-                managed_compute: false,
-            },
-        );
-        let rated = ctx.rate(&part)?;
+    for (key, rated) in keys.iter().zip(rate_parts(&ctx, &demand, &keys)) {
+        let (part, rated) = rated?;
         parts.insert(key.clone(), (part, rated));
     }
     // Idle reservations per part: base id -> used PTU-minutes.
