@@ -1004,12 +1004,10 @@ fn rate_component(
                     j1 += 1;
                 }
                 let gs = &local_sets[set];
-                chain_in.clear();
-                chain_in.extend(gs.iter().map(|&g| rem[g]));
                 chain_caps.clear();
                 chain_caps.extend(order[j0..j1].iter().map(|x| x.2));
                 let cache = &mut chains[set];
-                match cache.find(&chain_in, &chain_caps) {
+                match cache.find(&rem, gs, &chain_caps) {
                     Found::All(hit) => {
                         for (k, &g) in gs.iter().enumerate() {
                             rem[g] = hit.output[k];
@@ -1017,6 +1015,8 @@ fn rate_component(
                         covs.extend_from_slice(&hit.covs);
                     }
                     found => {
+                        chain_in.clear();
+                        chain_in.extend(gs.iter().map(|&g| rem[g]));
                         let start = covs.len();
                         let sz = gs.len();
                         // The takes of an hour rated with the same pools
@@ -1054,7 +1054,7 @@ fn rate_component(
                         cache.store(
                             &chain_in,
                             &chain_caps,
-                            &states,
+                            &mut states,
                             cur.iter().copied(),
                             &covs[start..],
                         );
@@ -1279,11 +1279,12 @@ enum Found<'c> {
 }
 
 impl ChainCache {
-    fn find(&self, input: &[i64], caps: &[i64]) -> Found<'_> {
+    /// What is known of the chain offered the pools `gs` of `rem`.
+    fn find(&self, rem: &[i64], gs: &[usize], caps: &[i64]) -> Found<'_> {
         let mut best = Found::Nothing;
         let mut best_k = 0;
         for c in self.entries.iter().flatten() {
-            if c.input != input {
+            if !gs.iter().zip(&c.input).all(|(&g, &v)| rem[g] == v) {
                 continue;
             }
             if c.caps == caps {
@@ -1301,11 +1302,13 @@ impl ChainCache {
         best
     }
 
+    /// Keeps an hour's chain; `states` trades places with the buffer of
+    /// the entry it replaces.
     fn store(
         &mut self,
         input: &[i64],
         caps: &[i64],
-        states: &[i64],
+        states: &mut Vec<i64>,
         output: impl Iterator<Item = i64>,
         covs: &[i64],
     ) {
@@ -1326,8 +1329,7 @@ impl ChainCache {
         c.output.extend(output);
         c.covs.clear();
         c.covs.extend_from_slice(covs);
-        c.states.clear();
-        c.states.extend_from_slice(states);
+        std::mem::swap(&mut c.states, states);
     }
 }
 
@@ -1392,18 +1394,21 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
     let mut counts = [0u32; 256];
     let mut given = 0u64;
     let rems = &mut scratch.rems;
-    rems.clear();
+    // Every value is written below: only a longer chain zeroes new room.
     rems.resize(w.len(), 0);
-    for (x, rk) in w.iter_mut().zip(rems.iter_mut()) {
-        let exact = amt * *x as u64;
+    let rems = &mut rems[..w.len()];
+    for k in 0..w.len() {
+        let x = w[k] as u64;
+        let exact = amt * x;
         let mut s = ((u128::from(exact) * u128::from(inv)) >> 64) as u64;
         let mut r = exact - s * d;
-        let over = u64::from(r >= d);
-        s += over;
-        r -= over * d;
-        *x -= s as i64;
+        if r >= d {
+            s += 1;
+            r -= d;
+        }
+        w[k] = (x - s) as i64;
         given += s;
-        *rk = r;
+        rems[k] = r;
         counts[(r >> shift) as usize & 255] += 1;
     }
     let left = (amt - given) as usize;
@@ -1440,8 +1445,8 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
         t -= 1;
     }
     let (lo, hi) = (((t as u64) << shift).max(1), (t as u64 + 1) << shift);
-    for (x, &r) in w.iter_mut().zip(rems.iter()) {
-        *x -= i64::from(r >= hi);
+    for k in 0..w.len() {
+        w[k] -= i64::from(rems[k] >= hi);
     }
     keys.extend(
         rems.iter()
