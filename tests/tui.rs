@@ -1807,7 +1807,8 @@ fn a_key_conflict_in_the_config_is_refused_naming_the_file() {
         config,
     })
     .err()
-    .expect("refused");
+    .expect("refused")
+    .to_string();
     assert_eq!(
         err,
         "/home/u/.config/ptudesk/config.toml: keys: \"j\" is bound to both down (down) and refund (refund), which both work in the Reservations pane; a key can serve two actions only where they never apply together. Give one of them another key in [keys]"
@@ -1821,7 +1822,8 @@ fn a_key_conflict_in_the_config_is_refused_naming_the_file() {
         config,
     })
     .err()
-    .unwrap();
+    .unwrap()
+    .to_string();
     assert!(
         err.starts_with("/c.toml: keys.add_ptuu: unknown action"),
         "{err}"

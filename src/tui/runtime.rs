@@ -12,7 +12,7 @@ use super::effect::Effect;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::ui;
-use super::worker::{StoreSlot, Worker, throwaway};
+use super::worker::{StoreSlot, ThrowawayError, Worker, throwaway};
 use crate::config::Config;
 use crate::domain::time::Time;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
@@ -45,12 +45,49 @@ pub struct Options {
     pub config: Config,
 }
 
+/// Why the terminal app did not start, or stopped on its own. The command
+/// line prints it and exits with its input-error code.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(
+        "the terminal app needs a terminal; for scripts, use a command such as `ptudesk forecast` (see --help)"
+    )]
+    NoTerminal,
+    /// `[keys]` or `[colors]` refused, naming the settings file they come
+    /// from when there is one.
+    #[error("{}{message}", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+    Settings {
+        file: Option<PathBuf>,
+        message: String,
+    },
+    /// `--scenario FILE` does not read as a snapshot.
+    #[error(transparent)]
+    Scenario(#[from] crate::ingest::InputError),
+    /// The throw-away store of `--demo` or `--scenario`.
+    #[error(transparent)]
+    Throwaway(#[from] ThrowawayError),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot set up the terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot watch signals: {0}")]
+    Signals(std::io::Error),
+    #[error("cannot draw: {0}")]
+    Draw(std::io::Error),
+    /// A signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) ended the app.
+    #[error("stopped by {0}; nothing unsaved was written")]
+    Stopped(&'static str),
+    /// The app stopped itself ([`App::fatal`]).
+    #[error("{0}")]
+    Fatal(String),
+}
+
 /// What the app needs before its first frame: state and worker.
-pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
+pub fn prepare(opts: Options) -> Result<(App, Worker), TuiError> {
     // Key and colour problems name the settings file they come from.
-    let named = |e: String| match &opts.config.file {
-        Some(f) => format!("{}: {e}", f.display()),
-        None => e,
+    let named = |message: String| TuiError::Settings {
+        file: opts.config.file.clone(),
+        message,
     };
     let keymap = Keymap::new(&opts.config.keys, super::commands::all()).map_err(named)?;
     let theme = Theme::new(&opts.config.colors, Theme::no_color_env()).map_err(named)?;
@@ -74,7 +111,7 @@ pub fn prepare(opts: Options) -> Result<(App, Worker), String> {
             "demo (throw-away store)".to_string(),
         ),
         StoreChoice::Scenario(file) => {
-            let e = crate::ingest::snapshot::load(file).map_err(|e| e.to_string())?;
+            let e = crate::ingest::snapshot::load(file)?;
             (
                 throwaway(&e, now, "scenario")?,
                 format!("{} (throw-away store)", file.display()),
@@ -146,11 +183,9 @@ pub fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Opens the terminal app and runs it until the user quits.
-pub fn run(opts: Options) -> Result<(), String> {
+pub fn run(opts: Options) -> Result<(), TuiError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(
-            "the terminal app needs a terminal; for scripts, use a command such as `ptudesk forecast` (see --help)".into(),
-        );
+        return Err(TuiError::NoTerminal);
     }
     let _log = init_logging();
     let (mut app, worker) = prepare(opts)?;
@@ -159,10 +194,9 @@ pub fn run(opts: Options) -> Result<(), String> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(TuiError::Runtime)?;
     // Restores the terminal before a panic message is printed.
-    let mut terminal =
-        ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let mut terminal = ratatui::try_init().map_err(TuiError::Terminal)?;
     // A paste arrives as one event, not as thousands of keys.
     let _ = ratatui::crossterm::execute!(
         std::io::stdout(),
@@ -183,7 +217,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     );
     ratatui::restore();
     if let (Ok(()), Some(msg)) = (&result, app.fatal.take()) {
-        result = Err(msg);
+        result = Err(TuiError::Fatal(msg));
     }
     rt.shutdown_background();
     tracing::info!("stopped: {result:?}");
@@ -219,10 +253,9 @@ struct Signals([tokio::signal::unix::Signal; 4]);
 
 #[cfg(unix)]
 impl Signals {
-    fn new() -> Result<Signals, String> {
+    fn new() -> Result<Signals, TuiError> {
         use tokio::signal::unix::{SignalKind, signal};
-        let watch =
-            |kind: SignalKind| signal(kind).map_err(|e| format!("cannot watch signals: {e}"));
+        let watch = |kind: SignalKind| signal(kind).map_err(TuiError::Signals);
         Ok(Signals([
             watch(SignalKind::terminate())?,
             watch(SignalKind::interrupt())?,
@@ -248,7 +281,7 @@ struct Signals;
 
 #[cfg(not(unix))]
 impl Signals {
-    fn new() -> Result<Signals, String> {
+    fn new() -> Result<Signals, TuiError> {
         Ok(Signals)
     }
 
@@ -261,7 +294,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     worker: Worker,
-) -> Result<(), String> {
+) -> Result<(), TuiError> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let (etx, mut erx) = mpsc::unbounded_channel::<Event>();
     // Terminal events come from a plain thread: crossterm's read blocks.
@@ -285,7 +318,7 @@ async fn event_loop(
         if dirty {
             terminal
                 .draw(|f| ui::draw(app, f))
-                .map_err(|e| format!("cannot draw: {e}"))?;
+                .map_err(TuiError::Draw)?;
             dirty = false;
         }
         let action = tokio::select! {
@@ -300,7 +333,7 @@ async fn event_loop(
             name = signals.recv() => {
                 // Back to the caller, which restores the terminal.
                 tracing::info!("{name}: stopping");
-                return Err(format!("stopped by {name}; nothing unsaved was written"));
+                return Err(TuiError::Stopped(name));
             }
             _ = tick.tick() => {
                 let w = worker.clone();

@@ -14,7 +14,8 @@ use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::planner::{self, Params};
 use crate::rating::{Basis, RatingError};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -66,18 +67,25 @@ pub struct StoreSlot {
     pub seen: Option<i64>,
 }
 
+/// Why a throw-away store (`--demo`, `--scenario`, `:demo`) was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ThrowawayError {
+    #[error("cannot make a throw-away store: {0}")]
+    Folder(std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Creates a throw-away store holding `estate`.
-pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, String> {
+pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, ThrowawayError> {
     let dir = tempfile::Builder::new()
         .prefix("ptudesk-")
         .tempdir()
-        .map_err(|e| format!("cannot make a throw-away store: {e}"))?;
+        .map_err(ThrowawayError::Folder)?;
     let path = dir.path().join("ptudesk.db");
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-    store
-        .transact::<String>(what, what, now, |_| Ok(estate.clone()))
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    let mut store = Store::open(&path)?;
+    // Writing the estate as it is can't be refused.
+    let Ok(_) = store.transact::<Infallible>(what, what, now, |_| Ok(estate.clone()))?;
     let seen = store.data_version().ok();
     Ok(StoreSlot {
         store: Some(store),
@@ -85,6 +93,18 @@ pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, St
         path,
         temp: Some(dir),
     })
+}
+
+/// Why [`Worker::with_store`]'s work did not run or failed: the store
+/// could not be reached, or the work said why (`E`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreAccess<E> {
+    #[error("the store lock was poisoned")]
+    Poisoned,
+    #[error(transparent)]
+    Open(StoreError),
+    #[error("{0}")]
+    Failed(E),
 }
 
 /// Runs effects: owns the store (behind a mutex, one SQLite connection),
@@ -127,18 +147,15 @@ impl Worker {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, String>,
     ) -> Result<T, String> {
-        self.on_store(false, f)
+        self.on_store(false, f).map_err(|e| e.to_string())
     }
 
-    fn on_store<T>(
+    fn on_store<T, E>(
         &self,
         mark_seen: bool,
-        f: impl FnOnce(&mut Store) -> Result<T, String>,
-    ) -> Result<T, String> {
-        let mut slot = self
-            .slot
-            .lock()
-            .map_err(|_| "the store lock was poisoned".to_string())?;
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, StoreAccess<E>> {
+        let mut slot = self.slot.lock().map_err(|_| StoreAccess::Poisoned)?;
         if slot.store.is_none() {
             let path = slot.path.clone();
             let store = if self.readonly {
@@ -146,7 +163,7 @@ impl Worker {
             } else {
                 Store::open(&path)
             }
-            .map_err(|e| e.to_string())?;
+            .map_err(StoreAccess::Open)?;
             slot.store = Some(store);
         }
         let store = slot.store.as_mut().expect("opened");
@@ -157,7 +174,7 @@ impl Worker {
         // never move this connection's marker) leave it alone, so a write
         // between the estate's load and theirs is not taken as seen either.
         let before = store.data_version().ok();
-        let r = f(store);
+        let r = f(store).map_err(StoreAccess::Failed);
         if mark_seen && r.is_ok() {
             slot.seen = before;
         }
@@ -332,11 +349,14 @@ impl Worker {
     }
 
     fn load_estate(&self) -> Result<Estate, String> {
-        let missing_ok = self.readonly;
-        let r = self.on_store(true, |s| s.load().map_err(|e| e.to_string()));
-        match r {
-            Err(e) if missing_ok && e.starts_with("no store at") => Ok(Estate::empty()),
-            r => r,
+        match self.on_store(true, |s| s.load()) {
+            Ok(e) => Ok(e),
+            // Read-only (`--readonly`) on a store not made yet: nothing in it.
+            Err(
+                StoreAccess::Open(StoreError::Missing(_))
+                | StoreAccess::Failed(StoreError::Missing(_)),
+            ) if self.readonly => Ok(Estate::empty()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -561,7 +581,7 @@ impl Worker {
                     }
                     vec![Action::Opened("demo (throw-away store)".into())]
                 }
-                Err(e) => vec![Action::Wrote(Err(e), false)],
+                Err(e) => vec![Action::Wrote(Err(e.to_string()), false)],
             },
             Effect::Plan {
                 seq,
