@@ -1388,10 +1388,10 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
     // by less than x / 2^64 + 2^-33 < 1.
     let inv = u64::MAX / d;
     let amt = amount as u64;
-    // The remainders are counted by their top 8 bits on the way (used
+    // The remainders are counted by their top 6 bits on the way (used
     // below from 128 pools).
-    let shift = (64 - (d - 1).leading_zeros()).saturating_sub(8);
-    let mut counts = [0u32; 256];
+    let shift = (64 - (d - 1).leading_zeros()).saturating_sub(6);
+    let mut counts = [0u32; 64];
     let mut given = 0u64;
     let rems = &mut scratch.rems;
     // Every value is written below: only a longer chain zeroes new room.
@@ -1409,7 +1409,7 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
         w[k] = (x - s) as i64;
         given += s;
         rems[k] = r;
-        counts[(r >> shift) as usize & 255] += 1;
+        counts[(r >> shift) as usize & 63] += 1;
     }
     let left = (amt - given) as usize;
     if left == 0 {
@@ -1439,7 +1439,7 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
     // By the counts: the pools of the higher counts all get one, and only
     // those of the count where `left` is reached are ranked (positive
     // remainders of `[lo, hi)`).
-    let (mut above, mut t) = (0usize, 255usize);
+    let (mut above, mut t) = (0usize, 63usize);
     while above + (counts[t] as usize) < left {
         above += counts[t] as usize;
         t -= 1;
