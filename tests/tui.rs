@@ -2642,6 +2642,30 @@ fn a_page_is_the_rows_a_table_shows() {
 }
 
 #[test]
+fn a_page_on_a_pane_not_yet_drawn_is_the_rows_it_will_show() {
+    // A pane switch (or a jump) pages before the next frame: the page is
+    // the one the last frame laid out for that pane, foot lines included.
+    let dir = tempfile::tempdir().unwrap();
+    let estate = ptudesk::generate::generate(400, 7, now());
+    let file = dir.path().join("big.json");
+    std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
+    let (mut app, worker) = scenario(file);
+    send(&mut app, &worker, Action::PaneDeployments);
+    screen(&mut app, 120, 40);
+    send(&mut app, &worker, Action::PaneReservations);
+    let page = app.page();
+    let s = screen(&mut app, 120, 40);
+    let lines = screen_lines(&s);
+    let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
+    let body = lines[top + 2..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .count();
+    assert!(body >= 3, "{s}");
+    assert_eq!(page, body, "{s}");
+}
+
+#[test]
 fn a_long_message_wraps_under_the_pane() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");

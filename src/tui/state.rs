@@ -194,13 +194,13 @@ pub struct ChartState {
     pub data: Loadable<Arc<ChartData>>,
 }
 
-/// A page as a frame drew it: the pane, the window size and the rows of
-/// the table's body.
+/// The pages a frame laid out: the window size and, for every pane, the
+/// rows its table's body holds (by [`Pane::index`]), as that pane would be
+/// drawn in this state (its selected row's foot, the status lines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DrawnPage {
-    pub pane: Pane,
     pub size: (u16, u16),
-    pub rows: usize,
+    pub rows: [usize; 8],
 }
 
 /// The whole app.
@@ -263,8 +263,8 @@ pub struct App {
     pub capacity: Option<CapacityView>,
     /// The first row of the Overview's region table in view (`J` / `K`).
     pub regions_offset: usize,
-    /// The page (rows of the table's body) the last frame drew: its pane,
-    /// window size and rows. Drawing records it; [`App::page`] reads it.
+    /// The pages (rows of each pane's table body) the last frame laid out,
+    /// at its window size. Drawing records them; [`App::page`] reads them.
     pub drawn_page: Cell<Option<DrawnPage>>,
     /// Actions a popup or pane asked `update` to run after it (a palette
     /// command naming an action): `update` routes them in order.
@@ -449,16 +449,16 @@ impl App {
     }
 
     /// Rows a page holds in the current window (the table's body height):
-    /// what the last frame drew for this pane at this size
-    /// ([`App::drawn_page`], set by `ui::draw`). Before a first frame of
-    /// the pane at this size: the window less the pane's fixed chrome (one
-    /// status line, nothing under the table).
+    /// what the last frame laid out for this pane at this size
+    /// ([`App::drawn_page`], set by `ui::draw` for every pane, so a jump
+    /// to another pane pages as that pane is drawn). Before a first frame
+    /// at this size: the window less the pane's fixed chrome (one status
+    /// line, nothing under the table).
     pub fn page(&self) -> usize {
         if let Some(d) = self.drawn_page.get()
-            && d.pane == self.pane
             && d.size == self.size
         {
-            return d.rows;
+            return d.rows[self.pane.index()];
         }
         let h = self.size.1 as usize;
         let chrome = match self.pane {

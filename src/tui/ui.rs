@@ -22,9 +22,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// Draws the whole screen.
 pub fn draw(app: &App, f: &mut Frame) {
     app.drawn_page.set(Some(DrawnPage {
-        pane: app.pane,
         size: app.size,
-        rows: page(app),
+        rows: Pane::ALL.map(|p| page(app, p)),
     }));
     let area = f.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
@@ -265,16 +264,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-/// Rows a page holds in the current window (the table's body height),
-/// as this frame lays it out: the window less the tab row, header, status
-/// lines, key bar and the pane's own chrome (its borders, header row and
-/// what it shows under or beside the table). `draw` records it for
-/// [`App::page`].
-fn page(app: &App) -> usize {
+/// Rows a page of `pane` holds in the current window (its table's body
+/// height), as this frame lays it out: the window less the tab row,
+/// header, status lines, key bar and the pane's own chrome (its borders,
+/// header row and what it shows under or beside the table). `draw`
+/// records it for every pane for [`App::page`].
+fn page(app: &App, pane: Pane) -> usize {
     // A long status message takes more than its one line.
     let status = status_lines(app, app.size.0).len().max(1);
     let chrome = status - 1
-        + match app.pane {
+        + match pane {
             Pane::Forecast => 5 + (app.size.1 as usize).saturating_sub(4) / 2,
             Pane::Overview => (app.size.1 as usize).saturating_sub(4) / 2 + 6,
             Pane::Reservations => {
@@ -284,8 +283,8 @@ fn page(app: &App) -> usize {
             // window less the tab row, status, message and key bar.
             _ => {
                 let (w, h) = app.size;
-                let pane = h.saturating_sub(3 + status as u16);
-                7 + super::table::table_foot(app, app.pane, w, pane).len()
+                let height = h.saturating_sub(3 + status as u16);
+                7 + super::table::table_foot(app, pane, w, height).len()
             }
         };
     (app.size.1 as usize).saturating_sub(chrome).max(1)
