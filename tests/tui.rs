@@ -2613,13 +2613,30 @@ fn details_mark_the_instants_an_import_estimated() {
     );
 }
 
-#[test]
-fn a_page_is_the_rows_a_table_shows() {
+/// The rows of the first table's body on a drawn screen.
+fn body_rows(s: &str) -> usize {
+    let lines = screen_lines(s);
+    let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
+    lines[top + 2..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .count()
+}
+
+/// The app on a generated estate of 400 deployments, as a scenario (the
+/// folder holds its file).
+fn big_scenario() -> (tempfile::TempDir, App, Worker) {
     let dir = tempfile::tempdir().unwrap();
     let estate = ptudesk::generate::generate(400, 7, now());
     let file = dir.path().join("big.json");
     std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
-    let (mut app, worker) = scenario(file);
+    let (app, worker) = scenario(file);
+    (dir, app, worker)
+}
+
+#[test]
+fn a_page_is_the_rows_a_table_shows() {
+    let (_dir, mut app, worker) = big_scenario();
     for pane in [
         Action::PaneDeployments,
         Action::PaneCommitments,
@@ -2629,12 +2646,7 @@ fn a_page_is_the_rows_a_table_shows() {
         send(&mut app, &worker, pane.clone());
         for (w, h) in [(120, 40), (80, 24)] {
             let s = screen(&mut app, w, h);
-            let lines = screen_lines(&s);
-            let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
-            let body = lines[top + 2..]
-                .iter()
-                .take_while(|l| !l.starts_with('└'))
-                .count();
+            let body = body_rows(&s);
             assert!(body >= 3, "{s}");
             assert_eq!(app.page(), body, "{pane:?} at {w}x{h}:\n{s}");
         }
@@ -2645,22 +2657,13 @@ fn a_page_is_the_rows_a_table_shows() {
 fn a_page_on_a_pane_not_yet_drawn_is_the_rows_it_will_show() {
     // A pane switch (or a jump) pages before the next frame: the page is
     // the one the last frame laid out for that pane, foot lines included.
-    let dir = tempfile::tempdir().unwrap();
-    let estate = ptudesk::generate::generate(400, 7, now());
-    let file = dir.path().join("big.json");
-    std::fs::write(&file, serde_json::to_string(&estate).unwrap()).unwrap();
-    let (mut app, worker) = scenario(file);
+    let (_dir, mut app, worker) = big_scenario();
     send(&mut app, &worker, Action::PaneDeployments);
     screen(&mut app, 120, 40);
     send(&mut app, &worker, Action::PaneReservations);
     let page = app.page();
     let s = screen(&mut app, 120, 40);
-    let lines = screen_lines(&s);
-    let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
-    let body = lines[top + 2..]
-        .iter()
-        .take_while(|l| !l.starts_with('└'))
-        .count();
+    let body = body_rows(&s);
     assert!(body >= 3, "{s}");
     assert_eq!(page, body, "{s}");
 }
@@ -2692,12 +2695,7 @@ fn a_long_message_wraps_under_the_pane() {
     // The table above gives up the lines the message takes, and a page is
     // what it still shows.
     assert!(ptudesk::tui::ui::status_lines(&app, 80).len() >= 2, "{msg}");
-    let lines = screen_lines(&s);
-    let top = lines.iter().position(|l| l.starts_with('┌')).unwrap();
-    let body = lines[top + 2..]
-        .iter()
-        .take_while(|l| !l.starts_with('└'))
-        .count();
+    let body = body_rows(&s);
     assert_eq!(app.page(), body, "{s}");
     // Every pane still draws with the message taking three lines at 80x24.
     let long = app
