@@ -29,7 +29,6 @@ pub use super::data::Loadable;
 use super::data::{Data, Tone};
 use super::effect::{AckChange, Effect};
 use super::keymap::Key;
-use super::panes::notifications::ack_words;
 pub use super::panes::planner::selected_option;
 use super::panes::planner::{apply_selected, plan_applied, planned, replan};
 use super::panes::quota::close_capacity;
@@ -42,45 +41,10 @@ use super::popups::remedies::keys::{remedies_action, repriced};
 /// The state, at its former paths (`app::App`, `app::Overlay`).
 pub use super::state::{App, Overlay};
 use super::state::{Confirmed, go_back, jump, move_selection};
-use crate::domain::notice::Notification;
 use crate::domain::time::floor_hour;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 use tui_input::Input;
-
-// The notifications and overview tables are derived in the app (they mix
-// loads); kept alongside the state so views can index them.
-impl App {
-    pub(crate) fn rebuild_notifications(&mut self) {
-        self.notification_table = match &self.notifications {
-            Loadable::Ready(list) if self.show_acknowledged => {
-                let mut all: Vec<Notification> = list.to_vec();
-                all.extend(self.silenced.iter().map(|(n, _)| n.clone()));
-                let mut t = super::panes::notifications::notification_table(&all);
-                // The acknowledged ones dimmed, saying so.
-                for r in &mut t.rows {
-                    if let Some((_, a)) = self.silenced.iter().find(|(n, _)| n.id == r.key) {
-                        r.tone = Tone::Dim;
-                        if let Some(m) = r.cells.last_mut() {
-                            *m = format!("[{}] {m}", ack_words(a));
-                        }
-                    }
-                }
-                Some(t)
-            }
-            Loadable::Ready(list) => Some(super::panes::notifications::notification_table(list)),
-            _ => None,
-        };
-        self.refresh(Pane::Notifications);
-    }
-
-    fn rebuild_events(&mut self) {
-        self.events_table = self
-            .data()
-            .map(|d| super::panes::overview::events_table(&d.overview.events));
-        self.refresh(Pane::Overview);
-    }
-}
 
 /// Translates a terminal key into an action, given what has the keys.
 pub fn key_action(app: &App, ev: &KeyEvent) -> Option<Action> {
@@ -216,7 +180,7 @@ fn route(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Silenced(seq, list) => {
             if seq == app.notify_seq {
                 app.silenced = list;
-                app.rebuild_notifications();
+                super::panes::notifications::rebuild(app);
             }
             vec![]
         }
@@ -246,7 +210,7 @@ fn route(app: &mut App, action: Action) -> Vec<Effect> {
                     Ok(list) => Loadable::Ready(list),
                     Err(e) => Loadable::Failed(e),
                 };
-                app.rebuild_notifications();
+                super::panes::notifications::rebuild(app);
             }
             vec![]
         }
@@ -407,7 +371,7 @@ fn loaded(app: &mut App, seq: u64, result: Result<Arc<Data>, String>) -> Vec<Eff
                 app.capacity = Some(CapacityView::new(&estate, c.query.clone(), app.now));
             }
             app.data = Loadable::Ready(d);
-            app.rebuild_events();
+            super::panes::overview::rebuild_events(app);
             app.refresh_all();
             let external = std::mem::take(&mut app.external_reload);
             let mut out = refit_form(app, external);

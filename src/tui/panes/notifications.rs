@@ -117,7 +117,7 @@ pub(crate) fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ToggleAcknowledged => {
             app.show_acknowledged = !app.show_acknowledged;
-            app.rebuild_notifications();
+            rebuild(app);
             let n = app.silenced.len();
             app.set_status(
                 Tone::Info,
@@ -164,6 +164,31 @@ pub(crate) fn select(app: &mut App, key: &str) -> Vec<Effect> {
         selected: 0,
     });
     vec![]
+}
+
+/// Builds the pane's table again from the notifications and, when the
+/// acknowledged ones are shown, those too (dimmed, saying so).
+pub(crate) fn rebuild(app: &mut App) {
+    app.notification_table = match &app.notifications {
+        Loadable::Ready(list) if app.show_acknowledged => {
+            let mut all: Vec<Notification> = list.to_vec();
+            all.extend(app.silenced.iter().map(|(n, _)| n.clone()));
+            let mut t = notification_table(&all);
+            // The acknowledged ones dimmed, saying so.
+            for r in &mut t.rows {
+                if let Some((_, a)) = app.silenced.iter().find(|(n, _)| n.id == r.key) {
+                    r.tone = Tone::Dim;
+                    if let Some(m) = r.cells.last_mut() {
+                        *m = format!("[{}] {m}", ack_words(a));
+                    }
+                }
+            }
+            Some(t)
+        }
+        Loadable::Ready(list) => Some(notification_table(list)),
+        _ => None,
+    };
+    app.refresh(Pane::Notifications);
 }
 
 /// An acknowledgement in a few words.

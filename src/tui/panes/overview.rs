@@ -268,6 +268,12 @@ fn top_notes(app: &App, width: usize) -> Vec<(Tone, Vec<String>)> {
         .collect()
 }
 
+/// Builds the events table again from the loaded data.
+pub(crate) fn rebuild_events(app: &mut App) {
+    app.events_table = app.data().map(|d| events_table(&d.overview.events));
+    app.refresh(Pane::Overview);
+}
+
 /// Upcoming expiries, renewals and planned purchases.
 pub fn events_table(events: &[Event]) -> Table {
     let rows = events
