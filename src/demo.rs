@@ -1,11 +1,11 @@
 //! The bundled demo estate (`assets/demo.json`), shifted by whole months so
 //! that its story (an expiry next week, a migration this month) sits around
-//! "now".
+//! "now", with Azure's service capacity answers read a few hours before now.
 
 use crate::domain::Estate;
 use crate::domain::time::{Time, add_months};
 use crate::ingest::snapshot;
-use chrono::{Datelike, TimeZone, Utc};
+use chrono::{Datelike, SubsecRound, TimeZone, Utc};
 
 /// The demo file as shipped.
 pub const DEMO_JSON: &str = include_str!("../assets/demo.json");
@@ -37,13 +37,24 @@ pub fn shift_months(now: Time) -> i32 {
         .expect("three candidates")
 }
 
-/// The demo estate, dated around `now`.
+/// The demo estate, dated around `now`: its story shifted by
+/// [`shift_months`], and its service capacity answers (`model_capacities`,
+/// dated three hours before the anchor in the file) moved by the exact
+/// time from the anchor to `now`, so they are as old at `now` as at the
+/// anchor. A capacity answer is a reading, as a sync makes one, not part of
+/// the story: shifted by months it would be up to half a month old, or
+/// dated after `now`.
 pub fn estate(now: Time) -> Estate {
     let mut e = snapshot::parse("assets/demo.json", DEMO_JSON.as_bytes())
         .expect("the bundled demo estate is valid");
     let k = shift_months(now);
     if k != 0 {
         e.map_times(|t| add_months(t, k));
+    }
+    // Whole seconds, rounded into the past: never younger than in the file.
+    let read = now - anchor();
+    for c in &mut e.model_capacities {
+        c.as_of = (c.as_of + read).trunc_subsecs(0);
     }
     e
 }

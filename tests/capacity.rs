@@ -392,3 +392,76 @@ fn bad_capacity_arguments_get_one_message_and_exit_1() {
         assert!(o.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// `ptudesk --demo` carries Azure's capacity answers, read three hours
+/// before now whenever now is (the story moves by whole months, the answers
+/// by the exact time from the story's anchor, 22 November 2026 09:00, to
+/// now): gpt-4o 2024-08-06 fits in Sweden Central Global on the research
+/// account, and West US 3 and East US 2 Data Zone have no room left.
+#[test]
+fn the_demo_answers_where_its_gpt4o_can_go_three_hours_after_the_read() {
+    let (dir, db) = setup();
+    // 7 December 16:05: the story is December's (its anchor 22 December
+    // 09:00), the answers dated 16:05 - 3 h = 13:05, 10,800 s old.
+    let args = [
+        "--demo",
+        "--now",
+        "2026-12-07T16:05:00Z",
+        "capacity",
+        "--model",
+        "gpt-4o",
+        "--version",
+        "2024-08-06",
+        "--ptu",
+        "300",
+    ];
+    let out = ok(
+        dir.path(),
+        &db,
+        &[&args[..], &["--format", "json"]].concat(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let places = v["places"].as_array().unwrap();
+    // Five regions, three types: every place has an answer.
+    assert_eq!(places.len(), 15, "{out}");
+    for p in places {
+        assert_eq!(p["capacity"]["as_of"], "2026-12-07T13:05:00Z", "{p}");
+        assert_eq!(p["capacity"]["age_seconds"], 10_800, "{p}");
+    }
+    // First: Sweden Central Global, 600 free; sub-research's Global limit
+    // 500 less research-gpt41's 100 and eval-o3's 35 (its resize to 50
+    // comes on the 16th) leaves 365 >= 300.
+    let first = &places[0];
+    assert_eq!(first["region"], "swedencentral");
+    assert_eq!(first["sku"], "GlobalProvisionedManaged");
+    assert_eq!(first["capacity"]["available"], 600);
+    assert_eq!(first["free_quota"], 365);
+    assert_eq!(first["answer"], "fits");
+    assert_eq!(first["resources"], serde_json::json!(["aoai-swc-research"]));
+    let answer = |region: &str, sku: &str| {
+        places
+            .iter()
+            .find(|p| p["region"] == region && p["sku"] == sku)
+            .map(|p| {
+                (
+                    p["capacity"]["available"].as_i64().unwrap(),
+                    p["answer"].clone(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        answer("westus3", "ProvisionedManaged"),
+        (0, "no service capacity".into())
+    );
+    assert_eq!(
+        answer("eastus2", "DataZoneProvisionedManaged"),
+        (0, "no service capacity".into())
+    );
+    // The table says the age as a person does.
+    let table = ok(dir.path(), &db, &args);
+    assert!(
+        table.contains("  swedencentral Global    600 (3 h old)  365        fits"),
+        "{table}"
+    );
+}

@@ -24,10 +24,6 @@ fn now() -> Time {
     parse_time_arg(NOW).unwrap()
 }
 
-fn demo() -> (App, Worker) {
-    common::tui::demo(now())
-}
-
 fn store_path(worker: &Worker) -> PathBuf {
     worker.slot.lock().unwrap().path.clone()
 }
@@ -47,10 +43,21 @@ fn cli(worker: &Worker, args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-/// The demo with Azure's capacity answer for three models (tests/data/azure)
+/// The demo estate without the capacity answers it ships with (a store
+/// that never read any), in a throw-away store at [`NOW`].
+fn demo_unread() -> (App, Worker) {
+    let mut e = ptudesk::demo::estate(now());
+    e.model_capacities.clear();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo-unread.json");
+    std::fs::write(&file, ptudesk::ingest::snapshot::to_json(&e)).unwrap();
+    common::tui::scenario(file, now())
+}
+
+/// That store with Azure's capacity answer for one model (tests/data/azure)
 /// imported by another process, read three hours before now.
 fn demo_with_capacity() -> (App, Worker) {
-    let (mut app, worker) = demo();
+    let (mut app, worker) = demo_unread();
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/azure/model-capacities.json"
@@ -127,6 +134,42 @@ fn the_quota_pane_shows_service_capacity_beside_quota_with_its_age() {
         kid("rag-gpt4omini").contains("service capacity not read"),
         "{s}"
     );
+}
+
+/// `--demo` ships Azure's capacity answers, read three hours before now
+/// whenever now is: the story moves by whole months, the answers by the
+/// exact time from the story's anchor (22 November 2026, 09:00) to now.
+#[test]
+fn the_demo_shows_its_own_capacity_answers_three_hours_old() {
+    for (at, read) in [
+        // The story's own now: the file's date, 06:00.
+        (NOW, READ),
+        // 7 December 16:05: the story is December's (anchor 22 December
+        // 09:00); shifted with it, the answers would be dated 22 December
+        // 06:00, after now. They are dated 16:05 - 3 h.
+        ("2026-12-07T16:05:00Z", "2026-12-07T13:05:00Z"),
+    ] {
+        let at = parse_time_arg(at).unwrap();
+        let (mut app, worker) = common::tui::demo(at);
+        let read = parse_time_arg(read).unwrap();
+        let caps = &app.data().unwrap().estate.model_capacities;
+        assert!(!caps.is_empty());
+        assert!(caps.iter().all(|c| c.as_of == read), "{caps:?}");
+        send(&mut app, &worker, Action::PaneQuota);
+        // eastus2 Regional runs gpt-4o 2024-08-06 (400 free) and
+        // gpt-4o-mini 2024-07-18 (150 free): the tightest.
+        assert_eq!(
+            cell(&app, "sub-prod/eastus2/ProvisionedManaged", "Capacity"),
+            "150 (3 h old)"
+        );
+        // westus3 Regional has no room left for support-gpt4o's gpt-4o
+        // 2024-11-20 (triage's gpt-4.1-mini: 20).
+        assert_eq!(
+            cell(&app, "sub-platform/westus3/ProvisionedManaged", "Capacity"),
+            "0 (3 h old)"
+        );
+        assert!(!screen(&mut app, 120, 40).contains("not read"));
+    }
 }
 
 #[test]

@@ -13,8 +13,17 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// The demo estate in a throw-away store at `now` (the clock stopped),
 /// loaded and rated, with the shipped settings.
 pub fn demo(now: Time) -> (App, Worker) {
+    open(StoreChoice::Demo, now)
+}
+
+/// A snapshot file in a throw-away store at `now`, as [`demo`].
+pub fn scenario(file: std::path::PathBuf, now: Time) -> (App, Worker) {
+    open(StoreChoice::Scenario(file), now)
+}
+
+fn open(store: StoreChoice, now: Time) -> (App, Worker) {
     let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Demo,
+        store,
         now: Some(now),
         clock_start: None,
         readonly: false,
