@@ -266,7 +266,7 @@ fn capacity_table_checked_by_hand() {
         String::from_utf8_lossy(&o.stderr)
     );
     let expected = "\
-Where 300 PTU of gpt-4o (2024-08-06) can go, as of 2026-12-07T10:00:00Z (service capacity as last read from Azure):
+Where 300 PTU of gpt-4o (2024-08-06) can go, as of 2026-12-07 10:00 UTC (service capacity as last read from Azure):
   region        type     capacity       free quota answer                hourly/month USD reserved/month USD on
   swedencentral Global   600 (2 h old)  1000       fits                        197,100.00          60,000.00 aoai-swe
   eastus2       Global   1000 (2 h old) 300        fits                        219,000.00          66,000.00 aoai-east

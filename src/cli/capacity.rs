@@ -7,7 +7,7 @@ use crate::domain::Sku;
 use crate::domain::capacity::{self, HOURS_PER_MONTH, Place, Query};
 use crate::domain::money::{fmt_money, fmt_money_grouped};
 use crate::domain::prices::PriceBook;
-use crate::domain::time::{Time, fmt_time};
+use crate::domain::time::{Time, fmt_minute, fmt_time};
 use crate::domain::validate::MAX_PTU;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -132,7 +132,7 @@ pub fn to_table(q: &Query, places: &[Place], currency: &str, now: Time) -> Strin
         "Where {} PTU of {} ({version}) can go, as of {} (service capacity as last read from Azure):",
         q.ptu,
         q.model,
-        fmt_time(now)
+        fmt_minute(now)
     );
     if places.is_empty() {
         let _ = writeln!(
