@@ -44,6 +44,15 @@
 //!
 //! A class costs O(groups + reservation scope sizes) of its component, so a
 //! year of a 2,000-deployment estate is a few hundred thousand small steps.
+//! The exception is a fully used shared or management-group reservation: its
+//! coverage is split over every pool of its scope by largest remainder, one
+//! reservation after another. The reservations of one scope are taken as a
+//! chain, and a chain offered the same pools and capacities as in an hour
+//! already rated leaves what it left then; a change in one of its pools
+//! changes the sum every share is divided by, so the chain is taken again,
+//! at pools x reservations of the chain. Where both grow with the estate, as
+//! the change events do, the work grows about as the cube of its size
+//! (README, "Growth with the estate's size").
 //! A deliberately naive engine ([`reference`], behind the `reference`
 //! feature) loops over every hour, deployment, minute and instrument; a
 //! property test holds the two equal on random estates.
