@@ -63,77 +63,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 pub use super::lifetime::lifetime_of;
-
-/// Work handed to the side thread.
-type SideJob = Box<dyn FnOnce() + Send>;
-
-/// The side thread's queue: one thread per process, started on first use
-/// when the machine runs two threads at once (`None` on one core). It
-/// only runs pure ratings handed to it by [`beside`], so it holds no
-/// state of its own (its thread-local memos compare their full inputs).
-fn side_queue() -> Option<&'static std::sync::Mutex<std::sync::mpsc::Sender<SideJob>>> {
-    static QUEUE: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<SideJob>>>> =
-        std::sync::OnceLock::new();
-    QUEUE
-        .get_or_init(|| {
-            if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-                return None;
-            }
-            let (tx, rx) = std::sync::mpsc::channel::<SideJob>();
-            std::thread::Builder::new()
-                .name("ptudesk-whatif".into())
-                .spawn(move || {
-                    for job in rx {
-                        job();
-                    }
-                })
-                .ok()?;
-            Some(std::sync::Mutex::new(tx))
-        })
-        .as_ref()
-}
-
-/// `(here(), side())`, with `side` offered to the side thread while this
-/// thread runs `here`. Whichever thread comes to `side` first runs it: if
-/// the side thread has not started it when `here` is done (it is busy, or
-/// the machine is), this thread takes it back and runs it itself, so a
-/// loaded machine waits no longer than without the side thread. A panic in
-/// `side` is resumed here.
-fn beside<A, B>(side: impl FnOnce() -> A + Send + 'static, here: impl FnOnce() -> B) -> (B, A)
-where
-    A: Send + 'static,
-{
-    type Slot<A> = std::sync::Mutex<Option<Box<dyn FnOnce() -> A + Send>>>;
-    let Some(queue) = side_queue() else {
-        let b = here();
-        return (b, side());
-    };
-    let slot: Arc<Slot<A>> = Arc::new(std::sync::Mutex::new(Some(Box::new(side))));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let theirs = slot.clone();
-    let job: SideJob = Box::new(move || {
-        let taken = theirs.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(f) = taken {
-            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-        }
-    });
-    let queued = queue.lock().map(|q| q.send(job).is_ok()).unwrap_or(false);
-    let b = here();
-    let mine = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-    let a = match mine {
-        Some(f) => f(),
-        None if queued => match rx.recv() {
-            Ok(Ok(a)) => a,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => unreachable!("the side thread took the work and sends its result"),
-        },
-        None => unreachable!("work not queued stays in its slot"),
-    };
-    (b, a)
-}
 
 /// The end of the window a lifetime's figures cover, from `from`.
 fn life_end(l: Lifetime, from: Time) -> Time {
@@ -266,10 +197,8 @@ struct Figures {
 /// Prices remedies against doing nothing, for the part of an estate in a
 /// set of regions.
 pub struct Pricer<'a> {
-    estate: Arc<Estate>,
+    estate: Estate,
     book: &'a PriceBook,
-    /// The same book, owned, for ratings made on the side thread.
-    shared_book: Arc<PriceBook>,
     prices: PriceBook,
     opts: rating::Options,
     pub now: Time,
@@ -308,7 +237,7 @@ type SliceCheck = (bool, Vec<(Time, usize)>);
 /// The part of the slice in some (region, deployment type) keys, and its
 /// figures per lifetime.
 struct Part {
-    estate: Arc<Estate>,
+    estate: Estate,
     figures: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
     /// Per instant: what each instrument (base id) still charges after it,
     /// renewals off ([`Pricer::after_charges`]).
@@ -515,9 +444,8 @@ impl<'a> Pricer<'a> {
         let h_to = ceil_hour(now + horizon).max(from + Duration::hours(1));
         Pricer {
             prices: book.over(&estate.prices),
-            estate: Arc::new(estate),
+            estate,
             book,
-            shared_book: Arc::new(book.clone()),
             opts: opts.clone(),
             now,
             from,
@@ -560,26 +488,6 @@ impl<'a> Pricer<'a> {
         Ok(rating::whatif::forecast_unexplained(
             e, self.book, &req, &self.opts,
         )?)
-    }
-
-    /// [`Pricer::rate`] of two windows of `e` (amortized), the second on
-    /// the side thread ([`beside`]) while this one rates the first.
-    /// Ratings are pure, so the figures are the same either way.
-    fn rate_two(
-        &self,
-        e: &Arc<Estate>,
-        a: (Time, Time),
-        b: (Time, Time),
-    ) -> (Result<Forecast, PlanError>, Result<Forecast, PlanError>) {
-        let (e2, book, opts) = (e.clone(), self.shared_book.clone(), self.opts.clone());
-        let req = self.request(b.0, b.1, Basis::Amortized);
-        beside(
-            move || {
-                rating::whatif::forecast_unexplained(&e2, &book, &req, &opts)
-                    .map_err(PlanError::from)
-            },
-            || self.rate(e, a.0, a.1, Basis::Amortized),
-        )
     }
 
     /// What the terms in force at `at` still charge after it (amortized),
@@ -671,7 +579,7 @@ impl<'a> Pricer<'a> {
         Ok(kept + redone)
     }
 
-    fn figures(&self, e: &Arc<Estate>, lifetime: Lifetime) -> Result<Figures, PlanError> {
+    fn figures(&self, e: &Estate, lifetime: Lifetime) -> Result<Figures, PlanError> {
         self.figures_with(e, lifetime, &|at| self.committed_after(e, at))
     }
 
@@ -679,26 +587,23 @@ impl<'a> Pricer<'a> {
     /// from `after`.
     fn figures_with(
         &self,
-        e: &Arc<Estate>,
+        e: &Estate,
         lifetime: Lifetime,
         after: &dyn Fn(Time) -> Result<Decimal, PlanError>,
     ) -> Result<Figures, PlanError> {
+        let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
         let l_end = life_end(lifetime, self.from);
         // Amortized charges and hourly use are per hour, so a lifetime
         // that outlasts the horizon costs the horizon's total plus the rest
-        // rated alone (the horizon is not rated twice). The two ratings are
-        // independent: the rest is rated beside the horizon on a second
-        // core where there is one.
-        let (horizon, rest) = if l_end > self.h_to {
-            let (h, rest) = self.rate_two(e, (self.from, self.h_to), (self.h_to, l_end));
-            (h?, Some(rest?))
-        } else {
-            (self.rate(e, self.from, self.h_to, Basis::Amortized)?, None)
-        };
+        // rated alone (the horizon is not rated twice).
         let mut life = if l_end == self.h_to {
             horizon.totals.total()
-        } else if let Some(rest) = rest {
-            horizon.totals.total() + rest.totals.total()
+        } else if l_end > self.h_to {
+            horizon.totals.total()
+                + self
+                    .rate(e, self.h_to, l_end, Basis::Amortized)?
+                    .totals
+                    .total()
         } else {
             self.rate(e, self.from, l_end, Basis::Amortized)?
                 .totals
@@ -780,7 +685,7 @@ impl<'a> Pricer<'a> {
                 None => return Ok(None),
             }
         } else {
-            let e = Arc::new(apply_edits(&self.estate, &d.changes)?);
+            let e = apply_edits(&self.estate, &d.changes)?;
             if crate::domain::validate::validate(&e).is_err() {
                 return Ok(None);
             }
@@ -889,7 +794,7 @@ impl<'a> Pricer<'a> {
                     return Some(None);
                 }
                 let part = self.part(&keys);
-                let edited = Arc::new(apply_edits(&part.estate, edits).ok()?);
+                let edited = apply_edits(&part.estate, edits).ok()?;
                 let fig = self
                     .figures_with(&edited, lifetime, &|at| {
                         self.committed_after_edited(&part, &edited, edits, at)
@@ -927,7 +832,7 @@ impl<'a> Pricer<'a> {
             return p.clone();
         }
         let p = std::rc::Rc::new(Part {
-            estate: Arc::new(part_of(&self.estate, keys)),
+            estate: part_of(&self.estate, keys),
             figures: RefCell::new(BTreeMap::new()),
             after: RefCell::new(BTreeMap::new()),
         });
@@ -1165,7 +1070,7 @@ impl<'a> Pricer<'a> {
         if !e.deployments.iter().any(|d| d.sku == sku) {
             return Ok(out);
         }
-        let f = if std::ptr::eq(e, &*self.estate) {
+        let f = if std::ptr::eq(e, &self.estate) {
             let cached = self.profiles.borrow().get(&sku).cloned();
             match cached {
                 Some(f) => f,
@@ -2360,27 +2265,4 @@ pub fn for_idle(p: &Pricer, idle: &Idle) -> Result<Vec<Remedy>, PlanError> {
     ));
     let lifetime = Lifetime::OpenEnded { assumed_months: 12 };
     p.price_all(drafts, &focus, lifetime)
-}
-
-#[cfg(test)]
-mod side_tests {
-    use super::beside;
-
-    #[test]
-    fn beside_gives_both_results_in_order_every_time() {
-        for i in 0..200u64 {
-            let data = vec![i; 1000];
-            let (here, side) = beside(move || data.iter().sum::<u64>(), || i * 2);
-            assert_eq!((here, side), (i * 2, i * 1000));
-        }
-    }
-
-    #[test]
-    fn a_panic_on_the_side_is_resumed_here_and_the_side_thread_goes_on() {
-        let r =
-            std::panic::catch_unwind(|| beside(|| -> u8 { panic!("side work failed") }, || 1u8));
-        let msg = r.expect_err("the panic reaches the caller");
-        assert_eq!(msg.downcast_ref::<&str>(), Some(&"side work failed"));
-        assert_eq!(beside(|| 3, || 4), (4, 3));
-    }
 }
