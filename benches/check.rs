@@ -5,11 +5,6 @@
 //! ahead (concentrated < 0.3 s). `recommend` has its own bench
 //! (`--bench recommend`).
 //!
-//! Criterion reports wall time: the evaluation rates each remedy's two
-//! windows (horizon, rest of the lifetime) side by side where a second core
-//! is free, so its figure can be below the CPU time the work takes; the
-//! README's Advice table gives both for the whole process.
-//!
 //! Run: `cargo bench --bench check`; other sizes with
 //! `PTUDESK_BENCH_SIZES=1000,2000,4000 cargo bench --bench check`
 //! (whole-process times and peak memory at larger sizes:
