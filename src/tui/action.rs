@@ -513,32 +513,84 @@ impl Action {
 /// A command a pane offers, declared in that pane's file (`commands()`):
 /// its action, the panes it shows in, and its rank in the key bar (None:
 /// the help lists it, the bar doesn't; when the bar is short the highest
-/// rank leaves first). Its keys come from the keymap and its label from
-/// [`Action::describe`]. The keymap (where a key works), the key bar and
-/// the help read these lists.
-#[derive(Debug, Clone)]
-pub struct Command {
+/// rank leaves first). Its keys come from the keymap (its own action's, or
+/// those of [`Command::keys`], joined by "/") and its label from
+/// [`Action::describe`] unless [`Command::label`] names it per state `S`
+/// (the app's). A list's action (moving, Enter, [`Action::panes`]) may be
+/// declared by a pane too: that names what the key does there ("go to",
+/// "choose"); the keymap keeps only the pane's own actions. The keymap
+/// (where a key works), the key bar and the help read these lists.
+pub struct Command<S> {
     pub action: Action,
     pub on: &'static [Pane],
     pub bar: Option<u8>,
+    /// The actions (by name) whose keys it shows, in order; empty: its own.
+    pub keys: &'static [&'static str],
+    /// What the bar says in a state (`None`: not shown there); unset: the
+    /// action's description wherever the action works.
+    pub label: Option<fn(&S) -> Option<&'static str>>,
+    /// What the help says for a list's action (unset: not in the help); a
+    /// pane's own action reads "description (name)".
+    pub help: Option<&'static str>,
 }
 
-impl Command {
+/// The panes, for a one-pane [`Command::on`].
+static PANES: [Pane; 8] = Pane::ALL;
+
+impl<S> Command<S> {
     /// A command shown in the bar at `rank`.
-    pub fn new(action: Action, on: &'static [Pane], rank: u8) -> Command {
+    pub fn new(action: Action, on: &'static [Pane], rank: u8) -> Command<S> {
         Command {
             action,
             on,
             bar: Some(rank),
+            keys: &[],
+            label: None,
+            help: None,
         }
     }
 
     /// A command the help lists and the bar leaves out.
-    pub fn help_only(action: Action, on: &'static [Pane]) -> Command {
+    pub fn help_only(action: Action, on: &'static [Pane]) -> Command<S> {
         Command {
-            action,
-            on,
             bar: None,
+            ..Command::new(action, on, 0)
+        }
+    }
+
+    /// What a list's key does in pane `on`: shown in the bar at `rank`
+    /// as `label` says in each state.
+    pub fn list(
+        action: Action,
+        on: Pane,
+        rank: u8,
+        label: fn(&S) -> Option<&'static str>,
+    ) -> Command<S> {
+        Command {
+            label: Some(label),
+            on: &PANES[on.index()..=on.index()],
+            ..Command::new(action, &[], rank)
+        }
+    }
+
+    /// Shows the keys of these actions (by name), joined by "/".
+    pub fn keys(self, keys: &'static [&'static str]) -> Command<S> {
+        Command { keys, ..self }
+    }
+
+    /// Lists a list's action in the help as `what`.
+    pub fn help(self, what: &'static str) -> Command<S> {
+        Command {
+            help: Some(what),
+            ..self
+        }
+    }
+
+    /// The names of the actions whose keys it shows.
+    pub fn key_names(&self) -> Vec<String> {
+        match self.keys {
+            [] => self.action.name().into_iter().collect(),
+            k => k.iter().map(|n| n.to_string()).collect(),
         }
     }
 }

@@ -230,16 +230,17 @@ pub struct Binding {
 pub struct Keymap {
     pub bindings: Vec<Binding>,
     /// The panes' own commands (`tui::commands::all`): where each works.
-    pub commands: Vec<Command>,
+    pub commands: Vec<(Action, &'static [Pane])>,
 }
 
 impl Keymap {
     /// The defaults with the config file's `[keys]` over them; `commands`
     /// are the panes' own (`tui::commands::all`), saying where each works.
-    pub fn new(
+    pub fn new<S>(
         overrides: &BTreeMap<String, Vec<String>>,
-        commands: Vec<Command>,
+        commands: Vec<Command<S>>,
     ) -> Result<Keymap, String> {
+        let commands = commands.into_iter().map(|c| (c.action, c.on)).collect();
         let overrides = &resolve_aliases(overrides)?;
         for name in overrides.keys() {
             if Action::from_name(name).is_none() {
@@ -279,8 +280,8 @@ impl Keymap {
         a.panes().or_else(|| {
             self.commands
                 .iter()
-                .find(|c| c.action.name() == a.name())
-                .map(|c| c.on)
+                .find(|(c, _)| c.name() == a.name())
+                .map(|(_, on)| *on)
         })
     }
 

@@ -433,6 +433,11 @@ impl App {
         &self.views[&pane]
     }
 
+    /// Whether `pane`'s list shows any row (Enter has one to act on).
+    pub fn has_rows(&self, pane: Pane) -> bool {
+        !self.view(pane).rows.is_empty()
+    }
+
     pub(crate) fn refresh(&mut self, pane: Pane) {
         let table = self.table(pane).cloned();
         let v = self.views.get_mut(&pane).expect("every pane has a view");

@@ -2,7 +2,7 @@
 //! the rows in view are turned into widgets, so a table of thousands of
 //! rows costs what a screenful does.
 
-use super::action::{Action, Pane};
+use super::action::{Action, Command, Pane};
 use super::data::Loadable;
 use super::data::minute;
 use super::popups;
@@ -373,35 +373,25 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
             };
             // Only keys that do something here (an empty table has no rows to act on).
             let works = |a: &Action| hint_works(app, a);
-            let planner_ready = app.pane == Pane::Planner && app.planner.ready().is_some();
-            if planner_ready {
-                // j/k choose the option; Enter and `a` both apply it.
-                push(
-                    first("down")
-                        .zip(first("up"))
-                        .map(|(d, u)| format!("{d}/{u}")),
-                    "choose",
-                    1,
-                );
-                if !app.readonly {
-                    let keys = match (first("select"), first("apply_plan")) {
-                        (Some(s), Some(a)) => Some(format!("{s}/{a}")),
-                        (s, a) => s.or(a),
-                    };
-                    push(keys, "apply", 1);
+            // A command's keys: the first of each of its actions, "j/k".
+            let keys = |c: &Command<App>| {
+                let keys: Vec<String> = c
+                    .key_names()
+                    .iter()
+                    .filter_map(|n| first(n))
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                (!keys.is_empty()).then(|| keys.join("/"))
+            };
+            // The pane's commands, as its file declares them: what it
+            // names the list's keys (Enter's "details"), then its own.
+            for c in super::commands::lists(app.pane) {
+                if let (Some(rank), Some(label)) = (c.bar, c.label)
+                    && let Some(what) = label(app)
+                {
+                    push(keys(&c), what, rank);
                 }
-                push(first("page_down"), "details", 2);
-            } else if (app.pane.has_table() || app.pane == Pane::Overview) && works(&Action::Select)
-            {
-                let what = match app.pane {
-                    Pane::Quota if app.capacity.is_some() => "go to",
-                    Pane::Quota => "expand",
-                    Pane::Notifications | Pane::Forecast | Pane::Overview => "go to",
-                    _ => "details",
-                };
-                push(first("select"), what, 1);
             }
-            // The pane's own commands, as its file declares them.
             for c in super::commands::of(app.pane) {
                 let a = &c.action;
                 let Some(rank) = c.bar else {
@@ -410,7 +400,9 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
                 if (app.readonly && a.writes()) || !works(a) {
                     continue;
                 }
-                push(first(&a.name().unwrap_or_default()), a.describe(), rank);
+                if let Some(what) = c.label.map_or(Some(a.describe()), |l| l(app)) {
+                    push(keys(&c), what, rank);
+                }
             }
             if app.pane.has_table() && works(&Action::Filter) {
                 push(first("filter"), "filter", 2);

@@ -21,8 +21,12 @@ use rust_decimal::Decimal;
 /// The Commitments pane's own commands; setting the renewal works on
 /// reservations too (planning is the Planner's,
 /// [`crate::tui::panes::planner::commands`]).
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Commitments, 1, |app: &App| {
+            app.has_rows(Pane::Commitments).then_some("details")
+        }),
         Command::new(Action::AddPtu, &[Pane::Commitments], 1),
         Command::new(
             Action::SetRenewal,

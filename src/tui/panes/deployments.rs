@@ -13,8 +13,12 @@ use std::collections::HashMap;
 
 /// The Deployments pane's own commands (planning a deployment is the
 /// Planner's, [`crate::tui::panes::planner::commands`]).
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Deployments, 1, |app: &App| {
+            app.has_rows(Pane::Deployments).then_some("details")
+        }),
         Command::new(Action::Resize, &[Pane::Deployments], 1),
         Command::new(Action::Delete, &[Pane::Deployments], 1),
     ]

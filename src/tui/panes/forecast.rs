@@ -22,8 +22,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// The Forecast pane's own commands: the basis and the range.
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Forecast, 1, |app: &App| {
+            app.has_rows(Pane::Forecast).then_some("go to")
+        }),
         Command::new(Action::ToggleBasis, &[Pane::Forecast], 1),
         Command::new(Action::RangePrev, &[Pane::Forecast], 1),
         Command::new(Action::RangeNext, &[Pane::Forecast], 1),

@@ -12,8 +12,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 /// The Notifications pane's own commands.
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Notifications, 1, |app: &App| {
+            app.has_rows(Pane::Notifications).then_some("go to")
+        }),
         Command::new(Action::Acknowledge, &[Pane::Notifications], 1),
         Command::new(Action::ToggleAcknowledged, &[Pane::Notifications], 1),
         Command::new(Action::Info, &[Pane::Notifications], 1),

@@ -30,8 +30,12 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
 /// The Overview's own commands: scrolling the region table.
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Overview, 1, |app: &App| {
+            app.has_rows(Pane::Overview).then_some("go to")
+        }),
         Command::new(Action::RegionsDown, &[Pane::Overview], 1),
         Command::new(Action::RegionsUp, &[Pane::Overview], 1),
     ]

@@ -23,8 +23,12 @@ use std::collections::HashMap;
 
 /// The Reservations pane's own commands (setting the renewal is declared
 /// with the Commitments pane's, [`crate::tui::panes::commitments::commands`]).
-pub fn commands() -> Vec<Command> {
+pub fn commands() -> Vec<Command<App>> {
     vec![
+        // Enter on a row.
+        Command::list(Action::Select, Pane::Reservations, 1, |app: &App| {
+            app.has_rows(Pane::Reservations).then_some("details")
+        }),
         Command::new(Action::NewReservation, &[Pane::Reservations], 1),
         Command::new(Action::ChangeScope, &[Pane::Reservations], 1),
         Command::new(Action::Refund, &[Pane::Reservations], 1),

@@ -1,6 +1,6 @@
 //! The `?` help: every key from the live keymap, by where it works.
 
-use crate::tui::action::{Action, Pane};
+use crate::tui::action::{Action, Command, Pane};
 use crate::tui::commands;
 use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
@@ -66,30 +66,27 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             ));
         }
     }
-    // Each pane's own commands, as its file declares them.
+    // Each pane's commands, as its file declares them: what it names the
+    // list's keys, where the help says so, then its own.
+    let keys = |c: &Command<App>| {
+        let keys: Vec<String> = c.key_names().iter().map(|n| km.keys_of(n)).collect();
+        keys.join("/")
+    };
     for pane in Pane::ALL {
-        let own = commands::of(pane);
-        if own.is_empty() {
+        let mut rows: Vec<Line> = commands::lists(pane)
+            .iter()
+            .filter_map(|c| c.help.map(|what| row(keys(c), what.into())))
+            .collect();
+        for c in commands::of(pane) {
+            let name = c.action.name().unwrap_or_default();
+            rows.push(row(keys(&c), format!("{} ({name})", c.action.describe())));
+        }
+        if rows.is_empty() {
             continue;
         }
         lines.push(Line::default());
         lines.push(section(pane.title()));
-        if pane == Pane::Planner {
-            // What the bottom bar says there: j/k choose, enter/a apply.
-            lines.push(row(
-                format!("{}/{}", km.keys_of("down"), km.keys_of("up")),
-                "choose the option".into(),
-            ));
-        }
-        for c in own {
-            let name = c.action.name().unwrap_or_default();
-            let keys = match c.action {
-                // Enter applies the chosen option too.
-                Action::ApplyPlan => format!("{}/{}", km.keys_of("select"), km.keys_of(&name)),
-                _ => km.keys_of(&name),
-            };
-            lines.push(row(keys, format!("{} ({name})", c.action.describe())));
-        }
+        lines.extend(rows);
     }
     lines.push(Line::default());
     lines.push(section("Edit forms (every change is priced before saving)"));

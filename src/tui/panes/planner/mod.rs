@@ -23,15 +23,28 @@ pub const CHOOSER_KEYS: &[(&str, &str)] =
     &[("↑↓", "choose"), ("enter", "plan it"), ("esc", "cancel")];
 
 /// The Planner's commands: planning a commitment or deployment starts on
-/// their panes (`p`, `D`; `D` leaves the bar first when it is short);
-/// applying the chosen option works here (the bar shows it with Enter,
-/// see `ui::key_hints`).
-pub fn commands() -> Vec<Command> {
+/// their panes (`p`, `D`; `D` leaves the bar first when it is short).
+/// While options are shown, the moving keys choose one, Enter or `a`
+/// applies it (not read-only) and page down shows its details.
+pub fn commands() -> Vec<Command<App>> {
     const PLANNED: &[Pane] = &[Pane::Commitments, Pane::Deployments];
+    const APPLY: &[&str] = &["select", "apply_plan"];
     vec![
+        Command::list(Action::Down, Pane::Planner, 1, |app: &App| {
+            app.planner.ready().map(|_| "choose")
+        })
+        .keys(&["down", "up"])
+        .help("choose the option"),
+        Command::list(Action::Select, Pane::Planner, 1, |app: &App| {
+            (app.planner.ready().is_some() && !app.readonly).then_some("apply")
+        })
+        .keys(APPLY),
+        Command::list(Action::PageDown, Pane::Planner, 2, |app: &App| {
+            app.planner.ready().map(|_| "details")
+        }),
         Command::new(Action::Plan, PLANNED, 1),
         Command::new(Action::PlanDiscontinue, PLANNED, 3),
-        Command::help_only(Action::ApplyPlan, &[Pane::Planner]),
+        Command::help_only(Action::ApplyPlan, &[Pane::Planner]).keys(APPLY),
     ]
 }
 

@@ -23,8 +23,19 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The Quota pane's own commands: the capacity mode.
-pub fn commands() -> Vec<Command> {
-    vec![Command::new(Action::Capacity, &[Pane::Quota], 1)]
+pub fn commands() -> Vec<Command<App>> {
+    vec![
+        // Enter on a row: a quota row expands into its deployments, a
+        // capacity row goes to its region's quota.
+        Command::list(Action::Select, Pane::Quota, 1, |app: &App| {
+            let what = match app.capacity {
+                Some(_) => "go to",
+                None => "expand",
+            };
+            app.has_rows(Pane::Quota).then_some(what)
+        }),
+        Command::new(Action::Capacity, &[Pane::Quota], 1),
+    ]
 }
 
 /// Draws the pane.
