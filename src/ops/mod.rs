@@ -130,6 +130,22 @@ pub fn import(
     })
 }
 
+/// Fills a store with `estate` as it is, in one change recorded by `what`
+/// (`demo`, `scenario`: the terminal app's scratch store), stamped as an
+/// import is.
+pub fn seed(
+    store: &mut Store,
+    what: &str,
+    estate: &Estate,
+    now: Time,
+) -> Result<Written, OpsError> {
+    let at = stamp(store, now)?;
+    let (written, ()) = write(store, what, what, at, &[], |_| {
+        Ok::<_, OpsError>((estate.clone(), ()))
+    })?;
+    Ok(written)
+}
+
 /// Imports what a sync read in one change recorded by `source` as
 /// `summary`, and notes in the same transaction, whether or not the estate
 /// changed, which parts it could or could not read (`marks`: `Some(why)`
@@ -350,6 +366,27 @@ mod tests {
             .unwrap()
             .unwrap();
         store
+    }
+
+    #[test]
+    fn a_seed_is_one_change_stamped_after_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let later = now() + chrono::Duration::hours(2);
+        let mut store = demo_store(dir.path(), later);
+        let mut estate = crate::demo::estate(now());
+        let kept = estate.deployments.len() - 1;
+        estate.deployments.truncate(kept);
+        let before = store.log().unwrap().len();
+        seed(&mut store, "scenario", &estate, now()).unwrap();
+        let log = store.log().unwrap();
+        assert_eq!(log.len(), before + 1, "{log:?}");
+        let last = log.last().unwrap();
+        assert_eq!(
+            (last.source.as_str(), last.summary.as_str()),
+            ("scenario", "scenario")
+        );
+        assert!(last.at >= later, "stamped {} before {later}", last.at);
+        assert_eq!(store.load().unwrap().deployments.len(), kept);
     }
 
     #[test]

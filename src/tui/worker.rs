@@ -15,7 +15,6 @@ use crate::domain::time::Time;
 use crate::planner::{self, Params};
 use crate::rating::{Basis, RatingError};
 use crate::store::{Store, StoreError};
-use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -74,6 +73,8 @@ pub enum ThrowawayError {
     Folder(std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Seed(#[from] crate::ops::OpsError),
 }
 
 /// Creates a throw-away store holding `estate`.
@@ -84,8 +85,7 @@ pub fn throwaway(estate: &Estate, now: Time, what: &str) -> Result<StoreSlot, Th
         .map_err(ThrowawayError::Folder)?;
     let path = dir.path().join("ptudesk.db");
     let mut store = Store::open(&path)?;
-    // Writing the estate as it is can't be refused.
-    let Ok(_) = store.transact::<Infallible>(what, what, now, |_| Ok(estate.clone()))?;
+    crate::ops::seed(&mut store, what, estate, now)?;
     let seen = store.data_version().ok();
     Ok(StoreSlot {
         store: Some(store),
