@@ -518,7 +518,9 @@ impl Action {
 /// [`Action::describe`] unless [`Command::label`] names it per state `S`
 /// (the app's). A list's action (moving, Enter, [`Action::panes`]) may be
 /// declared by a pane too: that names what the key does there ("go to",
-/// "choose"); the keymap keeps only the pane's own actions. The keymap
+/// "choose"); the keymap keeps only the pane's own actions. The commands
+/// every pane's bar ends with (filter, sort, pane, undo, help, quit) are
+/// declared once for all panes (`tui::commands::global`). The keymap
 /// (where a key works), the key bar and the help read these lists.
 pub struct Command<S> {
     pub action: Action,
@@ -532,6 +534,9 @@ pub struct Command<S> {
     /// What the help says for a list's action (unset: not in the help); a
     /// pane's own action reads "description (name)".
     pub help: Option<&'static str>,
+    /// The keys the bar shows per state, when not [`Command::keys`]' first
+    /// keys joined by "/" (the sort's "h/l o"); `None`: no keys, not shown.
+    pub key_text: Option<fn(&S) -> Option<String>>,
 }
 
 /// The panes, for a one-pane [`Command::on`].
@@ -547,6 +552,7 @@ impl<S> Command<S> {
             keys: &[],
             label: None,
             help: None,
+            key_text: None,
         }
     }
 
@@ -576,6 +582,22 @@ impl<S> Command<S> {
     /// Shows the keys of these actions (by name), joined by "/".
     pub fn keys(self, keys: &'static [&'static str]) -> Command<S> {
         Command { keys, ..self }
+    }
+
+    /// What the bar says in each state (`None`: not shown there).
+    pub fn says(self, label: fn(&S) -> Option<&'static str>) -> Command<S> {
+        Command {
+            label: Some(label),
+            ..self
+        }
+    }
+
+    /// The keys the bar shows in each state, written out.
+    pub fn key_text(self, keys: fn(&S) -> Option<String>) -> Command<S> {
+        Command {
+            key_text: Some(keys),
+            ..self
+        }
     }
 
     /// Lists a list's action in the help as `what`.

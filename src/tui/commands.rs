@@ -4,7 +4,9 @@
 //! keymap reads where each own action works, the key bar
 //! (`ui::key_hints`) both for the pane in view and the help
 //! (`popups::help`) both in each pane's section. Where the commands every
-//! list has (moving, filtering, sorting) work is [`Action::panes`]'s.
+//! list has (moving, filtering, sorting) work is [`Action::panes`]'s; what
+//! the key bar says of the app-wide ones, after a pane's own, is
+//! [`global`]'s.
 
 use super::action::{Action, Command, Pane};
 use super::panes::commitments;
@@ -16,6 +18,10 @@ use super::panes::planner;
 use super::panes::quota;
 use super::panes::reservations;
 use super::state::App;
+use super::table::{column_keys, layout_for};
+
+/// The panes, for the app-wide commands.
+static EVERY_PANE: [Pane; 8] = Pane::ALL;
 
 /// Every pane's declarations, in the panes' order.
 fn declared() -> Vec<Command<App>> {
@@ -60,6 +66,57 @@ pub fn lists(pane: Pane) -> Vec<Command<App>> {
         .collect()
 }
 
+/// The commands every pane's key bar ends with, after the pane's own, in
+/// the bar's order: filtering and sorting where the pane is a table, the
+/// column keys while columns are out of view, then moving between panes,
+/// undo, the palette, the help and quitting. Each shows where its action
+/// works (`ui::hint_works`), not read-only if it writes, as its label says.
+pub fn global() -> Vec<Command<App>> {
+    const ALL: &[Pane] = &EVERY_PANE;
+    vec![
+        Command::new(Action::Filter, ALL, 2).says(|app| app.pane.has_table().then_some("filter")),
+        // Before undo when the bar is short of room.
+        Command::new(Action::Sort, ALL, 4)
+            .key_text(sort_keys)
+            .says(|app| app.pane.has_table().then_some("sort")),
+        Command::new(Action::ColumnsRight, ALL, 2)
+            .key_text(|app| Some(column_keys(app)))
+            .says(|app| columns_hidden(app).then_some("columns")),
+        Command::new(Action::NextPane, ALL, 4).says(|_| Some("pane")),
+        Command::new(Action::Undo, ALL, 3).says(|_| Some("undo")),
+        Command::new(Action::Palette, ALL, 4).says(|_| Some("command")),
+        Command::new(Action::Help, ALL, 0).says(|_| Some("help")),
+        Command::new(Action::Quit, ALL, 0).says(|_| Some("quit")),
+    ]
+}
+
+/// The column cursor's keys and the sort's: "h/l o" (the sort's alone
+/// when a cursor key is unbound).
+fn sort_keys(app: &App) -> Option<String> {
+    let first = |name: &str| app.keymap.first_key(name);
+    match (
+        first("column_cursor_left"),
+        first("column_cursor_right"),
+        first("sort"),
+    ) {
+        (Some(l), Some(r), Some(o)) => Some(format!("{l}/{r} {o}")),
+        (_, _, o) => o,
+    }
+}
+
+/// Whether the pane's table has columns out of view at this width.
+fn columns_hidden(app: &App) -> bool {
+    match app.table(app.pane) {
+        // (The Planner draws its options as cards when there is room.)
+        Some(t) if app.pane != Pane::Planner => {
+            let v = app.view(app.pane);
+            !v.rows.is_empty()
+                && layout_for(app, t, app.size.0.saturating_sub(2), v.col_offset).hidden > 0
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +148,39 @@ mod tests {
             deployments,
             ["resize", "delete", "plan", "plan_discontinue"]
         );
+    }
+
+    #[test]
+    fn the_app_wide_commands_are_declared_once_with_labels() {
+        let global = global();
+        for (i, c) in global.iter().enumerate() {
+            assert!(c.label.is_some(), "{:?} has no label", c.action);
+            assert!(c.bar.is_some(), "{:?} is not in the bar", c.action);
+            assert_eq!(c.on, Pane::ALL, "{:?} shows on every pane", c.action);
+            let name = c.action.name();
+            assert!(
+                global[i + 1..].iter().all(|d| d.action.name() != name),
+                "{:?} is declared twice",
+                c.action
+            );
+            for pane in Pane::ALL {
+                assert!(
+                    lists(pane)
+                        .iter()
+                        .chain(&of(pane))
+                        .all(|d| d.action.name() != name),
+                    "{:?} is declared by {pane:?} too",
+                    c.action
+                );
+            }
+        }
+        // Help and quit stay when the bar is short of room.
+        let kept: Vec<Option<String>> = global
+            .iter()
+            .filter(|c| c.bar == Some(0))
+            .map(|c| c.action.name())
+            .collect();
+        assert_eq!(kept, [Some("help".into()), Some("quit".into())]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use super::popups::help::help_lines;
 use super::state::{App, DrawnPage, MIN_SIZE, Overlay};
 /// The status message's lines, at their former path (`ui::status_lines`).
 pub use super::table::status_lines;
-use super::table::{block, column_keys, failed, layout_for, loading, tone_style};
+use super::table::{block, failed, loading, tone_style};
 use crate::domain::notice::Severity;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
@@ -374,17 +374,21 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
             // Only keys that do something here (an empty table has no rows to act on).
             let works = |a: &Action| hint_works(app, a);
             // A command's keys: the first of each of its actions, "j/k".
-            let keys = |c: &Command<App>| {
-                let keys: Vec<String> = c
-                    .key_names()
-                    .iter()
-                    .filter_map(|n| first(n))
-                    .filter(|k| !k.is_empty())
-                    .collect();
-                (!keys.is_empty()).then(|| keys.join("/"))
+            let keys = |c: &Command<App>| match c.key_text {
+                Some(text) => text(app),
+                None => {
+                    let keys: Vec<String> = c
+                        .key_names()
+                        .iter()
+                        .filter_map(|n| first(n))
+                        .filter(|k| !k.is_empty())
+                        .collect();
+                    (!keys.is_empty()).then(|| keys.join("/"))
+                }
             };
             // The pane's commands, as its file declares them: what it
-            // names the list's keys (Enter's "details"), then its own.
+            // names the list's keys (Enter's "details"), then its own;
+            // then the app-wide ones.
             for c in super::commands::lists(app.pane) {
                 if let (Some(rank), Some(label)) = (c.bar, c.label)
                     && let Some(what) = label(app)
@@ -392,7 +396,8 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
                     push(keys(&c), what, rank);
                 }
             }
-            for c in super::commands::of(app.pane) {
+            let own = super::commands::of(app.pane);
+            for c in own.into_iter().chain(super::commands::global()) {
                 let a = &c.action;
                 let Some(rank) = c.bar else {
                     continue;
@@ -404,45 +409,8 @@ pub fn key_hints(app: &App) -> Vec<Hint> {
                     push(keys(&c), what, rank);
                 }
             }
-            if app.pane.has_table() && works(&Action::Filter) {
-                push(first("filter"), "filter", 2);
-                // The column cursor and the sort: "h/l o sort".
-                let keys = match (
-                    first("column_cursor_left"),
-                    first("column_cursor_right"),
-                    first("sort"),
-                ) {
-                    (Some(l), Some(r), Some(o)) => Some(format!("{l}/{r} {o}")),
-                    (_, _, o) => o,
-                };
-                // Before undo when the bar is short of room.
-                push(keys, "sort", 4);
-            }
-            if columns_hidden(app) {
-                push(Some(column_keys(app)), "columns", 2);
-            }
-            push(first("next_pane"), "pane", 4);
-            if !app.readonly && works(&Action::Undo) {
-                push(first("undo"), "undo", 3);
-            }
-            push(first("palette"), "command", 4);
-            push(first("help"), "help", 0);
-            push(first("quit"), "quit", 0);
             out
         }
-    }
-}
-
-/// Whether the pane's table has columns out of view at this width.
-fn columns_hidden(app: &App) -> bool {
-    match app.table(app.pane) {
-        // (The Planner draws its options as cards when there is room.)
-        Some(t) if app.pane != Pane::Planner => {
-            let v = app.view(app.pane);
-            !v.rows.is_empty()
-                && layout_for(app, t, app.size.0.saturating_sub(2), v.col_offset).hidden > 0
-        }
-        _ => false,
     }
 }
 

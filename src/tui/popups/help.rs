@@ -4,7 +4,8 @@ use crate::tui::action::{Action, Command, Pane};
 use crate::tui::commands;
 use crate::tui::effect::Effect;
 use crate::tui::popups::centered;
-use crate::tui::popups::palette::COMMANDS;
+use crate::tui::popups::form;
+use crate::tui::popups::palette::{ANY_ACTION, COMMANDS};
 use crate::tui::state::{App, Overlay};
 use crate::tui::table::block;
 use ratatui::Frame;
@@ -89,30 +90,18 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         lines.extend(rows);
     }
     lines.push(Line::default());
-    lines.push(section("Edit forms (every change is priced before saving)"));
-    lines.push(row("↑ ↓ tab".into(), "move between fields".into()));
-    lines.push(row(
-        "← → + - space".into(),
-        "change a choice or step a number".into(),
-    ));
-    lines.push(row(
-        "digits, text".into(),
-        "type a number, name or time (2026-11-05, 2026-11-05 09:00 UTC, RFC 3339); the first key replaces the value".into(),
-    ));
-    lines.push(row(
-        "enter".into(),
-        "save (refunds and deletions ask first)".into(),
-    ));
-    lines.push(row("esc".into(), "cancel".into()));
+    // The forms' keys, as the form declares them.
+    let (title, keys) = form::HELP;
+    lines.push(section(title));
+    for (k, d) in keys {
+        lines.push(row(k.to_string(), d.to_string()));
+    }
     lines.push(Line::default());
     lines.push(section("Command palette (:)"));
     for (c, d) in COMMANDS {
         lines.push(row(format!(":{c}"), d.to_string()));
     }
-    lines.push(row(
-        ":ACTION".into(),
-        "any action by its name, e.g. :add_ptu".into(),
-    ));
+    lines.push(row(ANY_ACTION.0.into(), ANY_ACTION.1.into()));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "Keys and colours: [keys] and [colors] in config.toml in your config folder. NO_COLOR turns colour off.",

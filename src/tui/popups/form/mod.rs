@@ -34,3 +34,18 @@ pub const KEYS: &[(&str, &str)] = &[
 /// nothing (the form's title says so).
 pub const KEYS_READONLY: &[(&str, &str)] =
     &[("↑↓/tab", "field"), ("←→/+-", "change"), ("esc", "close")];
+
+/// The help's section on forms: its title, then (keys, what they do).
+pub const HELP: (&str, &[(&str, &str)]) = (
+    "Edit forms (every change is priced before saving)",
+    &[
+        ("↑ ↓ tab", "move between fields"),
+        ("← → + - space", "change a choice or step a number"),
+        (
+            "digits, text",
+            "type a number, name or time (2026-11-05, 2026-11-05 09:00 UTC, RFC 3339); the first key replaces the value",
+        ),
+        ("enter", "save (refunds and deletions ask first)"),
+        ("esc", "cancel"),
+    ],
+);

@@ -56,6 +56,9 @@ pub fn expand_home(p: &str) -> PathBuf {
     }
 }
 
+/// The help's row for running a bound action from the palette by name.
+pub const ANY_ACTION: (&str, &str) = (":ACTION", "any action by its name, e.g. :add_ptu");
+
 /// The palette's commands: (usage, what it does).
 pub const COMMANDS: &[(&str, &str)] = &[
     (
