@@ -635,3 +635,29 @@ fn pane_titles_keep_their_count_apart_from_the_text() {
     assert!(glued("┌ Forecast windows: the whole month 6 ─┐").is_some());
     assert!(glued("┌ Windows · 6 rows ─┐").is_none());
 }
+
+#[test]
+fn a_help_row_keeps_a_space_between_long_keys_and_what_they_do() {
+    let (mut app, worker) = demo();
+    press(&mut app, &worker, KeyCode::Char('?'));
+    let help = ptudesk::tui::ui::help_lines(&app);
+    let mut long = 0;
+    for line in &help {
+        // A row is the keys' cell and what they do; titles are one span.
+        let [keys, what] = &line.spans[..] else {
+            continue;
+        };
+        let keys = keys.content.as_ref();
+        if keys.trim().chars().count() >= 22 {
+            long += 1;
+        }
+        assert!(
+            keys.ends_with(' '),
+            "keys run into their description: {:?}",
+            format!("{keys}{}", what.content)
+        );
+    }
+    // The palette's longer usages (":basis actual|amortized", ":sync
+    // [--allow-partial] ...") are rows of their own: the check saw them.
+    assert!(long >= 2, "{long} rows with keys of 22 characters or more");
+}

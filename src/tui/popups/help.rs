@@ -35,7 +35,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
     let row = |keys: String, what: String| -> Line<'static> {
         Line::from(vec![
-            Span::styled(format!("  {keys:<22}"), app.theme.bold("accent")),
+            Span::styled(format!("  {keys:<21} "), app.theme.bold("accent")),
             Span::raw(what),
         ])
     };
