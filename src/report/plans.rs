@@ -329,6 +329,20 @@ fn windows_block(s: &mut String, ws: &[Window], limit: usize) {
 }
 
 /// The plan as a table that fits 80 columns.
+/// An option's mark, in the command line's table and the Planner pane:
+/// `*` recommended, `!` a precondition fails, `+` if things run late.
+pub fn mark(set: &PlanSet, o: &PlanOption) -> char {
+    if set.recommended.as_deref() == Some(o.name.as_str()) {
+        '*'
+    } else if o.blocked() {
+        '!'
+    } else if o.contingency {
+        '+'
+    } else {
+        ' '
+    }
+}
+
 pub fn to_table(set: &PlanSet) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Plan {}: {}", set.kind.name(), set.subject.label());
@@ -364,15 +378,7 @@ pub fn to_table(set: &PlanSet) -> String {
         "name", "total", "after hor.", "vs nothing", "saves (life)", "down"
     );
     for o in &set.options {
-        let mark = if set.recommended.as_deref() == Some(o.name.as_str()) {
-            '*'
-        } else if o.blocked() {
-            '!'
-        } else if o.contingency {
-            '+'
-        } else {
-            ' '
-        };
+        let mark = mark(set, o);
         let _ = writeln!(
             s,
             "  {mark} {:<16}{:>14}{:>14}{:>13}{:>14}{:>5}",

@@ -6,7 +6,8 @@
 
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
-use crate::planner::{self, PlanOption, PlanSet, Subject};
+use crate::planner::{self, PlanSet, Subject};
+pub use crate::report::plans::mark;
 use crate::tui::data::Loadable;
 use crate::tui::data::{Column, Row, SortKey, Table, Tone, delta, money};
 use std::sync::Arc;
@@ -177,20 +178,6 @@ fn parse_sku(s: &str) -> Result<Sku, String> {
         _ => Err(format!(
             "convert goes to Global or DataZone (GlobalProvisionedManaged, DataZoneProvisionedManaged), not {s:?}"
         )),
-    }
-}
-
-/// The option's mark: `*` recommended, `!` a precondition fails, `+` if
-/// things run late (as `ptudesk plan` marks them).
-pub fn mark(set: &PlanSet, o: &PlanOption) -> char {
-    if set.recommended.as_deref() == Some(o.name.as_str()) {
-        '*'
-    } else if o.blocked() {
-        '!'
-    } else if o.contingency {
-        '+'
-    } else {
-        ' '
     }
 }
 
