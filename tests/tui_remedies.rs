@@ -259,3 +259,60 @@ fn a_purchase_remedy_opens_the_new_reservation_form_filled_in() {
         "{s}"
     );
 }
+
+/// While a sync could not read the reservations, the Notifications pane
+/// holds overage back at warning (as `ptudesk check` does); a remedy priced
+/// again before it is applied must see that same notification, not the
+/// untempered one (critical, without the "may be covered" words).
+#[test]
+fn a_remedy_priced_again_sees_the_notification_as_the_pane_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ptudesk.db");
+    let mut store = ptudesk::store::Store::open(&db).unwrap();
+    ptudesk::ops::seed(&mut store, "demo", &ptudesk::demo::estate(now()), now()).unwrap();
+    store
+        .transact_noting::<std::convert::Infallible>(
+            "sync",
+            "sync",
+            now(),
+            &[(
+                ptudesk::store::UNREAD_RESERVATIONS,
+                Some("no permission".into()),
+            )],
+            |e| Ok(e.clone()),
+        )
+        .unwrap()
+        .unwrap();
+    drop(store);
+    let (mut app, worker) = prepare(Options {
+        store: StoreChoice::Path(db),
+        now: Some(now()),
+        clock_start: None,
+        readonly: false,
+        config: Config::default(),
+    })
+    .unwrap();
+    let start = app.start();
+    settle(&mut app, &worker, start);
+    let Loadable::Ready(list) = &app.notifications else {
+        panic!("notifications not ready");
+    };
+    let shown = list
+        .iter()
+        .find(|n| n.kind == "hourly_overage" && !n.remedies.is_empty())
+        .expect("the demo has hourly overage with remedies")
+        .clone();
+    assert_eq!(shown.severity, ptudesk::domain::notice::Severity::Warning);
+    let answer = worker.run(ptudesk::tui::Effect::Reprice {
+        shown: Box::new(shown.clone()),
+        index: 0,
+        now: now(),
+    });
+    let [Action::Repriced { fresh, .. }] = &answer[..] else {
+        panic!("{answer:?}");
+    };
+    let fresh = fresh.as_ref().unwrap().as_ref().expect("still raised");
+    assert_eq!(fresh.severity, shown.severity);
+    assert_eq!(fresh.message, shown.message);
+    assert_eq!(fresh.action, shown.action);
+}

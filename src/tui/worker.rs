@@ -391,20 +391,7 @@ impl Worker {
                     .with_store(|s| s.acks().map_err(|e| e.to_string()))
                     .unwrap_or_default();
                 let mut silenced = Vec::new();
-                // Reservations a sync could not read (a throw-away store has no such mark).
-                let unread = self
-                    .with_store(|s| s.reservations_unread().map_err(|e| e.to_string()))
-                    .unwrap_or_default();
-                let r = (self.notifier)(
-                    &estate,
-                    &self.book,
-                    &self.config.alerts,
-                    self.config.rating_options(),
-                    now,
-                    horizon,
-                )
-                .map(|mut list| {
-                    crate::alerts::unknown::temper(&mut list, unread.as_ref(), horizon);
+                let r = self.notifications(&estate, now, horizon).map(|list| {
                     let mut active = Vec::new();
                     for n in list {
                         if crate::alerts::silenced(&n, &acks, now) {
@@ -415,8 +402,7 @@ impl Worker {
                         }
                     }
                     Arc::new(active)
-                })
-                .map_err(|e| e.to_string());
+                });
                 vec![Action::Notified(seq, r), Action::Silenced(seq, silenced)]
             }
             Effect::Chart {
@@ -656,17 +642,9 @@ impl Worker {
             }
             Effect::Reprice { shown, index, now } => {
                 let horizon = chrono::Duration::days(self.config.alerts.horizon_days as i64);
-                let fresh = self.load_estate().and_then(|estate| {
-                    (self.notifier)(
-                        &estate,
-                        &self.book,
-                        &self.config.alerts,
-                        self.config.rating_options(),
-                        now,
-                        horizon,
-                    )
-                    .map_err(|e| e.to_string())
-                });
+                let fresh = self
+                    .load_estate()
+                    .and_then(|estate| self.notifications(&estate, now, horizon));
                 vec![Action::Repriced {
                     fresh: fresh
                         .map(|list| list.into_iter().find(|n| n.id == shown.id).map(Box::new)),
@@ -681,6 +659,32 @@ impl Worker {
                 allow_partial,
             } => vec![self.sync(subscriptions, now, allow_partial, &mut |_| {})],
         }
+    }
+
+    /// The notifications over `horizon` from `now`, tempered by the
+    /// reservations a sync could not read (a throw-away store has no such
+    /// mark), as `ptudesk check` shows them: the pane and a remedy priced
+    /// again before it is applied see the same notification.
+    fn notifications(
+        &self,
+        estate: &Estate,
+        now: Time,
+        horizon: chrono::Duration,
+    ) -> Result<Vec<Notification>, String> {
+        let unread = self
+            .with_store(|s| s.reservations_unread().map_err(|e| e.to_string()))
+            .unwrap_or_default();
+        let mut list = (self.notifier)(
+            estate,
+            &self.book,
+            &self.config.alerts,
+            self.config.rating_options(),
+            now,
+            horizon,
+        )
+        .map_err(|e| e.to_string())?;
+        crate::alerts::unknown::temper(&mut list, unread.as_ref(), horizon);
+        Ok(list)
     }
 
     fn import(&self, files: &[PathBuf], now: Time) -> Action {
