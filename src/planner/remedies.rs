@@ -591,23 +591,30 @@ impl<'a> Pricer<'a> {
         lifetime: Lifetime,
         after: &dyn Fn(Time) -> Result<Decimal, PlanError>,
     ) -> Result<Figures, PlanError> {
-        let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
         let l_end = life_end(lifetime, self.from);
         // Amortized charges and hourly use are per hour, so a lifetime
         // that outlasts the horizon costs the horizon's total plus the rest
-        // rated alone (the horizon is not rated twice).
-        let mut life = if l_end == self.h_to {
-            horizon.totals.total()
-        } else if l_end > self.h_to {
-            horizon.totals.total()
-                + self
-                    .rate(e, self.h_to, l_end, Basis::Amortized)?
-                    .totals
-                    .total()
+        // rated alone (the horizon is not rated twice). The two ratings of
+        // the estate share its pools' usage steps.
+        let (horizon, mut life) = if l_end == self.h_to {
+            let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
+            let life = horizon.totals.total();
+            (horizon, life)
         } else {
-            self.rate(e, self.from, l_end, Basis::Amortized)?
-                .totals
-                .total()
+            let h = self.request(self.from, self.h_to, Basis::Amortized);
+            let (rest, whole) = if l_end > self.h_to {
+                (self.request(self.h_to, l_end, Basis::Amortized), false)
+            } else {
+                (self.request(self.from, l_end, Basis::Amortized), true)
+            };
+            let (horizon, other) =
+                rating::whatif::forecasts_unexplained(e, self.book, &h, &rest, &self.opts)?;
+            let life = if whole {
+                other.totals.total()
+            } else {
+                horizon.totals.total() + other.totals.total()
+            };
+            (horizon, life)
         };
         if matches!(lifetime, Lifetime::Until(_)) {
             life += after(l_end)?;

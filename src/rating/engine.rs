@@ -174,7 +174,51 @@ pub fn rate_detail(
     p: &Prepared,
     req: &Request,
     want: Detail,
+    overage: Option<&mut Vec<OverageClass>>,
+) -> Result<Rated, RatingError> {
+    let steps = group_steps(p, req.from, req.to);
+    rate_steps(p, req, want, overage, &steps)
+}
+
+/// Each pool's deployed PTUs as a step function, from the deployments
+/// that exist at some instant of `[from, to)`: exact over every minute of
+/// that span (a deployment that exists only outside it adds nothing in it).
+/// Groups follow `p.groups`, which depend on the estate alone.
+pub fn group_steps(
+    p: &Prepared,
+    from: crate::domain::time::Time,
+    to: crate::domain::time::Time,
+) -> Vec<Steps> {
+    p.groups
+        .iter()
+        .map(|g| {
+            let parts: Vec<Steps> = g
+                .deployments
+                .iter()
+                .filter(|&&d| p.deployment_exists_within(d, from, to))
+                .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
+                .collect();
+            Steps::sum(parts.iter())
+        })
+        .collect()
+}
+
+/// [`rate`] with the pools' steps given: `steps` from [`group_steps`] of a
+/// prepared window of the same estate over a span that holds `req`'s
+/// window. The engine reads a pool's steps only at the minutes of the
+/// window, where they are the same for any such span, so the forecast is
+/// the one [`rate`] gives; ratings of several windows of one estate share
+/// the steps.
+pub fn rate_sharing(p: &Prepared, req: &Request, steps: &[Steps]) -> Result<Forecast, RatingError> {
+    rate_steps(p, req, Detail::NONE, None, steps).map(|(f, _, _)| f)
+}
+
+fn rate_steps(
+    p: &Prepared,
+    req: &Request,
+    want: Detail,
     mut overage: Option<&mut Vec<OverageClass>>,
+    group_steps: &[Steps],
 ) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
@@ -182,21 +226,7 @@ pub fn rate_detail(
     let mut sums = vec![BucketSums::default(); buckets.len()];
     let ng = p.groups.len();
     let ni = p.instruments.len();
-
-    let group_steps: Vec<Steps> = p
-        .groups
-        .iter()
-        .map(|g| {
-            // A deployment that exists only outside the window adds nothing in it.
-            let parts: Vec<Steps> = g
-                .deployments
-                .iter()
-                .filter(|&&d| p.deployment_exists_within(d, req.from, req.to))
-                .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
-                .collect();
-            Steps::sum(parts.iter())
-        })
-        .collect();
+    debug_assert_eq!(group_steps.len(), ng);
     let inst_steps: Vec<Steps> = p
         .instruments
         .iter()
@@ -297,7 +327,7 @@ pub fn rate_detail(
                 from_h,
                 to_h,
                 buckets: &buckets,
-                group_steps: &group_steps,
+                group_steps,
                 inst_steps: &inst_steps,
                 commit_group: &commit_group,
                 epochs: &epochs,

@@ -212,6 +212,33 @@ pub fn forecast_unexplained(
     super::engine::rate(&prepared, req)
 }
 
+/// [`forecast_unexplained`] of two windows of one estate: `first` is rated
+/// before `second` is prepared (so a failing `first` is the error), and the
+/// two ratings share the pools' usage steps, built once over the span that
+/// holds both windows. Each forecast is the one rated alone.
+pub fn forecasts_unexplained(
+    estate: &Estate,
+    book: &PriceBook,
+    first: &Request,
+    second: &Request,
+    opts: &Options,
+) -> Result<(super::Forecast, super::Forecast), RatingError> {
+    super::check_request(first)?;
+    let mut prepared = super::prepare::Prepared::new(estate, book, first.from, first.to, opts)?;
+    prepared.explain = false;
+    let steps = super::engine::group_steps(
+        &prepared,
+        first.from.min(second.from),
+        first.to.max(second.to),
+    );
+    let a = super::engine::rate_sharing(&prepared, first, &steps)?;
+    super::check_request(second)?;
+    let mut prepared = super::prepare::Prepared::new(estate, book, second.from, second.to, opts)?;
+    prepared.explain = false;
+    let b = super::engine::rate_sharing(&prepared, second, &steps)?;
+    Ok((a, b))
+}
+
 /// `base - less + more`, field by field.
 fn shifted(base: &Totals, less: &Totals, more: &Totals) -> Totals {
     macro_rules! f {
@@ -310,10 +337,20 @@ impl Baseline {
 mod tests {
     use super::*;
     use crate::domain::Size;
+    use crate::domain::time::Time;
     use crate::generate::{Profile, generate_profile};
     use crate::rating::{Basis, Bucket};
     use chrono::{Duration, TimeZone, Utc};
     use rust_decimal::Decimal;
+
+    fn monthly(from: Time, to: Time, basis: Basis) -> Request {
+        Request {
+            from,
+            to,
+            basis,
+            by: Bucket::Month,
+        }
+    }
 
     fn close(a: &Totals, b: &Totals) {
         let eps = Decimal::new(1, 12);
@@ -395,12 +432,7 @@ mod tests {
         for profile in [Profile::Spread, Profile::Concentrated] {
             let e = generate_profile(300, 5, base, profile);
             for basis in [Basis::Amortized, Basis::Actual] {
-                let req = |from, to| Request {
-                    from,
-                    to,
-                    basis,
-                    by: Bucket::Month,
-                };
+                let req = |from, to| monthly(from, to, basis);
                 let (a, cut, b) = (
                     base - Duration::days(3),
                     base + Duration::days(30) + Duration::hours(7),
@@ -423,6 +455,49 @@ mod tests {
                         (f.kind, f.start, f.end, f.ptu_minutes, f.cost, &f.subject)
                     );
                     assert!(q.explanation.is_empty() && !f.explanation.is_empty());
+                }
+            }
+        }
+    }
+
+    /// Two windows rated together, sharing the pools' steps, are each the
+    /// forecast rated alone: adjacent windows (a horizon and the rest of a
+    /// lifetime) and one inside the other, with deployments that exist in
+    /// only one of them.
+    #[test]
+    fn two_windows_rated_together_are_each_rated_alone() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        let (a, cut, b) = (
+            base - Duration::days(3),
+            base + Duration::days(30) + Duration::hours(7),
+            base + Duration::days(368),
+        );
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let mut e = generate_profile(300, 5, base, profile);
+            // Gone before the cut, and created at an odd minute after it.
+            e.deployments[3].deleted = Some(a + Duration::days(5) + Duration::minutes(13));
+            let late = &mut e.deployments[7];
+            let ptu = late.sizes.last().expect("created").ptu;
+            late.sizes = vec![Size {
+                at: cut + Duration::days(40) + Duration::minutes(29),
+                ptu,
+                approximate: false,
+            }];
+            late.deleted = None;
+            for basis in [Basis::Amortized, Basis::Actual] {
+                let req = |from, to| monthly(from, to, basis);
+                for (first, second) in [(req(a, cut), req(cut, b)), (req(a, b), req(a, cut))] {
+                    let alone = (
+                        forecast_unexplained(&e, &book, &first, &opts).unwrap(),
+                        forecast_unexplained(&e, &book, &second, &opts).unwrap(),
+                    );
+                    assert!(alone.0.totals.total() > Decimal::ZERO);
+                    assert!(alone.1.totals.total() > Decimal::ZERO);
+                    let together =
+                        forecasts_unexplained(&e, &book, &first, &second, &opts).unwrap();
+                    assert_eq!(together, alone, "{profile:?} {basis:?}");
                 }
             }
         }
