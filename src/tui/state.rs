@@ -547,18 +547,27 @@ pub struct RecommendState {
     pub what_if: Option<(usize, Vec<WhatIfMonth>)>,
 }
 
+/// Where a list's cursor at `selected` of `len` items goes on `action`:
+/// one up or down, the top or the bottom; any other action leaves it.
+pub(crate) fn list_step(action: &Action, selected: usize, len: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => selected,
+    }
+}
+
 pub(crate) fn move_selection(app: &mut App, action: &Action) {
     let page = app.page();
     let v = app.views.get_mut(&app.pane).expect("view");
     let last = v.rows.len().saturating_sub(1);
     let to = match action {
-        Action::Up => v.selected.saturating_sub(1),
-        Action::Down => (v.selected + 1).min(last),
         Action::PageUp => v.selected.saturating_sub(page),
         Action::PageDown => (v.selected + page).min(last),
-        Action::Top => 0,
-        Action::Bottom => last,
-        _ => v.selected,
+        _ => list_step(action, v.selected, v.rows.len()),
     };
     v.select(to, page);
 }

@@ -10,7 +10,7 @@ use crate::domain::time::Time;
 use crate::planner::recommend::{Action as Rec, Settings, recommend, what_if};
 use crate::tui::data::{Tone, money};
 use crate::tui::effect::Effect;
-use crate::tui::state::{App, Confirmed, Overlay, RecommendState};
+use crate::tui::state::{App, Confirmed, Overlay, RecommendState, list_step};
 use crate::tui::table::{block, tone_style};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -63,7 +63,6 @@ pub fn action(
     action: crate::tui::action::Action,
 ) -> Vec<Effect> {
     use crate::tui::action::Action;
-    let last = s.report.rows.len().saturating_sub(1);
     match action {
         Action::Back => {
             app.overlays.pop();
@@ -73,10 +72,9 @@ pub fn action(
             app.quit = true;
             return vec![];
         }
-        Action::Up => s.selected = s.selected.saturating_sub(1),
-        Action::Down => s.selected = (s.selected + 1).min(last),
-        Action::Top => s.selected = 0,
-        Action::Bottom => s.selected = last,
+        Action::Up | Action::Down | Action::Top | Action::Bottom => {
+            s.selected = list_step(&action, s.selected, s.report.rows.len())
+        }
         Action::Select => {
             if s.what_if.as_ref().is_some_and(|w| w.0 == s.selected) {
                 s.what_if = None;

@@ -14,7 +14,7 @@ use crate::tui::data::Loadable;
 use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
 use crate::tui::panes::planner::state::{Choice, ChoiceThen};
-use crate::tui::state::{App, Confirmed, Overlay, TableView};
+use crate::tui::state::{App, Confirmed, Overlay, TableView, list_step};
 use state::{AppliedPlan, PlannerState};
 use std::sync::Arc;
 
@@ -263,13 +263,7 @@ pub(crate) fn choose_action(
             vec![]
         }
         Action::Up | Action::Down | Action::Top | Action::Bottom => {
-            let last = items.len().saturating_sub(1);
-            let to = match action {
-                Action::Up => selected.saturating_sub(1),
-                Action::Down => (selected + 1).min(last),
-                Action::Top => 0,
-                _ => last,
-            };
+            let to = list_step(&action, selected, items.len());
             if let Some(Overlay::Choose { selected, .. }) = app.overlays.last_mut() {
                 *selected = to;
             }

@@ -8,7 +8,7 @@ use crate::tui::data::{self, Tone};
 use crate::tui::effect::Effect;
 use crate::tui::popups::form::Form;
 use crate::tui::popups::form::keys::reprice;
-use crate::tui::state::{App, Confirmed, Overlay};
+use crate::tui::state::{App, Confirmed, Overlay, list_step};
 
 /// Keys in a notification's remedies: choose one (j/k), apply it (enter
 /// or a): a purchase opens the new-reservation form filled in from it;
@@ -29,13 +29,7 @@ pub(crate) fn remedies_action(
             vec![]
         }
         Action::Up | Action::Down | Action::Top | Action::Bottom => {
-            let last = n.remedies.len().saturating_sub(1);
-            let to = match action {
-                Action::Up => selected.saturating_sub(1),
-                Action::Down => (selected + 1).min(last),
-                Action::Top => 0,
-                _ => last,
-            };
+            let to = list_step(&action, selected, n.remedies.len());
             if let Some(Overlay::Remedies { selected, .. }) = app.overlays.last_mut() {
                 *selected = to;
             }
