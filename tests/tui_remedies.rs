@@ -284,16 +284,7 @@ fn a_remedy_priced_again_sees_the_notification_as_the_pane_shows_it() {
         .unwrap()
         .unwrap();
     drop(store);
-    let (mut app, worker) = prepare(Options {
-        store: StoreChoice::Path(db),
-        now: Some(now()),
-        clock_start: None,
-        readonly: false,
-        config: Config::default(),
-    })
-    .unwrap();
-    let start = app.start();
-    settle(&mut app, &worker, start);
+    let (app, worker) = common::tui::store(db, now());
     let Loadable::Ready(list) = &app.notifications else {
         panic!("notifications not ready");
     };

@@ -21,6 +21,11 @@ pub fn scenario(file: std::path::PathBuf, now: Time) -> (App, Worker) {
     open(StoreChoice::Scenario(file), now)
 }
 
+/// The store at `db` at `now`, as [`demo`].
+pub fn store(db: std::path::PathBuf, now: Time) -> (App, Worker) {
+    open(StoreChoice::Path(db), now)
+}
+
 fn open(store: StoreChoice, now: Time) -> (App, Worker) {
     let (mut app, worker) = prepare(Options {
         store,
