@@ -1418,8 +1418,8 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
     // by less than x / 2^64 + 2^-33 < 1.
     let inv = u64::MAX / d;
     let amt = amount as u64;
-    // The remainders are counted by their top 6 bits on the way (used
-    // below from 128 pools).
+    // The remainders are counted by their top 6 bits on the way: the
+    // ranking below then sorts only the few of one count.
     let shift = (64 - (d - 1).leading_zeros()).saturating_sub(6);
     let mut counts = [0u32; 64];
     let mut given = 0u64;
@@ -1452,20 +1452,6 @@ fn take_dense(w: &mut [i64], amount: i64, avail: i64, scratch: &mut TakeScratch)
     let pos = |key: u64| (u32::MAX - (key & u64::from(u32::MAX)) as u32) as usize;
     let keys = &mut scratch.keys;
     keys.clear();
-    if w.len() < 128 {
-        keys.extend(
-            rems.iter()
-                .enumerate()
-                .filter(|x| *x.1 > 0)
-                .map(|(k, &r)| key(k, r)),
-        );
-        let n = keys.len();
-        if left < n {
-            keys.select_nth_unstable(n - left);
-        }
-        keys[n - left..].iter().for_each(|&key| w[pos(key)] -= 1);
-        return;
-    }
     // By the counts: the pools of the higher counts all get one, and only
     // those of the count where `left` is reached are ranked (positive
     // remainders of `[lo, hi)`).
@@ -1579,7 +1565,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
         let mut scratch = super::TakeScratch::default();
         for case in 0..4000 {
-            // From 128 pools the largest remainders are counted by their top bits first.
+            // Few pools and many: the largest remainders are counted by their top bits first.
             let n = if case % 25 == 3 {
                 100 + rng.random_range(0..900usize)
             } else {
