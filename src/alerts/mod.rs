@@ -23,7 +23,7 @@ use crate::domain::{
     ReservationRenewalChange, Sku, commitment_supports,
 };
 use crate::planner::PlanError;
-use crate::planner::remedies::{self, Expiring, Idle, Pricer};
+use crate::planner::remedies::{self, Expiring, Idle, Memo, Pricer};
 use crate::rating::whatif::Key;
 use crate::rating::{
     self, Basis, Bucket, ChargeKind, Forecast, InstrumentKind, RatingError, Request, Window,
@@ -32,8 +32,8 @@ use crate::rating::{
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The `[alerts]` settings: when a notification is raised and how far
 /// ahead `check` looks.
@@ -118,13 +118,13 @@ fn short(t: Time) -> String {
 
 struct Ctx<'a> {
     /// Remedy pricers, one per region.
-    pricers: RefCell<BTreeMap<String, std::rc::Rc<Pricer<'a>>>>,
+    pricers: Memo<String, Arc<Pricer<'a>>>,
     /// The estate's part in one (region, deployment type) key
     /// ([`rating::whatif::restrict`]), and the same with every refunded
     /// reservation (exact for its instruments' figures), kept.
-    parts: RefCell<BTreeMap<(Key, bool), std::rc::Rc<Estate>>>,
+    parts: Memo<(Key, bool), Arc<Estate>>,
     /// Ratings of a key's part (without refunded reservations) by window.
-    part_ratings: RefCell<BTreeMap<(Key, Time, Time), std::rc::Rc<Forecast>>>,
+    part_ratings: Memo<(Key, Time, Time), Arc<Forecast>>,
     estate: &'a Estate,
     book: &'a PriceBook,
     opts: rating::Options,
@@ -157,11 +157,14 @@ impl<'a> Ctx<'a> {
     /// The estate's part in `key`; with `refunded`, every refunded
     /// reservation too (they count against the refund limit wherever they
     /// are, so an instrument's figures in the part are the whole estate's).
-    fn part(&self, key: &Key, refunded: bool) -> std::rc::Rc<Estate> {
-        let k = (key.clone(), refunded);
-        if let Some(p) = self.parts.borrow().get(&k) {
-            return p.clone();
-        }
+    fn part(&self, key: &Key, refunded: bool) -> Arc<Estate> {
+        self.parts.get_or(&(key.clone(), refunded), || {
+            Arc::new(self.part_made(key, refunded))
+        })
+    }
+
+    /// [`Ctx::part`], made.
+    fn part_made(&self, key: &Key, refunded: bool) -> Estate {
         let t = rating::whatif::Touched {
             keys: [key.clone()].into(),
             managed_compute: false,
@@ -176,26 +179,15 @@ impl<'a> Ctx<'a> {
                 .cloned()
                 .collect();
         }
-        let p = std::rc::Rc::new(part);
-        self.parts.borrow_mut().insert(k, p.clone());
-        p
+        part
     }
 
     /// [`Ctx::rate`] of the part in `key` (as [`Ctx::part`] without
     /// refunded reservations), kept per window.
-    fn rate_part(
-        &self,
-        key: &Key,
-        from: Time,
-        to: Time,
-    ) -> Result<std::rc::Rc<Forecast>, RatingError> {
-        let k = (key.clone(), from, to);
-        if let Some(f) = self.part_ratings.borrow().get(&k) {
-            return Ok(f.clone());
-        }
-        let f = std::rc::Rc::new(self.rate(&self.part(key, false), from, to)?);
-        self.part_ratings.borrow_mut().insert(k, f.clone());
-        Ok(f)
+    fn rate_part(&self, key: &Key, from: Time, to: Time) -> Result<Arc<Forecast>, RatingError> {
+        self.part_ratings.get_or_try(&(key.clone(), from, to), || {
+            Ok(Arc::new(self.rate(&self.part(key, false), from, to)?))
+        })
     }
 
     /// The one remedy "do nothing", priced (it saves nothing).
@@ -215,23 +207,18 @@ impl<'a> Ctx<'a> {
     }
 
     /// The remedy pricer of a region.
-    fn pricer(&self, region: &str) -> std::rc::Rc<Pricer<'a>> {
-        if let Some(p) = self.pricers.borrow().get(region) {
-            return p.clone();
-        }
-        let regions: BTreeSet<String> = [region.to_string()].into();
-        let p = std::rc::Rc::new(Pricer::new(
-            self.estate,
-            &regions,
-            self.book,
-            &self.opts,
-            self.at,
-            self.horizon,
-        ));
-        self.pricers
-            .borrow_mut()
-            .insert(region.to_string(), p.clone());
-        p
+    fn pricer(&self, region: &str) -> Arc<Pricer<'a>> {
+        self.pricers.get_or(&region.to_string(), || {
+            let regions: BTreeSet<String> = [region.to_string()].into();
+            Arc::new(Pricer::new(
+                self.estate,
+                &regions,
+                self.book,
+                &self.opts,
+                self.at,
+                self.horizon,
+            ))
+        })
     }
 
     /// Pushes a notification with its cost a day and its remedies; the
@@ -292,6 +279,43 @@ struct Draft {
     action: String,
 }
 
+/// `f` of each item, in the items' order. Where the machine has more than
+/// one core, two threads share the items, each taking the next one not yet
+/// taken: a rule reads the estate and the pricers, whose memos hold
+/// figures that depend on their keys alone, so the results are those of one
+/// thread.
+fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let two = items.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut done = if two {
+        std::thread::scope(|s| {
+            let other = s.spawn(work);
+            let mut mine = work();
+            mine.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+            mine
+        })
+    } else {
+        work()
+    };
+    done.sort_by_key(|x| x.0);
+    done.into_iter().map(|x| x.1).collect()
+}
+
 /// A cost over `hours` hours as a cost a day.
 fn per_day(cost: Decimal, hours: i64) -> Decimal {
     cost * Decimal::from(24) / Decimal::from(hours.max(1))
@@ -309,9 +333,9 @@ pub fn evaluate(
 ) -> Result<Vec<Notification>, RatingError> {
     let (from, to) = hours_ahead(at, horizon);
     let ctx = Ctx {
-        pricers: RefCell::new(BTreeMap::new()),
-        parts: RefCell::new(BTreeMap::new()),
-        part_ratings: RefCell::new(BTreeMap::new()),
+        pricers: Memo::new(),
+        parts: Memo::new(),
+        part_ratings: Memo::new(),
         estate,
         book,
         opts,
@@ -579,19 +603,26 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
     let until = ctx.to.max(ctx.at + max_lead);
     let mut found = Vec::new();
 
-    for (ci, c) in e.commitments.iter().enumerate() {
+    // Each instrument's notification is made (its remedies priced) side
+    // by side with the others'; they are kept in order.
+    let commitments: Vec<(usize, &crate::domain::Commitment)> =
+        e.commitments.iter().enumerate().collect();
+    for one in each(&commitments, |&(ci, c)| -> Result<_, RatingError> {
+        let mut mine = Vec::new();
         let Some(res) = e.resource(&c.resource) else {
-            continue;
+            return Ok(None);
         };
         let Ok(ts) =
             terms::commitment_terms(c, res.deleted.or(res.purged), until + Duration::days(1))
         else {
-            continue;
+            return Ok(None);
         };
-        let Some(last) = ts.last() else { continue };
+        let Some(last) = ts.last() else {
+            return Ok(None);
+        };
         let end = last.end;
         if end < ctx.at || end > until {
-            continue;
+            return Ok(None);
         }
         let deployed: i64 = e
             .deployments
@@ -600,7 +631,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             .map(|d| d.ptu_at(end))
             .sum();
         if deployed == 0 {
-            continue; // the near miss: deployments deleted before the expiry
+            return Ok(None); // the near miss: deployments deleted before the expiry
         }
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
         let (per_day, cost, mut resources) =
@@ -656,7 +687,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             .0
         };
         ctx.push_with(
-            out,
+            &mut mine,
             Draft {
                 kind: "commitment_expiring",
                 severity,
@@ -678,20 +709,30 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             per_day,
             remedies,
         );
-        found.push(Expiry { end, resources });
+        Ok(Some((mine, Expiry { end, resources })))
+    }) {
+        if let Some((mine, expiry)) = one? {
+            out.extend(mine);
+            found.push(expiry);
+        }
     }
 
-    for (ri, r) in e.reservations.iter().enumerate() {
+    let reservations: Vec<(usize, &crate::domain::Reservation)> =
+        e.reservations.iter().enumerate().collect();
+    for one in each(&reservations, |&(ri, r)| -> Result<_, RatingError> {
+        let mut mine = Vec::new();
         let Ok(ts) = terms::reservation_terms(r, until + Duration::days(1)) else {
-            continue;
+            return Ok(None);
         };
-        let Some(last) = ts.last() else { continue };
+        let Some(last) = ts.last() else {
+            return Ok(None);
+        };
         if last.refunded_at.is_some() || last.moved_at.is_some() {
-            continue;
+            return Ok(None);
         }
         let end = last.end;
         if end < ctx.at || end > until || end <= last.start {
-            continue;
+            return Ok(None);
         }
         // Does it cover anything in its last day? (Its key's part says.)
         let last_day = ctx.rate(
@@ -706,7 +747,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             .map(|i| i.used_ptu_minutes)
             .sum();
         if used == 0 {
-            continue;
+            return Ok(None);
         }
         let (severity, stage) = ctx.expiry_stage(end - ctx.at);
         let (per_day, cost, resources) =
@@ -745,7 +786,7 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             .0
         };
         ctx.push_with(
-            out,
+            &mut mine,
             Draft {
                 kind: "reservation_expiring",
                 severity,
@@ -767,7 +808,12 @@ fn expiring(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<Vec<Expiry>, Ratin
             per_day,
             remedies,
         );
-        found.push(Expiry { end, resources });
+        Ok(Some((mine, Expiry { end, resources })))
+    }) {
+        if let Some((mine, expiry)) = one? {
+            out.extend(mine);
+            found.push(expiry);
+        }
     }
     Ok(found)
 }
@@ -849,8 +895,18 @@ fn windows(
             WindowKind::Unused => {}
         }
     }
-    for (subject, ws) in groups {
-        overage(ctx, subject, &ws, pattern_start, out)?;
+    let groups: Vec<(&str, Vec<&Window>, Time)> = groups
+        .into_iter()
+        .map(|(subject, ws)| {
+            let trigger = pattern_start(ws[0]);
+            (subject, ws, trigger)
+        })
+        .collect();
+    for found in each(&groups, |(subject, ws, trigger)| {
+        let mut found = Vec::new();
+        overage(ctx, subject, ws, *trigger, &mut found).map(|_| found)
+    }) {
+        out.extend(found?);
     }
     Ok(())
 }
@@ -860,7 +916,7 @@ fn overage(
     ctx: &Ctx,
     subject: &str,
     ws: &[&Window],
-    pattern_start: &dyn Fn(&Window) -> Time,
+    trigger: Time,
     out: &mut Vec<Notification>,
 ) -> Result<(), RatingError> {
     let e = ctx.estate;
@@ -868,7 +924,6 @@ fn overage(
         return Ok(());
     };
     let first = ws[0];
-    let trigger = pattern_start(first);
     let committed = e.commitments.iter().any(|c| {
         c.resource == res.id
             && terms::commitment_terms(
@@ -1401,6 +1456,9 @@ fn renewals(
 /// Deployments of models that a resource with an active commitment cannot run.
 fn models(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
     let e = ctx.estate;
+    // (commitment, its resource, the deployment, the trigger), in order;
+    // their remedies are priced side by side.
+    let mut found = Vec::new();
     for c in &e.commitments {
         let Some(res) = e.resource(&c.resource) else {
             continue;
@@ -1427,14 +1485,19 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
             if commitment_supports(&d.model, &d.version) {
                 continue;
             }
-            let trigger = d.created().max(active_from);
-            let (remedies, _) = crate::planner::notice_remedies::for_unsupported_model(
-                &ctx.pricer(&res.region),
-                &d.id,
-                &c.id,
-            )
-            .map_err(rating_err)?;
-            ctx.push_with(
+            found.push((c, res, d, d.created().max(active_from)));
+        }
+    }
+    let priced = each(&found, |(c, res, d, _)| {
+        crate::planner::notice_remedies::for_unsupported_model(
+            &ctx.pricer(&res.region),
+            &d.id,
+            &c.id,
+        )
+    });
+    for ((c, _, d, trigger), remedies) in found.into_iter().zip(priced) {
+        let (remedies, _) = remedies.map_err(rating_err)?;
+        ctx.push_with(
                 out,
                 Draft {
                     kind: "commitment_model_unsupported",
@@ -1453,7 +1516,6 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
                 Decimal::ZERO,
                 remedies,
             );
-        }
     }
     Ok(())
 }

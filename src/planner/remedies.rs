@@ -61,8 +61,8 @@ use crate::rating::{self, Basis, Bucket, Forecast, Request, WindowKind};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use super::lifetime::lifetime_of;
 
@@ -187,6 +187,63 @@ pub struct Focus {
     pub instruments: Vec<String>,
 }
 
+/// Values computed once per key and shared between threads: the first
+/// thread that asks for a key computes its value, and another that asks for
+/// the same key meanwhile waits for it; a computation that fails keeps
+/// nothing (the next ask tries again). What a pricer keeps depends on its
+/// key alone, so which thread computed it never shows.
+pub(crate) struct Memo<K, V> {
+    cells: Mutex<BTreeMap<K, Arc<Mutex<Option<V>>>>>,
+}
+
+/// A lock, also after a panic on another thread (which that thread's
+/// join passes on).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<K: Ord + Clone, V: Clone> Memo<K, V> {
+    pub(crate) fn new() -> Memo<K, V> {
+        Memo {
+            cells: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The value of `key`, made by `make` if no thread has made it yet.
+    pub(crate) fn get_or_try<E>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let cell = {
+            let mut cells = lock(&self.cells);
+            match cells.get(key) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = Arc::new(Mutex::new(None));
+                    cells.insert(key.clone(), c.clone());
+                    c
+                }
+            }
+        };
+        let mut slot = lock(&cell);
+        if let Some(v) = slot.as_ref() {
+            return Ok(v.clone());
+        }
+        let v = make()?;
+        *slot = Some(v.clone());
+        Ok(v)
+    }
+
+    /// [`Memo::get_or_try`] of a computation that can't fail.
+    pub(crate) fn get_or(&self, key: &K, make: impl FnOnce() -> V) -> V {
+        match self.get_or_try(key, || Ok::<V, std::convert::Infallible>(make())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+}
+
 /// A rated estate's figures.
 struct Figures {
     horizon: Forecast,
@@ -204,25 +261,24 @@ pub struct Pricer<'a> {
     pub now: Time,
     from: Time,
     h_to: Time,
-    base: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
+    base: Memo<(Time, bool), Arc<Figures>>,
     /// The current estate's parts by the keys a remedy touches, with their
     /// figures per lifetime (what-ifs rate only the part they change).
-    parts: RefCell<HashMap<BTreeSet<Key>, std::rc::Rc<Part>>>,
+    parts: Memo<BTreeSet<Key>, Arc<Part>>,
     /// Per deployment type: the horizon rated with only that type's
     /// deployments (the hourly profiles of the slice as it is).
-    profiles: RefCell<BTreeMap<Sku, std::rc::Rc<Forecast>>>,
+    profiles: Memo<Sku, Arc<Forecast>>,
     /// Whether the slice is valid, and its deployments by the latest instant
     /// each mentions, latest first (what a what-if's validation needs).
-    checked: RefCell<Option<SliceCheck>>,
+    checked: OnceLock<SliceCheck>,
     /// Drafts' changes already rated, by lifetime: the part they touch and
     /// its figures with them made (`None`: they leave the estate invalid).
-    edited: RefCell<EditedFigures>,
+    edited: EditedFigures,
 }
 
 /// Rated changes: (lifetime's end and kind, the changes in `Debug` form)
 /// to the part and its figures after them, `None` when invalid.
-type EditedFigures =
-    HashMap<((Time, bool), String), Option<(std::rc::Rc<Part>, std::rc::Rc<Figures>)>>;
+type EditedFigures = Memo<((Time, bool), String), Option<(Arc<Part>, Arc<Figures>)>>;
 
 /// What a lifetime's figures depend on: the end of its window and whether
 /// it ends (a planned deletion counts the terms in force after it).
@@ -238,10 +294,10 @@ type SliceCheck = (bool, Vec<(Time, usize)>);
 /// figures per lifetime.
 struct Part {
     estate: Estate,
-    figures: RefCell<BTreeMap<(Time, bool), std::rc::Rc<Figures>>>,
+    figures: Memo<(Time, bool), Arc<Figures>>,
     /// Per instant: what each instrument (base id) still charges after it,
     /// renewals off ([`Pricer::after_charges`]).
-    after: RefCell<BTreeMap<Time, std::rc::Rc<BTreeMap<String, Decimal>>>>,
+    after: Memo<Time, Arc<BTreeMap<String, Decimal>>>,
 }
 
 /// The instruments (ids) whose charges `edits` may change, or `None` when
@@ -450,11 +506,11 @@ impl<'a> Pricer<'a> {
             now,
             from,
             h_to,
-            base: RefCell::new(BTreeMap::new()),
-            parts: RefCell::new(HashMap::new()),
-            profiles: RefCell::new(BTreeMap::new()),
-            checked: RefCell::new(None),
-            edited: RefCell::new(HashMap::new()),
+            base: Memo::new(),
+            parts: Memo::new(),
+            profiles: Memo::new(),
+            checked: OnceLock::new(),
+            edited: Memo::new(),
         }
     }
 
@@ -557,15 +613,9 @@ impl<'a> Pricer<'a> {
         let Some(changed) = changed_instruments(&part.estate, edited, edits) else {
             return self.committed_after(edited, at);
         };
-        let cached = part.after.borrow().get(&at).cloned();
-        let current = match cached {
-            Some(c) => c,
-            None => {
-                let c = std::rc::Rc::new(self.after_charges(&part.estate, at, None)?);
-                part.after.borrow_mut().insert(at, c.clone());
-                c
-            }
-        };
+        let current = part.after.get_or_try(&at, || {
+            Ok::<_, PlanError>(Arc::new(self.after_charges(&part.estate, at, None)?))
+        })?;
         let kept: Decimal = current
             .iter()
             .filter(|(id, _)| !changed.contains(*id))
@@ -627,17 +677,13 @@ impl<'a> Pricer<'a> {
         })
     }
 
-    fn baseline(&self, lifetime: Lifetime) -> Result<std::rc::Rc<Figures>, PlanError> {
+    fn baseline(&self, lifetime: Lifetime) -> Result<Arc<Figures>, PlanError> {
         let key = (
             life_end(lifetime, self.from),
             matches!(lifetime, Lifetime::Until(_)),
         );
-        if let Some(f) = self.base.borrow().get(&key) {
-            return Ok(f.clone());
-        }
-        let f = std::rc::Rc::new(self.figures(&self.estate, lifetime)?);
-        self.base.borrow_mut().insert(key, f.clone());
-        Ok(f)
+        self.base
+            .get_or_try(&key, || Ok(Arc::new(self.figures(&self.estate, lifetime)?)))
     }
 
     /// The doing-nothing forecast of the horizon (amortized).
@@ -790,29 +836,26 @@ impl<'a> Pricer<'a> {
         // its recurring pattern): the same changes over the same lifetime
         // are rated once.
         let memo = (life_key(lifetime, self.from), format!("{edits:?}"));
-        let hit = self.edited.borrow().get(&memo).cloned();
-        let (part, fig) = match hit {
-            Some(Some(hit)) => hit,
-            Some(None) => return Some(None),
-            None => {
-                let keys = edit_keys(&self.estate, edits)?;
-                if !self.valid_after(edits)? {
-                    self.edited.borrow_mut().insert(memo, None);
-                    return Some(None);
-                }
-                let part = self.part(&keys);
-                let edited = apply_edits(&part.estate, edits).ok()?;
-                let fig = self
-                    .figures_with(&edited, lifetime, &|at| {
-                        self.committed_after_edited(&part, &edited, edits, at)
-                    })
-                    .ok()?;
-                let fig = std::rc::Rc::new(fig);
-                self.edited
-                    .borrow_mut()
-                    .insert(memo, Some((part.clone(), fig.clone())));
-                (part, fig)
+        // `Err`: the part can't answer (kept for no one); `Ok(None)`:
+        // the changes leave the estate invalid.
+        let rated = self.edited.get_or_try(&memo, || {
+            let keys = edit_keys(&self.estate, edits).ok_or(())?;
+            if !self.valid_after(edits).ok_or(())? {
+                return Ok(None);
             }
+            let part = self.part(&keys);
+            let edited = apply_edits(&part.estate, edits).map_err(|_| ())?;
+            let fig = self
+                .figures_with(&edited, lifetime, &|at| {
+                    self.committed_after_edited(&part, &edited, edits, at)
+                })
+                .map_err(|_| ())?;
+            Ok(Some((part, Arc::new(fig))))
+        });
+        let (part, fig) = match rated {
+            Ok(Some(hit)) => hit,
+            Ok(None) => return Some(None),
+            Err(()) => return None,
         };
         let cur = self.part_figures(&part, lifetime)?;
         let cpd = (self.focus_cost(&base.horizon, focus, added)
@@ -834,36 +877,30 @@ impl<'a> Pricer<'a> {
 
     /// The slice's part in `keys`, kept for the next draft that touches
     /// the same keys.
-    fn part(&self, keys: &BTreeSet<Key>) -> std::rc::Rc<Part> {
-        if let Some(p) = self.parts.borrow().get(keys) {
-            return p.clone();
-        }
-        let p = std::rc::Rc::new(Part {
-            estate: part_of(&self.estate, keys),
-            figures: RefCell::new(BTreeMap::new()),
-            after: RefCell::new(BTreeMap::new()),
-        });
-        self.parts.borrow_mut().insert(keys.clone(), p.clone());
-        p
+    fn part(&self, keys: &BTreeSet<Key>) -> Arc<Part> {
+        self.parts.get_or(keys, || {
+            Arc::new(Part {
+                estate: part_of(&self.estate, keys),
+                figures: Memo::new(),
+                after: Memo::new(),
+            })
+        })
     }
 
     /// A part's figures as it is, rated once per lifetime.
-    fn part_figures(&self, part: &Part, lifetime: Lifetime) -> Option<std::rc::Rc<Figures>> {
+    fn part_figures(&self, part: &Part, lifetime: Lifetime) -> Option<Arc<Figures>> {
         let key = (
             life_end(lifetime, self.from),
             matches!(lifetime, Lifetime::Until(_)),
         );
-        if let Some(f) = part.figures.borrow().get(&key) {
-            return Some(f.clone());
-        }
-        let f = self
-            .figures_with(&part.estate, lifetime, &|at| {
-                self.committed_after_edited(part, &part.estate, &[], at)
+        part.figures
+            .get_or_try(&key, || {
+                self.figures_with(&part.estate, lifetime, &|at| {
+                    self.committed_after_edited(part, &part.estate, &[], at)
+                })
+                .map(Arc::new)
             })
-            .ok()?;
-        let f = std::rc::Rc::new(f);
-        part.figures.borrow_mut().insert(key, f.clone());
-        Some(f)
+            .ok()
     }
 
     /// Whether the slice with `edits` made is valid, judged on the slice
@@ -874,8 +911,7 @@ impl<'a> Pricer<'a> {
     /// `None` when the slice itself is invalid or the edits can't be made.
     fn valid_after(&self, edits: &[Edit]) -> Option<bool> {
         let s = &self.estate;
-        let mut checked = self.checked.borrow_mut();
-        let (slice_ok, latest) = checked.get_or_insert_with(|| {
+        let (slice_ok, latest) = self.checked.get_or_init(|| {
             let ok = crate::domain::validate::validate(s).is_ok();
             let mut by_latest: Vec<(Time, usize)> = s
                 .deployments
@@ -1077,21 +1113,19 @@ impl<'a> Pricer<'a> {
         if !e.deployments.iter().any(|d| d.sku == sku) {
             return Ok(out);
         }
-        let f = if std::ptr::eq(e, &self.estate) {
-            let cached = self.profiles.borrow().get(&sku).cloned();
-            match cached {
-                Some(f) => f,
-                None => {
-                    let probe = with_deployments(e, |d| d.sku == sku);
-                    let f =
-                        std::rc::Rc::new(self.rate(&probe, self.from, self.h_to, Basis::Actual)?);
-                    self.profiles.borrow_mut().insert(sku, f.clone());
-                    f
-                }
-            }
-        } else {
+        let rate = || {
             let probe = with_deployments(e, |d| d.sku == sku);
-            std::rc::Rc::new(self.rate(&probe, self.from, self.h_to, Basis::Actual)?)
+            Ok::<_, PlanError>(Arc::new(self.rate(
+                &probe,
+                self.from,
+                self.h_to,
+                Basis::Actual,
+            )?))
+        };
+        let f = if std::ptr::eq(e, &self.estate) {
+            self.profiles.get_or_try(&sku, rate)?
+        } else {
+            rate()?
         };
         let index: HashMap<&str, &crate::domain::Resource> = e
             .resources
