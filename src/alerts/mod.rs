@@ -23,7 +23,7 @@ use crate::domain::{
     ReservationRenewalChange, Sku, commitment_supports,
 };
 use crate::planner::PlanError;
-use crate::planner::remedies::{self, Expiring, Idle, Memo, Pricer};
+use crate::planner::remedies::{self, Expiring, Idle, Memo, Pricer, each};
 use crate::rating::whatif::Key;
 use crate::rating::{
     self, Basis, Bucket, ChargeKind, Forecast, InstrumentKind, RatingError, Request, Window,
@@ -277,43 +277,6 @@ struct Draft {
     cost: Decimal,
     level: Decimal,
     action: String,
-}
-
-/// `f` of each item, in the items' order. Where the machine has more than
-/// one core, two threads share the items, each taking the next one not yet
-/// taken: a rule reads the estate and the pricers, whose memos hold
-/// figures that depend on their keys alone, so the results are those of one
-/// thread.
-fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
-                return done;
-            };
-            done.push((i, f(item)));
-        }
-    };
-    let two = items.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let mut done = if two {
-        std::thread::scope(|s| {
-            let other = s.spawn(work);
-            let mut mine = work();
-            mine.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-            mine
-        })
-    } else {
-        work()
-    };
-    done.sort_by_key(|x| x.0);
-    done.into_iter().map(|x| x.1).collect()
 }
 
 /// A cost over `hours` hours as a cost a day.

@@ -244,6 +244,43 @@ impl<K: Ord + Clone, V: Clone> Memo<K, V> {
     }
 }
 
+/// `f` of each item, in the items' order. Where the machine has more than
+/// one core, two threads share the items, each taking the next one not yet
+/// taken. For work whose result depends on its item alone (a notification
+/// rule reads the estate and the pricers, whose [`Memo`]s hold figures that
+/// depend on their keys alone), so the results are those of one thread.
+pub(crate) fn each<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let two = items.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut done = if two {
+        std::thread::scope(|s| {
+            let other = s.spawn(work);
+            let mut mine = work();
+            mine.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+            mine
+        })
+    } else {
+        work()
+    };
+    done.sort_by_key(|x| x.0);
+    done.into_iter().map(|x| x.1).collect()
+}
+
 /// A rated estate's figures.
 struct Figures {
     horizon: Forecast,
