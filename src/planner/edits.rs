@@ -371,6 +371,20 @@ fn missing(what: &'static str, id: &str, e: &Estate) -> PlanError {
 /// does that.
 pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError> {
     let mut e = estate.clone();
+    edit_in_place(&mut e, edits).map_err(|m| m.in_plan(estate))?;
+    Ok(e)
+}
+
+/// [`apply_edits`] to an estate of one's own (no copy made): `None` when
+/// an edit names an object the estate doesn't hold by then.
+pub fn applied(mut e: Estate, edits: &[Edit]) -> Option<Estate> {
+    edit_in_place(&mut e, edits).ok()?;
+    Some(e)
+}
+
+/// Makes `edits` in `e`, in order, up to the first that names an object it
+/// doesn't hold.
+fn edit_in_place(e: &mut Estate, edits: &[Edit]) -> Result<(), Missing> {
     for edit in edits {
         match edit {
             Edit::CommitmentRenewal {
@@ -378,7 +392,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 renewal,
             } => {
-                let c = commitment_mut(&mut e, commitment).map_err(|m| m.in_plan(estate))?;
+                let c = commitment_mut(e, commitment)?;
                 c.renewal_changes.retain(|ch| ch.at < *at);
                 c.renewal_changes.push(CommitmentRenewalChange {
                     at: *at,
@@ -392,7 +406,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 ptu,
             } => {
-                let c = commitment_mut(&mut e, commitment).map_err(|m| m.in_plan(estate))?;
+                let c = commitment_mut(e, commitment)?;
                 let pos = c.additions.partition_point(|a| a.at <= *at);
                 c.additions.insert(
                     pos,
@@ -411,18 +425,21 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 term,
                 billing,
             } => {
-                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
+                let r = reservation_mut(e, id)?;
                 replan(r, *start, *ptu, *term, *billing);
             }
             Edit::RemoveReservation { id } => {
                 let before = e.reservations.len();
                 e.reservations.retain(|r| &r.id != id);
                 if e.reservations.len() == before {
-                    return Err(missing("reservation", id, estate));
+                    return Err(Missing {
+                        what: "reservation",
+                        id: id.to_string(),
+                    });
                 }
             }
             Edit::ReservationScope { id, at, scope } => {
-                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
+                let r = reservation_mut(e, id)?;
                 r.scope_changes.retain(|s| s.at < *at);
                 r.scope_changes.push(ScopeChange {
                     at: *at,
@@ -436,7 +453,10 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     .deployments
                     .iter()
                     .position(|d| &d.id == deployment)
-                    .ok_or_else(|| missing("deployment", deployment, estate))?;
+                    .ok_or_else(|| Missing {
+                        what: "deployment",
+                        id: deployment.to_string(),
+                    })?;
                 let d = &mut e.deployments[i];
                 if d.created() >= *at {
                     e.deployments.remove(i);
@@ -451,7 +471,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 at,
                 ptu,
             } => {
-                let d = deployment_mut(&mut e, deployment).map_err(|m| m.in_plan(estate))?;
+                let d = deployment_mut(e, deployment)?;
                 d.sizes.retain(|s| s.at < *at);
                 d.sizes.push(crate::domain::Size {
                     at: *at,
@@ -460,7 +480,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 });
             }
             Edit::ReservationRenewal { id, at, renewal } => {
-                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
+                let r = reservation_mut(e, id)?;
                 r.renewal_changes.retain(|ch| ch.at < *at);
                 r.renewal_changes
                     .push(crate::domain::ReservationRenewalChange {
@@ -470,7 +490,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                     });
             }
             Edit::Refund { id, at } => {
-                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
+                let r = reservation_mut(e, id)?;
                 r.refunded_at = Some(*at);
                 r.refunded_approximate = false;
             }
@@ -478,22 +498,22 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
                 deployment,
                 version,
             } => {
-                let d = deployment_mut(&mut e, deployment).map_err(|m| m.in_plan(estate))?;
+                let d = deployment_mut(e, deployment)?;
                 d.version = version.clone();
             }
             Edit::CancelRefund { id } => {
-                let r = reservation_mut(&mut e, id).map_err(|m| m.in_plan(estate))?;
+                let r = reservation_mut(e, id)?;
                 r.refunded_at = None;
                 r.refunded_approximate = false;
                 r.refunded_reported = false;
             }
             Edit::PurgeResource { resource, at } => {
-                let r = resource_mut(&mut e, resource).map_err(|m| m.in_plan(estate))?;
+                let r = resource_mut(e, resource)?;
                 r.purged = Some(*at);
                 r.purged_approximate = false;
             }
             Edit::RecoverResource { resource } => {
-                let r = resource_mut(&mut e, resource).map_err(|m| m.in_plan(estate))?;
+                let r = resource_mut(e, resource)?;
                 r.deleted = None;
                 r.deleted_approximate = false;
                 r.purged = None;
@@ -501,7 +521,7 @@ pub fn apply_edits(estate: &Estate, edits: &[Edit]) -> Result<Estate, PlanError>
             }
         }
     }
-    Ok(e)
+    Ok(())
 }
 
 /// Moves a reservation's start, keeping the scope and renewal setting in

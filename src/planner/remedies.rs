@@ -61,7 +61,7 @@ use crate::rating::{self, Basis, Bucket, Forecast, Request, WindowKind};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use super::lifetime::lifetime_of;
@@ -286,6 +286,9 @@ struct Figures {
     horizon: Forecast,
     life: Decimal,
     after_horizon: Decimal,
+    /// The pools' steps it was rated on, kept for a part as it is (what-ifs
+    /// on the part reuse those of the pools they leave alone).
+    steps: Option<rating::whatif::PoolSteps>,
 }
 
 /// Prices remedies against doing nothing, for the part of an estate in a
@@ -667,41 +670,46 @@ impl<'a> Pricer<'a> {
     }
 
     fn figures(&self, e: &Estate, lifetime: Lifetime) -> Result<Figures, PlanError> {
-        self.figures_with(e, lifetime, &|at| self.committed_after(e, at))
+        self.figures_with(e, lifetime, &|at| self.committed_after(e, at), None, false)
     }
 
     /// [`Pricer::figures`], with what is committed after an instant
-    /// from `after`.
+    /// from `after`; the pools' steps taken from `like` where they are the
+    /// same ([`rating::whatif::PoolSteps`]), and kept with `keep`.
     fn figures_with(
         &self,
         e: &Estate,
         lifetime: Lifetime,
         after: &dyn Fn(Time) -> Result<Decimal, PlanError>,
+        like: Option<(&Estate, &rating::whatif::PoolSteps)>,
+        keep: bool,
     ) -> Result<Figures, PlanError> {
         let l_end = life_end(lifetime, self.from);
         // Amortized charges and hourly use are per hour, so a lifetime
         // that outlasts the horizon costs the horizon's total plus the rest
         // rated alone (the horizon is not rated twice). The two ratings of
         // the estate share its pools' usage steps.
-        let (horizon, mut life) = if l_end == self.h_to {
-            let horizon = self.rate(e, self.from, self.h_to, Basis::Amortized)?;
-            let life = horizon.totals.total();
-            (horizon, life)
+        let h = self.request(self.from, self.h_to, Basis::Amortized);
+        let rest = if l_end == self.h_to {
+            None
+        } else if l_end > self.h_to {
+            Some((self.request(self.h_to, l_end, Basis::Amortized), false))
         } else {
-            let h = self.request(self.from, self.h_to, Basis::Amortized);
-            let (rest, whole) = if l_end > self.h_to {
-                (self.request(self.h_to, l_end, Basis::Amortized), false)
-            } else {
-                (self.request(self.from, l_end, Basis::Amortized), true)
-            };
-            let (horizon, other) =
-                rating::whatif::forecasts_unexplained(e, self.book, &h, &rest, &self.opts)?;
-            let life = if whole {
-                other.totals.total()
-            } else {
-                horizon.totals.total() + other.totals.total()
-            };
-            (horizon, life)
+            Some((self.request(self.from, l_end, Basis::Amortized), true))
+        };
+        let (horizon, other, steps) = rating::whatif::forecasts_unexplained_like(
+            e,
+            self.book,
+            &h,
+            rest.as_ref().map(|r| &r.0),
+            &self.opts,
+            like,
+            keep,
+        )?;
+        let mut life = match (other, rest) {
+            (Some(other), Some((_, true))) => other.totals.total(),
+            (Some(other), _) => horizon.totals.total() + other.totals.total(),
+            (None, _) => horizon.totals.total(),
         };
         if matches!(lifetime, Lifetime::Until(_)) {
             life += after(l_end)?;
@@ -711,6 +719,7 @@ impl<'a> Pricer<'a> {
             horizon,
             life,
             after_horizon,
+            steps,
         })
     }
 
@@ -882,10 +891,21 @@ impl<'a> Pricer<'a> {
             }
             let part = self.part(&keys);
             let edited = apply_edits(&part.estate, edits).map_err(|_| ())?;
+            // The part as it is, rated over the same windows: the pools
+            // the changes leave alone keep its steps.
+            let cur = self.part_figures(&part, lifetime);
+            let like = cur
+                .as_ref()
+                .and_then(|c| c.steps.as_ref())
+                .map(|s| (&part.estate, s));
             let fig = self
-                .figures_with(&edited, lifetime, &|at| {
-                    self.committed_after_edited(&part, &edited, edits, at)
-                })
+                .figures_with(
+                    &edited,
+                    lifetime,
+                    &|at| self.committed_after_edited(&part, &edited, edits, at),
+                    like,
+                    false,
+                )
                 .map_err(|_| ())?;
             Ok(Some((part, Arc::new(fig))))
         });
@@ -932,9 +952,13 @@ impl<'a> Pricer<'a> {
         );
         part.figures
             .get_or_try(&key, || {
-                self.figures_with(&part.estate, lifetime, &|at| {
-                    self.committed_after_edited(part, &part.estate, &[], at)
-                })
+                self.figures_with(
+                    &part.estate,
+                    lifetime,
+                    &|at| self.committed_after_edited(part, &part.estate, &[], at),
+                    None,
+                    true,
+                )
                 .map(Arc::new)
             })
             .ok()
@@ -969,23 +993,24 @@ impl<'a> Pricer<'a> {
         if !*slice_ok {
             return None;
         }
-        let mut named: HashSet<&str> = HashSet::new();
-        let mut named_res: HashSet<&str> = HashSet::new();
+        // The few deployments and resources the edits name.
+        let mut named: Vec<&str> = Vec::new();
+        let mut named_res: Vec<&str> = Vec::new();
         for e in edits {
             match e {
                 Edit::DeleteDeployment { deployment, .. }
                 | Edit::ResizeDeployment { deployment, .. }
                 | Edit::ModelVersion { deployment, .. } => {
-                    named.insert(deployment);
+                    named.push(deployment);
                 }
                 Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
-                    named_res.insert(resource);
+                    named_res.push(resource);
                 }
                 _ => {}
             }
         }
         let kept = |d: &crate::domain::Deployment| {
-            named.contains(d.id.as_str()) || named_res.contains(d.resource.as_str())
+            named.contains(&d.id.as_str()) || named_res.contains(&d.resource.as_str())
         };
         let top = latest
             .iter()
@@ -1010,7 +1035,7 @@ impl<'a> Pricer<'a> {
             .filter(|(i, _)| in_v(*i))
             .map(|(_, d)| d.clone())
             .collect();
-        let v = apply_edits(&v, edits).ok()?;
+        let v = super::edits::applied(v, edits)?;
         Some(crate::domain::validate::validate(&v).is_ok())
     }
 

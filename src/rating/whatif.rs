@@ -10,8 +10,10 @@
 //! same keys. [`Baseline`] keeps the current estate's totals per window, so
 //! that a what-if rates only the keys it touches, twice (before and after).
 
+use super::minutes::{Steps, Within};
 use super::{Options, RatingError, Request, Totals, forecast};
 use crate::domain::prices::PriceBook;
+use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -237,6 +239,100 @@ pub fn forecasts_unexplained(
     prepared.explain = false;
     let b = super::engine::rate_sharing(&prepared, second, &steps)?;
     Ok((a, b))
+}
+
+/// Each pool's usage steps over a span of one estate, with the pools
+/// (groups of the estate's prepared form) they belong to: what the rating of
+/// an estate that differs from it in a few deployments reuses, since a pool
+/// whose resource and deployments are the same has the same steps.
+pub struct PoolSteps {
+    from: Time,
+    to: Time,
+    groups: Vec<super::prepare::Group>,
+    steps: Vec<Steps>,
+}
+
+/// The pools' steps of `p` over `[from, to)`, as [`super::engine::group_steps`]
+/// makes them, each taken from `like` (the steps of the estate `like.0` over
+/// the same span) where the pool's resource and deployments are the same
+/// there (every resource the same, so the pools are numbered alike).
+fn pool_steps(
+    p: &super::prepare::Prepared,
+    from: Time,
+    to: Time,
+    like: Option<(&Estate, &PoolSteps)>,
+) -> Vec<Steps> {
+    let like =
+        like.filter(|(e, s)| s.from == from && s.to == to && e.resources == p.estate.resources);
+    p.groups
+        .iter()
+        .map(|g| {
+            let same = like.and_then(|(e, s)| {
+                let j = s
+                    .groups
+                    .binary_search_by(|x| (x.resource, x.sku).cmp(&(g.resource, g.sku)))
+                    .ok()?;
+                let was = &s.groups[j].deployments;
+                (was.len() == g.deployments.len()
+                    && was
+                        .iter()
+                        .zip(&g.deployments)
+                        .all(|(&a, &b)| e.deployments[a] == p.estate.deployments[b]))
+                .then(|| s.steps[j].clone())
+            });
+            same.unwrap_or_else(|| {
+                let parts: Vec<Steps> = g
+                    .deployments
+                    .iter()
+                    .filter(|&&d| p.deployment_exists_within(d, from, to))
+                    .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
+                    .collect();
+                Steps::sum(parts.iter())
+            })
+        })
+        .collect()
+}
+
+/// [`forecast_unexplained`] of `first`, and with `second` also that window
+/// as [`forecasts_unexplained`] rates the two, the pools' steps made over the
+/// span that holds both and taken from `like` where they are the same
+/// ([`PoolSteps`]). With `keep`, also the steps made, for the ratings of
+/// estates like this one over the same windows.
+pub fn forecasts_unexplained_like(
+    estate: &Estate,
+    book: &PriceBook,
+    first: &Request,
+    second: Option<&Request>,
+    opts: &Options,
+    like: Option<(&Estate, &PoolSteps)>,
+    keep: bool,
+) -> Result<(super::Forecast, Option<super::Forecast>, Option<PoolSteps>), RatingError> {
+    super::check_request(first)?;
+    let mut prepared = super::prepare::Prepared::new(estate, book, first.from, first.to, opts)?;
+    prepared.explain = false;
+    let (from, to) = match second {
+        Some(s) => (first.from.min(s.from), first.to.max(s.to)),
+        None => (first.from, first.to),
+    };
+    let steps = pool_steps(&prepared, from, to, like);
+    let a = super::engine::rate_sharing(&prepared, first, &steps)?;
+    let b = match second {
+        Some(second) => {
+            super::check_request(second)?;
+            let mut prepared =
+                super::prepare::Prepared::new(estate, book, second.from, second.to, opts)?;
+            prepared.explain = false;
+            Some(super::engine::rate_sharing(&prepared, second, &steps)?)
+        }
+        None => None,
+    };
+    let kept = keep.then(|| PoolSteps {
+        from,
+        to,
+        groups: prepared.groups.clone(),
+        steps,
+    });
+    Ok((a, b, kept))
 }
 
 /// `base - less + more`, field by field.
