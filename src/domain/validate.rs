@@ -837,9 +837,11 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
                 continue;
             }
             let overlap = a.3.is_none_or(|end| end > b.2) && b.3.is_none_or(|end| end > a.2);
-            let nested =
-                ancestors(&parents, a.1).contains(&b.1) || ancestors(&parents, b.1).contains(&a.1);
-            if overlap && nested {
+            // Ancestries only of spans that overlap.
+            let nested = || {
+                ancestors(&parents, a.1).contains(&b.1) || ancestors(&parents, b.1).contains(&a.1)
+            };
+            if overlap && nested() {
                 let (later, earlier) = if b.2 >= a.2 { (b, a) } else { (a, b) };
                 return Err(bad(
                     format!("$.reservations[{}].scope", later.0),

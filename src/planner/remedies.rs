@@ -286,9 +286,10 @@ struct Figures {
     horizon: Forecast,
     life: Decimal,
     after_horizon: Decimal,
-    /// The pools' steps it was rated on, kept for a part as it is (what-ifs
-    /// on the part reuse those of the pools they leave alone).
-    steps: Option<rating::whatif::PoolSteps>,
+    /// What its rating made, kept for a part as it is: what-ifs on the
+    /// part reuse the steps of the pools they leave alone, and the
+    /// instruments when they change only deployments.
+    reuse: Option<rating::whatif::Reusable>,
 }
 
 /// Prices remedies against doing nothing, for the part of an estate in a
@@ -674,14 +675,15 @@ impl<'a> Pricer<'a> {
     }
 
     /// [`Pricer::figures`], with what is committed after an instant
-    /// from `after`; the pools' steps taken from `like` where they are the
-    /// same ([`rating::whatif::PoolSteps`]), and kept with `keep`.
+    /// from `after`; what `like` holds reused where it is the same
+    /// ([`rating::whatif::Reusable`]), and what the rating made kept with
+    /// `keep`.
     fn figures_with(
         &self,
         e: &Estate,
         lifetime: Lifetime,
         after: &dyn Fn(Time) -> Result<Decimal, PlanError>,
-        like: Option<(&Estate, &rating::whatif::PoolSteps)>,
+        like: Option<(&Estate, &rating::whatif::Reusable)>,
         keep: bool,
     ) -> Result<Figures, PlanError> {
         let l_end = life_end(lifetime, self.from);
@@ -697,7 +699,7 @@ impl<'a> Pricer<'a> {
         } else {
             Some((self.request(self.from, l_end, Basis::Amortized), true))
         };
-        let (horizon, other, steps) = rating::whatif::forecasts_unexplained_like(
+        let (horizon, other, reuse) = rating::whatif::forecasts_unexplained_like(
             e,
             self.book,
             &h,
@@ -719,7 +721,7 @@ impl<'a> Pricer<'a> {
             horizon,
             life,
             after_horizon,
-            steps,
+            reuse,
         })
     }
 
@@ -892,11 +894,12 @@ impl<'a> Pricer<'a> {
             let part = self.part(&keys);
             let edited = apply_edits(&part.estate, edits).map_err(|_| ())?;
             // The part as it is, rated over the same windows: the pools
-            // the changes leave alone keep its steps.
+            // the changes leave alone keep its steps, and its instruments
+            // serve when only deployments change.
             let cur = self.part_figures(&part, lifetime);
             let like = cur
                 .as_ref()
-                .and_then(|c| c.steps.as_ref())
+                .and_then(|c| c.reuse.as_ref())
                 .map(|s| (&part.estate, s));
             let fig = self
                 .figures_with(

@@ -195,6 +195,47 @@ impl ScopeSets {
     }
 }
 
+/// Each resource's index by id.
+fn resource_index(estate: &Estate) -> HashMap<&str, usize> {
+    estate
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect()
+}
+
+/// The estate's deployments grouped into pools by resource and deployment
+/// type, in (resource, type) order.
+fn pools(estate: &Estate, res_index: &HashMap<&str, usize>) -> Vec<Group> {
+    let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
+    for (i, d) in estate.deployments.iter().enumerate() {
+        let r = res_index[d.resource.as_str()];
+        by_key.entry((r, d.sku)).or_default().push(i);
+    }
+    by_key
+        .into_iter()
+        .map(|((resource, sku), deployments)| Group {
+            resource,
+            sku,
+            deployments,
+        })
+        .collect()
+}
+
+/// A prepared window's instruments, with the price book and scopes they
+/// were made with: what preparing the same window of an estate that
+/// differs only in its deployments takes as they are
+/// ([`Prepared::with_kept`]).
+#[derive(Clone)]
+pub struct Kept {
+    book: PriceBook,
+    scopes: ScopeIndex,
+    instruments: Vec<Instrument>,
+    ended: Vec<Instrument>,
+    prices_used: BTreeSet<PriceRef>,
+}
+
 /// Everything the engines need, built once per forecast.
 pub struct Prepared<'a> {
     pub estate: &'a Estate,
@@ -368,26 +409,8 @@ impl<'a> Prepared<'a> {
     ) -> Result<Prepared<'a>, RatingError> {
         let book = book.over(&estate.prices);
         let scopes = ScopeIndex::new(estate);
-        let res_index: HashMap<&str, usize> = estate
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), i))
-            .collect();
-
-        let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
-        for (i, d) in estate.deployments.iter().enumerate() {
-            let r = res_index[d.resource.as_str()];
-            by_key.entry((r, d.sku)).or_default().push(i);
-        }
-        let groups: Vec<Group> = by_key
-            .into_iter()
-            .map(|((resource, sku), deployments)| Group {
-                resource,
-                sku,
-                deployments,
-            })
-            .collect();
+        let res_index = resource_index(estate);
+        let groups = pools(estate, &res_index);
 
         // Terms far enough out that every charge reaching into the window is known:
         // an amortized spread starts at the midnight before its instant.
@@ -605,6 +628,45 @@ impl<'a> Prepared<'a> {
         })
     }
 
+    /// Its instruments, book and scopes, for [`Prepared::with_kept`].
+    pub fn kept(&self) -> Kept {
+        Kept {
+            book: self.book.clone(),
+            scopes: self.scopes.clone(),
+            instruments: self.instruments.clone(),
+            ended: self.ended.clone(),
+            prices_used: self.prices_used.clone(),
+        }
+    }
+
+    /// [`Prepared::new`] of `[from, to)` of an estate whose resources,
+    /// commitments, reservations, own prices, billing accounts and
+    /// management groups are those of the estate `kept` was prepared from,
+    /// over the same window with the same book and options: its pools made,
+    /// its instruments those kept (they read nothing else).
+    pub fn with_kept(estate: &'a Estate, from: Time, to: Time, kept: &Kept) -> Prepared<'a> {
+        let groups = pools(estate, &resource_index(estate));
+        let index = Index::new(
+            &groups,
+            &kept.instruments,
+            &kept.ended,
+            estate.deployments.len(),
+        );
+        Prepared {
+            estate,
+            book: kept.book.clone(),
+            from,
+            to,
+            groups,
+            instruments: kept.instruments.clone(),
+            scopes: kept.scopes.clone(),
+            prices_used: kept.prices_used.clone(),
+            ended: kept.ended.clone(),
+            explain: true,
+            index,
+        }
+    }
+
     /// The hourly price of a pool, or the error naming who needs it.
     pub fn hourly_price(&self, g: &Group) -> Result<PriceRef, RatingError> {
         let r = &self.estate.resources[g.resource];
@@ -651,6 +713,19 @@ impl<'a> Prepared<'a> {
             pts.push((e, 0));
         }
         pts
+    }
+
+    /// A pool's deployed PTUs over `[from, to)` as a step function, from
+    /// its deployments that exist at some instant of that span.
+    pub fn pool_steps(&self, g: &Group, from: Time, to: Time) -> super::minutes::Steps {
+        use super::minutes::{Steps, Within};
+        let parts: Vec<Steps> = g
+            .deployments
+            .iter()
+            .filter(|&&d| self.deployment_exists_within(d, from, to))
+            .map(|&d| Steps::from_points(&self.deployment_points(d), Within::Max))
+            .collect();
+        Steps::sum(parts.iter())
     }
 
     /// Instrument `i` of the index: a rated one below `instruments.len()`,

@@ -10,7 +10,7 @@
 //! same keys. [`Baseline`] keeps the current estate's totals per window, so
 //! that a what-if rates only the keys it touches, twice (before and after).
 
-use super::minutes::{Steps, Within};
+use super::minutes::Steps;
 use super::{Options, RatingError, Request, Totals, forecast};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
@@ -241,26 +241,33 @@ pub fn forecasts_unexplained(
     Ok((a, b))
 }
 
-/// Each pool's usage steps over a span of one estate, with the pools
-/// (groups of the estate's prepared form) they belong to: what the rating of
-/// an estate that differs from it in a few deployments reuses, since a pool
-/// whose resource and deployments are the same has the same steps.
-pub struct PoolSteps {
+/// What a rating of one estate over one or two windows made that the
+/// ratings of an estate differing from it in a few deployments, over the
+/// same windows, reuse: each pool's usage steps over the span (a pool whose
+/// resource and deployments are the same has the same steps), and each
+/// window's prepared instruments (the same when only deployments differ).
+pub struct Reusable {
     from: Time,
     to: Time,
     groups: Vec<super::prepare::Group>,
     steps: Vec<Steps>,
+    /// Each window rated, with its instruments.
+    windows: Vec<(Time, Time, super::prepare::Kept)>,
+    /// The price book (its address: the one a pricer holds for as long as
+    /// it keeps this) and options they were made with.
+    book: usize,
+    opts: Options,
 }
 
 /// The pools' steps of `p` over `[from, to)`, as [`super::engine::group_steps`]
-/// makes them, each taken from `like` (the steps of the estate `like.0` over
+/// makes them, each taken from `like` (made from the estate `like.0` over
 /// the same span) where the pool's resource and deployments are the same
 /// there (every resource the same, so the pools are numbered alike).
 fn pool_steps(
     p: &super::prepare::Prepared,
     from: Time,
     to: Time,
-    like: Option<(&Estate, &PoolSteps)>,
+    like: Option<(&Estate, &Reusable)>,
 ) -> Vec<Steps> {
     let like =
         like.filter(|(e, s)| s.from == from && s.to == to && e.resources == p.estate.resources);
@@ -280,57 +287,81 @@ fn pool_steps(
                         .all(|(&a, &b)| e.deployments[a] == p.estate.deployments[b]))
                 .then(|| s.steps[j].clone())
             });
-            same.unwrap_or_else(|| {
-                let parts: Vec<Steps> = g
-                    .deployments
-                    .iter()
-                    .filter(|&&d| p.deployment_exists_within(d, from, to))
-                    .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
-                    .collect();
-                Steps::sum(parts.iter())
-            })
+            same.unwrap_or_else(|| p.pool_steps(g, from, to))
         })
         .collect()
 }
 
 /// [`forecast_unexplained`] of `first`, and with `second` also that window
-/// as [`forecasts_unexplained`] rates the two, the pools' steps made over the
-/// span that holds both and taken from `like` where they are the same
-/// ([`PoolSteps`]). With `keep`, also the steps made, for the ratings of
-/// estates like this one over the same windows.
+/// as [`forecasts_unexplained`] rates the two, reusing what `like` holds
+/// where it is the same ([`Reusable`]; `like.0` the estate it was made
+/// from). With `keep`, also what this rating made, for estates like this
+/// one over the same windows.
 pub fn forecasts_unexplained_like(
     estate: &Estate,
     book: &PriceBook,
     first: &Request,
     second: Option<&Request>,
     opts: &Options,
-    like: Option<(&Estate, &PoolSteps)>,
+    like: Option<(&Estate, &Reusable)>,
     keep: bool,
-) -> Result<(super::Forecast, Option<super::Forecast>, Option<PoolSteps>), RatingError> {
-    super::check_request(first)?;
-    let mut prepared = super::prepare::Prepared::new(estate, book, first.from, first.to, opts)?;
-    prepared.explain = false;
+) -> Result<(super::Forecast, Option<super::Forecast>, Option<Reusable>), RatingError> {
+    // Instruments read the resources, commitments, reservations, prices
+    // and scopes, the book and the options.
+    let instruments_alike = like.filter(|(e, s)| {
+        s.book == book as *const PriceBook as usize
+            && s.opts == *opts
+            && e.resources == estate.resources
+            && e.commitments == estate.commitments
+            && e.reservations == estate.reservations
+            && e.prices == estate.prices
+            && e.billing_accounts == estate.billing_accounts
+            && e.management_groups == estate.management_groups
+    });
+    let prepare = |req: &Request| -> Result<super::prepare::Prepared, RatingError> {
+        super::check_request(req)?;
+        let kept = instruments_alike.and_then(|(_, s)| {
+            s.windows
+                .iter()
+                .find(|w| w.0 == req.from && w.1 == req.to)
+                .map(|w| &w.2)
+        });
+        let mut prepared = match kept {
+            Some(k) => super::prepare::Prepared::with_kept(estate, req.from, req.to, k),
+            None => super::prepare::Prepared::new(estate, book, req.from, req.to, opts)?,
+        };
+        prepared.explain = false;
+        Ok(prepared)
+    };
+    let prepared = prepare(first)?;
     let (from, to) = match second {
         Some(s) => (first.from.min(s.from), first.to.max(s.to)),
         None => (first.from, first.to),
     };
     let steps = pool_steps(&prepared, from, to, like);
     let a = super::engine::rate_sharing(&prepared, first, &steps)?;
+    let mut windows = Vec::new();
+    if keep {
+        windows.push((first.from, first.to, prepared.kept()));
+    }
     let b = match second {
         Some(second) => {
-            super::check_request(second)?;
-            let mut prepared =
-                super::prepare::Prepared::new(estate, book, second.from, second.to, opts)?;
-            prepared.explain = false;
+            let prepared = prepare(second)?;
+            if keep {
+                windows.push((second.from, second.to, prepared.kept()));
+            }
             Some(super::engine::rate_sharing(&prepared, second, &steps)?)
         }
         None => None,
     };
-    let kept = keep.then(|| PoolSteps {
+    let kept = keep.then(|| Reusable {
         from,
         to,
         groups: prepared.groups.clone(),
         steps,
+        windows,
+        book: book as *const PriceBook as usize,
+        opts: opts.clone(),
     });
     Ok((a, b, kept))
 }
