@@ -393,6 +393,7 @@ fn hours(from: Time, to: Time) -> usize {
 
 /// The rating of one (region, type) part over the horizon, with its hourly
 /// usage per resource, hour by hour (PTU-minutes).
+#[derive(Clone)]
 struct Rated {
     f: Forecast,
     by_resource: BTreeMap<String, Vec<i64>>,
@@ -662,36 +663,22 @@ fn renewal_off_for(start: Time, term: Term, end: Time) -> Time {
     }
 }
 
-/// Each key's part of `demand`, rated, in the keys' order. The parts are
-/// independent, so where the machine runs two threads at once a second one
-/// takes the next key not yet started while this one rates another (the
-/// ratings are pure: the same figures either way).
-fn rate_parts(
-    ctx: &Ctx,
-    demand: &Estate,
-    keys: &BTreeSet<(String, Sku)>,
-) -> Vec<Result<(Estate, Rated), PlanError>> {
-    let keys: Vec<&(String, Sku)> = keys.iter().collect();
+/// `f` of each item, in the items' order. Where the machine runs two
+/// threads at once a second one takes the next item not yet started while
+/// this one works on another (`f` is pure: the same results either way).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(key) = keys.get(i) else {
+            let Some(item) = items.get(i) else {
                 return done;
             };
-            let part = restrict(
-                demand,
-                &Touched {
-                    keys: BTreeSet::from([(*key).clone()]),
-                    managed_compute: false,
-                },
-            );
-            let rated = ctx.rate(&part).map(|r| (part, r));
-            done.push((i, rated));
+            done.push((i, f(item)));
         }
     };
-    let two = keys.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let two = items.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let mut done = if two {
         std::thread::scope(|s| {
             let other = s.spawn(work);
@@ -708,6 +695,76 @@ fn rate_parts(
     };
     done.sort_by_key(|x| x.0);
     done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Each key's part of `demand`, rated, in the keys' order (the parts are
+/// independent: [`par_map`]).
+fn rate_parts(
+    ctx: &Ctx,
+    demand: &Estate,
+    keys: &BTreeSet<(String, Sku)>,
+) -> Vec<Result<(Estate, Rated), PlanError>> {
+    let keys: Vec<&(String, Sku)> = keys.iter().collect();
+    par_map(&keys, |key| {
+        let part = restrict(
+            demand,
+            &Touched {
+                keys: BTreeSet::from([(*key).clone()]),
+                managed_compute: false,
+            },
+        );
+        ctx.rate(&part).map(|r| (part, r))
+    })
+}
+
+/// The what-ifs of one pass over the groups. Nothing a pass decides
+/// depends on the figures of a purchase's or a ladder's what-if (only the
+/// rows' numbers do), so a first pass collects their edited parts, they are
+/// rated side by side ([`par_map`]), and a second pass reads each in the
+/// order it asked for it. A free re-scope's rating sizes the purchase: the
+/// first pass rates it and the second reads it back.
+enum Pass<'p> {
+    Collect {
+        jobs: &'p mut Vec<Estate>,
+        free: &'p mut Vec<Rated>,
+    },
+    Replay {
+        rated: std::vec::IntoIter<Result<Rated, PlanError>>,
+        free: std::vec::IntoIter<Rated>,
+    },
+}
+
+impl Pass<'_> {
+    /// The part with idle reservations re-scoped, rated.
+    fn free(&mut self, ctx: &Ctx, e: &Estate) -> Result<Rated, PlanError> {
+        match self {
+            Pass::Collect { free, .. } => {
+                let r = ctx.rate(e)?;
+                free.push(r.clone());
+                Ok(r)
+            }
+            Pass::Replay { free, .. } => Ok(free.next().expect("the first pass rated it")),
+        }
+    }
+
+    /// A purchase's or a ladder's what-if: in the first pass `e` is kept
+    /// and `stand_in` answers (its figures are not kept).
+    fn whatif<'b>(
+        &mut self,
+        e: Estate,
+        stand_in: &'b Rated,
+    ) -> Result<std::borrow::Cow<'b, Rated>, PlanError> {
+        match self {
+            Pass::Collect { jobs, .. } => {
+                jobs.push(e);
+                Ok(std::borrow::Cow::Borrowed(stand_in))
+            }
+            Pass::Replay { rated, .. } => rated
+                .next()
+                .expect("the first pass asked for it")
+                .map(std::borrow::Cow::Owned),
+        }
+    }
 }
 
 /// The recommendations and the expiry ladder for `estate` at `now`.
@@ -765,522 +822,538 @@ pub fn recommend(
             .collect()
     };
 
-    let mut rows: Vec<Recommendation> = Vec::new();
-    let mut taken_idle: BTreeSet<String> = BTreeSet::new();
-    let mut new_ids: BTreeSet<String> = BTreeSet::new();
-    for ((region, sku), (part, base)) in &parts {
-        let paying: Vec<String> = base
-            .by_resource
-            .iter()
-            .filter(|(_, v)| v.iter().any(|x| *x > 0))
-            .map(|(id, _)| id.clone())
-            .collect();
-        if paying.is_empty() {
-            continue;
-        }
-        let idle = idle_of(&base.f);
-        for (_, (scope, resources)) in groups(&demand, &paying, s.scope) {
-            let res: Vec<&crate::domain::Resource> = resources
+    let run = |pass: &mut Pass| -> Result<Vec<Recommendation>, PlanError> {
+        let mut rows: Vec<Recommendation> = Vec::new();
+        let mut taken_idle: BTreeSet<String> = BTreeSet::new();
+        let mut new_ids: BTreeSet<String> = BTreeSet::new();
+        for ((region, sku), (part, base)) in &parts {
+            let paying: Vec<String> = base
+                .by_resource
                 .iter()
-                .filter_map(|id| demand.resource(id))
+                .filter(|(_, v)| v.iter().any(|x| *x > 0))
+                .map(|(id, _)| id.clone())
                 .collect();
-            let deps: Vec<&crate::domain::Deployment> = demand
-                .deployments
-                .iter()
-                .filter(|d| d.sku == *sku && resources.contains(&d.resource))
-                .collect();
-            let live: Vec<&str> = deps
-                .iter()
-                .filter(|d| lifetime_end(&demand, d).is_none_or(|t| t > now))
-                .map(|d| d.id.as_str())
-                .collect();
-            let lifetime = lifetime_of(&demand, live.iter().copied(), now);
-            let n_planned = live.iter().filter(|id| planned.contains(**id)).count();
-            let demand_source = if n_planned == 0 {
-                DemandSource::Lookback
-            } else if n_planned == live.len() {
-                DemandSource::Planned
-            } else {
-                DemandSource::Mixed
-            };
-
-            // Idle capacity in reach first.
-            let mut changes: Vec<Edit> = Vec::new();
-            let mut steps: Vec<Step> = Vec::new();
-            let mut rescoped = Vec::new();
-            let candidates: Vec<&Reservation> = part
-                .reservations
-                .iter()
-                .filter(|r| {
-                    r.region == *region
-                        && r.sku == *sku
-                        && r.refunded_at.is_none()
-                        && r.moved_at.is_none()
-                        && r.start <= now
-                        && idle.contains_key(&r.id)
-                        && !taken_idle.contains(&r.id)
-                })
-                .collect();
-            for r in candidates {
-                let scope_now = terms::scope_at(r, now);
-                if res.iter().all(|x| scopes.contains(scope_now, x)) {
-                    continue;
-                }
-                let used = idle.get(&r.id).copied().unwrap_or(0) > 0;
-                let target = if used {
-                    demand
-                        .billing_accounts
-                        .iter()
-                        .find(|b| {
-                            res.iter()
-                                .any(|x| b.subscriptions.contains(&x.subscription))
-                        })
-                        .map_or(scope.clone(), |b| Scope::Shared {
-                            billing_account: b.id.clone(),
-                        })
-                } else {
-                    scope.clone()
-                };
-                taken_idle.insert(r.id.clone());
-                rescoped.push(r.id.clone());
-                steps.push(Step {
-                    at: first_hour,
-                    action: format!(
-                        "re-scope reservation {} ({} PTU {}, idle capacity) from {scope_now} to {target} (free)",
-                        r.id,
-                        r.ptu,
-                        sku.label()
-                    ),
-                });
-                changes.push(Edit::ReservationScope {
-                    id: r.id.clone(),
-                    at: first_hour,
-                    scope: target,
-                });
+            if paying.is_empty() {
+                continue;
             }
-            let rated_free;
-            let w_rated = if changes.is_empty() {
-                base
-            } else {
-                rated_free = ctx.rate(&apply_edits(part, &changes)?)?;
-                &rated_free
-            };
-            let prof = profile(w_rated, &resources, n);
+            let idle = idle_of(&base.f);
+            for (_, (scope, resources)) in groups(&demand, &paying, s.scope) {
+                let res: Vec<&crate::domain::Resource> = resources
+                    .iter()
+                    .filter_map(|id| demand.resource(id))
+                    .collect();
+                let deps: Vec<&crate::domain::Deployment> = demand
+                    .deployments
+                    .iter()
+                    .filter(|d| d.sku == *sku && resources.contains(&d.resource))
+                    .collect();
+                let live: Vec<&str> = deps
+                    .iter()
+                    .filter(|d| lifetime_end(&demand, d).is_none_or(|t| t > now))
+                    .map(|d| d.id.as_str())
+                    .collect();
+                let lifetime = lifetime_of(&demand, live.iter().copied(), now);
+                let n_planned = live.iter().filter(|id| planned.contains(**id)).count();
+                let demand_source = if n_planned == 0 {
+                    DemandSource::Lookback
+                } else if n_planned == live.len() {
+                    DemandSource::Planned
+                } else {
+                    DemandSource::Mixed
+                };
 
-            // A conversion onto idle capacity of another type, shown beside.
-            let mut conv: Vec<String> = Vec::new();
-            for ((r2, s2), (p2, b2)) in &parts {
-                if r2 != region || s2 == sku {
-                    continue;
+                // Idle capacity in reach first.
+                let mut changes: Vec<Edit> = Vec::new();
+                let mut steps: Vec<Step> = Vec::new();
+                let mut rescoped = Vec::new();
+                let candidates: Vec<&Reservation> = part
+                    .reservations
+                    .iter()
+                    .filter(|r| {
+                        r.region == *region
+                            && r.sku == *sku
+                            && r.refunded_at.is_none()
+                            && r.moved_at.is_none()
+                            && r.start <= now
+                            && idle.contains_key(&r.id)
+                            && !taken_idle.contains(&r.id)
+                    })
+                    .collect();
+                for r in candidates {
+                    let scope_now = terms::scope_at(r, now);
+                    if res.iter().all(|x| scopes.contains(scope_now, x)) {
+                        continue;
+                    }
+                    let used = idle.get(&r.id).copied().unwrap_or(0) > 0;
+                    let target = if used {
+                        demand
+                            .billing_accounts
+                            .iter()
+                            .find(|b| {
+                                res.iter()
+                                    .any(|x| b.subscriptions.contains(&x.subscription))
+                            })
+                            .map_or(scope.clone(), |b| Scope::Shared {
+                                billing_account: b.id.clone(),
+                            })
+                    } else {
+                        scope.clone()
+                    };
+                    taken_idle.insert(r.id.clone());
+                    rescoped.push(r.id.clone());
+                    steps.push(Step {
+                        at: first_hour,
+                        action: format!(
+                            "re-scope reservation {} ({} PTU {}, idle capacity) from {scope_now} to {target} (free)",
+                            r.id,
+                            r.ptu,
+                            sku.label()
+                        ),
+                    });
+                    changes.push(Edit::ReservationScope {
+                        id: r.id.clone(),
+                        at: first_hour,
+                        scope: target,
+                    });
                 }
-                let idle2 = idle_of(&b2.f);
-                for r in p2.reservations.iter().filter(|r| {
-                    idle2.contains_key(&r.id)
+                let rated_free;
+                let w_rated = if changes.is_empty() {
+                    base
+                } else {
+                    rated_free = pass.free(&ctx, &apply_edits(part, &changes)?)?;
+                    &rated_free
+                };
+                let prof = profile(w_rated, &resources, n);
+
+                // A conversion onto idle capacity of another type, shown beside.
+                let mut conv: Vec<String> = Vec::new();
+                for ((r2, s2), (p2, b2)) in &parts {
+                    if r2 != region || s2 == sku {
+                        continue;
+                    }
+                    let idle2 = idle_of(&b2.f);
+                    for r in p2.reservations.iter().filter(|r| {
+                        idle2.contains_key(&r.id)
+                            && r.refunded_at.is_none()
+                            && r.start <= now
+                            && res
+                                .iter()
+                                .any(|x| scopes.contains(terms::scope_at(r, now), x))
+                    }) {
+                        conv.push(format!("{} ({} PTU {})", r.id, r.ptu, r.sku.label()));
+                    }
+                }
+                for r in demand.reservations.iter().filter(|r| {
+                    r.region == *region
+                        && r.sku != *sku
+                        && !keys.contains(&(r.region.clone(), r.sku))
                         && r.refunded_at.is_none()
                         && r.start <= now
+                        && terms::reservation_terms(r, to).ok().is_some_and(|ts| {
+                            ts.iter().any(|t| t.start <= now && now < t.coverage_end())
+                        })
                         && res
                             .iter()
                             .any(|x| scopes.contains(terms::scope_at(r, now), x))
                 }) {
                     conv.push(format!("{} ({} PTU {})", r.id, r.ptu, r.sku.label()));
                 }
-            }
-            for r in demand.reservations.iter().filter(|r| {
-                r.region == *region
-                    && r.sku != *sku
-                    && !keys.contains(&(r.region.clone(), r.sku))
-                    && r.refunded_at.is_none()
-                    && r.start <= now
-                    && terms::reservation_terms(r, to).ok().is_some_and(|ts| {
-                        ts.iter().any(|t| t.start <= now && now < t.coverage_end())
-                    })
-                    && res
-                        .iter()
-                        .any(|x| scopes.contains(terms::scope_at(r, now), x))
-            }) {
-                conv.push(format!("{} ({} PTU {})", r.id, r.ptu, r.sku.label()));
-            }
-            let conversion = (!conv.is_empty()).then(|| {
-                format!(
-                    "converting the deployments would use idle reservation {} instead (not safe by itself: downtime, or two deployments for a while{})",
-                    conv.join(", "),
-                    if conv.iter().any(|c| c.contains("Global")) {
-                        "; a Global deployment may process data in any Azure region"
-                    } else {
-                        ""
-                    }
-                )
-            });
-
-            // Coverage of the group before.
-            let deployed: i64 = deps
-                .iter()
-                .map(|d| deployed_minutes(&demand, d, from, to))
-                .sum();
-            let hourly_of = |r: &Rated| -> i64 {
-                resources
-                    .iter()
-                    .filter_map(|id| r.by_resource.get(id))
-                    .map(|v| v.iter().sum::<i64>())
-                    .sum()
-            };
-            let coverage = |hourly: i64| {
-                if deployed == 0 {
-                    Decimal::ZERO
-                } else {
-                    Decimal::from(deployed - hourly) / Decimal::from(deployed)
-                }
-            };
-            let coverage_before = coverage(hourly_of(base));
-
-            let term = match s.term {
-                TermChoice::OneMonth => Some(Term::OneMonth),
-                TermChoice::OneYear => Some(Term::OneYear),
-                TermChoice::Both => {
-                    let m = ctx.price(region, *sku, PriceKind::ReservationMonth);
-                    let y = ctx.price(region, *sku, PriceKind::ReservationYear);
-                    match (m, y) {
-                        (Some(m), Some(y)) if !m.is_zero() => {
-                            let months = match lifetime {
-                                Lifetime::Until(t) => {
-                                    Decimal::from((t - now).num_hours().max(0)) * Decimal::from(12)
-                                        / Decimal::from(365 * 24)
-                                }
-                                Lifetime::OpenEnded { assumed_months } => {
-                                    Decimal::from(assumed_months)
-                                }
-                            };
-                            Some(if months >= y / m {
-                                Term::OneYear
-                            } else {
-                                Term::OneMonth
-                            })
+                let conversion = (!conv.is_empty()).then(|| {
+                    format!(
+                        "converting the deployments would use idle reservation {} instead (not safe by itself: downtime, or two deployments for a while{})",
+                        conv.join(", "),
+                        if conv.iter().any(|c| c.contains("Global")) {
+                            "; a Global deployment may process data in any Azure region"
+                        } else {
+                            ""
                         }
-                        (Some(_), _) => Some(Term::OneMonth),
-                        (None, Some(_)) => Some(Term::OneYear),
-                        _ => None,
-                    }
-                }
-            };
-            let hourly = ctx.price(region, *sku, PriceKind::Hourly);
-            let month_price = term.and_then(|t| ctx.month_price(region, *sku, t));
-            let share = match (month_price, hourly) {
-                (Some(m), Some(h)) if !h.is_zero() => Some(m / (Decimal::from(730) * h)),
-                _ => None,
-            };
-            let break_even_months = match (term, month_price, hourly) {
-                (Some(t), Some(m), Some(h)) if !h.is_zero() => {
-                    Some(m * Decimal::from(t.months()) / (Decimal::from(730) * h))
-                }
-                _ => None,
-            };
+                    )
+                });
 
-            // The hours counted.
-            let first = prof.iter().position(|p| *p > Decimal::ZERO);
-            let (q, at_idx, used_share, peak, sized) = match (first, term, share) {
-                (Some(first), Some(t), Some(share)) => {
-                    let mut end = n;
-                    if t == Term::OneYear {
-                        end = end.min(hours(
-                            from,
-                            add_months(from + Duration::hours(first as i64), 12),
-                        ));
-                    } else if let Lifetime::Until(x) = lifetime {
-                        end = end.min(hours(from, ceil_hour(x))).max(first + 1);
-                    }
-                    let slice = &prof[first..end.max(first + 1).min(n)];
-                    let (q, at, used) = super::remedies::size_for(slice, share);
-                    let peak = slice
+                // Coverage of the group before.
+                let deployed: i64 = deps
+                    .iter()
+                    .map(|d| deployed_minutes(&demand, d, from, to))
+                    .sum();
+                let hourly_of = |r: &Rated| -> i64 {
+                    resources
                         .iter()
-                        .map(|p| p.ceil().to_i64().unwrap_or(0))
-                        .max()
-                        .unwrap_or(0);
-                    (q, first + at, used, peak, slice.to_vec())
-                }
-                (Some(first), _, _) => {
-                    let peak = prof[first..]
-                        .iter()
-                        .map(|p| p.ceil().to_i64().unwrap_or(0))
-                        .max()
-                        .unwrap_or(0);
-                    (0, first, Decimal::ZERO, peak, prof[first..].to_vec())
-                }
-                (None, _, _) => (0, 0, Decimal::ZERO, 0, vec![]),
-            };
-
-            let mut row = Recommendation {
-                n: 0,
-                region: region.clone(),
-                sku: *sku,
-                scope: scope.clone(),
-                resources: resources.clone(),
-                demand: demand_source,
-                lifetime,
-                action: Action::StayHourly,
-                quantity: 0,
-                term: None,
-                billing: None,
-                start: None,
-                cost_horizon: Decimal::ZERO,
-                cost_month: Decimal::ZERO,
-                saving_horizon: Decimal::ZERO,
-                saving_month: Decimal::ZERO,
-                break_even_months,
-                break_even_share: share,
-                used_share,
-                utilisation: None,
-                coverage_before,
-                coverage_after: coverage_before,
-                peak_hourly: peak,
-                rest: None,
-                rescoped: rescoped.clone(),
-                conversion,
-                summary: String::new(),
-                changes: vec![],
-                steps: vec![],
-                ladder: None,
-            };
-            let per_month = |saving: Decimal| {
-                if n == 0 {
-                    Decimal::ZERO
-                } else {
-                    saving * Decimal::from(730) / Decimal::from(n as i64)
-                }
-            };
-            let saving_of = |after: &Rated| base.f.totals.total() - after.f.totals.total();
-
-            if q == 0 {
-                let why = match (term, share) {
-                    (Some(t), Some(sh)) if peak > 0 => format!(
-                        "the {} PTU paying hourly are used {} of the hours at most, below the {} break-even of a {} reservation: stay hourly",
-                        sku.label(),
-                        pct(share_at(&sized, 1)),
-                        pct(sh),
-                        term_words(t)
-                    ),
-                    _ if peak == 0 => {
-                        "nothing pays hourly once the idle capacity is re-scoped".to_string()
-                    }
-                    _ => format!(
-                        "no reservation price for {} in {region}: stay hourly",
-                        sku.label()
-                    ),
+                        .filter_map(|id| r.by_resource.get(id))
+                        .map(|v| v.iter().sum::<i64>())
+                        .sum()
                 };
-                if !changes.is_empty() {
-                    // The re-scoped part, rated above.
-                    let after = w_rated;
-                    row.action = Action::Rescope;
-                    row.saving_horizon = saving_of(after);
-                    row.saving_month = per_month(row.saving_horizon);
-                    row.coverage_after = coverage(hourly_of(after));
-                    row.summary = format!(
-                        "re-scope idle reservation {} to cover {}; buy nothing",
-                        rescoped.join(", "),
-                        resources.join(", ")
-                    );
-                    if peak > 0 {
-                        row.rest = Some(format!("what still pays hourly: {why}"));
+                let coverage = |hourly: i64| {
+                    if deployed == 0 {
+                        Decimal::ZERO
+                    } else {
+                        Decimal::from(deployed - hourly) / Decimal::from(deployed)
                     }
-                } else {
-                    row.summary = format!("buy nothing for {}: {why}", resources.join(", "));
-                    row.rest = Some(why);
-                }
-                row.changes = changes;
-                row.steps = steps;
-                rows.push(row);
-                continue;
-            }
+                };
+                let coverage_before = coverage(hourly_of(base));
 
-            let t = term.expect("sized with a term");
-            let billing = s.billing.unwrap_or(match t {
-                Term::OneMonth => Billing::Upfront,
-                Term::OneYear => Billing::Monthly,
-            });
-            let start = (from + Duration::hours(at_idx as i64)).max(first_hour);
-            let off = match lifetime {
-                Lifetime::Until(x) => Some(renewal_off_for(start, t, x)),
-                Lifetime::OpenEnded { .. } => None,
-            };
-            let id = fresh_id(
-                &demand,
-                &new_ids,
-                &format!("res-{region}-{}-{q}", sku_slug(*sku)),
-            );
-            new_ids.insert(id.clone());
-            let r = reservation(
-                id.clone(),
-                region,
-                *sku,
-                q,
-                t,
-                billing,
-                start,
-                scope.clone(),
-                off,
-            );
-            let mut buy_changes = changes.clone();
-            let mut buy_steps = steps.clone();
-            buy_steps.push(Step {
-                at: start,
-                action: format!(
-                    "buy reservation {id}: {q} PTU {} in {region}, {}, {}, scope {scope}{}",
+                let term = match s.term {
+                    TermChoice::OneMonth => Some(Term::OneMonth),
+                    TermChoice::OneYear => Some(Term::OneYear),
+                    TermChoice::Both => {
+                        let m = ctx.price(region, *sku, PriceKind::ReservationMonth);
+                        let y = ctx.price(region, *sku, PriceKind::ReservationYear);
+                        match (m, y) {
+                            (Some(m), Some(y)) if !m.is_zero() => {
+                                let months = match lifetime {
+                                    Lifetime::Until(t) => {
+                                        Decimal::from((t - now).num_hours().max(0)) * Decimal::from(12)
+                                            / Decimal::from(365 * 24)
+                                    }
+                                    Lifetime::OpenEnded { assumed_months } => {
+                                        Decimal::from(assumed_months)
+                                    }
+                                };
+                                Some(if months >= y / m {
+                                    Term::OneYear
+                                } else {
+                                    Term::OneMonth
+                                })
+                            }
+                            (Some(_), _) => Some(Term::OneMonth),
+                            (None, Some(_)) => Some(Term::OneYear),
+                            _ => None,
+                        }
+                    }
+                };
+                let hourly = ctx.price(region, *sku, PriceKind::Hourly);
+                let month_price = term.and_then(|t| ctx.month_price(region, *sku, t));
+                let share = match (month_price, hourly) {
+                    (Some(m), Some(h)) if !h.is_zero() => Some(m / (Decimal::from(730) * h)),
+                    _ => None,
+                };
+                let break_even_months = match (term, month_price, hourly) {
+                    (Some(t), Some(m), Some(h)) if !h.is_zero() => {
+                        Some(m * Decimal::from(t.months()) / (Decimal::from(730) * h))
+                    }
+                    _ => None,
+                };
+
+                // The hours counted.
+                let first = prof.iter().position(|p| *p > Decimal::ZERO);
+                let (q, at_idx, used_share, peak, sized) = match (first, term, share) {
+                    (Some(first), Some(t), Some(share)) => {
+                        let mut end = n;
+                        if t == Term::OneYear {
+                            end = end.min(hours(
+                                from,
+                                add_months(from + Duration::hours(first as i64), 12),
+                            ));
+                        } else if let Lifetime::Until(x) = lifetime {
+                            end = end.min(hours(from, ceil_hour(x))).max(first + 1);
+                        }
+                        let slice = &prof[first..end.max(first + 1).min(n)];
+                        let (q, at, used) = super::remedies::size_for(slice, share);
+                        let peak = slice
+                            .iter()
+                            .map(|p| p.ceil().to_i64().unwrap_or(0))
+                            .max()
+                            .unwrap_or(0);
+                        (q, first + at, used, peak, slice.to_vec())
+                    }
+                    (Some(first), _, _) => {
+                        let peak = prof[first..]
+                            .iter()
+                            .map(|p| p.ceil().to_i64().unwrap_or(0))
+                            .max()
+                            .unwrap_or(0);
+                        (0, first, Decimal::ZERO, peak, prof[first..].to_vec())
+                    }
+                    (None, _, _) => (0, 0, Decimal::ZERO, 0, vec![]),
+                };
+
+                let mut row = Recommendation {
+                    n: 0,
+                    region: region.clone(),
+                    sku: *sku,
+                    scope: scope.clone(),
+                    resources: resources.clone(),
+                    demand: demand_source,
+                    lifetime,
+                    action: Action::StayHourly,
+                    quantity: 0,
+                    term: None,
+                    billing: None,
+                    start: None,
+                    cost_horizon: Decimal::ZERO,
+                    cost_month: Decimal::ZERO,
+                    saving_horizon: Decimal::ZERO,
+                    saving_month: Decimal::ZERO,
+                    break_even_months,
+                    break_even_share: share,
+                    used_share,
+                    utilisation: None,
+                    coverage_before,
+                    coverage_after: coverage_before,
+                    peak_hourly: peak,
+                    rest: None,
+                    rescoped: rescoped.clone(),
+                    conversion,
+                    summary: String::new(),
+                    changes: vec![],
+                    steps: vec![],
+                    ladder: None,
+                };
+                let per_month = |saving: Decimal| {
+                    if n == 0 {
+                        Decimal::ZERO
+                    } else {
+                        saving * Decimal::from(730) / Decimal::from(n as i64)
+                    }
+                };
+                let saving_of = |after: &Rated| base.f.totals.total() - after.f.totals.total();
+
+                if q == 0 {
+                    let why = match (term, share) {
+                        (Some(t), Some(sh)) if peak > 0 => format!(
+                            "the {} PTU paying hourly are used {} of the hours at most, below the {} break-even of a {} reservation: stay hourly",
+                            sku.label(),
+                            pct(share_at(&sized, 1)),
+                            pct(sh),
+                            term_words(t)
+                        ),
+                        _ if peak == 0 => {
+                            "nothing pays hourly once the idle capacity is re-scoped".to_string()
+                        }
+                        _ => format!(
+                            "no reservation price for {} in {region}: stay hourly",
+                            sku.label()
+                        ),
+                    };
+                    if !changes.is_empty() {
+                        // The re-scoped part, rated above.
+                        let after = w_rated;
+                        row.action = Action::Rescope;
+                        row.saving_horizon = saving_of(after);
+                        row.saving_month = per_month(row.saving_horizon);
+                        row.coverage_after = coverage(hourly_of(after));
+                        row.summary = format!(
+                            "re-scope idle reservation {} to cover {}; buy nothing",
+                            rescoped.join(", "),
+                            resources.join(", ")
+                        );
+                        if peak > 0 {
+                            row.rest = Some(format!("what still pays hourly: {why}"));
+                        }
+                    } else {
+                        row.summary = format!("buy nothing for {}: {why}", resources.join(", "));
+                        row.rest = Some(why);
+                    }
+                    row.changes = changes;
+                    row.steps = steps;
+                    rows.push(row);
+                    continue;
+                }
+
+                let t = term.expect("sized with a term");
+                let billing = s.billing.unwrap_or(match t {
+                    Term::OneMonth => Billing::Upfront,
+                    Term::OneYear => Billing::Monthly,
+                });
+                let start = (from + Duration::hours(at_idx as i64)).max(first_hour);
+                let off = match lifetime {
+                    Lifetime::Until(x) => Some(renewal_off_for(start, t, x)),
+                    Lifetime::OpenEnded { .. } => None,
+                };
+                let id = fresh_id(
+                    &demand,
+                    &new_ids,
+                    &format!("res-{region}-{}-{q}", sku_slug(*sku)),
+                );
+                new_ids.insert(id.clone());
+                let r = reservation(
+                    id.clone(),
+                    region,
+                    *sku,
+                    q,
+                    t,
+                    billing,
+                    start,
+                    scope.clone(),
+                    off,
+                );
+                let mut buy_changes = changes.clone();
+                let mut buy_steps = steps.clone();
+                buy_steps.push(Step {
+                    at: start,
+                    action: format!(
+                        "buy reservation {id}: {q} PTU {} in {region}, {}, {}, scope {scope}{}",
+                        sku.label(),
+                        term_words(t),
+                        match billing {
+                            Billing::Upfront => "billed up front",
+                            Billing::Monthly => "billed monthly",
+                        },
+                        off.map_or(", autorenew".to_string(), |x| format!(
+                            ", not renewing from {} (the workload ends {})",
+                            when(x),
+                            lifetime.describe()
+                        ))
+                    ),
+                });
+                buy_changes.push(Edit::AddReservation(r));
+                let after = pass.whatif(apply_edits(part, &buy_changes)?, base)?;
+                let mine = |f: &Forecast, ids: &[String]| -> (Decimal, i64, i64) {
+                    f.instruments
+                        .iter()
+                        .filter(|i| ids.iter().any(|x| x == base_id(&i.id)))
+                        .fold((Decimal::ZERO, 0, 0), |a, i| {
+                            (
+                                a.0 + i.charges,
+                                a.1 + i.used_ptu_minutes,
+                                a.2 + i.capacity_ptu_minutes,
+                            )
+                        })
+                };
+                let (charges, used, cap) = mine(&after.f, std::slice::from_ref(&id));
+                row.action = Action::Buy;
+                row.quantity = q;
+                row.term = Some(t);
+                row.billing = Some(billing);
+                row.start = Some(start);
+                row.cost_horizon = charges;
+                row.cost_month = month_price.unwrap_or_default() * Decimal::from(q);
+                row.saving_horizon = saving_of(&after);
+                row.saving_month = per_month(row.saving_horizon);
+                row.utilisation = (cap > 0).then(|| Decimal::from(used) / Decimal::from(cap));
+                row.coverage_after = coverage(hourly_of(&after));
+                if peak > q {
+                    row.rest = Some(format!(
+                        "up to {} PTU more pay hourly in some hours: the next PTU is used {} of the hours, below the {} break-even; they stay hourly",
+                        peak - q,
+                        pct(share_at(&sized, q + 1)),
+                        pct(share.unwrap_or_default())
+                    ));
+                }
+                row.summary = format!(
+                    "buy {q} PTU {} in {region}, {} {}, scope {scope}, from {}{}",
                     sku.label(),
                     term_words(t),
                     match billing {
-                        Billing::Upfront => "billed up front",
-                        Billing::Monthly => "billed monthly",
+                        Billing::Upfront => "up front",
+                        Billing::Monthly => "monthly",
                     },
-                    off.map_or(", autorenew".to_string(), |x| format!(
-                        ", not renewing from {} (the workload ends {})",
-                        when(x),
-                        lifetime.describe()
-                    ))
-                ),
-            });
-            buy_changes.push(Edit::AddReservation(r));
-            let with = apply_edits(part, &buy_changes)?;
-            let after = ctx.rate(&with)?;
-            let mine = |f: &Forecast, ids: &[String]| -> (Decimal, i64, i64) {
-                f.instruments
-                    .iter()
-                    .filter(|i| ids.iter().any(|x| x == base_id(&i.id)))
-                    .fold((Decimal::ZERO, 0, 0), |a, i| {
-                        (
-                            a.0 + i.charges,
-                            a.1 + i.used_ptu_minutes,
-                            a.2 + i.capacity_ptu_minutes,
+                    when(start),
+                    if rescoped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", after re-scoping idle reservation {} (net of its capacity)",
+                            rescoped.join(", ")
                         )
-                    })
-            };
-            let (charges, used, cap) = mine(&after.f, std::slice::from_ref(&id));
-            row.action = Action::Buy;
-            row.quantity = q;
-            row.term = Some(t);
-            row.billing = Some(billing);
-            row.start = Some(start);
-            row.cost_horizon = charges;
-            row.cost_month = month_price.unwrap_or_default() * Decimal::from(q);
-            row.saving_horizon = saving_of(&after);
-            row.saving_month = per_month(row.saving_horizon);
-            row.utilisation = (cap > 0).then(|| Decimal::from(used) / Decimal::from(cap));
-            row.coverage_after = coverage(hourly_of(&after));
-            if peak > q {
-                row.rest = Some(format!(
-                    "up to {} PTU more pay hourly in some hours: the next PTU is used {} of the hours, below the {} break-even; they stay hourly",
-                    peak - q,
-                    pct(share_at(&sized, q + 1)),
-                    pct(share.unwrap_or_default())
-                ));
-            }
-            row.summary = format!(
-                "buy {q} PTU {} in {region}, {} {}, scope {scope}, from {}{}",
-                sku.label(),
-                term_words(t),
-                match billing {
-                    Billing::Upfront => "up front",
-                    Billing::Monthly => "monthly",
-                },
-                when(start),
-                if rescoped.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ", after re-scoping idle reservation {} (net of its capacity)",
-                        rescoped.join(", ")
-                    )
-                }
-            );
+                    }
+                );
 
-            // The ladder.
-            let tranches_n = s.ladder.max(1) as i64;
-            if tranches_n > 1 && t == Term::OneYear && q >= tranches_n {
-                let mut l_changes = changes.clone();
-                let mut l_steps = steps.clone();
-                let mut tranches = Vec::new();
-                let mut l_ids = Vec::new();
-                for k in 0..tranches_n {
-                    let ptu = q / tranches_n + i64::from(k < q % tranches_n);
-                    let y_start = add_months(start, (12 * k / tranches_n) as i32);
-                    let y_id = fresh_id(
-                        &demand,
-                        &new_ids,
-                        &format!("res-{region}-{}-{ptu}-t{}", sku_slug(*sku), k + 1),
-                    );
-                    new_ids.insert(y_id.clone());
-                    if y_start > start {
-                        let b_id = fresh_id(&demand, &new_ids, &format!("{y_id}-bridge"));
-                        new_ids.insert(b_id.clone());
-                        let last_bridge = renewal_off_for(start, Term::OneMonth, y_start);
+                // The ladder.
+                let tranches_n = s.ladder.max(1) as i64;
+                if tranches_n > 1 && t == Term::OneYear && q >= tranches_n {
+                    let mut l_changes = changes.clone();
+                    let mut l_steps = steps.clone();
+                    let mut tranches = Vec::new();
+                    let mut l_ids = Vec::new();
+                    for k in 0..tranches_n {
+                        let ptu = q / tranches_n + i64::from(k < q % tranches_n);
+                        let y_start = add_months(start, (12 * k / tranches_n) as i32);
+                        let y_id = fresh_id(
+                            &demand,
+                            &new_ids,
+                            &format!("res-{region}-{}-{ptu}-t{}", sku_slug(*sku), k + 1),
+                        );
+                        new_ids.insert(y_id.clone());
+                        if y_start > start {
+                            let b_id = fresh_id(&demand, &new_ids, &format!("{y_id}-bridge"));
+                            new_ids.insert(b_id.clone());
+                            let last_bridge = renewal_off_for(start, Term::OneMonth, y_start);
+                            l_steps.push(Step {
+                                at: start,
+                                action: format!(
+                                    "buy reservation {b_id}: {ptu} PTU {} in {region}, one-month, billed up front, scope {scope}, not renewing from {} (tranche {} starts its year then)",
+                                    sku.label(),
+                                    when(last_bridge),
+                                    k + 1
+                                ),
+                            });
+                            l_changes.push(Edit::AddReservation(reservation(
+                                b_id.clone(),
+                                region,
+                                *sku,
+                                ptu,
+                                Term::OneMonth,
+                                Billing::Upfront,
+                                start,
+                                scope.clone(),
+                                Some(last_bridge),
+                            )));
+                            l_ids.push(b_id);
+                        }
+                        let y_off = off.map(|x| renewal_off_for(y_start, Term::OneYear, x));
                         l_steps.push(Step {
-                            at: start,
+                            at: y_start,
                             action: format!(
-                                "buy reservation {b_id}: {ptu} PTU {} in {region}, one-month, billed up front, scope {scope}, not renewing from {} (tranche {} starts its year then)",
+                                "buy reservation {y_id}: {ptu} PTU {} in {region}, one-year, {}, scope {scope} (tranche {} of {tranches_n}, expires {})",
                                 sku.label(),
-                                when(last_bridge),
-                                k + 1
+                                match billing {
+                                    Billing::Upfront => "billed up front",
+                                    Billing::Monthly => "billed monthly",
+                                },
+                                k + 1,
+                                when(add_months(y_start, 12))
                             ),
                         });
                         l_changes.push(Edit::AddReservation(reservation(
-                            b_id.clone(),
+                            y_id.clone(),
                             region,
                             *sku,
                             ptu,
-                            Term::OneMonth,
-                            Billing::Upfront,
-                            start,
+                            Term::OneYear,
+                            billing,
+                            y_start,
                             scope.clone(),
-                            Some(last_bridge),
+                            y_off,
                         )));
-                        l_ids.push(b_id);
+                        l_ids.push(y_id);
+                        tranches.push(Tranche {
+                            ptu,
+                            start: y_start,
+                            expires: add_months(y_start, 12),
+                        });
                     }
-                    let y_off = off.map(|x| renewal_off_for(y_start, Term::OneYear, x));
-                    l_steps.push(Step {
-                        at: y_start,
-                        action: format!(
-                            "buy reservation {y_id}: {ptu} PTU {} in {region}, one-year, {}, scope {scope} (tranche {} of {tranches_n}, expires {})",
-                            sku.label(),
-                            match billing {
-                                Billing::Upfront => "billed up front",
-                                Billing::Monthly => "billed monthly",
-                            },
-                            k + 1,
-                            when(add_months(y_start, 12))
-                        ),
-                    });
-                    l_changes.push(Edit::AddReservation(reservation(
-                        y_id.clone(),
-                        region,
-                        *sku,
-                        ptu,
-                        Term::OneYear,
-                        billing,
-                        y_start,
-                        scope.clone(),
-                        y_off,
-                    )));
-                    l_ids.push(y_id);
-                    tranches.push(Tranche {
-                        ptu,
-                        start: y_start,
-                        expires: add_months(y_start, 12),
+                    let after_l = pass.whatif(apply_edits(part, &l_changes)?, base)?;
+                    let saving = saving_of(&after_l);
+                    row.ladder = Some(Ladder {
+                        tranches,
+                        saving_horizon: saving,
+                        extra_cost: row.saving_horizon - saving,
+                        changes: l_changes,
+                        steps: l_steps,
                     });
                 }
-                let with_l = apply_edits(part, &l_changes)?;
-                let after_l = ctx.rate(&with_l)?;
-                let saving = saving_of(&after_l);
-                row.ladder = Some(Ladder {
-                    tranches,
-                    saving_horizon: saving,
-                    extra_cost: row.saving_horizon - saving,
-                    changes: l_changes,
-                    steps: l_steps,
-                });
+                row.changes = buy_changes;
+                row.steps = buy_steps;
+                rows.push(row);
             }
-            row.changes = buy_changes;
-            row.steps = buy_steps;
-            rows.push(row);
         }
+        Ok(rows)
+    };
+    let (mut jobs, mut free) = (Vec::new(), Vec::new());
+    let collected = run(&mut Pass::Collect {
+        jobs: &mut jobs,
+        free: &mut free,
+    });
+    let rated = par_map(&jobs, |e| ctx.rate(e));
+    // An error of the first pass comes after every what-if it asked for:
+    // a failed one of those is the error the groups meet first.
+    if let Err(e) = collected {
+        return Err(rated.into_iter().find_map(Result::err).unwrap_or(e));
     }
+    let mut rows = run(&mut Pass::Replay {
+        rated: rated.into_iter(),
+        free: free.into_iter(),
+    })?;
     for (i, r) in rows.iter_mut().enumerate() {
         r.n = i + 1;
     }
