@@ -1001,7 +1001,8 @@ pub fn recommend(
                             (Some(m), Some(y)) if !m.is_zero() => {
                                 let months = match lifetime {
                                     Lifetime::Until(t) => {
-                                        Decimal::from((t - now).num_hours().max(0)) * Decimal::from(12)
+                                        Decimal::from((t - now).num_hours().max(0))
+                                            * Decimal::from(12)
                                             / Decimal::from(365 * 24)
                                     }
                                     Lifetime::OpenEnded { assumed_months } => {
