@@ -603,9 +603,15 @@ impl<'a> Pricer<'a> {
         only: Option<&BTreeSet<String>>,
     ) -> Result<BTreeMap<String, Decimal>, PlanError> {
         let cut = at - Duration::seconds(1);
+        let keep = |id: &String| only.is_none_or(|o| o.contains(id));
+        if !e.commitments.iter().any(|c| c.start < at && keep(&c.id))
+            && !e.reservations.iter().any(|r| r.start < at && keep(&r.id))
+        {
+            // No term in force at `at`: nothing charges after it.
+            return Ok(BTreeMap::new());
+        }
         let mut probe = without_deployments(e);
         probe.managed_compute.clear();
-        let keep = |id: &String| only.is_none_or(|o| o.contains(id));
         probe.commitments.retain(|c| c.start < at && keep(&c.id));
         for c in &mut probe.commitments {
             let t = cut.max(c.start);
@@ -627,9 +633,6 @@ impl<'a> Pricer<'a> {
             });
         }
         let mut out = BTreeMap::new();
-        if probe.commitments.is_empty() && probe.reservations.is_empty() {
-            return Ok(out);
-        }
         let end = ceil_hour(add_months(at, 12) + Duration::days(2));
         let f = self.rate(&probe, at, end, Basis::Amortized)?;
         for i in &f.instruments {
@@ -1205,8 +1208,18 @@ impl<'a> Pricer<'a> {
             let hours = (w.end - w.start).num_hours().max(1);
             let avg = Decimal::from(w.ptu_minutes) / Decimal::from(60 * hours);
             let first = (w.start - self.from).num_hours().max(0) as usize;
-            for slot in out.iter_mut().skip(first).take(hours as usize) {
-                *slot += avg;
+            // Each hour's sum, added once per run of hours that hold the
+            // same decimal (the same digits and scale: the sum is then the
+            // same too).
+            let end = first.saturating_add(hours as usize).min(n);
+            let mut i = first;
+            while i < end {
+                let was = out[i].serialize();
+                let sum = out[i] + avg;
+                while i < end && out[i].serialize() == was {
+                    out[i] = sum;
+                    i += 1;
+                }
             }
         }
         Ok(out)
