@@ -234,6 +234,7 @@ pub struct Kept {
     instruments: Vec<Instrument>,
     ended: Vec<Instrument>,
     prices_used: BTreeSet<PriceRef>,
+    index: std::sync::Arc<InstrumentIndex>,
 }
 
 /// Everything the engines need, built once per forecast.
@@ -260,12 +261,19 @@ pub struct Prepared<'a> {
 }
 
 /// Lookups for explanations.
-#[derive(Default)]
 struct Index {
     /// Each deployment's resource (index in `estate.resources`).
     resource_of_deployment: Vec<usize>,
-    instrument_by_id: HashMap<String, usize>,
     groups_by_resource: HashMap<usize, Vec<usize>>,
+    /// The instruments' (shared by the windows prepared with the same
+    /// instruments, [`Kept`]).
+    instruments: std::sync::Arc<InstrumentIndex>,
+}
+
+/// Lookups of instruments.
+#[derive(Default)]
+struct InstrumentIndex {
+    instrument_by_id: HashMap<String, usize>,
     commitments_by_resource: HashMap<usize, Vec<usize>>,
     reservations_by_region: HashMap<String, Vec<usize>>,
     /// The same, per region and deployment type, in the same order.
@@ -273,17 +281,16 @@ struct Index {
 }
 
 impl Index {
-    /// Indexes `instruments` (0..n) and then `ended` (n..), as
-    /// [`Prepared::any_instrument`] reads them; only rated instruments by id.
+    /// The pools' lookups beside the instruments' `instruments`.
     fn new(
         groups: &[Group],
-        instruments: &[Instrument],
-        ended: &[Instrument],
+        instruments: std::sync::Arc<InstrumentIndex>,
         deployments: usize,
     ) -> Index {
         let mut ix = Index {
             resource_of_deployment: vec![0; deployments],
-            ..Index::default()
+            groups_by_resource: HashMap::new(),
+            instruments,
         };
         for (gi, g) in groups.iter().enumerate() {
             ix.groups_by_resource
@@ -294,6 +301,15 @@ impl Index {
                 ix.resource_of_deployment[d] = g.resource;
             }
         }
+        ix
+    }
+}
+
+impl InstrumentIndex {
+    /// Indexes `instruments` (0..n) and then `ended` (n..), as
+    /// [`Prepared::any_instrument`] reads them; only rated instruments by id.
+    fn new(instruments: &[Instrument], ended: &[Instrument]) -> InstrumentIndex {
+        let mut ix = InstrumentIndex::default();
         for (ii, i) in instruments.iter().chain(ended).enumerate() {
             if ii < instruments.len() {
                 ix.instrument_by_id.insert(i.id.clone(), ii);
@@ -612,7 +628,11 @@ impl<'a> Prepared<'a> {
         if !unpriced.is_empty() {
             return Err(RatingError::MissingPrices(unpriced));
         }
-        let index = Index::new(&groups, &instruments, &ended, estate.deployments.len());
+        let index = Index::new(
+            &groups,
+            std::sync::Arc::new(InstrumentIndex::new(&instruments, &ended)),
+            estate.deployments.len(),
+        );
         Ok(Prepared {
             estate,
             book,
@@ -636,6 +656,7 @@ impl<'a> Prepared<'a> {
             instruments: self.instruments.clone(),
             ended: self.ended.clone(),
             prices_used: self.prices_used.clone(),
+            index: self.index.instruments.clone(),
         }
     }
 
@@ -646,12 +667,7 @@ impl<'a> Prepared<'a> {
     /// its instruments those kept (they read nothing else).
     pub fn with_kept(estate: &'a Estate, from: Time, to: Time, kept: &Kept) -> Prepared<'a> {
         let groups = pools(estate, &resource_index(estate));
-        let index = Index::new(
-            &groups,
-            &kept.instruments,
-            &kept.ended,
-            estate.deployments.len(),
-        );
+        let index = Index::new(&groups, kept.index.clone(), estate.deployments.len());
         Prepared {
             estate,
             book: kept.book.clone(),
@@ -738,6 +754,7 @@ impl<'a> Prepared<'a> {
 
     fn instrument(&self, id: &str) -> Option<&Instrument> {
         self.index
+            .instruments
             .instrument_by_id
             .get(id)
             .map(|&i| &self.instruments[i])
@@ -817,6 +834,7 @@ impl<'a> Prepared<'a> {
             if sku == Sku::Regional {
                 let mine: Vec<&Instrument> = self
                     .index
+                    .instruments
                     .commitments_by_resource
                     .get(&resource)
                     .into_iter()
@@ -858,6 +876,7 @@ impl<'a> Prepared<'a> {
             // The reservations of the region and type, in index order.
             let matching: Vec<&Instrument> = self
                 .index
+                .instruments
                 .reservations_by_region_sku
                 .get(&res.region)
                 .and_then(|m| m.get(&sku))
@@ -903,6 +922,7 @@ impl<'a> Prepared<'a> {
                 // A reservation of another type in scope is the classic mismatch.
                 let in_region = self
                     .index
+                    .instruments
                     .reservations_by_region
                     .get(&res.region)
                     .into_iter()
