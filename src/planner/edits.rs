@@ -382,8 +382,16 @@ pub fn applied(mut e: Estate, edits: &[Edit]) -> Option<Estate> {
     Some(e)
 }
 
+/// [`apply_edits`] in place: `None` when an edit names an object the
+/// estate doesn't hold by then (the edits before it made). Edits change
+/// only the estate's resources, deployments, commitments and reservations.
+pub fn edit(e: &mut Estate, edits: &[Edit]) -> Option<()> {
+    edit_in_place(e, edits).ok()
+}
+
 /// Makes `edits` in `e`, in order, up to the first that names an object it
-/// doesn't hold.
+/// doesn't hold. Edits change only its resources, deployments, commitments
+/// and reservations.
 fn edit_in_place(e: &mut Estate, edits: &[Edit]) -> Result<(), Missing> {
     for edit in edits {
         match edit {
