@@ -1486,19 +1486,29 @@ fn models(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
 /// Quota near or over its limit, now or within the horizon.
 fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
     let e = ctx.estate;
-    for q in &e.quotas {
+    // Each resource by id (the first of an id, as `Estate::resource`).
+    let mut resources: std::collections::HashMap<&str, &crate::domain::Resource> =
+        std::collections::HashMap::new();
+    for r in &e.resources {
+        resources.entry(r.id.as_str()).or_insert(r);
+    }
+    // Each quota's notification is made (its remedies priced) side by side
+    // with the others'; they are kept in order.
+    for one in each(&e.quotas, |q| -> Result<_, RatingError> {
+        let mut mine = Vec::new();
         // A model-specific row counts its model's deployments; the pooled
         // row every one of its type, those included.
         let deps: Vec<&crate::domain::Deployment> = e
             .deployments
             .iter()
             .filter(|d| {
-                e.resource(&d.resource)
+                resources
+                    .get(d.resource.as_str())
                     .is_some_and(|r| q.counts_deployment(d, r))
             })
             .collect();
         if deps.is_empty() {
-            continue;
+            return Ok(mine);
         }
         // Usage changes only at these instants.
         let mut instants: Vec<Time> = deps
@@ -1532,10 +1542,10 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
             .map(|t| (t, level(usage(*t))))
             .max_by_key(|(t, l)| (*l, std::cmp::Reverse(**t)))
         else {
-            continue;
+            return Ok(mine);
         };
         if lvl == 0 {
-            continue;
+            return Ok(mine);
         }
         let began = instants
             .iter()
@@ -1565,7 +1575,7 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
             crate::planner::notice_remedies::for_quota(&ctx.pricer(&q.region), q, when, used)
                 .map_err(rating_err)?;
         ctx.push_with(
-            out,
+            &mut mine,
             Draft {
                 kind,
                 severity,
@@ -1590,6 +1600,9 @@ fn quotas(ctx: &Ctx, out: &mut Vec<Notification>) -> Result<(), RatingError> {
             Decimal::ZERO,
             remedies,
         );
+        Ok(mine)
+    }) {
+        out.extend(one?);
     }
     Ok(())
 }
