@@ -209,8 +209,15 @@ fn resource_index(estate: &Estate) -> HashMap<&str, usize> {
 /// type, in (resource, type) order.
 fn pools(estate: &Estate, res_index: &HashMap<&str, usize>) -> Vec<Group> {
     let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
+    // Deployments mostly come resource by resource: the previous one's
+    // resource is looked up once.
+    let mut last: Option<(&str, usize)> = None;
     for (i, d) in estate.deployments.iter().enumerate() {
-        let r = res_index[d.resource.as_str()];
+        let r = match last {
+            Some((id, r)) if id == d.resource => r,
+            _ => res_index[d.resource.as_str()],
+        };
+        last = Some((&d.resource, r));
         by_key.entry((r, d.sku)).or_default().push(i);
     }
     by_key
