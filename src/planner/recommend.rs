@@ -61,6 +61,7 @@
 
 use super::edits::apply_edits;
 use super::lifetime::lifetime_of;
+use super::remedies::each;
 use super::{PlanError, when};
 use crate::domain::plan::{Edit, Lifetime, Step};
 use crate::domain::prices::{PriceBook, PriceKind};
@@ -663,49 +664,15 @@ fn renewal_off_for(start: Time, term: Term, end: Time) -> Time {
     }
 }
 
-/// `f` of each item, in the items' order. Where the machine runs two
-/// threads at once a second one takes the next item not yet started while
-/// this one works on another (`f` is pure: the same results either way).
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
-                return done;
-            };
-            done.push((i, f(item)));
-        }
-    };
-    let two = items.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let mut done = if two {
-        std::thread::scope(|s| {
-            let other = s.spawn(work);
-            let mut mine = work();
-            mine.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-            mine
-        })
-    } else {
-        work()
-    };
-    done.sort_by_key(|x| x.0);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
 /// Each key's part of `demand`, rated, in the keys' order (the parts are
-/// independent: [`par_map`]).
+/// independent: [`each`]).
 fn rate_parts(
     ctx: &Ctx,
     demand: &Estate,
     keys: &BTreeSet<(String, Sku)>,
 ) -> Vec<Result<(Estate, Rated), PlanError>> {
     let keys: Vec<&(String, Sku)> = keys.iter().collect();
-    par_map(&keys, |key| {
+    each(&keys, |key| {
         let part = restrict(
             demand,
             &Touched {
@@ -720,7 +687,7 @@ fn rate_parts(
 /// The what-ifs of one pass over the groups. Nothing a pass decides
 /// depends on the figures of a purchase's or a ladder's what-if (only the
 /// rows' numbers do), so a first pass collects their edited parts, they are
-/// rated side by side ([`par_map`]), and a second pass reads each in the
+/// rated side by side ([`each`]), and a second pass reads each in the
 /// order it asked for it. A free re-scope's rating sizes the purchase: the
 /// first pass rates it and the second reads it back.
 enum Pass<'p> {
@@ -1345,7 +1312,7 @@ pub fn recommend(
         jobs: &mut jobs,
         free: &mut free,
     });
-    let rated = par_map(&jobs, |e| ctx.rate(e));
+    let rated = each(&jobs, |e| ctx.rate(e));
     // An error of the first pass comes after every what-if it asked for:
     // a failed one of those is the error the groups meet first.
     if let Err(e) = collected {

@@ -8,13 +8,13 @@
 //! pool's coverage and an instrument's use are the same there as in the
 //! whole estate, at the cost of the key alone.
 
+use super::whatif::{Key, Touched, restrict};
 use super::{Basis, Bucket, Options, RatingError, Request, forecast_detailed};
 use crate::domain::prices::PriceBook;
 use crate::domain::terms::is_term_of;
 use crate::domain::terms::scope_at;
 use crate::domain::time::{Time, hours_ahead};
 use crate::domain::{Estate, Sku};
-use super::whatif::{Key, Touched, restrict};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
@@ -330,7 +330,10 @@ mod tests {
                 seen += 1;
             }
             // The estates are not trivial: some deployments are covered.
-            assert!(seen > 100 && covered > 5, "{profile:?}: {seen} seen, {covered} covered");
+            assert!(
+                seen > 100 && covered > 5,
+                "{profile:?}: {seen} seen, {covered} covered"
+            );
         }
     }
 }
