@@ -189,18 +189,7 @@ pub fn group_steps(
     from: crate::domain::time::Time,
     to: crate::domain::time::Time,
 ) -> Vec<Steps> {
-    p.groups
-        .iter()
-        .map(|g| {
-            let parts: Vec<Steps> = g
-                .deployments
-                .iter()
-                .filter(|&&d| p.deployment_exists_within(d, from, to))
-                .map(|&d| Steps::from_points(&p.deployment_points(d), Within::Max))
-                .collect();
-            Steps::sum(parts.iter())
-        })
-        .collect()
+    p.groups.iter().map(|g| p.pool_steps(g, from, to)).collect()
 }
 
 /// [`rate`] with the pools' steps given: `steps` from [`group_steps`] of a
