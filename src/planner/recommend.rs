@@ -400,6 +400,19 @@ struct Rated {
     by_resource: BTreeMap<String, Vec<i64>>,
 }
 
+impl Rated {
+    /// With each resource's hours summed into one: all a row reads of a
+    /// purchase's or a ladder's what-if (its totals, and the PTU-minutes
+    /// still paying hourly per resource), kept while the other what-ifs
+    /// are rated without a year of hours per resource each.
+    fn summed(mut self) -> Rated {
+        for v in self.by_resource.values_mut() {
+            *v = vec![v.iter().sum()];
+        }
+        self
+    }
+}
+
 struct Ctx<'a> {
     book: &'a PriceBook,
     prices: PriceBook,
@@ -1312,7 +1325,7 @@ pub fn recommend(
         jobs: &mut jobs,
         free: &mut free,
     });
-    let rated = each(&jobs, |e| ctx.rate(e));
+    let rated = each(&jobs, |e| ctx.rate(e).map(Rated::summed));
     // An error of the first pass comes after every what-if it asked for:
     // a failed one of those is the error the groups meet first.
     if let Err(e) = collected {
