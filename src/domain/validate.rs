@@ -87,8 +87,9 @@ fn check_len(path: impl Fn() -> String, s: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Every text field of the estate within [`MAX_TEXT_CHARS`].
-fn check_lengths(e: &Estate) -> Result<(), Invalid> {
+/// Every text field of the estate's billing accounts, management groups,
+/// prices, quotas and resources within [`MAX_TEXT_CHARS`].
+fn check_lengths_head(e: &Estate) -> Result<(), Invalid> {
     for (i, b) in e.billing_accounts.iter().enumerate() {
         check_len(|| format!("$.billing_accounts[{i}].id"), &b.id)?;
         for (j, s) in b.subscriptions.iter().enumerate() {
@@ -118,7 +119,12 @@ fn check_lengths(e: &Estate) -> Result<(), Invalid> {
             check_len(|| format!("$.resources[{i}].{f}"), v)?;
         }
     }
-    for (i, d) in e.deployments.iter().enumerate() {
+    Ok(())
+}
+
+/// Every text field of the deployments within [`MAX_TEXT_CHARS`].
+fn check_deployment_lengths(deployments: &[super::Deployment]) -> Result<(), Invalid> {
+    for (i, d) in deployments.iter().enumerate() {
         for (f, v) in [
             ("id", &d.id),
             ("resource", &d.resource),
@@ -128,6 +134,12 @@ fn check_lengths(e: &Estate) -> Result<(), Invalid> {
             check_len(|| format!("$.deployments[{i}].{f}"), v)?;
         }
     }
+    Ok(())
+}
+
+/// Every text field of the commitments, reservations and managed compute
+/// within [`MAX_TEXT_CHARS`].
+fn check_lengths_tail(e: &Estate) -> Result<(), Invalid> {
     for (i, c) in e.commitments.iter().enumerate() {
         check_len(|| format!("$.commitments[{i}].id"), &c.id)?;
         check_len(|| format!("$.commitments[{i}].resource"), &c.resource)?;
@@ -276,7 +288,108 @@ fn ancestors<'a>(parents: &HashMap<&'a str, Option<&'a str>>, id: &'a str) -> Ve
 
 /// Checks an estate; the first problem is returned.
 pub fn validate(e: &Estate) -> Result<(), Invalid> {
-    check_lengths(e)?;
+    check_lengths_head(e)?;
+    check_deployment_lengths(&e.deployments)?;
+    check_lengths_tail(e)?;
+    check_ids_head(e)?;
+    unique(
+        "deployment",
+        "deployments",
+        e.deployments.iter().map(|d| d.id.as_str()),
+    )?;
+    let refs = check_refs(e)?;
+    let resource = |id: &str| refs.resources.get(id).copied();
+    check_deployments(&e.deployments, &resource)?;
+    check_commitments(e, &resource, latest_mention(e))?;
+    check_reservations_and_compute(e, &refs)
+}
+
+/// An estate's objects but its deployments, checked once, against which
+/// sets of deployments are checked: [`Frame::valid_with`] some deployments
+/// is whether the estate holding them beside those objects is valid
+/// ([`validate`] finds no problem in it). Every check but the deployments'
+/// own and the commitments' reads no deployment; the commitments' reads
+/// only the latest instant they mention.
+pub struct Frame {
+    /// The estate, without deployments.
+    estate: Estate,
+    /// Each resource's index in `estate.resources` by id (the last of an
+    /// id, as [`validate`] keeps them).
+    resources: HashMap<String, usize>,
+    /// Whether the checks that read no deployment pass (the commitments'
+    /// aside).
+    valid: bool,
+    /// The latest instant the estate mentions.
+    latest: Time,
+    /// Whether the commitments pass, per latest instant mentioned.
+    commitments: std::sync::Mutex<Vec<(Time, bool)>>,
+}
+
+impl Frame {
+    /// The frame of `e`'s objects but its deployments (dropped unread).
+    pub fn new(mut e: Estate) -> Frame {
+        e.deployments = Vec::new();
+        let valid = (|| {
+            check_lengths_head(&e)?;
+            check_lengths_tail(&e)?;
+            check_ids_head(&e)?;
+            let refs = check_refs(&e)?;
+            check_reservations_and_compute(&e, &refs)
+        })()
+        .is_ok();
+        let mut resources = HashMap::new();
+        for (i, r) in e.resources.iter().enumerate() {
+            resources.insert(r.id.clone(), i);
+        }
+        let latest = latest_mention(&e);
+        Frame {
+            estate: e,
+            resources,
+            valid,
+            latest,
+            commitments: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether the estate of the frame's objects and `deployments` is valid.
+    pub fn valid_with(&self, deployments: &[super::Deployment]) -> bool {
+        if !self.valid {
+            return false;
+        }
+        let resource = |id: &str| self.resources.get(id).map(|&i| &self.estate.resources[i]);
+        let own = check_deployment_lengths(deployments)
+            .and_then(|()| {
+                unique(
+                    "deployment",
+                    "deployments",
+                    deployments.iter().map(|d| d.id.as_str()),
+                )
+            })
+            .and_then(|()| check_deployments(deployments, &resource));
+        if own.is_err() {
+            return false;
+        }
+        // The instants `Estate::for_each_time` visits of a deployment.
+        let latest = deployments
+            .iter()
+            .flat_map(|d| d.sizes.iter().map(|s| s.at).chain(d.deleted))
+            .fold(self.latest, Time::max);
+        let known = {
+            let memo = self.commitments.lock().unwrap_or_else(|e| e.into_inner());
+            memo.iter().find(|x| x.0 == latest).map(|x| x.1)
+        };
+        known.unwrap_or_else(|| {
+            let ok = check_commitments(&self.estate, &resource, latest).is_ok();
+            let mut memo = self.commitments.lock().unwrap_or_else(|e| e.into_inner());
+            memo.push((latest, ok));
+            ok
+        })
+    }
+}
+
+/// The currency, and the billing accounts', management groups' and
+/// resources' ids unique.
+fn check_ids_head(e: &Estate) -> Result<(), Invalid> {
     if e.currency.len() != 3 || !e.currency.chars().all(|c| c.is_ascii_uppercase()) {
         return Err(bad(
             "$.currency",
@@ -302,11 +415,21 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         "resources",
         e.resources.iter().map(|r| r.id.as_str()),
     )?;
-    unique(
-        "deployment",
-        "deployments",
-        e.deployments.iter().map(|d| d.id.as_str()),
-    )?;
+    Ok(())
+}
+
+/// What the checks after the deployments' own look objects up in.
+struct Refs<'e> {
+    resources: HashMap<&'e str, &'e super::Resource>,
+    known_subs: HashSet<&'e str>,
+    mg_ids: HashSet<&'e str>,
+    parents: HashMap<&'e str, Option<&'e str>>,
+}
+
+/// The commitments', reservations' and managed compute's ids unique;
+/// subscriptions, management groups, prices, resources, quotas and
+/// service capacities.
+fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
     unique(
         "commitment",
         "commitments",
@@ -554,10 +677,24 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         }
     }
 
+    Ok(Refs {
+        resources,
+        known_subs,
+        mg_ids,
+        parents,
+    })
+}
+
+/// Each deployment's sizes, deletion and resource (`resource` finds a
+/// resource by id).
+fn check_deployments<'r>(
+    deployments: &[super::Deployment],
+    resource: &dyn Fn(&str) -> Option<&'r super::Resource>,
+) -> Result<(), Invalid> {
     // Deployments.
-    for (i, d) in e.deployments.iter().enumerate() {
+    for (i, d) in deployments.iter().enumerate() {
         let p = format!("$.deployments[{i}]");
-        let Some(res) = resources.get(d.resource.as_str()) else {
+        let Some(res) = resource(d.resource.as_str()) else {
             return Err(bad(
                 format!("{p}.resource"),
                 format!(
@@ -610,14 +747,24 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         }
     }
 
+    Ok(())
+}
+
+/// Each commitment, its terms computed up to two months past `latest`
+/// (the latest instant the estate mentions) or its own last mention; one
+/// commitment at a time per resource.
+fn check_commitments<'r>(
+    e: &Estate,
+    resource: &dyn Fn(&str) -> Option<&'r super::Resource>,
+    latest: Time,
+) -> Result<(), Invalid> {
     // Commitments.
-    let latest = latest_mention(e);
     // Per resource: (start, end if it ends, commitment index).
     type Lifetime = (Time, Option<Time>, usize);
     let mut lifetimes: HashMap<&str, Vec<Lifetime>> = HashMap::new();
     for (i, c) in e.commitments.iter().enumerate() {
         let p = format!("$.commitments[{i}]");
-        let Some(res) = resources.get(c.resource.as_str()) else {
+        let Some(res) = resource(c.resource.as_str()) else {
             return Err(bad(
                 format!("{p}.resource"),
                 format!(
@@ -706,6 +853,18 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         }
     }
 
+    Ok(())
+}
+
+/// Each reservation (its scopes against `refs`, its terms, management-group
+/// scopes never nested while both are in force) and managed compute.
+fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid> {
+    let Refs {
+        known_subs,
+        mg_ids,
+        parents,
+        ..
+    } = refs;
     // Reservations.
     let check_scope = |path: &str, s: &Scope| -> Result<(), Invalid> {
         match s {
@@ -838,9 +997,8 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
             }
             let overlap = a.3.is_none_or(|end| end > b.2) && b.3.is_none_or(|end| end > a.2);
             // Ancestries only of spans that overlap.
-            let nested = || {
-                ancestors(&parents, a.1).contains(&b.1) || ancestors(&parents, b.1).contains(&a.1)
-            };
+            let nested =
+                || ancestors(parents, a.1).contains(&b.1) || ancestors(parents, b.1).contains(&a.1);
             if overlap && nested() {
                 let (later, earlier) = if b.2 >= a.2 { (b, a) } else { (a, b) };
                 return Err(bad(
@@ -898,4 +1056,75 @@ fn latest_mention(e: &Estate) -> Time {
     let mut t = earliest();
     e.for_each_time(|x| t = t.max(x));
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Size;
+    use crate::generate::{Profile, generate_profile};
+    use chrono::Duration;
+
+    /// A frame's verdict on a set of deployments is [`validate`]'s on the
+    /// estate holding them, valid or not, whatever makes it so.
+    #[test]
+    fn a_frame_judges_deployments_as_the_whole_estate_is_judged() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let e = generate_profile(150, 11, base, profile);
+            assert!(validate(&e).is_ok(), "{profile:?}");
+            let own = e.deployments.clone();
+            let frame = Frame::new(e.clone());
+            let mut cases: Vec<(&str, Vec<crate::domain::Deployment>)> = Vec::new();
+            cases.push(("as they are", own.clone()));
+            cases.push(("none", vec![]));
+            let mut unknown = own.clone();
+            unknown[3].resource = "no-such-resource".into();
+            cases.push(("an unknown resource", unknown));
+            let mut twice = own.clone();
+            twice.push(own[5].clone());
+            cases.push(("an id twice", twice));
+            let mut late = own.clone();
+            let last = late[0].sizes.last().expect("created").clone();
+            late[0].sizes.push(Size {
+                at: last.at + Duration::days(3000),
+                ..last.clone()
+            });
+            cases.push(("a resize years later", late));
+            let mut far = own.clone();
+            far[1].deleted = Some(Utc.with_ymd_and_hms(2199, 6, 1, 0, 0, 0).unwrap());
+            cases.push(("a deletion far out", far));
+            let mut back = own.clone();
+            back[2].sizes.insert(0, last.clone());
+            back[2].sizes.push(last.clone());
+            cases.push(("sizes out of order", back));
+            let mut early = own.clone();
+            early[4].deleted = Some(early[4].created());
+            cases.push(("deleted at creation", early));
+            let mut empty = own.clone();
+            empty[6].id = " ".into();
+            cases.push(("an empty id", empty));
+            let mut verdicts = Vec::new();
+            for (what, deployments) in cases {
+                let mut whole = e.clone();
+                whole.deployments = deployments.clone();
+                let expected = validate(&whole).is_ok();
+                assert_eq!(
+                    frame.valid_with(&deployments),
+                    expected,
+                    "{profile:?}: {what}"
+                );
+                // Asked again (the commitments' verdict kept).
+                assert_eq!(frame.valid_with(&deployments), expected);
+                verdicts.push(expected);
+            }
+            assert!(verdicts.contains(&true) && verdicts.contains(&false));
+
+            // A frame that is invalid itself passes no deployments.
+            let mut bad = e.clone();
+            bad.reservations[0].ptu = 0;
+            assert!(validate(&bad).is_err());
+            assert!(!Frame::new(bad).valid_with(&own));
+        }
+    }
 }
