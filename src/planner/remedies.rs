@@ -353,9 +353,11 @@ fn life_key(l: Lifetime, from: Time) -> (Time, bool) {
     (life_end(l, from), matches!(l, Lifetime::Until(_)))
 }
 
-/// Whether a slice is valid, and its deployments' indexes by the latest
-/// instant each mentions, latest first.
-type SliceCheck = (bool, Vec<(Time, usize)>);
+/// Whether a slice is valid, its deployments' indexes by the latest
+/// instant each mentions, latest first, and the frame of its other objects
+/// (without quotas and service capacities) that sets of deployments are
+/// checked against.
+type SliceCheck = (bool, Vec<(Time, usize)>, crate::domain::validate::Frame);
 
 /// The part of the slice in some (region, deployment type) keys, and its
 /// figures per lifetime.
@@ -449,6 +451,25 @@ fn without_deployments(e: &Estate) -> Estate {
         commitments: e.commitments.clone(),
         reservations: e.reservations.clone(),
         managed_compute: e.managed_compute.clone(),
+    }
+}
+
+/// An estate of `e`'s schema and currency holding nothing (a holder of
+/// deployments to edit).
+fn deployments_only(e: &Estate) -> Estate {
+    Estate {
+        schema: e.schema,
+        currency: e.currency.clone(),
+        billing_accounts: vec![],
+        management_groups: vec![],
+        prices: vec![],
+        quotas: vec![],
+        model_capacities: vec![],
+        resources: vec![],
+        deployments: vec![],
+        commitments: vec![],
+        reservations: vec![],
+        managed_compute: vec![],
     }
 }
 
@@ -1033,7 +1054,7 @@ impl<'a> Pricer<'a> {
     /// `None` when the slice itself is invalid or the edits can't be made.
     fn valid_after(&self, edits: &[Edit]) -> Option<bool> {
         let s = &self.estate;
-        let (slice_ok, latest) = self.checked.get_or_init(|| {
+        let (slice_ok, latest, frame) = self.checked.get_or_init(|| {
             let ok = crate::domain::validate::validate(s).is_ok();
             let mut by_latest: Vec<(Time, usize)> = s
                 .deployments
@@ -1049,7 +1070,8 @@ impl<'a> Pricer<'a> {
                 })
                 .collect();
             by_latest.sort_by(|a, b| b.cmp(a));
-            (ok, by_latest)
+            let frame = crate::domain::validate::Frame::new(without_deployments(s));
+            (ok, by_latest, frame)
         });
         if !*slice_ok {
             return None;
@@ -1088,14 +1110,31 @@ impl<'a> Pricer<'a> {
                 return Some(false);
             }
         }
-        let mut v = without_deployments(s);
-        v.deployments = s
+        let deployments = s
             .deployments
             .iter()
             .enumerate()
             .filter(|(i, _)| in_v(*i))
-            .map(|(_, d)| d.clone())
-            .collect();
+            .map(|(_, d)| d.clone());
+        // Edits of deployments change only deployments: those checked
+        // against the frame of the rest, as it is.
+        let only_deployments = edits.iter().all(|e| {
+            matches!(
+                e,
+                Edit::AddDeployment(_)
+                    | Edit::DeleteDeployment { .. }
+                    | Edit::ResizeDeployment { .. }
+                    | Edit::ModelVersion { .. }
+            )
+        });
+        if only_deployments {
+            let mut v = deployments_only(s);
+            v.deployments = deployments.collect();
+            let v = super::edits::applied(v, edits)?;
+            return Some(frame.valid_with(&v.deployments));
+        }
+        let mut v = without_deployments(s);
+        v.deployments = deployments.collect();
         let v = super::edits::applied(v, edits)?;
         Some(crate::domain::validate::validate(&v).is_ok())
     }
