@@ -14,6 +14,7 @@ use crate::domain::{Estate, Resource, Scope, Sku, Term};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InstrumentKind {
@@ -207,7 +208,7 @@ fn resource_index(estate: &Estate) -> HashMap<&str, usize> {
 
 /// The estate's deployments grouped into pools by resource and deployment
 /// type, in (resource, type) order.
-fn pools(estate: &Estate, res_index: &HashMap<&str, usize>) -> Vec<Group> {
+fn pools(estate: &Estate, res_index: impl Fn(&str) -> usize) -> Vec<Group> {
     let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
     // Deployments mostly come resource by resource: the previous one's
     // resource is looked up once.
@@ -215,7 +216,7 @@ fn pools(estate: &Estate, res_index: &HashMap<&str, usize>) -> Vec<Group> {
     for (i, d) in estate.deployments.iter().enumerate() {
         let r = match last {
             Some((id, r)) if id == d.resource => r,
-            _ => res_index[d.resource.as_str()],
+            _ => res_index(d.resource.as_str()),
         };
         last = Some((&d.resource, r));
         by_key.entry((r, d.sku)).or_default().push(i);
@@ -236,31 +237,34 @@ fn pools(estate: &Estate, res_index: &HashMap<&str, usize>) -> Vec<Group> {
 /// ([`Prepared::with_kept`]).
 #[derive(Clone)]
 pub struct Kept {
-    book: PriceBook,
+    book: Arc<PriceBook>,
     scopes: ScopeIndex,
-    instruments: Vec<Instrument>,
-    ended: Vec<Instrument>,
-    prices_used: BTreeSet<PriceRef>,
-    index: std::sync::Arc<InstrumentIndex>,
+    instruments: Arc<Vec<Instrument>>,
+    ended: Arc<Vec<Instrument>>,
+    prices_used: Arc<BTreeSet<PriceRef>>,
+    index: Arc<InstrumentIndex>,
+    /// Each resource's index by id (the resources are the same).
+    resources: Arc<HashMap<String, usize>>,
 }
 
 /// Everything the engines need, built once per forecast.
 pub struct Prepared<'a> {
     pub estate: &'a Estate,
-    pub book: PriceBook,
+    pub book: Arc<PriceBook>,
     pub from: Time,
     pub to: Time,
     pub groups: Vec<Group>,
-    pub instruments: Vec<Instrument>,
+    /// Shared by the windows prepared with the same instruments ([`Kept`]).
+    pub instruments: Arc<Vec<Instrument>>,
     pub scopes: ScopeIndex,
     /// Prices the instruments were charged at.
-    pub prices_used: BTreeSet<PriceRef>,
+    pub prices_used: Arc<BTreeSet<PriceRef>>,
     /// Instruments whose coverage ended at or before `from` and that charge
     /// nothing in the window: not rated, kept (without their money) so that
     /// an overage explanation can name the commitment or reservation that
     /// ended before the window began. A commitment each; a reservation's
     /// last term only.
-    pub ended: Vec<Instrument>,
+    pub ended: Arc<Vec<Instrument>>,
     /// Whether windows carry their explanation (what-ifs that read only
     /// figures turn it off).
     pub explain: bool,
@@ -433,7 +437,7 @@ impl<'a> Prepared<'a> {
         let book = book.over(&estate.prices);
         let scopes = ScopeIndex::new(estate);
         let res_index = resource_index(estate);
-        let groups = pools(estate, &res_index);
+        let groups = pools(estate, |id| res_index[id]);
 
         // Terms far enough out that every charge reaching into the window is known:
         // an amortized spread starts at the midnight before its instant.
@@ -642,14 +646,14 @@ impl<'a> Prepared<'a> {
         );
         Ok(Prepared {
             estate,
-            book,
+            book: Arc::new(book),
             from,
             to,
             groups,
-            instruments,
+            instruments: Arc::new(instruments),
             scopes,
-            prices_used,
-            ended,
+            prices_used: Arc::new(prices_used),
+            ended: Arc::new(ended),
             explain: true,
             index,
         })
@@ -664,6 +668,12 @@ impl<'a> Prepared<'a> {
             ended: self.ended.clone(),
             prices_used: self.prices_used.clone(),
             index: self.index.instruments.clone(),
+            resources: Arc::new(
+                resource_index(self.estate)
+                    .into_iter()
+                    .map(|(id, i)| (id.to_string(), i))
+                    .collect(),
+            ),
         }
     }
 
@@ -673,7 +683,7 @@ impl<'a> Prepared<'a> {
     /// over the same window with the same book and options: its pools made,
     /// its instruments those kept (they read nothing else).
     pub fn with_kept(estate: &'a Estate, from: Time, to: Time, kept: &Kept) -> Prepared<'a> {
-        let groups = pools(estate, &resource_index(estate));
+        let groups = pools(estate, |id| kept.resources[id]);
         let index = Index::new(&groups, kept.index.clone(), estate.deployments.len());
         Prepared {
             estate,
