@@ -43,9 +43,10 @@ use crate::domain::plan::Edit;
 use crate::domain::plan::{Lifetime, Remedy, RemedyKind};
 use crate::domain::terms;
 use crate::domain::time::{Time, ceil_hour};
-use crate::domain::{CommitmentRenewal, Deployment, Estate, Quota, Size, Sku};
+use crate::domain::{CommitmentRenewal, Deployment, Estate, Quota, Resource, Size, Sku};
 use crate::rating;
 use chrono::Duration;
+use std::collections::HashMap;
 
 fn sku_word(s: Sku) -> &'static str {
     match s {
@@ -183,14 +184,23 @@ pub fn for_quota(
 ) -> Result<(Vec<Remedy>, Lifetime), PlanError> {
     let e = p.estate();
     let now = p.now;
-    let counted: Vec<&Deployment> = e
+    // Each resource by id (the first of an id, as `Estate::resource` finds
+    // it), and the deployments alive at `worst` with their resources: what
+    // every quota of the region counts from.
+    let mut by_id: HashMap<&str, &Resource> = HashMap::new();
+    for r in &e.resources {
+        by_id.entry(r.id.as_str()).or_insert(r);
+    }
+    let live: Vec<(&Deployment, &Resource)> = e
         .deployments
         .iter()
-        .filter(|d| {
-            alive(d, worst)
-                && e.resource(&d.resource)
-                    .is_some_and(|r| q.counts_deployment(d, r))
-        })
+        .filter(|d| alive(d, worst))
+        .filter_map(|d| by_id.get(d.resource.as_str()).map(|r| (d, *r)))
+        .collect();
+    let counted: Vec<&Deployment> = live
+        .iter()
+        .filter(|(d, r)| q.counts_deployment(d, r))
+        .map(|(d, _)| *d)
         .collect();
     let lifetime = lifetime_of(e, counted.iter().map(|d| d.id.as_str()), now);
     let focus = Focus {
@@ -275,15 +285,10 @@ pub fn for_quota(
             && o.model.is_none()
             && o.subscription != q.subscription
     }) {
-        let there: i64 = e
-            .deployments
+        let there: i64 = live
             .iter()
-            .filter(|d| {
-                alive(d, worst)
-                    && e.resource(&d.resource)
-                        .is_some_and(|r| o.counts_deployment(d, r))
-            })
-            .map(|d| d.ptu_at(worst))
+            .filter(|(d, r)| o.counts_deployment(d, r))
+            .map(|(d, _)| d.ptu_at(worst))
             .sum();
         let room = o.limit - there;
         let Some(target) = e.resources.iter().find(|r| {
