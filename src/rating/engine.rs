@@ -565,6 +565,86 @@ struct DepSums {
     covered: BTreeMap<usize, (Decimal, Decimal)>,
 }
 
+/// A pool's classes in a row in which each of its deployments has the
+/// same PTU-minutes per hour, in one bucket: what they add up to before
+/// it is shared among the deployments in proportion to their PTU-minutes
+/// (a deployment's share of a sum is the sum of its shares).
+#[derive(Default)]
+struct PoolRun {
+    open: bool,
+    /// The first minute of the last class added.
+    last_m0: i64,
+    bucket: usize,
+    /// The deployments using the pool and their PTU-minutes per hour; the
+    /// pool's.
+    vals: Vec<(usize, i64)>,
+    usage: i64,
+    hours: i64,
+    /// PTU-minutes paying the hourly rate, and their cost x 60.
+    hourly_minutes: i64,
+    hourly_cost_x60: Decimal,
+    /// Per instrument: the PTU-minutes it covered and their amortized cost.
+    covered: Vec<(usize, i64, Decimal)>,
+}
+
+impl PoolRun {
+    /// Adds `hours` of a class: per hour, `rem` PTU-minutes at `unit`, and
+    /// `cover` (pool, instrument, PTU-minutes, cost) from the instruments.
+    fn add(&mut self, hours: i64, rem: i64, unit: Decimal, cover: &[(usize, usize, i64, Decimal)]) {
+        let nd = Decimal::from(hours);
+        self.hours += hours;
+        if rem > 0 {
+            self.hourly_minutes += rem * hours;
+            self.hourly_cost_x60 += unit * Decimal::from(rem) * nd;
+        }
+        for &(_, i, m, cost) in cover {
+            match self.covered.iter_mut().find(|c| c.0 == i) {
+                Some(c) => {
+                    c.1 += m * hours;
+                    c.2 += cost * nd;
+                }
+                None => self.covered.push((i, m * hours, cost * nd)),
+            }
+        }
+    }
+
+    /// Shares what the run holds among its deployments, and empties it
+    /// (the deployments stay).
+    fn flush(&mut self, sums: &mut HashMap<(usize, usize), DepSums>) {
+        if self.hours == 0 {
+            return;
+        }
+        // Each share is u x sum / usage: multiplied first, so that it is
+        // rounded once (and exact where it divides).
+        let usage = Decimal::from(self.usage);
+        for &(d, u) in &self.vals {
+            let ud = Decimal::from(u);
+            let share = |m: i64| Decimal::from(i128::from(u) * i128::from(m)) / usage;
+            let e = sums.entry((d, self.bucket)).or_default();
+            e.deployed += u * self.hours;
+            e.hourly_minutes += share(self.hourly_minutes);
+            e.hourly_cost_x60 += ud * self.hourly_cost_x60 / usage;
+            for &(i, m, cost) in &self.covered {
+                let c = e.covered.entry(i).or_default();
+                c.0 += share(m);
+                c.1 += ud * cost / usage;
+            }
+        }
+        self.hours = 0;
+        self.hourly_minutes = 0;
+        self.hourly_cost_x60 = Decimal::ZERO;
+        self.covered.clear();
+    }
+
+    /// Flushes and closes the run.
+    fn end(&mut self, sums: &mut HashMap<(usize, usize), DepSums>) {
+        if self.open {
+            self.flush(sums);
+            self.open = false;
+        }
+    }
+}
+
 /// One instrument over one period: its use, and its amortized cost split
 /// into what covered usage and what sat idle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -773,6 +853,19 @@ fn rate_component(
                 mark(e.0 * 60);
             });
         }
+        // With the per-deployment split, a deployment's change is a class
+        // boundary too: its share of the pool may change while the pool's
+        // sum does not (two deployments trading sizes, one replacing
+        // another of the same size).
+        if let Some(dacc) = acc.deployments.as_deref() {
+            for &g in groups {
+                for &d in &p.groups[g].deployments {
+                    for &(m, _) in &dacc.steps[d].0 {
+                        mark(m);
+                    }
+                }
+            }
+        }
     }
     cuts.sort_unstable();
     cuts.dedup();
@@ -867,6 +960,26 @@ fn rate_component(
     let mut idle_of: Vec<i64> = Vec::new();
     // With the per-deployment split: (bucket, hours) of the class.
     let mut parts: Vec<(usize, i64)> = Vec::new();
+    // With the per-deployment split: each pool's run of classes, and the
+    // minutes where any of its deployments changes.
+    let mut pool_runs: Vec<PoolRun> = Vec::new();
+    let mut pool_points: Vec<Vec<i64>> = Vec::new();
+    if let Some(dacc) = acc.deployments.as_deref() {
+        pool_runs.resize_with(n_groups, PoolRun::default);
+        pool_points = groups
+            .iter()
+            .map(|&g| {
+                let mut ms: Vec<i64> = p.groups[g]
+                    .deployments
+                    .iter()
+                    .flat_map(|&d| dacc.steps[d].0.iter().map(|x| x.0))
+                    .collect();
+                ms.sort_unstable();
+                ms.dedup();
+                ms
+            })
+            .collect();
+    }
     // The pool's hourly price (one per component: one region and type).
     let mut price: Option<Result<PriceRef, ()>> = None;
     let mut paid_hourly = false;
@@ -1222,31 +1335,51 @@ fn rate_component(
             } else {
                 parts.push((0, n));
             }
-            // Share each pool's hour among its deployments by their PTU-minutes.
+            // Each pool's hours join its run while its deployments keep
+            // their PTU-minutes per hour (so their shares of the pool); the
+            // run is shared among them when it ends.
+            cover.sort_by_key(|c| c.0);
+            let mut next_cover = 0;
             for (l, &g) in groups.iter().enumerate() {
+                let first = next_cover;
+                while next_cover < cover.len() && cover[next_cover].0 == l {
+                    next_cover += 1;
+                }
+                let run = &mut pool_runs[l];
                 if usage[l] == 0 {
+                    run.end(&mut dacc.sums);
                     continue;
                 }
-                for &d in &p.groups[g].deployments {
-                    let u = value(&dacc.steps[d]);
-                    if u == 0 {
-                        continue;
-                    }
-                    let f = Decimal::from(u) / Decimal::from(usage[l]);
-                    for &(k, hours) in &parts {
-                        let nd = Decimal::from(hours);
-                        let e = dacc.sums.entry((d, k)).or_default();
-                        e.deployed += u * hours;
-                        e.hourly_minutes += f * Decimal::from(rem[l]) * nd;
-                        e.hourly_cost_x60 += f * unit * Decimal::from(rem[l]) * nd;
-                        for &(_, i, m, cost) in cover.iter().filter(|c| c.0 == l) {
-                            let c = e.covered.entry(i).or_default();
-                            c.0 += f * Decimal::from(m) * nd;
-                            c.1 += f * cost * nd;
+                let bps = &pool_points[l];
+                let from = bps.partition_point(|&t| t <= run.last_m0);
+                let changed = bps.get(from).is_some_and(|&t| t < m0 + 60);
+                run.last_m0 = m0;
+                if changed || !run.open {
+                    run.end(&mut dacc.sums);
+                    run.vals.clear();
+                    for &d in &p.groups[g].deployments {
+                        let u = value(&dacc.steps[d]);
+                        if u > 0 {
+                            run.vals.push((d, u));
                         }
                     }
+                    run.usage = usage[l];
+                    run.open = true;
+                    run.bucket = parts[0].0;
+                }
+                for &(k, hours) in &parts {
+                    if k != run.bucket {
+                        run.flush(&mut dacc.sums);
+                        run.bucket = k;
+                    }
+                    run.add(hours, rem[l], unit, &cover[first..next_cover]);
                 }
             }
+        }
+    }
+    if let Some(dacc) = acc.deployments.as_deref_mut() {
+        for run in &mut pool_runs {
+            run.end(&mut dacc.sums);
         }
     }
     overage_runs.close_all(&mut close_overage);

@@ -1233,6 +1233,97 @@ fn per_deployment_shares_follow_their_pools_and_add_up() {
     }
 }
 
+/// A window's per-deployment figures are the sums of its hours' figures,
+/// each hour rated alone: also where two deployments of one pool trade
+/// sizes at a minute inside an hour (the pool's sum stays the same, their
+/// shares change), around a mid-hour resize in another pool sharing the
+/// reservation, and with a commitment beside it.
+#[test]
+fn per_deployment_shares_of_a_window_are_the_sums_of_its_hours() {
+    let sizes = |a: i64, b: i64| json!([{"at": "2026-12-10T00:00:00Z", "ptu": a}, {"at": "2026-12-10T05:20:00Z", "ptu": b}]);
+    let mut d1 = dep("d1", "aoai-a", REG, 0, "2026-12-10T00:00:00Z");
+    d1["sizes"] = sizes(100, 50);
+    let mut d2 = dep("d2", "aoai-a", REG, 0, "2026-12-10T00:00:00Z");
+    d2["sizes"] = sizes(50, 100);
+    let mut d3 = dep("d3", "aoai-b", REG, 0, "2026-12-10T00:00:00Z");
+    d3["sizes"] = json!([{"at": "2026-12-10T00:00:00Z", "ptu": 100},
+                         {"at": "2026-12-10T07:37:30Z", "ptu": 200}]);
+    let e = estate(json!({
+        "deployments": [d1, d2, d3, dep("d4", "aoai-b", REG, 50, "2026-12-10T02:00:00Z")],
+        "commitments": [{"id": "cp-b", "resource": "aoai-b", "start": "2026-12-01T00:00:00Z", "ptu": 50,
+                         "additions": [], "renewal": {"mode": "none"}}],
+        "reservations": [res("r1", REG, 120, sub("sub-a"), "2026-12-01T00:00:00Z", "P1M")]
+    }));
+    let rate = |from: Time, to: Time| {
+        let req = Request {
+            from,
+            to,
+            basis: Basis::Actual,
+            by: Bucket::Day,
+        };
+        forecast_detailed(&e, &PriceBook::empty(), &req, &Options::default()).unwrap()
+    };
+    let from = t("2026-12-10T00:00:00Z");
+    let window = rate(from, from + chrono::Duration::hours(10));
+    let hours: Vec<Detailed> = (0..10)
+        .map(|h| {
+            let a = from + chrono::Duration::hours(h);
+            rate(a, a + chrono::Duration::hours(1))
+        })
+        .collect();
+    let close = |x: Decimal, y: Decimal| (x - y).abs() < d("0.000000000001");
+    assert_eq!(window.deployments.len(), 4);
+    for u in &window.deployments {
+        let of_hours: Vec<&engine::DeploymentUse> = hours
+            .iter()
+            .flat_map(|h| h.deployments.iter().filter(|x| x.id == u.id))
+            .collect();
+        let deployed: i64 = of_hours.iter().map(|x| x.deployed_ptu_minutes).sum();
+        assert_eq!(u.deployed_ptu_minutes, deployed, "{}", u.id);
+        let hourly: Decimal = of_hours.iter().map(|x| x.hourly_ptu_minutes).sum();
+        assert!(
+            close(u.hourly_ptu_minutes, hourly),
+            "{}: {} vs {hourly}",
+            u.id,
+            u.hourly_ptu_minutes
+        );
+        let cost: Decimal = of_hours.iter().map(|x| x.hourly_cost).sum();
+        assert!(
+            close(u.hourly_cost, cost),
+            "{}: {} vs {cost}",
+            u.id,
+            u.hourly_cost
+        );
+        for c in &u.covered {
+            let (m, k): (Decimal, Decimal) = of_hours
+                .iter()
+                .flat_map(|x| x.covered.iter().filter(|y| y.instrument == c.instrument))
+                .fold((Decimal::ZERO, Decimal::ZERO), |s, y| {
+                    (s.0 + y.ptu_minutes, s.1 + y.cost)
+                });
+            assert!(
+                close(c.ptu_minutes, m),
+                "{} {}: {} vs {m}",
+                u.id,
+                c.instrument,
+                c.ptu_minutes
+            );
+            assert!(
+                close(c.cost, k),
+                "{} {}: {} vs {k}",
+                u.id,
+                c.instrument,
+                c.cost
+            );
+        }
+    }
+    // The trade shows: d1 100 PTU for 320 minutes, then 50 for 280; d2 the
+    // other way round.
+    let of = |id: &str| window.deployments.iter().find(|u| u.id == id).unwrap();
+    assert_eq!(of("d1").deployed_ptu_minutes, 320 * 100 + 280 * 50);
+    assert_eq!(of("d2").deployed_ptu_minutes, 320 * 50 + 280 * 100);
+}
+
 /// A split moves PTUs: with a deployment using them, the split estate
 /// costs what the unsplit one does (upfront and monthly), in both engines,
 /// with no refund; the parts cover from the split, the source until it.
