@@ -211,15 +211,27 @@ fn resource_index(estate: &Estate) -> HashMap<&str, usize> {
 fn pools(estate: &Estate, res_index: impl Fn(&str) -> usize) -> Vec<Group> {
     let mut by_key: std::collections::BTreeMap<(usize, Sku), Vec<usize>> = Default::default();
     // Deployments mostly come resource by resource: the previous one's
-    // resource is looked up once.
+    // resource is looked up once, and a run of deployments of one pool is
+    // added to it at once (each pool's deployments stay in estate order).
     let mut last: Option<(&str, usize)> = None;
+    let mut run: Option<((usize, Sku), Vec<usize>)> = None;
     for (i, d) in estate.deployments.iter().enumerate() {
         let r = match last {
             Some((id, r)) if id == d.resource => r,
             _ => res_index(d.resource.as_str()),
         };
         last = Some((&d.resource, r));
-        by_key.entry((r, d.sku)).or_default().push(i);
+        match &mut run {
+            Some((key, list)) if *key == (r, d.sku) => list.push(i),
+            _ => {
+                if let Some((key, list)) = run.replace(((r, d.sku), vec![i])) {
+                    by_key.entry(key).or_default().extend(list);
+                }
+            }
+        }
+    }
+    if let Some((key, list)) = run {
+        by_key.entry(key).or_default().extend(list);
     }
     by_key
         .into_iter()
@@ -275,7 +287,9 @@ pub struct Prepared<'a> {
 struct Index {
     /// Each deployment's resource (index in `estate.resources`).
     resource_of_deployment: Vec<usize>,
-    groups_by_resource: HashMap<usize, Vec<usize>>,
+    /// Each resource's pools, made when an explanation first asks (what-ifs
+    /// explain nothing).
+    groups_by_resource: std::sync::OnceLock<HashMap<usize, Vec<usize>>>,
     /// The instruments' (shared by the windows prepared with the same
     /// instruments, [`Kept`]).
     instruments: std::sync::Arc<InstrumentIndex>,
@@ -300,14 +314,10 @@ impl Index {
     ) -> Index {
         let mut ix = Index {
             resource_of_deployment: vec![0; deployments],
-            groups_by_resource: HashMap::new(),
+            groups_by_resource: std::sync::OnceLock::new(),
             instruments,
         };
-        for (gi, g) in groups.iter().enumerate() {
-            ix.groups_by_resource
-                .entry(g.resource)
-                .or_default()
-                .push(gi);
+        for g in groups {
             for &d in &g.deployments {
                 ix.resource_of_deployment[d] = g.resource;
             }
@@ -818,6 +828,13 @@ impl<'a> Prepared<'a> {
         let groups: &[usize] = self
             .index
             .groups_by_resource
+            .get_or_init(|| {
+                let mut by: HashMap<usize, Vec<usize>> = HashMap::new();
+                for (gi, g) in self.groups.iter().enumerate() {
+                    by.entry(g.resource).or_default().push(gi);
+                }
+                by
+            })
             .get(&resource)
             .map_or(&[], |v| v.as_slice());
         let mut skus: Vec<Sku> = groups
