@@ -1354,8 +1354,9 @@ impl Pricer<'_> {
                     .chain(r.scope_changes.iter().map(|c| &c.scope))
                     .any(|s| scopes.contains(s, res))
         });
+        // One probe, its deployments those of each type in turn.
+        let mut probe = near;
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
-            let mut probe = near.clone();
             probe.deployments = self
                 .estate
                 .deployments
