@@ -257,6 +257,46 @@ pub struct Kept {
     index: Arc<InstrumentIndex>,
     /// Each resource's index by id (the resources are the same).
     resources: Arc<HashMap<String, usize>>,
+    /// The window and the estate's commitments, and its reservations with
+    /// whether each one's refund is refused, each id's index, and what
+    /// each made ([`Prepared::new_like`]).
+    from: Time,
+    to: Time,
+    commitments: Vec<crate::domain::Commitment>,
+    reservations: Vec<(crate::domain::Reservation, bool)>,
+    commitment_ids: HashMap<String, usize>,
+    reservation_ids: HashMap<String, usize>,
+    made: Arc<Made>,
+}
+
+impl Kept {
+    /// Appends what object `at` (commitments first, then reservations)
+    /// made, as object `source` of its kind.
+    fn take(
+        &self,
+        at: usize,
+        source: usize,
+        instruments: &mut Vec<Instrument>,
+        ended: &mut Vec<Instrument>,
+        prices: &mut Vec<PriceRef>,
+    ) {
+        let (a, b) = (self.made.marks[at], self.made.marks[at + 1]);
+        for (from, to) in [
+            (&self.instruments[a.0..b.0], &mut *instruments),
+            (&self.ended[a.1..b.1], &mut *ended),
+        ] {
+            to.extend(from.iter().map(|i| Instrument {
+                source,
+                ..i.clone()
+            }));
+        }
+        prices.extend_from_slice(&self.made.prices[a.2..b.2]);
+    }
+
+    /// The prices object `at` charged at.
+    fn prices_of(&self, at: usize) -> &[PriceRef] {
+        &self.made.prices[self.made.marks[at].2..self.made.marks[at + 1].2]
+    }
 }
 
 /// Everything the engines need, built once per forecast.
@@ -281,6 +321,27 @@ pub struct Prepared<'a> {
     /// figures turn it off).
     pub explain: bool,
     index: Index,
+    /// What each commitment and reservation made ([`Kept`]).
+    made: Arc<Made>,
+}
+
+/// Where each commitment's and then each reservation's instruments, ended
+/// instruments and prices begin in a prepared window (one more mark for
+/// the end), the prices each charged at, which reservations' refunds are
+/// refused, and the options.
+#[derive(Default)]
+struct Made {
+    marks: Vec<(usize, usize, usize)>,
+    prices: Vec<PriceRef>,
+    refused: Vec<bool>,
+    opts: Options,
+}
+
+/// Each id's index (the last of an id).
+fn ids<'a>(list: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    list.enumerate()
+        .map(|(i, id)| (id.to_string(), i))
+        .collect()
 }
 
 /// Lookups for explanations.
@@ -444,6 +505,36 @@ impl<'a> Prepared<'a> {
         to: Time,
         opts: &Options,
     ) -> Result<Prepared<'a>, RatingError> {
+        Prepared::prepare(estate, book, from, to, opts, None)
+    }
+
+    /// [`Prepared::new`] of `[from, to)` of an estate whose resources, own
+    /// prices, billing accounts and management groups are those of the
+    /// estate `kept` was prepared from, over the same window with the same
+    /// book and options: each commitment and reservation the same there
+    /// (the same value by id; a reservation's refund refused alike) takes
+    /// the instruments it made there as they are (they read nothing else),
+    /// the others are made.
+    pub fn new_like(
+        estate: &'a Estate,
+        book: &PriceBook,
+        from: Time,
+        to: Time,
+        opts: &Options,
+        kept: &Kept,
+    ) -> Result<Prepared<'a>, RatingError> {
+        Prepared::prepare(estate, book, from, to, opts, Some(kept))
+    }
+
+    fn prepare(
+        estate: &'a Estate,
+        book: &PriceBook,
+        from: Time,
+        to: Time,
+        opts: &Options,
+        like: Option<&Kept>,
+    ) -> Result<Prepared<'a>, RatingError> {
+        let like = like.filter(|k| k.from == from && k.to == to && k.made.opts == *opts);
         let book = book.over(&estate.prices);
         let scopes = ScopeIndex::new(estate);
         let res_index = resource_index(estate);
@@ -468,7 +559,23 @@ impl<'a> Prepared<'a> {
         let mut prices_used = BTreeSet::new();
         // Every commitment and reservation price missing, named at once.
         let mut unpriced = Vec::new();
+        // What each commitment and reservation made, in turn: where its
+        // instruments, ended instruments and prices begin.
+        let mut made = Made {
+            opts: opts.clone(),
+            ..Made::default()
+        };
         for (ci, c) in estate.commitments.iter().enumerate() {
+            made.marks
+                .push((instruments.len(), ended.len(), made.prices.len()));
+            if let Some(k) = like
+                && let Some(j) = k.commitment_ids.get(c.id.as_str()).copied()
+                && k.commitments[j] == *c
+            {
+                k.take(j, ci, &mut instruments, &mut ended, &mut made.prices);
+                prices_used.extend(k.prices_of(j).iter().cloned());
+                continue;
+            }
             let ri = res_index[c.resource.as_str()];
             let res = &estate.resources[ri];
             let terms =
@@ -518,6 +625,7 @@ impl<'a> Prepared<'a> {
                 ));
                 continue;
             };
+            made.prices.push(price.clone());
             prices_used.insert(price);
             let last = terms.last().expect("one term at least");
             instruments.push(Instrument {
@@ -540,7 +648,20 @@ impl<'a> Prepared<'a> {
 
         // A refund Azure refuses (the rolling limit) is rated as never made.
         let refused = refused(estate, &book, opts);
+        let n_commitments = estate.commitments.len();
         for (ri, r) in estate.reservations.iter().enumerate() {
+            made.marks
+                .push((instruments.len(), ended.len(), made.prices.len()));
+            if let Some(k) = like
+                && let Some(j) = k.reservation_ids.get(r.id.as_str()).copied()
+                && k.reservations[j].0 == *r
+                && k.reservations[j].1 == refused.contains(&ri)
+            {
+                let at = k.commitments.len() + j;
+                k.take(at, ri, &mut instruments, &mut ended, &mut made.prices);
+                prices_used.extend(k.prices_of(at).iter().cloned());
+                continue;
+            }
             let kept;
             let r = if refused.contains(&ri) {
                 kept = crate::domain::Reservation {
@@ -620,8 +741,10 @@ impl<'a> Prepared<'a> {
                     ));
                     continue;
                 };
+                made.prices.push(price.clone());
                 prices_used.insert(price);
                 if let Some(c) = current.filter(|_| term.refunded_at.is_some()) {
+                    made.prices.push(c.clone());
                     prices_used.insert(c);
                 }
                 let continues = !last || end >= until;
@@ -649,6 +772,15 @@ impl<'a> Prepared<'a> {
         if !unpriced.is_empty() {
             return Err(RatingError::MissingPrices(unpriced));
         }
+        made.marks
+            .push((instruments.len(), ended.len(), made.prices.len()));
+        made.refused = (0..estate.reservations.len())
+            .map(|ri| refused.contains(&ri))
+            .collect();
+        debug_assert_eq!(
+            made.marks.len(),
+            n_commitments + estate.reservations.len() + 1
+        );
         let index = Index::new(
             &groups,
             std::sync::Arc::new(InstrumentIndex::new(&instruments, &ended)),
@@ -666,6 +798,7 @@ impl<'a> Prepared<'a> {
             ended: Arc::new(ended),
             explain: true,
             index,
+            made: Arc::new(made),
         })
     }
 
@@ -684,6 +817,19 @@ impl<'a> Prepared<'a> {
                     .map(|(id, i)| (id.to_string(), i))
                     .collect(),
             ),
+            from: self.from,
+            to: self.to,
+            commitments: self.estate.commitments.clone(),
+            reservations: self
+                .estate
+                .reservations
+                .iter()
+                .cloned()
+                .zip(self.made.refused.iter().copied())
+                .collect(),
+            commitment_ids: ids(self.estate.commitments.iter().map(|c| c.id.as_str())),
+            reservation_ids: ids(self.estate.reservations.iter().map(|r| r.id.as_str())),
+            made: self.made.clone(),
         }
     }
 
@@ -707,6 +853,7 @@ impl<'a> Prepared<'a> {
             ended: kept.ended.clone(),
             explain: true,
             index,
+            made: kept.made.clone(),
         }
     }
 

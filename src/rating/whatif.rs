@@ -307,27 +307,32 @@ pub fn forecasts_unexplained_like(
     keep: bool,
 ) -> Result<(super::Forecast, Option<super::Forecast>, Option<Reusable>), RatingError> {
     // Instruments read the resources, commitments, reservations, prices
-    // and scopes, the book and the options.
-    let instruments_alike = like.filter(|(e, s)| {
+    // and scopes, the book and the options: each commitment and
+    // reservation reads itself and the rest.
+    let frame_alike = like.filter(|(e, s)| {
         s.book == book as *const PriceBook as usize
             && s.opts == *opts
             && e.resources == estate.resources
-            && e.commitments == estate.commitments
-            && e.reservations == estate.reservations
             && e.prices == estate.prices
             && e.billing_accounts == estate.billing_accounts
             && e.management_groups == estate.management_groups
     });
+    let instruments_alike = frame_alike.is_some_and(|(e, _)| {
+        e.commitments == estate.commitments && e.reservations == estate.reservations
+    });
     let prepare = |req: &Request| -> Result<super::prepare::Prepared, RatingError> {
         super::check_request(req)?;
-        let kept = instruments_alike.and_then(|(_, s)| {
+        let kept = frame_alike.and_then(|(_, s)| {
             s.windows
                 .iter()
                 .find(|w| w.0 == req.from && w.1 == req.to)
                 .map(|w| &w.2)
         });
         let mut prepared = match kept {
-            Some(k) => super::prepare::Prepared::with_kept(estate, req.from, req.to, k),
+            Some(k) if instruments_alike => {
+                super::prepare::Prepared::with_kept(estate, req.from, req.to, k)
+            }
+            Some(k) => super::prepare::Prepared::new_like(estate, book, req.from, req.to, opts, k)?,
             None => super::prepare::Prepared::new(estate, book, req.from, req.to, opts)?,
         };
         prepared.explain = false;
@@ -626,6 +631,76 @@ mod tests {
                         forecasts_unexplained(&e, &book, &first, &second, &opts).unwrap();
                     assert_eq!(together, alone, "{profile:?} {basis:?}");
                 }
+            }
+        }
+    }
+
+    /// A what-if rated with what a rating of the estate it changes kept
+    /// (pool steps, instruments of the commitments and reservations it
+    /// leaves alone, or all of them when it changes only deployments) is
+    /// the what-if rated afresh: instruments changed, added, removed (the
+    /// later ones renumbered), a refund made, deployments resized.
+    #[test]
+    fn a_what_if_rated_with_what_its_estate_kept_is_rated_afresh() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        let (a, cut, b) = (
+            base - Duration::days(3),
+            base + Duration::days(30) + Duration::hours(7),
+            base + Duration::days(368),
+        );
+        let first = monthly(a, cut, Basis::Amortized);
+        let second = monthly(cut, b, Basis::Amortized);
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let e = generate_profile(300, 5, base, profile);
+            let (_, _, kept) =
+                forecasts_unexplained_like(&e, &book, &first, Some(&second), &opts, None, true)
+                    .unwrap();
+            let kept = kept.expect("kept");
+            let mut edits: Vec<(&str, Estate)> = Vec::new();
+            let mut x = e.clone();
+            x.reservations[0].ptu += 50;
+            edits.push(("a larger reservation", x));
+            let mut x = e.clone();
+            x.reservations.remove(1);
+            edits.push(("a reservation removed", x));
+            let mut x = e.clone();
+            let mut added = x.reservations[2].clone();
+            added.id = "res-added".into();
+            added.start = base + Duration::days(9) + Duration::minutes(17);
+            x.reservations.push(added);
+            edits.push(("a reservation added", x));
+            let mut x = e.clone();
+            x.reservations[3].refunded_at = Some(base + Duration::days(2));
+            edits.push(("a refund", x));
+            let mut x = e.clone();
+            x.commitments[0].ptu += 50;
+            x.reservations.swap(4, 5);
+            edits.push(("a larger commitment, two reservations swapped", x));
+            let mut x = e.clone();
+            let d = &mut x.deployments[7];
+            let last = d.sizes.last().expect("created").clone();
+            d.sizes.push(Size {
+                at: last.at.max(base) + Duration::minutes(61),
+                ptu: last.ptu + 50,
+                approximate: false,
+            });
+            d.deleted = None;
+            edits.push(("a resize", x));
+            for (what, x) in &edits {
+                let fresh = forecasts_unexplained(x, &book, &first, &second, &opts).unwrap();
+                let (h, rest, _) = forecasts_unexplained_like(
+                    x,
+                    &book,
+                    &first,
+                    Some(&second),
+                    &opts,
+                    Some((&e, &kept)),
+                    false,
+                )
+                .unwrap();
+                assert_eq!((h, rest.expect("second")), fresh, "{profile:?}: {what}");
             }
         }
     }
