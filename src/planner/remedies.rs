@@ -108,32 +108,35 @@ impl RemedyKind {
     }
 }
 
+/// The id of the object an edit changes.
+pub fn edit_object(e: &Edit) -> &str {
+    match e {
+        Edit::CommitmentRenewal { commitment, .. }
+        | Edit::CommitmentAddition { commitment, .. } => commitment,
+        Edit::AddCommitment(c) => &c.id,
+        Edit::AddReservation(r) => &r.id,
+        Edit::ReplanReservation { id, .. }
+        | Edit::RemoveReservation { id }
+        | Edit::ReservationScope { id, .. }
+        | Edit::ReservationRenewal { id, .. }
+        | Edit::Refund { id, .. }
+        | Edit::CancelRefund { id } => id,
+        Edit::AddDeployment(d) => &d.id,
+        Edit::DeleteDeployment { deployment, .. }
+        | Edit::ResizeDeployment { deployment, .. }
+        | Edit::ModelVersion { deployment, .. } => deployment,
+        Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => resource,
+    }
+}
+
 impl Remedy {
     /// The ids of the objects it changes, in order, once each.
     pub fn objects(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for e in &self.changes {
-            let id = match e {
-                Edit::CommitmentRenewal { commitment, .. }
-                | Edit::CommitmentAddition { commitment, .. } => commitment.clone(),
-                Edit::AddCommitment(c) => c.id.clone(),
-                Edit::AddReservation(r) => r.id.clone(),
-                Edit::ReplanReservation { id, .. }
-                | Edit::RemoveReservation { id }
-                | Edit::ReservationScope { id, .. }
-                | Edit::ReservationRenewal { id, .. }
-                | Edit::Refund { id, .. }
-                | Edit::CancelRefund { id } => id.clone(),
-                Edit::AddDeployment(d) => d.id.clone(),
-                Edit::DeleteDeployment { deployment, .. }
-                | Edit::ResizeDeployment { deployment, .. }
-                | Edit::ModelVersion { deployment, .. } => deployment.clone(),
-                Edit::PurgeResource { resource, .. } | Edit::RecoverResource { resource } => {
-                    resource.clone()
-                }
-            };
-            if !out.contains(&id) {
-                out.push(id);
+            let id = edit_object(e);
+            if !out.iter().any(|x| x == id) {
+                out.push(id.to_string());
             }
         }
         out
@@ -439,6 +442,19 @@ pub fn region_slice(estate: &Estate, regions: &BTreeSet<String>) -> Estate {
 /// validated on their own, and no edit changes them).
 fn without_deployments(e: &Estate) -> Estate {
     Estate {
+        managed_compute: e.managed_compute.clone(),
+        ..instruments_only(e, |_| true, |_| true)
+    }
+}
+
+/// [`without_deployments`] without managed compute, with only the
+/// commitments and reservations `commitment` and `reservation` select.
+fn instruments_only(
+    e: &Estate,
+    commitment: impl Fn(&crate::domain::Commitment) -> bool,
+    reservation: impl Fn(&Reservation) -> bool,
+) -> Estate {
+    Estate {
         schema: e.schema,
         currency: e.currency.clone(),
         billing_accounts: e.billing_accounts.clone(),
@@ -448,9 +464,19 @@ fn without_deployments(e: &Estate) -> Estate {
         model_capacities: vec![],
         resources: e.resources.clone(),
         deployments: vec![],
-        commitments: e.commitments.clone(),
-        reservations: e.reservations.clone(),
-        managed_compute: e.managed_compute.clone(),
+        commitments: e
+            .commitments
+            .iter()
+            .filter(|c| commitment(c))
+            .cloned()
+            .collect(),
+        reservations: e
+            .reservations
+            .iter()
+            .filter(|r| reservation(r))
+            .cloned()
+            .collect(),
+        managed_compute: vec![],
     }
 }
 
@@ -658,9 +684,11 @@ impl<'a> Pricer<'a> {
             // No term in force at `at`: nothing charges after it.
             return Ok(BTreeMap::new());
         }
-        let mut probe = without_deployments(e);
-        probe.managed_compute.clear();
-        probe.commitments.retain(|c| c.start < at && keep(&c.id));
+        let mut probe = instruments_only(
+            e,
+            |c| c.start < at && keep(&c.id),
+            |r| r.start < at && keep(&r.id),
+        );
         for c in &mut probe.commitments {
             let t = cut.max(c.start);
             c.renewal_changes.retain(|ch| ch.at < t);
@@ -670,7 +698,6 @@ impl<'a> Pricer<'a> {
                 approximate: false,
             });
         }
-        probe.reservations.retain(|r| r.start < at && keep(&r.id));
         for r in &mut probe.reservations {
             let t = cut.max(r.start);
             r.renewal_changes.retain(|ch| ch.at < t);
@@ -1346,16 +1373,20 @@ impl Pricer<'_> {
             return Ok(out);
         };
         let scopes = rating::prepare::ScopeIndex::new(&self.estate);
-        let mut near = without_deployments(&self.estate);
-        near.commitments.retain(|c| c.resource == resource);
-        near.reservations.retain(|r| {
-            r.refunded_at.is_some()
-                || std::iter::once(&r.scope)
-                    .chain(r.scope_changes.iter().map(|c| &c.scope))
-                    .any(|s| scopes.contains(s, res))
-        });
         // One probe, its deployments those of each type in turn.
-        let mut probe = near;
+        let mut probe = Estate {
+            managed_compute: self.estate.managed_compute.clone(),
+            ..instruments_only(
+                &self.estate,
+                |c| c.resource == resource,
+                |r| {
+                    r.refunded_at.is_some()
+                        || std::iter::once(&r.scope)
+                            .chain(r.scope_changes.iter().map(|c| &c.scope))
+                            .any(|s| scopes.contains(s, res))
+                },
+            )
+        };
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
             probe.deployments = self
                 .estate
