@@ -8,6 +8,7 @@
 //! pool's coverage and an instrument's use are the same there as in the
 //! whole estate, at the cost of the key alone.
 
+use super::engine::{DeploymentUse, Detail, Split};
 use super::whatif::{Key, Touched, restrict};
 use super::{Basis, Bucket, Options, RatingError, Request, forecast_detailed};
 use crate::domain::prices::PriceBook;
@@ -142,6 +143,32 @@ fn detailed(
     forecast_detailed(estate, book, &req, opts)
 }
 
+/// The forecast of `[from, to)` (amortized) and the use of the deployment
+/// at `index`, its pool alone split among its deployments.
+fn one_deployment(
+    estate: &Estate,
+    book: &PriceBook,
+    opts: &Options,
+    from: Time,
+    to: Time,
+    index: usize,
+) -> Result<(super::Forecast, Option<DeploymentUse>), RatingError> {
+    let req = Request {
+        from,
+        to,
+        basis: Basis::Amortized,
+        by: Bucket::Month,
+    };
+    super::check_request(&req)?;
+    let p = super::prepare::Prepared::new(estate, book, from, to, opts)?;
+    let want = Detail {
+        periods: false,
+        split: Split::Deployment(index),
+    };
+    let (forecast, _, uses) = super::engine::rate_detail(&p, &req, want, None)?;
+    Ok((forecast, uses.and_then(|u| u.into_iter().next())))
+}
+
 /// What the commitment or reservation `id` (with its renewed terms) covers
 /// over `[from, to)`. `None` when the estate holds no such instrument.
 pub fn instrument_coverage(
@@ -252,10 +279,10 @@ fn deployment_covers(
     from: Time,
     to: Time,
 ) -> Result<Option<Covers>, RatingError> {
-    if !estate.deployments.iter().any(|d| d.id == id) {
+    let Some(index) = estate.deployments.iter().position(|d| d.id == id) else {
         return Ok(None);
-    }
-    let d = detailed(estate, book, opts, from, to)?;
+    };
+    let (forecast, used) = one_deployment(estate, book, opts, from, to, index)?;
     let mut out = Covers {
         from,
         to,
@@ -266,7 +293,7 @@ fn deployment_covers(
         instruments: vec![],
     };
     let mut covering: Vec<&str> = Vec::new();
-    if let Some(u) = d.deployments.iter().find(|u| u.id == id) {
+    if let Some(u) = &used {
         out.deployed_ptu_minutes = u.deployed_ptu_minutes;
         let covered: Decimal = u.covered.iter().map(|c| c.ptu_minutes).sum();
         out.covered_ptu_minutes =
@@ -277,8 +304,7 @@ fn deployment_covers(
             }
         }
     }
-    for i in d
-        .forecast
+    for i in forecast
         .instruments
         .iter()
         .filter(|i| covering.contains(&i.id.as_str()))
@@ -328,6 +354,32 @@ mod tests {
                 let whole = instrument_covers(&e, &book, &opts, id, from, to).unwrap();
                 assert_eq!(part, whole, "{profile:?} instrument {id}");
                 seen += 1;
+            }
+            // One deployment split alone is its entry of the whole split.
+            let whole = detailed(&e, &book, &opts, from, to).unwrap();
+            for u in &whole.deployments {
+                let (f, one) = one_deployment(&e, &book, &opts, from, to, u.index).unwrap();
+                assert_eq!(f, whole.forecast, "{profile:?} {}", u.id);
+                let one = one.expect("a deployment in use has its figures");
+                assert_eq!(one.deployed_ptu_minutes, u.deployed_ptu_minutes);
+                let close = |x: Decimal, y: Decimal| (x - y).abs() < Decimal::new(1, 12);
+                assert!(
+                    close(one.hourly_ptu_minutes, u.hourly_ptu_minutes),
+                    "{}",
+                    u.id
+                );
+                assert!(close(one.hourly_cost, u.hourly_cost), "{}", u.id);
+                assert_eq!(one.covered.len(), u.covered.len(), "{}", u.id);
+                for (a, b) in one.covered.iter().zip(&u.covered) {
+                    assert_eq!(a.instrument, b.instrument);
+                    assert!(
+                        close(a.ptu_minutes, b.ptu_minutes),
+                        "{} {}",
+                        u.id,
+                        a.instrument
+                    );
+                    assert!(close(a.cost, b.cost), "{} {}", u.id, a.instrument);
+                }
             }
             // The estates are not trivial: some deployments are covered.
             assert!(

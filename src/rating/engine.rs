@@ -111,6 +111,10 @@ pub enum Split {
     None,
     /// Each deployment's use over the whole window.
     Window,
+    /// One deployment's use over the whole window (its index in the
+    /// estate's deployments): only its pool is split, and the components
+    /// it is not in are rated as without a split.
+    Deployment(usize),
     /// Each deployment's PTU-minutes and hourly-rate share in each bucket
     /// (`periods` row) of the window, as if each bucket were rated on its
     /// own; without what covered it (`covered` stays empty).
@@ -299,11 +303,29 @@ fn rate_steps(
     let mut hourly_prices: Vec<Option<PriceRef>> = vec![None; ng];
     let mut details: Option<HashMap<(usize, usize), DetailSums>> = want.periods.then(HashMap::new);
     let mut missing: Option<(i64, usize, RatingError)> = None;
+    let only = match want.split {
+        Split::Deployment(d) => Some(d),
+        _ => None,
+    };
+    // With one deployment asked for, only its pool's deployments are read.
+    let read: Option<Vec<bool>> = only.map(|d| {
+        let mut read = vec![false; p.estate.deployments.len()];
+        for g in p.groups.iter().filter(|g| g.deployments.contains(&d)) {
+            for &x in &g.deployments {
+                read[x] = true;
+            }
+        }
+        read
+    });
     let mut dep_acc: Option<DepAcc> = (want.split != Split::None).then(|| DepAcc {
         steps: (0..p.estate.deployments.len())
-            .map(|d| Steps::from_points(&p.deployment_points(d), Within::Max))
+            .map(|d| match &read {
+                Some(read) if !read[d] => Steps::default(),
+                _ => Steps::from_points(&p.deployment_points(d), Within::Max),
+            })
             .collect(),
         by_bucket: want.split == Split::Buckets,
+        only,
         sums: HashMap::new(),
     });
 
@@ -553,6 +575,8 @@ struct DepAcc {
     steps: Vec<Steps>,
     /// Sums per bucket rather than over the window.
     by_bucket: bool,
+    /// The one deployment split ([`Split::Deployment`]).
+    only: Option<usize>,
     /// Per (deployment, bucket; 0 when not by bucket).
     sums: HashMap<(usize, usize), DepSums>,
 }
@@ -816,6 +840,19 @@ fn rate_component(
 ) {
     let (from_m, to_m) = (ctx.from_h * 60, ctx.to_h * 60);
     let n_groups = groups.len();
+    // The pools split among their deployments: every pool, the one holding
+    // the deployment asked for, or none.
+    let track: Vec<bool> = match acc.deployments.as_deref() {
+        None => vec![false; n_groups],
+        Some(dacc) => groups
+            .iter()
+            .map(|&g| {
+                dacc.only
+                    .is_none_or(|d| p.groups[g].deployments.contains(&d))
+            })
+            .collect(),
+    };
+    let splitting = track.contains(&true);
     // Slots: the component's groups, then its instruments.
     let steps: Vec<&Steps> = groups
         .iter()
@@ -858,7 +895,7 @@ fn rate_component(
         // sum does not (two deployments trading sizes, one replacing
         // another of the same size).
         if let Some(dacc) = acc.deployments.as_deref() {
-            for &g in groups {
+            for (_, &g) in groups.iter().enumerate().filter(|x| track[x.0]) {
                 for &d in &p.groups[g].deployments {
                     for &(m, _) in &dacc.steps[d].0 {
                         mark(m);
@@ -964,7 +1001,7 @@ fn rate_component(
     // minutes where any of its deployments changes.
     let mut pool_runs: Vec<PoolRun> = Vec::new();
     let mut pool_points: Vec<Vec<i64>> = Vec::new();
-    if let Some(dacc) = acc.deployments.as_deref() {
+    if let Some(dacc) = acc.deployments.as_deref().filter(|_| splitting) {
         pool_runs.resize_with(n_groups, PoolRun::default);
         pool_points = groups
             .iter()
@@ -1058,7 +1095,7 @@ fn rate_component(
 
         // With detail: what covered each pool in this class, per hour:
         // (pool, instrument, PTU-minutes, amortized cost).
-        let tracking = acc.deployments.as_ref().is_some_and(|d| !d.by_bucket);
+        let tracking = splitting && acc.deployments.as_ref().is_some_and(|d| !d.by_bucket);
         let mut cover: Vec<(usize, usize, i64, Decimal)> = Vec::new();
         let mut deployed = 0;
         for l in 0..n_groups {
@@ -1084,7 +1121,7 @@ fn rate_component(
             acc.capacity[i] += cap * n;
             acc.used[i] += cov * n;
             add_detail(acc, ctx, &p.instruments[i], ClassUse { i, a, b, cap, cov });
-            if let (true, Some(g)) = (tracking && cov > 0, g) {
+            if let (true, Some(g)) = (tracking && cov > 0, g.filter(|&g| track[g])) {
                 let cost = p.instruments[i].amortized(a, b) * Decimal::from(cov)
                     / Decimal::from(cap)
                     / Decimal::from(n);
@@ -1221,7 +1258,7 @@ fn rate_component(
                         p.instruments[i].amortized(a, b) / Decimal::from(cap) / Decimal::from(n);
                     for (k, &g) in gs.iter().enumerate() {
                         let share = before[k] - rem[g];
-                        if share > 0 {
+                        if share > 0 && track[g] {
                             cover.push((g, i, share, per_minute * Decimal::from(share)));
                         }
                     }
@@ -1321,7 +1358,7 @@ fn rate_component(
                 k += 1;
             }
         }
-        if let Some(dacc) = acc.deployments.as_deref_mut() {
+        if let Some(dacc) = acc.deployments.as_deref_mut().filter(|_| splitting) {
             // The class as a whole, or its hours in each bucket it touches
             // (each bucket rated on its own sees the same classes, cut at
             // its ends).
@@ -1345,6 +1382,9 @@ fn rate_component(
                 while next_cover < cover.len() && cover[next_cover].0 == l {
                     next_cover += 1;
                 }
+                if !track[l] {
+                    continue;
+                }
                 let run = &mut pool_runs[l];
                 if usage[l] == 0 {
                     run.end(&mut dacc.sums);
@@ -1358,6 +1398,9 @@ fn rate_component(
                     run.end(&mut dacc.sums);
                     run.vals.clear();
                     for &d in &p.groups[g].deployments {
+                        if dacc.only.is_some_and(|o| o != d) {
+                            continue;
+                        }
                         let u = value(&dacc.steps[d]);
                         if u > 0 {
                             run.vals.push((d, u));
@@ -1378,6 +1421,7 @@ fn rate_component(
         }
     }
     if let Some(dacc) = acc.deployments.as_deref_mut() {
+        // (No runs unless this component is split.)
         for run in &mut pool_runs {
             run.end(&mut dacc.sums);
         }
