@@ -620,10 +620,11 @@ pub fn preview_with(
     }
     to = to.min(from + Duration::days(3 * 366));
     // Bills differ only in the keys the edit touches.
-    let charges = match rating::whatif::touched(current, &edited) {
+    let touched = rating::whatif::touched(current, &edited);
+    let charges = match &touched {
         Some(t) => diff_bills(
-            &bills(&rating::whatif::restrict(current, &t), book, opts, from, to)?,
-            &bills(&rating::whatif::restrict(&edited, &t), book, opts, from, to)?,
+            &bills(&rating::whatif::restrict(current, t), book, opts, from, to)?,
+            &bills(&rating::whatif::restrict(&edited, t), book, opts, from, to)?,
         ),
         None => diff_bills(
             &bills(current, book, opts, from, to)?,
@@ -640,7 +641,8 @@ pub fn preview_with(
         let before = baseline
             .totals(current_arc, book, &req, opts)
             .map_err(|err| rating_words(current, &err))?;
-        let after = rating::whatif::totals_after(current, &edited, &before, book, &req, opts)
+        let after = baseline
+            .totals_after_touched(current_arc, &edited, touched.as_ref(), book, &req, opts)
             .map_err(|err| rating_words(&edited, &err))?;
         Ok((before, after))
     };

@@ -66,6 +66,17 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         id: impl Fn(&T) -> &str,
         mut touch: impl FnMut(&T, bool),
     ) {
+        // An edit keeps the other objects where they were: side by side,
+        // the same ids in the same order need no lookup.
+        if b.len() == a.len() && b.iter().zip(a).all(|(x, y)| id(x) == id(y)) {
+            for (x, y) in b.iter().zip(a) {
+                if x != y {
+                    touch(x, false);
+                    touch(y, true);
+                }
+            }
+            return;
+        }
         let ib: HashMap<&str, &T> = b.iter().map(|x| (id(x), x)).collect();
         let ia: HashMap<&str, &T> = a.iter().map(|x| (id(x), x)).collect();
         for x in b {
@@ -412,10 +423,35 @@ pub fn totals_after(
     if t.is_empty() {
         return Ok(before.clone());
     }
-    let less = forecast(&restrict(current, &t), book, req, opts);
-    let more = forecast(&restrict(edited, &t), book, req, opts);
+    let less = part_totals(current, &t, book, req, opts);
+    finish(edited, &t, before, less, book, req, opts)
+}
+
+/// The totals of the part of `e` in the keys `t` touches, its windows
+/// unexplained (totals don't read them).
+fn part_totals(
+    e: &Estate,
+    t: &Touched,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Totals, RatingError> {
+    forecast_unexplained(&restrict(e, t), book, req, opts).map(|f| f.totals)
+}
+
+/// [`totals_after`] given the current part's totals `less`.
+fn finish(
+    edited: &Estate,
+    t: &Touched,
+    before: &Totals,
+    less: Result<Totals, RatingError>,
+    book: &PriceBook,
+    req: &Request,
+    opts: &Options,
+) -> Result<Totals, RatingError> {
+    let more = part_totals(edited, t, book, req, opts);
     match (less, more) {
-        (Ok(less), Ok(more)) => Ok(shifted(before, &less.totals, &more.totals)),
+        (Ok(less), Ok(more)) => Ok(shifted(before, &less, &more)),
         _ => Ok(forecast(edited, book, req, opts)?.totals),
     }
 }
@@ -429,7 +465,12 @@ pub struct Baseline {
     book: usize,
     opts: Option<Options>,
     totals: Vec<(Request, Result<Totals, RatingError>)>,
+    /// The totals of its parts in some keys, per request.
+    parts: Vec<(Touched, Request, Result<Totals, RatingError>)>,
 }
+
+/// How many windows (and parts) a baseline keeps.
+const KEPT: usize = 16;
 
 impl Baseline {
     /// The totals of `estate` over `req`.
@@ -450,6 +491,7 @@ impl Baseline {
                 book: book_id,
                 opts: Some(opts.clone()),
                 totals: vec![],
+                parts: vec![],
             };
         }
         if let Some((_, t)) = self.totals.iter().find(|(r, _)| r == req) {
@@ -457,11 +499,58 @@ impl Baseline {
         }
         let t = forecast(estate, book, req, opts).map(|f| f.totals);
         // A few windows at a time (day, month, the next 30 days...).
-        if self.totals.len() >= 16 {
+        if self.totals.len() >= KEPT {
             let _oldest = self.totals.remove(0);
         }
         self.totals.push((req.clone(), t.clone()));
         t
+    }
+
+    /// [`totals_after`] of `edited` against `estate`, whose totals and
+    /// whose parts' totals over `req` are rated once and kept.
+    pub fn totals_after(
+        &mut self,
+        estate: &Arc<Estate>,
+        edited: &Estate,
+        book: &PriceBook,
+        req: &Request,
+        opts: &Options,
+    ) -> Result<Totals, RatingError> {
+        let t = touched(estate, edited);
+        self.totals_after_touched(estate, edited, t.as_ref(), book, req, opts)
+    }
+
+    /// [`Baseline::totals_after`] given what the edit touches
+    /// ([`touched`] of the two estates).
+    pub fn totals_after_touched(
+        &mut self,
+        estate: &Arc<Estate>,
+        edited: &Estate,
+        touched: Option<&Touched>,
+        book: &PriceBook,
+        req: &Request,
+        opts: &Options,
+    ) -> Result<Totals, RatingError> {
+        let before = self.totals(estate, book, req, opts)?;
+        let Some(t) = touched else {
+            return Ok(forecast(edited, book, req, opts)?.totals);
+        };
+        if t.is_empty() {
+            return Ok(before);
+        }
+        let kept = self.parts.iter().find(|(k, r, _)| k == t && r == req);
+        let less = match kept {
+            Some((_, _, less)) => less.clone(),
+            None => {
+                let less = part_totals(estate, t, book, req, opts);
+                if self.parts.len() >= KEPT {
+                    let _oldest = self.parts.remove(0);
+                }
+                self.parts.push((t.clone(), req.clone(), less.clone()));
+                less
+            }
+        };
+        finish(edited, t, &before, less, book, req, opts)
     }
 }
 
@@ -550,6 +639,26 @@ mod tests {
             assert_eq!(first, before);
             assert_eq!(b.totals(&arc, &book, &req, &opts).unwrap(), before);
             assert_eq!(b.totals.len(), 1);
+
+            // It keeps the current part too: a second edit of the same keys
+            // reads it, and still gives the whole rating.
+            close(
+                &b.totals_after(&arc, &edited, &book, &req, &opts).unwrap(),
+                &whole,
+            );
+            assert_eq!(b.parts.len(), 1);
+            let mut again = edited.clone();
+            again.reservations[0].ptu += 50;
+            let whole_again = forecast(&again, &book, &req, &opts).unwrap().totals;
+            assert_ne!(
+                whole_again, whole,
+                "{profile:?}: the second edit changes the totals"
+            );
+            close(
+                &b.totals_after(&arc, &again, &book, &req, &opts).unwrap(),
+                &whole_again,
+            );
+            assert_eq!(b.parts.len(), 1, "{profile:?}: the part was kept");
         }
     }
 
