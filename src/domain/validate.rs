@@ -273,11 +273,11 @@ fn term_error(prefix: &str, e: TermError) -> Invalid {
 }
 
 /// Management-group ancestry: the group and all its ancestors.
-fn ancestors<'a>(parents: &HashMap<&'a str, Option<&'a str>>, id: &'a str) -> Vec<&'a str> {
+fn ancestors<'a>(known: &'a dyn Known, id: &'a str) -> Vec<&'a str> {
     let mut v = vec![id];
     let mut cur = id;
-    while let Some(Some(p)) = parents.get(cur) {
-        if v.contains(p) {
+    while let Some(p) = known.parent(cur) {
+        if v.contains(&p) {
             break;
         }
         v.push(p);
@@ -297,11 +297,66 @@ pub fn validate(e: &Estate) -> Result<(), Invalid> {
         "deployments",
         e.deployments.iter().map(|d| d.id.as_str()),
     )?;
+    check_instrument_ids(e)?;
     let refs = check_refs(e)?;
     let resource = |id: &str| refs.resources.get(id).copied();
     check_deployments(&e.deployments, &resource)?;
     check_commitments(e, &resource, latest_mention(e))?;
     check_reservations_and_compute(e, &refs)
+}
+
+/// What a reservation's scopes are checked against: the subscriptions the
+/// estate names, its management groups and their parents.
+trait Known {
+    fn subscription(&self, s: &str) -> bool;
+    fn management_group(&self, m: &str) -> bool;
+    /// The group's parent, if it has one.
+    fn parent(&self, m: &str) -> Option<&str>;
+}
+
+impl Known for Refs<'_> {
+    fn subscription(&self, s: &str) -> bool {
+        self.known_subs.contains(s)
+    }
+    fn management_group(&self, m: &str) -> bool {
+        self.mg_ids.contains(m)
+    }
+    fn parent(&self, m: &str) -> Option<&str> {
+        self.parents.get(m).copied().flatten()
+    }
+}
+
+/// [`Refs`]' subscriptions, management groups and parents, kept.
+struct KnownOwned {
+    subscriptions: HashSet<String>,
+    management_groups: HashSet<String>,
+    parents: HashMap<String, Option<String>>,
+}
+
+impl KnownOwned {
+    fn of(refs: &Refs) -> KnownOwned {
+        KnownOwned {
+            subscriptions: refs.known_subs.iter().map(|s| s.to_string()).collect(),
+            management_groups: refs.mg_ids.iter().map(|s| s.to_string()).collect(),
+            parents: refs
+                .parents
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.map(str::to_string)))
+                .collect(),
+        }
+    }
+}
+
+impl Known for KnownOwned {
+    fn subscription(&self, s: &str) -> bool {
+        self.subscriptions.contains(s)
+    }
+    fn management_group(&self, m: &str) -> bool {
+        self.management_groups.contains(m)
+    }
+    fn parent(&self, m: &str) -> Option<&str> {
+        self.parents.get(m).and_then(|p| p.as_deref())
+    }
 }
 
 /// An estate's objects but its deployments, checked once, against which
@@ -319,6 +374,10 @@ pub struct Frame {
     /// Whether the checks that read no deployment pass (the commitments'
     /// aside).
     valid: bool,
+    /// The subscriptions, management groups and parents reservations'
+    /// scopes are checked against, when the checks that read neither
+    /// deployments, commitments nor reservations pass.
+    known: Option<KnownOwned>,
     /// The latest instant the estate mentions.
     latest: Time,
     /// Whether the commitments pass, per latest instant mentioned.
@@ -329,14 +388,17 @@ impl Frame {
     /// The frame of `e`'s objects but its deployments (dropped unread).
     pub fn new(mut e: Estate) -> Frame {
         e.deployments = Vec::new();
-        let valid = (|| {
+        let known = (|| {
             check_lengths_head(&e)?;
-            check_lengths_tail(&e)?;
             check_ids_head(&e)?;
-            let refs = check_refs(&e)?;
-            check_reservations_and_compute(&e, &refs)
+            check_refs(&e).map(|refs| KnownOwned::of(&refs))
         })()
-        .is_ok();
+        .ok();
+        let valid = known.as_ref().is_some_and(|known| {
+            check_lengths_tail(&e).is_ok()
+                && check_instrument_ids(&e).is_ok()
+                && check_reservations_and_compute(&e, known).is_ok()
+        });
         let mut resources = HashMap::new();
         for (i, r) in e.resources.iter().enumerate() {
             resources.insert(r.id.clone(), i);
@@ -346,6 +408,7 @@ impl Frame {
             estate: e,
             resources,
             valid,
+            known,
             latest,
             commitments: std::sync::Mutex::new(Vec::new()),
         }
@@ -384,6 +447,43 @@ impl Frame {
             memo.push((latest, ok));
             ok
         })
+    }
+
+    /// Whether `v` is valid, `v` holding the frame's currency, billing
+    /// accounts, management groups, prices, resources and managed compute
+    /// (and no quotas or service capacities) beside any deployments,
+    /// commitments and reservations: those checked, the rest's verdict
+    /// the frame's.
+    pub fn valid_with_instruments(&self, v: &Estate) -> bool {
+        debug_assert!(
+            v.currency == self.estate.currency
+                && v.billing_accounts == self.estate.billing_accounts
+                && v.management_groups == self.estate.management_groups
+                && v.prices == self.estate.prices
+                && v.resources == self.estate.resources
+                && v.managed_compute == self.estate.managed_compute
+                && v.quotas.is_empty()
+                && v.model_capacities.is_empty()
+                && self.estate.quotas.is_empty()
+                && self.estate.model_capacities.is_empty(),
+            "an estate of the frame's objects"
+        );
+        let Some(known) = &self.known else {
+            return false;
+        };
+        let resource = |id: &str| self.resources.get(id).map(|&i| &self.estate.resources[i]);
+        check_deployment_lengths(&v.deployments).is_ok()
+            && check_lengths_tail(v).is_ok()
+            && unique(
+                "deployment",
+                "deployments",
+                v.deployments.iter().map(|d| d.id.as_str()),
+            )
+            .is_ok()
+            && check_instrument_ids(v).is_ok()
+            && check_deployments(&v.deployments, &resource).is_ok()
+            && check_commitments(v, &resource, latest_mention(v)).is_ok()
+            && check_reservations_and_compute(v, known).is_ok()
     }
 }
 
@@ -426,10 +526,9 @@ struct Refs<'e> {
     parents: HashMap<&'e str, Option<&'e str>>,
 }
 
-/// The commitments', reservations' and managed compute's ids unique;
-/// subscriptions, management groups, prices, resources, quotas and
-/// service capacities.
-fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
+/// The commitments', reservations' and managed compute's ids unique, and
+/// no reservation's id a commitment's or a renewed term's.
+fn check_instrument_ids(e: &Estate) -> Result<(), Invalid> {
     unique(
         "commitment",
         "commitments",
@@ -466,7 +565,12 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
             ));
         }
     }
+    Ok(())
+}
 
+/// Subscriptions, management groups, prices, resources, quotas and
+/// service capacities.
+fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
     // Subscriptions: each in at most one billing account and one management group.
     let mut known_subs: HashSet<&str> = HashSet::new();
     let mut sub_ba: HashMap<&str, &str> = HashMap::new();
@@ -858,13 +962,7 @@ fn check_commitments<'r>(
 
 /// Each reservation (its scopes against `refs`, its terms, management-group
 /// scopes never nested while both are in force) and managed compute.
-fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid> {
-    let Refs {
-        known_subs,
-        mg_ids,
-        parents,
-        ..
-    } = refs;
+fn check_reservations_and_compute(e: &Estate, known: &dyn Known) -> Result<(), Invalid> {
     // Reservations.
     let check_scope = |path: &str, s: &Scope| -> Result<(), Invalid> {
         match s {
@@ -873,7 +971,7 @@ fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid
                 resource_group,
             } => {
                 check_id(|| format!("{path}.resource_group"), resource_group)?;
-                if !known_subs.contains(subscription.as_str()) {
+                if !known.subscription(subscription) {
                     return Err(bad(
                         format!("{path}.subscription"),
                         format!("expected a subscription named in this file, got {subscription:?}"),
@@ -881,7 +979,7 @@ fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid
                 }
             }
             Scope::Subscription { subscription } => {
-                if !known_subs.contains(subscription.as_str()) {
+                if !known.subscription(subscription) {
                     return Err(bad(
                         format!("{path}.subscription"),
                         format!("expected a subscription named in this file, got {subscription:?}"),
@@ -889,7 +987,7 @@ fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid
                 }
             }
             Scope::ManagementGroup { management_group } => {
-                if !mg_ids.contains(management_group.as_str()) {
+                if !known.management_group(management_group) {
                     return Err(bad(
                         format!("{path}.management_group"),
                         format!(
@@ -998,7 +1096,7 @@ fn check_reservations_and_compute(e: &Estate, refs: &Refs) -> Result<(), Invalid
             let overlap = a.3.is_none_or(|end| end > b.2) && b.3.is_none_or(|end| end > a.2);
             // Ancestries only of spans that overlap.
             let nested =
-                || ancestors(parents, a.1).contains(&b.1) || ancestors(parents, b.1).contains(&a.1);
+                || ancestors(known, a.1).contains(&b.1) || ancestors(known, b.1).contains(&a.1);
             if overlap && nested() {
                 let (later, earlier) = if b.2 >= a.2 { (b, a) } else { (a, b) };
                 return Err(bad(
@@ -1061,7 +1159,7 @@ fn latest_mention(e: &Estate) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Size;
+    use crate::domain::{Commitment, Size};
     use crate::generate::{Profile, generate_profile};
     use chrono::Duration;
 
@@ -1125,6 +1223,81 @@ mod tests {
             bad.reservations[0].ptu = 0;
             assert!(validate(&bad).is_err());
             assert!(!Frame::new(bad).valid_with(&own));
+        }
+    }
+
+    /// A frame's verdict on an estate of its objects with other
+    /// commitments and reservations is [`validate`]'s.
+    #[test]
+    fn a_frame_judges_instruments_as_the_whole_estate_is_judged() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let mut e = generate_profile(600, 13, base, profile);
+            e.quotas.clear();
+            e.model_capacities.clear();
+            assert!(validate(&e).is_ok(), "{profile:?}");
+            let frame = Frame::new(e.clone());
+            let mut cases: Vec<(&str, Estate)> = vec![("as it is", e.clone())];
+            let mut x = e.clone();
+            x.reservations[0].ptu = 0;
+            cases.push(("no PTU", x));
+            let mut x = e.clone();
+            x.reservations[1].scope = Scope::Subscription {
+                subscription: "sub-nowhere".into(),
+            };
+            cases.push(("an unknown subscription", x));
+            let mut x = e.clone();
+            x.reservations[2].id = x.commitments[0].id.clone();
+            cases.push(("a commitment's id", x));
+            let mut x = e.clone();
+            x.reservations.push(x.reservations[3].clone());
+            cases.push(("a reservation twice", x));
+            let mut x = e.clone();
+            x.reservations.remove(4);
+            cases.push(("a reservation removed", x));
+            let mut x = e.clone();
+            x.reservations[5].refunded_at = Some(base + chrono::Duration::days(3));
+            cases.push(("a refund", x));
+            let mut x = e.clone();
+            x.commitments[1].ptu += 25;
+            cases.push(("a commitment off the step", x));
+            let mut x = e.clone();
+            x.commitments.push(Commitment {
+                id: "cp-second".into(),
+                ..x.commitments[2].clone()
+            });
+            cases.push(("two commitments at once on a resource", x));
+            let mut x = e.clone();
+            x.reservations[6].start = Utc.with_ymd_and_hms(2190, 1, 1, 0, 0, 0).unwrap();
+            cases.push(("a reservation far out", x));
+            // Nested management-group scopes in force together.
+            let child = e
+                .management_groups
+                .iter()
+                .find(|m| m.parent.is_some())
+                .expect("a nested group");
+            let mut x = e.clone();
+            x.reservations[7].scope = Scope::ManagementGroup {
+                management_group: child.id.clone(),
+            };
+            x.reservations[7].scope_changes.clear();
+            x.reservations[8].scope = Scope::ManagementGroup {
+                management_group: child.parent.clone().expect("a parent"),
+            };
+            x.reservations[8].scope_changes.clear();
+            x.reservations[8].start = x.reservations[7].start;
+            cases.push(("nested management groups", x));
+            let mut verdicts = Vec::new();
+            for (what, x) in &cases {
+                let expected = validate(x).is_ok();
+                assert_eq!(
+                    frame.valid_with_instruments(x),
+                    expected,
+                    "{profile:?}: {what}"
+                );
+                verdicts.push(expected);
+            }
+            assert!(verdicts.contains(&true) && verdicts.iter().filter(|v| !**v).count() >= 5);
         }
     }
 }

@@ -1160,9 +1160,29 @@ impl<'a> Pricer<'a> {
             let v = super::edits::applied(v, edits)?;
             return Some(frame.valid_with(&v.deployments));
         }
+        // Edits of commitments and reservations change only those: the
+        // rest is the frame's.
+        let only_instruments = edits.iter().all(|e| {
+            matches!(
+                e,
+                Edit::CommitmentRenewal { .. }
+                    | Edit::CommitmentAddition { .. }
+                    | Edit::AddCommitment(_)
+                    | Edit::AddReservation(_)
+                    | Edit::ReplanReservation { .. }
+                    | Edit::RemoveReservation { .. }
+                    | Edit::ReservationScope { .. }
+                    | Edit::ReservationRenewal { .. }
+                    | Edit::Refund { .. }
+                    | Edit::CancelRefund { .. }
+            )
+        });
         let mut v = without_deployments(s);
         v.deployments = deployments.collect();
         let v = super::edits::applied(v, edits)?;
+        if only_instruments {
+            return Some(frame.valid_with_instruments(&v));
+        }
         Some(crate::domain::validate::validate(&v).is_ok())
     }
 
