@@ -53,14 +53,10 @@ pub struct JsonRemedy<'a> {
 
 pub fn json_remedy(r: &Remedy) -> JsonRemedy<'_> {
     let objects = r.objects();
-    let object = |c: &crate::domain::plan::Edit| {
-        Remedy {
-            changes: vec![c.clone()],
-            ..r.clone()
-        }
-        .objects()
-        .join(",")
-    };
+    // The one object a change changes (a remedy's objects are its
+    // changes' objects, each once).
+    let object =
+        |c: &crate::domain::plan::Edit| crate::planner::remedies::edit_object(c).to_string();
     // A remedy drafted change by change has one step per change; a plan's
     // option words its steps its own way, so its changes are described
     // from the edits themselves.
