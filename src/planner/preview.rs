@@ -642,7 +642,7 @@ pub fn preview_with(
             .totals(current_arc, book, &req, opts)
             .map_err(|err| rating_words(current, &err))?;
         let after = baseline
-            .totals_after_touched(current_arc, &edited, touched.as_ref(), book, &req, opts)
+            .totals_after(current_arc, &edited, touched.as_ref(), book, &req, opts)
             .map_err(|err| rating_words(&edited, &err))?;
         Ok((before, after))
     };

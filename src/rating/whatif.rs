@@ -404,29 +404,6 @@ fn shifted(base: &Totals, less: &Totals, more: &Totals) -> Totals {
     )
 }
 
-/// The totals of `edited` over `req`, given the totals `before` of
-/// `current` over the same request: `before` shifted by a rating of only
-/// the keys the edit touches. An edit that reaches every key, or a touched
-/// part that fails to rate (a missing price: the whole estate's rating
-/// names it), rates the whole edited estate.
-pub fn totals_after(
-    current: &Estate,
-    edited: &Estate,
-    before: &Totals,
-    book: &PriceBook,
-    req: &Request,
-    opts: &Options,
-) -> Result<Totals, RatingError> {
-    let Some(t) = touched(current, edited) else {
-        return Ok(forecast(edited, book, req, opts)?.totals);
-    };
-    if t.is_empty() {
-        return Ok(before.clone());
-    }
-    let less = part_totals(current, &t, book, req, opts);
-    finish(edited, &t, before, less, book, req, opts)
-}
-
 /// The totals of the part of `e` in the keys `t` touches, its windows
 /// unexplained (totals don't read them).
 fn part_totals(
@@ -437,23 +414,6 @@ fn part_totals(
     opts: &Options,
 ) -> Result<Totals, RatingError> {
     forecast_unexplained(&restrict(e, t), book, req, opts).map(|f| f.totals)
-}
-
-/// [`totals_after`] given the current part's totals `less`.
-fn finish(
-    edited: &Estate,
-    t: &Touched,
-    before: &Totals,
-    less: Result<Totals, RatingError>,
-    book: &PriceBook,
-    req: &Request,
-    opts: &Options,
-) -> Result<Totals, RatingError> {
-    let more = part_totals(edited, t, book, req, opts);
-    match (less, more) {
-        (Ok(less), Ok(more)) => Ok(shifted(before, &less, &more)),
-        _ => Ok(forecast(edited, book, req, opts)?.totals),
-    }
 }
 
 /// The current estate's totals per request, rated once while the estate
@@ -506,23 +466,13 @@ impl Baseline {
         t
     }
 
-    /// [`totals_after`] of `edited` against `estate`, whose totals and
-    /// whose parts' totals over `req` are rated once and kept.
+    /// The totals of `edited` over `req`: the totals of `estate` (the
+    /// baseline's) shifted by a rating of only the keys the edit touches
+    /// (`touched`: [`touched`] of the two estates), the current part's
+    /// totals rated once per request and kept. An edit that reaches every
+    /// key, or a touched part that fails to rate (a missing price: the whole
+    /// estate's rating names it), rates the whole edited estate.
     pub fn totals_after(
-        &mut self,
-        estate: &Arc<Estate>,
-        edited: &Estate,
-        book: &PriceBook,
-        req: &Request,
-        opts: &Options,
-    ) -> Result<Totals, RatingError> {
-        let t = touched(estate, edited);
-        self.totals_after_touched(estate, edited, t.as_ref(), book, req, opts)
-    }
-
-    /// [`Baseline::totals_after`] given what the edit touches
-    /// ([`touched`] of the two estates).
-    pub fn totals_after_touched(
         &mut self,
         estate: &Arc<Estate>,
         edited: &Estate,
@@ -550,7 +500,11 @@ impl Baseline {
                 less
             }
         };
-        finish(edited, t, &before, less, book, req, opts)
+        let more = part_totals(edited, t, book, req, opts);
+        match (less, more) {
+            (Ok(less), Ok(more)) => Ok(shifted(&before, &less, &more)),
+            _ => Ok(forecast(edited, book, req, opts)?.totals),
+        }
     }
 }
 
@@ -571,6 +525,16 @@ mod tests {
             basis,
             by: Bucket::Month,
         }
+    }
+
+    /// A horizon from three days before `base` to a cut at an odd hour a
+    /// month after it, and the rest of a year from the cut.
+    fn horizon_and_rest(base: Time) -> (Time, Time, Time) {
+        (
+            base - Duration::days(3),
+            base + Duration::days(30) + Duration::hours(7),
+            base + Duration::days(368),
+        )
     }
 
     fn close(a: &Totals, b: &Totals) {
@@ -629,8 +593,6 @@ mod tests {
             let before = forecast(&current, &book, &req, &opts).unwrap().totals;
             let whole = forecast(&edited, &book, &req, &opts).unwrap().totals;
             assert_ne!(before, whole, "{profile:?}: the edit changes the totals");
-            let part = totals_after(&current, &edited, &before, &book, &req, &opts).unwrap();
-            close(&part, &whole);
 
             // The baseline rates the current estate once per request.
             let arc = Arc::new(current.clone());
@@ -640,10 +602,12 @@ mod tests {
             assert_eq!(b.totals(&arc, &book, &req, &opts).unwrap(), before);
             assert_eq!(b.totals.len(), 1);
 
-            // It keeps the current part too: a second edit of the same keys
-            // reads it, and still gives the whole rating.
+            // Rated in part, the edited estate's totals are the whole
+            // rating's; the current part is kept, and a second edit of the
+            // same keys reads it.
             close(
-                &b.totals_after(&arc, &edited, &book, &req, &opts).unwrap(),
+                &b.totals_after(&arc, &edited, Some(&t), &book, &req, &opts)
+                    .unwrap(),
                 &whole,
             );
             assert_eq!(b.parts.len(), 1);
@@ -655,7 +619,15 @@ mod tests {
                 "{profile:?}: the second edit changes the totals"
             );
             close(
-                &b.totals_after(&arc, &again, &book, &req, &opts).unwrap(),
+                &b.totals_after(
+                    &arc,
+                    &again,
+                    touched(&current, &again).as_ref(),
+                    &book,
+                    &req,
+                    &opts,
+                )
+                .unwrap(),
                 &whole_again,
             );
             assert_eq!(b.parts.len(), 1, "{profile:?}: the part was kept");
@@ -674,11 +646,7 @@ mod tests {
             let e = generate_profile(300, 5, base, profile);
             for basis in [Basis::Amortized, Basis::Actual] {
                 let req = |from, to| monthly(from, to, basis);
-                let (a, cut, b) = (
-                    base - Duration::days(3),
-                    base + Duration::days(30) + Duration::hours(7),
-                    base + Duration::days(368),
-                );
+                let (a, cut, b) = horizon_and_rest(base);
                 let whole = forecast(&e, &book, &req(a, b), &opts).unwrap().totals;
                 let first = forecast(&e, &book, &req(a, cut), &opts).unwrap().totals;
                 let rest = forecast(&e, &book, &req(cut, b), &opts).unwrap().totals;
@@ -710,11 +678,7 @@ mod tests {
         let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
         let book = PriceBook::default_book();
         let opts = Options::default();
-        let (a, cut, b) = (
-            base - Duration::days(3),
-            base + Duration::days(30) + Duration::hours(7),
-            base + Duration::days(368),
-        );
+        let (a, cut, b) = horizon_and_rest(base);
         for profile in [Profile::Spread, Profile::Concentrated] {
             let mut e = generate_profile(300, 5, base, profile);
             // Gone before the cut, and created at an odd minute after it.
@@ -754,11 +718,7 @@ mod tests {
         let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
         let book = PriceBook::default_book();
         let opts = Options::default();
-        let (a, cut, b) = (
-            base - Duration::days(3),
-            base + Duration::days(30) + Duration::hours(7),
-            base + Duration::days(368),
-        );
+        let (a, cut, b) = horizon_and_rest(base);
         let first = monthly(a, cut, Basis::Amortized);
         let second = monthly(cut, b, Basis::Amortized);
         for profile in [Profile::Spread, Profile::Concentrated] {
