@@ -50,6 +50,21 @@ pub struct Covers {
 }
 
 impl Covers {
+    /// Nothing deployed, covered or paid for over `[from, to)`.
+    fn nothing(from: Time, to: Time) -> Covers {
+        Covers {
+            from,
+            to,
+            covered_ptu_minutes: 0,
+            deployed_ptu_minutes: 0,
+            capacity_ptu_minutes: 0,
+            used_ptu_minutes: 0,
+            instruments: vec![],
+        }
+    }
+}
+
+impl Covers {
     fn minutes(&self) -> i64 {
         (self.to - self.from).num_minutes().max(1)
     }
@@ -134,13 +149,17 @@ fn detailed(
     from: Time,
     to: Time,
 ) -> Result<super::Detailed, RatingError> {
-    let req = Request {
+    forecast_detailed(estate, book, &request(from, to), opts)
+}
+
+/// The window coverage is rated over (amortized, by month).
+fn request(from: Time, to: Time) -> Request {
+    Request {
         from,
         to,
         basis: Basis::Amortized,
         by: Bucket::Month,
-    };
-    forecast_detailed(estate, book, &req, opts)
+    }
 }
 
 /// The forecast of `[from, to)` (amortized) and the use of the deployment
@@ -153,12 +172,7 @@ fn one_deployment(
     to: Time,
     index: usize,
 ) -> Result<(super::Forecast, Option<DeploymentUse>), RatingError> {
-    let req = Request {
-        from,
-        to,
-        basis: Basis::Amortized,
-        by: Bucket::Month,
-    };
+    let req = request(from, to);
     super::check_request(&req)?;
     let p = super::prepare::Prepared::new(estate, book, from, to, opts)?;
     let want = Detail {
@@ -223,15 +237,7 @@ fn instrument_covers(
             _ => false,
         }
     };
-    let mut out = Covers {
-        from,
-        to,
-        covered_ptu_minutes: 0,
-        deployed_ptu_minutes: 0,
-        capacity_ptu_minutes: 0,
-        used_ptu_minutes: 0,
-        instruments: vec![],
-    };
+    let mut out = Covers::nothing(from, to);
     for u in &d.deployments {
         if may_cover(&estate.deployments[u.index]) {
             out.deployed_ptu_minutes += u.deployed_ptu_minutes;
@@ -283,15 +289,7 @@ fn deployment_covers(
         return Ok(None);
     };
     let (forecast, used) = one_deployment(estate, book, opts, from, to, index)?;
-    let mut out = Covers {
-        from,
-        to,
-        covered_ptu_minutes: 0,
-        deployed_ptu_minutes: 0,
-        capacity_ptu_minutes: 0,
-        used_ptu_minutes: 0,
-        instruments: vec![],
-    };
+    let mut out = Covers::nothing(from, to);
     let mut covering: Vec<&str> = Vec::new();
     if let Some(u) = &used {
         out.deployed_ptu_minutes = u.deployed_ptu_minutes;

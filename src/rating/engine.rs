@@ -638,8 +638,9 @@ impl PoolRun {
         if self.hours == 0 {
             return;
         }
-        // Each share is u x sum / usage: multiplied first, so that it is
-        // rounded once (and exact where it divides).
+        // Each share is u x sum / usage, multiplied first: a PTU-minutes
+        // share is rounded once (exact where it divides), a cost share
+        // once more only where the product outgrows 28 digits.
         let usage = Decimal::from(self.usage);
         for &(d, u) in &self.vals {
             let ud = Decimal::from(u);
@@ -895,7 +896,7 @@ fn rate_component(
         // sum does not (two deployments trading sizes, one replacing
         // another of the same size).
         if let Some(dacc) = acc.deployments.as_deref() {
-            for (_, &g) in groups.iter().enumerate().filter(|x| track[x.0]) {
+            for (&g, _) in groups.iter().zip(&track).filter(|x| *x.1) {
                 for &d in &p.groups[g].deployments {
                     for &(m, _) in &dacc.steps[d].0 {
                         mark(m);

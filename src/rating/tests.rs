@@ -1271,7 +1271,9 @@ fn per_deployment_shares_of_a_window_are_the_sums_of_its_hours() {
             rate(a, a + chrono::Duration::hours(1))
         })
         .collect();
-    let close = |x: Decimal, y: Decimal| (x - y).abs() < d("0.000000000001");
+    let close = |what: String, x: Decimal, y: Decimal| {
+        assert!((x - y).abs() < d("0.000000000001"), "{what}: {x} vs {y}");
+    };
     assert_eq!(window.deployments.len(), 4);
     for u in &window.deployments {
         let of_hours: Vec<&engine::DeploymentUse> = hours
@@ -1281,19 +1283,9 @@ fn per_deployment_shares_of_a_window_are_the_sums_of_its_hours() {
         let deployed: i64 = of_hours.iter().map(|x| x.deployed_ptu_minutes).sum();
         assert_eq!(u.deployed_ptu_minutes, deployed, "{}", u.id);
         let hourly: Decimal = of_hours.iter().map(|x| x.hourly_ptu_minutes).sum();
-        assert!(
-            close(u.hourly_ptu_minutes, hourly),
-            "{}: {} vs {hourly}",
-            u.id,
-            u.hourly_ptu_minutes
-        );
+        close(format!("{} hourly", u.id), u.hourly_ptu_minutes, hourly);
         let cost: Decimal = of_hours.iter().map(|x| x.hourly_cost).sum();
-        assert!(
-            close(u.hourly_cost, cost),
-            "{}: {} vs {cost}",
-            u.id,
-            u.hourly_cost
-        );
+        close(format!("{} cost", u.id), u.hourly_cost, cost);
         for c in &u.covered {
             let (m, k): (Decimal, Decimal) = of_hours
                 .iter()
@@ -1301,20 +1293,12 @@ fn per_deployment_shares_of_a_window_are_the_sums_of_its_hours() {
                 .fold((Decimal::ZERO, Decimal::ZERO), |s, y| {
                     (s.0 + y.ptu_minutes, s.1 + y.cost)
                 });
-            assert!(
-                close(c.ptu_minutes, m),
-                "{} {}: {} vs {m}",
-                u.id,
-                c.instrument,
-                c.ptu_minutes
+            close(
+                format!("{} {} PTU-minutes", u.id, c.instrument),
+                c.ptu_minutes,
+                m,
             );
-            assert!(
-                close(c.cost, k),
-                "{} {}: {} vs {k}",
-                u.id,
-                c.instrument,
-                c.cost
-            );
+            close(format!("{} {} cost", u.id, c.instrument), c.cost, k);
         }
     }
     // The trade shows: d1 100 PTU for 320 minutes, then 50 for 280; d2 the
