@@ -1088,16 +1088,31 @@ fn check_reservations_and_compute(e: &Estate, known: &dyn Known) -> Result<(), I
             }
         }
     }
+    // Only spans of groups that contain or lie in another group used as a
+    // scope can clash: each group's ancestry is read once, and the pairs
+    // are walked in the same order over those spans alone.
+    let groups: Vec<&str> = {
+        let mut g: Vec<&str> = mg_spans.iter().map(|s| s.1).collect();
+        g.sort_unstable();
+        g.dedup();
+        g
+    };
+    let lines: HashMap<&str, Vec<&str>> =
+        groups.iter().map(|&g| (g, ancestors(known, g))).collect();
+    let nested = |a: &str, b: &str| lines[a].contains(&b) || lines[b].contains(&a);
+    let clashing: HashSet<&str> = groups
+        .iter()
+        .filter(|&&a| groups.iter().any(|&b| a != b && nested(a, b)))
+        .copied()
+        .collect();
+    mg_spans.retain(|s| clashing.contains(s.1));
     for (x, a) in mg_spans.iter().enumerate() {
         for b in &mg_spans[x + 1..] {
             if a.1 == b.1 {
                 continue;
             }
             let overlap = a.3.is_none_or(|end| end > b.2) && b.3.is_none_or(|end| end > a.2);
-            // Ancestries only of spans that overlap.
-            let nested =
-                || ancestors(known, a.1).contains(&b.1) || ancestors(known, b.1).contains(&a.1);
-            if overlap && nested() {
+            if overlap && nested(a.1, b.1) {
                 let (later, earlier) = if b.2 >= a.2 { (b, a) } else { (a, b) };
                 return Err(bad(
                     format!("$.reservations[{}].scope", later.0),
