@@ -31,6 +31,7 @@ use crate::domain::{Commitment, Deployment, Reservation};
 use crate::rating::{self, Basis, Bucket, ChargeKind, Request};
 use chrono::Duration;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// What an edit is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,32 +444,48 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
             && q.region == res.region
             && q.sku == d.sku
     })?;
-    // The deployments drawing on the quota, found once per estate.
-    fn members<'e>(e: &'e Estate, q: &crate::domain::Quota) -> Vec<&'e crate::domain::Deployment> {
+    // The deployments drawing on the quota, found once per estate, each
+    // with its resource's purge (as `live_ptu` reads it).
+    fn members<'e>(
+        e: &'e Estate,
+        q: &crate::domain::Quota,
+    ) -> Vec<(&'e crate::domain::Deployment, Option<Time>)> {
+        // The first resource of an id, as `Estate::resource` finds it.
+        let mut first: HashMap<&str, Option<Option<Time>>> = HashMap::new();
+        for r in &e.resources {
+            first.entry(r.id.as_str()).or_insert(
+                (r.subscription == q.subscription && r.region == q.region).then_some(r.purged),
+            );
+        }
         e.deployments
             .iter()
-            .filter(|x| {
-                x.sku == q.sku
-                    && e.resource(&x.resource)
-                        .is_some_and(|r| r.subscription == q.subscription && r.region == q.region)
-            })
+            .filter(|x| x.sku == q.sku)
+            .filter_map(|x| Some((x, (*first.get(x.resource.as_str())?)?)))
             .collect()
     }
     let (now_pool, edited_pool) = (members(current, q), members(edited, q));
-    let used = |e: &Estate, pool: &[&crate::domain::Deployment], t: Time| -> i64 {
-        pool.iter().map(|x| live_ptu(e, x, t)).sum()
+    let used = |pool: &[(&crate::domain::Deployment, Option<Time>)], t: Time| -> i64 {
+        pool.iter()
+            .map(|(x, purged)| {
+                if purged.is_some_and(|p| p <= t) {
+                    0
+                } else {
+                    x.ptu_at(t)
+                }
+            })
+            .sum()
     };
     let mut instants: Vec<Time> = edited_pool
         .iter()
-        .flat_map(|x| x.sizes.iter().map(|s| s.at).chain(x.deleted))
+        .flat_map(|(x, _)| x.sizes.iter().map(|s| s.at).chain(x.deleted))
         .filter(|t| *t > at)
         .collect();
     instants.push(at);
     instants.sort();
     instants.dedup();
     instants.into_iter().find_map(|t| {
-        let after = used(edited, &edited_pool, t);
-        (after > q.limit && after > used(current, &now_pool, t)).then(|| {
+        let after = used(&edited_pool, t);
+        (after > q.limit && after > used(&now_pool, t)).then(|| {
             format!(
                 "Over quota: {} has {} PTU of {} quota in {}, and this makes {after} deployed from {} ({} over). Azure refuses it: request more quota, or shrink another deployment there first.",
                 q.subscription,
@@ -620,11 +637,12 @@ pub fn preview_with(
     }
     to = to.min(from + Duration::days(3 * 366));
     // Bills differ only in the keys the edit touches.
-    let touched = rating::whatif::touched(current, &edited);
-    let charges = match &touched {
-        Some(t) => diff_bills(
-            &bills(&rating::whatif::restrict(current, t), book, opts, from, to)?,
-            &bills(&rating::whatif::restrict(&edited, t), book, opts, from, to)?,
+    let parts = rating::whatif::touched(current, &edited)
+        .map(|t| rating::whatif::Parts::new(current, &edited, t));
+    let charges = match &parts {
+        Some(p) => diff_bills(
+            &bills(&p.current, book, opts, from, to)?,
+            &bills(&p.edited, book, opts, from, to)?,
         ),
         None => diff_bills(
             &bills(current, book, opts, from, to)?,
@@ -642,7 +660,7 @@ pub fn preview_with(
             .totals(current_arc, book, &req, opts)
             .map_err(|err| rating_words(current, &err))?;
         let after = baseline
-            .totals_after(current_arc, &edited, touched.as_ref(), book, &req, opts)
+            .totals_after(current_arc, &edited, parts.as_ref(), book, &req, opts)
             .map_err(|err| rating_words(&edited, &err))?;
         Ok((before, after))
     };

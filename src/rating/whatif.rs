@@ -404,16 +404,32 @@ fn shifted(base: &Totals, less: &Totals, more: &Totals) -> Totals {
     )
 }
 
-/// The totals of the part of `e` in the keys `t` touches, its windows
-/// unexplained (totals don't read them).
+/// The parts of a current estate and an edited one in the keys the edit
+/// touches ([`restrict`]ed once, for every window a preview rates).
+pub struct Parts {
+    pub touched: Touched,
+    pub current: Estate,
+    pub edited: Estate,
+}
+
+impl Parts {
+    pub fn new(current: &Estate, edited: &Estate, touched: Touched) -> Parts {
+        Parts {
+            current: restrict(current, &touched),
+            edited: restrict(edited, &touched),
+            touched,
+        }
+    }
+}
+
+/// The totals of a part, its windows unexplained (totals don't read them).
 fn part_totals(
-    e: &Estate,
-    t: &Touched,
+    part: &Estate,
     book: &PriceBook,
     req: &Request,
     opts: &Options,
 ) -> Result<Totals, RatingError> {
-    forecast_unexplained(&restrict(e, t), book, req, opts).map(|f| f.totals)
+    forecast_unexplained(part, book, req, opts).map(|f| f.totals)
 }
 
 /// The current estate's totals per request, rated once while the estate
@@ -476,15 +492,16 @@ impl Baseline {
         &mut self,
         estate: &Arc<Estate>,
         edited: &Estate,
-        touched: Option<&Touched>,
+        parts: Option<&Parts>,
         book: &PriceBook,
         req: &Request,
         opts: &Options,
     ) -> Result<Totals, RatingError> {
         let before = self.totals(estate, book, req, opts)?;
-        let Some(t) = touched else {
+        let Some(parts) = parts else {
             return Ok(forecast(edited, book, req, opts)?.totals);
         };
+        let t = &parts.touched;
         if t.is_empty() {
             return Ok(before);
         }
@@ -492,7 +509,7 @@ impl Baseline {
         let less = match kept {
             Some((_, _, less)) => less.clone(),
             None => {
-                let less = part_totals(estate, t, book, req, opts);
+                let less = part_totals(&parts.current, book, req, opts);
                 if self.parts.len() >= KEPT {
                     let _oldest = self.parts.remove(0);
                 }
@@ -500,7 +517,7 @@ impl Baseline {
                 less
             }
         };
-        let more = part_totals(edited, t, book, req, opts);
+        let more = part_totals(&parts.edited, book, req, opts);
         match (less, more) {
             (Ok(less), Ok(more)) => Ok(shifted(&before, &less, &more)),
             _ => Ok(forecast(edited, book, req, opts)?.totals),
@@ -606,8 +623,15 @@ mod tests {
             // rating's; the current part is kept, and a second edit of the
             // same keys reads it.
             close(
-                &b.totals_after(&arc, &edited, Some(&t), &book, &req, &opts)
-                    .unwrap(),
+                &b.totals_after(
+                    &arc,
+                    &edited,
+                    Some(&Parts::new(&current, &edited, t.clone())),
+                    &book,
+                    &req,
+                    &opts,
+                )
+                .unwrap(),
                 &whole,
             );
             assert_eq!(b.parts.len(), 1);
@@ -622,7 +646,9 @@ mod tests {
                 &b.totals_after(
                     &arc,
                     &again,
-                    touched(&current, &again).as_ref(),
+                    touched(&current, &again)
+                        .map(|t| Parts::new(&current, &again, t))
+                        .as_ref(),
                     &book,
                     &req,
                     &opts,
