@@ -348,7 +348,50 @@ fn put_back(e: &mut Estate, was: &Estate) {
 
 /// Rated changes: (lifetime's end and kind, the changes in `Debug` form)
 /// to the part and its figures after them, `None` when invalid.
-type EditedFigures = Memo<((Time, bool), String), Option<(Arc<Part>, Arc<Figures>)>>;
+type EditedFigures = Memo<((Time, bool), String), Option<(Arc<Part>, Arc<Priced>)>>;
+
+/// What pricing reads of a part's figures with a draft's changes made,
+/// kept for the next draft with the same changes: the horizon's total, the
+/// lifetime's, what is committed after the horizon, and the horizon's
+/// charges a focus can pick (not the whole forecast: what-ifs are many,
+/// and each forecast holds every window and instrument of its part).
+struct Priced {
+    horizon_total: Decimal,
+    life: Decimal,
+    after_horizon: Decimal,
+    charges: Charges,
+}
+
+/// A forecast's charges that [`Pricer::focus_cost`] reads, in the
+/// forecast's order: each overage window's subject and cost, and each
+/// instrument's base id and charges.
+struct Charges {
+    overage: Vec<(String, Decimal)>,
+    instruments: Vec<(String, Decimal)>,
+}
+
+impl Charges {
+    fn of(f: &Forecast) -> Charges {
+        Charges {
+            overage: f
+                .windows
+                .iter()
+                .filter(|w| w.kind == WindowKind::Overage)
+                .map(|w| (w.subject.clone(), w.cost))
+                .collect(),
+            instruments: f
+                .instruments
+                .iter()
+                .map(|i| {
+                    (
+                        crate::domain::terms::base_id(&i.id).to_string(),
+                        i.charges,
+                    )
+                })
+                .collect(),
+        }
+    }
+}
 
 /// What a lifetime's figures depend on: the end of its window and whether
 /// it ends (a planned deletion counts the terms in force after it).
@@ -504,6 +547,27 @@ fn with_deployments(e: &Estate, keep: impl Fn(&crate::domain::Deployment) -> boo
     let mut out = without_deployments(e);
     out.deployments = e.deployments.iter().filter(|d| keep(d)).cloned().collect();
     out
+}
+
+/// The overage costs of the focus's resources (and of `extra` ids), then
+/// the charges of its instruments (base ids, and `extra`), each summed in
+/// the order given: overage windows' (subject, cost) and instruments'
+/// (base id, charges).
+fn focus_sum<'x>(
+    overage: impl Iterator<Item = (&'x str, Decimal)>,
+    instruments: impl Iterator<Item = (&'x str, Decimal)>,
+    focus: &Focus,
+    extra: &[String],
+) -> Decimal {
+    let hourly: Decimal = overage
+        .filter(|(s, _)| focus.resources.iter().any(|x| x == s) || extra.iter().any(|x| x == s))
+        .map(|(_, c)| c)
+        .sum();
+    let inst: Decimal = instruments
+        .filter(|(b, _)| focus.instruments.iter().any(|x| x == b) || extra.iter().any(|x| x == b))
+        .map(|(_, c)| c)
+        .sum();
+    hourly + inst
 }
 
 /// The part of a slice that rates the (region, deployment type) `keys`:
@@ -990,7 +1054,15 @@ impl<'a> Pricer<'a> {
                 })
                 .ok_or(())?
                 .map_err(|_| ())?;
-            Ok(Some((part, Arc::new(fig))))
+            Ok(Some((
+                part,
+                Arc::new(Priced {
+                    horizon_total: fig.horizon.totals.total(),
+                    life: fig.life,
+                    after_horizon: fig.after_horizon,
+                    charges: Charges::of(&fig.horizon),
+                }),
+            )))
         });
         let (part, fig) = match rated {
             Ok(Some(hit)) => hit,
@@ -1000,7 +1072,18 @@ impl<'a> Pricer<'a> {
         let cur = self.part_figures(&part, lifetime)?;
         let cpd = (self.focus_cost(&base.horizon, focus, added)
             - self.focus_cost(&cur.horizon, focus, added)
-            + self.focus_cost(&fig.horizon, focus, added))
+            + focus_sum(
+                fig.charges
+                    .overage
+                    .iter()
+                    .map(|(s, c)| (s.as_str(), *c)),
+                fig.charges
+                    .instruments
+                    .iter()
+                    .map(|(id, c)| (id.as_str(), *c)),
+                focus,
+                added,
+            ))
             / self.days();
         // A difference of two part ratings carries the last-digit rounding
         // of its own sums (28 significant digits), not the whole slice's:
@@ -1009,7 +1092,7 @@ impl<'a> Pricer<'a> {
         let snap = |d: Decimal| d.round_dp(12);
         Some(Some((
             snap(cur.life - fig.life),
-            snap(cur.horizon.totals.total() - fig.horizon.totals.total()),
+            snap(cur.horizon.totals.total() - fig.horizon_total),
             cpd,
             snap(fig.after_horizon - cur.after_horizon),
         )))
@@ -1189,25 +1272,17 @@ impl<'a> Pricer<'a> {
     /// The hourly charges of the focus's resources and the charges of its
     /// instruments (and of `extra` ids) in a forecast.
     fn focus_cost(&self, f: &Forecast, focus: &Focus, extra: &[String]) -> Decimal {
-        let hourly: Decimal = f
-            .windows
-            .iter()
-            .filter(|w| {
-                w.kind == WindowKind::Overage
-                    && (focus.resources.contains(&w.subject) || extra.contains(&w.subject))
-            })
-            .map(|w| w.cost)
-            .sum();
-        let inst: Decimal = f
-            .instruments
-            .iter()
-            .filter(|i| {
-                let b = crate::domain::terms::base_id(&i.id);
-                focus.instruments.iter().any(|x| x == b) || extra.iter().any(|x| x == b)
-            })
-            .map(|i| i.charges)
-            .sum();
-        hourly + inst
+        focus_sum(
+            f.windows
+                .iter()
+                .filter(|w| w.kind == WindowKind::Overage)
+                .map(|w| (w.subject.as_str(), w.cost)),
+            f.instruments
+                .iter()
+                .map(|i| (crate::domain::terms::base_id(&i.id), i.charges)),
+            focus,
+            extra,
+        )
     }
 
     /// Prices every draft and orders them: safe first, then by the saving
