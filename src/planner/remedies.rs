@@ -364,32 +364,92 @@ struct Priced {
 
 /// A forecast's charges that [`Pricer::focus_cost`] reads, in the
 /// forecast's order: each overage window's subject and cost, and each
-/// instrument's base id and charges.
+/// instrument's base id and charges. Names are indexes into the part's
+/// [`Names`], then into `more` (names the part doesn't hold: an id an
+/// edit adds).
 struct Charges {
-    overage: Vec<(String, Decimal)>,
-    instruments: Vec<(String, Decimal)>,
+    overage: Vec<(u32, Decimal)>,
+    instruments: Vec<(u32, Decimal)>,
+    more: Vec<String>,
+}
+
+/// The ids of a part's resources, commitments and reservations, each once:
+/// what its forecasts' charges are named by.
+struct Names {
+    list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    fn of(e: &Estate) -> Names {
+        let mut list: Vec<String> = Vec::new();
+        let mut index = HashMap::new();
+        let ids = e
+            .resources
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(e.commitments.iter().map(|c| c.id.as_str()))
+            .chain(e.reservations.iter().map(|r| r.id.as_str()));
+        for id in ids {
+            if !index.contains_key(id) {
+                index.insert(id.to_string(), list.len() as u32);
+                list.push(id.to_string());
+            }
+        }
+        Names { list, index }
+    }
 }
 
 impl Charges {
-    fn of(f: &Forecast) -> Charges {
+    fn of(f: &Forecast, names: &Names) -> Charges {
+        let mut more: Vec<String> = Vec::new();
+        let mut name = |id: &str| -> u32 {
+            if let Some(&i) = names.index.get(id) {
+                return i;
+            }
+            let at = match more.iter().position(|x| x == id) {
+                Some(at) => at,
+                None => {
+                    more.push(id.to_string());
+                    more.len() - 1
+                }
+            };
+            (names.list.len() + at) as u32
+        };
+        let overage = f
+            .windows
+            .iter()
+            .filter(|w| w.kind == WindowKind::Overage)
+            .map(|w| (name(&w.subject), w.cost))
+            .collect();
+        let instruments = f
+            .instruments
+            .iter()
+            .map(|i| (name(crate::domain::terms::base_id(&i.id)), i.charges))
+            .collect();
         Charges {
-            overage: f
-                .windows
-                .iter()
-                .filter(|w| w.kind == WindowKind::Overage)
-                .map(|w| (w.subject.clone(), w.cost))
-                .collect(),
-            instruments: f
-                .instruments
-                .iter()
-                .map(|i| {
-                    (
-                        crate::domain::terms::base_id(&i.id).to_string(),
-                        i.charges,
-                    )
-                })
-                .collect(),
+            overage,
+            instruments,
+            more,
         }
+    }
+
+    /// [`Pricer::focus_cost`] of the forecast these charges were taken
+    /// from, its names in `names`.
+    fn focus_cost(&self, names: &Names, focus: &Focus, extra: &[String]) -> Decimal {
+        let name = |i: u32| -> &str {
+            let i = i as usize;
+            match names.list.get(i) {
+                Some(x) => x,
+                None => &self.more[i - names.list.len()],
+            }
+        };
+        focus_sum(
+            self.overage.iter().map(|&(s, c)| (name(s), c)),
+            self.instruments.iter().map(|&(s, c)| (name(s), c)),
+            focus,
+            extra,
+        )
     }
 }
 
@@ -409,6 +469,8 @@ type SliceCheck = (bool, Vec<(Time, usize)>, crate::domain::validate::Frame);
 /// figures per lifetime.
 struct Part {
     estate: Estate,
+    /// The ids its what-ifs' charges are named by.
+    names: Names,
     figures: Memo<(Time, bool), Arc<Figures>>,
     /// Per instant: what each instrument (base id) still charges after it,
     /// renewals off ([`Pricer::after_charges`]).
@@ -1054,15 +1116,13 @@ impl<'a> Pricer<'a> {
                 })
                 .ok_or(())?
                 .map_err(|_| ())?;
-            Ok(Some((
-                part,
-                Arc::new(Priced {
-                    horizon_total: fig.horizon.totals.total(),
-                    life: fig.life,
-                    after_horizon: fig.after_horizon,
-                    charges: Charges::of(&fig.horizon),
-                }),
-            )))
+            let priced = Priced {
+                horizon_total: fig.horizon.totals.total(),
+                life: fig.life,
+                after_horizon: fig.after_horizon,
+                charges: Charges::of(&fig.horizon, &part.names),
+            };
+            Ok(Some((part, Arc::new(priced))))
         });
         let (part, fig) = match rated {
             Ok(Some(hit)) => hit,
@@ -1072,18 +1132,7 @@ impl<'a> Pricer<'a> {
         let cur = self.part_figures(&part, lifetime)?;
         let cpd = (self.focus_cost(&base.horizon, focus, added)
             - self.focus_cost(&cur.horizon, focus, added)
-            + focus_sum(
-                fig.charges
-                    .overage
-                    .iter()
-                    .map(|(s, c)| (s.as_str(), *c)),
-                fig.charges
-                    .instruments
-                    .iter()
-                    .map(|(id, c)| (id.as_str(), *c)),
-                focus,
-                added,
-            ))
+            + fig.charges.focus_cost(&part.names, focus, added))
             / self.days();
         // A difference of two part ratings carries the last-digit rounding
         // of its own sums (28 significant digits), not the whole slice's:
@@ -1128,8 +1177,10 @@ impl<'a> Pricer<'a> {
     /// the same keys.
     fn part(&self, keys: &BTreeSet<Key>) -> Arc<Part> {
         self.parts.get_or(keys, || {
+            let estate = part_of(&self.estate, keys);
             Arc::new(Part {
-                estate: part_of(&self.estate, keys),
+                names: Names::of(&estate),
+                estate,
                 figures: Memo::new(),
                 after: Memo::new(),
             })
