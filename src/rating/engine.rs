@@ -181,6 +181,7 @@ pub fn rate_detail(
     overage: Option<&mut Vec<OverageClass>>,
 ) -> Result<Rated, RatingError> {
     let steps = group_steps(p, req.from, req.to);
+    let steps: Vec<&Steps> = steps.iter().collect();
     rate_steps(p, req, want, overage, &steps)
 }
 
@@ -201,8 +202,12 @@ pub fn group_steps(
 /// window. The engine reads a pool's steps only at the minutes of the
 /// window, where they are the same for any such span, so the forecast is
 /// the one [`rate`] gives; ratings of several windows of one estate share
-/// the steps.
-pub fn rate_sharing(p: &Prepared, req: &Request, steps: &[Steps]) -> Result<Forecast, RatingError> {
+/// the steps (each pool's borrowed from wherever it was made).
+pub fn rate_sharing(
+    p: &Prepared,
+    req: &Request,
+    steps: &[&Steps],
+) -> Result<Forecast, RatingError> {
     rate_steps(p, req, Detail::NONE, None, steps).map(|(f, _, _)| f)
 }
 
@@ -211,7 +216,7 @@ fn rate_steps(
     req: &Request,
     want: Detail,
     mut overage: Option<&mut Vec<OverageClass>>,
-    group_steps: &[Steps],
+    group_steps: &[&Steps],
 ) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
@@ -739,7 +744,7 @@ struct ComponentCtx<'a> {
     from_h: i64,
     to_h: i64,
     buckets: &'a [(i64, i64)],
-    group_steps: &'a [Steps],
+    group_steps: &'a [&'a Steps],
     inst_steps: &'a [Steps],
     commit_group: &'a [Option<usize>],
     epochs: &'a [Epochs],
@@ -857,7 +862,7 @@ fn rate_component(
     // Slots: the component's groups, then its instruments.
     let steps: Vec<&Steps> = groups
         .iter()
-        .map(|&g| &ctx.group_steps[g])
+        .map(|&g| ctx.group_steps[g])
         .chain(insts.iter().map(|&i| &ctx.inst_steps[i]))
         .collect();
     // Hours where a class starts, hours with a change inside them, and the

@@ -244,6 +244,7 @@ pub fn forecasts_unexplained(
         first.from.min(second.from),
         first.to.max(second.to),
     );
+    let steps: Vec<&Steps> = steps.iter().collect();
     let a = super::engine::rate_sharing(&prepared, first, &steps)?;
     super::check_request(second)?;
     let mut prepared = super::prepare::Prepared::new(estate, book, second.from, second.to, opts)?;
@@ -271,15 +272,15 @@ pub struct Reusable {
 }
 
 /// The pools' steps of `p` over `[from, to)`, as [`super::engine::group_steps`]
-/// makes them, each taken from `like` (made from the estate `like.0` over
-/// the same span) where the pool's resource and deployments are the same
-/// there (every resource the same, so the pools are numbered alike).
-fn pool_steps(
+/// makes them, each borrowed from `like` (made from the estate `like.0`
+/// over the same span) where the pool's resource and deployments are the
+/// same there (every resource the same, so the pools are numbered alike).
+fn pool_steps<'s>(
     p: &super::prepare::Prepared,
     from: Time,
     to: Time,
-    like: Option<(&Estate, &Reusable)>,
-) -> Vec<Steps> {
+    like: Option<(&Estate, &'s Reusable)>,
+) -> Vec<Cow<'s, Steps>> {
     let like =
         like.filter(|(e, s)| s.from == from && s.to == to && e.resources == p.estate.resources);
     p.groups
@@ -296,9 +297,9 @@ fn pool_steps(
                         .iter()
                         .zip(&g.deployments)
                         .all(|(&a, &b)| e.deployments[a] == p.estate.deployments[b]))
-                .then(|| s.steps[j].clone())
+                .then(|| Cow::Borrowed(&s.steps[j]))
             });
-            same.unwrap_or_else(|| p.pool_steps(g, from, to))
+            same.unwrap_or_else(|| Cow::Owned(p.pool_steps(g, from, to)))
         })
         .collect()
 }
@@ -355,7 +356,8 @@ pub fn forecasts_unexplained_like(
         None => (first.from, first.to),
     };
     let steps = pool_steps(&prepared, from, to, like);
-    let a = super::engine::rate_sharing(&prepared, first, &steps)?;
+    let refs: Vec<&Steps> = steps.iter().map(|s| s.as_ref()).collect();
+    let a = super::engine::rate_sharing(&prepared, first, &refs)?;
     let mut windows = Vec::new();
     if keep {
         windows.push((first.from, first.to, prepared.kept()));
@@ -366,7 +368,7 @@ pub fn forecasts_unexplained_like(
             if keep {
                 windows.push((second.from, second.to, prepared.kept()));
             }
-            Some(super::engine::rate_sharing(&prepared, second, &steps)?)
+            Some(super::engine::rate_sharing(&prepared, second, &refs)?)
         }
         None => None,
     };
@@ -374,7 +376,7 @@ pub fn forecasts_unexplained_like(
         from,
         to,
         groups: prepared.groups.clone(),
-        steps,
+        steps: steps.into_iter().map(Cow::into_owned).collect(),
         windows,
         book: book as *const PriceBook as usize,
         opts: opts.clone(),
