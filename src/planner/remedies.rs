@@ -305,7 +305,12 @@ pub struct Pricer<'a> {
     pub now: Time,
     from: Time,
     h_to: Time,
+    /// The slice's figures as it is, per lifetime (what a draft rated on
+    /// the whole slice, or one that changes nothing, compares with).
     base: Memo<(Time, bool), Arc<Figures>>,
+    /// The slice's horizon as it is, rated once whatever the lifetime:
+    /// what every draft's cost a day starts from.
+    base_horizon: Memo<(), Arc<Forecast>>,
     /// The current estate's parts by the keys a remedy touches, with their
     /// figures per lifetime (what-ifs rate only the part they change).
     parts: Memo<BTreeSet<Key>, Arc<Part>>,
@@ -747,6 +752,7 @@ impl<'a> Pricer<'a> {
             from,
             h_to,
             base: Memo::new(),
+            base_horizon: Memo::new(),
             parts: Memo::new(),
             profiles: Memo::new(),
             checked: OnceLock::new(),
@@ -938,12 +944,27 @@ impl<'a> Pricer<'a> {
             .get_or_try(&key, || Ok(Arc::new(self.figures(&self.estate, lifetime)?)))
     }
 
+    /// The slice's horizon forecast as it is (amortized), rated once: the
+    /// horizon [`Pricer::figures`] rates, without the rest of a lifetime.
+    fn base_horizon(&self) -> Result<Arc<Forecast>, PlanError> {
+        self.base_horizon.get_or_try(&(), || {
+            let h = self.request(self.from, self.h_to, Basis::Amortized);
+            let (f, _, _) = rating::whatif::forecasts_unexplained_like(
+                &self.estate,
+                self.book,
+                &h,
+                None,
+                &self.opts,
+                None,
+                false,
+            )?;
+            Ok(Arc::new(f))
+        })
+    }
+
     /// The doing-nothing forecast of the horizon (amortized).
     pub fn horizon_forecast(&self) -> Result<Forecast, PlanError> {
-        Ok(self
-            .baseline(Lifetime::OpenEnded { assumed_months: 12 })?
-            .horizon
-            .clone())
+        Ok(self.base_horizon()?.as_ref().clone())
     }
 
     /// Prices a draft: `None` when its changes would leave the estate
@@ -955,14 +976,15 @@ impl<'a> Pricer<'a> {
     /// the refund limit), before and after, and its figures are the
     /// differences; the part as it is is rated once per set of keys. A
     /// draft whose objects can't be placed in keys, or whose part fails to
-    /// rate, is rated on the whole slice.
+    /// rate, is rated on the whole slice. A draft that changes nothing
+    /// saves nothing and commits nothing.
     pub fn price(
         &self,
         d: Draft,
         focus: &Focus,
         lifetime: Lifetime,
     ) -> Result<Option<Remedy>, PlanError> {
-        let base = self.baseline(lifetime)?;
+        let base = self.base_horizon()?;
         let added: Vec<String> = d
             .changes
             .iter()
@@ -976,14 +998,8 @@ impl<'a> Pricer<'a> {
             .changes
             .is_empty()
         {
-            let cpd = self.focus_cost(&base.horizon, focus, &[]) / self.days();
-            let fig = &base;
-            (
-                base.life - fig.life,
-                base.horizon.totals.total() - fig.horizon.totals.total(),
-                cpd,
-                fig.after_horizon - base.after_horizon,
-            )
+            let cpd = self.focus_cost(&base, focus, &[]) / self.days();
+            (Decimal::ZERO, Decimal::ZERO, cpd, Decimal::ZERO)
         } else if let Some(part) = self.price_in_part(&d.changes, focus, lifetime, &base, &added) {
             match part {
                 Some(figures) => figures,
@@ -994,6 +1010,7 @@ impl<'a> Pricer<'a> {
             if crate::domain::validate::validate(&e).is_err() {
                 return Ok(None);
             }
+            let base = self.baseline(lifetime)?;
             let fig = self.figures(&e, lifetime)?;
             let cpd = self.focus_cost(&fig.horizon, focus, &added) / self.days();
             (
@@ -1081,7 +1098,7 @@ impl<'a> Pricer<'a> {
         edits: &[Edit],
         focus: &Focus,
         lifetime: Lifetime,
-        base: &Figures,
+        base: &Forecast,
         added: &[String],
     ) -> Option<Option<(Decimal, Decimal, Decimal, Decimal)>> {
         // Notifications share remedies (a purchase answers an overage and
@@ -1130,7 +1147,7 @@ impl<'a> Pricer<'a> {
             Err(()) => return None,
         };
         let cur = self.part_figures(&part, lifetime)?;
-        let cpd = (self.focus_cost(&base.horizon, focus, added)
+        let cpd = (self.focus_cost(base, focus, added)
             - self.focus_cost(&cur.horizon, focus, added)
             + fig.charges.focus_cost(&part.names, focus, added))
             / self.days();
