@@ -182,7 +182,20 @@ pub fn rate_detail(
 ) -> Result<Rated, RatingError> {
     let steps = group_steps(p, req.from, req.to);
     let steps: Vec<&Steps> = steps.iter().collect();
-    rate_steps(p, req, want, overage, &steps)
+    rate_steps(p, req, want, overage, &steps, true)
+}
+
+/// [`rate_detail`] with every reservation taken on its own, never a
+/// scope's reservations together as a chain: what the chains must equal.
+#[cfg(test)]
+pub(crate) fn rate_detail_unchained(
+    p: &Prepared,
+    req: &Request,
+    want: Detail,
+) -> Result<Rated, RatingError> {
+    let steps = group_steps(p, req.from, req.to);
+    let steps: Vec<&Steps> = steps.iter().collect();
+    rate_steps(p, req, want, None, &steps, false)
 }
 
 /// Each pool's deployed PTUs as a step function, from the deployments
@@ -208,7 +221,7 @@ pub fn rate_sharing(
     req: &Request,
     steps: &[&Steps],
 ) -> Result<Forecast, RatingError> {
-    rate_steps(p, req, Detail::NONE, None, steps).map(|(f, _, _)| f)
+    rate_steps(p, req, Detail::NONE, None, steps, true).map(|(f, _, _)| f)
 }
 
 fn rate_steps(
@@ -217,6 +230,7 @@ fn rate_steps(
     want: Detail,
     mut overage: Option<&mut Vec<OverageClass>>,
     group_steps: &[&Steps],
+    chains: bool,
 ) -> Result<Rated, RatingError> {
     let from_h = hour_index(req.from);
     let to_h = hour_index(req.to);
@@ -348,6 +362,7 @@ fn rate_steps(
                 commit_group: &commit_group,
                 epochs: &epochs,
                 sets: &sets,
+                chains,
             },
             &mut Acc {
                 sums: &mut sums,
@@ -750,6 +765,10 @@ struct ComponentCtx<'a> {
     epochs: &'a [Epochs],
     /// The groups each scope holds, by the index the epochs give.
     sets: &'a [Vec<usize>],
+    /// Whether a scope's reservations may be taken together as a chain
+    /// (where the sets of a level never overlap); without, each
+    /// reservation takes on its own (the same figures: tests compare).
+    chains: bool,
 }
 
 struct Acc<'a> {
@@ -981,6 +1000,21 @@ fn rate_component(
         }
         ok
     };
+    // With the split asked for: the pools of each set that are split, as
+    // (position in the set, local pool).
+    let set_tracked: Vec<Vec<(usize, usize)>> = local_sets
+        .iter()
+        .map(|gs| {
+            gs.iter()
+                .enumerate()
+                .filter(|x| track[*x.1])
+                .map(|(k, &l)| (k, l))
+                .collect()
+        })
+        .collect();
+    // What a chain's takes took from its split pools: (take, pool, PTU-minutes).
+    let mut chain_shares: Vec<(usize, usize, i64)> = Vec::new();
+    let mut prev: Vec<i64> = Vec::new();
     let mut chains: Vec<ChainCache> = (0..local_sets.len())
         .map(|_| ChainCache::default())
         .collect();
@@ -1161,7 +1195,7 @@ fn rate_component(
             order.extend_from_slice(l);
         }
         idle_of.clear();
-        if disjoint && !tracking {
+        if disjoint && ctx.chains {
             // Chains: the runs of one scope (sets are those of one level).
             for l in by_level.iter_mut() {
                 l.sort_by_key(|&(_, rank, _, e)| local_epochs[rank][e].2);
@@ -1182,8 +1216,13 @@ fn rate_component(
                 chain_caps.clear();
                 chain_caps.extend(order[j0..j1].iter().map(|x| x.2));
                 let cache = &mut chains[set];
+                let tracked: &[(usize, usize)] = if tracking { &set_tracked[set] } else { &[] };
+                chain_shares.clear();
                 match cache.find(&rem, gs, &chain_caps) {
-                    Found::All(hit) => {
+                    // (The pools after each take are needed for the split.)
+                    Found::All(hit) if tracked.is_empty() || !hit.states.is_empty() => {
+                        let takes = 0..chain_caps.len();
+                        shares_of(&hit.input, &hit.states, takes, tracked, &mut chain_shares);
                         for (k, &g) in gs.iter().enumerate() {
                             rem[g] = hit.output[k];
                         }
@@ -1202,6 +1241,7 @@ fn rate_component(
                         let mut from = 0;
                         if let Found::First(c, k) = found {
                             from = k;
+                            shares_of(&chain_in, &c.states, 0..k, tracked, &mut chain_shares);
                             covs.extend_from_slice(&c.covs[..k]);
                             states.extend_from_slice(&c.states[..k * sz]);
                             cur.extend_from_slice(&states[(k - 1) * sz..]);
@@ -1211,9 +1251,16 @@ fn rate_component(
                         // Each take leaves exactly what it did not cover.
                         let mut elig: i64 =
                             chain_in.iter().sum::<i64>() - covs[start..].iter().sum::<i64>();
-                        for &cap in &chain_caps[from..] {
+                        for (t, &cap) in chain_caps.iter().enumerate().skip(from) {
                             let cov = cap.min(elig);
+                            prev.clear();
+                            prev.extend(tracked.iter().map(|&(k, _)| cur[k]));
                             take_dense(&mut cur, cov, elig, &mut scratch);
+                            for (&(k, l), &before) in tracked.iter().zip(&prev) {
+                                if before > cur[k] {
+                                    chain_shares.push((t, l, before - cur[k]));
+                                }
+                            }
                             covs.push(cov);
                             elig -= cov;
                             if keep {
@@ -1234,6 +1281,22 @@ fn rate_component(
                             &covs[start..],
                         );
                     }
+                }
+                // Each take's shares in the split pools, at its amortized
+                // cost per PTU-minute (as a reservation taking alone).
+                let mut per_minute = (usize::MAX, Decimal::ZERO);
+                for &(t, l, share) in &chain_shares {
+                    let (_, rank, cap, _) = order[j0 + t];
+                    let i = reservations[rank].1;
+                    if per_minute.0 != t {
+                        per_minute = (
+                            t,
+                            p.instruments[i].amortized(a, b)
+                                / Decimal::from(cap)
+                                / Decimal::from(n),
+                        );
+                    }
+                    cover.push((l, i, share, per_minute.1 * Decimal::from(share)));
                 }
                 j0 = j1;
             }
@@ -1443,6 +1506,36 @@ fn rate_component(
     }
     acc.pieces.extend(overage_pieces);
     acc.pieces.extend(pieces);
+}
+
+/// What the takes `takes` of a chain took from its split pools `tracked`
+/// ((position in the chain's set, pool)), read from the pools it was
+/// offered (`input`) and the pools after each take (`states`): (take, pool,
+/// PTU-minutes), the pools in their order within each take.
+fn shares_of(
+    input: &[i64],
+    states: &[i64],
+    takes: std::ops::Range<usize>,
+    tracked: &[(usize, usize)],
+    out: &mut Vec<(usize, usize, i64)>,
+) {
+    if tracked.is_empty() {
+        return;
+    }
+    let sz = input.len();
+    for t in takes {
+        let before = if t == 0 {
+            input
+        } else {
+            &states[(t - 1) * sz..t * sz]
+        };
+        let after = &states[t * sz..(t + 1) * sz];
+        for &(k, l) in tracked {
+            if before[k] > after[k] {
+                out.push((t, l, before[k] - after[k]));
+            }
+        }
+    }
 }
 
 /// The most pool values a chain keeps of the states between its takes
@@ -1778,6 +1871,61 @@ mod tests {
                     .enumerate()
                     .all(|(i, &v)| gs.contains(&i) || v == 7)
             );
+        }
+    }
+
+    /// A scope's reservations taken together as a chain split their
+    /// coverage among deployments exactly as each taking alone does: every
+    /// figure of the rating, the per-deployment split of the whole window
+    /// and of single deployments, on both generated shapes over the month
+    /// of their resizes.
+    #[test]
+    fn chains_split_coverage_as_reservations_taking_alone() {
+        use super::{Detail, Split, rate_detail, rate_detail_unchained};
+        use crate::generate::{Profile, generate_profile};
+        use crate::rating::{Basis, Bucket, Options, Request, prepare::Prepared};
+        let t = |s: &str| crate::domain::time::parse_time_arg(s).unwrap();
+        let book = crate::domain::prices::PriceBook::default_book();
+        let req = Request {
+            from: t("2026-12-01T00:00:00Z"),
+            to: t("2027-01-01T00:00:00Z"),
+            basis: Basis::Actual,
+            by: Bucket::Month,
+        };
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let e = generate_profile(300, 7, t("2027-01-01T00:00:00Z"), profile);
+            let p = Prepared::new(&e, &book, req.from, req.to, &Options::default()).unwrap();
+            let window = Detail {
+                periods: true,
+                split: Split::Window,
+            };
+            let chained = rate_detail(&p, &req, window, None).unwrap();
+            assert_eq!(
+                chained,
+                rate_detail_unchained(&p, &req, window).unwrap(),
+                "{profile:?}: the whole window's split"
+            );
+            let uses = chained.2.expect("the split");
+            let covered = uses.iter().filter(|u| !u.covered.is_empty()).count();
+            assert!(
+                covered > 10 && covered < uses.len(),
+                "{profile:?}: {covered} of {} deployments covered",
+                uses.len()
+            );
+            for u in uses.iter().step_by(37) {
+                let one = Detail {
+                    periods: false,
+                    split: Split::Deployment(u.index),
+                };
+                let chained = rate_detail(&p, &req, one, None).unwrap();
+                assert_eq!(
+                    chained,
+                    rate_detail_unchained(&p, &req, one).unwrap(),
+                    "{profile:?}: deployment {}",
+                    u.id
+                );
+                assert_eq!(chained.2.as_deref(), Some(std::slice::from_ref(u)));
+            }
         }
     }
 }
