@@ -649,43 +649,55 @@ pub fn preview_with(
             &bills(&edited, book, opts, from, to)?,
         ),
     };
-    let mut both = |from: Time, to: Time| -> Result<(rating::Totals, rating::Totals), String> {
-        let req = Request {
+    // The day after the change (resizes and deletions), the month, the
+    // next 30 days: the current estate's totals kept by the baseline, the
+    // edited estate's rated together over the hours they cover.
+    let day_from = match edit {
+        Edit::ResizeDeployment { at, .. } | Edit::DeleteDeployment { at, .. } => {
+            Some(ceil_hour(*at))
+        }
+        _ => None,
+    };
+    let windows: Vec<(Time, Time)> = day_from
+        .map(|h| (h, h + Duration::days(1)))
+        .into_iter()
+        .chain([month, next30])
+        .collect();
+    let reqs: Vec<Request> = windows
+        .iter()
+        .map(|&(from, to)| Request {
             from,
             to,
             basis: Basis::Actual,
             by: Bucket::Month,
-        };
-        let before = baseline
-            .totals(current_arc, book, &req, opts)
-            .map_err(|err| rating_words(current, &err))?;
-        let after = baseline
-            .totals_after(current_arc, &edited, parts.as_ref(), book, &req, opts)
-            .map_err(|err| rating_words(&edited, &err))?;
-        Ok((before, after))
-    };
-    let day = match edit {
-        Edit::ResizeDeployment { at, .. } | Edit::DeleteDeployment { at, .. } => {
-            let h = ceil_hour(*at);
-            let h1 = h + Duration::days(1);
-            let (before, after) = both(h, h1)?;
-            Some(DayEffect {
-                from: h,
-                before,
-                after,
-            })
-        }
-        _ => None,
-    };
-    let mut cmp = |(from, to): (Time, Time)| -> Result<Compare, String> {
-        let (before, after) = both(from, to)?;
-        Ok(Compare {
-            from,
-            to,
+        })
+        .collect();
+    let before = reqs
+        .iter()
+        .map(|req| baseline.totals(current_arc, book, req, opts))
+        .collect::<Result<Vec<rating::Totals>, _>>()
+        .map_err(|err| rating_words(current, &err))?;
+    let after = baseline
+        .totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts)
+        .map_err(|err| rating_words(&edited, &err))?;
+    let mut rated = windows.into_iter().zip(before).zip(after);
+    let day = day_from
+        .and_then(|_| rated.next())
+        .map(|((w, before), after)| DayEffect {
+            from: w.0,
+            before,
+            after,
+        });
+    let mut cmp = || {
+        let ((w, before), after) = rated.next().expect("a window per request");
+        Compare {
+            from: w.0,
+            to: w.1,
             before: before.total(),
             after: after.total(),
-        })
+        }
     };
+    let (month, next30) = (cmp(), cmp());
     let covers = covers(current, &edited, edit, book, opts, now)?;
     Ok(Preview {
         covers,
@@ -693,8 +705,8 @@ pub fn preview_with(
         charges,
         span: (from, to),
         day,
-        month: cmp(month)?,
-        next30: cmp(next30)?,
+        month,
+        next30,
         refund: checks.refund,
         blockers: checks.blockers,
         warnings: checks.warnings,

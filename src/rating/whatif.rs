@@ -486,9 +486,9 @@ impl Baseline {
 
     /// The totals of `edited` over `req`: the totals of `estate` (the
     /// baseline's) shifted by a rating of only the keys the edit touches
-    /// (`touched`: [`touched`] of the two estates), the current part's
-    /// totals rated once per request and kept. An edit that reaches every
-    /// key, or a touched part that fails to rate (a missing price: the whole
+    /// (`parts`: in the keys [`touched`] finds), the current part's totals
+    /// rated once per request and kept. An edit that reaches every key, or
+    /// a touched part that fails to rate (a missing price: the whole
     /// estate's rating names it), rates the whole edited estate.
     pub fn totals_after(
         &mut self,
@@ -499,31 +499,105 @@ impl Baseline {
         req: &Request,
         opts: &Options,
     ) -> Result<Totals, RatingError> {
-        let before = self.totals(estate, book, req, opts)?;
+        let mut all =
+            self.totals_after_all(estate, edited, parts, book, std::slice::from_ref(req), opts)?;
+        Ok(all.remove(0))
+    }
+
+    /// [`Baseline::totals_after`] of several windows, which may overlap:
+    /// the parts are rated once over each piece between the windows' ends
+    /// (totals are additive over whole hours), so overlapping windows cost
+    /// the hours they cover together, not each its own.
+    pub fn totals_after_all(
+        &mut self,
+        estate: &Arc<Estate>,
+        edited: &Estate,
+        parts: Option<&Parts>,
+        book: &PriceBook,
+        reqs: &[Request],
+        opts: &Options,
+    ) -> Result<Vec<Totals>, RatingError> {
+        let before = reqs
+            .iter()
+            .map(|r| self.totals(estate, book, r, opts))
+            .collect::<Result<Vec<Totals>, RatingError>>()?;
+        let whole = || {
+            reqs.iter()
+                .map(|r| forecast(edited, book, r, opts).map(|f| f.totals))
+                .collect()
+        };
         let Some(parts) = parts else {
-            return Ok(forecast(edited, book, req, opts)?.totals);
+            return whole();
         };
         let t = &parts.touched;
         if t.is_empty() {
             return Ok(before);
         }
-        let kept = self.parts.iter().find(|(k, r, _)| k == t && r == req);
-        let less = match kept {
-            Some((_, _, less)) => less.clone(),
-            None => {
-                let less = part_totals(&parts.current, book, req, opts);
-                if self.parts.len() >= KEPT {
-                    let _oldest = self.parts.remove(0);
+        // The windows of one basis cut at each other's ends: each piece
+        // rated once, each window shifted by the pieces it holds.
+        let mut pieces: Vec<(Request, Totals, Totals)> = Vec::new();
+        for req in reqs {
+            let mut cuts: Vec<Time> = reqs
+                .iter()
+                .filter(|r| r.basis == req.basis)
+                .flat_map(|r| [r.from, r.to])
+                .filter(|&c| req.from <= c && c <= req.to)
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            for w in cuts.windows(2) {
+                let piece = Request {
+                    from: w[0],
+                    to: w[1],
+                    ..req.clone()
+                };
+                if pieces
+                    .iter()
+                    .any(|(r, _, _)| (r.from, r.to, r.basis) == (piece.from, piece.to, piece.basis))
+                {
+                    continue;
                 }
-                self.parts.push((t.clone(), req.clone(), less.clone()));
-                less
+                let less = self.part_kept(parts, book, &piece, opts);
+                let more = part_totals(&parts.edited, book, &piece, opts);
+                let (Ok(less), Ok(more)) = (less, more) else {
+                    return whole();
+                };
+                pieces.push((piece, less, more));
             }
-        };
-        let more = part_totals(&parts.edited, book, req, opts);
-        match (less, more) {
-            (Ok(less), Ok(more)) => Ok(shifted(&before, &less, &more)),
-            _ => Ok(forecast(edited, book, req, opts)?.totals),
         }
+        Ok(reqs
+            .iter()
+            .zip(before)
+            .map(|(req, before)| {
+                pieces
+                    .iter()
+                    .filter(|(r, _, _)| {
+                        r.basis == req.basis && req.from <= r.from && r.to <= req.to
+                    })
+                    .fold(before, |t, (_, less, more)| shifted(&t, less, more))
+            })
+            .collect())
+    }
+
+    /// The current part's totals over `req`, rated once and kept for every
+    /// edit of its keys.
+    fn part_kept(
+        &mut self,
+        parts: &Parts,
+        book: &PriceBook,
+        req: &Request,
+        opts: &Options,
+    ) -> Result<Totals, RatingError> {
+        let t = &parts.touched;
+        if let Some((_, _, less)) = self.parts.iter().find(|(k, r, _)| k == t && r == req) {
+            return less.clone();
+        }
+        let less = part_totals(&parts.current, book, req, opts);
+        if self.parts.len() >= KEPT {
+            let _oldest = self.parts.remove(0);
+        }
+        self.parts.push((t.clone(), req.clone(), less.clone()));
+        less
     }
 }
 
@@ -659,6 +733,61 @@ mod tests {
                 &whole_again,
             );
             assert_eq!(b.parts.len(), 1, "{profile:?}: the part was kept");
+        }
+    }
+
+    /// Windows that overlap (a preview's day, month and next 30 days, one
+    /// on the other basis) rated together are each the whole edited
+    /// estate's rating; the current part is rated once per piece between
+    /// the windows' ends.
+    #[test]
+    fn overlapping_windows_rated_together_are_each_the_whole_rating() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        let h = |days: i64, hours: i64| base + Duration::days(days) + Duration::hours(hours);
+        let reqs = [
+            monthly(h(0, 2), h(1, 2), Basis::Actual),
+            monthly(h(-12, 0), h(19, 0), Basis::Actual),
+            monthly(h(0, 0), h(30, 0), Basis::Actual),
+            monthly(h(0, 0), h(30, 0), Basis::Amortized),
+        ];
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let current = generate_profile(400, 3, base, profile);
+            let mut edited = current.clone();
+            let d = &mut edited.deployments[5];
+            let last = d.sizes.last().expect("created").clone();
+            d.sizes.push(Size {
+                at: last.at.max(base) + Duration::minutes(67),
+                ptu: last.ptu + 50,
+                approximate: false,
+            });
+            d.deleted = None;
+            let t = touched(&current, &edited).expect("touches some keys");
+            let arc = Arc::new(current.clone());
+            let mut b = Baseline::default();
+            let after = b
+                .totals_after_all(
+                    &arc,
+                    &edited,
+                    Some(&Parts::new(&current, &edited, t)),
+                    &book,
+                    &reqs,
+                    &opts,
+                )
+                .unwrap();
+            for (req, after) in reqs.iter().zip(&after) {
+                let whole = forecast(&edited, &book, req, &opts).unwrap().totals;
+                assert_ne!(
+                    whole,
+                    forecast(&current, &book, req, &opts).unwrap().totals,
+                    "{profile:?} {req:?}: the edit changes the totals"
+                );
+                close(after, &whole);
+            }
+            // Actual: cut at 12 days before, 0, 2 h, 1 day 2 h, 19 and 30
+            // days: five pieces; amortized: one.
+            assert_eq!(b.parts.len(), 6, "{profile:?}");
         }
     }
 
