@@ -544,7 +544,7 @@ impl<'a> Prepared<'a> {
         to: Time,
         opts: &Options,
     ) -> Result<Prepared<'a>, RatingError> {
-        Prepared::prepare(estate, book, from, to, opts, None)
+        Prepared::prepare(estate, book, from, to, opts, None, None)
     }
 
     /// [`Prepared::new`] of `[from, to)` of an estate whose resources, own
@@ -562,7 +562,23 @@ impl<'a> Prepared<'a> {
         opts: &Options,
         kept: &Kept,
     ) -> Result<Prepared<'a>, RatingError> {
-        Prepared::prepare(estate, book, from, to, opts, Some(kept))
+        Prepared::prepare(estate, book, from, to, opts, Some(kept), None)
+    }
+
+    /// [`Prepared::new`], or [`Prepared::new_like`] with `kept`, of an
+    /// estate whose pools are `groups`: those a window of the same estate
+    /// prepared before holds (pools depend on the estate alone), so that a
+    /// second window need not group the deployments again.
+    pub fn with_pools(
+        estate: &'a Estate,
+        book: &PriceBook,
+        from: Time,
+        to: Time,
+        opts: &Options,
+        kept: Option<&Kept>,
+        groups: Vec<Group>,
+    ) -> Result<Prepared<'a>, RatingError> {
+        Prepared::prepare(estate, book, from, to, opts, kept, Some(groups))
     }
 
     fn prepare(
@@ -572,12 +588,13 @@ impl<'a> Prepared<'a> {
         to: Time,
         opts: &Options,
         like: Option<&Kept>,
+        groups: Option<Vec<Group>>,
     ) -> Result<Prepared<'a>, RatingError> {
         let like = like.filter(|k| k.from == from && k.to == to && k.made.opts == *opts);
         let book = book.over(&estate.prices);
         let scopes = ScopeIndex::new(estate);
         let res_index = resource_index(estate);
-        let groups = pools(estate, |id| res_index[id]);
+        let groups = groups.unwrap_or_else(|| pools(estate, |id| res_index[id]));
 
         // Terms far enough out that every charge reaching into the window is known:
         // an amortized spread starts at the midnight before its instant.
@@ -875,10 +892,17 @@ impl<'a> Prepared<'a> {
     /// [`Prepared::new`] of `[from, to)` of an estate whose resources,
     /// commitments, reservations, own prices, billing accounts and
     /// management groups are those of the estate `kept` was prepared from,
-    /// over the same window with the same book and options: its pools made,
-    /// its instruments those kept (they read nothing else).
-    pub fn with_kept(estate: &'a Estate, from: Time, to: Time, kept: &Kept) -> Prepared<'a> {
-        let groups = pools(estate, |id| kept.resources[id]);
+    /// over the same window with the same book and options: its pools made
+    /// (or `groups`, as [`Prepared::with_pools`] takes them), its
+    /// instruments those kept (they read nothing else).
+    pub fn with_kept(
+        estate: &'a Estate,
+        from: Time,
+        to: Time,
+        kept: &Kept,
+        groups: Option<Vec<Group>>,
+    ) -> Prepared<'a> {
+        let groups = groups.unwrap_or_else(|| pools(estate, |id| kept.resources[id]));
         let index = Index::new(&groups, kept.index.clone(), estate.deployments.len());
         Prepared {
             estate,

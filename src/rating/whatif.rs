@@ -332,7 +332,11 @@ pub fn forecasts_unexplained_like(
     let instruments_alike = frame_alike.is_some_and(|(e, _)| {
         e.commitments == estate.commitments && e.reservations == estate.reservations
     });
-    let prepare = |req: &Request| -> Result<super::prepare::Prepared, RatingError> {
+    // The second window takes the first's pools (they depend on the
+    // estate alone).
+    let prepare = |req: &Request,
+                   groups: Option<Vec<super::prepare::Group>>|
+     -> Result<super::prepare::Prepared, RatingError> {
         super::check_request(req)?;
         let kept = frame_alike.and_then(|(_, s)| {
             s.windows
@@ -340,17 +344,21 @@ pub fn forecasts_unexplained_like(
                 .find(|w| w.0 == req.from && w.1 == req.to)
                 .map(|w| &w.2)
         });
-        let mut prepared = match kept {
-            Some(k) if instruments_alike => {
-                super::prepare::Prepared::with_kept(estate, req.from, req.to, k)
+        use super::prepare::Prepared;
+        let mut prepared = match (kept, groups) {
+            (Some(k), groups) if instruments_alike => {
+                Prepared::with_kept(estate, req.from, req.to, k, groups)
             }
-            Some(k) => super::prepare::Prepared::new_like(estate, book, req.from, req.to, opts, k)?,
-            None => super::prepare::Prepared::new(estate, book, req.from, req.to, opts)?,
+            (k, Some(groups)) => {
+                Prepared::with_pools(estate, book, req.from, req.to, opts, k, groups)?
+            }
+            (Some(k), None) => Prepared::new_like(estate, book, req.from, req.to, opts, k)?,
+            (None, None) => Prepared::new(estate, book, req.from, req.to, opts)?,
         };
         prepared.explain = false;
         Ok(prepared)
     };
-    let prepared = prepare(first)?;
+    let prepared = prepare(first, None)?;
     let (from, to) = match second {
         Some(s) => (first.from.min(s.from), first.to.max(s.to)),
         None => (first.from, first.to),
@@ -364,7 +372,7 @@ pub fn forecasts_unexplained_like(
     }
     let b = match second {
         Some(second) => {
-            let prepared = prepare(second)?;
+            let prepared = prepare(second, Some(prepared.groups.clone()))?;
             if keep {
                 windows.push((second.from, second.to, prepared.kept()));
             }
