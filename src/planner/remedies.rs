@@ -405,6 +405,17 @@ impl Names {
     }
 }
 
+impl Priced {
+    fn of(fig: &Figures, names: &Names) -> Priced {
+        Priced {
+            horizon_total: fig.horizon.totals.total(),
+            life: fig.life,
+            after_horizon: fig.after_horizon,
+            charges: Charges::of(&fig.horizon, names),
+        }
+    }
+}
+
 impl Charges {
     fn of(f: &Forecast, names: &Names) -> Charges {
         let mut more: Vec<String> = Vec::new();
@@ -1113,12 +1124,18 @@ impl<'a> Pricer<'a> {
                 return Ok(None);
             }
             let part = self.part(&keys);
-            let fig = self
+            // Ratings never read a deployment's model or version: new
+            // versions leave the part's figures as they are.
+            let versions_only = edits.iter().all(|e| matches!(e, Edit::ModelVersion { .. }));
+            let priced = self
                 .with_edited(&part, edits, |edited| {
                     // The part as it is, rated over the same windows: the
                     // pools the changes leave alone keep its steps, and its
                     // instruments serve when only deployments change.
                     let cur = self.part_figures(&part, lifetime);
+                    if versions_only && let Some(cur) = &cur {
+                        return Ok(Priced::of(cur, &part.names));
+                    }
                     let like = cur
                         .as_ref()
                         .and_then(|c| c.reuse.as_ref())
@@ -1130,15 +1147,10 @@ impl<'a> Pricer<'a> {
                         like,
                         false,
                     )
+                    .map(|fig| Priced::of(&fig, &part.names))
                 })
                 .ok_or(())?
                 .map_err(|_| ())?;
-            let priced = Priced {
-                horizon_total: fig.horizon.totals.total(),
-                life: fig.life,
-                after_horizon: fig.after_horizon,
-                charges: Charges::of(&fig.horizon, &part.names),
-            };
             Ok(Some((part, Arc::new(priced))))
         });
         let (part, fig) = match rated {
