@@ -323,6 +323,9 @@ pub struct Pricer<'a> {
     /// Drafts' changes already rated, by lifetime: the part they touch and
     /// its figures with them made (`None`: they leave the estate invalid).
     edited: EditedFigures,
+    /// The instruments of the last explanation's probe (the slice's
+    /// resources, the horizon's window), for the next probe to take.
+    explained: Mutex<Option<rating::prepare::Kept>>,
     /// Copies of parts' estates (by the part's address) to make a what-if's
     /// changes in: one is taken out while in use and put back with the
     /// changes undone (a copy of the part for every what-if cost as much as
@@ -768,6 +771,7 @@ impl<'a> Pricer<'a> {
             profiles: Memo::new(),
             checked: OnceLock::new(),
             edited: Memo::new(),
+            explained: Mutex::new(None),
             scratch: Mutex::new(Vec::new()),
         }
     }
@@ -1574,7 +1578,22 @@ impl Pricer<'_> {
                 continue;
             }
             let req = self.request(self.from, self.h_to, Basis::Actual);
-            let f = rating::forecast(&probe, self.book, &req, &self.opts)?;
+            rating::check_request(&req)?;
+            // Probes share most of their instruments (reservations scoped
+            // wide hold many resources): each takes those of the last
+            // probe rated that are the same.
+            let prepared = {
+                use rating::prepare::Prepared;
+                let last = lock(&self.explained).take();
+                match &last {
+                    Some(k) => {
+                        Prepared::new_like(&probe, self.book, req.from, req.to, &self.opts, k)?
+                    }
+                    None => Prepared::new(&probe, self.book, req.from, req.to, &self.opts)?,
+                }
+            };
+            let f = rating::engine::rate(&prepared, &req)?;
+            *lock(&self.explained) = Some(prepared.kept());
             if let Some(w) = f
                 .windows
                 .iter()
