@@ -939,6 +939,37 @@ mod tests {
         }
     }
 
+    /// Remedies price a draft that only updates model versions as the
+    /// estate as it is: a rating never reads a deployment's model or
+    /// version.
+    #[test]
+    fn a_deployments_model_and_version_change_no_rating() {
+        let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+        let book = PriceBook::default_book();
+        let opts = Options::default();
+        let (a, _, b) = horizon_and_rest(base);
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let e = generate_profile(300, 5, base, profile);
+            let mut x = e.clone();
+            for (i, d) in x.deployments.iter_mut().enumerate() {
+                d.version = format!("v{i}");
+                if i % 2 == 0 {
+                    d.model = "another-model".into();
+                }
+            }
+            for basis in [Basis::Amortized, Basis::Actual] {
+                let req = monthly(a, b, basis);
+                let was = forecast(&e, &book, &req, &opts).unwrap();
+                assert!(was.totals.total() > Decimal::ZERO);
+                assert_eq!(
+                    forecast(&x, &book, &req, &opts).unwrap(),
+                    was,
+                    "{profile:?} {basis:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn prices_and_scopes_touch_every_key_and_nothing_touches_none() {
         let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
