@@ -317,16 +317,29 @@ pub fn evaluate(
         basis: Basis::Actual,
         by: Bucket::Month,
     };
-    let (horizon_forecast, bills) = rating::forecast_billed(estate, book, &req, &ctx.opts)?;
-    let horizon_f = &horizon_forecast;
     let mut earliest = from;
     estate.for_each_time(|t| earliest = earliest.min(t));
     let history_from = floor_hour(earliest.max(from - Duration::days(730)));
-    let history = if history_from < from {
-        Some(ctx.rate(estate, history_from, to)?)
-    } else {
-        None
-    };
+    // The history is rated on a thread of its own while the horizon is
+    // rated and expiries are found (which read neither); errors are
+    // reported in that order, horizon first.
+    let (billed, history, expiries) = std::thread::scope(|s| {
+        let history = s.spawn(|| {
+            (history_from < from)
+                .then(|| ctx.rate(estate, history_from, to))
+                .transpose()
+        });
+        let billed = rating::forecast_billed(estate, book, &req, &ctx.opts);
+        let expiries = billed.as_ref().ok().map(|_| expiring(&ctx, &mut out));
+        let history = history
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (billed, history, expiries)
+    });
+    let (horizon_forecast, bills) = billed?;
+    let horizon_f = &horizon_forecast;
+    let history = history?;
+    let expiries = expiries.expect("found once the horizon is rated")?;
     // The history's windows by kind and subject, in order.
     let mut by_subject: std::collections::HashMap<(WindowKind, &str), Vec<&Window>> =
         std::collections::HashMap::new();
@@ -361,7 +374,6 @@ pub fn evaluate(
         }
         start
     };
-    let expiries = expiring(&ctx, &mut out)?;
     windows(
         &ctx,
         horizon_f,
