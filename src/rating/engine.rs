@@ -624,9 +624,10 @@ struct PoolRun {
     vals: Vec<(usize, i64)>,
     usage: i64,
     hours: i64,
-    /// PTU-minutes paying the hourly rate, and their cost x 60.
+    /// PTU-minutes paying the hourly rate, and the rate (one per
+    /// component: its region and type).
     hourly_minutes: i64,
-    hourly_cost_x60: Decimal,
+    unit: Decimal,
     /// Per instrument: the PTU-minutes it covered and their amortized cost.
     covered: Vec<(usize, i64, Decimal)>,
 }
@@ -639,7 +640,7 @@ impl PoolRun {
         self.hours += hours;
         if rem > 0 {
             self.hourly_minutes += rem * hours;
-            self.hourly_cost_x60 += unit * Decimal::from(rem) * nd;
+            self.unit = unit;
         }
         for &(_, i, m, cost) in cover {
             match self.covered.iter_mut().find(|c| c.0 == i) {
@@ -662,13 +663,15 @@ impl PoolRun {
         // share is rounded once (exact where it divides), a cost share
         // once more only where the product outgrows 28 digits.
         let usage = Decimal::from(self.usage);
+        // The cost x 60 of the minutes paying the hourly rate, exact.
+        let hourly_cost_x60 = self.unit * Decimal::from(self.hourly_minutes);
         for &(d, u) in &self.vals {
             let ud = Decimal::from(u);
             let share = |m: i64| Decimal::from(i128::from(u) * i128::from(m)) / usage;
             let e = sums.entry((d, self.bucket)).or_default();
             e.deployed += u * self.hours;
             e.hourly_minutes += share(self.hourly_minutes);
-            e.hourly_cost_x60 += ud * self.hourly_cost_x60 / usage;
+            e.hourly_cost_x60 += ud * hourly_cost_x60 / usage;
             for &(i, m, cost) in &self.covered {
                 let c = e.covered.entry(i).or_default();
                 c.0 += share(m);
@@ -677,7 +680,6 @@ impl PoolRun {
         }
         self.hours = 0;
         self.hourly_minutes = 0;
-        self.hourly_cost_x60 = Decimal::ZERO;
         self.covered.clear();
     }
 
