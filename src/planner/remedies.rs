@@ -323,9 +323,9 @@ pub struct Pricer<'a> {
     /// Drafts' changes already rated, by lifetime: the part they touch and
     /// its figures with them made (`None`: they leave the estate invalid).
     edited: EditedFigures,
-    /// The instruments of the last explanation's probe (the slice's
-    /// resources, the horizon's window), for the next probe to take.
-    explained: Mutex<Option<rating::prepare::Kept>>,
+    /// The last explanation's probe and what its rating kept (the slice's
+    /// resources, the horizon's window), for the next explanation to take.
+    explained: Mutex<Option<(Estate, rating::prepare::Kept)>>,
     /// Copies of parts' estates (by the part's address) to make a what-if's
     /// changes in: one is taken out while in use and put back with the
     /// changes undone (a copy of the part for every what-if cost as much as
@@ -1552,20 +1552,39 @@ impl Pricer<'_> {
             return Ok(out);
         };
         let scopes = rating::prepare::ScopeIndex::new(&self.estate);
-        // One probe, its deployments those of each type in turn.
-        let mut probe = Estate {
-            managed_compute: self.estate.managed_compute.clone(),
-            ..instruments_only(
-                &self.estate,
-                |c| c.resource == resource,
-                |r| {
-                    r.refunded_at.is_some()
-                        || std::iter::once(&r.scope)
-                            .chain(r.scope_changes.iter().map(|c| &c.scope))
-                            .any(|s| scopes.contains(s, res))
+        // One probe, its deployments those of each type in turn: the last
+        // explanation's (the slice without deployments, quotas and
+        // capacities) with this resource's instruments, and what its last
+        // rating kept.
+        let (mut probe, mut last) = match lock(&self.explained).take() {
+            Some((probe, kept)) => (probe, Some(kept)),
+            None => (
+                Estate {
+                    managed_compute: self.estate.managed_compute.clone(),
+                    ..instruments_only(&self.estate, |_| false, |_| false)
                 },
-            )
+                None,
+            ),
         };
+        probe.commitments = self
+            .estate
+            .commitments
+            .iter()
+            .filter(|c| c.resource == resource)
+            .cloned()
+            .collect();
+        probe.reservations = self
+            .estate
+            .reservations
+            .iter()
+            .filter(|r| {
+                r.refunded_at.is_some()
+                    || std::iter::once(&r.scope)
+                        .chain(r.scope_changes.iter().map(|c| &c.scope))
+                        .any(|s| scopes.contains(s, res))
+            })
+            .cloned()
+            .collect();
         for sku in [Sku::Regional, Sku::DataZone, Sku::Global] {
             probe.deployments = self
                 .estate
@@ -1584,7 +1603,6 @@ impl Pricer<'_> {
             // probe rated that are the same.
             let prepared = {
                 use rating::prepare::Prepared;
-                let last = lock(&self.explained).take();
                 match &last {
                     Some(k) => {
                         Prepared::new_like(&probe, self.book, req.from, req.to, &self.opts, k)?
@@ -1593,7 +1611,7 @@ impl Pricer<'_> {
                 }
             };
             let f = rating::engine::rate(&prepared, &req)?;
-            *lock(&self.explained) = Some(prepared.kept());
+            last = Some(prepared.kept());
             if let Some(w) = f
                 .windows
                 .iter()
@@ -1601,6 +1619,9 @@ impl Pricer<'_> {
             {
                 out.push((sku, w.explanation.clone()));
             }
+        }
+        if let Some(kept) = last {
+            *lock(&self.explained) = Some((probe, kept));
         }
         Ok(out)
     }
