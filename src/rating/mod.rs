@@ -50,7 +50,9 @@
 //! chain, and a chain offered the same pools and capacities as in an hour
 //! already rated leaves what it left then; a change in one of its pools
 //! changes the sum every share is divided by, so the chain is taken again,
-//! at pools x reservations of the chain. Where both grow with the estate, as
+//! at pools x reservations of the chain (with the per-deployment split
+//! asked for, each take's shares of the split pools are read from the pools
+//! before and after it). Where both grow with the estate, as
 //! the change events do, the work grows about as the cube of its size
 //! (README, "Growth with the estate's size").
 //! A deliberately naive engine ([`reference`], behind the `reference`
