@@ -333,10 +333,34 @@ pub struct Pricer<'a> {
     scratch: Mutex<Vec<(usize, Estate)>>,
 }
 
-/// Puts back in `e` what edits changed of `was`, the estate it was a copy
-/// of (edits change only resources, deployments, commitments and
-/// reservations).
-fn put_back(e: &mut Estate, was: &Estate) {
+/// Puts back in `e` what `edits` changed of `was`, the estate it was a
+/// copy of: each list an edit can change (a deployment's edit changes only
+/// deployments, a commitment's only commitments, a reservation's only
+/// reservations; a resource's purge or recovery any of them).
+fn put_back(e: &mut Estate, was: &Estate, edits: &[Edit]) {
+    let (mut resources, mut deployments, mut commitments, mut reservations) =
+        (false, false, false, false);
+    for edit in edits {
+        match edit {
+            Edit::AddDeployment(_)
+            | Edit::DeleteDeployment { .. }
+            | Edit::ResizeDeployment { .. }
+            | Edit::ModelVersion { .. } => deployments = true,
+            Edit::CommitmentRenewal { .. }
+            | Edit::AddCommitment(_)
+            | Edit::CommitmentAddition { .. } => commitments = true,
+            Edit::AddReservation(_)
+            | Edit::ReplanReservation { .. }
+            | Edit::RemoveReservation { .. }
+            | Edit::ReservationScope { .. }
+            | Edit::ReservationRenewal { .. }
+            | Edit::Refund { .. }
+            | Edit::CancelRefund { .. } => reservations = true,
+            Edit::PurgeResource { .. } | Edit::RecoverResource { .. } => {
+                (resources, deployments, commitments, reservations) = (true, true, true, true)
+            }
+        }
+    }
     fn same<T: Clone + PartialEq>(v: &mut Vec<T>, was: &[T]) {
         v.truncate(was.len());
         for (x, w) in v.iter_mut().zip(was) {
@@ -347,10 +371,18 @@ fn put_back(e: &mut Estate, was: &Estate) {
         let n = v.len();
         v.extend_from_slice(&was[n..]);
     }
-    same(&mut e.resources, &was.resources);
-    same(&mut e.deployments, &was.deployments);
-    same(&mut e.commitments, &was.commitments);
-    same(&mut e.reservations, &was.reservations);
+    if resources {
+        same(&mut e.resources, &was.resources);
+    }
+    if deployments {
+        same(&mut e.deployments, &was.deployments);
+    }
+    if commitments {
+        same(&mut e.commitments, &was.commitments);
+    }
+    if reservations {
+        same(&mut e.reservations, &was.reservations);
+    }
     debug_assert!(e == was, "a part's copy put back as it was");
 }
 
@@ -1197,7 +1229,7 @@ impl<'a> Pricer<'a> {
         };
         let mut e = taken.unwrap_or_else(|| part.estate.clone());
         let out = super::edits::edit(&mut e, edits).map(|()| f(&e));
-        put_back(&mut e, &part.estate);
+        put_back(&mut e, &part.estate, edits);
         let mut pool = lock(&self.scratch);
         if pool.len() >= 4 {
             pool.remove(0);
