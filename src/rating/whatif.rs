@@ -662,6 +662,21 @@ mod tests {
         assert_eq!(minutes(a), minutes(b));
     }
 
+    /// `e` with its deployment `k` 50 PTU larger from `after` past its
+    /// last size or `base`, whichever is later, and not deleted.
+    fn resized(e: &Estate, k: usize, base: Time, after: Duration) -> Estate {
+        let mut x = e.clone();
+        let d = &mut x.deployments[k];
+        let last = d.sizes.last().expect("created").clone();
+        d.sizes.push(Size {
+            at: last.at.max(base) + after,
+            ptu: last.ptu + 50,
+            approximate: false,
+        });
+        d.deleted = None;
+        x
+    }
+
     #[test]
     fn a_what_if_rated_in_part_equals_the_whole_rating() {
         let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
@@ -675,17 +690,8 @@ mod tests {
         };
         for profile in [Profile::Spread, Profile::Concentrated] {
             let current = generate_profile(400, 3, base, profile);
-            let mut edited = current.clone();
             // A resize at an odd minute, and a larger reservation.
-            let d = &mut edited.deployments[5];
-            let at = d.sizes.last().expect("created").at.max(base) + Duration::minutes(67);
-            let ptu = d.sizes.last().expect("created").ptu + 50;
-            d.sizes.push(Size {
-                at,
-                ptu,
-                approximate: false,
-            });
-            d.deleted = None;
+            let mut edited = resized(&current, 5, base, Duration::minutes(67));
             edited.reservations[0].ptu += 50;
 
             let t = touched(&current, &edited).expect("touches some keys");
@@ -762,15 +768,7 @@ mod tests {
         ];
         for profile in [Profile::Spread, Profile::Concentrated] {
             let current = generate_profile(400, 3, base, profile);
-            let mut edited = current.clone();
-            let d = &mut edited.deployments[5];
-            let last = d.sizes.last().expect("created").clone();
-            d.sizes.push(Size {
-                at: last.at.max(base) + Duration::minutes(67),
-                ptu: last.ptu + 50,
-                approximate: false,
-            });
-            d.deleted = None;
+            let edited = resized(&current, 5, base, Duration::minutes(67));
             let t = touched(&current, &edited).expect("touches some keys");
             let arc = Arc::new(current.clone());
             let mut b = Baseline::default();
@@ -912,16 +910,7 @@ mod tests {
             x.commitments[0].ptu += 50;
             x.reservations.swap(4, 5);
             edits.push(("a larger commitment, two reservations swapped", x));
-            let mut x = e.clone();
-            let d = &mut x.deployments[7];
-            let last = d.sizes.last().expect("created").clone();
-            d.sizes.push(Size {
-                at: last.at.max(base) + Duration::minutes(61),
-                ptu: last.ptu + 50,
-                approximate: false,
-            });
-            d.deleted = None;
-            edits.push(("a resize", x));
+            edits.push(("a resize", resized(&e, 7, base, Duration::minutes(61))));
             for (what, x) in &edits {
                 let fresh = forecasts_unexplained(x, &book, &first, &second, &opts).unwrap();
                 let (h, rest, _) = forecasts_unexplained_like(
