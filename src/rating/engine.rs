@@ -1255,14 +1255,12 @@ fn rate_component(
                             chain_in.iter().sum::<i64>() - covs[start..].iter().sum::<i64>();
                         for (t, &cap) in chain_caps.iter().enumerate().skip(from) {
                             let cov = cap.min(elig);
-                            prev.clear();
-                            prev.extend(tracked.iter().map(|&(k, _)| cur[k]));
-                            take_dense(&mut cur, cov, elig, &mut scratch);
-                            for (&(k, l), &before) in tracked.iter().zip(&prev) {
-                                if before > cur[k] {
-                                    chain_shares.push((t, l, before - cur[k]));
-                                }
+                            if !tracked.is_empty() {
+                                prev.clear();
+                                prev.extend_from_slice(&cur);
                             }
+                            take_dense(&mut cur, cov, elig, &mut scratch);
+                            push_shares(t, &prev, &cur, tracked, &mut chain_shares);
                             covs.push(cov);
                             elig -= cov;
                             if keep {
@@ -1531,11 +1529,22 @@ fn shares_of(
         } else {
             &states[(t - 1) * sz..t * sz]
         };
-        let after = &states[t * sz..(t + 1) * sz];
-        for &(k, l) in tracked {
-            if before[k] > after[k] {
-                out.push((t, l, before[k] - after[k]));
-            }
+        push_shares(t, before, &states[t * sz..(t + 1) * sz], tracked, out);
+    }
+}
+
+/// What take `t` of a chain took from its split pools `tracked`, given the
+/// chain's pools before and after it.
+fn push_shares(
+    t: usize,
+    before: &[i64],
+    after: &[i64],
+    tracked: &[(usize, usize)],
+    out: &mut Vec<(usize, usize, i64)>,
+) {
+    for &(k, l) in tracked {
+        if before[k] > after[k] {
+            out.push((t, l, before[k] - after[k]));
         }
     }
 }
