@@ -466,13 +466,7 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
     let (now_pool, edited_pool) = (members(current, q), members(edited, q));
     let used = |pool: &[(&crate::domain::Deployment, Option<Time>)], t: Time| -> i64 {
         pool.iter()
-            .map(|(x, purged)| {
-                if purged.is_some_and(|p| p <= t) {
-                    0
-                } else {
-                    x.ptu_at(t)
-                }
-            })
+            .map(|(x, purged)| ptu_unless_purged(x, *purged, t))
             .sum()
     };
     let mut instants: Vec<Time> = edited_pool
@@ -797,11 +791,17 @@ fn minute(t: Time) -> String {
 
 /// Live PTU of a deployment at `t` (0 once its resource is purged).
 pub fn live_ptu(e: &Estate, d: &Deployment, t: Time) -> i64 {
-    let purged = e
-        .resource(&d.resource)
-        .and_then(|r| r.purged)
-        .is_some_and(|p| p <= t);
-    if purged { 0 } else { d.ptu_at(t) }
+    let purged = e.resource(&d.resource).and_then(|r| r.purged);
+    ptu_unless_purged(d, purged, t)
+}
+
+/// The deployment's PTU at `t`, none once its resource is purged.
+fn ptu_unless_purged(d: &Deployment, purged: Option<Time>, t: Time) -> i64 {
+    if purged.is_some_and(|p| p <= t) {
+        0
+    } else {
+        d.ptu_at(t)
+    }
 }
 
 /// The commitment's term in force at `now`, else the next one, else the last.
