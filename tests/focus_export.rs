@@ -473,3 +473,88 @@ fn focus_1_2_states_additions_and_refunds_in_ptu_hours() {
         r#"{"x_DeploymentType":"ProvisionedManaged","x_PricingTerm":"Reservation"}"#
     );
 }
+
+#[test]
+fn a_failed_export_leaves_the_file_as_it_was_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = ptudesk(d, &["export", "--demo", "--now", "2026-11-22T09:00:00Z"]);
+    let scenario = d.join("demo.json");
+    std::fs::write(&scenario, demo).unwrap();
+    let out = d.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = out.join("focus.csv");
+    std::fs::write(&file, "the last export\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let export = |from: &str, to: Option<&Path>| {
+        let mut c = common::ptudesk();
+        c.arg("--scenario")
+            .arg(&scenario)
+            .args(["export", "--format", "focus", "--from", from])
+            .args(["--to", "2026-12-01"]);
+        if let Some(p) = to {
+            c.arg("--out").arg(p);
+        }
+        c.output().unwrap()
+    };
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let unchanged = |what: &str| {
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "the last export\n",
+            "{what}"
+        );
+    };
+
+    // A rating error (a window not on whole hours): nothing written.
+    let o = export("2026-11-01T00:30:00Z", Some(&file));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("whole UTC hour"));
+    unchanged("rating error");
+    assert_eq!(listing(), ["focus.csv"]);
+
+    // A folder that does not exist.
+    let o = export("2026-11-01", Some(&out.join("missing").join("focus.csv")));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
+    assert_eq!(listing(), ["focus.csv"]);
+
+    // A name taken by a folder: the rows are written whole to the
+    // temporary file, and only the rename over the folder fails.
+    let taken = out.join("taken");
+    std::fs::create_dir(&taken).unwrap();
+    std::fs::write(taken.join("kept"), "x").unwrap();
+    let o = export("2026-11-01", Some(&taken));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
+    assert_eq!(listing(), ["focus.csv", "taken"]);
+    assert_eq!(std::fs::read_to_string(taken.join("kept")).unwrap(), "x");
+    unchanged("a failed rename");
+
+    // A good export replaces the file with what stdout gets, keeping its
+    // permissions.
+    let o = export("2026-11-01", Some(&file));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = export("2026-11-01", None);
+    assert!(stdout.status.success());
+    assert!(stdout.stdout.len() > 10_000);
+    assert_eq!(std::fs::read(&file).unwrap(), stdout.stdout);
+    assert_eq!(listing(), ["focus.csv", "taken"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+}

@@ -211,8 +211,10 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
             note_unverified(&forecast);
             let text = report::focus::csv(&estate.currency, &rows, a.focus_version);
             match &a.out {
-                Some(p) => std::fs::write(p, text)
-                    .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display()))),
+                Some(p) => {
+                    report::focus::write_file(p, |f| std::io::Write::write_all(f, text.as_bytes()))
+                        .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display())))
+                }
                 None => out(&text),
             }
         }

@@ -33,6 +33,8 @@ use crate::rating::{BilledCharge, ChargeKind, InstrumentKind, ManagedComputeUse,
 use crate::safe;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::io;
+use std::path::Path;
 
 /// The FOCUS version written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -590,6 +592,49 @@ pub fn rated_rows(
     Ok((x.forecast, rows))
 }
 
+/// Writes `file` whole or not at all: `write` fills a temporary file in
+/// the same folder, which then replaces `file` (a rename, atomic within a
+/// file system). On an error `file` is as it was and the temporary file is
+/// removed. A new file gets the permissions `std::fs::write` would give
+/// it, a replaced one keeps its own, and a symbolic link is written
+/// through to the file it points to.
+pub fn write_file<T>(
+    file: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<T>,
+) -> io::Result<T> {
+    let target = match std::fs::symlink_metadata(file) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(file)?,
+        _ => file.to_path_buf(),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(".tmp");
+    // The mode std::fs::write creates a file with (before the umask).
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = b.tempfile_in(dir)?;
+    if let Ok(m) = std::fs::metadata(&target)
+        && m.is_file()
+    {
+        tmp.as_file().set_permissions(m.permissions())?;
+    }
+    let value = write(tmp.as_file_mut())?;
+    // On disk before the rename, so that a crash leaves the old file or
+    // the new one, never an empty one.
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(value)
+}
+
 /// Who is billed where: the lookups the rows repeat, once.
 struct Accounts<'e> {
     e: &'e Estate,
@@ -884,4 +929,57 @@ pub fn csv(currency: &str, rows: &[Row], v: Version) -> String {
         safe::write_record(&mut w, r.cells(currency, v)).expect("in memory");
     }
     String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_file_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rows.csv");
+        std::fs::write(&file, "old\n").unwrap();
+        // Half written, then an error: the file as it was, nothing beside it.
+        let failed = write_file(&file, |f| {
+            io::Write::write_all(f, b"new, half")?;
+            Err::<(), _>(io::Error::other("the disk is full"))
+        });
+        assert_eq!(failed.unwrap_err().to_string(), "the disk is full");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
+        assert_eq!(names(dir.path()), ["rows.csv"]);
+        // Written whole: the new text, nothing beside it.
+        let n = write_file(&file, |f| io::Write::write_all(f, b"new\n").map(|_| 4)).unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new\n");
+        assert_eq!(names(dir.path()), ["rows.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.csv");
+        let link = dir.path().join("link.csv");
+        std::fs::write(&target, "old\n").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_file(&link, |f| io::Write::write_all(f, b"new\n")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+        assert_eq!(names(dir.path()), ["link.csv", "target.csv"]);
+    }
 }

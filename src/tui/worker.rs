@@ -309,7 +309,7 @@ impl Worker {
     ) -> Result<String, String> {
         use crate::report;
         let write = |text: &str| {
-            std::fs::write(file, text)
+            report::focus::write_file(file, |f| std::io::Write::write_all(f, text.as_bytes()))
                 .map_err(|err| format!("cannot write {}: {err}", file.display()))
         };
         match what {
