@@ -558,3 +558,27 @@ fn a_failed_export_leaves_the_file_as_it_was_and_no_temporary_file() {
         assert_eq!(mode & 0o777, 0o640);
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_failure() {
+    // `ptudesk export --format focus | head -1`: the pipe closes after the
+    // first line; the export stops there and exits 0.
+    use std::io::{BufRead, BufReader};
+    let mut child = common::ptudesk()
+        .args(["--demo", "--now", "2026-11-22T09:00:00Z"])
+        .args(["export", "--format", "focus"])
+        .args(["--from", "2026-11-01", "--to", "2026-12-01"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("BilledCost,"), "{first}");
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+}

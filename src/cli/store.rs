@@ -207,15 +207,23 @@ pub fn export(g: &Global, a: &ExportArgs, now: Time) -> Result<(), Failure> {
             };
             let opts = g.config()?.rating_options();
             let book = PriceBook::default_book();
-            let (forecast, rows) = report::focus::rated_rows(&estate, &book, &req, &opts)?;
-            note_unverified(&forecast);
-            let text = report::focus::csv(&estate.currency, &rows, a.focus_version);
+            let rated = report::focus::rate(&estate, &book, &req, &opts)?;
+            note_unverified(rated.forecast());
+            // Written as made, a charge period at a time; a file whole or
+            // not at all.
             match &a.out {
-                Some(p) => {
-                    report::focus::write_file(p, |f| std::io::Write::write_all(f, text.as_bytes()))
-                        .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display())))
-                }
-                None => out(&text),
+                Some(p) => report::focus::write_file(p, |f| rated.write_csv(a.focus_version, f))
+                    .map(drop)
+                    .map_err(|e| Failure::input(format!("cannot write {}: {e}", p.display()))),
+                // The cells are escaped as CSV ([`crate::safe::csv_text`]):
+                // nothing is left for `out`'s escaping to change.
+                None => match rated.write_csv(a.focus_version, std::io::stdout().lock()) {
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    r => r
+                        .map(drop)
+                        .map_err(|e| Failure::input(format!("cannot write output: {e}"))),
+                },
             }
         }
     }

@@ -18,6 +18,11 @@
 //! as the core rates them (rounding row by row would not add up to the
 //! rounded total). Text cells go through [`crate::safe::write_record`].
 //!
+//! [`rate`] rates the window once; [`Rated::write_csv`] makes, sorts and
+//! writes the rows one charge period start at a time, so memory holds the
+//! rating and one day's rows, not the window's; [`write_file`] writes a
+//! file whole or not at all.
+//!
 //! FOCUS 1.2 writes the same rows with the columns 1.1 and 1.2 added
 //! (`docs/outputs.md` lists them with their values) and without the
 //! 1.0-preview names that only focus-validator 1.0.0 checks; it also fills
@@ -26,6 +31,7 @@
 
 use crate::domain::Estate;
 use crate::domain::money::fmt_ptu_hours;
+use crate::domain::prices::PriceBook;
 use crate::domain::time::{Time, add_months, day_start, fmt_time, month_start};
 use crate::domain::{Scope, Sku};
 use crate::rating::engine::InstrumentPeriod;
@@ -578,18 +584,154 @@ fn unit_price(amount: Decimal, quantity: Decimal) -> Option<Decimal> {
     (!quantity.is_zero()).then(|| (amount / quantity).abs())
 }
 
-/// Rates `req` once (the per-deployment split only by bucket, and only
-/// its hourly-rate part, which the rows show) and gives its forecast and
-/// FOCUS rows.
-pub fn rated_rows(
-    e: &Estate,
-    book: &crate::domain::prices::PriceBook,
+/// A window rated once for its FOCUS rows (the per-deployment split only
+/// by bucket, and only its hourly-rate part, which the rows show).
+pub struct Rated<'e> {
+    e: &'e Estate,
+    /// The price book under the estate's own prices.
+    book: PriceBook,
+    x: crate::rating::Export,
+}
+
+/// Rates `req` once for [`Rated::write_csv`].
+pub fn rate<'e>(
+    e: &'e Estate,
+    book: &PriceBook,
     req: &crate::rating::Request,
     opts: &crate::rating::Options,
-) -> Result<(crate::rating::Forecast, Vec<Row>), crate::rating::RatingError> {
+) -> Result<Rated<'e>, crate::rating::RatingError> {
     let x = crate::rating::forecast_export(e, book, req, opts)?;
-    let rows = rows(e, book, &x.periods, &x.bills, &x.hourly, &x.managed);
-    Ok((x.forecast, rows))
+    Ok(Rated {
+        e,
+        book: book.over(&e.prices),
+        x,
+    })
+}
+
+impl Rated<'_> {
+    /// The window's forecast.
+    pub fn forecast(&self) -> &crate::rating::Forecast {
+        &self.x.forecast
+    }
+
+    /// Writes the FOCUS rows as CSV to `w`, the header first, every cell
+    /// through the one CSV cell writer; gives the number of rows.
+    ///
+    /// The rows are sorted by charge period start, then resource, charge
+    /// category and commitment status ([`order`]), as one stable sort of
+    /// the window's rows would leave them, but they are made, sorted and
+    /// written one start at a time (with daily buckets, one day), so only
+    /// that start's rows are held. A stable sort keeps rows of equal keys
+    /// in the order they were made: hourly use, managed compute, instrument
+    /// periods, billed charges, each in the rating's order. So each start's
+    /// rows are made in that order too before its own stable sort. A billed
+    /// charge's period is the day it falls in, which may start before the
+    /// window's first bucket: it is a start of its own, written before it.
+    pub fn write_csv<W: io::Write>(&self, v: Version, w: W) -> io::Result<usize> {
+        let x = &self.x;
+        let mut w = csv::WriterBuilder::new()
+            .buffer_capacity(1 << 16)
+            .from_writer(w);
+        safe::write_record(&mut w, v.header()).map_err(io_error)?;
+        let mut rows = Rows::new(self.e, &self.book);
+        let mut hourly = Queue::new(&x.hourly, |h| h.start);
+        let mut managed = Queue::new(&x.managed, |m| m.start);
+        let mut periods = Queue::new(&x.periods, |p| p.start);
+        let mut bills = Queue::new(&x.bills, bill_start);
+        let mut at_start = Vec::new();
+        let mut written = 0;
+        while let Some(start) = [hourly.head(), managed.head(), periods.head(), bills.head()]
+            .into_iter()
+            .flatten()
+            .min()
+        {
+            while let Some(h) = hourly.pop(start) {
+                at_start.push(rows.hourly(h));
+            }
+            while let Some(m) = managed.pop(start) {
+                at_start.push(rows.managed(m));
+            }
+            while let Some(p) = periods.pop(start) {
+                rows.period(p, &mut at_start);
+            }
+            while let Some(b) = bills.pop(start) {
+                at_start.push(rows.bill(b));
+            }
+            debug_assert!(at_start.iter().all(|r| r.start == Some(start)));
+            at_start.sort_by(order);
+            written += at_start.len();
+            for r in at_start.drain(..) {
+                safe::write_record(&mut w, r.cells(&self.e.currency, v)).map_err(io_error)?;
+            }
+        }
+        w.flush()?;
+        Ok(written)
+    }
+}
+
+/// A CSV writer's error as the I/O error it wraps, of the same kind (a
+/// closed pipe stays one: `ptudesk export ... | head` is no failure).
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// The order of the rows: by charge period start, then resource, charge
+/// category and commitment status.
+fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    (a.start, &a.resource_id, a.category, a.cd_status).cmp(&(
+        b.start,
+        &b.resource_id,
+        b.category,
+        b.cd_status,
+    ))
+}
+
+/// A billed charge's charge period starts on the day it is billed.
+fn bill_start(b: &BilledCharge) -> Time {
+    day_start(b.at)
+}
+
+/// The items of one kind of row in order of their rows' start, those of
+/// equal start in the rating's order.
+struct Queue<'a, T> {
+    items: &'a [T],
+    order: Vec<usize>,
+    next: usize,
+    start: fn(&T) -> Time,
+}
+
+impl<'a, T> Queue<'a, T> {
+    fn new(items: &'a [T], start: fn(&T) -> Time) -> Queue<'a, T> {
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        // Stable: equal starts keep the rating's order.
+        order.sort_by_key(|&i| start(&items[i]));
+        Queue {
+            items,
+            order,
+            next: 0,
+            start,
+        }
+    }
+
+    /// The start of the next item.
+    fn head(&self) -> Option<Time> {
+        let i = *self.order.get(self.next)?;
+        Some((self.start)(&self.items[i]))
+    }
+
+    /// The next item if it starts at `start`.
+    fn pop(&mut self, start: Time) -> Option<&'a T> {
+        let items = self.items;
+        let i = *self.order.get(self.next)?;
+        if (self.start)(&items[i]) != start {
+            return None;
+        }
+        self.next += 1;
+        Some(&items[i])
+    }
 }
 
 /// Writes `file` whole or not at all: `write` fills a temporary file in
@@ -685,20 +827,29 @@ impl<'e> Accounts<'e> {
     }
 }
 
-/// The FOCUS rows of a rated window, sorted by charge period start.
-pub fn rows(
-    e: &Estate,
-    book: &crate::domain::prices::PriceBook,
-    periods: &[InstrumentPeriod],
-    bills: &[BilledCharge],
-    hourly: &[OnDemandUse],
-    managed: &[ManagedComputeUse],
-) -> Vec<Row> {
-    let book = book.over(&e.prices);
-    let mut out = Vec::new();
-    let mut accounts = Accounts::new(e);
-    let hours = |m: Decimal| m / Decimal::from(60);
-    for h in hourly {
+/// Makes the FOCUS rows of a rated window, item by item.
+struct Rows<'e> {
+    e: &'e Estate,
+    book: &'e PriceBook,
+    accounts: Accounts<'e>,
+}
+
+fn hours(minutes: Decimal) -> Decimal {
+    minutes / Decimal::from(60)
+}
+
+impl<'e> Rows<'e> {
+    fn new(e: &'e Estate, book: &'e PriceBook) -> Rows<'e> {
+        Rows {
+            e,
+            book,
+            accounts: Accounts::new(e),
+        }
+    }
+
+    /// The row of a deployment's PTU paying the hourly rate in a bucket.
+    fn hourly(&mut self, h: &OnDemandUse) -> Row {
+        let (e, book, accounts) = (self.e, self.book, &mut self.accounts);
         let d = &e.deployments[h.deployment];
         let res = accounts.resources.get(d.resource.as_str());
         let (region, sub) = res.map_or((String::new(), String::new()), |r| {
@@ -708,7 +859,7 @@ pub fn rows(
             .lookup(&region, d.sku, crate::domain::prices::PriceKind::Hourly)
             .map(|p| p.amount);
         let qty = hours(h.ptu_minutes).normalize().to_string();
-        out.push(Row {
+        Row {
             billed: h.cost,
             effective: h.cost,
             list: Some(h.cost),
@@ -739,14 +890,17 @@ pub fn rows(
             meter: PTU_METER,
             price_details: Some(ptu_details(d.sku, "Hourly")),
             ..Row::default()
-        });
+        }
     }
-    for m in managed {
+
+    /// The row of a managed-compute deployment's uptime in a bucket.
+    fn managed(&self, m: &ManagedComputeUse) -> Row {
+        let (e, accounts) = (self.e, &self.accounts);
         let mc = &e.managed_compute[m.item];
         let qty = hours(Decimal::from(m.minutes) * Decimal::from(mc.instances))
             .normalize()
             .to_string();
-        out.push(Row {
+        Row {
             billed: m.cost,
             effective: m.cost,
             list: Some(m.cost),
@@ -779,9 +933,13 @@ pub fn rows(
                 "x_PricingTerm": "Hourly",
             })),
             ..Row::default()
-        });
+        }
     }
-    for p in periods {
+
+    /// The Used and Unused rows of an instrument period (none for nothing
+    /// used or idle at no cost).
+    fn period(&mut self, p: &InstrumentPeriod, out: &mut Vec<Row>) {
+        let (e, book, accounts) = (self.e, self.book, &mut self.accounts);
         let (account, sub, sub_type) = accounts.instrument(p.kind, &p.id);
         let hourly_price = book
             .lookup(&p.region, p.sku, crate::domain::prices::PriceKind::Hourly)
@@ -854,9 +1012,12 @@ pub fn rows(
             });
         }
     }
-    for b in bills {
+
+    /// The Purchase row of a billed charge.
+    fn bill(&mut self, b: &BilledCharge) -> Row {
+        let (e, accounts) = (self.e, &mut self.accounts);
         let (account, sub, sub_type) = accounts.instrument(b.kind, &b.id);
-        let day = day_start(b.at);
+        let day = bill_start(b);
         let ptu_hours = Decimal::from(b.ptu_hours);
         let sku_price_id = format!(
             "{}/{}/{}",
@@ -864,7 +1025,7 @@ pub fn rows(
             b.sku.azure_name(),
             type_name(b.kind).to_lowercase()
         );
-        out.push(Row {
+        Row {
             billed: b.amount,
             effective: Decimal::ZERO,
             list: Some(b.amount),
@@ -908,32 +1069,127 @@ pub fn rows(
             meter: PTU_METER,
             price_details: Some(ptu_details(b.sku, type_name(b.kind))),
             ..Row::default()
-        });
+        }
     }
-    out.sort_by(|a, b| {
-        (a.start, &a.resource_id, a.category, a.cd_status).cmp(&(
-            b.start,
-            &b.resource_id,
-            b.category,
-            b.cd_status,
-        ))
-    });
-    out
-}
-
-/// The rows as CSV text, every cell through the one CSV cell writer.
-pub fn csv(currency: &str, rows: &[Row], v: Version) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    safe::write_record(&mut w, v.header()).expect("in memory");
-    for r in rows {
-        safe::write_record(&mut w, r.cells(currency, v)).expect("in memory");
-    }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::parse_time_arg;
+    use crate::generate::{Profile, generate_profile};
+    use crate::rating::{Basis, Bucket, Options, Request};
+
+    fn t(s: &str) -> Time {
+        parse_time_arg(s).unwrap()
+    }
+
+    fn rated<'e>(e: &'e Estate, from: &str, to: &str) -> Rated<'e> {
+        let req = Request {
+            from: t(from),
+            to: t(to),
+            basis: Basis::Amortized,
+            by: Bucket::Day,
+        };
+        rate(e, &PriceBook::default_book(), &req, &Options::default()).unwrap()
+    }
+
+    /// The window's rows made whole and sorted whole, as the export made
+    /// them before it wrote one start at a time: what [`Rated::write_csv`]
+    /// must write, byte for byte.
+    fn sorted_whole(r: &Rated, v: Version) -> (String, Vec<Row>) {
+        let mut rows = Rows::new(r.e, &r.book);
+        let mut all = Vec::new();
+        all.extend(r.x.hourly.iter().map(|h| rows.hourly(h)));
+        all.extend(r.x.managed.iter().map(|m| rows.managed(m)));
+        for p in &r.x.periods {
+            rows.period(p, &mut all);
+        }
+        all.extend(r.x.bills.iter().map(|b| rows.bill(b)));
+        all.sort_by(order);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        safe::write_record(&mut w, v.header()).unwrap();
+        for row in &all {
+            safe::write_record(&mut w, row.cells(&r.e.currency, v)).unwrap();
+        }
+        (String::from_utf8(w.into_inner().unwrap()).unwrap(), all)
+    }
+
+    /// Asserts that the rows written a start at a time are those of the
+    /// whole sort, in both versions; gives the whole sort's rows.
+    fn streams_as_sorted_whole(r: &Rated) -> Vec<Row> {
+        let mut rows = Vec::new();
+        for v in [Version::V1_0, Version::V1_2] {
+            let (whole, all) = sorted_whole(r, v);
+            let mut out = Vec::new();
+            let n = r.write_csv(v, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            for (i, (a, b)) in out.lines().zip(whole.lines()).enumerate() {
+                assert_eq!(a, b, "{v:?}: line {}", i + 1);
+            }
+            assert_eq!(out.len(), whole.len(), "{v:?}");
+            assert_eq!(n, all.len(), "{v:?}");
+            assert_eq!(
+                out.lines().count(),
+                n + 1,
+                "{v:?}: the header and a line a row"
+            );
+            rows = all;
+        }
+        rows
+    }
+
+    fn key(r: &Row) -> (Option<Time>, &str, &str, &str) {
+        (r.start, &r.resource_id, r.category, r.cd_status)
+    }
+
+    #[test]
+    fn the_demo_streams_as_sorted_whole() {
+        let e = crate::demo::estate(t("2026-11-22T09:00:00Z"));
+        let month = streams_as_sorted_whole(&rated(&e, "2026-11-01", "2026-12-01"));
+        for kind in [
+            "hourly",
+            "managed_compute",
+            "reservation_unused",
+            "purchase",
+            "renewal",
+        ] {
+            assert!(month.iter().any(|r| r.kind == kind), "{kind}");
+        }
+        // A window from 13:00: its first day's buckets start at 13:00, a
+        // purchase billed at 16:00 that day at midnight, before them.
+        let days =
+            streams_as_sorted_whole(&rated(&e, "2026-11-02T13:00:00Z", "2026-11-09T07:00:00Z"));
+        let first = days.iter().find(|r| r.kind == "hourly").unwrap();
+        assert_eq!(first.start, Some(t("2026-11-02T13:00:00Z")));
+        assert_eq!(days[0].kind, "purchase");
+        assert_eq!(days[0].start, Some(t("2026-11-02")));
+    }
+
+    #[test]
+    fn a_concentrated_estate_streams_as_sorted_whole() {
+        let e = generate_profile(300, 4, t("2026-12-01"), Profile::Concentrated);
+        let rows = streams_as_sorted_whole(&rated(&e, "2026-09-27T05:00:00Z", "2026-10-04"));
+        for kind in [
+            "hourly",
+            "managed_compute",
+            "commitment_used",
+            "reservation_used",
+            "purchase",
+            "addition",
+            "refund",
+        ] {
+            assert!(rows.iter().any(|r| r.kind == kind), "{kind}");
+        }
+        // Charges billed before the first bucket's start, on its day.
+        assert!(rows[0].start < Some(t("2026-09-27T05:00:00Z")));
+        // Rows equal on the whole key (a purchase and an addition of one
+        // commitment on one day): the order they were made in decides.
+        assert!(
+            rows.windows(2).any(|w| key(&w[0]) == key(&w[1])),
+            "no rows of equal keys"
+        );
+    }
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)

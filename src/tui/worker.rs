@@ -308,9 +308,10 @@ impl Worker {
         what: &ExportWhat,
     ) -> Result<String, String> {
         use crate::report;
+        let failed = |err: std::io::Error| format!("cannot write {}: {err}", file.display());
         let write = |text: &str| {
             report::focus::write_file(file, |f| std::io::Write::write_all(f, text.as_bytes()))
-                .map_err(|err| format!("cannot write {}: {err}", file.display()))
+                .map_err(failed)
         };
         match what {
             ExportWhat::Snapshot => {
@@ -333,12 +334,13 @@ impl Worker {
                     by: crate::rating::Bucket::Day,
                 };
                 let opts = self.config.rating_options();
-                let (_, rows) = report::focus::rated_rows(e, &self.book, &req, &opts)
+                let rated = report::focus::rate(e, &self.book, &req, &opts)
                     .map_err(|err| err.to_string())?;
-                write(&report::focus::csv(&e.currency, &rows, *version))?;
+                let rows = report::focus::write_file(file, |f| rated.write_csv(*version, f))
+                    .map_err(failed)?;
                 Ok(format!(
                     "Wrote {} FOCUS {} rows ({} .. {}) to {}.",
-                    rows.len(),
+                    rows,
                     focus_version_name(*version),
                     data::minute(*from),
                     data::minute(*to),
