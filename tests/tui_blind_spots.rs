@@ -463,10 +463,10 @@ fn export_writes_csv_tables_and_focus_rows_as_the_cli_does() {
         &worker,
         Action::Command(format!("export focus {}", tui_focus.display())),
     );
+    let wrote = status(&app);
     assert!(
-        status(&app).contains("FOCUS 1.0 rows (2026-11-01 00:00 .. 2026-12-01 00:00)"),
-        "{}",
-        status(&app)
+        wrote.contains("FOCUS 1.0 rows (2026-11-01 00:00 .. 2026-12-01 00:00)"),
+        "{wrote}"
     );
     cli(
         &worker,
@@ -484,6 +484,12 @@ fn export_writes_csv_tables_and_focus_rows_as_the_cli_does() {
     assert!(tui_rows.starts_with("BilledCost,"), "{tui_rows}");
     assert!(tui_rows.lines().count() > 10);
     assert_eq!(tui_rows, std::fs::read_to_string(&cli_focus).unwrap());
+    // The status line counts the rows written (the header is no row).
+    let rows = tui_rows.lines().count() - 1;
+    assert!(
+        wrote.starts_with(&format!("Wrote {rows} FOCUS 1.0 rows")),
+        "{wrote}"
+    );
     send(
         &mut app,
         &worker,
@@ -513,6 +519,35 @@ fn export_writes_csv_tables_and_focus_rows_as_the_cli_does() {
         std::fs::read_to_string(&tui_focus).unwrap(),
         std::fs::read_to_string(&cli_focus).unwrap()
     );
+    // A folder that does not exist, a name taken by a folder: the error on
+    // the status line, nothing written, no temporary file left.
+    let names = || {
+        let mut v: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let taken = dir.path().join("taken");
+    std::fs::create_dir(&taken).unwrap();
+    std::fs::write(taken.join("kept"), "x").unwrap();
+    let (listed, last) = (names(), std::fs::read_to_string(&tui_focus).unwrap());
+    for target in [dir.path().join("missing").join("x.csv"), taken.clone()] {
+        send(
+            &mut app,
+            &worker,
+            Action::Command(format!("export focus {}", target.display())),
+        );
+        let said = status(&app);
+        assert!(
+            said.starts_with(&format!("cannot write {}: ", target.display())),
+            "{said}"
+        );
+        assert_eq!(names(), listed);
+    }
+    assert_eq!(files_in(&taken), [("kept".to_string(), "x".to_string())]);
+    assert_eq!(std::fs::read_to_string(&tui_focus).unwrap(), last);
     // A snapshot as before; a format without its file says how.
     let snap = dir.path().join("estate.json");
     send(
