@@ -8,7 +8,7 @@ use super::time::{Time, fmt_time};
 use super::{Estate, Scope};
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 
 /// One problem in an estate: where (a JSON path from the document root) and
@@ -255,7 +255,7 @@ fn check_order(
 }
 
 fn unique<'a>(what: &str, list: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), Invalid> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (i, id) in ids.enumerate() {
         check_id(|| format!("$.{list}[{i}].id"), id)?;
         if !seen.insert(id) {
@@ -399,7 +399,7 @@ impl Frame {
                 && check_instrument_ids(&e).is_ok()
                 && check_reservations_and_compute(&e, known).is_ok()
         });
-        let mut resources = HashMap::new();
+        let mut resources = HashMap::default();
         for (i, r) in e.resources.iter().enumerate() {
             resources.insert(r.id.clone(), i);
         }
@@ -572,8 +572,8 @@ fn check_instrument_ids(e: &Estate) -> Result<(), Invalid> {
 /// service capacities.
 fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
     // Subscriptions: each in at most one billing account and one management group.
-    let mut known_subs: HashSet<&str> = HashSet::new();
-    let mut sub_ba: HashMap<&str, &str> = HashMap::new();
+    let mut known_subs: HashSet<&str> = HashSet::default();
+    let mut sub_ba: HashMap<&str, &str> = HashMap::default();
     for (i, b) in e.billing_accounts.iter().enumerate() {
         for (j, s) in b.subscriptions.iter().enumerate() {
             check_id(|| format!("$.billing_accounts[{i}].subscriptions[{j}]"), s)?;
@@ -589,8 +589,8 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
         }
     }
     let mg_ids: HashSet<&str> = e.management_groups.iter().map(|m| m.id.as_str()).collect();
-    let mut parents: HashMap<&str, Option<&str>> = HashMap::new();
-    let mut sub_mg: HashMap<&str, &str> = HashMap::new();
+    let mut parents: HashMap<&str, Option<&str>> = HashMap::default();
+    let mut sub_mg: HashMap<&str, &str> = HashMap::default();
     for (i, m) in e.management_groups.iter().enumerate() {
         if let Some(p) = &m.parent
             && !mg_ids.contains(p.as_str())
@@ -646,7 +646,7 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
     }
 
     // Prices.
-    let mut price_keys = HashSet::new();
+    let mut price_keys = HashSet::default();
     for (i, p) in e.prices.iter().enumerate() {
         if p.region != "*" {
             check_region(|| format!("$.prices[{i}].region"), &p.region)?;
@@ -673,7 +673,7 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
     }
 
     // Resources.
-    let mut resources = HashMap::new();
+    let mut resources = HashMap::default();
     for (i, r) in e.resources.iter().enumerate() {
         check_id(|| format!("$.resources[{i}].subscription"), &r.subscription)?;
         check_id(
@@ -742,7 +742,7 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
             _ => {}
         }
     }
-    let mut quota_keys = HashSet::new();
+    let mut quota_keys = HashSet::default();
     for (i, q) in e.quotas.iter().enumerate() {
         if !quota_keys.insert(q.subject()) {
             return Err(bad(
@@ -755,7 +755,7 @@ fn check_refs(e: &Estate) -> Result<Refs<'_>, Invalid> {
         }
     }
 
-    let mut capacity_keys = HashSet::new();
+    let mut capacity_keys = HashSet::default();
     for (i, c) in e.model_capacities.iter().enumerate() {
         let p = format!("$.model_capacities[{i}]");
         check_region(|| format!("{p}.region"), &c.region)?;
@@ -865,7 +865,10 @@ fn check_commitments<'r>(
     // Commitments.
     // Per resource: (start, end if it ends, commitment index).
     type Lifetime = (Time, Option<Time>, usize);
-    let mut lifetimes: HashMap<&str, Vec<Lifetime>> = HashMap::new();
+    // Each resource's commitments, the resources in the order their first
+    // commitment comes (so the overlap reported is the same from run to run).
+    let mut lifetimes: Vec<Vec<Lifetime>> = Vec::new();
+    let mut of_resource: HashMap<&str, usize> = HashMap::default();
     for (i, c) in e.commitments.iter().enumerate() {
         let p = format!("$.commitments[{i}]");
         let Some(res) = resource(c.resource.as_str()) else {
@@ -933,12 +936,13 @@ fn check_commitments<'r>(
         let terms = terms::commitment_terms(c, res.deleted.or(res.purged), horizon)
             .map_err(|err| term_error(&p, err))?;
         let end = terms::commitment_end(&terms, horizon);
-        lifetimes
-            .entry(c.resource.as_str())
-            .or_default()
-            .push((c.start, end, i));
+        let k = *of_resource.entry(c.resource.as_str()).or_insert_with(|| {
+            lifetimes.push(Vec::new());
+            lifetimes.len() - 1
+        });
+        lifetimes[k].push((c.start, end, i));
     }
-    for list in lifetimes.values_mut() {
+    for list in &mut lifetimes {
         list.sort();
         for w in list.windows(2) {
             let (_, end_a, a) = w[0];

@@ -31,7 +31,7 @@ use crate::domain::{Commitment, Deployment, Reservation};
 use crate::rating::{self, Basis, Bucket, ChargeKind, Request};
 use chrono::Duration;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What an edit is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,7 +451,7 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
         q: &crate::domain::Quota,
     ) -> Vec<(&'e crate::domain::Deployment, Option<Time>)> {
         // The first resource of an id, as `Estate::resource` finds it.
-        let mut first: HashMap<&str, Option<Option<Time>>> = HashMap::new();
+        let mut first: FxHashMap<&str, Option<Option<Time>>> = FxHashMap::default();
         for r in &e.resources {
             first.entry(r.id.as_str()).or_insert(
                 (r.subscription == q.subscription && r.region == q.region).then_some(r.purged),
@@ -464,11 +464,6 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
             .collect()
     }
     let (now_pool, edited_pool) = (members(current, q), members(edited, q));
-    let used = |pool: &[(&crate::domain::Deployment, Option<Time>)], t: Time| -> i64 {
-        pool.iter()
-            .map(|(x, purged)| ptu_unless_purged(x, *purged, t))
-            .sum()
-    };
     let mut instants: Vec<Time> = edited_pool
         .iter()
         .flat_map(|(x, _)| x.sizes.iter().map(|s| s.at).chain(x.deleted))
@@ -477,9 +472,13 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
     instants.push(at);
     instants.sort();
     instants.dedup();
-    instants.into_iter().find_map(|t| {
-        let after = used(&edited_pool, t);
-        (after > q.limit && after > used(&now_pool, t)).then(|| {
+    let (after, before) = (
+        used_at(&edited_pool, &instants),
+        used_at(&now_pool, &instants),
+    );
+    (0..instants.len()).find_map(|k| {
+        let (t, after) = (instants[k], after[k]);
+        (after > q.limit && after > before[k]).then(|| {
             format!(
                 "Over quota: {} has {} PTU of {} quota in {}, and this makes {after} deployed from {} ({} over). Azure refuses it: request more quota, or shrink another deployment there first.",
                 q.subscription,
@@ -491,6 +490,49 @@ fn quota_blocker(current: &Estate, edited: &Estate, deployment: &str, at: Time) 
             )
         })
     })
+}
+
+/// The PTU the deployments of `pool` (each with its resource's purge)
+/// hold at each of `instants` (in order): the sum at the first, then only
+/// the deployments that change between one instant and the next read again.
+fn used_at(pool: &[(&Deployment, Option<Time>)], instants: &[Time]) -> Vec<i64> {
+    let Some(&first) = instants.first() else {
+        return Vec::new();
+    };
+    let mut vals: Vec<i64> = pool
+        .iter()
+        .map(|(x, purged)| ptu_unless_purged(x, *purged, first))
+        .collect();
+    // (instant index, member): the first instant at or after each change.
+    let mut changes: Vec<(usize, usize)> = Vec::new();
+    for (m, (x, purged)) in pool.iter().enumerate() {
+        for p in x.sizes.iter().map(|s| s.at).chain(x.deleted).chain(*purged) {
+            if p > first {
+                let k = instants.partition_point(|t| *t < p);
+                if k < instants.len() {
+                    changes.push((k, m));
+                }
+            }
+        }
+    }
+    changes.sort_unstable();
+    changes.dedup();
+    let mut sum: i64 = vals.iter().sum();
+    let mut out = Vec::with_capacity(instants.len());
+    out.push(sum);
+    let mut next = 0;
+    for (k, &t) in instants.iter().enumerate().skip(1) {
+        while next < changes.len() && changes[next].0 == k {
+            let m = changes[next].1;
+            let (x, purged) = pool[m];
+            let v = ptu_unless_purged(x, purged, t);
+            sum += v - vals[m];
+            vals[m] = v;
+            next += 1;
+        }
+        out.push(sum);
+    }
+    out
 }
 
 /// A rating error in the user's words (the estate's rules name JSON paths).
@@ -841,4 +883,53 @@ pub fn reservation_term(r: &Reservation, now: Time) -> Option<(ReservationTerm, 
         };
         (t.clone(), state)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Profile, generate_profile};
+
+    /// The quota check's running sums are the deployments' PTU summed
+    /// afresh at every instant: over deletions, resizes and purges, at the
+    /// change instants themselves and between them.
+    #[test]
+    fn running_quota_sums_are_the_sums_at_each_instant() {
+        let base: Time = "2027-01-01T00:00:00Z".parse().unwrap();
+        for profile in [Profile::Spread, Profile::Concentrated] {
+            let mut e = generate_profile(200, 5, base, profile);
+            // A purge on every seventh resource, some before and some
+            // after its deployments change.
+            for (k, r) in e.resources.iter_mut().enumerate().filter(|x| x.0 % 7 == 0) {
+                r.purged = Some(base - Duration::days(20) + Duration::hours(5 * k as i64));
+            }
+            let purge: std::collections::HashMap<&str, Option<Time>> = e
+                .resources
+                .iter()
+                .map(|r| (r.id.as_str(), r.purged))
+                .collect();
+            let pool: Vec<(&Deployment, Option<Time>)> = e
+                .deployments
+                .iter()
+                .map(|d| (d, purge[d.resource.as_str()]))
+                .collect();
+            let mut instants: Vec<Time> = pool
+                .iter()
+                .flat_map(|(d, p)| d.sizes.iter().map(|s| s.at).chain(d.deleted).chain(*p))
+                .flat_map(|t| [t, t + Duration::minutes(7)])
+                .collect();
+            instants.push(base - Duration::days(60));
+            instants.sort();
+            instants.dedup();
+            let sums = used_at(&pool, &instants);
+            assert_eq!(sums.len(), instants.len());
+            let mut changes = 0;
+            for (k, &t) in instants.iter().enumerate() {
+                let direct: i64 = pool.iter().map(|(d, p)| ptu_unless_purged(d, *p, t)).sum();
+                assert_eq!(sums[k], direct, "{profile:?} at {t}");
+                changes += usize::from(k > 0 && sums[k] != sums[k - 1]);
+            }
+            assert!(changes > 50, "{profile:?}: only {changes} changes in the sums");
+        }
+    }
 }

@@ -101,42 +101,10 @@ pub struct ScopeSets {
 
 /// Hashing of the estate's own ids (management groups, billing accounts,
 /// subscriptions, resources) for the lookups every rating makes per pool
-/// and reservation scope: a multiply and rotate per eight bytes, not SipHash.
-/// The ids come from the estate being rated, not from a party that could
-/// pick colliding ones to slow the lookups down.
-type Ids = std::hash::BuildHasherDefault<IdHasher>;
-
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl IdHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.add(u64::from_le_bytes(w.try_into().expect("eight bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// and reservation scope: FxHash, not SipHash. The ids come from the
+/// estate being rated, not from a party that could pick colliding ones to
+/// slow the lookups down.
+pub(crate) type Ids = rustc_hash::FxBuildHasher;
 
 /// The estate's management groups and billing accounts the last index on
 /// this thread was built from, and that index: what-ifs rate many estates

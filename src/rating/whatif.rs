@@ -16,7 +16,8 @@ use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// A (region, deployment type) key.
@@ -51,13 +52,10 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         managed_compute: before.managed_compute != after.managed_compute,
         ..Touched::default()
     };
-    let region_of = |e: &Estate| -> HashMap<String, String> {
-        e.resources
-            .iter()
-            .map(|r| (r.id.clone(), r.region.clone()))
-            .collect()
-    };
-    let (rb, ra) = (region_of(before), region_of(after));
+    let (before_e, after_e) = (before, after);
+    // Each side's resources' regions, read only for the objects that
+    // differ (an edit changes a few).
+    let (rb, ra) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
     // Objects by id in both estates: each one that differs touches its key
     // on either side.
     fn diff<'a, T: PartialEq>(
@@ -77,8 +75,8 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
             }
             return;
         }
-        let ib: HashMap<&str, &T> = b.iter().map(|x| (id(x), x)).collect();
-        let ia: HashMap<&str, &T> = a.iter().map(|x| (id(x), x)).collect();
+        let ib: FxHashMap<&str, &T> = b.iter().map(|x| (id(x), x)).collect();
+        let ia: FxHashMap<&str, &T> = a.iter().map(|x| (id(x), x)).collect();
         for x in b {
             if ia.get(id(x)).is_none_or(|y| *y != x) {
                 touch(x, false);
@@ -106,9 +104,9 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &after.deployments,
         |d| &d.id,
         |d, after| {
-            let regions = if after { &ra } else { &rb };
-            if let Some(region) = regions.get(&d.resource) {
-                keys.insert((region.clone(), d.sku));
+            let (e, regions) = if after { (after_e, &ra) } else { (before_e, &rb) };
+            if let Some(region) = regions.get_or_init(|| regions_of(e)).get(d.resource.as_str()) {
+                keys.insert((region.to_string(), d.sku));
             }
         },
     );
@@ -117,9 +115,9 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &after.commitments,
         |c| &c.id,
         |c, after| {
-            let regions = if after { &ra } else { &rb };
-            if let Some(region) = regions.get(&c.resource) {
-                keys.insert((region.clone(), Sku::Regional));
+            let (e, regions) = if after { (after_e, &ra) } else { (before_e, &rb) };
+            if let Some(region) = regions.get_or_init(|| regions_of(e)).get(c.resource.as_str()) {
+                keys.insert((region.to_string(), Sku::Regional));
             }
         },
     );
@@ -140,13 +138,10 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
 /// managed compute only when touched; scopes, prices and the currency as
 /// they are.
 pub fn restrict(e: &Estate, t: &Touched) -> Estate {
-    let regions: BTreeSet<&str> = t.keys.iter().map(|k| k.0.as_str()).collect();
-    let region_of: HashMap<&str, &str> = e
-        .resources
-        .iter()
-        .map(|r| (r.id.as_str(), r.region.as_str()))
-        .collect();
-    let holds = |region: &str, sku: Sku| t.keys.contains(&(region.to_string(), sku));
+    let holds = |region: &str, sku: Sku| t.keys.iter().any(|k| k.0 == region && k.1 == sku);
+    let in_regions = |region: &str| t.keys.iter().any(|k| k.0 == region);
+    let region_of = regions_of(e);
+    let on_key = |resource: &str, sku: Sku| region_of.get(resource).is_some_and(|r| holds(r, sku));
     Estate {
         schema: e.schema,
         currency: e.currency.clone(),
@@ -158,27 +153,19 @@ pub fn restrict(e: &Estate, t: &Touched) -> Estate {
         resources: e
             .resources
             .iter()
-            .filter(|r| regions.contains(r.region.as_str()))
+            .filter(|r| in_regions(&r.region))
             .cloned()
             .collect(),
         deployments: e
             .deployments
             .iter()
-            .filter(|d| {
-                region_of
-                    .get(d.resource.as_str())
-                    .is_some_and(|r| holds(r, d.sku))
-            })
+            .filter(|d| on_key(&d.resource, d.sku))
             .cloned()
             .collect(),
         commitments: e
             .commitments
             .iter()
-            .filter(|c| {
-                region_of
-                    .get(c.resource.as_str())
-                    .is_some_and(|r| holds(r, Sku::Regional))
-            })
+            .filter(|c| on_key(&c.resource, Sku::Regional))
             .cloned()
             .collect(),
         reservations: e
@@ -193,6 +180,15 @@ pub fn restrict(e: &Estate, t: &Touched) -> Estate {
             vec![]
         },
     }
+}
+
+/// Each resource's region by id (the last of an id, as a map collected
+/// from the list keeps it).
+fn regions_of(e: &Estate) -> FxHashMap<&str, &str> {
+    e.resources
+        .iter()
+        .map(|r| (r.id.as_str(), r.region.as_str()))
+        .collect()
 }
 
 /// The parts of two estates that a comparison of their ratings needs: both
