@@ -414,6 +414,41 @@ impl Frame {
         }
     }
 
+    /// The frame of `e`'s objects but its deployments (not copied).
+    pub fn of(e: &Estate) -> Frame {
+        Frame::new(Estate {
+            schema: e.schema,
+            currency: e.currency.clone(),
+            billing_accounts: e.billing_accounts.clone(),
+            management_groups: e.management_groups.clone(),
+            prices: e.prices.clone(),
+            quotas: e.quotas.clone(),
+            resources: e.resources.clone(),
+            deployments: Vec::new(),
+            commitments: e.commitments.clone(),
+            reservations: e.reservations.clone(),
+            managed_compute: e.managed_compute.clone(),
+            model_capacities: e.model_capacities.clone(),
+        })
+    }
+
+    /// Whether `e` holds the frame's objects beside its deployments: then
+    /// [`Frame::valid_with`] its deployments is [`validate`]'s verdict on it.
+    pub fn frames(&self, e: &Estate) -> bool {
+        let f = &self.estate;
+        e.schema == f.schema
+            && e.currency == f.currency
+            && e.billing_accounts == f.billing_accounts
+            && e.management_groups == f.management_groups
+            && e.prices == f.prices
+            && e.quotas == f.quotas
+            && e.resources == f.resources
+            && e.commitments == f.commitments
+            && e.reservations == f.reservations
+            && e.managed_compute == f.managed_compute
+            && e.model_capacities == f.model_capacities
+    }
+
     /// Whether the estate of the frame's objects and `deployments` is valid.
     pub fn valid_with(&self, deployments: &[super::Deployment]) -> bool {
         if !self.valid {

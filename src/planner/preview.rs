@@ -663,7 +663,13 @@ pub fn preview_with(
 ) -> PreviewOutcome {
     let current: &Estate = current_arc;
     let edited = apply_by_hand(current, edit)?;
-    validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
+    // An edit of deployments alone is checked against the current
+    // estate's other objects, checked once; any other edit, or one found
+    // invalid (for the message), by the whole estate's rules.
+    let frame = baseline.frame(current_arc);
+    if !(frame.frames(&edited) && frame.valid_with(&edited.deployments)) {
+        validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
+    }
     let checks = check(edit, current, &edited, book, opts, now);
     let at = edit.at().unwrap_or(now);
     let from = floor_hour(at);
@@ -929,7 +935,56 @@ mod tests {
                 assert_eq!(sums[k], direct, "{profile:?} at {t}");
                 changes += usize::from(k > 0 && sums[k] != sums[k - 1]);
             }
-            assert!(changes > 50, "{profile:?}: only {changes} changes in the sums");
+            assert!(
+                changes > 50,
+                "{profile:?}: only {changes} changes in the sums"
+            );
+        }
+    }
+
+    /// A preview checks an edit of deployments against the current
+    /// estate's other objects, checked once per estate: a deployment on a
+    /// resource the estate lacks is refused in the whole estate's words,
+    /// the same baseline then previews an estate that has the resource,
+    /// and back.
+    #[test]
+    fn previews_check_deployment_edits_against_the_estate_they_edit() {
+        let base: Time = "2027-01-01T00:00:00Z".parse().unwrap();
+        let book = PriceBook::default_book();
+        let opts = rating::Options::default();
+        let month = (base, base + Duration::days(31));
+        let next30 = (base, base + Duration::days(30));
+        let without = generate_profile(200, 5, base, Profile::Concentrated);
+        let live = without
+            .deployments
+            .iter()
+            .find(|d| d.deleted.is_none() && d.ptu_at(base) > 0)
+            .expect("a live deployment")
+            .clone();
+        let mut with = without.clone();
+        let mut r = with.resource(&live.resource).expect("its resource").clone();
+        r.id = "aoai-new".into();
+        with.resources.push(r);
+        let edit = Edit::AddDeployment(Deployment {
+            id: "dep-new".into(),
+            resource: "aoai-new".into(),
+            ..live.clone()
+        });
+        let (without, with) = (std::sync::Arc::new(without), std::sync::Arc::new(with));
+        let mut baseline = rating::whatif::Baseline::default();
+        let mut preview = |e: &std::sync::Arc<Estate>| {
+            preview_with(&mut baseline, e, &edit, &book, &opts, month, next30, base)
+        };
+        let refused = {
+            let edited = apply_by_hand(&without, &edit).unwrap();
+            let v = validate(&edited).expect_err("no such resource");
+            user_words(&edited, &v.path, &v.message)
+        };
+        assert!(refused.contains("aoai-new"), "{refused}");
+        for _ in 0..2 {
+            assert_eq!(preview(&without).err(), Some(refused.clone()));
+            let p = preview(&with).expect("the resource is there");
+            assert!(p.next30.after > p.next30.before, "{:?}", p.next30);
         }
     }
 }

@@ -15,8 +15,8 @@ use super::{Options, RatingError, Request, Totals, forecast};
 use crate::domain::prices::PriceBook;
 use crate::domain::time::Time;
 use crate::domain::{Estate, Sku};
-use std::borrow::Cow;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -104,8 +104,15 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &after.deployments,
         |d| &d.id,
         |d, after| {
-            let (e, regions) = if after { (after_e, &ra) } else { (before_e, &rb) };
-            if let Some(region) = regions.get_or_init(|| regions_of(e)).get(d.resource.as_str()) {
+            let (e, regions) = if after {
+                (after_e, &ra)
+            } else {
+                (before_e, &rb)
+            };
+            if let Some(region) = regions
+                .get_or_init(|| regions_of(e))
+                .get(d.resource.as_str())
+            {
                 keys.insert((region.to_string(), d.sku));
             }
         },
@@ -115,8 +122,15 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &after.commitments,
         |c| &c.id,
         |c, after| {
-            let (e, regions) = if after { (after_e, &ra) } else { (before_e, &rb) };
-            if let Some(region) = regions.get_or_init(|| regions_of(e)).get(c.resource.as_str()) {
+            let (e, regions) = if after {
+                (after_e, &ra)
+            } else {
+                (before_e, &rb)
+            };
+            if let Some(region) = regions
+                .get_or_init(|| regions_of(e))
+                .get(c.resource.as_str())
+            {
                 keys.insert((region.to_string(), Sku::Regional));
             }
         },
@@ -449,6 +463,9 @@ pub struct Baseline {
     totals: Vec<(Request, Result<Totals, RatingError>)>,
     /// The totals of its parts in some keys, per request.
     parts: Vec<(Touched, Request, Result<Totals, RatingError>)>,
+    /// The validity frame of an estate's objects but its deployments
+    /// ([`Baseline::frame`]), with the estate it was built from.
+    frame: Option<(Arc<Estate>, Arc<crate::domain::validate::Frame>)>,
 }
 
 /// How many windows (and parts) a baseline keeps.
@@ -474,6 +491,7 @@ impl Baseline {
                 opts: Some(opts.clone()),
                 totals: vec![],
                 parts: vec![],
+                frame: self.frame.take().filter(|(e, _)| Arc::ptr_eq(e, estate)),
             };
         }
         if let Some((_, t)) = self.totals.iter().find(|(r, _)| r == req) {
@@ -486,6 +504,20 @@ impl Baseline {
         }
         self.totals.push((req.clone(), t.clone()));
         t
+    }
+
+    /// The frame of `estate`'s objects but its deployments, built once
+    /// per estate: an edit of deployments alone is checked against it
+    /// instead of validating every object again.
+    pub fn frame(&mut self, estate: &Arc<Estate>) -> Arc<crate::domain::validate::Frame> {
+        match &self.frame {
+            Some((e, f)) if Arc::ptr_eq(e, estate) => f.clone(),
+            _ => {
+                let f = Arc::new(crate::domain::validate::Frame::of(estate));
+                self.frame = Some((estate.clone(), f.clone()));
+                f
+            }
+        }
     }
 
     /// The totals of `edited` over `req`: the totals of `estate` (the
