@@ -719,9 +719,24 @@ pub fn preview_with(
         .map(|req| baseline.totals(current_arc, book, req, opts))
         .collect::<Result<Vec<rating::Totals>, _>>()
         .map_err(|err| rating_words(current, &err))?;
-    let after = baseline
-        .totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts)
-        .map_err(|err| rating_words(&edited, &err))?;
+    // The coverage line rates the edited key on its own: on a second core
+    // beside the windows' totals where the machine has one.
+    let (after, covers) = if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        std::thread::scope(|s| {
+            let line = s.spawn(|| covers(current, &edited, edit, book, opts, now));
+            let after =
+                baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts);
+            let line = line.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (after, line)
+        })
+    } else {
+        (
+            baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts),
+            covers(current, &edited, edit, book, opts, now),
+        )
+    };
+    let after = after.map_err(|err| rating_words(&edited, &err))?;
+    let covers = covers?;
     let mut rated = windows.into_iter().zip(before).zip(after);
     let day = day_from
         .and_then(|_| rated.next())
@@ -740,7 +755,6 @@ pub fn preview_with(
         }
     };
     let (month, next30) = (cmp(), cmp());
-    let covers = covers(current, &edited, edit, book, opts, now)?;
     Ok(Preview {
         covers,
         summary: edit.summary(),
