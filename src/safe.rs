@@ -106,7 +106,10 @@ pub fn write_record<W: std::io::Write, S: AsRef<str>>(
     w: &mut csv::Writer<W>,
     cells: impl IntoIterator<Item = S>,
 ) -> csv::Result<()> {
-    w.write_record(cells.into_iter().map(|c| csv_text(c.as_ref()).into_owned()))
+    for c in cells {
+        w.write_field(csv_text(c.as_ref()).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 #[cfg(test)]
