@@ -584,34 +584,77 @@ fn unit_price(amount: Decimal, quantity: Decimal) -> Option<Decimal> {
     (!quantity.is_zero()).then(|| (amount / quantity).abs())
 }
 
-/// A window rated once for its FOCUS rows (the per-deployment split only
-/// by bucket, and only its hourly-rate part, which the rows show).
+/// The days of per-deployment detail rated at a time for the rows: what
+/// is held is one such stretch's split of each deployment's use by day,
+/// not the window's.
+const CHUNK_DAYS: i64 = 7;
+
+/// A window rated for its FOCUS rows: its forecast, and the rows' detail
+/// (the per-deployment split only by bucket, and only its hourly-rate
+/// part, which the rows show) rated a stretch of days at a time as the
+/// rows are written.
 pub struct Rated<'e> {
     e: &'e Estate,
-    /// The price book under the estate's own prices.
+    /// The price book the ratings take (under the estate's own prices).
+    rating_book: &'e PriceBook,
+    /// The price book under the estate's own prices, for the rows' list prices.
     book: PriceBook,
-    x: crate::rating::Export,
+    req: crate::rating::Request,
+    opts: crate::rating::Options,
+    forecast: crate::rating::Forecast,
+    chunk_days: i64,
 }
 
-/// Rates `req` once for [`Rated::write_csv`].
+/// Rates `req` for [`Rated::write_csv`]: the window's forecast now (a
+/// window that can't be rated fails here, before anything is written), the
+/// rows' detail as they are written.
 pub fn rate<'e>(
     e: &'e Estate,
-    book: &PriceBook,
+    book: &'e PriceBook,
     req: &crate::rating::Request,
     opts: &crate::rating::Options,
 ) -> Result<Rated<'e>, crate::rating::RatingError> {
-    let x = crate::rating::forecast_export(e, book, req, opts)?;
+    let forecast = crate::rating::forecast(e, book, req, opts)?;
     Ok(Rated {
         e,
+        rating_book: book,
         book: book.over(&e.prices),
-        x,
+        req: req.clone(),
+        opts: opts.clone(),
+        forecast,
+        chunk_days: CHUNK_DAYS,
     })
 }
 
 impl Rated<'_> {
     /// The window's forecast.
     pub fn forecast(&self) -> &crate::rating::Forecast {
-        &self.x.forecast
+        &self.forecast
+    }
+
+    /// The stretches the rows' detail is rated in: the window cut at the
+    /// midnight after its start and every `chunk_days` days after. Each
+    /// daily bucket lies in one, rated as it is in the whole window (each
+    /// bucket is rated as if on its own), and a stretch's rows all start
+    /// after the rows of the one before (a billed charge's period starts
+    /// at its day's midnight: only in the first stretch can that be
+    /// before the stretch's start).
+    fn chunks(&self) -> Vec<crate::rating::Request> {
+        let (from, to) = (self.req.from, self.req.to);
+        let mut cuts = vec![from];
+        let mut at = day_start(from) + chrono::Duration::days(1);
+        while at < to {
+            cuts.push(at);
+            at += chrono::Duration::days(self.chunk_days);
+        }
+        cuts.push(to);
+        cuts.windows(2)
+            .map(|w| crate::rating::Request {
+                from: w[0],
+                to: w[1],
+                ..self.req.clone()
+            })
+            .collect()
     }
 
     /// Writes the FOCUS rows as CSV to `w`, the header first, every cell
@@ -628,40 +671,43 @@ impl Rated<'_> {
     /// charge's period is the day it falls in, which may start before the
     /// window's first bucket: it is a start of its own, written before it.
     pub fn write_csv<W: io::Write>(&self, v: Version, w: W) -> io::Result<usize> {
-        let x = &self.x;
         let mut w = csv::WriterBuilder::new()
             .buffer_capacity(1 << 16)
             .from_writer(w);
         safe::write_record(&mut w, v.header()).map_err(io_error)?;
         let mut rows = Rows::new(self.e, &self.book);
-        let mut hourly = Queue::new(&x.hourly, |h| h.start);
-        let mut managed = Queue::new(&x.managed, |m| m.start);
-        let mut periods = Queue::new(&x.periods, |p| p.start);
-        let mut bills = Queue::new(&x.bills, bill_start);
         let mut at_start = Vec::new();
         let mut written = 0;
-        while let Some(start) = [hourly.head(), managed.head(), periods.head(), bills.head()]
-            .into_iter()
-            .flatten()
-            .min()
-        {
-            while let Some(h) = hourly.pop(start) {
-                at_start.push(rows.hourly(h));
-            }
-            while let Some(m) = managed.pop(start) {
-                at_start.push(rows.managed(m));
-            }
-            while let Some(p) = periods.pop(start) {
-                rows.period(p, &mut at_start);
-            }
-            while let Some(b) = bills.pop(start) {
-                at_start.push(rows.bill(b));
-            }
-            debug_assert!(at_start.iter().all(|r| r.start == Some(start)));
-            at_start.sort_by(order);
-            written += at_start.len();
-            for r in at_start.drain(..) {
-                safe::write_record(&mut w, r.cells(&self.e.currency, v)).map_err(io_error)?;
+        for req in self.chunks() {
+            let x = crate::rating::forecast_export(self.e, self.rating_book, &req, &self.opts)
+                .map_err(|err| io::Error::other(err.to_string()))?;
+            let mut hourly = Queue::new(&x.hourly, |h| h.start);
+            let mut managed = Queue::new(&x.managed, |m| m.start);
+            let mut periods = Queue::new(&x.periods, |p| p.start);
+            let mut bills = Queue::new(&x.bills, bill_start);
+            while let Some(start) = [hourly.head(), managed.head(), periods.head(), bills.head()]
+                .into_iter()
+                .flatten()
+                .min()
+            {
+                while let Some(h) = hourly.pop(start) {
+                    at_start.push(rows.hourly(h));
+                }
+                while let Some(m) = managed.pop(start) {
+                    at_start.push(rows.managed(m));
+                }
+                while let Some(p) = periods.pop(start) {
+                    rows.period(p, &mut at_start);
+                }
+                while let Some(b) = bills.pop(start) {
+                    at_start.push(rows.bill(b));
+                }
+                debug_assert!(at_start.iter().all(|r| r.start == Some(start)));
+                at_start.sort_by(order);
+                written += at_start.len();
+                for r in at_start.drain(..) {
+                    safe::write_record(&mut w, r.cells(&self.e.currency, v)).map_err(io_error)?;
+                }
             }
         }
         w.flush()?;
@@ -1091,21 +1137,24 @@ mod tests {
             basis: Basis::Amortized,
             by: Bucket::Day,
         };
-        rate(e, &PriceBook::default_book(), &req, &Options::default()).unwrap()
+        let book: &'static PriceBook = Box::leak(Box::new(PriceBook::default_book()));
+        rate(e, book, &req, &Options::default()).unwrap()
     }
 
     /// The window's rows made whole and sorted whole, as the export made
     /// them before it wrote one start at a time: what [`Rated::write_csv`]
     /// must write, byte for byte.
     fn sorted_whole(r: &Rated, v: Version) -> (String, Vec<Row>) {
+        let x = crate::rating::forecast_export(r.e, r.rating_book, &r.req, &r.opts).unwrap();
+        assert_eq!(x.forecast, r.forecast);
         let mut rows = Rows::new(r.e, &r.book);
         let mut all = Vec::new();
-        all.extend(r.x.hourly.iter().map(|h| rows.hourly(h)));
-        all.extend(r.x.managed.iter().map(|m| rows.managed(m)));
-        for p in &r.x.periods {
+        all.extend(x.hourly.iter().map(|h| rows.hourly(h)));
+        all.extend(x.managed.iter().map(|m| rows.managed(m)));
+        for p in &x.periods {
             rows.period(p, &mut all);
         }
-        all.extend(r.x.bills.iter().map(|b| rows.bill(b)));
+        all.extend(x.bills.iter().map(|b| rows.bill(b)));
         all.sort_by(order);
         let mut w = csv::Writer::from_writer(Vec::new());
         safe::write_record(&mut w, v.header()).unwrap();
@@ -1115,11 +1164,21 @@ mod tests {
         (String::from_utf8(w.into_inner().unwrap()).unwrap(), all)
     }
 
-    /// Asserts that the rows written a start at a time are those of the
-    /// whole sort, in both versions; gives the whole sort's rows.
-    fn streams_as_sorted_whole(r: &Rated) -> Vec<Row> {
+    /// Asserts that the rows written a start at a time, their detail rated
+    /// a stretch of days at a time (one, two, three and seven days), are
+    /// those of the whole window's rating sorted whole, in both versions;
+    /// gives the whole sort's rows.
+    fn streams_as_sorted_whole(r: &mut Rated) -> Vec<Row> {
         let mut rows = Vec::new();
-        for v in [Version::V1_0, Version::V1_2] {
+        for (v, days) in [
+            (Version::V1_0, 1),
+            (Version::V1_2, 2),
+            (Version::V1_0, 3),
+            (Version::V1_2, CHUNK_DAYS),
+        ] {
+            r.chunk_days = days;
+            assert!(r.chunks().len() > 1, "one stretch of {days} days");
+            let r = &*r;
             let (whole, all) = sorted_whole(r, v);
             let mut out = Vec::new();
             let n = r.write_csv(v, &mut out).unwrap();
@@ -1146,7 +1205,7 @@ mod tests {
     #[test]
     fn the_demo_streams_as_sorted_whole() {
         let e = crate::demo::estate(t("2026-11-22T09:00:00Z"));
-        let month = streams_as_sorted_whole(&rated(&e, "2026-11-01", "2026-12-01"));
+        let month = streams_as_sorted_whole(&mut rated(&e, "2026-11-01", "2026-12-01"));
         for kind in [
             "hourly",
             "managed_compute",
@@ -1158,8 +1217,11 @@ mod tests {
         }
         // A window from 13:00: its first day's buckets start at 13:00, a
         // purchase billed at 16:00 that day at midnight, before them.
-        let days =
-            streams_as_sorted_whole(&rated(&e, "2026-11-02T13:00:00Z", "2026-11-09T07:00:00Z"));
+        let days = streams_as_sorted_whole(&mut rated(
+            &e,
+            "2026-11-02T13:00:00Z",
+            "2026-11-09T07:00:00Z",
+        ));
         let first = days.iter().find(|r| r.kind == "hourly").unwrap();
         assert_eq!(first.start, Some(t("2026-11-02T13:00:00Z")));
         assert_eq!(days[0].kind, "purchase");
@@ -1169,7 +1231,7 @@ mod tests {
     #[test]
     fn a_concentrated_estate_streams_as_sorted_whole() {
         let e = generate_profile(300, 4, t("2026-12-01"), Profile::Concentrated);
-        let rows = streams_as_sorted_whole(&rated(&e, "2026-09-27T05:00:00Z", "2026-10-04"));
+        let rows = streams_as_sorted_whole(&mut rated(&e, "2026-09-27T05:00:00Z", "2026-10-04"));
         for kind in [
             "hourly",
             "managed_compute",
