@@ -632,14 +632,18 @@ impl Rated<'_> {
         &self.forecast
     }
 
-    /// The stretches the rows' detail is rated in: the window cut at the
-    /// midnight after its start and every `chunk_days` days after. Each
+    /// The stretches the rows' detail is rated in: with daily buckets, the
+    /// window cut at the midnight after its start and every `chunk_days`
+    /// days after (other buckets: the window whole). Each
     /// daily bucket lies in one, rated as it is in the whole window (each
     /// bucket is rated as if on its own), and a stretch's rows all start
     /// after the rows of the one before (a billed charge's period starts
     /// at its day's midnight: only in the first stretch can that be
     /// before the stretch's start).
     fn chunks(&self) -> Vec<crate::rating::Request> {
+        if self.req.by != crate::rating::Bucket::Day {
+            return vec![self.req.clone()];
+        }
         let (from, to) = (self.req.from, self.req.to);
         let mut cuts = vec![from];
         let mut at = day_start(from) + chrono::Duration::days(1);
@@ -786,10 +790,28 @@ impl<'a, T> Queue<'a, T> {
 /// removed. A new file gets the permissions `std::fs::write` would give
 /// it, a replaced one keeps its own, and a symbolic link is written
 /// through to the file it points to.
+///
+/// What is no regular file (a device such as `/dev/null` or
+/// `/dev/stdout`, a named pipe, a terminal; a link to one or to nothing
+/// yet) is written in place, as `std::fs::write` writes it: there is no
+/// file to replace, and replacing a device or a pipe with a file would
+/// lose what reads it. A file that can't be opened for writing is refused
+/// as `std::fs::write` refuses it; one in a folder where no file can be
+/// made beside it is written in place.
 pub fn write_file<T>(
     file: &Path,
     write: impl FnOnce(&mut std::fs::File) -> io::Result<T>,
 ) -> io::Result<T> {
+    let existing = match std::fs::metadata(file) {
+        Ok(m) if !m.is_file() => return write_in_place(file, write),
+        // A link to nothing yet.
+        Err(_) if std::fs::symlink_metadata(file).is_ok() => return write_in_place(file, write),
+        Ok(m) => Some(m),
+        Err(_) => None,
+    };
+    if existing.is_some() {
+        std::fs::OpenOptions::new().write(true).open(file)?;
+    }
     let target = match std::fs::symlink_metadata(file) {
         Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(file)?,
         _ => file.to_path_buf(),
@@ -809,10 +831,14 @@ pub fn write_file<T>(
     // The mode std::fs::write creates a file with (before the umask).
     #[cfg(unix)]
     b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = b.tempfile_in(dir)?;
-    if let Ok(m) = std::fs::metadata(&target)
-        && m.is_file()
-    {
+    let mut tmp = match b.tempfile_in(dir) {
+        Ok(tmp) => tmp,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && existing.is_some() => {
+            return write_in_place(file, write);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(m) = existing {
         tmp.as_file().set_permissions(m.permissions())?;
     }
     let value = write(tmp.as_file_mut())?;
@@ -820,6 +846,17 @@ pub fn write_file<T>(
     // the new one, never an empty one.
     tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(value)
+}
+
+/// Writes `file` as `std::fs::write` does: created or emptied, then filled.
+fn write_in_place<T>(
+    file: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut f = std::fs::File::create(file)?;
+    let value = write(&mut f)?;
+    io::Write::flush(&mut f)?;
     Ok(value)
 }
 
@@ -1299,5 +1336,39 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
         assert_eq!(names(dir.path()), ["link.csv", "target.csv"]);
+    }
+
+    /// A named pipe is written into, not replaced: its reader gets the
+    /// rows, and it is a pipe still, with nothing beside it; so is a
+    /// device.
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_a_device_is_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("rows.csv");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_file(&fifo, |f| io::Write::write_all(f, b"rows\n")).unwrap();
+        assert_eq!(reader.join().unwrap(), "rows\n");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo());
+        assert_eq!(names(dir.path()), ["rows.csv"]);
+
+        let null = Path::new("/dev/null");
+        write_file(null, |f| io::Write::write_all(f, b"rows\n")).unwrap();
+        assert!(
+            std::fs::metadata(null)
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
     }
 }
