@@ -316,6 +316,25 @@ fn duplicates_and_conflicts() {
         "$.commitments[1].start",
         "one commitment at a time on resource aoai-east",
     );
+    // Overlaps on two resources: the one whose later commitment comes
+    // first in the file is named, whatever order the resources hash in.
+    rejects(
+        |v| {
+            let mut west = v["resources"][0].clone();
+            west["id"] = json!("aoai-west");
+            v["resources"].as_array_mut().unwrap().push(west);
+            let c = |id: &str, resource: &str, start: &str| {
+                json!({"id": id, "resource": resource, "start": start, "ptu": 50,
+                    "renewal": {"mode": "none"}})
+            };
+            let list = v["commitments"].as_array_mut().unwrap();
+            list.push(c("cp-w1", "aoai-west", "2026-11-10T00:00:00Z"));
+            list.push(c("cp-w2", "aoai-west", "2026-11-12T00:00:00Z"));
+            list.push(c("cp-e2", "aoai-east", "2026-11-20T00:00:00Z"));
+        },
+        "$.commitments[2].start",
+        "one commitment at a time on resource aoai-west; cp-w1 is still active",
+    );
     rejects(
         |v| v["reservations"][0]["id"] = json!("res-1/r2"),
         "$.reservations[0].id",

@@ -432,23 +432,6 @@ impl Frame {
         })
     }
 
-    /// Whether `e` holds the frame's objects beside its deployments: then
-    /// [`Frame::valid_with`] its deployments is [`validate`]'s verdict on it.
-    pub fn frames(&self, e: &Estate) -> bool {
-        let f = &self.estate;
-        e.schema == f.schema
-            && e.currency == f.currency
-            && e.billing_accounts == f.billing_accounts
-            && e.management_groups == f.management_groups
-            && e.prices == f.prices
-            && e.quotas == f.quotas
-            && e.resources == f.resources
-            && e.commitments == f.commitments
-            && e.reservations == f.reservations
-            && e.managed_compute == f.managed_compute
-            && e.model_capacities == f.model_capacities
-    }
-
     /// Whether the estate of the frame's objects and `deployments` is valid.
     pub fn valid_with(&self, deployments: &[super::Deployment]) -> bool {
         if !self.valid {
@@ -520,6 +503,23 @@ impl Frame {
             && check_commitments(v, &resource, latest_mention(v)).is_ok()
             && check_reservations_and_compute(v, known).is_ok()
     }
+}
+
+/// Whether two estates hold the same objects but, perhaps, deployments:
+/// then a [`Frame::of`] one judges the other's deployments as [`validate`]
+/// judges the other.
+pub fn same_but_deployments(a: &Estate, b: &Estate) -> bool {
+    a.schema == b.schema
+        && a.currency == b.currency
+        && a.billing_accounts == b.billing_accounts
+        && a.management_groups == b.management_groups
+        && a.prices == b.prices
+        && a.quotas == b.quotas
+        && a.resources == b.resources
+        && a.commitments == b.commitments
+        && a.reservations == b.reservations
+        && a.managed_compute == b.managed_compute
+        && a.model_capacities == b.model_capacities
 }
 
 /// The currency, and the billing accounts', management groups' and
@@ -900,8 +900,8 @@ fn check_commitments<'r>(
     // Commitments.
     // Per resource: (start, end if it ends, commitment index).
     type Lifetime = (Time, Option<Time>, usize);
-    // Each resource's commitments, the resources in the order their first
-    // commitment comes (so the overlap reported is the same from run to run).
+    // Each resource's commitments (the overlap reported is the one whose
+    // later commitment comes first in the file).
     let mut lifetimes: Vec<Vec<Lifetime>> = Vec::new();
     let mut of_resource: HashMap<&str, usize> = HashMap::default();
     for (i, c) in e.commitments.iter().enumerate() {
@@ -977,23 +977,32 @@ fn check_commitments<'r>(
         });
         lifetimes[k].push((c.start, end, i));
     }
+    let mut overlap: Option<(usize, usize, Time)> = None;
     for list in &mut lifetimes {
         list.sort();
-        for w in list.windows(2) {
+        let first = list.windows(2).find_map(|w| {
             let (_, end_a, a) = w[0];
             let (start_b, _, b) = w[1];
-            if end_a.is_none_or(|end| end > start_b) {
-                return Err(bad(
-                    format!("$.commitments[{b}].start"),
-                    format!(
-                        "expected one commitment at a time on resource {}; {} is still active at {}",
-                        e.commitments[b].resource,
-                        e.commitments[a].id,
-                        fmt_time(start_b)
-                    ),
-                ));
-            }
+            end_a
+                .is_none_or(|end| end > start_b)
+                .then_some((b, a, start_b))
+        });
+        if let Some(x) = first
+            && overlap.is_none_or(|o| x.0 < o.0)
+        {
+            overlap = Some(x);
         }
+    }
+    if let Some((b, a, start_b)) = overlap {
+        return Err(bad(
+            format!("$.commitments[{b}].start"),
+            format!(
+                "expected one commitment at a time on resource {}; {} is still active at {}",
+                e.commitments[b].resource,
+                e.commitments[a].id,
+                fmt_time(start_b)
+            ),
+        ));
     }
 
     Ok(())

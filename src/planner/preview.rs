@@ -666,8 +666,8 @@ pub fn preview_with(
     // An edit of deployments alone is checked against the current
     // estate's other objects, checked once; any other edit, or one found
     // invalid (for the message), by the whole estate's rules.
-    let frame = baseline.frame(current_arc);
-    if !(frame.frames(&edited) && frame.valid_with(&edited.deployments)) {
+    let deployments_only = crate::domain::validate::same_but_deployments(current, &edited);
+    if !(deployments_only && baseline.frame(current_arc).valid_with(&edited.deployments)) {
         validate(&edited).map_err(|v| user_words(&edited, &v.path, &v.message))?;
     }
     let checks = check(edit, current, &edited, book, opts, now);
@@ -723,10 +723,15 @@ pub fn preview_with(
     // beside the windows' totals where the machine has one.
     let (after, covers) = if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
         std::thread::scope(|s| {
-            let line = s.spawn(|| covers(current, &edited, edit, book, opts, now));
+            let line = std::thread::Builder::new()
+                .spawn_scoped(s, || covers(current, &edited, edit, book, opts, now));
             let after =
                 baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts);
-            let line = line.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            // (Rated here when no thread could be started.)
+            let line = match line {
+                Ok(line) => line.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                Err(_) => covers(current, &edited, edit, book, opts, now),
+            };
             (after, line)
         })
     } else {
