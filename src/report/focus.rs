@@ -836,7 +836,7 @@ pub fn write_file<T>(
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied && existing.is_some() => {
             return write_in_place(file, write);
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(without_temporary_path(e)),
     };
     if let Some(m) = existing {
         tmp.as_file().set_permissions(m.permissions())?;
@@ -845,8 +845,19 @@ pub fn write_file<T>(
     // On disk before the rename, so that a crash leaves the old file or
     // the new one, never an empty one.
     tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    tmp.persist(&target)
+        .map_err(|e| without_temporary_path(e.error))?;
     Ok(value)
+}
+
+/// An error of the temporary file as the file's: `tempfile` names the
+/// temporary file's path in its messages, which the user never asked for.
+fn without_temporary_path(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.rsplit_once(" at path ") {
+        Some((what, _)) => io::Error::new(e.kind(), what.to_string()),
+        None => e,
+    }
 }
 
 /// Writes `file` as `std::fs::write` does: created or emptied, then filled.
@@ -1310,6 +1321,11 @@ mod tests {
             Err::<(), _>(io::Error::other("the disk is full"))
         });
         assert_eq!(failed.unwrap_err().to_string(), "the disk is full");
+        // A folder that isn't there: the error names no temporary file.
+        let nowhere = dir.path().join("no-such-folder").join("rows.csv");
+        let err = write_file(&nowhere, |f| io::Write::write_all(f, b"new\n")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(!err.to_string().contains(".tmp"), "{err}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
         assert_eq!(names(dir.path()), ["rows.csv"]);
         // Written whole: the new text, nothing beside it.
