@@ -52,10 +52,18 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         managed_compute: before.managed_compute != after.managed_compute,
         ..Touched::default()
     };
-    let (before_e, after_e) = (before, after);
-    // Each side's resources' regions, read only for the objects that
-    // differ (an edit changes a few).
+    // The region of a resource on either side, each side's map of them
+    // made only when an object that differs asks (an edit changes a few).
     let (rb, ra) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
+    let region = |resource: &str, on_after: bool| -> Option<String> {
+        let (e, regions) = if on_after {
+            (after, &ra)
+        } else {
+            (before, &rb)
+        };
+        let map = regions.get_or_init(|| regions_of(e));
+        map.get(resource).map(|r| r.to_string())
+    };
     // Objects by id in both estates: each one that differs touches its key
     // on either side.
     fn diff<'a, T: PartialEq>(
@@ -103,17 +111,9 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &before.deployments,
         &after.deployments,
         |d| &d.id,
-        |d, after| {
-            let (e, regions) = if after {
-                (after_e, &ra)
-            } else {
-                (before_e, &rb)
-            };
-            if let Some(region) = regions
-                .get_or_init(|| regions_of(e))
-                .get(d.resource.as_str())
-            {
-                keys.insert((region.to_string(), d.sku));
+        |d, on_after| {
+            if let Some(region) = region(&d.resource, on_after) {
+                keys.insert((region, d.sku));
             }
         },
     );
@@ -121,17 +121,9 @@ pub fn touched(before: &Estate, after: &Estate) -> Option<Touched> {
         &before.commitments,
         &after.commitments,
         |c| &c.id,
-        |c, after| {
-            let (e, regions) = if after {
-                (after_e, &ra)
-            } else {
-                (before_e, &rb)
-            };
-            if let Some(region) = regions
-                .get_or_init(|| regions_of(e))
-                .get(c.resource.as_str())
-            {
-                keys.insert((region.to_string(), Sku::Regional));
+        |c, on_after| {
+            if let Some(region) = region(&c.resource, on_after) {
+                keys.insert((region, Sku::Regional));
             }
         },
     );
