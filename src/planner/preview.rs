@@ -720,26 +720,22 @@ pub fn preview_with(
         .collect::<Result<Vec<rating::Totals>, _>>()
         .map_err(|err| rating_words(current, &err))?;
     // The coverage line rates the edited key on its own: on a second core
-    // beside the windows' totals where the machine has one.
-    let (after, covers) = if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
-        std::thread::scope(|s| {
-            let line = std::thread::Builder::new()
-                .spawn_scoped(s, || covers(current, &edited, edit, book, opts, now));
-            let after =
-                baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts);
-            // (Rated here when no thread could be started.)
-            let line = match line {
-                Ok(line) => line.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                Err(_) => covers(current, &edited, edit, book, opts, now),
-            };
-            (after, line)
-        })
-    } else {
-        (
-            baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts),
-            covers(current, &edited, edit, book, opts, now),
-        )
-    };
+    // beside the windows' totals where the machine has one (here when no
+    // thread could be started).
+    let line = || covers(current, &edited, edit, book, opts, now);
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let (after, covers) = std::thread::scope(|s| {
+        let side = two
+            .then(|| std::thread::Builder::new().spawn_scoped(s, line).ok())
+            .flatten();
+        let after =
+            baseline.totals_after_all(current_arc, &edited, parts.as_ref(), book, &reqs, opts);
+        let line = match side {
+            Some(side) => side.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            None => line(),
+        };
+        (after, line)
+    });
     let after = after.map_err(|err| rating_words(&edited, &err))?;
     let covers = covers?;
     let mut rated = windows.into_iter().zip(before).zip(after);
