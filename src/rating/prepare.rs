@@ -104,7 +104,7 @@ pub struct ScopeSets {
 /// and reservation scope: FxHash, not SipHash. The ids come from the
 /// estate being rated, not from a party that could pick colliding ones to
 /// slow the lookups down.
-pub(crate) type Ids = rustc_hash::FxBuildHasher;
+type Ids = rustc_hash::FxBuildHasher;
 
 /// The estate's management groups and billing accounts the last index on
 /// this thread was built from, and that index: what-ifs rate many estates
